@@ -1,0 +1,104 @@
+/*
+ * Device registry.  A device type is a static DeviceClass that registers
+ * itself at start-up with DEVICE_REGISTER() — adding a device touches no
+ * central list.  Instances start with a Device header; properties are a
+ * table of typed fields at offsets in the instance, so
+ * "-device isa-debugcon,chardev=d,iobase=0x402" works generically:
+ *
+ *     Device *d = device_new("isa-debugcon", &err);
+ *     device_set_prop(d, "iobase", "0x402", &err);
+ *     device_realize(d, &err);
+ *
+ * Machine-created devices use the same path (pc.c builds its chipset with
+ * device_create(), passing props as "k=v,k=v").
+ */
+#ifndef HW_CORE_DEVICE_H
+#define HW_CORE_DEVICE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Device Device;
+typedef struct DeviceClass DeviceClass;
+
+typedef enum PropType {
+    PROP_BOOL,
+    PROP_U8,
+    PROP_U16,
+    PROP_U32,
+    PROP_U64,
+    PROP_I32,
+    PROP_STRING,     /* char * (g_strdup'ed) */
+    PROP_CHARDEV,    /* struct Chardev * looked up by id */
+    PROP_SIZE,       /* uint64_t with K/M/G suffixes */
+    PROP_PCI_ADDR,   /* int32: "slot" or "slot.fn" -> devfn, -1 = auto */
+} PropType;
+
+typedef struct Property {
+    const char *name;
+    PropType type;
+    size_t offset;          /* offsetof(Instance, field) */
+    const char *defval;     /* textual default applied by device_new, or NULL */
+    const char *desc;
+} Property;
+
+#define DEFINE_PROP(_name, _type, _struct, _field, _def) \
+    { .name = (_name), .type = (_type), .offset = offsetof(_struct, _field), .defval = (_def) }
+#define DEFINE_PROP_END { .name = NULL }
+
+typedef enum DeviceBus { BUS_NONE, BUS_ISA, BUS_PCI, BUS_SYSTEM } DeviceBus;
+
+struct DeviceClass {
+    const char *name;             /* "-device" name */
+    const char *desc;
+    DeviceBus bus;
+    size_t instance_size;         /* >= sizeof(Device), Device first */
+    const Property *props;
+    bool user_creatable;          /* may appear in -device */
+    /* Called once after properties are set; report failure in *errp. */
+    bool (*realize)(Device *dev, GError **errp);
+    /* Cold reset to power-on state (machine reset, system_reset). */
+    void (*reset)(Device *dev);
+    /* One-line state summary for "info qtree" (optional). */
+    void (*print_info)(Device *dev, GString *out);
+};
+
+struct Device {
+    const DeviceClass *cls;
+    char *id;                     /* "id=" property, may be NULL */
+    bool realized;
+};
+
+void device_class_register(const DeviceClass *cls);
+const DeviceClass *device_class_find(const char *name);
+/* Iterate over all registered classes (for -device help). */
+void device_class_foreach(void (*fn)(const DeviceClass *cls, void *opaque), void *opaque);
+
+/* Allocates instance_size zeroed bytes and applies property defaults. */
+Device *device_new(const char *type, GError **errp);
+bool device_set_prop(Device *dev, const char *name, const char *value, GError **errp);
+/* Parse "k=v,k=v" (QEMU option syntax, ",," escapes a comma). */
+bool device_set_props_str(Device *dev, const char *opts, GError **errp);
+bool device_realize(Device *dev, GError **errp);
+/* new + props + realize; on error prints one line naming the problem and exits 1. */
+Device *device_create(const char *type, const char *opts);
+
+/* All realized devices in creation order; reset walks them. */
+void device_foreach(void (*fn)(Device *dev, void *opaque), void *opaque);
+void devices_reset_all(void);
+Device *device_find_by_id(const char *id);
+
+#define DEVICE_REGISTER(cls) \
+    static void __attribute__((constructor)) device_register_##cls(void) \
+    { device_class_register(&(cls)); }
+
+#define DEVICE_CAST(type, dev) ((type *)(dev))
+
+/* Error helper: the GError domain used across Vireo. */
+#define VIREO_ERROR vireo_error_quark()
+GQuark vireo_error_quark(void);
+#define vireo_set_error(errp, ...) g_set_error((errp), VIREO_ERROR, 0, __VA_ARGS__)
+
+#endif

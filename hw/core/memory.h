@@ -1,0 +1,164 @@
+/*
+ * Memory core: regions, address spaces and the flattened view.
+ *
+ * A MemoryRegion is RAM (host pointer), ROM (host pointer, writes ignored
+ * unless it has ops), MMIO (callbacks), an ALIAS of part of another region,
+ * or a CONTAINER of subregions placed at offsets with priorities.  An
+ * AddressSpace has a root container; every change to the tree (map, unmap,
+ * enable, alias retarget, readonly) rebuilds the address space's flat view:
+ * a sorted array of non-overlapping ranges.  Listeners (the CPU TLB, later
+ * KVM memory slots) are told after each rebuild.
+ *
+ * I/O ports are an AddressSpace too (address_space_io), so ISA devices and
+ * PCI I/O BARs use the same mechanism as MMIO.
+ */
+#ifndef HW_CORE_MEMORY_H
+#define HW_CORE_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t hwaddr;
+
+typedef struct MemoryRegion MemoryRegion;
+typedef struct AddressSpace AddressSpace;
+
+typedef struct MemoryRegionOps {
+    /* size is 1, 2, 4 or 8; addr is relative to the region start. */
+    uint64_t (*read)(void *opaque, hwaddr addr, unsigned size);
+    void (*write)(void *opaque, hwaddr addr, uint64_t val, unsigned size);
+    /*
+     * Access sizes the callbacks accept (0 means 1 and 4).  The core splits
+     * wider accesses into little-endian pieces of max_access and widens
+     * narrower ones to min_access (read-modify-write is NOT done: a narrow
+     * write is passed with the shifted value masked into min_access only if
+     * the device opts in via impl_unaligned; keep devices accepting 1..4).
+     */
+    unsigned min_access, max_access;
+} MemoryRegionOps;
+
+typedef enum MemoryRegionType {
+    MR_CONTAINER,
+    MR_RAM,
+    MR_ROM,        /* reads from host memory; writes go to ops->write if ops, else dropped */
+    MR_MMIO,
+    MR_ALIAS,
+} MemoryRegionType;
+
+struct MemoryRegion {
+    const char *name;
+    MemoryRegionType type;
+    uint64_t size;
+    uint8_t *ram;                 /* RAM/ROM backing */
+    bool readonly;                /* RAM (or alias to RAM) mapped read-only: writes dropped */
+    bool enabled;                 /* default true */
+    const MemoryRegionOps *ops;   /* MMIO (and optional ROM write handler) */
+    void *opaque;
+    MemoryRegion *alias;          /* MR_ALIAS target */
+    hwaddr alias_offset;
+    /* placement inside parent container */
+    MemoryRegion *parent;
+    hwaddr addr;
+    int priority;
+    /* children (containers) */
+    MemoryRegion **subregions;
+    unsigned nr_subregions;
+};
+
+void memory_region_init_container(MemoryRegion *mr, const char *name, uint64_t size);
+/* Allocates zeroed host memory (g_malloc0-like, page aligned). */
+void memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size);
+void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size);
+void memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops, void *opaque,
+                           const char *name, uint64_t size);
+void memory_region_init_alias(MemoryRegion *mr, const char *name, MemoryRegion *orig,
+                              hwaddr offset, uint64_t size);
+
+void memory_region_add_subregion(MemoryRegion *parent, hwaddr offset, MemoryRegion *sub);
+void memory_region_add_subregion_overlap(MemoryRegion *parent, hwaddr offset,
+                                         MemoryRegion *sub, int priority);
+void memory_region_del_subregion(MemoryRegion *parent, MemoryRegion *sub);
+void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
+void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
+void memory_region_set_address(MemoryRegion *mr, hwaddr addr);
+void memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset);
+
+/*
+ * Batch several changes (e.g. all 13 PAM registers) into one rebuild.
+ * Nestable.
+ */
+void memory_transaction_begin(void);
+void memory_transaction_commit(void);
+
+/* One flattened range: [start, start+size) of the address space. */
+typedef struct FlatRange {
+    hwaddr start;
+    uint64_t size;
+    MemoryRegion *mr;       /* terminal region (RAM, ROM or MMIO), aliases resolved */
+    hwaddr offset;          /* offset within mr of 'start' */
+    bool readonly;          /* effective: ROM, or RAM marked readonly (also via alias) */
+} FlatRange;
+
+typedef struct FlatView {
+    FlatRange *ranges;
+    unsigned nr;
+} FlatView;
+
+typedef void (*MemoryListenerFn)(AddressSpace *as, void *opaque);
+
+struct AddressSpace {
+    const char *name;
+    MemoryRegion *root;
+    FlatView *view;
+    uint64_t unassigned_value;     /* value of reads from holes (all-ones for I/O) */
+};
+
+extern AddressSpace address_space_memory;
+extern AddressSpace address_space_io;
+
+void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
+/* Called after every flat-view rebuild of any address space. */
+void memory_listener_register(MemoryListenerFn fn, void *opaque);
+
+/*
+ * Find the range containing addr; NULL for a hole.  The result is valid
+ * until the next rebuild.
+ */
+const FlatRange *address_space_lookup(AddressSpace *as, hwaddr addr);
+
+/*
+ * Translate for direct host access: returns a host pointer for RAM/ROM
+ * covering addr, and *plen is clipped to the contiguous host-memory run.
+ * Returns NULL if addr is MMIO or unassigned, or (is_write) readonly.
+ */
+uint8_t *address_space_map(AddressSpace *as, hwaddr addr, uint64_t *plen, bool is_write);
+
+/* Byte-granular access of any length (DMA, firmware loading, debuggers).
+ * Returns false if any part hit a hole (reads fill holes with 0xff). */
+bool address_space_read(AddressSpace *as, hwaddr addr, void *buf, uint64_t len);
+bool address_space_write(AddressSpace *as, hwaddr addr, const void *buf, uint64_t len);
+/* Writes even into ROM (firmware loading). */
+bool address_space_write_rom(AddressSpace *as, hwaddr addr, const void *buf, uint64_t len);
+
+/* Sized little-endian accesses (size 1, 2, 4, 8) as a CPU or device does them:
+ * RAM directly, MMIO through ops (split/combined per min/max_access). */
+uint64_t address_space_ld(AddressSpace *as, hwaddr addr, unsigned size);
+void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size);
+
+/* MMIO dispatch on a terminal region, honouring min/max_access. */
+uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size);
+void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size);
+
+/*
+ * Every write that reaches RAM other than through the CPU's own fast path
+ * (DMA, address_space_write, MMIO-slow-path stores) calls this hook so the
+ * translator can drop blocks from that memory (self-modifying code, DMA over
+ * code).  The CPU sets it; NULL means nobody cares.
+ */
+extern void (*memory_ram_write_hook)(AddressSpace *as, hwaddr addr, uint64_t len);
+
+/* "info mtree"-style dump, for -d and the monitor. */
+void memory_dump_tree(AddressSpace *as, void (*print)(void *opaque, const char *line), void *opaque);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * The "pc" machine (i440FX + PIIX3), as QEMU's pc machine is built.
+ */
+#ifndef HW_I386_PC_H
+#define HW_I386_PC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "target/x86/cpu.h"
+
+typedef struct MachineConfig {
+    uint64_t ram_size;           /* -m, bytes */
+    const char *bios_path;       /* resolved path of the BIOS image */
+    const char *cpu_model;       /* -cpu, NULL = default */
+    int smp;                     /* number of CPUs (1 for now) */
+    const char *boot_order;      /* -boot order=, "cad" default */
+    bool boot_menu;              /* -boot menu=on */
+    int boot_menu_timeout_ms;    /* splash-time, -1 = default */
+    bool nographic;              /* tells SeaBIOS to use the serial console (etc/sercon-port) */
+    bool no_hpet;
+    const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (later) */
+} MachineConfig;
+
+/* Builds the whole machine; user errors print one line and exit 1. */
+void pc_machine_init(const MachineConfig *cfg);
+/* Reset every device and CPU to power-on state. */
+void pc_machine_reset(void);
+X86CPU *pc_first_cpu(void);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * The x86 CPU: architectural state and the interface the machine uses.
+ *
+ * Register state that can be derived (e.g. the arithmetic flags) is kept
+ * lazily: cc_op says which operation last set the flags and cc_dst/cc_src/
+ * cc_src2 hold its result and operands; cpu_compute_eflags() materialises
+ * them.  Everything that selects how code is decoded (CPL, code/stack size,
+ * PE/VM86/long mode, A20) is cached in hflags, which is part of the
+ * translation-block key.
+ */
+#ifndef TARGET_X86_CPU_H
+#define TARGET_X86_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/core/irq.h"
+
+typedef uint64_t target_ulong;     /* virtual addresses and register width */
+
+/* general registers */
+enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+/* segment registers, in encoding order */
+enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, R_NONE_SEG = 6 };
+
+/* EFLAGS bits */
+#define CC_C    0x0001
+#define CC_P    0x0004
+#define CC_A    0x0010
+#define CC_Z    0x0040
+#define CC_S    0x0080
+#define CC_O    0x0800
+#define CC_MASK (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
+#define TF_MASK   0x00000100
+#define IF_MASK   0x00000200
+#define DF_MASK   0x00000400
+#define IOPL_MASK 0x00003000
+#define IOPL_SHIFT 12
+#define NT_MASK   0x00004000
+#define RF_MASK   0x00010000
+#define VM_MASK   0x00020000
+#define AC_MASK   0x00040000
+#define VIF_MASK  0x00080000
+#define VIP_MASK  0x00100000
+#define ID_MASK   0x00200000
+
+/* Segment descriptor attribute bits as stored in SegmentCache.flags:
+ * bits 8..23 of the descriptor's high dword, in place. */
+#define DESC_TYPE_SHIFT 8
+#define DESC_TYPE_MASK  (15 << DESC_TYPE_SHIFT)
+#define DESC_A_MASK     (1 << 8)
+#define DESC_W_MASK     (1 << 9)    /* data: writable */
+#define DESC_R_MASK     (1 << 9)    /* code: readable */
+#define DESC_E_MASK     (1 << 10)   /* data: expand-down */
+#define DESC_C_MASK     (1 << 10)   /* code: conforming */
+#define DESC_CS_MASK    (1 << 11)   /* code (vs data) */
+#define DESC_S_MASK     (1 << 12)   /* code/data (vs system) */
+#define DESC_DPL_SHIFT  13
+#define DESC_DPL_MASK   (3 << DESC_DPL_SHIFT)
+#define DESC_P_MASK     (1 << 15)
+#define DESC_AVL_MASK   (1 << 20)
+#define DESC_L_MASK     (1 << 21)
+#define DESC_B_MASK     (1 << 22)   /* D/B: 32-bit */
+#define DESC_G_MASK     (1 << 23)
+
+typedef struct SegmentCache {
+    uint16_t selector;
+    uint64_t base;
+    uint32_t limit;       /* expanded byte limit (G applied) */
+    uint32_t flags;       /* DESC_* bits */
+} SegmentCache;
+
+typedef struct DescTable {
+    uint64_t base;
+    uint32_t limit;
+} DescTable;
+
+/* CR0 / CR4 / EFER bits */
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_EM (1u << 2)
+#define CR0_TS (1u << 3)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_WP (1u << 16)
+#define CR0_AM (1u << 18)
+#define CR0_NW (1u << 29)
+#define CR0_CD (1u << 30)
+#define CR0_PG (1u << 31)
+#define CR4_VME (1u << 0)
+#define CR4_PVI (1u << 1)
+#define CR4_TSD (1u << 2)
+#define CR4_DE  (1u << 3)
+#define CR4_PSE (1u << 4)
+#define CR4_PAE (1u << 5)
+#define CR4_MCE (1u << 6)
+#define CR4_PGE (1u << 7)
+#define CR4_PCE (1u << 8)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define EFER_SCE (1u << 0)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+
+/* hflags: the mode bits that change decoding; part of the TB key. */
+#define HF_CPL_MASK     0x0003     /* current privilege level */
+#define HF_CS32         (1u << 2)  /* default operand/address size 32 */
+#define HF_SS32         (1u << 3)  /* stack is 32-bit (B bit of SS) */
+#define HF_PE           (1u << 4)
+#define HF_VM86         (1u << 5)
+#define HF_ADDSEG       (1u << 6)  /* some of DS/ES/SS has a non-zero base */
+#define HF_LMA          (1u << 7)
+#define HF_CS64         (1u << 8)
+#define HF_TF           (1u << 9)  /* single-step trap pending after insn */
+#define HF_INHIBIT_IRQ  (1u << 10) /* interrupt shadow (MOV SS/POP SS/STI) */
+#define HF_SMM          (1u << 11)
+#define HF_HALTED       (1u << 12)
+
+/* Exception vectors */
+enum {
+    EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_OF = 4,
+    EXCP_BR = 5, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8, EXCP_TS = 10,
+    EXCP_NP = 11, EXCP_SS = 12, EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16,
+    EXCP_AC = 17, EXCP_MC = 18, EXCP_XM = 19,
+};
+
+/* interrupt_request bits (set from device code, read by the exec loop) */
+#define CPU_INTERRUPT_HARD  (1u << 0)   /* INTR line asserted (PIC/APIC) */
+#define CPU_INTERRUPT_NMI   (1u << 1)
+#define CPU_INTERRUPT_EXIT  (1u << 2)   /* leave cpu_exec() soon (main loop work) */
+#define CPU_INTERRUPT_INIT  (1u << 3)
+#define CPU_INTERRUPT_SIPI  (1u << 4)
+#define CPU_INTERRUPT_SMI   (1u << 5)
+
+/* x87 (complete model arrives with the Linux issue; FNINIT/FNSTSW/FNSTCW now). */
+typedef struct X86FPUState {
+    uint16_t fcw, fsw, ftw_tag;   /* ftw_tag: full 16-bit tag word */
+    uint8_t top;
+    long double st[8];
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint16_t fcs, fds;
+} X86FPUState;
+
+#define TLB_BITS 8
+#define TLB_SIZE (1 << TLB_BITS)
+#define NB_MMU_MODES 2             /* 0: supervisor (CPL<3), 1: user (CPL 3) */
+
+/* One softmmu TLB entry: virtual page -> host addend for RAM.  An address
+ * field that does not match (or has TLB_SLOW set) sends the access to the
+ * slow path (MMIO, code pages, not-present). */
+typedef struct TLBEntry {
+    uint64_t addr_read;      /* page | flags, or -1 */
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend;        /* host = guest_vaddr + addend */
+    uint64_t paddr;          /* physical page */
+} TLBEntry;
+#define TLB_SLOW  (1u << 1)  /* page-aligned addresses leave low bits free */
+#define TLB_MMIO  (1u << 2)
+
+typedef struct CPUX86State {
+    /* general registers, 64-bit wide for long mode later */
+    uint64_t regs[16];
+    uint64_t eip;
+    uint32_t eflags;          /* everything except CC_MASK bits while cc_op != CC_OP_EFLAGS */
+    int cc_op;                /* enum CCOp, lazy flags (flags.h) */
+    uint64_t cc_dst, cc_src, cc_src2;
+
+    SegmentCache segs[6];
+    SegmentCache ldt, tr;
+    DescTable gdt, idt;
+
+    uint32_t cr[5];           /* CR0, (CR1), CR2 (low), CR3, CR4 */
+    uint64_t cr2;             /* full-width CR2 */
+    uint64_t dr[8];
+    uint64_t efer;
+    uint32_t hflags;
+    uint32_t a20_mask;        /* ~(1<<20) when A20 is off */
+
+    X86FPUState fpu;
+
+    /* MSRs held as data */
+    uint64_t tsc_offset;      /* guest TSC = host-derived count + offset */
+    uint32_t sysenter_cs;
+    uint64_t sysenter_esp, sysenter_eip;
+    uint64_t apic_base;
+    uint64_t pat;
+    uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[16];
+    uint64_t star, lstar, cstar, fmask, kernelgsbase;
+    uint64_t smbase;
+
+    /* CPUID model */
+    uint32_t cpuid_level, cpuid_xlevel;
+    uint32_t cpuid_vendor[3];
+    uint32_t cpuid_version;          /* leaf 1 EAX */
+    uint32_t cpuid_features;         /* leaf 1 EDX */
+    uint32_t cpuid_ext_features;     /* leaf 1 ECX */
+    uint32_t cpuid_ext2_features;    /* 0x80000001 EDX */
+    uint32_t cpuid_ext3_features;    /* 0x80000001 ECX */
+    char cpuid_model_id[48];
+
+    /* softmmu */
+    TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
+
+    /* execution */
+    volatile uint32_t interrupt_request;
+    int exception_index;      /* pending exception vector or -1 */
+    int error_code;
+    int exception_is_int;     /* software INT n (affects DPL check, EIP) */
+    uint64_t exception_next_eip;
+    int old_exception;        /* for double-fault classification, -1 */
+    uint64_t insn_start_eip;  /* EIP of the instruction being executed */
+    sigjmp_buf jmp_env;       /* raise_exception() longjmps here */
+
+    /* machine hooks */
+    int (*intr_ack)(void *opaque);    /* INTR acknowledge: returns vector (PIC) */
+    void *intr_opaque;
+    uint64_t instr_count;             /* retired instructions (statistics, TSC fallback) */
+    int cpu_index;
+} CPUX86State;
+
+typedef CPUX86State X86CPU;
+
+/* cc_op values for lazy flags (flags.c computes from these) */
+typedef enum CCOp {
+    CC_OP_EFLAGS = 0,   /* flags are in eflags already */
+    CC_OP_ADDB, CC_OP_ADDW, CC_OP_ADDL, CC_OP_ADDQ,
+    CC_OP_ADCB, CC_OP_ADCW, CC_OP_ADCL, CC_OP_ADCQ,
+    CC_OP_SUBB, CC_OP_SUBW, CC_OP_SUBL, CC_OP_SUBQ,
+    CC_OP_SBBB, CC_OP_SBBW, CC_OP_SBBL, CC_OP_SBBQ,
+    CC_OP_LOGICB, CC_OP_LOGICW, CC_OP_LOGICL, CC_OP_LOGICQ,
+    CC_OP_INCB, CC_OP_INCW, CC_OP_INCL, CC_OP_INCQ,
+    CC_OP_DECB, CC_OP_DECW, CC_OP_DECL, CC_OP_DECQ,
+    CC_OP_SHLB, CC_OP_SHLW, CC_OP_SHLL, CC_OP_SHLQ,
+    CC_OP_SARB, CC_OP_SARW, CC_OP_SARL, CC_OP_SARQ,
+    CC_OP_MULB, CC_OP_MULW, CC_OP_MULL, CC_OP_MULQ,
+    CC_OP_NB,
+} CCOp;
+
+/* ---- interface used by the machine (hw/i386/pc.c, main loop) ---- */
+
+/* cpu_model: "qemu32", "pentiumpro", "max", ... ; NULL = default.  Returns
+ * NULL and sets *err (g_strdup'd message) for an unknown model/feature. */
+X86CPU *x86_cpu_new(const char *cpu_model, char **err);
+void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, base ffff0000 */
+/* Set the INTR input (from the PIC output). */
+void x86_cpu_set_intr(X86CPU *cpu, int level);
+void x86_cpu_set_nmi(X86CPU *cpu);
+void x86_cpu_set_a20(X86CPU *cpu, bool enabled);
+/* Ask the CPU to return from x86_cpu_exec() at the next block boundary. */
+void x86_cpu_kick(X86CPU *cpu);
+
+/* Why x86_cpu_exec returned */
+typedef enum {
+    CPU_EXIT_BUDGET,      /* ran its slice */
+    CPU_EXIT_HALTED,      /* HLT with no interrupt deliverable */
+    CPU_EXIT_KICKED,      /* CPU_INTERRUPT_EXIT */
+    CPU_EXIT_RESET,       /* triple fault: machine must reset */
+} CPUExitReason;
+
+/* Run until about max_insns instructions retired or an exit condition. */
+CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns);
+
+/* For -d cpu and monitor "info registers". */
+void x86_cpu_dump_state(X86CPU *cpu, void (*print)(void *opaque, const char *line), void *opaque);
+uint32_t cpu_compute_eflags(CPUX86State *env);
+void cpu_load_eflags(CPUX86State *env, uint32_t eflags, uint32_t update_mask);
+
+#endif

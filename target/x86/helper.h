@@ -1,0 +1,138 @@
+/*
+ * Internal CPU interface between the instruction layer (decode.c,
+ * exec.c, ops_*.c: decoder, translation blocks, integer/string/BCD/x87
+ * semantics) and the system layer (seg_helper.c, excp_helper.c, mmu.c,
+ * misc_helper.c: segmentation, descriptor tables, exceptions/interrupt
+ * delivery, far transfers, task switch, paging/TLB, control registers,
+ * MSRs, CPUID, I/O permission).
+ *
+ * Conventions:
+ *  - Faults never return: raise_exception*() restores env->eip to
+ *    env->insn_start_eip and siglongjmp()s to env->jmp_env, where the exec
+ *    loop delivers the exception.  Instruction handlers therefore commit
+ *    architectural state only after their last access that can fault.
+ *  - 'seg' arguments are R_ES..R_GS; offsets are effective addresses
+ *    already truncated to the address size.
+ */
+#ifndef TARGET_X86_HELPER_H
+#define TARGET_X86_HELPER_H
+
+#include "target/x86/cpu.h"
+
+/* ---------- exceptions (excp_helper.c) ---------- */
+void raise_exception(CPUX86State *env, int vector) __attribute__((noreturn));
+void raise_exception_err(CPUX86State *env, int vector, int error_code) __attribute__((noreturn));
+/* INT n / INT3 / INTO: software interrupt, next_eip is the return address. */
+void raise_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
+                     uint64_t next_eip) __attribute__((noreturn));
+/*
+ * Deliver env->exception_index (set by raise_*) or an external interrupt:
+ * real-mode IVT, protected-mode IDT (interrupt/trap/task gates, privilege
+ * change with stack switch, v86 exits, error codes), double fault and
+ * triple fault (sets the reset request and returns false).
+ */
+bool do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
+                  uint64_t next_eip, int is_hw);
+
+/* ---------- memory access (mmu.c) ---------- */
+/* Segmented data accesses: limit/type/rights checks (#GP/#SS), then linear. */
+uint8_t  cpu_ldub(CPUX86State *env, int seg, target_ulong off);
+uint16_t cpu_lduw(CPUX86State *env, int seg, target_ulong off);
+uint32_t cpu_ldl(CPUX86State *env, int seg, target_ulong off);
+uint64_t cpu_ldq(CPUX86State *env, int seg, target_ulong off);
+void cpu_stb(CPUX86State *env, int seg, target_ulong off, uint8_t val);
+void cpu_stw(CPUX86State *env, int seg, target_ulong off, uint16_t val);
+void cpu_stl(CPUX86State *env, int seg, target_ulong off, uint32_t val);
+void cpu_stq(CPUX86State *env, int seg, target_ulong off, uint64_t val);
+/* Check that [off, off+len) is writable (resp. readable) in seg and its pages
+ * are present/writable, without accessing: used before multi-part writes so
+ * that the instruction faults before committing anything. */
+void cpu_check_write(CPUX86State *env, int seg, target_ulong off, unsigned len);
+void cpu_check_read(CPUX86State *env, int seg, target_ulong off, unsigned len);
+
+/* Linear-address accesses (descriptor tables, TSS, IDT: no segment checks).
+ * is_user/ mmu_idx chosen as the SDM says for implicit supervisor accesses. */
+uint8_t  cpu_ldub_linear(CPUX86State *env, target_ulong la);
+uint16_t cpu_lduw_linear(CPUX86State *env, target_ulong la);
+uint32_t cpu_ldl_linear(CPUX86State *env, target_ulong la);
+uint64_t cpu_ldq_linear(CPUX86State *env, target_ulong la);
+void cpu_stb_linear(CPUX86State *env, target_ulong la, uint8_t v);
+void cpu_stw_linear(CPUX86State *env, target_ulong la, uint16_t v);
+void cpu_stl_linear(CPUX86State *env, target_ulong la, uint32_t v);
+/* Implicit supervisor access (GDT/IDT/TSS): ignores CPL for the U/S check. */
+uint32_t cpu_ldl_kernel(CPUX86State *env, target_ulong la);
+uint16_t cpu_lduw_kernel(CPUX86State *env, target_ulong la);
+uint8_t  cpu_ldub_kernel(CPUX86State *env, target_ulong la);
+void cpu_stl_kernel(CPUX86State *env, target_ulong la, uint32_t v);
+void cpu_stw_kernel(CPUX86State *env, target_ulong la, uint16_t v);
+void cpu_stb_kernel(CPUX86State *env, target_ulong la, uint8_t v);
+
+/*
+ * Code fetch for the translator: translate the linear address of code to a
+ * physical address (page walk with execute permission; #PF on failure) and
+ * return a host pointer to the page's bytes if it is RAM/ROM (NULL for MMIO:
+ * the translator then fetches bytes one at a time with cpu_ldub_code()).
+ */
+uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la, const uint8_t **host_page);
+uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la);
+
+/* Page walk for debuggers/monitor: -1 if unmapped.  No side effects. */
+int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la);
+
+void tlb_flush(CPUX86State *env);                 /* CR3 write (non-global), mode changes */
+void tlb_flush_all(CPUX86State *env);             /* including global pages */
+void tlb_flush_page(CPUX86State *env, target_ulong la);   /* INVLPG */
+
+/* ---------- segmentation (seg_helper.c) ---------- */
+/* MOV/POP to a segment register, LDS..LSS: all checks, raises #GP/#SS/#NP. */
+void helper_load_seg(CPUX86State *env, int seg, uint16_t selector);
+/* Real/v86-mode style load (base = sel << 4), used by the loaders above too. */
+void cpu_x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector);
+/* Store a cache entry and recompute hflags (CS32/SS32/CPL/ADDSEG...). */
+void cpu_x86_load_seg_cache(CPUX86State *env, int seg, uint16_t selector,
+                            uint64_t base, uint32_t limit, uint32_t flags);
+void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip);
+void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift,
+                  uint64_t next_eip);    /* opsize_shift: 1=16-bit, 2=32-bit, 3=64-bit */
+void helper_lret(CPUX86State *env, int opsize_shift, int imm16);
+void helper_iret(CPUX86State *env, int opsize_shift, uint64_t next_eip);
+void helper_lldt(CPUX86State *env, uint16_t sel);
+void helper_ltr(CPUX86State *env, uint16_t sel);
+/* LAR/LSL/VERR/VERW: return value and set ZF via env->eflags (cc_op EFLAGS). */
+uint32_t helper_lar(CPUX86State *env, uint16_t sel);
+uint32_t helper_lsl(CPUX86State *env, uint16_t sel);
+void helper_verr(CPUX86State *env, uint16_t sel);
+void helper_verw(CPUX86State *env, uint16_t sel);
+void helper_enter_level(CPUX86State *env, int level, int data32, uint64_t t1);
+/* IN/OUT/INS/OUTS permission: IOPL vs CPL, v86, TSS I/O bitmap -> #GP(0). */
+void helper_check_io(CPUX86State *env, uint16_t port, int size);
+
+/* ---------- control/system (misc_helper.c) ---------- */
+void helper_write_crN(CPUX86State *env, int reg, uint64_t val);  /* #GP on reserved bits */
+uint64_t helper_read_crN(CPUX86State *env, int reg);
+void helper_write_drN(CPUX86State *env, int reg, uint64_t val);
+void helper_lmsw(CPUX86State *env, uint16_t val);
+void helper_clts(CPUX86State *env);
+void helper_cpuid(CPUX86State *env);            /* in: EAX/ECX; out: EAX..EDX */
+void helper_rdtsc(CPUX86State *env);
+void helper_rdmsr(CPUX86State *env);            /* #GP for unknown MSRs (logged -d unimp) */
+void helper_wrmsr(CPUX86State *env);
+void helper_hlt(CPUX86State *env, uint64_t next_eip);   /* sets HF_HALTED, exits the loop */
+void helper_invlpg(CPUX86State *env, target_ulong la);
+/* Recompute hflags from CR0/EFER/segments/eflags after a mode change. */
+void cpu_update_hflags(CPUX86State *env);
+/* I/O port access for IN/OUT (goes to address_space_io). */
+uint32_t cpu_io_read(CPUX86State *env, uint16_t port, int size);
+void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size);
+
+/* ---------- provided by the instruction layer (exec.c) ---------- */
+/* Drop translated blocks that overlap [phys, phys+len) (SMC, DMA over code). */
+void tb_invalidate_phys_range(uint64_t phys, uint64_t len);
+/* True if the physical page holds translated code (TLB marks it TLB_SLOW for writes). */
+bool tb_page_has_code(uint64_t phys_page);
+void tb_flush_all(CPUX86State *env);
+
+static inline int cpu_cpl(const CPUX86State *env) { return env->hflags & HF_CPL_MASK; }
+static inline int cpu_mmu_index(const CPUX86State *env) { return cpu_cpl(env) == 3 ? 1 : 0; }
+
+#endif
