@@ -46,6 +46,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvireo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libvireo.a -Wl,--no-whole-archive $(LDLIBS)
 
+# Test suites and firmware add their own rules here.
+-include $(wildcard tests/*/*.mk firmware/*.mk)
+
 -include $(ALL_SRCS:%.c=$(BUILD)/%.d)
 
 clean:

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/core/irq.h"
+
 typedef struct Device Device;
 typedef struct DeviceClass DeviceClass;
 
@@ -69,7 +71,21 @@ struct Device {
     const DeviceClass *cls;
     char *id;                     /* "id=" property, may be NULL */
     bool realized;
+    /* GPIO lines, QEMU-qdev style but unnamed: inputs are lines others
+     * drive into this device; outputs are the device's own IRQ fields that
+     * the machine points at someone else's input. */
+    IRQ *gpio_in;
+    int n_gpio_in;
+    IRQ **gpio_out;               /* pointers to the device's IRQ fields */
+    int n_gpio_out;
 };
+
+/* Inputs 0..n-1 call handler(dev, n, level). */
+void device_init_gpio_in(Device *dev, IRQHandler handler, int n);
+/* Register the device's own IRQ fields pins[0..n-1] as outputs 0..n-1. */
+void device_init_gpio_out(Device *dev, IRQ *pins, int n);
+IRQ device_get_gpio_in(Device *dev, int n);
+void device_connect_gpio_out(Device *dev, int n, IRQ target);
 
 void device_class_register(const DeviceClass *cls);
 const DeviceClass *device_class_find(const char *name);

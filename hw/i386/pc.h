@@ -19,6 +19,9 @@ typedef struct MachineConfig {
     bool nographic;              /* tells SeaBIOS to use the serial console (etc/sercon-port) */
     bool no_hpet;
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (later) */
+    /* Serial ports: main creates chardevs with ids "serial0".."serial3" for
+     * each -serial; pc_machine_init creates an isa-serial (COM1..COM4) for
+     * every one that exists. */
 } MachineConfig;
 
 /* Builds the whole machine; user errors print one line and exit 1. */
