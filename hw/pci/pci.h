@@ -1,0 +1,188 @@
+/*
+ * Conventional PCI: one bus, 256-byte type-0 config spaces, configuration
+ * mechanism #1 (0xcf8/0xcfc), BAR sizing and mapping, INTx routing.
+ *
+ * A PCI device embeds PCIDevice first in its instance struct (which itself
+ * starts with Device), declares the "addr" property with
+ * DEFINE_PROP_PCI_DEVFN, and in its realize():
+ *
+ *     PCIDevice *pd = &s->pci;
+ *     if (!pci_device_init(pd, NULL, 0x8086, 0x7010, 0x0101, 0x00, errp))
+ *         return false;
+ *     pci_register_bar(pd, 4, PCI_BAR_IO, &s->bmdma_io);
+ *     pd->config_write = my_config_write;   (optional post-write hook)
+ *
+ * BARs are mapped into the bus's memory/IO containers whenever the command
+ * register enables the matching space and the BAR holds a usable address.
+ */
+#ifndef HW_PCI_PCI_H
+#define HW_PCI_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/core/device.h"
+#include "hw/core/irq.h"
+#include "hw/core/memory.h"
+
+/* Standard type-0 header offsets. */
+#define PCI_VENDOR_ID           0x00
+#define PCI_DEVICE_ID           0x02
+#define PCI_COMMAND             0x04
+#define  PCI_COMMAND_IO         0x0001
+#define  PCI_COMMAND_MEMORY     0x0002
+#define  PCI_COMMAND_MASTER     0x0004
+#define  PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS              0x06
+#define  PCI_STATUS_INTERRUPT   0x0008
+#define  PCI_STATUS_CAP_LIST    0x0010
+#define PCI_REVISION_ID         0x08
+#define PCI_CLASS_PROG          0x09
+#define PCI_CLASS_DEVICE        0x0a
+#define PCI_CACHE_LINE_SIZE     0x0c
+#define PCI_LATENCY_TIMER       0x0d
+#define PCI_HEADER_TYPE         0x0e
+#define  PCI_HEADER_TYPE_MULTI_FUNCTION 0x80
+#define PCI_BASE_ADDRESS_0      0x10
+#define  PCI_BASE_ADDRESS_SPACE_IO     0x01
+#define  PCI_BASE_ADDRESS_MEM_TYPE_64  0x04
+#define  PCI_BASE_ADDRESS_MEM_PREFETCH 0x08
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_SUBSYSTEM_ID        0x2e
+#define PCI_ROM_ADDRESS         0x30
+#define  PCI_ROM_ADDRESS_ENABLE 0x01
+#define PCI_CAPABILITY_LIST     0x34
+#define PCI_INTERRUPT_LINE      0x3c
+#define PCI_INTERRUPT_PIN       0x3d
+
+#define PCI_CONFIG_SPACE_SIZE   256
+#define PCI_NUM_BARS            6
+#define PCI_ROM_SLOT            6       /* index of the expansion ROM in bars[] */
+#define PCI_NUM_REGIONS         7
+#define PCI_NUM_PINS            4       /* INTA..INTD */
+
+#define PCI_DEVFN(slot, fn)     ((((slot) & 0x1f) << 3) | ((fn) & 7))
+#define PCI_SLOT(devfn)         (((devfn) >> 3) & 0x1f)
+#define PCI_FUNC(devfn)         ((devfn) & 7)
+
+/* What QEMU's devices report as subsystem ids; SeaBIOS checks the host
+ * bridge's pair to decide it runs on a QEMU-compatible machine. */
+#define PCI_SUBVENDOR_ID_REDHAT_QUMRANET 0x1af4
+#define PCI_SUBDEVICE_ID_QEMU            0x1100
+
+/* BAR kinds for pci_register_bar(). */
+#define PCI_BAR_IO          0x01
+#define PCI_BAR_MEM32       0x00
+#define PCI_BAR_MEM64       0x04       /* takes two BAR slots */
+#define PCI_BAR_PREFETCH    0x08       /* OR into a memory kind */
+
+typedef struct PCIBus PCIBus;
+typedef struct PCIDevice PCIDevice;
+
+typedef struct PCIBar {
+    MemoryRegion *mr;        /* NULL: BAR not implemented (reads 0) */
+    uint64_t size;           /* power of two */
+    uint8_t type;            /* PCI_BAR_* */
+    uint64_t addr;           /* where it is mapped, valid if mapped */
+    bool mapped;
+} PCIBar;
+
+struct PCIDevice {
+    Device qdev;
+    int32_t devfn;           /* "addr" property; -1 = first free slot */
+    PCIBus *bus;
+    const char *name;        /* for logs and "info pci" */
+
+    uint8_t config[PCI_CONFIG_SPACE_SIZE];
+    uint8_t wmask[PCI_CONFIG_SPACE_SIZE];    /* bits the guest may write */
+    uint8_t w1cmask[PCI_CONFIG_SPACE_SIZE];  /* write-1-to-clear bits */
+    PCIBar bars[PCI_NUM_REGIONS];
+    bool irq_raw;            /* level the device asked for */
+    bool irq_level;          /* level driven on the bus (after INTX_DISABLE) */
+
+    /* Optional: replace the read of [addr, addr+len) (len 1, 2 or 4,
+     * never crossing a dword); call pci_default_config_read for the rest. */
+    uint32_t (*config_read)(PCIDevice *d, uint32_t addr, int len);
+    /* Optional: called after the default write has updated config[]. */
+    void (*config_write)(PCIDevice *d, uint32_t addr, uint32_t val, int len);
+    /* Optional: extra reset after the header is restored. */
+    void (*reset)(PCIDevice *d);
+
+    /* power-on copy of config[] to restore on reset */
+    uint8_t reset_config[PCI_CONFIG_SPACE_SIZE];
+};
+
+#define DEFINE_PROP_PCI_DEVFN(_struct, _field) \
+    DEFINE_PROP("addr", PROP_PCI_ADDR, _struct, _field.devfn, "-1")
+
+/*
+ * Interrupt routing: the bus asks map_irq which of its nirq lines a device
+ * pin drives (PIIX: PIRQA..D), and calls set_irq(opaque, line, level) with
+ * the wired-OR of every device driving that line.
+ */
+typedef int (*PCIMapIRQFn)(PCIDevice *d, int pin /* 0 = INTA */);
+typedef void (*PCISetIRQFn)(void *opaque, int line, int level);
+
+/* mem/io: containers BARs are mapped into (NULL = the system address
+ * spaces' roots). */
+PCIBus *pci_bus_new(const char *name, MemoryRegion *mem, MemoryRegion *io);
+void pci_bus_set_irq_route(PCIBus *bus, PCIMapIRQFn map_irq, PCISetIRQFn set_irq,
+                           void *opaque, int nirq);
+/* The machine's root bus (first one created); devices with bus=NULL use it. */
+PCIBus *pci_default_bus(void);
+PCIDevice *pci_bus_find(PCIBus *bus, int devfn);
+/* Level currently driven on routing line n (for re-routing after PIRQ writes). */
+int pci_bus_irq_level(PCIBus *bus, int line);
+void pci_bus_foreach(PCIBus *bus, void (*fn)(PCIDevice *d, void *opaque), void *opaque);
+/* One line per device and BAR, like "info pci". */
+void pci_bus_info(PCIBus *bus, GString *out);
+
+/*
+ * Configuration mechanism #1 on address_space_io: CONFIG_ADDRESS at 0xcf8
+ * (dword accesses only) and CONFIG_DATA at 0xcfc-0xcff.  Byte/word accesses
+ * to 0xcf8-0xcfb are not CONFIG_ADDRESS; a byte at 0xcf9 goes to the hook
+ * (PIIX3 reset control register), the rest read as all-ones.
+ */
+void pci_host_init_io(PCIBus *bus);
+void pci_host_set_cf9_handler(uint8_t (*read)(void *opaque),
+                              void (*write)(void *opaque, uint8_t val), void *opaque);
+/* Direct access as through CONFIG_ADDRESS/DATA (bus 0 only). */
+uint32_t pci_host_config_read(PCIBus *bus, uint32_t cfgaddr, int len);
+void pci_host_config_write(PCIBus *bus, uint32_t cfgaddr, uint32_t val, int len);
+
+/*
+ * Claim devfn on bus (d->devfn, or the first free slot's function 0 if -1),
+ * fill the header: ids, class (base<<8 | sub), prog-if 0, revision,
+ * QEMU's subsystem ids, writable command/latency/interrupt-line.
+ */
+bool pci_device_init(PCIDevice *d, PCIBus *bus, uint16_t vendor, uint16_t device,
+                     uint16_t class_code, uint8_t revision, GError **errp);
+/* size: power of two, >= 4 for IO and >= 16 for memory (mr->size is used if 0). */
+void pci_register_bar(PCIDevice *d, int bar, uint8_t type, MemoryRegion *mr);
+/* pin: 1 = INTA .. 4 = INTD, 0 = none. */
+void pci_set_interrupt_pin(PCIDevice *d, int pin);
+/* Drive this function's INTx pin (honours COMMAND.INTX_DISABLE). */
+void pci_set_irq(PCIDevice *d, int level);
+/* Restore the power-on header, unmap BARs, drop INTx.  Devices call it
+ * from their reset (pci_device_reset is also called on bus reset). */
+void pci_device_reset(PCIDevice *d);
+/* Re-evaluate BAR mappings (after a device changes config[] itself). */
+void pci_update_mappings(PCIDevice *d);
+
+uint32_t pci_default_config_read(PCIDevice *d, uint32_t addr, int len);
+void pci_default_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int len);
+
+/* Little-endian helpers on config[]. */
+static inline void pci_set_byte(uint8_t *p, uint8_t v) { p[0] = v; }
+static inline void pci_set_word(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
+static inline void pci_set_long(uint8_t *p, uint32_t v)
+{
+    p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
+}
+static inline uint16_t pci_get_word(const uint8_t *p) { return p[0] | (p[1] << 8); }
+static inline uint32_t pci_get_long(const uint8_t *p)
+{
+    return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+#endif
