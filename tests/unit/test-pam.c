@@ -54,10 +54,9 @@ static void test_power_on(void)
 static void test_transitions(void)
 {
     /* mode 3 everywhere: RAM read/write, as SeaBIOS' make_bios_writable */
-    pci_cfg_writel(HOST, 0x58, 0x30000000 | (pci_cfg_readl(HOST, 0x58) & 0xffffff));
+    /* dword writes as SeaBIOS does them: 0x58 holds PAM0-2 in bytes 1-3 */
+    pci_cfg_writel(HOST, 0x58, 0x33333000 | (pci_cfg_readl(HOST, 0x58) & 0xff));
     pci_cfg_writel(HOST, 0x5c, 0x33333333);
-    pci_cfg_writeb(HOST, 0x5a, 0x33);
-    pci_cfg_writeb(HOST, 0x5b, 0x33);
     g_assert_cmphex(pci_cfg_readb(HOST, I440FX_PAM0), ==, 0x30);
     g_assert_cmphex(ld(0xf0000), ==, 0);       /* fresh RAM */
     st(0xf0000, 0x11111111);
