@@ -1,0 +1,385 @@
+/*
+ * The "pc" machine: i440FX + PIIX3 with the classic ISA devices, laid out
+ * as QEMU's pc machine is, so SeaBIOS finds what it expects.
+ *
+ * Memory map (system memory root):
+ *   0 .. below_4g           "ram-below-4g"  alias of pc.ram        prio 0
+ *   0xa0000 .. 0xbffff      SMRAM/VGA window (i440FX)               prio 1
+ *   0xc0000 .. 0xfffff      PAM overlays (i440FX)                   prio 1
+ *   4G .. 4G + above_4g     "ram-above-4g"  alias of pc.ram        prio 0
+ *   everything else         "pci-hole"      alias of pci-memory    prio -1
+ * pci-memory holds the BARs, pc.rom at 0xc0000, pc.bios at 4G - size and
+ * isa-bios (its last 128K) at 0xe0000.
+ */
+#include "hw/i386/pc.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "chardev/chardev.h"
+#include "hw/core/device.h"
+#include "hw/core/memory.h"
+#include "hw/intc/i8259.h"
+#include "hw/isa/isa.h"
+#include "hw/isa/piix3.h"
+#include "hw/nvram/fw_cfg.h"
+#include "hw/pci/i440fx.h"
+#include "hw/pci/pci.h"
+#include "hw/timer/mc146818rtc.h"
+#include "util/log.h"
+
+#define KiB 1024ull
+#define MiB (1024 * KiB)
+#define GiB (1024 * MiB)
+
+#define PC_PCI_MEM_SIZE     (1ull << 40)    /* as far as the CPU can address */
+#define PC_ISA_BIOS_MAX     (128 * KiB)
+#define PC_BIOS_MAX         (16 * MiB)
+
+/* e820 types */
+#define E820_RAM            1
+#define E820_RESERVED       2
+
+typedef struct PCMachine {
+    X86CPU *cpu;
+    Device *pic, *rtc;
+    PCIBus *pci_bus;
+    FWCfgState *fw_cfg;
+    uint64_t below_4g, above_4g;
+    bool a20_kbc, a20_port92;
+    MemoryRegion ram, ram_below_4g, ram_above_4g;
+    MemoryRegion pci_mem, pci_hole;
+    MemoryRegion bios, isa_bios, option_rom;
+} PCMachine;
+
+static PCMachine pc;
+
+X86CPU *pc_first_cpu(void)
+{
+    return pc.cpu;
+}
+
+/* ---- CPU wiring ---- */
+
+static int pc_intr_ack(void *opaque)
+{
+    return i8259_read_irq(pc.pic);
+}
+
+static void pc_cpu_intr(void *opaque, int n, int level)
+{
+    x86_cpu_set_intr(pc.cpu, level);
+}
+
+/*
+ * On PC chipsets A20 is enabled when either the keyboard controller's
+ * output port or port 0x92 ("fast A20") enables it: the two gates are ORed
+ * before A20M#.  OS code that enables one and leaves the other alone
+ * relies on that.
+ */
+static void pc_a20(void *opaque, int n, int level)
+{
+    if (n == 0) {
+        pc.a20_kbc = level;
+    } else {
+        pc.a20_port92 = level;
+    }
+    x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
+}
+
+/* ---- memory ---- */
+
+/* QEMU's pc split: all RAM below 4G up to 3.5G; beyond that, 3G below
+ * and the rest above 4G (gigabyte aligned). */
+static void pc_split_ram(uint64_t ram_size)
+{
+    uint64_t lowmem = 0xe0000000ull;
+    if (ram_size >= lowmem) {
+        lowmem = 0xc0000000ull;
+    }
+    pc.below_4g = MIN(ram_size, lowmem);
+    pc.above_4g = ram_size - pc.below_4g;
+}
+
+static void pc_memory_init(const MachineConfig *cfg)
+{
+    MemoryRegion *system = address_space_memory.root;
+
+    if (cfg->ram_size < 1 * MiB) {
+        fatal("RAM size too small (minimum 1M)");
+    }
+    pc_split_ram(cfg->ram_size);
+    if (4 * GiB + pc.above_4g > PC_PCI_MEM_SIZE) {
+        fatal("RAM size too large");
+    }
+
+    memory_region_init_ram(&pc.ram, "pc.ram", cfg->ram_size);
+    memory_region_init_alias(&pc.ram_below_4g, "ram-below-4g", &pc.ram, 0, pc.below_4g);
+    memory_region_add_subregion(system, 0, &pc.ram_below_4g);
+    if (pc.above_4g) {
+        memory_region_init_alias(&pc.ram_above_4g, "ram-above-4g", &pc.ram, pc.below_4g,
+                                 pc.above_4g);
+        memory_region_add_subregion(system, 4 * GiB, &pc.ram_above_4g);
+    }
+
+    /* Whatever RAM does not cover decodes to PCI (subtractively, on the
+     * real chipset): the 32-bit hole, the VGA window, the BIOS flash. */
+    memory_region_init_container(&pc.pci_mem, "pci-memory", PC_PCI_MEM_SIZE);
+    memory_region_init_alias(&pc.pci_hole, "pci-hole", &pc.pci_mem, 0, PC_PCI_MEM_SIZE);
+    memory_region_add_subregion_overlap(system, 0, &pc.pci_hole, -1);
+
+    /* Option ROMs get copied here by the firmware loader (later). */
+    memory_region_init_rom(&pc.option_rom, "pc.rom", 128 * KiB);
+    memory_region_add_subregion_overlap(&pc.pci_mem, 0xc0000, &pc.option_rom, 1);
+}
+
+static void pc_bios_init(const MachineConfig *cfg)
+{
+    const char *path = cfg->bios_path;
+    gchar *data = NULL;
+    gsize size = 0;
+    GError *err = NULL;
+
+    if (!path) {
+        fatal("no BIOS image (use -bios FILE)");
+    }
+    if (!g_file_get_contents(path, &data, &size, &err)) {
+        fatal("cannot read BIOS image %s: %s", path, err->message);
+    }
+    /* The image is mapped to end exactly at 4G and must be a whole number
+     * of 64K flash blocks. */
+    if (size == 0 || size % (64 * KiB) || size > PC_BIOS_MAX) {
+        fatal("BIOS image %s has a bad size (%zu bytes; need a multiple of 64K up to 16M)",
+              path, (size_t)size);
+    }
+
+    memory_region_init_rom(&pc.bios, "pc.bios", size);
+    memcpy(pc.bios.ram, data, size);
+    g_free(data);
+    memory_region_add_subregion(&pc.pci_mem, 4 * GiB - size, &pc.bios);
+
+    /* The reset vector runs from 0xffff0, so the top of the image also
+     * appears below 1M (under the PAM overlays). */
+    uint64_t isa_size = MIN((uint64_t)size, PC_ISA_BIOS_MAX);
+    memory_region_init_alias(&pc.isa_bios, "isa-bios", &pc.bios, size - isa_size, isa_size);
+    memory_region_add_subregion_overlap(&pc.pci_mem, 1 * MiB - isa_size, &pc.isa_bios, 1);
+}
+
+/* ---- CMOS ---- */
+
+static void cmos_set(int idx, int val)
+{
+    rtc_set_cmos(pc.rtc, idx, val & 0xff);
+}
+
+/* CMOS boot device codes SeaBIOS understands: floppy, disk, CD, network. */
+static int pc_boot_code(char c)
+{
+    switch (c) {
+    case 'a': return 1;
+    case 'c': return 2;
+    case 'd': return 3;
+    case 'n': return 4;
+    default: return 0;
+    }
+}
+
+static void pc_cmos_init(const MachineConfig *cfg)
+{
+    uint64_t ram = cfg->ram_size;
+    uint64_t val;
+
+    /* Base memory: 640K conventional. */
+    cmos_set(0x15, 640 & 0xff);
+    cmos_set(0x16, 640 >> 8);
+    /* Extended memory above 1M in K, capped at 0xffff (0x17/0x18 and the
+     * POST copy at 0x30/0x31). */
+    val = ram / KiB - 1024;
+    if (val > 0xffff) {
+        val = 0xffff;
+    }
+    cmos_set(0x17, val);
+    cmos_set(0x18, val >> 8);
+    cmos_set(0x30, val);
+    cmos_set(0x31, val >> 8);
+    /* Memory between 16M and the 4G split in 64K units (SeaBIOS uses it
+     * when there is no etc/e820). */
+    val = pc.below_4g > 16 * MiB ? (pc.below_4g - 16 * MiB) / (64 * KiB) : 0;
+    if (val > 0xffff) {
+        val = 0xffff;
+    }
+    cmos_set(0x34, val);
+    cmos_set(0x35, val >> 8);
+    /* Memory above 4G in 64K units, 24 bits. */
+    val = pc.above_4g / (64 * KiB);
+    cmos_set(0x5b, val);
+    cmos_set(0x5c, val >> 8);
+    cmos_set(0x5d, val >> 16);
+    /* CPUs present minus one. */
+    cmos_set(0x5f, (cfg->smp > 0 ? cfg->smp : 1) - 1);
+
+    /* Equipment: math coprocessor and PS/2 mouse, EGA/VGA display, no
+     * floppy drives (no floppy controller yet); floppy types none. */
+    cmos_set(0x14, 0x02 | 0x04);
+    cmos_set(0x10, 0x00);
+
+    /* Boot order: first two devices in 0x3d, third in the high nibble of
+     * 0x38 (bit 0 clear = check the floppy boot signature). */
+    const char *order = cfg->boot_order ? cfg->boot_order : "cad";
+    int bds[3] = { 0, 0, 0 };
+    for (int i = 0; i < 3 && order[i]; i++) {
+        bds[i] = pc_boot_code(order[i]);
+    }
+    cmos_set(0x3d, bds[0] | (bds[1] << 4));
+    cmos_set(0x38, bds[2] << 4);
+}
+
+/* ---- fw_cfg ---- */
+
+typedef struct E820Entry {
+    uint64_t addr;
+    uint64_t len;
+    uint32_t type;
+} __attribute__((packed)) E820Entry;
+
+static void pc_e820_add(GArray *map, uint64_t addr, uint64_t len, uint32_t type)
+{
+    E820Entry e = {
+        .addr = GUINT64_TO_LE(addr),
+        .len = GUINT64_TO_LE(len),
+        .type = GUINT32_TO_LE(type),
+    };
+    g_array_append_val(map, e);
+}
+
+static void pc_fw_cfg_init(const MachineConfig *cfg)
+{
+    FWCfgState *s = fw_cfg_init_io(true, &address_space_memory);
+    uint16_t cpus = cfg->smp > 0 ? cfg->smp : 1;
+    uint8_t zeros[16] = { 0 };
+
+    pc.fw_cfg = s;
+    fw_cfg_add_i64(s, FW_CFG_RAM_SIZE, cfg->ram_size);
+    fw_cfg_add_bytes(s, FW_CFG_UUID, zeros, 16);
+    fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, cfg->nographic);
+    fw_cfg_add_i16(s, FW_CFG_NB_CPUS, cpus);
+    fw_cfg_add_i16(s, FW_CFG_MAX_CPUS, cpus);
+    fw_cfg_add_i16(s, FW_CFG_BOOT_MENU, cfg->boot_menu);
+    fw_cfg_add_i16(s, FW_CFG_BOOT_DEVICE, cfg->boot_order ? cfg->boot_order[0] : 'c');
+
+    /* NUMA: node count 0, then a per-CPU node map (and no node sizes). */
+    size_t numa_len = (1 + cpus) * sizeof(uint64_t);
+    void *numa = g_malloc0(numa_len);
+    fw_cfg_add_bytes(s, FW_CFG_NUMA, numa, numa_len);
+    g_free(numa);
+
+    /* No -kernel yet: the Linux boot items say "nothing to load". */
+    static const uint16_t linux_keys[] = {
+        FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_ENTRY,
+        FW_CFG_INITRD_ADDR, FW_CFG_INITRD_SIZE,
+        FW_CFG_CMDLINE_ADDR, FW_CFG_CMDLINE_SIZE,
+        FW_CFG_SETUP_ADDR, FW_CFG_SETUP_SIZE,
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(linux_keys); i++) {
+        fw_cfg_add_i32(s, linux_keys[i], 0);
+    }
+
+    /* x86 legacy items SeaBIOS reads: no extra ACPI tables or SMBIOS
+     * fields, IRQ0 goes to IOAPIC pin 2 (for its MP table), no legacy
+     * e820 reservations (etc/e820 replaces that table). */
+    fw_cfg_add_i16(s, FW_CFG_ACPI_TABLES, 0);
+    fw_cfg_add_i16(s, FW_CFG_SMBIOS_ENTRIES, 0);
+    fw_cfg_add_i32(s, FW_CFG_IRQ0_OVERRIDE, 1);
+    fw_cfg_add_i32(s, FW_CFG_E820_TABLE, 0);
+
+    GArray *e820 = g_array_new(FALSE, FALSE, sizeof(E820Entry));
+    pc_e820_add(e820, 0, pc.below_4g, E820_RAM);
+    if (pc.above_4g) {
+        pc_e820_add(e820, 4 * GiB, pc.above_4g, E820_RAM);
+    }
+    fw_cfg_add_file(s, "etc/e820", e820->data, e820->len * sizeof(E820Entry));
+    g_array_free(e820, TRUE);
+
+    /* -1: after a failed boot, stop instead of retrying. */
+    uint32_t fail_wait = GUINT32_TO_LE((uint32_t)-1);
+    fw_cfg_add_file(s, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait));
+    fw_cfg_add_file(s, "bootorder", NULL, 0);
+    fw_cfg_add_file(s, "bios-geometry", NULL, 0);
+    if (cfg->boot_menu_timeout_ms >= 0) {
+        uint16_t wait = GUINT16_TO_LE((uint16_t)MIN(cfg->boot_menu_timeout_ms, 0xffff));
+        fw_cfg_add_file(s, "etc/boot-menu-wait", &wait, sizeof(wait));
+    }
+}
+
+/* ---- chipset and ISA devices ---- */
+
+static void pc_isa_devices_init(void)
+{
+    char opts[64];
+
+    device_create("i8254", "");
+    pc.rtc = device_create("mc146818rtc", "");
+
+    Device *kbc = device_create("i8042", "");
+    Device *port92 = device_create("port92", "");
+    pc.a20_kbc = true;      /* the KBC output port comes up with A20 enabled */
+    pc.a20_port92 = false;
+    device_connect_gpio_out(kbc, 0, irq_new(pc_a20, NULL, 0));
+    device_connect_gpio_out(port92, 0, irq_new(pc_a20, NULL, 1));
+
+    device_create("i8257", "");
+
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        g_snprintf(id, sizeof(id), "serial%d", i);
+        if (chardev_find(id)) {
+            g_snprintf(opts, sizeof(opts), "index=%d,chardev=%s", i, id);
+            device_create("isa-serial", opts);
+        }
+    }
+}
+
+void pc_machine_init(const MachineConfig *cfg)
+{
+    char *err = NULL;
+
+    memset(&pc, 0, sizeof(pc));
+    pc.cpu = x86_cpu_new(cfg->cpu_model, &err);
+    if (!pc.cpu) {
+        fatal("%s", err ? err : "cannot create the CPU");
+    }
+
+    pc_memory_init(cfg);
+    pc_bios_init(cfg);
+
+    /* Interrupt controller first: every ISA device takes its line from it. */
+    pc.pic = device_create("i8259", "");
+    IRQ isa_irqs[16];
+    for (int i = 0; i < 16; i++) {
+        isa_irqs[i] = device_get_gpio_in(pc.pic, i);
+    }
+    isa_set_irqs(isa_irqs);
+    device_connect_gpio_out(pc.pic, 0, irq_new(pc_cpu_intr, NULL, 0));
+    pc.cpu->intr_ack = pc_intr_ack;
+    pc.cpu->intr_opaque = NULL;
+
+    pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
+    piix3_init(pc.pci_bus, pc.pic);
+
+    pc_isa_devices_init();
+    pc_cmos_init(cfg);
+    pc_fw_cfg_init(cfg);
+
+    pc_machine_reset();
+}
+
+void pc_machine_reset(void)
+{
+    /* Devices that drive A20 re-announce it on reset if they care; start
+     * from the power-on state (KBC gate open). */
+    pc.a20_kbc = true;
+    pc.a20_port92 = false;
+    devices_reset_all();
+    x86_cpu_reset(pc.cpu);
+    x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
+}
