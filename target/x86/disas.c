@@ -1,0 +1,287 @@
+/*
+ * Disassembler: renders DecodedInsn through the same operand templates the
+ * decoder used, so what -d in_asm shows is exactly what will execute.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "target/x86/disas.h"
+
+static const char *const reg8[8] = { "al", "cl", "dl", "bl", "ah", "ch", "dh", "bh" };
+static const char *const reg16[8] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di" };
+static const char *const reg32[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+static const char *const segname[8] = { "es", "cs", "ss", "ds", "fs", "gs", "?", "?" };
+
+typedef struct Out {
+    char *p;
+    size_t left;
+} Out;
+
+static void put(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(Out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->p, o->left, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n >= o->left) {
+        n = o->left ? (int)o->left - 1 : 0;
+    }
+    o->p += n;
+    o->left -= n;
+}
+
+static const char *regname(int size, int r)
+{
+    return size == 0 ? reg8[r & 7] : size == 1 ? reg16[r & 7] : reg32[r & 7];
+}
+
+static void put_hex(Out *o, uint32_t v)
+{
+    put(o, "0x%x", v);
+}
+
+static void put_mem(Out *o, const DecodedInsn *d, const char *sizestr)
+{
+    if (sizestr) {
+        put(o, "%s PTR ", sizestr);
+    }
+    bool has_reg = d->base != EA_NOREG || d->index != EA_NOREG;
+    if ((d->prefixes & PFX_SEG) || !has_reg) {
+        put(o, "%s:", segname[d->seg]);
+    }
+    if (!has_reg) {
+        put_hex(o, d->adsize == 1 ? (uint16_t)d->disp : (uint32_t)d->disp);
+        return;
+    }
+    const char *const *rn = d->adsize == 1 ? reg16 : reg32;
+    put(o, "[");
+    bool first = true;
+    if (d->base != EA_NOREG) {
+        put(o, "%s", rn[d->base]);
+        first = false;
+    }
+    if (d->index != EA_NOREG) {
+        put(o, "%s%s", first ? "" : "+", rn[d->index]);
+        if (d->adsize == 2) {
+            put(o, "*%d", 1 << d->scale);
+        }
+    }
+    if (d->disp > 0) {
+        put(o, "+0x%x", (uint32_t)d->disp);
+    } else if (d->disp < 0) {
+        put(o, "-0x%x", (uint32_t)-(int64_t)d->disp);
+    }
+    put(o, "]");
+}
+
+static const char *size_ptr(char k, const DecodedInsn *d)
+{
+    switch (k) {
+    case 'b': return "BYTE";
+    case 'w': return "WORD";
+    case 'd': return "DWORD";
+    case 'q': return "QWORD";
+    case 'p': return d->opsize == 2 ? "FWORD" : "DWORD";
+    case 'v': return d->opsize == 2 ? "DWORD" : "WORD";
+    default: return NULL;
+    }
+}
+
+static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint32_t eip, int *immno)
+{
+    char k = t[0], k2 = n > 1 ? t[1] : 0;
+    int vsz = d->opsize;
+    switch (k) {
+    case 'E': case 'M':
+        if (d->mod == 3 && k == 'E') {
+            if (k2 == 'f') {
+                put(o, "st(%d)", d->rm);
+            } else {
+                put(o, "%s", regname(k2 == 'b' ? 0 : k2 == 'w' ? 1 : k2 == 'd' ? 2 : vsz, d->rm));
+            }
+        } else {
+            put_mem(o, d, size_ptr(k2, d));
+        }
+        return;
+    case 'G':
+        put(o, "%s", regname(k2 == 'b' ? 0 : k2 == 'w' ? 1 : k2 == 'd' ? 2 : vsz, d->reg));
+        return;
+    case 'S':
+        put(o, "%s", segname[d->reg]);
+        return;
+    case 'C':
+        put(o, "cr%d", d->reg);
+        return;
+    case 'D':
+        if (k2 == 'X') {
+            put(o, "dx");
+        } else {
+            put(o, "dr%d", d->reg);
+        }
+        return;
+    case 'R':
+        put(o, "%s", reg32[d->rm]);
+        return;
+    case 'I': {
+        uint32_t v = (*immno)++ == 0 ? d->imm : d->imm2;
+        if (k2 == 'b') {
+            v &= 0xff;
+        } else if (k2 == 'w') {
+            v &= 0xffff;
+        } else {
+            v &= d->ot == 0 ? 0xff : d->ot == 1 ? 0xffff : 0xffffffff;
+        }
+        put_hex(o, v);
+        return;
+    }
+    case 'J': {
+        uint32_t target = eip + d->len + d->imm;
+        if (d->opsize == 1) {
+            target &= 0xffff;
+        }
+        put_hex(o, target);
+        return;
+    }
+    case 'A':
+        put(o, "0x%x:0x%x", d->imm2 & 0xffff, d->imm);
+        return;
+    case 'O':
+        put_mem(o, d, size_ptr(k2, d));
+        return;
+    case 'r':
+        put(o, "%s", regname(k2 == 'B' ? 0 : vsz, d->op & 7));
+        return;
+    case 'e':   /* eAX */
+        put(o, "%s", regname(d->ot, R_EAX));
+        return;
+    case '1':
+        put(o, "1");
+        return;
+    default:
+        /* fixed registers: AL, CL, and segment registers */
+        if (n == 2 && k2 == 'L') {
+            put(o, "%cl", k + 32);
+        } else {
+            put(o, "%c%c", k + 32, k2 + 32);
+        }
+        return;
+    }
+}
+
+static bool fpu_name(const DecodedInsn *d, Out *o)
+{
+    if (d->op == 0xdb && d->modrm == 0xe3) {
+        put(o, "fninit");
+    } else if (d->op == 0xdb && d->modrm == 0xe2) {
+        put(o, "fnclex");
+    } else if (d->op == 0xdf && d->modrm == 0xe0) {
+        put(o, "fnstsw ax");
+    } else if (d->mod != 3 && d->op == 0xdd && d->reg == 7) {
+        put(o, "fnstsw "); put_mem(o, d, "WORD");
+    } else if (d->mod != 3 && d->op == 0xd9 && d->reg == 7) {
+        put(o, "fnstcw "); put_mem(o, d, "WORD");
+    } else if (d->mod != 3 && d->op == 0xd9 && d->reg == 5) {
+        put(o, "fldcw  "); put_mem(o, d, "WORD");
+    } else {
+        put(o, "(x87 %02x /%d)", d->op, d->reg);
+    }
+    return true;
+}
+
+void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
+{
+    Out o = { buf, size };
+    const OpEntry *e = d->entry;
+    buf[0] = 0;
+    if (!e || !e->mnem || (e->flags & OPF_GROUP) || !d->handler || d->len == 0 ||
+        d->handler == op_invalid) {
+        put(&o, "(bad)");
+        return;
+    }
+    if (d->prefixes & PFX_LOCK) {
+        put(&o, "lock ");
+    }
+    const char *tmpl = e->opnd ? e->opnd : "";
+    bool string = strchr(tmpl, 'X') || strchr(tmpl, 'Y');
+    if (string && (d->prefixes & (PFX_REP | PFX_REPNE))) {
+        bool cmp = d->op == 0xa6 || d->op == 0xa7 || d->op == 0xae || d->op == 0xaf;
+        put(&o, "%s ", (d->prefixes & PFX_REPNE) ? "repnz" : cmp ? "repz" : "rep");
+    }
+    if (d->op >= 0xd8 && d->op <= 0xdf) {
+        fpu_name(d, &o);
+        return;
+    }
+    char mn[24];
+    const char *bar = strchr(e->mnem, '|');
+    if (bar) {
+        bool second = (d->op == 0xe3) ? d->adsize == 2 : d->opsize == 2;
+        size_t n = second ? strlen(bar + 1) : (size_t)(bar - e->mnem);
+        snprintf(mn, sizeof(mn), "%.*s", (int)n, second ? bar + 1 : e->mnem);
+    } else {
+        snprintf(mn, sizeof(mn), "%s", e->mnem);
+    }
+    if (d->op == 0x90 && (d->prefixes & PFX_REP)) {
+        snprintf(mn, sizeof(mn), "pause");
+    }
+    if (string) {
+        put(&o, "%s%c", mn, d->ot == 0 ? 'b' : d->ot == 1 ? 'w' : 'd');
+        return;
+    }
+    if (!*tmpl) {
+        put(&o, "%s", mn);
+        return;
+    }
+    put(&o, "%-6s ", mn);
+    int immno = 0;
+    bool first = true;
+    for (const char *t = tmpl; *t; ) {
+        const char *end = strchr(t, ',');
+        int n = end ? (int)(end - t) : (int)strlen(t);
+        if (!first) {
+            put(&o, ",");
+        }
+        put_operand(&o, d, t, n, eip, &immno);
+        first = false;
+        t += n;
+        if (*t == ',') {
+            t++;
+        }
+    }
+}
+
+typedef struct BufFetch {
+    const uint8_t *code;
+    size_t len;
+    uint64_t base;
+    bool truncated;
+} BufFetch;
+
+static uint8_t buf_fetch(void *opaque, uint64_t la)
+{
+    BufFetch *b = opaque;
+    uint64_t off = la - b->base;
+    if (off >= b->len) {
+        b->truncated = true;
+        return 0;
+    }
+    return b->code[off];
+}
+
+int x86_disas_buf(const uint8_t *code, size_t len, uint32_t eip, bool code32,
+                  char *out, size_t size)
+{
+    DecodedInsn d;
+    BufFetch b = { code, len, eip, false };
+    int r = x86_decode(&d, eip, code32, buf_fetch, &b);
+    if (b.truncated) {
+        snprintf(out, size, "(bad)");
+        return 0;
+    }
+    x86_disas_insn(&d, eip, out, size);
+    return r < 0 ? r : d.len;
+}

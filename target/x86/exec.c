@@ -1,0 +1,552 @@
+/*
+ * Tier 0: translation blocks of pre-decoded instructions and the execution
+ * loop.
+ *
+ * A block is decoded once from CS:EIP up to a control transfer, a
+ * mode-changing instruction, the end of the page or TB_MAX_INSNS, and is
+ * keyed by (physical PC, CS base, decode-relevant hflags).  Lookup goes
+ * through a small jump cache indexed by the linear PC, validated against
+ * the CPU's code TLB entry so a remapped page can never hit a stale block;
+ * the slow path asks the MMU for the physical address and probes the hash
+ * table.  Pages holding code are marked in a bitmap so the MMU sends
+ * writes to them down its slow path, which calls tb_invalidate_phys_range().
+ * Invalidated blocks are freed only between blocks, so a block that
+ * modifies itself finishes its current instruction and then leaves.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "target/x86/ops.h"
+#include "target/x86/disas.h"
+#include "hw/core/memory.h"
+#include "util/log.h"
+
+#define TB_MAX_INSNS 64
+#define TB_HASH_BITS 15
+#define TB_HASH_SIZE (1u << TB_HASH_BITS)
+#define TB_JMP_BITS 12
+#define TB_JMP_SIZE (1u << TB_JMP_BITS)
+#define PAGE_BITS 12
+#define PAGE_SZ (1u << PAGE_BITS)
+#define CODE_BITMAP_PAGES (1u << 20)        /* covers 4 GiB of physical space */
+
+/* hflags bits that change how bytes decode */
+#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA)
+
+typedef struct TranslationBlock {
+    uint64_t pc_lin;            /* CS base + EIP of the first instruction */
+    uint64_t cs_base;
+    uint64_t phys;              /* physical address of the first byte */
+    uint64_t page2;             /* physical page the last insn spills into, or -1 */
+    uint32_t flags;
+    uint32_t eip_mask;          /* 0xffff for 16-bit code: IP wraps */
+    uint32_t n_insns;
+    bool invalid;
+    struct TranslationBlock *hash_next;
+    DecodedInsn insns[];
+} TranslationBlock;
+
+static TranslationBlock *tb_hash[TB_HASH_SIZE];
+static TranslationBlock *tb_jmp_cache[TB_JMP_SIZE];
+static GHashTable *tb_pages;            /* phys page number -> GPtrArray of TBs */
+static GPtrArray *tb_free_list;         /* invalidated, freed between blocks */
+static uint8_t *code_bitmap;
+static TranslationBlock *cur_tb;
+static bool exec_inited;
+
+static void exec_memory_changed(AddressSpace *as, void *opaque)
+{
+    /* PAM/SMRAM/BAR changes can put different bytes under a physical
+     * address that holds translated code (e.g. BIOS shadowing) */
+    if (as == &address_space_memory) {
+        tb_flush_all(NULL);
+    }
+}
+
+static void exec_ram_written(AddressSpace *as, hwaddr addr, uint64_t len)
+{
+    if (as == &address_space_memory) {
+        tb_invalidate_phys_range(addr, len);
+    }
+}
+
+static void exec_init(void)
+{
+    if (exec_inited) {
+        return;
+    }
+    exec_inited = true;
+    tb_pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    tb_free_list = g_ptr_array_new();
+    code_bitmap = g_malloc0(CODE_BITMAP_PAGES / 8);
+    memory_listener_register(exec_memory_changed, NULL);
+    if (!memory_ram_write_hook) {
+        memory_ram_write_hook = exec_ram_written;
+    }
+}
+
+static inline unsigned tb_hash_fn(uint64_t phys, uint64_t cs_base, uint32_t flags)
+{
+    uint64_t h = phys * 0x9e3779b97f4a7c15ull ^ cs_base * 0xc2b2ae3d27d4eb4full ^ flags;
+    return (unsigned)(h >> (64 - TB_HASH_BITS));
+}
+
+static inline unsigned tb_jmp_fn(uint64_t lin)
+{
+    return (unsigned)((lin ^ (lin >> TB_JMP_BITS)) & (TB_JMP_SIZE - 1));
+}
+
+static inline bool page_marked(uint64_t page)
+{
+    if (page < CODE_BITMAP_PAGES) {
+        return code_bitmap && (code_bitmap[page >> 3] & (1u << (page & 7)));
+    }
+    return tb_pages && g_hash_table_contains(tb_pages, &page);
+}
+
+/* The argument is a physical address; any address within the page works. */
+bool tb_page_has_code(uint64_t phys_page)
+{
+    return page_marked(phys_page >> PAGE_BITS);
+}
+
+static void page_add_tb(uint64_t page, TranslationBlock *tb)
+{
+    GPtrArray *a = g_hash_table_lookup(tb_pages, &page);
+    if (!a) {
+        uint64_t *key = g_new(uint64_t, 1);
+        *key = page;
+        a = g_ptr_array_new();
+        g_hash_table_insert(tb_pages, key, a);
+    }
+    g_ptr_array_add(a, tb);
+    if (page < CODE_BITMAP_PAGES) {
+        code_bitmap[page >> 3] |= 1u << (page & 7);
+    }
+}
+
+static void page_remove_tb(uint64_t page, TranslationBlock *tb)
+{
+    GPtrArray *a = g_hash_table_lookup(tb_pages, &page);
+    if (a) {
+        g_ptr_array_remove_fast(a, tb);
+    }
+}
+
+static void tb_unlink(TranslationBlock *tb)
+{
+    unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
+    for (TranslationBlock **p = &tb_hash[h]; *p; p = &(*p)->hash_next) {
+        if (*p == tb) {
+            *p = tb->hash_next;
+            break;
+        }
+    }
+    unsigned j = tb_jmp_fn(tb->pc_lin);
+    if (tb_jmp_cache[j] == tb) {
+        tb_jmp_cache[j] = NULL;
+    }
+    tb->invalid = true;
+    g_ptr_array_add(tb_free_list, tb);
+}
+
+void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
+{
+    if (!exec_inited || len == 0) {
+        return;
+    }
+    uint64_t first = phys >> PAGE_BITS, last = (phys + len - 1) >> PAGE_BITS;
+    if (last - first > (1u << 20)) {
+        tb_flush_all(NULL);
+        return;
+    }
+    for (uint64_t page = first; page <= last; page++) {
+        if (!page_marked(page)) {
+            continue;
+        }
+        uint64_t key = page;
+        gpointer orig_key, val;
+        if (!g_hash_table_lookup_extended(tb_pages, &key, &orig_key, &val)) {
+            continue;
+        }
+        GPtrArray *a = val;
+        g_hash_table_steal(tb_pages, &key);
+        if (page < CODE_BITMAP_PAGES) {
+            code_bitmap[page >> 3] &= ~(1u << (page & 7));
+        }
+        /* The whole page's blocks go: finer tracking is not worth it for
+         * firmware-style code, and stores into code pages are rare. */
+        for (guint i = 0; i < a->len; i++) {
+            TranslationBlock *tb = a->pdata[i];
+            uint64_t p1 = tb->phys >> PAGE_BITS;
+            if (p1 != page) {
+                page_remove_tb(p1, tb);
+            } else if (tb->page2 != (uint64_t)-1 && tb->page2 != page) {
+                page_remove_tb(tb->page2, tb);
+            }
+            if (!tb->invalid) {
+                tb_unlink(tb);
+            }
+        }
+        g_ptr_array_free(a, TRUE);
+        g_free(orig_key);
+    }
+}
+
+static void free_page_entry(gpointer key, gpointer val, gpointer opaque)
+{
+    g_ptr_array_free(val, TRUE);
+    g_free(key);
+}
+
+void tb_flush_all(CPUX86State *env)
+{
+    if (!exec_inited) {
+        return;
+    }
+    for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
+        for (TranslationBlock *tb = tb_hash[i]; tb; tb = tb->hash_next) {
+            tb->invalid = true;
+            g_ptr_array_add(tb_free_list, tb);
+        }
+        tb_hash[i] = NULL;
+    }
+    memset(tb_jmp_cache, 0, sizeof(tb_jmp_cache));
+    g_hash_table_foreach(tb_pages, free_page_entry, NULL);
+    g_hash_table_steal_all(tb_pages);
+    memset(code_bitmap, 0, CODE_BITMAP_PAGES / 8);
+}
+
+static void tb_free_pending(void)
+{
+    for (guint i = 0; i < tb_free_list->len; i++) {
+        g_free(tb_free_list->pdata[i]);
+    }
+    g_ptr_array_set_size(tb_free_list, 0);
+}
+
+/* ---- block creation ---- */
+
+typedef struct FetchCtx {
+    CPUX86State *env;
+    uint64_t cs_base;
+    uint64_t page_end;      /* linear end of the block's first page */
+    uint32_t cs_limit;
+    bool first;             /* first instruction: faults are raised */
+    bool stop;              /* a later instruction would leave page/limit */
+    uint64_t max_la;
+} FetchCtx;
+
+static uint8_t tb_fetch(void *opaque, uint64_t la)
+{
+    FetchCtx *c = opaque;
+    la = (uint32_t)la;
+    uint32_t off = (uint32_t)(la - c->cs_base);
+    if (!c->first && la >= c->page_end) {
+        c->stop = true;
+        return 0x90;
+    }
+    if (off > c->cs_limit && !(c->env->hflags & HF_LMA)) {
+        if (!c->first) {
+            c->stop = true;
+            return 0x90;
+        }
+        raise_exception_err(c->env, EXCP_GP, 0);
+    }
+    if (la > c->max_la) {
+        c->max_la = la;
+    }
+    return cpu_ldub_code(c->env, la);
+}
+
+static void tb_log_in_asm(TranslationBlock *tb, uint32_t eip)
+{
+    char buf[128];
+    log_printf("----------------\nIN:\n");
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        DecodedInsn *d = &tb->insns[i];
+        x86_disas_insn(d, eip, buf, sizeof(buf));
+        log_printf("0x%08x:  %s\n", (uint32_t)(tb->cs_base + eip), buf);
+        eip = (eip + d->len) & tb->eip_mask;
+    }
+    log_printf("\n");
+}
+
+static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, uint32_t flags)
+{
+    static DecodedInsn scratch[TB_MAX_INSNS];
+    bool code32 = (flags & HF_CS32) != 0;
+    uint32_t mask = code32 ? 0xffffffff : 0xffff;
+    uint32_t eip = (uint32_t)env->eip;
+    FetchCtx c = {
+        .env = env, .cs_base = env->segs[R_CS].base,
+        .page_end = (lin & ~(uint64_t)(PAGE_SZ - 1)) + PAGE_SZ,
+        .cs_limit = env->segs[R_CS].limit, .max_la = lin,
+    };
+    uint32_t n = 0;
+    uint64_t page2 = (uint64_t)-1;
+
+    while (n < TB_MAX_INSNS) {
+        c.first = n == 0;
+        c.stop = false;
+        x86_decode(&scratch[n], (uint32_t)(c.cs_base + eip), code32, tb_fetch, &c);
+        if (c.stop) {
+            break;
+        }
+        uint32_t next = (eip + scratch[n].len) & mask;
+        bool end = scratch[n].flags & DF_END_TB;
+        n++;
+        if (end || next < eip || (uint32_t)(c.cs_base + next) >= c.page_end ||
+            (uint32_t)(c.cs_base + next) < (uint32_t)lin) {
+            eip = next;
+            break;
+        }
+        eip = next;
+    }
+    if (c.max_la >= c.page_end) {
+        /* the first instruction straddles into the next page */
+        const uint8_t *host;
+        page2 = cpu_get_phys_code(env, (uint32_t)c.page_end, &host) >> PAGE_BITS;
+    }
+    TranslationBlock *tb = g_malloc(sizeof(*tb) + n * sizeof(DecodedInsn));
+    tb->pc_lin = lin;
+    tb->cs_base = c.cs_base;
+    tb->phys = phys;
+    tb->page2 = page2;
+    tb->flags = flags;
+    tb->eip_mask = mask;
+    tb->n_insns = n;
+    tb->invalid = false;
+    memcpy(tb->insns, scratch, n * sizeof(DecodedInsn));
+    unsigned h = tb_hash_fn(phys, tb->cs_base, flags);
+    tb->hash_next = tb_hash[h];
+    tb_hash[h] = tb;
+    page_add_tb(phys >> PAGE_BITS, tb);
+    if (page2 != (uint64_t)-1 && page2 != phys >> PAGE_BITS) {
+        page_add_tb(page2, tb);
+    }
+    if (log_enabled(LOG_IN_ASM)) {
+        tb_log_in_asm(tb, (uint32_t)env->eip);
+    }
+    return tb;
+}
+
+static TranslationBlock *tb_find(CPUX86State *env)
+{
+    uint64_t cs_base = env->segs[R_CS].base;
+    uint64_t lin = (uint32_t)(cs_base + env->eip);
+    uint32_t flags = env->hflags & TB_HFLAGS_MASK;
+    unsigned j = tb_jmp_fn(lin);
+    TranslationBlock *tb = tb_jmp_cache[j];
+
+    if (tb && tb->pc_lin == lin && tb->cs_base == cs_base && tb->flags == flags) {
+        /* still mapped to the same physical page? (CR3/A20/paging changes) */
+        const TLBEntry *te = &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+        if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1)) &&
+            (te->paddr >> PAGE_BITS) == (tb->phys >> PAGE_BITS)) {
+            return tb;
+        }
+    }
+    const uint8_t *host;
+    uint64_t phys = cpu_get_phys_code(env, lin, &host);
+    unsigned h = tb_hash_fn(phys, cs_base, flags);
+    for (tb = tb_hash[h]; tb; tb = tb->hash_next) {
+        if (tb->phys == phys && tb->cs_base == cs_base && tb->flags == flags &&
+            tb->pc_lin == lin) {
+            break;
+        }
+    }
+    if (!tb) {
+        tb = tb_gen(env, lin, phys, flags);
+    }
+    tb_jmp_cache[j] = tb;
+    return tb;
+}
+
+/* ---- execution ---- */
+
+static void log_print_line(void *opaque, const char *line)
+{
+    log_printf("%s\n", line);
+}
+
+/* Deliver a pending NMI or external interrupt if the CPU can take it. */
+static bool exec_check_interrupts(CPUX86State *env)
+{
+    uint32_t req = env->interrupt_request;
+    if (env->hflags & HF_INHIBIT_IRQ) {
+        return false;
+    }
+    if (req & CPU_INTERRUPT_NMI) {
+        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+        env->hflags &= ~HF_HALTED;
+        if (!do_interrupt(env, EXCP_NMI, 0, 0, env->eip, 1)) {
+            return true;
+        }
+        return false;
+    }
+    if ((req & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK)) {
+        env->hflags &= ~HF_HALTED;
+        int vector = env->intr_ack ? env->intr_ack(env->intr_opaque) : 0x08;
+        if (!do_interrupt(env, vector & 0xff, 0, 0, env->eip, 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
+{
+    const DecodedInsn *d = tb->insns, *end = d + tb->n_insns;
+    uint32_t mask = tb->eip_mask;
+    cur_tb = tb;
+    for (; d < end; d++) {
+        env->insn_start_eip = env->eip;
+        env->eip = (uint32_t)(env->eip + d->len) & mask;
+        d->handler(env, d);
+        env->instr_count++;
+        if (unlikely(tb->invalid)) {
+            break;      /* the block changed under us: refetch at EIP */
+        }
+    }
+    cur_tb = NULL;
+}
+
+/* One instruction with single-step / interrupt-shadow semantics. */
+static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
+{
+    bool tf = env->eflags & TF_MASK;
+    const DecodedInsn *d = &tb->insns[0];
+    env->hflags &= ~HF_INHIBIT_IRQ;
+    env->insn_start_eip = env->eip;
+    env->eip = (uint32_t)(env->eip + d->len) & tb->eip_mask;
+    d->handler(env, d);
+    env->instr_count++;
+    if (tf) {
+        /* single-step trap: reported after the instruction, DR6.BS set */
+        env->dr[6] |= 0x4000;
+        env->insn_start_eip = env->eip;
+        raise_exception(env, EXCP_DB);
+    }
+}
+
+CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
+{
+    CPUX86State *env = cpu;
+    exec_init();
+    volatile uint64_t end_count = env->instr_count + (max_insns > 0 ? max_insns : 1);
+
+    if (sigsetjmp(env->jmp_env, 0) != 0) {
+        cur_tb = NULL;
+        if (env->exception_index >= 0) {
+            int v = env->exception_index;
+            env->exception_index = -1;
+            if (!do_interrupt(env, v, env->exception_is_int, env->error_code,
+                              env->exception_next_eip, 0)) {
+                return CPU_EXIT_RESET;
+            }
+        }
+    }
+    for (;;) {
+        if (tb_free_list->len) {
+            tb_free_pending();
+        }
+        uint32_t req = env->interrupt_request;
+        if (unlikely(req)) {
+            if (req & CPU_INTERRUPT_EXIT) {
+                __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_EXIT,
+                                   __ATOMIC_SEQ_CST);
+                return CPU_EXIT_KICKED;
+            }
+            if (exec_check_interrupts(env)) {
+                return CPU_EXIT_RESET;
+            }
+        }
+        if (env->hflags & HF_HALTED) {
+            return CPU_EXIT_HALTED;
+        }
+        if ((int64_t)(env->instr_count - end_count) >= 0) {
+            return CPU_EXIT_BUDGET;
+        }
+        env->insn_start_eip = env->eip;     /* code fetch faults report here */
+        TranslationBlock *tb = tb_find(env);
+        if (log_enabled(LOG_CPU)) {
+            x86_cpu_dump_state(env, log_print_line, NULL);
+        }
+        vlog(LOG_EXEC, "Trace %04x:%08x [%08x]\n", env->segs[R_CS].selector,
+             (uint32_t)env->eip, (uint32_t)tb->pc_lin);
+        if (unlikely((env->eflags & TF_MASK) || (env->hflags & HF_INHIBIT_IRQ))) {
+            tb_run_one(env, tb);
+        } else {
+            tb_run(env, tb);
+        }
+    }
+}
+
+void x86_cpu_set_intr(X86CPU *cpu, int level)
+{
+    if (level) {
+        __atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_HARD, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_HARD, __ATOMIC_SEQ_CST);
+    }
+}
+
+void x86_cpu_kick(X86CPU *cpu)
+{
+    __atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_EXIT, __ATOMIC_SEQ_CST);
+}
+
+void x86_cpu_dump_state(X86CPU *cpu, void (*print)(void *opaque, const char *line), void *opaque)
+{
+    CPUX86State *env = cpu;
+    static const char *const sn[6] = { "ES =", "CS =", "SS =", "DS =", "FS =", "GS =" };
+    char line[160];
+    uint32_t f = cpu_compute_eflags(env);
+
+    snprintf(line, sizeof(line), "EAX=%08x EBX=%08x ECX=%08x EDX=%08x",
+             (uint32_t)env->regs[R_EAX], (uint32_t)env->regs[R_EBX],
+             (uint32_t)env->regs[R_ECX], (uint32_t)env->regs[R_EDX]);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "ESI=%08x EDI=%08x EBP=%08x ESP=%08x",
+             (uint32_t)env->regs[R_ESI], (uint32_t)env->regs[R_EDI],
+             (uint32_t)env->regs[R_EBP], (uint32_t)env->regs[R_ESP]);
+    print(opaque, line);
+    snprintf(line, sizeof(line),
+             "EIP=%08x EFL=%08x [%c%c%c%c%c%c%c] CPL=%d II=%d A20=%d SMM=%d HLT=%d",
+             (uint32_t)env->eip, f,
+             f & DF_MASK ? 'D' : '-', f & CC_O ? 'O' : '-', f & CC_S ? 'S' : '-',
+             f & CC_Z ? 'Z' : '-', f & CC_A ? 'A' : '-', f & CC_P ? 'P' : '-',
+             f & CC_C ? 'C' : '-', cpu_cpl(env), !!(env->hflags & HF_INHIBIT_IRQ),
+             (env->a20_mask >> 20) & 1, !!(env->hflags & HF_SMM), !!(env->hflags & HF_HALTED));
+    print(opaque, line);
+    for (int i = 0; i < 6; i++) {
+        const SegmentCache *s = &env->segs[i];
+        snprintf(line, sizeof(line), "%s%04x %08x %08x %08x", sn[i], s->selector,
+                 (uint32_t)s->base, s->limit, s->flags);
+        print(opaque, line);
+    }
+    snprintf(line, sizeof(line), "LDT=%04x %08x %08x %08x", env->ldt.selector,
+             (uint32_t)env->ldt.base, env->ldt.limit, env->ldt.flags);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "TR =%04x %08x %08x %08x", env->tr.selector,
+             (uint32_t)env->tr.base, env->tr.limit, env->tr.flags);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "GDT=     %08x %08x", (uint32_t)env->gdt.base, env->gdt.limit);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "IDT=     %08x %08x", (uint32_t)env->idt.base, env->idt.limit);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "CR0=%08x CR2=%08x CR3=%08x CR4=%08x",
+             env->cr[0], (uint32_t)env->cr2, env->cr[3], env->cr[4]);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "DR0=%08x DR1=%08x DR2=%08x DR3=%08x",
+             (uint32_t)env->dr[0], (uint32_t)env->dr[1], (uint32_t)env->dr[2], (uint32_t)env->dr[3]);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "DR6=%08x DR7=%08x", (uint32_t)env->dr[6], (uint32_t)env->dr[7]);
+    print(opaque, line);
+    snprintf(line, sizeof(line), "CCS=%08x CCD=%08x CCO=%d EFER=%016llx",
+             (uint32_t)env->cc_src, (uint32_t)env->cc_dst, env->cc_op,
+             (unsigned long long)env->efer);
+    print(opaque, line);
+}

@@ -1,0 +1,300 @@
+/*
+ * System instructions: port I/O, CPUID/RDTSC/MSRs, control and debug
+ * registers, descriptor-table registers, LDT/TR, LAR/LSL/VERR/VERW, ARPL,
+ * CLI/STI.  The privilege rules are checked here; the state changes are
+ * the system layer's (helper.h).
+ */
+#include "target/x86/ops.h"
+#include "util/log.h"
+
+static inline bool prot_mode(const CPUX86State *env)
+{
+    return (env->hflags & HF_PE) && !(env->hflags & HF_VM86);
+}
+
+/* E4/E5/EC/ED */
+void op_in(CPUX86State *env, const DecodedInsn *d)
+{
+    uint16_t port = (d->op & 8) ? (uint16_t)env->regs[R_EDX] : (d->imm & 0xff);
+    int size = 1 << d->ot;
+    helper_check_io(env, port, size);
+    reg_set(env, d->ot, R_EAX, cpu_io_read(env, port, size));
+}
+
+/* E6/E7/EE/EF */
+void op_out(CPUX86State *env, const DecodedInsn *d)
+{
+    uint16_t port = (d->op & 8) ? (uint16_t)env->regs[R_EDX] : (d->imm & 0xff);
+    int size = 1 << d->ot;
+    helper_check_io(env, port, size);
+    cpu_io_write(env, port, reg_get(env, d->ot, R_EAX), size);
+}
+
+void op_cpuid(CPUX86State *env, const DecodedInsn *d)
+{
+    helper_cpuid(env);
+}
+
+void op_rdtsc(CPUX86State *env, const DecodedInsn *d)
+{
+    if ((env->cr[4] & CR4_TSD) && (env->hflags & HF_PE) &&
+        ((env->hflags & HF_VM86) || cpu_cpl(env) != 0)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    helper_rdtsc(env);
+}
+
+void op_rdmsr(CPUX86State *env, const DecodedInsn *d)
+{
+    require_cpl0(env);
+    helper_rdmsr(env);
+}
+
+void op_wrmsr(CPUX86State *env, const DecodedInsn *d)
+{
+    require_cpl0(env);
+    helper_wrmsr(env);
+}
+
+/* 0F 20 / 0F 22: the ModRM mod field is ignored (always a register) */
+void op_mov_cr(CPUX86State *env, const DecodedInsn *d)
+{
+    int cr = d->reg;
+    if (cr == 1 || cr > 4) {
+        raise_exception(env, EXCP_UD);
+    }
+    require_cpl0(env);
+    if (d->op == 0x120) {
+        env->regs[d->rm] = (uint32_t)helper_read_crN(env, cr);
+    } else {
+        helper_write_crN(env, cr, (uint32_t)env->regs[d->rm]);
+    }
+}
+
+/* 0F 21 / 0F 23 */
+void op_mov_dr(CPUX86State *env, const DecodedInsn *d)
+{
+    int dr = d->reg;
+    if (dr == 4 || dr == 5) {
+        if (env->cr[4] & CR4_DE) {
+            raise_exception(env, EXCP_UD);
+        }
+        dr += 2;    /* aliases of DR6/DR7 without CR4.DE */
+    }
+    require_cpl0(env);
+    if (d->op == 0x121) {
+        env->regs[d->rm] = (uint32_t)env->dr[dr];
+    } else {
+        helper_write_drN(env, dr, (uint32_t)env->regs[d->rm]);
+    }
+}
+
+static void store_sel(CPUX86State *env, const DecodedInsn *d, uint16_t sel)
+{
+    if (d->mod == 3) {
+        reg_set(env, d->opsize, d->rm, sel);
+    } else {
+        cpu_stw(env, d->seg, insn_ea(env, d), sel);
+    }
+}
+
+static uint16_t load_sel(CPUX86State *env, const DecodedInsn *d)
+{
+    uint32_t ea = 0;
+    return rm_load(env, d, 1, &ea);
+}
+
+/* 0F 00: SLDT STR LLDT LTR VERR VERW */
+void op_grp6(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!prot_mode(env)) {
+        raise_exception(env, EXCP_UD);
+    }
+    switch (d->aux) {
+    case 0: store_sel(env, d, env->ldt.selector); break;
+    case 1: store_sel(env, d, env->tr.selector); break;
+    case 2: {
+        require_cpl0(env);
+        helper_lldt(env, load_sel(env, d));
+        break;
+    }
+    case 3: {
+        require_cpl0(env);
+        helper_ltr(env, load_sel(env, d));
+        break;
+    }
+    case 4: {
+        uint16_t sel = load_sel(env, d);
+        cc_materialize(env);
+        helper_verr(env, sel);
+        break;
+    }
+    case 5: {
+        uint16_t sel = load_sel(env, d);
+        cc_materialize(env);
+        helper_verw(env, sel);
+        break;
+    }
+    default:
+        raise_exception(env, EXCP_UD);
+    }
+}
+
+/* 0F 01: SGDT SIDT LGDT LIDT SMSW LMSW INVLPG */
+void op_grp7(CPUX86State *env, const DecodedInsn *d)
+{
+    uint32_t am = d->adsize == 1 ? 0xffff : 0xffffffff;
+    if (d->mod == 3 && d->aux != 4 && d->aux != 6) {
+        raise_exception(env, EXCP_UD);
+    }
+    switch (d->aux) {
+    case 0: case 1: {
+        DescTable *t = d->aux ? &env->idt : &env->gdt;
+        uint32_t ea = insn_ea(env, d);
+        uint32_t base = (uint32_t)t->base;
+        if (d->opsize == 1) {
+            base &= 0xffffff;
+        }
+        cpu_check_write(env, d->seg, ea, 6);
+        cpu_stw(env, d->seg, ea, t->limit);
+        cpu_stl(env, d->seg, (ea + 2) & am, base);
+        break;
+    }
+    case 2: case 3: {
+        require_cpl0(env);
+        uint32_t ea = insn_ea(env, d);
+        uint16_t limit = cpu_lduw(env, d->seg, ea);
+        uint32_t base = cpu_ldl(env, d->seg, (ea + 2) & am);
+        if (d->opsize == 1) {
+            base &= 0xffffff;
+        }
+        DescTable *t = (d->aux == 3) ? &env->idt : &env->gdt;
+        t->base = base;
+        t->limit = limit;
+        break;
+    }
+    case 4:
+        if (d->mod == 3) {
+            reg_set(env, d->opsize, d->rm, (uint32_t)env->cr[0]);
+        } else {
+            cpu_stw(env, d->seg, insn_ea(env, d), env->cr[0]);
+        }
+        break;
+    case 6:
+        require_cpl0(env);
+        helper_lmsw(env, load_sel(env, d));
+        break;
+    case 7:
+        require_cpl0(env);
+        helper_invlpg(env, (uint32_t)(env->segs[d->seg].base + insn_ea(env, d)));
+        break;
+    default:
+        raise_exception(env, EXCP_UD);
+    }
+}
+
+/* 0F 02 LAR, 0F 03 LSL: destination written only when ZF is set */
+void op_lar(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!prot_mode(env)) {
+        raise_exception(env, EXCP_UD);
+    }
+    uint16_t sel = load_sel(env, d);
+    cc_materialize(env);
+    uint32_t v = helper_lar(env, sel);
+    if (env->eflags & CC_Z) {
+        reg_set(env, d->ot, d->reg, v);
+    }
+}
+
+void op_lsl(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!prot_mode(env)) {
+        raise_exception(env, EXCP_UD);
+    }
+    uint16_t sel = load_sel(env, d);
+    cc_materialize(env);
+    uint32_t v = helper_lsl(env, sel);
+    if (env->eflags & CC_Z) {
+        reg_set(env, d->ot, d->reg, v);
+    }
+}
+
+void op_clts(CPUX86State *env, const DecodedInsn *d)
+{
+    require_cpl0(env);
+    helper_clts(env);
+}
+
+/* INVD, WBINVD: we have no caches to manage */
+void op_invd(CPUX86State *env, const DecodedInsn *d)
+{
+    require_cpl0(env);
+}
+
+void op_arpl(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!prot_mode(env)) {
+        raise_exception(env, EXCP_UD);
+    }
+    uint32_t ea = 0;
+    uint16_t dst = rm_load(env, d, 1, &ea);
+    uint16_t src = reg_get(env, 1, d->reg);
+    bool zf = (dst & 3) < (src & 3);
+    if (zf) {
+        rm_store(env, d, 1, ea, (dst & ~3) | (src & 3));
+    }
+    cc_materialize(env);
+    env->eflags = zf ? (env->eflags | CC_Z) : (env->eflags & ~CC_Z);
+}
+
+/*
+ * CLI/STI: allowed when CPL <= IOPL; otherwise VME (v86) or PVI (CPL 3)
+ * redirect to VIF, else #GP(0).
+ */
+static int if_access(CPUX86State *env)
+{
+    int iopl = (env->eflags & IOPL_MASK) >> IOPL_SHIFT;
+    if (!(env->hflags & HF_PE)) {
+        return 0;
+    }
+    if (env->hflags & HF_VM86) {
+        if (iopl == 3) {
+            return 0;
+        }
+        return (env->cr[4] & CR4_VME) ? 1 : -1;
+    }
+    if (cpu_cpl(env) <= iopl) {
+        return 0;
+    }
+    return (cpu_cpl(env) == 3 && (env->cr[4] & CR4_PVI)) ? 1 : -1;
+}
+
+void op_cli(CPUX86State *env, const DecodedInsn *d)
+{
+    switch (if_access(env)) {
+    case 0: env->eflags &= ~IF_MASK; break;
+    case 1: env->eflags &= ~VIF_MASK; break;
+    default: raise_exception_err(env, EXCP_GP, 0);
+    }
+}
+
+void op_sti(CPUX86State *env, const DecodedInsn *d)
+{
+    switch (if_access(env)) {
+    case 0:
+        if (!(env->eflags & IF_MASK)) {
+            env->hflags |= HF_INHIBIT_IRQ;   /* one-instruction shadow */
+        }
+        env->eflags |= IF_MASK;
+        break;
+    case 1:
+        if (env->eflags & VIP_MASK) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        env->eflags |= VIF_MASK;
+        break;
+    default:
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+}
