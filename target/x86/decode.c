@@ -58,8 +58,8 @@ static const OpEntry grp4_fe[8] = {
 };
 static const OpEntry grp5_ff[8] = {
     { "inc", "Ev", op_grp_incdec, L }, { "dec", "Ev", op_grp_incdec, L },
-    { "call", "Ev", op_call_E, END }, { "lcall", "Mp", op_call_far_E, END },
-    { "jmp", "Ev", op_jmp_E, END }, { "ljmp", "Mp", op_jmp_far_E, END },
+    { "call", "Ev", op_call_E, END }, { "call", "Mp", op_call_far_E, END },
+    { "jmp", "Ev", op_jmp_E, END }, { "jmp", "Mp", op_jmp_far_E, END },
     { "push", "Ev", op_push_E, 0 },
 };
 static const OpEntry grp11_c6[8] = { { "mov", "Eb,Ib", op_mov_EI, B } };
@@ -132,7 +132,7 @@ const OpEntry x86_optab1[256] = {
     [0x95] = { "xchg", "rX,eAX", op_xchg_AR, 0 }, [0x96] = { "xchg", "rX,eAX", op_xchg_AR, 0 },
     [0x97] = { "xchg", "rX,eAX", op_xchg_AR, 0 },
     [0x98] = { "cbw|cwde", "", op_cbw, 0 }, [0x99] = { "cwd|cdq", "", op_cwd, 0 },
-    [0x9a] = { "lcall", "Ap", op_call_far, END }, [0x9b] = { "fwait", "", op_fwait, 0 },
+    [0x9a] = { "call", "Ap", op_call_far, END }, [0x9b] = { "fwait", "", op_fwait, 0 },
     [0x9c] = { "pushf|pushfd", "", op_pushf, 0 }, [0x9d] = { "popf|popfd", "", op_popf, END },
     [0x9e] = { "sahf", "", op_sahf, 0 }, [0x9f] = { "lahf", "", op_lahf, 0 },
     [0xa0] = { "mov", "AL,Ob", op_mov_moffs, B }, [0xa1] = { "mov", "eAX,Ov", op_mov_moffs, 0 },
@@ -149,7 +149,7 @@ const OpEntry x86_optab1[256] = {
     [0xc4] = { "les", "Gv,Mp", op_lxs, 0 }, [0xc5] = { "lds", "Gv,Mp", op_lxs, 0 },
     [0xc6] = { "*grp11", "", NULL, B | GRP, grp11_c6 }, [0xc7] = { "*grp11", "", NULL, GRP, grp11_c7 },
     [0xc8] = { "enter", "Iw,Ib", op_enter, 0 }, [0xc9] = { "leave", "", op_leave, 0 },
-    [0xca] = { "lret", "Iw", op_lret, END }, [0xcb] = { "lret", "", op_lret, END },
+    [0xca] = { "retf", "Iw", op_lret, END }, [0xcb] = { "retf", "", op_lret, END },
     [0xcc] = { "int3", "", op_int3, END }, [0xcd] = { "int", "Ib", op_int, END },
     [0xce] = { "into", "", op_into, END }, [0xcf] = { "iret|iretd", "", op_iret, END },
     [0xd0] = { "*grp2", "", NULL, B | GRP, grp2_d0 }, [0xd1] = { "*grp2", "", NULL, GRP, grp2_d1 },
@@ -162,7 +162,7 @@ const OpEntry x86_optab1[256] = {
     [0xe4] = { "in", "AL,Ib", op_in, B }, [0xe5] = { "in", "eAX,Ib", op_in, 0 },
     [0xe6] = { "out", "Ib,AL", op_out, B | END }, [0xe7] = { "out", "Ib,eAX", op_out, END },
     [0xe8] = { "call", "Jz", op_call_rel, END }, [0xe9] = { "jmp", "Jz", op_jmp_rel, END },
-    [0xea] = { "ljmp", "Ap", op_jmp_far, END }, [0xeb] = { "jmp", "Jb", op_jmp_rel, END },
+    [0xea] = { "jmp", "Ap", op_jmp_far, END }, [0xeb] = { "jmp", "Jb", op_jmp_rel, END },
     [0xec] = { "in", "AL,DX", op_in, B }, [0xed] = { "in", "eAX,DX", op_in, 0 },
     [0xee] = { "out", "DX,AL", op_out, B | END }, [0xef] = { "out", "DX,eAX", op_out, END },
     [0xf1] = { "int1", "", op_int1, END }, [0xf4] = { "hlt", "", op_hlt, END },
@@ -329,6 +329,7 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
     bool invalid = false;
 
     memset(d, 0, sizeof(*d));
+    d->base = d->index = EA_NOREG;
     for (;;) {
         b = fetch8(&c);
         if (c.too_long) {

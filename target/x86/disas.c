@@ -96,6 +96,10 @@ static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint
 {
     char k = t[0], k2 = n > 1 ? t[1] : 0;
     int vsz = d->opsize;
+    if (n == 2 && k >= 'A' && k <= 'Z' && k2 >= 'A' && k2 <= 'Z') {
+        put(o, "%c%c", k + 32, k2 + 32);    /* fixed register: AL, CL, DX, DS... */
+        return;
+    }
     switch (k) {
     case 'E': case 'M':
         if (d->mod == 3 && k == 'E') {
@@ -151,7 +155,7 @@ static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint
         put(o, "0x%x:0x%x", d->imm2 & 0xffff, d->imm);
         return;
     case 'O':
-        put_mem(o, d, size_ptr(k2, d));
+        put_mem(o, d, NULL);    /* the size is implied by the accumulator */
         return;
     case 'r':
         put(o, "%s", regname(k2 == 'B' ? 0 : vsz, d->op & 7));
@@ -207,7 +211,13 @@ void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
         put(&o, "lock ");
     }
     const char *tmpl = e->opnd ? e->opnd : "";
-    bool string = strchr(tmpl, 'X') || strchr(tmpl, 'Y');
+    bool string = false;
+    for (const char *t = tmpl; *t; t++) {
+        /* string operands are the X (DS:eSI) and Y (ES:eDI) tokens */
+        if ((*t == 'X' || *t == 'Y') && (t == tmpl || t[-1] == ',')) {
+            string = true;
+        }
+    }
     if (string && (d->prefixes & (PFX_REP | PFX_REPNE))) {
         bool cmp = d->op == 0xa6 || d->op == 0xa7 || d->op == 0xae || d->op == 0xaf;
         put(&o, "%s ", (d->prefixes & PFX_REPNE) ? "repnz" : cmp ? "repz" : "rep");
