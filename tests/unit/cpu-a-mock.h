@@ -74,7 +74,10 @@ bool do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
     return true;
 }
 #define LD(n, T) { uint64_t la = mock_lin(env, seg, off, n); T v; memcpy(&v, mock_ram + la, n); return v; }
-#define ST(n) { uint64_t la = mock_lin(env, seg, off, n); memcpy(mock_ram + la, &val, n); }
+/* stores to code pages invalidate blocks, as the real TLB slow path does */
+#define ST(n) { uint64_t la = mock_lin(env, seg, off, n); memcpy(mock_ram + la, &val, n); \
+                if (tb_page_has_code(la) || tb_page_has_code(la + n - 1)) { \
+                    tb_invalidate_phys_range(la, n); } }
 uint8_t cpu_ldub(CPUX86State *env, int seg, target_ulong off) LD(1, uint8_t)
 uint16_t cpu_lduw(CPUX86State *env, int seg, target_ulong off) LD(2, uint16_t)
 uint32_t cpu_ldl(CPUX86State *env, int seg, target_ulong off) LD(4, uint32_t)
@@ -113,7 +116,18 @@ void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size)
 UNUSED_HELPER(void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip))
 UNUSED_HELPER(void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int s, uint64_t n))
 UNUSED_HELPER(void helper_lret(CPUX86State *env, int s, int imm16))
-UNUSED_HELPER(void helper_iret(CPUX86State *env, int s, uint64_t next_eip))
+void helper_iret(CPUX86State *env, int s, uint64_t next_eip)
+{
+    /* real-mode 16-bit IRET */
+    uint16_t ip = cpu_lduw(env, R_SS, (uint16_t)env->regs[R_ESP]);
+    uint16_t cs = cpu_lduw(env, R_SS, (uint16_t)(env->regs[R_ESP] + 2));
+    uint16_t fl = cpu_lduw(env, R_SS, (uint16_t)(env->regs[R_ESP] + 4));
+    env->regs[R_ESP] = (uint16_t)(env->regs[R_ESP] + 6);
+    env->eip = ip;
+    env->segs[R_CS].selector = cs;
+    env->segs[R_CS].base = cs << 4;
+    cpu_load_eflags(env, fl, 0xffff & ~0x3000u);
+}
 UNUSED_HELPER(void helper_lldt(CPUX86State *env, uint16_t sel))
 UNUSED_HELPER(void helper_ltr(CPUX86State *env, uint16_t sel))
 UNUSED_HELPER(uint32_t helper_lar(CPUX86State *env, uint16_t sel))

@@ -782,6 +782,200 @@ static void test_misc(void)
     g_assert_cmpint(guest_run(ud2, 2), ==, EXCP_UD);
 }
 
+#ifdef CPU_A_STANDALONE
+/* ---------------- whole-loop tests (real mode, mock system layer) ---------------- */
+
+static void rm_setup(const uint8_t *code, size_t n)
+{
+    memset(&env, 0, sizeof(env));
+    memset(mock_ram, 0, sizeof(mock_ram));
+    tb_flush_all(&env);
+    static const uint16_t sel[6] = { 0x3000, 0x1000, 0x2000, 0x3000, 0, 0 };
+    for (int i = 0; i < 6; i++) {
+        env.segs[i].selector = sel[i];
+        env.segs[i].base = sel[i] << 4;
+        env.segs[i].limit = 0xffff;
+        env.segs[i].flags = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK;
+    }
+    env.regs[R_ESP] = 0xfffe;
+    env.eflags = 2;
+    env.cc_op = CC_OP_EFLAGS;
+    env.exception_index = -1;
+    env.a20_mask = ~0u;
+    for (int i = 0; i < 6; i++) {
+        env.tlb[0][0].addr_code = -1;
+    }
+    memset(env.tlb, 0xff, sizeof(env.tlb));
+    memcpy(mock_ram + 0x10000, code, n);
+}
+
+static void set_ivt(int vec, uint16_t cs, uint16_t ip)
+{
+    mock_ram[vec * 4] = ip; mock_ram[vec * 4 + 1] = ip >> 8;
+    mock_ram[vec * 4 + 2] = cs; mock_ram[vec * 4 + 3] = cs >> 8;
+}
+
+static void test_exec_program(void)
+{
+    static const uint8_t prog[] = {
+        0xb9, 0x0a, 0x00,       /* mov cx, 10 */
+        0x31, 0xc0,             /* xor ax, ax */
+        0x01, 0xc8,             /* l: add ax, cx */
+        0xe2, 0xfc,             /* loop l */
+        0xe8, 0x0f, 0x00,       /* call f (0x1b) */
+        0xbe, 0x00, 0x01,       /* mov si, 0x100 */
+        0xbf, 0x00, 0x02,       /* mov di, 0x200 */
+        0xb9, 0x05, 0x00,       /* mov cx, 5 */
+        0xfc,                   /* cld */
+        0xf3, 0xa4,             /* rep movsb */
+        0xf4,                   /* hlt */
+        0x00, 0x00,
+        0x43,                   /* f: inc bx */
+        0xc3,                   /* ret */
+    };
+    rm_setup(prog, sizeof(prog));
+    memcpy(mock_ram + 0x30100, "hello", 5);
+    CPUExitReason r = x86_cpu_exec(&env, 1000);
+    g_assert_cmpint(r, ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(env.regs[R_EAX], ==, 55);
+    g_assert_cmphex(env.regs[R_EBX], ==, 1);
+    g_assert_cmphex(env.regs[R_ECX], ==, 0);
+    g_assert_cmphex(env.regs[R_ESP], ==, 0xfffe);
+    g_assert_cmpmem(mock_ram + 0x30200, 5, "hello", 5);
+    g_assert_cmphex(env.eip, ==, 0x19);
+}
+
+static void test_exec_smc(void)
+{
+    static const uint8_t prog[] = {
+        0x2e, 0xc6, 0x06, 0x07, 0x00, 0x42,   /* mov byte [cs:7], 0x42 */
+        0xb0, 0x00,                           /* 6: mov al, 0x00 (patched) */
+        0xf4,
+    };
+    rm_setup(prog, sizeof(prog));
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(env.regs[R_EAX] & 0xff, ==, 0x42);
+    /* run the same code again from a cached state: stale block must be gone */
+    env.hflags &= ~HF_HALTED;
+    env.eip = 6;
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(env.regs[R_EAX] & 0xff, ==, 0x42);
+}
+
+static int ack_vector;
+static int test_intr_ack(void *opaque)
+{
+    x86_cpu_set_intr(&env, 0);
+    return ack_vector;
+}
+
+static void test_exec_interrupts(void)
+{
+    static const uint8_t prog[] = {
+        0xfb,                   /* 0: sti */
+        0xf4,                   /* 1: hlt */
+        0xcd, 0x50,             /* 2: int 0x50 */
+        0x31, 0xdb,             /* 4: xor bx, bx */
+        0xf7, 0xf3,             /* 6: div bx -> #DE */
+        0xf4,                   /* 8: hlt (never) */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        /* 0x10: handler for 0x21 and 0x50: count in dx, iret */
+        0x42, 0xcf,
+        /* 0x12: #DE handler: mov si, 0xdead; hlt */
+        0xbe, 0xad, 0xde, 0xf4,
+    };
+    rm_setup(prog, sizeof(prog));
+    set_ivt(0x21, 0x1000, 0x10);
+    set_ivt(0x50, 0x1000, 0x10);
+    set_ivt(0, 0x1000, 0x12);
+    env.intr_ack = test_intr_ack;
+    ack_vector = 0x21;
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(env.eip, ==, 2);
+    /* raise INTR: wakes from HLT, handler runs, IRET returns after HLT */
+    x86_cpu_set_intr(&env, 1);
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmpint(mock_last_vector, ==, 0);       /* last: #DE */
+    g_assert_cmphex(env.regs[R_EDX] & 0xffff, ==, 2);  /* 0x21 and INT 0x50 */
+    g_assert_cmphex(env.regs[R_ESI] & 0xffff, ==, 0xdead);
+    /* #DE is a fault: the return address pushed is the DIV itself */
+    uint16_t sp = env.regs[R_ESP];
+    g_assert_cmphex(mock_ram[0x20000 + sp] | mock_ram[0x20000 + sp + 1] << 8, ==, 6);
+}
+
+static void test_exec_budget_kick(void)
+{
+    static const uint8_t prog[] = {
+        0xb9, 0x00, 0xf0,       /* mov cx, 0xf000 */
+        0xb0, 0x77,             /* mov al, 0x77 */
+        0xbf, 0x00, 0x00,       /* mov di, 0 */
+        0xf3, 0xaa,             /* 8: rep stosb */
+        0xeb, 0xfe,             /* 10: jmp $ */
+    };
+    rm_setup(prog, sizeof(prog));
+    /* a pending kick interrupts the long REP STOSB at a chunk boundary */
+    g_assert_cmpint(x86_cpu_exec(&env, 3), ==, CPU_EXIT_BUDGET);
+    x86_cpu_kick(&env);
+    env.interrupt_request &= ~CPU_INTERRUPT_EXIT;
+    env.interrupt_request |= CPU_INTERRUPT_EXIT;
+    g_assert_cmpint(x86_cpu_exec(&env, 1000), ==, CPU_EXIT_KICKED);
+    g_assert_cmphex(env.eip, ==, 8);
+    /* run on: the REP gets interrupted by the kick check at most once per chunk */
+    g_assert_cmpint(x86_cpu_exec(&env, 1000), ==, CPU_EXIT_BUDGET);
+    g_assert_cmphex(env.regs[R_ECX] & 0xffff, ==, 0);
+    g_assert_cmphex(env.eip, ==, 10);
+    g_assert_cmphex(mock_ram[0x30000], ==, 0x77);
+    g_assert_cmphex(mock_ram[0x30000 + 0xefff], ==, 0x77);
+    g_assert_cmphex(mock_ram[0x30000 + 0xf000], ==, 0);
+}
+
+/* memory operand forms: BT with a negative register bit offset, push/pop
+ * memory, XCHG/XADD/CMPXCHG8B on memory, ENTER/LEAVE, PUSHA/POPA */
+static void test_exec_memforms(void)
+{
+    static const uint8_t prog[] = {
+        0xbb, 0x00, 0x01,               /* mov bx, 0x100 */
+        0xb8, 0xf7, 0xff,               /* mov ax, -9 */
+        0x0f, 0xab, 0x07,               /* bts [bx], ax   -> bit 7 of byte 0xfe */
+        0xff, 0x37,                     /* push word [bx] */
+        0x8f, 0x47, 0x02,               /* pop word [bx+2] */
+        0xc8, 0x04, 0x00, 0x00,         /* enter 4, 0 */
+        0x60,                           /* pusha */
+        0x61,                           /* popa */
+        0xc9,                           /* leave */
+        0x66, 0x0f, 0xc7, 0x4f, 0x10,   /* cmpxchg8b [bx+0x10] (66 ignored) */
+        0xf4,
+    };
+    rm_setup(prog, sizeof(prog));
+    mock_ram[0x30100] = 0x34;
+    mock_ram[0x30101] = 0x12;
+    env.regs[R_EAX] = 0;
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(mock_ram[0x300fe], ==, 0x80);           /* bit -9 = byte -2 bit 7 */
+    g_assert_cmphex(mock_ram[0x30102], ==, 0x34);
+    g_assert_cmphex(mock_ram[0x30103], ==, 0x12);
+    g_assert_cmphex(env.regs[R_ESP], ==, 0xfffe);
+    /* cmpxchg8b: EDX:EAX (0:0xfff7) != mem (0) -> loads mem into EDX:EAX, ZF=0 */
+    g_assert_cmphex(env.regs[R_EAX], ==, 0);
+    g_assert_cmphex(cpu_compute_eflags(&env) & CC_Z, ==, 0);
+}
+
+static void test_exec_invalid(void)
+{
+    static const uint8_t prog[] = {
+        0x0f, 0x0b,             /* ud2 */
+        0xf4,
+        0x00, 0x00, 0x00, 0x00, 0x00,
+        0xbe, 0x06, 0x00, 0xf4, /* 8: #UD handler: mov si, 6; hlt */
+    };
+    rm_setup(prog, sizeof(prog));
+    set_ivt(6, 0x1000, 8);
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmpint(mock_last_vector, ==, 6);
+    g_assert_cmphex(env.regs[R_ESI], ==, 6);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -807,6 +1001,14 @@ int main(int argc, char **argv)
     g_test_add_func("/x86/alu/conditions", test_conditions);
     g_test_add_func("/x86/alu/bcd", test_bcd);
     g_test_add_func("/x86/alu/misc", test_misc);
+#ifdef CPU_A_STANDALONE
+    g_test_add_func("/x86/exec/program", test_exec_program);
+    g_test_add_func("/x86/exec/smc", test_exec_smc);
+    g_test_add_func("/x86/exec/interrupts", test_exec_interrupts);
+    g_test_add_func("/x86/exec/budget-kick", test_exec_budget_kick);
+    g_test_add_func("/x86/exec/memforms", test_exec_memforms);
+    g_test_add_func("/x86/exec/invalid", test_exec_invalid);
+#endif
     return g_test_run();
 }
 #endif
