@@ -42,6 +42,7 @@ typedef struct TranslationBlock {
     uint32_t flags;
     uint32_t eip_mask;          /* 0xffff for 16-bit code: IP wraps */
     uint32_t n_insns;
+    uint32_t size;              /* bytes of guest code covered */
     bool invalid;
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];
@@ -166,19 +167,28 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
             continue;
         }
         uint64_t key = page;
-        gpointer orig_key, val;
-        if (!g_hash_table_lookup_extended(tb_pages, &key, &orig_key, &val)) {
+        GPtrArray *a = g_hash_table_lookup(tb_pages, &key);
+        if (!a) {
             continue;
         }
-        GPtrArray *a = val;
-        g_hash_table_steal(tb_pages, &key);
-        if (page < CODE_BITMAP_PAGES) {
-            code_bitmap[page >> 3] &= ~(1u << (page & 7));
-        }
-        /* The whole page's blocks go: finer tracking is not worth it for
-         * firmware-style code, and stores into code pages are rare. */
-        for (guint i = 0; i < a->len; i++) {
+        /* Only blocks whose bytes overlap the write go: data that shares a
+         * page with code (common in 16-bit firmware) must not keep
+         * throwing the code away. */
+        for (guint i = 0; i < a->len; ) {
             TranslationBlock *tb = a->pdata[i];
+            uint64_t tb_end = tb->phys + tb->size;
+            bool hit = tb->phys < phys + len && phys < tb_end;
+            if (!hit && tb->page2 != (uint64_t)-1) {
+                /* the spilled part lives at the start of page2 */
+                uint64_t p2 = tb->page2 << PAGE_BITS;
+                uint64_t spill = tb_end - ((tb->phys | (PAGE_SZ - 1)) + 1);
+                hit = p2 < phys + len && phys < p2 + spill;
+            }
+            if (!hit) {
+                i++;
+                continue;
+            }
+            g_ptr_array_remove_index_fast(a, i);
             uint64_t p1 = tb->phys >> PAGE_BITS;
             if (p1 != page) {
                 page_remove_tb(p1, tb);
@@ -189,8 +199,17 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
                 tb_unlink(tb);
             }
         }
-        g_ptr_array_free(a, TRUE);
-        g_free(orig_key);
+        if (a->len == 0) {
+            gpointer orig_key, val;
+            if (g_hash_table_lookup_extended(tb_pages, &key, &orig_key, &val)) {
+                g_hash_table_steal(tb_pages, &key);
+                g_ptr_array_free(a, TRUE);
+                g_free(orig_key);
+            }
+            if (page < CODE_BITMAP_PAGES) {
+                code_bitmap[page >> 3] &= ~(1u << (page & 7));
+            }
+        }
     }
 }
 
@@ -317,6 +336,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->flags = flags;
     tb->eip_mask = mask;
     tb->n_insns = n;
+    tb->size = c.max_la + 1 - lin;
     tb->invalid = false;
     memcpy(tb->insns, scratch, n * sizeof(DecodedInsn));
     unsigned h = tb_hash_fn(phys, tb->cs_base, flags);
