@@ -974,6 +974,48 @@ static void test_exec_invalid(void)
     g_assert_cmpint(mock_last_vector, ==, 6);
     g_assert_cmphex(env.regs[R_ESI], ==, 6);
 }
+
+/* TF: #DB after each instruction following the POPF that set it;
+ * STI: the instruction after STI runs before a pending interrupt. */
+static void test_exec_tf_shadow(void)
+{
+    static const uint8_t prog[] = {
+        0x9c, 0x58,             /* 0: pushf; pop ax */
+        0x0d, 0x00, 0x01,       /* 2: or ax, 0x100 */
+        0x50, 0x9d,             /* 5: push ax; popf  (TF=1) */
+        0x90,                   /* 7: nop             -> #DB 1 */
+        0xb9, 0x05, 0x00,       /* 8: mov cx, 5       -> #DB 2, handler halts */
+        0xf4,                   /* b: */
+        0x00, 0x00, 0x00, 0x00,
+        /* 0x10: #DB handler: inc dx; cmp dx, 2; jb +1; hlt; iret */
+        0x42, 0x83, 0xfa, 0x02, 0x72, 0x01, 0xf4, 0xcf,
+    };
+    rm_setup(prog, sizeof(prog));
+    set_ivt(1, 0x1000, 0x10);
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(env.regs[R_EDX], ==, 2);
+    g_assert_cmphex(env.regs[R_ECX], ==, 5);
+    uint16_t sp = env.regs[R_ESP];
+    g_assert_cmphex(mock_ram[0x20000 + sp] | mock_ram[0x20000 + sp + 1] << 8, ==, 0xb);
+    g_assert_cmphex(env.dr[6] & 0x4000, ==, 0x4000);
+
+    static const uint8_t prog2[] = {
+        0xfa,                   /* 0: cli */
+        0xfb,                   /* 1: sti (interrupt already pending) */
+        0xbb, 0x01, 0x00,       /* 2: mov bx, 1  -- runs in the STI shadow */
+        0xf4,                   /* 5: hlt */
+        0x00, 0x00,
+        0x89, 0xde, 0xcf,       /* 8: mov si, bx; iret */
+    };
+    rm_setup(prog2, sizeof(prog2));
+    set_ivt(0x21, 0x1000, 8);
+    env.intr_ack = test_intr_ack;
+    ack_vector = 0x21;
+    x86_cpu_set_intr(&env, 1);
+    g_assert_cmpint(x86_cpu_exec(&env, 100), ==, CPU_EXIT_HALTED);
+    g_assert_cmphex(env.regs[R_ESI], ==, 1);
+    g_assert_cmphex(env.eip, ==, 6);
+}
 #endif
 
 int main(int argc, char **argv)
@@ -1008,6 +1050,7 @@ int main(int argc, char **argv)
     g_test_add_func("/x86/exec/budget-kick", test_exec_budget_kick);
     g_test_add_func("/x86/exec/memforms", test_exec_memforms);
     g_test_add_func("/x86/exec/invalid", test_exec_invalid);
+    g_test_add_func("/x86/exec/tf-shadow", test_exec_tf_shadow);
 #endif
     return g_test_run();
 }
