@@ -125,6 +125,19 @@ void cpu_update_hflags(CPUX86State *env);
 uint32_t cpu_io_read(CPUX86State *env, uint16_t port, int size);
 void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size);
 
+/* requested by CPU-A */
+/*
+ * Host pointer for the bytes [off, off+len) of segment seg when they are
+ * ordinary RAM inside one guest page and the access (read, or write if
+ * is_write) passes the segment and paging checks; for writes the page must
+ * hold no translated code.  Returns NULL when any of that does not hold
+ * (MMIO, ROM write, code page, page crossing): the caller then falls back
+ * to the cpu_ld and cpu_st accessors.  It may raise the fault the access itself would
+ * raise.  Lets REP MOVS/STOS run as memcpy/memset.  exec side: ops_string.c
+ * carries a weak fallback returning NULL until mmu.c provides it.
+ */
+uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write);
+
 /* ---------- provided by the instruction layer (exec.c) ---------- */
 /* Drop translated blocks that overlap [phys, phys+len) (SMC, DMA over code). */
 void tb_invalidate_phys_range(uint64_t phys, uint64_t len);

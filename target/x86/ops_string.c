@@ -5,9 +5,87 @@
  * interrupt and then resume it.  Registers are committed after every
  * iteration, so a fault in the middle restarts exactly where it stopped.
  */
+#include <string.h>
+
 #include "target/x86/ops.h"
 
 #define REP_CHUNK 4096
+
+/* Until the MMU provides it, no bulk path: every element goes through the
+ * checked accessors. */
+__attribute__((weak)) uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off,
+                                            unsigned len, bool is_write)
+{
+    return NULL;
+}
+
+/*
+ * Bulk part of a forward REP MOVS/STOS: as many whole elements as fit in
+ * the current source/destination pages (and before a 16-bit offset would
+ * wrap), done with memcpy/memset when both sides are plain RAM.  Returns
+ * the number of elements done (0: take the per-element path).
+ */
+static uint32_t rep_bulk(CPUX86State *env, const DecodedInsn *d, bool movs, uint32_t count)
+{
+    unsigned size = 1u << d->ot;
+    uint32_t m = d->adsize == 1 ? 0xffff : 0xffffffff;
+    uint32_t di = (uint32_t)env->regs[R_EDI] & m, si = (uint32_t)env->regs[R_ESI] & m;
+    uint64_t dla = env->segs[R_ES].base + di, sla = env->segs[d->seg].base + si;
+    uint64_t n = count;
+    uint64_t room = (4096 - (dla & 4095)) / size;
+    if (room < n) {
+        n = room;
+    }
+    if ((uint64_t)m - di + 1 < n * size) {
+        n = ((uint64_t)m - di + 1) / size;
+    }
+    if (movs) {
+        room = (4096 - (sla & 4095)) / size;
+        if (room < n) {
+            n = room;
+        }
+        if ((uint64_t)m - si + 1 < n * size) {
+            n = ((uint64_t)m - si + 1) / size;
+        }
+    }
+    if (n < 2) {
+        return 0;
+    }
+    uint8_t *dst = cpu_host_ptr(env, R_ES, di, n * size, true);
+    if (!dst) {
+        return 0;
+    }
+    if (movs) {
+        uint8_t *src = cpu_host_ptr(env, d->seg, si, n * size, false);
+        /* overlapping forward copies replicate data element by element,
+         * which memcpy does not: leave those to the slow path */
+        if (!src || (dst > src && dst < src + n * size) || (src > dst && src < dst + n * size)) {
+            return 0;
+        }
+        memcpy(dst, src, n * size);
+    } else {
+        uint32_t v = reg_get(env, d->ot, R_EAX);
+        if (size == 1) {
+            memset(dst, v, n);
+        } else {
+            for (uint64_t i = 0; i < n; i++) {
+                memcpy(dst + i * size, &v, size);   /* little-endian host */
+            }
+        }
+    }
+    return (uint32_t)n;
+}
+
+/* Commit a bulk step: advance the index registers and the counter. */
+static void rep_bulk_commit(CPUX86State *env, const DecodedInsn *d, bool movs, uint32_t n)
+{
+    uint32_t bytes = n << d->ot;
+    reg_set(env, d->adsize, R_EDI, (uint32_t)env->regs[R_EDI] + bytes);
+    if (movs) {
+        reg_set(env, d->adsize, R_ESI, (uint32_t)env->regs[R_ESI] + bytes);
+    }
+    reg_set(env, d->adsize, R_ECX, reg_get(env, d->adsize, R_ECX) - n);
+}
 
 static inline uint32_t amask(const DecodedInsn *d)
 {
@@ -64,6 +142,23 @@ void op_movs(CPUX86State *env, const DecodedInsn *d)
     if (!rep_start(env, d, &rep)) {
         return;
     }
+    if (rep && !(env->eflags & DF_MASK)) {
+        for (int chunks = 0; chunks < 64; chunks++) {
+            uint32_t cnt = reg_get(env, d->adsize, R_ECX);
+            uint32_t done = rep_bulk(env, d, true, cnt);
+            if (!done) {
+                break;
+            }
+            rep_bulk_commit(env, d, true, done);
+            if (done == cnt) {
+                return;
+            }
+            if (env->interrupt_request) {
+                env->eip = env->insn_start_eip;
+                return;
+            }
+        }
+    }
     for (;;) {
         uint32_t v = mem_ld(env, d->seg, (uint32_t)env->regs[R_ESI] & m, d->ot);
         mem_st(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot, v);
@@ -84,6 +179,23 @@ void op_stos(CPUX86State *env, const DecodedInsn *d)
     uint32_t v = reg_get(env, d->ot, R_EAX);
     if (!rep_start(env, d, &rep)) {
         return;
+    }
+    if (rep && !(env->eflags & DF_MASK)) {
+        for (int chunks = 0; chunks < 64; chunks++) {
+            uint32_t cnt = reg_get(env, d->adsize, R_ECX);
+            uint32_t done = rep_bulk(env, d, false, cnt);
+            if (!done) {
+                break;
+            }
+            rep_bulk_commit(env, d, false, done);
+            if (done == cnt) {
+                return;
+            }
+            if (env->interrupt_request) {
+                env->eip = env->insn_start_eip;
+                return;
+            }
+        }
     }
     for (;;) {
         mem_st(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot, v);

@@ -97,6 +97,18 @@ uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la)
 {
     return mock_ram[(uint32_t)la % sizeof(mock_ram)];
 }
+int mock_host_ptr_calls;
+bool mock_no_host_ptr;      /* force the element-wise string path */
+uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write)
+{
+    uint64_t la = mock_lin(env, seg, off, len);
+    if (mock_no_host_ptr || (la & ~4095ull) != ((la + len - 1) & ~4095ull) ||
+        (is_write && tb_page_has_code(la))) {
+        return NULL;
+    }
+    mock_host_ptr_calls++;
+    return mock_ram + la;
+}
 void helper_load_seg(CPUX86State *env, int seg, uint16_t sel)
 {
     env->segs[seg].selector = sel;

@@ -913,6 +913,7 @@ static void test_exec_budget_kick(void)
         0xeb, 0xfe,             /* 10: jmp $ */
     };
     rm_setup(prog, sizeof(prog));
+    mock_no_host_ptr = true;
     /* a pending kick interrupts the long REP STOSB at a chunk boundary */
     g_assert_cmpint(x86_cpu_exec(&env, 3), ==, CPU_EXIT_BUDGET);
     x86_cpu_kick(&env);
@@ -927,6 +928,7 @@ static void test_exec_budget_kick(void)
     g_assert_cmphex(mock_ram[0x30000], ==, 0x77);
     g_assert_cmphex(mock_ram[0x30000 + 0xefff], ==, 0x77);
     g_assert_cmphex(mock_ram[0x30000 + 0xf000], ==, 0);
+    mock_no_host_ptr = false;
 }
 
 /* memory operand forms: BT with a negative register bit offset, push/pop
@@ -1016,6 +1018,37 @@ static void test_exec_tf_shadow(void)
     g_assert_cmphex(env.regs[R_ESI], ==, 1);
     g_assert_cmphex(env.eip, ==, 6);
 }
+
+/* REP MOVS/STOS bulk path: page-sized memcpy/memset steps with the same
+ * architectural result as element-wise execution, including overlap. */
+static void test_exec_rep_bulk(void)
+{
+    static const uint8_t prog[] = {
+        0x66, 0xb9, 0x00, 0x40, 0x00, 0x00,   /* mov ecx, 0x4000 */
+        0x66, 0xb8, 0x11, 0x22, 0x33, 0x44,   /* mov eax, 0x44332211 */
+        0xbf, 0x10, 0x00,                     /* mov di, 0x10 */
+        0xf3, 0x66, 0xab,                     /* rep stosd (wraps DI at 64K) */
+        0xbe, 0x00, 0x00,                     /* mov si, 0 */
+        0xbf, 0x01, 0x00,                     /* mov di, 1 */
+        0xb9, 0x00, 0x20,                     /* mov cx, 0x2000 */
+        0xf3, 0xa4,                           /* rep movsb (overlapping: replicates) */
+        0xf4,
+    };
+    rm_setup(prog, sizeof(prog));
+    mock_host_ptr_calls = 0;
+    g_assert_cmpint(x86_cpu_exec(&env, 100000), ==, CPU_EXIT_HALTED);
+    g_assert_cmpint(mock_host_ptr_calls, >, 0);
+    /* STOSD from 0x10, 0x4000 dwords = 0x10000 bytes: wraps to 0..0xf */
+    g_assert_cmphex(mock_ram[0x30000 + 0xfff0], ==, 0x11);
+    g_assert_cmphex(mock_ram[0x30000 + 0xffff], ==, 0x44);
+    g_assert_cmphex(env.regs[R_ECX] & 0xffff, ==, 0);
+    /* overlapping MOVSB copied byte 0 (0x11 after the wrap) forward */
+    for (int i = 0; i <= 0x2000; i++) {
+        g_assert_cmphex(mock_ram[0x30000 + i], ==, 0x11);
+    }
+    g_assert_cmphex(mock_ram[0x30000 + 0x2001], ==, 0x22);
+    g_assert_cmphex(env.regs[R_EDI] & 0xffff, ==, 0x2001);
+}
 #endif
 
 int main(int argc, char **argv)
@@ -1051,6 +1084,7 @@ int main(int argc, char **argv)
     g_test_add_func("/x86/exec/memforms", test_exec_memforms);
     g_test_add_func("/x86/exec/invalid", test_exec_invalid);
     g_test_add_func("/x86/exec/tf-shadow", test_exec_tf_shadow);
+    g_test_add_func("/x86/exec/rep-bulk", test_exec_rep_bulk);
 #endif
     return g_test_run();
 }
