@@ -50,11 +50,26 @@ typedef struct TranslationBlock {
 
 static TranslationBlock *tb_hash[TB_HASH_SIZE];
 static TranslationBlock *tb_jmp_cache[TB_JMP_SIZE];
-static GHashTable *tb_pages;            /* phys page number -> GPtrArray of TBs */
 static GPtrArray *tb_free_list;         /* invalidated, freed between blocks */
-static uint8_t *code_bitmap;
 static TranslationBlock *cur_tb;
 static bool exec_inited;
+
+/*
+ * Per physical page holding code: its blocks, and which of its bytes some
+ * block was decoded from, so a store that only touches data sharing the
+ * page costs a bit test rather than a walk over the blocks.
+ */
+typedef struct PageDesc {
+    uint64_t page;
+    GPtrArray *tbs;
+    uint64_t code_bits[PAGE_SZ / 64];
+} PageDesc;
+
+#define L2_BITS 10
+static PageDesc **page_l1[CODE_BITMAP_PAGES >> L2_BITS];   /* pages below 4 GiB */
+static GHashTable *page_high;           /* page number -> PageDesc, above 4 GiB */
+static GPtrArray *page_all;             /* every live PageDesc, for flushes */
+static uint8_t *code_bitmap;            /* 1 bit per page below 4 GiB */
 
 static void exec_memory_changed(AddressSpace *as, void *opaque)
 {
@@ -78,7 +93,8 @@ static void exec_init(void)
         return;
     }
     exec_inited = true;
-    tb_pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    page_high = g_hash_table_new(g_int64_hash, g_int64_equal);
+    page_all = g_ptr_array_new();
     tb_free_list = g_ptr_array_new();
     code_bitmap = g_malloc0(CODE_BITMAP_PAGES / 8);
     memory_listener_register(exec_memory_changed, NULL);
@@ -98,12 +114,59 @@ static inline unsigned tb_jmp_fn(uint64_t lin)
     return (unsigned)((lin ^ (lin >> TB_JMP_BITS)) & (TB_JMP_SIZE - 1));
 }
 
+static PageDesc *page_find(uint64_t page)
+{
+    if (page < CODE_BITMAP_PAGES) {
+        PageDesc **l2 = page_l1[page >> L2_BITS];
+        return l2 ? l2[page & ((1u << L2_BITS) - 1)] : NULL;
+    }
+    return page_high ? g_hash_table_lookup(page_high, &page) : NULL;
+}
+
+static PageDesc *page_find_alloc(uint64_t page)
+{
+    PageDesc *pd = page_find(page);
+    if (pd) {
+        return pd;
+    }
+    pd = g_new0(PageDesc, 1);
+    pd->page = page;
+    pd->tbs = g_ptr_array_new();
+    if (page < CODE_BITMAP_PAGES) {
+        PageDesc ***l2 = &page_l1[page >> L2_BITS];
+        if (!*l2) {
+            *l2 = g_new0(PageDesc *, 1u << L2_BITS);
+        }
+        (*l2)[page & ((1u << L2_BITS) - 1)] = pd;
+        code_bitmap[page >> 3] |= 1u << (page & 7);
+    } else {
+        g_hash_table_insert(page_high, &pd->page, pd);
+    }
+    g_ptr_array_add(page_all, pd);
+    return pd;
+}
+
+/* Unhook and free an empty page descriptor. */
+static void page_free(PageDesc *pd)
+{
+    uint64_t page = pd->page;
+    if (page < CODE_BITMAP_PAGES) {
+        page_l1[page >> L2_BITS][page & ((1u << L2_BITS) - 1)] = NULL;
+        code_bitmap[page >> 3] &= ~(1u << (page & 7));
+    } else {
+        g_hash_table_remove(page_high, &page);
+    }
+    g_ptr_array_remove_fast(page_all, pd);
+    g_ptr_array_free(pd->tbs, TRUE);
+    g_free(pd);
+}
+
 static inline bool page_marked(uint64_t page)
 {
     if (page < CODE_BITMAP_PAGES) {
         return code_bitmap && (code_bitmap[page >> 3] & (1u << (page & 7)));
     }
-    return tb_pages && g_hash_table_contains(tb_pages, &page);
+    return page_find(page) != NULL;
 }
 
 /* The argument is a physical address; any address within the page works. */
@@ -112,26 +175,47 @@ bool tb_page_has_code(uint64_t phys_page)
     return page_marked(phys_page >> PAGE_BITS);
 }
 
-static void page_add_tb(uint64_t page, TranslationBlock *tb)
+static void bits_set(uint64_t *bits, unsigned lo, unsigned hi)
 {
-    GPtrArray *a = g_hash_table_lookup(tb_pages, &page);
-    if (!a) {
-        uint64_t *key = g_new(uint64_t, 1);
-        *key = page;
-        a = g_ptr_array_new();
-        g_hash_table_insert(tb_pages, key, a);
+    for (unsigned i = lo; i < hi; i++) {
+        bits[i >> 6] |= 1ull << (i & 63);
     }
-    g_ptr_array_add(a, tb);
-    if (page < CODE_BITMAP_PAGES) {
-        code_bitmap[page >> 3] |= 1u << (page & 7);
+}
+
+static bool bits_any(const uint64_t *bits, unsigned lo, unsigned hi)
+{
+    for (unsigned i = lo; i < hi; ) {
+        if ((i & 63) == 0 && hi - i >= 64) {
+            if (bits[i >> 6]) {
+                return true;
+            }
+            i += 64;
+            continue;
+        }
+        if (bits[i >> 6] & (1ull << (i & 63))) {
+            return true;
+        }
+        i++;
     }
+    return false;
+}
+
+/* [lo, hi): the block's byte offsets within this page */
+static void page_add_tb(uint64_t page, TranslationBlock *tb, unsigned lo, unsigned hi)
+{
+    PageDesc *pd = page_find_alloc(page);
+    g_ptr_array_add(pd->tbs, tb);
+    bits_set(pd->code_bits, lo, hi);
 }
 
 static void page_remove_tb(uint64_t page, TranslationBlock *tb)
 {
-    GPtrArray *a = g_hash_table_lookup(tb_pages, &page);
-    if (a) {
-        g_ptr_array_remove_fast(a, tb);
+    PageDesc *pd = page_find(page);
+    if (pd) {
+        g_ptr_array_remove_fast(pd->tbs, tb);
+        if (pd->tbs->len == 0) {
+            page_free(pd);
+        }
     }
 }
 
@@ -166,14 +250,18 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
         if (!page_marked(page)) {
             continue;
         }
-        uint64_t key = page;
-        GPtrArray *a = g_hash_table_lookup(tb_pages, &key);
-        if (!a) {
+        PageDesc *pd = page_find(page);
+        if (!pd) {
             continue;
         }
-        /* Only blocks whose bytes overlap the write go: data that shares a
-         * page with code (common in 16-bit firmware) must not keep
-         * throwing the code away. */
+        uint64_t pstart = page << PAGE_BITS;
+        unsigned lo = page == first ? (unsigned)(phys - pstart) : 0;
+        unsigned hi = page == last ? (unsigned)(phys + len - pstart) : PAGE_SZ;
+        if (!bits_any(pd->code_bits, lo, hi)) {
+            continue;   /* data that merely shares the page with code */
+        }
+        /* Only blocks whose bytes overlap the write go. */
+        GPtrArray *a = pd->tbs;
         for (guint i = 0; i < a->len; ) {
             TranslationBlock *tb = a->pdata[i];
             uint64_t tb_end = tb->phys + tb->size;
@@ -200,23 +288,9 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
             }
         }
         if (a->len == 0) {
-            gpointer orig_key, val;
-            if (g_hash_table_lookup_extended(tb_pages, &key, &orig_key, &val)) {
-                g_hash_table_steal(tb_pages, &key);
-                g_ptr_array_free(a, TRUE);
-                g_free(orig_key);
-            }
-            if (page < CODE_BITMAP_PAGES) {
-                code_bitmap[page >> 3] &= ~(1u << (page & 7));
-            }
+            page_free(pd);
         }
     }
-}
-
-static void free_page_entry(gpointer key, gpointer val, gpointer opaque)
-{
-    g_ptr_array_free(val, TRUE);
-    g_free(key);
 }
 
 void tb_flush_all(CPUX86State *env)
@@ -232,9 +306,9 @@ void tb_flush_all(CPUX86State *env)
         tb_hash[i] = NULL;
     }
     memset(tb_jmp_cache, 0, sizeof(tb_jmp_cache));
-    g_hash_table_foreach(tb_pages, free_page_entry, NULL);
-    g_hash_table_steal_all(tb_pages);
-    memset(code_bitmap, 0, CODE_BITMAP_PAGES / 8);
+    while (page_all->len) {
+        page_free(page_all->pdata[page_all->len - 1]);
+    }
 }
 
 static void tb_free_pending(void)
@@ -342,9 +416,13 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     unsigned h = tb_hash_fn(phys, tb->cs_base, flags);
     tb->hash_next = tb_hash[h];
     tb_hash[h] = tb;
-    page_add_tb(phys >> PAGE_BITS, tb);
-    if (page2 != (uint64_t)-1 && page2 != phys >> PAGE_BITS) {
-        page_add_tb(page2, tb);
+    {
+        unsigned lo = phys & (PAGE_SZ - 1);
+        unsigned hi = lo + tb->size;
+        page_add_tb(phys >> PAGE_BITS, tb, lo, hi > PAGE_SZ ? PAGE_SZ : hi);
+        if (page2 != (uint64_t)-1 && page2 != phys >> PAGE_BITS) {
+            page_add_tb(page2, tb, 0, hi > PAGE_SZ ? hi - PAGE_SZ : 0);
+        }
     }
     if (log_enabled(LOG_IN_ASM)) {
         tb_log_in_asm(tb, (uint32_t)env->eip);

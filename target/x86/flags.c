@@ -147,9 +147,16 @@ bool cc_test(const CPUX86State *env, int cond)
         case 7: r = (int32_t)a <= (int32_t)b; goto out;  /* LE */
         default: break;
         }
-    } else if (env->cc_op >= CC_OP_LOGICB && env->cc_op <= CC_OP_LOGICL && (cond >> 1) == 2) {
-        unsigned bits = 8u << (env->cc_op - CC_OP_LOGICB);
-        r = (env->cc_dst & ((bits == 32) ? 0xffffffffull : ((1ull << bits) - 1))) == 0;
+    } else if (env->cc_op > CC_OP_EFLAGS && env->cc_op < CC_OP_NB &&
+               ((cond >> 1) == 2 || (cond >> 1) == 4)) {
+        /* every lazy op derives ZF and SF from its sized result */
+        unsigned bits = 8u << ((env->cc_op - 1) & 3);
+        uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
+        if ((cond >> 1) == 2) {
+            r = (env->cc_dst & m) == 0;
+        } else {
+            r = (env->cc_dst >> (bits - 1)) & 1;
+        }
         goto out;
     }
     {
