@@ -278,9 +278,7 @@ void op_lxs(CPUX86State *env, const DecodedInsn *d)
     uint32_t sel = cpu_lduw(env, d->seg, (ea + (d->ot == 2 ? 4 : 2)) & (d->adsize == 1 ? 0xffff : 0xffffffff));
     helper_load_seg(env, seg, sel);
     reg_set(env, d->ot, d->reg, off);
-    if (seg == R_SS) {
-        env->hflags |= HF_INHIBIT_IRQ;
-    }
+    /* unlike MOV SS / POP SS, LSS opens no interrupt shadow (SDM) */
 }
 
 void op_enter(CPUX86State *env, const DecodedInsn *d)

@@ -661,6 +661,35 @@ static void test_conditions(void)
     }
 }
 
+/* INC/DEC/SHL/SAR as flag producers for every condition (lazy fast paths) */
+static void test_conditions_unary(void)
+{
+    for (int i = 0; i < 300; i++) {
+        uint32_t a = pick(i % 40), fin = g_test_rand_int() & CC_MASK;
+        for (int k = 0; k < 4; k++) {
+            static const uint8_t code[4][2] = { { 0xff, 0xc0 }, { 0xff, 0xc8 }, { 0xd1, 0xe0 }, { 0xd1, 0xf8 } };
+            uint32_t ha = a;
+            uint64_t hf = fin | 2;
+            switch (k) {
+            case 0: host_inc2(&ha, &hf); break;
+            case 1: host_dec2(&ha, &hf); break;
+            case 2: asm volatile(HB "shll $1, %[a]" HE : [a] "+r"(ha), [f] "+r"(hf) :: "cc"); break;
+            default: asm volatile(HB "sarl $1, %[a]" HE : [a] "+r"(ha), [f] "+r"(hf) :: "cc"); break;
+            }
+            for (int cc = 0; cc < 16; cc++) {
+                env_init32();
+                env.regs[R_EAX] = a;
+                guest_set_flags(fin);
+                g_assert_cmpint(guest_run(code[k], 2), ==, -1);
+                uint8_t set[3] = { 0x0f, 0x90 + cc, 0xc1 };
+                env.regs[R_ECX] = 0;
+                g_assert_cmpint(guest_run(set, 3), ==, -1);
+                g_assert_cmphex(env.regs[R_ECX], ==, cond_from_flags(hf, cc));
+            }
+        }
+    }
+}
+
 /* ---------------- BCD: SDM worked examples ---------------- */
 
 static void run1(uint8_t op, uint32_t eax, uint32_t flags)
@@ -1074,6 +1103,7 @@ int main(int argc, char **argv)
     g_test_add_func("/x86/alu/imul23", test_imul23);
     g_test_add_func("/x86/alu/bits", test_bits);
     g_test_add_func("/x86/alu/conditions", test_conditions);
+    g_test_add_func("/x86/alu/conditions-unary", test_conditions_unary);
     g_test_add_func("/x86/alu/bcd", test_bcd);
     g_test_add_func("/x86/alu/misc", test_misc);
 #ifdef CPU_A_STANDALONE
