@@ -195,10 +195,9 @@ uint32_t cpu_compute_eflags(CPUX86State *env)
 
 void cpu_load_eflags(CPUX86State *env, uint32_t eflags, uint32_t update_mask)
 {
+    /* flags live in eflags from here on, so bits outside update_mask
+     * (arithmetic ones included) keep their current values */
     cc_materialize(env);
-    /* the arithmetic flags always follow the loaded value: every caller
-     * (POPF, IRET, task switch, SAHF-style helpers) loads them */
-    update_mask |= CC_MASK;
     env->eflags = ((env->eflags & ~update_mask) | (eflags & update_mask)) | 2;
     env->eflags &= ~(1u << 3 | 1u << 5 | 1u << 15) & 0x003fffff;
 }
