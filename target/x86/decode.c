@@ -199,6 +199,7 @@ const OpEntry x86_optab2[256] = {
     [0xa2] = { "cpuid", "", op_cpuid, 0 }, [0xa3] = { "bt", "Ev,Gv", op_bt, 0 },
     [0xa4] = { "shld", "Ev,Gv,Ib", op_shld, 0 }, [0xa5] = { "shld", "Ev,Gv,CL", op_shld, 0 },
     [0xa8] = { "push", "GS", op_push_seg, 0 }, [0xa9] = { "pop", "GS", op_pop_seg, 0 },
+    [0xaa] = { "rsm", "", op_rsm, END },
     [0xab] = { "bts", "Ev,Gv", op_bt, L },
     [0xac] = { "shrd", "Ev,Gv,Ib", op_shrd, 0 }, [0xad] = { "shrd", "Ev,Gv,CL", op_shrd, 0 },
     SSE(0xae), [0xaf] = { "imul", "Gv,Ev", op_imul_GE, 0 },

@@ -137,6 +137,13 @@ void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size);
  * carries a weak fallback returning NULL until mmu.c provides it.
  */
 uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write);
+/* requested by CPU-A */
+/* SMM: enter at a block boundary when CPU_INTERRUPT_SMI is pending (save
+ * state to SMRAM, set HF_SMM), and RSM (restore, clear HF_SMM).  exec.c and
+ * ops_sys.c reference them weakly: without them SMI stays pending and RSM
+ * is #UD. */
+void do_smm_enter(CPUX86State *env);
+void helper_rsm(CPUX86State *env);
 
 /* ---------- provided by the instruction layer (exec.c) ---------- */
 /* Drop translated blocks that overlap [phys, phys+len) (SMC, DMA over code). */

@@ -298,3 +298,14 @@ void op_sti(CPUX86State *env, const DecodedInsn *d)
         raise_exception_err(env, EXCP_GP, 0);
     }
 }
+
+#pragma weak helper_rsm
+
+/* 0F AA: only valid in SMM */
+void op_rsm(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!(env->hflags & HF_SMM) || !helper_rsm) {
+        raise_exception(env, EXCP_UD);
+    }
+    helper_rsm(env);
+}
