@@ -1078,6 +1078,57 @@ static void test_exec_rep_bulk(void)
     g_assert_cmphex(mock_ram[0x30000 + 0x2001], ==, 0x22);
     g_assert_cmphex(env.regs[R_EDI] & 0xffff, ==, 0x2001);
 }
+
+/* ALU ops with a memory destination ([edi], flat 32-bit) and a memory
+ * source (reg, [edi]) agree with the host on result and flags. */
+static void test_exec_alu_mem(void)
+{
+    for (unsigned c = 0; c < G_N_ELEMENTS(bin_cases); c++) {
+        const BinCase *bc = &bin_cases[c];
+        if (bc->opc_len != 1 || bc->opc[0] == 0x85) {
+            continue;
+        }
+        for (int ot = 0; ot < 3; ot++) {
+            for (int i = 0; i < 200; i++) {
+                uint32_t a = g_test_rand_int() & szmask[ot], b = g_test_rand_int() & szmask[ot];
+                if (i < (int)NEDGE) {
+                    a = edge[i] & szmask[ot];
+                }
+                uint32_t fin = g_test_rand_int() & CC_MASK;
+                for (int dir = 0; dir < 2; dir++) {
+                    /* dir 0: op [edi], ebx (a in memory); dir 1: op ebx, [edi] (a in ebx) */
+                    uint32_t ha = a;
+                    uint64_t hf = fin | 2;
+                    bc->host[ot](&ha, b, &hf);
+                    env_init32();
+                    memset(mock_ram + 0x1000, 0xcc, 8);
+                    uint8_t code[4];
+                    int n = 0;
+                    if (ot == 1) {
+                        code[n++] = 0x66;
+                    }
+                    code[n++] = bc->opc[0] - (ot == 0) + (dir ? 2 : 0);
+                    code[n++] = 0x1f;   /* reg = ebx, rm = [edi] */
+                    env.regs[R_EDI] = 0x1000;
+                    uint32_t memv = dir ? b : a, regv = dir ? a : b;
+                    memcpy(mock_ram + 0x1000, &memv, 1u << ot);
+                    env.regs[R_EBX] = regv;
+                    guest_set_flags(fin);
+                    g_assert_cmpint(guest_run(code, n), ==, -1);
+                    uint32_t got = 0;
+                    if (dir == 0) {
+                        memcpy(&got, mock_ram + 0x1000, 1u << ot);
+                        g_assert_cmphex(mock_ram[0x1000 + (1u << ot)], ==, 0xcc);  /* no overrun */
+                    } else {
+                        got = env.regs[R_EBX] & szmask[ot];
+                    }
+                    g_assert_cmphex(got, ==, ha);
+                    g_assert_cmphex(guest_flags() & bc->fmask, ==, hf & bc->fmask);
+                }
+            }
+        }
+    }
+}
 #endif
 
 int main(int argc, char **argv)
@@ -1115,6 +1166,7 @@ int main(int argc, char **argv)
     g_test_add_func("/x86/exec/invalid", test_exec_invalid);
     g_test_add_func("/x86/exec/tf-shadow", test_exec_tf_shadow);
     g_test_add_func("/x86/exec/rep-bulk", test_exec_rep_bulk);
+    g_test_add_func("/x86/exec/alu-mem", test_exec_alu_mem);
 #endif
     return g_test_run();
 }
