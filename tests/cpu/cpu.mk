@@ -1,0 +1,16 @@
+# CPU test kernels (tests/cpu/README): each tests/cpu/*.asm is a 64 KiB flat
+# image that Vireo boots as its BIOS.  Needs nasm (checked by configure).
+CPU_TEST_ASMS := $(wildcard tests/cpu/*.asm)
+CPU_TEST_BINS := $(CPU_TEST_ASMS:tests/cpu/%.asm=$(BUILD)/tests/cpu/%.bin)
+NASM ?= nasm
+
+$(BUILD)/tests/cpu/%.bin: tests/cpu/%.asm tests/cpu/lib.inc tests/cpu/lib_tail.inc $(wildcard tests/cpu/*.inc)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -I tests/cpu/ -o $@ $<
+
+.PHONY: cpu-tests check-cpu
+cpu-tests: $(CPU_TEST_BINS)
+
+# Boot every kernel in Vireo (VIREO=... to use another binary, e.g. QEMU).
+check-cpu: cpu-tests $(BUILD)/vireo
+	tests/cpu/run-cpu-tests.sh
