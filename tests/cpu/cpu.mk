@@ -14,3 +14,11 @@ cpu-tests: $(CPU_TEST_BINS)
 # Boot every kernel in Vireo (VIREO=... to use another binary, e.g. QEMU).
 check-cpu: cpu-tests $(BUILD)/vireo
 	tests/cpu/run-cpu-tests.sh
+
+# Regenerate the ALU known-answer table from the build host's CPU (only when
+# tests/cpu/gen/alu-gen.c changes; the .inc is committed).
+.PHONY: cpu-test-vectors
+cpu-test-vectors:
+	@mkdir -p $(BUILD)/tests/cpu
+	$(CC) -O1 -masm=intel -o $(BUILD)/tests/cpu/alu-gen tests/cpu/gen/alu-gen.c
+	$(BUILD)/tests/cpu/alu-gen > tests/cpu/alu_vectors.inc
