@@ -206,13 +206,31 @@ main:
         EXPECT .r7
 .i7:    mov eax, [TV + 0x20]
 .r7:    PFCHK 0, TV + 0x20, .i7, "PAE: not-present PTE"
+        ; a PTE address bit at MAXPHYADDR (CPUID.80000008H:EAX[7:0], 36 if
+        ; the leaf is absent) is reserved (SDM 4.4.2)
         mov dword [PAE_PT2], P_B | 3
-        mov dword [PAE_PT2 + 4], 0x00080000     ; bit 51: above MAXPHYADDR (<= 48)
+        mov eax, 0x80000000
+        cpuid
+        mov ecx, 36
+        cmp eax, 0x80000008
+        jb .mp
+        mov eax, 0x80000008
+        cpuid
+        movzx ecx, al
+.mp:    cmp ecx, 52
+        jae .nomp
+        sub ecx, 32
+        xor eax, eax
+        bts eax, ecx
+        mov [PAE_PT2 + 4], eax
         invlpg [TV]
         EXPECT .r8
 .i8:    mov eax, [TV]
-.r8:    RSVDCHK TV, .i8, "PAE: reserved bit 51 set in the PTE (RSVD|P)"
+.r8:    RSVDCHK TV, .i8, "PAE: PTE address bit at MAXPHYADDR is reserved"
         mov dword [PAE_PT2 + 4], 0
+        jmp .mpdone
+.nomp:  SKIP "PAE reserved address bit", "MAXPHYADDR = 52"
+.mpdone:
 
         ; ---- NX (EFER.NXE, PTE bit 63) if CPUID.80000001H:EDX[20]
         mov eax, 0x80000000

@@ -5,6 +5,7 @@
 kernel_name: db "priv (ring 3, call gate, DPL checks, IOPL, I/O bitmap)", 0
 
 SEL_CGATE equ 0x30      ; call gate, DPL3 -> 0x08:cg_target, 2 dword params
+SEL_CGATE0 equ 0x38     ; call gate, DPL0 (not callable from CPL3)
 
 ; results recorded by ring-3 code: [vec, err, eip, cs, esp, ss, hss, frame]
 %macro SAVE 1
@@ -34,6 +35,13 @@ main:
         mov ebx, cg_target
         mov ecx, SEL_CODE0
         mov edx, 0xec02                 ; P, DPL3, 32-bit call gate, 2 params
+        call make_gate
+        popad
+        pushad
+        mov edi, gdt + SEL_CGATE0
+        mov ebx, cg_target
+        mov ecx, SEL_CODE0
+        mov edx, 0x8c02                 ; P, DPL0
         call make_gate
         popad
         IDT_GATE 0x40, exc_stubs + 0x40 * STUB_SIZE, 0x8e   ; DPL0
@@ -83,6 +91,11 @@ main:
         CHECK [r_popf], 0, "POPF at CPL3 with IOPL=0 leaves IF and IOPL unchanged"
         CHECK [r_ds0], 13, "load DPL0 data selector at CPL3: #GP"
         CHECK [r_ds0 + 4], 0x10, "error code = selector"
+        CHECK [r_cg0], 13, "CALL through a DPL0 call gate from CPL3: #GP"
+        CHECK [r_cg0 + 4], SEL_CGATE0, "error code = gate selector"
+        CHECK [r_far0], 13, "direct far CALL to a DPL0 code segment from CPL3: #GP"
+        CHECK [r_far0 + 4], SEL_CODE0, "error code = code selector"
+        CHECK [r_retf0], 13, "RETF to a more privileged level (RPL0 CS) from CPL3: #GP"
         CHECK [r_ds_after], 0, "IRET to ring 3 nulls FS/GS holding DPL0 data selectors"
 
         mov eax, user2
@@ -180,6 +193,18 @@ user1:
         mov ax, SEL_DATA0 | 3
         mov ds, ax
 .r10:   SAVE r_ds0
+        EXPECT .r11
+        call SEL_CGATE0 | 3:0
+.r11:   SAVE r_cg0
+        EXPECT .r12
+        call SEL_CODE0:0
+.r12:   SAVE r_far0
+        EXPECT .r13
+        push dword SEL_CODE0
+        push dword .r13
+        retf
+.r13:   SAVE r_retf0
+        mov esp, USER_STACK
         int 0x30
 
 user2:
@@ -221,6 +246,9 @@ r_in80: times 8 dd 0
 r_in81: times 8 dd 0
 r_inw: times 8 dd 0
 r_ds0: times 8 dd 0
+r_cg0: times 8 dd 0
+r_far0: times 8 dd 0
+r_retf0: times 8 dd 0
 r2_in81: times 8 dd 0
 r2_cli: times 8 dd 0
 r2_hlt: times 8 dd 0
