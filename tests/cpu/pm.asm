@@ -70,6 +70,12 @@ SEL_LIMG  equ 0x68      ; data, limit 0 with G=1 -> 0xfff
 SEL_CGATE equ 0x70      ; call gate
 
 main:
+        ; power-up state (SDM vol.3 9.1.1, table 9-1): CR0 = 60000010H,
+        ; EDX = processor signature (family/model/stepping, as CPUID.1:EAX)
+        CHECK [reset_cr0], 0x60000010, "reset: CR0 = 0x60000010 (CD, NW, ET)"
+        mov eax, 1
+        cpuid
+        CHECK [reset_edx], eax, "reset: EDX = processor signature (CPUID.1:EAX)"
         CHECK [rm_res + 0], 0x1234, "real mode: 16-bit offset wraps at 64K"
         CHECK [rm_res + 4], 0x5678, "real mode: linear = seg*16 + offset"
         CHECK [rm_res + 8], 0x11, "real mode: A20 enabled (ffff:0010 != 0:0000)"
