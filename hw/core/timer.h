@@ -6,7 +6,7 @@
  *   the test steps it (clock_virtual_step / clock_virtual_set).
  *   Every device timer uses it.
  * CLOCK_HOST: wall-clock time (RTC base), ns since the Unix epoch.
- * CLOCK_REALTIME: host monotonic time, for UI and housekeeping.
+ * CLOCK_RT: host monotonic time, for UI and housekeeping.
  *
  * Timers run from the main loop (main_loop.h) in the one thread that runs
  * devices; callbacks may re-arm their timer.
@@ -19,7 +19,7 @@
 
 #define NANOSECONDS_PER_SECOND 1000000000LL
 
-typedef enum ClockType { CLOCK_VIRTUAL, CLOCK_HOST, CLOCK_REALTIME, CLOCK_MAX } ClockType;
+typedef enum ClockType { CLOCK_VIRTUAL, CLOCK_HOST, CLOCK_RT, CLOCK_MAX } ClockType;
 
 typedef struct Timer Timer;
 typedef void (*TimerCB)(void *opaque);
