@@ -31,6 +31,8 @@ void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, voi
 
 /* -nographic: stdio mux with Ctrl-A x (quit), Ctrl-A h (help), Ctrl-A c (switch front end). */
 Chardev *chardev_stdio_mux(void);
+/* Hand buffered input to front ends that can take it now (main loop). */
+void chardev_deliver_pending(void);
 /* Restore the terminal (called at exit). */
 void chardev_cleanup_all(void);
 

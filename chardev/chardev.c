@@ -1,0 +1,374 @@
+/*
+ * Character backends: stdio, file, null, and the stdio multiplexer.
+ *
+ * stdio is one shared object: with -nographic (or mon:stdio) it becomes a
+ * mux that interprets Ctrl-A escapes and hands input to one of several
+ * front ends (the serial port now, the monitor later).  Input is read from
+ * a GLib watch on fd 0 into a pending buffer and delivered as fast as the
+ * front end's can_read allows; main_loop calls chardev_deliver_pending()
+ * so nothing is lost while a UART FIFO is full.
+ */
+#include "chardev/chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hw/core/device.h"
+#include "system/runstate.h"
+#include "util/log.h"
+
+typedef enum { CHR_NULL, CHR_STDIO, CHR_FILE } ChrKind;
+
+#define MAX_FRONTENDS 4
+
+typedef struct FrontEnd {
+    CharCanRead can_read;
+    CharRead read;
+    void *opaque;
+} FrontEnd;
+
+struct Chardev {
+    char *id;
+    ChrKind kind;
+    int out_fd;
+    bool mux;
+    bool signal;              /* Ctrl-C raises SIGINT (stdio, no mux) */
+    FrontEnd fe[MAX_FRONTENDS];
+    int nr_fe;
+    int focus;
+    bool escape;              /* last byte was Ctrl-A */
+    GByteArray *pending;
+};
+
+static GHashTable *chardevs;          /* id -> Chardev */
+static Chardev *stdio_chr;
+static struct termios saved_tty;
+static bool tty_saved;
+static guint stdin_watch;
+
+static void chardev_add(Chardev *chr)
+{
+    if (!chardevs) {
+        chardevs = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    g_hash_table_insert(chardevs, chr->id, chr);
+}
+
+Chardev *chardev_find(const char *id)
+{
+    return chardevs ? g_hash_table_lookup(chardevs, id) : NULL;
+}
+
+const char *chardev_id(Chardev *chr)
+{
+    return chr->id;
+}
+
+static void tty_restore(void)
+{
+    if (tty_saved) {
+        tcsetattr(0, TCSANOW, &saved_tty);
+        tty_saved = false;
+    }
+}
+
+void chardev_cleanup_all(void)
+{
+    tty_restore();
+    fflush(stdout);
+}
+
+static void tty_set_raw(bool isig)
+{
+    if (!isatty(0) || tty_saved) {
+        return;
+    }
+    tcgetattr(0, &saved_tty);
+    tty_saved = true;
+    atexit(tty_restore);
+    struct termios t = saved_tty;
+    t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_oflag |= OPOST;       /* the guest's \n still starts a new line */
+    t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+    if (!isig) {
+        t.c_lflag &= ~ISIG;
+    }
+    t.c_cflag &= ~(CSIZE | PARENB);
+    t.c_cflag |= CS8;
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    tcsetattr(0, TCSANOW, &t);
+}
+
+static void deliver(Chardev *chr)
+{
+    if (!chr->nr_fe || !chr->pending || !chr->pending->len) {
+        return;
+    }
+    FrontEnd *fe = &chr->fe[chr->focus];
+    if (!fe->read) {
+        g_byte_array_set_size(chr->pending, 0);
+        return;
+    }
+    int n = fe->can_read ? fe->can_read(fe->opaque) : (int)chr->pending->len;
+    if (n <= 0) {
+        return;
+    }
+    if ((guint)n > chr->pending->len) {
+        n = chr->pending->len;
+    }
+    fe->read(fe->opaque, chr->pending->data, n);
+    g_byte_array_remove_range(chr->pending, 0, n);
+}
+
+void chardev_deliver_pending(void)
+{
+    if (stdio_chr) {
+        deliver(stdio_chr);
+    }
+}
+
+static void mux_print(const char *s)
+{
+    if (write(1, s, strlen(s)) < 0) {
+        /* nothing sensible to do if the terminal is gone */
+    }
+}
+
+static void mux_input(Chardev *chr, uint8_t c)
+{
+    if (chr->escape) {
+        chr->escape = false;
+        switch (c) {
+        case 'x':
+            mux_print("vireo: terminating on Ctrl-A x\r\n");
+            system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+            return;
+        case 'h':
+        case '?':
+            mux_print("\r\nC-a h    print this help\r\n"
+                      "C-a x    exit emulator\r\n"
+                      "C-a c    switch between console and monitor\r\n"
+                      "C-a C-a  sends C-a\r\n");
+            return;
+        case 'c':
+            if (chr->nr_fe > 1) {
+                chr->focus = (chr->focus + 1) % chr->nr_fe;
+            } else {
+                mux_print("\r\nvireo: no monitor is attached to this console\r\n");
+            }
+            return;
+        case 1:
+            break;             /* literal Ctrl-A */
+        default:
+            return;
+        }
+    } else if (c == 1) {
+        chr->escape = true;
+        return;
+    }
+    g_byte_array_append(chr->pending, &c, 1);
+}
+
+static gboolean stdin_ready(GIOChannel *ch, GIOCondition cond, gpointer opaque)
+{
+    Chardev *chr = opaque;
+    uint8_t buf[256];
+    ssize_t n = read(0, buf, sizeof(buf));
+    if (n <= 0) {
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            return G_SOURCE_CONTINUE;
+        }
+        stdin_watch = 0;
+        return G_SOURCE_REMOVE;          /* EOF: stop watching */
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (chr->mux) {
+            mux_input(chr, buf[i]);
+        } else {
+            g_byte_array_append(chr->pending, &buf[i], 1);
+        }
+    }
+    deliver(chr);
+    return G_SOURCE_CONTINUE;
+}
+
+static Chardev *chardev_stdio(bool mux, bool signal)
+{
+    if (!stdio_chr) {
+        Chardev *chr = g_new0(Chardev, 1);
+        chr->id = g_strdup("stdio");
+        chr->kind = CHR_STDIO;
+        chr->out_fd = 1;
+        chr->pending = g_byte_array_new();
+        chr->signal = signal;
+        stdio_chr = chr;
+        GIOChannel *ch = g_io_channel_unix_new(0);
+        stdin_watch = g_io_add_watch(ch, G_IO_IN | G_IO_HUP, stdin_ready, chr);
+        g_io_channel_unref(ch);
+    }
+    if (mux) {
+        stdio_chr->mux = true;
+    }
+    tty_set_raw(!stdio_chr->mux && stdio_chr->signal);
+    return stdio_chr;
+}
+
+Chardev *chardev_stdio_mux(void)
+{
+    return chardev_stdio(true, false);
+}
+
+static Chardev *chardev_simple(const char *id, ChrKind kind, int fd)
+{
+    Chardev *chr = g_new0(Chardev, 1);
+    chr->id = g_strdup(id);
+    chr->kind = kind;
+    chr->out_fd = fd;
+    chr->pending = g_byte_array_new();
+    return chr;
+}
+
+static Chardev *chardev_open_file(const char *id, const char *path, GError **errp)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        vireo_set_error(errp, "could not open '%s': %s", path, g_strerror(errno));
+        return NULL;
+    }
+    return chardev_simple(id, CHR_FILE, fd);
+}
+
+/* Register under id; the stdio object may be known under several ids. */
+static Chardev *chardev_register(Chardev *chr, const char *id, GError **errp)
+{
+    if (chardev_find(id)) {
+        vireo_set_error(errp, "duplicate chardev id '%s'", id);
+        return NULL;
+    }
+    if (!chardevs) {
+        chardevs = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    g_hash_table_insert(chardevs, g_strdup(id), chr);
+    return chr;
+}
+
+Chardev *chardev_new_from_opts(const char *opts, GError **errp)
+{
+    gchar **parts = g_strsplit(opts, ",", -1);
+    const char *backend = parts[0];
+    const char *id = NULL, *path = NULL;
+    bool mux = false, signal = true;
+    Chardev *chr = NULL;
+    for (gchar **p = parts + 1; *p; p++) {
+        char *eq = strchr(*p, '=');
+        const char *val = eq ? eq + 1 : "on";
+        if (eq) {
+            *eq = 0;
+        }
+        if (!strcmp(*p, "id")) {
+            id = val;
+        } else if (!strcmp(*p, "path")) {
+            path = val;
+        } else if (!strcmp(*p, "mux")) {
+            mux = !strcmp(val, "on");
+        } else if (!strcmp(*p, "signal")) {
+            signal = !strcmp(val, "on");
+        } else if (!strcmp(*p, "logfile") || !strcmp(*p, "append")) {
+            /* accepted for compatibility; not used */
+        } else {
+            vireo_set_error(errp, "chardev: unknown option '%s'", *p);
+            goto out;
+        }
+    }
+    if (!id) {
+        vireo_set_error(errp, "chardev: \"id\" is required");
+        goto out;
+    }
+    if (!strcmp(backend, "stdio")) {
+        chr = chardev_register(chardev_stdio(mux, signal), id, errp);
+    } else if (!strcmp(backend, "null")) {
+        chr = chardev_register(chardev_simple(id, CHR_NULL, -1), id, errp);
+    } else if (!strcmp(backend, "file")) {
+        if (!path) {
+            vireo_set_error(errp, "chardev: file backend needs path=");
+            goto out;
+        }
+        chr = chardev_open_file(id, path, errp);
+        if (chr) {
+            chr = chardev_register(chr, id, errp);
+        }
+    } else {
+        vireo_set_error(errp, "chardev: unknown backend '%s'", backend);
+    }
+out:
+    g_strfreev(parts);
+    return chr;
+}
+
+Chardev *chardev_new_from_spec(const char *spec, const char *label, GError **errp)
+{
+    if (!strcmp(spec, "none")) {
+        return NULL;
+    }
+    if (!strcmp(spec, "stdio")) {
+        return chardev_register(chardev_stdio(false, true), label, errp);
+    }
+    if (!strcmp(spec, "mon:stdio")) {
+        return chardev_register(chardev_stdio(true, false), label, errp);
+    }
+    if (!strcmp(spec, "null") || !strcmp(spec, "vc") || g_str_has_prefix(spec, "vc:")) {
+        return chardev_register(chardev_simple(label, CHR_NULL, -1), label, errp);
+    }
+    if (g_str_has_prefix(spec, "file:")) {
+        Chardev *chr = chardev_open_file(label, spec + 5, errp);
+        return chr ? chardev_register(chr, label, errp) : NULL;
+    }
+    if (g_str_has_prefix(spec, "chardev:")) {
+        Chardev *chr = chardev_find(spec + 8);
+        if (!chr) {
+            vireo_set_error(errp, "chardev '%s' not found", spec + 8);
+            return NULL;
+        }
+        return chardev_register(chr, label, errp);
+    }
+    vireo_set_error(errp, "'%s' is not a valid char driver", spec);
+    return NULL;
+}
+
+int chardev_write(Chardev *chr, const uint8_t *buf, int len)
+{
+    if (!chr || chr->kind == CHR_NULL) {
+        return len;
+    }
+    int done = 0;
+    while (done < len) {
+        ssize_t n = write(chr->out_fd, buf + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                continue;
+            }
+            return -1;
+        }
+        done += n;
+    }
+    return len;
+}
+
+void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, void *opaque)
+{
+    if (!chr) {
+        return;
+    }
+    if (chr->nr_fe >= MAX_FRONTENDS) {
+        fatal("chardev '%s' has too many users", chr->id);
+    }
+    chr->fe[chr->nr_fe++] = (FrontEnd){ can_read, read, opaque };
+    (void)chardev_add;
+}

@@ -1,0 +1,355 @@
+/*
+ * Device registry and typed properties: see device.h.
+ */
+#include "hw/core/device.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chardev/chardev.h"
+#include "util/log.h"
+
+static GHashTable *classes;        /* name -> DeviceClass */
+static GPtrArray *devices;         /* realized, creation order */
+
+GQuark vireo_error_quark(void)
+{
+    return g_quark_from_static_string("vireo-error");
+}
+
+void device_class_register(const DeviceClass *cls)
+{
+    if (!classes) {
+        classes = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    g_hash_table_insert(classes, (gpointer)cls->name, (gpointer)cls);
+}
+
+const DeviceClass *device_class_find(const char *name)
+{
+    return classes ? g_hash_table_lookup(classes, name) : NULL;
+}
+
+static gint class_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(const DeviceClass *const *)a)->name, (*(const DeviceClass *const *)b)->name);
+}
+
+void device_class_foreach(void (*fn)(const DeviceClass *cls, void *opaque), void *opaque)
+{
+    if (!classes) {
+        return;
+    }
+    GPtrArray *list = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, classes);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        g_ptr_array_add(list, v);
+    }
+    g_ptr_array_sort(list, class_cmp);
+    for (unsigned i = 0; i < list->len; i++) {
+        fn(g_ptr_array_index(list, i), opaque);
+    }
+    g_ptr_array_free(list, TRUE);
+}
+
+static const Property *find_prop(const DeviceClass *cls, const char *name)
+{
+    for (const Property *p = cls->props; p && p->name; p++) {
+        if (!strcmp(p->name, name)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+Device *device_new(const char *type, GError **errp)
+{
+    const DeviceClass *cls = device_class_find(type);
+    if (!cls) {
+        vireo_set_error(errp, "'%s' is not a valid device model name", type);
+        return NULL;
+    }
+    Device *dev = g_malloc0(cls->instance_size < sizeof(Device) ? sizeof(Device) : cls->instance_size);
+    dev->cls = cls;
+    for (const Property *p = cls->props; p && p->name; p++) {
+        if (p->defval && !device_set_prop(dev, p->name, p->defval, errp)) {
+            g_free(dev);
+            return NULL;
+        }
+    }
+    return dev;
+}
+
+static bool parse_u64(const char *s, uint64_t *out, bool size_suffix)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-') {
+        return false;
+    }
+    uint64_t v = strtoull(s, &end, 0);
+    if (errno) {
+        return false;
+    }
+    if (size_suffix && *end) {
+        int shift = 0;
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        case 'b': case 'B': shift = 0; break;
+        default: return false;
+        }
+        end++;
+        if (shift && v > (UINT64_MAX >> shift)) {
+            return false;
+        }
+        v <<= shift;
+    }
+    if (*end) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    if (!strcmp(s, "on") || !strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1")) {
+        *out = true;
+    } else if (!strcmp(s, "off") || !strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0")) {
+        *out = false;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+bool device_set_prop(Device *dev, const char *name, const char *value, GError **errp)
+{
+    const DeviceClass *cls = dev->cls;
+    if (!strcmp(name, "id")) {
+        g_free(dev->id);
+        dev->id = g_strdup(value);
+        return true;
+    }
+    const Property *p = find_prop(cls, name);
+    if (!p) {
+        vireo_set_error(errp, "device '%s' has no property '%s'", cls->name, name);
+        return false;
+    }
+    void *field = (char *)dev + p->offset;
+    uint64_t v = 0;
+    uint64_t max = UINT64_MAX;
+    switch (p->type) {
+    case PROP_BOOL: {
+        bool b;
+        if (!parse_bool(value, &b)) {
+            goto bad;
+        }
+        *(bool *)field = b;
+        return true;
+    }
+    case PROP_STRING:
+        g_free(*(char **)field);
+        *(char **)field = g_strdup(value);
+        return true;
+    case PROP_CHARDEV: {
+        Chardev *chr = chardev_find(value);
+        if (!chr) {
+            vireo_set_error(errp, "device '%s': chardev '%s' not found", cls->name, value);
+            return false;
+        }
+        *(Chardev **)field = chr;
+        return true;
+    }
+    case PROP_PCI_ADDR: {
+        unsigned slot, fn = 0;
+        char extra;
+        int n = sscanf(value, "%x.%x%c", &slot, &fn, &extra);
+        if ((n != 1 && n != 2) || slot > 31 || fn > 7) {
+            goto bad;
+        }
+        *(int32_t *)field = (int32_t)(slot << 3 | fn);
+        return true;
+    }
+    case PROP_I32: {
+        char *end;
+        errno = 0;
+        long long s = strtoll(value, &end, 0);
+        if (errno || *end || !*value || s < INT32_MIN || s > INT32_MAX) {
+            goto bad;
+        }
+        *(int32_t *)field = (int32_t)s;
+        return true;
+    }
+    case PROP_SIZE:
+        if (!parse_u64(value, &v, true)) {
+            goto bad;
+        }
+        *(uint64_t *)field = v;
+        return true;
+    case PROP_U8: max = UINT8_MAX; break;
+    case PROP_U16: max = UINT16_MAX; break;
+    case PROP_U32: max = UINT32_MAX; break;
+    case PROP_U64: break;
+    }
+    if (!parse_u64(value, &v, false) || v > max) {
+        goto bad;
+    }
+    switch (p->type) {
+    case PROP_U8: *(uint8_t *)field = v; break;
+    case PROP_U16: *(uint16_t *)field = v; break;
+    case PROP_U32: *(uint32_t *)field = v; break;
+    default: *(uint64_t *)field = v; break;
+    }
+    return true;
+bad:
+    vireo_set_error(errp, "device '%s': invalid value '%s' for property '%s'", cls->name, value, name);
+    return false;
+}
+
+bool device_set_props_str(Device *dev, const char *opts, GError **errp)
+{
+    /* QEMU option syntax: k=v,k=v with ",," standing for a literal comma. */
+    const char *p = opts;
+    while (p && *p) {
+        GString *key = g_string_new(NULL), *val = NULL;
+        while (*p && *p != '=' && *p != ',') {
+            g_string_append_c(key, *p++);
+        }
+        if (*p == '=') {
+            p++;
+            val = g_string_new(NULL);
+            while (*p) {
+                if (*p == ',') {
+                    if (p[1] == ',') {
+                        g_string_append_c(val, ',');
+                        p += 2;
+                        continue;
+                    }
+                    break;
+                }
+                g_string_append_c(val, *p++);
+            }
+        }
+        if (*p == ',') {
+            p++;
+        }
+        bool ok;
+        if (!key->len) {
+            ok = true;
+        } else if (!val) {
+            /* bare "flag" means flag=on, as QEMU accepts for booleans */
+            ok = device_set_prop(dev, key->str, "on", errp);
+        } else {
+            ok = device_set_prop(dev, key->str, val->str, errp);
+        }
+        g_string_free(key, TRUE);
+        if (val) {
+            g_string_free(val, TRUE);
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool device_realize(Device *dev, GError **errp)
+{
+    if (dev->id && device_find_by_id(dev->id)) {
+        vireo_set_error(errp, "duplicate device id '%s'", dev->id);
+        return false;
+    }
+    if (dev->cls->realize && !dev->cls->realize(dev, errp)) {
+        return false;
+    }
+    dev->realized = true;
+    if (!devices) {
+        devices = g_ptr_array_new();
+    }
+    g_ptr_array_add(devices, dev);
+    return true;
+}
+
+Device *device_create(const char *type, const char *opts)
+{
+    GError *err = NULL;
+    Device *dev = device_new(type, &err);
+    if (!dev || !device_set_props_str(dev, opts, &err) || !device_realize(dev, &err)) {
+        fatal("%s", err->message);
+    }
+    return dev;
+}
+
+void device_foreach(void (*fn)(Device *dev, void *opaque), void *opaque)
+{
+    if (!devices) {
+        return;
+    }
+    for (unsigned i = 0; i < devices->len; i++) {
+        fn(g_ptr_array_index(devices, i), opaque);
+    }
+}
+
+void devices_reset_all(void)
+{
+    if (!devices) {
+        return;
+    }
+    for (unsigned i = 0; i < devices->len; i++) {
+        Device *dev = g_ptr_array_index(devices, i);
+        if (dev->cls->reset) {
+            dev->cls->reset(dev);
+        }
+    }
+}
+
+Device *device_find_by_id(const char *id)
+{
+    if (!devices || !id) {
+        return NULL;
+    }
+    for (unsigned i = 0; i < devices->len; i++) {
+        Device *dev = g_ptr_array_index(devices, i);
+        if (dev->id && !strcmp(dev->id, id)) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/* ---- GPIO lines ---- */
+
+void device_init_gpio_in(Device *dev, IRQHandler handler, int n)
+{
+    dev->gpio_in = irq_new_array(handler, dev, n);
+    dev->n_gpio_in = n;
+}
+
+void device_init_gpio_out(Device *dev, IRQ *pins, int n)
+{
+    dev->gpio_out = g_new0(IRQ *, n);
+    for (int i = 0; i < n; i++) {
+        dev->gpio_out[i] = &pins[i];
+    }
+    dev->n_gpio_out = n;
+}
+
+IRQ device_get_gpio_in(Device *dev, int n)
+{
+    g_assert(n >= 0 && n < dev->n_gpio_in);
+    return dev->gpio_in[n];
+}
+
+void device_connect_gpio_out(Device *dev, int n, IRQ target)
+{
+    g_assert(n >= 0 && n < dev->n_gpio_out);
+    *dev->gpio_out[n] = target;
+}

@@ -1,0 +1,621 @@
+/*
+ * Memory core: the region tree, its flattening, and access dispatch.
+ *
+ * Every change to a tree rebuilds the flat view of every address space
+ * (there are only a handful; PAM and BAR changes are rare), then tells the
+ * listeners (TLB flush, translated-code flush).  Rendering goes from the
+ * highest priority down and only fills what is still uncovered, so the
+ * result needs no overlap resolution afterwards.
+ */
+#include "hw/core/memory.h"
+
+#include <glib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "util/log.h"
+
+AddressSpace address_space_memory;
+AddressSpace address_space_io;
+void (*memory_ram_write_hook)(AddressSpace *as, hwaddr addr, uint64_t len);
+
+static MemoryRegion system_root, io_root;
+static GPtrArray *all_spaces;
+static unsigned transaction_depth;
+static bool rebuild_pending;
+
+typedef struct Listener {
+    MemoryListenerFn fn;
+    void *opaque;
+} Listener;
+static GArray *listeners;
+
+typedef unsigned __int128 u128;
+
+static void memory_rebuild_all(void);
+
+static void memory_changed(void)
+{
+    if (transaction_depth) {
+        rebuild_pending = true;
+    } else {
+        memory_rebuild_all();
+    }
+}
+
+static void mr_init_common(MemoryRegion *mr, const char *name, uint64_t size, MemoryRegionType type)
+{
+    memset(mr, 0, sizeof(*mr));
+    mr->name = name;
+    mr->size = size;
+    mr->type = type;
+    mr->enabled = true;
+}
+
+void memory_region_init_container(MemoryRegion *mr, const char *name, uint64_t size)
+{
+    mr_init_common(mr, name, size, MR_CONTAINER);
+}
+
+static uint8_t *ram_alloc(uint64_t size)
+{
+    /* Anonymous mappings give zeroed pages lazily: a 6G guest costs
+     * nothing until it touches its memory. */
+    void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        fatal("cannot allocate %" G_GUINT64_FORMAT " bytes of guest memory", size);
+    }
+    return p;
+}
+
+void memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size)
+{
+    mr_init_common(mr, name, size, MR_RAM);
+    mr->ram = ram_alloc(size);
+}
+
+void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size)
+{
+    mr_init_common(mr, name, size, MR_ROM);
+    mr->ram = ram_alloc(size);
+    mr->readonly = true;
+}
+
+void memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops, void *opaque,
+                           const char *name, uint64_t size)
+{
+    mr_init_common(mr, name, size, MR_MMIO);
+    mr->ops = ops;
+    mr->opaque = opaque;
+}
+
+void memory_region_init_alias(MemoryRegion *mr, const char *name, MemoryRegion *orig,
+                              hwaddr offset, uint64_t size)
+{
+    mr_init_common(mr, name, size, MR_ALIAS);
+    mr->alias = orig;
+    mr->alias_offset = offset;
+}
+
+void memory_region_add_subregion_overlap(MemoryRegion *parent, hwaddr offset,
+                                         MemoryRegion *sub, int priority)
+{
+    g_assert(parent->type == MR_CONTAINER && !sub->parent);
+    sub->parent = parent;
+    sub->addr = offset;
+    sub->priority = priority;
+    parent->subregions = g_renew(MemoryRegion *, parent->subregions, parent->nr_subregions + 1);
+    parent->subregions[parent->nr_subregions++] = sub;
+    memory_changed();
+}
+
+void memory_region_add_subregion(MemoryRegion *parent, hwaddr offset, MemoryRegion *sub)
+{
+    memory_region_add_subregion_overlap(parent, offset, sub, 0);
+}
+
+void memory_region_del_subregion(MemoryRegion *parent, MemoryRegion *sub)
+{
+    for (unsigned i = 0; i < parent->nr_subregions; i++) {
+        if (parent->subregions[i] == sub) {
+            memmove(&parent->subregions[i], &parent->subregions[i + 1],
+                    (parent->nr_subregions - i - 1) * sizeof(MemoryRegion *));
+            parent->nr_subregions--;
+            sub->parent = NULL;
+            memory_changed();
+            return;
+        }
+    }
+}
+
+void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
+{
+    if (mr->enabled != enabled) {
+        mr->enabled = enabled;
+        memory_changed();
+    }
+}
+
+void memory_region_set_readonly(MemoryRegion *mr, bool readonly)
+{
+    if (mr->readonly != readonly) {
+        mr->readonly = readonly;
+        memory_changed();
+    }
+}
+
+void memory_region_set_address(MemoryRegion *mr, hwaddr addr)
+{
+    if (mr->addr != addr) {
+        mr->addr = addr;
+        memory_changed();
+    }
+}
+
+void memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset)
+{
+    if (mr->alias_offset != offset) {
+        mr->alias_offset = offset;
+        memory_changed();
+    }
+}
+
+void memory_transaction_begin(void)
+{
+    transaction_depth++;
+}
+
+void memory_transaction_commit(void)
+{
+    g_assert(transaction_depth > 0);
+    if (--transaction_depth == 0 && rebuild_pending) {
+        rebuild_pending = false;
+        memory_rebuild_all();
+    }
+}
+
+/* ---- flattening ---- */
+
+/* Fill the parts of [start, end) not yet covered in 'out' with mr. */
+static void flat_fill(GArray *out, u128 start, u128 end, MemoryRegion *mr, u128 mr_base,
+                      bool readonly)
+{
+    u128 pos = start;
+    unsigned i = 0;
+    while (pos < end) {
+        /* first existing range that ends after pos */
+        while (i < out->len) {
+            FlatRange *r = &g_array_index(out, FlatRange, i);
+            if ((u128)r->start + r->size > pos) {
+                break;
+            }
+            i++;
+        }
+        u128 gap_end = end;
+        if (i < out->len) {
+            FlatRange *r = &g_array_index(out, FlatRange, i);
+            if (r->start <= pos) {
+                pos = (u128)r->start + r->size;    /* covered: skip it */
+                i++;
+                continue;
+            }
+            if (r->start < gap_end) {
+                gap_end = r->start;
+            }
+        }
+        FlatRange nr = {
+            .start = (hwaddr)pos,
+            .size = (uint64_t)(gap_end - pos),
+            .mr = mr,
+            .offset = (hwaddr)(pos - mr_base),
+            .readonly = readonly,
+        };
+        g_array_insert_val(out, i, nr);
+        i++;
+        pos = gap_end;
+    }
+}
+
+static int subregion_cmp(const void *a, const void *b)
+{
+    const MemoryRegion *x = *(MemoryRegion *const *)a, *y = *(MemoryRegion *const *)b;
+    return (y->priority > x->priority) - (y->priority < x->priority);
+}
+
+/*
+ * Render mr whose offset 0 lands at address 'base', clipped to
+ * [clip_s, clip_e).
+ */
+static void render(GArray *out, MemoryRegion *mr, u128 base, u128 clip_s, u128 clip_e,
+                   bool readonly)
+{
+    if (!mr->enabled) {
+        return;
+    }
+    u128 s = base, e = base + mr->size;
+    if (s < clip_s) {
+        s = clip_s;
+    }
+    if (e > clip_e) {
+        e = clip_e;
+    }
+    if (s >= e) {
+        return;
+    }
+    readonly |= mr->readonly && mr->type != MR_ROM && mr->type != MR_MMIO;
+    switch (mr->type) {
+    case MR_ALIAS:
+        if (mr->alias) {
+            render(out, mr->alias, base - mr->alias_offset, s, e, readonly);
+        }
+        break;
+    case MR_CONTAINER: {
+        /* Highest priority first; among equals the later-added wins, so
+         * walk a stable copy sorted by priority from the end. */
+        unsigned n = mr->nr_subregions;
+        MemoryRegion **subs = g_memdup2(mr->subregions, n * sizeof(*subs));
+        for (unsigned i = 0; i < n / 2; i++) {
+            MemoryRegion *t = subs[i];
+            subs[i] = subs[n - 1 - i];
+            subs[n - 1 - i] = t;
+        }
+        /* g_qsort_with_data is not stable; insertion sort keeps ties in order */
+        for (unsigned i = 1; i < n; i++) {
+            MemoryRegion *t = subs[i];
+            unsigned j = i;
+            while (j > 0 && subregion_cmp(&subs[j - 1], &t) > 0) {
+                subs[j] = subs[j - 1];
+                j--;
+            }
+            subs[j] = t;
+        }
+        for (unsigned i = 0; i < n; i++) {
+            render(out, subs[i], base + subs[i]->addr, s, e, readonly);
+        }
+        g_free(subs);
+        break;
+    }
+    case MR_RAM:
+    case MR_ROM:
+    case MR_MMIO:
+        flat_fill(out, s, e, mr, base, readonly || mr->type == MR_ROM);
+        break;
+    }
+}
+
+static void address_space_rebuild(AddressSpace *as)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(FlatRange));
+    render(out, as->root, 0, 0, (u128)1 << 64, false);
+    FlatView *old = as->view;
+    FlatView *v = g_new0(FlatView, 1);
+    v->nr = out->len;
+    v->ranges = (FlatRange *)g_array_free(out, FALSE);
+    as->view = v;
+    if (old) {
+        g_free(old->ranges);
+        g_free(old);
+    }
+}
+
+static void memory_rebuild_all(void)
+{
+    if (!all_spaces) {
+        return;
+    }
+    for (unsigned i = 0; i < all_spaces->len; i++) {
+        address_space_rebuild(g_ptr_array_index(all_spaces, i));
+    }
+    if (listeners) {
+        for (unsigned i = 0; i < all_spaces->len; i++) {
+            for (unsigned j = 0; j < listeners->len; j++) {
+                Listener *l = &g_array_index(listeners, Listener, j);
+                l->fn(g_ptr_array_index(all_spaces, i), l->opaque);
+            }
+        }
+    }
+}
+
+void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
+{
+    as->name = name;
+    as->root = root;
+    as->view = NULL;
+    if (!all_spaces) {
+        all_spaces = g_ptr_array_new();
+    }
+    g_ptr_array_add(all_spaces, as);
+    address_space_rebuild(as);
+}
+
+void memory_listener_register(MemoryListenerFn fn, void *opaque)
+{
+    if (!listeners) {
+        listeners = g_array_new(FALSE, FALSE, sizeof(Listener));
+    }
+    Listener l = { fn, opaque };
+    g_array_append_val(listeners, l);
+}
+
+static void __attribute__((constructor)) memory_init(void)
+{
+    memory_region_init_container(&system_root, "system", UINT64_MAX);
+    memory_region_init_container(&io_root, "io", 0x10000);
+    address_space_init(&address_space_memory, &system_root, "memory");
+    address_space_memory.unassigned_value = ~0ULL;
+    address_space_init(&address_space_io, &io_root, "I/O");
+    address_space_io.unassigned_value = ~0ULL;
+}
+
+const FlatRange *address_space_lookup(AddressSpace *as, hwaddr addr)
+{
+    FlatView *v = as->view;
+    if (!v) {
+        return NULL;
+    }
+    unsigned lo = 0, hi = v->nr;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        const FlatRange *r = &v->ranges[mid];
+        if (addr < r->start) {
+            hi = mid;
+        } else if (addr - r->start >= r->size) {
+            lo = mid + 1;
+        } else {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+uint8_t *address_space_map(AddressSpace *as, hwaddr addr, uint64_t *plen, bool is_write)
+{
+    const FlatRange *r = address_space_lookup(as, addr);
+    if (!r || (r->mr->type != MR_RAM && r->mr->type != MR_ROM) || (is_write && r->readonly)) {
+        return NULL;
+    }
+    uint64_t left = r->size - (addr - r->start);
+    if (*plen > left) {
+        *plen = left;
+    }
+    return r->mr->ram + r->offset + (addr - r->start);
+}
+
+/* ---- MMIO dispatch ---- */
+
+static void access_sizes(const MemoryRegionOps *ops, unsigned *min, unsigned *max)
+{
+    *min = ops->min_access ? ops->min_access : 1;
+    *max = ops->max_access ? ops->max_access : 4;
+}
+
+uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    if (!ops || !ops->read) {
+        return size >= 8 ? ~0ULL : ((1ULL << (size * 8)) - 1);
+    }
+    unsigned min, max;
+    access_sizes(ops, &min, &max);
+    if (size < min) {
+        /* Widen: read the aligned naturally-sized unit and pick our bytes. */
+        hwaddr base = addr & ~(hwaddr)(min - 1);
+        uint64_t v = ops->read(mr->opaque, base, min);
+        v >>= (addr - base) * 8;
+        return size >= 8 ? v : v & ((1ULL << (size * 8)) - 1);
+    }
+    if (size <= max) {
+        return ops->read(mr->opaque, addr, size);
+    }
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i += max) {
+        v |= ops->read(mr->opaque, addr + i, max) << (i * 8);
+    }
+    return v;
+}
+
+void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    if (!ops || !ops->write) {
+        return;
+    }
+    unsigned min, max;
+    access_sizes(ops, &min, &max);
+    (void)min;   /* narrow writes are passed as they are: no read-modify-write */
+    if (size <= max) {
+        ops->write(mr->opaque, addr, val, size);
+        return;
+    }
+    for (unsigned i = 0; i < size; i += max) {
+        ops->write(mr->opaque, addr + i, val >> (i * 8), max);
+    }
+}
+
+/* ---- sized and byte-granular accesses ---- */
+
+static bool as_is_io(AddressSpace *as)
+{
+    return as == &address_space_io;
+}
+
+static void log_unassigned(AddressSpace *as, hwaddr addr, unsigned size, bool write, uint64_t val)
+{
+    if (as_is_io(as)) {
+        vlog(LOG_IOPORT | LOG_GUEST_ERRORS, "unassigned I/O %s port 0x%04" G_GINT64_MODIFIER "x size %u%s\n",
+             write ? "write" : "read", addr, size, "");
+    } else {
+        vlog(LOG_GUEST_ERRORS, "unassigned memory %s 0x%" G_GINT64_MODIFIER "x size %u\n",
+             write ? "write" : "read", addr, size);
+    }
+    (void)val;
+}
+
+uint64_t address_space_ld(AddressSpace *as, hwaddr addr, unsigned size)
+{
+    const FlatRange *r = address_space_lookup(as, addr);
+    uint64_t mask = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+    if (!r) {
+        if (size > 1 && address_space_lookup(as, addr + size - 1)) {
+            goto split;
+        }
+        log_unassigned(as, addr, size, false, 0);
+        return as->unassigned_value & mask;
+    }
+    if (addr - r->start + size > r->size) {
+        goto split;
+    }
+    hwaddr off = r->offset + (addr - r->start);
+    if (r->mr->type == MR_MMIO) {
+        return memory_region_dispatch_read(r->mr, off, size) & mask;
+    }
+    uint64_t v = 0;
+    memcpy(&v, r->mr->ram + off, size);
+    return v;
+split: {
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size; i++) {
+            v |= address_space_ld(as, addr + i, 1) << (i * 8);
+        }
+        return v;
+    }
+}
+
+void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size)
+{
+    const FlatRange *r = address_space_lookup(as, addr);
+    if (!r || addr - r->start + size > r->size) {
+        if (!r && !(size > 1 && address_space_lookup(as, addr + size - 1))) {
+            log_unassigned(as, addr, size, true, val);
+            return;
+        }
+        for (unsigned i = 0; i < size; i++) {
+            address_space_st(as, addr + i, val >> (i * 8), 1);
+        }
+        return;
+    }
+    hwaddr off = r->offset + (addr - r->start);
+    switch (r->mr->type) {
+    case MR_MMIO:
+        memory_region_dispatch_write(r->mr, off, val, size);
+        return;
+    case MR_ROM:
+        if (r->mr->ops) {
+            memory_region_dispatch_write(r->mr, off, val, size);
+        }
+        return;
+    default:
+        if (r->readonly) {
+            return;
+        }
+        memcpy(r->mr->ram + off, &val, size);
+        if (memory_ram_write_hook) {
+            memory_ram_write_hook(as, addr, size);
+        }
+        return;
+    }
+}
+
+static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool write, bool rom)
+{
+    uint8_t *p = buf;
+    bool ok = true;
+    while (len) {
+        const FlatRange *r = address_space_lookup(as, addr);
+        if (!r) {
+            ok = false;
+            if (!write) {
+                *p = 0xff;
+            }
+            p++;
+            addr++;
+            len--;
+            continue;
+        }
+        uint64_t chunk = r->size - (addr - r->start);
+        if (chunk > len) {
+            chunk = len;
+        }
+        hwaddr off = r->offset + (addr - r->start);
+        if (r->mr->type == MR_MMIO || (write && r->mr->type == MR_ROM && !rom)) {
+            /* device or ROM-with-ops: byte by byte keeps sizes legal */
+            for (uint64_t i = 0; i < chunk; i++) {
+                if (write) {
+                    address_space_st(as, addr + i, p[i], 1);
+                } else {
+                    p[i] = address_space_ld(as, addr + i, 1);
+                }
+            }
+        } else if (write) {
+            if (!r->readonly || rom) {
+                memcpy(r->mr->ram + off, p, chunk);
+                if (memory_ram_write_hook && r->mr->type == MR_RAM) {
+                    memory_ram_write_hook(as, addr, chunk);
+                }
+            }
+        } else {
+            memcpy(p, r->mr->ram + off, chunk);
+        }
+        p += chunk;
+        addr += chunk;
+        len -= chunk;
+    }
+    return ok;
+}
+
+bool address_space_read(AddressSpace *as, hwaddr addr, void *buf, uint64_t len)
+{
+    return as_rw(as, addr, buf, len, false, false);
+}
+
+bool address_space_write(AddressSpace *as, hwaddr addr, const void *buf, uint64_t len)
+{
+    return as_rw(as, addr, (void *)buf, len, true, false);
+}
+
+bool address_space_write_rom(AddressSpace *as, hwaddr addr, const void *buf, uint64_t len)
+{
+    return as_rw(as, addr, (void *)buf, len, true, true);
+}
+
+/* ---- info mtree ---- */
+
+static const char *mr_type_name(const MemoryRegion *mr)
+{
+    switch (mr->type) {
+    case MR_CONTAINER: return "container";
+    case MR_RAM: return mr->readonly ? "ram (readonly)" : "ram";
+    case MR_ROM: return "rom";
+    case MR_MMIO: return "i/o";
+    case MR_ALIAS: return "alias";
+    }
+    return "?";
+}
+
+static void dump_mr(MemoryRegion *mr, u128 base, int depth,
+                    void (*print)(void *opaque, const char *line), void *opaque)
+{
+    u128 last = base + mr->size - 1;
+    if (last > UINT64_MAX) {
+        last = UINT64_MAX;
+    }
+    char *line = g_strdup_printf("%*s%016" G_GINT64_MODIFIER "x-%016" G_GINT64_MODIFIER "x (prio %d, %s)%s: %s%s%s",
+                                 depth * 2, "", (uint64_t)base, (uint64_t)last, mr->priority,
+                                 mr_type_name(mr), mr->enabled ? "" : " [disabled]", mr->name,
+                                 mr->type == MR_ALIAS ? " @" : "",
+                                 mr->type == MR_ALIAS && mr->alias ? mr->alias->name : "");
+    print(opaque, line);
+    g_free(line);
+    for (unsigned i = 0; i < mr->nr_subregions; i++) {
+        dump_mr(mr->subregions[i], base + mr->subregions[i]->addr, depth + 1, print, opaque);
+    }
+}
+
+void memory_dump_tree(AddressSpace *as, void (*print)(void *opaque, const char *line), void *opaque)
+{
+    char *hdr = g_strdup_printf("address-space: %s", as->name);
+    print(opaque, hdr);
+    g_free(hdr);
+    dump_mr(as->root, 0, 1, print, opaque);
+}

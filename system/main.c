@@ -1,0 +1,390 @@
+/*
+ * main(): the QEMU-compatible command line, machine creation, main loop.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config-host.h"
+#include "chardev/chardev.h"
+#include "hw/core/device.h"
+#include "hw/i386/pc.h"
+#include "system/main_loop.h"
+#include "system/runstate.h"
+#include "util/datadir.h"
+#include "util/log.h"
+
+typedef struct Option {
+    const char *name;
+    bool has_arg;
+    const char *help;
+} Option;
+
+static const Option options[] = {
+    { "h", false, "display this help and exit" },
+    { "help", false, NULL },
+    { "version", false, "display version information and exit" },
+    { "m", true, "[size=]megs[M|G]  guest RAM size (default 128M)" },
+    { "bios", true, "file  set the filename for the BIOS" },
+    { "L", true, "path  add a directory for the BIOS, VGA BIOS and keymaps" },
+    { "nographic", false, "no display; serial port and monitor multiplexed on stdio (Ctrl-A h for help)" },
+    { "display", true, "none  select the display backend (only 'none' for now)" },
+    { "serial", true, "dev  redirect the next serial port: stdio, mon:stdio, file:PATH, null, none, chardev:ID" },
+    { "chardev", true, "backend,id=ID[,...]  stdio, file (path=), null" },
+    { "device", true, "driver[,prop=value][,...]  add a device ('-device help' lists them)" },
+    { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
+    { "no-reboot", false, "exit instead of rebooting" },
+    { "no-shutdown", false, "stop before shutdown instead of exiting" },
+    { "machine", true, "pc[,accel=tcg]  select the machine" },
+    { "M", true, NULL },
+    { "accel", true, "tcg|kvm[:tcg]  select the accelerator" },
+    { "enable-kvm", false, "same as -accel kvm" },
+    { "cpu", true, "model[,+feat][,-feat]  select the CPU model ('-cpu help' lists them)" },
+    { "smp", true, "n  number of CPUs (only 1 for now)" },
+    { "boot", true, "[order=drives][,menu=on|off][,splash-time=ms]" },
+    { "d", true, "item1,...  enable logging of the given items ('-d help' lists them)" },
+    { "D", true, "logfile  output log to logfile (default stderr)" },
+    { "name", true, "string  set the name of the guest" },
+    { "S", false, "freeze the CPU at start-up" },
+    { "no-hpet", false, "do not create an HPET" },
+    { NULL, false, NULL },
+};
+
+static void usage(void)
+{
+    printf("usage: vireo [options]\n\nVireo " VIREO_VERSION " - a PC emulator (i440FX/PIIX3 'pc' machine)\n\n");
+    for (const Option *o = options; o->name; o++) {
+        if (o->help) {
+            printf("-%-12s %s\n", o->name, o->help);
+        }
+    }
+    printf("\nDuring emulation with -nographic: Ctrl-A x quits, Ctrl-A h shows help.\n");
+}
+
+static const Option *find_option(const char *arg)
+{
+    if (arg[0] != '-') {
+        return NULL;
+    }
+    arg++;
+    if (arg[0] == '-') {      /* --option works too */
+        arg++;
+    }
+    for (const Option *o = options; o->name; o++) {
+        if (!strcmp(o->name, arg)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+static uint64_t parse_mem_size(const char *arg)
+{
+    const char *v = arg;
+    if (g_str_has_prefix(v, "size=")) {
+        v += 5;
+    }
+    char *end;
+    double d = g_ascii_strtod(v, &end);
+    uint64_t mult = 1 << 20;     /* bare numbers are MiB */
+    switch (*end) {
+    case 0: break;
+    case 'k': case 'K': mult = 1 << 10; end++; break;
+    case 'm': case 'M': mult = 1 << 20; end++; break;
+    case 'g': case 'G': mult = 1ULL << 30; end++; break;
+    case 't': case 'T': mult = 1ULL << 40; end++; break;
+    default: break;
+    }
+    if (end == v || *end || d <= 0 || d * mult > (double)(1ULL << 40)) {
+        fatal("invalid RAM size '%s'", arg);
+    }
+    return (uint64_t)(d * mult);
+}
+
+static void list_device(const DeviceClass *cls, void *opaque)
+{
+    if (cls->user_creatable) {
+        printf("name \"%s\"%s%s\n", cls->name, cls->desc ? ", desc \"" : "", cls->desc ? cls->desc : "");
+        if (cls->desc) {
+            /* closing quote printed separately to keep the format simple */
+        }
+    }
+}
+
+static void parse_boot(const char *arg, MachineConfig *cfg)
+{
+    gchar **parts = g_strsplit(arg, ",", -1);
+    for (gchar **p = parts; *p; p++) {
+        char *eq = strchr(*p, '=');
+        if (!eq) {
+            cfg->boot_order = g_strdup(*p);      /* legacy "-boot cd" */
+            continue;
+        }
+        *eq = 0;
+        const char *v = eq + 1;
+        if (!strcmp(*p, "order") || !strcmp(*p, "once")) {
+            cfg->boot_order = g_strdup(v);
+        } else if (!strcmp(*p, "menu")) {
+            cfg->boot_menu = !strcmp(v, "on");
+        } else if (!strcmp(*p, "splash-time")) {
+            cfg->boot_menu_timeout_ms = atoi(v);
+        } else if (!strcmp(*p, "strict") || !strcmp(*p, "reboot-timeout") || !strcmp(*p, "splash")) {
+            /* accepted */
+        } else {
+            fatal("-boot: unknown option '%s'", *p);
+        }
+    }
+    g_strfreev(parts);
+}
+
+static void parse_machine(const char *arg, const char **accel)
+{
+    gchar **parts = g_strsplit(arg, ",", -1);
+    for (gchar **p = parts; *p; p++) {
+        char *eq = strchr(*p, '=');
+        const char *key = *p, *val = eq ? eq + 1 : NULL;
+        if (eq) {
+            *eq = 0;
+        }
+        if (!val && p == parts) {
+            val = key;
+            key = "type";
+        }
+        if (!strcmp(key, "type")) {
+            if (!strcmp(val, "help")) {
+                printf("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (default)\n");
+                exit(0);
+            }
+            if (strcmp(val, "pc") && !g_str_has_prefix(val, "pc-i440fx")) {
+                fatal("unsupported machine type '%s' (use -machine help)", val);
+            }
+        } else if (!strcmp(key, "accel")) {
+            *accel = g_strdup(val);
+        } else if (!strcmp(key, "usb") || !strcmp(key, "vmport") || !strcmp(key, "graphics")) {
+            /* accepted for compatibility */
+        } else {
+            fatal("-machine: unknown property '%s'", key);
+        }
+    }
+    g_strfreev(parts);
+}
+
+static bool kvm_available(void)
+{
+    return access("/dev/kvm", R_OK | W_OK) == 0;
+}
+
+static void select_accel(const char *accel)
+{
+    gchar **alts = g_strsplit(accel, ":", -1);
+    const char *chosen = NULL;
+    for (gchar **a = alts; *a && !chosen; a++) {
+        if (!strcmp(*a, "tcg")) {
+            chosen = "tcg";
+        } else if (!strcmp(*a, "kvm")) {
+            if (kvm_available()) {
+                /* The KVM backend is not built yet: say so rather than pretend. */
+                if (!a[1]) {
+                    fatal("the KVM accelerator is not implemented yet; use -accel tcg");
+                }
+            } else if (!a[1]) {
+                fatal("KVM is not available: /dev/kvm not found or not accessible");
+            }
+        } else {
+            fatal("invalid accelerator '%s'", *a);
+        }
+    }
+    g_strfreev(alts);
+}
+
+int main(int argc, char **argv)
+{
+    MachineConfig cfg = {
+        .ram_size = 128 << 20,
+        .smp = 1,
+        .boot_order = "cad",
+        .boot_menu_timeout_ms = -1,
+    };
+    GPtrArray *serials = g_ptr_array_new();
+    GPtrArray *devices = g_ptr_array_new();
+    const char *bios = NULL, *debugcon = NULL, *accel = "tcg";
+    bool nographic = false, display_none = false, start_stopped = false;
+
+    datadir_set_exe(argv[0]);
+
+    for (int i = 1; i < argc; i++) {
+        const Option *o = find_option(argv[i]);
+        if (!o) {
+            fatal("%s: invalid option", argv[i]);
+        }
+        const char *arg = NULL;
+        if (o->has_arg) {
+            if (i + 1 >= argc) {
+                fatal("%s: requires an argument", argv[i]);
+            }
+            arg = argv[++i];
+        }
+        const char *n = o->name;
+        GError *err = NULL;
+        if (!strcmp(n, "h") || !strcmp(n, "help")) {
+            usage();
+            return 0;
+        } else if (!strcmp(n, "version")) {
+            printf("Vireo emulator version " VIREO_VERSION "\n");
+            return 0;
+        } else if (!strcmp(n, "m")) {
+            cfg.ram_size = parse_mem_size(arg);
+        } else if (!strcmp(n, "bios")) {
+            bios = arg;
+        } else if (!strcmp(n, "L")) {
+            datadir_add(arg);
+        } else if (!strcmp(n, "nographic")) {
+            nographic = true;
+        } else if (!strcmp(n, "display")) {
+            if (strcmp(arg, "none") && !g_str_has_prefix(arg, "none,")) {
+                fatal("display '%s' is not available (only 'none' is built)", arg);
+            }
+            display_none = true;
+        } else if (!strcmp(n, "serial")) {
+            g_ptr_array_add(serials, (gpointer)arg);
+        } else if (!strcmp(n, "chardev")) {
+            if (!chardev_new_from_opts(arg, &err)) {
+                fatal("-chardev %s: %s", arg, err->message);
+            }
+        } else if (!strcmp(n, "device")) {
+            if (!strcmp(arg, "help")) {
+                device_class_foreach(list_device, NULL);
+                return 0;
+            }
+            g_ptr_array_add(devices, (gpointer)arg);
+        } else if (!strcmp(n, "debugcon")) {
+            debugcon = arg;
+        } else if (!strcmp(n, "no-reboot")) {
+            opt_no_reboot = true;
+        } else if (!strcmp(n, "no-shutdown")) {
+            opt_no_shutdown = true;
+        } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
+            parse_machine(arg, &accel);
+        } else if (!strcmp(n, "accel")) {
+            accel = arg;
+        } else if (!strcmp(n, "enable-kvm")) {
+            accel = "kvm";
+        } else if (!strcmp(n, "cpu")) {
+            if (!strcmp(arg, "help")) {
+                printf("Available CPUs:\n  qemu32 (default)\n  max\n");
+                return 0;
+            }
+            cfg.cpu_model = arg;
+        } else if (!strcmp(n, "smp")) {
+            const char *v = g_str_has_prefix(arg, "cpus=") ? arg + 5 : arg;
+            if (strcmp(v, "1")) {
+                fatal("-smp %s: only 1 CPU is supported for now", arg);
+            }
+        } else if (!strcmp(n, "boot")) {
+            parse_boot(arg, &cfg);
+        } else if (!strcmp(n, "d")) {
+            char *bad = NULL;
+            if (!strcmp(arg, "help")) {
+                log_list_categories();
+                return 0;
+            }
+            if (!log_parse_mask(arg, &log_mask, &bad)) {
+                fatal("-d: unknown log item '%s' (use -d help)", bad);
+            }
+        } else if (!strcmp(n, "D")) {
+            if (!log_set_file(arg)) {
+                fatal("-D: cannot open log file '%s'", arg);
+            }
+        } else if (!strcmp(n, "name")) {
+            /* recorded for the monitor later */
+        } else if (!strcmp(n, "S")) {
+            start_stopped = true;
+        } else if (!strcmp(n, "no-hpet")) {
+            cfg.no_hpet = true;
+        }
+        if (err) {
+            g_error_free(err);
+        }
+    }
+
+    select_accel(accel);
+
+    /* Serial ports: -nographic puts COM1 on the stdio mux unless -serial says otherwise. */
+    if (serials->len == 0 && nographic) {
+        g_ptr_array_add(serials, "mon:stdio");
+    }
+    if (serials->len > 4) {
+        fatal("too many serial ports (at most 4)");
+    }
+    for (unsigned i = 0; i < serials->len; i++) {
+        char label[24];
+        GError *err = NULL;
+        snprintf(label, sizeof(label), "serial%u", i);
+        const char *spec = g_ptr_array_index(serials, i);
+        if (!chardev_new_from_spec(spec, label, &err) && err) {
+            fatal("-serial %s: %s", spec, err->message);
+        }
+    }
+    (void)display_none;
+    cfg.nographic = nographic;
+
+    if (bios) {
+        if (!g_file_test(bios, G_FILE_TEST_IS_REGULAR)) {
+            char *found = datadir_find(bios);
+            if (!found) {
+                fatal("could not load BIOS '%s'", bios);
+            }
+            bios = found;
+        }
+        cfg.bios_path = bios;
+    } else {
+        cfg.bios_path = datadir_find("bios.bin");
+        if (!cfg.bios_path) {
+            fatal("could not find the BIOS 'bios.bin' (run 'make firmware' or use -bios FILE / -L DIR)");
+        }
+    }
+
+    pc_machine_init(&cfg);
+
+    if (debugcon) {
+        GError *err = NULL;
+        if (!chardev_new_from_spec(debugcon, "debugcon", &err)) {
+            if (err) {
+                fatal("-debugcon %s: %s", debugcon, err->message);
+            }
+        } else {
+            device_create("isa-debugcon", "iobase=0xe9,chardev=debugcon");
+        }
+    }
+    for (unsigned i = 0; i < devices->len; i++) {
+        const char *spec = g_ptr_array_index(devices, i);
+        const char *comma = strchr(spec, ',');
+        char *type = comma ? g_strndup(spec, comma - spec) : g_strdup(spec);
+        const DeviceClass *cls = device_class_find(type);
+        if (!cls) {
+            fatal("-device %s: '%s' is not a valid device model name", spec, type);
+        }
+        if (!cls->user_creatable) {
+            fatal("-device %s: device '%s' cannot be added by the user", spec, type);
+        }
+        GError *err = NULL;
+        Device *dev = device_new(type, &err);
+        if (!dev || !device_set_props_str(dev, comma ? comma + 1 : "", &err) ||
+            !device_realize(dev, &err)) {
+            fatal("-device %s: %s", spec, err->message);
+        }
+        if (dev->cls->reset) {
+            dev->cls->reset(dev);
+        }
+        g_free(type);
+    }
+
+    pc_machine_reset();
+    if (start_stopped) {
+        vm_stop();
+    }
+    int status = main_loop_run(pc_first_cpu());
+    system_exit_now(status);
+}

@@ -1,0 +1,104 @@
+/* The main loop: see main_loop.h. */
+#include "system/main_loop.h"
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "chardev/chardev.h"
+#include "hw/core/timer.h"
+#include "hw/i386/pc.h"
+#include "system/runstate.h"
+#include "util/log.h"
+
+extern ShutdownCause runstate_reset_req, runstate_shutdown_req;
+
+
+/* Instructions per slice: small enough that timers and input stay timely
+ * (~0.1 ms at tier-0 speeds), large enough that polling costs little. */
+#define SLICE_INSNS 20000
+
+static gboolean on_signal(gpointer opaque)
+{
+    system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+    return G_SOURCE_CONTINUE;
+}
+
+/* A GSource that wakes the loop at the next timer deadline and runs timers. */
+static gboolean timer_prepare(GSource *s, gint *timeout)
+{
+    int64_t ns = timers_next_deadline_ns();
+    if (ns < 0) {
+        *timeout = -1;
+        return FALSE;
+    }
+    if (ns == 0) {
+        *timeout = 0;
+        return TRUE;
+    }
+    *timeout = (gint)((ns + 999999) / 1000000);
+    return FALSE;
+}
+
+static gboolean timer_check(GSource *s)
+{
+    return timers_next_deadline_ns() == 0;
+}
+
+static gboolean timer_dispatch(GSource *s, GSourceFunc cb, gpointer data)
+{
+    timers_run_expired();
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timer_source_funcs = {
+    .prepare = timer_prepare,
+    .check = timer_check,
+    .dispatch = timer_dispatch,
+};
+
+int main_loop_run(X86CPU *cpu)
+{
+    GSource *ts = g_source_new(&timer_source_funcs, sizeof(GSource));
+    g_source_attach(ts, NULL);
+    g_unix_signal_add(SIGTERM, on_signal, NULL);
+    g_unix_signal_add(SIGINT, on_signal, NULL);
+    g_unix_signal_add(SIGHUP, on_signal, NULL);
+
+    for (;;) {
+        if (runstate_shutdown_req != SHUTDOWN_CAUSE_NONE) {
+            ShutdownCause c = runstate_shutdown_req;
+            runstate_shutdown_req = SHUTDOWN_CAUSE_NONE;
+            if (c == SHUTDOWN_CAUSE_GUEST_SHUTDOWN && opt_no_shutdown) {
+                vm_stop();
+            } else {
+                return 0;
+            }
+        }
+        if (runstate_reset_req != SHUTDOWN_CAUSE_NONE) {
+            vlog(LOG_RESET, "machine reset (cause %d)\n", runstate_reset_req);
+            runstate_reset_req = SHUTDOWN_CAUSE_NONE;
+            pc_machine_reset();
+        }
+        bool idle = true;
+        if (cpu && vm_running()) {
+            CPUExitReason r = x86_cpu_exec(cpu, SLICE_INSNS);
+            switch (r) {
+            case CPU_EXIT_HALTED:
+                break;
+            case CPU_EXIT_RESET:
+                system_reset_request(SHUTDOWN_CAUSE_GUEST_PANIC);
+                idle = false;
+                break;
+            default:
+                idle = false;
+                break;
+            }
+        }
+        timers_run_expired();
+        chardev_deliver_pending();
+        /* Halted or stopped: sleep until a timer or fd needs us. */
+        g_main_context_iteration(NULL, idle && runstate_reset_req == SHUTDOWN_CAUSE_NONE &&
+                                 runstate_shutdown_req == SHUTDOWN_CAUSE_NONE);
+    }
+}
