@@ -1,0 +1,13 @@
+/* Intel 8254 PIT at 0x40-0x43 (device "i8254"), plus port 0x61. */
+#ifndef HW_TIMER_I8254_H
+#define HW_TIMER_I8254_H
+
+#include <stdint.h>
+#include "hw/core/device.h"
+
+#define PIT_FREQ 1193182
+
+/* OUT pin of counter ch at virtual time now (for HPET legacy mode, port 0x61). */
+int i8254_get_out(Device *pit, int ch, int64_t now);
+
+#endif
