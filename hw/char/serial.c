@@ -102,7 +102,9 @@ static uint8_t serial_iir(SerialState *s)
 static void serial_update_irq(SerialState *s)
 {
     bool pending = !(serial_iir(s) & IIR_NONE);
-    irq_set(s->irq, pending && (s->mcr & MCR_OUT2));
+    /* The PC board gates INTR with the OUT2 pin; loopback forces the pin
+     * inactive, so no interrupt reaches the bus then. */
+    irq_set(s->irq, pending && (s->mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2);
 }
 
 /* Four character times at the programmed rate (10 bits a character). */
@@ -135,7 +137,12 @@ static void serial_receive_byte(SerialState *s, uint8_t b)
 {
     int cap = s->fifo_enabled ? UART_FIFO : 1;
     if (s->rx_count >= cap) {
-        s->lsr |= LSR_OE;                 /* overrun: the new byte is lost */
+        /* overrun: in FIFO mode the FIFO is kept and the new byte lost;
+         * without FIFO the new byte overwrites RBR */
+        s->lsr |= LSR_OE;
+        if (!s->fifo_enabled) {
+            s->rx[s->rx_rd] = b;
+        }
     } else {
         s->rx[(s->rx_rd + s->rx_count++) % UART_FIFO] = b;
         s->lsr |= LSR_DR;
@@ -303,6 +310,8 @@ static const MemoryRegionOps serial_ops = {
     .max_access = 1,
 };
 
+static void serial_reset(Device *dev);
+
 static bool serial_realize(Device *dev, GError **errp)
 {
     SerialState *s = DEVICE_CAST(SerialState, dev);
@@ -326,6 +335,7 @@ static bool serial_realize(Device *dev, GError **errp)
         chardev_set_handlers(s->chr, serial_can_read, serial_read_cb, s);
     }
     isa_register_ioport(&s->io, &serial_ops, s, "serial", s->iobase, 8);
+    serial_reset(dev);
     return true;
 }
 

@@ -339,6 +339,10 @@ static void kbc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         } else if (p == 0xd3) {
             q_put(&s->mouse.q, val);            /* echo as mouse data */
         } else if (p == 0xd4) {
+            /* like a keyboard write, sending to the mouse clocks its
+             * interface, so the reply gets through even with AUX disabled
+             * (SeaBIOS resets the mouse that way) */
+            s->cmd_byte &= ~CB_AUX_DIS;
             mouse_write(s, val);
         } else {
             /* data to the keyboard re-enables its interface */
@@ -417,6 +421,8 @@ void i8042_put_keycode(Device *dev, int keycode, bool down)
     kbc_refill(s);
 }
 
+static void kbc_reset(Device *dev);
+
 static bool kbc_realize(Device *dev, GError **errp)
 {
     KBCState *s = DEVICE_CAST(KBCState, dev);
@@ -425,6 +431,7 @@ static bool kbc_realize(Device *dev, GError **errp)
     device_init_gpio_out(dev, &s->a20, 1);
     isa_register_ioport(&s->io_data, &kbc_data_ops, s, "i8042-data", 0x60, 1);
     isa_register_ioport(&s->io_cmd, &kbc_cmd_ops, s, "i8042-cmd", 0x64, 1);
+    kbc_reset(dev);
     return true;
 }
 

@@ -288,6 +288,8 @@ static const MemoryRegionOps pic_ops = {
     .max_access = 1,
 };
 
+static void pic_reset(Device *dev);
+
 static bool pic_realize(Device *dev, GError **errp)
 {
     PICState *s = DEVICE_CAST(PICState, dev);
@@ -298,6 +300,7 @@ static bool pic_realize(Device *dev, GError **errp)
     device_init_gpio_out(dev, &s->intr, 1);
     isa_register_ioport(&s->chip[0].io, &pic_ops, &s->chip[0], "pic-master", 0x20, 2);
     isa_register_ioport(&s->chip[1].io, &pic_ops, &s->chip[1], "pic-slave", 0xa0, 2);
+    pic_reset(dev);
     return true;
 }
 

@@ -30,7 +30,10 @@ typedef struct PITChannel {
     bool bcd;
     bool gate;
     bool null_count;
-    bool counting;           /* a count has been loaded (and triggered) */
+    bool loaded;             /* a count has been written since the mode */
+    bool counting;           /* the count is in the counting element (triggered) */
+    bool paused;             /* gate low froze the count at paused_ticks */
+    int64_t paused_ticks;
     int64_t load_time;       /* virtual ns when counting (re)started */
 } PITChannel;
 
@@ -40,12 +43,18 @@ typedef struct PITState {
     Timer *irq_timer;
     IRQ irq;
     int irq_level;
-    bool speaker_data;
-    MemoryRegion io, port61;
+    uint8_t port61;          /* bits 0-3 as written: gate 2, speaker, parity/IOCHK enables */
+    MemoryRegion io, port61_io;
 } PITState;
 
 static int64_t pit_ticks(const PITChannel *c, int64_t now)
 {
+    if (c->paused) {
+        return c->paused_ticks;
+    }
+    if (now <= c->load_time) {
+        return 0;
+    }
     return (int64_t)muldiv64(now - c->load_time, PIT_FREQ, NANOSECONDS_PER_SECOND);
 }
 
@@ -82,6 +91,9 @@ static int pit_out(const PITChannel *c, int64_t now)
     if (!c->counting) {
         return c->mode != 0;      /* after the mode write: mode 0 low, others high */
     }
+    if (!c->gate && (c->mode == 2 || c->mode == 3)) {
+        return 1;                 /* a low gate forces OUT high at once in modes 2/3 */
+    }
     int64_t d = pit_ticks(c, now);
     switch (c->mode) {
     case 0:
@@ -100,7 +112,7 @@ static int pit_out(const PITChannel *c, int64_t now)
 /* Virtual time of the next OUT transition after now, or -1. */
 static int64_t pit_next_edge(const PITChannel *c, int64_t now)
 {
-    if (!c->counting) {
+    if (!c->counting || c->paused) {
         return -1;
     }
     int64_t d = pit_ticks(c, now);
@@ -183,11 +195,16 @@ static void pit_load_count(PITState *s, PITChannel *c, uint32_t val)
     }
     c->count = val;
     c->null_count = false;
-    /* Modes 1 and 5 wait for a gate rising edge; the others start now
-     * (gate permitting: we do not model a low gate pausing modes 0/2/3/4). */
+    c->loaded = true;
+    /* Modes 1 and 5 wait for a gate rising edge; the others start now, but
+     * a low gate holds the count where it is (0/4) or delays the start
+     * (2/3).  A new count written in mode 2/3 while counting should wait
+     * for the end of the current period; we restart at once (gap). */
     if (c->mode != 1 && c->mode != 5) {
         c->counting = true;
         c->load_time = clock_get_ns(CLOCK_VIRTUAL);
+        c->paused = !c->gate;
+        c->paused_ticks = 0;
     }
     if (c == &s->ch[0]) {
         pit_irq_update(s);
@@ -286,6 +303,8 @@ static void pit_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         c->read_state = c->write_state = 0;
         c->count_latched = 0;
         c->counting = false;
+        c->loaded = false;
+        c->paused = false;
         c->null_count = true;
         if (sel == 0) {
             pit_irq_update(s);
@@ -326,18 +345,39 @@ static const MemoryRegionOps pit_ops = {
 static void pit_set_gate(PITState *s, int ch, bool gate)
 {
     PITChannel *c = &s->ch[ch];
-    if (gate && !c->gate) {
-        /* rising edge (re)triggers modes 1, 2, 3 and 5 */
-        if (c->mode == 1 || c->mode == 5 || c->mode == 2 || c->mode == 3) {
-            if (!c->null_count || c->mode == 1 || c->mode == 5) {
-                if (c->count) {
-                    c->counting = true;
-                    c->load_time = clock_get_ns(CLOCK_VIRTUAL);
-                }
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    if (gate == c->gate) {
+        return;
+    }
+    if (!gate) {
+        /* modes 0, 2, 3, 4: a low gate suspends counting */
+        if (c->counting && !c->paused && c->mode != 1 && c->mode != 5) {
+            c->paused_ticks = pit_ticks(c, now);
+            c->paused = true;
+        }
+    } else {
+        switch (c->mode) {
+        case 0: case 4:
+            if (c->paused) {            /* resume where it stopped */
+                c->load_time = now - (int64_t)muldiv64(c->paused_ticks, NANOSECONDS_PER_SECOND,
+                                                       PIT_FREQ);
+                c->paused = false;
             }
+            break;
+        default:
+            /* 1, 5: trigger; 2, 3: the rising edge reloads the initial count */
+            if (c->loaded) {
+                c->counting = true;
+                c->paused = false;
+                c->load_time = now;
+            }
+            break;
         }
     }
     c->gate = gate;
+    if (ch == 0) {
+        pit_irq_update(s);
+    }
 }
 
 static uint64_t port61_read(void *opaque, hwaddr addr, unsigned size)
@@ -346,14 +386,14 @@ static uint64_t port61_read(void *opaque, hwaddr addr, unsigned size)
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
     /* refresh request toggles every 15.085 us on a PC/AT */
     int refresh = (now / 15085) & 1;
-    return s->ch[2].gate | (s->speaker_data << 1) | (refresh << 4) | (pit_out(&s->ch[2], now) << 5);
+    return (s->port61 & 0x0f) | (refresh << 4) | (pit_out(&s->ch[2], now) << 5);
 }
 
 static void port61_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     PITState *s = opaque;
+    s->port61 = val & 0x0f;
     pit_set_gate(s, 2, val & 1);
-    s->speaker_data = (val >> 1) & 1;
 }
 
 static const MemoryRegionOps port61_ops = {
@@ -363,13 +403,16 @@ static const MemoryRegionOps port61_ops = {
     .max_access = 1,
 };
 
+static void pit_reset(Device *dev);
+
 static bool pit_realize(Device *dev, GError **errp)
 {
     PITState *s = DEVICE_CAST(PITState, dev);
     s->irq = isa_get_irq(0);
     s->irq_timer = timer_new(CLOCK_VIRTUAL, pit_irq_timer, s);
     isa_register_ioport(&s->io, &pit_ops, s, "pit", 0x40, 4);
-    isa_register_ioport(&s->port61, &port61_ops, s, "port61", 0x61, 1);
+    isa_register_ioport(&s->port61_io, &port61_ops, s, "port61", 0x61, 1);
+    pit_reset(dev);
     return true;
 }
 
@@ -382,7 +425,7 @@ static void pit_reset(Device *dev)
         c->gate = i != 2;       /* counters 0 and 1 are gated on; 2 by port 0x61 */
         c->count = 0x10000;
     }
-    s->speaker_data = false;
+    s->port61 = 0;
     s->irq_level = 0;
     irq_set(s->irq, 0);
     timer_del(s->irq_timer);

@@ -300,7 +300,7 @@ static const MemoryRegionOps rtc_ops = {
     .max_access = 1,
 };
 
-void rtc_set_cmos(Device *dev, int idx, int val)
+void rtc_set_cmos(Device *dev, int idx, uint8_t val)
 {
     RTCState *s = DEVICE_CAST(RTCState, dev);
     if (idx >= 0 && idx < 128) {
@@ -314,6 +314,8 @@ uint8_t rtc_get_cmos(Device *dev, int idx)
     return idx >= 0 && idx < 128 ? s->cmos[idx] : 0xff;
 }
 
+static void rtc_reset(Device *dev);
+
 static bool rtc_realize(Device *dev, GError **errp)
 {
     RTCState *s = DEVICE_CAST(RTCState, dev);
@@ -326,6 +328,7 @@ static bool rtc_realize(Device *dev, GError **errp)
     s->cmos[RTC_REG_A] = 0x26;      /* 32.768 kHz time base, 1024 Hz rate */
     s->cmos[RTC_REG_B] = REG_B_24H;
     isa_register_ioport(&s->io, &rtc_ops, s, "rtc", 0x70, 2);
+    rtc_reset(dev);
     return true;
 }
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include "hw/core/device.h"
 
-void rtc_set_cmos(Device *rtc, int idx, int val);
+void rtc_set_cmos(Device *rtc, int idx, uint8_t val);
 uint8_t rtc_get_cmos(Device *rtc, int idx);
 
 #endif
