@@ -1,0 +1,235 @@
+/*
+ * CPU models, creation and reset (SDM vol. 3, 9.1 "Initialization").
+ *
+ * A model advertises exactly what the emulator implements: CPUID is built
+ * from the features below, and "-cpu NAME,+feat,-feat" can only remove
+ * features or add ones that are implemented.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "target/x86/cpu.h"
+#include "target/x86/helper.h"
+#include "target/x86/seg.h"
+#include "util/log.h"
+
+#define VIREO_CPU_VERSION "0.1"
+
+typedef struct FeatureName {
+    const char *name;
+    int word;               /* 0: leaf 1 EDX, 1: leaf 1 ECX, 2: 0x80000001 EDX */
+    uint32_t bit;
+    bool implemented;
+} FeatureName;
+
+static const FeatureName features[] = {
+    { "fpu", 0, 1u << 0, true },    /* firmware probing only until the full x87 lands */
+    { "vme", 0, 1u << 1, false },
+    { "de", 0, 1u << 2, true },
+    { "pse", 0, 1u << 3, true },
+    { "tsc", 0, 1u << 4, true },
+    { "msr", 0, 1u << 5, true },
+    { "pae", 0, 1u << 6, true },
+    { "mce", 0, 1u << 7, false },
+    { "cx8", 0, 1u << 8, true },
+    { "apic", 0, 1u << 9, false },
+    { "sep", 0, 1u << 11, false },
+    { "mtrr", 0, 1u << 12, true },
+    { "pge", 0, 1u << 13, true },
+    { "mca", 0, 1u << 14, false },
+    { "cmov", 0, 1u << 15, true },
+    { "pat", 0, 1u << 16, true },
+    { "pse36", 0, 1u << 17, false },
+    { "clflush", 0, 1u << 19, false },
+    { "mmx", 0, 1u << 23, false },
+    { "fxsr", 0, 1u << 24, false },
+    { "sse", 0, 1u << 25, false },
+    { "sse2", 0, 1u << 26, false },
+    { "sse3", 1, 1u << 0, false },
+    { "ssse3", 1, 1u << 9, false },
+    { "cx16", 1, 1u << 13, false },
+    { "sse4.1", 1, 1u << 19, false },
+    { "sse4.2", 1, 1u << 20, false },
+    { "popcnt", 1, 1u << 23, false },
+    { "syscall", 2, 1u << 11, false },
+    { "nx", 2, 1u << 20, true },
+    { "lm", 2, 1u << 29, false },
+};
+
+static uint32_t *feature_word(CPUX86State *env, int word)
+{
+    switch (word) {
+    case 0: return &env->cpuid_features;
+    case 1: return &env->cpuid_ext_features;
+    default: return &env->cpuid_ext2_features;
+    }
+}
+
+static void set_all_implemented(CPUX86State *env)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
+        if (features[i].implemented) {
+            *feature_word(env, features[i].word) |= features[i].bit;
+        }
+    }
+}
+
+static void set_vendor(CPUX86State *env, const char *v)
+{
+    memcpy(&env->cpuid_vendor[0], v, 4);
+    memcpy(&env->cpuid_vendor[1], v + 4, 4);
+    memcpy(&env->cpuid_vendor[2], v + 8, 4);
+}
+
+X86CPU *x86_cpu_new(const char *cpu_model, char **err)
+{
+    CPUX86State *env = g_new0(CPUX86State, 1);
+    gchar **parts = g_strsplit(cpu_model ? cpu_model : "qemu32", ",", -1);
+    const char *model = parts[0];
+
+    set_vendor(env, "GenuineIntel");
+    env->cpuid_level = 1;
+    env->cpuid_xlevel = 0x80000004;
+    if (!strcmp(model, "qemu32") || !strcmp(model, "pentiumpro") || !strcmp(model, "max") ||
+        !strcmp(model, "base")) {
+        env->cpuid_version = 0x663;               /* family 6, model 6, stepping 3 */
+        if (strcmp(model, "base")) {
+            set_all_implemented(env);
+        }
+        if (!strcmp(model, "pentiumpro")) {
+            env->cpuid_version = 0x611;
+            env->cpuid_ext2_features = 0;
+            env->cpuid_features &= ~((1u << 16) | (1u << 13) | (1u << 6) | (1u << 12));
+            env->cpuid_features |= (1u << 6) | (1u << 13) | (1u << 12);
+        }
+        const char *brand = "Vireo Virtual CPU version " VIREO_CPU_VERSION;
+        strncpy(env->cpuid_model_id, brand, sizeof(env->cpuid_model_id) - 1);
+    } else {
+        *err = g_strdup_printf("unknown CPU model '%s' (use -cpu help)", model);
+        goto fail;
+    }
+
+    for (gchar **p = parts + 1; *p; p++) {
+        const char *f = *p;
+        bool on;
+        char *name;
+        if (f[0] == '+' || f[0] == '-') {
+            on = f[0] == '+';
+            name = g_strdup(f + 1);
+        } else if (strchr(f, '=')) {
+            const char *val = strchr(f, '=') + 1;
+            name = g_strndup(f, strchr(f, '=') - f);
+            if (!strcmp(val, "on") || !strcmp(val, "true")) {
+                on = true;
+            } else if (!strcmp(val, "off") || !strcmp(val, "false")) {
+                on = false;
+            } else {
+                *err = g_strdup_printf("invalid value '%s' for CPU feature '%s'", val, name);
+                g_free(name);
+                goto fail;
+            }
+        } else {
+            on = true;
+            name = g_strdup(f);
+        }
+        const FeatureName *fn = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
+            if (!strcmp(features[i].name, name)) {
+                fn = &features[i];
+            }
+        }
+        if (!fn) {
+            *err = g_strdup_printf("unknown CPU feature '%s'", name);
+            g_free(name);
+            goto fail;
+        }
+        if (on && !fn->implemented) {
+            *err = g_strdup_printf("CPU feature '%s' is not implemented by Vireo", name);
+            g_free(name);
+            goto fail;
+        }
+        if (on) {
+            *feature_word(env, fn->word) |= fn->bit;
+        } else {
+            *feature_word(env, fn->word) &= ~fn->bit;
+        }
+        g_free(name);
+    }
+    g_strfreev(parts);
+    mmu_register_cpu(env);
+    x86_cpu_reset(env);
+    return env;
+fail:
+    g_strfreev(parts);
+    g_free(env);
+    return NULL;
+}
+
+void x86_cpu_reset(X86CPU *env)
+{
+    /* keep the model and the machine hooks; everything architectural resets */
+    size_t keep_from = offsetof(CPUX86State, cpuid_level);
+    size_t keep_to = offsetof(CPUX86State, tlb);
+    uint8_t saved[sizeof(CPUX86State)];
+    memcpy(saved, env, sizeof(*env));
+    int (*ack)(void *) = env->intr_ack;
+    void *ack_opaque = env->intr_opaque;
+    uint32_t a20 = env->a20_mask ? env->a20_mask : ~0u;
+    int index = env->cpu_index;
+    uint64_t count = env->instr_count;
+    uint32_t intr_line = env->interrupt_request & CPU_INTERRUPT_HARD;
+
+    memset(env, 0, offsetof(CPUX86State, jmp_env));
+    memcpy((uint8_t *)env + keep_from, saved + keep_from, keep_to - keep_from);
+    env->intr_ack = ack;
+    env->intr_opaque = ack_opaque;
+    env->cpu_index = index;
+    env->instr_count = count;
+    env->a20_mask = a20;
+
+    env->cr[0] = 0x60000010;                     /* CD, NW, ET */
+    env->eflags = 0x2;
+    env->cc_op = CC_OP_EFLAGS;
+    env->eip = 0xfff0;
+    env->regs[R_EDX] = env->cpuid_version;
+    for (int i = 0; i < 6; i++) {
+        env->segs[i].selector = 0;
+        env->segs[i].base = 0;
+        env->segs[i].limit = 0xffff;
+        env->segs[i].flags = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK;
+    }
+    env->segs[R_CS].selector = 0xf000;
+    env->segs[R_CS].base = 0xffff0000;
+    env->segs[R_CS].flags |= DESC_CS_MASK | DESC_R_MASK;
+    env->gdt.limit = 0xffff;
+    env->idt.limit = 0xffff;
+    env->ldt.limit = 0xffff;
+    env->ldt.flags = DESC_P_MASK | (2 << DESC_TYPE_SHIFT);
+    env->tr.limit = 0xffff;
+    env->tr.flags = DESC_P_MASK | (11 << DESC_TYPE_SHIFT);
+    env->dr[6] = 0xffff0ff0;
+    env->dr[7] = 0x400;
+    env->fpu.fcw = 0x40;
+    env->fpu.ftw_tag = 0xffff;
+    env->pat = 0x0007040600070406ULL;
+    env->exception_index = -1;
+    env->old_exception = -1;
+    env->interrupt_request = intr_line;       /* the INTR line keeps its level */
+    env->hflags = 0;
+    cpu_update_hflags(env);
+    tlb_flush(env);
+}
+
+void x86_cpu_set_a20(X86CPU *env, bool enabled)
+{
+    uint32_t mask = enabled ? ~0u : ~(1u << 20);
+    if (mask != env->a20_mask) {
+        env->a20_mask = mask;
+        tlb_flush(env);
+    }
+}
+
+void x86_cpu_set_nmi(X86CPU *env)
+{
+    __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+}

@@ -1,0 +1,371 @@
+/*
+ * Control and debug registers, MSRs, CPUID, TSC, HLT, INVLPG, port I/O
+ * and the hflags cache (Intel SDM vol. 3 ch. 2 and 9, vol. 4 for MSRs).
+ */
+#include <string.h>
+
+#include "hw/core/memory.h"
+#include "hw/core/timer.h"
+#include "target/x86/helper.h"
+#include "target/x86/seg.h"
+#include "util/log.h"
+
+void cpu_update_hflags(CPUX86State *env)
+{
+    uint32_t h = env->hflags & (HF_CPL_MASK | HF_INHIBIT_IRQ | HF_SMM | HF_HALTED);
+    if (env->cr[0] & CR0_PE) {
+        h |= HF_PE;
+        if (env->eflags & VM_MASK) {
+            h = (h & ~HF_CPL_MASK) | HF_VM86 | 3;
+        }
+    } else {
+        h &= ~HF_CPL_MASK;               /* real mode runs at CPL 0 */
+    }
+    if (env->segs[R_CS].flags & DESC_B_MASK) {
+        h |= HF_CS32;
+    }
+    if (env->segs[R_SS].flags & DESC_B_MASK) {
+        h |= HF_SS32;
+    }
+    if (!(h & HF_PE) || (h & HF_VM86) || env->segs[R_DS].base || env->segs[R_ES].base ||
+        env->segs[R_SS].base) {
+        h |= HF_ADDSEG;
+    }
+    if (env->eflags & TF_MASK) {
+        h |= HF_TF;
+    }
+    env->hflags = h;
+}
+
+static bool has_feature(CPUX86State *env, uint32_t edx_bit)
+{
+    return env->cpuid_features & edx_bit;
+}
+
+#define CPUID_PSE (1u << 3)
+#define CPUID_TSC (1u << 4)
+#define CPUID_PAE (1u << 6)
+#define CPUID_MTRR (1u << 12)
+#define CPUID_PGE (1u << 13)
+#define CPUID_PAT (1u << 16)
+#define CPUID_DE (1u << 2)
+#define CPUID_EXT2_NX (1u << 20)
+
+void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
+{
+    uint32_t val = (uint32_t)val64;
+    switch (reg) {
+    case 0: {
+        if ((val & CR0_PG) && !(val & CR0_PE)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        if ((val & CR0_NW) && !(val & CR0_CD)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        uint32_t old = env->cr[0];
+        val |= CR0_ET;                    /* hardwired on P6 */
+        env->cr[0] = val;
+        if ((old ^ val) & (CR0_PG | CR0_WP | CR0_PE)) {
+            tlb_flush(env);
+        }
+        cpu_update_hflags(env);
+        break;
+    }
+    case 2:
+        env->cr[2] = val;
+        env->cr2 = val;
+        break;
+    case 3:
+        env->cr[3] = val;
+        tlb_flush(env);
+        break;
+    case 4: {
+        uint32_t allowed = CR4_TSD | CR4_PCE;
+        if (has_feature(env, CPUID_DE)) allowed |= CR4_DE;
+        if (has_feature(env, CPUID_PSE)) allowed |= CR4_PSE;
+        if (has_feature(env, CPUID_PAE)) allowed |= CR4_PAE;
+        if (has_feature(env, CPUID_PGE)) allowed |= CR4_PGE;
+        if (val & ~allowed) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        if ((env->cr[4] ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE)) {
+            tlb_flush(env);
+        }
+        env->cr[4] = val;
+        break;
+    }
+    default:
+        raise_exception(env, EXCP_UD);
+    }
+}
+
+uint64_t helper_read_crN(CPUX86State *env, int reg)
+{
+    switch (reg) {
+    case 0: return env->cr[0];
+    case 2: return (uint32_t)env->cr2;
+    case 3: return env->cr[3];
+    case 4: return env->cr[4];
+    default: raise_exception(env, EXCP_UD);
+    }
+}
+
+void helper_write_drN(CPUX86State *env, int reg, uint64_t val)
+{
+    if ((reg == 4 || reg == 5) && (env->cr[4] & CR4_DE)) {
+        raise_exception(env, EXCP_UD);
+    }
+    if (reg == 4) {
+        reg = 6;
+    } else if (reg == 5) {
+        reg = 7;
+    }
+    switch (reg) {
+    case 6: env->dr[6] = (uint32_t)val | 0xffff0ff0; break;
+    case 7: env->dr[7] = ((uint32_t)val & ~0xd000u) | 0x400; break;
+    default: env->dr[reg] = (uint32_t)val; break;
+    }
+    if (reg == 7 && (env->dr[7] & 0xff)) {
+        vlog(LOG_UNIMP, "debug register breakpoints are not implemented (DR7=%08x)\n",
+             (uint32_t)env->dr[7]);
+    }
+}
+
+void helper_lmsw(CPUX86State *env, uint16_t val)
+{
+    /* LMSW sets PE, MP, EM, TS; it cannot clear PE */
+    uint32_t cr0 = (env->cr[0] & ~0xeu) | (val & 0xf) | (env->cr[0] & CR0_PE);
+    helper_write_crN(env, 0, cr0);
+}
+
+void helper_clts(CPUX86State *env)
+{
+    env->cr[0] &= ~CR0_TS;
+}
+
+/* ---- TSC: 1 GHz, from the virtual clock, so firmware calibrating it
+ * against the PIT (same clock) gets a consistent answer ---- */
+
+static uint64_t tsc_now(CPUX86State *env)
+{
+    return (uint64_t)clock_get_ns(CLOCK_VIRTUAL) + env->tsc_offset;
+}
+
+void helper_rdtsc(CPUX86State *env)
+{
+    if ((env->cr[4] & CR4_TSD) && cpu_cpl(env) != 0 && (env->hflags & HF_PE)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    uint64_t t = tsc_now(env);
+    env->regs[R_EAX] = (uint32_t)t;
+    env->regs[R_EDX] = (uint32_t)(t >> 32);
+}
+
+/* ---- CPUID ---- */
+
+void helper_cpuid(CPUX86State *env)
+{
+    uint32_t leaf = (uint32_t)env->regs[R_EAX];
+    uint32_t a = 0, b = 0, c = 0, d = 0;
+    if (leaf >= 0x80000000u) {
+        if (leaf > env->cpuid_xlevel) {
+            leaf = env->cpuid_level;      /* out of range: highest basic leaf, as Intel does */
+        }
+    } else if (leaf > env->cpuid_level) {
+        leaf = env->cpuid_level;
+    }
+    switch (leaf) {
+    case 0:
+        a = env->cpuid_level;
+        b = env->cpuid_vendor[0];
+        d = env->cpuid_vendor[1];
+        c = env->cpuid_vendor[2];
+        break;
+    case 1:
+        a = env->cpuid_version;
+        b = (8 << 8) | ((uint32_t)env->cpu_index << 24);   /* CLFLUSH line 64 bytes */
+        c = env->cpuid_ext_features;
+        d = env->cpuid_features;
+        break;
+    case 0x80000000:
+        a = env->cpuid_xlevel;
+        break;
+    case 0x80000001:
+        c = env->cpuid_ext3_features;
+        d = env->cpuid_ext2_features;
+        break;
+    case 0x80000002: case 0x80000003: case 0x80000004: {
+        uint32_t w[4];
+        memcpy(w, env->cpuid_model_id + (leaf - 0x80000002) * 16, 16);
+        a = w[0]; b = w[1]; c = w[2]; d = w[3];
+        break;
+    }
+    default:
+        break;
+    }
+    env->regs[R_EAX] = a;
+    env->regs[R_EBX] = b;
+    env->regs[R_ECX] = c;
+    env->regs[R_EDX] = d;
+}
+
+/* ---- MSRs ---- */
+
+enum {
+    MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b,
+    MSR_MTRRCAP = 0xfe, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
+    MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0, MSR_MTRR_PHYS0 = 0x200,
+    MSR_MTRR_FIX64K = 0x250, MSR_MTRR_FIX16K0 = 0x258, MSR_MTRR_FIX16K1 = 0x259,
+    MSR_MTRR_FIX4K0 = 0x268, MSR_PAT = 0x277, MSR_MTRR_DEFTYPE = 0x2ff,
+    MSR_EFER = 0xc0000080,
+};
+
+static int mtrr_fixed_index(uint32_t msr)
+{
+    if (msr == MSR_MTRR_FIX64K) return 0;
+    if (msr == MSR_MTRR_FIX16K0) return 1;
+    if (msr == MSR_MTRR_FIX16K1) return 2;
+    if (msr >= MSR_MTRR_FIX4K0 && msr < MSR_MTRR_FIX4K0 + 8) return 3 + msr - MSR_MTRR_FIX4K0;
+    return -1;
+}
+
+static void __attribute__((noreturn)) msr_fault(CPUX86State *env, uint32_t msr, bool write)
+{
+    vlog(LOG_UNIMP, "%s of unknown MSR 0x%x\n", write ? "wrmsr" : "rdmsr", msr);
+    raise_exception_err(env, EXCP_GP, 0);
+}
+
+void helper_rdmsr(CPUX86State *env)
+{
+    if (cpu_cpl(env) != 0 && (env->hflags & HF_PE)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    uint32_t msr = (uint32_t)env->regs[R_ECX];
+    uint64_t v;
+    bool mtrr = has_feature(env, CPUID_MTRR);
+    int fx;
+    switch (msr) {
+    case MSR_TSC: v = tsc_now(env); break;
+    case MSR_PLATFORM_ID: v = 0; break;
+    case MSR_BIOS_SIGN: v = 0; break;
+    case MSR_SYSENTER_CS: v = env->sysenter_cs; break;
+    case MSR_SYSENTER_ESP: v = env->sysenter_esp; break;
+    case MSR_SYSENTER_EIP: v = env->sysenter_eip; break;
+    case MSR_MISC_ENABLE: v = 1; break;          /* fast strings */
+    case MSR_PAT:
+        if (!has_feature(env, CPUID_PAT)) msr_fault(env, msr, false);
+        v = env->pat;
+        break;
+    case MSR_EFER:
+        if (!(env->cpuid_ext2_features & CPUID_EXT2_NX)) msr_fault(env, msr, false);
+        v = env->efer;
+        break;
+    case MSR_MTRRCAP:
+        if (!mtrr) msr_fault(env, msr, false);
+        v = 0x500 | 8;                           /* fixed ranges, WC, 8 variable */
+        break;
+    case MSR_MTRR_DEFTYPE:
+        if (!mtrr) msr_fault(env, msr, false);
+        v = env->mtrr_deftype;
+        break;
+    default:
+        if (mtrr && (fx = mtrr_fixed_index(msr)) >= 0) {
+            v = env->mtrr_fixed[fx];
+        } else if (mtrr && msr >= MSR_MTRR_PHYS0 && msr < MSR_MTRR_PHYS0 + 16) {
+            v = env->mtrr_var[msr - MSR_MTRR_PHYS0];
+        } else {
+            msr_fault(env, msr, false);
+        }
+        break;
+    }
+    env->regs[R_EAX] = (uint32_t)v;
+    env->regs[R_EDX] = (uint32_t)(v >> 32);
+}
+
+void helper_wrmsr(CPUX86State *env)
+{
+    if (cpu_cpl(env) != 0 && (env->hflags & HF_PE)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    uint32_t msr = (uint32_t)env->regs[R_ECX];
+    uint64_t v = ((uint64_t)(uint32_t)env->regs[R_EDX] << 32) | (uint32_t)env->regs[R_EAX];
+    bool mtrr = has_feature(env, CPUID_MTRR);
+    int fx;
+    switch (msr) {
+    case MSR_TSC:
+        env->tsc_offset = v - (uint64_t)clock_get_ns(CLOCK_VIRTUAL);
+        break;
+    case MSR_BIOS_SIGN:
+    case MSR_PLATFORM_ID:
+        break;
+    case MSR_SYSENTER_CS: env->sysenter_cs = (uint32_t)v; break;
+    case MSR_SYSENTER_ESP: env->sysenter_esp = (uint32_t)v; break;
+    case MSR_SYSENTER_EIP: env->sysenter_eip = (uint32_t)v; break;
+    case MSR_MISC_ENABLE: break;
+    case MSR_PAT: {
+        if (!has_feature(env, CPUID_PAT)) msr_fault(env, msr, true);
+        /* each byte must be a valid memory type: 0, 1, 4, 5, 6, 7 */
+        for (int i = 0; i < 8; i++) {
+            uint8_t t = v >> (i * 8);
+            if (t > 7 || t == 2 || t == 3) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+        }
+        env->pat = v;
+        break;
+    }
+    case MSR_EFER: {
+        if (!(env->cpuid_ext2_features & CPUID_EXT2_NX)) msr_fault(env, msr, true);
+        if (v & ~(uint64_t)EFER_NXE) {
+            raise_exception_err(env, EXCP_GP, 0);     /* no long mode or SYSCALL yet */
+        }
+        if ((env->efer ^ v) & EFER_NXE) {
+            tlb_flush(env);
+        }
+        env->efer = v;
+        break;
+    }
+    case MSR_MTRR_DEFTYPE:
+        if (!mtrr) msr_fault(env, msr, true);
+        if (v & ~0xcffULL) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        env->mtrr_deftype = v;
+        break;
+    default:
+        if (mtrr && (fx = mtrr_fixed_index(msr)) >= 0) {
+            env->mtrr_fixed[fx] = v;
+        } else if (mtrr && msr >= MSR_MTRR_PHYS0 && msr < MSR_MTRR_PHYS0 + 16) {
+            env->mtrr_var[msr - MSR_MTRR_PHYS0] = v;
+        } else if (msr == MSR_APIC_BASE || msr == 0x79 /* BIOS_UPDT_TRIG */) {
+            msr_fault(env, msr, true);
+        } else {
+            msr_fault(env, msr, true);
+        }
+        break;
+    }
+}
+
+void helper_hlt(CPUX86State *env, uint64_t next_eip)
+{
+    if ((env->hflags & HF_PE) && cpu_cpl(env) != 0) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    env->hflags |= HF_HALTED;
+    env->eip = (uint32_t)next_eip;
+}
+
+void helper_invlpg(CPUX86State *env, target_ulong la)
+{
+    tlb_flush_page(env, la);
+}
+
+uint32_t cpu_io_read(CPUX86State *env, uint16_t port, int size)
+{
+    return (uint32_t)address_space_ld(&address_space_io, port, size);
+}
+
+void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size)
+{
+    address_space_st(&address_space_io, port, val, size);
+}

@@ -1,0 +1,538 @@
+/*
+ * softmmu: segment checks, the TLB and the page walks.
+ *
+ * Every data access goes segment check -> linear address -> TLB.  A TLB
+ * entry maps a virtual page to a host addend for RAM; its addr_read /
+ * addr_write / addr_code fields hold the page address only when that kind
+ * of access may take the fast path.  Anything else (not yet walked, MMIO,
+ * ROM writes, pages holding translated code, A/D bits still to set) misses
+ * and goes through tlb_fill(), which walks the page tables, raises #PF, and
+ * refills the entry.  Entries are flushed by CR0/CR3/CR4 writes, INVLPG,
+ * A20 changes and any change of the physical memory map.
+ */
+#include <string.h>
+
+#include "hw/core/memory.h"
+#include "target/x86/helper.h"
+#include "util/log.h"
+
+#define PAGE_SIZE 4096u
+#define PAGE_MASK (~(uint64_t)(PAGE_SIZE - 1))
+#define PHYS_BITS 36
+#define PHYS_MASK (((uint64_t)1 << PHYS_BITS) - 1)
+
+#define PG_P   0x001
+#define PG_RW  0x002
+#define PG_US  0x004
+#define PG_A   0x020
+#define PG_D   0x040
+#define PG_PS  0x080
+#define PG_NX  (1ULL << 63)
+
+#define PF_P    0x01
+#define PF_W    0x02
+#define PF_U    0x04
+#define PF_RSVD 0x08
+#define PF_I    0x10
+
+typedef enum { ACC_READ, ACC_WRITE, ACC_FETCH } Access;
+
+static CPUX86State *tlb_owner;      /* the CPU whose TLB the memory listener flushes */
+
+void tlb_flush(CPUX86State *env)
+{
+    memset(env->tlb, 0xff, sizeof(env->tlb));
+}
+
+void tlb_flush_all(CPUX86State *env)
+{
+    tlb_flush(env);
+}
+
+void tlb_flush_page(CPUX86State *env, target_ulong la)
+{
+    uint64_t page = (uint32_t)la & PAGE_MASK;
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        TLBEntry *e = &env->tlb[m][(page >> 12) & (TLB_SIZE - 1)];
+        if ((e->addr_read & PAGE_MASK) == page || (e->addr_write & PAGE_MASK) == page ||
+            (e->addr_code & PAGE_MASK) == page) {
+            memset(e, 0xff, sizeof(*e));
+        }
+    }
+}
+
+static void mmu_memory_changed(AddressSpace *as, void *opaque)
+{
+    if (tlb_owner && as == &address_space_memory) {
+        tlb_flush(tlb_owner);
+    }
+}
+
+void mmu_register_cpu(CPUX86State *env)
+{
+    if (!tlb_owner) {
+        memory_listener_register(mmu_memory_changed, NULL);
+    }
+    tlb_owner = env;
+    tlb_flush(env);
+}
+
+static uint64_t a20(CPUX86State *env, uint64_t phys)
+{
+    return (env->a20_mask & (1u << 20)) ? phys : phys & ~(uint64_t)(1u << 20);
+}
+
+static uint64_t phys_ldl(CPUX86State *env, uint64_t pa)
+{
+    return (uint32_t)address_space_ld(&address_space_memory, a20(env, pa), 4);
+}
+
+static uint64_t phys_ldq(CPUX86State *env, uint64_t pa)
+{
+    return address_space_ld(&address_space_memory, a20(env, pa), 8);
+}
+
+static void phys_stl(CPUX86State *env, uint64_t pa, uint32_t v)
+{
+    address_space_st(&address_space_memory, a20(env, pa), v, 4);
+}
+
+static void __attribute__((noreturn)) page_fault(CPUX86State *env, uint32_t la, int err)
+{
+    env->cr2 = la;
+    env->cr[2] = la;
+    vlog(LOG_MMU, "#PF at %08x err %x\n", la, err);
+    raise_exception_err(env, EXCP_PF, err);
+}
+
+/*
+ * Walk the page tables for la.  On success returns the physical address
+ * and *prot (bit0 read, bit1 write, bit2 exec) for this privilege; sets
+ * A (and D for writes).  Raises #PF on failure (unless probe, then -1).
+ */
+static int64_t mmu_translate(CPUX86State *env, uint32_t la, Access acc, bool user, int *prot,
+                             bool probe)
+{
+    uint32_t cr0 = env->cr[0], cr4 = env->cr[4];
+    if (!(cr0 & CR0_PG)) {
+        *prot = 7;
+        return la;
+    }
+    bool wp = cr0 & CR0_WP;
+    bool nxe = (env->efer & EFER_NXE) && (cr4 & CR4_PAE);
+    int err_base = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0) | (acc == ACC_FETCH && nxe ? PF_I : 0);
+    uint64_t phys, page_size;
+    bool rw, us, nx = false;
+    uint64_t pte_addr, pte, pde_addr, pde;
+
+    if (cr4 & CR4_PAE) {
+        /* reserved: bits MAXPHYADDR..51, plus bit 63 without NXE */
+        uint64_t rsvd = ~PHYS_MASK & 0x000fffffffffffffULL;
+        if (!nxe) {
+            rsvd |= PG_NX;
+        }
+        uint64_t pdpte_addr = ((uint64_t)env->cr[3] & ~0x1fULL) + ((la >> 30) << 3);
+        uint64_t pdpte = phys_ldq(env, pdpte_addr & 0xffffffffULL);
+        if (!(pdpte & PG_P)) {
+            goto not_present;
+        }
+        if (pdpte & (rsvd | 0x1e6 | PG_NX)) {
+            goto reserved;
+        }
+        pde_addr = (pdpte & PHYS_MASK & PAGE_MASK) + (((la >> 21) & 0x1ff) << 3);
+        pde = phys_ldq(env, pde_addr);
+        if (!(pde & PG_P)) {
+            goto not_present;
+        }
+        if (pde & rsvd) {
+            goto reserved;
+        }
+        rw = pde & PG_RW;
+        us = pde & PG_US;
+        nx = pde & PG_NX;
+        if (pde & PG_PS) {
+            if (pde & 0x1fe000) {           /* bits 13..20 of a 2M PDE are reserved */
+                goto reserved;
+            }
+            pte_addr = pde_addr;
+            pte = pde;
+            page_size = 2 << 20;
+            phys = (pde & PHYS_MASK & ~(uint64_t)(page_size - 1)) | (la & (page_size - 1));
+        } else {
+            pte_addr = (pde & PHYS_MASK & PAGE_MASK) + (((la >> 12) & 0x1ff) << 3);
+            pte = phys_ldq(env, pte_addr);
+            if (!(pte & PG_P)) {
+                goto not_present;
+            }
+            if (pte & rsvd) {
+                goto reserved;
+            }
+            rw = rw && (pte & PG_RW);
+            us = us && (pte & PG_US);
+            nx = nx || (pte & PG_NX);
+            page_size = PAGE_SIZE;
+            phys = (pte & PHYS_MASK & PAGE_MASK) | (la & 0xfff);
+        }
+    } else {
+        pde_addr = (env->cr[3] & 0xfffff000u) + ((la >> 22) << 2);
+        pde = phys_ldl(env, pde_addr);
+        if (!(pde & PG_P)) {
+            goto not_present;
+        }
+        rw = pde & PG_RW;
+        us = pde & PG_US;
+        if ((pde & PG_PS) && (cr4 & CR4_PSE)) {
+            pte_addr = pde_addr;
+            pte = pde;
+            page_size = 4 << 20;
+            phys = (pde & 0xffc00000u) | (la & 0x3fffff);
+        } else {
+            pte_addr = (pde & 0xfffff000u) + (((la >> 12) & 0x3ff) << 2);
+            pte = phys_ldl(env, pte_addr);
+            if (!(pte & PG_P)) {
+                goto not_present;
+            }
+            rw = rw && (pte & PG_RW);
+            us = us && (pte & PG_US);
+            page_size = PAGE_SIZE;
+            phys = (pte & 0xfffff000u) | (la & 0xfff);
+        }
+    }
+
+    /* rights for this privilege */
+    int p = 1;
+    if (user) {
+        if (!us) {
+            goto protection;
+        }
+        if (rw) {
+            p |= 2;
+        }
+    } else if (rw || !wp) {
+        p |= 2;
+    }
+    if (!(nx && nxe)) {
+        p |= 4;
+    }
+    if ((acc == ACC_WRITE && !(p & 2)) || (acc == ACC_FETCH && !(p & 4))) {
+        goto protection;
+    }
+    /* Accessed on every level used; Dirty on the leaf for writes.  Until D
+     * is set, writes must come back here, so grant write only then. */
+    if (!(pde & PG_A)) {
+        pde |= PG_A;
+        phys_stl(env, pde_addr, (uint32_t)pde);
+    }
+    if (pte_addr != pde_addr) {
+        uint64_t npte = pte | PG_A | (acc == ACC_WRITE ? PG_D : 0);
+        if (npte != pte) {
+            phys_stl(env, pte_addr, (uint32_t)npte);
+            pte = npte;
+        }
+    } else if (acc == ACC_WRITE && !(pde & PG_D)) {
+        pde |= PG_D;
+        phys_stl(env, pde_addr, (uint32_t)pde);
+        pte = pde;
+    }
+    if (!(pte & PG_D)) {
+        p &= ~2;
+    }
+    *prot = p;
+    return phys;
+
+not_present:
+    if (probe) {
+        return -1;
+    }
+    page_fault(env, la, err_base);
+reserved:
+    if (probe) {
+        return -1;
+    }
+    page_fault(env, la, err_base | PF_P | PF_RSVD);
+protection:
+    if (probe) {
+        return -1;
+    }
+    page_fault(env, la, err_base | PF_P);
+}
+
+/* Fill the TLB entry for la for this access (raising #PF if it fails). */
+static TLBEntry *tlb_fill(CPUX86State *env, uint32_t la, Access acc, int mmu_idx)
+{
+    int prot;
+    uint64_t phys = (uint64_t)mmu_translate(env, la, acc, mmu_idx == 1, &prot, false);
+    uint64_t vpage = la & PAGE_MASK;
+    uint64_t ppage = a20(env, phys & PAGE_MASK);
+    TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
+    e->paddr = ppage;
+
+    const FlatRange *r = address_space_lookup(&address_space_memory, ppage);
+    bool direct = r && (r->mr->type == MR_RAM || r->mr->type == MR_ROM) &&
+                  ppage >= r->start && ppage - r->start + PAGE_SIZE <= r->size;
+    uint64_t slow = TLB_SLOW | (direct ? 0 : TLB_MMIO);
+    if (direct) {
+        uint8_t *host = r->mr->ram + r->offset + (ppage - r->start);
+        e->addend = (uintptr_t)host - vpage;
+    } else {
+        e->addend = 0;
+    }
+    e->addr_read = (prot & 1) ? (vpage | (direct ? 0 : slow)) : (uint64_t)-1;
+    e->addr_code = (prot & 4) ? (vpage | (direct ? 0 : slow)) : (uint64_t)-1;
+    if (prot & 2) {
+        bool fast = direct && !r->readonly && !tb_page_has_code(ppage);
+        e->addr_write = vpage | (fast ? 0 : slow);
+    } else {
+        e->addr_write = (uint64_t)-1;
+    }
+    return e;
+}
+
+/* The TLB entry that allows this access to la's page, filling if needed. */
+static inline TLBEntry *tlb_get(CPUX86State *env, uint32_t la, Access acc, int mmu_idx)
+{
+    TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
+    uint64_t vpage = la & PAGE_MASK;
+    uint64_t a = acc == ACC_READ ? e->addr_read : acc == ACC_WRITE ? e->addr_write : e->addr_code;
+    if ((a & PAGE_MASK) != vpage || a == (uint64_t)-1) {
+        e = tlb_fill(env, la, acc, mmu_idx);
+    }
+    return e;
+}
+
+static uint64_t ld_linear(CPUX86State *env, uint32_t la, unsigned size, int mmu_idx)
+{
+    if ((la & 0xfff) + size > PAGE_SIZE) {
+        /* crossing pages: both must translate before anything is read */
+        tlb_get(env, la, ACC_READ, mmu_idx);
+        tlb_get(env, (la + size - 1), ACC_READ, mmu_idx);
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size; i++) {
+            v |= ld_linear(env, la + i, 1, mmu_idx) << (8 * i);
+        }
+        return v;
+    }
+    TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
+    if (e->addr_read == (la & PAGE_MASK)) {
+        uint64_t v = 0;
+        memcpy(&v, (uint8_t *)(uintptr_t)(la + e->addend), size);
+        return v;
+    }
+    e = tlb_get(env, la, ACC_READ, mmu_idx);
+    if (!(e->addr_read & TLB_MMIO)) {
+        uint64_t v = 0;
+        memcpy(&v, (uint8_t *)(uintptr_t)(la + e->addend), size);
+        return v;
+    }
+    return address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
+}
+
+static void st_linear(CPUX86State *env, uint32_t la, uint64_t val, unsigned size, int mmu_idx)
+{
+    if ((la & 0xfff) + size > PAGE_SIZE) {
+        tlb_get(env, la, ACC_WRITE, mmu_idx);
+        tlb_get(env, la + size - 1, ACC_WRITE, mmu_idx);
+        for (unsigned i = 0; i < size; i++) {
+            st_linear(env, la + i, val >> (8 * i), 1, mmu_idx);
+        }
+        return;
+    }
+    TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
+    if (e->addr_write == (la & PAGE_MASK)) {
+        memcpy((uint8_t *)(uintptr_t)(la + e->addend), &val, size);
+        return;
+    }
+    e = tlb_get(env, la, ACC_WRITE, mmu_idx);
+    if (e->addr_write == (la & PAGE_MASK)) {
+        memcpy((uint8_t *)(uintptr_t)(la + e->addend), &val, size);
+        return;
+    }
+    /* slow: MMIO, ROM, or RAM holding translated code (the write hook
+     * drops the blocks it overlaps) */
+    address_space_st(&address_space_memory, e->paddr | (la & 0xfff), val, size);
+}
+
+/* ---- segment checks ---- */
+
+static void __attribute__((noreturn)) seg_fault(CPUX86State *env, int seg)
+{
+    raise_exception_err(env, seg == R_SS ? EXCP_SS : EXCP_GP, 0);
+}
+
+/* Check [off, off+size) against seg for this access; returns the linear address. */
+static inline uint32_t seg_check(CPUX86State *env, int seg, uint32_t off, unsigned size, Access acc)
+{
+    const SegmentCache *s = &env->segs[seg];
+    uint64_t last = (uint64_t)off + size - 1;
+    if (!(env->hflags & HF_PE) || (env->hflags & HF_VM86)) {
+        if (last > s->limit) {
+            seg_fault(env, seg);
+        }
+        return (uint32_t)(s->base + off);
+    }
+    uint32_t f = s->flags;
+    if (!(f & DESC_P_MASK)) {
+        seg_fault(env, seg);           /* null selector */
+    }
+    if (f & DESC_CS_MASK) {
+        if (acc == ACC_WRITE || !(f & DESC_R_MASK)) {
+            seg_fault(env, seg);
+        }
+    } else if (acc == ACC_WRITE && !(f & DESC_W_MASK)) {
+        seg_fault(env, seg);
+    }
+    if (!(f & DESC_CS_MASK) && (f & DESC_E_MASK)) {
+        uint64_t upper = (f & DESC_B_MASK) ? 0xffffffffu : 0xffffu;
+        if (off <= s->limit || last > upper) {
+            seg_fault(env, seg);
+        }
+    } else if (last > s->limit) {
+        seg_fault(env, seg);
+    }
+    return (uint32_t)(s->base + off);
+}
+
+#define DEF_LD(name, type, size)                                              \
+    type name(CPUX86State *env, int seg, target_ulong off)                   \
+    {                                                                         \
+        uint32_t la = seg_check(env, seg, (uint32_t)off, size, ACC_READ);     \
+        return (type)ld_linear(env, la, size, cpu_mmu_index(env));            \
+    }
+#define DEF_ST(name, type, size)                                              \
+    void name(CPUX86State *env, int seg, target_ulong off, type val)         \
+    {                                                                         \
+        uint32_t la = seg_check(env, seg, (uint32_t)off, size, ACC_WRITE);    \
+        st_linear(env, la, val, size, cpu_mmu_index(env));                    \
+    }
+DEF_LD(cpu_ldub, uint8_t, 1)
+DEF_LD(cpu_lduw, uint16_t, 2)
+DEF_LD(cpu_ldl, uint32_t, 4)
+DEF_LD(cpu_ldq, uint64_t, 8)
+DEF_ST(cpu_stb, uint8_t, 1)
+DEF_ST(cpu_stw, uint16_t, 2)
+DEF_ST(cpu_stl, uint32_t, 4)
+DEF_ST(cpu_stq, uint64_t, 8)
+
+static void probe_range(CPUX86State *env, uint32_t la, unsigned len, Access acc, int mmu_idx)
+{
+    if (!len) {
+        return;
+    }
+    uint32_t last = la + len - 1;
+    for (uint64_t p = la & PAGE_MASK; ; p += PAGE_SIZE) {
+        tlb_get(env, (uint32_t)p < la ? la : (uint32_t)p, acc, mmu_idx);
+        if ((p & 0xffffffffu) == (last & PAGE_MASK)) {
+            break;
+        }
+        if (p > 0xffffffffu) {
+            break;
+        }
+    }
+}
+
+void cpu_check_write(CPUX86State *env, int seg, target_ulong off, unsigned len)
+{
+    if (!len) {
+        return;
+    }
+    uint32_t la = seg_check(env, seg, (uint32_t)off, len, ACC_WRITE);
+    probe_range(env, la, len, ACC_WRITE, cpu_mmu_index(env));
+}
+
+void cpu_check_read(CPUX86State *env, int seg, target_ulong off, unsigned len)
+{
+    if (!len) {
+        return;
+    }
+    uint32_t la = seg_check(env, seg, (uint32_t)off, len, ACC_READ);
+    probe_range(env, la, len, ACC_READ, cpu_mmu_index(env));
+}
+
+uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write)
+{
+    if (!len) {
+        return NULL;
+    }
+    uint32_t la = seg_check(env, seg, (uint32_t)off, len, is_write ? ACC_WRITE : ACC_READ);
+    if ((la & 0xfff) + len > PAGE_SIZE) {
+        return NULL;
+    }
+    TLBEntry *e = tlb_get(env, la, is_write ? ACC_WRITE : ACC_READ, cpu_mmu_index(env));
+    uint64_t a = is_write ? e->addr_write : e->addr_read;
+    if (a != (la & PAGE_MASK)) {
+        return NULL;
+    }
+    return (uint8_t *)(uintptr_t)(la + e->addend);
+}
+
+/* ---- linear accesses ---- */
+
+uint8_t cpu_ldub_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 1, cpu_mmu_index(env)); }
+uint16_t cpu_lduw_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 2, cpu_mmu_index(env)); }
+uint32_t cpu_ldl_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 4, cpu_mmu_index(env)); }
+uint64_t cpu_ldq_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 8, cpu_mmu_index(env)); }
+void cpu_stb_linear(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, la, v, 1, cpu_mmu_index(env)); }
+void cpu_stw_linear(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, la, v, 2, cpu_mmu_index(env)); }
+void cpu_stl_linear(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, la, v, 4, cpu_mmu_index(env)); }
+uint32_t cpu_ldl_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 4, 0); }
+uint16_t cpu_lduw_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 2, 0); }
+uint8_t cpu_ldub_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 1, 0); }
+void cpu_stl_kernel(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, la, v, 4, 0); }
+void cpu_stw_kernel(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, la, v, 2, 0); }
+void cpu_stb_kernel(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, la, v, 1, 0); }
+
+/* Accesses with an explicit privilege (stack pushes at the new CPL). */
+void cpu_st_priv(CPUX86State *env, uint32_t la, uint32_t v, unsigned size, int cpl)
+{
+    st_linear(env, la, v, size, cpl == 3 ? 1 : 0);
+}
+
+uint32_t cpu_ld_priv(CPUX86State *env, uint32_t la, unsigned size, int cpl)
+{
+    return (uint32_t)ld_linear(env, la, size, cpl == 3 ? 1 : 0);
+}
+
+/* ---- code ---- */
+
+uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **host_page)
+{
+    uint32_t la = (uint32_t)la32;
+    int mmu_idx = cpu_mmu_index(env);
+    TLBEntry *e = tlb_get(env, la, ACC_FETCH, mmu_idx);
+    uint64_t phys = e->paddr | (la & 0xfff);
+    /* A page about to hold translated code: make every fast write mapping
+     * of it take the slow path, so stores into it drop the blocks. */
+    if (!tb_page_has_code(e->paddr)) {
+        for (int m = 0; m < NB_MMU_MODES; m++) {
+            for (int i = 0; i < TLB_SIZE; i++) {
+                TLBEntry *t = &env->tlb[m][i];
+                if (t->addr_write != (uint64_t)-1 && t->paddr == e->paddr) {
+                    t->addr_write |= TLB_SLOW;
+                }
+            }
+        }
+    }
+    if (host_page) {
+        *host_page = (e->addr_code & TLB_MMIO) ? NULL : (const uint8_t *)(uintptr_t)((la & PAGE_MASK) + e->addend);
+    }
+    return phys;
+}
+
+uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la32)
+{
+    uint32_t la = (uint32_t)la32;
+    TLBEntry *e = tlb_get(env, la, ACC_FETCH, cpu_mmu_index(env));
+    if (!(e->addr_code & TLB_MMIO)) {
+        return *(uint8_t *)(uintptr_t)(la + e->addend);
+    }
+    return address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), 1);
+}
+
+int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la)
+{
+    int prot;
+    /* a debugger's view: supervisor read, no faults, no A/D updates would
+     * be ideal; the walk sets A bits, which is harmless for reads */
+    int64_t pa = mmu_translate(env, (uint32_t)la, ACC_READ, false, &prot, true);
+    return pa < 0 ? -1 : (int64_t)(a20(env, pa) & PAGE_MASK);
+}

@@ -1,0 +1,41 @@
+/* Descriptor-table plumbing shared by seg_helper.c and excp_helper.c. */
+#ifndef TARGET_X86_SEG_H
+#define TARGET_X86_SEG_H
+
+#include "target/x86/helper.h"
+
+/* Read the 8-byte descriptor for sel from the GDT or LDT; false if the
+ * selector is beyond the table's limit (or the LDT is null). */
+bool seg_load_descriptor(CPUX86State *env, uint16_t sel, uint32_t *e1, uint32_t *e2);
+static inline uint32_t desc_base(uint32_t e1, uint32_t e2)
+{
+    return (e1 >> 16) | ((e2 & 0xff) << 16) | (e2 & 0xff000000);
+}
+static inline uint32_t desc_limit(uint32_t e1, uint32_t e2)
+{
+    uint32_t l = (e1 & 0xffff) | (e2 & 0x000f0000);
+    return (e2 & DESC_G_MASK) ? (l << 12) | 0xfff : l;
+}
+static inline uint32_t desc_flags(uint32_t e2)
+{
+    return e2 & 0x00f0ff00;
+}
+/* Load a segment register from a descriptor already checked. */
+void seg_load_cache_from_desc(CPUX86State *env, int seg, uint16_t sel, uint32_t e1, uint32_t e2);
+/* Inner-level stack of privilege level dpl from the current TSS. */
+void seg_get_tss_stack(CPUX86State *env, int dpl, uint32_t *ss, uint32_t *esp);
+
+/* Stack pushes/pops at an explicit privilege (mmu.c). */
+void cpu_st_priv(CPUX86State *env, uint32_t la, uint32_t v, unsigned size, int cpl);
+uint32_t cpu_ld_priv(CPUX86State *env, uint32_t la, unsigned size, int cpl);
+
+/* Task switch sources */
+enum { TS_JMP, TS_CALL, TS_IRET };
+/* Switch to the TSS named by tss_sel (descriptor e1/e2); error_code >= 0
+ * is pushed on the new task's stack (exceptions through task gates). */
+void seg_task_switch(CPUX86State *env, uint16_t tss_sel, uint32_t e1, uint32_t e2, int source,
+                     uint32_t next_eip, int error_code, int ext);
+
+void mmu_register_cpu(CPUX86State *env);
+
+#endif
