@@ -1013,7 +1013,8 @@ void helper_check_io(CPUX86State *env, uint16_t port, int size)
     }
     /* consult the I/O permission bitmap of a 32-bit TSS */
     int type = (env->tr.flags >> DESC_TYPE_SHIFT) & 0xf;
-    if (!(env->tr.flags & DESC_P_MASK) || (type & 7) != 1 || !(type & 8) || env->tr.limit < 0x67) {
+    /* TR holds a 32-bit TSS, normally busy (type 11); a 16-bit TSS has no bitmap */
+    if (!(env->tr.flags & DESC_P_MASK) || (type != 9 && type != 11) || env->tr.limit < 0x67) {
         raise_exception_err(env, EXCP_GP, 0);
     }
     uint32_t io_base = cpu_lduw_kernel(env, (uint32_t)env->tr.base + 0x66);
