@@ -271,15 +271,14 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         if ((val & REG_B_SET) && !(old & REG_B_SET)) {
             rtc_render(s, now);             /* freeze the registers as they are */
         }
-        if ((val & (REG_B_DM | REG_B_24H)) != (old & (REG_B_DM | REG_B_24H)) &&
-            !(old & REG_B_SET)) {
-            /* format change: registers are re-rendered in the new format */
-        }
-        s->cmos[RTC_REG_B] = (val & REG_B_SET) ? (val & ~REG_B_UIE) : val;
         if (!(val & REG_B_SET) && (old & REG_B_SET)) {
+            /* the time was written in the format in force under SET;
+             * a format change in the same write applies from now on */
             rtc_take_registers(s, now);
             rtc_arm_second(s);
         }
+        /* outside SET, a format change just renders later reads anew */
+        s->cmos[RTC_REG_B] = (val & REG_B_SET) ? (val & ~REG_B_UIE) : val;
         rtc_arm_periodic(s);
         rtc_update_irq(s);
         break;
