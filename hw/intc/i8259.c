@@ -158,12 +158,16 @@ void i8259_set_elcr(Device *dev, uint16_t elcr)
 
 static void pic_chip_reset(PICChip *c)
 {
-    /* ELCR belongs to the PIIX3 and survives; the rest is power-on state. */
-    uint8_t elcr = c->elcr;
+    /* ELCR belongs to the PIIX3 and survives.  Input levels are wires, not
+     * state: keeping them means a line already high must go low and high
+     * again to request (the edge sense circuit is reset, per ICW1), and
+     * devices re-announcing an unchanged level do not fake an edge. */
+    uint8_t elcr = c->elcr, levels = c->last_level;
     MemoryRegion io = c->io;
     struct PICState *owner = c->owner;
     memset(c, 0, sizeof(*c));
     c->elcr = elcr;
+    c->last_level = levels;
     c->io = io;
     c->owner = owner;
 }
@@ -209,6 +213,8 @@ static void pic_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             c->need_icw4 = val & 1;
             c->single = val & 2;
             c->ltim = val & 8;
+            /* level-sensitive IRR bits follow the lines that are high now */
+            c->irr = c->last_level & (c->elcr | (c->ltim ? 0xff : 0));
             if (val & 4) {
                 vlog(LOG_UNIMP, "i8259: call address interval 4 (MCS-80 mode) ignored\n");
             }

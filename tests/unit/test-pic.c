@@ -284,6 +284,21 @@ static void test_reinit_clears(void)
     g_assert_cmpint(i8259_read_irq(pic), ==, 0x23);   /* new vector base */
     outb_(0x20, 0x20);
     set_irq(3, 0);
+
+    /* ICW1 resets edge sensing: a line held high needs a new rising edge,
+     * and re-announcing the same level is not one */
+    set_irq(4, 1);
+    outb_(0x20, 0x11); outb_(0x21, 0x08); outb_(0x21, 0x04); outb_(0x21, 0x01);
+    outb_(0x21, 0x00);
+    g_assert_cmpint(intr, ==, 0);
+    set_irq(4, 1);
+    g_assert_cmpint(intr, ==, 0);
+    set_irq(4, 0);
+    set_irq(4, 1);
+    g_assert_cmpint(intr, ==, 1);
+    g_assert_cmpint(i8259_read_irq(pic), ==, 0x0c);
+    outb_(0x20, 0x20);
+    set_irq(4, 0);
 }
 
 int main(int argc, char **argv)
