@@ -98,15 +98,24 @@ static void rtc_render(RTCState *s, int64_t now)
 {
     time_t t = rtc_now_sec(s, now, NULL);
     struct tm tm;
-    gmtime_r(&t, &tm);
+    if (!gmtime_r(&t, &tm)) {
+        memset(&tm, 0, sizeof(tm));         /* absurd base from guest garbage */
+        tm.tm_mday = 1;
+        tm.tm_year = 100;
+    }
+    /* guest-set garbage can put us outside 0..9999; keep fields renderable */
+    int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999) {
+        year = 2000;
+    }
     s->cmos[RTC_SECONDS] = to_reg(s, tm.tm_sec);
     s->cmos[RTC_MINUTES] = to_reg(s, tm.tm_min);
     s->cmos[RTC_HOURS] = hour_to_reg(s, tm.tm_hour);
     s->cmos[RTC_DAY_OF_WEEK] = to_reg(s, tm.tm_wday + 1);
     s->cmos[RTC_DAY_OF_MONTH] = to_reg(s, tm.tm_mday);
     s->cmos[RTC_MONTH] = to_reg(s, tm.tm_mon + 1);
-    s->cmos[RTC_YEAR] = to_reg(s, tm.tm_year % 100);
-    s->cmos[RTC_CENTURY] = to_reg(s, (tm.tm_year + 1900) / 100);
+    s->cmos[RTC_YEAR] = to_reg(s, year % 100);
+    s->cmos[RTC_CENTURY] = to_reg(s, year / 100);
 }
 
 /* The guest set the time (SET cleared): take the registers as the new base. */
