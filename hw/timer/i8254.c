@@ -35,6 +35,7 @@ typedef struct PITChannel {
     bool paused;             /* gate low froze the count at paused_ticks */
     int64_t paused_ticks;
     int64_t load_time;       /* virtual ns when counting (re)started */
+    uint32_t gen;            /* bumped whenever counting (re)starts */
 } PITChannel;
 
 typedef struct PITState {
@@ -43,6 +44,8 @@ typedef struct PITState {
     Timer *irq_timer;
     IRQ irq;
     int irq_level;
+    uint32_t irq_gen;        /* counter 0 start that irq_edges counts from */
+    int64_t irq_edges;       /* OUT rising edges already signalled */
     uint8_t port61;          /* bits 0-3 as written: gate 2, speaker, parity/IOCHK enables */
     MemoryRegion io, port61_io;
 } PITState;
@@ -153,11 +156,46 @@ int i8254_get_out(Device *dev, int ch, int64_t now)
     return pit_out(&s->ch[(ch >= 0 && ch < 3) ? ch : 0], now);
 }
 
+/* Rising edges of OUT since counting started.  IRQ 0 is edge-triggered
+ * and mode 2's low pulse lasts one clock (838 ns): a timer that fires late
+ * would sample OUT high on both sides of it, so edges are counted rather
+ * than sampled. */
+static int64_t pit_rising_edges(const PITChannel *c, int64_t now)
+{
+    if (!c->counting || (!c->gate && (c->mode == 2 || c->mode == 3))) {
+        return 0;
+    }
+    int64_t d = pit_ticks(c, now);
+    switch (c->mode) {
+    case 0: case 1:
+        return d >= c->count;
+    case 2: case 3:
+        return d / c->count;
+    default:
+        return d >= c->count + 1;
+    }
+}
+
 static void pit_irq_update(PITState *s)
 {
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
     PITChannel *c = &s->ch[0];
     int level = pit_out(c, now);
+    int64_t edges = pit_rising_edges(c, now);
+    if (c->gen != s->irq_gen) {
+        s->irq_gen = c->gen;
+        s->irq_edges = 0;
+    }
+    if (edges > s->irq_edges) {
+        /* at least one period ended since the last look: signal one edge
+         * (several lost ones coalesce, as a busy PIC would see them) */
+        if (s->irq_level) {
+            irq_set(s->irq, 0);
+        }
+        irq_set(s->irq, 1);
+        s->irq_level = 1;
+        s->irq_edges = edges;
+    }
     if (level != s->irq_level) {
         s->irq_level = level;
         irq_set(s->irq, level);
@@ -202,6 +240,7 @@ static void pit_load_count(PITState *s, PITChannel *c, uint32_t val)
      * for the end of the current period; we restart at once (gap). */
     if (c->mode != 1 && c->mode != 5) {
         c->counting = true;
+        c->gen++;
         c->load_time = clock_get_ns(CLOCK_VIRTUAL);
         c->paused = !c->gate;
         c->paused_ticks = 0;
@@ -303,6 +342,7 @@ static void pit_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         c->read_state = c->write_state = 0;
         c->count_latched = 0;
         c->counting = false;
+        c->gen++;
         c->loaded = false;
         c->paused = false;
         c->null_count = true;
@@ -368,6 +408,7 @@ static void pit_set_gate(PITState *s, int ch, bool gate)
             /* 1, 5: trigger; 2, 3: the rising edge reloads the initial count */
             if (c->loaded) {
                 c->counting = true;
+                c->gen++;
                 c->paused = false;
                 c->load_time = now;
             }
@@ -426,6 +467,8 @@ static void pit_reset(Device *dev)
         c->count = 0x10000;
     }
     s->port61 = 0;
+    s->irq_gen = 0;
+    s->irq_edges = 0;
     s->irq_level = 0;
     irq_set(s->irq, 0);
     timer_del(s->irq_timer);

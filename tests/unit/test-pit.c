@@ -35,6 +35,24 @@ static uint16_t latch_count(int ch)
     return read_count_lohi(ch);
 }
 
+/* With the real-time virtual clock, timers fire late: far later than
+ * mode 2's one-clock low pulse.  IRQ 0 edges must not be lost to that. */
+static void test_late_timers(void)
+{
+    g_assert_false(clock_virtual_is_manual());
+    outb_(0x43, 0x34);
+    outb_(0x40, 100);                  /* 84 us period */
+    outb_(0x40, 0);
+    isa_test_clear_edges();
+    for (int i = 0; i < 20; i++) {
+        g_usleep(2000);
+        timers_run_expired();
+    }
+    g_assert_cmpint(isa_irq_edges[0], >=, 10);
+    outb_(0x43, 0x30);                 /* stop: mode 0 without a count */
+    clock_virtual_set_manual(true);
+}
+
 static void test_mode2_rate(void)
 {
     outb_(0x43, 0x34);                 /* ch0, lohi, mode 2, binary */
@@ -312,7 +330,9 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     isa_test_init();
+    clock_virtual_set_manual(false);   /* the first test runs in real time */
     pit = device_create("i8254", "");
+    g_test_add_func("/pit/late_timers", test_late_timers);
     g_test_add_func("/pit/mode2_rate", test_mode2_rate);
     g_test_add_func("/pit/default_18hz", test_default_18hz);
     g_test_add_func("/pit/mode0_and_readback", test_mode0_and_readback);
