@@ -57,7 +57,8 @@ typedef struct KBCState {
     uint8_t out_port;
     uint8_t obuf;
     uint8_t pending;           /* controller command awaiting data on 0x60 */
-    ByteQueue ctrl_q;          /* controller's own replies */
+    ByteQueue ctrl_q;          /* controller's own replies and 0xD2 bytes */
+    ByteQueue ctrl_aux_q;      /* 0xD3 bytes: look like mouse data, never gated */
     PS2Kbd kbd;
     PS2Mouse mouse;
     IRQ a20;
@@ -105,6 +106,9 @@ static void kbc_refill(KBCState *s)
         if ((b = q_get(&s->ctrl_q)) >= 0) {
             s->obuf = b;
             s->status = (s->status & ~STAT_AUXB) | STAT_OBF;
+        } else if ((b = q_get(&s->ctrl_aux_q)) >= 0) {
+            s->obuf = b;
+            s->status |= STAT_OBF | STAT_AUXB;
         } else if (!(s->cmd_byte & CB_KBD_DIS) && (b = q_get(&s->kbd.q)) >= 0) {
             s->obuf = b;
             s->status = (s->status & ~STAT_AUXB) | STAT_OBF;
@@ -303,7 +307,12 @@ static void kbc_write_cmd(KBCState *s, uint8_t val)
     case 0xad: s->cmd_byte |= CB_KBD_DIS; break;
     case 0xae: s->cmd_byte &= ~CB_KBD_DIS; break;
     case 0xc0: q_put(&s->ctrl_q, 0x80); break;   /* input port: keyboard not locked */
-    case 0xd0: q_put(&s->ctrl_q, s->out_port); break;
+    case 0xd0:
+        /* bits 4/5 mirror the output buffer full lines (IRQ 1 / IRQ 12) */
+        q_put(&s->ctrl_q, (s->out_port & 0xcf) |
+                          ((s->status & STAT_OBF) && !(s->status & STAT_AUXB) ? 0x10 : 0) |
+                          ((s->status & STAT_OBF) && (s->status & STAT_AUXB) ? 0x20 : 0));
+        break;
     case 0xd1: case 0xd2: case 0xd3: case 0xd4:
         s->pending = val;
         break;
@@ -335,9 +344,11 @@ static void kbc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         } else if (p == 0xd1) {
             kbc_set_out_port(s, val);
         } else if (p == 0xd2) {
-            q_put(&s->kbd.q, val);              /* echo as keyboard data */
+            /* the controller fills its own output buffer: interface
+             * disable bits do not apply (Linux's AUX loopback probe) */
+            q_put(&s->ctrl_q, val);
         } else if (p == 0xd3) {
-            q_put(&s->mouse.q, val);            /* echo as mouse data */
+            q_put(&s->ctrl_aux_q, val);
         } else if (p == 0xd4) {
             /* like a keyboard write, sending to the mouse clocks its
              * interface, so the reply gets through even with AUX disabled
@@ -443,6 +454,7 @@ static void kbc_reset(Device *dev)
     s->out_port = 0x03;         /* reset line high (inactive), A20 on */
     s->pending = 0;
     memset(&s->ctrl_q, 0, sizeof(s->ctrl_q));
+    memset(&s->ctrl_aux_q, 0, sizeof(s->ctrl_aux_q));
     memset(&s->kbd.q, 0, sizeof(s->kbd.q));
     memset(&s->mouse.q, 0, sizeof(s->mouse.q));
     kbd_reset_state(&s->kbd);
