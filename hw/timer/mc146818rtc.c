@@ -44,6 +44,7 @@ typedef struct RTCState {
     int64_t base_sec;        /* wall time at base_ns */
     int64_t base_ns;         /* virtual time of base_sec's start */
     int64_t last_periodic;   /* virtual time PF was last accounted */
+    bool halted;             /* register A divider held in reset: time stands at base_sec */
     Timer *second_timer, *periodic_timer;
     IRQ irq;
     MemoryRegion io;
@@ -51,6 +52,12 @@ typedef struct RTCState {
 
 static int64_t rtc_now_sec(RTCState *s, int64_t now, int64_t *frac_ns)
 {
+    if (s->halted) {
+        if (frac_ns) {
+            *frac_ns = 0;
+        }
+        return s->base_sec;
+    }
     int64_t d = now - s->base_ns;
     int64_t sec = d >= 0 ? d / NANOSECONDS_PER_SECOND : -((-d + NANOSECONDS_PER_SECOND - 1) / NANOSECONDS_PER_SECOND);
     if (frac_ns) {
@@ -194,6 +201,9 @@ static void rtc_second_cb(void *opaque)
 {
     RTCState *s = opaque;
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    if (s->halted) {
+        return;                     /* re-armed when the divider runs again */
+    }
     if (!(s->cmos[RTC_REG_B] & REG_B_SET)) {
         rtc_render(s, now);
         s->cmos[RTC_REG_C] |= REG_C_UF;
@@ -271,10 +281,24 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             s->cmos[s->index] = val;
         }
         break;
-    case RTC_REG_A:
+    case RTC_REG_A: {
+        /* DV2-0 = 11x holds the divider chain in reset (Linux does so while
+         * setting the clock); leaving it, the first update comes 500 ms
+         * later (datasheet) */
+        bool halt = ((val >> 4) & 6) == 6;
+        if (halt && !s->halted) {
+            s->base_sec = rtc_now_sec(s, now, NULL);
+            s->halted = true;
+            timer_del(s->second_timer);
+        } else if (!halt && s->halted) {
+            s->halted = false;
+            s->base_ns = now - NANOSECONDS_PER_SECOND / 2;
+            rtc_arm_second(s);
+        }
         s->cmos[RTC_REG_A] = (val & 0x7f) | (s->cmos[RTC_REG_A] & REG_A_UIP);
         rtc_arm_periodic(s);
         break;
+    }
     case RTC_REG_B: {
         uint8_t old = s->cmos[RTC_REG_B];
         if ((val & REG_B_SET) && !(old & REG_B_SET)) {

@@ -77,6 +77,27 @@ static void test_set_freezes(void)
     g_assert_cmpint(cmos_read(0x00), ==, 0x01);
 }
 
+/* Linux's mc146818_set_time: SET, divider reset, write, clear SET, then
+ * release the divider; the first update is 500 ms after the release. */
+static void test_divider_reset(void)
+{
+    cmos_write(0x0b, 0x82);
+    cmos_write(0x0a, 0x26 | 0x70);
+    cmos_write(0x00, 0x00);
+    cmos_write(0x02, 0x00);
+    cmos_write(0x04, 0x10);
+    cmos_write(0x0b, 0x02);
+    clock_virtual_step(NANOSECONDS_PER_SECOND * 3);
+    g_assert_cmpint(cmos_read(0x00), ==, 0x00);        /* held while in reset */
+    g_assert_cmpint(cmos_read(0x0a) & 0x80, ==, 0);
+    cmos_write(0x0a, 0x26);
+    clock_virtual_step(NANOSECONDS_PER_SECOND * 4 / 10);
+    g_assert_cmpint(cmos_read(0x00), ==, 0x00);
+    clock_virtual_step(NANOSECONDS_PER_SECOND * 2 / 10);
+    g_assert_cmpint(cmos_read(0x00), ==, 0x01);
+    g_assert_cmpint(cmos_read(0x04), ==, 0x10);
+}
+
 static void test_formats(void)
 {
     set_time_bcd(0x20, 0x24, 0x06, 0x15, 0x23, 0x45, 0x30);
@@ -251,6 +272,7 @@ int main(int argc, char **argv)
     rtc = device_create("mc146818rtc", "");
     g_test_add_func("/rtc/set_and_carry", test_set_and_carry);
     g_test_add_func("/rtc/set_freezes", test_set_freezes);
+    g_test_add_func("/rtc/divider_reset", test_divider_reset);
     g_test_add_func("/rtc/formats", test_formats);
     g_test_add_func("/rtc/uip", test_uip);
     g_test_add_func("/rtc/update_irq", test_update_irq);
