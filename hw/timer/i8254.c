@@ -36,6 +36,8 @@ typedef struct PITChannel {
     int64_t paused_ticks;
     int64_t load_time;       /* virtual ns when counting (re)started */
     uint32_t gen;            /* bumped whenever counting (re)starts */
+    uint32_t next_count;     /* modes 2/3: count written mid-period, 0 = none */
+    int64_t next_time;       /* when it takes over (end of the period) */
 } PITChannel;
 
 typedef struct PITState {
@@ -150,10 +152,14 @@ static int64_t pit_next_edge(const PITChannel *c, int64_t now)
     return pit_tick_to_ns(c, next);
 }
 
+static void pit_sync(PITState *s, PITChannel *c, int64_t now);
+
 int i8254_get_out(Device *dev, int ch, int64_t now)
 {
     PITState *s = DEVICE_CAST(PITState, dev);
-    return pit_out(&s->ch[(ch >= 0 && ch < 3) ? ch : 0], now);
+    PITChannel *c = &s->ch[(ch >= 0 && ch < 3) ? ch : 0];
+    pit_sync(s, c, now);
+    return pit_out(c, now);
 }
 
 /* Rising edges of OUT since counting started.  IRQ 0 is edge-triggered
@@ -176,16 +182,8 @@ static int64_t pit_rising_edges(const PITChannel *c, int64_t now)
     }
 }
 
-static void pit_irq_update(PITState *s)
+static void pit_signal_edges(PITState *s, int64_t edges)
 {
-    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-    PITChannel *c = &s->ch[0];
-    int level = pit_out(c, now);
-    int64_t edges = pit_rising_edges(c, now);
-    if (c->gen != s->irq_gen) {
-        s->irq_gen = c->gen;
-        s->irq_edges = 0;
-    }
     if (edges > s->irq_edges) {
         /* at least one period ended since the last look: signal one edge
          * (several lost ones coalesce, as a busy PIC would see them) */
@@ -196,11 +194,47 @@ static void pit_irq_update(PITState *s)
         s->irq_level = 1;
         s->irq_edges = edges;
     }
+}
+
+/* A count written mid-period in mode 2/3 takes over at the period's end. */
+static void pit_sync(PITState *s, PITChannel *c, int64_t now)
+{
+    if (!c->next_count || now < c->next_time) {
+        return;
+    }
+    if (c == &s->ch[0] && c->gen == s->irq_gen) {
+        pit_signal_edges(s, pit_rising_edges(c, c->next_time));
+    }
+    c->count = c->next_count;
+    c->load_time = c->next_time;
+    c->next_count = 0;
+    c->gen++;
+    if (c == &s->ch[0]) {
+        s->irq_gen = c->gen;
+        s->irq_edges = 0;
+    }
+}
+
+static void pit_irq_update(PITState *s)
+{
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    PITChannel *c = &s->ch[0];
+    pit_sync(s, c, now);
+    int level = pit_out(c, now);
+    int64_t edges = pit_rising_edges(c, now);
+    if (c->gen != s->irq_gen) {
+        s->irq_gen = c->gen;
+        s->irq_edges = 0;
+    }
+    pit_signal_edges(s, edges);
     if (level != s->irq_level) {
         s->irq_level = level;
         irq_set(s->irq, level);
     }
     int64_t next = pit_next_edge(c, now);
+    if (c->next_count && (next < 0 || c->next_time < next)) {
+        next = c->next_time;
+    }
     if (next >= 0) {
         timer_mod(s->irq_timer, next);
     } else {
@@ -231,13 +265,27 @@ static void pit_load_count(PITState *s, PITChannel *c, uint32_t val)
     if (val == 0) {
         val = c->bcd ? 10000 : 0x10000;
     }
-    c->count = val;
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    pit_sync(s, c, now);
     c->null_count = false;
     c->loaded = true;
+    if ((c->mode == 2 || c->mode == 3) && c->counting && !c->paused) {
+        /* The current period finishes with the old count (datasheet; for
+         * mode 3 the chip switches at the end of the half-cycle, we wait
+         * for the whole period). */
+        int64_t d = pit_ticks(c, now);
+        c->next_count = val;
+        c->next_time = pit_tick_to_ns(c, (d / c->count + 1) * c->count);
+        if (c == &s->ch[0]) {
+            pit_irq_update(s);
+        }
+        return;
+    }
+    c->count = val;
+    c->next_count = 0;
     /* Modes 1 and 5 wait for a gate rising edge; the others start now, but
      * a low gate holds the count where it is (0/4) or delays the start
-     * (2/3).  A new count written in mode 2/3 while counting should wait
-     * for the end of the current period; we restart at once (gap). */
+     * (2/3). */
     if (c->mode != 1 && c->mode != 5) {
         c->counting = true;
         c->gen++;
@@ -268,6 +316,7 @@ static uint64_t pit_read(void *opaque, hwaddr addr, unsigned size)
     }
     PITChannel *c = &s->ch[addr];
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    pit_sync(s, c, now);
     if (c->status_latched) {
         c->status_latched = false;
         return c->status;
@@ -316,6 +365,7 @@ static void pit_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
                     continue;
                 }
                 PITChannel *c = &s->ch[i];
+                pit_sync(s, c, now);
                 if (!(val & 0x20)) {
                     pit_latch(c, now);
                 }
@@ -329,6 +379,7 @@ static void pit_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         }
         PITChannel *c = &s->ch[sel];
         int rw = (val >> 4) & 3;
+        pit_sync(s, c, now);
         if (rw == 0) {                      /* counter latch command */
             pit_latch(c, now);
             return;
@@ -343,6 +394,7 @@ static void pit_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         c->count_latched = 0;
         c->counting = false;
         c->gen++;
+        c->next_count = 0;
         c->loaded = false;
         c->paused = false;
         c->null_count = true;
@@ -389,6 +441,12 @@ static void pit_set_gate(PITState *s, int ch, bool gate)
     if (gate == c->gate) {
         return;
     }
+    pit_sync(s, c, now);
+    if (c->next_count) {
+        /* either edge ends the period early: the new count applies now */
+        c->count = c->next_count;
+        c->next_count = 0;
+    }
     if (!gate) {
         /* modes 0, 2, 3, 4: a low gate suspends counting */
         if (c->counting && !c->paused && c->mode != 1 && c->mode != 5) {
@@ -427,6 +485,7 @@ static uint64_t port61_read(void *opaque, hwaddr addr, unsigned size)
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
     /* refresh request toggles every 15.085 us on a PC/AT */
     int refresh = (now / 15085) & 1;
+    pit_sync(s, &s->ch[2], now);
     return (s->port61 & 0x0f) | (refresh << 4) | (pit_out(&s->ch[2], now) << 5);
 }
 

@@ -92,6 +92,29 @@ static void test_default_18hz(void)
     g_assert_cmpint(isa_irq_edges[0], ==, 182);
 }
 
+/* Mode 2: a count written mid-period takes over when the period ends. */
+static void test_mode2_deferred_reload(void)
+{
+    outb_(0x43, 0x34);
+    outb_(0x40, 100);
+    outb_(0x40, 0);
+    isa_test_clear_edges();
+    step_ticks(30.5);
+    outb_(0x40, 50);                   /* no control word: reload later */
+    outb_(0x40, 0);
+    g_assert_cmpint(latch_count(0), ==, 70);
+    step_ticks(69);                    /* 99.5: still the old period */
+    g_assert_cmpint(latch_count(0), ==, 1);
+    g_assert_cmpint(isa_irq_edges[0], ==, 0);
+    step_ticks(1);                     /* 100.5: edge, new count loaded */
+    g_assert_cmpint(isa_irq_edges[0], ==, 1);
+    g_assert_cmpint(latch_count(0), ==, 50);
+    step_ticks(50);
+    g_assert_cmpint(isa_irq_edges[0], ==, 2);
+    step_ticks(50 * 10);
+    g_assert_cmpint(isa_irq_edges[0], ==, 12);
+}
+
 static void test_mode0_and_readback(void)
 {
     isa_test_clear_edges();
@@ -190,6 +213,7 @@ static void test_mode3_square(void)
     step_ticks(1);
     g_assert_cmpint(inb_(0x61) & 0x20, ==, 0x20);
     /* odd count 5: high for 3 clocks, low for 2 */
+    outb_(0x43, 0xb6);
     outb_(0x42, 5);
     outb_(0x42, 0);
     step_ticks(2.5);
@@ -335,6 +359,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pit/late_timers", test_late_timers);
     g_test_add_func("/pit/mode2_rate", test_mode2_rate);
     g_test_add_func("/pit/default_18hz", test_default_18hz);
+    g_test_add_func("/pit/mode2_deferred_reload", test_mode2_deferred_reload);
     g_test_add_func("/pit/mode0_and_readback", test_mode0_and_readback);
     g_test_add_func("/pit/latch_holds", test_latch_holds);
     g_test_add_func("/pit/access_modes", test_access_modes);
