@@ -1,5 +1,11 @@
 # Vireo: one non-recursive Makefile.  Sources are found by wildcard, so a new
 # device or module is just a new .c file in its directory.
+#   make            configure if needed (installing missing Debian packages),
+#                   fetch SeaBIOS, build $(BUILD)/vireo
+#   make demo       boot SeaBIOS on this terminal (Ctrl-A x quits)
+#   make check      build everything and run every test; ends "N passed, M failed"
+#   make asan       ASan+UBSan build in build-asan/ and the SeaBIOS guest test with it
+#   BUILD=dir       build directory (default build); V=1 shows full commands
 BUILD ?= build
 -include $(BUILD)/config.mak
 
@@ -21,11 +27,23 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) $(DEP_CFLAGS) -MMD -MP
 LDLIBS := $(DEP_LIBS) -lm -lpthread
 
-.PHONY: all check demo clean distclean asan firmware guests
+# Test timeouts (seconds) for tests/run-tests.sh.
+TEST_TIMEOUT ?= 300
+export BUILD
+
+.PHONY: all check demo clean distclean asan firmware guests unit-tests check-build deps
 all: $(BUILD)/vireo $(BUILD)/vireo-system-x86_64
 
+# configure exits 2 when dependencies are missing: install them, try again.
 $(BUILD)/config.mak: configure
-	@./configure || { scripts/install-deps.sh && ./configure; }
+	@./configure --builddir=$(BUILD) $(CONFIGURE_ARGS); st=$$?; \
+	if [ $$st -eq 2 ]; then \
+	    echo "make: installing missing dependencies (scripts/install-deps.sh)"; \
+	    scripts/install-deps.sh && ./configure --builddir=$(BUILD) $(CONFIGURE_ARGS); \
+	else exit $$st; fi
+
+deps:
+	scripts/install-deps.sh
 
 $(BUILD)/%.o: %.c $(BUILD)/config.mak
 	@mkdir -p $(dir $@)
@@ -46,12 +64,47 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvireo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libvireo.a -Wl,--no-whole-archive $(LDLIBS)
 
+unit-tests: $(UNIT_BINS)
+
 # Test suites and firmware add their own rules here.
 -include $(wildcard tests/*/*.mk firmware/*.mk)
 
--include $(ALL_SRCS:%.c=$(BUILD)/%.d)
+# What `make check` builds before running tests; a suite's .mk may add to it.
+CHECK_BUILD += all unit-tests $(CPU_TEST_BINS)
 
+# Build with -k so that one broken file does not hide every other result:
+# tests/run-tests.sh reports a test whose binary is missing as failed.
+check-build:
+	-@$(MAKE) --no-print-directory -k $(CHECK_BUILD)
+
+check: check-build
+	@TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh
+
+demo: all
+	@echo "Booting SeaBIOS: $(BUILD)/vireo -nographic -m 128   (quit: Ctrl-A x)"
+	$(BUILD)/vireo -nographic -m 128
+
+# Sanitizer build: its own tree, so it never mixes objects with build/.
+asan:
+	@if ! grep -qs '^CONFIG_SANITIZERS=yes' build-asan/config.mak; then \
+	    ./configure --builddir=build-asan --enable-sanitizers || { \
+	        [ $$? -eq 2 ] && scripts/install-deps.sh && \
+	        ./configure --builddir=build-asan --enable-sanitizers; }; \
+	fi
+	+$(MAKE) --no-print-directory BUILD=build-asan all
+	@BUILD=build-asan TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh tests/guest/seabios.sh
+
+# Test guests (Debian packages) into the cache: make guests GUESTS="pkg ..."
+GUESTS ?= seabios
+guests:
+	scripts/fetch-guests.sh $(GUESTS)
+
+-include $(ALL_SRCS:%.c=$(BUILD)/%.d) $(UNIT_BINS:%=%.d)
+
+# clean keeps the configuration, the fetched firmware and the package cache.
 clean:
-	rm -rf $(BUILD)/*.o $(BUILD)/*/ $(BUILD)/vireo $(BUILD)/libvireo.a
+	@if [ -d $(BUILD) ]; then \
+	    find $(BUILD) -mindepth 1 -maxdepth 1 ! -name cache ! -name firmware \
+	        ! -name config.mak ! -name config-host.h -exec rm -rf {} +; fi
 distclean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,152 @@
+#!/bin/bash
+# Guest test: Debian's unmodified SeaBIOS boots to "No bootable device".
+# For each RAM size (-m 128, 64, 3G by default) boot
+#   $VIREO -nographic -m SIZE -chardev file,id=d,path=LOG \
+#          -device isa-debugcon,chardev=d,iobase=0x402
+# under timeout, wait (polling) for "No bootable device" on the serial
+# console, kill it, and check the serial output and SeaBIOS's debug log.
+# Expectations are computed from -m (the pc machine's split: RAM below 4G is
+# all of it up to 0xe0000000, else 0xc0000000, the rest above 4G), with the
+# line formats of SeaBIOS 1.16 as printed under QEMU's pc machine.
+#   exit 0 pass, 1 fail, 77 skip.
+# Environment:
+#   VIREO=binary (default $BUILD/vireo).  To check this script itself
+#     against the reference: VIREO=qemu-system-x86_64 (adds -machine pc
+#     -accel tcg -nic none -bios $BUILD/firmware/bios.bin).
+#   VIREO_ARGS=extra arguments; SEABIOS_MEM="128 64 3G"; BOOT_TIMEOUT=60 (s)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+VIREO=${VIREO:-$BUILD/vireo}
+MEMS=${SEABIOS_MEM:-128 64 3G}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-60}
+grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && BOOT_TIMEOUT=${BOOT_TIMEOUT_ASAN:-180}
+out=$BUILD/tests/guest/seabios
+mkdir -p "$out"
+
+extra=()
+case $(basename "$VIREO") in
+    qemu-system-*)
+        command -v "$VIREO" >/dev/null || { echo "SKIP: $VIREO not installed"; exit 77; }
+        extra=(-machine pc -accel tcg -nic none -bios "$BUILD/firmware/bios.bin") ;;
+    *)
+        if [ ! -x "$VIREO" ]; then
+            echo "FAIL: $VIREO not built"; exit 1
+        fi
+        if [ ! -f "$(dirname "$VIREO")/firmware/bios.bin" ]; then
+            echo "FAIL: no firmware next to $VIREO (make firmware)"; exit 1
+        fi ;;
+esac
+
+# mem_bytes 128 | 64M | 3G | 1024K -> bytes (QEMU's -m: plain number = MiB)
+mem_bytes() {
+    local v=$1 n unit
+    n=${v%[kKmMgGtT]}; unit=${v#"$n"}
+    case $unit in
+        k|K) echo $((n << 10)) ;;
+        ""|m|M) echo $((n << 20)) ;;
+        g|G) echo $((n << 30)) ;;
+        t|T) echo $((n << 40)) ;;
+    esac
+}
+
+fails=0
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; fails=$((fails + 1)); }
+# expect FILE FIXED-STRING DESCRIPTION
+expect() {
+    if grep -qF -- "$2" "$1"; then ok "$3"; else notok "$3: no line '$2' in $(basename "$1")"; fi
+}
+expect_re() {
+    if grep -qE -- "$2" "$1"; then ok "$3"; else notok "$3: no line matching /$2/ in $(basename "$1")"; fi
+}
+
+boot() {   # boot MEM: run to "No bootable device" (or timeout/exit); sets $ser $dbg $err
+    local mem=$1 pid t=0
+    ser=$out/serial-$mem.log dbg=$out/debugcon-$mem.log err=$out/stderr-$mem.log
+    rm -f "$ser" "$dbg" "$err"
+    timeout -k 5 $((BOOT_TIMEOUT + 10)) "$VIREO" "${extra[@]}" -nographic -m "$mem" \
+        -chardev file,id=d,path="$dbg" -device isa-debugcon,chardev=d,iobase=0x402 \
+        ${VIREO_ARGS:-} </dev/null >"$ser" 2>"$err" &
+    pid=$!
+    # poll every 0.2 s
+    while [ $t -lt $((BOOT_TIMEOUT * 5)) ]; do
+        grep -q "No bootable device" "$ser" 2>/dev/null && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.2
+        t=$((t + 1))
+    done
+    secs=$(awk -v t=$t 'BEGIN { printf "%.1f", t / 5 }')
+    sleep 0.3     # let the last debug lines reach the file
+    if kill -0 $pid 2>/dev/null; then
+        kill -TERM $pid 2>/dev/null
+        wait $pid 2>/dev/null
+        exited=""
+    else
+        wait $pid
+        exited="exited with status $? "
+    fi
+    tr -d '\r' <"$ser" >"$ser.tmp" && mv "$ser.tmp" "$ser"
+    [ -f "$dbg" ] || : >"$dbg"
+}
+
+for mem in $MEMS; do
+    bytes=$(mem_bytes "$mem")
+    [ -n "$bytes" ] || { notok "-m $mem: cannot parse size"; continue; }
+    if [ "$bytes" -ge $((0xe0000000)) ]; then below=$((0xc0000000)); else below=$bytes; fi
+    above=$((bytes - below))
+    echo "# -m $mem: $bytes bytes = below 4G $(printf '0x%x' $below), above 4G $(printf '0x%x' $above)"
+    boot "$mem"
+    if grep -q "No bootable device" "$ser"; then
+        ok "-m $mem: serial reached 'No bootable device' in ${secs}s"
+    else
+        notok "-m $mem: serial did not show 'No bootable device' (${exited}after ${secs}s)"
+    fi
+    expect "$ser" "SeaBIOS (version " "-m $mem: serial shows the SeaBIOS banner"
+    expect "$dbg" "SeaBIOS (version " "-m $mem: debugcon shows the SeaBIOS banner"
+    expect "$dbg" "Running on QEMU (i440fx)" "-m $mem: SeaBIOS detects the i440FX pc machine"
+    expect "$dbg" "Found QEMU fw_cfg" "-m $mem: fw_cfg found"
+    # RAM as SeaBIOS reads it from fw_cfg etc/e820
+    expect "$dbg" "$(printf 'qemu/e820: addr 0x%016x len 0x%016x [RAM]' 0 $below)" \
+        "-m $mem: fw_cfg e820 RAM below 4G = $(printf '0x%x' $below)"
+    if [ $above -gt 0 ]; then
+        expect "$dbg" "$(printf 'qemu/e820: addr 0x%016x len 0x%016x [RAM]' $((1 << 32)) $above)" \
+            "-m $mem: fw_cfg e820 RAM above 4G = $(printf '0x%x' $above)"
+    elif grep -q "qemu/e820: addr 0x0000000100000000" "$dbg"; then
+        notok "-m $mem: unexpected RAM above 4G"
+    fi
+    # the final e820 map SeaBIOS hands to the OS (it reserves the top 128 KiB of low RAM)
+    expect_re "$dbg" "$(printf '^ +[0-9]+: 0000000000100000 - %016x = 1 RAM$' $((below - 0x20000)))" \
+        "-m $mem: e820 map RAM 1M..$(printf '0x%x' $((below - 0x20000)))"
+    expect_re "$dbg" "$(printf '^ +[0-9]+: %016x - %016x = 2 RESERVED$' $((below - 0x20000)) $below)" \
+        "-m $mem: e820 map reserves the top 128K of low RAM"
+    if [ $above -gt 0 ]; then
+        expect_re "$dbg" "$(printf '^ +[0-9]+: %016x - %016x = 1 RAM$' $((1 << 32)) $(((1 << 32) + above)))" \
+            "-m $mem: e820 map RAM above 4G"
+    fi
+    # the chipset on PCI
+    expect "$dbg" "PCI: init bdf=00:00.0 id=8086:1237" "-m $mem: i440FX host bridge at 00:00.0"
+    expect "$dbg" "PCI: init bdf=00:01.0 id=8086:7000" "-m $mem: PIIX3 ISA bridge at 00:01.0"
+    expect "$dbg" "PIIX3/PIIX4 init: elcr=00 0c" "-m $mem: PIIX3 PIRQ/ELCR set up"
+    if grep -q "WARNING" "$dbg"; then
+        notok "-m $mem: SeaBIOS warnings: $(grep -m3 WARNING "$dbg" | tr '\n' ' ')"
+    else
+        ok "-m $mem: no WARNING lines"
+    fi
+    # sanitizer reports (make asan) or crashes on stderr
+    if grep -qE "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer|Segmentation fault" "$err"; then
+        notok "-m $mem: sanitizer/crash report on stderr: $(grep -m1 -E 'ERROR|runtime error' "$err")"
+    else
+        ok "-m $mem: no sanitizer reports"
+    fi
+    if [ $fails -gt 0 ]; then
+        echo "# logs: $ser $dbg $err"
+        echo "# last serial lines:"; tail -n 5 "$ser" | sed 's/^/#   /'
+        echo "# last debugcon lines:"; tail -n 5 "$dbg" | sed 's/^/#   /'
+        echo "# stderr:"; tail -n 5 "$err" | sed 's/^/#   /'
+    fi
+done
+
+[ $fails -eq 0 ] || { echo "# $fails check(s) failed"; exit 1; }
+exit 0
