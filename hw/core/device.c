@@ -171,6 +171,10 @@ bool device_set_prop(Device *dev, const char *name, const char *value, GError **
     case PROP_PCI_ADDR: {
         unsigned slot, fn = 0;
         char extra;
+        if (!strcmp(value, "-1")) {
+            *(int32_t *)field = -1;         /* first free slot */
+            return true;
+        }
         int n = sscanf(value, "%x.%x%c", &slot, &fn, &extra);
         if ((n != 1 && n != 2) || slot > 31 || fn > 7) {
             goto bad;

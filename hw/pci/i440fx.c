@@ -255,10 +255,36 @@ static const DeviceClass i440fx_class = {
 };
 DEVICE_REGISTER(i440fx_class)
 
+/*
+ * A memory cycle on PCI that no device claims ends in a master abort:
+ * reads return all ones, writes vanish.  Putting this under everything in
+ * the PCI window makes the PAM (mode 0) and SMRAM (closed) views of an
+ * empty PCI bus behave so, rather than showing the DRAM behind them.
+ */
+static uint64_t master_abort_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+static void master_abort_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+}
+
+static const MemoryRegionOps master_abort_ops = {
+    .read = master_abort_read,
+    .write = master_abort_write,
+    .min_access = 1,
+    .max_access = 8,
+};
+
 PCIBus *i440fx_init(MemoryRegion *system, MemoryRegion *ram, MemoryRegion *pci_mem,
                     MemoryRegion *pci_io)
 {
+    static MemoryRegion master_abort;
     GError *err = NULL;
+    memory_region_init_io(&master_abort, &master_abort_ops, NULL, "pci-master-abort",
+                          pci_mem->size);
+    memory_region_add_subregion_overlap(pci_mem, 0, &master_abort, INT32_MIN);
     PCIBus *bus = pci_bus_new("pci.0", pci_mem, pci_io);
     pci_host_init_io(bus);
 
