@@ -325,7 +325,10 @@ void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
     if (!all_spaces) {
         all_spaces = g_ptr_array_new();
     }
-    g_ptr_array_add(all_spaces, as);
+    /* re-initialising a space (new root) must not register it twice */
+    if (!g_ptr_array_find(all_spaces, as, NULL)) {
+        g_ptr_array_add(all_spaces, as);
+    }
     address_space_rebuild(as);
 }
 

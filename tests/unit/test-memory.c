@@ -1,0 +1,206 @@
+/*
+ * Memory core: region tree flattening (priorities, aliases, containers,
+ * enable/readonly), access dispatch (RAM, ROM, MMIO splitting and
+ * widening, holes) and listener notification.  Each test builds its own
+ * address space so they do not depend on the machine.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "hw/core/memory.h"
+
+typedef struct Mmio {
+    uint8_t regs[16];
+    int reads, writes;
+    unsigned last_size;
+} Mmio;
+
+static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    Mmio *m = opaque;
+    uint64_t v = 0;
+    m->reads++;
+    m->last_size = size;
+    memcpy(&v, &m->regs[addr], size);
+    return v;
+}
+
+static void mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    Mmio *m = opaque;
+    m->writes++;
+    m->last_size = size;
+    memcpy(&m->regs[addr], &val, size);
+}
+
+static const MemoryRegionOps ops_1to4 = { mmio_read, mmio_write, 1, 4 };
+static const MemoryRegionOps ops_4only = { mmio_read, mmio_write, 4, 4 };
+
+static AddressSpace as;
+static MemoryRegion root;
+
+static void fresh_space(void)
+{
+    memory_region_init_container(&root, "root", UINT64_MAX);
+    address_space_init(&as, &root, "test");
+    as.unassigned_value = ~0ULL;
+}
+
+static void test_ram_and_holes(void)
+{
+    static MemoryRegion ram;
+    fresh_space();
+    memory_region_init_ram(&ram, "ram", 0x10000);
+    memory_region_add_subregion(&root, 0x10000, &ram);
+    address_space_st(&as, 0x10010, 0x11223344, 4);
+    g_assert_cmphex(address_space_ld(&as, 0x10010, 4), ==, 0x11223344);
+    g_assert_cmphex(ram.ram[0x10], ==, 0x44);                 /* little-endian */
+    g_assert_cmphex(address_space_ld(&as, 0x10012, 2), ==, 0x1122);
+    /* holes read all ones, writes vanish */
+    g_assert_cmphex(address_space_ld(&as, 0x5000, 4), ==, 0xffffffff);
+    address_space_st(&as, 0x5000, 0, 4);
+    /* an access straddling the end of RAM is split: RAM part + hole part */
+    address_space_st(&as, 0x1fffe, 0xbbaa, 2);
+    g_assert_cmphex(address_space_ld(&as, 0x1fffe, 4), ==, 0xffffbbaa);
+    uint8_t buf[4];
+    g_assert_false(address_space_read(&as, 0x1fffe, buf, 4));
+    g_assert_cmphex(buf[0], ==, 0xaa);
+    g_assert_cmphex(buf[3], ==, 0xff);
+}
+
+static void test_priorities(void)
+{
+    static MemoryRegion low, high, same;
+    fresh_space();
+    memory_region_init_ram(&low, "low", 0x2000);
+    memory_region_init_ram(&high, "high", 0x1000);
+    memory_region_init_ram(&same, "same", 0x1000);
+    memset(low.ram, 0x11, 0x2000);
+    memset(high.ram, 0x22, 0x1000);
+    memset(same.ram, 0x33, 0x1000);
+    memory_region_add_subregion_overlap(&root, 0, &low, 0);
+    memory_region_add_subregion_overlap(&root, 0x800, &high, 1);
+    g_assert_cmphex(address_space_ld(&as, 0x7ff, 1), ==, 0x11);
+    g_assert_cmphex(address_space_ld(&as, 0x800, 1), ==, 0x22);
+    g_assert_cmphex(address_space_ld(&as, 0x17ff, 1), ==, 0x22);
+    g_assert_cmphex(address_space_ld(&as, 0x1800, 1), ==, 0x11);
+    /* equal priority: the one added later wins */
+    memory_region_add_subregion_overlap(&root, 0, &same, 0);
+    g_assert_cmphex(address_space_ld(&as, 0x0, 1), ==, 0x33);
+    /* disabling the top region uncovers what is beneath */
+    memory_region_set_enabled(&high, false);
+    g_assert_cmphex(address_space_ld(&as, 0x1000, 1), ==, 0x11);
+    g_assert_cmphex(address_space_ld(&as, 0x800, 1), ==, 0x33);
+    /* the flat view has no overlaps and is sorted */
+    FlatView *v = as.view;
+    for (unsigned i = 1; i < v->nr; i++) {
+        g_assert_cmpuint(v->ranges[i - 1].start + v->ranges[i - 1].size, <=, v->ranges[i].start);
+    }
+}
+
+static void test_alias_and_readonly(void)
+{
+    static MemoryRegion ram, win, ro;
+    fresh_space();
+    memory_region_init_ram(&ram, "ram", 0x4000);
+    for (int i = 0; i < 4; i++) {
+        memset(ram.ram + i * 0x1000, 0xa0 + i, 0x1000);
+    }
+    memory_region_init_alias(&win, "window", &ram, 0x1000, 0x1000);
+    memory_region_add_subregion(&root, 0x100000, &win);
+    g_assert_cmphex(address_space_ld(&as, 0x100000, 1), ==, 0xa1);
+    /* retargeting the alias moves the window (a bank switch) */
+    memory_region_set_alias_offset(&win, 0x3000);
+    g_assert_cmphex(address_space_ld(&as, 0x100000, 1), ==, 0xa3);
+    /* a read-only alias: reads see RAM, writes are dropped */
+    memory_region_init_alias(&ro, "ro", &ram, 0, 0x1000);
+    memory_region_set_readonly(&ro, true);
+    memory_region_add_subregion(&root, 0x200000, &ro);
+    address_space_st(&as, 0x200000, 0x55, 1);
+    g_assert_cmphex(address_space_ld(&as, 0x200000, 1), ==, 0xa0);
+    g_assert_cmphex(ram.ram[0], ==, 0xa0);
+    uint64_t len = 16;
+    g_assert_null(address_space_map(&as, 0x200000, &len, true));
+    len = 0x2000;
+    g_assert_nonnull(address_space_map(&as, 0x200000, &len, false));
+    g_assert_cmpuint(len, ==, 0x1000);          /* clipped to the range */
+}
+
+static void test_rom(void)
+{
+    static MemoryRegion rom;
+    fresh_space();
+    memory_region_init_rom(&rom, "rom", 0x1000);
+    memory_region_add_subregion(&root, 0xf000, &rom);
+    const uint8_t img[4] = { 1, 2, 3, 4 };
+    g_assert_true(address_space_write_rom(&as, 0xf000, img, 4));
+    g_assert_cmphex(address_space_ld(&as, 0xf000, 4), ==, 0x04030201);
+    address_space_st(&as, 0xf000, 0, 4);        /* ordinary writes do nothing */
+    g_assert_cmphex(address_space_ld(&as, 0xf000, 4), ==, 0x04030201);
+}
+
+static void test_mmio_split_and_widen(void)
+{
+    static MemoryRegion a, b;
+    static Mmio ma, mb;
+    fresh_space();
+    memset(&ma, 0, sizeof(ma));
+    memset(&mb, 0, sizeof(mb));
+    memory_region_init_io(&a, &ops_1to4, &ma, "a", 16);
+    memory_region_init_io(&b, &ops_4only, &mb, "b", 16);
+    memory_region_add_subregion(&root, 0x1000, &a);
+    memory_region_add_subregion(&root, 0x2000, &b);
+    /* an 8-byte access to a 1..4 device becomes two 4-byte ones */
+    address_space_st(&as, 0x1000, 0x8877665544332211ULL, 8);
+    g_assert_cmpint(ma.writes, ==, 2);
+    g_assert_cmpuint(ma.last_size, ==, 4);
+    g_assert_cmphex(address_space_ld(&as, 0x1000, 8), ==, 0x8877665544332211ULL);
+    /* a byte read of a 4-only device reads the dword and picks the byte */
+    mb.regs[4] = 0x10; mb.regs[5] = 0x20; mb.regs[6] = 0x30; mb.regs[7] = 0x40;
+    g_assert_cmphex(address_space_ld(&as, 0x2006, 1), ==, 0x30);
+    g_assert_cmpuint(mb.last_size, ==, 4);
+}
+
+static int notified;
+static void listener(AddressSpace *space, void *opaque)
+{
+    if (space == &as) {
+        notified++;
+    }
+}
+
+static void test_transaction(void)
+{
+    static MemoryRegion r1, r2;
+    static bool registered;
+    fresh_space();
+    if (!registered) {
+        memory_listener_register(listener, NULL);
+        registered = true;
+    }
+    memory_region_init_ram(&r1, "r1", 0x1000);
+    memory_region_init_ram(&r2, "r2", 0x1000);
+    notified = 0;
+    memory_transaction_begin();
+    memory_region_add_subregion(&root, 0, &r1);
+    memory_region_add_subregion(&root, 0x1000, &r2);
+    g_assert_cmpint(notified, ==, 0);           /* nothing until commit */
+    memory_transaction_commit();
+    g_assert_cmpint(notified, ==, 1);
+    g_assert_nonnull(address_space_lookup(&as, 0x1800));
+    memory_region_del_subregion(&root, &r2);
+    g_assert_null(address_space_lookup(&as, 0x1800));
+    g_assert_cmpint(notified, ==, 2);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/memory/ram-and-holes", test_ram_and_holes);
+    g_test_add_func("/memory/priorities", test_priorities);
+    g_test_add_func("/memory/alias-and-readonly", test_alias_and_readonly);
+    g_test_add_func("/memory/rom", test_rom);
+    g_test_add_func("/memory/mmio-split-and-widen", test_mmio_split_and_widen);
+    g_test_add_func("/memory/transaction", test_transaction);
+    return g_test_run();
+}
