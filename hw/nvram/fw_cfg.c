@@ -114,7 +114,9 @@ static void fw_cfg_publish_dir(FWCfgState *s)
     uint8_t *dir = g_malloc0(len);
     uint32_t be_count = GUINT32_TO_BE(s->nr_files);
     memcpy(dir, &be_count, 4);
-    memcpy(dir + 4, s->files, s->nr_files * sizeof(FWCfgFile));
+    if (s->nr_files) {
+        memcpy(dir + 4, s->files, s->nr_files * sizeof(FWCfgFile));
+    }
     fw_cfg_set_entry(s, FW_CFG_FILE_DIR, dir, len, true);
 }
 
