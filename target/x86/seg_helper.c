@@ -281,6 +281,36 @@ static void gate_target(CPUX86State *env, uint32_t ge1, uint32_t ge2, uint16_t *
     }
 }
 
+/* Descriptor of a far JMP/CALL target; code segments are fully checked. */
+static void far_target(CPUX86State *env, uint16_t sel, uint64_t off, int cpl,
+                       uint32_t *e1, uint32_t *e2)
+{
+    if ((sel & ~3) == 0) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    if (!seg_load_descriptor(env, sel, e1, e2)) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    if (*e2 & DESC_S_MASK) {
+        check_code_target(env, sel, *e2, cpl);
+        if (off > desc_limit(*e1, *e2)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+    }
+}
+
+/* A TSS, task gate or call gate named by a far JMP/CALL: DPL and presence. */
+static void check_gate_access(CPUX86State *env, uint16_t sel, uint32_t e2, int cpl)
+{
+    int dpl = (e2 >> DESC_DPL_SHIFT) & 3;
+    if (dpl < cpl || dpl < (sel & 3)) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    if (!(e2 & DESC_P_MASK)) {
+        raise_exception_err(env, EXCP_NP, sel & 0xfffc);
+    }
+}
+
 void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip)
 {
     if (!pe_mode(env)) {
@@ -289,42 +319,22 @@ void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip
         return;
     }
     int cpl = cpu_cpl(env);
-    if ((sel & ~3) == 0) {
-        raise_exception_err(env, EXCP_GP, 0);
-    }
     uint32_t e1, e2;
-    if (!seg_load_descriptor(env, sel, &e1, &e2)) {
-        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
-    }
+    far_target(env, sel, off, cpl, &e1, &e2);
     if (e2 & DESC_S_MASK) {
-        check_code_target(env, sel, e2, cpl);
-        if (off > desc_limit(e1, e2)) {
-            raise_exception_err(env, EXCP_GP, 0);
-        }
         set_accessed(env, sel, &e2);
         seg_load_cache_from_desc(env, R_CS, (sel & 0xfffc) | cpl, e1, e2);
         env->eip = (uint32_t)off;
         return;
     }
     int type = (e2 >> DESC_TYPE_SHIFT) & 0xf;
-    int dpl = (e2 >> DESC_DPL_SHIFT) & 3, rpl = sel & 3;
     switch (type) {
     case 1: case 9: case 5:                    /* TSS or task gate */
-        if (dpl < cpl || dpl < rpl) {
-            raise_exception_err(env, EXCP_GP, sel & 0xfffc);
-        }
-        if (!(e2 & DESC_P_MASK)) {
-            raise_exception_err(env, EXCP_NP, sel & 0xfffc);
-        }
+        check_gate_access(env, sel, e2, cpl);
         seg_task_switch(env, sel, e1, e2, TS_JMP, (uint32_t)next_eip, -1, 0);
         return;
     case 4: case 12: {                         /* call gate */
-        if (dpl < cpl || dpl < rpl) {
-            raise_exception_err(env, EXCP_GP, sel & 0xfffc);
-        }
-        if (!(e2 & DESC_P_MASK)) {
-            raise_exception_err(env, EXCP_NP, sel & 0xfffc);
-        }
+        check_gate_access(env, sel, e2, cpl);
         uint16_t csel;
         uint32_t ce1, ce2;
         gate_target(env, e1, e2, &csel, &ce1, &ce2);
@@ -363,18 +373,9 @@ void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift
         return;
     }
     int cpl = cpu_cpl(env);
-    if ((sel & ~3) == 0) {
-        raise_exception_err(env, EXCP_GP, 0);
-    }
     uint32_t e1, e2;
-    if (!seg_load_descriptor(env, sel, &e1, &e2)) {
-        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
-    }
+    far_target(env, sel, off, cpl, &e1, &e2);
     if (e2 & DESC_S_MASK) {
-        check_code_target(env, sel, e2, cpl);
-        if (off > desc_limit(e1, e2)) {
-            raise_exception_err(env, EXCP_GP, 0);
-        }
         StackPtr sp = stack_cur(env);
         cpu_check_write(env, R_SS, (sp.sp - 2 * size) & sp.mask, 2 * size);
         stack_push(env, &sp, env->segs[R_CS].selector, size);
@@ -386,15 +387,9 @@ void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift
         return;
     }
     int type = (e2 >> DESC_TYPE_SHIFT) & 0xf;
-    int dpl = (e2 >> DESC_DPL_SHIFT) & 3, rpl = sel & 3;
     switch (type) {
     case 1: case 9: case 5:
-        if (dpl < cpl || dpl < rpl) {
-            raise_exception_err(env, EXCP_GP, sel & 0xfffc);
-        }
-        if (!(e2 & DESC_P_MASK)) {
-            raise_exception_err(env, EXCP_NP, sel & 0xfffc);
-        }
+        check_gate_access(env, sel, e2, cpl);
         seg_task_switch(env, sel, e1, e2, TS_CALL, (uint32_t)next_eip, -1, 0);
         return;
     case 4: case 12:
@@ -402,13 +397,7 @@ void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift
     default:
         raise_exception_err(env, EXCP_GP, sel & 0xfffc);
     }
-    /* call gate */
-    if (dpl < cpl || dpl < rpl) {
-        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
-    }
-    if (!(e2 & DESC_P_MASK)) {
-        raise_exception_err(env, EXCP_NP, sel & 0xfffc);
-    }
+    check_gate_access(env, sel, e2, cpl);      /* call gate */
     uint16_t csel;
     uint32_t ce1, ce2;
     gate_target(env, e1, e2, &csel, &ce1, &ce2);
