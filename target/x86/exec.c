@@ -546,6 +546,9 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 
     if (sigsetjmp(env->jmp_env, 0) != 0) {
         cur_tb = NULL;
+        /* A delivery uses up budget too: a guest whose handler faults
+         * before retiring anything must not keep us from the main loop. */
+        end_count--;
         if (env->exception_index >= 0) {
             int v = env->exception_index;
             env->exception_index = -1;

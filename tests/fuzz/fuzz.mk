@@ -1,0 +1,31 @@
+# Fuzz harnesses (tests/fuzz/README.md).  Built normally they are
+# deterministic GLib tests run by make check (tests/fuzz/run-fuzz-smoke.sh);
+# `make fuzz` builds them as libFuzzer targets with clang in build-fuzz/.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz-driver.h $(BUILD)/libvireo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ $< -Wl,--whole-archive $(BUILD)/libvireo.a -Wl,--no-whole-archive $(LDLIBS)
+
+CHECK_BUILD += $(FUZZ_BINS)
+
+# libFuzzer build: FUZZ_TIME seconds per harness (default 60).
+FUZZ_TIME ?= 60
+.PHONY: fuzz
+fuzz:
+	@[ -f build-fuzz/config.mak ] || ./configure --builddir=build-fuzz --cc=clang \
+	    --extra-cflags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
+	+$(MAKE) --no-print-directory BUILD=build-fuzz build-fuzz/libvireo.a
+	@mkdir -p build-fuzz/tests/fuzz
+	@for src in $(FUZZ_SRCS); do \
+	    n=$$(basename $$src .c); \
+	    clang -std=gnu11 -O1 -g -DVIREO_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+	        -I. -Ibuild-fuzz $$(pkg-config --cflags glib-2.0) -o build-fuzz/tests/fuzz/$$n $$src \
+	        -Wl,--whole-archive build-fuzz/libvireo.a -Wl,--no-whole-archive \
+	        $$(pkg-config --libs glib-2.0 pixman-1 zlib slirp) -lm -lpthread || exit 1; \
+	    mkdir -p build-fuzz/corpus/$${n#fuzz-}; \
+	    echo "fuzzing $$n for $(FUZZ_TIME)s"; \
+	    build-fuzz/tests/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	        build-fuzz/corpus/$${n#fuzz-} tests/fuzz/corpus/$${n#fuzz-} || exit 1; \
+	done
