@@ -32,6 +32,7 @@ static const Option options[] = {
     { "nographic", false, "no display; serial port and monitor multiplexed on stdio (Ctrl-A h for help)" },
     { "display", true, "none  select the display backend (only 'none' for now)" },
     { "serial", true, "dev  redirect the next serial port: stdio, mon:stdio, file:PATH, null, none, chardev:ID" },
+    { "parallel", true, "dev  redirect the next parallel port: file:PATH, null, none, chardev:ID" },
     { "chardev", true, "backend,id=ID[,...]  stdio, file (path=), null" },
     { "device", true, "driver[,prop=value][,...]  add a device ('-device help' lists them)" },
     { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
@@ -208,6 +209,7 @@ int main(int argc, char **argv)
         .boot_menu_timeout_ms = -1,
     };
     GPtrArray *serials = g_ptr_array_new();
+    GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
     const char *bios = NULL, *debugcon = NULL, *accel = "tcg";
     bool nographic = false, display_none = false, start_stopped = false;
@@ -247,6 +249,8 @@ int main(int argc, char **argv)
                 fatal("display '%s' is not available (only 'none' is built)", arg);
             }
             display_none = true;
+        } else if (!strcmp(n, "parallel")) {
+            g_ptr_array_add(parallels, (gpointer)arg);
         } else if (!strcmp(n, "serial")) {
             g_ptr_array_add(serials, (gpointer)arg);
         } else if (!strcmp(n, "chardev")) {
@@ -325,6 +329,22 @@ int main(int argc, char **argv)
         const char *spec = g_ptr_array_index(serials, i);
         if (!chardev_new_from_spec(spec, label, &err) && err) {
             fatal("-serial %s: %s", spec, err->message);
+        }
+    }
+    /* One parallel port by default, printing nowhere, as QEMU's pc has. */
+    if (parallels->len == 0) {
+        g_ptr_array_add(parallels, "null");
+    }
+    if (parallels->len > 3) {
+        fatal("too many parallel ports (at most 3)");
+    }
+    for (unsigned i = 0; i < parallels->len; i++) {
+        char label[24];
+        GError *err = NULL;
+        snprintf(label, sizeof(label), "parallel%u", i);
+        const char *spec = g_ptr_array_index(parallels, i);
+        if (!chardev_new_from_spec(spec, label, &err) && err) {
+            fatal("-parallel %s: %s", spec, err->message);
         }
     }
     (void)display_none;

@@ -337,6 +337,14 @@ static void pc_isa_devices_init(void)
             device_create("isa-serial", opts);
         }
     }
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        g_snprintf(id, sizeof(id), "parallel%d", i);
+        if (chardev_find(id)) {
+            g_snprintf(opts, sizeof(opts), "index=%d,chardev=%s", i, id);
+            device_create("isa-parallel", opts);
+        }
+    }
 }
 
 void pc_machine_init(const MachineConfig *cfg)
