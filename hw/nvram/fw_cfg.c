@@ -257,11 +257,23 @@ static void fw_cfg_io_write(void *opaque, hwaddr addr, uint64_t val, unsigned si
     }
 }
 
-/* Guest memory helpers: false if any byte is not plain accessible memory. */
+/*
+ * Guest memory for DMA: only RAM takes part (and ROM for reads).  The
+ * whole range is checked before anything moves, so a descriptor aimed at
+ * MMIO or a hole fails with the error bit instead of making us touch
+ * device registers byte by byte for up to 4 GiB.
+ */
 static bool fw_cfg_dma_rw(FWCfgState *s, uint64_t addr, void *buf, uint64_t len, bool is_write)
 {
     if (addr + len < addr) {
         return false;
+    }
+    for (uint64_t off = 0; off < len; ) {
+        uint64_t chunk = len - off;
+        if (!address_space_map(s->dma_as, addr + off, &chunk, is_write)) {
+            return false;
+        }
+        off += chunk;
     }
     return is_write ? address_space_write(s->dma_as, addr, buf, len)
                     : address_space_read(s->dma_as, addr, buf, len);
