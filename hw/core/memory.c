@@ -520,6 +520,25 @@ void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size
     }
 }
 
+/* Bytes from addr (inside a hole) to the start of the next range. */
+static uint64_t hole_length(AddressSpace *as, hwaddr addr)
+{
+    FlatView *v = as->view;
+    unsigned lo = 0, hi = v ? v->nr : 0;
+    while (lo < hi) {               /* first range starting after addr */
+        unsigned mid = (lo + hi) / 2;
+        if (v->ranges[mid].start <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < (v ? v->nr : 0)) {
+        return v->ranges[lo].start - addr;
+    }
+    return addr ? (uint64_t)0 - addr : UINT64_MAX;
+}
+
 static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool write, bool rom)
 {
     uint8_t *p = buf;
@@ -527,13 +546,18 @@ static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool w
     while (len) {
         const FlatRange *r = address_space_lookup(as, addr);
         if (!r) {
+            /* skip the whole hole at once: up to the next range or len */
+            uint64_t gap = hole_length(as, addr);
+            if (gap > len) {
+                gap = len;
+            }
             ok = false;
             if (!write) {
-                *p = 0xff;
+                memset(p, 0xff, gap);
             }
-            p++;
-            addr++;
-            len--;
+            p += gap;
+            addr += gap;
+            len -= gap;
             continue;
         }
         uint64_t chunk = r->size - (addr - r->start);
