@@ -117,6 +117,7 @@ typedef struct DescTable {
 #define HF_INHIBIT_IRQ  (1u << 10) /* interrupt shadow (MOV SS/POP SS/STI) */
 #define HF_SMM          (1u << 11)
 #define HF_HALTED       (1u << 12)
+#define HF_NMI_MASK     (1u << 13) /* an NMI handler runs: further NMIs wait for IRET */
 
 /* Exception vectors */
 enum {

@@ -485,9 +485,10 @@ static bool exec_check_interrupts(CPUX86State *env)
         do_smm_enter(env);
         return false;
     }
-    if (req & CPU_INTERRUPT_NMI) {
+    if ((req & CPU_INTERRUPT_NMI) && !(env->hflags & HF_NMI_MASK)) {
         __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
         env->hflags &= ~HF_HALTED;
+        env->hflags |= HF_NMI_MASK;    /* held until the handler's IRET (SDM 6.7.1) */
         if (!do_interrupt(env, EXCP_NMI, 0, 0, env->eip, 1)) {
             return true;
         }

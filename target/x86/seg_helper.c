@@ -549,6 +549,8 @@ void helper_lret(CPUX86State *env, int opsize_shift, int imm16)
 void helper_iret(CPUX86State *env, int opsize_shift, uint64_t next_eip)
 {
     unsigned size = opsize_shift == 2 ? 4 : 2;
+    /* any IRET ends NMI blocking, even one that later faults (SDM 6.7.1) */
+    env->hflags &= ~HF_NMI_MASK;
     if (!(env->hflags & HF_PE)) {
         StackPtr sp = stack_cur(env);
         uint32_t new_eip = stack_pop(env, &sp, size);
