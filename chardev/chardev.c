@@ -52,14 +52,6 @@ static struct termios saved_tty;
 static bool tty_saved;
 static guint stdin_watch;
 
-static void chardev_add(Chardev *chr)
-{
-    if (!chardevs) {
-        chardevs = g_hash_table_new(g_str_hash, g_str_equal);
-    }
-    g_hash_table_insert(chardevs, chr->id, chr);
-}
-
 Chardev *chardev_find(const char *id)
 {
     return chardevs ? g_hash_table_lookup(chardevs, id) : NULL;
@@ -84,6 +76,38 @@ void chardev_cleanup_all(void)
     fflush(stdout);
 }
 
+/*
+ * A crash must not leave the user's shell in raw mode: restore the terminal
+ * (tcsetattr is async-signal-safe), then let the signal do what it would
+ * have done (SA_RESETHAND put back the default action; a core dump still
+ * happens).  SIGINT/SIGTERM/SIGHUP are not here: the main loop turns them
+ * into a clean exit that restores the terminal itself.
+ */
+static void tty_fatal_signal(int sig)
+{
+    if (tty_saved) {
+        tcsetattr(0, TCSANOW, &saved_tty);
+    }
+    raise(sig);
+}
+
+static void tty_install_signal_restore(void)
+{
+    static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = tty_fatal_signal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+        struct sigaction old;
+        /* keep a handler someone else (ASan, a debugger) installed */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+            sigaction(sigs[i], &sa, NULL);
+        }
+    }
+}
+
 static void tty_set_raw(bool isig)
 {
     if (!isatty(0) || tty_saved) {
@@ -92,6 +116,7 @@ static void tty_set_raw(bool isig)
     tcgetattr(0, &saved_tty);
     tty_saved = true;
     atexit(tty_restore);
+    tty_install_signal_restore();
     struct termios t = saved_tty;
     t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
     t.c_oflag |= OPOST;       /* the guest's \n still starts a new line */
@@ -370,5 +395,4 @@ void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, voi
         fatal("chardev '%s' has too many users", chr->id);
     }
     chr->fe[chr->nr_fe++] = (FrontEnd){ can_read, read, opaque };
-    (void)chardev_add;
 }

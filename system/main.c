@@ -106,12 +106,23 @@ static uint64_t parse_mem_size(const char *arg)
 
 static void list_device(const DeviceClass *cls, void *opaque)
 {
-    if (cls->user_creatable) {
-        printf("name \"%s\"%s%s\n", cls->name, cls->desc ? ", desc \"" : "", cls->desc ? cls->desc : "");
-        if (cls->desc) {
-            /* closing quote printed separately to keep the format simple */
-        }
+    static const char *const bus_names[] = {
+        [BUS_NONE] = NULL, [BUS_ISA] = "ISA", [BUS_PCI] = "PCI", [BUS_SYSTEM] = "System",
+    };
+    if (!cls->user_creatable) {
+        return;
     }
+    /* QEMU's layout, so scripts that grep "-device help" keep working */
+    GString *line = g_string_new(NULL);
+    g_string_append_printf(line, "name \"%s\"", cls->name);
+    if (cls->bus < G_N_ELEMENTS(bus_names) && bus_names[cls->bus]) {
+        g_string_append_printf(line, ", bus %s", bus_names[cls->bus]);
+    }
+    if (cls->desc) {
+        g_string_append_printf(line, ", desc \"%s\"", cls->desc);
+    }
+    printf("%s\n", line->str);
+    g_string_free(line, TRUE);
 }
 
 static void parse_boot(const char *arg, MachineConfig *cfg)
@@ -315,9 +326,14 @@ int main(int argc, char **argv)
 
     select_accel(accel);
 
-    /* Serial ports: -nographic puts COM1 on the stdio mux unless -serial says otherwise. */
-    if (serials->len == 0 && nographic) {
-        g_ptr_array_add(serials, "mon:stdio");
+    /*
+     * Serial ports: -nographic puts COM1 on the stdio mux unless -serial
+     * says otherwise.  Without -nographic QEMU's default is "vc" (a window
+     * console); Vireo has no window yet, so COM1 still exists, as the guest
+     * expects, but its output goes nowhere.
+     */
+    if (serials->len == 0) {
+        g_ptr_array_add(serials, nographic ? "mon:stdio" : "null");
     }
     if (serials->len > 4) {
         fatal("too many serial ports (at most 4)");

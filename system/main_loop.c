@@ -95,7 +95,12 @@ int main_loop_run(X86CPU *cpu)
                 break;
             }
         }
-        timers_run_expired();
+        /* A timer that just fired may have raised the interrupt that ends
+         * the HLT: go back to the CPU before sleeping, or the guest would
+         * wait for the following deadline (up to 55 ms for the PIT). */
+        if (timers_run_expired()) {
+            idle = false;
+        }
         chardev_deliver_pending();
         /* Halted or stopped: sleep until a timer or fd needs us. */
         g_main_context_iteration(NULL, idle && runstate_reset_req == SHUTDOWN_CAUSE_NONE &&

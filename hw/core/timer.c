@@ -1,6 +1,8 @@
 /*
- * Clocks and timers: see timer.h.  One sorted list for all clocks; timers
- * are few (PIT, RTC, UART, later APIC/HPET) so a linked list is plenty.
+ * Clocks and timers: see timer.h.  One list per clock, sorted by deadline,
+ * so the main loop's per-slice check looks at one head per clock.  Timers
+ * are few (PIT, RTC, UART, later APIC/HPET), so insertion into a linked
+ * list is plenty.
  */
 #include "hw/core/timer.h"
 
@@ -15,7 +17,7 @@ struct Timer {
     bool pending;
 };
 
-static GList *active;                  /* Timer*, sorted by (clock-relative) deadline */
+static GList *active[CLOCK_MAX];       /* Timer*, sorted by deadline, ties in arming order */
 static int64_t virt_paused_total;      /* ns the VM spent stopped */
 static int64_t virt_paused_at = -1;    /* monotonic time of the pause, -1 running */
 static bool virt_manual;
@@ -82,16 +84,8 @@ bool clock_virtual_is_manual(void)
 static void virt_advance_to(int64_t target)
 {
     for (;;) {
-        Timer *next = NULL;
-        for (GList *l = active; l; l = l->next) {
-            Timer *t = l->data;
-            if (t->type == CLOCK_VIRTUAL && t->expire <= target) {
-                if (!next || t->expire < next->expire) {
-                    next = t;
-                }
-            }
-        }
-        if (!next) {
+        Timer *next = active[CLOCK_VIRTUAL] ? active[CLOCK_VIRTUAL]->data : NULL;
+        if (!next || next->expire > target) {
             break;
         }
         if (next->expire > virt_manual_now) {
@@ -137,9 +131,16 @@ void timer_free(Timer *t)
 void timer_del(Timer *t)
 {
     if (t->pending) {
-        active = g_list_remove(active, t);
+        active[t->type] = g_list_remove(active[t->type], t);
         t->pending = false;
     }
+}
+
+static gint timer_cmp(gconstpointer a, gconstpointer b)
+{
+    const Timer *x = a, *y = b;
+    /* equal deadlines return 1 so the newer timer goes after older ones */
+    return x->expire < y->expire ? -1 : 1;
 }
 
 void timer_mod(Timer *t, int64_t expire_ns)
@@ -147,7 +148,7 @@ void timer_mod(Timer *t, int64_t expire_ns)
     timer_del(t);
     t->expire = expire_ns;
     t->pending = true;
-    active = g_list_prepend(active, t);
+    active[t->type] = g_list_insert_sorted(active[t->type], t, timer_cmp);
 }
 
 bool timer_pending(const Timer *t)
@@ -163,39 +164,33 @@ int64_t timer_expire_time(const Timer *t)
 bool timers_run_expired(void)
 {
     bool ran = false;
-    for (;;) {
-        Timer *due = NULL;
-        int64_t now[CLOCK_MAX] = { clock_get_ns(CLOCK_VIRTUAL), -1, -1 };
-        for (GList *l = active; l; l = l->next) {
-            Timer *t = l->data;
-            if (t->type == CLOCK_VIRTUAL && virt_manual) {
-                continue;       /* only the test moves it */
-            }
-            if (now[t->type] < 0) {
-                now[t->type] = clock_get_ns(t->type);
-            }
-            if (t->expire <= now[t->type] && (!due || t->expire < due->expire)) {
-                due = t;
-            }
+    for (int c = 0; c < CLOCK_MAX; c++) {
+        if (c == CLOCK_VIRTUAL && virt_manual) {
+            continue;       /* only the test moves it */
         }
-        if (!due) {
-            return ran;
+        if (!active[c]) {
+            continue;
         }
-        timer_del(due);
-        due->cb(due->opaque);
-        ran = true;
+        int64_t now = clock_get_ns(c);
+        /* A callback may arm or cancel any timer, so re-read the head. */
+        while (active[c] && ((Timer *)active[c]->data)->expire <= now) {
+            Timer *due = active[c]->data;
+            timer_del(due);
+            due->cb(due->opaque);
+            ran = true;
+        }
     }
+    return ran;
 }
 
 int64_t timers_next_deadline_ns(void)
 {
     int64_t best = -1;
-    for (GList *l = active; l; l = l->next) {
-        Timer *t = l->data;
-        if (t->type == CLOCK_VIRTUAL && (virt_manual || virt_paused_at >= 0)) {
+    for (int c = 0; c < CLOCK_MAX; c++) {
+        if (!active[c] || (c == CLOCK_VIRTUAL && (virt_manual || virt_paused_at >= 0))) {
             continue;
         }
-        int64_t d = t->expire - clock_get_ns(t->type);
+        int64_t d = ((Timer *)active[c]->data)->expire - clock_get_ns(c);
         if (d < 0) {
             d = 0;
         }
