@@ -81,12 +81,8 @@ static const Option *find_option(const char *arg)
     return NULL;
 }
 
-static uint64_t parse_mem_size(const char *arg)
+static uint64_t parse_size_mib(const char *whole, const char *v)
 {
-    const char *v = arg;
-    if (g_str_has_prefix(v, "size=")) {
-        v += 5;
-    }
     char *end;
     double d = g_ascii_strtod(v, &end);
     uint64_t mult = 1 << 20;     /* bare numbers are MiB */
@@ -98,10 +94,63 @@ static uint64_t parse_mem_size(const char *arg)
     case 't': case 'T': mult = 1ULL << 40; end++; break;
     default: break;
     }
-    if (end == v || *end || d <= 0 || d * mult > (double)(1ULL << 40)) {
-        fatal("invalid RAM size '%s'", arg);
+    if (end == v || *end || !(d > 0) || d * mult > (double)(1ULL << 40)) {
+        fatal("invalid RAM size '%s'", whole);
     }
     return (uint64_t)(d * mult);
+}
+
+/* -m [size=]N[KMGT][,slots=n][,maxmem=size]: hotplug keys are accepted and
+ * ignored, as there is no memory hotplug. */
+static uint64_t parse_mem_size(const char *arg)
+{
+    uint64_t size = 0;
+    gchar **parts = g_strsplit(arg, ",", -1);
+    for (gchar **p = parts; *p; p++) {
+        if (g_str_has_prefix(*p, "size=")) {
+            size = parse_size_mib(arg, *p + 5);
+        } else if (p == parts && !strchr(*p, '=')) {
+            size = parse_size_mib(arg, *p);
+        } else if (g_str_has_prefix(*p, "slots=") || g_str_has_prefix(*p, "maxmem=")) {
+            /* accepted */
+        } else {
+            fatal("-m %s: invalid parameter '%s'", arg, *p);
+        }
+    }
+    g_strfreev(parts);
+    if (!size) {
+        fatal("invalid RAM size '%s'", arg);
+    }
+    return size;
+}
+
+/* -smp [cpus=]n[,sockets=,cores=,threads=,dies=,maxcpus=]: one CPU for now. */
+static void parse_smp(const char *arg)
+{
+    gchar **parts = g_strsplit(arg, ",", -1);
+    for (gchar **p = parts; *p; p++) {
+        const char *eq = strchr(*p, '=');
+        const char *key = eq ? *p : "cpus";
+        size_t klen = eq ? (size_t)(eq - *p) : strlen(key);
+        const char *val = eq ? eq + 1 : *p;
+        static const char *const keys[] = { "cpus", "sockets", "cores", "threads", "dies", "maxcpus" };
+        bool known = false;
+        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+            known |= strlen(keys[i]) == klen && !strncmp(key, keys[i], klen);
+        }
+        if (!known) {
+            fatal("-smp %s: invalid parameter '%.*s'", arg, (int)klen, key);
+        }
+        char *end;
+        long n = strtol(val, &end, 10);
+        if (*end || !*val || n < 1) {
+            fatal("-smp %s: invalid value '%s'", arg, val);
+        }
+        if (n != 1) {
+            fatal("-smp %s: only 1 CPU is supported for now", arg);
+        }
+    }
+    g_strfreev(parts);
 }
 
 static void list_device(const DeviceClass *cls, void *opaque)
@@ -190,7 +239,11 @@ static bool kvm_available(void)
 
 static void select_accel(const char *accel)
 {
-    gchar **alts = g_strsplit(accel, ":", -1);
+    /* "-accel tcg,thread=single,tb-size=N": the options tune a threading
+     * model and cache size that Vireo chooses itself, so they are ignored. */
+    gchar *name = g_strndup(accel, strcspn(accel, ","));
+    gchar **alts = g_strsplit(name, ":", -1);
+    g_free(name);
     const char *chosen = NULL;
     for (gchar **a = alts; *a && !chosen; a++) {
         if (!strcmp(*a, "tcg")) {
@@ -283,6 +336,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
             parse_machine(arg, &accel);
         } else if (!strcmp(n, "accel")) {
+            if (!strcmp(arg, "help")) {
+                printf("Accelerators supported in Vireo binary:\ntcg\nkvm\n");
+                return 0;
+            }
             accel = arg;
         } else if (!strcmp(n, "enable-kvm")) {
             accel = "kvm";
@@ -293,10 +350,7 @@ int main(int argc, char **argv)
             }
             cfg.cpu_model = arg;
         } else if (!strcmp(n, "smp")) {
-            const char *v = g_str_has_prefix(arg, "cpus=") ? arg + 5 : arg;
-            if (strcmp(v, "1")) {
-                fatal("-smp %s: only 1 CPU is supported for now", arg);
-            }
+            parse_smp(arg);
         } else if (!strcmp(n, "boot")) {
             parse_boot(arg, &cfg);
         } else if (!strcmp(n, "d")) {

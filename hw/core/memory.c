@@ -577,7 +577,8 @@ static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool w
         } else if (write) {
             if (!r->readonly || rom) {
                 memcpy(r->mr->ram + off, p, chunk);
-                if (memory_ram_write_hook && r->mr->type == MR_RAM) {
+                /* ROM too: firmware reloaded over code already translated */
+                if (memory_ram_write_hook) {
                     memory_ram_write_hook(as, addr, chunk);
                 }
             }

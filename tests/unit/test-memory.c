@@ -193,6 +193,75 @@ static void test_transaction(void)
     g_assert_cmpint(notified, ==, 2);
 }
 
+static hwaddr hook_addr;
+static uint64_t hook_len;
+static int hook_calls;
+
+static void write_hook(AddressSpace *a, hwaddr addr, uint64_t len)
+{
+    hook_calls++;
+    hook_addr = addr;
+    hook_len = len;
+}
+
+static void test_write_hook(void)
+{
+    static MemoryRegion ram, ro;
+    fresh_space();
+    memory_region_init_ram(&ram, "ram", 0x1000);
+    memory_region_init_ram(&ro, "ro", 0x1000);
+    memory_region_set_readonly(&ro, true);
+    memory_region_add_subregion(&root, 0x0, &ram);
+    memory_region_add_subregion(&root, 0x1000, &ro);
+    memory_ram_write_hook = write_hook;
+    hook_calls = 0;
+    uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    g_assert_true(address_space_write(&as, 0x100, buf, sizeof(buf)));
+    g_assert_cmpint(hook_calls, ==, 1);
+    g_assert_cmphex(hook_addr, ==, 0x100);
+    g_assert_cmpint(hook_len, ==, 8);
+    address_space_st(&as, 0x200, 0xabcd, 2);
+    g_assert_cmpint(hook_calls, ==, 2);
+    g_assert_cmphex(hook_addr, ==, 0x200);
+    /* read-only RAM drops the write, so nothing to invalidate */
+    address_space_st(&as, 0x1200, 0xabcd, 2);
+    g_assert_cmpint(hook_calls, ==, 2);
+    g_assert_cmphex(address_space_ld(&as, 0x1200, 2), ==, 0);
+    /* a write running off the end into a hole reports the hole */
+    g_assert_false(address_space_write(&as, 0x1ffc, buf, sizeof(buf)));
+    memory_ram_write_hook = NULL;
+}
+
+static void test_nested_disabled(void)
+{
+    static MemoryRegion sub, a, b;
+    static Mmio m;
+    fresh_space();
+    memory_region_init_container(&sub, "sub", 0x100);
+    memory_region_init_ram(&a, "a", 0x1000);           /* clipped to the container */
+    memory_region_init_io(&b, &ops_1to4, &m, "b", 0x10);
+    memory_region_add_subregion(&sub, 0x0, &a);
+    memory_region_add_subregion_overlap(&sub, 0x20, &b, 1);
+    memory_region_add_subregion(&root, 0x4000, &sub);
+    const FlatRange *r = address_space_lookup(&as, 0x40ff);
+    g_assert_nonnull(r);
+    g_assert_true(r->mr == &a);
+    g_assert_null(address_space_lookup(&as, 0x4100));
+    g_assert_true(address_space_lookup(&as, 0x4024)->mr == &b);
+    /* disabling the MMIO uncovers the RAM under it */
+    memory_region_set_enabled(&b, false);
+    r = address_space_lookup(&as, 0x4024);
+    g_assert_true(r->mr == &a);
+    g_assert_cmphex(r->offset + (0x4024 - r->start), ==, 0x24);
+    /* moving the container moves everything in it */
+    memory_region_set_address(&sub, 0x8000);
+    g_assert_null(address_space_lookup(&as, 0x4000));
+    g_assert_true(address_space_lookup(&as, 0x8010)->mr == &a);
+    memory_region_set_enabled(&sub, false);
+    g_assert_null(address_space_lookup(&as, 0x8010));
+    g_assert_cmphex(address_space_ld(&as, 0x8010, 4), ==, 0xffffffff);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -202,5 +271,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/rom", test_rom);
     g_test_add_func("/memory/mmio-split-and-widen", test_mmio_split_and_widen);
     g_test_add_func("/memory/transaction", test_transaction);
+    g_test_add_func("/memory/write-hook", test_write_hook);
+    g_test_add_func("/memory/nested-disabled", test_nested_disabled);
     return g_test_run();
 }
