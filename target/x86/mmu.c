@@ -10,6 +10,7 @@
  * refills the entry.  Entries are flushed by CR0/CR3/CR4 writes, INVLPG,
  * A20 changes and any change of the physical memory map.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "hw/core/memory.h"
@@ -37,6 +38,18 @@
 
 typedef enum { ACC_READ, ACC_WRITE, ACC_FETCH } Access;
 
+/* Linear addresses are 64-bit in long mode and wrap at 4 GiB otherwise. */
+static inline uint64_t lin(const CPUX86State *env, uint64_t la)
+{
+    return (env->hflags & HF_LMA) ? la : (uint32_t)la;
+}
+
+/* 48-bit virtual addresses: bits 63..47 must all equal bit 47. */
+static inline bool canonical(uint64_t la)
+{
+    return (uint64_t)(((int64_t)la << 16) >> 16) == la;
+}
+
 static CPUX86State *tlb_owner;      /* the CPU whose TLB the memory listener flushes */
 
 void tlb_flush(CPUX86State *env)
@@ -51,7 +64,7 @@ void tlb_flush_all(CPUX86State *env)
 
 void tlb_flush_page(CPUX86State *env, target_ulong la)
 {
-    uint64_t page = (uint32_t)la & PAGE_MASK;
+    uint64_t page = lin(env, la) & PAGE_MASK;
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = &env->tlb[m][(page >> 12) & (TLB_SIZE - 1)];
         if ((e->addr_read & PAGE_MASK) == page || (e->addr_write & PAGE_MASK) == page ||
@@ -97,11 +110,11 @@ static void phys_stl(CPUX86State *env, uint64_t pa, uint32_t v)
     address_space_st(&address_space_memory, a20(env, pa), v, 4);
 }
 
-static void __attribute__((noreturn)) page_fault(CPUX86State *env, uint32_t la, int err)
+static void __attribute__((noreturn)) page_fault(CPUX86State *env, uint64_t la, int err)
 {
     env->cr2 = la;
-    env->cr[2] = la;
-    vlog(LOG_MMU, "#PF at %08x err %x\n", la, err);
+    env->cr[2] = (uint32_t)la;
+    vlog(LOG_MMU, "#PF at %" PRIx64 " err %x\n", la, err);
     raise_exception_err(env, EXCP_PF, err);
 }
 
@@ -110,7 +123,7 @@ static void __attribute__((noreturn)) page_fault(CPUX86State *env, uint32_t la, 
  * and *prot (bit0 read, bit1 write, bit2 exec) for this privilege; sets
  * A (and D for writes).  Raises #PF on failure (unless probe, then -1).
  */
-static int64_t mmu_translate(CPUX86State *env, uint32_t la, Access acc, bool user, int *prot,
+static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool user, int *prot,
                              bool probe)
 {
     uint32_t cr0 = env->cr[0], cr4 = env->cr[4];
@@ -131,13 +144,47 @@ static int64_t mmu_translate(CPUX86State *env, uint32_t la, Access acc, bool use
         if (!nxe) {
             rsvd |= PG_NX;
         }
-        uint64_t pdpte_addr = ((uint64_t)env->cr[3] & ~0x1fULL) + ((la >> 30) << 3);
-        uint64_t pdpte = phys_ldq(env, pdpte_addr & 0xffffffffULL);
-        if (!(pdpte & PG_P)) {
-            goto not_present;
-        }
-        if (pdpte & (rsvd | 0x1e6 | PG_NX)) {
-            goto reserved;
+        uint64_t pdpte;
+        bool upper_rw = true, upper_us = true, upper_nx = false;
+        if (env->efer & EFER_LMA) {
+            /* 4-level: PML4 and page-directory-pointer entries carry
+             * rights like the lower levels (SDM 4.5); no 1 GiB pages. */
+            uint64_t pml4e_addr = ((uint64_t)env->cr[3] & PHYS_MASK & PAGE_MASK) +
+                                  (((la >> 39) & 0x1ff) << 3);
+            uint64_t pml4e = phys_ldq(env, pml4e_addr);
+            if (!(pml4e & PG_P)) {
+                goto not_present;
+            }
+            if (pml4e & (rsvd | PG_PS)) {
+                goto reserved;
+            }
+            uint64_t pdpte_addr = (pml4e & PHYS_MASK & PAGE_MASK) + (((la >> 30) & 0x1ff) << 3);
+            pdpte = phys_ldq(env, pdpte_addr);
+            if (!(pdpte & PG_P)) {
+                goto not_present;
+            }
+            if (pdpte & (rsvd | PG_PS)) {
+                goto reserved;
+            }
+            upper_rw = (pml4e & PG_RW) && (pdpte & PG_RW);
+            upper_us = (pml4e & PG_US) && (pdpte & PG_US);
+            upper_nx = (pml4e & PG_NX) || (pdpte & PG_NX);
+            /* accessed bits of the upper levels: set on the way down */
+            if (!(pml4e & PG_A)) {
+                phys_stl(env, pml4e_addr, (uint32_t)(pml4e | PG_A));
+            }
+            if (!(pdpte & PG_A)) {
+                phys_stl(env, pdpte_addr, (uint32_t)(pdpte | PG_A));
+            }
+        } else {
+            uint64_t pdpte_addr = ((uint64_t)env->cr[3] & ~0x1fULL) + ((la >> 30) << 3);
+            pdpte = phys_ldq(env, pdpte_addr & 0xffffffffULL);
+            if (!(pdpte & PG_P)) {
+                goto not_present;
+            }
+            if (pdpte & (rsvd | 0x1e6 | PG_NX)) {
+                goto reserved;
+            }
         }
         pde_addr = (pdpte & PHYS_MASK & PAGE_MASK) + (((la >> 21) & 0x1ff) << 3);
         pde = phys_ldq(env, pde_addr);
@@ -147,9 +194,9 @@ static int64_t mmu_translate(CPUX86State *env, uint32_t la, Access acc, bool use
         if (pde & rsvd) {
             goto reserved;
         }
-        rw = pde & PG_RW;
-        us = pde & PG_US;
-        nx = pde & PG_NX;
+        rw = upper_rw && (pde & PG_RW);
+        us = upper_us && (pde & PG_US);
+        nx = upper_nx || (pde & PG_NX);
         if (pde & PG_PS) {
             if (pde & 0x1fe000) {           /* bits 13..20 of a 2M PDE are reserved */
                 goto reserved;
@@ -258,7 +305,7 @@ protection:
 }
 
 /* Fill the TLB entry for la for this access (raising #PF if it fails). */
-static TLBEntry *tlb_fill(CPUX86State *env, uint32_t la, Access acc, int mmu_idx)
+static TLBEntry *tlb_fill(CPUX86State *env, uint64_t la, Access acc, int mmu_idx)
 {
     int prot;
     uint64_t phys = (uint64_t)mmu_translate(env, la, acc, mmu_idx == 1, &prot, false);
@@ -289,7 +336,7 @@ static TLBEntry *tlb_fill(CPUX86State *env, uint32_t la, Access acc, int mmu_idx
 }
 
 /* The TLB entry that allows this access to la's page, filling if needed. */
-static inline TLBEntry *tlb_get(CPUX86State *env, uint32_t la, Access acc, int mmu_idx)
+static inline TLBEntry *tlb_get(CPUX86State *env, uint64_t la, Access acc, int mmu_idx)
 {
     TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
     uint64_t vpage = la & PAGE_MASK;
@@ -300,15 +347,15 @@ static inline TLBEntry *tlb_get(CPUX86State *env, uint32_t la, Access acc, int m
     return e;
 }
 
-static uint64_t ld_linear(CPUX86State *env, uint32_t la, unsigned size, int mmu_idx)
+static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_idx)
 {
     if ((la & 0xfff) + size > PAGE_SIZE) {
         /* crossing pages: both must translate before anything is read */
         tlb_get(env, la, ACC_READ, mmu_idx);
-        tlb_get(env, (la + size - 1), ACC_READ, mmu_idx);
+        tlb_get(env, lin(env, la + size - 1), ACC_READ, mmu_idx);
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++) {
-            v |= ld_linear(env, la + i, 1, mmu_idx) << (8 * i);
+            v |= ld_linear(env, lin(env, la + i), 1, mmu_idx) << (8 * i);
         }
         return v;
     }
@@ -327,13 +374,13 @@ static uint64_t ld_linear(CPUX86State *env, uint32_t la, unsigned size, int mmu_
     return address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
 }
 
-static void st_linear(CPUX86State *env, uint32_t la, uint64_t val, unsigned size, int mmu_idx)
+static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size, int mmu_idx)
 {
     if ((la & 0xfff) + size > PAGE_SIZE) {
         tlb_get(env, la, ACC_WRITE, mmu_idx);
-        tlb_get(env, la + size - 1, ACC_WRITE, mmu_idx);
+        tlb_get(env, lin(env, la + size - 1), ACC_WRITE, mmu_idx);
         for (unsigned i = 0; i < size; i++) {
-            st_linear(env, la + i, val >> (8 * i), 1, mmu_idx);
+            st_linear(env, lin(env, la + i), val >> (8 * i), 1, mmu_idx);
         }
         return;
     }
@@ -360,9 +407,19 @@ static void __attribute__((noreturn)) seg_fault(CPUX86State *env, int seg)
 }
 
 /* Check [off, off+size) against seg for this access; returns the linear address. */
-static inline uint32_t seg_check(CPUX86State *env, int seg, uint32_t off, unsigned size, Access acc)
+static inline uint64_t seg_check(CPUX86State *env, int seg, uint64_t off64, unsigned size, Access acc)
 {
     const SegmentCache *s = &env->segs[seg];
+    if (env->hflags & HF_CS64) {
+        /* 64-bit mode: no limits or types; FS/GS keep their base; the
+         * address must be canonical (#SS for the stack, else #GP) */
+        uint64_t la = off64 + ((seg == R_FS || seg == R_GS) ? s->base : 0);
+        if (!canonical(la) || !canonical(la + size - 1)) {
+            seg_fault(env, seg);
+        }
+        return la;
+    }
+    uint32_t off = (uint32_t)off64;
     uint64_t last = (uint64_t)off + size - 1;
     if (!(env->hflags & HF_PE) || (env->hflags & HF_VM86)) {
         if (last > s->limit) {
@@ -395,13 +452,13 @@ static inline uint32_t seg_check(CPUX86State *env, int seg, uint32_t off, unsign
 #define DEF_LD(name, type, size)                                              \
     type name(CPUX86State *env, int seg, target_ulong off)                   \
     {                                                                         \
-        uint32_t la = seg_check(env, seg, (uint32_t)off, size, ACC_READ);     \
+        uint64_t la = seg_check(env, seg, off, size, ACC_READ);               \
         return (type)ld_linear(env, la, size, cpu_mmu_index(env));            \
     }
 #define DEF_ST(name, type, size)                                              \
     void name(CPUX86State *env, int seg, target_ulong off, type val)         \
     {                                                                         \
-        uint32_t la = seg_check(env, seg, (uint32_t)off, size, ACC_WRITE);    \
+        uint64_t la = seg_check(env, seg, off, size, ACC_WRITE);              \
         st_linear(env, la, val, size, cpu_mmu_index(env));                    \
     }
 DEF_LD(cpu_ldub, uint8_t, 1)
@@ -413,20 +470,13 @@ DEF_ST(cpu_stw, uint16_t, 2)
 DEF_ST(cpu_stl, uint32_t, 4)
 DEF_ST(cpu_stq, uint64_t, 8)
 
-static void probe_range(CPUX86State *env, uint32_t la, unsigned len, Access acc, int mmu_idx)
+static void probe_range(CPUX86State *env, uint64_t la, unsigned len, Access acc, int mmu_idx)
 {
-    if (!len) {
-        return;
-    }
-    uint32_t last = la + len - 1;
-    for (uint64_t p = la & PAGE_MASK; ; p += PAGE_SIZE) {
-        tlb_get(env, (uint32_t)p < la ? la : (uint32_t)p, acc, mmu_idx);
-        if ((p & 0xffffffffu) == (last & PAGE_MASK)) {
-            break;
-        }
-        if (p > 0xffffffffu) {
-            break;
-        }
+    /* every page the range touches, wrapping as linear addresses do */
+    for (uint64_t done = 0; done < len; ) {
+        uint64_t cur = lin(env, la + done);
+        tlb_get(env, cur, acc, mmu_idx);
+        done += PAGE_SIZE - (cur & 0xfff);
     }
 }
 
@@ -435,7 +485,7 @@ void cpu_check_write(CPUX86State *env, int seg, target_ulong off, unsigned len)
     if (!len) {
         return;
     }
-    uint32_t la = seg_check(env, seg, (uint32_t)off, len, ACC_WRITE);
+    uint64_t la = seg_check(env, seg, off, len, ACC_WRITE);
     probe_range(env, la, len, ACC_WRITE, cpu_mmu_index(env));
 }
 
@@ -444,7 +494,7 @@ void cpu_check_read(CPUX86State *env, int seg, target_ulong off, unsigned len)
     if (!len) {
         return;
     }
-    uint32_t la = seg_check(env, seg, (uint32_t)off, len, ACC_READ);
+    uint64_t la = seg_check(env, seg, off, len, ACC_READ);
     probe_range(env, la, len, ACC_READ, cpu_mmu_index(env));
 }
 
@@ -453,7 +503,7 @@ uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len,
     if (!len) {
         return NULL;
     }
-    uint32_t la = seg_check(env, seg, (uint32_t)off, len, is_write ? ACC_WRITE : ACC_READ);
+    uint64_t la = seg_check(env, seg, off, len, is_write ? ACC_WRITE : ACC_READ);
     if ((la & 0xfff) + len > PAGE_SIZE) {
         return NULL;
     }
@@ -467,19 +517,19 @@ uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len,
 
 /* ---- linear accesses ---- */
 
-uint8_t cpu_ldub_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 1, cpu_mmu_index(env)); }
-uint16_t cpu_lduw_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 2, cpu_mmu_index(env)); }
-uint32_t cpu_ldl_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 4, cpu_mmu_index(env)); }
-uint64_t cpu_ldq_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 8, cpu_mmu_index(env)); }
-void cpu_stb_linear(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, la, v, 1, cpu_mmu_index(env)); }
-void cpu_stw_linear(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, la, v, 2, cpu_mmu_index(env)); }
-void cpu_stl_linear(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, la, v, 4, cpu_mmu_index(env)); }
-uint32_t cpu_ldl_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 4, 0); }
-uint16_t cpu_lduw_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 2, 0); }
-uint8_t cpu_ldub_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, la, 1, 0); }
-void cpu_stl_kernel(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, la, v, 4, 0); }
-void cpu_stw_kernel(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, la, v, 2, 0); }
-void cpu_stb_kernel(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, la, v, 1, 0); }
+uint8_t cpu_ldub_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 1, cpu_mmu_index(env)); }
+uint16_t cpu_lduw_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 2, cpu_mmu_index(env)); }
+uint32_t cpu_ldl_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 4, cpu_mmu_index(env)); }
+uint64_t cpu_ldq_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 8, cpu_mmu_index(env)); }
+void cpu_stb_linear(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, lin(env, la), v, 1, cpu_mmu_index(env)); }
+void cpu_stw_linear(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, lin(env, la), v, 2, cpu_mmu_index(env)); }
+void cpu_stl_linear(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, lin(env, la), v, 4, cpu_mmu_index(env)); }
+uint32_t cpu_ldl_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 4, 0); }
+uint16_t cpu_lduw_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 2, 0); }
+uint8_t cpu_ldub_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 1, 0); }
+void cpu_stl_kernel(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, lin(env, la), v, 4, 0); }
+void cpu_stw_kernel(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, lin(env, la), v, 2, 0); }
+void cpu_stb_kernel(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, lin(env, la), v, 1, 0); }
 
 /* Accesses with an explicit privilege (stack pushes at the new CPL). */
 void cpu_st_priv(CPUX86State *env, uint32_t la, uint32_t v, unsigned size, int cpl)
@@ -496,7 +546,7 @@ uint32_t cpu_ld_priv(CPUX86State *env, uint32_t la, unsigned size, int cpl)
 
 uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **host_page)
 {
-    uint32_t la = (uint32_t)la32;
+    uint64_t la = lin(env, la32);
     int mmu_idx = cpu_mmu_index(env);
     TLBEntry *e = tlb_get(env, la, ACC_FETCH, mmu_idx);
     uint64_t phys = e->paddr | (la & 0xfff);
@@ -520,7 +570,7 @@ uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **
 
 uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la32)
 {
-    uint32_t la = (uint32_t)la32;
+    uint64_t la = lin(env, la32);
     TLBEntry *e = tlb_get(env, la, ACC_FETCH, cpu_mmu_index(env));
     if (!(e->addr_code & TLB_MMIO)) {
         return *(uint8_t *)(uintptr_t)(la + e->addend);
@@ -533,6 +583,6 @@ int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la)
     int prot;
     /* a debugger's view: supervisor read, no faults, no A/D updates would
      * be ideal; the walk sets A bits, which is harmless for reads */
-    int64_t pa = mmu_translate(env, (uint32_t)la, ACC_READ, false, &prot, true);
+    int64_t pa = mmu_translate(env, lin(env, la), ACC_READ, false, &prot, true);
     return pa < 0 ? -1 : (int64_t)(a20(env, pa) & PAGE_MASK);
 }
