@@ -143,6 +143,9 @@ typedef struct X86FPUState {
     uint16_t fop;
     uint64_t fip, fdp;
     uint16_t fcs, fds;
+    /* SSE state saved/restored by FXSAVE/FXRSTOR (target/x86/x87.c). */
+    uint8_t xmm[16][16];
+    uint32_t mxcsr;
 } X86FPUState;
 
 #define TLB_BITS 8
