@@ -9,6 +9,7 @@
  * so nothing is lost while a UART FIFO is full.
  */
 #include "chardev/chardev.h"
+#include "chardev/chardev-int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,29 +23,6 @@
 #include "hw/core/device.h"
 #include "system/runstate.h"
 #include "util/log.h"
-
-typedef enum { CHR_NULL, CHR_STDIO, CHR_FILE } ChrKind;
-
-#define MAX_FRONTENDS 4
-
-typedef struct FrontEnd {
-    CharCanRead can_read;
-    CharRead read;
-    void *opaque;
-} FrontEnd;
-
-struct Chardev {
-    char *id;
-    ChrKind kind;
-    int out_fd;
-    bool mux;
-    bool signal;              /* Ctrl-C raises SIGINT (stdio, no mux) */
-    FrontEnd fe[MAX_FRONTENDS];
-    int nr_fe;
-    int focus;
-    bool escape;              /* last byte was Ctrl-A */
-    GByteArray *pending;
-};
 
 static GHashTable *chardevs;          /* id -> Chardev */
 static Chardev *stdio_chr;
@@ -72,6 +50,14 @@ static void tty_restore(void)
 
 void chardev_cleanup_all(void)
 {
+    if (chardevs) {
+        GHashTableIter it;
+        gpointer key, val;
+        g_hash_table_iter_init(&it, chardevs);
+        while (g_hash_table_iter_next(&it, &key, &val)) {
+            chardev_socket_cleanup(val);
+        }
+    }
     tty_restore();
     fflush(stdout);
 }
@@ -133,6 +119,9 @@ static void tty_set_raw(bool isig)
 
 static void deliver(Chardev *chr)
 {
+    if (chr->sock && chr->pending && chr->pending->len == 0) {
+        chardev_socket_resume(chr);
+    }
     if (!chr->nr_fe || !chr->pending || !chr->pending->len) {
         return;
     }
@@ -150,12 +139,38 @@ static void deliver(Chardev *chr)
     }
     fe->read(fe->opaque, chr->pending->data, n);
     g_byte_array_remove_range(chr->pending, 0, n);
+    if (chr->sock && chr->pending->len == 0) {
+        chardev_socket_resume(chr);
+    }
+}
+
+void chardev_feed(Chardev *chr, const uint8_t *buf, int len)
+{
+    g_byte_array_append(chr->pending, buf, len);
+    deliver(chr);
+}
+
+void chardev_emit_event(Chardev *chr, int event)
+{
+    for (int i = 0; i < chr->nr_fe; i++) {
+        if (chr->fe[i].event) {
+            chr->fe[i].event(chr->fe[i].opaque, event);
+        }
+    }
 }
 
 void chardev_deliver_pending(void)
 {
-    if (stdio_chr) {
-        deliver(stdio_chr);
+    if (!chardevs) {
+        return;
+    }
+    GHashTableIter it;
+    gpointer key, val;
+    /* the stdio object may be registered under several ids: delivering
+     * twice is harmless (the second call finds nothing or a full front end) */
+    g_hash_table_iter_init(&it, chardevs);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        deliver(val);
     }
 }
 
@@ -184,7 +199,15 @@ static void mux_input(Chardev *chr, uint8_t c)
             return;
         case 'c':
             if (chr->nr_fe > 1) {
+                FrontEnd *old = &chr->fe[chr->focus];
+                if (old->event) {
+                    old->event(old->opaque, CHR_EVENT_MUX_OUT);
+                }
                 chr->focus = (chr->focus + 1) % chr->nr_fe;
+                FrontEnd *now = &chr->fe[chr->focus];
+                if (now->event) {
+                    now->event(now->opaque, CHR_EVENT_MUX_IN);
+                }
             } else {
                 mux_print("\r\nvireo: no monitor is attached to this console\r\n");
             }
@@ -271,7 +294,7 @@ static Chardev *chardev_open_file(const char *id, const char *path, GError **err
 }
 
 /* Register under id; the stdio object may be known under several ids. */
-static Chardev *chardev_register(Chardev *chr, const char *id, GError **errp)
+Chardev *chardev_register(Chardev *chr, const char *id, GError **errp)
 {
     if (chardev_find(id)) {
         vireo_set_error(errp, "duplicate chardev id '%s'", id);
@@ -288,8 +311,8 @@ Chardev *chardev_new_from_opts(const char *opts, GError **errp)
 {
     gchar **parts = g_strsplit(opts, ",", -1);
     const char *backend = parts[0];
-    const char *id = NULL, *path = NULL;
-    bool mux = false, signal = true;
+    const char *id = NULL, *path = NULL, *host = NULL, *port = NULL;
+    bool mux = false, signal = true, server = false, wait = true;
     Chardev *chr = NULL;
     for (gchar **p = parts + 1; *p; p++) {
         char *eq = strchr(*p, '=');
@@ -305,7 +328,19 @@ Chardev *chardev_new_from_opts(const char *opts, GError **errp)
             mux = !strcmp(val, "on");
         } else if (!strcmp(*p, "signal")) {
             signal = !strcmp(val, "on");
-        } else if (!strcmp(*p, "logfile") || !strcmp(*p, "append")) {
+        } else if (!strcmp(*p, "host")) {
+            host = val;
+        } else if (!strcmp(*p, "port")) {
+            port = val;
+        } else if (!strcmp(*p, "server")) {
+            server = !strcmp(val, "on");
+        } else if (!strcmp(*p, "wait")) {
+            wait = !strcmp(val, "on");
+        } else if (!strcmp(*p, "nowait")) {
+            wait = false;
+        } else if (!strcmp(*p, "logfile") || !strcmp(*p, "append") ||
+                   !strcmp(*p, "nodelay") || !strcmp(*p, "ipv4") || !strcmp(*p, "ipv6") ||
+                   (!strcmp(*p, "telnet") && strcmp(val, "on"))) {
             /* accepted for compatibility; not used */
         } else {
             vireo_set_error(errp, "chardev: unknown option '%s'", *p);
@@ -326,6 +361,15 @@ Chardev *chardev_new_from_opts(const char *opts, GError **errp)
             goto out;
         }
         chr = chardev_open_file(id, path, errp);
+        if (chr) {
+            chr = chardev_register(chr, id, errp);
+        }
+    } else if (!strcmp(backend, "socket")) {
+        if (!path && !port) {
+            vireo_set_error(errp, "chardev: socket backend needs path= or host=/port=");
+            goto out;
+        }
+        chr = chardev_socket_new(id, path, host, port, server, wait, errp);
         if (chr) {
             chr = chardev_register(chr, id, errp);
         }
@@ -355,6 +399,27 @@ Chardev *chardev_new_from_spec(const char *spec, const char *label, GError **err
         Chardev *chr = chardev_open_file(label, spec + 5, errp);
         return chr ? chardev_register(chr, label, errp) : NULL;
     }
+    if (g_str_has_prefix(spec, "unix:") || g_str_has_prefix(spec, "tcp:")) {
+        /* "unix:PATH,opts" -> "socket,id=L,path=PATH,opts"; "tcp:H:P,opts" -> host/port */
+        bool is_unix = spec[0] == 'u';
+        const char *addr = spec + (is_unix ? 5 : 4);
+        const char *comma = strchr(addr, ',');
+        g_autofree char *where = comma ? g_strndup(addr, comma - addr) : g_strdup(addr);
+        g_autofree char *opts = NULL;
+        if (is_unix) {
+            opts = g_strdup_printf("socket,id=%s,path=%s%s", label, where, comma ? comma : "");
+        } else {
+            char *colon = strrchr(where, ':');
+            if (!colon || !colon[1]) {
+                vireo_set_error(errp, "'%s': tcp needs HOST:PORT", spec);
+                return NULL;
+            }
+            *colon = 0;
+            opts = g_strdup_printf("socket,id=%s,host=%s,port=%s%s", label, where, colon + 1,
+                                   comma ? comma : "");
+        }
+        return chardev_new_from_opts(opts, errp);
+    }
     if (g_str_has_prefix(spec, "chardev:")) {
         Chardev *chr = chardev_find(spec + 8);
         if (!chr) {
@@ -371,6 +436,9 @@ int chardev_write(Chardev *chr, const uint8_t *buf, int len)
 {
     if (!chr || chr->kind == CHR_NULL) {
         return len;
+    }
+    if (chr->kind == CHR_SOCKET) {
+        return chardev_socket_write(chr, buf, len);
     }
     int done = 0;
     while (done < len) {
@@ -394,5 +462,34 @@ void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, voi
     if (chr->nr_fe >= MAX_FRONTENDS) {
         fatal("chardev '%s' has too many users", chr->id);
     }
-    chr->fe[chr->nr_fe++] = (FrontEnd){ can_read, read, opaque };
+    chr->fe[chr->nr_fe++] = (FrontEnd){ can_read, read, NULL, opaque };
+}
+
+bool chardev_is_open(Chardev *chr)
+{
+    return chr && (chr->kind != CHR_SOCKET || chardev_socket_connected(chr));
+}
+
+void chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque)
+{
+    if (!chr) {
+        return;
+    }
+    FrontEnd *fe = NULL;
+    for (int i = 0; i < chr->nr_fe; i++) {
+        if (chr->fe[i].opaque == opaque) {
+            fe = &chr->fe[i];
+        }
+    }
+    if (!fe) {
+        if (chr->nr_fe >= MAX_FRONTENDS) {
+            fatal("chardev '%s' has too many users", chr->id);
+        }
+        fe = &chr->fe[chr->nr_fe++];
+        *fe = (FrontEnd){ NULL, NULL, NULL, opaque };
+    }
+    fe->event = event;
+    if (event && chardev_is_open(chr)) {
+        event(opaque, CHR_EVENT_OPENED);
+    }
 }

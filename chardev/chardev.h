@@ -1,6 +1,6 @@
 /*
  * Character backends: stdio, file, null, mux (several front ends sharing
- * stdio; Ctrl-A escapes), later socket/pty.  A front end (UART, debugcon,
+ * stdio; Ctrl-A escapes), unix/tcp sockets (client or server).  A front end (UART, debugcon,
  * monitor) writes bytes out and registers handlers for bytes coming in.
  * Input is delivered from the main loop.
  */
@@ -16,22 +16,36 @@ typedef struct Chardev Chardev;
 /* How many bytes the front end can take now (0 = hold input back). */
 typedef int (*CharCanRead)(void *opaque);
 typedef void (*CharRead)(void *opaque, const uint8_t *buf, int len);
+/* Backend events: a peer connected/went away (sockets; stdio, file and null
+ * are open from the start), or the stdio mux gave/took the focus. */
+enum { CHR_EVENT_OPENED = 1, CHR_EVENT_CLOSED = 2, CHR_EVENT_MUX_IN = 3, CHR_EVENT_MUX_OUT = 4 };
+typedef void (*CharEvent)(void *opaque, int event);
 
-/* Parse a -chardev option string "stdio,id=x" / "file,id=x,path=p" / "null,id=x". */
+/* Parse a -chardev option string "stdio,id=x" / "file,id=x,path=p" / "null,id=x" /
+ * "socket,id=x,path=P|host=H,port=N[,server=on|off][,wait=on|off]" (client unless server=on;
+ * a server with wait=on, the default, blocks until the first peer connects). */
 Chardev *chardev_new_from_opts(const char *opts, GError **errp);
 /* Parse a -serial/-monitor style spec: "stdio", "file:PATH", "null", "none" (returns NULL, no error),
- * "chardev:ID".  label names the new chardev (e.g. "serial0"). */
+ * "chardev:ID", "unix:PATH[,server=on,wait=off]", "tcp:[HOST]:PORT[,server=on,wait=off]"
+ * (also QEMU's old ",server,nowait").  label names the new chardev (e.g. "serial0"). */
 Chardev *chardev_new_from_spec(const char *spec, const char *label, GError **errp);
 Chardev *chardev_find(const char *id);
 const char *chardev_id(Chardev *chr);
 
-/* Writes all bytes (blocking for files/stdio).  Returns len or -1. */
+/* Writes all bytes (blocking for files/stdio/connected sockets; dropped
+ * while a socket has no peer, as QEMU does).  Returns len or -1. */
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
 void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, void *opaque);
+/* Event callback for the front end registered with the same opaque (or a new
+ * event-only front end).  If the backend is open already, CHR_EVENT_OPENED is
+ * delivered at once, so a monitor can greet a peer that connected early. */
+void chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque);
+/* A socket has a peer now; always true for the other backends. */
+bool chardev_is_open(Chardev *chr);
 
 /* -nographic: stdio mux with Ctrl-A x (quit), Ctrl-A h (help), Ctrl-A c (switch front end). */
 Chardev *chardev_stdio_mux(void);
-/* Hand buffered input to front ends that can take it now (main loop). */
+/* Hand buffered input of every chardev to front ends that can take it now (main loop). */
 void chardev_deliver_pending(void);
 /* Restore the terminal (called at exit). */
 void chardev_cleanup_all(void);
