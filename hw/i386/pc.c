@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "chardev/chardev.h"
+#include "hw/acpi/acpi.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
 #include "hw/intc/i8259.h"
@@ -44,6 +45,7 @@ typedef struct PCMachine {
     X86CPU *cpu;
     Device *pic, *rtc;
     PCIBus *pci_bus;
+    PCIDevice *pm;
     FWCfgState *fw_cfg;
     uint64_t below_4g, above_4g;
     bool a20_kbc, a20_port92;
@@ -311,6 +313,15 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     }
 }
 
+/* ---- ACPI ---- */
+
+void pc_system_powerdown(void)
+{
+    if (pc.pm) {
+        piix4_pm_power_button(pc.pm);
+    }
+}
+
 /* ---- chipset and ISA devices ---- */
 
 static void pc_isa_devices_init(void)
@@ -373,6 +384,7 @@ void pc_machine_init(const MachineConfig *cfg)
 
     pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
     piix3_init(pc.pci_bus, pc.pic);
+    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
     pc_isa_devices_init();
     pc_cmos_init(cfg);
