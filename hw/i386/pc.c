@@ -18,6 +18,7 @@
 
 #include "chardev/chardev.h"
 #include "hw/acpi/acpi.h"
+#include "hw/i386/acpi-build.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
 #include "hw/intc/i8259.h"
@@ -315,6 +316,25 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
 
 /* ---- ACPI ---- */
 
+/* Tables describe the machine as built, so this runs after every device
+ * the DSDT mentions exists. */
+static void pc_acpi_init(const MachineConfig *cfg)
+{
+    AcpiBuildConfig acfg = {
+        .below_4g = pc.below_4g,
+        .above_4g = pc.above_4g,
+        .cpus = cfg->smp > 0 ? cfg->smp : 1,
+        .hpet = !cfg->no_hpet,
+    };
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        g_snprintf(id, sizeof(id), "serial%d", i);
+        acfg.serial[i] = chardev_find(id) != NULL;
+    }
+    acfg.parallel = chardev_find("parallel0") != NULL;
+    acpi_setup(pc.fw_cfg, &acfg);
+}
+
 void pc_system_powerdown(void)
 {
     if (pc.pm) {
@@ -389,6 +409,7 @@ void pc_machine_init(const MachineConfig *cfg)
     pc_isa_devices_init();
     pc_cmos_init(cfg);
     pc_fw_cfg_init(cfg);
+    pc_acpi_init(cfg);
 
     pc_machine_reset();
 }
