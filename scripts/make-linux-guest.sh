@@ -1,0 +1,78 @@
+#!/bin/bash
+# Build the Linux test guest from Debian packages: the real distribution
+# kernel (linux-image-amd64 -> linux-image-6.1.*-amd64) and an initramfs made
+# of busybox-static plus our /init.  Nothing here is committed; the .debs are
+# cached by scripts/fetch-guests.sh under build/cache.
+#   scripts/make-linux-guest.sh [OUTDIR]     (default build/guests/linux)
+# Prints two lines: the kernel path and the initramfs path.
+#
+# /init mounts /proc, /sys, /dev, prints "vireo-guest: init ok", then:
+#   - with vireo.bench on the kernel command line: runs the workloads of
+#     bench/workloads.sh (the same script the benchmark runs natively),
+#     printing "vireo-bench: NAME MS" lines, and powers off;
+#   - with vireo.cmd="..." : runs that command, then powers off;
+#   - otherwise: an interactive shell on the console (poweroff -f ends it).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$top/build/guests/linux}
+mkdir -p "$out"
+
+log() { echo "make-linux-guest: $*" >&2; }
+
+# The metapackage only depends on the versioned kernel package: resolve it.
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+if [ -z "$kpkg" ]; then
+    # empty package lists on a fresh machine: fetch-guests.sh runs apt-get update
+    "$top/scripts/fetch-guests.sh" linux-image-amd64 >/dev/null
+    kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+fi
+[ -n "$kpkg" ] || { log "cannot resolve the kernel package behind linux-image-amd64"; exit 1; }
+
+kroot=$("$top/scripts/fetch-guests.sh" "$kpkg")
+broot=$("$top/scripts/fetch-guests.sh" busybox-static)
+
+kernel=$(ls -1 "$kroot"/boot/vmlinuz-* | head -n1)
+[ -f "$kernel" ] || { log "no vmlinuz in $kroot/boot"; exit 1; }
+cp -f "$kernel" "$out/vmlinuz"
+
+stage=$out/initramfs.d
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin}
+cp "$broot/bin/busybox" "$stage/bin/busybox"
+for applet in $("$stage/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$stage/bin/$applet"
+done
+cp "$top/bench/workloads.sh" "$stage/bin/vireo-workloads"
+chmod +x "$stage/bin/vireo-workloads"
+
+cat > "$stage/init" <<'EOF'
+#!/bin/sh
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+echo "vireo-guest: init ok"
+cmdline=$(cat /proc/cmdline)
+case " $cmdline " in
+*" vireo.bench "*)
+    /bin/vireo-workloads
+    poweroff -f ;;
+*" vireo.cmd="*)
+    cmd=${cmdline#*vireo.cmd=}
+    cmd=${cmd%% vireo.end*}
+    sh -c "$cmd"
+    echo "vireo-guest: cmd done"
+    poweroff -f ;;
+esac
+echo "vireo-guest: shell ready (poweroff -f quits)"
+exec setsid cttyhack sh -l
+EOF
+chmod +x "$stage/init"
+echo 'PS1="vireo:\w# "' > "$stage/etc/profile"
+
+(cd "$stage" && find . | LC_ALL=C sort | "$broot/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -9n > "$out/initramfs.cpio.gz"
+rm -rf "$stage"
+log "kernel $kpkg, busybox $(basename "$(cat "$broot/.vireo-deb")")"
+echo "$out/vmlinuz"
+echo "$out/initramfs.cpio.gz"
