@@ -5,7 +5,8 @@
  * patched pointer inside its table and aimed at a table, the FADT/MADT
  * fields the PM device and interrupt controllers depend on, and that
  * iasl disassembles every table (and recompiles the DSDT) without errors
- * or warnings.
+ * or warnings, and that ACPICA's interpreter (acpiexec) runs the PCI link
+ * methods against the PIRQ register as an OS would.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -310,6 +311,51 @@ static void assert_iasl_clean(const char *what, const char *out, int status)
     g_free(rest);
 }
 
+/*
+ * Execute the link device methods in ACPICA's interpreter (acpiexec
+ * simulates the PCI config region with memory): route LNKA to IRQ 11
+ * with _SRS as an OS does, read it back, disable it.
+ */
+static void check_acpiexec(const char *dir)
+{
+    if (!g_find_program_in_path("acpiexec")) {
+        return;     /* same package as iasl; older packagings lacked it */
+    }
+    int status = -1;
+    char *argv[] = {
+        "acpiexec", "-b",
+        "evaluate \\_SB.LNKA._SRS (89 06 00 09 01 0b 00 00 00 79 00); "
+        "evaluate \\_SB.LNKA._CRS; evaluate \\_SB.LNKA._STA; "
+        "evaluate \\_SB.LNKA._DIS; evaluate \\_SB.LNKA._STA; "
+        "evaluate \\_SB.PCI0.ISA.PRQA; evaluate \\_S5",
+        "DSDT.dat", NULL
+    };
+    char *out = run(dir, argv, &status);
+    g_assert_nonnull(out);
+    if (g_test_verbose()) {
+        g_print("%s", out);
+    }
+    const char *want[] = {
+        "[Buffer] Length 0B =     0000: 89 06 00 09 01 0B 00 00 00 79 00",
+        "[Integer] = 000000000000000B",     /* enabled */
+        "[Integer] = 0000000000000009",     /* after _DIS */
+        "[Integer] = 000000000000008B",     /* PIRQ register: disabled, IRQ 11 */
+        "[Package] Contains 4 Elements:",
+    };
+    const char *p = out;
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        const char *hit = strstr(p, want[i]);
+        if (!hit) {
+            g_printerr("acpiexec: expected '%s' in:\n%s\n", want[i], out);
+            g_assert_not_reached();
+        }
+        p = hit + 1;
+    }
+    g_assert_null(strstr(out, "ACPI Error"));
+    g_assert_null(strstr(out, "AE_"));
+    g_free(out);
+}
+
 static void test_iasl(void)
 {
     if (!g_find_program_in_path("iasl")) {
@@ -367,6 +413,17 @@ static void test_iasl(void)
             g_assert_nonnull(strstr(out, " 0 Errors"));
             g_assert_nonnull(strstr(out, " 0 Warnings"));
             g_free(out);
+            /* _PRT: 32 slots x 4 pins, each link used once per slot */
+            for (int l = 0; l < 4; l++) {
+                char link[8];
+                g_snprintf(link, sizeof(link), "LNK%c, ", 'A' + l);
+                int count = 0;
+                for (const char *p = strstr(text, link); p; p = strstr(p + 1, link)) {
+                    count++;
+                }
+                g_assert_cmpint(count, ==, 32);
+            }
+            check_acpiexec(dir);
         } else {
             g_assert_null(strstr(text, "Invalid"));
             g_assert_null(strstr(text, "Incorrect checksum"));
