@@ -316,9 +316,16 @@ static void assert_iasl_clean(const char *what, const char *out, int status)
  * simulates the PCI config region with memory): route LNKA to IRQ 11
  * with _SRS as an OS does, read it back, disable it.
  */
+static bool have_program(const char *name)
+{
+    char *path = g_find_program_in_path(name);
+    g_free(path);
+    return path != NULL;
+}
+
 static void check_acpiexec(const char *dir)
 {
-    if (!g_find_program_in_path("acpiexec")) {
+    if (!have_program("acpiexec")) {
         return;     /* same package as iasl; older packagings lacked it */
     }
     int status = -1;
@@ -358,7 +365,7 @@ static void check_acpiexec(const char *dir)
 
 static void test_iasl(void)
 {
-    if (!g_find_program_in_path("iasl")) {
+    if (!have_program("iasl")) {
         if (g_getenv("CI")) {
             g_error("iasl not installed (acpica-tools, scripts/install-deps.sh)");
         }

@@ -239,6 +239,12 @@ static void test_gpe_and_relocation(void)
     seabios_setup();
     g_assert_cmphex(inw_(PM + ACPI_PM1_EN), ==, 0);
     g_assert_cmphex(inw_(PM + ACPI_PM1_CNT), ==, 0);
+    /* at the very top of the I/O space; a dword read across the end */
+    pci_cfg_writel(PM_DEVFN, 0x40, 0xffc0 | 1);
+    g_assert_cmphex(inw_(0xffc0 + ACPI_PM1_EN), ==, 0);
+    (void)inl_(0xfffe);
+    outl_(0xfffe, 0xffffffff);
+    pci_cfg_writel(PM_DEVFN, 0x40, PM | 1);
     /* accesses past the registers we model stay inside the block */
     for (unsigned off = 0; off < ACPI_PM_IO_SIZE; off++) {
         outb_(PM + off, 0xff);
