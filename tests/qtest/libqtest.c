@@ -21,6 +21,7 @@ struct QTestState {
     char *sock_path;
     GString *rx;
     bool irq_level[QTEST_MAX_IRQ];
+    unsigned irq_raises[QTEST_MAX_IRQ];
 };
 
 /* A failing assertion aborts the test: take the Vireo instances along
@@ -147,6 +148,7 @@ static char *qtest_recv_reply(QTestState *s)
             int num;
             if (sscanf(line, "IRQ raise %d", &num) == 1 && num >= 0 && num < QTEST_MAX_IRQ) {
                 s->irq_level[num] = true;
+                s->irq_raises[num]++;
             } else if (sscanf(line, "IRQ lower %d", &num) == 1 && num >= 0 && num < QTEST_MAX_IRQ) {
                 s->irq_level[num] = false;
             } else {
@@ -254,4 +256,49 @@ bool qtest_get_irq(QTestState *s, int n)
     g_autofree char *r = qtest_cmd(s, "endianness");
     g_assert_cmpstr(r, ==, "OK little");
     return n >= 0 && n < QTEST_MAX_IRQ && s->irq_level[n];
+}
+
+unsigned qtest_irq_raises(QTestState *s, int n)
+{
+    g_autofree char *r = qtest_cmd(s, "endianness");
+    return n >= 0 && n < QTEST_MAX_IRQ ? s->irq_raises[n] : 0;
+}
+
+int qtest_cmd_expect_exit(QTestState *s, const char *cmd)
+{
+    g_autofree char *out = g_strconcat(cmd, "\n", NULL);
+    g_assert_cmpint(write(s->fd, out, strlen(out)), ==, (ssize_t)strlen(out));
+    int st = 0;
+    while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    track_pid(s->pid, false);
+    g_spawn_close_pid(s->pid);
+    close(s->fd);
+    g_string_free(s->rx, TRUE);
+    g_free(s->sock_path);
+    g_free(s);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void pci_addr(QTestState *s, int devfn, int reg)
+{
+    qtest_outl(s, 0xcf8, 0x80000000u | (devfn << 8) | (reg & 0xfc));
+}
+
+uint32_t qtest_pci_readl(QTestState *s, int devfn, int reg)
+{
+    pci_addr(s, devfn, reg);
+    return qtest_inl(s, 0xcfc);
+}
+
+uint8_t qtest_pci_readb(QTestState *s, int devfn, int reg)
+{
+    pci_addr(s, devfn, reg);
+    return qtest_inb(s, 0xcfc + (reg & 3));
+}
+
+void qtest_pci_writeb(QTestState *s, int devfn, int reg, uint8_t v)
+{
+    pci_addr(s, devfn, reg);
+    qtest_outb(s, 0xcfc + (reg & 3), v);
 }

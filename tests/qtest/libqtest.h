@@ -43,5 +43,13 @@ void qtest_irq_intercept_in(QTestState *s, const char *path);
 void qtest_irq_intercept_out(QTestState *s, const char *path);
 /* Level of intercepted line n as last reported (IRQ lines read so far). */
 bool qtest_get_irq(QTestState *s, int n);
+/* How many "IRQ raise n" lines have arrived so far. */
+unsigned qtest_irq_raises(QTestState *s, int n);
+/* Send a command after which Vireo is expected to exit; returns its exit status. */
+int qtest_cmd_expect_exit(QTestState *s, const char *cmd);
+/* PCI config space through ports 0xcf8/0xcfc (bus 0). */
+uint32_t qtest_pci_readl(QTestState *s, int devfn, int reg);
+uint8_t qtest_pci_readb(QTestState *s, int devfn, int reg);
+void qtest_pci_writeb(QTestState *s, int devfn, int reg, uint8_t v);
 
 #endif
