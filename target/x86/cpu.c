@@ -23,7 +23,7 @@ typedef struct FeatureName {
 } FeatureName;
 
 static const FeatureName features[] = {
-    { "fpu", 0, 1u << 0, true },    /* firmware probing only until the full x87 lands */
+    { "fpu", 0, 1u << 0, true },
     { "vme", 0, 1u << 1, false },
     { "de", 0, 1u << 2, true },
     { "pse", 0, 1u << 3, true },
@@ -42,7 +42,7 @@ static const FeatureName features[] = {
     { "pse36", 0, 1u << 17, false },
     { "clflush", 0, 1u << 19, false },
     { "mmx", 0, 1u << 23, false },
-    { "fxsr", 0, 1u << 24, false },
+    { "fxsr", 0, 1u << 24, true },
     { "sse", 0, 1u << 25, false },
     { "sse2", 0, 1u << 26, false },
     { "sse3", 1, 1u << 0, false },
@@ -209,8 +209,11 @@ void x86_cpu_reset(X86CPU *env)
     env->tr.flags = DESC_P_MASK | (11 << DESC_TYPE_SHIFT);
     env->dr[6] = 0xffff0ff0;
     env->dr[7] = 0x400;
+    /* SDM vol. 3 table 9-1: after RESET the x87 registers hold +0.0 with
+     * "zero" tags (FTW 5555H), FCW 0040H; MXCSR 1F80H (all masked) */
     env->fpu.fcw = 0x40;
-    env->fpu.ftw_tag = 0xffff;
+    env->fpu.ftw_tag = 0x5555;
+    env->fpu.mxcsr = 0x1f80;
     env->pat = 0x0007040600070406ULL;
     env->exception_index = -1;
     env->old_exception = -1;

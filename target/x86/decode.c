@@ -79,6 +79,14 @@ static const OpEntry grp8_0fba[8] = {
     [4] = { "bt", "Ev,Ib", op_bt, 0 }, [5] = { "bts", "Ev,Ib", op_bt, L },
     [6] = { "btr", "Ev,Ib", op_bt, L }, [7] = { "btc", "Ev,Ib", op_bt, L },
 };
+/* 0F AE: memory forms fxsave/fxrstor/ldmxcsr/stmxcsr/clflush, register
+ * forms lfence/mfence/sfence; op_grp15 tells them apart by ModRM.mod */
+static const OpEntry grp15_0fae[8] = {
+    { "fxsave", "M", op_grp15, 0 }, { "fxrstor", "M", op_grp15, 0 },
+    { "ldmxcsr", "Md", op_grp15, 0 }, { "stmxcsr", "Md", op_grp15, 0 },
+    { NULL, NULL, NULL, 0 }, { "lfence", "", op_grp15, 0 },
+    { "mfence", "", op_grp15, 0 }, { "clflush", "Eb", op_grp15, 0 },
+};
 static const OpEntry grp9_0fc7[8] = { [1] = { "cmpxchg8b", "Mq", op_cmpxchg8b, L } };
 
 #define R8(base, name, opnd, h, f)                                                   \
@@ -202,7 +210,7 @@ const OpEntry x86_optab2[256] = {
     [0xaa] = { "rsm", "", op_rsm, END },
     [0xab] = { "bts", "Ev,Gv", op_bt, L },
     [0xac] = { "shrd", "Ev,Gv,Ib", op_shrd, 0 }, [0xad] = { "shrd", "Ev,Gv,CL", op_shrd, 0 },
-    SSE(0xae), [0xaf] = { "imul", "Gv,Ev", op_imul_GE, 0 },
+    [0xae] = { "*grp15", "", NULL, GRP, grp15_0fae }, [0xaf] = { "imul", "Gv,Ev", op_imul_GE, 0 },
     [0xb0] = { "cmpxchg", "Eb,Gb", op_cmpxchg, B | L }, [0xb1] = { "cmpxchg", "Ev,Gv", op_cmpxchg, L },
     [0xb2] = { "lss", "Gv,Mp", op_lxs, END }, [0xb3] = { "btr", "Ev,Gv", op_bt, L },
     [0xb4] = { "lfs", "Gv,Mp", op_lxs, 0 }, [0xb5] = { "lgs", "Gv,Mp", op_lxs, 0 },

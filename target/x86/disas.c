@@ -238,6 +238,10 @@ void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
     if (d->op == 0x90 && (d->prefixes & PFX_REP)) {
         snprintf(mn, sizeof(mn), "pause");
     }
+    if (d->op == 0x1ae && d->reg == 7 && d->mod == 3) {
+        put(&o, "sfence");      /* the register form of clflush's slot */
+        return;
+    }
     if (string) {
         put(&o, "%s%c", mn, d->ot == 0 ? 'b' : d->ot == 1 ? 'w' : 'd');
         return;
