@@ -101,14 +101,3 @@ void op_grp15(CPUX86State *env, const DecodedInsn *d)
          (uint32_t)env->insn_start_eip);
     raise_exception(env, EXCP_UD);
 }
-
-/* MMX/SSE opcodes we do not implement yet */
-void op_nm_or_ud(CPUX86State *env, const DecodedInsn *d)
-{
-    if ((env->cr[0] & CR0_TS) && !(env->cr[0] & CR0_EM)) {
-        raise_exception(env, EXCP_NM);
-    }
-    vlog(LOG_UNIMP, "unimplemented MMX/SSE opcode 0f %02x at %08x\n",
-         d->op & 0xff, (uint32_t)env->insn_start_eip);
-    raise_exception(env, EXCP_UD);
-}

@@ -523,6 +523,34 @@ void x87_fwait(CPUX86State *env)
     x87_check_pending(env);
 }
 
+void x87_mmx_enter(CPUX86State *env)
+{
+    x87_check_pending(env);
+    env->fpu.top = 0;
+    for (int p = 0; p < 8; p++) {
+        x87_set_tag(env, p, x87_tag_of(env->fpu.st[p]));
+    }
+}
+
+uint64_t x87_mmx_get(CPUX86State *env, int n)
+{
+    uint64_t m;
+    uint16_t se;
+    x87_to80(env->fpu.st[n & 7], &m, &se);
+    return m;
+}
+
+void x87_mmx_set(CPUX86State *env, int n, uint64_t v)
+{
+    env->fpu.st[n & 7] = x87_from80(v, 0xffff);
+    x87_set_tag(env, n & 7, TAG_SPECIAL);
+}
+
+void x87_emms(CPUX86State *env)
+{
+    env->fpu.ftw_tag = 0xffff;
+}
+
 void x87_reset(CPUX86State *env)
 {
     env->fpu.fcw = 0x037f;

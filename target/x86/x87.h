@@ -72,6 +72,18 @@ void x87_fxsave(CPUX86State *env, int seg, uint64_t ea);
 /* Also #GP(0) for reserved MXCSR bits, before anything is changed. */
 void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea);
 
+/*
+ * MMX aliasing.  x87_mmx_enter() is what every MMX instruction (except
+ * EMMS) does before touching MMn: #MF for a pending unmasked x87 exception
+ * (CR0.NE = 1), then TOP = 0 and every register tagged in use.  MMn is the
+ * significand of PHYSICAL register n; writes set its exponent/sign to all
+ * ones.  x87_emms() tags all registers empty.
+ */
+void x87_mmx_enter(CPUX86State *env);
+uint64_t x87_mmx_get(CPUX86State *env, int n);
+void x87_mmx_set(CPUX86State *env, int n, uint64_t v);
+void x87_emms(CPUX86State *env);
+
 uint16_t x87_get_fsw(CPUX86State *env);            /* TOP merged in */
 uint16_t x87_get_ftw_abridged(CPUX86State *env);   /* FXSAVE form: bit p = register p in use */
 
