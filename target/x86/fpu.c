@@ -56,19 +56,21 @@ void op_grp15(CPUX86State *env, const DecodedInsn *d)
         }
         raise_exception(env, EXCP_UD);
     }
-    uint32_t ea = insn_ea(env, d);
+    uint64_t ea = insn_ea(env, d);
+    /* REX.W selects FXSAVE64/FXRSTOR64; the 16/32-bit decoder has no REX yet */
+    bool fx64 = false;
     switch (d->reg) {
     case 0:
         if (!fxsr) {
             break;
         }
-        x87_fxsave(env, d->seg, ea);
+        x87_fxsave(env, d->seg, ea, fx64);
         return;
     case 1:
         if (!fxsr) {
             break;
         }
-        x87_fxrstor(env, d->seg, ea);
+        x87_fxrstor(env, d->seg, ea, fx64);
         return;
     case 2: {                                           /* LDMXCSR m32 */
         if (!sse) {

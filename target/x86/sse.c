@@ -133,13 +133,13 @@ static void xmm_set(CPUX86State *env, int r, const Vec *v)
     memcpy(env->fpu.xmm[xreg(r)], v, 16);
 }
 
-static uint32_t ea_of(CPUX86State *env, const DecodedInsn *d)
+static uint64_t ea_of(CPUX86State *env, const DecodedInsn *d)
 {
     return insn_ea(env, d);
 }
 
 /* Legacy SSE: 16-byte memory operands must be aligned (#GP(0)). */
-static void check_align16(CPUX86State *env, const DecodedInsn *d, uint32_t ea)
+static void check_align16(CPUX86State *env, const DecodedInsn *d, uint64_t ea)
 {
     if ((env->segs[d->seg].base + ea) & 15) {
         raise_exception_err(env, EXCP_GP, 0);
@@ -149,7 +149,7 @@ static void check_align16(CPUX86State *env, const DecodedInsn *d, uint32_t ea)
 /* Memory load of size bytes (2, 4, 8, 16) into a zeroed vector. */
 static void mem_load(CPUX86State *env, const DecodedInsn *d, Vec *v, int size, bool align)
 {
-    uint32_t ea = ea_of(env, d);
+    uint64_t ea = ea_of(env, d);
     memset(v, 0, sizeof(*v));
     if (size == 16 && align) {
         check_align16(env, d, ea);
@@ -167,7 +167,7 @@ static void mem_load(CPUX86State *env, const DecodedInsn *d, Vec *v, int size, b
 
 static void mem_store(CPUX86State *env, const DecodedInsn *d, const Vec *v, int size, bool align)
 {
-    uint32_t ea = ea_of(env, d);
+    uint64_t ea = ea_of(env, d);
     if (size == 16 && align) {
         check_align16(env, d, ea);
     }
@@ -221,6 +221,25 @@ static uint32_t gpr_or_mem32(CPUX86State *env, const DecodedInsn *d)
 static void gpr_set32(CPUX86State *env, int r, uint32_t v)
 {
     env->regs[r & 15] = v;      /* 32-bit destinations zero-extend */
+}
+
+/*
+ * REX.W: the 64-bit general-register forms (MOVQ r/m64, CVTSI2SS r/m64,
+ * CVTSS2SI r64, PEXTRQ/PINSRQ, CRC32 r64).  The decoder of this branch has
+ * no REX prefix yet; the long-mode decoder's DecodedInsn carries it.
+ */
+static bool rex_w(const DecodedInsn *d)
+{
+    (void)d;
+    return false;
+}
+
+static uint64_t gpr_or_mem64(CPUX86State *env, const DecodedInsn *d)
+{
+    if (d->mod == 3) {
+        return env->regs[d->rm & 15];
+    }
+    return cpu_ldq(env, d->seg, ea_of(env, d));
 }
 
 static void unimp(CPUX86State *env, const DecodedInsn *d)
@@ -508,7 +527,7 @@ static void op_movlh_store(CPUX86State *env, const DecodedInsn *d, int pc, bool 
     sse_need(env, pc ? FT_SSE2 : FT_SSE);
     Vec a;
     xmm_get(env, d->reg, &a);
-    uint32_t ea = ea_of(env, d);
+    uint64_t ea = ea_of(env, d);
     cpu_stq(env, d->seg, ea, a.q[high]);
 }
 
@@ -536,10 +555,16 @@ static void op_cvt_2a(CPUX86State *env, const DecodedInsn *d, int pc)
     } else {                          /* CVTSI2SS / CVTSI2SD xmm, r/m32 */
         sse_need(env, pc == 2 ? FT_SSE : FT_SSE2);
         memset(&s, 0, sizeof(s));
-        s.d[0] = gpr_or_mem32(env, d);
         xmm_get(env, d->reg, &a);
-        fl = pc == 2 ? sse_host_cvtsi2ss(&a, &s, host_csr(env), NULL)
-                     : sse_host_cvtsi2sd(&a, &s, host_csr(env), NULL);
+        if (rex_w(d)) {
+            s.q[0] = gpr_or_mem64(env, d);
+            fl = pc == 2 ? sse_host_cvtsi2ssq(&a, &s, host_csr(env), NULL)
+                         : sse_host_cvtsi2sdq(&a, &s, host_csr(env), NULL);
+        } else {
+            s.d[0] = gpr_or_mem32(env, d);
+            fl = pc == 2 ? sse_host_cvtsi2ss(&a, &s, host_csr(env), NULL)
+                         : sse_host_cvtsi2sd(&a, &s, host_csr(env), NULL);
+        }
     }
     sse_fp_flags(env, fl);
     xmm_set(env, d->reg, &a);
@@ -577,6 +602,15 @@ static void op_cvt_2c(CPUX86State *env, const DecodedInsn *d, int pc, bool trunc
             xmm_get(env, d->rm, &s);
         } else {
             mem_load(env, d, &s, pc == 2 ? 4 : 8, false);
+        }
+        if (rex_w(d)) {
+            fl = pc == 2 ? (trunc ? sse_host_cvttss2siq(&a, &s, host_csr(env), NULL)
+                                  : sse_host_cvtss2siq(&a, &s, host_csr(env), NULL))
+                         : (trunc ? sse_host_cvttsd2siq(&a, &s, host_csr(env), NULL)
+                                  : sse_host_cvtsd2siq(&a, &s, host_csr(env), NULL));
+            sse_fp_flags(env, fl);
+            env->regs[d->reg & 15] = a.q[0];
+            return;
         }
         fl = pc == 2 ? (trunc ? sse_host_cvttss2si(&a, &s, host_csr(env), NULL)
                               : sse_host_cvtss2si(&a, &s, host_csr(env), NULL))
@@ -716,7 +750,11 @@ static void op_movd(CPUX86State *env, const DecodedInsn *d, int pc, bool to_vec)
     }
     if (to_vec) {
         memset(&v, 0, sizeof(v));
-        v.d[0] = gpr_or_mem32(env, d);
+        if (rex_w(d)) {
+            v.q[0] = gpr_or_mem64(env, d);          /* MOVQ mm/xmm, r/m64 */
+        } else {
+            v.d[0] = gpr_or_mem32(env, d);
+        }
         if (pc == 1) {
             xmm_set(env, d->reg, &v);
         } else {
@@ -724,17 +762,23 @@ static void op_movd(CPUX86State *env, const DecodedInsn *d, int pc, bool to_vec)
         }
         return;
     }
-    uint32_t x;
+    uint64_t x;
     if (pc == 1) {
         xmm_get(env, d->reg, &v);
-        x = v.d[0];
+        x = v.q[0];
     } else {
-        x = (uint32_t)x87_mmx_get(env, d->reg);
+        x = x87_mmx_get(env, d->reg);
     }
-    if (d->mod == 3) {
-        gpr_set32(env, d->rm, x);
+    if (rex_w(d)) {                                 /* MOVQ r/m64, mm/xmm */
+        if (d->mod == 3) {
+            env->regs[d->rm & 15] = x;
+        } else {
+            cpu_stq(env, d->seg, ea_of(env, d), x);
+        }
+    } else if (d->mod == 3) {
+        gpr_set32(env, d->rm, (uint32_t)x);
     } else {
-        cpu_stl(env, d->seg, ea_of(env, d), x);
+        cpu_stl(env, d->seg, ea_of(env, d), (uint32_t)x);
     }
 }
 
@@ -1119,9 +1163,11 @@ static void op_crc32(CPUX86State *env, const DecodedInsn *d)
     if (!(d->prefixes & PFX_REPNE) || !has_feature(env, FT_SSE42)) {
         unimp(env, d);
     }
-    int bytes = (d->op & 1) ? (d->opsize == 1 ? 2 : 4) : 1;
-    uint32_t v;
-    if (d->mod == 3) {
+    int bytes = (d->op & 1) ? (rex_w(d) ? 8 : d->opsize == 1 ? 2 : 4) : 1;
+    uint64_t v;
+    if (bytes == 8) {
+        v = gpr_or_mem64(env, d);
+    } else if (d->mod == 3) {
         v = reg_get(env, bytes == 1 ? 0 : bytes == 2 ? 1 : 2, d->rm & 15);
     } else {
         v = mem_ld(env, d->seg, ea_of(env, d), bytes == 1 ? 0 : bytes == 2 ? 1 : 2);
@@ -1194,6 +1240,14 @@ static void op_pextr(CPUX86State *env, const DecodedInsn *d)
     uint8_t imm = d->imm;
     uint32_t v;
     int ot;
+    if ((d->op & 0xff) == 0x16 && rex_w(d)) {        /* PEXTRQ r/m64 */
+        if (d->mod == 3) {
+            env->regs[d->rm & 15] = a.q[imm & 1];
+        } else {
+            cpu_stq(env, d->seg, ea_of(env, d), a.q[imm & 1]);
+        }
+        return;
+    }
     switch (d->op & 0xff) {
     case 0x14: v = a.b[imm & 15]; ot = 0; break;
     case 0x15: v = a.w[imm & 7]; ot = 1; break;
@@ -1219,7 +1273,11 @@ static void op_pinsr(CPUX86State *env, const DecodedInsn *d)
                                     : cpu_ldub(env, d->seg, ea_of(env, d));
         break;
     case 0x22:
-        a.d[imm & 3] = gpr_or_mem32(env, d);
+        if (rex_w(d)) {
+            a.q[imm & 1] = gpr_or_mem64(env, d);     /* PINSRQ */
+        } else {
+            a.d[imm & 3] = gpr_or_mem32(env, d);
+        }
         break;
     default: {                                   /* INSERTPS */
         uint32_t v;

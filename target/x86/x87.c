@@ -1029,7 +1029,7 @@ static void x87_store_env(CPUX86State *env, int seg, uint64_t ea, bool op32)
 
 typedef struct X87Env {
     uint16_t fcw, fsw, ftw, fop, fcs, fds;
-    uint32_t fip, fdp;
+    uint64_t fip, fdp;
 } X87Env;
 
 static void x87_read_env(CPUX86State *env, int seg, uint64_t ea, bool op32, X87Env *e)
@@ -1152,7 +1152,7 @@ static int x87_fx_nxmm(CPUX86State *env)
     return (env->hflags & HF_CS64) ? 16 : 8;
 }
 
-void x87_fxsave(CPUX86State *env, int seg, uint64_t ea)
+void x87_fxsave(CPUX86State *env, int seg, uint64_t ea, bool fx64)
 {
     x87_fx_check(env, seg, ea);
     int nxmm = x87_fx_nxmm(env);
@@ -1161,10 +1161,15 @@ void x87_fxsave(CPUX86State *env, int seg, uint64_t ea)
     cpu_stw(env, seg, ea + 2, x87_get_fsw(env));
     cpu_stw(env, seg, ea + 4, x87_get_ftw_abridged(env));   /* byte 5 reserved: 0 */
     cpu_stw(env, seg, ea + 6, env->fpu.fop & 0x7ff);
-    cpu_stl(env, seg, ea + 8, (uint32_t)env->fpu.fip);
-    cpu_stl(env, seg, ea + 12, env->fpu.fcs);
-    cpu_stl(env, seg, ea + 16, (uint32_t)env->fpu.fdp);
-    cpu_stl(env, seg, ea + 20, env->fpu.fds);
+    if (fx64) {
+        cpu_stq(env, seg, ea + 8, env->fpu.fip);
+        cpu_stq(env, seg, ea + 16, env->fpu.fdp);
+    } else {
+        cpu_stl(env, seg, ea + 8, (uint32_t)env->fpu.fip);
+        cpu_stl(env, seg, ea + 12, env->fpu.fcs);
+        cpu_stl(env, seg, ea + 16, (uint32_t)env->fpu.fdp);
+        cpu_stl(env, seg, ea + 20, env->fpu.fds);
+    }
     cpu_stl(env, seg, ea + 24, env->fpu.mxcsr);
     cpu_stl(env, seg, ea + 28, X87_MXCSR_MASK);
     for (int i = 0; i < 8; i++) {
@@ -1181,7 +1186,7 @@ void x87_fxsave(CPUX86State *env, int seg, uint64_t ea)
     }
 }
 
-void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea)
+void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea, bool fx64)
 {
     x87_fx_check(env, seg, ea);
     int nxmm = x87_fx_nxmm(env);
@@ -1194,10 +1199,17 @@ void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea)
     e.fsw = cpu_lduw(env, seg, ea + 2);
     uint8_t abridged = cpu_ldub(env, seg, ea + 4);
     e.fop = cpu_lduw(env, seg, ea + 6) & 0x7ff;
-    e.fip = cpu_ldl(env, seg, ea + 8);
-    e.fcs = cpu_lduw(env, seg, ea + 12);
-    e.fdp = cpu_ldl(env, seg, ea + 16);
-    e.fds = cpu_lduw(env, seg, ea + 20);
+    if (fx64) {
+        e.fip = cpu_ldq(env, seg, ea + 8);
+        e.fcs = 0;
+        e.fdp = cpu_ldq(env, seg, ea + 16);
+        e.fds = 0;
+    } else {
+        e.fip = cpu_ldl(env, seg, ea + 8);
+        e.fcs = cpu_lduw(env, seg, ea + 12);
+        e.fdp = cpu_ldl(env, seg, ea + 16);
+        e.fds = cpu_lduw(env, seg, ea + 20);
+    }
     long double regs[8];
     uint8_t xmm[16][16];
     for (int i = 0; i < 8; i++) {

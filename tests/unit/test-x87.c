@@ -534,6 +534,41 @@ static void test_pointers(void)
     g_assert_cmphex(env->fpu.fcw & 0x3f, ==, 0x3f);
 }
 
+/* FXSAVE64/FXRSTOR64 (REX.W): 64-bit FIP at 8 and FDP at 16, no selectors */
+static void test_fxsave64(void)
+{
+    CPUX86State *env = xt_setup("max");
+    env->fpu.fip = 0x123456789aull;
+    env->fpu.fdp = 0xfedcba9876ull;
+    env->fpu.fcs = 0x33;
+    env->fpu.fds = 0x44;
+    if (sigsetjmp(env->jmp_env, 0) == 0) {
+        x87_fxsave(env, R_DS, OPND, true);
+    } else {
+        g_assert_not_reached();
+    }
+    g_assert_cmphex(*(uint64_t *)xt_mem(OPND + 8), ==, 0x123456789aull);
+    g_assert_cmphex(*(uint64_t *)xt_mem(OPND + 16), ==, 0xfedcba9876ull);
+    env->fpu.fip = env->fpu.fdp = 0;
+    if (sigsetjmp(env->jmp_env, 0) == 0) {
+        x87_fxrstor(env, R_DS, OPND, true);
+    } else {
+        g_assert_not_reached();
+    }
+    g_assert_cmphex(env->fpu.fip, ==, 0x123456789aull);
+    g_assert_cmphex(env->fpu.fdp, ==, 0xfedcba9876ull);
+    g_assert_cmphex(env->fpu.fcs, ==, 0);
+    /* the 32-bit form keeps the selectors */
+    env->fpu.fcs = 0x33;
+    if (sigsetjmp(env->jmp_env, 0) == 0) {
+        x87_fxsave(env, R_DS, OPND, false);
+    } else {
+        g_assert_not_reached();
+    }
+    g_assert_cmphex(*(uint32_t *)xt_mem(OPND + 8), ==, 0x3456789a);
+    g_assert_cmphex(*(uint16_t *)xt_mem(OPND + 12), ==, 0x33);
+}
+
 /* power-on state (SDM vol. 3 table 9-1) and FNINIT */
 static void test_reset(void)
 {
@@ -560,6 +595,7 @@ int main(int argc, char **argv)
     g_test_add_func("/x87/exceptions", test_exceptions);
     g_test_add_func("/x87/pointers", test_pointers);
     g_test_add_func("/x87/reset", test_reset);
+    g_test_add_func("/x87/fxsave64", test_fxsave64);
     return g_test_run();
 }
 #endif
