@@ -28,6 +28,7 @@
 #include "hw/pci/i440fx.h"
 #include "hw/pci/pci.h"
 #include "hw/timer/mc146818rtc.h"
+#include "target/x86/x87.h"
 #include "util/log.h"
 
 #define KiB 1024ull
@@ -53,6 +54,7 @@ typedef struct PCMachine {
     MemoryRegion ram, ram_below_4g, ram_above_4g;
     MemoryRegion pci_mem, pci_hole;
     MemoryRegion bios, isa_bios, option_rom;
+    MemoryRegion ferr_io;
 } PCMachine;
 
 static PCMachine pc;
@@ -89,6 +91,31 @@ static void pc_a20(void *opaque, int n, int level)
     }
     x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
 }
+
+/*
+ * FERR#: with CR0.NE = 0 an unmasked x87 exception drives FERR#, which the
+ * PC chipset latches onto IRQ 13; a write to port 0xF0 (IGNNE#) clears the
+ * latch.  This is the DOS-compatible error reporting older kernels use.
+ */
+static void pc_ferr(CPUX86State *env)
+{
+    irq_raise(isa_get_irq(13));
+}
+
+static uint64_t pc_ferr_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0xff;
+}
+
+static void pc_ferr_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    irq_lower(isa_get_irq(13));
+}
+
+static const MemoryRegionOps pc_ferr_ops = {
+    .read = pc_ferr_read,
+    .write = pc_ferr_write,
+};
 
 /* ---- memory ---- */
 
@@ -407,6 +434,8 @@ void pc_machine_init(const MachineConfig *cfg)
     pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
     pc_isa_devices_init();
+    isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);
+    x87_ferr_hook = pc_ferr;
     pc_cmos_init(cfg);
     pc_fw_cfg_init(cfg);
     pc_acpi_init(cfg);
