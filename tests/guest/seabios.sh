@@ -144,6 +144,11 @@ for mem in $MEMS; do
     expect "$dbg" "PCI: init bdf=00:00.0 id=8086:1237" "-m $mem: i440FX host bridge at 00:00.0"
     expect "$dbg" "PCI: init bdf=00:01.0 id=8086:7000" "-m $mem: PIIX3 ISA bridge at 00:01.0"
     expect "$dbg" "PIIX3/PIIX4 init: elcr=00 0c" "-m $mem: PIIX3 PIRQ/ELCR set up"
+    # SeaBIOS reads the local APIC's ID/version and counts CPUs through it
+    expect "$dbg" "Found 1 cpu(s) max supported 1 cpu(s)" "-m $mem: SeaBIOS finds the local APIC (1 CPU)"
+    if grep -q "No apic" "$dbg"; then
+        notok "-m $mem: SeaBIOS reports no APIC"
+    fi
     if grep -q "WARNING" "$dbg"; then
         notok "-m $mem: SeaBIOS warnings: $(grep -m3 WARNING "$dbg" | tr '\n' ' ')"
     else
