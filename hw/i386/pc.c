@@ -21,12 +21,15 @@
 #include "hw/i386/acpi-build.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
+#include "hw/intc/apic.h"
 #include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/isa/isa.h"
 #include "hw/isa/piix3.h"
 #include "hw/nvram/fw_cfg.h"
 #include "hw/pci/i440fx.h"
 #include "hw/pci/pci.h"
+#include "hw/timer/hpet.h"
 #include "hw/timer/mc146818rtc.h"
 #include "target/x86/x87.h"
 #include "util/log.h"
@@ -46,6 +49,10 @@
 typedef struct PCMachine {
     X86CPU *cpu;
     Device *pic, *rtc;
+    Device *apic, *ioapic, *hpet;
+    IRQ pic_in[16], ioapic_in[IOAPIC_NUM_PINS];
+    uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
+    bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
     PCIDevice *pm;
     FWCfgState *fw_cfg;
@@ -66,14 +73,111 @@ X86CPU *pc_first_cpu(void)
 
 /* ---- CPU wiring ---- */
 
-static int pc_intr_ack(void *opaque)
+static int pc_pic_ack(void *opaque)
 {
     return i8259_read_irq(pc.pic);
+}
+
+/* INTA goes to the local APIC, which hands it to the 8259 for ExtINT. */
+static int pc_intr_ack(void *opaque)
+{
+    return apic_get_interrupt(pc.apic, pc_pic_ack, NULL);
 }
 
 static void pc_cpu_intr(void *opaque, int n, int level)
 {
     x86_cpu_set_intr(pc.cpu, level);
+}
+
+/* The 8259's INTR reaches the CPU through LINT0 of the local APIC. */
+static void pc_pic_intr(void *opaque, int n, int level)
+{
+    apic_set_pic_intr(pc.apic, level);
+}
+
+/*
+ * Interrupt routing as on QEMU's pc: ISA IRQ n goes to 8259 input n and
+ * to IOAPIC pin n, except IRQ0 (the PIT) which is wired to pin 2 (the
+ * MADT's interrupt source override).
+ */
+static void pc_isa_irq_out(int n, int level)
+{
+    irq_set(pc.pic_in[n], level);
+    irq_set(pc.ioapic_in[n == 0 ? 2 : n], level);
+}
+
+/* Lines from ISA devices: while the HPET's legacy replacement is on, the
+ * PIT (IRQ0) and the RTC (IRQ8) are disconnected, as the chipset does. */
+static bool pc_isa_irq_cut(int n)
+{
+    return pc.hpet_legacy && (n == 0 || n == 8);
+}
+
+static void pc_isa_dev_irq(void *opaque, int n, int level)
+{
+    if (level) {
+        pc.isa_dev_levels |= 1u << n;
+    } else {
+        pc.isa_dev_levels &= ~(1u << n);
+    }
+    if (!pc_isa_irq_cut(n)) {
+        pc_isa_irq_out(n, level);
+    }
+}
+
+/* HPET legacy outputs: 0 = timer 0 on IRQ0, 1 = timer 1 on IRQ8. */
+static void pc_hpet_legacy_irq(void *opaque, int n, int level)
+{
+    pc_isa_irq_out(n == 0 ? 0 : 8, level);
+}
+
+static void pc_hpet_legacy_on(void *opaque, int n, int level)
+{
+    if (pc.hpet_legacy == !!level) {
+        return;
+    }
+    pc.hpet_legacy = level;
+    /* hand IRQ0/IRQ8 back to the PIT/RTC at their present levels */
+    if (!level) {
+        pc_isa_irq_out(0, pc.isa_dev_levels & 1);
+        pc_isa_irq_out(8, (pc.isa_dev_levels >> 8) & 1);
+    }
+}
+
+static void pc_ioapic_direct(void *opaque, int n, int level)
+{
+    irq_set(pc.ioapic_in[n], level);
+}
+
+static void pc_interrupts_init(const MachineConfig *cfg)
+{
+    pc.pic = device_create("i8259", "");
+    pc.ioapic = device_create("ioapic", "");
+    for (int i = 0; i < 16; i++) {
+        pc.pic_in[i] = device_get_gpio_in(pc.pic, i);
+    }
+    for (int i = 0; i < IOAPIC_NUM_PINS; i++) {
+        pc.ioapic_in[i] = device_get_gpio_in(pc.ioapic, i);
+    }
+    IRQ *isa_irqs = irq_new_array(pc_isa_dev_irq, NULL, 16);
+    isa_set_irqs(isa_irqs);
+
+    pc.apic = device_create("apic", "id=0");
+    apic_attach_cpu(pc.apic, pc.cpu);
+    device_connect_gpio_out(pc.apic, 0, irq_new(pc_cpu_intr, NULL, 0));
+    device_connect_gpio_out(pc.pic, 0, irq_new(pc_pic_intr, NULL, 0));
+    pc.cpu->intr_ack = pc_intr_ack;
+    pc.cpu->intr_opaque = NULL;
+
+    if (!cfg->no_hpet) {
+        pc.hpet = device_create("hpet", "");
+        for (int i = 0; i < IOAPIC_NUM_PINS; i++) {
+            device_connect_gpio_out(pc.hpet, i, irq_new(pc_ioapic_direct, NULL, i));
+        }
+        device_connect_gpio_out(pc.hpet, HPET_OUT_LEGACY_IRQ0, irq_new(pc_hpet_legacy_irq, NULL, 0));
+        device_connect_gpio_out(pc.hpet, HPET_OUT_LEGACY_IRQ8, irq_new(pc_hpet_legacy_irq, NULL, 1));
+        device_connect_gpio_out(pc.hpet, HPET_OUT_LEGACY_ON, irq_new(pc_hpet_legacy_on, NULL, 0));
+    }
 }
 
 /*
@@ -418,19 +522,15 @@ void pc_machine_init(const MachineConfig *cfg)
     pc_memory_init(cfg);
     pc_bios_init(cfg);
 
-    /* Interrupt controller first: every ISA device takes its line from it. */
-    pc.pic = device_create("i8259", "");
-    IRQ isa_irqs[16];
-    for (int i = 0; i < 16; i++) {
-        isa_irqs[i] = device_get_gpio_in(pc.pic, i);
-    }
-    isa_set_irqs(isa_irqs);
-    device_connect_gpio_out(pc.pic, 0, irq_new(pc_cpu_intr, NULL, 0));
-    pc.cpu->intr_ack = pc_intr_ack;
-    pc.cpu->intr_opaque = NULL;
+    /* Interrupt controllers first: every ISA device takes its line from them. */
+    pc_interrupts_init(cfg);
 
     pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
-    piix3_init(pc.pci_bus, pc.pic);
+    PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
+    for (int p = 0; p < 4; p++) {
+        /* PIRQA-D also reach IOAPIC pins 16-19 */
+        device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
+    }
     pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
     pc_isa_devices_init();

@@ -154,6 +154,11 @@ for mem in $MEMS; do
     # the OS: exactly what SeaBIOS reserves under QEMU
     expect_re "$dbg" "$(printf '^ +[0-9]+: %016x - %016x = 2 RESERVED$' $((below - 0x20000)) $below)" \
         "-m $mem: e820 reserves the ACPI tables' 128K below $(printf '0x%x' $below)"
+    # SeaBIOS reads the local APIC's ID/version and counts CPUs through it
+    expect "$dbg" "Found 1 cpu(s) max supported 1 cpu(s)" "-m $mem: SeaBIOS finds the local APIC (1 CPU)"
+    if grep -q "No apic" "$dbg"; then
+        notok "-m $mem: SeaBIOS reports no APIC"
+    fi
     if grep -q "WARNING" "$dbg"; then
         notok "-m $mem: SeaBIOS warnings: $(grep -m3 WARNING "$dbg" | tr '\n' ' ')"
     else
