@@ -483,9 +483,8 @@ static void info_pci(const char *args, GString *out)
 
 static void info_mtree(const char *args, GString *out)
 {
-    g_string_append(out, "address-space: memory\n");
     memory_dump_tree(&address_space_memory, dump_line, out);
-    g_string_append(out, "\naddress-space: I/O\n");
+    g_string_append_c(out, '\n');
     memory_dump_tree(&address_space_io, dump_line, out);
 }
 

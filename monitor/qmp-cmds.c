@@ -275,8 +275,17 @@ static JsonNode *cmd_human_monitor_command(Monitor *mon, JsonObject *args, GErro
     }
     GString *out = g_string_new(NULL);
     hmp_execute_line(json_object_get_string_member(args, "command-line"), out);
+    /* the same "\r\n" line ends a human monitor prints */
+    GString *crlf = g_string_new(NULL);
+    for (const char *p = out->str; *p; p++) {
+        if (*p == '\n') {
+            g_string_append_c(crlf, '\r');
+        }
+        g_string_append_c(crlf, *p);
+    }
     JsonNode *n = json_node_new(JSON_NODE_VALUE);
-    json_node_set_string(n, out->str);
+    json_node_set_string(n, crlf->str);
+    g_string_free(crlf, TRUE);
     g_string_free(out, TRUE);
     return n;
 }
