@@ -684,7 +684,8 @@ static void cmd_quit(const char *args, GString *out)
 
 static void cmd_sendkey(const char *args, GString *out)
 {
-    gchar **a = g_strsplit_set(g_strstrip(g_strdup(args)), " ", -1);
+    g_autofree char *copy = g_strstrip(g_strdup(args));
+    gchar **a = g_strsplit_set(copy, " ", -1);
     GError *err = NULL;
     if (!a[0] || !*a[0]) {
         g_string_append(out, "sendkey: keys expected (e.g. sendkey ctrl-alt-delete)\n");

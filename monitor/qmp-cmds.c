@@ -9,11 +9,9 @@
 #include <unistd.h>
 
 #include "config-host.h"
+#include "hw/i386/pc.h"
 #include "hw/pci/pci.h"
 #include "system/runstate.h"
-
-/* Provided by the ACPI power button (hw/i386/pc.c) once that is built in. */
-extern void pc_system_powerdown(void) __attribute__((weak));
 
 static JsonNode *node_obj(JsonObject *o)
 {
@@ -118,11 +116,7 @@ static JsonNode *cmd_system_reset(Monitor *mon, JsonObject *args, GError **errp)
 
 void monitor_do_system_powerdown(GError **errp)
 {
-    if (!pc_system_powerdown) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
-                    "system_powerdown: this machine has no ACPI power button yet");
-        return;
-    }
+    /* the PIIX4 PM power button: an ACPI guest shuts itself down */
     qmp_event_send("POWERDOWN", NULL);
     pc_system_powerdown();
 }

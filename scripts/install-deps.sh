@@ -18,6 +18,7 @@ TEST_DEPS=(
     coreutils apt dpkg ca-certificates
     gdb                    # gdbstub tests
     socat                  # qtest/QMP/monitor socket tests
+    acpica-tools           # iasl: the ACPI table test disassembles what we build
 )
 
 if [ "${1:-}" = --print ]; then

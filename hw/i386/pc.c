@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "chardev/chardev.h"
+#include "hw/acpi/acpi.h"
+#include "hw/i386/acpi-build.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
 #include "hw/intc/i8259.h"
@@ -44,6 +46,7 @@ typedef struct PCMachine {
     X86CPU *cpu;
     Device *pic, *rtc;
     PCIBus *pci_bus;
+    PCIDevice *pm;
     FWCfgState *fw_cfg;
     uint64_t below_4g, above_4g;
     bool a20_kbc, a20_port92;
@@ -311,6 +314,34 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     }
 }
 
+/* ---- ACPI ---- */
+
+/* Tables describe the machine as built, so this runs after every device
+ * the DSDT mentions exists. */
+static void pc_acpi_init(const MachineConfig *cfg)
+{
+    AcpiBuildConfig acfg = {
+        .below_4g = pc.below_4g,
+        .above_4g = pc.above_4g,
+        .cpus = cfg->smp > 0 ? cfg->smp : 1,
+        .hpet = !cfg->no_hpet,
+    };
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        g_snprintf(id, sizeof(id), "serial%d", i);
+        acfg.serial[i] = chardev_find(id) != NULL;
+    }
+    acfg.parallel = chardev_find("parallel0") != NULL;
+    acpi_setup(pc.fw_cfg, &acfg);
+}
+
+void pc_system_powerdown(void)
+{
+    if (pc.pm) {
+        piix4_pm_power_button(pc.pm);
+    }
+}
+
 /* ---- chipset and ISA devices ---- */
 
 static void pc_isa_devices_init(void)
@@ -373,10 +404,12 @@ void pc_machine_init(const MachineConfig *cfg)
 
     pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
     piix3_init(pc.pci_bus, pc.pic);
+    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
     pc_isa_devices_init();
     pc_cmos_init(cfg);
     pc_fw_cfg_init(cfg);
+    pc_acpi_init(cfg);
 
     pc_machine_reset();
 }
