@@ -26,6 +26,8 @@
 #include "util/log.h"
 
 #define HMP_PROMPT "(qemu) "
+
+extern ShutdownCause runstate_shutdown_req;
 #define HMP_MAX_LINE 4096
 
 /* Provided by the gdbstub (gdbstub/gdbstub.h) once it is built in. */
@@ -129,6 +131,9 @@ static uint64_t expr_unary(Expr *e)
         e->p++;
         uint64_t v = expr_or(e);
         skip_ws(e);
+        if (e->error) {
+            return 0;
+        }
         if (*e->p != ')') {
             e->error = g_strdup("')' expected");
             return 0;
@@ -801,7 +806,10 @@ static void hmp_enter(Monitor *mon)
     hmp_execute_line(line, out);
     if (gen == mon->generation) {
         monitor_puts(mon, out->str);
-        monitor_puts(mon, HMP_PROMPT);
+        /* after quit the process is about to exit: no prompt */
+        if (runstate_shutdown_req != SHUTDOWN_CAUSE_HOST_QMP_QUIT) {
+            monitor_puts(mon, HMP_PROMPT);
+        }
     }
     g_string_free(out, TRUE);
 }

@@ -403,6 +403,44 @@ static void test_hmp_session(void)
     vm_cleanup(&vm);
 }
 
+/* Only the EIP=... word of info registers. */
+static char *hmp_eip(Vm *vm)
+{
+    g_autofree char *regs = hmp(vm, "info registers");
+    char *e = strstr(regs, "EIP=");
+    g_assert_nonnull(e);
+    return g_strndup(e, 12);
+}
+
+/* -S and stop really hold the CPU: EIP stays at the reset vector while
+ * stopped, moves after cont, and stays put again after stop. */
+static void test_hmp_stopped_cpu(void)
+{
+    Vm vm;
+    const char *const extra[] = { "-S", NULL };
+    g_assert_true(vm_start_args(&vm, "-monitor", extra));
+    g_assert_true(vm_read_until(&vm, "(qemu) "));
+    g_autofree char *st = hmp(&vm, "info status");
+    g_assert_cmpstr(st, ==, "VM status: paused (prelaunch)\r\n");
+    g_autofree char *e0 = hmp_eip(&vm);
+    g_assert_cmpstr(e0, ==, "EIP=0000fff0");
+    g_usleep(300000);
+    g_autofree char *e1 = hmp_eip(&vm);
+    g_assert_cmpstr(e1, ==, "EIP=0000fff0");
+    g_free(hmp(&vm, "cont"));
+    g_usleep(300000);
+    g_free(hmp(&vm, "stop"));
+    g_autofree char *e2 = hmp_eip(&vm);
+    g_assert_cmpstr(e2, !=, "EIP=0000fff0");
+    g_autofree char *r1 = hmp(&vm, "info registers");
+    g_usleep(300000);
+    g_autofree char *r2 = hmp(&vm, "info registers");
+    g_assert_cmpstr(r1, ==, r2);
+    vm_send(&vm, "q\r\n");
+    g_assert_cmpint(vm_wait_exit(&vm), ==, 0);
+    vm_cleanup(&vm);
+}
+
 static void skip_missing(void)
 {
     g_test_skip("build/vireo or the SeaBIOS image is missing");
@@ -421,5 +459,6 @@ int main(int argc, char **argv)
     g_test_add_func("/monitor/qmp-session", test_qmp_session);
     g_test_add_func("/monitor/qmp-prelaunch-reconnect", test_qmp_prelaunch);
     g_test_add_func("/monitor/hmp-session", test_hmp_session);
+    g_test_add_func("/monitor/hmp-stopped-cpu", test_hmp_stopped_cpu);
     return g_test_run();
 }
