@@ -441,6 +441,82 @@ static void test_hmp_stopped_cpu(void)
     vm_cleanup(&vm);
 }
 
+/* -nographic: COM1 and the human monitor share stdio; Ctrl-A c switches to
+ * the monitor (banner and prompt), Ctrl-A c back, Ctrl-A x quits. */
+static void test_hmp_mux(void)
+{
+    g_autofree char *bin = g_build_filename(build_dir(), "vireo", NULL);
+    const char *argv[] = { bin, "-nographic", "-m", "64", NULL };
+    GPid pid;
+    int in_fd, out_fd;
+    GError *err = NULL;
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &pid, &in_fd, &out_fd, NULL, &err));
+    g_assert_no_error(err);
+    Vm vm = { .pid = pid, .fd = out_fd, .in = g_string_new(NULL) };
+    /* SeaBIOS on COM1 first: the monitor stays silent until asked */
+    g_assert_true(vm_read_until(&vm, "SeaBIOS"));
+    g_assert_null(strstr(vm.in->str, "(qemu)"));
+    g_assert_cmpint(write(in_fd, "\001c", 2), ==, 2);
+    g_assert_true(vm_read_until(&vm, "(qemu) "));
+    g_assert_nonnull(strstr(vm.in->str, "monitor - type 'help' for more information"));
+    g_assert_cmpint(write(in_fd, "info status\r", 12), ==, 12);
+    g_assert_true(vm_read_until(&vm, "VM status: running\r\n(qemu) "));
+    g_assert_cmpint(write(in_fd, "\001c\001x", 4), ==, 4);
+    g_assert_cmpint(vm_wait_exit(&vm), ==, 0);
+    close(in_fd);
+    close(out_fd);
+    g_string_free(vm.in, TRUE);
+}
+
+/* A guest that powers off through ACPI S5 (tests/acpi/s5.asm as the BIOS):
+ * SHUTDOWN with guest=true, reason guest-shutdown; with -no-shutdown the VM
+ * then stops (STOP) in state "shutdown" instead of exiting. */
+static void guest_shutdown(bool no_shutdown)
+{
+    g_autofree char *dir = g_dir_make_tmp("vireo-s5-XXXXXX", NULL);
+    g_autofree char *bin = g_build_filename(dir, "s5.bin", NULL);
+    const char *nasm[] = { "nasm", "-f", "bin", "-o", bin, "tests/acpi/s5.asm", NULL };
+    gint st = -1;
+    if (!g_spawn_sync(NULL, (char **)nasm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                      &st, NULL) || st != 0) {
+        g_test_skip("nasm could not assemble tests/acpi/s5.asm");
+        return;
+    }
+    Vm vm;
+    const char *extra[] = { "-bios", bin, "-S", no_shutdown ? "-no-shutdown" : NULL, NULL };
+    g_assert_true(vm_start_args(&vm, "-qmp", extra));
+    json_object_unref(vm_msg(&vm));
+    json_object_unref(vm_cmd(&vm, "{\"execute\": \"qmp_capabilities\"}", NULL, NULL));
+    json_object_unref(vm_cmd(&vm, "{\"execute\": \"cont\"}", NULL, NULL));
+    JsonObject *ev = vm_wait_event(&vm, "SHUTDOWN");
+    JsonObject *d = json_object_get_object_member(ev, "data");
+    g_assert_true(json_object_get_boolean_member(d, "guest"));
+    g_assert_cmpstr(json_object_get_string_member(d, "reason"), ==, "guest-shutdown");
+    json_object_unref(ev);
+    if (no_shutdown) {
+        json_object_unref(vm_wait_event(&vm, "STOP"));
+        JsonObject *r = vm_cmd(&vm, "{\"execute\": \"query-status\"}", NULL, NULL);
+        g_assert_cmpstr(ret_status(r), ==, "shutdown");
+        json_object_unref(r);
+        json_object_unref(vm_cmd(&vm, "{\"execute\": \"quit\"}", NULL, NULL));
+    }
+    g_assert_cmpint(vm_wait_exit(&vm), ==, 0);
+    vm_cleanup(&vm);
+    g_unlink(bin);
+    g_rmdir(dir);
+}
+
+static void test_qmp_guest_shutdown(void)
+{
+    guest_shutdown(false);
+}
+
+static void test_qmp_guest_shutdown_stop(void)
+{
+    guest_shutdown(true);
+}
+
 static void skip_missing(void)
 {
     g_test_skip("build/vireo or the SeaBIOS image is missing");
@@ -460,5 +536,8 @@ int main(int argc, char **argv)
     g_test_add_func("/monitor/qmp-prelaunch-reconnect", test_qmp_prelaunch);
     g_test_add_func("/monitor/hmp-session", test_hmp_session);
     g_test_add_func("/monitor/hmp-stopped-cpu", test_hmp_stopped_cpu);
+    g_test_add_func("/monitor/hmp-mux", test_hmp_mux);
+    g_test_add_func("/monitor/qmp-guest-shutdown", test_qmp_guest_shutdown);
+    g_test_add_func("/monitor/qmp-guest-shutdown-no-shutdown", test_qmp_guest_shutdown_stop);
     return g_test_run();
 }
