@@ -12,6 +12,7 @@
 #include "chardev/chardev.h"
 #include "hw/core/device.h"
 #include "hw/i386/pc.h"
+#include "monitor/monitor.h"
 #include "system/main_loop.h"
 #include "system/runstate.h"
 #include "util/datadir.h"
@@ -51,6 +52,9 @@ static const Option options[] = {
     { "name", true, "string  set the name of the guest" },
     { "S", false, "freeze the CPU at start-up" },
     { "no-hpet", false, "do not create an HPET" },
+    { "qmp", true, "dev  QMP monitor on a chardev spec: unix:PATH,server=on,wait=off | tcp:HOST:PORT,server=on,wait=off" },
+    { "monitor", true, "dev  human monitor on dev: stdio, unix:..., tcp:..., chardev:ID, none" },
+    { "mon", true, "chardev=ID[,mode=control|readline][,pretty=on|off]  monitor on a -chardev" },
     { "qtest", true, "dev  qtest protocol on dev (unix:PATH, tcp:HOST:PORT, chardev:ID); implies -accel qtest" },
     { "qtest-log", true, "file|none  log qtest traffic to file (default stderr)" },
     { "audio", true, "none  audio backend (Vireo has no audio devices; only 'none')" },
@@ -378,7 +382,15 @@ int main(int argc, char **argv)
                 fatal("-D: cannot open log file '%s'", arg);
             }
         } else if (!strcmp(n, "name")) {
-            /* recorded for the monitor later */
+            monitor_set_vm_name(arg);
+        } else if (!strcmp(n, "qmp")) {
+            monitor_parse_qmp(arg, &err);
+        } else if (!strcmp(n, "monitor")) {
+            monitor_parse_hmp(arg, &err);
+        } else if (!strcmp(n, "mon")) {
+            if (!monitor_parse_mon(arg, &err)) {
+                fatal("-mon %s: %s", arg, err->message);
+            }
         } else if (!strcmp(n, "S")) {
             start_stopped = true;
         } else if (!strcmp(n, "qtest")) {
@@ -413,6 +425,7 @@ int main(int argc, char **argv)
      * console); Vireo has no window yet, so COM1 still exists, as the guest
      * expects, but its output goes nowhere.
      */
+    bool default_serial = serials->len == 0;
     if (serials->len == 0) {
         g_ptr_array_add(serials, nographic ? "mon:stdio" : "null");
     }
@@ -498,6 +511,27 @@ int main(int argc, char **argv)
         g_free(type);
     }
 
+    /*
+     * Monitors after the devices: on the stdio mux the serial port is then
+     * the first front end and has the focus, the monitor is Ctrl-A c away.
+     * A "mon:" serial (the -nographic default) gets a human monitor unless
+     * -monitor/-qmp/-mon chose the monitors, as QEMU does.
+     */
+    for (unsigned i = 0; i < serials->len; i++) {
+        const char *spec = g_ptr_array_index(serials, i);
+        char label[24];
+        snprintf(label, sizeof(label), "serial%u", i);
+        if (g_str_has_prefix(spec, "mon:") && chardev_find(label) &&
+            !(i == 0 && default_serial && monitor_cmdline_given())) {
+            monitor_new_hmp(chardev_find(label));
+        }
+    }
+    {
+        GError *err = NULL;
+        if (!monitor_init_cmdline(&err)) {
+            fatal("%s", err->message);
+        }
+    }
     if (qtest_spec) {
         GError *err = NULL;
         if (!qtest_server_init(qtest_spec, qtest_log, &err)) {
@@ -507,7 +541,7 @@ int main(int argc, char **argv)
 
     pc_machine_reset();
     if (start_stopped) {
-        vm_stop();
+        vm_stop_state(RUN_STATE_PRELAUNCH);
     }
     /* Under qtest no guest code runs: the test drives the devices. */
     int status = main_loop_run(use_qtest ? NULL : pc_first_cpu());
