@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "chardev/chardev.h"
+#include "hw/acpi/acpi.h"
+#include "hw/i386/acpi-build.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
 #include "hw/intc/apic.h"
@@ -29,6 +31,7 @@
 #include "hw/pci/pci.h"
 #include "hw/timer/hpet.h"
 #include "hw/timer/mc146818rtc.h"
+#include "target/x86/x87.h"
 #include "util/log.h"
 
 #define KiB 1024ull
@@ -51,12 +54,14 @@ typedef struct PCMachine {
     uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
+    PCIDevice *pm;
     FWCfgState *fw_cfg;
     uint64_t below_4g, above_4g;
     bool a20_kbc, a20_port92;
     MemoryRegion ram, ram_below_4g, ram_above_4g;
     MemoryRegion pci_mem, pci_hole;
     MemoryRegion bios, isa_bios, option_rom;
+    MemoryRegion ferr_io;
 } PCMachine;
 
 static PCMachine pc;
@@ -92,13 +97,15 @@ static void pc_pic_intr(void *opaque, int n, int level)
 
 /*
  * Interrupt routing as on QEMU's pc: ISA IRQ n goes to 8259 input n and
- * to IOAPIC pin n, except IRQ0 (the PIT) which is wired to pin 2 (the
- * MADT's interrupt source override).
+ * to IOAPIC input n.  IRQ0 (the PIT) ends up on IOAPIC pin 2 (the MADT's
+ * interrupt source override), but as in QEMU the IOAPIC model applies that
+ * override itself (ioapic.c), so the line into it keeps the ISA number and
+ * qtest's "irq_intercept_in ioapic" reports the PIT as IRQ 0.
  */
 static void pc_isa_irq_out(int n, int level)
 {
     irq_set(pc.pic_in[n], level);
-    irq_set(pc.ioapic_in[n == 0 ? 2 : n], level);
+    irq_set(pc.ioapic_in[n], level);
 }
 
 /* Lines from ISA devices: while the HPET's legacy replacement is on, the
@@ -190,6 +197,31 @@ static void pc_a20(void *opaque, int n, int level)
     }
     x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
 }
+
+/*
+ * FERR#: with CR0.NE = 0 an unmasked x87 exception drives FERR#, which the
+ * PC chipset latches onto IRQ 13; a write to port 0xF0 (IGNNE#) clears the
+ * latch.  This is the DOS-compatible error reporting older kernels use.
+ */
+static void pc_ferr(CPUX86State *env)
+{
+    irq_raise(isa_get_irq(13));
+}
+
+static uint64_t pc_ferr_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0xff;
+}
+
+static void pc_ferr_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    irq_lower(isa_get_irq(13));
+}
+
+static const MemoryRegionOps pc_ferr_ops = {
+    .read = pc_ferr_read,
+    .write = pc_ferr_write,
+};
 
 /* ---- memory ---- */
 
@@ -415,6 +447,34 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     }
 }
 
+/* ---- ACPI ---- */
+
+/* Tables describe the machine as built, so this runs after every device
+ * the DSDT mentions exists. */
+static void pc_acpi_init(const MachineConfig *cfg)
+{
+    AcpiBuildConfig acfg = {
+        .below_4g = pc.below_4g,
+        .above_4g = pc.above_4g,
+        .cpus = cfg->smp > 0 ? cfg->smp : 1,
+        .hpet = !cfg->no_hpet,
+    };
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        g_snprintf(id, sizeof(id), "serial%d", i);
+        acfg.serial[i] = chardev_find(id) != NULL;
+    }
+    acfg.parallel = chardev_find("parallel0") != NULL;
+    acpi_setup(pc.fw_cfg, &acfg);
+}
+
+void pc_system_powerdown(void)
+{
+    if (pc.pm) {
+        piix4_pm_power_button(pc.pm);
+    }
+}
+
 /* ---- chipset and ISA devices ---- */
 
 static void pc_isa_devices_init(void)
@@ -473,10 +533,14 @@ void pc_machine_init(const MachineConfig *cfg)
         /* PIRQA-D also reach IOAPIC pins 16-19 */
         device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
     }
+    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
     pc_isa_devices_init();
+    isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);
+    x87_ferr_hook = pc_ferr;
     pc_cmos_init(cfg);
     pc_fw_cfg_init(cfg);
+    pc_acpi_init(cfg);
 
     pc_machine_reset();
 }

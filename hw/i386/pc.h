@@ -29,5 +29,7 @@ void pc_machine_init(const MachineConfig *cfg);
 /* Reset every device and CPU to power-on state. */
 void pc_machine_reset(void);
 X86CPU *pc_first_cpu(void);
+/* ACPI power button (monitor "system_powerdown"): the guest decides. */
+void pc_system_powerdown(void);
 
 #endif

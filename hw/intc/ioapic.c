@@ -68,6 +68,12 @@ static void ioapic_set_irq(void *opaque, int pin, int level)
     if (pin < 0 || pin >= IOAPIC_NUM_PINS) {
         return;
     }
+    /* The PC board wires ISA IRQ0 to pin 2 (pin 0 would be the 8259's
+     * ExtINT, which this machine does not route here); the line arrives
+     * with its ISA number, as in QEMU's model. */
+    if (pin == 0) {
+        pin = 2;
+    }
     uint32_t bit = 1u << pin;
     bool was = s->irr & bit;
     uint64_t e = s->rte[pin];

@@ -11,6 +11,7 @@
 #include "target/x86/cpu.h"
 #include "target/x86/helper.h"
 #include "target/x86/seg.h"
+#include "target/x86/sse.h"
 #include "util/log.h"
 
 #define VIREO_CPU_VERSION "0.1"
@@ -20,10 +21,11 @@ typedef struct FeatureName {
     int word;               /* 0: leaf 1 EDX, 1: leaf 1 ECX, 2: 0x80000001 EDX */
     uint32_t bit;
     bool implemented;
+    bool max_only;          /* beyond the qemu32/qemu64 baseline: only in "max" */
 } FeatureName;
 
 static const FeatureName features[] = {
-    { "fpu", 0, 1u << 0, true },    /* firmware probing only until the full x87 lands */
+    { "fpu", 0, 1u << 0, true },
     { "vme", 0, 1u << 1, false },
     { "de", 0, 1u << 2, true },
     { "pse", 0, 1u << 3, true },
@@ -41,16 +43,19 @@ static const FeatureName features[] = {
     { "pat", 0, 1u << 16, true },
     { "pse36", 0, 1u << 17, false },
     { "clflush", 0, 1u << 19, false },
-    { "mmx", 0, 1u << 23, false },
-    { "fxsr", 0, 1u << 24, false },
-    { "sse", 0, 1u << 25, false },
-    { "sse2", 0, 1u << 26, false },
-    { "sse3", 1, 1u << 0, false },
-    { "ssse3", 1, 1u << 9, false },
+    { "mmx", 0, 1u << 23, true },
+    { "fxsr", 0, 1u << 24, true },
+    { "sse", 0, 1u << 25, true },
+    { "sse2", 0, 1u << 26, true },
+    { "sse3", 1, 1u << 0, true },
+    { "pni", 1, 1u << 0, true },        /* QEMU's name for sse3 */
+    { "ssse3", 1, 1u << 9, true, true },
     { "cx16", 1, 1u << 13, false },
-    { "sse4.1", 1, 1u << 19, false },
-    { "sse4.2", 1, 1u << 20, false },
-    { "popcnt", 1, 1u << 23, false },
+    { "sse4.1", 1, 1u << 19, true, true },
+    { "sse4_1", 1, 1u << 19, true, true },
+    { "sse4.2", 1, 1u << 20, true, true },
+    { "sse4_2", 1, 1u << 20, true, true },
+    { "popcnt", 1, 1u << 23, true, true },
     { "syscall", 2, 1u << 11, false },
     { "nx", 2, 1u << 20, true },
     { "lm", 2, 1u << 29, false },
@@ -65,10 +70,25 @@ static uint32_t *feature_word(CPUX86State *env, int word)
     }
 }
 
-static void set_all_implemented(CPUX86State *env)
+/*
+ * SSE3..SSE4.2 run on the host's own SSE units (sse.c), so they exist only
+ * when the host has them.
+ */
+static bool feature_available(const FeatureName *f)
+{
+    if (!f->implemented) {
+        return false;
+    }
+    if (f->word == 1 && (f->bit & ((1u << 0) | (1u << 9) | (1u << 19) | (1u << 20)))) {
+        return (sse_host_features() & f->bit) != 0;
+    }
+    return true;
+}
+
+static void set_all_implemented(CPUX86State *env, bool max)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
-        if (features[i].implemented) {
+        if (feature_available(&features[i]) && (max || !features[i].max_only)) {
             *feature_word(env, features[i].word) |= features[i].bit;
         }
     }
@@ -94,12 +114,14 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         !strcmp(model, "base")) {
         env->cpuid_version = 0x663;               /* family 6, model 6, stepping 3 */
         if (strcmp(model, "base")) {
-            set_all_implemented(env);
+            set_all_implemented(env, !strcmp(model, "max"));
         }
         if (!strcmp(model, "pentiumpro")) {
             env->cpuid_version = 0x611;
             env->cpuid_ext2_features = 0;
-            env->cpuid_features &= ~((1u << 16) | (1u << 13) | (1u << 6) | (1u << 12));
+            env->cpuid_ext_features = 0;          /* no SSE3 */
+            env->cpuid_features &= ~((1u << 16) | (1u << 13) | (1u << 6) | (1u << 12) |
+                                     (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26));
             env->cpuid_features |= (1u << 6) | (1u << 13) | (1u << 12);
         }
         const char *brand = "Vireo Virtual CPU version " VIREO_CPU_VERSION;
@@ -140,6 +162,11 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         }
         if (!fn) {
             *err = g_strdup_printf("unknown CPU feature '%s'", name);
+            g_free(name);
+            goto fail;
+        }
+        if (on && fn->implemented && !feature_available(fn)) {
+            *err = g_strdup_printf("CPU feature '%s' needs a host CPU that has it", name);
             g_free(name);
             goto fail;
         }
@@ -211,8 +238,11 @@ void x86_cpu_reset(X86CPU *env)
     env->tr.flags = DESC_P_MASK | (11 << DESC_TYPE_SHIFT);
     env->dr[6] = 0xffff0ff0;
     env->dr[7] = 0x400;
+    /* SDM vol. 3 table 9-1: after RESET the x87 registers hold +0.0 with
+     * "zero" tags (FTW 5555H), FCW 0040H; MXCSR 1F80H (all masked) */
     env->fpu.fcw = 0x40;
-    env->fpu.ftw_tag = 0xffff;
+    env->fpu.ftw_tag = 0x5555;
+    env->fpu.mxcsr = 0x1f80;
     env->pat = 0x0007040600070406ULL;
     env->exception_index = -1;
     env->old_exception = -1;

@@ -79,6 +79,14 @@ static const OpEntry grp8_0fba[8] = {
     [4] = { "bt", "Ev,Ib", op_bt, 0 }, [5] = { "bts", "Ev,Ib", op_bt, L },
     [6] = { "btr", "Ev,Ib", op_bt, L }, [7] = { "btc", "Ev,Ib", op_bt, L },
 };
+/* 0F AE: memory forms fxsave/fxrstor/ldmxcsr/stmxcsr/clflush, register
+ * forms lfence/mfence/sfence; op_grp15 tells them apart by ModRM.mod */
+static const OpEntry grp15_0fae[8] = {
+    { "fxsave", "M", op_grp15, 0 }, { "fxrstor", "M", op_grp15, 0 },
+    { "ldmxcsr", "Md", op_grp15, 0 }, { "stmxcsr", "Md", op_grp15, 0 },
+    { NULL, NULL, NULL, 0 }, { "lfence", "", op_grp15, 0 },
+    { "mfence", "", op_grp15, 0 }, { "clflush", "Eb", op_grp15, 0 },
+};
 static const OpEntry grp9_0fc7[8] = { [1] = { "cmpxchg8b", "Mq", op_cmpxchg8b, L } };
 
 #define R8(base, name, opnd, h, f)                                                   \
@@ -174,7 +182,9 @@ const OpEntry x86_optab1[256] = {
     [0xfe] = { "*grp4", "", NULL, B | GRP, grp4_fe }, [0xff] = { "*grp5", "", NULL, GRP, grp5_ff },
 };
 
-#define SSE(op) [op] = { "(sse)", "Ev", op_nm_or_ud, END }
+/* MMX/SSE: one handler (sse.c) selects by opcode and mandatory prefix */
+#define SSE(op) [op] = { "(sse)", "Ev", op_sse, 0 }
+#define SSEI(op) [op] = { "(sse)", "Ev,Ib", op_sse, 0 }
 #define SSE8(op) SSE(op), SSE(op + 1), SSE(op + 2), SSE(op + 3), SSE(op + 4), SSE(op + 5), \
                  SSE(op + 6), SSE(op + 7)
 
@@ -192,7 +202,10 @@ const OpEntry x86_optab2[256] = {
     [0x30] = { "wrmsr", "", op_wrmsr, END }, [0x31] = { "rdtsc", "", op_rdtsc, 0 },
     [0x32] = { "rdmsr", "", op_rdmsr, 0 },
     CC16(0x40, "cmov", "Gv,Ev", op_cmovcc, 0),
-    SSE8(0x50), SSE8(0x58), SSE8(0x60), SSE8(0x68), SSE8(0x70), SSE8(0x78),
+    SSE8(0x50), SSE8(0x58), SSE8(0x60), SSE8(0x68),
+    SSEI(0x70), SSEI(0x71), SSEI(0x72), SSEI(0x73), SSE(0x74), SSE(0x75), SSE(0x76),
+    [0x77] = { "emms", "", op_sse, 0 }, SSE8(0x78),
+
     CC16(0x80, "j", "Jz", op_jcc, END),
     CC16(0x90, "set", "Eb", op_setcc, B),
     [0xa0] = { "push", "FS", op_push_seg, 0 }, [0xa1] = { "pop", "FS", op_pop_seg, 0 },
@@ -202,7 +215,7 @@ const OpEntry x86_optab2[256] = {
     [0xaa] = { "rsm", "", op_rsm, END },
     [0xab] = { "bts", "Ev,Gv", op_bt, L },
     [0xac] = { "shrd", "Ev,Gv,Ib", op_shrd, 0 }, [0xad] = { "shrd", "Ev,Gv,CL", op_shrd, 0 },
-    SSE(0xae), [0xaf] = { "imul", "Gv,Ev", op_imul_GE, 0 },
+    [0xae] = { "*grp15", "", NULL, GRP, grp15_0fae }, [0xaf] = { "imul", "Gv,Ev", op_imul_GE, 0 },
     [0xb0] = { "cmpxchg", "Eb,Gb", op_cmpxchg, B | L }, [0xb1] = { "cmpxchg", "Ev,Gv", op_cmpxchg, L },
     [0xb2] = { "lss", "Gv,Mp", op_lxs, END }, [0xb3] = { "btr", "Ev,Gv", op_bt, L },
     [0xb4] = { "lfs", "Gv,Mp", op_lxs, 0 }, [0xb5] = { "lgs", "Gv,Mp", op_lxs, 0 },
@@ -211,10 +224,27 @@ const OpEntry x86_optab2[256] = {
     [0xbc] = { "bsf", "Gv,Ev", op_bsf, 0 }, [0xbd] = { "bsr", "Gv,Ev", op_bsr, 0 },
     [0xbe] = { "movsx", "Gv,Eb", op_movsx, 0 }, [0xbf] = { "movsx", "Gv,Ew", op_movsx, 0 },
     [0xc0] = { "xadd", "Eb,Gb", op_xadd, B | L }, [0xc1] = { "xadd", "Ev,Gv", op_xadd, L },
-    SSE(0xc2), SSE(0xc3), SSE(0xc4), SSE(0xc5), SSE(0xc6),
+    SSEI(0xc2), SSE(0xc3), SSEI(0xc4), SSEI(0xc5), SSEI(0xc6),
     [0xc7] = { "*grp9", "", NULL, GRP, grp9_0fc7 },
     R8(0xc8, "bswap", "rX", op_bswap, 0),
-    SSE8(0xd0), SSE8(0xd8), SSE8(0xe0), SSE8(0xe8), SSE8(0xf0), SSE8(0xf8),
+    SSE8(0xd0), SSE8(0xd8), SSE8(0xe0), SSE8(0xe8), SSE8(0xf0),
+    SSE(0xf8), SSE(0xf9), SSE(0xfa), SSE(0xfb), SSE(0xfc), SSE(0xfd), SSE(0xfe),
+    [0xb8] = { "popcnt", "Gv,Ev", op_popcnt, 0 },
+};
+
+/* 0F 38 xx and 0F 3A xx (the latter all take an imm8): sse.c decides */
+#define M38(op) [op] = { "(sse)", "Ev", op_sse, 0 }
+#define M38x8(op) M38(op), M38(op + 1), M38(op + 2), M38(op + 3), M38(op + 4), M38(op + 5), \
+                  M38(op + 6), M38(op + 7)
+#define M3A(op) [op] = { "(sse)", "Ev,Ib", op_sse, 0 }
+const OpEntry x86_optab38[256] = {
+    M38x8(0x00), M38x8(0x08), M38x8(0x10), M38x8(0x18), M38x8(0x20), M38x8(0x28),
+    M38x8(0x30), M38x8(0x38), M38(0x40), M38(0x41), M38(0xf0), M38(0xf1),
+};
+const OpEntry x86_optab3a[256] = {
+    M3A(0x08), M3A(0x09), M3A(0x0a), M3A(0x0b), M3A(0x0c), M3A(0x0d), M3A(0x0e), M3A(0x0f),
+    M3A(0x14), M3A(0x15), M3A(0x16), M3A(0x17), M3A(0x20), M3A(0x21), M3A(0x22),
+    M3A(0x40), M3A(0x41), M3A(0x42), M3A(0x60), M3A(0x61), M3A(0x62), M3A(0x63),
 };
 
 void op_invalid(CPUX86State *env, const DecodedInsn *d)
@@ -358,6 +388,11 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
         b = fetch8(&c);
         d->op = 0x100 | b;
         e = &x86_optab2[b];
+        if (b == 0x38 || b == 0x3a) {       /* three-byte maps */
+            uint8_t b3 = fetch8(&c);
+            d->op = (b == 0x38 ? 0x200 : 0x300) | b3;
+            e = b == 0x38 ? &x86_optab38[b3] : &x86_optab3a[b3];
+        }
     } else {
         d->op = b;
         e = &x86_optab1[b];

@@ -32,7 +32,7 @@ typedef void (*InsnHandler)(CPUX86State *env, const struct DecodedInsn *d);
 
 typedef struct DecodedInsn {
     InsnHandler handler;
-    uint16_t op;          /* 0x000-0x0ff one-byte, 0x100-0x1ff 0F xx */
+    uint16_t op;          /* 0x000-0x0ff one-byte, 0x100-0x1ff 0F xx, 0x200 0F 38 xx, 0x300 0F 3A xx */
     uint8_t len;
     uint8_t prefixes;
     uint8_t ot;           /* operand size: 0 byte, 1 word, 2 dword */
@@ -73,6 +73,8 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
 /* Opcode tables (decode.c), for the disassembler and tests. */
 extern const OpEntry x86_optab1[256];
 extern const OpEntry x86_optab2[256];
+extern const OpEntry x86_optab38[256];
+extern const OpEntry x86_optab3a[256];
 
 /* Handler for invalid opcodes (#UD, logged under -d unimp). */
 void op_invalid(CPUX86State *env, const DecodedInsn *d);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "target/x86/disas.h"
+#include "target/x86/ops.h"
 
 static const char *const reg8[8] = { "al", "cl", "dl", "bl", "ah", "ch", "dh", "bh" };
 static const char *const reg16[8] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di" };
@@ -177,24 +178,138 @@ static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint
     }
 }
 
+/* x87 escapes, SDM vol. 2 appendix A.4 (escape opcode maps) */
+static const char *const fpu_mem[8][8] = {
+    { "fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv", "fdivr" },
+    { "fld", NULL, "fst", "fstp", "fldenv", "fldcw", "fnstenv", "fnstcw" },
+    { "fiadd", "fimul", "ficom", "ficomp", "fisub", "fisubr", "fidiv", "fidivr" },
+    { "fild", "fisttp", "fist", "fistp", NULL, "fld", NULL, "fstp" },
+    { "fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv", "fdivr" },
+    { "fld", "fisttp", "fst", "fstp", "frstor", NULL, "fnsave", "fnstsw" },
+    { "fiadd", "fimul", "ficom", "ficomp", "fisub", "fisubr", "fidiv", "fidivr" },
+    { "fild", "fisttp", "fist", "fistp", "fbld", "fild", "fbstp", "fistp" },
+};
+/* operand size letter per [escape][reg]: d dword, q qword, w word, t tbyte, - none */
+static const char fpu_msize[8][9] = {
+    "dddddddd", "d-dd-w-w", "dddddddd", "dddd-t-t",
+    "qqqqqqqq", "qqqq---w", "wwwwwwww", "wwwwtqtq",
+};
+static const char *const fpu_d9[64] = {
+    [0x10] = "fnop", [0x20] = "fchs", [0x21] = "fabs", [0x24] = "ftst", [0x25] = "fxam",
+    [0x28] = "fld1", [0x29] = "fldl2t", [0x2a] = "fldl2e", [0x2b] = "fldpi",
+    [0x2c] = "fldlg2", [0x2d] = "fldln2", [0x2e] = "fldz",
+    [0x30] = "f2xm1", [0x31] = "fyl2x", [0x32] = "fptan", [0x33] = "fpatan",
+    [0x34] = "fxtract", [0x35] = "fprem1", [0x36] = "fdecstp", [0x37] = "fincstp",
+    [0x38] = "fprem", [0x39] = "fyl2xp1", [0x3a] = "fsqrt", [0x3b] = "fsincos",
+    [0x3c] = "frndint", [0x3d] = "fscale", [0x3e] = "fsin", [0x3f] = "fcos",
+};
+
 static bool fpu_name(const DecodedInsn *d, Out *o)
 {
-    if (d->op == 0xdb && d->modrm == 0xe3) {
-        put(o, "fninit");
-    } else if (d->op == 0xdb && d->modrm == 0xe2) {
-        put(o, "fnclex");
-    } else if (d->op == 0xdf && d->modrm == 0xe0) {
-        put(o, "fnstsw ax");
-    } else if (d->mod != 3 && d->op == 0xdd && d->reg == 7) {
-        put(o, "fnstsw "); put_mem(o, d, "WORD");
-    } else if (d->mod != 3 && d->op == 0xd9 && d->reg == 7) {
-        put(o, "fnstcw "); put_mem(o, d, "WORD");
-    } else if (d->mod != 3 && d->op == 0xd9 && d->reg == 5) {
-        put(o, "fldcw  "); put_mem(o, d, "WORD");
-    } else {
-        put(o, "(x87 %02x /%d)", d->op, d->reg);
+    int esc = d->op & 7, reg = d->reg & 7, i = d->rm & 7;
+    if (d->mod != 3) {
+        const char *n = fpu_mem[esc][reg];
+        char sz = fpu_msize[esc][reg];
+        if (!n) {
+            put(o, "(bad)");
+            return true;
+        }
+        put(o, "%-6s ", n);
+        put_mem(o, d, sz == 'd' ? "DWORD" : sz == 'q' ? "QWORD" : sz == 'w' ? "WORD" :
+                      sz == 't' ? "TBYTE" : NULL);
+        return true;
     }
-    return true;
+    static const char *const arith[8] = { "fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr",
+                                          "fdiv", "fdivr" };
+    static const char *const rarith[8] = { "fadd", "fmul", "fcom", "fcomp", "fsubr", "fsub",
+                                           "fdivr", "fdiv" };
+    static const char *const fcmov[8] = { "fcmovb", "fcmove", "fcmovbe", "fcmovu",
+                                          "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu" };
+    switch (esc) {
+    case 0:
+        put(o, "%-6s st,st(%d)", arith[reg], i);
+        return true;
+    case 1:
+        if (reg == 0 || reg == 1 || reg == 3) {
+            put(o, "%-6s st(%d)", reg == 0 ? "fld" : reg == 1 ? "fxch" : "fstp", i);
+        } else if (fpu_d9[d->modrm & 0x3f]) {
+            put(o, "%s", fpu_d9[d->modrm & 0x3f]);
+        } else {
+            put(o, "(bad)");
+        }
+        return true;
+    case 2:
+    case 3:
+        if (reg < 4) {
+            put(o, "%-6s st,st(%d)", fcmov[reg + (esc == 3 ? 4 : 0)], i);
+        } else if (esc == 2 && d->modrm == 0xe9) {
+            put(o, "fucompp");
+        } else if (esc == 3 && (reg == 5 || reg == 6)) {
+            put(o, "%-6s st,st(%d)", reg == 5 ? "fucomi" : "fcomi", i);
+        } else if (esc == 3 && d->modrm >= 0xe0 && d->modrm <= 0xe4) {
+            static const char *const m[5] = { "fneni", "fndisi", "fnclex", "fninit", "fnsetpm" };
+            put(o, "%s", m[d->modrm - 0xe0]);
+        } else {
+            put(o, "(bad)");
+        }
+        return true;
+    case 4:
+    case 6:
+        if (esc == 6 && reg == 3) {
+            put(o, "%s", d->modrm == 0xd9 ? "fcompp" : "(bad)");
+        } else if (reg == 2 || reg == 3) {
+            put(o, "%-6s st(%d)", reg == 3 || esc == 6 ? "fcomp" : "fcom", i);
+        } else {
+            char mn[8];
+            snprintf(mn, sizeof(mn), "%s%s", rarith[reg], esc == 6 ? "p" : "");
+            put(o, "%-6s st(%d),st", mn, i);
+        }
+        return true;
+    case 5: {
+        static const char *const m[8] = { "ffree", "fxch", "fst", "fstp", "fucom", "fucomp", NULL, NULL };
+        if (m[reg]) {
+            put(o, "%-6s st(%d)", m[reg], i);
+        } else {
+            put(o, "(bad)");
+        }
+        return true;
+    }
+    default:
+        if (d->modrm == 0xe0) {
+            put(o, "fnstsw ax");
+        } else if (reg == 5 || reg == 6) {
+            put(o, "%-6s st,st(%d)", reg == 5 ? "fucomip" : "fcomip", i);
+        } else if (reg == 0) {
+            put(o, "ffreep st(%d)", i);
+        } else if (reg == 1) {
+            put(o, "fxch   st(%d)", i);
+        } else if (reg == 2 || reg == 3) {
+            put(o, "fstp   st(%d)", i);
+        } else {
+            put(o, "(bad)");
+        }
+        return true;
+    }
+}
+
+/* MMX/SSE: the decoder does not name them (sse.c selects by prefix); show
+ * the map, mandatory prefix and the ModRM operands raw */
+static void sse_name(const DecodedInsn *d, Out *o)
+{
+    const char *pfx = (d->prefixes & PFX_REPNE) ? "f2 " : (d->prefixes & PFX_REP) ? "f3 " :
+                      (d->prefixes & PFX_OPSIZE) ? "66 " : "";
+    const char *map = d->op >= 0x300 ? "0f 3a " : d->op >= 0x200 ? "0f 38 " : "0f ";
+    put(o, "(sse %s%s%02x) ", pfx, map, d->op & 0xff);
+    put(o, "reg%d,", d->reg);
+    if (d->mod == 3) {
+        put(o, "reg%d", d->rm);
+    } else {
+        put_mem(o, d, NULL);
+    }
+    if (d->entry && d->entry->opnd && strstr(d->entry->opnd, "Ib")) {
+        put(o, ",");
+        put_hex(o, d->imm & 0xff);
+    }
 }
 
 void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
@@ -226,6 +341,10 @@ void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
         fpu_name(d, &o);
         return;
     }
+    if (d->handler == op_sse && e->opnd && e->opnd[0]) {
+        sse_name(d, &o);
+        return;
+    }
     char mn[24];
     const char *bar = strchr(e->mnem, '|');
     if (bar) {
@@ -237,6 +356,10 @@ void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
     }
     if (d->op == 0x90 && (d->prefixes & PFX_REP)) {
         snprintf(mn, sizeof(mn), "pause");
+    }
+    if (d->op == 0x1ae && d->reg == 7 && d->mod == 3) {
+        put(&o, "sfence");      /* the register form of clflush's slot */
+        return;
     }
     if (string) {
         put(&o, "%s%c", mn, d->ot == 0 ? 'b' : d->ot == 1 ? 'w' : 'd');

@@ -86,6 +86,8 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         if (has_feature(env, CPUID_PSE)) allowed |= CR4_PSE;
         if (has_feature(env, CPUID_PAE)) allowed |= CR4_PAE;
         if (has_feature(env, CPUID_PGE)) allowed |= CR4_PGE;
+        if (has_feature(env, 1u << 24)) allowed |= CR4_OSFXSR;       /* FXSR */
+        if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
         if (val & ~allowed) {
             raise_exception_err(env, EXCP_GP, 0);
         }

@@ -181,7 +181,9 @@ H(op_in); H(op_out); H(op_cpuid); H(op_rdtsc); H(op_rdmsr); H(op_wrmsr);
 H(op_mov_cr); H(op_mov_dr); H(op_grp6); H(op_grp7); H(op_lar); H(op_lsl);
 H(op_clts); H(op_invd); H(op_arpl); H(op_cli); H(op_sti); H(op_rsm);
 /* fpu.c */
-H(op_fpu); H(op_fwait); H(op_nm_or_ud);
+H(op_fpu); H(op_fwait); H(op_grp15);
+/* sse.c */
+H(op_sse); H(op_popcnt);
 
 #undef H
 

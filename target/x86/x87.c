@@ -169,6 +169,68 @@ static void x87h_compare(bool quiet, long double a, long double b, uint16_t cw, 
     }
 }
 
+/*
+ * ST(0) op memory operand, executed with the memory form itself: the SDM's
+ * precedence (a QNaN operand beats a denormal operand, NaN selection by
+ * significand) is defined on the operands as they are in memory, so the
+ * operand must not be widened first.  kind: 0 m32real, 1 m64real, 2 m32int,
+ * 3 m16int;
+ * op: ModRM.reg of D8/DC/DA/DE (2 and 3 compare: result unused).
+ */
+static long double x87h_mem(int op, int kind, long double a, uint64_t m, uint16_t cw,
+                            uint16_t *sw)
+{
+    long double r = a;
+    float f32;
+    double f64;
+    int32_t i32 = (int32_t)m;
+    int16_t i16 = (int16_t)m;
+    uint32_t m32 = (uint32_t)m;
+    memcpy(&f32, &m32, 4);
+    memcpy(&f64, &m, 8);
+#define MOP(insn, var) \
+    asm volatile(H_PRE insn " %[m]" H_POST : "+t"(r), [sw] "=m"(*sw) : [m] "m"(var), H_CW)
+#define MROW(sfx, var) \
+    switch (op) { \
+    case 0: MOP("fadd" sfx, var); break; \
+    case 1: MOP("fmul" sfx, var); break; \
+    case 2: case 3: MOP("fcom" sfx, var); break; \
+    case 4: MOP("fsub" sfx, var); break; \
+    case 5: MOP("fsubr" sfx, var); break; \
+    case 6: MOP("fdiv" sfx, var); break; \
+    default: MOP("fdivr" sfx, var); break; \
+    }
+    switch (kind) {
+    case 0: MROW("s", f32); break;
+    case 1: MROW("l", f64); break;
+    case 2:
+        switch (op) {
+        case 0: MOP("fiaddl", i32); break;
+        case 1: MOP("fimull", i32); break;
+        case 2: case 3: MOP("ficoml", i32); break;
+        case 4: MOP("fisubl", i32); break;
+        case 5: MOP("fisubrl", i32); break;
+        case 6: MOP("fidivl", i32); break;
+        default: MOP("fidivrl", i32); break;
+        }
+        break;
+    default:
+        switch (op) {
+        case 0: MOP("fiadds", i16); break;
+        case 1: MOP("fimuls", i16); break;
+        case 2: case 3: MOP("ficoms", i16); break;
+        case 4: MOP("fisubs", i16); break;
+        case 5: MOP("fisubrs", i16); break;
+        case 6: MOP("fidivs", i16); break;
+        default: MOP("fidivrs", i16); break;
+        }
+        break;
+    }
+#undef MROW
+#undef MOP
+    return r;
+}
+
 static void x87h_tst(long double a, uint16_t cw, uint16_t *sw)
 {
     asm volatile(H_PRE "ftst" H_POST : [sw] "=m"(*sw) : "t"(a), H_CW);
@@ -461,6 +523,34 @@ void x87_fwait(CPUX86State *env)
     x87_check_pending(env);
 }
 
+void x87_mmx_enter(CPUX86State *env)
+{
+    x87_check_pending(env);
+    env->fpu.top = 0;
+    for (int p = 0; p < 8; p++) {
+        x87_set_tag(env, p, x87_tag_of(env->fpu.st[p]));
+    }
+}
+
+uint64_t x87_mmx_get(CPUX86State *env, int n)
+{
+    uint64_t m;
+    uint16_t se;
+    x87_to80(env->fpu.st[n & 7], &m, &se);
+    return m;
+}
+
+void x87_mmx_set(CPUX86State *env, int n, uint64_t v)
+{
+    env->fpu.st[n & 7] = x87_from80(v, 0xffff);
+    x87_set_tag(env, n & 7, TAG_SPECIAL);
+}
+
+void x87_emms(CPUX86State *env)
+{
+    env->fpu.ftw_tag = 0xffff;
+}
+
 void x87_reset(CPUX86State *env)
 {
     env->fpu.fcw = 0x037f;
@@ -496,38 +586,6 @@ static void x87_ld_bytes10(CPUX86State *env, int seg, uint64_t ea, X87Bytes10 *b
     uint16_t hi = cpu_lduw(env, seg, ea + 8);
     memcpy(b->b, &lo, 8);
     memcpy(b->b + 8, &hi, 2);
-}
-
-static void x87_st_bytes10(CPUX86State *env, int seg, uint64_t ea, const X87Bytes10 *b)
-{
-    uint64_t lo;
-    uint16_t hi;
-    memcpy(&lo, b->b, 8);
-    memcpy(&hi, b->b + 8, 2);
-    cpu_check_write(env, seg, ea, 10);
-    cpu_stq(env, seg, ea, lo);
-    cpu_stw(env, seg, ea + 8, hi);
-}
-
-/* Memory operand of the arithmetic groups D8/DC (real) and DA/DE (int). */
-enum { MEM_F32, MEM_F64, MEM_I32, MEM_I16 };
-
-/* Reads and converts; *hsw gets the conversion's flags (SNaN -> IE,
- * denormal -> DE; integers convert exactly). */
-static long double x87_load_operand(CPUX86State *env, int kind, int seg, uint64_t ea,
-                                    uint16_t *hsw)
-{
-    *hsw = 0;
-    switch (kind) {
-    case MEM_F32:
-        return x87h_ld32(cpu_ldl(env, seg, ea), cw_all(env), hsw);
-    case MEM_F64:
-        return x87h_ld64(cpu_ldq(env, seg, ea), cw_all(env), hsw);
-    case MEM_I32:
-        return (long double)(int32_t)cpu_ldl(env, seg, ea);
-    default:
-        return (long double)(int16_t)cpu_lduw(env, seg, ea);
-    }
 }
 
 /* ===================== instruction groups ===================== */
@@ -605,6 +663,34 @@ static void x87_compare(CPUX86State *env, long double b, bool b_empty, bool quie
     }
 }
 
+/* D8/DA/DC/DE memory forms: ST(0) op m, or FCOM/FCOMP m (reg 2/3). */
+static void x87_arith_mem(CPUX86State *env, int reg, int kind, uint64_t m)
+{
+    bool cmp = reg == 2 || reg == 3;
+    if (st_empty(env, 0)) {
+        if (cmp) {
+            x87_compare(env, 0, true, false, false, reg == 3, false);
+        } else if (x87_stack_fault(env, false)) {
+            st_set(env, 0, x87_indefinite());
+        }
+        return;
+    }
+    uint16_t hsw;
+    long double r = x87h_mem(reg, kind, st_get(env, 0), m, cmp ? cw_all(env) : cw_reg(env), &hsw);
+    if (cmp) {
+        if (x87_absorb(env, hsw, X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3, X87_FSW_IE | X87_FSW_DE)) {
+            x87_set_c1(env, false);
+            if (reg == 3) {
+                x87_pop(env);
+            }
+        }
+        return;
+    }
+    if (x87_absorb(env, hsw, X87_FSW_C1, ABORT_PRE)) {
+        st_set(env, 0, r);
+    }
+}
+
 /* FLD of an already converted value (hsw: the conversion's status). */
 static void x87_load_push(CPUX86State *env, long double v, uint16_t hsw)
 {
@@ -677,6 +763,9 @@ static void x87_store_mem(CPUX86State *env, int kind, int seg, uint64_t ea, bool
 static void x87_op_unary(CPUX86State *env, int op)
 {
     if (st_empty(env, 0)) {
+        if (op == XH_SIN || op == XH_COS) {
+            env->fpu.fsw &= ~X87_FSW_C2;        /* C2 reports "out of range" only */
+        }
         if (x87_stack_fault(env, false)) {
             st_set(env, 0, x87_indefinite());
         }
@@ -697,6 +786,9 @@ static void x87_op_unary(CPUX86State *env, int op)
 static void x87_op_st0_st1(CPUX86State *env, int op)
 {
     if (st_empty(env, 0) || st_empty(env, 1)) {
+        if (op != XH_SCALE) {
+            env->fpu.fsw &= ~X87_FSW_C2;
+        }
         if (x87_stack_fault(env, false)) {
             st_set(env, 0, x87_indefinite());
         }
@@ -705,6 +797,13 @@ static void x87_op_st0_st1(CPUX86State *env, int op)
     uint16_t hsw;
     uint16_t cmask = (op == XH_SCALE) ? X87_FSW_C1 : FSW_CC;
     long double r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_reg(env), &hsw);
+    if (op != XH_SCALE && ((hsw & X87_FSW_IE) || r != r)) {
+        /* FPREM/FPREM1 with a NaN result (NaN operand or masked invalid):
+         * no quotient bits, C0 and C3 unchanged (the host's are stale),
+         * C1 = C2 = 0 */
+        cmask = X87_FSW_C1 | X87_FSW_C2;
+        hsw &= ~(X87_FSW_C1 | X87_FSW_C2);
+    }
     if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
         st_set(env, 0, r);
     }
@@ -732,6 +831,9 @@ static void x87_op_binpop(CPUX86State *env, int op)
 static void x87_op_push2(CPUX86State *env, int op)
 {
     if (st_empty(env, 0) || x87_push_overflows(env)) {
+        if (op != XH_XTRACT) {
+            env->fpu.fsw &= ~X87_FSW_C2;
+        }
         if (x87_stack_fault(env, !st_empty(env, 0))) {
             st_set(env, 0, x87_indefinite());
             x87_push(env, x87_indefinite());
@@ -745,8 +847,8 @@ static void x87_op_push2(CPUX86State *env, int op)
         x87_to80(a, &m, &se);
         /* finite |x| >= 2^63: C2 = 1 and nothing else changes; the host
          * does not push then, so it must not be asked */
-        if ((se & 0x7fff) != 0x7fff && (se & 0x7fff) >= 0x3fff + 63) {
-            env->fpu.fsw |= X87_FSW_C2;
+        if (x87_tag_of(a) == TAG_VALID && (se & 0x7fff) >= 0x3fff + 63) {
+            env->fpu.fsw = (env->fpu.fsw & ~X87_FSW_C1) | X87_FSW_C2;
             return;
         }
     }
@@ -799,12 +901,14 @@ static void x87_fcmov(CPUX86State *env, int cond, bool negate, int i)
         break;
     }
     if (st_empty(env, 0) || st_empty(env, i)) {
-        if (x87_stack_fault(env, false) && (t ^ negate)) {
+        /* masked underflow writes the indefinite whatever the condition
+         * (as hardware does: the masked response comes before the move) */
+        if (x87_stack_fault(env, false)) {
             st_set(env, 0, x87_indefinite());
         }
         return;
     }
-    x87_set_c1(env, false);
+    /* C1 is only written on underflow (SDM FCMOVcc "FPU Flags Affected") */
     if (t ^ negate) {
         st_set(env, 0, st_get(env, i));
     }
@@ -834,11 +938,10 @@ static void x87_fxch(CPUX86State *env, int i)
 static void x87_fld_sti(CPUX86State *env, int i)
 {
     if (st_empty(env, i)) {
+        /* the underflow is what gets reported (C1 = 0), even when the
+         * push also overflows (checked against hardware) */
         if (!x87_stack_fault(env, false)) {
             return;
-        }
-        if (x87_push_overflows(env)) {
-            x87_stack_fault(env, true);
         }
         x87_push(env, x87_indefinite());
         return;
@@ -926,7 +1029,7 @@ static void x87_store_env(CPUX86State *env, int seg, uint64_t ea, bool op32)
 
 typedef struct X87Env {
     uint16_t fcw, fsw, ftw, fop, fcs, fds;
-    uint32_t fip, fdp;
+    uint64_t fip, fdp;
 } X87Env;
 
 static void x87_read_env(CPUX86State *env, int seg, uint64_t ea, bool op32, X87Env *e)
@@ -1049,7 +1152,7 @@ static int x87_fx_nxmm(CPUX86State *env)
     return (env->hflags & HF_CS64) ? 16 : 8;
 }
 
-void x87_fxsave(CPUX86State *env, int seg, uint64_t ea)
+void x87_fxsave(CPUX86State *env, int seg, uint64_t ea, bool fx64)
 {
     x87_fx_check(env, seg, ea);
     int nxmm = x87_fx_nxmm(env);
@@ -1058,10 +1161,15 @@ void x87_fxsave(CPUX86State *env, int seg, uint64_t ea)
     cpu_stw(env, seg, ea + 2, x87_get_fsw(env));
     cpu_stw(env, seg, ea + 4, x87_get_ftw_abridged(env));   /* byte 5 reserved: 0 */
     cpu_stw(env, seg, ea + 6, env->fpu.fop & 0x7ff);
-    cpu_stl(env, seg, ea + 8, (uint32_t)env->fpu.fip);
-    cpu_stl(env, seg, ea + 12, env->fpu.fcs);
-    cpu_stl(env, seg, ea + 16, (uint32_t)env->fpu.fdp);
-    cpu_stl(env, seg, ea + 20, env->fpu.fds);
+    if (fx64) {
+        cpu_stq(env, seg, ea + 8, env->fpu.fip);
+        cpu_stq(env, seg, ea + 16, env->fpu.fdp);
+    } else {
+        cpu_stl(env, seg, ea + 8, (uint32_t)env->fpu.fip);
+        cpu_stl(env, seg, ea + 12, env->fpu.fcs);
+        cpu_stl(env, seg, ea + 16, (uint32_t)env->fpu.fdp);
+        cpu_stl(env, seg, ea + 20, env->fpu.fds);
+    }
     cpu_stl(env, seg, ea + 24, env->fpu.mxcsr);
     cpu_stl(env, seg, ea + 28, X87_MXCSR_MASK);
     for (int i = 0; i < 8; i++) {
@@ -1078,7 +1186,7 @@ void x87_fxsave(CPUX86State *env, int seg, uint64_t ea)
     }
 }
 
-void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea)
+void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea, bool fx64)
 {
     x87_fx_check(env, seg, ea);
     int nxmm = x87_fx_nxmm(env);
@@ -1091,10 +1199,17 @@ void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea)
     e.fsw = cpu_lduw(env, seg, ea + 2);
     uint8_t abridged = cpu_ldub(env, seg, ea + 4);
     e.fop = cpu_lduw(env, seg, ea + 6) & 0x7ff;
-    e.fip = cpu_ldl(env, seg, ea + 8);
-    e.fcs = cpu_lduw(env, seg, ea + 12);
-    e.fdp = cpu_ldl(env, seg, ea + 16);
-    e.fds = cpu_lduw(env, seg, ea + 20);
+    if (fx64) {
+        e.fip = cpu_ldq(env, seg, ea + 8);
+        e.fcs = 0;
+        e.fdp = cpu_ldq(env, seg, ea + 16);
+        e.fds = 0;
+    } else {
+        e.fip = cpu_ldl(env, seg, ea + 8);
+        e.fcs = cpu_lduw(env, seg, ea + 12);
+        e.fdp = cpu_ldl(env, seg, ea + 16);
+        e.fds = cpu_lduw(env, seg, ea + 20);
+    }
     long double regs[8];
     uint8_t xmm[16][16];
     for (int i = 0; i < 8; i++) {
@@ -1122,7 +1237,7 @@ void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea)
 
 /* ===================== dispatch ===================== */
 
-static void x87_ud(CPUX86State *env)
+static void __attribute__((noreturn)) x87_ud(CPUX86State *env)
 {
     raise_exception(env, EXCP_UD);
 }
@@ -1148,20 +1263,12 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
 
     switch (op) {
     case 0xd8: case 0xdc: case 0xda: case 0xde: {
-        static const int kinds[4] = { MEM_F32, MEM_I32, MEM_F64, MEM_I16 };
+        /* D8 m32real, DA m32int, DC m64real, DE m16int */
+        static const int kinds[4] = { 0, 2, 1, 3 };
         int kind = kinds[(op >> 1) & 3];
-        v = x87_load_operand(env, kind, seg, ea, &hsw);
-        if (reg == 2 || reg == 3) {
-            if (!st_empty(env, 0) && !x87_absorb(env, hsw, 0, X87_FSW_IE | X87_FSW_DE)) {
-                return true;
-            }
-            x87_compare(env, v, false, false, false, reg == 3, false);
-            return true;
-        }
-        if (!st_empty(env, 0) && !x87_absorb(env, hsw, 0, ABORT_PRE)) {
-            return true;
-        }
-        x87_arith(env, x87_arith_op[reg], 0, v, false, false);
+        uint64_t m = kind == 1 ? cpu_ldq(env, seg, ea)
+                   : kind == 3 ? cpu_lduw(env, seg, ea) : cpu_ldl(env, seg, ea);
+        x87_arith_mem(env, reg, kind, m);
         return true;
     }
     case 0xd9:
@@ -1205,6 +1312,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
             x87_load_push(env, x87_ld80(env, seg, ea), 0);
             return true;
         case 7:
+            cpu_check_write(env, seg, ea, 10);
             if (st_empty(env, 0)) {
                 if (x87_stack_fault(env, false)) {
                     x87_st80(env, seg, ea, x87_indefinite());

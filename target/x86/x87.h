@@ -66,11 +66,24 @@ void x87_exec(CPUX86State *env, uint8_t opcode, uint8_t modrm, int seg, uint64_t
 /* WAIT/FWAIT: #NM if CR0.MP and CR0.TS, #MF if an unmasked exception is pending. */
 void x87_fwait(CPUX86State *env);
 
-/* 512-byte FXSAVE area (legacy/32-bit layout; XMM8-15 too in 64-bit mode).
+/* 512-byte FXSAVE area (legacy/32-bit layout; XMM8-15 too in 64-bit mode;
+ * fx64: the REX.W form FXSAVE64 with 64-bit FIP/FDP and no FCS/FDS).
  * #NM if CR0.EM/TS, #GP(0) unless the linear address is 16-byte aligned. */
-void x87_fxsave(CPUX86State *env, int seg, uint64_t ea);
+void x87_fxsave(CPUX86State *env, int seg, uint64_t ea, bool fx64);
 /* Also #GP(0) for reserved MXCSR bits, before anything is changed. */
-void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea);
+void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea, bool fx64);
+
+/*
+ * MMX aliasing.  x87_mmx_enter() is what every MMX instruction (except
+ * EMMS) does before touching MMn: #MF for a pending unmasked x87 exception
+ * (CR0.NE = 1), then TOP = 0 and every register tagged in use.  MMn is the
+ * significand of PHYSICAL register n; writes set its exponent/sign to all
+ * ones.  x87_emms() tags all registers empty.
+ */
+void x87_mmx_enter(CPUX86State *env);
+uint64_t x87_mmx_get(CPUX86State *env, int n);
+void x87_mmx_set(CPUX86State *env, int n, uint64_t v);
+void x87_emms(CPUX86State *env);
 
 uint16_t x87_get_fsw(CPUX86State *env);            /* TOP merged in */
 uint16_t x87_get_ftw_abridged(CPUX86State *env);   /* FXSAVE form: bit p = register p in use */

@@ -2,7 +2,7 @@
 # they build from the CPU-A sources only, so they run whatever state the
 # rest of libvireo is in.  The same test files also build normally against
 # libvireo (without the mock and without the exec-loop cases).
-CPU_A_SRCS := $(addprefix target/x86/,decode.c disas.c exec.c flags.c fpu.c) \
+CPU_A_SRCS := $(addprefix target/x86/,decode.c disas.c exec.c flags.c fpu.c x87.c sse.c) \
               $(wildcard target/x86/ops_*.c)
 CPU_A_TESTS := $(BUILD)/tests/unit/test-alu-standalone $(BUILD)/tests/unit/test-decoder-standalone
 
