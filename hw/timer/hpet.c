@@ -118,7 +118,9 @@ static void hpet_fire(HPETTimer *t)
     }
 }
 
-static void hpet_arm(HPETTimer *t)
+/* after_fire: the comparator equals the counter because it just fired;
+ * the next match is a whole counter wrap away. */
+static void hpet_arm_next(HPETTimer *t, bool after_fire)
 {
     HPETState *s = t->s;
     if (!(s->config & CFG_ENABLE)) {
@@ -132,6 +134,9 @@ static void hpet_arm(HPETTimer *t)
     } else {
         delta = t->cmp - now;
     }
+    if (delta == 0 && after_fire) {
+        delta = (t->config & TN_32BIT) ? 1ull << 32 : ~0ull;
+    }
     /* a comparator behind the counter is reached only after a wrap; cap
      * the wait so the ns arithmetic cannot overflow (that is ~58 years) */
     if (delta > (1ull << 57)) {
@@ -139,6 +144,11 @@ static void hpet_arm(HPETTimer *t)
     }
     timer_mod(t->timer, s->counter_ns + (int64_t)((now - s->counter + delta) *
                                                   HPET_CLK_PERIOD_NS));
+}
+
+static void hpet_arm(HPETTimer *t)
+{
+    hpet_arm_next(t, false);
 }
 
 static void hpet_timer_cb(void *opaque)
@@ -155,18 +165,20 @@ static void hpet_timer_cb(void *opaque)
     }
     hpet_fire(t);
     if ((t->config & TN_PERIODIC) && t->period) {
-        /* catch up without an interrupt storm after a long stall */
-        do {
-            t->cmp += t->period;
-            if (t->config & TN_32BIT) {
-                t->cmp = (uint32_t)t->cmp;
-            }
-        } while ((t->config & TN_32BIT) ? (int32_t)((uint32_t)now - (uint32_t)t->cmp) >= 0
-                                        : (int64_t)(now - t->cmp) >= 0);
+        /* Catch up in one step after a long stall (no interrupt storm),
+         * arithmetically: a huge period must not turn this into a loop. */
+        if (t->config & TN_32BIT) {
+            uint32_t p32 = (uint32_t)t->period ? (uint32_t)t->period : 1;
+            uint32_t late = (uint32_t)now - (uint32_t)t->cmp;
+            t->cmp = (uint32_t)((uint32_t)t->cmp + ((uint64_t)(late / p32) + 1) * p32);
+        } else {
+            uint64_t late = now - t->cmp;
+            t->cmp += (late / t->period + 1) * t->period;
+        }
         hpet_arm(t);
     } else if (t->config & TN_32BIT) {
         /* a one-shot 32-bit timer fires again after the counter wraps */
-        hpet_arm(t);
+        hpet_arm_next(t, true);
     }
 }
 
