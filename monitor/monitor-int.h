@@ -20,6 +20,7 @@ struct Monitor {
     GString *msg;             /* the JSON value being framed */
     int depth;                /* {[ nesting of msg */
     bool in_str, esc;         /* inside a string / after a backslash */
+    bool in_sq;               /* inside a 'single-quoted' string */
 
     /* HMP */
     bool on_mux;              /* shares the stdio mux: greet on Ctrl-A c */
