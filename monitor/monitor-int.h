@@ -68,6 +68,7 @@ void qmp_foreach_command(void (*fn)(const QmpCommand *c, void *opaque), void *op
 
 /* Shared by QMP and HMP */
 void monitor_do_system_powerdown(GError **errp);
+bool monitor_do_cont(GError **errp);
 bool monitor_do_eject(const char *device, GError **errp);
 bool monitor_do_screendump(const char *filename, GError **errp);
 void monitor_version(int *major, int *minor, int *micro);
