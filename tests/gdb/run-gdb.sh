@@ -44,6 +44,8 @@ break *$loop
 continue
 printf "AT-LOOP rip=%#x eax=%#x ebx=%#x\n", \$rip, \$eax, \$ebx
 printf "COUNTER0 %d\n", *(int *)$counter
+info registers eflags
+monitor info status
 delete
 watch *(int *)$counter
 continue
@@ -76,6 +78,8 @@ want "^AFTER-STEPI rip=(0|0x[0-9a-f]+) cs=0xf000$" "stepi executes the far jump 
 grep -q "^AFTER-STEPI rip=0xfff0 " "$tmp/gdb.out" && { echo "not ok - stepi did not move"; fail=1; }
 want "^AT-LOOP rip=$loop eax=0x11111111 ebx=0x22222222$" "breakpoint at gdb_loop, registers there"
 want "^COUNTER0 0$" "memory read at the breakpoint"
+want "^eflags +0x46 +\\[ (PF ZF|ZF PF) \\]$" "eflags decoded with the flag names (xor edi,edi left ZF PF)"
+want "^VM status: paused \\(debug\\)$" "monitor commands through gdb's 'monitor'"
 want "Hardware watchpoint 2: \*\(int \*\)$counter" "watch uses a hardware watchpoint"
 want "^New value = 1$" "the watchpoint fires on the guest's first store"
 want "^WATCHED counter=1 rip=0x" "stopped right after the store"
