@@ -119,7 +119,7 @@ static void gdb_update_mode(void)
     bool watch = false;
     for (int i = 0; i < gdb.nr_bp; i++) {
         if (gdb.bp[i].type <= BP_HW) {
-            mode |= X86_DEBUG_ONE_INSN;
+            mode |= X86_DEBUG_BREAK;
         } else {
             watch = true;
         }
@@ -191,6 +191,16 @@ static bool gdb_insn_check(CPUX86State *env, uint64_t pc)
     return false;
 }
 
+static bool gdb_range_has_break(uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < gdb.nr_bp; i++) {
+        if (gdb.bp[i].type <= BP_HW && gdb.bp[i].addr >= start && gdb.bp[i].addr < end) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool gdb_page_watched(uint64_t page)
 {
     for (int i = 0; i < gdb.nr_bp; i++) {
@@ -231,6 +241,7 @@ static void gdb_mem_access(CPUX86State *env, uint64_t la, unsigned size, bool is
 
 static const X86DebugHooks gdb_hooks = {
     .insn_check = gdb_insn_check,
+    .range_has_break = gdb_range_has_break,
     .page_watched = gdb_page_watched,
     .mem_access = gdb_mem_access,
 };

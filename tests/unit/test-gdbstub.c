@@ -491,6 +491,21 @@ static void test_run_control(void)
     assert_cmd(&vm, "s", "T05thread:01;");
     g_assert_cmphex(reg(&vm, 16), >, after);
 
+    /* paging: VA 0x400000 shows poke's page, 0x401000 is not present */
+    uint64_t paged = map_symbol("gdb_paged"), poke = map_symbol("poke");
+    g_autofree char *zp = g_strdup_printf("Z0,%" G_GINT64_MODIFIER "x,1", paged);
+    assert_cmd(&vm, zp, "OK");
+    assert_cmd(&vm, "M2000,4:00000000", "OK");
+    g_autofree char *mpoke = g_strdup_printf("M%" G_GINT64_MODIFIER "x,4:0df0feca", poke);
+    assert_cmd(&vm, mpoke, "OK");
+    assert_cmd(&vm, "c", "T05swbreak:;thread:01;");
+    g_autofree char *mva = g_strdup_printf("m%" G_GINT64_MODIFIER "x,4", 0x400000 + (poke & 0xfff));
+    assert_cmd(&vm, mva, "0df0feca");
+    assert_cmd(&vm, "m401000,4", "E14");
+    assert_cmd(&vm, "m400ffe,4", "E14");    /* crossing into the unmapped page */
+    assert_cmd(&vm, "M401000,1:00", "E14");
+    assert_cmd(&vm, "X401000,1:a", "E14");
+
     /* detach: breakpoints go, the guest runs to its end (debug-exit 1:
      * its own checks of poke and EDI fail, so it reports failures, but it
      * must finish) */
