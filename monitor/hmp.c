@@ -679,7 +679,11 @@ static void cmd_stop(const char *args, GString *out)
 
 static void cmd_cont(const char *args, GString *out)
 {
-    vm_start();
+    GError *err = NULL;
+    if (!monitor_do_cont(&err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
 }
 
 static void cmd_quit(const char *args, GString *out)

@@ -20,6 +20,7 @@ struct Monitor {
     GString *msg;             /* the JSON value being framed */
     int depth;                /* {[ nesting of msg */
     bool in_str, esc;         /* inside a string / after a backslash */
+    bool in_sq;               /* inside a 'single-quoted' string */
 
     /* HMP */
     bool on_mux;              /* shares the stdio mux: greet on Ctrl-A c */
@@ -67,6 +68,7 @@ void qmp_foreach_command(void (*fn)(const QmpCommand *c, void *opaque), void *op
 
 /* Shared by QMP and HMP */
 void monitor_do_system_powerdown(GError **errp);
+bool monitor_do_cont(GError **errp);
 bool monitor_do_eject(const char *device, GError **errp);
 bool monitor_do_screendump(const char *filename, GError **errp);
 void monitor_version(int *major, int *minor, int *micro);

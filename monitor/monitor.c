@@ -83,7 +83,7 @@ void monitor_reset(Monitor *mon)
     mon->negotiated = false;
     g_string_truncate(mon->msg, 0);
     mon->depth = 0;
-    mon->in_str = mon->esc = false;
+    mon->in_str = mon->in_sq = mon->esc = false;
     g_string_truncate(mon->line, 0);
     mon->esc_state = 0;
     mon->last_cr = false;

@@ -102,9 +102,21 @@ static JsonNode *cmd_stop(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+bool monitor_do_cont(GError **errp)
+{
+    RunState st = runstate_get();
+    /* a guest that powered off or panicked cannot just go on */
+    if (st == RUN_STATE_SHUTDOWN || st == RUN_STATE_GUEST_PANICKED) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "Resetting the Virtual Machine is required");
+        return false;
+    }
+    vm_start();
+    return true;
+}
+
 static JsonNode *cmd_cont(Monitor *mon, JsonObject *args, GError **errp)
 {
-    vm_start();
+    monitor_do_cont(errp);
     return NULL;
 }
 

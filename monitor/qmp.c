@@ -292,7 +292,7 @@ static void qmp_flush(Monitor *mon)
     gchar *text = g_string_free(mon->msg, FALSE);
     mon->msg = g_string_new(NULL);
     mon->depth = 0;
-    mon->in_str = mon->esc = false;
+    mon->in_str = mon->in_sq = mon->esc = false;
     qmp_handle_message(mon, text, len);
     g_free(text);
 }
@@ -301,7 +301,7 @@ static void qmp_too_big(Monitor *mon, const char *what)
 {
     g_string_truncate(mon->msg, 0);
     mon->depth = 0;
-    mon->in_str = mon->esc = false;
+    mon->in_str = mon->in_sq = mon->esc = false;
     g_autofree char *msg = g_strdup_printf("JSON parse error, %s", what);
     qmp_send_error(mon, NULL, QMP_ERR_GENERIC, msg);
 }
@@ -311,7 +311,29 @@ void qmp_feed(Monitor *mon, const uint8_t *buf, size_t len)
     unsigned gen = mon->generation;
     for (size_t i = 0; i < len && gen == mon->generation; i++) {
         char c = (char)buf[i];
-        if (mon->in_str) {
+        if (mon->in_sq) {
+            /* QEMU's single-quoted string extension, rewritten to a JSON
+             * string for json-glib: \' becomes ', a bare " is escaped. */
+            if (mon->esc) {
+                mon->esc = false;
+                if (c != '\'') {
+                    g_string_append_c(mon->msg, '\\');
+                }
+                g_string_append_c(mon->msg, c);
+            } else if (c == '\\') {
+                mon->esc = true;
+            } else if (c == '\'') {
+                mon->in_sq = false;
+                g_string_append_c(mon->msg, '"');
+            } else if (c == '"') {
+                g_string_append(mon->msg, "\\\"");
+            } else {
+                g_string_append_c(mon->msg, c);
+            }
+        } else if (c == '\'' && !mon->in_str) {
+            mon->in_sq = true;
+            g_string_append_c(mon->msg, '"');
+        } else if (mon->in_str) {
             g_string_append_c(mon->msg, c);
             if (mon->esc) {
                 mon->esc = false;

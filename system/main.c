@@ -10,6 +10,7 @@
 #include "config-host.h"
 #include "accel/qtest/qtest.h"
 #include "chardev/chardev.h"
+#include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
 #include "hw/i386/pc.h"
 #include "monitor/monitor.h"
@@ -59,6 +60,10 @@ static const Option options[] = {
     { "qtest-log", true, "file|none  log qtest traffic to file (default stderr)" },
     { "audio", true, "none  audio backend (Vireo has no audio devices; only 'none')" },
     { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
+    { "s", false, "shorthand for -gdb tcp::1234" },
+    { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
+    { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
+    { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
     { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
     { NULL, false, NULL },
 };
@@ -201,7 +206,14 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
             cfg->boot_menu = !strcmp(v, "on");
         } else if (!strcmp(*p, "splash-time")) {
             cfg->boot_menu_timeout_ms = atoi(v);
-        } else if (!strcmp(*p, "strict") || !strcmp(*p, "reboot-timeout") || !strcmp(*p, "splash")) {
+        } else if (!strcmp(*p, "reboot-timeout")) {
+            char *end;
+            long long ms = strtoll(v, &end, 10);
+            if (*end || ms < -1 || ms > 0xffff) {
+                fatal("-boot reboot-timeout=%s: must be -1 or 0..65535 (ms)", v);
+            }
+            cfg->reboot_timeout_ms = ms;
+        } else if (!strcmp(*p, "strict") || !strcmp(*p, "splash")) {
             /* accepted */
         } else {
             fatal("-boot: unknown option '%s'", *p);
@@ -285,12 +297,13 @@ int main(int argc, char **argv)
         .smp = 1,
         .boot_order = "cad",
         .boot_menu_timeout_ms = -1,
+        .reboot_timeout_ms = -1,
     };
     GPtrArray *serials = g_ptr_array_new();
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
-    const char *qtest_spec = NULL, *qtest_log = NULL;
+    const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
     bool nographic = false, display_none = false, start_stopped = false;
 
     datadir_set_exe(argv[0]);
@@ -393,6 +406,54 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(n, "S")) {
             start_stopped = true;
+        } else if (!strcmp(n, "s")) {
+            gdb_spec = "tcp::1234";
+        } else if (!strcmp(n, "gdb")) {
+            gdb_spec = arg;
+        } else if (!strcmp(n, "uuid")) {
+            /* 8-4-4-4-12 hex digits */
+            const char *p = arg;
+            int nb = 0;
+            for (; *p && nb < 16; p++) {
+                if (*p == '-' && (nb == 4 || nb == 6 || nb == 8 || nb == 10)) {
+                    continue;
+                }
+                if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1])) {
+                    break;
+                }
+                cfg.uuid[nb++] = g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]);
+                p++;
+            }
+            if (nb != 16 || *p) {
+                fatal("-uuid %s: invalid UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", arg);
+            }
+            cfg.has_uuid = true;
+        } else if (!strcmp(n, "rtc")) {
+            gchar **kv = g_strsplit(arg, ",", -1);
+            for (gchar **p = kv; *p; p++) {
+                char *eq = strchr(*p, '=');
+                const char *v = eq ? eq + 1 : "";
+                if (eq) {
+                    *eq = 0;
+                }
+                if (!strcmp(*p, "base")) {
+                    cfg.rtc_base = g_strdup(v);
+                } else if (!strcmp(*p, "clock")) {
+                    /* the RTC always ticks with the virtual clock, which is
+                     * what clock=vm means; host and rt differ only while
+                     * the VM is stopped */
+                    if (strcmp(v, "host") && strcmp(v, "rt") && strcmp(v, "vm")) {
+                        fatal("-rtc clock=%s: invalid value (host, rt or vm)", v);
+                    }
+                } else if (!strcmp(*p, "driftfix")) {
+                    if (strcmp(v, "none") && strcmp(v, "slew")) {
+                        fatal("-rtc driftfix=%s: invalid value (none or slew)", v);
+                    }
+                } else {
+                    fatal("-rtc: unknown option '%s'", *p);
+                }
+            }
+            g_strfreev(kv);
         } else if (!strcmp(n, "qtest")) {
             qtest_spec = arg;
         } else if (!strcmp(n, "qtest-log")) {
@@ -530,6 +591,12 @@ int main(int argc, char **argv)
         GError *err = NULL;
         if (!monitor_init_cmdline(&err)) {
             fatal("%s", err->message);
+        }
+    }
+    if (gdb_spec) {
+        GError *err = NULL;
+        if (!gdbserver_start(gdb_spec, &err)) {
+            fatal("-gdb %s: %s", gdb_spec, err->message);
         }
     }
     if (qtest_spec) {

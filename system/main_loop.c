@@ -83,6 +83,10 @@ int main_loop_run(X86CPU *cpu)
             vlog(LOG_RESET, "machine reset (cause %d)\n", c);
             runstate_reset_req = SHUTDOWN_CAUSE_NONE;
             pc_machine_reset();
+            /* after a reset, a VM stopped by its power-off may run again */
+            if (runstate_get() == RUN_STATE_SHUTDOWN || runstate_get() == RUN_STATE_GUEST_PANICKED) {
+                vm_stop_state(RUN_STATE_PAUSED);
+            }
             qmp_event_reset(shutdown_cause_is_guest(c), shutdown_cause_name(c));
         }
         bool idle = true;

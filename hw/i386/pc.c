@@ -163,6 +163,9 @@ static void pc_interrupts_init(const MachineConfig *cfg)
     }
     IRQ *isa_irqs = irq_new_array(pc_isa_dev_irq, NULL, 16);
     isa_set_irqs(isa_irqs);
+    /* isa_set_irqs copied the lines: a lost array would fail every ASan
+     * run at exit (LeakSanitizer) */
+    g_free(isa_irqs);
 
     pc.apic = device_create("apic", "id=0");
     apic_attach_cpu(pc.apic, pc.cpu);
@@ -396,7 +399,7 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
 
     pc.fw_cfg = s;
     fw_cfg_add_i64(s, FW_CFG_RAM_SIZE, cfg->ram_size);
-    fw_cfg_add_bytes(s, FW_CFG_UUID, zeros, 16);
+    fw_cfg_add_bytes(s, FW_CFG_UUID, cfg->has_uuid ? cfg->uuid : zeros, 16);
     fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, cfg->nographic);
     fw_cfg_add_i16(s, FW_CFG_NB_CPUS, cpus);
     fw_cfg_add_i16(s, FW_CFG_MAX_CPUS, cpus);
@@ -436,8 +439,8 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     fw_cfg_add_file(s, "etc/e820", e820->data, e820->len * sizeof(E820Entry));
     g_array_free(e820, TRUE);
 
-    /* -1: after a failed boot, stop instead of retrying. */
-    uint32_t fail_wait = GUINT32_TO_LE((uint32_t)-1);
+    /* -1 (default): after a failed boot, stop instead of retrying. */
+    uint32_t fail_wait = GUINT32_TO_LE((uint32_t)cfg->reboot_timeout_ms);
     fw_cfg_add_file(s, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait));
     fw_cfg_add_file(s, "bootorder", NULL, 0);
     fw_cfg_add_file(s, "bios-geometry", NULL, 0);
@@ -477,12 +480,13 @@ void pc_system_powerdown(void)
 
 /* ---- chipset and ISA devices ---- */
 
-static void pc_isa_devices_init(void)
+static void pc_isa_devices_init(const MachineConfig *cfg)
 {
     char opts[64];
 
     device_create("i8254", "");
-    pc.rtc = device_create("mc146818rtc", "");
+    g_autofree char *rtc_opts = cfg->rtc_base ? g_strdup_printf("base=%s", cfg->rtc_base) : g_strdup("");
+    pc.rtc = device_create("mc146818rtc", rtc_opts);
 
     Device *kbc = device_create("i8042", "");
     Device *port92 = device_create("port92", "");
@@ -535,7 +539,7 @@ void pc_machine_init(const MachineConfig *cfg)
     }
     pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
-    pc_isa_devices_init();
+    pc_isa_devices_init(cfg);
     isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);
     x87_ferr_hook = pc_ferr;
     pc_cmos_init(cfg);

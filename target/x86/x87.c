@@ -84,11 +84,37 @@ static long double x87h_binary(int op, long double a, long double b, uint16_t cw
     B(XH_DIV, "fdiv %%st(1), %%st")
     B(XH_DIVR, "fdivr %%st(1), %%st")
     B(XH_SCALE, "fscale")
-    B(XH_PREM, "fprem")
-    B(XH_PREM1, "fprem1")
 #undef B
     default:
         __builtin_unreachable();
+    }
+    return r;
+}
+
+/*
+ * FPREM/FPREM1 leave some condition bits unchanged in some cases (NaN
+ * operands, invalid operations), and which ones differs between vendors.
+ * So the host runs them from the guest's condition bits: FLDENV loads the
+ * guest's C0-C3 with the control word, the operands come from memory, and
+ * FNINIT leaves the host stack empty with the default control word again.
+ */
+static long double __attribute__((noinline))
+x87h_prem(bool prem1, long double a, long double b, uint16_t cw, uint16_t cc, uint16_t *sw)
+{
+    struct {
+        uint16_t cw, r0, sw, r1, tw, r2;
+        uint32_t ip, op_cs, dp, ds;
+    } e = { cw, 0xffff, cc & (X87_FSW_C0 | X87_FSW_C1 | X87_FSW_C2 | X87_FSW_C3), 0xffff,
+            0xffff, 0xffff, 0, 0, 0, 0xffff0000u };
+    long double r;
+    if (prem1) {
+        asm volatile("fldenv %[e]\n\tfldt %[b]\n\tfldt %[a]\n\tfprem1\n\tfnstsw %[sw]\n\t"
+                     "fnclex\n\tfstpt %[r]\n\tfninit"
+                     : [r] "=m"(r), [sw] "=m"(*sw) : [e] "m"(e), [a] "m"(a), [b] "m"(b));
+    } else {
+        asm volatile("fldenv %[e]\n\tfldt %[b]\n\tfldt %[a]\n\tfprem\n\tfnstsw %[sw]\n\t"
+                     "fnclex\n\tfstpt %[r]\n\tfninit"
+                     : [r] "=m"(r), [sw] "=m"(*sw) : [e] "m"(e), [a] "m"(a), [b] "m"(b));
     }
     return r;
 }
@@ -795,14 +821,15 @@ static void x87_op_st0_st1(CPUX86State *env, int op)
         return;
     }
     uint16_t hsw;
-    uint16_t cmask = (op == XH_SCALE) ? X87_FSW_C1 : FSW_CC;
-    long double r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_reg(env), &hsw);
-    if (op != XH_SCALE && ((hsw & X87_FSW_IE) || r != r)) {
-        /* FPREM/FPREM1 with a NaN result (NaN operand or masked invalid):
-         * no quotient bits, C0 and C3 unchanged (the host's are stale),
-         * C1 = C2 = 0 */
-        cmask = X87_FSW_C1 | X87_FSW_C2;
-        hsw &= ~(X87_FSW_C1 | X87_FSW_C2);
+    uint16_t cmask;
+    long double r;
+    if (op == XH_SCALE) {
+        cmask = X87_FSW_C1;
+        r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_reg(env), &hsw);
+    } else {
+        cmask = FSW_CC;
+        r = x87h_prem(op == XH_PREM1, st_get(env, 0), st_get(env, 1), cw_reg(env),
+                      env->fpu.fsw, &hsw);
     }
     if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
         st_set(env, 0, r);

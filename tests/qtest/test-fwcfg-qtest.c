@@ -63,6 +63,37 @@ static void test_ram_size_and_files(void)
     qtest_quit(s);
 }
 
+/* -uuid and -boot reboot-timeout reach the firmware */
+static void test_uuid_reboot_timeout(void)
+{
+    QTestState *s = qtest_start("-uuid 4600cb32-38ec-4b2f-8acb-81c6ea54f2d8 -boot reboot-timeout=15");
+    static const uint8_t want[16] = { 0x46, 0x00, 0xcb, 0x32, 0x38, 0xec, 0x4b, 0x2f,
+                                      0x8a, 0xcb, 0x81, 0xc6, 0xea, 0x54, 0xf2, 0xd8 };
+    uint8_t uuid[16];
+    fw_select(s, 0x0002);                        /* FW_CFG_UUID */
+    fw_read(s, uuid, 16);
+    g_assert_cmpmem(uuid, 16, want, 16);
+    /* find etc/boot-fail-wait in the directory and read it */
+    uint8_t be[4];
+    fw_select(s, 0x0019);
+    fw_read(s, be, 4);
+    uint32_t count = be[0] << 24 | be[1] << 16 | be[2] << 8 | be[3];
+    uint16_t sel = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t ent[64];
+        fw_read(s, ent, sizeof(ent));
+        if (!strcmp((char *)ent + 8, "etc/boot-fail-wait")) {
+            sel = ent[4] << 8 | ent[5];
+        }
+    }
+    g_assert_cmphex(sel, !=, 0);
+    uint32_t wait = 0;
+    fw_select(s, sel);
+    fw_read(s, &wait, 4);
+    g_assert_cmpuint(wait, ==, 15);
+    qtest_quit(s);
+}
+
 static void dma_kick(QTestState *s, uint64_t desc)
 {
     /* address register, big-endian: high half at 0x514, low half at 0x518 */
@@ -110,5 +141,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/signature-id", test_signature_id);
     g_test_add_func("/qtest/fw_cfg/ram-size-files", test_ram_size_and_files);
     g_test_add_func("/qtest/fw_cfg/dma", test_dma_id);
+    g_test_add_func("/qtest/fw_cfg/uuid-reboot-timeout", test_uuid_reboot_timeout);
     return g_test_run();
 }

@@ -97,6 +97,21 @@ static void test_periodic_irq(void)
     qtest_quit(s);
 }
 
+/* -rtc base=DATE: the CMOS shows that date (BCD, the power-on format) */
+static void test_base_date(void)
+{
+    QTestState *s = qtest_start("-rtc base=2006-06-17T16:01:21,clock=vm");
+    g_assert_cmphex(cmos_read(s, 0x32), ==, 0x20);   /* century */
+    g_assert_cmphex(cmos_read(s, 0x09), ==, 0x06);
+    g_assert_cmphex(cmos_read(s, 0x08), ==, 0x06);
+    g_assert_cmphex(cmos_read(s, 0x07), ==, 0x17);
+    g_assert_cmphex(cmos_read(s, 0x04), ==, 0x16);
+    g_assert_cmphex(cmos_read(s, 0x02), ==, 0x01);
+    g_assert_cmphex(cmos_read(s, 0x00), ==, 0x21);
+    g_assert_cmphex(cmos_read(s, 0x06), ==, 0x07);   /* a Saturday: day of week 7 */
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -104,5 +119,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/rtc/update-irq", test_update_irq);
     g_test_add_func("/qtest/rtc/alarm-irq", test_alarm_irq);
     g_test_add_func("/qtest/rtc/periodic-irq", test_periodic_irq);
+    g_test_add_func("/qtest/rtc/base-date", test_base_date);
     return g_test_run();
 }

@@ -499,6 +499,15 @@ static void guest_shutdown(bool no_shutdown)
         JsonObject *r = vm_cmd(&vm, "{\"execute\": \"query-status\"}", NULL, NULL);
         g_assert_cmpstr(ret_status(r), ==, "shutdown");
         json_object_unref(r);
+        r = vm_cmd(&vm, "{\"execute\": \"cont\"}", NULL, NULL);
+        g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(r, "error"), "desc"),
+                        ==, "Resetting the Virtual Machine is required");
+        json_object_unref(r);
+        json_object_unref(vm_cmd(&vm, "{\"execute\": \"system_reset\"}", NULL, NULL));
+        json_object_unref(vm_wait_event(&vm, "RESET"));
+        r = vm_cmd(&vm, "{\"execute\": \"query-status\"}", NULL, NULL);
+        g_assert_cmpstr(ret_status(r), ==, "paused");
+        json_object_unref(r);
         json_object_unref(vm_cmd(&vm, "{\"execute\": \"quit\"}", NULL, NULL));
     }
     g_assert_cmpint(vm_wait_exit(&vm), ==, 0);

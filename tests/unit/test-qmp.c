@@ -129,6 +129,12 @@ static void test_framing(void)
     g_assert_cmpint(json_object_get_int_member(r, "id"), ==, 2);
     json_object_unref(r);
     g_assert_cmpuint(s.out->len, ==, 0);
+    /* QEMU's single-quote extension (what people type from its docs) */
+    feed(m, "{'execute': 'query-name', 'id': 'it\\'s \"q\" {'}");
+    r = next_msg(&s);
+    g_assert_true(json_object_has_member(r, "return"));
+    g_assert_cmpstr(json_object_get_string_member(r, "id"), ==, "it's \"q\" {");
+    json_object_unref(r);
     monitor_free(m);
     g_string_free(s.out, TRUE);
 }
