@@ -2,9 +2,9 @@
 """Generate target/x86/sse-host.inc: the host backend of target/x86/sse.c.
 
 Each function runs one SSE instruction on the host on register operands
-(a = destination, b = source), with the guest's MXCSR control bits loaded
-and every exception masked, and returns the host's exception flags
-(MXCSR bits 0-5).  Instructions with an immediate get one case per
+(a = destination, b = source), with the guest's MXCSR control bits and
+masks loaded, and returns the host's exception flags (MXCSR bits 0-5), or
+SSE_TRAPPED with the flags recorded at an unmasked exception's fault.  Instructions with an immediate get one case per
 immediate value, because the immediate is part of the instruction.
 Usage: scripts/gen-sse-host.py > target/x86/sse-host.inc
 """

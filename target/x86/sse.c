@@ -9,9 +9,10 @@
  *     scripts/gen-sse-host.py): every data operation that computes lanes runs as the
  *     very same instruction on the host on register operands (dst in one
  *     XMM register, src in another), with the guest's MXCSR (rounding, DAZ,
- *     FTZ) loaded and every exception masked on the host; the host's
- *     exception flags come back to the architectural layer.  Results,
- *     NaN propagation, DAZ/FTZ and flags are therefore those of an x86 CPU.
+ *     FTZ, masks) loaded; the host's exception flags come back to the
+ *     architectural layer, and an unmasked exception faults on the host
+ *     and is caught (see sse_sigfpe).  Results, NaN propagation, DAZ/FTZ
+ *     and flags are therefore those of an x86 CPU.
  *     Only instructions the host implements may be advertised (cpu.c asks
  *     sse_host_features()).
  *
