@@ -49,6 +49,8 @@ bool chardev_socket_connected(Chardev *chr);
 int chardev_socket_write(Chardev *chr, const uint8_t *buf, int len);
 /* Remove the socket file a unix server created (at exit). */
 void chardev_socket_cleanup(Chardev *chr);
+/* "unix:PATH[,server=on]" / "tcp:HOST:PORT[,server=on]" */
+const char *chardev_socket_desc(Chardev *chr);
 /* Input backlog drained: resume reading the socket. */
 void chardev_socket_resume(Chardev *chr);
 

@@ -493,3 +493,43 @@ void chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque)
         event(opaque, CHR_EVENT_OPENED);
     }
 }
+
+bool chardev_is_mux(Chardev *chr)
+{
+    return chr && chr->mux;
+}
+
+bool chardev_frontend_focused(Chardev *chr, void *opaque)
+{
+    if (!chr || !chr->mux) {
+        return true;
+    }
+    return chr->focus < chr->nr_fe && chr->fe[chr->focus].opaque == opaque;
+}
+
+void chardev_foreach(void (*fn)(const char *id, Chardev *chr, void *opaque), void *opaque)
+{
+    if (!chardevs) {
+        return;
+    }
+    GList *keys = g_list_sort(g_hash_table_get_keys(chardevs), (GCompareFunc)strcmp);
+    for (GList *k = keys; k; k = k->next) {
+        fn(k->data, g_hash_table_lookup(chardevs, k->data), opaque);
+    }
+    g_list_free(keys);
+}
+
+char *chardev_filename(Chardev *chr)
+{
+    switch (chr->kind) {
+    case CHR_STDIO:
+        return g_strdup("stdio");
+    case CHR_FILE:
+        return g_strdup("file");
+    case CHR_SOCKET:
+        return g_strdup_printf("%s%s", chardev_socket_connected(chr) ? "" : "disconnected:",
+                               chardev_socket_desc(chr));
+    default:
+        return g_strdup("null");
+    }
+}

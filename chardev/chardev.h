@@ -43,6 +43,17 @@ void chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque);
 /* A socket has a peer now; always true for the other backends. */
 bool chardev_is_open(Chardev *chr);
 
+/* The stdio mux (several front ends, Ctrl-A c switches). */
+bool chardev_is_mux(Chardev *chr);
+/* The front end registered with opaque receives input now (always true
+ * without a mux). */
+bool chardev_frontend_focused(Chardev *chr, void *opaque);
+/* Every chardev once per id (the stdio object may appear under several). */
+void chardev_foreach(void (*fn)(const char *id, Chardev *chr, void *opaque), void *opaque);
+/* What the backend is, QEMU style: "stdio", "file", "null", "unix:PATH,server=on",
+ * "disconnected:unix:..." for a socket without a peer.  g_free the result. */
+char *chardev_filename(Chardev *chr);
+
 /* -nographic: stdio mux with Ctrl-A x (quit), Ctrl-A h (help), Ctrl-A c (switch front end). */
 Chardev *chardev_stdio_mux(void);
 /* Hand buffered input of every chardev to front ends that can take it now (main loop). */

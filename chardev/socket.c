@@ -142,6 +142,11 @@ void chardev_socket_cleanup(Chardev *chr)
     }
 }
 
+const char *chardev_socket_desc(Chardev *chr)
+{
+    return chr->sock && chr->sock->desc ? chr->sock->desc : "socket";
+}
+
 bool chardev_socket_connected(Chardev *chr)
 {
     return chr->sock && chr->sock->fd >= 0;

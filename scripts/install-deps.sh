@@ -9,7 +9,7 @@ set -euo pipefail
 # Build dependencies (configure checks these).
 BUILD_DEPS=(
     gcc make pkg-config nasm
-    libglib2.0-dev libpixman-1-dev zlib1g-dev libslirp-dev
+    libglib2.0-dev libjson-glib-dev libpixman-1-dev zlib1g-dev libslirp-dev
     libsdl2-dev            # optional for the build, but part of the standard set
 )
 # What the tests and scripts use (timeout is in coreutils; apt-get download
@@ -18,6 +18,7 @@ TEST_DEPS=(
     coreutils apt dpkg ca-certificates
     gdb                    # gdbstub tests
     socat                  # qtest/QMP/monitor socket tests
+    acpica-tools           # iasl: the ACPI table test disassembles what we build
 )
 
 if [ "${1:-}" = --print ]; then

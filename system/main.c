@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "config-host.h"
+#include "accel/qtest/qtest.h"
 #include "chardev/chardev.h"
 #include "hw/core/device.h"
 #include "hw/i386/pc.h"
+#include "monitor/monitor.h"
 #include "system/main_loop.h"
 #include "system/runstate.h"
 #include "util/datadir.h"
@@ -40,7 +42,7 @@ static const Option options[] = {
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
     { "machine", true, "pc[,accel=tcg]  select the machine" },
     { "M", true, NULL },
-    { "accel", true, "tcg|kvm[:tcg]  select the accelerator" },
+    { "accel", true, "tcg|kvm[:tcg]|qtest  select the accelerator" },
     { "enable-kvm", false, "same as -accel kvm" },
     { "cpu", true, "model[,+feat][,-feat]  select the CPU model ('-cpu help' lists them)" },
     { "smp", true, "n  number of CPUs (only 1 for now)" },
@@ -50,6 +52,16 @@ static const Option options[] = {
     { "name", true, "string  set the name of the guest" },
     { "S", false, "freeze the CPU at start-up" },
     { "no-hpet", false, "do not create an HPET" },
+    { "qmp", true, "dev  QMP monitor on a chardev spec: unix:PATH,server=on,wait=off | tcp:HOST:PORT,server=on,wait=off" },
+    { "monitor", true, "dev  human monitor on dev: stdio, unix:..., tcp:..., chardev:ID, none" },
+    { "mon", true, "chardev=ID[,mode=control|readline][,pretty=on|off]  monitor on a -chardev" },
+    { "qtest", true, "dev  qtest protocol on dev (unix:PATH, tcp:HOST:PORT, chardev:ID); implies -accel qtest" },
+    { "qtest-log", true, "file|none  log qtest traffic to file (default stderr)" },
+    { "audio", true, "none  audio backend (Vireo has no audio devices; only 'none')" },
+    { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
+    { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
+    { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
+    { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
     { NULL, false, NULL },
 };
 
@@ -191,7 +203,14 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
             cfg->boot_menu = !strcmp(v, "on");
         } else if (!strcmp(*p, "splash-time")) {
             cfg->boot_menu_timeout_ms = atoi(v);
-        } else if (!strcmp(*p, "strict") || !strcmp(*p, "reboot-timeout") || !strcmp(*p, "splash")) {
+        } else if (!strcmp(*p, "reboot-timeout")) {
+            char *end;
+            long long ms = strtoll(v, &end, 10);
+            if (*end || ms < -1 || ms > 0xffff) {
+                fatal("-boot reboot-timeout=%s: must be -1 or 0..65535 (ms)", v);
+            }
+            cfg->reboot_timeout_ms = ms;
+        } else if (!strcmp(*p, "strict") || !strcmp(*p, "splash")) {
             /* accepted */
         } else {
             fatal("-boot: unknown option '%s'", *p);
@@ -237,7 +256,8 @@ static bool kvm_available(void)
     return access("/dev/kvm", R_OK | W_OK) == 0;
 }
 
-static void select_accel(const char *accel)
+/* Returns the accelerator that will run: "tcg" or "qtest". */
+static const char *select_accel(const char *accel)
 {
     /* "-accel tcg,thread=single,tb-size=N": the options tune a threading
      * model and cache size that Vireo chooses itself, so they are ignored. */
@@ -248,6 +268,8 @@ static void select_accel(const char *accel)
     for (gchar **a = alts; *a && !chosen; a++) {
         if (!strcmp(*a, "tcg")) {
             chosen = "tcg";
+        } else if (!strcmp(*a, "qtest")) {
+            chosen = "qtest";
         } else if (!strcmp(*a, "kvm")) {
             if (kvm_available()) {
                 /* The KVM backend is not built yet: say so rather than pretend. */
@@ -262,6 +284,7 @@ static void select_accel(const char *accel)
         }
     }
     g_strfreev(alts);
+    return chosen ? chosen : "tcg";
 }
 
 int main(int argc, char **argv)
@@ -271,11 +294,13 @@ int main(int argc, char **argv)
         .smp = 1,
         .boot_order = "cad",
         .boot_menu_timeout_ms = -1,
+        .reboot_timeout_ms = -1,
     };
     GPtrArray *serials = g_ptr_array_new();
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
-    const char *bios = NULL, *debugcon = NULL, *accel = "tcg";
+    const char *bios = NULL, *debugcon = NULL, *accel = NULL;
+    const char *qtest_spec = NULL, *qtest_log = NULL;
     bool nographic = false, display_none = false, start_stopped = false;
 
     datadir_set_exe(argv[0]);
@@ -337,7 +362,7 @@ int main(int argc, char **argv)
             parse_machine(arg, &accel);
         } else if (!strcmp(n, "accel")) {
             if (!strcmp(arg, "help")) {
-                printf("Accelerators supported in Vireo binary:\ntcg\nkvm\n");
+                printf("Accelerators supported in Vireo binary:\ntcg\nkvm\nqtest\n");
                 return 0;
             }
             accel = arg;
@@ -367,9 +392,72 @@ int main(int argc, char **argv)
                 fatal("-D: cannot open log file '%s'", arg);
             }
         } else if (!strcmp(n, "name")) {
-            /* recorded for the monitor later */
+            monitor_set_vm_name(arg);
+        } else if (!strcmp(n, "qmp")) {
+            monitor_parse_qmp(arg, &err);
+        } else if (!strcmp(n, "monitor")) {
+            monitor_parse_hmp(arg, &err);
+        } else if (!strcmp(n, "mon")) {
+            if (!monitor_parse_mon(arg, &err)) {
+                fatal("-mon %s: %s", arg, err->message);
+            }
         } else if (!strcmp(n, "S")) {
             start_stopped = true;
+        } else if (!strcmp(n, "uuid")) {
+            /* 8-4-4-4-12 hex digits */
+            const char *p = arg;
+            int nb = 0;
+            for (; *p && nb < 16; p++) {
+                if (*p == '-' && (nb == 4 || nb == 6 || nb == 8 || nb == 10)) {
+                    continue;
+                }
+                if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1])) {
+                    break;
+                }
+                cfg.uuid[nb++] = g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]);
+                p++;
+            }
+            if (nb != 16 || *p) {
+                fatal("-uuid %s: invalid UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", arg);
+            }
+            cfg.has_uuid = true;
+        } else if (!strcmp(n, "rtc")) {
+            gchar **kv = g_strsplit(arg, ",", -1);
+            for (gchar **p = kv; *p; p++) {
+                char *eq = strchr(*p, '=');
+                const char *v = eq ? eq + 1 : "";
+                if (eq) {
+                    *eq = 0;
+                }
+                if (!strcmp(*p, "base")) {
+                    cfg.rtc_base = g_strdup(v);
+                } else if (!strcmp(*p, "clock")) {
+                    /* the RTC always ticks with the virtual clock, which is
+                     * what clock=vm means; host and rt differ only while
+                     * the VM is stopped */
+                    if (strcmp(v, "host") && strcmp(v, "rt") && strcmp(v, "vm")) {
+                        fatal("-rtc clock=%s: invalid value (host, rt or vm)", v);
+                    }
+                } else if (!strcmp(*p, "driftfix")) {
+                    if (strcmp(v, "none") && strcmp(v, "slew")) {
+                        fatal("-rtc driftfix=%s: invalid value (none or slew)", v);
+                    }
+                } else {
+                    fatal("-rtc: unknown option '%s'", *p);
+                }
+            }
+            g_strfreev(kv);
+        } else if (!strcmp(n, "qtest")) {
+            qtest_spec = arg;
+        } else if (!strcmp(n, "qtest-log")) {
+            qtest_log = !strcmp(arg, "/dev/null") ? "none" : arg;
+        } else if (!strcmp(n, "audio") || !strcmp(n, "audiodev")) {
+            if (strcmp(arg, "none") && !g_str_has_prefix(arg, "none,") &&
+                !g_str_has_prefix(arg, "driver=none")) {
+                fatal("-%s %s: audio backend not available (only 'none')", n, arg);
+            }
+        } else if (!strcmp(n, "nodefaults")) {
+            /* accepted: the pc board's own devices stay */
         } else if (!strcmp(n, "no-hpet")) {
             cfg.no_hpet = true;
         }
@@ -378,7 +466,12 @@ int main(int argc, char **argv)
         }
     }
 
-    select_accel(accel);
+    /* As QEMU: -qtest without an accelerator choice means -accel qtest. */
+    const char *chosen = select_accel(accel ? accel : qtest_spec ? "qtest" : "tcg");
+    bool use_qtest = !strcmp(chosen, "qtest");
+    if (use_qtest) {
+        qtest_set_accel(true);      /* before any device arms a virtual timer */
+    }
 
     /*
      * Serial ports: -nographic puts COM1 on the stdio mux unless -serial
@@ -386,6 +479,7 @@ int main(int argc, char **argv)
      * console); Vireo has no window yet, so COM1 still exists, as the guest
      * expects, but its output goes nowhere.
      */
+    bool default_serial = serials->len == 0;
     if (serials->len == 0) {
         g_ptr_array_add(serials, nographic ? "mon:stdio" : "null");
     }
@@ -471,10 +565,39 @@ int main(int argc, char **argv)
         g_free(type);
     }
 
+    /*
+     * Monitors after the devices: on the stdio mux the serial port is then
+     * the first front end and has the focus, the monitor is Ctrl-A c away.
+     * A "mon:" serial (the -nographic default) gets a human monitor unless
+     * -monitor/-qmp/-mon chose the monitors, as QEMU does.
+     */
+    for (unsigned i = 0; i < serials->len; i++) {
+        const char *spec = g_ptr_array_index(serials, i);
+        char label[24];
+        snprintf(label, sizeof(label), "serial%u", i);
+        if (g_str_has_prefix(spec, "mon:") && chardev_find(label) &&
+            !(i == 0 && default_serial && monitor_cmdline_given())) {
+            monitor_new_hmp(chardev_find(label));
+        }
+    }
+    {
+        GError *err = NULL;
+        if (!monitor_init_cmdline(&err)) {
+            fatal("%s", err->message);
+        }
+    }
+    if (qtest_spec) {
+        GError *err = NULL;
+        if (!qtest_server_init(qtest_spec, qtest_log, &err)) {
+            fatal("-qtest %s: %s", qtest_spec, err->message);
+        }
+    }
+
     pc_machine_reset();
     if (start_stopped) {
-        vm_stop();
+        vm_stop_state(RUN_STATE_PRELAUNCH);
     }
-    int status = main_loop_run(pc_first_cpu());
+    /* Under qtest no guest code runs: the test drives the devices. */
+    int status = main_loop_run(use_qtest ? NULL : pc_first_cpu());
     system_exit_now(status);
 }

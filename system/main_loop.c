@@ -8,6 +8,7 @@
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
 #include "hw/i386/pc.h"
+#include "monitor/monitor.h"
 #include "system/runstate.h"
 #include "util/log.h"
 
@@ -20,7 +21,7 @@ extern ShutdownCause runstate_reset_req, runstate_shutdown_req;
 
 static gboolean on_signal(gpointer opaque)
 {
-    system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+    system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
     return G_SOURCE_CONTINUE;
 }
 
@@ -69,16 +70,24 @@ int main_loop_run(X86CPU *cpu)
         if (runstate_shutdown_req != SHUTDOWN_CAUSE_NONE) {
             ShutdownCause c = runstate_shutdown_req;
             runstate_shutdown_req = SHUTDOWN_CAUSE_NONE;
+            /* QMP clients learn why before the socket closes (or the VM stops). */
+            qmp_event_shutdown(shutdown_cause_is_guest(c), shutdown_cause_name(c));
             if (c == SHUTDOWN_CAUSE_GUEST_SHUTDOWN && opt_no_shutdown) {
-                vm_stop();
+                vm_stop_state(RUN_STATE_SHUTDOWN);
             } else {
                 return 0;
             }
         }
         if (runstate_reset_req != SHUTDOWN_CAUSE_NONE) {
-            vlog(LOG_RESET, "machine reset (cause %d)\n", runstate_reset_req);
+            ShutdownCause c = runstate_reset_req;
+            vlog(LOG_RESET, "machine reset (cause %d)\n", c);
             runstate_reset_req = SHUTDOWN_CAUSE_NONE;
             pc_machine_reset();
+            /* after a reset, a VM stopped by its power-off may run again */
+            if (runstate_get() == RUN_STATE_SHUTDOWN || runstate_get() == RUN_STATE_GUEST_PANICKED) {
+                vm_stop_state(RUN_STATE_PAUSED);
+            }
+            qmp_event_reset(shutdown_cause_is_guest(c), shutdown_cause_name(c));
         }
         bool idle = true;
         if (cpu && vm_running()) {

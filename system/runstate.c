@@ -1,17 +1,19 @@
 /* VM run state and reset/shutdown requests: see runstate.h. */
 #include "system/runstate.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
+#include "monitor/monitor.h"
 #include "util/log.h"
 
 bool opt_no_reboot;
 bool opt_no_shutdown;
 
-static bool running = true;
+static RunState state = RUN_STATE_RUNNING;
 ShutdownCause runstate_reset_req, runstate_shutdown_req;
 
 void system_reset_request(ShutdownCause cause)
@@ -37,21 +39,75 @@ void system_exit_now(int status)
 
 bool vm_running(void)
 {
-    return running;
+    return state == RUN_STATE_RUNNING;
+}
+
+RunState runstate_get(void)
+{
+    return state;
+}
+
+const char *runstate_name(RunState s)
+{
+    static const char *const names[] = {
+        [RUN_STATE_RUNNING] = "running",
+        [RUN_STATE_PAUSED] = "paused",
+        [RUN_STATE_PRELAUNCH] = "prelaunch",
+        [RUN_STATE_SHUTDOWN] = "shutdown",
+        [RUN_STATE_DEBUG] = "debug",
+        [RUN_STATE_GUEST_PANICKED] = "guest-panicked",
+        [RUN_STATE_INTERNAL_ERROR] = "internal-error",
+    };
+    return (unsigned)s < G_N_ELEMENTS(names) && names[s] ? names[s] : "unknown";
+}
+
+const char *shutdown_cause_name(ShutdownCause c)
+{
+    switch (c) {
+    case SHUTDOWN_CAUSE_HOST_QUIT: return "host-ui";
+    case SHUTDOWN_CAUSE_GUEST_SHUTDOWN: return "guest-shutdown";
+    case SHUTDOWN_CAUSE_GUEST_RESET: return "guest-reset";
+    case SHUTDOWN_CAUSE_GUEST_PANIC: return "guest-panic";
+    case SHUTDOWN_CAUSE_HOST_QMP_QUIT: return "host-qmp-quit";
+    case SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET: return "host-qmp-system-reset";
+    case SHUTDOWN_CAUSE_HOST_SIGNAL: return "host-signal";
+    default: return "none";
+    }
+}
+
+bool shutdown_cause_is_guest(ShutdownCause c)
+{
+    return c == SHUTDOWN_CAUSE_GUEST_SHUTDOWN || c == SHUTDOWN_CAUSE_GUEST_RESET ||
+           c == SHUTDOWN_CAUSE_GUEST_PANIC;
+}
+
+void vm_stop_state(RunState s)
+{
+    if (s == RUN_STATE_RUNNING) {
+        vm_start();
+        return;
+    }
+    if (state == RUN_STATE_RUNNING) {
+        /* Called between CPU slices (main loop, monitor, gdbstub): the
+         * main loop runs no guest code while the state is not running. */
+        state = s;
+        clock_virtual_pause();
+        qmp_event_send("STOP", NULL);
+    } else {
+        state = s;
+    }
 }
 
 void vm_stop(void)
 {
-    if (running) {
-        running = false;
-        clock_virtual_pause();
-    }
+    vm_stop_state(RUN_STATE_PAUSED);
 }
 
 void vm_start(void)
 {
-    if (!running) {
-        running = true;
+    if (state != RUN_STATE_RUNNING) {
+        state = RUN_STATE_RUNNING;
         clock_virtual_resume();
+        qmp_event_send("RESUME", NULL);
     }
 }

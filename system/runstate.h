@@ -14,7 +14,28 @@ typedef enum ShutdownCause {
     SHUTDOWN_CAUSE_GUEST_SHUTDOWN,  /* ACPI S5, ... */
     SHUTDOWN_CAUSE_GUEST_RESET,     /* port 0x92, 0xcf9, i8042 0xFE */
     SHUTDOWN_CAUSE_GUEST_PANIC,     /* triple fault */
+    SHUTDOWN_CAUSE_HOST_QMP_QUIT,   /* QMP/HMP quit */
+    SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET, /* QMP/HMP system_reset */
+    SHUTDOWN_CAUSE_HOST_SIGNAL,     /* SIGTERM, SIGINT, SIGHUP */
 } ShutdownCause;
+
+/* Run states, named as QMP's query-status reports them. */
+typedef enum RunState {
+    RUN_STATE_RUNNING,
+    RUN_STATE_PAUSED,          /* stop (QMP/HMP) */
+    RUN_STATE_PRELAUNCH,       /* -S, never started */
+    RUN_STATE_SHUTDOWN,        /* guest shut down with -no-shutdown */
+    RUN_STATE_DEBUG,           /* stopped by the gdbstub */
+    RUN_STATE_GUEST_PANICKED,
+    RUN_STATE_INTERNAL_ERROR,
+} RunState;
+
+RunState runstate_get(void);
+const char *runstate_name(RunState state);
+/* QMP's ShutdownCause strings ("host-qmp-quit", "guest-reset", ...). */
+const char *shutdown_cause_name(ShutdownCause cause);
+/* The cause is a guest action (QMP events' "guest" member). */
+bool shutdown_cause_is_guest(ShutdownCause cause);
 
 /* Guest asked for a reset; with -no-reboot it becomes a shutdown. */
 void system_reset_request(ShutdownCause cause);
@@ -23,7 +44,11 @@ void system_shutdown_request(ShutdownCause cause);
 void system_exit_now(int status) __attribute__((noreturn));
 
 bool vm_running(void);
+/* Pause the CPU and the virtual clock (state "paused"); emits QMP STOP. */
 void vm_stop(void);
+/* The same with another state (prelaunch, debug, shutdown...). */
+void vm_stop_state(RunState state);
+/* Resume; emits QMP RESUME. */
 void vm_start(void);
 
 /* -no-reboot / -no-shutdown */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Vireo test runner (make check).  Runs, each under timeout(1):
-#   - every GLib unit test: $BUILD/tests/unit/NAME for each tests/unit/NAME.c,
+#   - every GLib test program: $BUILD/tests/unit/NAME for each tests/unit/NAME.c
+#     and $BUILD/tests/qtest/NAME for each tests/qtest/test-NAME.c,
 #     run with --tap; each test case counts (ok / not ok / # SKIP); a crash,
 #     a timeout or a missing binary (build failure) counts as one failure;
 #   - every executable test script: tests/guest/*.sh and tests/*/run-*.sh;
@@ -49,8 +50,10 @@ status_text() {
 
 run_unit() {   # a GLib test program, TAP output parsed per case
     local bin=$1 name log st np nf ns
-    name=unit/$(basename "$bin")
-    log=$logdir/unit-$(basename "$bin").log
+    local suite
+    suite=$(basename "$(dirname "$bin")")        # unit or qtest
+    name=$suite/$(basename "$bin")
+    log=$logdir/$suite-$(basename "$bin").log
     if [ ! -x "$bin" ]; then
         result FAIL "$name" "not built: see the build errors above"
         return
@@ -102,9 +105,11 @@ if [ $# -gt 0 ]; then
         esac
     done
 else
-    for src in tests/unit/*.c; do
+    for src in tests/unit/*.c tests/qtest/test-*.c; do
         [ -e "$src" ] || continue
-        units+=("$BUILD/tests/unit/$(basename "$src" .c)")
+        case $src in */unit/*) d=unit ;; *) d=qtest ;; esac
+        [ -f "$src" ] && grep -q '^int main' "$src" || continue
+        units+=("$BUILD/tests/$d/$(basename "$src" .c)")
     done
     for s in tests/guest/*.sh tests/*/run-*.sh; do
         [ -f "$s" ] && [ -x "$s" ] || continue

@@ -99,6 +99,11 @@ static void virt_advance_to(int64_t target)
     }
 }
 
+int64_t clock_virtual_next_deadline(void)
+{
+    return active[CLOCK_VIRTUAL] ? ((Timer *)active[CLOCK_VIRTUAL]->data)->expire : -1;
+}
+
 int64_t clock_virtual_step(int64_t ns)
 {
     virt_advance_to(virt_manual_now + ns);

@@ -34,6 +34,8 @@ void clock_virtual_set_manual(bool manual);
 bool clock_virtual_is_manual(void);
 int64_t clock_virtual_step(int64_t ns);      /* returns new time; runs due timers */
 int64_t clock_virtual_set(int64_t ns);
+/* Absolute deadline of the earliest virtual-clock timer, or -1. */
+int64_t clock_virtual_next_deadline(void);
 
 Timer *timer_new(ClockType type, TimerCB cb, void *opaque);
 void timer_free(Timer *t);

@@ -17,14 +17,19 @@
 #include <string.h>
 
 #include "chardev/chardev.h"
+#include "hw/acpi/acpi.h"
+#include "hw/i386/acpi-build.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
+#include "hw/intc/apic.h"
 #include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/isa/isa.h"
 #include "hw/isa/piix3.h"
 #include "hw/nvram/fw_cfg.h"
 #include "hw/pci/i440fx.h"
 #include "hw/pci/pci.h"
+#include "hw/timer/hpet.h"
 #include "hw/timer/mc146818rtc.h"
 #include "target/x86/x87.h"
 #include "util/log.h"
@@ -44,7 +49,12 @@
 typedef struct PCMachine {
     X86CPU *cpu;
     Device *pic, *rtc;
+    Device *apic, *ioapic, *hpet;
+    IRQ pic_in[16], ioapic_in[IOAPIC_NUM_PINS];
+    uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
+    bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
+    PCIDevice *pm;
     FWCfgState *fw_cfg;
     uint64_t below_4g, above_4g;
     bool a20_kbc, a20_port92;
@@ -63,14 +73,113 @@ X86CPU *pc_first_cpu(void)
 
 /* ---- CPU wiring ---- */
 
-static int pc_intr_ack(void *opaque)
+static int pc_pic_ack(void *opaque)
 {
     return i8259_read_irq(pc.pic);
+}
+
+/* INTA goes to the local APIC, which hands it to the 8259 for ExtINT. */
+static int pc_intr_ack(void *opaque)
+{
+    return apic_get_interrupt(pc.apic, pc_pic_ack, NULL);
 }
 
 static void pc_cpu_intr(void *opaque, int n, int level)
 {
     x86_cpu_set_intr(pc.cpu, level);
+}
+
+/* The 8259's INTR reaches the CPU through LINT0 of the local APIC. */
+static void pc_pic_intr(void *opaque, int n, int level)
+{
+    apic_set_pic_intr(pc.apic, level);
+}
+
+/*
+ * Interrupt routing as on QEMU's pc: ISA IRQ n goes to 8259 input n and
+ * to IOAPIC input n.  IRQ0 (the PIT) ends up on IOAPIC pin 2 (the MADT's
+ * interrupt source override), but as in QEMU the IOAPIC model applies that
+ * override itself (ioapic.c), so the line into it keeps the ISA number and
+ * qtest's "irq_intercept_in ioapic" reports the PIT as IRQ 0.
+ */
+static void pc_isa_irq_out(int n, int level)
+{
+    irq_set(pc.pic_in[n], level);
+    irq_set(pc.ioapic_in[n], level);
+}
+
+/* Lines from ISA devices: while the HPET's legacy replacement is on, the
+ * PIT (IRQ0) and the RTC (IRQ8) are disconnected, as the chipset does. */
+static bool pc_isa_irq_cut(int n)
+{
+    return pc.hpet_legacy && (n == 0 || n == 8);
+}
+
+static void pc_isa_dev_irq(void *opaque, int n, int level)
+{
+    if (level) {
+        pc.isa_dev_levels |= 1u << n;
+    } else {
+        pc.isa_dev_levels &= ~(1u << n);
+    }
+    if (!pc_isa_irq_cut(n)) {
+        pc_isa_irq_out(n, level);
+    }
+}
+
+/* HPET legacy outputs: 0 = timer 0 on IRQ0, 1 = timer 1 on IRQ8. */
+static void pc_hpet_legacy_irq(void *opaque, int n, int level)
+{
+    pc_isa_irq_out(n == 0 ? 0 : 8, level);
+}
+
+static void pc_hpet_legacy_on(void *opaque, int n, int level)
+{
+    if (pc.hpet_legacy == !!level) {
+        return;
+    }
+    pc.hpet_legacy = level;
+    /* hand IRQ0/IRQ8 back to the PIT/RTC at their present levels */
+    if (!level) {
+        pc_isa_irq_out(0, pc.isa_dev_levels & 1);
+        pc_isa_irq_out(8, (pc.isa_dev_levels >> 8) & 1);
+    }
+}
+
+static void pc_ioapic_direct(void *opaque, int n, int level)
+{
+    irq_set(pc.ioapic_in[n], level);
+}
+
+static void pc_interrupts_init(const MachineConfig *cfg)
+{
+    pc.pic = device_create("i8259", "");
+    pc.ioapic = device_create("ioapic", "");
+    for (int i = 0; i < 16; i++) {
+        pc.pic_in[i] = device_get_gpio_in(pc.pic, i);
+    }
+    for (int i = 0; i < IOAPIC_NUM_PINS; i++) {
+        pc.ioapic_in[i] = device_get_gpio_in(pc.ioapic, i);
+    }
+    IRQ *isa_irqs = irq_new_array(pc_isa_dev_irq, NULL, 16);
+    isa_set_irqs(isa_irqs);
+
+    pc.apic = device_create("apic", "id=0");
+    apic_attach_cpu(pc.apic, pc.cpu);
+    device_connect_gpio_out(pc.apic, 0, irq_new(pc_cpu_intr, NULL, 0));
+    device_connect_gpio_out(pc.pic, 0, irq_new(pc_pic_intr, NULL, 0));
+    pc.cpu->intr_ack = pc_intr_ack;
+    pc.cpu->intr_opaque = NULL;
+
+    if (!cfg->no_hpet) {
+        pc.hpet = device_create("hpet", "");
+        for (int i = 0; i < IOAPIC_NUM_PINS; i++) {
+            device_connect_gpio_out(pc.hpet, i, irq_new(pc_ioapic_direct, NULL, i));
+        }
+        device_connect_gpio_out(pc.hpet, HPET_OUT_LEGACY_IRQ0, irq_new(pc_hpet_legacy_irq, NULL, 0));
+        device_connect_gpio_out(pc.hpet, HPET_OUT_LEGACY_IRQ8, irq_new(pc_hpet_legacy_irq, NULL, 1));
+        device_connect_gpio_out(pc.hpet, HPET_OUT_LEGACY_ON, irq_new(pc_hpet_legacy_on, NULL, 0));
+    }
 }
 
 /*
@@ -287,7 +396,7 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
 
     pc.fw_cfg = s;
     fw_cfg_add_i64(s, FW_CFG_RAM_SIZE, cfg->ram_size);
-    fw_cfg_add_bytes(s, FW_CFG_UUID, zeros, 16);
+    fw_cfg_add_bytes(s, FW_CFG_UUID, cfg->has_uuid ? cfg->uuid : zeros, 16);
     fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, cfg->nographic);
     fw_cfg_add_i16(s, FW_CFG_NB_CPUS, cpus);
     fw_cfg_add_i16(s, FW_CFG_MAX_CPUS, cpus);
@@ -327,8 +436,8 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     fw_cfg_add_file(s, "etc/e820", e820->data, e820->len * sizeof(E820Entry));
     g_array_free(e820, TRUE);
 
-    /* -1: after a failed boot, stop instead of retrying. */
-    uint32_t fail_wait = GUINT32_TO_LE((uint32_t)-1);
+    /* -1 (default): after a failed boot, stop instead of retrying. */
+    uint32_t fail_wait = GUINT32_TO_LE((uint32_t)cfg->reboot_timeout_ms);
     fw_cfg_add_file(s, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait));
     fw_cfg_add_file(s, "bootorder", NULL, 0);
     fw_cfg_add_file(s, "bios-geometry", NULL, 0);
@@ -338,14 +447,43 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     }
 }
 
+/* ---- ACPI ---- */
+
+/* Tables describe the machine as built, so this runs after every device
+ * the DSDT mentions exists. */
+static void pc_acpi_init(const MachineConfig *cfg)
+{
+    AcpiBuildConfig acfg = {
+        .below_4g = pc.below_4g,
+        .above_4g = pc.above_4g,
+        .cpus = cfg->smp > 0 ? cfg->smp : 1,
+        .hpet = !cfg->no_hpet,
+    };
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        g_snprintf(id, sizeof(id), "serial%d", i);
+        acfg.serial[i] = chardev_find(id) != NULL;
+    }
+    acfg.parallel = chardev_find("parallel0") != NULL;
+    acpi_setup(pc.fw_cfg, &acfg);
+}
+
+void pc_system_powerdown(void)
+{
+    if (pc.pm) {
+        piix4_pm_power_button(pc.pm);
+    }
+}
+
 /* ---- chipset and ISA devices ---- */
 
-static void pc_isa_devices_init(void)
+static void pc_isa_devices_init(const MachineConfig *cfg)
 {
     char opts[64];
 
     device_create("i8254", "");
-    pc.rtc = device_create("mc146818rtc", "");
+    g_autofree char *rtc_opts = cfg->rtc_base ? g_strdup_printf("base=%s", cfg->rtc_base) : g_strdup("");
+    pc.rtc = device_create("mc146818rtc", rtc_opts);
 
     Device *kbc = device_create("i8042", "");
     Device *port92 = device_create("port92", "");
@@ -387,25 +525,23 @@ void pc_machine_init(const MachineConfig *cfg)
     pc_memory_init(cfg);
     pc_bios_init(cfg);
 
-    /* Interrupt controller first: every ISA device takes its line from it. */
-    pc.pic = device_create("i8259", "");
-    IRQ isa_irqs[16];
-    for (int i = 0; i < 16; i++) {
-        isa_irqs[i] = device_get_gpio_in(pc.pic, i);
-    }
-    isa_set_irqs(isa_irqs);
-    device_connect_gpio_out(pc.pic, 0, irq_new(pc_cpu_intr, NULL, 0));
-    pc.cpu->intr_ack = pc_intr_ack;
-    pc.cpu->intr_opaque = NULL;
+    /* Interrupt controllers first: every ISA device takes its line from them. */
+    pc_interrupts_init(cfg);
 
     pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
-    piix3_init(pc.pci_bus, pc.pic);
+    PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
+    for (int p = 0; p < 4; p++) {
+        /* PIRQA-D also reach IOAPIC pins 16-19 */
+        device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
+    }
+    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
 
-    pc_isa_devices_init();
+    pc_isa_devices_init(cfg);
     isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);
     x87_ferr_hook = pc_ferr;
     pc_cmos_init(cfg);
     pc_fw_cfg_init(cfg);
+    pc_acpi_init(cfg);
 
     pc_machine_reset();
 }

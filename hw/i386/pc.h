@@ -16,6 +16,10 @@ typedef struct MachineConfig {
     const char *boot_order;      /* -boot order=, "cad" default */
     bool boot_menu;              /* -boot menu=on */
     int boot_menu_timeout_ms;    /* splash-time, -1 = default */
+    int64_t reboot_timeout_ms;   /* -boot reboot-timeout=, -1 = never retry (default) */
+    bool has_uuid;
+    uint8_t uuid[16];            /* -uuid, for SMBIOS/fw_cfg */
+    const char *rtc_base;        /* -rtc base=: "utc" (default), "localtime" or a date */
     bool nographic;              /* tells SeaBIOS to use the serial console (etc/sercon-port) */
     bool no_hpet;
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (later) */
@@ -29,5 +33,7 @@ void pc_machine_init(const MachineConfig *cfg);
 /* Reset every device and CPU to power-on state. */
 void pc_machine_reset(void);
 X86CPU *pc_first_cpu(void);
+/* ACPI power button (monitor "system_powerdown"): the guest decides. */
+void pc_system_powerdown(void);
 
 #endif

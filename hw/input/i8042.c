@@ -8,6 +8,7 @@
  */
 #include "hw/input/i8042.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hw/isa/isa.h"
@@ -430,6 +431,99 @@ void i8042_put_keycode(Device *dev, int keycode, bool down)
         q_put(&k->q, set1_to_set2[code]);
     }
     kbc_refill(s);
+}
+
+/* Set-1 make codes (0x80 = E0-prefixed) by the key names QEMU's sendkey uses. */
+static const struct { const char *name; uint8_t code; } key_names[] = {
+    { "esc", 0x01 }, { "1", 0x02 }, { "2", 0x03 }, { "3", 0x04 }, { "4", 0x05 },
+    { "5", 0x06 }, { "6", 0x07 }, { "7", 0x08 }, { "8", 0x09 }, { "9", 0x0a },
+    { "0", 0x0b }, { "minus", 0x0c }, { "equal", 0x0d }, { "backspace", 0x0e },
+    { "tab", 0x0f }, { "q", 0x10 }, { "w", 0x11 }, { "e", 0x12 }, { "r", 0x13 },
+    { "t", 0x14 }, { "y", 0x15 }, { "u", 0x16 }, { "i", 0x17 }, { "o", 0x18 },
+    { "p", 0x19 }, { "bracket_left", 0x1a }, { "bracket_right", 0x1b }, { "ret", 0x1c },
+    { "ctrl", 0x1d }, { "a", 0x1e }, { "s", 0x1f }, { "d", 0x20 }, { "f", 0x21 },
+    { "g", 0x22 }, { "h", 0x23 }, { "j", 0x24 }, { "k", 0x25 }, { "l", 0x26 },
+    { "semicolon", 0x27 }, { "apostrophe", 0x28 }, { "grave_accent", 0x29 },
+    { "shift", 0x2a }, { "backslash", 0x2b }, { "z", 0x2c }, { "x", 0x2d }, { "c", 0x2e },
+    { "v", 0x2f }, { "b", 0x30 }, { "n", 0x31 }, { "m", 0x32 }, { "comma", 0x33 },
+    { "dot", 0x34 }, { "slash", 0x35 }, { "shift_r", 0x36 }, { "kp_multiply", 0x37 },
+    { "alt", 0x38 }, { "spc", 0x39 }, { "caps_lock", 0x3a }, { "f1", 0x3b }, { "f2", 0x3c },
+    { "f3", 0x3d }, { "f4", 0x3e }, { "f5", 0x3f }, { "f6", 0x40 }, { "f7", 0x41 },
+    { "f8", 0x42 }, { "f9", 0x43 }, { "f10", 0x44 }, { "num_lock", 0x45 },
+    { "scroll_lock", 0x46 }, { "kp_7", 0x47 }, { "kp_8", 0x48 }, { "kp_9", 0x49 },
+    { "kp_subtract", 0x4a }, { "kp_4", 0x4b }, { "kp_5", 0x4c }, { "kp_6", 0x4d },
+    { "kp_add", 0x4e }, { "kp_1", 0x4f }, { "kp_2", 0x50 }, { "kp_3", 0x51 },
+    { "kp_0", 0x52 }, { "kp_decimal", 0x53 }, { "less", 0x56 }, { "f11", 0x57 },
+    { "f12", 0x58 }, { "kp_enter", 0x9c }, { "ctrl_r", 0x9d }, { "kp_divide", 0xb5 },
+    { "alt_r", 0xb8 }, { "home", 0xc7 }, { "up", 0xc8 }, { "pgup", 0xc9 }, { "left", 0xcb },
+    { "right", 0xcd }, { "end", 0xcf }, { "down", 0xd0 }, { "pgdn", 0xd1 },
+    { "insert", 0xd2 }, { "delete", 0xd3 }, { "meta_l", 0xdb }, { "meta_r", 0xdc },
+    { "menu", 0xdd },
+};
+
+int i8042_keycode_from_name(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(key_names); i++) {
+        if (!g_ascii_strcasecmp(key_names[i].name, name)) {
+            return key_names[i].code;
+        }
+    }
+    if (name[0] == '0' && (name[1] == 'x' || name[1] == 'X') && name[2]) {
+        char *end;
+        unsigned long v = strtoul(name + 2, &end, 16);
+        if (!*end && v > 0 && v < 0x100 && (v & 0x7f)) {
+            return (int)v;
+        }
+    }
+    return -1;
+}
+
+static void find_kbc(Device *dev, void *opaque)
+{
+    if (!strcmp(dev->cls->name, "i8042")) {
+        *(Device **)opaque = dev;
+    }
+}
+
+bool i8042_send_key_combo(const char *combo, GError **errp)
+{
+    Device *kbc = NULL;
+    device_foreach(find_kbc, &kbc);
+    if (!kbc) {
+        vireo_set_error(errp, "no i8042 keyboard controller in this machine");
+        return false;
+    }
+    gchar **keys = g_strsplit(combo, "-", -1);
+    int codes[16], n = 0;
+    bool ok = true;
+    for (gchar **k = keys; *k && ok; k++) {
+        int c = i8042_keycode_from_name(*k);
+        if (c < 0) {
+            vireo_set_error(errp, "invalid parameter: %s", *k);
+            ok = false;
+        } else if (n == (int)G_N_ELEMENTS(codes)) {
+            vireo_set_error(errp, "too many keys");
+            ok = false;
+        } else {
+            codes[n++] = c;
+        }
+    }
+    g_strfreev(keys);
+    if (!ok || !n) {
+        if (ok) {
+            vireo_set_error(errp, "no key given");
+        }
+        return false;
+    }
+    /* The queue holds 256 bytes: a whole combo's press and release fit, so
+     * the release is queued at once rather than after a hold time. */
+    for (int i = 0; i < n; i++) {
+        i8042_put_keycode(kbc, codes[i], true);
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        i8042_put_keycode(kbc, codes[i], false);
+    }
+    return true;
 }
 
 static void kbc_reset(Device *dev);

@@ -28,6 +28,8 @@ typedef struct PIIX3State {
     uint8_t rc;
     MemoryRegion elcr_io;
     uint16_t isa_levels;        /* ISA IRQ levels we drive, by IRQ number */
+    IRQ pirq_out[PIIX_NUM_PIRQS];   /* gpio out 0..3: PIRQA-D as they are, for IOAPIC pins 16-19 */
+    uint8_t pirq_levels;
 } PIIX3State;
 
 static int piix3_map_irq(PCIDevice *d, int pin)
@@ -50,6 +52,19 @@ static void piix3_update_irqs(PIIX3State *s)
         uint8_t route = s->pci.config[PIIX_PIRQRC + p];
         if (piix3_pirq_valid(route) && pci_bus_irq_level(s->pci.bus, p)) {
             levels |= 1u << (route & 0x0f);
+        }
+    }
+    /* The PIRQ lines also reach IOAPIC pins 16-19 directly (as on QEMU's
+     * pc), whatever the PIC routing registers say. */
+    uint8_t pirqs = 0;
+    for (int p = 0; p < PIIX_NUM_PIRQS; p++) {
+        pirqs |= (pci_bus_irq_level(s->pci.bus, p) ? 1u : 0u) << p;
+    }
+    uint8_t pchanged = pirqs ^ s->pirq_levels;
+    s->pirq_levels = pirqs;
+    for (int p = 0; p < PIIX_NUM_PIRQS; p++) {
+        if (pchanged & (1u << p)) {
+            irq_set(s->pirq_out[p], (pirqs >> p) & 1);
         }
     }
     uint16_t changed = levels ^ s->isa_levels;
@@ -176,6 +191,7 @@ static bool piix3_realize(Device *dev, GError **errp)
         d->wmask[PIIX_PIRQRC + p] = 0x8f;    /* bits 6:4 reserved */
     }
     memcpy(d->reset_config, c, sizeof(d->config));
+    device_init_gpio_out(dev, s->pirq_out, PIIX_NUM_PIRQS);
 
     d->config_write = piix3_config_write;
     d->reset = piix3_pci_reset;

@@ -13,6 +13,7 @@
 
 /* Create the bridge at 01.0 on bus; pic is the master/slave 8259 device
  * (for the ELCR), ISA IRQs come from isa_get_irq(). */
+/* gpio out 0..3 of the returned device: PIRQA-D levels (IOAPIC pins 16-19). */
 PCIDevice *piix3_init(PCIBus *bus, Device *pic);
 
 #endif

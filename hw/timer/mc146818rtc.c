@@ -10,6 +10,8 @@
  */
 #include "hw/timer/mc146818rtc.h"
 
+#include <stdio.h>
+
 #include <string.h>
 #include <time.h>
 
@@ -48,7 +50,42 @@ typedef struct RTCState {
     Timer *second_timer, *periodic_timer;
     IRQ irq;
     MemoryRegion io;
+    char *base;              /* "base" property: utc, localtime or a date */
 } RTCState;
+
+/*
+ * The time the RTC starts from, in seconds since the epoch as the guest's
+ * clock shows it (the RTC keeps no time zone: "localtime" shifts the value
+ * by the host's UTC offset).  A date is "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS".
+ */
+static bool rtc_parse_base(const char *base, int64_t host_sec, int64_t *out, GError **errp)
+{
+    if (!base || !strcmp(base, "utc")) {
+        *out = host_sec;
+        return true;
+    }
+    if (!strcmp(base, "localtime")) {
+        time_t t = host_sec;
+        struct tm lt;
+        localtime_r(&t, &lt);
+        *out = host_sec + lt.tm_gmtoff;
+        return true;
+    }
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    char tail;
+    if ((sscanf(base, "%d-%d-%dT%d:%d:%d%c", &y, &mo, &d, &h, &mi, &sec, &tail) == 6 ||
+         sscanf(base, "%d-%d-%d%c", &y, &mo, &d, &tail) == 3) &&
+        y >= 1970 && y <= 2199 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 &&
+        h >= 0 && h < 24 && mi >= 0 && mi < 60 && sec >= 0 && sec < 60) {
+        g_autoptr(GDateTime) dt = g_date_time_new_utc(y, mo, d, h, mi, sec);
+        if (dt) {
+            *out = g_date_time_to_unix(dt);
+            return true;
+        }
+    }
+    vireo_set_error(errp, "invalid date format '%s' (use utc, localtime or YYYY-MM-DD[THH:MM:SS])", base);
+    return false;
+}
 
 static int64_t rtc_now_sec(RTCState *s, int64_t now, int64_t *frac_ns)
 {
@@ -355,7 +392,9 @@ static bool rtc_realize(Device *dev, GError **errp)
     s->second_timer = timer_new(CLOCK_VIRTUAL, rtc_second_cb, s);
     s->periodic_timer = timer_new(CLOCK_VIRTUAL, rtc_periodic_cb, s);
     int64_t host = clock_get_ns(CLOCK_HOST);
-    s->base_sec = host / NANOSECONDS_PER_SECOND;
+    if (!rtc_parse_base(s->base, host / NANOSECONDS_PER_SECOND, &s->base_sec, errp)) {
+        return false;
+    }
     s->base_ns = clock_get_ns(CLOCK_VIRTUAL) - host % NANOSECONDS_PER_SECOND;
     s->cmos[RTC_REG_A] = 0x26;      /* 32.768 kHz time base, 1024 Hz rate */
     s->cmos[RTC_REG_B] = REG_B_24H;
@@ -376,11 +415,17 @@ static void rtc_reset(Device *dev)
     rtc_arm_periodic(s);
 }
 
+static const Property rtc_props[] = {
+    DEFINE_PROP("base", PROP_STRING, RTCState, base, NULL),
+    DEFINE_PROP_END,
+};
+
 static const DeviceClass rtc_class = {
     .name = "mc146818rtc",
     .desc = "MC146818 real-time clock and CMOS RAM",
     .bus = BUS_ISA,
     .instance_size = sizeof(RTCState),
+    .props = rtc_props,
     .realize = rtc_realize,
     .reset = rtc_reset,
 };

@@ -34,7 +34,7 @@ static const FeatureName features[] = {
     { "pae", 0, 1u << 6, true },
     { "mce", 0, 1u << 7, false },
     { "cx8", 0, 1u << 8, true },
-    { "apic", 0, 1u << 9, false },
+    { "apic", 0, 1u << 9, true },     /* cleared by CPUID when no APIC is attached */
     { "sep", 0, 1u << 11, false },
     { "mtrr", 0, 1u << 12, true },
     { "pge", 0, 1u << 13, true },
@@ -201,6 +201,7 @@ void x86_cpu_reset(X86CPU *env)
     memcpy(saved, env, sizeof(*env));
     int (*ack)(void *) = env->intr_ack;
     void *ack_opaque = env->intr_opaque;
+    void *apic = env->apic;
     uint32_t a20 = env->a20_mask ? env->a20_mask : ~0u;
     int index = env->cpu_index;
     uint64_t count = env->instr_count;
@@ -210,6 +211,7 @@ void x86_cpu_reset(X86CPU *env)
     memcpy((uint8_t *)env + keep_from, saved + keep_from, keep_to - keep_from);
     env->intr_ack = ack;
     env->intr_opaque = ack_opaque;
+    env->apic = apic;
     env->cpu_index = index;
     env->instr_count = count;
     env->a20_mask = a20;
@@ -248,6 +250,25 @@ void x86_cpu_reset(X86CPU *env)
     env->hflags = 0;
     cpu_update_hflags(env);
     tlb_flush(env);
+}
+
+void x86_cpu_do_init(X86CPU *env)
+{
+    X86FPUState fpu = env->fpu;
+    uint64_t tsc_offset = env->tsc_offset, pat = env->pat, mtrr_deftype = env->mtrr_deftype;
+    uint64_t mtrr_fixed[11], mtrr_var[16];
+    memcpy(mtrr_fixed, env->mtrr_fixed, sizeof(mtrr_fixed));
+    memcpy(mtrr_var, env->mtrr_var, sizeof(mtrr_var));
+    uint32_t keep_req = env->interrupt_request & (CPU_INTERRUPT_NMI | CPU_INTERRUPT_EXIT);
+
+    x86_cpu_reset(env);
+    env->fpu = fpu;
+    env->tsc_offset = tsc_offset;
+    env->pat = pat;
+    env->mtrr_deftype = mtrr_deftype;
+    memcpy(env->mtrr_fixed, mtrr_fixed, sizeof(mtrr_fixed));
+    memcpy(env->mtrr_var, mtrr_var, sizeof(mtrr_var));
+    env->interrupt_request |= keep_req;
 }
 
 void x86_cpu_set_a20(X86CPU *env, bool enabled)

@@ -220,8 +220,9 @@ typedef struct CPUX86State {
     sigjmp_buf jmp_env;       /* raise_exception() longjmps here */
 
     /* machine hooks */
-    int (*intr_ack)(void *opaque);    /* INTR acknowledge: returns vector (PIC) */
+    int (*intr_ack)(void *opaque);    /* INTR acknowledge: vector (PIC/APIC), -1 if none */
     void *intr_opaque;
+    void *apic;                       /* this CPU's local APIC (hw/intc/apic.h Device), or NULL */
     uint64_t instr_count;             /* retired instructions (statistics, TSC fallback) */
     int cpu_index;
 } CPUX86State;
@@ -254,6 +255,9 @@ void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, ba
 void x86_cpu_set_intr(X86CPU *cpu, int level);
 void x86_cpu_set_nmi(X86CPU *cpu);
 void x86_cpu_set_a20(X86CPU *cpu, bool enabled);
+/* INIT (from the local APIC): reset as SDM vol. 3 table 9-1's INIT column
+ * says: x87/SSE state, MTRRs, PAT, the TSC and the APIC base are kept. */
+void x86_cpu_do_init(X86CPU *cpu);
 /* Ask the CPU to return from x86_cpu_exec() at the next block boundary. */
 void x86_cpu_kick(X86CPU *cpu);
 

@@ -494,9 +494,17 @@ static bool exec_check_interrupts(CPUX86State *env)
         }
         return false;
     }
+    if (req & CPU_INTERRUPT_INIT) {
+        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
+        x86_cpu_do_init(env);
+        return false;
+    }
     if ((req & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK)) {
-        env->hflags &= ~HF_HALTED;
         int vector = env->intr_ack ? env->intr_ack(env->intr_opaque) : 0x08;
+        if (vector < 0) {
+            return false;      /* withdrawn before the acknowledge (APIC TPR raised) */
+        }
+        env->hflags &= ~HF_HALTED;
         if (!do_interrupt(env, vector & 0xff, 0, 0, env->eip, 1)) {
             return true;
         }

@@ -117,7 +117,11 @@ void helper_cpuid(CPUX86State *env);            /* in: EAX/ECX; out: EAX..EDX */
 void helper_rdtsc(CPUX86State *env);
 void helper_rdmsr(CPUX86State *env);            /* #GP for unknown MSRs (logged -d unimp) */
 void helper_wrmsr(CPUX86State *env);
-void helper_hlt(CPUX86State *env, uint64_t next_eip);   /* sets HF_HALTED, exits the loop */
+void helper_hlt(CPUX86State *env, uint64_t next_eip);
+/* MOV to/from CR8 (64-bit mode): TPR[7:4] of the local APIC; #GP on
+ * reserved bits 63:4.  Without an APIC, CR8 reads 0. */
+void cpu_set_cr8(CPUX86State *env, uint64_t val);
+uint64_t cpu_get_cr8(CPUX86State *env);   /* sets HF_HALTED, exits the loop */
 void helper_invlpg(CPUX86State *env, target_ulong la);
 /* Recompute hflags from CR0/EFER/segments/eflags after a mode change. */
 void cpu_update_hflags(CPUX86State *env);

@@ -6,6 +6,7 @@
 
 #include "hw/core/memory.h"
 #include "hw/core/timer.h"
+#include "hw/intc/apic.h"
 #include "target/x86/helper.h"
 #include "target/x86/seg.h"
 #include "util/log.h"
@@ -185,9 +186,13 @@ void helper_cpuid(CPUX86State *env)
         break;
     case 1:
         a = env->cpuid_version;
-        b = (8 << 8) | ((uint32_t)env->cpu_index << 24);   /* CLFLUSH line 64 bytes */
+        /* CLFLUSH line 64 bytes; initial APIC ID (= the APIC's id) in [31:24] */
+        b = (8 << 8) | ((uint32_t)env->cpu_index << 24);
         c = env->cpuid_ext_features;
         d = env->cpuid_features;
+        if (!env->apic || !(apic_get_base(env->apic) & APIC_BASE_ENABLE)) {
+            d &= ~(1u << 9);       /* APIC bit follows IA32_APIC_BASE.EN (SDM 10.4.3) */
+        }
         break;
     case 0x80000000:
         a = env->cpuid_xlevel;
@@ -254,6 +259,10 @@ void helper_rdmsr(CPUX86State *env)
     case MSR_SYSENTER_ESP: v = env->sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = env->sysenter_eip; break;
     case MSR_MISC_ENABLE: v = 1; break;          /* fast strings */
+    case MSR_APIC_BASE:
+        if (!env->apic) msr_fault(env, msr, false);
+        v = apic_get_base(env->apic);
+        break;
     case MSR_PAT:
         if (!has_feature(env, CPUID_PAT)) msr_fault(env, msr, false);
         v = env->pat;
@@ -304,6 +313,12 @@ void helper_wrmsr(CPUX86State *env)
     case MSR_SYSENTER_ESP: env->sysenter_esp = (uint32_t)v; break;
     case MSR_SYSENTER_EIP: env->sysenter_eip = (uint32_t)v; break;
     case MSR_MISC_ENABLE: break;
+    case MSR_APIC_BASE:
+        if (!env->apic) msr_fault(env, msr, true);
+        if (!apic_set_base(env->apic, v)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        break;
     case MSR_PAT: {
         if (!has_feature(env, CPUID_PAT)) msr_fault(env, msr, true);
         /* each byte must be a valid memory type: 0, 1, 4, 5, 6, 7 */
@@ -339,13 +354,28 @@ void helper_wrmsr(CPUX86State *env)
             env->mtrr_fixed[fx] = v;
         } else if (mtrr && msr >= MSR_MTRR_PHYS0 && msr < MSR_MTRR_PHYS0 + 16) {
             env->mtrr_var[msr - MSR_MTRR_PHYS0] = v;
-        } else if (msr == MSR_APIC_BASE || msr == 0x79 /* BIOS_UPDT_TRIG */) {
-            msr_fault(env, msr, true);
         } else {
             msr_fault(env, msr, true);
         }
         break;
     }
+}
+
+/* ---- CR8: the task priority (TPR[7:4]) of the local APIC (SDM 10.8.6.1) ---- */
+
+void cpu_set_cr8(CPUX86State *env, uint64_t val)
+{
+    if (val & ~0xfull) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    if (env->apic) {
+        apic_set_tpr_cr8(env->apic, (uint8_t)val);
+    }
+}
+
+uint64_t cpu_get_cr8(CPUX86State *env)
+{
+    return env->apic ? apic_get_tpr_cr8(env->apic) : 0;
 }
 
 void helper_hlt(CPUX86State *env, uint64_t next_eip)

@@ -21,9 +21,9 @@ fuzz:
 	@for src in $(FUZZ_SRCS); do \
 	    n=$$(basename $$src .c); \
 	    clang -std=gnu11 -O1 -g -DVIREO_LIBFUZZER -fsanitize=fuzzer,address,undefined \
-	        -I. -Ibuild-fuzz $$(pkg-config --cflags glib-2.0) -o build-fuzz/tests/fuzz/$$n $$src \
+	        -I. -Ibuild-fuzz $$(pkg-config --cflags glib-2.0 json-glib-1.0) -o build-fuzz/tests/fuzz/$$n $$src \
 	        -Wl,--whole-archive build-fuzz/libvireo.a -Wl,--no-whole-archive \
-	        $$(pkg-config --libs glib-2.0 pixman-1 zlib slirp) -lm -lpthread || exit 1; \
+	        $$(pkg-config --libs glib-2.0 json-glib-1.0 pixman-1 zlib slirp) -lm -lpthread || exit 1; \
 	    mkdir -p build-fuzz/corpus/$${n#fuzz-}; \
 	    echo "fuzzing $$n for $(FUZZ_TIME)s"; \
 	    build-fuzz/tests/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \

@@ -144,6 +144,21 @@ for mem in $MEMS; do
     expect "$dbg" "PCI: init bdf=00:00.0 id=8086:1237" "-m $mem: i440FX host bridge at 00:00.0"
     expect "$dbg" "PCI: init bdf=00:01.0 id=8086:7000" "-m $mem: PIIX3 ISA bridge at 00:01.0"
     expect "$dbg" "PIIX3/PIIX4 init: elcr=00 0c" "-m $mem: PIIX3 PIRQ/ELCR set up"
+    # ACPI: SeaBIOS moves the PM block to 0x600 only when etc/table-loader
+    # exists, programs the PIIX4 PM function and uses its timer; a loader
+    # that failed or left no RSDP would print a WARNING (checked below).
+    expect "$dbg" "Moving pm_base to 0x600" "-m $mem: fw_cfg etc/table-loader found"
+    expect "$dbg" "PCI: init bdf=00:01.3 id=8086:7113" "-m $mem: PIIX4 PM at 00:01.3"
+    expect "$dbg" "Using pmtimer, ioport 0x608" "-m $mem: SeaBIOS uses the ACPI PM timer"
+    # our 128K ACPI table blob is the only thing in the high zone kept for
+    # the OS: exactly what SeaBIOS reserves under QEMU
+    expect_re "$dbg" "$(printf '^ +[0-9]+: %016x - %016x = 2 RESERVED$' $((below - 0x20000)) $below)" \
+        "-m $mem: e820 reserves the ACPI tables' 128K below $(printf '0x%x' $below)"
+    # SeaBIOS reads the local APIC's ID/version and counts CPUs through it
+    expect "$dbg" "Found 1 cpu(s) max supported 1 cpu(s)" "-m $mem: SeaBIOS finds the local APIC (1 CPU)"
+    if grep -q "No apic" "$dbg"; then
+        notok "-m $mem: SeaBIOS reports no APIC"
+    fi
     if grep -q "WARNING" "$dbg"; then
         notok "-m $mem: SeaBIOS warnings: $(grep -m3 WARNING "$dbg" | tr '\n' ' ')"
     else

@@ -107,6 +107,7 @@ static void test_server_unix(void)
         g_assert_false(chardev_is_open(chr));
     }
     g_string_free(fe.in, TRUE);
+    unlink(path);
 }
 
 static void test_flow_control(void)
@@ -132,6 +133,7 @@ static void test_flow_control(void)
     g_assert_cmpstr(fe.in->str, ==, "abcdef");
     close(peer);
     g_string_free(fe.in, TRUE);
+    unlink(path);
 }
 
 static void test_client_unix(void)

@@ -4,6 +4,7 @@
  * port 0x92.
  */
 #include <glib.h>
+#include <string.h>
 
 #include "hw/input/i8042.h"
 #include "system/runstate.h"
@@ -99,6 +100,27 @@ static void test_keyboard(void)
     g_assert_cmpint(read_byte(), ==, -1);
 }
 
+/* sendkey: keys pressed in order, released in reverse (set 1 with the
+ * controller's translation, as left by test_keyboard). */
+static void test_sendkey(void)
+{
+    static const int ctrl_alt_del[] = { 0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d };
+    GError *err = NULL;
+    g_assert_true(i8042_send_key_combo("ctrl-alt-delete", &err));
+    g_assert_no_error(err);
+    for (size_t i = 0; i < G_N_ELEMENTS(ctrl_alt_del); i++) {
+        g_assert_cmpint(read_byte(), ==, ctrl_alt_del[i]);
+    }
+    g_assert_cmpint(read_byte(), ==, -1);
+    g_assert_true(i8042_send_key_combo("0x1e", &err));
+    g_assert_cmpint(read_byte(), ==, 0x1e);
+    g_assert_cmpint(read_byte(), ==, 0x9e);
+    g_assert_false(i8042_send_key_combo("ctrl-nosuchkey", &err));
+    g_assert_nonnull(strstr(err->message, "nosuchkey"));
+    g_clear_error(&err);
+    g_assert_cmpint(read_byte(), ==, -1);        /* nothing half-sent */
+}
+
 static void test_mouse(void)
 {
     ctrl_cmd(0x60);
@@ -192,6 +214,7 @@ int main(int argc, char **argv)
     device_connect_gpio_out(p92, 0, irq_new(a20_handler, &a20_p92, 0));
     g_test_add_func("/kbc/controller", test_controller);
     g_test_add_func("/kbc/keyboard", test_keyboard);
+    g_test_add_func("/kbc/sendkey", test_sendkey);
     g_test_add_func("/kbc/mouse", test_mouse);
     g_test_add_func("/kbc/output_port", test_output_port);
     g_test_add_func("/kbc/port92", test_port92);

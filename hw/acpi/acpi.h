@@ -1,0 +1,76 @@
+/*
+ * ACPI fixed hardware of the pc machine: the PIIX4 power-management
+ * function (hw/acpi/piix4_pm.c) and the register layout the ACPI tables
+ * (hw/i386/acpi-build.c) describe.  One header so the tables and the
+ * device can never disagree.
+ */
+#ifndef HW_ACPI_ACPI_H
+#define HW_ACPI_ACPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/core/irq.h"
+
+/* Where SeaBIOS puts the PM I/O block once etc/table-loader exists (it
+ * programs PMBA itself; the FADT must agree). */
+#define ACPI_PM_BASE            0x600
+#define ACPI_PM_IO_SIZE         0x40
+#define ACPI_SCI_IRQ            9
+
+/* Offsets in the PM I/O block (82371AB datasheet, section 11.7). */
+#define ACPI_PM1_STS            0x00
+#define ACPI_PM1_EN             0x02
+#define ACPI_PM1_CNT            0x04
+#define ACPI_PM_TMR             0x08
+#define ACPI_PM1_EVT_LEN        4
+#define ACPI_PM1_CNT_LEN        2
+#define ACPI_PM_TMR_LEN         4
+
+/* PM1_STS / PM1_EN bits (ACPI spec 4.8.3.1). */
+#define ACPI_BITMASK_TIMER      0x0001
+#define ACPI_BITMASK_BM         0x0010
+#define ACPI_BITMASK_GBL        0x0020
+#define ACPI_BITMASK_PWRBTN     0x0100
+#define ACPI_BITMASK_RTC        0x0400
+#define ACPI_BITMASK_WAK        0x8000
+
+/* PM1_CNT bits (ACPI spec 4.8.3.2). */
+#define ACPI_PM1_CNT_SCI_EN     0x0001
+#define ACPI_PM1_CNT_BM_RLD     0x0002
+#define ACPI_PM1_CNT_GBL_RLS    0x0004
+#define ACPI_PM1_CNT_SLP_TYP_SHIFT 10
+#define ACPI_PM1_CNT_SLP_TYP    (7 << ACPI_PM1_CNT_SLP_TYP_SHIFT)
+#define ACPI_PM1_CNT_SLP_EN     0x2000
+
+/* SLP_TYP values this machine decodes; \_S5 in the DSDT uses them. */
+#define ACPI_SLP_TYP_S5         0
+
+/* The PM timer: 3.579545 MHz, 24 bits (TMR_VAL_EXT clear in the FADT). */
+#define ACPI_PM_TIMER_FREQ      3579545
+#define ACPI_PM_TIMER_BITS      24
+
+/* GPE0 block (status then enable, 2 bytes each), where QEMU's pc has it. */
+#define ACPI_GPE0_BASE          0xafe0
+#define ACPI_GPE0_LEN           4
+
+/* APM control/status ports; the FADT's SMI_CMD and its enable values. */
+#define ACPI_APM_CNT_PORT       0xb2
+#define ACPI_APM_STS_PORT       0xb3
+#define ACPI_ENABLE_VALUE       0xf1
+#define ACPI_DISABLE_VALUE      0xf0
+
+/* Fixed addresses of the interrupt controllers and HPET (hw/intc, hw/timer). */
+#define ACPI_LAPIC_BASE         0xfee00000u
+#define ACPI_IOAPIC_BASE        0xfec00000u
+#define ACPI_HPET_BASE          0xfed00000u
+
+typedef struct PCIBus PCIBus;
+typedef struct PCIDevice PCIDevice;
+
+/* Create the PIIX4 PM function at 00:01.3 driving sci (normally ISA IRQ 9). */
+PCIDevice *piix4_pm_init(PCIBus *bus, IRQ sci);
+/* The power button was pressed (monitor system_powerdown): PWRBTN_STS. */
+void piix4_pm_power_button(PCIDevice *pm);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * ACPI tables of the pc machine, built in C at machine creation and handed
+ * to the firmware through fw_cfg as QEMU does: etc/acpi/tables (FACS, DSDT,
+ * FADT, MADT, HPET, RSDT in one blob), etc/acpi/rsdp, and etc/table-loader
+ * which tells the firmware where to put them and how to link them.
+ */
+#ifndef HW_I386_ACPI_BUILD_H
+#define HW_I386_ACPI_BUILD_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ACPI_BUILD_TABLE_FILE   "etc/acpi/tables"
+#define ACPI_BUILD_RSDP_FILE    "etc/acpi/rsdp"
+#define ACPI_BUILD_LOADER_FILE  "etc/table-loader"
+
+typedef struct AcpiBuildConfig {
+    uint64_t below_4g, above_4g;   /* RAM split: the PCI windows follow it */
+    int cpus;
+    bool hpet;
+    bool serial[4];                /* COM1..COM4 present */
+    bool parallel;                 /* LPT1 present */
+} AcpiBuildConfig;
+
+typedef struct AcpiBuildTables {
+    GByteArray *tables, *rsdp, *loader;
+} AcpiBuildTables;
+
+void acpi_build(const AcpiBuildConfig *cfg, AcpiBuildTables *out);
+void acpi_build_tables_free(AcpiBuildTables *t);
+
+typedef struct FWCfgState FWCfgState;
+/* Build and publish the three fw_cfg files. */
+void acpi_setup(FWCfgState *s, const AcpiBuildConfig *cfg);
+
+#endif

@@ -1,0 +1,194 @@
+; apic.asm - local APIC and IOAPIC (SDM vol.3 ch.10; 82093AA): IA32_APIC_BASE,
+; CPUID.APIC, version, self-IPI through ICR, TPR masking, ISR/EOI, the APIC
+; timer one-shot and periodic (1 GHz bus as QEMU's pc, divide by 1), and the
+; PIT routed through IOAPIC pin 2 (ISA IRQ0 override) with the 8259s masked.
+%include "lib.inc"
+kernel_name: db "apic (LAPIC timer, self-IPI, TPR, EOI, IOAPIC routing of the PIT)", 0
+
+APIC        equ 0xfee00000
+IOAPIC      equ 0xfec00000
+A_VER       equ APIC + 0x30
+A_TPR       equ APIC + 0x80
+A_EOI       equ APIC + 0xb0
+A_SVR       equ APIC + 0xf0
+A_ISR2      equ APIC + 0x120       ; ISR bits 64..95 (vectors 0x40..0x5f)
+A_IRR2      equ APIC + 0x220
+A_ICR       equ APIC + 0x300
+A_LVTT      equ APIC + 0x320
+A_TICR      equ APIC + 0x380
+A_TCCR      equ APIC + 0x390
+A_TDCR      equ APIC + 0x3e0
+
+%macro WAIT_COUNT 2                ; counter, at least: sti/hlt until reached
+        mov ecx, 1000000
+%%w:    cmp dword [%1], %2
+        jae %%done
+        sti
+        hlt
+        cli
+        loop %%w
+%%done:
+%endmacro
+
+main:
+        IDT_GATE 0x40, isr40, 0x8e
+        IDT_GATE 0x41, isr41, 0x8e
+        IDT_GATE 0x50, isr50, 0x8e
+        IDT_GATE 0xff, isrff, 0x8e
+
+        ; IA32_APIC_BASE: 0xfee00000, enabled, BSP
+        mov ecx, 0x1b
+        rdmsr
+        and eax, 0xfffff900
+        CHECK eax, 0xfee00900, "IA32_APIC_BASE = 0xfee00000 | EN | BSP"
+        mov eax, 1
+        cpuid
+        and edx, 1 << 9
+        CHECK edx, 1 << 9, "CPUID.1:EDX.APIC set"
+        mov eax, [A_VER]
+        and eax, 0xff
+        CHECK eax, 0x14, "APIC version 0x14"
+        mov eax, [A_VER]
+        shr eax, 16
+        and eax, 0xff
+        CHECK eax, 5, "max LVT entry 5 (6 LVTs)"
+
+        mov dword [A_SVR], 0x1ff          ; software enable, spurious 0xff
+
+        ; self-IPI with IF=0: pending in IRR, taken after STI
+        mov dword [A_ICR], 0x40000 | 0x41
+        mov eax, [A_IRR2]
+        and eax, 2
+        CHECK eax, 2, "self-IPI 0x41 pending in IRR while IF=0"
+        sti
+        nop
+        cli
+        CHECK [cnt41], 1, "self-IPI 0x41 delivered after STI"
+        mov eax, [isr_seen41]
+        and eax, 2
+        CHECK eax, 2, "ISR bit of 0x41 set in its handler"
+        mov eax, [A_ISR2]
+        and eax, 2
+        CHECK eax, 0, "EOI cleared the ISR bit"
+
+        ; TPR: class 4 held while TPR = 0x50
+        mov dword [A_TPR], 0x50
+        mov dword [A_ICR], 0x40000 | 0x41
+        sti
+        nop
+        nop
+        cli
+        CHECK [cnt41], 1, "vector 0x41 held while TPR = 0x50"
+        mov dword [A_TPR], 0
+        sti
+        nop
+        cli
+        CHECK [cnt41], 2, "vector 0x41 delivered once TPR = 0"
+
+        ; one-shot timer, divide by 1, 100 us
+        mov dword [A_TDCR], 0xb
+        mov dword [A_LVTT], 0x40
+        mov dword [A_TICR], 100000
+        mov eax, [A_TCCR]
+        cmp eax, 0
+        setne al
+        movzx eax, al
+        CHECK eax, 1, "timer current count running"
+        WAIT_COUNT cnt40, 1
+        CHECK [cnt40], 1, "one-shot timer interrupt (vector 0x40)"
+        CHECK [A_TCCR], 0, "one-shot current count stops at 0"
+        mov eax, [isr_seen40]
+        and eax, 1
+        CHECK eax, 1, "ISR bit of 0x40 set in the timer handler"
+        ; it does not fire again
+        mov dword [cnt41], 0
+        mov ecx, 20                        ; a few self-IPIs as a time base
+.spin:  mov dword [A_ICR], 0x40000 | 0x41
+        sti
+        nop
+        cli
+        loop .spin
+        CHECK [cnt40], 1, "one-shot timer fires once"
+
+        ; periodic timer, 50 us
+        mov dword [cnt40], 0
+        mov dword [A_LVTT], 0x20040
+        mov dword [A_TICR], 50000
+        WAIT_COUNT cnt40, 5
+        mov eax, [cnt40]
+        cmp eax, 5
+        setae al
+        movzx eax, al
+        CHECK eax, 1, "periodic timer: 5 interrupts"
+        mov eax, [A_TCCR]
+        cmp eax, 0
+        setne al
+        movzx eax, al
+        CHECK eax, 1, "periodic current count reloads (non-zero)"
+        mov dword [A_TICR], 0              ; stop
+        mov dword [A_LVTT], 0x10040
+
+        ; PIT channel 0 through IOAPIC pin 2 (IRQ0 override), 8259s masked
+        mov dword [IOAPIC], 0x01
+        mov eax, [IOAPIC + 0x10]
+        CHECK eax, 0x00170020, "IOAPIC version 0x20, 24 entries"
+        mov dword [IOAPIC], 0x15           ; RTE 2 high: destination APIC 0
+        mov dword [IOAPIC + 0x10], 0
+        mov dword [IOAPIC], 0x14           ; RTE 2 low: vector 0x50, fixed, edge
+        mov dword [IOAPIC + 0x10], 0x50
+        mov al, 0x34                       ; ch0, lo/hi, mode 2
+        out 0x43, al
+        mov al, 1193 & 0xff                ; 1 ms
+        out 0x40, al
+        mov al, 1193 >> 8
+        out 0x40, al
+        WAIT_COUNT cnt50, 3
+        mov eax, [cnt50]
+        cmp eax, 3
+        setae al
+        movzx eax, al
+        CHECK eax, 1, "PIT IRQ0 arrives through IOAPIC pin 2 as vector 0x50"
+        mov eax, [isr_seen50]
+        and eax, 1 << 16
+        CHECK eax, 1 << 16, "ISR bit of 0x50 set in its handler"
+        mov dword [IOAPIC], 0x14           ; mask the pin again
+        mov dword [IOAPIC + 0x10], 0x10050
+        mov eax, [A_ISR2]
+        CHECK eax, 0, "no vector left in service"
+        CHECK [cntff], 0, "no spurious interrupts"
+        jmp finish
+
+isr40:  push eax
+        inc dword [cnt40]
+        mov eax, [A_ISR2]
+        mov [isr_seen40], eax
+        mov dword [A_EOI], 0
+        pop eax
+        iretd
+isr41:  push eax
+        inc dword [cnt41]
+        mov eax, [A_ISR2]
+        mov [isr_seen41], eax
+        mov dword [A_EOI], 0
+        pop eax
+        iretd
+isr50:  push eax
+        inc dword [cnt50]
+        mov eax, [A_ISR2]
+        mov [isr_seen50], eax
+        mov dword [A_EOI], 0
+        pop eax
+        iretd
+isrff:  inc dword [cntff]              ; spurious: no EOI
+        iretd
+
+        align 4
+cnt40:  dd 0
+cnt41:  dd 0
+cnt50:  dd 0
+cntff:  dd 0
+isr_seen40: dd 0
+isr_seen41: dd 0
+isr_seen50: dd 0
+
+%include "lib_tail.inc"

@@ -1,0 +1,45 @@
+/*
+ * i440FX PAM shadowing through qtest: with PAM off the BIOS ROM answers at
+ * 0xF0000; read/write DRAM hides it; read-only DRAM ignores writes; turning
+ * PAM off again shows the ROM, with the DRAM contents kept underneath.
+ * Also the host bridge and ISA bridge identify as QEMU's pc has them.
+ */
+#include "tests/qtest/libqtest.h"
+
+#define PAM0 0x59
+
+static void test_ids(void)
+{
+    QTestState *s = qtest_start(NULL);
+    g_assert_cmphex(qtest_pci_readl(s, 0x00, 0), ==, 0x12378086);       /* 00:00.0 i440FX */
+    g_assert_cmphex(qtest_pci_readl(s, 0x08, 0), ==, 0x70008086);       /* 00:01.0 PIIX3 */
+    g_assert_cmphex(qtest_pci_readl(s, 0x1f << 3, 0), ==, 0xffffffff);  /* empty slot */
+    qtest_quit(s);
+}
+
+static void test_pam_f0000(void)
+{
+    QTestState *s = qtest_start(NULL);
+    uint32_t rom = qtest_readl(s, 0xffff0);
+    g_assert_cmphex(rom, ==, qtest_readl(s, 0xfffffff0));   /* the BIOS at both places */
+    qtest_pci_writeb(s, 0x00, PAM0, 0x30);                  /* F0000: DRAM read/write */
+    qtest_writel(s, 0xffff0, 0x11223344);
+    g_assert_cmphex(qtest_readl(s, 0xffff0), ==, 0x11223344);
+    g_assert_cmphex(qtest_readl(s, 0xfffffff0), ==, rom);   /* the high alias stays ROM */
+    qtest_pci_writeb(s, 0x00, PAM0, 0x10);                  /* DRAM read-only */
+    qtest_writel(s, 0xffff0, 0x55667788);
+    g_assert_cmphex(qtest_readl(s, 0xffff0), ==, 0x11223344);
+    qtest_pci_writeb(s, 0x00, PAM0, 0x00);                  /* off: ROM again */
+    g_assert_cmphex(qtest_readl(s, 0xffff0), ==, rom);
+    qtest_pci_writeb(s, 0x00, PAM0, 0x30);                  /* DRAM kept its contents */
+    g_assert_cmphex(qtest_readl(s, 0xffff0), ==, 0x11223344);
+    qtest_quit(s);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qtest/i440fx/ids", test_ids);
+    g_test_add_func("/qtest/i440fx/pam-f0000", test_pam_f0000);
+    return g_test_run();
+}
