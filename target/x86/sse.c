@@ -149,7 +149,7 @@ static void sse_need(CPUX86State *env, int ft)
 
 /* MMX-register forms: #UD with CR0.EM, #NM with CR0.TS, #MF for a pending
  * x87 exception; then the x87 stack becomes the MMX register file. */
-static void mmx_need(CPUX86State *env, int ft)
+static void mmx_check(CPUX86State *env, int ft)
 {
     if (!has_feature(env, ft) || !has_feature(env, FT_MMX) || (env->cr[0] & CR0_EM)) {
         raise_exception(env, EXCP_UD);
@@ -157,6 +157,15 @@ static void mmx_need(CPUX86State *env, int ft)
     if (env->cr[0] & CR0_TS) {
         raise_exception(env, EXCP_NM);
     }
+    x87_mmx_check(env);
+}
+
+/* The checks, then the switch of the x87 stack to MMX use.  Paths that
+ * read memory call mmx_check() first and this after the access, so a
+ * faulting MMX instruction leaves the x87 state alone. */
+static void mmx_need(CPUX86State *env, int ft)
+{
+    mmx_check(env, ft);
     x87_mmx_enter(env);
 }
 
@@ -368,8 +377,9 @@ static void run_lane_xmm(CPUX86State *env, const DecodedInsn *d, const LaneOp *o
 static void run_lane_mmx(CPUX86State *env, const DecodedInsn *d, const LaneOp *o)
 {
     Vec a, b;
-    mmx_need(env, o->mmx_ft);
+    mmx_check(env, o->mmx_ft);
     mm_src(env, d, &b);
+    mmx_need(env, o->mmx_ft);
     mm_get(env, d->reg, &a);
     switch (o->mmx) {
     case MX_PAIR:
@@ -852,11 +862,13 @@ static void op_movdq(CPUX86State *env, const DecodedInsn *d, int pc, bool store)
     Vec v;
     switch (pc) {
     case 0:
-        mmx_need(env, FT_MMX);
         if (!store) {
+            mmx_check(env, FT_MMX);
             mm_src(env, d, &v);
+            mmx_need(env, FT_MMX);
             x87_mmx_set(env, d->reg, v.q[0]);
         } else {
+            mmx_need(env, FT_MMX);
             uint64_t x = x87_mmx_get(env, d->reg);
             if (d->mod == 3) {
                 x87_mmx_set(env, d->rm, x);
@@ -895,8 +907,9 @@ static void op_pshuf(CPUX86State *env, const DecodedInsn *d, int pc)
     Vec s, r;
     uint8_t imm = d->imm;
     if (pc == 0) {
-        mmx_need(env, FT_SSE);
+        mmx_check(env, FT_SSE);
         mm_src(env, d, &s);
+        mmx_need(env, FT_SSE);
         for (int i = 0; i < 4; i++) {
             r.w[i] = s.w[(imm >> (2 * i)) & 3];
         }

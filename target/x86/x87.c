@@ -558,6 +558,11 @@ void x87_mmx_enter(CPUX86State *env)
     }
 }
 
+void x87_mmx_check(CPUX86State *env)
+{
+    x87_check_pending(env);
+}
+
 uint64_t x87_mmx_get(CPUX86State *env, int n)
 {
     uint64_t m;

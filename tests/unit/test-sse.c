@@ -489,6 +489,16 @@ static void test_mmx_aliasing(void)
     g_assert_cmphex(*(uint16_t *)xt_mem(OPND + 28 + 38), ==, 0xffff);
     g_assert_cmpint(xt_exec(env, (const uint8_t *)"\x0f\x77", 2), ==, -1);     /* emms */
     g_assert_cmphex(env->fpu.ftw_tag, ==, 0xffff);
+    /* an MMX load that faults leaves the x87 stack alone (TOP stays 7) */
+    g_assert_cmpint(xt_exec(env, (const uint8_t *)"\xdb\xe3", 2), ==, -1);   /* fninit */
+    g_assert_cmpint(xt_exec(env, (const uint8_t *)"\xd9\xe8", 2), ==, -1);   /* fld1 */
+    env->regs[R_EBX] = GUEST_RAM_SIZE + 0x1000;                               /* unbacked */
+    env->segs[R_DS].limit = GUEST_RAM_SIZE - 1;
+    g_assert_cmpint(xt_exec(env, (const uint8_t *)"\x0f\xfc\x0b", 3), ==, EXCP_GP);
+    g_assert_cmphex(x87_get_fsw(env) >> 11 & 7, ==, 7);
+    g_assert_cmphex(x87_get_ftw_abridged(env), ==, 0x80);
+    env->segs[R_DS].limit = 0xffffffff;
+    env->regs[R_EBX] = OPND;
     /* a pending unmasked x87 exception: #MF at the MMX instruction */
     env->fpu.fcw = 0x37e;
     env->fpu.fsw = 0x81;
