@@ -508,6 +508,22 @@ static bool x87_absorb(CPUX86State *env, uint16_t hsw, uint16_t cmask, uint16_t 
 {
     uint16_t exc = hsw & FSW_EXC;
     bool ok = !(exc & ~env->fpu.fcw & abort_mask);
+    if (exc & ~env->fpu.fcw & (X87_FSW_IE | X87_FSW_DE | X87_FSW_ZE)) {
+        /* an unmasked pre-computation exception stops the instruction
+         * before the result exists: no OE/UE/PE (the host ran it masked),
+         * and no rounding, so C1 = 0 */
+        exc &= X87_FSW_IE | X87_FSW_DE | X87_FSW_ZE;
+        if (cmask & X87_FSW_C1) {
+            x87_set_c1(env, false);
+        }
+    } else if (exc & ~env->fpu.fcw & abort_mask & (X87_FSW_OE | X87_FSW_UE)) {
+        /* a store stopped by an unmasked overflow/underflow delivers no
+         * rounded result, so no PE and C1 = 0 (the host ran it masked) */
+        exc &= ~X87_FSW_PE;
+        if (cmask & X87_FSW_C1) {
+            x87_set_c1(env, false);
+        }
+    }
     if (ok) {
         env->fpu.fsw = (env->fpu.fsw & ~cmask) | (hsw & cmask);
     }
@@ -522,6 +538,29 @@ static bool x87_absorb(CPUX86State *env, uint16_t hsw, uint16_t cmask, uint16_t 
 static uint16_t cw_reg(const CPUX86State *env)
 {
     return (env->fpu.fcw & (0x0f00 | FCW_OM | FCW_UM)) | 0x40 | FCW_IM | FCW_DM | FCW_ZM | FCW_PM;
+}
+
+/*
+ * Host FCW for operations whose host stack shape does not depend on the
+ * masks (one register in, one out): the guest's own control word.  The
+ * host then does exactly what the CPU does with unmasked exceptions too
+ * (nothing stored, which flags, C1); the x87 only faults at the next
+ * waiting instruction, and H_POST clears the exception before that.
+ */
+static uint16_t cw_exact(const CPUX86State *env)
+{
+    return (env->fpu.fcw & 0x1f3f) | 0x40;
+}
+
+/* Merge the host's condition bits in cmask whether or not the result
+ * is committed (the host ran with the guest's masks), then the flags. */
+static bool x87_absorb_exact(CPUX86State *env, uint16_t hsw, uint16_t cmask)
+{
+    env->fpu.fsw = (env->fpu.fsw & ~cmask) | (hsw & cmask);
+    if ((hsw & ~env->fpu.fcw & (X87_FSW_IE | X87_FSW_DE | X87_FSW_ZE)) && (cmask & X87_FSW_C1)) {
+        x87_set_c1(env, false);         /* stopped before rounding */
+    }
+    return x87_absorb(env, hsw, 0, ABORT_PRE);
 }
 
 /* Host FCW with everything masked: memory stores, loads, compares. */
@@ -637,8 +676,8 @@ static void x87_arith(CPUX86State *env, int op, int dst, long double b, bool b_e
         return;
     }
     uint16_t hsw;
-    long double r = x87h_binary(op, st_get(env, dst), b, cw_reg(env), &hsw);
-    if (x87_absorb(env, hsw, X87_FSW_C1, ABORT_PRE)) {
+    long double r = x87h_binary(op, st_get(env, dst), b, cw_exact(env), &hsw);
+    if (x87_absorb_exact(env, hsw, X87_FSW_C1)) {
         st_set(env, dst, r);
         if (pop) {
             x87_pop(env);
@@ -656,10 +695,12 @@ static void x87_compare(CPUX86State *env, long double b, bool b_empty, bool quie
 {
     uint16_t cc;
     if (st_empty(env, 0) || b_empty) {
-        if (!x87_stack_fault(env, false)) {
-            return;
-        }
+        /* stack underflow reports "unordered" even when unmasked (only an
+         * unmasked #IA leaves the flags alone; SDM FCOM footnote) */
         cc = X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3;
+        if (!x87_stack_fault(env, false)) {
+            pops = 0;
+        }
     } else {
         uint16_t hsw;
         if (tst) {
@@ -667,11 +708,14 @@ static void x87_compare(CPUX86State *env, long double b, bool b_empty, bool quie
         } else {
             x87h_compare(quiet, st_get(env, 0), b, cw_all(env), &hsw);
         }
-        if (!x87_absorb(env, hsw, 0, X87_FSW_IE | X87_FSW_DE)) {
-            return;
+        x87_set_c1(env, false);
+        if (!x87_absorb(env, hsw, 0, X87_FSW_IE)) {
+            return;             /* only an unmasked #IA leaves the codes alone */
+        }
+        if (hsw & X87_FSW_DE & ~env->fpu.fcw) {
+            pops = 0;           /* an unmasked #D: codes set, but no pop */
         }
         cc = hsw & (X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3);
-        x87_set_c1(env, false);
     }
     if (to_eflags) {
         uint32_t f = cpu_compute_eflags(env) & ~(CC_O | CC_S | CC_Z | CC_A | CC_P | CC_C);
@@ -707,17 +751,19 @@ static void x87_arith_mem(CPUX86State *env, int reg, int kind, uint64_t m)
         return;
     }
     uint16_t hsw;
-    long double r = x87h_mem(reg, kind, st_get(env, 0), m, cmp ? cw_all(env) : cw_reg(env), &hsw);
+    long double r = x87h_mem(reg, kind, st_get(env, 0), m, cmp ? cw_all(env) : cw_exact(env), &hsw);
     if (cmp) {
-        if (x87_absorb(env, hsw, X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3, X87_FSW_IE | X87_FSW_DE)) {
-            x87_set_c1(env, false);
+        /* only an unmasked #IA leaves the condition codes alone */
+        bool done = x87_absorb(env, hsw, X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3, X87_FSW_IE);
+        x87_set_c1(env, false);
+        if (done && !(hsw & X87_FSW_DE & ~env->fpu.fcw)) {
             if (reg == 3) {
                 x87_pop(env);
             }
         }
         return;
     }
-    if (x87_absorb(env, hsw, X87_FSW_C1, ABORT_PRE)) {
+    if (x87_absorb_exact(env, hsw, X87_FSW_C1)) {
         st_set(env, 0, r);
     }
 }
@@ -731,8 +777,10 @@ static void x87_load_push(CPUX86State *env, long double v, uint16_t hsw)
         }
         return;
     }
-    if (x87_absorb(env, hsw, 0, ABORT_PRE)) {
-        x87_set_c1(env, false);
+    /* an unmasked #D still loads (checked against hardware); #IA does not */
+    bool ok = x87_absorb(env, hsw, 0, X87_FSW_IE);
+    x87_set_c1(env, false);
+    if (ok) {
         x87_push(env, v);
     }
 }
@@ -807,8 +855,8 @@ static void x87_op_unary(CPUX86State *env, int op)
     if (op == XH_SIN || op == XH_COS) {
         cmask |= X87_FSW_C2;    /* C2 = 1: operand out of range, ST(0) unchanged */
     }
-    long double r = x87h_unary(op, st_get(env, 0), cw_reg(env), &hsw);
-    if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
+    long double r = x87h_unary(op, st_get(env, 0), cw_exact(env), &hsw);
+    if (x87_absorb_exact(env, hsw, cmask)) {
         st_set(env, 0, r);
     }
 }
@@ -830,13 +878,13 @@ static void x87_op_st0_st1(CPUX86State *env, int op)
     long double r;
     if (op == XH_SCALE) {
         cmask = X87_FSW_C1;
-        r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_reg(env), &hsw);
+        r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_exact(env), &hsw);
     } else {
         cmask = FSW_CC;
-        r = x87h_prem(op == XH_PREM1, st_get(env, 0), st_get(env, 1), cw_reg(env),
+        r = x87h_prem(op == XH_PREM1, st_get(env, 0), st_get(env, 1), cw_exact(env),
                       env->fpu.fsw, &hsw);
     }
-    if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
+    if (x87_absorb_exact(env, hsw, cmask)) {
         st_set(env, 0, r);
     }
 }
@@ -888,7 +936,7 @@ static void x87_op_push2(CPUX86State *env, int op)
     long double r0, r1;
     x87h_push2(op, a, &r0, &r1, cw_reg(env), &hsw);
     uint16_t cmask = X87_FSW_C1 | (op == XH_XTRACT ? 0 : X87_FSW_C2);
-    if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
+    if (x87_absorb_exact(env, hsw, cmask)) {
         st_set(env, 0, r1);
         x87_push(env, r0);
     }
