@@ -10,12 +10,15 @@
  *     On an x86 host that makes results, C0-C3 and the six exception flags
  *     bit-exact, including precision control (no double rounding), NaN
  *     propagation, denormals, pseudo-denormals/unnormals (IE) and the
- *     out-of-range C2 of FSIN/FCOS/FPTAN/FSINCOS.  Invalid, denormal and
- *     zero-divide are always masked on the host (their unmasked response is
- *     "destination unchanged", which we get by not committing), so the host
- *     stack shape never depends on the guest's masks.  Overflow/underflow
- *     stay unmasked on the host for register destinations, so the host
- *     produces the SDM's exponent-wrapped result (bias +/- 24576) for us.
+ *     out-of-range C2 of FSIN/FCOS/FPTAN/FSINCOS.  Operations with one
+ *     register in and one out run with the guest's whole control word, so
+ *     unmasked exceptions behave exactly as on hardware (nothing stored,
+ *     the exponent-wrapped result of an unmasked overflow/underflow, which
+ *     flags and C1); the x87 only faults at the next waiting instruction
+ *     and the backend clears the exception first.  Operations whose stack
+ *     shape would depend on the masks (pushes, pops, stores) run masked,
+ *     and the architectural layer derives the unmasked response (see
+ *     x87_absorb).  FPREM/FPREM1 start from the guest's condition bits.
  *     Transcendental results are those of the host CPU model (as on real
  *     hardware they differ between vendors in the last bit).
  *
