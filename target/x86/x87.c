@@ -271,28 +271,36 @@ static void x87h_xam(long double a, uint16_t *sw)
     asm volatile(H_PRE "fxam" H_POST : [sw] "=m"(*sw) : "t"(a), H_CW);
 }
 
-static long double x87h_ld32(uint32_t v, uint16_t cw, uint16_t *sw)
+/*
+ * FLD m32/m64 and FBLD with the guest's control word: whether an unmasked
+ * exception still loads is the CPU's business, so the host runs from an
+ * empty stack (FLDENV) and TOP afterwards tells whether it pushed
+ * (*pushed).  The result is stored before FNINIT restores the host.
+ */
+static long double __attribute__((noinline))
+x87h_load_exact(int kind, uint64_t bits, const X87Bytes10 *bcd, uint16_t cw, uint16_t *sw,
+                bool *pushed)
 {
-    long double r;
+    struct {
+        uint16_t cw, r0, sw, r1, tw, r2;
+        uint32_t ip, op_cs, dp, ds;
+    } e = { cw, 0xffff, 0, 0xffff, 0xffff, 0xffff, 0, 0, 0, 0xffff0000u };
+    long double r = 0;
+    uint32_t b32 = (uint32_t)bits;
     float f;
-    memcpy(&f, &v, 4);
-    asm volatile(H_PRE "flds %[m]" H_POST : "=t"(r), [sw] "=m"(*sw) : [m] "m"(f), H_CW);
-    return r;
-}
-
-static long double x87h_ld64(uint64_t v, uint16_t cw, uint16_t *sw)
-{
-    long double r;
     double d;
-    memcpy(&d, &v, 8);
-    asm volatile(H_PRE "fldl %[m]" H_POST : "=t"(r), [sw] "=m"(*sw) : [m] "m"(d), H_CW);
-    return r;
-}
-
-static long double x87h_bld(const X87Bytes10 *m, uint16_t cw, uint16_t *sw)
-{
-    long double r;
-    asm volatile(H_PRE "fbld %[m]" H_POST : "=t"(r), [sw] "=m"(*sw) : [m] "m"(*m), H_CW);
+    memcpy(&f, &b32, 4);
+    memcpy(&d, &bits, 8);
+#define LDX(insn, var) \
+    asm volatile("fldenv %[e]\n\t" insn " %[m]\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r]\n\tfninit" \
+                 : [r] "=m"(r), [sw] "=m"(*sw) : [e] "m"(e), [m] "m"(var))
+    switch (kind) {
+    case 0: LDX("flds", f); break;
+    case 1: LDX("fldl", d); break;
+    default: LDX("fbld", *bcd); break;
+    }
+#undef LDX
+    *pushed = ((*sw >> 11) & 7) == 7;
     return r;
 }
 
@@ -768,6 +776,25 @@ static void x87_arith_mem(CPUX86State *env, int reg, int kind, uint64_t m)
     }
     if (x87_absorb_exact(env, hsw, X87_FSW_C1)) {
         st_set(env, 0, r);
+    }
+}
+
+/* FLD m32/m64 and FBLD: the host decides, with the guest's masks. */
+static void x87_load_exact(CPUX86State *env, int kind, uint64_t bits, const X87Bytes10 *bcd)
+{
+    if (x87_push_overflows(env)) {
+        if (x87_stack_fault(env, true)) {
+            x87_push(env, x87_indefinite());
+        }
+        return;
+    }
+    uint16_t hsw;
+    bool pushed;
+    long double v = x87h_load_exact(kind, bits, bcd, cw_exact(env), &hsw, &pushed);
+    x87_set_c1(env, hsw & X87_FSW_C1);
+    x87_flag(env, hsw & FSW_EXC);
+    if (pushed) {
+        x87_push(env, v);
     }
 }
 
@@ -1341,9 +1368,6 @@ static bool x87_nowait(uint8_t op, uint8_t modrm)
 /* Returns false for control instructions, which keep FIP/FDP/FOP. */
 static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_t ea, bool op32)
 {
-    uint16_t hsw;
-    long double v;
-
     switch (op) {
     case 0xd8: case 0xdc: case 0xda: case 0xde: {
         /* D8 m32real, DA m32int, DC m64real, DE m16int */
@@ -1357,8 +1381,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
     case 0xd9:
         switch (reg) {
         case 0:
-            v = x87h_ld32(cpu_ldl(env, seg, ea), cw_all(env), &hsw);
-            x87_load_push(env, v, hsw);
+            x87_load_exact(env, 0, cpu_ldl(env, seg, ea), NULL);
             return true;
         case 2:
         case 3:
@@ -1412,8 +1435,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
     case 0xdd:
         switch (reg) {
         case 0:
-            v = x87h_ld64(cpu_ldq(env, seg, ea), cw_all(env), &hsw);
-            x87_load_push(env, v, hsw);
+            x87_load_exact(env, 1, cpu_ldq(env, seg, ea), NULL);
             return true;
         case 1:
             x87_store_mem(env, XS_TI64, seg, ea, true);
@@ -1448,8 +1470,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
         case 4: {
             X87Bytes10 b;
             x87_ld_bytes10(env, seg, ea, &b);
-            v = x87h_bld(&b, cw_all(env), &hsw);
-            x87_load_push(env, v, hsw);
+            x87_load_exact(env, 2, 0, &b);
             return true;
         }
         case 5:
