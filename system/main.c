@@ -10,6 +10,7 @@
 #include "config-host.h"
 #include "accel/qtest/qtest.h"
 #include "chardev/chardev.h"
+#include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
 #include "hw/i386/pc.h"
 #include "monitor/monitor.h"
@@ -59,6 +60,8 @@ static const Option options[] = {
     { "qtest-log", true, "file|none  log qtest traffic to file (default stderr)" },
     { "audio", true, "none  audio backend (Vireo has no audio devices; only 'none')" },
     { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
+    { "s", false, "shorthand for -gdb tcp::1234" },
+    { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
     { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
     { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
     { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
@@ -300,7 +303,7 @@ int main(int argc, char **argv)
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
-    const char *qtest_spec = NULL, *qtest_log = NULL;
+    const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
     bool nographic = false, display_none = false, start_stopped = false;
 
     datadir_set_exe(argv[0]);
@@ -403,6 +406,10 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(n, "S")) {
             start_stopped = true;
+        } else if (!strcmp(n, "s")) {
+            gdb_spec = "tcp::1234";
+        } else if (!strcmp(n, "gdb")) {
+            gdb_spec = arg;
         } else if (!strcmp(n, "uuid")) {
             /* 8-4-4-4-12 hex digits */
             const char *p = arg;
@@ -584,6 +591,12 @@ int main(int argc, char **argv)
         GError *err = NULL;
         if (!monitor_init_cmdline(&err)) {
             fatal("%s", err->message);
+        }
+    }
+    if (gdb_spec) {
+        GError *err = NULL;
+        if (!gdbserver_start(gdb_spec, &err)) {
+            fatal("-gdb %s: %s", gdb_spec, err->message);
         }
     }
     if (qtest_spec) {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "target/x86/ops.h"
+#include "target/x86/debug.h"
 #include "target/x86/disas.h"
 #include "hw/core/memory.h"
 #include "util/log.h"
@@ -547,6 +548,18 @@ static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
     }
 }
 
+unsigned x86_debug_mode;
+const X86DebugHooks *x86_debug_hooks;
+
+void x86_debug_set_mode(CPUX86State *env, unsigned mode)
+{
+    bool flush = (mode ^ x86_debug_mode) & X86_DEBUG_WATCH;
+    x86_debug_mode = mode;
+    if (flush) {
+        tlb_flush_all(env);
+    }
+}
+
 CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 {
     CPUX86State *env = cpu;
@@ -578,7 +591,9 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
                                    __ATOMIC_SEQ_CST);
                 return CPU_EXIT_KICKED;
             }
-            if (exec_check_interrupts(env)) {
+            if (unlikely(x86_debug_mode & X86_DEBUG_NOIRQ)) {
+                /* a debugger single-steps: pending interrupts wait */
+            } else if (exec_check_interrupts(env)) {
                 return CPU_EXIT_RESET;
             }
         }
@@ -589,6 +604,15 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
             return CPU_EXIT_BUDGET;
         }
         env->insn_start_eip = env->eip;     /* code fetch faults report here */
+        if (unlikely(x86_debug_mode & X86_DEBUG_ONE_INSN)) {
+            uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
+                                                      : (uint32_t)(env->segs[R_CS].base + env->eip);
+            if (x86_debug_hooks && x86_debug_hooks->insn_check(env, lin_pc)) {
+                return CPU_EXIT_DEBUG;
+            }
+            tb_run_one(env, tb_find(env));
+            continue;
+        }
         TranslationBlock *tb = tb_find(env);
         if (log_enabled(LOG_CPU)) {
             x86_cpu_dump_state(env, log_print_line, NULL);
