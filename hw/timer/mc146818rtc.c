@@ -36,7 +36,9 @@ enum {
 #define REG_C_PF   0x40
 #define REG_C_AF   0x20
 #define REG_C_UF   0x10
-#define UIP_NS     244000    /* update cycle 244 us before the second ticks */
+/* UIP rises 8 cycles of the 32.768 kHz time base (244.14 us) before the
+ * second ticks; QEMU's rtc-test times this to the nanosecond */
+#define UIP_NS     (8 * NANOSECONDS_PER_SECOND / 32768)
 
 typedef struct RTCState {
     Device dev;
@@ -46,6 +48,7 @@ typedef struct RTCState {
     int64_t base_sec;        /* wall time at base_ns */
     int64_t base_ns;         /* virtual time of base_sec's start */
     int64_t last_periodic;   /* virtual time PF was last accounted */
+    int64_t next_periodic;   /* virtual time the periodic timer is due */
     bool halted;             /* register A divider held in reset: time stands at base_sec */
     Timer *second_timer, *periodic_timer;
     IRQ irq;
@@ -200,25 +203,51 @@ static int64_t rtc_period_ns(RTCState *s)
     return (int64_t)muldiv64(1ULL << (rs - 1), NANOSECONDS_PER_SECOND, 32768);
 }
 
-static void rtc_arm_periodic(RTCState *s)
+/* Periodic interrupt period while PIE is set, in ns; 0 = no periodic timer. */
+static int64_t rtc_pie_period_ns(RTCState *s)
 {
-    int64_t p = rtc_period_ns(s);
-    if (p && (s->cmos[RTC_REG_B] & REG_B_PIE)) {
-        int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-        int64_t next = now - (now - s->base_ns) % p + p;
-        timer_mod(s->periodic_timer, next);
-    } else {
+    return (s->cmos[RTC_REG_B] & REG_B_PIE) ? rtc_period_ns(s) : 0;
+}
+
+/*
+ * (Re)arm the periodic timer.  It runs in phase with the moment PIE was
+ * set, as QEMU's model does (guests and QEMU's rtc-test measure periods from
+ * there).  old_p is the period that was running before a rate change (0 when
+ * none ran): the new period then counts from the last tick, so a guest that
+ * switches rates from its interrupt handler sees whole periods of the new
+ * rate; a tick already overdue at the new rate comes at once.
+ */
+static void rtc_arm_periodic(RTCState *s, int64_t old_p)
+{
+    int64_t p = rtc_pie_period_ns(s);
+    if (!p) {
         timer_del(s->periodic_timer);
+        return;
     }
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    int64_t next = now + p;
+    if (old_p) {
+        int64_t since_tick = now - (s->next_periodic - old_p);
+        next -= MIN(MAX(since_tick, 0), p);
+    }
+    s->next_periodic = MAX(next, now + 1);
+    timer_mod(s->periodic_timer, s->next_periodic);
 }
 
 static void rtc_periodic_cb(void *opaque)
 {
     RTCState *s = opaque;
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    int64_t p = rtc_pie_period_ns(s);
     s->cmos[RTC_REG_C] |= REG_C_PF;
-    s->last_periodic = clock_get_ns(CLOCK_VIRTUAL);
+    s->last_periodic = now;
     rtc_update_irq(s);
-    rtc_arm_periodic(s);
+    if (p) {
+        /* the next tick keeps the schedule; after a host stall the ticks
+         * missed are dropped rather than delivered in a burst */
+        s->next_periodic = MAX(s->next_periodic + p, now + 1);
+        timer_mod(s->periodic_timer, s->next_periodic);
+    }
 }
 
 static bool alarm_match(uint8_t alarm, uint8_t now)
@@ -332,8 +361,12 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             s->base_ns = now - NANOSECONDS_PER_SECOND / 2;
             rtc_arm_second(s);
         }
+        int64_t old_p = rtc_pie_period_ns(s);
+        uint8_t old_rs = s->cmos[RTC_REG_A] & 0x0f;
         s->cmos[RTC_REG_A] = (val & 0x7f) | (s->cmos[RTC_REG_A] & REG_A_UIP);
-        rtc_arm_periodic(s);
+        if ((val & 0x0f) != old_rs) {
+            rtc_arm_periodic(s, old_p);     /* a rewrite of the same rate keeps the phase */
+        }
         break;
     }
     case RTC_REG_B: {
@@ -348,8 +381,11 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             rtc_arm_second(s);
         }
         /* outside SET, a format change just renders later reads anew */
+        int64_t old_p = rtc_pie_period_ns(s);
         s->cmos[RTC_REG_B] = (val & REG_B_SET) ? (val & ~REG_B_UIE) : val;
-        rtc_arm_periodic(s);
+        if ((val ^ old) & REG_B_PIE) {
+            rtc_arm_periodic(s, old_p);
+        }
         rtc_update_irq(s);
         break;
     }
@@ -412,7 +448,7 @@ static void rtc_reset(Device *dev)
     irq_lower(s->irq);
     rtc_render(s, clock_get_ns(CLOCK_VIRTUAL));
     rtc_arm_second(s);
-    rtc_arm_periodic(s);
+    rtc_arm_periodic(s, 0);
 }
 
 static const Property rtc_props[] = {
