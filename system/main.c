@@ -222,6 +222,12 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
     g_strfreev(parts);
 }
 
+/*
+ * -machine none: no board, no CPU, no devices, as QEMU's "none" machine;
+ * libqtest starts one to ask QMP which machines and devices exist.
+ */
+static bool machine_none;
+
 static void parse_machine(const char *arg, const char **accel)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
@@ -237,10 +243,12 @@ static void parse_machine(const char *arg, const char **accel)
         }
         if (!strcmp(key, "type")) {
             if (!strcmp(val, "help")) {
-                printf("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (default)\n");
+                printf("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (default)\n"
+                       "none                 empty machine\n");
                 exit(0);
             }
-            if (strcmp(val, "pc") && !g_str_has_prefix(val, "pc-i440fx")) {
+            machine_none = !strcmp(val, "none");
+            if (!machine_none && strcmp(val, "pc") && !g_str_has_prefix(val, "pc-i440fx")) {
                 fatal("unsupported machine type '%s' (use -machine help)", val);
             }
         } else if (!strcmp(key, "accel")) {
@@ -521,7 +529,9 @@ int main(int argc, char **argv)
     (void)display_none;
     cfg.nographic = nographic;
 
-    if (bios) {
+    if (machine_none) {
+        /* nothing to load firmware into */
+    } else if (bios) {
         if (!g_file_test(bios, G_FILE_TEST_IS_REGULAR)) {
             char *found = datadir_find(bios);
             if (!found) {
@@ -537,7 +547,9 @@ int main(int argc, char **argv)
         }
     }
 
-    pc_machine_init(&cfg);
+    if (!machine_none) {
+        pc_machine_init(&cfg);
+    }
 
     if (debugcon) {
         GError *err = NULL;
@@ -552,6 +564,9 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < devices->len; i++) {
         const char *spec = g_ptr_array_index(devices, i);
         const char *comma = strchr(spec, ',');
+        if (machine_none) {
+            fatal("-device %s: machine 'none' has no bus to plug a device into", spec);
+        }
         char *type = comma ? g_strndup(spec, comma - spec) : g_strdup(spec);
         const DeviceClass *cls = device_class_find(type);
         if (!cls) {
@@ -606,11 +621,13 @@ int main(int argc, char **argv)
         }
     }
 
-    pc_machine_reset();
+    if (!machine_none) {
+        pc_machine_reset();
+    }
     if (start_stopped) {
         vm_stop_state(RUN_STATE_PRELAUNCH);
     }
     /* Under qtest no guest code runs: the test drives the devices. */
-    int status = main_loop_run(use_qtest ? NULL : pc_first_cpu());
+    int status = main_loop_run(use_qtest || machine_none ? NULL : pc_first_cpu());
     system_exit_now(status);
 }

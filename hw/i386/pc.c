@@ -556,6 +556,9 @@ void pc_machine_reset(void)
     pc.a20_kbc = true;
     pc.a20_port92 = false;
     devices_reset_all();
+    if (!pc.cpu) {
+        return;                 /* -machine none: no board was built */
+    }
     x86_cpu_reset(pc.cpu);
     x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
 }
