@@ -551,14 +551,14 @@ void pc_machine_init(const MachineConfig *cfg)
 
 void pc_machine_reset(void)
 {
+    if (!pc.cpu) {
+        return;             /* -machine none: nothing was built */
+    }
     /* Devices that drive A20 re-announce it on reset if they care; start
      * from the power-on state (KBC gate open). */
     pc.a20_kbc = true;
     pc.a20_port92 = false;
     devices_reset_all();
-    if (!pc.cpu) {
-        return;                 /* -machine none: no board was built */
-    }
     x86_cpu_reset(pc.cpu);
     x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
 }

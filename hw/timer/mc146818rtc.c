@@ -36,8 +36,7 @@ enum {
 #define REG_C_PF   0x40
 #define REG_C_AF   0x20
 #define REG_C_UF   0x10
-/* UIP rises 8 cycles of the 32.768 kHz time base (244.14 us) before the
- * second ticks; QEMU's rtc-test times this to the nanosecond */
+/* UIP rises 8 periods of the 32.768 kHz base (244.14 us) before the update */
 #define UIP_NS     (8 * NANOSECONDS_PER_SECOND / 32768)
 
 typedef struct RTCState {
@@ -48,7 +47,7 @@ typedef struct RTCState {
     int64_t base_sec;        /* wall time at base_ns */
     int64_t base_ns;         /* virtual time of base_sec's start */
     int64_t last_periodic;   /* virtual time PF was last accounted */
-    int64_t next_periodic;   /* virtual time the periodic timer is due */
+    int64_t periodic_ns;     /* period the armed periodic timer runs at */
     bool halted;             /* register A divider held in reset: time stands at base_sec */
     Timer *second_timer, *periodic_timer;
     IRQ irq;
@@ -203,51 +202,43 @@ static int64_t rtc_period_ns(RTCState *s)
     return (int64_t)muldiv64(1ULL << (rs - 1), NANOSECONDS_PER_SECOND, 32768);
 }
 
-/* Periodic interrupt period while PIE is set, in ns; 0 = no periodic timer. */
-static int64_t rtc_pie_period_ns(RTCState *s)
-{
-    return (s->cmos[RTC_REG_B] & REG_B_PIE) ? rtc_period_ns(s) : 0;
-}
-
 /*
- * (Re)arm the periodic timer.  It runs in phase with the moment PIE was
- * set, as QEMU's model does (guests and QEMU's rtc-test measure periods from
- * there).  old_p is the period that was running before a rate change (0 when
- * none ran): the new period then counts from the last tick, so a guest that
- * switches rates from its interrupt handler sees whole periods of the new
- * rate; a tick already overdue at the new rate comes at once.
+ * Arm the periodic interrupt.  As in QEMU's model (which its rtc-test pins),
+ * the ticks run from the moment PIE/the rate was set rather than from the
+ * divider chain's phase, and a rate change counts from the last tick: the
+ * next one comes a new period after it (or at once if that is past), so
+ * no tick is lost or doubled when the guest reprograms the rate.
  */
-static void rtc_arm_periodic(RTCState *s, int64_t old_p)
+static void rtc_arm_periodic(RTCState *s, int64_t old_period)
 {
-    int64_t p = rtc_pie_period_ns(s);
-    if (!p) {
+    int64_t p = rtc_period_ns(s);
+    if (!p || !(s->cmos[RTC_REG_B] & REG_B_PIE)) {
         timer_del(s->periodic_timer);
+        s->periodic_ns = 0;
         return;
     }
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
     int64_t next = now + p;
-    if (old_p) {
-        int64_t since_tick = now - (s->next_periodic - old_p);
-        next -= MIN(MAX(since_tick, 0), p);
+    if (timer_pending(s->periodic_timer)) {
+        if (old_period == p) {
+            return;                         /* running at this rate already */
+        }
+        int64_t last = timer_expire_time(s->periodic_timer) - old_period;
+        /* an overdue tick comes 1 ns from now, as QEMU's: a timer due at
+         * "now" would leave qtest's clock_step with no time to advance */
+        next = MAX(now + 1, last + p);
     }
-    s->next_periodic = MAX(next, now + 1);
-    timer_mod(s->periodic_timer, s->next_periodic);
+    s->periodic_ns = p;
+    timer_mod(s->periodic_timer, next);
 }
 
 static void rtc_periodic_cb(void *opaque)
 {
     RTCState *s = opaque;
-    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-    int64_t p = rtc_pie_period_ns(s);
     s->cmos[RTC_REG_C] |= REG_C_PF;
-    s->last_periodic = now;
+    s->last_periodic = clock_get_ns(CLOCK_VIRTUAL);
     rtc_update_irq(s);
-    if (p) {
-        /* the next tick keeps the schedule; after a host stall the ticks
-         * missed are dropped rather than delivered in a burst */
-        s->next_periodic = MAX(s->next_periodic + p, now + 1);
-        timer_mod(s->periodic_timer, s->next_periodic);
-    }
+    timer_mod(s->periodic_timer, s->last_periodic + s->periodic_ns);
 }
 
 static bool alarm_match(uint8_t alarm, uint8_t now)
@@ -348,6 +339,7 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         }
         break;
     case RTC_REG_A: {
+        int64_t old_period = s->periodic_ns;
         /* DV2-0 = 11x holds the divider chain in reset (Linux does so while
          * setting the clock); leaving it, the first update comes 500 ms
          * later (datasheet) */
@@ -361,12 +353,8 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             s->base_ns = now - NANOSECONDS_PER_SECOND / 2;
             rtc_arm_second(s);
         }
-        int64_t old_p = rtc_pie_period_ns(s);
-        uint8_t old_rs = s->cmos[RTC_REG_A] & 0x0f;
         s->cmos[RTC_REG_A] = (val & 0x7f) | (s->cmos[RTC_REG_A] & REG_A_UIP);
-        if ((val & 0x0f) != old_rs) {
-            rtc_arm_periodic(s, old_p);     /* a rewrite of the same rate keeps the phase */
-        }
+        rtc_arm_periodic(s, old_period);
         break;
     }
     case RTC_REG_B: {
@@ -381,11 +369,8 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             rtc_arm_second(s);
         }
         /* outside SET, a format change just renders later reads anew */
-        int64_t old_p = rtc_pie_period_ns(s);
         s->cmos[RTC_REG_B] = (val & REG_B_SET) ? (val & ~REG_B_UIE) : val;
-        if ((val ^ old) & REG_B_PIE) {
-            rtc_arm_periodic(s, old_p);
-        }
+        rtc_arm_periodic(s, s->periodic_ns);
         rtc_update_irq(s);
         break;
     }
@@ -448,7 +433,7 @@ static void rtc_reset(Device *dev)
     irq_lower(s->irq);
     rtc_render(s, clock_get_ns(CLOCK_VIRTUAL));
     rtc_arm_second(s);
-    rtc_arm_periodic(s, 0);
+    rtc_arm_periodic(s, s->periodic_ns);
 }
 
 static const Property rtc_props[] = {

@@ -53,7 +53,7 @@ static void test_machine_none_queries(void)
 {
     QTestState *s = qtest_start("-machine none");
     g_autofree char *m = qtest_qmp(s, "{ 'execute': 'query-machines' }");
-    g_assert_nonnull(strstr(m, "{\"name\":\"pc\""));
+    g_assert_nonnull(strstr(m, "\"alias\":\"pc\""));
     g_assert_nonnull(strstr(m, "{\"name\":\"none\""));
     g_autofree char *t = qtest_qmp(s, "{'execute': 'qom-list-types', 'arguments': "
                                       "{'abstract': false, 'implements': 'device'}}");
