@@ -26,6 +26,7 @@
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
 #include "hw/i386/pc.h"
+#include "monitor/monitor.h"
 #include "system/runstate.h"
 #include "target/x86/debug.h"
 #include "target/x86/helper.h"
@@ -44,6 +45,7 @@ typedef struct GdbBreakpoint {
 
 static struct {
     Chardev *chr;
+    Chardev *reply_chr;         /* while a packet is handled: where it came from */
     bool connected;
     int state;                  /* 0 idle, 1 in packet, 2/3 checksum digits */
     GString *pkt;
@@ -66,7 +68,8 @@ static X86CPU *gdb_cpu(void)
 
 static void gdb_send_raw(const char *s, size_t n)
 {
-    chardev_write(gdb.chr, (const uint8_t *)s, n);
+    /* a "monitor gdbserver" packet may replace gdb.chr: answer where asked */
+    chardev_write(gdb.reply_chr ? gdb.reply_chr : gdb.chr, (const uint8_t *)s, n);
 }
 
 static void gdb_put_packet(const char *payload)
@@ -116,7 +119,7 @@ static void gdb_update_mode(void)
     bool watch = false;
     for (int i = 0; i < gdb.nr_bp; i++) {
         if (gdb.bp[i].type <= BP_HW) {
-            mode |= X86_DEBUG_ONE_INSN;
+            mode |= X86_DEBUG_BREAK;
         } else {
             watch = true;
         }
@@ -188,6 +191,16 @@ static bool gdb_insn_check(CPUX86State *env, uint64_t pc)
     return false;
 }
 
+static bool gdb_range_has_break(uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < gdb.nr_bp; i++) {
+        if (gdb.bp[i].type <= BP_HW && gdb.bp[i].addr >= start && gdb.bp[i].addr < end) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool gdb_page_watched(uint64_t page)
 {
     for (int i = 0; i < gdb.nr_bp; i++) {
@@ -228,6 +241,7 @@ static void gdb_mem_access(CPUX86State *env, uint64_t la, unsigned size, bool is
 
 static const X86DebugHooks gdb_hooks = {
     .insn_check = gdb_insn_check,
+    .range_has_break = gdb_range_has_break,
     .page_watched = gdb_page_watched,
     .mem_access = gdb_mem_access,
 };
@@ -300,7 +314,8 @@ static void gdb_read_reg(X86CPU *cpu, int n, uint8_t *buf)
     }
 }
 
-static void gdb_write_reg(X86CPU *cpu, int n, const uint8_t *buf)
+/* false: a register we do not write (see the end) */
+static bool gdb_write_reg(X86CPU *cpu, int n, const uint8_t *buf)
 {
     uint64_t v = 0;
     int size = gdb_reg_size(n);
@@ -317,9 +332,22 @@ static void gdb_write_reg(X86CPU *cpu, int n, const uint8_t *buf)
         memcpy(cpu->fpu.xmm[n - R_XMM0], buf, 16);
     } else if (n == R_MXCSR) {
         cpu->fpu.mxcsr = (uint32_t)v & 0xffff;
+    } else if (n == R_FS_BASE || n == R_GS_BASE) {
+        /* the hidden base, as WRFSBASE/the MSRs would set it (32 bits
+         * outside long mode, where bases are 32-bit) */
+        cpu->segs[n == R_FS_BASE ? R_FS : R_GS].base = (cpu->hflags & HF_LMA) ? v : (uint32_t)v;
+    } else if (n >= R_ST0 && n < R_FCTRL) {
+        long double x = 0;
+        memcpy(&x, buf, 10);           /* x86 host: long double is the 80-bit format */
+        cpu->fpu.st[(cpu->fpu.top + n - R_ST0) & 7] = x;
+    } else if (n == R_FCTRL) {
+        cpu->fpu.fcw = (uint16_t)v;
+    } else {
+        /* segment selectors (loading one needs a descriptor load) and the
+         * x87 status/tag/pointer registers: read-only here */
+        return false;
     }
-    /* segment selectors, x87 and bases: read-only here (loading a selector
-     * needs a descriptor load; gdb rarely writes them) */
+    return true;
 }
 
 static const char gdb_target_xml[] =
@@ -328,6 +356,25 @@ static const char gdb_target_xml[] =
     "<target version=\"1.0\">\n"
     "<architecture>i386:x86-64</architecture>\n"
     "<feature name=\"org.gnu.gdb.i386.core\">\n"
+    " <flags id=\"i386_eflags\" size=\"4\">\n"
+    "  <field name=\"CF\" start=\"0\" end=\"0\"/>\n"
+    "  <field name=\"\" start=\"1\" end=\"1\"/>\n"
+    "  <field name=\"PF\" start=\"2\" end=\"2\"/>\n"
+    "  <field name=\"AF\" start=\"4\" end=\"4\"/>\n"
+    "  <field name=\"ZF\" start=\"6\" end=\"6\"/>\n"
+    "  <field name=\"SF\" start=\"7\" end=\"7\"/>\n"
+    "  <field name=\"TF\" start=\"8\" end=\"8\"/>\n"
+    "  <field name=\"IF\" start=\"9\" end=\"9\"/>\n"
+    "  <field name=\"DF\" start=\"10\" end=\"10\"/>\n"
+    "  <field name=\"OF\" start=\"11\" end=\"11\"/>\n"
+    "  <field name=\"NT\" start=\"14\" end=\"14\"/>\n"
+    "  <field name=\"RF\" start=\"16\" end=\"16\"/>\n"
+    "  <field name=\"VM\" start=\"17\" end=\"17\"/>\n"
+    "  <field name=\"AC\" start=\"18\" end=\"18\"/>\n"
+    "  <field name=\"VIF\" start=\"19\" end=\"19\"/>\n"
+    "  <field name=\"VIP\" start=\"20\" end=\"20\"/>\n"
+    "  <field name=\"ID\" start=\"21\" end=\"21\"/>\n"
+    " </flags>\n"
     " <reg name=\"rax\" bitsize=\"64\" type=\"int64\" regnum=\"0\"/>\n"
     " <reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>\n"
     " <reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>\n"
@@ -345,7 +392,7 @@ static const char gdb_target_xml[] =
     " <reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>\n"
     " <reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>\n"
     " <reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>\n"
-    " <reg name=\"eflags\" bitsize=\"32\" type=\"int32\"/>\n"
+    " <reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>\n"
     " <reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>\n"
     " <reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>\n"
     " <reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>\n"
@@ -524,39 +571,85 @@ static void gdb_cmd_query(const char *p)
     } else if (!strcmp(p, "qOffsets")) {
         gdb_put_packet("Text=0;Data=0;Bss=0");
     } else if (g_str_has_prefix(p, "qRcmd,")) {
-        /* monitor commands: a small set of our own */
+        /* "monitor CMD": the human monitor's commands, output as O packets */
         const char *hex = p + 6;
         size_t n = strlen(hex) / 2;
         g_autofree char *cmd = g_malloc0(n + 1);
-        if (!unhex_bytes(hex, (uint8_t *)cmd, n)) {
+        if (strlen(hex) % 2 || !unhex_bytes(hex, (uint8_t *)cmd, n) || memchr(cmd, 0, n)) {
             gdb_put_packet("E01");
             return;
         }
         GString *text = g_string_new("");
-        if (!strcmp(cmd, "help")) {
-            g_string_append(text, "monitor commands: help, info registers, system_reset\n");
-        } else if (!strcmp(cmd, "system_reset")) {
-            system_reset_request(SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
-            g_string_append(text, "reset requested\n");
-        } else if (!strcmp(cmd, "info registers")) {
-            X86CPU *cpu = gdb_cpu();
-            g_string_append_printf(text, "RIP=%016" PRIx64 " CS=%04x CR0=%08" PRIx64 "\n",
-                                   cpu->eip, cpu->segs[R_CS].selector, (uint64_t)cpu->cr[0]);
-        } else {
-            g_string_append_printf(text, "unknown command '%s'\n", cmd);
+        hmp_execute_line(cmd, text);
+        /* each O packet's hex must fit gdb's PacketSize (0x1000) */
+        for (size_t off = 0; off < text->len; off += 1024) {
+            GString *r = g_string_new("O");
+            hex_bytes(r, text->str + off, MIN(1024, text->len - off));
+            gdb_put_packet(r->str);
+            g_string_free(r, TRUE);
         }
-        GString *r = g_string_new("O");
-        hex_bytes(r, text->str, text->len);
-        gdb_put_packet(r->str);
         gdb_put_packet("OK");
-        g_string_free(r, TRUE);
         g_string_free(text, TRUE);
     } else {
         gdb_put_packet("");
     }
 }
 
-static void gdb_handle_packet(const char *p)
+/* A thread id from H, T or vCont: ours is 1; 0 (any) and -1 (all) also
+ * mean it when allow_any. */
+static bool gdb_thread_ok(const char *p, bool allow_any)
+{
+    if (allow_any && (!strcmp(p, "0") || !strcmp(p, "-1"))) {
+        return true;
+    }
+    char *end;
+    guint64 t = g_ascii_strtoull(p, &end, 16);
+    return end != p && !*end && t == 1;
+}
+
+/* vCont;ACTION[:TID][;ACTION[:TID]]...: the first action that names our
+ * thread (or no thread) is ours.  c/C continue, s/S step, t stops. */
+static void gdb_cmd_vcont(const char *p)
+{
+    g_auto(GStrv) acts = g_strsplit(p, ";", -1);
+    for (int i = 0; acts[i]; i++) {
+        char a = acts[i][0];
+        const char *colon = strchr(acts[i], ':');
+        if (!strchr("cCsSt", a) || !a) {
+            gdb_put_packet("E22");
+            return;
+        }
+        if (colon && !gdb_thread_ok(colon + 1, true)) {
+            continue;
+        }
+        if (a == 't') {
+            gdb_stop("T00thread:01;");
+        } else {
+            gdb_resume(a == 's' || a == 'S');
+        }
+        return;
+    }
+    gdb_put_packet("E22");
+}
+
+/* Xaddr,len:BINARY (already unescaped; may hold NUL bytes) */
+static void gdb_cmd_write_binary(const char *p, size_t plen)
+{
+    const char *q = p + 1;
+    uint64_t addr, len;
+    if (!parse_hex_u64(&q, &addr) || *q++ != ',' || !parse_hex_u64(&q, &len) || *q++ != ':' ||
+        len > GDB_MAX_PACKET || (size_t)(p + plen - q) != len) {
+        gdb_put_packet("E22");
+        return;
+    }
+    if (len && !gdb_rw_memory(addr, (uint8_t *)q, len, true)) {
+        gdb_put_packet("E14");
+        return;
+    }
+    gdb_put_packet("OK");
+}
+
+static void gdb_handle_packet(const char *p, size_t plen)
 {
     X86CPU *cpu = gdb_cpu();
     switch (p[0]) {
@@ -582,7 +675,7 @@ static void gdb_handle_packet(const char *p)
                 gdb_put_packet("E01");
                 return;
             }
-            gdb_write_reg(cpu, n, buf);
+            gdb_write_reg(cpu, n, buf);     /* G: read-only ones keep their value */
             h += gdb_reg_size(n) * 2;
         }
         gdb_put_packet("OK");
@@ -612,8 +705,7 @@ static void gdb_handle_packet(const char *p)
             gdb_put_packet("E00");
             return;
         }
-        gdb_write_reg(cpu, n, buf);
-        gdb_put_packet("OK");
+        gdb_put_packet(gdb_write_reg(cpu, n, buf) ? "OK" : "E01");
         return;
     }
     case 'm':
@@ -656,17 +748,14 @@ static void gdb_handle_packet(const char *p)
         gdb_resume(p[0] == 's');
         return;
     }
+    case 'X':
+        gdb_cmd_write_binary(p, plen);
+        return;
     case 'v':
         if (!strcmp(p, "vCont?")) {
-            gdb_put_packet("vCont;c;C;s;S");
+            gdb_put_packet("vCont;c;C;s;S;t");
         } else if (g_str_has_prefix(p, "vCont;")) {
-            /* one vCPU: the first action decides (c/C continue, s/S step) */
-            char a = p[6];
-            if (a == 'c' || a == 'C' || a == 's' || a == 'S') {
-                gdb_resume(a == 's' || a == 'S');
-            } else {
-                gdb_put_packet("E22");
-            }
+            gdb_cmd_vcont(p + 6);
         } else if (g_str_has_prefix(p, "vKill")) {
             gdb_put_packet("OK");
             system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT);
@@ -675,8 +764,11 @@ static void gdb_handle_packet(const char *p)
         }
         return;
     case 'H':
+        /* Hg/Hc select the thread for registers / execution: only ours */
+        gdb_put_packet((p[1] == 'g' || p[1] == 'c') && gdb_thread_ok(p + 2, true) ? "OK" : "E22");
+        return;
     case 'T':
-        gdb_put_packet("OK");       /* the one thread (1), or any (0/-1) */
+        gdb_put_packet(gdb_thread_ok(p + 1, false) ? "OK" : "E01");   /* thread alive? */
         return;
     case 'q':
         gdb_cmd_query(p);
@@ -720,8 +812,9 @@ static void gdb_byte(uint8_t c)
             gdb.csum = 0;
             gdb.state = 1;
         } else if (c == 0x03) {
-            /* Ctrl-C: interrupt a running VM */
-            if (vm_running()) {
+            /* Ctrl-C: interrupt a running VM, or answer a gdb that waits
+             * for a stop the monitor's "stop" already made */
+            if (vm_running() || gdb.running) {
                 gdb_stop("T02thread:01;");
             }
         }
@@ -764,7 +857,7 @@ static void gdb_byte(uint8_t c)
             }
             g_string_append_c(u, ch);
         }
-        gdb_handle_packet(u->str);
+        gdb_handle_packet(u->str, u->len);
         g_string_free(u, TRUE);
         return;
     }
@@ -776,15 +869,35 @@ static int gdb_can_read(void *opaque)
     return 4096;
 }
 
+/* opaque is the chardev: one that "gdbserver" replaced (or "none"
+ * disabled) stays open, since chardevs cannot be closed, but is ignored */
 static void gdb_read(void *opaque, const uint8_t *buf, int len)
 {
-    for (int i = 0; i < len; i++) {
+    gdb.reply_chr = opaque;
+    for (int i = 0; i < len && opaque == gdb.chr; i++) {
         gdb_byte(buf[i]);
+    }
+    gdb.reply_chr = NULL;
+}
+
+/* gdb is gone: drop its breakpoints and let the guest run on */
+static void gdb_release(void)
+{
+    gdb.connected = false;
+    gdb.nr_bp = 0;
+    gdb.stepping = false;
+    gdb.running = false;
+    gdb_update_mode();
+    if (runstate_get() == RUN_STATE_DEBUG) {
+        vm_start();
     }
 }
 
 static void gdb_event(void *opaque, int event)
 {
+    if (opaque != gdb.chr) {
+        return;
+    }
     if (event == CHR_EVENT_OPENED) {
         gdb.connected = true;
         gdb.no_ack = false;
@@ -794,26 +907,20 @@ static void gdb_event(void *opaque, int event)
             vm_stop_state(RUN_STATE_DEBUG);
         }
     } else if (event == CHR_EVENT_CLOSED) {
-        /* gdb went away: drop its breakpoints and let the guest run on */
-        gdb.connected = false;
-        gdb.nr_bp = 0;
-        gdb.stepping = false;
-        gdb.running = false;
-        gdb_update_mode();
-        if (runstate_get() == RUN_STATE_DEBUG) {
-            vm_start();
-        }
+        gdb_release();
     }
 }
 
 bool gdbserver_start(const char *spec, GError **errp)
 {
     if (!strcmp(spec, "none")) {
-        return true;                /* nothing to stop in this simple server */
-    }
-    if (gdb.chr) {
-        vireo_set_error(errp, "a gdbserver is already running");
-        return false;
+        /* disable: the guest runs on without breakpoints; the old socket
+         * no longer answers */
+        if (gdb.chr) {
+            gdb_release();
+            gdb.chr = NULL;
+        }
+        return true;
     }
     /* "tcp::1234" / "unix:PATH" listen; QEMU's -gdb is always a server */
     g_autofree char *full = NULL;
@@ -823,13 +930,26 @@ bool gdbserver_start(const char *spec, GError **errp)
     } else {
         full = g_strdup(spec);
     }
-    gdb.chr = chardev_new_from_spec(full, "gdb", errp);
-    if (!gdb.chr) {
+    /* a second gdbserver replaces the first, as with QEMU */
+    static unsigned generation;
+    g_autofree char *label = generation ? g_strdup_printf("gdb%u", generation) : g_strdup("gdb");
+    Chardev *chr = chardev_new_from_spec(full, label, errp);
+    if (!chr) {
         return false;
     }
-    gdb.pkt = g_string_new("");
+    generation++;
+    if (gdb.chr) {
+        gdb_release();
+    }
+    gdb.chr = chr;
+    gdb.connected = false;
+    gdb.no_ack = false;
+    gdb.state = 0;
+    if (!gdb.pkt) {
+        gdb.pkt = g_string_new("");
+    }
     x86_debug_hooks = &gdb_hooks;
-    chardev_set_handlers(gdb.chr, gdb_can_read, gdb_read, &gdb);
-    chardev_set_event_handler(gdb.chr, gdb_event, &gdb);
+    chardev_set_handlers(chr, gdb_can_read, gdb_read, chr);
+    chardev_set_event_handler(chr, gdb_event, chr);
     return true;
 }

@@ -555,6 +555,9 @@ void pc_machine_init(const MachineConfig *cfg)
 
 void pc_machine_reset(void)
 {
+    if (!pc.cpu) {
+        return;             /* -machine none: nothing was built */
+    }
     /* Devices that drive A20 re-announce it on reset if they care; start
      * from the power-on state (KBC gate open). */
     pc.a20_kbc = true;

@@ -14,11 +14,16 @@
 #define X86_DEBUG_ONE_INSN 1u   /* run one instruction at a time, asking insn_check first */
 #define X86_DEBUG_NOIRQ    2u   /* do not take interrupts (gdb single-step, as QEMU) */
 #define X86_DEBUG_WATCH    4u   /* some pages are watched: see page_watched */
+#define X86_DEBUG_BREAK    8u   /* breakpoints exist: insn_check at each block start, and a
+                                   block with a breakpoint inside (range_has_break) runs one
+                                   instruction at a time; other blocks run at full speed */
 
 typedef struct X86DebugHooks {
-    /* Before each instruction in ONE_INSN mode, lin_pc = CS base + EIP.
+    /* Before each instruction in ONE_INSN mode (each block in BREAK mode), lin_pc = CS base + EIP.
      * true: stop here (x86_cpu_exec returns CPU_EXIT_DEBUG, nothing executed). */
     bool (*insn_check)(CPUX86State *env, uint64_t lin_pc);
+    /* Is there a breakpoint at a linear address in [start, end)? */
+    bool (*range_has_break)(uint64_t start, uint64_t end);
     /* Is this linear page watched?  Such pages take the TLB slow path. */
     bool (*page_watched)(uint64_t lin_page);
     /* A load/store of size bytes at linear address la on a watched page,

@@ -604,16 +604,26 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
             return CPU_EXIT_BUDGET;
         }
         env->insn_start_eip = env->eip;     /* code fetch faults report here */
-        if (unlikely(x86_debug_mode & X86_DEBUG_ONE_INSN)) {
+        TranslationBlock *tb;
+        if (unlikely(x86_debug_mode & (X86_DEBUG_ONE_INSN | X86_DEBUG_BREAK))) {
             uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
                                                       : (uint32_t)(env->segs[R_CS].base + env->eip);
             if (x86_debug_hooks && x86_debug_hooks->insn_check(env, lin_pc)) {
                 return CPU_EXIT_DEBUG;
             }
-            tb_run_one(env, tb_find(env));
-            continue;
+            tb = tb_find(env);
+            /* a breakpoint after the first instruction (or IP wrapping
+             * within the block): go one instruction at a time */
+            if ((x86_debug_mode & X86_DEBUG_ONE_INSN) ||
+                (tb->n_insns > 1 && ((tb->eip_mask == 0xffff && env->eip + tb->size > 0x10000) ||
+                                     (x86_debug_hooks &&
+                                      x86_debug_hooks->range_has_break(lin_pc + 1, lin_pc + tb->size))))) {
+                tb_run_one(env, tb);
+                continue;
+            }
+        } else {
+            tb = tb_find(env);
         }
-        TranslationBlock *tb = tb_find(env);
         if (log_enabled(LOG_CPU)) {
             x86_cpu_dump_state(env, log_print_line, NULL);
         }
