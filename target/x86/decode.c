@@ -430,23 +430,23 @@ int x86_decode_mode(DecodedInsn *d, uint64_t la, int code_bits, DecodeFetch fetc
             rex = b;            /* only effective as the last prefix */
             continue;
         }
-        rex = 0;
         switch (b) {
-        case 0x26: seg = R_ES; continue;
-        case 0x2e: seg = R_CS; continue;
-        case 0x36: seg = R_SS; continue;
-        case 0x3e: seg = R_DS; continue;
-        case 0x64: seg = R_FS; continue;
-        case 0x65: seg = R_GS; continue;
-        case 0x66: pfx |= PFX_OPSIZE; continue;
-        case 0x67: pfx |= PFX_ADSIZE; continue;
-        case 0xf0: pfx |= PFX_LOCK; continue;
-        case 0xf2: pfx = (pfx & ~PFX_REP) | PFX_REPNE; continue;
-        case 0xf3: pfx = (pfx & ~PFX_REPNE) | PFX_REP; continue;
-        default: break;
+        case 0x26: seg = R_ES; break;
+        case 0x2e: seg = R_CS; break;
+        case 0x36: seg = R_SS; break;
+        case 0x3e: seg = R_DS; break;
+        case 0x64: seg = R_FS; break;
+        case 0x65: seg = R_GS; break;
+        case 0x66: pfx |= PFX_OPSIZE; break;
+        case 0x67: pfx |= PFX_ADSIZE; break;
+        case 0xf0: pfx |= PFX_LOCK; break;
+        case 0xf2: pfx = (pfx & ~PFX_REP) | PFX_REPNE; break;
+        case 0xf3: pfx = (pfx & ~PFX_REPNE) | PFX_REP; break;
+        default: goto opcode;
         }
-        break;
+        rex = 0;                /* a legacy prefix after REX cancels it */
     }
+opcode:
     if (mode64) {
         /* segment overrides other than FS/GS have no effect in 64-bit mode */
         if (seg >= 0 && seg != R_FS && seg != R_GS) {

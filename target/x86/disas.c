@@ -147,8 +147,8 @@ static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint
             put(o, "dr%d", d->reg);
         }
         return;
-    case 'R':
-        put(o, "%s", d->rex || d->opsize == 3 ? reg64[d->rm & 15] : reg32[d->rm & 7]);
+    case 'R':   /* MOV to/from CR/DR: 64-bit registers in 64-bit mode */
+        put(o, "%s", d->rex || d->adsize == 3 ? reg64[d->rm & 15] : reg32[d->rm & 7]);
         return;
     case 'I': {
         uint64_t v = (*immno)++ == 0 ? d->imm : d->imm2;
@@ -391,6 +391,11 @@ void x86_disas_insn(const DecodedInsn *d, uint64_t eip, char *buf, size_t size)
     }
     if (d->op == 0x101 && d->mod == 3 && (d->reg & 7) == 7) {
         put(&o, "%s", (d->modrm & 7) == 0 ? "swapgs" : (d->modrm & 7) == 1 ? "rdtscp" : "(bad)");
+        return;
+    }
+    if (d->op == 0x1c7 && (d->rex & REX_W) && d->mod != 3) {
+        put(&o, "%-6s ", "cmpxchg16b");
+        put_mem(&o, d, "OWORD");
         return;
     }
     if (d->op == 0x101 && d->mod != 3 && (d->reg & 7) == 7) {
