@@ -96,6 +96,34 @@ static JsonNode *cmd_query_name(Monitor *mon, JsonObject *args, GError **errp)
     return node_obj(o);
 }
 
+/* The machine types Vireo builds, in QEMU's query-machines form (test
+ * harnesses such as libqtest ask which machines exist before using one). */
+static JsonNode *cmd_query_machines(Monitor *mon, JsonObject *args, GError **errp)
+{
+    static const struct { const char *name, *alias, *desc; bool def; int cpu_max; } m[] = {
+        { "pc-i440fx-7.2", "pc", "Standard PC (i440FX + PIIX, 1996)", true, 1 },
+        { "none", NULL, "empty machine", false, 1 },
+    };
+    JsonArray *a = json_array_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(m); i++) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "name", m[i].name);
+        if (m[i].alias) {
+            json_object_set_string_member(o, "alias", m[i].alias);
+        }
+        if (m[i].def) {
+            json_object_set_boolean_member(o, "is-default", TRUE);
+        }
+        json_object_set_int_member(o, "cpu-max", m[i].cpu_max);
+        json_object_set_boolean_member(o, "hotpluggable-cpus", FALSE);
+        json_object_set_boolean_member(o, "numa-mem-supported", FALSE);
+        json_object_set_boolean_member(o, "deprecated", FALSE);
+        json_object_set_boolean_member(o, "acpi", !strcmp(m[i].name, "pc-i440fx-7.2"));
+        json_array_add_object_element(a, o);
+    }
+    return node_arr(a);
+}
+
 static JsonNode *cmd_stop(Monitor *mon, JsonObject *args, GError **errp)
 {
     vm_stop();
@@ -352,6 +380,7 @@ static const QmpCommand commands[] = {
     { "query-status", cmd_query_status, NULL },
     { "query-commands", cmd_query_commands, NULL },
     { "query-name", cmd_query_name, NULL },
+    { "query-machines", cmd_query_machines, NULL },
     { "query-kvm", cmd_query_kvm, NULL },
     { "stop", cmd_stop, NULL },
     { "cont", cmd_cont, NULL },

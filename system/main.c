@@ -10,6 +10,7 @@
 #include "config-host.h"
 #include "accel/qtest/qtest.h"
 #include "chardev/chardev.h"
+#include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
 #include "hw/i386/pc.h"
 #include "monitor/monitor.h"
@@ -59,6 +60,9 @@ static const Option options[] = {
     { "qtest-log", true, "file|none  log qtest traffic to file (default stderr)" },
     { "audio", true, "none  audio backend (Vireo has no audio devices; only 'none')" },
     { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
+    { "s", false, "shorthand for -gdb tcp::1234" },
+    { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
+    { "drive", true, "if=pflash,format=raw,file=FILE  firmware flash image (read-only; other interfaces come with IDE/virtio)" },
     { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
     { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
     { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
@@ -219,6 +223,10 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
     g_strfreev(parts);
 }
 
+/* -machine none: no board at all (QEMU's test harnesses start one to ask
+ * QMP which machines exist). */
+static bool machine_none;
+
 static void parse_machine(const char *arg, const char **accel)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
@@ -237,7 +245,8 @@ static void parse_machine(const char *arg, const char **accel)
                 printf("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (default)\n");
                 exit(0);
             }
-            if (strcmp(val, "pc") && !g_str_has_prefix(val, "pc-i440fx")) {
+            machine_none = !strcmp(val, "none");
+            if (strcmp(val, "pc") && !g_str_has_prefix(val, "pc-i440fx") && !machine_none) {
                 fatal("unsupported machine type '%s' (use -machine help)", val);
             }
         } else if (!strcmp(key, "accel")) {
@@ -300,7 +309,7 @@ int main(int argc, char **argv)
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
-    const char *qtest_spec = NULL, *qtest_log = NULL;
+    const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
     bool nographic = false, display_none = false, start_stopped = false;
 
     datadir_set_exe(argv[0]);
@@ -403,6 +412,45 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(n, "S")) {
             start_stopped = true;
+        } else if (!strcmp(n, "s")) {
+            gdb_spec = "tcp::1234";
+        } else if (!strcmp(n, "gdb")) {
+            gdb_spec = arg;
+        } else if (!strcmp(n, "drive")) {
+            /* Only the firmware flash exists so far: QEMU's pc maps the
+             * first pflash drive where -bios would go. */
+            gchar **kv = g_strsplit(arg, ",", -1);
+            const char *iface = "ide", *file = NULL, *format = "raw";
+            for (gchar **p = kv; *p; p++) {
+                char *eq = strchr(*p, '=');
+                const char *v = eq ? eq + 1 : "on";
+                if (eq) {
+                    *eq = 0;
+                }
+                if (!strcmp(*p, "if")) {
+                    iface = v;
+                } else if (!strcmp(*p, "file")) {
+                    file = v;
+                } else if (!strcmp(*p, "format")) {
+                    format = v;
+                } else if (strcmp(*p, "readonly") && strcmp(*p, "unit") && strcmp(*p, "id")) {
+                    fatal("-drive: unknown option '%s'", *p);
+                }
+            }
+            if (strcmp(iface, "pflash")) {
+                fatal("-drive if=%s: only if=pflash is supported so far", iface);
+            }
+            if (strcmp(format, "raw")) {
+                fatal("-drive format=%s: only raw is supported for pflash", format);
+            }
+            if (!file || !g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
+                fatal("-drive: could not open flash image '%s'", file ? file : "");
+            }
+            if (bios) {
+                fatal("-drive if=pflash: only one firmware image (-bios or one pflash drive)");
+            }
+            bios = g_strdup(file);
+            g_strfreev(kv);
         } else if (!strcmp(n, "uuid")) {
             /* 8-4-4-4-12 hex digits */
             const char *p = arg;
@@ -514,7 +562,9 @@ int main(int argc, char **argv)
     (void)display_none;
     cfg.nographic = nographic;
 
-    if (bios) {
+    if (machine_none) {
+        /* nothing to build: no firmware, no devices, no CPU */
+    } else if (bios) {
         if (!g_file_test(bios, G_FILE_TEST_IS_REGULAR)) {
             char *found = datadir_find(bios);
             if (!found) {
@@ -530,7 +580,11 @@ int main(int argc, char **argv)
         }
     }
 
-    pc_machine_init(&cfg);
+    if (!machine_none) {
+        pc_machine_init(&cfg);
+    } else if (debugcon || devices->len) {
+        fatal("-machine none has no buses for devices");
+    }
 
     if (debugcon) {
         GError *err = NULL;
@@ -586,6 +640,12 @@ int main(int argc, char **argv)
             fatal("%s", err->message);
         }
     }
+    if (gdb_spec) {
+        GError *err = NULL;
+        if (!gdbserver_start(gdb_spec, &err)) {
+            fatal("-gdb %s: %s", gdb_spec, err->message);
+        }
+    }
     if (qtest_spec) {
         GError *err = NULL;
         if (!qtest_server_init(qtest_spec, qtest_log, &err)) {
@@ -593,11 +653,13 @@ int main(int argc, char **argv)
         }
     }
 
-    pc_machine_reset();
+    if (!machine_none) {
+        pc_machine_reset();
+    }
     if (start_stopped) {
         vm_stop_state(RUN_STATE_PRELAUNCH);
     }
     /* Under qtest no guest code runs: the test drives the devices. */
-    int status = main_loop_run(use_qtest ? NULL : pc_first_cpu());
+    int status = main_loop_run(use_qtest || machine_none ? NULL : pc_first_cpu());
     system_exit_now(status);
 }

@@ -650,6 +650,18 @@ int apic_get_interrupt(Device *dev, int (*pic_ack)(void *opaque), void *pic_opaq
     return -1;
 }
 
+void apic_deliver_nmi(Device *dev)
+{
+    APICState *s = DEVICE_CAST(APICState, dev);
+    if (!(s->base & APIC_BASE_ENABLE)) {
+        if (s->cpu) {
+            x86_cpu_set_nmi(s->cpu);
+        }
+        return;
+    }
+    apic_local_deliver(s, LVT_LINT1);
+}
+
 /* ---- reset ---- */
 
 /* INIT: everything but the ID and the base MSR to power-on values

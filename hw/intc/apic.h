@@ -36,6 +36,11 @@ void apic_set_pic_intr(Device *apic, int level);
  * ExtINT; -1 when nothing is deliverable any more. */
 int apic_get_interrupt(Device *apic, int (*pic_ack)(void *opaque), void *pic_opaque);
 
+/* An NMI at the LINT1 pin (the board's NMI source, e.g. a monitor "nmi"):
+ * delivered as LVT LINT1 says (NMI after firmware set-up); with the APIC
+ * globally disabled LINT1 is the plain NMI pin. */
+void apic_deliver_nmi(Device *apic);
+
 /* IA32_APIC_BASE; apic_set_base returns false for a value the CPU must
  * answer with #GP (reserved bits, re-enabling after a global disable). */
 uint64_t apic_get_base(Device *apic);

@@ -450,6 +450,8 @@ void pci_host_config_write(PCIBus *bus, uint32_t cfgaddr, uint32_t val, int len)
     pci_config_write(d, reg, val, len);
 }
 
+static uint32_t config_address_low;
+
 static uint64_t pci_host_addr_read(void *opaque, hwaddr addr, unsigned size)
 {
     if (addr == 0 && size == 4) {
@@ -464,8 +466,11 @@ static uint64_t pci_host_addr_read(void *opaque, hwaddr addr, unsigned size)
 static void pci_host_addr_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     if (addr == 0 && size == 4) {
-        /* bits 1:0 are reserved and read back as 0 */
+        /* Bits 1:0 read back as 0 (PCI spec), but like QEMU we keep them
+         * and OR them into the data port offset: QEMU's libqos test
+         * harness selects unaligned registers that way. */
         config_address = (uint32_t)val & ~3u;
+        config_address_low = (uint32_t)val & 3u;
         return;
     }
     if (addr == 1 && size == 1 && cf9_write) {
@@ -481,7 +486,7 @@ static uint64_t pci_host_data_read(void *opaque, hwaddr addr, unsigned size)
     if (addr + size > 4) {
         return (1ull << (8 * size)) - 1;
     }
-    return pci_host_config_read(host_bus, (config_address & ~3u) | (uint32_t)addr, size);
+    return pci_host_config_read(host_bus, config_address | config_address_low | (uint32_t)addr, size);
 }
 
 static void pci_host_data_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
@@ -491,7 +496,7 @@ static void pci_host_data_write(void *opaque, hwaddr addr, uint64_t val, unsigne
              size, (unsigned)addr);
         return;
     }
-    pci_host_config_write(host_bus, (config_address & ~3u) | (uint32_t)addr, (uint32_t)val, size);
+    pci_host_config_write(host_bus, config_address | config_address_low | (uint32_t)addr, (uint32_t)val, size);
 }
 
 static const MemoryRegionOps pci_host_addr_ops = {
@@ -512,6 +517,7 @@ void pci_host_init_io(PCIBus *bus)
 {
     host_bus = bus;
     config_address = 0;
+    config_address_low = 0;
     memory_region_init_io(&host_addr_io, &pci_host_addr_ops, NULL, "pci-conf-idx", 4);
     memory_region_add_subregion(address_space_io.root, 0xcf8, &host_addr_io);
     memory_region_init_io(&host_data_io, &pci_host_data_ops, NULL, "pci-conf-data", 4);

@@ -36,7 +36,8 @@ enum {
 #define REG_C_PF   0x40
 #define REG_C_AF   0x20
 #define REG_C_UF   0x10
-#define UIP_NS     244000    /* update cycle 244 us before the second ticks */
+/* UIP rises 8 periods of the 32.768 kHz base (244.14 us) before the update */
+#define UIP_NS     (8 * NANOSECONDS_PER_SECOND / 32768)
 
 typedef struct RTCState {
     Device dev;
@@ -46,6 +47,7 @@ typedef struct RTCState {
     int64_t base_sec;        /* wall time at base_ns */
     int64_t base_ns;         /* virtual time of base_sec's start */
     int64_t last_periodic;   /* virtual time PF was last accounted */
+    int64_t periodic_ns;     /* period the armed periodic timer runs at */
     bool halted;             /* register A divider held in reset: time stands at base_sec */
     Timer *second_timer, *periodic_timer;
     IRQ irq;
@@ -200,16 +202,32 @@ static int64_t rtc_period_ns(RTCState *s)
     return (int64_t)muldiv64(1ULL << (rs - 1), NANOSECONDS_PER_SECOND, 32768);
 }
 
-static void rtc_arm_periodic(RTCState *s)
+/*
+ * Arm the periodic interrupt.  As in QEMU's model (which its rtc-test pins),
+ * the ticks run from the moment PIE/the rate was set rather than from the
+ * divider chain's phase, and a rate change counts from the last tick: the
+ * next one comes a new period after it (or at once if that is past), so
+ * no tick is lost or doubled when the guest reprograms the rate.
+ */
+static void rtc_arm_periodic(RTCState *s, int64_t old_period)
 {
     int64_t p = rtc_period_ns(s);
-    if (p && (s->cmos[RTC_REG_B] & REG_B_PIE)) {
-        int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-        int64_t next = now - (now - s->base_ns) % p + p;
-        timer_mod(s->periodic_timer, next);
-    } else {
+    if (!p || !(s->cmos[RTC_REG_B] & REG_B_PIE)) {
         timer_del(s->periodic_timer);
+        s->periodic_ns = 0;
+        return;
     }
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    int64_t next = now + p;
+    if (timer_pending(s->periodic_timer)) {
+        if (old_period == p) {
+            return;                         /* running at this rate already */
+        }
+        int64_t last = timer_expire_time(s->periodic_timer) - old_period;
+        next = MAX(now, last + p);
+    }
+    s->periodic_ns = p;
+    timer_mod(s->periodic_timer, next);
 }
 
 static void rtc_periodic_cb(void *opaque)
@@ -218,7 +236,7 @@ static void rtc_periodic_cb(void *opaque)
     s->cmos[RTC_REG_C] |= REG_C_PF;
     s->last_periodic = clock_get_ns(CLOCK_VIRTUAL);
     rtc_update_irq(s);
-    rtc_arm_periodic(s);
+    timer_mod(s->periodic_timer, s->last_periodic + s->periodic_ns);
 }
 
 static bool alarm_match(uint8_t alarm, uint8_t now)
@@ -319,6 +337,7 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         }
         break;
     case RTC_REG_A: {
+        int64_t old_period = s->periodic_ns;
         /* DV2-0 = 11x holds the divider chain in reset (Linux does so while
          * setting the clock); leaving it, the first update comes 500 ms
          * later (datasheet) */
@@ -333,7 +352,7 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
             rtc_arm_second(s);
         }
         s->cmos[RTC_REG_A] = (val & 0x7f) | (s->cmos[RTC_REG_A] & REG_A_UIP);
-        rtc_arm_periodic(s);
+        rtc_arm_periodic(s, old_period);
         break;
     }
     case RTC_REG_B: {
@@ -349,7 +368,7 @@ static void rtc_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
         }
         /* outside SET, a format change just renders later reads anew */
         s->cmos[RTC_REG_B] = (val & REG_B_SET) ? (val & ~REG_B_UIE) : val;
-        rtc_arm_periodic(s);
+        rtc_arm_periodic(s, s->periodic_ns);
         rtc_update_irq(s);
         break;
     }
@@ -412,7 +431,7 @@ static void rtc_reset(Device *dev)
     irq_lower(s->irq);
     rtc_render(s, clock_get_ns(CLOCK_VIRTUAL));
     rtc_arm_second(s);
-    rtc_arm_periodic(s);
+    rtc_arm_periodic(s, s->periodic_ns);
 }
 
 static const Property rtc_props[] = {

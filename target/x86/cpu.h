@@ -281,6 +281,7 @@ typedef enum {
     CPU_EXIT_HALTED,      /* HLT with no interrupt deliverable */
     CPU_EXIT_KICKED,      /* CPU_INTERRUPT_EXIT */
     CPU_EXIT_RESET,       /* triple fault: machine must reset */
+    CPU_EXIT_DEBUG,       /* a debugger hook stopped before an instruction */
 } CPUExitReason;
 
 /* Run until about max_insns instructions retired or an exit condition. */

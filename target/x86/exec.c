@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "target/x86/ops.h"
+#include "target/x86/debug.h"
 #include "target/x86/disas.h"
 #include "hw/core/memory.h"
 #include "util/log.h"
@@ -559,6 +560,18 @@ static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
     }
 }
 
+unsigned x86_debug_mode;
+const X86DebugHooks *x86_debug_hooks;
+
+void x86_debug_set_mode(CPUX86State *env, unsigned mode)
+{
+    bool flush = (mode ^ x86_debug_mode) & X86_DEBUG_WATCH;
+    x86_debug_mode = mode;
+    if (flush) {
+        tlb_flush_all(env);
+    }
+}
+
 CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 {
     CPUX86State *env = cpu;
@@ -590,7 +603,9 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
                                    __ATOMIC_SEQ_CST);
                 return CPU_EXIT_KICKED;
             }
-            if (exec_check_interrupts(env)) {
+            if (unlikely(x86_debug_mode & X86_DEBUG_NOIRQ)) {
+                /* a debugger single-steps: pending interrupts wait */
+            } else if (exec_check_interrupts(env)) {
                 return CPU_EXIT_RESET;
             }
         }
@@ -601,7 +616,26 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
             return CPU_EXIT_BUDGET;
         }
         env->insn_start_eip = env->eip;     /* code fetch faults report here */
-        TranslationBlock *tb = tb_find(env);
+        TranslationBlock *tb;
+        if (unlikely(x86_debug_mode & (X86_DEBUG_ONE_INSN | X86_DEBUG_BREAK))) {
+            uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
+                                                      : (uint32_t)(env->segs[R_CS].base + env->eip);
+            if (x86_debug_hooks && x86_debug_hooks->insn_check(env, lin_pc)) {
+                return CPU_EXIT_DEBUG;
+            }
+            tb = tb_find(env);
+            /* a breakpoint after the first instruction (or IP wrapping
+             * within the block): go one instruction at a time */
+            if ((x86_debug_mode & X86_DEBUG_ONE_INSN) ||
+                (tb->n_insns > 1 && ((tb->eip_mask == 0xffff && env->eip + tb->size > 0x10000) ||
+                                     (x86_debug_hooks &&
+                                      x86_debug_hooks->range_has_break(lin_pc + 1, lin_pc + tb->size))))) {
+                tb_run_one(env, tb);
+                continue;
+            }
+        } else {
+            tb = tb_find(env);
+        }
         if (log_enabled(LOG_CPU)) {
             x86_cpu_dump_state(env, log_print_line, NULL);
         }

@@ -10,6 +10,7 @@
  * refills the entry.  Entries are flushed by CR0/CR3/CR4 writes, INVLPG,
  * A20 changes and any change of the physical memory map.
  */
+#include "target/x86/debug.h"
 #include <inttypes.h>
 #include <string.h>
 
@@ -324,10 +325,13 @@ static TLBEntry *tlb_fill(CPUX86State *env, uint64_t la, Access acc, int mmu_idx
     } else {
         e->addend = 0;
     }
-    e->addr_read = (prot & 1) ? (vpage | (direct ? 0 : slow)) : (uint64_t)-1;
+    /* a debugger's watched page: loads and stores take the slow path */
+    bool watched = __builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks &&
+                   x86_debug_hooks->page_watched(vpage);
+    e->addr_read = (prot & 1) ? (vpage | (direct && !watched ? 0 : slow)) : (uint64_t)-1;
     e->addr_code = (prot & 4) ? (vpage | (direct ? 0 : slow)) : (uint64_t)-1;
     if (prot & 2) {
-        bool fast = direct && !r->readonly && !tb_page_has_code(ppage);
+        bool fast = direct && !r->readonly && !tb_page_has_code(ppage) && !watched;
         e->addr_write = vpage | (fast ? 0 : slow);
     } else {
         e->addr_write = (uint64_t)-1;
@@ -366,12 +370,16 @@ static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_
         return v;
     }
     e = tlb_get(env, la, ACC_READ, mmu_idx);
+    uint64_t v = 0;
     if (!(e->addr_read & TLB_MMIO)) {
-        uint64_t v = 0;
         memcpy(&v, (uint8_t *)(uintptr_t)(la + e->addend), size);
-        return v;
+    } else {
+        v = address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
     }
-    return address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
+    if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
+        x86_debug_hooks->mem_access(env, la, size, false);
+    }
+    return v;
 }
 
 static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size, int mmu_idx)
@@ -394,9 +402,12 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
         memcpy((uint8_t *)(uintptr_t)(la + e->addend), &val, size);
         return;
     }
-    /* slow: MMIO, ROM, or RAM holding translated code (the write hook
-     * drops the blocks it overlaps) */
+    /* slow: MMIO, ROM, RAM holding translated code (the write hook
+     * drops the blocks it overlaps), or a page a debugger watches */
     address_space_st(&address_space_memory, e->paddr | (la & 0xfff), val, size);
+    if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
+        x86_debug_hooks->mem_access(env, la, size, true);
+    }
 }
 
 /* ---- segment checks ---- */

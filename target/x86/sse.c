@@ -9,9 +9,10 @@
  *     scripts/gen-sse-host.py): every data operation that computes lanes runs as the
  *     very same instruction on the host on register operands (dst in one
  *     XMM register, src in another), with the guest's MXCSR (rounding, DAZ,
- *     FTZ) loaded and every exception masked on the host; the host's
- *     exception flags come back to the architectural layer.  Results,
- *     NaN propagation, DAZ/FTZ and flags are therefore those of an x86 CPU.
+ *     FTZ, masks) loaded; the host's exception flags come back to the
+ *     architectural layer, and an unmasked exception faults on the host
+ *     and is caught (see sse_sigfpe).  Results, NaN propagation, DAZ/FTZ
+ *     and flags are therefore those of an x86 CPU.
  *     Only instructions the host implements may be advertised (cpu.c asks
  *     sse_host_features()).
  *
@@ -24,7 +25,10 @@
  *     aliasing: TOP = 0 and all tags valid), and everything that moves
  *     data between register files or to memory.
  */
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "target/x86/ops.h"
 #include "target/x86/sse.h"
@@ -61,6 +65,67 @@ static bool has_feature(const CPUX86State *env, int ft)
     return (w >> (ft & 31)) & 1;
 }
 
+/*
+ * Unmasked SIMD exceptions.  When the guest unmasks some, the host runs the
+ * instruction with the same masks, so an exception faults on the host
+ * exactly where it would on the guest's CPU (#XM -> SIGFPE) with the flags
+ * the CPU records then (pre- vs post-computation, UE without inexactness,
+ * no PE after an unmasked OE...).  The handler jumps back into the host
+ * backend function, which returns those flags with SSE_TRAPPED; sse.c then
+ * raises #XM/#UD with the destination untouched.  The kernel gives a signal
+ * handler a clean FPU state, which the jump keeps: MXCSR is the ABI default
+ * again afterwards.  Other SIGFPEs go to the previous handler.
+ */
+#define SSE_TRAPPED 0x80000000u
+
+static __thread sigjmp_buf *volatile sse_trap_jb;
+static __thread volatile uint32_t sse_trap_mxcsr;
+static struct sigaction sse_old_sigfpe;
+static volatile bool sse_trap_installed;
+
+static void sse_sigfpe(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    sigjmp_buf *jb = sse_trap_jb;
+    if (jb) {
+        sse_trap_mxcsr = uc->uc_mcontext.fpregs ? uc->uc_mcontext.fpregs->mxcsr : 0;
+        sse_trap_jb = NULL;
+        siglongjmp(*jb, 1);
+    }
+    /* not ours: hand it to whoever had SIGFPE before */
+    if ((sse_old_sigfpe.sa_flags & SA_SIGINFO) && sse_old_sigfpe.sa_sigaction) {
+        sse_old_sigfpe.sa_sigaction(sig, si, ucv);
+        return;
+    }
+    if (sse_old_sigfpe.sa_handler != SIG_DFL && sse_old_sigfpe.sa_handler != SIG_IGN &&
+        !(sse_old_sigfpe.sa_flags & SA_RESETHAND)) {
+        sse_old_sigfpe.sa_handler(sig);
+        return;
+    }
+    /* default or one-shot action: the faulting instruction repeats under it */
+    sigaction(SIGFPE, &sse_old_sigfpe, NULL);
+    sse_trap_installed = false;
+}
+
+static void sse_trap_install(void)
+{
+    if (!sse_trap_installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_sigaction = sse_sigfpe;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGFPE, &sa, &sse_old_sigfpe);
+        sse_trap_installed = true;
+    }
+}
+
+static uint32_t sse_trap_flags(void)
+{
+    sse_trap_jb = NULL;
+    return SSE_TRAPPED | (sse_trap_mxcsr & 0x3f);
+}
+
 #include "target/x86/sse-host.inc"
 
 /* MXCSR fields */
@@ -84,7 +149,7 @@ static void sse_need(CPUX86State *env, int ft)
 
 /* MMX-register forms: #UD with CR0.EM, #NM with CR0.TS, #MF for a pending
  * x87 exception; then the x87 stack becomes the MMX register file. */
-static void mmx_need(CPUX86State *env, int ft)
+static void mmx_check(CPUX86State *env, int ft)
 {
     if (!has_feature(env, ft) || !has_feature(env, FT_MMX) || (env->cr[0] & CR0_EM)) {
         raise_exception(env, EXCP_UD);
@@ -92,6 +157,15 @@ static void mmx_need(CPUX86State *env, int ft)
     if (env->cr[0] & CR0_TS) {
         raise_exception(env, EXCP_NM);
     }
+    x87_mmx_check(env);
+}
+
+/* The checks, then the switch of the x87 stack to MMX use.  Paths that
+ * read memory call mmx_check() first and this after the access, so a
+ * faulting MMX instruction leaves the x87 state alone. */
+static void mmx_need(CPUX86State *env, int ft)
+{
+    mmx_check(env, ft);
     x87_mmx_enter(env);
 }
 
@@ -103,17 +177,16 @@ static void mmx_need(CPUX86State *env, int ft)
  */
 static void sse_fp_flags(CPUX86State *env, uint32_t flags)
 {
-    flags &= MXCSR_FLAGS;
-    env->fpu.mxcsr |= flags;
-    if (flags & ~(env->fpu.mxcsr >> 7) & MXCSR_FLAGS) {
+    env->fpu.mxcsr |= flags & MXCSR_FLAGS;
+    if (flags & SSE_TRAPPED) {
         raise_exception(env, (env->cr[4] & CR4_OSXMMEXCPT) ? EXCP_XM : EXCP_UD);
     }
 }
 
-/* The MXCSR the host runs with: guest RC/DAZ/FTZ, all masked, flags clear. */
+/* The MXCSR the host runs with: the guest's, without its sticky flags. */
 static uint32_t host_csr(const CPUX86State *env)
 {
-    return (env->fpu.mxcsr & ~MXCSR_FLAGS) | MXCSR_MASKS;
+    return env->fpu.mxcsr & ~MXCSR_FLAGS;
 }
 
 /* ---------------- operands ---------------- */
@@ -302,8 +375,9 @@ static void run_lane_xmm(CPUX86State *env, const DecodedInsn *d, const LaneOp *o
 static void run_lane_mmx(CPUX86State *env, const DecodedInsn *d, const LaneOp *o)
 {
     Vec a, b;
-    mmx_need(env, o->mmx_ft);
+    mmx_check(env, o->mmx_ft);
     mm_src(env, d, &b);
+    mmx_need(env, o->mmx_ft);
     mm_get(env, d->reg, &a);
     switch (o->mmx) {
     case MX_PAIR:
@@ -786,11 +860,13 @@ static void op_movdq(CPUX86State *env, const DecodedInsn *d, int pc, bool store)
     Vec v;
     switch (pc) {
     case 0:
-        mmx_need(env, FT_MMX);
         if (!store) {
+            mmx_check(env, FT_MMX);
             mm_src(env, d, &v);
+            mmx_need(env, FT_MMX);
             x87_mmx_set(env, d->reg, v.q[0]);
         } else {
+            mmx_need(env, FT_MMX);
             uint64_t x = x87_mmx_get(env, d->reg);
             if (d->mod == 3) {
                 x87_mmx_set(env, d->rm, x);
@@ -829,8 +905,9 @@ static void op_pshuf(CPUX86State *env, const DecodedInsn *d, int pc)
     Vec s, r;
     uint8_t imm = d->imm;
     if (pc == 0) {
-        mmx_need(env, FT_SSE);
+        mmx_check(env, FT_SSE);
         mm_src(env, d, &s);
+        mmx_need(env, FT_SSE);
         for (int i = 0; i < 4; i++) {
             r.w[i] = s.w[(imm >> (2 * i)) & 3];
         }
@@ -1356,6 +1433,10 @@ static void op_pcmpstr(CPUX86State *env, const DecodedInsn *d)
 void op_sse(CPUX86State *env, const DecodedInsn *d)
 {
     int pc = pfx_class(d);
+
+    if ((env->fpu.mxcsr & MXCSR_MASKS) != MXCSR_MASKS) {
+        sse_trap_install();
+    }
     int op = d->op & 0xff;
 
     if (d->op < 0x200 && lane0f[op][pc].fn) {

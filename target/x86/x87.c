@@ -10,12 +10,15 @@
  *     On an x86 host that makes results, C0-C3 and the six exception flags
  *     bit-exact, including precision control (no double rounding), NaN
  *     propagation, denormals, pseudo-denormals/unnormals (IE) and the
- *     out-of-range C2 of FSIN/FCOS/FPTAN/FSINCOS.  Invalid, denormal and
- *     zero-divide are always masked on the host (their unmasked response is
- *     "destination unchanged", which we get by not committing), so the host
- *     stack shape never depends on the guest's masks.  Overflow/underflow
- *     stay unmasked on the host for register destinations, so the host
- *     produces the SDM's exponent-wrapped result (bias +/- 24576) for us.
+ *     out-of-range C2 of FSIN/FCOS/FPTAN/FSINCOS.  Operations with one
+ *     register in and one out run with the guest's whole control word, so
+ *     unmasked exceptions behave exactly as on hardware (nothing stored,
+ *     the exponent-wrapped result of an unmasked overflow/underflow, which
+ *     flags and C1); the x87 only faults at the next waiting instruction
+ *     and the backend clears the exception first.  Operations whose stack
+ *     shape would depend on the masks (pushes, pops, stores) run masked,
+ *     and the architectural layer derives the unmasked response (see
+ *     x87_absorb).  FPREM/FPREM1 start from the guest's condition bits.
  *     Transcendental results are those of the host CPU model (as on real
  *     hardware they differ between vendors in the last bit).
  *
@@ -268,28 +271,36 @@ static void x87h_xam(long double a, uint16_t *sw)
     asm volatile(H_PRE "fxam" H_POST : [sw] "=m"(*sw) : "t"(a), H_CW);
 }
 
-static long double x87h_ld32(uint32_t v, uint16_t cw, uint16_t *sw)
+/*
+ * FLD m32/m64 and FBLD with the guest's control word: whether an unmasked
+ * exception still loads is the CPU's business, so the host runs from an
+ * empty stack (FLDENV) and TOP afterwards tells whether it pushed
+ * (*pushed).  The result is stored before FNINIT restores the host.
+ */
+static long double __attribute__((noinline))
+x87h_load_exact(int kind, uint64_t bits, const X87Bytes10 *bcd, uint16_t cw, uint16_t *sw,
+                bool *pushed)
 {
-    long double r;
+    struct {
+        uint16_t cw, r0, sw, r1, tw, r2;
+        uint32_t ip, op_cs, dp, ds;
+    } e = { cw, 0xffff, 0, 0xffff, 0xffff, 0xffff, 0, 0, 0, 0xffff0000u };
+    long double r = 0;
+    uint32_t b32 = (uint32_t)bits;
     float f;
-    memcpy(&f, &v, 4);
-    asm volatile(H_PRE "flds %[m]" H_POST : "=t"(r), [sw] "=m"(*sw) : [m] "m"(f), H_CW);
-    return r;
-}
-
-static long double x87h_ld64(uint64_t v, uint16_t cw, uint16_t *sw)
-{
-    long double r;
     double d;
-    memcpy(&d, &v, 8);
-    asm volatile(H_PRE "fldl %[m]" H_POST : "=t"(r), [sw] "=m"(*sw) : [m] "m"(d), H_CW);
-    return r;
-}
-
-static long double x87h_bld(const X87Bytes10 *m, uint16_t cw, uint16_t *sw)
-{
-    long double r;
-    asm volatile(H_PRE "fbld %[m]" H_POST : "=t"(r), [sw] "=m"(*sw) : [m] "m"(*m), H_CW);
+    memcpy(&f, &b32, 4);
+    memcpy(&d, &bits, 8);
+#define LDX(insn, var) \
+    asm volatile("fldenv %[e]\n\t" insn " %[m]\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r]\n\tfninit" \
+                 : [r] "=m"(r), [sw] "=m"(*sw) : [e] "m"(e), [m] "m"(var))
+    switch (kind) {
+    case 0: LDX("flds", f); break;
+    case 1: LDX("fldl", d); break;
+    default: LDX("fbld", *bcd); break;
+    }
+#undef LDX
+    *pushed = ((*sw >> 11) & 7) == 7;
     return r;
 }
 
@@ -508,6 +519,22 @@ static bool x87_absorb(CPUX86State *env, uint16_t hsw, uint16_t cmask, uint16_t 
 {
     uint16_t exc = hsw & FSW_EXC;
     bool ok = !(exc & ~env->fpu.fcw & abort_mask);
+    if (exc & ~env->fpu.fcw & (X87_FSW_IE | X87_FSW_DE | X87_FSW_ZE)) {
+        /* an unmasked pre-computation exception stops the instruction
+         * before the result exists: no OE/UE/PE (the host ran it masked),
+         * and no rounding, so C1 = 0 */
+        exc &= X87_FSW_IE | X87_FSW_DE | X87_FSW_ZE;
+        if (cmask & X87_FSW_C1) {
+            x87_set_c1(env, false);
+        }
+    } else if (exc & ~env->fpu.fcw & abort_mask & (X87_FSW_OE | X87_FSW_UE)) {
+        /* a store stopped by an unmasked overflow/underflow delivers no
+         * rounded result, so no PE and C1 = 0 (the host ran it masked) */
+        exc &= ~X87_FSW_PE;
+        if (cmask & X87_FSW_C1) {
+            x87_set_c1(env, false);
+        }
+    }
     if (ok) {
         env->fpu.fsw = (env->fpu.fsw & ~cmask) | (hsw & cmask);
     }
@@ -522,6 +549,29 @@ static bool x87_absorb(CPUX86State *env, uint16_t hsw, uint16_t cmask, uint16_t 
 static uint16_t cw_reg(const CPUX86State *env)
 {
     return (env->fpu.fcw & (0x0f00 | FCW_OM | FCW_UM)) | 0x40 | FCW_IM | FCW_DM | FCW_ZM | FCW_PM;
+}
+
+/*
+ * Host FCW for operations whose host stack shape does not depend on the
+ * masks (one register in, one out): the guest's own control word.  The
+ * host then does exactly what the CPU does with unmasked exceptions too
+ * (nothing stored, which flags, C1); the x87 only faults at the next
+ * waiting instruction, and H_POST clears the exception before that.
+ */
+static uint16_t cw_exact(const CPUX86State *env)
+{
+    return (env->fpu.fcw & 0x1f3f) | 0x40;
+}
+
+/* Merge the host's condition bits in cmask whether or not the result
+ * is committed (the host ran with the guest's masks), then the flags. */
+static bool x87_absorb_exact(CPUX86State *env, uint16_t hsw, uint16_t cmask)
+{
+    env->fpu.fsw = (env->fpu.fsw & ~cmask) | (hsw & cmask);
+    if ((hsw & ~env->fpu.fcw & (X87_FSW_IE | X87_FSW_DE | X87_FSW_ZE)) && (cmask & X87_FSW_C1)) {
+        x87_set_c1(env, false);         /* stopped before rounding */
+    }
+    return x87_absorb(env, hsw, 0, ABORT_PRE);
 }
 
 /* Host FCW with everything masked: memory stores, loads, compares. */
@@ -556,6 +606,11 @@ void x87_mmx_enter(CPUX86State *env)
     for (int p = 0; p < 8; p++) {
         x87_set_tag(env, p, x87_tag_of(env->fpu.st[p]));
     }
+}
+
+void x87_mmx_check(CPUX86State *env)
+{
+    x87_check_pending(env);
 }
 
 uint64_t x87_mmx_get(CPUX86State *env, int n)
@@ -632,8 +687,8 @@ static void x87_arith(CPUX86State *env, int op, int dst, long double b, bool b_e
         return;
     }
     uint16_t hsw;
-    long double r = x87h_binary(op, st_get(env, dst), b, cw_reg(env), &hsw);
-    if (x87_absorb(env, hsw, X87_FSW_C1, ABORT_PRE)) {
+    long double r = x87h_binary(op, st_get(env, dst), b, cw_exact(env), &hsw);
+    if (x87_absorb_exact(env, hsw, X87_FSW_C1)) {
         st_set(env, dst, r);
         if (pop) {
             x87_pop(env);
@@ -651,10 +706,12 @@ static void x87_compare(CPUX86State *env, long double b, bool b_empty, bool quie
 {
     uint16_t cc;
     if (st_empty(env, 0) || b_empty) {
-        if (!x87_stack_fault(env, false)) {
-            return;
-        }
+        /* stack underflow reports "unordered" even when unmasked (only an
+         * unmasked #IA leaves the flags alone; SDM FCOM footnote) */
         cc = X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3;
+        if (!x87_stack_fault(env, false)) {
+            pops = 0;
+        }
     } else {
         uint16_t hsw;
         if (tst) {
@@ -662,11 +719,14 @@ static void x87_compare(CPUX86State *env, long double b, bool b_empty, bool quie
         } else {
             x87h_compare(quiet, st_get(env, 0), b, cw_all(env), &hsw);
         }
-        if (!x87_absorb(env, hsw, 0, X87_FSW_IE | X87_FSW_DE)) {
-            return;
+        x87_set_c1(env, false);
+        if (!x87_absorb(env, hsw, 0, X87_FSW_IE)) {
+            return;             /* only an unmasked #IA leaves the codes alone */
+        }
+        if (hsw & X87_FSW_DE & ~env->fpu.fcw) {
+            pops = 0;           /* an unmasked #D: codes set, but no pop */
         }
         cc = hsw & (X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3);
-        x87_set_c1(env, false);
     }
     if (to_eflags) {
         uint32_t f = cpu_compute_eflags(env) & ~(CC_O | CC_S | CC_Z | CC_A | CC_P | CC_C);
@@ -702,18 +762,39 @@ static void x87_arith_mem(CPUX86State *env, int reg, int kind, uint64_t m)
         return;
     }
     uint16_t hsw;
-    long double r = x87h_mem(reg, kind, st_get(env, 0), m, cmp ? cw_all(env) : cw_reg(env), &hsw);
+    long double r = x87h_mem(reg, kind, st_get(env, 0), m, cmp ? cw_all(env) : cw_exact(env), &hsw);
     if (cmp) {
-        if (x87_absorb(env, hsw, X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3, X87_FSW_IE | X87_FSW_DE)) {
-            x87_set_c1(env, false);
+        /* only an unmasked #IA leaves the condition codes alone */
+        bool done = x87_absorb(env, hsw, X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3, X87_FSW_IE);
+        x87_set_c1(env, false);
+        if (done && !(hsw & X87_FSW_DE & ~env->fpu.fcw)) {
             if (reg == 3) {
                 x87_pop(env);
             }
         }
         return;
     }
-    if (x87_absorb(env, hsw, X87_FSW_C1, ABORT_PRE)) {
+    if (x87_absorb_exact(env, hsw, X87_FSW_C1)) {
         st_set(env, 0, r);
+    }
+}
+
+/* FLD m32/m64 and FBLD: the host decides, with the guest's masks. */
+static void x87_load_exact(CPUX86State *env, int kind, uint64_t bits, const X87Bytes10 *bcd)
+{
+    if (x87_push_overflows(env)) {
+        if (x87_stack_fault(env, true)) {
+            x87_push(env, x87_indefinite());
+        }
+        return;
+    }
+    uint16_t hsw;
+    bool pushed;
+    long double v = x87h_load_exact(kind, bits, bcd, cw_exact(env), &hsw, &pushed);
+    x87_set_c1(env, hsw & X87_FSW_C1);
+    x87_flag(env, hsw & FSW_EXC);
+    if (pushed) {
+        x87_push(env, v);
     }
 }
 
@@ -726,8 +807,10 @@ static void x87_load_push(CPUX86State *env, long double v, uint16_t hsw)
         }
         return;
     }
-    if (x87_absorb(env, hsw, 0, ABORT_PRE)) {
-        x87_set_c1(env, false);
+    /* an unmasked #D still loads (checked against hardware); #IA does not */
+    bool ok = x87_absorb(env, hsw, 0, X87_FSW_IE);
+    x87_set_c1(env, false);
+    if (ok) {
         x87_push(env, v);
     }
 }
@@ -802,8 +885,8 @@ static void x87_op_unary(CPUX86State *env, int op)
     if (op == XH_SIN || op == XH_COS) {
         cmask |= X87_FSW_C2;    /* C2 = 1: operand out of range, ST(0) unchanged */
     }
-    long double r = x87h_unary(op, st_get(env, 0), cw_reg(env), &hsw);
-    if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
+    long double r = x87h_unary(op, st_get(env, 0), cw_exact(env), &hsw);
+    if (x87_absorb_exact(env, hsw, cmask)) {
         st_set(env, 0, r);
     }
 }
@@ -825,13 +908,13 @@ static void x87_op_st0_st1(CPUX86State *env, int op)
     long double r;
     if (op == XH_SCALE) {
         cmask = X87_FSW_C1;
-        r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_reg(env), &hsw);
+        r = x87h_binary(op, st_get(env, 0), st_get(env, 1), cw_exact(env), &hsw);
     } else {
         cmask = FSW_CC;
-        r = x87h_prem(op == XH_PREM1, st_get(env, 0), st_get(env, 1), cw_reg(env),
+        r = x87h_prem(op == XH_PREM1, st_get(env, 0), st_get(env, 1), cw_exact(env),
                       env->fpu.fsw, &hsw);
     }
-    if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
+    if (x87_absorb_exact(env, hsw, cmask)) {
         st_set(env, 0, r);
     }
 }
@@ -883,7 +966,7 @@ static void x87_op_push2(CPUX86State *env, int op)
     long double r0, r1;
     x87h_push2(op, a, &r0, &r1, cw_reg(env), &hsw);
     uint16_t cmask = X87_FSW_C1 | (op == XH_XTRACT ? 0 : X87_FSW_C2);
-    if (x87_absorb(env, hsw, cmask, ABORT_PRE)) {
+    if (x87_absorb_exact(env, hsw, cmask)) {
         st_set(env, 0, r1);
         x87_push(env, r0);
     }
@@ -1285,9 +1368,6 @@ static bool x87_nowait(uint8_t op, uint8_t modrm)
 /* Returns false for control instructions, which keep FIP/FDP/FOP. */
 static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_t ea, bool op32)
 {
-    uint16_t hsw;
-    long double v;
-
     switch (op) {
     case 0xd8: case 0xdc: case 0xda: case 0xde: {
         /* D8 m32real, DA m32int, DC m64real, DE m16int */
@@ -1301,8 +1381,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
     case 0xd9:
         switch (reg) {
         case 0:
-            v = x87h_ld32(cpu_ldl(env, seg, ea), cw_all(env), &hsw);
-            x87_load_push(env, v, hsw);
+            x87_load_exact(env, 0, cpu_ldl(env, seg, ea), NULL);
             return true;
         case 2:
         case 3:
@@ -1356,8 +1435,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
     case 0xdd:
         switch (reg) {
         case 0:
-            v = x87h_ld64(cpu_ldq(env, seg, ea), cw_all(env), &hsw);
-            x87_load_push(env, v, hsw);
+            x87_load_exact(env, 1, cpu_ldq(env, seg, ea), NULL);
             return true;
         case 1:
             x87_store_mem(env, XS_TI64, seg, ea, true);
@@ -1392,8 +1470,7 @@ static bool x87_exec_mem(CPUX86State *env, uint8_t op, int reg, int seg, uint64_
         case 4: {
             X87Bytes10 b;
             x87_ld_bytes10(env, seg, ea, &b);
-            v = x87h_bld(&b, cw_all(env), &hsw);
-            x87_load_push(env, v, hsw);
+            x87_load_exact(env, 2, 0, &b);
             return true;
         }
         case 5:

@@ -81,6 +81,8 @@ void x87_fxrstor(CPUX86State *env, int seg, uint64_t ea, bool fx64);
  * ones.  x87_emms() tags all registers empty.
  */
 void x87_mmx_enter(CPUX86State *env);
+/* Only the #MF check of x87_mmx_enter (before operands are fetched). */
+void x87_mmx_check(CPUX86State *env);
 uint64_t x87_mmx_get(CPUX86State *env, int n);
 void x87_mmx_set(CPUX86State *env, int n, uint64_t v);
 void x87_emms(CPUX86State *env);

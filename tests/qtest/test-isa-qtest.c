@@ -66,11 +66,33 @@ static void test_debug_exit(void)
     g_assert_cmpint(qtest_cmd_expect_exit(s, "outb 0xf4 0x21"), ==, (0x21 << 1) | 1);
 }
 
+/* QEMU's pc-testdev: scratch register at 0xe0 (any size, any offset) and
+ * byte-wise at 0xe8, ISA IRQ lines at 0x2000+n, scratch MMIO at 0xff000000 */
+static void test_pc_testdev(void)
+{
+    QTestState *s = qtest_start("-device pc-testdev");
+    qtest_irq_intercept_in(s, "ioapic");
+    qtest_outl(s, 0xe0, 0x87654321);
+    g_assert_cmphex(qtest_inb(s, 0xe1), ==, 0x43);
+    g_assert_cmphex(qtest_inw(s, 0xe2), ==, 0x8765);
+    qtest_outb(s, 0xe9, 0xaa);
+    g_assert_cmphex(qtest_inl(s, 0xe8), ==, 0x8765aa21);
+    qtest_outb(s, 0x2000 + 5, 1);
+    g_assert_true(qtest_get_irq(s, 5));
+    qtest_outb(s, 0x2000 + 5, 0);
+    g_assert_false(qtest_get_irq(s, 5));
+    qtest_writel(s, 0xff000010, 0x11223344);
+    g_assert_cmphex(qtest_readl(s, 0xff000010), ==, 0x11223344);
+    g_assert_cmphex(qtest_readb(s, 0xff000011), ==, 0x33);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qtest/isa/pic", test_pic);
     g_test_add_func("/qtest/isa/serial", test_serial);
     g_test_add_func("/qtest/isa/debug-exit", test_debug_exit);
+    g_test_add_func("/qtest/isa/pc-testdev", test_pc_testdev);
     return g_test_run();
 }

@@ -202,6 +202,61 @@ static void test_nmi_ipi(void)
     __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
 }
 
+static void test_lint1_nmi(void)
+{
+    setup();
+    __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+    apic_deliver_nmi(apic);                           /* LINT1 masked after reset */
+    g_assert_false(cpu->interrupt_request & CPU_INTERRUPT_NMI);
+    wr(0x360, APIC_DM_NMI << 8);                      /* as SeaBIOS/Linux program it */
+    apic_deliver_nmi(apic);
+    g_assert_true(cpu->interrupt_request & CPU_INTERRUPT_NMI);
+    __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+    wr(0x360, 0x57);                                  /* fixed vector 0x57 instead */
+    apic_deliver_nmi(apic);
+    g_assert_true(irr_has(0x57));
+    g_assert_false(cpu->interrupt_request & CPU_INTERRUPT_NMI);
+}
+
+static void test_init_ipi(void)
+{
+    setup();
+    wr(0x20, 0x03000000);                             /* ID survives INIT */
+    wr(0x80, 0x40);
+    wr(0x320, 0x20040);
+    wr(0x380, 1000);
+    apic_bus_deliver(3, false, APIC_DM_FIXED, 0x61, false);
+    /* INIT level de-assert (Linux's arbitration-ID sync): no effect */
+    wr(0x300, (2u << 18) | (1u << 15) | (APIC_DM_INIT << 8));
+    g_assert_cmphex(rd(0x80), ==, 0x40);
+    g_assert_false(cpu->interrupt_request & CPU_INTERRUPT_INIT);
+    /* INIT to self: APIC registers to power-on values, the CPU gets INIT */
+    wr(0x300, (1u << 18) | (1u << 14) | (APIC_DM_INIT << 8));
+    g_assert_true(cpu->interrupt_request & CPU_INTERRUPT_INIT);
+    g_assert_cmphex(rd(0x20), ==, 0x03000000);
+    g_assert_cmphex(rd(0x80), ==, 0);
+    g_assert_cmphex(rd(0xf0), ==, 0xff);
+    g_assert_cmphex(rd(0x320), ==, 0x10000);
+    g_assert_cmpuint(rd(0x380), ==, 0);
+    g_assert_false(irr_has(0x61));
+    g_assert_cmphex(apic_get_base(apic), ==, 0xfee00900);
+    /* the CPU side keeps x87 state, PAT and MTRRs, restarts at the reset vector */
+    cpu->fpu.fcw = 0x27f;
+    cpu->pat = 0x0606060606060606ull;
+    cpu->mtrr_deftype = 0xc06;
+    cpu->eip = 0x1234;
+    cpu->regs[R_EAX] = 0x55;
+    x86_cpu_do_init(cpu);
+    g_assert_cmphex(cpu->fpu.fcw, ==, 0x27f);
+    g_assert_cmphex(cpu->pat, ==, 0x0606060606060606ull);
+    g_assert_cmphex(cpu->mtrr_deftype, ==, 0xc06);
+    g_assert_cmphex(cpu->eip, ==, 0xfff0);
+    g_assert_cmphex(cpu->segs[R_CS].base, ==, 0xffff0000);
+    g_assert_cmphex(cpu->regs[R_EAX], ==, 0);
+    __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
+    devices_reset_all();
+}
+
 static void test_logical_dest(void)
 {
     setup();
@@ -333,6 +388,8 @@ int main(int argc, char **argv)
     g_test_add_func("/apic/timer_periodic", test_timer_periodic);
     g_test_add_func("/apic/self_ipi_and_esr", test_self_ipi_and_esr);
     g_test_add_func("/apic/nmi_ipi", test_nmi_ipi);
+    g_test_add_func("/apic/lint1_nmi", test_lint1_nmi);
+    g_test_add_func("/apic/init_ipi", test_init_ipi);
     g_test_add_func("/apic/logical_dest", test_logical_dest);
     g_test_add_func("/apic/extint_and_disable", test_extint_and_disable);
     g_test_add_func("/apic/relocation", test_relocation);

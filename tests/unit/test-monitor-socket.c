@@ -327,6 +327,36 @@ static void test_qmp_prelaunch(void)
     vm_cleanup(&vm);
 }
 
+/* -machine none builds nothing; QMP still answers, and query-machines
+ * lists pc (alias of the versioned type) and none, as harnesses expect. */
+static void test_qmp_machine_none(void)
+{
+    Vm vm;
+    const char *const extra[] = { "-machine", "none", NULL };
+    g_assert_true(vm_start_args(&vm, "-qmp", extra));
+    json_object_unref(vm_msg(&vm));
+    json_object_unref(vm_cmd(&vm, "{\"execute\": \"qmp_capabilities\"}", NULL, NULL));
+    JsonObject *r = vm_cmd(&vm, "{\"execute\": \"query-machines\"}", NULL, NULL);
+    JsonArray *a = json_object_get_array_member(r, "return");
+    bool pc = false, none = false;
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *m = json_array_get_object_element(a, i);
+        const char *name = json_object_get_string_member(m, "name");
+        if (json_object_has_member(m, "alias") &&
+            !strcmp(json_object_get_string_member(m, "alias"), "pc")) {
+            pc = g_str_has_prefix(name, "pc-i440fx-") &&
+                 json_object_get_boolean_member(m, "is-default");
+        }
+        none |= !strcmp(name, "none");
+    }
+    g_assert_true(pc);
+    g_assert_true(none);
+    json_object_unref(r);
+    json_object_unref(vm_cmd(&vm, "{\"execute\": \"quit\"}", NULL, NULL));
+    g_assert_cmpint(vm_wait_exit(&vm), ==, 0);
+    vm_cleanup(&vm);
+}
+
 /* HMP: run a command, return its output (between the echoed line and the prompt). */
 static char *hmp(Vm *vm, const char *cmd)
 {
@@ -543,6 +573,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/monitor/qmp-session", test_qmp_session);
     g_test_add_func("/monitor/qmp-prelaunch-reconnect", test_qmp_prelaunch);
+    g_test_add_func("/monitor/qmp-machine-none", test_qmp_machine_none);
     g_test_add_func("/monitor/hmp-session", test_hmp_session);
     g_test_add_func("/monitor/hmp-stopped-cpu", test_hmp_stopped_cpu);
     g_test_add_func("/monitor/hmp-mux", test_hmp_mux);

@@ -13,7 +13,10 @@
  * forms, unmasked SIMD exceptions (#XM or #UD, destination unchanged), and
  * the MMX/x87 aliasing.
  */
+#define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
+#include <ucontext.h>
 
 #include "x86-insn-util.h"
 #include "target/x86/x87.h"
@@ -65,6 +68,32 @@ static Stub make_stub(const uint8_t *insn, int len)
     memcpy(q, sse_stub_post, post);
     __builtin___clear_cache((char *)p, (char *)q + post);
     return (Stub)p;
+}
+
+/*
+ * Unmasked SIMD exceptions: the host traps (SIGFPE); the handler copies
+ * the interrupted state from the signal frame and jumps back, so the
+ * state at the #XM can be compared too.  The handler runs with a clean
+ * FPU state, which siglongjmp keeps: the host MXCSR is the default again.
+ */
+static sigjmp_buf host_trap;
+static State *host_state;
+
+static void on_sigfpe(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
+    for (int i = 0; i < 3; i++) {
+        memcpy(host_state->xmm[i], &fp->_xmm[i], 16);
+    }
+    memcpy(&host_state->mm[0], &fp->_st[1], 8);
+    memcpy(&host_state->mm[1], &fp->_st[2], 8);
+    host_state->mxcsr = fp->mxcsr;
+    host_state->eax = uc->uc_mcontext.gregs[REG_RAX];
+    host_state->ecx = uc->uc_mcontext.gregs[REG_RCX];
+    host_state->edx = uc->uc_mcontext.gregs[REG_RDX];
+    host_state->rflags = uc->uc_mcontext.gregs[REG_EFL];
+    siglongjmp(host_trap, 1);
 }
 
 /* ---- the instruction list ---- */
@@ -288,9 +317,19 @@ static bool run_one(const SseCase *c, bool mem, int iter)
     s.rflags = 0x202 | (g_test_rand_int() & CC_MASK);
     rnd_vec(op, 64);
 
+    if (g_test_rand_int_range(0, 4) == 0) {
+        s.mxcsr &= ~((g_test_rand_int() & 0x3f) << 7);    /* unmask some exceptions */
+        s.mxcsr &= ~0x3f;                                  /* none pending: they'd trap at once */
+    }
     h = s;
     memcpy(hop, op, sizeof(op));
-    make_stub(insn, len)(&h, hop);
+    bool trapped = false;
+    host_state = &h;
+    if (sigsetjmp(host_trap, 1) == 0) {
+        make_stub(insn, len)(&h, hop);
+    } else {
+        trapped = true;
+    }
 
     CPUX86State *env = xt_setup("max");
     for (int i = 0; i < 3; i++) {
@@ -320,11 +359,11 @@ static bool run_one(const SseCase *c, bool mem, int iter)
     g.edx = env->regs[R_EDX];
     g.rflags = cpu_compute_eflags(env) & CC_MASK;
     h.rflags &= CC_MASK;
-    bool bad = exc != -1 || memcmp(&g, &h, offsetof(State, pad)) ||
+    bool bad = exc != (trapped ? EXCP_XM : -1) || memcmp(&g, &h, offsetof(State, pad)) ||
                memcmp(xt_mem(OPND), hop, 16);
     if (bad) {
         dump("insn ", insn, len);
-        g_test_message("exception %d, iteration %d", exc, iter);
+        g_test_message("exception %d, host %s, iteration %d", exc, trapped ? "#XM" : "-", iter);
         dump("before", &s, offsetof(State, pad));
         dump("host  ", &h, offsetof(State, pad));
         dump("vireo ", &g, offsetof(State, pad));
@@ -395,6 +434,20 @@ static void test_exceptions(void)
     g_assert_cmpint(xt_exec(env, divps, 3), ==, EXCP_XM);
     g_assert_cmphex(env->fpu.mxcsr & 0x3f, ==, 0x04);
     g_assert_cmpint(memcmp(env->fpu.xmm[1], one, 16), ==, 0);
+    /* lane 0 divides by zero (unmasked), lane 1 is inexact (masked): the
+     * pre-computation exception wins, PE is not recorded */
+    float three[4] = { 0, 3, 2, 2 };
+    memcpy(env->fpu.xmm[2], three, 16);
+    env->fpu.mxcsr = 0x1f80 & ~0x200;
+    g_assert_cmpint(xt_exec(env, divps, 3), ==, EXCP_XM);
+    g_assert_cmphex(env->fpu.mxcsr & 0x3f, ==, 0x04);
+    /* only a masked PE: completes */
+    float four[4] = { 4, 3, 2, 2 };
+    memcpy(env->fpu.xmm[2], four, 16);
+    g_assert_cmpint(xt_exec(env, divps, 3), ==, -1);
+    g_assert_cmphex(env->fpu.mxcsr & 0x3f, ==, 0x24);
+    memcpy(env->fpu.xmm[1], one, 16);
+    memcpy(env->fpu.xmm[2], zero, 16);
     env->cr[4] &= ~CR4_OSXMMEXCPT;
     g_assert_cmpint(xt_exec(env, divps, 3), ==, EXCP_UD);
     env->cr[4] |= CR4_OSXMMEXCPT;
@@ -436,6 +489,16 @@ static void test_mmx_aliasing(void)
     g_assert_cmphex(*(uint16_t *)xt_mem(OPND + 28 + 38), ==, 0xffff);
     g_assert_cmpint(xt_exec(env, (const uint8_t *)"\x0f\x77", 2), ==, -1);     /* emms */
     g_assert_cmphex(env->fpu.ftw_tag, ==, 0xffff);
+    /* an MMX load that faults leaves the x87 stack alone (TOP stays 7) */
+    g_assert_cmpint(xt_exec(env, (const uint8_t *)"\xdb\xe3", 2), ==, -1);   /* fninit */
+    g_assert_cmpint(xt_exec(env, (const uint8_t *)"\xd9\xe8", 2), ==, -1);   /* fld1 */
+    env->regs[R_EBX] = GUEST_RAM_SIZE + 0x1000;                               /* unbacked */
+    env->segs[R_DS].limit = GUEST_RAM_SIZE - 1;
+    g_assert_cmpint(xt_exec(env, (const uint8_t *)"\x0f\xfc\x0b", 3), ==, EXCP_GP);
+    g_assert_cmphex(x87_get_fsw(env) >> 11 & 7, ==, 7);
+    g_assert_cmphex(x87_get_ftw_abridged(env), ==, 0x80);
+    env->segs[R_DS].limit = 0xffffffff;
+    env->regs[R_EBX] = OPND;
     /* a pending unmasked x87 exception: #MF at the MMX instruction */
     env->fpu.fcw = 0x37e;
     env->fpu.fsw = 0x81;
@@ -490,6 +553,11 @@ static void test_cpuid(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigfpe;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGFPE, &sa, NULL);
     build_cases();
     for (guint i = 0; i < cases->len; i++) {
         SseCase *c = &g_array_index(cases, SseCase, i);

@@ -346,7 +346,7 @@ static bool run_case(const X87Case *c, int iter)
 {
     uint8_t img[108], opnd[OPND_SIZE] __attribute__((aligned(16)));
     uint8_t himg[108], hop[OPND_SIZE] __attribute__((aligned(16)));
-    gen_state(img, false);
+    gen_state(img, true);
     gen_operand(opnd, c->kind);
     if (c->kind == K_ENV16 || c->kind == K_SAVE16) {
         /* 16-bit protected format: FCW FSW FTW, pointers, then registers */
@@ -393,6 +393,19 @@ static bool run_case(const X87Case *c, int iter)
                  c->code[1] <= 0xf7;
     bool ffree = (c->code[0] == 0xdd || c->code[0] == 0xdf) && c->code[1] >= 0xc0 &&
                  c->code[1] <= 0xc7;
+    /* an unmasked #IA in a compare: the SDM leaves the codes/EFLAGS alone,
+     * AMD sets them to "unordered" */
+    bool cmp = (c->code[0] == 0xd8 || c->code[0] == 0xdc || c->code[0] == 0xda ||
+                c->code[0] == 0xde) && ((c->code[1] >> 3) & 7) >= 2 && ((c->code[1] >> 3) & 7) <= 3;
+    cmp = cmp || fcomi || (c->code[0] == 0xdd && c->code[1] >= 0xe0 && c->code[1] <= 0xef) ||
+          (c->code[0] == 0xda && c->code[1] == 0xe9) || (c->code[0] == 0xd9 && c->code[1] == 0xe4);
+    uint16_t hfsw = himg[4] | himg[5] << 8, fcw0 = img[0] | img[1] << 8;
+    if (cmp && (hfsw & X87_FSW_IE) && !(hfsw & X87_FSW_SF) && !(fcw0 & 1)) {
+        uint16_t m = ~(X87_FSW_C0 | X87_FSW_C2 | X87_FSW_C3);
+        himg[4] &= m, himg[5] &= m >> 8;
+        gimg[4] &= m, gimg[5] &= m >> 8;
+        regs[0] = (regs[0] & ~CC_MASK) | (gflags & CC_MASK);
+    }
     if (fcomi || ffree) {
         uint16_t m = fcomi ? ~X87_FSW_C1 : ~(X87_FSW_C0 | X87_FSW_C1 | X87_FSW_C2 | X87_FSW_C3);
         himg[4] &= m, himg[5] &= m >> 8;
