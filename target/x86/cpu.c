@@ -18,10 +18,11 @@
 
 typedef struct FeatureName {
     const char *name;
-    int word;               /* 0: leaf 1 EDX, 1: leaf 1 ECX, 2: 0x80000001 EDX */
+    int word;               /* 0: leaf 1 EDX, 1: leaf 1 ECX, 2: 0x80000001 EDX, 3: its ECX */
     uint32_t bit;
     bool implemented;
     bool max_only;          /* beyond the qemu32/qemu64 baseline: only in "max" */
+    bool lm_only;           /* 64-bit models (qemu64, max) only */
 } FeatureName;
 
 static const FeatureName features[] = {
@@ -35,14 +36,14 @@ static const FeatureName features[] = {
     { "mce", 0, 1u << 7, false },
     { "cx8", 0, 1u << 8, true },
     { "apic", 0, 1u << 9, true },     /* cleared by CPUID when no APIC is attached */
-    { "sep", 0, 1u << 11, false },
+    { "sep", 0, 1u << 11, true },
     { "mtrr", 0, 1u << 12, true },
     { "pge", 0, 1u << 13, true },
     { "mca", 0, 1u << 14, false },
     { "cmov", 0, 1u << 15, true },
     { "pat", 0, 1u << 16, true },
     { "pse36", 0, 1u << 17, false },
-    { "clflush", 0, 1u << 19, false },
+    { "clflush", 0, 1u << 19, true },
     { "mmx", 0, 1u << 23, true },
     { "fxsr", 0, 1u << 24, true },
     { "sse", 0, 1u << 25, true },
@@ -50,15 +51,18 @@ static const FeatureName features[] = {
     { "sse3", 1, 1u << 0, true },
     { "pni", 1, 1u << 0, true },        /* QEMU's name for sse3 */
     { "ssse3", 1, 1u << 9, true, true },
-    { "cx16", 1, 1u << 13, false },
+    { "cx16", 1, 1u << 13, true, false, true },
     { "sse4.1", 1, 1u << 19, true, true },
     { "sse4_1", 1, 1u << 19, true, true },
     { "sse4.2", 1, 1u << 20, true, true },
     { "sse4_2", 1, 1u << 20, true, true },
     { "popcnt", 1, 1u << 23, true, true },
-    { "syscall", 2, 1u << 11, false },
+    { "syscall", 2, 1u << 11, true, false, true },
     { "nx", 2, 1u << 20, true },
-    { "lm", 2, 1u << 29, false },
+    { "rdtscp", 2, 1u << 27, true, false, true },
+    { "lm", 2, 1u << 29, true, false, true },
+    { "lahf_lm", 3, 1u << 0, true, false, true },
+    { "lahf-lm", 3, 1u << 0, true, false, true },
 };
 
 static uint32_t *feature_word(CPUX86State *env, int word)
@@ -66,7 +70,8 @@ static uint32_t *feature_word(CPUX86State *env, int word)
     switch (word) {
     case 0: return &env->cpuid_features;
     case 1: return &env->cpuid_ext_features;
-    default: return &env->cpuid_ext2_features;
+    case 2: return &env->cpuid_ext2_features;
+    default: return &env->cpuid_ext3_features;
     }
 }
 
@@ -85,10 +90,11 @@ static bool feature_available(const FeatureName *f)
     return true;
 }
 
-static void set_all_implemented(CPUX86State *env, bool max)
+static void set_all_implemented(CPUX86State *env, bool max, bool lm)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
-        if (feature_available(&features[i]) && (max || !features[i].max_only)) {
+        if (feature_available(&features[i]) && (max || !features[i].max_only) &&
+            (lm || !features[i].lm_only)) {
             *feature_word(env, features[i].word) |= features[i].bit;
         }
     }
@@ -111,10 +117,14 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
     env->cpuid_level = 1;
     env->cpuid_xlevel = 0x80000004;
     if (!strcmp(model, "qemu32") || !strcmp(model, "pentiumpro") || !strcmp(model, "max") ||
-        !strcmp(model, "base")) {
+        !strcmp(model, "base") || !strcmp(model, "qemu64")) {
+        bool lm = !strcmp(model, "qemu64") || !strcmp(model, "max");
         env->cpuid_version = 0x663;               /* family 6, model 6, stepping 3 */
         if (strcmp(model, "base")) {
-            set_all_implemented(env, !strcmp(model, "max"));
+            set_all_implemented(env, !strcmp(model, "max"), lm);
+        }
+        if (lm) {
+            env->cpuid_xlevel = 0x80000008;       /* address sizes */
         }
         if (!strcmp(model, "pentiumpro")) {
             env->cpuid_version = 0x611;

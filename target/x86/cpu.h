@@ -104,6 +104,18 @@ typedef struct DescTable {
 #define EFER_LMA (1u << 10)
 #define EFER_NXE (1u << 11)
 
+/* CPUID 0x80000001 EDX bits used outside the CPU model code */
+#define CPUID_EXT2_SYSCALL (1u << 11)
+#define CPUID_EXT2_NX      (1u << 20)
+#define CPUID_EXT2_RDTSCP  (1u << 27)
+#define CPUID_EXT2_LM      (1u << 29)
+
+/* 48-bit linear addresses: bits 63..47 must equal bit 47 */
+static inline bool is_canonical_addr(uint64_t a)
+{
+    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
+
 /* hflags: the mode bits that change decoding; part of the TB key. */
 #define HF_CPL_MASK     0x0003     /* current privilege level */
 #define HF_CS32         (1u << 2)  /* default operand/address size 32 */
@@ -194,6 +206,7 @@ typedef struct CPUX86State {
     uint64_t pat;
     uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[16];
     uint64_t star, lstar, cstar, fmask, kernelgsbase;
+    uint64_t tsc_aux;
     uint64_t smbase;
 
     /* CPUID model */
@@ -217,6 +230,7 @@ typedef struct CPUX86State {
     uint64_t exception_next_eip;
     int old_exception;        /* for double-fault classification, -1 */
     uint64_t insn_start_eip;  /* EIP of the instruction being executed */
+    uint8_t insn_rex;         /* REX prefix of that instruction (byte registers) */
     sigjmp_buf jmp_env;       /* raise_exception() longjmps here */
 
     /* machine hooks */

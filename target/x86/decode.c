@@ -73,7 +73,7 @@ static const OpEntry grp7_0f01[8] = {
     { "sgdt", "M", op_grp7, 0 }, { "sidt", "M", op_grp7, 0 },
     { "lgdt", "M", op_grp7, 0 }, { "lidt", "M", op_grp7, 0 },
     { "smsw", "Ew", op_grp7, 0 }, { NULL, NULL, NULL, 0 },
-    { "lmsw", "Ew", op_grp7, END }, { "invlpg", "M", op_grp7, END },
+    { "lmsw", "Ew", op_grp7, END }, { "invlpg", "Eb", op_grp7, END },
 };
 static const OpEntry grp8_0fba[8] = {
     [4] = { "bt", "Ev,Ib", op_bt, 0 }, [5] = { "bts", "Ev,Ib", op_bt, L },
@@ -191,7 +191,9 @@ const OpEntry x86_optab1[256] = {
 const OpEntry x86_optab2[256] = {
     [0x00] = { "*grp6", "", NULL, GRP, grp6_0f00 }, [0x01] = { "*grp7", "", NULL, GRP, grp7_0f01 },
     [0x02] = { "lar", "Gv,Ew", op_lar, 0 }, [0x03] = { "lsl", "Gv,Ew", op_lsl, 0 },
-    [0x06] = { "clts", "", op_clts, END }, [0x08] = { "invd", "", op_invd, 0 },
+    [0x05] = { "syscall", "", op_syscall, END },
+    [0x06] = { "clts", "", op_clts, END }, [0x07] = { "sysret", "", op_sysret, END },
+    [0x08] = { "invd", "", op_invd, 0 },
     [0x09] = { "wbinvd", "", op_invd, 0 }, [0x0b] = { "ud2", "", op_ud2, END },
     [0x0d] = { "nop", "Ev", op_nop, 0 },
     SSE8(0x10),
@@ -201,6 +203,7 @@ const OpEntry x86_optab2[256] = {
     SSE8(0x28),
     [0x30] = { "wrmsr", "", op_wrmsr, END }, [0x31] = { "rdtsc", "", op_rdtsc, 0 },
     [0x32] = { "rdmsr", "", op_rdmsr, 0 },
+    [0x34] = { "sysenter", "", op_sysenter, END }, [0x35] = { "sysexit", "", op_sysexit, END },
     CC16(0x40, "cmov", "Gv,Ev", op_cmovcc, 0),
     SSE8(0x50), SSE8(0x58), SSE8(0x60), SSE8(0x68),
     SSEI(0x70), SSEI(0x71), SSEI(0x72), SSEI(0x73), SSE(0x74), SSE(0x75), SSE(0x76),
@@ -247,6 +250,10 @@ const OpEntry x86_optab3a[256] = {
     M3A(0x40), M3A(0x41), M3A(0x42), M3A(0x60), M3A(0x61), M3A(0x62), M3A(0x63),
 };
 
+/* 64-bit mode replacements for one-byte opcodes */
+static const OpEntry invalid_entry = { NULL, NULL, NULL, 0 };
+static const OpEntry movsxd_entry = { "movsxd", "Gv,Ed", op_movsxd, 0 };
+
 void op_invalid(CPUX86State *env, const DecodedInsn *d)
 {
     vlog(LOG_UNIMP, "invalid/unimplemented opcode %s%02x at %04x:%08x\n",
@@ -270,6 +277,7 @@ typedef struct DecodeCtx {
     uint64_t la;
     unsigned pos;
     bool too_long;
+    bool mode64;
     DecodeFetch fetch;
     void *opaque;
 } DecodeCtx;
@@ -294,9 +302,10 @@ static uint32_t fetchn(DecodeCtx *c, int n)
 
 static void decode_modrm(DecodeCtx *c, DecodedInsn *d, bool force_reg)
 {
+    unsigned rex = d->rex;
     d->mod = d->modrm >> 6;
-    d->reg = (d->modrm >> 3) & 7;
-    d->rm = d->modrm & 7;
+    d->reg = ((d->modrm >> 3) & 7) | ((rex & REX_R) ? 8 : 0);
+    d->rm = (d->modrm & 7) | ((rex & REX_B) ? 8 : 0);
     d->base = d->index = EA_NOREG;
     if (force_reg) {
         d->mod = 3;
@@ -310,11 +319,12 @@ static void decode_modrm(DecodeCtx *c, DecodedInsn *d, bool force_reg)
         static const uint8_t b16[8] = { R_EBX, R_EBX, R_EBP, R_EBP, R_ESI, R_EDI, R_EBP, R_EBX };
         static const uint8_t i16[8] = { R_ESI, R_EDI, R_ESI, R_EDI, EA_NOREG, EA_NOREG,
                                         EA_NOREG, EA_NOREG };
-        if (d->mod == 0 && d->rm == 6) {
+        unsigned rm = d->modrm & 7;
+        if (d->mod == 0 && rm == 6) {
             d->disp = (uint16_t)fetchn(c, 2);
         } else {
-            d->base = b16[d->rm];
-            d->index = i16[d->rm];
+            d->base = b16[rm];
+            d->index = i16[rm];
             ss = d->base == R_EBP;
             if (d->mod == 1) {
                 d->disp = (int8_t)fetch8(c);
@@ -324,23 +334,26 @@ static void decode_modrm(DecodeCtx *c, DecodedInsn *d, bool force_reg)
         }
         return (void)(d->seg = ss ? R_SS : R_DS);
     }
-    unsigned base = d->rm;
-    if (d->rm == 4) {
+    unsigned rm = d->modrm & 7;
+    if (rm == 4) {
         uint8_t sib = fetch8(c);
         d->scale = sib >> 6;
-        unsigned idx = (sib >> 3) & 7;
-        d->index = idx == 4 ? EA_NOREG : idx;
-        base = sib & 7;
+        unsigned idx = ((sib >> 3) & 7) | ((rex & REX_X) ? 8 : 0);
+        d->index = idx == 4 ? EA_NOREG : idx;      /* R12 is a valid index */
+        unsigned base = sib & 7;
         if (base == 5 && d->mod == 0) {
             d->base = EA_NOREG;
             d->disp = (int32_t)fetchn(c, 4);
         } else {
-            d->base = base;
+            d->base = base | ((rex & REX_B) ? 8 : 0);
         }
-    } else if (d->rm == 5 && d->mod == 0) {
+    } else if (rm == 5 && d->mod == 0) {
         d->disp = (int32_t)fetchn(c, 4);
+        if (c->mode64) {
+            d->base = EA_RIP;
+        }
     } else {
-        d->base = base;
+        d->base = d->rm;
     }
     if (d->mod == 1) {
         d->disp = (int8_t)fetch8(c);
@@ -351,9 +364,56 @@ static void decode_modrm(DecodeCtx *c, DecodedInsn *d, bool force_reg)
     d->seg = ss ? R_SS : R_DS;
 }
 
+/* 64-bit mode: one-byte opcodes that do not exist (#UD) */
+static bool invalid64(unsigned op)
+{
+    switch (op) {
+    case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e: case 0x1f:
+    case 0x27: case 0x2f: case 0x37: case 0x3f: case 0x60: case 0x61: case 0x62:
+    case 0x82: case 0x9a: case 0xc4: case 0xc5: case 0xce: case 0xd4: case 0xd5:
+    case 0xd6: case 0xea:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* 64-bit mode: operand size defaults to 64 bits (near branches, stack ops) */
+static bool default64(unsigned op, unsigned reg)
+{
+    if ((op >= 0x50 && op <= 0x5f) || (op >= 0x70 && op <= 0x7f) ||
+        (op >= 0x180 && op <= 0x18f) || (op >= 0xe0 && op <= 0xe3)) {
+        return true;
+    }
+    switch (op) {
+    case 0x68: case 0x6a: case 0x8f: case 0x9c: case 0x9d: case 0xc2: case 0xc3:
+    case 0xc8: case 0xc9: case 0xe8: case 0xe9: case 0xeb:
+    case 0x1a0: case 0x1a1: case 0x1a8: case 0x1a9:
+        return true;
+    case 0xff:
+        return reg == 2 || reg == 4 || reg == 6;
+    default:
+        return false;
+    }
+}
+
+/* opcodes whose register is in the low three opcode bits (REX.B extends it) */
+static bool opcode_reg(unsigned op)
+{
+    return (op >= 0x40 && op <= 0x5f) || (op >= 0x90 && op <= 0x97) ||
+           (op >= 0xb0 && op <= 0xbf) || (op >= 0x1c8 && op <= 0x1cf);
+}
+
 int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void *opaque)
 {
-    DecodeCtx c = { .la = la, .fetch = fetch, .opaque = opaque };
+    return x86_decode_mode(d, la, code32 ? 32 : 16, fetch, opaque);
+}
+
+int x86_decode_mode(DecodedInsn *d, uint64_t la, int code_bits, DecodeFetch fetch, void *opaque)
+{
+    bool mode64 = code_bits == 64, code32 = code_bits == 32;
+    DecodeCtx c = { .la = la, .fetch = fetch, .opaque = opaque, .mode64 = mode64 };
+    uint8_t rex = 0;
     int seg = -1;
     uint8_t pfx = 0, b;
     const OpEntry *e;
@@ -366,24 +426,39 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
         if (c.too_long) {
             break;
         }
-        switch (b) {
-        case 0x26: seg = R_ES; continue;
-        case 0x2e: seg = R_CS; continue;
-        case 0x36: seg = R_SS; continue;
-        case 0x3e: seg = R_DS; continue;
-        case 0x64: seg = R_FS; continue;
-        case 0x65: seg = R_GS; continue;
-        case 0x66: pfx |= PFX_OPSIZE; continue;
-        case 0x67: pfx |= PFX_ADSIZE; continue;
-        case 0xf0: pfx |= PFX_LOCK; continue;
-        case 0xf2: pfx = (pfx & ~PFX_REP) | PFX_REPNE; continue;
-        case 0xf3: pfx = (pfx & ~PFX_REPNE) | PFX_REP; continue;
-        default: break;
+        if (mode64 && (b & 0xf0) == 0x40) {
+            rex = b;            /* only effective as the last prefix */
+            continue;
         }
-        break;
+        switch (b) {
+        case 0x26: seg = R_ES; break;
+        case 0x2e: seg = R_CS; break;
+        case 0x36: seg = R_SS; break;
+        case 0x3e: seg = R_DS; break;
+        case 0x64: seg = R_FS; break;
+        case 0x65: seg = R_GS; break;
+        case 0x66: pfx |= PFX_OPSIZE; break;
+        case 0x67: pfx |= PFX_ADSIZE; break;
+        case 0xf0: pfx |= PFX_LOCK; break;
+        case 0xf2: pfx = (pfx & ~PFX_REP) | PFX_REPNE; break;
+        case 0xf3: pfx = (pfx & ~PFX_REPNE) | PFX_REP; break;
+        default: goto opcode;
+        }
+        rex = 0;                /* a legacy prefix after REX cancels it */
     }
-    d->opsize = (code32 ^ !!(pfx & PFX_OPSIZE)) ? 2 : 1;
-    d->adsize = (code32 ^ !!(pfx & PFX_ADSIZE)) ? 2 : 1;
+opcode:
+    if (mode64) {
+        /* segment overrides other than FS/GS have no effect in 64-bit mode */
+        if (seg >= 0 && seg != R_FS && seg != R_GS) {
+            seg = -1;
+        }
+        d->rex = rex;
+        d->opsize = (rex & REX_W) ? 3 : (pfx & PFX_OPSIZE) ? 1 : 2;
+        d->adsize = (pfx & PFX_ADSIZE) ? 2 : 3;
+    } else {
+        d->opsize = (code32 ^ !!(pfx & PFX_OPSIZE)) ? 2 : 1;
+        d->adsize = (code32 ^ !!(pfx & PFX_ADSIZE)) ? 2 : 1;
+    }
     if (b == 0x0f) {
         b = fetch8(&c);
         d->op = 0x100 | b;
@@ -398,6 +473,15 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
         e = &x86_optab1[b];
     }
     d->seg = R_DS;
+    if (mode64) {
+        if (d->op < 0x100 && invalid64(d->op)) {
+            e = &invalid_entry;
+        } else if (d->op == 0x63) {
+            e = &movsxd_entry;
+        } else if (d->op == 0x90 && (rex & REX_B)) {
+            e = &x86_optab1[0x91];      /* XCHG R8, RAX is not a NOP */
+        }
+    }
 
     /* does the (base) template use a ModRM byte? groups always do */
     bool need_modrm = (e->flags & OPF_GROUP) != 0;
@@ -425,7 +509,7 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
         d->modrm = fetch8(&c);
         decode_modrm(&c, d, force_reg);
         if (e->flags & OPF_GROUP) {
-            e = &e->grp[d->reg];
+            e = &e->grp[d->reg & 7];
         }
     }
     if (!e->mnem || !e->handler) {
@@ -433,28 +517,48 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
     }
     d->entry = e;
     d->flags |= e->flags & (DF_END_TB | DF_LOCKOK);
+    if (mode64) {
+        if (d->opsize == 2 && default64(d->op, d->reg & 7)) {
+            d->opsize = 3;
+        }
+        if (opcode_reg(d->op)) {
+            d->rm = (d->op & 7) | ((rex & REX_B) ? 8 : 0);
+        }
+    } else if (opcode_reg(d->op)) {
+        d->rm = d->op & 7;
+    }
     d->ot = (e->flags & OPF_BYTE) ? 0 : d->opsize;
     if (d->op < 0x40) {
         d->aux = (d->op >> 3) & 7;
     } else if (need_modrm) {
-        d->aux = d->reg;
+        d->aux = d->reg & 7;
     }
 
     /* immediates, in template order */
     if (!invalid && e->opnd) {
         int nimm = 0;
         for (const char *t = e->opnd; *t; ) {
-            uint32_t v = 0;
+            uint64_t v = 0;
             bool is_imm = true;
             if (t[0] == 'I' || t[0] == 'J') {
                 switch (t[1]) {
-                case 'b': v = fetch8(&c); if (t[0] == 'J') { v = (int8_t)v; } break;
-                case 's': v = (uint32_t)(int8_t)fetch8(&c); break;
+                case 'b': v = fetch8(&c); if (t[0] == 'J') { v = (int64_t)(int8_t)v; } break;
+                case 's': v = (uint64_t)(int64_t)(int8_t)fetch8(&c); break;
                 case 'w': v = fetchn(&c, 2); break;
-                default:  /* z: word or dword by operand size */
-                    v = fetchn(&c, d->opsize == 2 ? 4 : 2);
-                    if (d->opsize == 1 && t[0] == 'J') {
-                        v = (int16_t)v;
+                default:  /* z: word or dword by operand size; 64-bit sign-extends */
+                    if (d->opsize == 3 && d->op >= 0xb8 && d->op <= 0xbf) {
+                        v = fetchn(&c, 4);              /* MOV r64, imm64 */
+                        v |= (uint64_t)fetchn(&c, 4) << 32;
+                    } else if (d->opsize >= 2) {
+                        v = (uint64_t)(int64_t)(int32_t)fetchn(&c, 4);
+                        if (d->opsize == 2 && t[0] == 'I') {
+                            v = (uint32_t)v;
+                        }
+                    } else {
+                        v = fetchn(&c, 2);
+                        if (t[0] == 'J') {
+                            v = (uint64_t)(int64_t)(int16_t)v;
+                        }
                     }
                     break;
                 }
@@ -463,7 +567,12 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
                 d->imm2 = fetchn(&c, 2);
                 is_imm = false;
             } else if (t[0] == 'O') {
-                d->disp = (int32_t)fetchn(&c, d->adsize == 2 ? 4 : 2);
+                if (d->adsize == 3) {
+                    uint64_t lo = fetchn(&c, 4);
+                    d->disp = (int64_t)(lo | (uint64_t)fetchn(&c, 4) << 32);
+                } else {
+                    d->disp = fetchn(&c, d->adsize == 2 ? 4 : 2);
+                }
                 d->flags |= DF_MEM;
                 is_imm = false;
             } else if (t[0] == 'M') {
@@ -486,8 +595,8 @@ int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void
                 t++;
             }
         }
-        if (d->ot < 2) {
-            /* immediates of byte/word operations act on the operand size */
+        if (d->ot < 3) {
+            /* immediates of byte/word/dword operations act on the operand size */
             if (!(e->opnd[0] == 'J' || strstr(e->opnd, ",J"))) {
                 if (!(d->op == 0xc8) && !(d->op == 0xc2 || d->op == 0xca)) {
                     d->imm &= ot_mask[d->ot];

@@ -29,22 +29,24 @@ typedef void (*InsnHandler)(CPUX86State *env, const struct DecodedInsn *d);
 #define DF_LOCKOK   0x04    /* LOCK is legal with a memory destination */
 
 #define EA_NOREG 0xff
+#define EA_RIP   0xfe   /* base: RIP-relative (64-bit mode, mod=00 rm=101) */
 
 typedef struct DecodedInsn {
     InsnHandler handler;
     uint16_t op;          /* 0x000-0x0ff one-byte, 0x100-0x1ff 0F xx, 0x200 0F 38 xx, 0x300 0F 3A xx */
     uint8_t len;
     uint8_t prefixes;
-    uint8_t ot;           /* operand size: 0 byte, 1 word, 2 dword */
-    uint8_t opsize;       /* 1 = 16-bit, 2 = 32-bit (for v-sized things) */
-    uint8_t adsize;       /* 1 = 16-bit, 2 = 32-bit addressing */
+    uint8_t ot;           /* operand size: 0 byte, 1 word, 2 dword, 3 qword */
+    uint8_t opsize;       /* 1 = 16-bit, 2 = 32-bit, 3 = 64-bit (for v-sized things) */
+    uint8_t adsize;       /* 1 = 16-bit, 2 = 32-bit, 3 = 64-bit addressing */
+    uint8_t rex;          /* REX prefix byte (0x40-0x4f) in 64-bit mode, else 0 */
     uint8_t seg;          /* segment for the memory operand (override applied) */
-    uint8_t modrm, mod, reg, rm;
-    uint8_t base, index, scale;   /* EA: EA_NOREG when absent */
+    uint8_t modrm, mod, reg, rm;  /* reg/rm include REX.R/REX.B (0..15) */
+    uint8_t base, index, scale;   /* EA: EA_NOREG when absent; REX.B/X included */
     uint8_t flags;
     uint8_t aux;          /* sub-operation (ALU op, group reg, cond code) */
-    int32_t disp;         /* displacement, or moffs */
-    uint32_t imm;         /* first immediate (sign-extended where the SDM says) */
+    int64_t disp;         /* displacement (sign-extended), or moffs */
+    uint64_t imm;         /* first immediate (sign-extended where the SDM says) */
     uint32_t imm2;        /* ENTER level / far pointer selector */
     const struct OpEntry *entry;
 } DecodedInsn;
@@ -58,7 +60,7 @@ typedef struct OpEntry {
 } OpEntry;
 #define OPF_BYTE  0x10    /* operand size is 8 bits */
 #define OPF_GROUP 0x20    /* resolve through group table by ModRM.reg */
-#define OPF_D64   0x40    /* unused in 32-bit modes; reserved for long mode */
+#define OPF_D64   0x40    /* 64-bit mode: operand size defaults to 64 (66h gives 16) */
 #define OPF_NOMEM 0x80    /* only the register form is valid (mod == 3) */
 
 /*
@@ -69,6 +71,13 @@ typedef struct OpEntry {
  */
 typedef uint8_t (*DecodeFetch)(void *opaque, uint64_t la);
 int x86_decode(DecodedInsn *d, uint64_t la, bool code32, DecodeFetch fetch, void *opaque);
+/* Same, for a code size of 16, 32 or 64 bits (64: long mode, CS.L=1). */
+int x86_decode_mode(DecodedInsn *d, uint64_t la, int code_bits, DecodeFetch fetch, void *opaque);
+/* REX bits */
+#define REX_B 1
+#define REX_X 2
+#define REX_R 4
+#define REX_W 8
 
 /* Opcode tables (decode.c), for the disassembler and tests. */
 extern const OpEntry x86_optab1[256];

@@ -10,8 +10,14 @@
 #include "target/x86/ops.h"
 
 static const char *const reg8[8] = { "al", "cl", "dl", "bl", "ah", "ch", "dh", "bh" };
-static const char *const reg16[8] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di" };
-static const char *const reg32[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+static const char *const reg8x[16] = { "al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil",
+    "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b" };
+static const char *const reg16[16] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
+    "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w" };
+static const char *const reg32[16] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+    "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d" };
+static const char *const reg64[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
 static const char *const segname[8] = { "es", "cs", "ss", "ds", "fs", "gs", "?", "?" };
 
 typedef struct Out {
@@ -36,14 +42,22 @@ static void put(Out *o, const char *fmt, ...)
     o->left -= n;
 }
 
-static const char *regname(int size, int r)
+/* rex: a REX prefix was present (byte registers 4-7 are SPL..DIL) */
+static const char *regname_rex(int size, int r, bool rex)
 {
-    return size == 0 ? reg8[r & 7] : size == 1 ? reg16[r & 7] : reg32[r & 7];
+    r &= 15;
+    switch (size) {
+    case 0: return rex ? reg8x[r] : reg8[r & 7];
+    case 1: return reg16[r];
+    case 2: return reg32[r];
+    default: return reg64[r];
+    }
 }
+#define regname(size, r) regname_rex(size, r, d->rex != 0)
 
-static void put_hex(Out *o, uint32_t v)
+static void put_hex(Out *o, uint64_t v)
 {
-    put(o, "0x%x", v);
+    put(o, "0x%llx", (unsigned long long)v);
 }
 
 static void put_mem(Out *o, const DecodedInsn *d, const char *sizestr)
@@ -56,26 +70,30 @@ static void put_mem(Out *o, const DecodedInsn *d, const char *sizestr)
         put(o, "%s:", segname[d->seg]);
     }
     if (!has_reg) {
-        put_hex(o, d->adsize == 1 ? (uint16_t)d->disp : (uint32_t)d->disp);
+        put_hex(o, d->adsize == 1 ? (uint16_t)d->disp : d->adsize == 2 ? (uint32_t)d->disp
+                                                                         : (uint64_t)d->disp);
         return;
     }
-    const char *const *rn = d->adsize == 1 ? reg16 : reg32;
+    const char *const *rn = d->adsize == 1 ? reg16 : d->adsize == 2 ? reg32 : reg64;
     put(o, "[");
     bool first = true;
-    if (d->base != EA_NOREG) {
-        put(o, "%s", rn[d->base]);
+    if (d->base == EA_RIP) {
+        put(o, "%s", d->adsize == 2 ? "eip" : "rip");
+        first = false;
+    } else if (d->base != EA_NOREG) {
+        put(o, "%s", rn[d->base & 15]);
         first = false;
     }
     if (d->index != EA_NOREG) {
-        put(o, "%s%s", first ? "" : "+", rn[d->index]);
-        if (d->adsize == 2) {
+        put(o, "%s%s", first ? "" : "+", rn[d->index & 15]);
+        if (d->adsize >= 2) {
             put(o, "*%d", 1 << d->scale);
         }
     }
     if (d->disp > 0) {
-        put(o, "+0x%x", (uint32_t)d->disp);
+        put(o, "+0x%llx", (unsigned long long)d->disp);
     } else if (d->disp < 0) {
-        put(o, "-0x%x", (uint32_t)-(int64_t)d->disp);
+        put(o, "-0x%llx", (unsigned long long)-(uint64_t)d->disp);
     }
     put(o, "]");
 }
@@ -87,13 +105,13 @@ static const char *size_ptr(char k, const DecodedInsn *d)
     case 'w': return "WORD";
     case 'd': return "DWORD";
     case 'q': return "QWORD";
-    case 'p': return d->opsize == 2 ? "FWORD" : "DWORD";
-    case 'v': return d->opsize == 2 ? "DWORD" : "WORD";
+    case 'p': return d->opsize == 3 ? "TBYTE" : d->opsize == 2 ? "FWORD" : "DWORD";
+    case 'v': return d->opsize == 3 ? "QWORD" : d->opsize == 2 ? "DWORD" : "WORD";
     default: return NULL;
     }
 }
 
-static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint32_t eip, int *immno)
+static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint64_t eip, int *immno)
 {
     char k = t[0], k2 = n > 1 ? t[1] : 0;
     int vsz = d->opsize;
@@ -129,37 +147,39 @@ static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint
             put(o, "dr%d", d->reg);
         }
         return;
-    case 'R':
-        put(o, "%s", reg32[d->rm]);
+    case 'R':   /* MOV to/from CR/DR: 64-bit registers in 64-bit mode */
+        put(o, "%s", d->rex || d->adsize == 3 ? reg64[d->rm & 15] : reg32[d->rm & 7]);
         return;
     case 'I': {
-        uint32_t v = (*immno)++ == 0 ? d->imm : d->imm2;
+        uint64_t v = (*immno)++ == 0 ? d->imm : d->imm2;
         if (k2 == 'b') {
             v &= 0xff;
         } else if (k2 == 'w') {
             v &= 0xffff;
         } else {
-            v &= d->ot == 0 ? 0xff : d->ot == 1 ? 0xffff : 0xffffffff;
+            v &= ot_mask[d->ot];
         }
         put_hex(o, v);
         return;
     }
     case 'J': {
-        uint32_t target = eip + d->len + d->imm;
+        uint64_t target = eip + d->len + d->imm;
         if (d->opsize == 1) {
             target &= 0xffff;
+        } else if (d->opsize == 2) {
+            target = (uint32_t)target;
         }
         put_hex(o, target);
         return;
     }
     case 'A':
-        put(o, "0x%x:0x%x", d->imm2 & 0xffff, d->imm);
+        put(o, "0x%x:0x%llx", d->imm2 & 0xffff, (unsigned long long)d->imm);
         return;
     case 'O':
         put_mem(o, d, NULL);    /* the size is implied by the accumulator */
         return;
     case 'r':
-        put(o, "%s", regname(k2 == 'B' ? 0 : vsz, d->op & 7));
+        put(o, "%s", regname(k2 == 'B' ? 0 : vsz, d->rm));
         return;
     case 'e':   /* eAX */
         put(o, "%s", regname(d->ot, R_EAX));
@@ -312,7 +332,7 @@ static void sse_name(const DecodedInsn *d, Out *o)
     }
 }
 
-void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
+void x86_disas_insn(const DecodedInsn *d, uint64_t eip, char *buf, size_t size)
 {
     Out o = { buf, size };
     const OpEntry *e = d->entry;
@@ -348,7 +368,7 @@ void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
     char mn[24];
     const char *bar = strchr(e->mnem, '|');
     if (bar) {
-        bool second = (d->op == 0xe3) ? d->adsize == 2 : d->opsize == 2;
+        bool second = (d->op == 0xe3) ? d->adsize == 2 : d->opsize >= 2;
         size_t n = second ? strlen(bar + 1) : (size_t)(bar - e->mnem);
         snprintf(mn, sizeof(mn), "%.*s", (int)n, second ? bar + 1 : e->mnem);
     } else {
@@ -357,12 +377,30 @@ void x86_disas_insn(const DecodedInsn *d, uint32_t eip, char *buf, size_t size)
     if (d->op == 0x90 && (d->prefixes & PFX_REP)) {
         snprintf(mn, sizeof(mn), "pause");
     }
-    if (d->op == 0x1ae && d->reg == 7 && d->mod == 3) {
+    if (d->op == 0x1ae && (d->reg & 7) == 7 && d->mod == 3) {
         put(&o, "sfence");      /* the register form of clflush's slot */
         return;
     }
     if (string) {
-        put(&o, "%s%c", mn, d->ot == 0 ? 'b' : d->ot == 1 ? 'w' : 'd');
+        put(&o, "%s%c", mn, "bwdq"[d->ot & 3]);
+        return;
+    }
+    if (d->opsize == 3 && (d->op == 0x98 || d->op == 0x99 || d->op == 0xcf)) {
+        put(&o, "%s", d->op == 0x98 ? "cdqe" : d->op == 0x99 ? "cqo" : "iretq");
+        return;
+    }
+    if (d->op == 0x101 && d->mod == 3 && (d->reg & 7) == 7) {
+        put(&o, "%s", (d->modrm & 7) == 0 ? "swapgs" : (d->modrm & 7) == 1 ? "rdtscp" : "(bad)");
+        return;
+    }
+    if (d->op == 0x1c7 && (d->rex & REX_W) && d->mod != 3) {
+        put(&o, "%-6s ", "cmpxchg16b");
+        put_mem(&o, d, "OWORD");
+        return;
+    }
+    if (d->op == 0x101 && d->mod != 3 && (d->reg & 7) == 7) {
+        put(&o, "%-6s ", "invlpg");
+        put_mem(&o, d, NULL);
         return;
     }
     if (!*tmpl) {
@@ -408,9 +446,15 @@ static uint8_t buf_fetch(void *opaque, uint64_t la)
 int x86_disas_buf(const uint8_t *code, size_t len, uint32_t eip, bool code32,
                   char *out, size_t size)
 {
+    return x86_disas_buf_mode(code, len, eip, code32 ? 32 : 16, out, size);
+}
+
+int x86_disas_buf_mode(const uint8_t *code, size_t len, uint64_t eip, int code_bits,
+                       char *out, size_t size)
+{
     DecodedInsn d;
     BufFetch b = { code, len, eip, false };
-    int r = x86_decode(&d, eip, code32, buf_fetch, &b);
+    int r = x86_decode_mode(&d, eip, code_bits, buf_fetch, &b);
     if (b.truncated) {
         snprintf(out, size, "(bad)");
         return 0;

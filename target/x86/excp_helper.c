@@ -230,6 +230,9 @@ bool do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
     int ext = is_int ? 0 : 1;
     if (!(env->hflags & HF_PE)) {
         do_interrupt_real(env, vector, ret_eip);
+    } else if (env->hflags & HF_LMA) {
+        lm_do_interrupt(env, vector, is_int, error_code, is_int ? next_eip : env->eip, ext,
+                        is_exception && has_error_code(vector));
     } else {
         /* only exceptions push an error code; INT n and external interrupts never do */
         do_interrupt_prot(env, vector, is_int, error_code, ret_eip, ext,

@@ -41,7 +41,7 @@ typedef struct TranslationBlock {
     uint64_t phys;              /* physical address of the first byte */
     uint64_t page2;             /* physical page the last insn spills into, or -1 */
     uint32_t flags;
-    uint32_t eip_mask;          /* 0xffff for 16-bit code: IP wraps */
+    uint64_t eip_mask;          /* 0xffff for 16-bit code: IP wraps */
     uint32_t n_insns;
     uint32_t size;              /* bytes of guest code covered */
     bool invalid;
@@ -335,13 +335,15 @@ typedef struct FetchCtx {
 static uint8_t tb_fetch(void *opaque, uint64_t la)
 {
     FetchCtx *c = opaque;
-    la = (uint32_t)la;
+    if (!(c->env->hflags & HF_LMA)) {
+        la = (uint32_t)la;
+    }
     uint32_t off = (uint32_t)(la - c->cs_base);
     if (!c->first && la >= c->page_end) {
         c->stop = true;
         return 0x90;
     }
-    if (off > c->cs_limit && !(c->env->hflags & HF_LMA)) {
+    if (!(c->env->hflags & HF_CS64) && off > c->cs_limit) {
         if (!c->first) {
             c->stop = true;
             return 0x90;
@@ -354,14 +356,18 @@ static uint8_t tb_fetch(void *opaque, uint64_t la)
     return cpu_ldub_code(c->env, la);
 }
 
-static void tb_log_in_asm(TranslationBlock *tb, uint32_t eip)
+static void tb_log_in_asm(TranslationBlock *tb, uint64_t eip)
 {
     char buf[128];
     log_printf("----------------\nIN:\n");
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         DecodedInsn *d = &tb->insns[i];
         x86_disas_insn(d, eip, buf, sizeof(buf));
-        log_printf("0x%08x:  %s\n", (uint32_t)(tb->cs_base + eip), buf);
+        if (tb->flags & HF_LMA) {
+            log_printf("0x%016llx:  %s\n", (unsigned long long)(tb->cs_base + eip), buf);
+        } else {
+            log_printf("0x%08x:  %s\n", (uint32_t)(tb->cs_base + eip), buf);
+        }
         eip = (eip + d->len) & tb->eip_mask;
     }
     log_printf("\n");
@@ -370,11 +376,12 @@ static void tb_log_in_asm(TranslationBlock *tb, uint32_t eip)
 static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, uint32_t flags)
 {
     static DecodedInsn scratch[TB_MAX_INSNS];
-    bool code32 = (flags & HF_CS32) != 0;
-    uint32_t mask = code32 ? 0xffffffff : 0xffff;
-    uint32_t eip = (uint32_t)env->eip;
+    int bits = (flags & HF_CS64) ? 64 : (flags & HF_CS32) ? 32 : 16;
+    uint64_t mask = bits == 64 ? ~0ull : bits == 32 ? 0xffffffff : 0xffff;
+    uint64_t lin_mask = (flags & HF_LMA) ? ~0ull : 0xffffffff;
+    uint64_t eip = env->eip;
     FetchCtx c = {
-        .env = env, .cs_base = env->segs[R_CS].base,
+        .env = env, .cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base,
         .page_end = (lin & ~(uint64_t)(PAGE_SZ - 1)) + PAGE_SZ,
         .cs_limit = env->segs[R_CS].limit, .max_la = lin,
     };
@@ -384,15 +391,15 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     while (n < TB_MAX_INSNS) {
         c.first = n == 0;
         c.stop = false;
-        x86_decode(&scratch[n], (uint32_t)(c.cs_base + eip), code32, tb_fetch, &c);
+        x86_decode_mode(&scratch[n], (c.cs_base + eip) & lin_mask, bits, tb_fetch, &c);
         if (c.stop) {
             break;
         }
-        uint32_t next = (eip + scratch[n].len) & mask;
+        uint64_t next = (eip + scratch[n].len) & mask;
         bool end = scratch[n].flags & DF_END_TB;
         n++;
-        if (end || next < eip || (uint32_t)(c.cs_base + next) >= c.page_end ||
-            (uint32_t)(c.cs_base + next) < (uint32_t)lin) {
+        if (end || next < eip || ((c.cs_base + next) & lin_mask) >= c.page_end ||
+            ((c.cs_base + next) & lin_mask) < lin) {
             eip = next;
             break;
         }
@@ -401,7 +408,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     if (c.max_la >= c.page_end) {
         /* the first instruction straddles into the next page */
         const uint8_t *host;
-        page2 = cpu_get_phys_code(env, (uint32_t)c.page_end, &host) >> PAGE_BITS;
+        page2 = cpu_get_phys_code(env, c.page_end & lin_mask, &host) >> PAGE_BITS;
     }
     TranslationBlock *tb = g_malloc(sizeof(*tb) + n * sizeof(DecodedInsn));
     tb->pc_lin = lin;
@@ -426,16 +433,19 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
         }
     }
     if (log_enabled(LOG_IN_ASM)) {
-        tb_log_in_asm(tb, (uint32_t)env->eip);
+        tb_log_in_asm(tb, env->eip);
     }
     return tb;
 }
 
 static TranslationBlock *tb_find(CPUX86State *env)
 {
-    uint64_t cs_base = env->segs[R_CS].base;
-    uint64_t lin = (uint32_t)(cs_base + env->eip);
     uint32_t flags = env->hflags & TB_HFLAGS_MASK;
+    uint64_t cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base;
+    uint64_t lin = cs_base + env->eip;
+    if (!(flags & HF_LMA)) {
+        lin = (uint32_t)lin;
+    }
     unsigned j = tb_jmp_fn(lin);
     TranslationBlock *tb = tb_jmp_cache[j];
 
@@ -516,11 +526,12 @@ static bool exec_check_interrupts(CPUX86State *env)
 static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
 {
     const DecodedInsn *d = tb->insns, *end = d + tb->n_insns;
-    uint32_t mask = tb->eip_mask;
+    uint64_t mask = tb->eip_mask;
     cur_tb = tb;
     for (; d < end; d++) {
         env->insn_start_eip = env->eip;
-        env->eip = (uint32_t)(env->eip + d->len) & mask;
+        env->eip = (env->eip + d->len) & mask;
+        env->insn_rex = d->rex;
         d->handler(env, d);
         env->instr_count++;
         if (unlikely(tb->invalid)) {
@@ -537,7 +548,8 @@ static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
     const DecodedInsn *d = &tb->insns[0];
     env->hflags &= ~HF_INHIBIT_IRQ;
     env->insn_start_eip = env->eip;
-    env->eip = (uint32_t)(env->eip + d->len) & tb->eip_mask;
+    env->eip = (env->eip + d->len) & tb->eip_mask;
+    env->insn_rex = d->rex;
     d->handler(env, d);
     env->instr_count++;
     if (tf) {

@@ -48,18 +48,18 @@ void op_grp15(CPUX86State *env, const DecodedInsn *d)
     if (d->mod == 3) {
         /* LFENCE (/5) and MFENCE (/6) are SSE2, SFENCE (/7) SSE.  One CPU
          * executing in order: ordering is already total. */
-        if ((d->reg == 5 || d->reg == 6) && sse2) {
+        if (((d->reg & 7) == 5 || (d->reg & 7) == 6) && sse2) {
             return;
         }
-        if (d->reg == 7 && sse) {
+        if ((d->reg & 7) == 7 && sse) {
             return;
         }
         raise_exception(env, EXCP_UD);
     }
     uint64_t ea = insn_ea(env, d);
     /* REX.W selects FXSAVE64/FXRSTOR64; the 16/32-bit decoder has no REX yet */
-    bool fx64 = false;
-    switch (d->reg) {
+    bool fx64 = (d->rex & REX_W) != 0;     /* FXSAVE64/FXRSTOR64 */
+    switch (d->reg & 7) {
     case 0:
         if (!fxsr) {
             break;

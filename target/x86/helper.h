@@ -123,6 +123,12 @@ void helper_hlt(CPUX86State *env, uint64_t next_eip);
 void cpu_set_cr8(CPUX86State *env, uint64_t val);
 uint64_t cpu_get_cr8(CPUX86State *env);   /* sets HF_HALTED, exits the loop */
 void helper_invlpg(CPUX86State *env, target_ulong la);
+/* long mode and fast system calls (seg_helper.c); next_eip: return address */
+void helper_swapgs(CPUX86State *env);
+void helper_syscall(CPUX86State *env, uint64_t next_eip);
+void helper_sysret(CPUX86State *env, int opsize_shift);
+void helper_sysenter(CPUX86State *env);
+void helper_sysexit(CPUX86State *env, int opsize_shift);
 /* Recompute hflags from CR0/EFER/segments/eflags after a mode change. */
 void cpu_update_hflags(CPUX86State *env);
 /* I/O port access for IN/OUT (goes to address_space_io). */

@@ -25,6 +25,13 @@ void cpu_update_hflags(CPUX86State *env)
     if (env->segs[R_CS].flags & DESC_B_MASK) {
         h |= HF_CS32;
     }
+    if (env->efer & EFER_LMA) {
+        h |= HF_LMA;
+        /* CS.L selects 64-bit mode over compatibility mode (not in v86) */
+        if ((env->segs[R_CS].flags & DESC_L_MASK) && !(h & HF_VM86)) {
+            h |= HF_CS64;
+        }
+    }
     if (env->segs[R_SS].flags & DESC_B_MASK) {
         h |= HF_SS32;
     }
@@ -50,13 +57,16 @@ static bool has_feature(CPUX86State *env, uint32_t edx_bit)
 #define CPUID_PGE (1u << 13)
 #define CPUID_PAT (1u << 16)
 #define CPUID_DE (1u << 2)
-#define CPUID_EXT2_NX (1u << 20)
+#define CPUID_SEP (1u << 11)
 
 void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
 {
     uint32_t val = (uint32_t)val64;
     switch (reg) {
     case 0: {
+        if (val64 >> 32) {
+            raise_exception_err(env, EXCP_GP, 0);      /* reserved bits 63:32 */
+        }
         if ((val & CR0_PG) && !(val & CR0_PE)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
@@ -64,6 +74,20 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
             raise_exception_err(env, EXCP_GP, 0);
         }
         uint32_t old = env->cr[0];
+        if ((val & CR0_PG) && !(old & CR0_PG) && (env->efer & EFER_LME)) {
+            /* long-mode activation (SDM 9.8.5): PAE required, and not from
+             * a 64-bit code segment */
+            if (!(env->cr[4] & CR4_PAE) || (env->segs[R_CS].flags & DESC_L_MASK)) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->efer |= EFER_LMA;
+        } else if (!(val & CR0_PG) && (old & CR0_PG) && (env->efer & EFER_LMA)) {
+            /* deactivation is only possible from compatibility mode */
+            if (env->hflags & HF_CS64) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->efer &= ~(uint64_t)EFER_LMA;
+        }
         val |= CR0_ET;                    /* hardwired on P6 */
         env->cr[0] = val;
         if ((old ^ val) & (CR0_PG | CR0_WP | CR0_PE)) {
@@ -74,9 +98,15 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
     }
     case 2:
         env->cr[2] = val;
-        env->cr2 = val;
+        env->cr2 = (env->hflags & HF_LMA) ? val64 : val;
         break;
     case 3:
+        if ((env->hflags & HF_LMA) && (val64 >> 32)) {
+            /* page tables above 4 GiB are not supported by our CR3 cache */
+            vlog(LOG_GUEST_ERRORS, "CR3 above 4 GiB (%llx) not supported\n",
+                 (unsigned long long)val64);
+            raise_exception_err(env, EXCP_GP, 0);
+        }
         env->cr[3] = val;
         tlb_flush(env);
         break;
@@ -88,8 +118,11 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         if (has_feature(env, CPUID_PGE)) allowed |= CR4_PGE;
         if (has_feature(env, 1u << 24)) allowed |= CR4_OSFXSR;       /* FXSR */
         if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
-        if (val & ~allowed) {
+        if ((val64 >> 32) || (val & ~allowed)) {
             raise_exception_err(env, EXCP_GP, 0);
+        }
+        if ((env->hflags & HF_LMA) && !(val & CR4_PAE)) {
+            raise_exception_err(env, EXCP_GP, 0);   /* PAE cannot be cleared in long mode */
         }
         if ((env->cr[4] ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE)) {
             tlb_flush(env);
@@ -106,7 +139,7 @@ uint64_t helper_read_crN(CPUX86State *env, int reg)
 {
     switch (reg) {
     case 0: return env->cr[0];
-    case 2: return (uint32_t)env->cr2;
+    case 2: return (env->hflags & HF_LMA) ? env->cr2 : (uint32_t)env->cr2;
     case 3: return env->cr[3];
     case 4: return env->cr[4];
     default: raise_exception(env, EXCP_UD);
@@ -200,6 +233,18 @@ void helper_cpuid(CPUX86State *env)
     case 0x80000001:
         c = env->cpuid_ext3_features;
         d = env->cpuid_ext2_features;
+        /* SYSCALL is reported only in 64-bit mode by Intel parts; we follow
+         * QEMU's models and report it whenever it is implemented */
+        break;
+    case 0x80000006:
+        c = (64 << 0) | (8 << 12) | (512 << 16);    /* 512 KiB L2, 8-way, 64-byte lines */
+        break;
+    case 0x80000008:
+        if (env->cpuid_ext2_features & CPUID_EXT2_LM) {
+            a = 40 | (48 << 8);                      /* physical / linear address bits */
+        } else {
+            a = 36 | (32 << 8);
+        }
         break;
     case 0x80000002: case 0x80000003: case 0x80000004: {
         uint32_t w[4];
@@ -224,8 +269,20 @@ enum {
     MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0, MSR_MTRR_PHYS0 = 0x200,
     MSR_MTRR_FIX64K = 0x250, MSR_MTRR_FIX16K0 = 0x258, MSR_MTRR_FIX16K1 = 0x259,
     MSR_MTRR_FIX4K0 = 0x268, MSR_PAT = 0x277, MSR_MTRR_DEFTYPE = 0x2ff,
-    MSR_EFER = 0xc0000080,
+    MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
+    MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
+    MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
 };
+
+static bool has_lm(CPUX86State *env)
+{
+    return env->cpuid_ext2_features & CPUID_EXT2_LM;
+}
+
+static bool has_syscall(CPUX86State *env)
+{
+    return env->cpuid_ext2_features & (CPUID_EXT2_SYSCALL | CPUID_EXT2_LM);
+}
 
 static int mtrr_fixed_index(uint32_t msr)
 {
@@ -268,8 +325,25 @@ void helper_rdmsr(CPUX86State *env)
         v = env->pat;
         break;
     case MSR_EFER:
-        if (!(env->cpuid_ext2_features & CPUID_EXT2_NX)) msr_fault(env, msr, false);
+        if (!(env->cpuid_ext2_features & (CPUID_EXT2_NX | CPUID_EXT2_LM | CPUID_EXT2_SYSCALL))) {
+            msr_fault(env, msr, false);
+        }
         v = env->efer;
+        break;
+    case MSR_STAR:
+        if (!has_syscall(env)) msr_fault(env, msr, false);
+        v = env->star;
+        break;
+    case MSR_LSTAR: case MSR_CSTAR: case MSR_FMASK: case MSR_FS_BASE: case MSR_GS_BASE:
+    case MSR_KERNEL_GS_BASE:
+        if (!has_lm(env)) msr_fault(env, msr, false);
+        v = msr == MSR_LSTAR ? env->lstar : msr == MSR_CSTAR ? env->cstar :
+            msr == MSR_FMASK ? env->fmask : msr == MSR_FS_BASE ? env->segs[R_FS].base :
+            msr == MSR_GS_BASE ? env->segs[R_GS].base : env->kernelgsbase;
+        break;
+    case MSR_TSC_AUX:
+        if (!(env->cpuid_ext2_features & CPUID_EXT2_RDTSCP)) msr_fault(env, msr, false);
+        v = env->tsc_aux;
         break;
     case MSR_MTRRCAP:
         if (!mtrr) msr_fault(env, msr, false);
@@ -310,8 +384,53 @@ void helper_wrmsr(CPUX86State *env)
     case MSR_PLATFORM_ID:
         break;
     case MSR_SYSENTER_CS: env->sysenter_cs = (uint32_t)v; break;
-    case MSR_SYSENTER_ESP: env->sysenter_esp = (uint32_t)v; break;
-    case MSR_SYSENTER_EIP: env->sysenter_eip = (uint32_t)v; break;
+    case MSR_SYSENTER_ESP:
+    case MSR_SYSENTER_EIP:
+        if (has_lm(env) && !is_canonical_addr(v)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        if (!has_lm(env)) {
+            v = (uint32_t)v;
+        }
+        if (msr == MSR_SYSENTER_ESP) {
+            env->sysenter_esp = v;
+        } else {
+            env->sysenter_eip = v;
+        }
+        break;
+    case MSR_STAR:
+        if (!has_syscall(env)) msr_fault(env, msr, true);
+        env->star = v;
+        break;
+    case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
+    case MSR_KERNEL_GS_BASE:
+        if (!has_lm(env)) msr_fault(env, msr, true);
+        if (!is_canonical_addr(v)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        if (msr == MSR_LSTAR) {
+            env->lstar = v;
+        } else if (msr == MSR_CSTAR) {
+            env->cstar = v;
+        } else if (msr == MSR_FS_BASE) {
+            env->segs[R_FS].base = v;
+        } else if (msr == MSR_GS_BASE) {
+            env->segs[R_GS].base = v;
+        } else {
+            env->kernelgsbase = v;
+        }
+        break;
+    case MSR_FMASK:
+        if (!has_lm(env)) msr_fault(env, msr, true);
+        env->fmask = (uint32_t)v;
+        break;
+    case MSR_TSC_AUX:
+        if (!(env->cpuid_ext2_features & CPUID_EXT2_RDTSCP)) msr_fault(env, msr, true);
+        if (v >> 32) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        env->tsc_aux = v;
+        break;
     case MSR_MISC_ENABLE: break;
     case MSR_APIC_BASE:
         if (!env->apic) msr_fault(env, msr, true);
@@ -332,10 +451,18 @@ void helper_wrmsr(CPUX86State *env)
         break;
     }
     case MSR_EFER: {
-        if (!(env->cpuid_ext2_features & CPUID_EXT2_NX)) msr_fault(env, msr, true);
-        if (v & ~(uint64_t)EFER_NXE) {
-            raise_exception_err(env, EXCP_GP, 0);     /* no long mode or SYSCALL yet */
+        uint64_t ok = 0;
+        if (env->cpuid_ext2_features & CPUID_EXT2_NX) ok |= EFER_NXE;
+        if (has_syscall(env)) ok |= EFER_SCE;
+        if (has_lm(env)) ok |= EFER_LME;
+        if (!ok) msr_fault(env, msr, true);
+        /* LMA is read-only (writes are ignored); LME cannot change while
+         * paging is on (SDM 2.2.1) */
+        if ((v & ~(ok | EFER_LMA)) ||
+            (((v ^ env->efer) & EFER_LME) && (env->cr[0] & CR0_PG))) {
+            raise_exception_err(env, EXCP_GP, 0);
         }
+        v = (v & ~(uint64_t)EFER_LMA) | (env->efer & EFER_LMA);
         if ((env->efer ^ v) & EFER_NXE) {
             tlb_flush(env);
         }
@@ -384,7 +511,7 @@ void helper_hlt(CPUX86State *env, uint64_t next_eip)
         raise_exception_err(env, EXCP_GP, 0);
     }
     env->hflags |= HF_HALTED;
-    env->eip = (uint32_t)next_eip;
+    env->eip = next_eip;
 }
 
 void helper_invlpg(CPUX86State *env, target_ulong la)

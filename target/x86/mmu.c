@@ -597,3 +597,19 @@ int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la)
     int64_t pa = mmu_translate(env, lin(env, la), ACC_READ, false, &prot, true);
     return pa < 0 ? -1 : (int64_t)(a20(env, pa) & PAGE_MASK);
 }
+
+/* 64-bit accesses for long mode (IDT gates, 64-bit TSS, 8-byte stack slots). */
+uint64_t cpu_ldq_kernel(CPUX86State *env, target_ulong la)
+{
+    return ld_linear(env, lin(env, la), 8, 0);
+}
+
+void cpu_st_priv64(CPUX86State *env, uint64_t la, uint64_t v, unsigned size, int cpl)
+{
+    st_linear(env, lin(env, la), v, size, cpl == 3 ? 1 : 0);
+}
+
+uint64_t cpu_ld_priv64(CPUX86State *env, uint64_t la, unsigned size, int cpl)
+{
+    return ld_linear(env, lin(env, la), size, cpl == 3 ? 1 : 0);
+}

@@ -13,62 +13,87 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-static const uint32_t ot_mask[3] = { 0xff, 0xffff, 0xffffffff };
-static const uint32_t ot_sign[3] = { 0x80, 0x8000, 0x80000000 };
+static const uint64_t ot_mask[4] = { 0xff, 0xffff, 0xffffffff, ~0ull };
+static const uint64_t ot_sign[4] = { 0x80, 0x8000, 0x80000000, 1ull << 63 };
 
-static inline uint32_t reg_get(const CPUX86State *env, int ot, int r)
+/*
+ * Byte registers: without a REX prefix 4..7 are AH, CH, DH, BH; with one
+ * (env->insn_rex, set by the exec loop from DecodedInsn.rex) they are SPL,
+ * BPL, SIL, DIL and 8..15 are R8B..R15B.
+ */
+static inline uint64_t reg_get(const CPUX86State *env, int ot, int r)
 {
-    if (ot == 0) {
-        return r < 4 ? (uint8_t)env->regs[r] : (uint8_t)(env->regs[r - 4] >> 8);
-    }
-    return ot == 1 ? (uint16_t)env->regs[r] : (uint32_t)env->regs[r];
-}
-
-static inline void reg_set(CPUX86State *env, int ot, int r, uint32_t v)
-{
-    if (ot == 2) {
-        env->regs[r] = v;
-    } else if (ot == 1) {
-        env->regs[r] = (env->regs[r] & ~0xffffull) | (v & 0xffff);
-    } else if (r < 4) {
-        env->regs[r] = (env->regs[r] & ~0xffull) | (v & 0xff);
-    } else {
-        env->regs[r - 4] = (env->regs[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+    switch (ot) {
+    case 0:
+        if (r < 4 || env->insn_rex) {
+            return (uint8_t)env->regs[r];
+        }
+        return (uint8_t)(env->regs[r - 4] >> 8);
+    case 1: return (uint16_t)env->regs[r];
+    case 2: return (uint32_t)env->regs[r];
+    default: return env->regs[r];
     }
 }
 
-static inline uint32_t insn_ea(const CPUX86State *env, const DecodedInsn *d)
+/* 32-bit destinations zero-extend into the 64-bit register (also what a
+ * 32-bit CPU's invisible upper half does), 8/16-bit ones merge. */
+static inline void reg_set(CPUX86State *env, int ot, int r, uint64_t v)
 {
-    uint32_t a = (uint32_t)d->disp;
+    switch (ot) {
+    case 3: env->regs[r] = v; break;
+    case 2: env->regs[r] = (uint32_t)v; break;
+    case 1: env->regs[r] = (env->regs[r] & ~0xffffull) | (v & 0xffff); break;
+    default:
+        if (r < 4 || env->insn_rex) {
+            env->regs[r] = (env->regs[r] & ~0xffull) | (v & 0xff);
+        } else {
+            env->regs[r - 4] = (env->regs[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+        }
+        break;
+    }
+}
+
+/* truncate an address to the address size (1: 16, 2: 32, 3: 64 bits) */
+static inline uint64_t ad_trunc(int adsize, uint64_t a)
+{
+    return adsize == 1 ? (a & 0xffff) : adsize == 2 ? (uint32_t)a : a;
+}
+
+static inline uint64_t insn_ea(const CPUX86State *env, const DecodedInsn *d)
+{
+    uint64_t a = (uint64_t)d->disp;
     if (d->base != EA_NOREG) {
-        a += (uint32_t)env->regs[d->base];
+        /* RIP-relative: env->eip already holds the next instruction */
+        a += d->base == EA_RIP ? env->eip : env->regs[d->base];
     }
     if (d->index != EA_NOREG) {
-        a += (uint32_t)env->regs[d->index] << d->scale;
+        a += env->regs[d->index] << d->scale;
     }
-    return d->adsize == 1 ? (a & 0xffff) : a;
+    return ad_trunc(d->adsize, a);
 }
 
-static inline uint32_t mem_ld(CPUX86State *env, int seg, uint32_t off, int ot)
+static inline uint64_t mem_ld(CPUX86State *env, int seg, uint64_t off, int ot)
 {
     switch (ot) {
     case 0: return cpu_ldub(env, seg, off);
     case 1: return cpu_lduw(env, seg, off);
-    default: return cpu_ldl(env, seg, off);
+    case 2: return cpu_ldl(env, seg, off);
+    default: return cpu_ldq(env, seg, off);
     }
 }
 
-static inline void mem_st(CPUX86State *env, int seg, uint32_t off, int ot, uint32_t v)
+static inline void mem_st(CPUX86State *env, int seg, uint64_t off, int ot, uint64_t v)
 {
     switch (ot) {
     case 0: cpu_stb(env, seg, off, v); break;
     case 1: cpu_stw(env, seg, off, v); break;
-    default: cpu_stl(env, seg, off, v); break;
+    case 2: cpu_stl(env, seg, off, v); break;
+    default: cpu_stq(env, seg, off, v); break;
     }
 }
 
 /* Load the E operand; *ea receives the offset for a later store. */
-static inline uint32_t rm_load(CPUX86State *env, const DecodedInsn *d, int ot, uint32_t *ea)
+static inline uint64_t rm_load(CPUX86State *env, const DecodedInsn *d, int ot, uint64_t *ea)
 {
     if (d->mod == 3) {
         return reg_get(env, ot, d->rm);
@@ -77,7 +102,7 @@ static inline uint32_t rm_load(CPUX86State *env, const DecodedInsn *d, int ot, u
     return mem_ld(env, d->seg, *ea, ot);
 }
 
-static inline void rm_store(CPUX86State *env, const DecodedInsn *d, int ot, uint32_t ea, uint32_t v)
+static inline void rm_store(CPUX86State *env, const DecodedInsn *d, int ot, uint64_t ea, uint64_t v)
 {
     if (d->mod == 3) {
         reg_set(env, ot, d->rm, v);
@@ -86,7 +111,7 @@ static inline void rm_store(CPUX86State *env, const DecodedInsn *d, int ot, uint
     }
 }
 
-static inline void set_cc(CPUX86State *env, int op, uint32_t dst, uint32_t src)
+static inline void set_cc(CPUX86State *env, int op, uint64_t dst, uint64_t src)
 {
     env->cc_op = op;
     env->cc_dst = dst;
@@ -94,53 +119,69 @@ static inline void set_cc(CPUX86State *env, int op, uint32_t dst, uint32_t src)
 }
 
 /* ---- stack ---- */
-static inline uint32_t sp_mask(const CPUX86State *env)
+static inline uint64_t sp_mask(const CPUX86State *env)
 {
+    if (env->hflags & HF_CS64) {
+        return ~0ull;
+    }
     return (env->hflags & HF_SS32) ? 0xffffffff : 0xffff;
 }
 
-static inline void sp_set(CPUX86State *env, uint32_t sp)
+static inline void sp_set(CPUX86State *env, uint64_t sp)
 {
-    if (env->hflags & HF_SS32) {
+    if (env->hflags & HF_CS64) {
         env->regs[R_ESP] = sp;
+    } else if (env->hflags & HF_SS32) {
+        env->regs[R_ESP] = (uint32_t)sp;
     } else {
         env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | (sp & 0xffff);
     }
 }
 
-/* size: 1 = word, 2 = dword.  Store first, then commit ESP. */
-static inline void push_v(CPUX86State *env, int size, uint32_t v)
+/* size: 1 = word, 2 = dword, 3 = qword.  Store first, then commit RSP. */
+static inline void push_v(CPUX86State *env, int size, uint64_t v)
 {
-    uint32_t sp = ((uint32_t)env->regs[R_ESP] - (size == 2 ? 4 : 2)) & sp_mask(env);
+    uint64_t sp = (env->regs[R_ESP] - (1u << size)) & sp_mask(env);
     mem_st(env, R_SS, sp, size, v);
     sp_set(env, sp);
 }
 
-static inline uint32_t pop_peek(CPUX86State *env, int size, uint32_t disp)
+static inline uint64_t pop_peek(CPUX86State *env, int size, uint64_t disp)
 {
-    uint32_t sp = ((uint32_t)env->regs[R_ESP] + disp) & sp_mask(env);
+    uint64_t sp = (env->regs[R_ESP] + disp) & sp_mask(env);
     return mem_ld(env, R_SS, sp, size);
 }
 
-static inline void sp_add(CPUX86State *env, uint32_t n)
+static inline void sp_add(CPUX86State *env, uint64_t n)
 {
-    sp_set(env, ((uint32_t)env->regs[R_ESP] + n) & sp_mask(env));
+    sp_set(env, (env->regs[R_ESP] + n) & sp_mask(env));
 }
 
-static inline uint32_t pop_v(CPUX86State *env, int size)
+static inline uint64_t pop_v(CPUX86State *env, int size)
 {
-    uint32_t v = pop_peek(env, size, 0);
-    sp_add(env, size == 2 ? 4 : 2);
+    uint64_t v = pop_peek(env, size, 0);
+    sp_add(env, 1u << size);
     return v;
 }
 
-static inline void jump_to(CPUX86State *env, const DecodedInsn *d, uint32_t target)
+static inline bool is_canonical(uint64_t a)
+{
+    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
+
+static inline void jump_to(CPUX86State *env, const DecodedInsn *d, uint64_t target)
 {
     if (d->opsize == 1) {
         target &= 0xffff;
+    } else if (d->opsize == 2) {
+        target = (uint32_t)target;
     }
-    /* near transfers check the new EIP against the CS limit (#GP(0)) */
-    if (target > env->segs[R_CS].limit && !(env->hflags & HF_LMA)) {
+    if (env->hflags & HF_CS64) {
+        if (!is_canonical(target)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+    } else if (target > env->segs[R_CS].limit) {
+        /* near transfers check the new EIP against the CS limit (#GP(0)) */
         raise_exception_err(env, EXCP_GP, 0);
     }
     env->eip = target;
@@ -168,7 +209,7 @@ H(op_mov_EG); H(op_mov_GE); H(op_mov_EI); H(op_mov_RI); H(op_mov_moffs);
 H(op_mov_ES); H(op_mov_SE); H(op_movzx); H(op_movsx); H(op_xchg_EG); H(op_xchg_AR);
 H(op_lea); H(op_push_r); H(op_pop_r); H(op_push_I); H(op_push_E); H(op_pop_E);
 H(op_push_seg); H(op_pop_seg); H(op_pusha); H(op_popa); H(op_pushf); H(op_popf);
-H(op_lxs); H(op_enter); H(op_leave); H(op_xlat); H(op_nop);
+H(op_lxs); H(op_movsxd); H(op_enter); H(op_leave); H(op_xlat); H(op_nop);
 /* ops_ctrl.c */
 H(op_jcc); H(op_jmp_rel); H(op_call_rel); H(op_ret); H(op_jmp_E); H(op_call_E);
 H(op_jmp_far); H(op_call_far); H(op_jmp_far_E); H(op_call_far_E); H(op_lret); H(op_iret);
@@ -180,6 +221,7 @@ H(op_movs); H(op_stos); H(op_lods); H(op_cmps); H(op_scas); H(op_ins); H(op_outs
 H(op_in); H(op_out); H(op_cpuid); H(op_rdtsc); H(op_rdmsr); H(op_wrmsr);
 H(op_mov_cr); H(op_mov_dr); H(op_grp6); H(op_grp7); H(op_lar); H(op_lsl);
 H(op_clts); H(op_invd); H(op_arpl); H(op_cli); H(op_sti); H(op_rsm);
+H(op_syscall); H(op_sysret); H(op_sysenter); H(op_sysexit);
 /* fpu.c */
 H(op_fpu); H(op_fwait); H(op_grp15);
 /* sse.c */

@@ -10,7 +10,7 @@
 
 typedef struct CCRec {
     int op;
-    uint32_t dst, src, src2;
+    uint64_t dst, src, src2;
 } CCRec;
 
 static inline void cc_commit(CPUX86State *env, const CCRec *c)
@@ -22,10 +22,10 @@ static inline void cc_commit(CPUX86State *env, const CCRec *c)
 }
 
 /* op: 0 ADD 1 OR 2 ADC 3 SBB 4 AND 5 SUB 6 XOR 7 CMP */
-static inline uint32_t alu_compute(CPUX86State *env, int op, int ot, uint32_t a, uint32_t b,
+static inline uint64_t alu_compute(CPUX86State *env, int op, int ot, uint64_t a, uint64_t b,
                                    CCRec *c)
 {
-    uint32_t m = ot_mask[ot], r, cin;
+    uint64_t m = ot_mask[ot], r, cin;
     a &= m;
     b &= m;
     c->src2 = 0;
@@ -48,7 +48,7 @@ static inline uint32_t alu_compute(CPUX86State *env, int op, int ot, uint32_t a,
 
 void op_alu_EG(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, a, r;
+    uint64_t ea = 0, a, r;
     CCRec c;
     a = rm_load(env, d, d->ot, &ea);
     r = alu_compute(env, d->aux, d->ot, a, reg_get(env, d->ot, d->reg), &c);
@@ -60,7 +60,7 @@ void op_alu_EG(CPUX86State *env, const DecodedInsn *d)
 
 void op_alu_GE(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, b, r;
+    uint64_t ea = 0, b, r;
     CCRec c;
     b = rm_load(env, d, d->ot, &ea);
     r = alu_compute(env, d->aux, d->ot, reg_get(env, d->ot, d->reg), b, &c);
@@ -73,7 +73,7 @@ void op_alu_GE(CPUX86State *env, const DecodedInsn *d)
 void op_alu_AI(CPUX86State *env, const DecodedInsn *d)
 {
     CCRec c;
-    uint32_t r = alu_compute(env, d->aux, d->ot, reg_get(env, d->ot, R_EAX), d->imm, &c);
+    uint64_t r = alu_compute(env, d->aux, d->ot, reg_get(env, d->ot, R_EAX), d->imm, &c);
     if (d->aux != 7) {
         reg_set(env, d->ot, R_EAX, r);
     }
@@ -82,7 +82,7 @@ void op_alu_AI(CPUX86State *env, const DecodedInsn *d)
 
 void op_alu_EI(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, a, r;
+    uint64_t ea = 0, a, r;
     CCRec c;
     a = rm_load(env, d, d->ot, &ea);
     r = alu_compute(env, d->aux, d->ot, a, d->imm, &c);
@@ -94,7 +94,7 @@ void op_alu_EI(CPUX86State *env, const DecodedInsn *d)
 
 void op_test_EG(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, a = rm_load(env, d, d->ot, &ea);
+    uint64_t ea = 0, a = rm_load(env, d, d->ot, &ea);
     set_cc(env, CC_OP_LOGICB + d->ot, a & reg_get(env, d->ot, d->reg), 0);
 }
 
@@ -103,7 +103,7 @@ void op_test_AI(CPUX86State *env, const DecodedInsn *d)
     set_cc(env, CC_OP_LOGICB + d->ot, reg_get(env, d->ot, R_EAX) & d->imm & ot_mask[d->ot], 0);
 }
 
-static inline void incdec(CPUX86State *env, int ot, int is_dec, uint32_t a, uint32_t *r, CCRec *c)
+static inline void incdec(CPUX86State *env, int ot, int is_dec, uint64_t a, uint64_t *r, CCRec *c)
 {
     c->src = cc_compute_c(env) ? 1 : 0;
     *r = (is_dec ? a - 1 : a + 1) & ot_mask[ot];
@@ -114,26 +114,26 @@ static inline void incdec(CPUX86State *env, int ot, int is_dec, uint32_t a, uint
 
 void op_inc_r(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t r;
+    uint64_t r;
     CCRec c;
-    incdec(env, d->ot, 0, reg_get(env, d->ot, d->op & 7), &r, &c);
-    reg_set(env, d->ot, d->op & 7, r);
+    incdec(env, d->ot, 0, reg_get(env, d->ot, d->rm), &r, &c);
+    reg_set(env, d->ot, d->rm, r);
     cc_commit(env, &c);
 }
 
 void op_dec_r(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t r;
+    uint64_t r;
     CCRec c;
-    incdec(env, d->ot, 1, reg_get(env, d->ot, d->op & 7), &r, &c);
-    reg_set(env, d->ot, d->op & 7, r);
+    incdec(env, d->ot, 1, reg_get(env, d->ot, d->rm), &r, &c);
+    reg_set(env, d->ot, d->rm, r);
     cc_commit(env, &c);
 }
 
 /* FE /0 /1, FF /0 /1 */
 void op_grp_incdec(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, a, r;
+    uint64_t ea = 0, a, r;
     CCRec c;
     a = rm_load(env, d, d->ot, &ea);
     incdec(env, d->ot, d->aux & 1, a, &r, &c);
@@ -141,7 +141,7 @@ void op_grp_incdec(CPUX86State *env, const DecodedInsn *d)
     cc_commit(env, &c);
 }
 
-static void do_mul(CPUX86State *env, int ot, uint32_t b, bool is_signed)
+static void do_mul(CPUX86State *env, int ot, uint64_t b, bool is_signed)
 {
     uint64_t r;
     bool ovf;
@@ -171,24 +171,77 @@ static void do_mul(CPUX86State *env, int ot, uint32_t b, bool is_signed)
         reg_set(env, 1, R_EDX, r >> 16);
         set_cc(env, CC_OP_MULW, r & 0xffff, ovf);
         break;
-    default:
+    case 2:
         if (is_signed) {
             int64_t p = (int64_t)(int32_t)env->regs[R_EAX] * (int32_t)b;
             r = (uint64_t)p;
             ovf = p != (int32_t)p;
         } else {
-            r = (uint64_t)(uint32_t)env->regs[R_EAX] * b;
+            r = (uint64_t)(uint32_t)env->regs[R_EAX] * (uint32_t)b;
             ovf = (r >> 32) != 0;
         }
         env->regs[R_EAX] = (uint32_t)r;
         env->regs[R_EDX] = (uint32_t)(r >> 32);
         set_cc(env, CC_OP_MULL, (uint32_t)r, ovf);
         break;
+    default: {
+        unsigned __int128 p;
+        if (is_signed) {
+            __int128 sp = (__int128)(int64_t)env->regs[R_EAX] * (int64_t)b;
+            p = (unsigned __int128)sp;
+            ovf = sp != (int64_t)sp;
+        } else {
+            p = (unsigned __int128)env->regs[R_EAX] * b;
+            ovf = (p >> 64) != 0;
+        }
+        env->regs[R_EAX] = (uint64_t)p;
+        env->regs[R_EDX] = (uint64_t)(p >> 64);
+        set_cc(env, CC_OP_MULQ, (uint64_t)p, ovf);
+        break;
+    }
     }
 }
 
-static void do_div(CPUX86State *env, int ot, uint32_t b, bool is_signed)
+static void do_div64(CPUX86State *env, uint64_t b, bool is_signed)
 {
+    unsigned __int128 n = ((unsigned __int128)env->regs[R_EDX] << 64) | env->regs[R_EAX];
+    uint64_t q, rem;
+    if (b == 0) {
+        raise_exception(env, EXCP_DE);
+    }
+    if (!is_signed) {
+        unsigned __int128 q128 = n / b;
+        if (q128 >> 64) {
+            raise_exception(env, EXCP_DE);
+        }
+        q = (uint64_t)q128;
+        rem = (uint64_t)(n % b);
+    } else {
+        __int128 sn = (__int128)n, sb = (int64_t)b;
+        if (sb == -1) {
+            /* avoid the host's INT128_MIN / -1 trap: the range check below
+             * catches every overflowing case of -sn */
+            if (n == (unsigned __int128)1 << 127) {
+                raise_exception(env, EXCP_DE);
+            }
+        }
+        __int128 sq = sn / sb, sr = sn % sb;
+        if (sq > INT64_MAX || sq < INT64_MIN) {
+            raise_exception(env, EXCP_DE);
+        }
+        q = (uint64_t)(int64_t)sq;
+        rem = (uint64_t)(int64_t)sr;
+    }
+    env->regs[R_EAX] = q;
+    env->regs[R_EDX] = rem;
+}
+
+static void do_div(CPUX86State *env, int ot, uint64_t b, bool is_signed)
+{
+    if (ot == 3) {
+        do_div64(env, b, is_signed);
+        return;
+    }
     unsigned bits = 8u << ot;
     uint64_t m = ot_mask[ot];
     uint64_t n;
@@ -245,8 +298,8 @@ static void do_div(CPUX86State *env, int ot, uint32_t b, bool is_signed)
 /* F6/F7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV */
 void op_grp3(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, a = rm_load(env, d, d->ot, &ea);
-    uint32_t m = ot_mask[d->ot];
+    uint64_t ea = 0, a = rm_load(env, d, d->ot, &ea);
+    uint64_t m = ot_mask[d->ot];
     switch (d->aux) {
     case 0: case 1:
         set_cc(env, CC_OP_LOGICB + d->ot, a & d->imm & m, 0);
@@ -255,7 +308,7 @@ void op_grp3(CPUX86State *env, const DecodedInsn *d)
         rm_store(env, d, d->ot, ea, ~a & m);
         break;
     case 3: {
-        uint32_t r = (0 - a) & m;
+        uint64_t r = (0 - a) & m;
         rm_store(env, d, d->ot, ea, r);
         env->cc_src2 = 0;
         set_cc(env, CC_OP_SUBB + d->ot, r, a);
@@ -268,12 +321,19 @@ void op_grp3(CPUX86State *env, const DecodedInsn *d)
     }
 }
 
-static inline void imul2(CPUX86State *env, int ot, int reg, uint32_t a, uint32_t b)
+static inline void imul2(CPUX86State *env, int ot, int reg, uint64_t a, uint64_t b)
 {
     int64_t p;
-    uint32_t r;
+    uint64_t r;
     bool ovf;
-    if (ot == 1) {
+    if (ot == 3) {
+        __int128 wide = (__int128)(int64_t)a * (int64_t)b;
+        r = (uint64_t)wide;
+        ovf = wide != (int64_t)wide;
+        reg_set(env, ot, reg, r);
+        set_cc(env, CC_OP_MULQ, r, ovf);
+        return;
+    } else if (ot == 1) {
         p = (int64_t)(int16_t)a * (int16_t)b;
         r = (uint16_t)p;
         ovf = p != (int16_t)p;
@@ -288,30 +348,30 @@ static inline void imul2(CPUX86State *env, int ot, int reg, uint32_t a, uint32_t
 
 void op_imul_GE(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, b = rm_load(env, d, d->ot, &ea);
+    uint64_t ea = 0, b = rm_load(env, d, d->ot, &ea);
     imul2(env, d->ot, d->reg, reg_get(env, d->ot, d->reg), b);
 }
 
 void op_imul_GEI(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, b = rm_load(env, d, d->ot, &ea);
+    uint64_t ea = 0, b = rm_load(env, d, d->ot, &ea);
     imul2(env, d->ot, d->reg, b, d->imm);
 }
 
 /* ---- shifts and rotates (C0/C1/D0-D3) ---- */
 
-static inline uint32_t set_flag(uint32_t f, uint32_t bit, bool v)
+static inline uint64_t set_flag(uint32_t f, uint64_t bit, bool v)
 {
     return v ? (f | bit) : (f & ~bit);
 }
 
 /* Returns the new value; updates flags in env (lazy or eflags). */
-static uint32_t shift_compute(CPUX86State *env, int op, int ot, uint32_t a, unsigned cnt,
-                              CCRec *c, bool *flags_eager, uint32_t *eflags_out)
+static uint64_t shift_compute(CPUX86State *env, int op, int ot, uint64_t a, unsigned cnt,
+                              CCRec *c, bool *flags_eager, uint64_t *eflags_out)
 {
     unsigned bits = 8u << ot;
-    uint32_t m = ot_mask[ot], sign = ot_sign[ot];
-    uint32_t r;
+    uint64_t m = ot_mask[ot], sign = ot_sign[ot];
+    uint64_t r;
     a &= m;
     *flags_eager = false;
     c->src2 = 0;
@@ -323,7 +383,7 @@ static uint32_t shift_compute(CPUX86State *env, int op, int ot, uint32_t a, unsi
         } else {
             r = t ? ((a >> t) | (a << (bits - t))) & m : a;
         }
-        uint32_t f = cc_compute_all(env) | (env->eflags & ~CC_MASK);
+        uint64_t f = cc_compute_all(env) | (env->eflags & ~CC_MASK);
         if (op == 0) {
             f = set_flag(f, CC_C, r & 1);
             f = set_flag(f, CC_O, !!(r & sign) ^ (r & 1));
@@ -336,8 +396,8 @@ static uint32_t shift_compute(CPUX86State *env, int op, int ot, uint32_t a, unsi
         return r;
     }
     case 2: case 3: { /* RCL, RCR through CF */
-        unsigned t = ot == 2 ? cnt : cnt % (bits + 1);
-        uint32_t f = cc_compute_all(env) | (env->eflags & ~CC_MASK);
+        unsigned t = ot >= 2 ? cnt : cnt % (bits + 1);
+        uint64_t f = cc_compute_all(env) | (env->eflags & ~CC_MASK);
         uint64_t cf = (f & CC_C) ? 1 : 0;
         *flags_eager = true;
         if (op == 3) {
@@ -349,8 +409,9 @@ static uint32_t shift_compute(CPUX86State *env, int op, int ot, uint32_t a, unsi
             return a;
         }
         /* (bits+1)-wide rotation of CF:value */
-        uint64_t v = ((uint64_t)cf << bits) | a, w = bits + 1;
-        uint64_t wm = (1ull << w) - 1;
+        unsigned __int128 v = ((unsigned __int128)cf << bits) | a;
+        unsigned w = bits + 1;
+        unsigned __int128 wm = ((unsigned __int128)1 << w) - 1;
         if (op == 2) {
             v = ((v << t) | (v >> (w - t))) & wm;
         } else {
@@ -367,21 +428,21 @@ static uint32_t shift_compute(CPUX86State *env, int op, int ot, uint32_t a, unsi
     }
     case 4: case 6: { /* SHL/SAL */
         uint64_t s = (uint64_t)a << (cnt - 1);
-        r = (uint32_t)(s << 1) & m;
-        c->op = CC_OP_SHLB + ot; c->dst = r; c->src = (uint32_t)s & m;
+        r = (s << 1) & m;
+        c->op = CC_OP_SHLB + ot; c->dst = r; c->src = s & m;
         return r;
     }
     case 5: { /* SHR */
-        uint32_t s = a >> (cnt - 1);
+        uint64_t s = a >> (cnt - 1);
         r = s >> 1;
         c->op = CC_OP_SARB + ot; c->dst = r; c->src = s;
         return r;
     }
     default: { /* SAR */
-        int32_t sa = (int32_t)(a << (32 - bits)) >> (32 - bits);
-        int32_t s = sa >> (cnt - 1);
-        r = (uint32_t)(s >> 1) & m;
-        c->op = CC_OP_SARB + ot; c->dst = r; c->src = (uint32_t)s & m;
+        int64_t sa = (int64_t)(a << (64 - bits)) >> (64 - bits);
+        int64_t s = sa >> (cnt - 1);
+        r = (uint64_t)(s >> 1) & m;
+        c->op = CC_OP_SARB + ot; c->dst = r; c->src = (uint64_t)s & m;
         return r;
     }
     }
@@ -390,13 +451,13 @@ static uint32_t shift_compute(CPUX86State *env, int op, int ot, uint32_t a, unsi
 void op_shift(CPUX86State *env, const DecodedInsn *d)
 {
     unsigned cnt;
-    uint32_t ea = 0, a, r, ef = 0;
+    uint64_t ea = 0, a, r, ef = 0;
     bool eager;
     CCRec c;
     switch (d->op) {
     case 0xd0: case 0xd1: cnt = 1; break;
-    case 0xd2: case 0xd3: cnt = env->regs[R_ECX] & 0x1f; break;
-    default: cnt = d->imm & 0x1f; break;
+    case 0xd2: case 0xd3: cnt = env->regs[R_ECX] & (d->ot == 3 ? 0x3f : 0x1f); break;
+    default: cnt = d->imm & (d->ot == 3 ? 0x3f : 0x1f); break;
     }
     a = rm_load(env, d, d->ot, &ea);
     if (cnt == 0) {
@@ -414,13 +475,21 @@ void op_shift(CPUX86State *env, const DecodedInsn *d)
 
 static void shxd(CPUX86State *env, const DecodedInsn *d, bool right)
 {
-    unsigned cnt = ((d->op & 1) ? env->regs[R_ECX] : d->imm) & 0x1f;
-    uint32_t ea = 0, a = rm_load(env, d, d->ot, &ea), b = reg_get(env, d->ot, d->reg), r, s;
+    unsigned cnt = ((d->op & 1) ? env->regs[R_ECX] : d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
+    uint64_t ea = 0, a = rm_load(env, d, d->ot, &ea), b = reg_get(env, d->ot, d->reg), r, s;
     unsigned bits = 8u << d->ot;
     if (cnt == 0) {
         return;
     }
-    if (!right) {
+    if (d->ot == 3) {
+        if (!right) {
+            r = (a << cnt) | (b >> (64 - cnt));
+            s = (a << (cnt - 1)) | (cnt > 1 ? b >> (65 - cnt) : 0);
+        } else {
+            r = (a >> cnt) | (b << (64 - cnt));
+            s = (a >> (cnt - 1)) | (cnt > 1 ? b << (65 - cnt) : 0);
+        }
+    } else if (!right) {
         /* dest:src (and src again, for 16-bit counts beyond 16) shifted left */
         uint64_t v = d->ot == 2 ? ((uint64_t)a << 32 | b)
                                 : ((uint64_t)a << 48 | (uint64_t)b << 32 | (uint64_t)a << 16);
@@ -448,16 +517,18 @@ void op_bt(CPUX86State *env, const DecodedInsn *d)
     int ot = d->ot;
     unsigned bits = 8u << ot;
     int kind;
-    int32_t off;
-    uint32_t ea = 0, v, bit;
+    int64_t off;
+    uint64_t ea = 0, v, bit;
     if (d->op == 0x1ba) {
         kind = d->aux - 4;
         off = d->imm & (bits - 1);
     } else {
         kind = (d->op >> 3) & 3;
-        off = (int32_t)reg_get(env, ot, d->reg);
+        off = (int64_t)reg_get(env, ot, d->reg);
         if (ot == 1) {
             off = (int16_t)off;
+        } else if (ot == 2) {
+            off = (int32_t)off;
         }
     }
     if (d->mod == 3) {
@@ -467,21 +538,18 @@ void op_bt(CPUX86State *env, const DecodedInsn *d)
         ea = insn_ea(env, d);
         if (d->op != 0x1ba) {
             /* register bit offsets address memory beyond the operand */
-            int32_t adj = (off >> (3 + ot)) * (int32_t)(bits / 8);
-            ea += adj;
-            if (d->adsize == 1) {
-                ea &= 0xffff;
-            }
+            int64_t adj = (off >> (3 + ot)) * (int64_t)(bits / 8);
+            ea = ad_trunc(d->adsize, ea + adj);
         }
         v = mem_ld(env, d->seg, ea, ot);
     }
     bit = (uint32_t)off & (bits - 1);
     bool cf = (v >> bit) & 1;
-    uint32_t nv = v;
+    uint64_t nv = v;
     switch (kind) {
-    case 1: nv = v | (1u << bit); break;
-    case 2: nv = v & ~(1u << bit); break;
-    case 3: nv = v ^ (1u << bit); break;
+    case 1: nv = v | (1ull << bit); break;
+    case 2: nv = v & ~(1ull << bit); break;
+    case 3: nv = v ^ (1ull << bit); break;
     default: break;
     }
     if (kind) {
@@ -497,32 +565,34 @@ void op_bt(CPUX86State *env, const DecodedInsn *d)
 
 void op_bsf(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, v = rm_load(env, d, d->ot, &ea) & ot_mask[d->ot];
+    uint64_t ea = 0, v = rm_load(env, d, d->ot, &ea) & ot_mask[d->ot];
     cc_materialize(env);
     if (v == 0) {
         env->eflags |= CC_Z;    /* destination left unchanged, as hardware does */
         return;
     }
-    reg_set(env, d->ot, d->reg, __builtin_ctz(v));
+    reg_set(env, d->ot, d->reg, __builtin_ctzll(v));
     env->eflags &= ~CC_Z;
 }
 
 void op_bsr(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, v = rm_load(env, d, d->ot, &ea) & ot_mask[d->ot];
+    uint64_t ea = 0, v = rm_load(env, d, d->ot, &ea) & ot_mask[d->ot];
     cc_materialize(env);
     if (v == 0) {
         env->eflags |= CC_Z;
         return;
     }
-    reg_set(env, d->ot, d->reg, 31 - __builtin_clz(v));
+    reg_set(env, d->ot, d->reg, 63 - __builtin_clzll(v));
     env->eflags &= ~CC_Z;
 }
 
 void op_bswap(CPUX86State *env, const DecodedInsn *d)
 {
-    int r = d->op & 7;
-    if (d->ot == 2) {
+    int r = d->rm;
+    if (d->ot == 3) {
+        env->regs[r] = __builtin_bswap64(env->regs[r]);
+    } else if (d->ot == 2) {
         env->regs[r] = __builtin_bswap32((uint32_t)env->regs[r]);
     } else {
         reg_set(env, 1, r, 0);  /* 16-bit BSWAP is undefined; hardware zeroes */
@@ -531,8 +601,8 @@ void op_bswap(CPUX86State *env, const DecodedInsn *d)
 
 void op_cmpxchg(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, dst = rm_load(env, d, d->ot, &ea);
-    uint32_t acc = reg_get(env, d->ot, R_EAX);
+    uint64_t ea = 0, dst = rm_load(env, d, d->ot, &ea);
+    uint64_t acc = reg_get(env, d->ot, R_EAX);
     CCRec c;
     alu_compute(env, 7, d->ot, acc, dst, &c);
     if ((acc & ot_mask[d->ot]) == dst) {
@@ -547,9 +617,36 @@ void op_cmpxchg(CPUX86State *env, const DecodedInsn *d)
     cc_commit(env, &c);
 }
 
+/* CMPXCHG16B m128 (REX.W): the operand must be 16-byte aligned (#GP) */
+static void cmpxchg16b(CPUX86State *env, const DecodedInsn *d)
+{
+    uint64_t ea = insn_ea(env, d);
+    if (ea & 15) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    cpu_check_write(env, d->seg, ea, 16);
+    uint64_t lo = cpu_ldq(env, d->seg, ea), hi = cpu_ldq(env, d->seg, ea + 8);
+    bool eq = lo == env->regs[R_EAX] && hi == env->regs[R_EDX];
+    if (eq) {
+        cpu_stq(env, d->seg, ea, env->regs[R_EBX]);
+        cpu_stq(env, d->seg, ea + 8, env->regs[R_ECX]);
+    } else {
+        cpu_stq(env, d->seg, ea, lo);
+        cpu_stq(env, d->seg, ea + 8, hi);
+        env->regs[R_EAX] = lo;
+        env->regs[R_EDX] = hi;
+    }
+    cc_materialize(env);
+    env->eflags = set_flag(env->eflags, CC_Z, eq);
+}
+
 void op_cmpxchg8b(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = insn_ea(env, d);
+    if (d->rex & REX_W) {
+        cmpxchg16b(env, d);
+        return;
+    }
+    uint64_t ea = insn_ea(env, d);
     uint64_t v = cpu_ldq(env, d->seg, ea);
     uint64_t cmp = ((uint64_t)(uint32_t)env->regs[R_EDX] << 32) | (uint32_t)env->regs[R_EAX];
     bool eq = v == cmp;
@@ -567,7 +664,7 @@ void op_cmpxchg8b(CPUX86State *env, const DecodedInsn *d)
 
 void op_xadd(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, dst = rm_load(env, d, d->ot, &ea), src = reg_get(env, d->ot, d->reg), r;
+    uint64_t ea = 0, dst = rm_load(env, d, d->ot, &ea), src = reg_get(env, d->ot, d->reg), r;
     CCRec c;
     r = alu_compute(env, 0, d->ot, dst, src, &c);
     if (d->mod == 3) {
@@ -582,7 +679,7 @@ void op_xadd(CPUX86State *env, const DecodedInsn *d)
 
 /* ---- BCD ---- */
 
-static void szp_al(CPUX86State *env, uint32_t f, uint8_t al)
+static void szp_al(CPUX86State *env, uint64_t f, uint8_t al)
 {
     f &= ~(CC_S | CC_Z | CC_P);
     f |= cc_parity_table[al] | (al == 0 ? CC_Z : 0) | (al & 0x80 ? CC_S : 0);
@@ -592,7 +689,7 @@ static void szp_al(CPUX86State *env, uint32_t f, uint8_t al)
 
 void op_daa(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t f = cc_compute_all(env);
+    uint64_t f = cc_compute_all(env);
     uint8_t al = env->regs[R_EAX], old_al = al;
     bool old_cf = f & CC_C, cf = false;
     if ((al & 0xf) > 9 || (f & CC_A)) {
@@ -615,7 +712,7 @@ void op_daa(CPUX86State *env, const DecodedInsn *d)
 
 void op_das(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t f = cc_compute_all(env);
+    uint64_t f = cc_compute_all(env);
     uint8_t al = env->regs[R_EAX], old_al = al;
     bool old_cf = f & CC_C, cf = false;
     if ((al & 0xf) > 9 || (f & CC_A)) {
@@ -636,7 +733,7 @@ void op_das(CPUX86State *env, const DecodedInsn *d)
 
 static void aaa_aas(CPUX86State *env, bool sub)
 {
-    uint32_t f = cc_compute_all(env);
+    uint64_t f = cc_compute_all(env);
     uint16_t ax = env->regs[R_EAX];
     if ((ax & 0xf) > 9 || (f & CC_A)) {
         if (sub) {
@@ -682,6 +779,8 @@ void op_cbw(CPUX86State *env, const DecodedInsn *d)
 {
     if (d->opsize == 1) {
         reg_set(env, 1, R_EAX, (uint16_t)(int8_t)env->regs[R_EAX]);
+    } else if (d->opsize == 3) {
+        env->regs[R_EAX] = (uint64_t)(int64_t)(int32_t)env->regs[R_EAX];   /* CDQE */
     } else {
         env->regs[R_EAX] = (uint32_t)(int16_t)env->regs[R_EAX];
     }
@@ -691,6 +790,8 @@ void op_cwd(CPUX86State *env, const DecodedInsn *d)
 {
     if (d->opsize == 1) {
         reg_set(env, 1, R_EDX, (int16_t)env->regs[R_EAX] < 0 ? 0xffff : 0);
+    } else if (d->opsize == 3) {
+        env->regs[R_EDX] = (int64_t)env->regs[R_EAX] < 0 ? ~0ull : 0;      /* CQO */
     } else {
         env->regs[R_EDX] = (int32_t)env->regs[R_EAX] < 0 ? 0xffffffff : 0;
     }
@@ -698,7 +799,7 @@ void op_cwd(CPUX86State *env, const DecodedInsn *d)
 
 void op_setcc(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t v = cc_test(env, d->op & 0xf);
+    uint64_t v = cc_test(env, d->op & 0xf);
     if (d->mod == 3) {
         reg_set(env, 0, d->rm, v);
     } else {
@@ -708,7 +809,7 @@ void op_setcc(CPUX86State *env, const DecodedInsn *d)
 
 void op_cmovcc(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, v = rm_load(env, d, d->ot, &ea);   /* source read even if false */
+    uint64_t ea = 0, v = rm_load(env, d, d->ot, &ea);   /* source read even if false */
     if (cc_test(env, d->op & 0xf)) {
         reg_set(env, d->ot, d->reg, v);
     }
@@ -716,14 +817,15 @@ void op_cmovcc(CPUX86State *env, const DecodedInsn *d)
 
 void op_lahf(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t f = cc_compute_all(env) | 2;
-    reg_set(env, 0, 4, f & 0xff);   /* reg 4 at byte size is AH */
+    uint64_t f = cc_compute_all(env) | 2;
+    /* AH even with a REX prefix */
+    env->regs[R_EAX] = (env->regs[R_EAX] & ~0xff00ull) | ((f & 0xff) << 8);
 }
 
 void op_sahf(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ah = (env->regs[R_EAX] >> 8) & 0xff;
-    uint32_t m = CC_S | CC_Z | CC_A | CC_P | CC_C;
+    uint64_t ah = (env->regs[R_EAX] >> 8) & 0xff;
+    uint64_t m = CC_S | CC_Z | CC_A | CC_P | CC_C;
     cc_materialize(env);
     env->eflags = (env->eflags & ~m) | (ah & m);
 }

@@ -9,25 +9,37 @@
 void op_jcc(CPUX86State *env, const DecodedInsn *d)
 {
     if (cc_test(env, d->op & 0xf)) {
-        jump_to(env, d, (uint32_t)env->eip + d->imm);
+        jump_to(env, d, env->eip + d->imm);
     }
 }
 
 void op_jmp_rel(CPUX86State *env, const DecodedInsn *d)
 {
-    jump_to(env, d, (uint32_t)env->eip + d->imm);
+    jump_to(env, d, env->eip + d->imm);
+}
+
+/* the target is checked (CS limit, or canonical form) before the push */
+static uint64_t near_target(CPUX86State *env, const DecodedInsn *d, uint64_t target)
+{
+    if (d->opsize == 1) {
+        target &= 0xffff;
+    } else if (d->opsize == 2) {
+        target = (uint32_t)target;
+    }
+    if (env->hflags & HF_CS64) {
+        if (!is_canonical(target)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+    } else if (target > env->segs[R_CS].limit) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    return target;
 }
 
 void op_call_rel(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t next = env->eip;
-    uint32_t target = next + d->imm;
-    if (d->opsize == 1) {
-        target &= 0xffff;
-    }
-    if (target > env->segs[R_CS].limit) {
-        raise_exception_err(env, EXCP_GP, 0);
-    }
+    uint64_t next = env->eip;
+    uint64_t target = near_target(env, d, next + d->imm);
     push_v(env, d->opsize, next);
     env->eip = target;
 }
@@ -35,29 +47,23 @@ void op_call_rel(CPUX86State *env, const DecodedInsn *d)
 /* C3, C2 iw */
 void op_ret(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t target = pop_peek(env, d->opsize, 0);
+    uint64_t target = pop_peek(env, d->opsize, 0);
     jump_to(env, d, target);
-    sp_add(env, (d->opsize == 2 ? 4 : 2) + (d->op == 0xc2 ? (d->imm & 0xffff) : 0));
+    sp_add(env, (1u << d->opsize) + (d->op == 0xc2 ? (d->imm & 0xffff) : 0));
 }
 
 /* FF /4 */
 void op_jmp_E(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     jump_to(env, d, rm_load(env, d, d->opsize, &ea));
 }
 
 /* FF /2 */
 void op_call_E(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, next = env->eip;
-    uint32_t target = rm_load(env, d, d->opsize, &ea);
-    if (d->opsize == 1) {
-        target &= 0xffff;
-    }
-    if (target > env->segs[R_CS].limit) {
-        raise_exception_err(env, EXCP_GP, 0);
-    }
+    uint64_t ea = 0, next = env->eip;
+    uint64_t target = near_target(env, d, rm_load(env, d, d->opsize, &ea));
     push_v(env, d->opsize, next);
     env->eip = target;
 }
@@ -73,18 +79,17 @@ void op_call_far(CPUX86State *env, const DecodedInsn *d)
     helper_lcall(env, d->imm2, d->imm, d->opsize, env->eip);
 }
 
-static void load_farptr(CPUX86State *env, const DecodedInsn *d, uint32_t *off, uint16_t *sel)
+static void load_farptr(CPUX86State *env, const DecodedInsn *d, uint64_t *off, uint16_t *sel)
 {
-    uint32_t ea = insn_ea(env, d);
+    uint64_t ea = insn_ea(env, d);
     *off = mem_ld(env, d->seg, ea, d->opsize);
-    *sel = cpu_lduw(env, d->seg, (ea + (d->opsize == 2 ? 4 : 2)) &
-                    (d->adsize == 1 ? 0xffff : 0xffffffff));
+    *sel = cpu_lduw(env, d->seg, ad_trunc(d->adsize, ea + (1u << d->opsize)));
 }
 
 /* FF /5 */
 void op_jmp_far_E(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t off;
+    uint64_t off;
     uint16_t sel;
     load_farptr(env, d, &off, &sel);
     helper_ljmp(env, sel, off, env->eip);
@@ -93,7 +98,7 @@ void op_jmp_far_E(CPUX86State *env, const DecodedInsn *d)
 /* FF /3 */
 void op_call_far_E(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t off;
+    uint64_t off;
     uint16_t sel;
     load_farptr(env, d, &off, &sel);
     helper_lcall(env, sel, off, d->opsize, env->eip);
@@ -113,19 +118,14 @@ void op_iret(CPUX86State *env, const DecodedInsn *d)
 /* E0 LOOPNE, E1 LOOPE, E2 LOOP: the counter is CX or ECX by address size */
 void op_loop(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t cx;
-    if (d->adsize == 1) {
-        cx = (uint16_t)(env->regs[R_ECX] - 1);
-    } else {
-        cx = (uint32_t)(env->regs[R_ECX] - 1);
-    }
+    uint64_t cx = ad_trunc(d->adsize, env->regs[R_ECX] - 1);
     bool take = cx != 0;
     if (d->op == 0xe0) {
         take = take && !cc_test(env, 4);
     } else if (d->op == 0xe1) {
         take = take && cc_test(env, 4);
     }
-    uint32_t target = (uint32_t)env->eip + d->imm;
+    uint64_t target = env->eip + d->imm;
     if (take) {
         jump_to(env, d, target);
     }
@@ -134,9 +134,9 @@ void op_loop(CPUX86State *env, const DecodedInsn *d)
 
 void op_jcxz(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t cx = reg_get(env, d->adsize, R_ECX);
+    uint64_t cx = reg_get(env, d->adsize, R_ECX);
     if (cx == 0) {
-        jump_to(env, d, (uint32_t)env->eip + d->imm);
+        jump_to(env, d, env->eip + d->imm);
     }
 }
 
@@ -172,7 +172,7 @@ void op_int1(CPUX86State *env, const DecodedInsn *d)
 
 void op_bound(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = insn_ea(env, d);
+    uint64_t ea = insn_ea(env, d);
     int32_t idx, lo, hi;
     if (d->ot == 1) {
         idx = (int16_t)reg_get(env, 1, d->reg);

@@ -8,13 +8,13 @@ void op_nop(CPUX86State *env, const DecodedInsn *d) { }
 
 void op_mov_EG(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t v = reg_get(env, d->ot, d->reg);
+    uint64_t v = reg_get(env, d->ot, d->reg);
     rm_store(env, d, d->ot, d->mod == 3 ? 0 : insn_ea(env, d), v);
 }
 
 void op_mov_GE(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     reg_set(env, d->ot, d->reg, rm_load(env, d, d->ot, &ea));
 }
 
@@ -25,13 +25,13 @@ void op_mov_EI(CPUX86State *env, const DecodedInsn *d)
 
 void op_mov_RI(CPUX86State *env, const DecodedInsn *d)
 {
-    reg_set(env, d->ot, d->op & 7, d->imm);
+    reg_set(env, d->ot, d->rm, d->imm);
 }
 
 /* A0-A3: the offset is in disp, already sized by the address size */
 void op_mov_moffs(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t off = (uint32_t)d->disp;
+    uint64_t off = ad_trunc(d->adsize, (uint64_t)d->disp);
     if (d->op & 2) {
         mem_st(env, d->seg, off, d->ot, reg_get(env, d->ot, R_EAX));
     } else {
@@ -57,7 +57,7 @@ void op_mov_ES(CPUX86State *env, const DecodedInsn *d)
 /* 8E: MOV Sreg, Ew.  CS is not loadable; SS starts an interrupt shadow. */
 void op_mov_SE(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     if (d->reg > R_GS || d->reg == R_CS) {
         raise_exception(env, EXCP_UD);
     }
@@ -70,33 +70,41 @@ void op_mov_SE(CPUX86State *env, const DecodedInsn *d)
 
 void op_movzx(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     int sot = (d->op & 1) ? 1 : 0;
     reg_set(env, d->ot, d->reg, rm_load(env, d, sot, &ea));
 }
 
 void op_movsx(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, v;
+    uint64_t ea = 0, v;
     if (d->op & 1) {
-        v = (uint32_t)(int16_t)rm_load(env, d, 1, &ea);
+        v = (uint64_t)(int64_t)(int16_t)rm_load(env, d, 1, &ea);
     } else {
-        v = (uint32_t)(int8_t)rm_load(env, d, 0, &ea);
+        v = (uint64_t)(int64_t)(int8_t)rm_load(env, d, 0, &ea);
     }
+    reg_set(env, d->ot, d->reg, v);
+}
+
+/* 64-bit mode 63: MOVSXD Gv, Ed (sign-extends with REX.W) */
+void op_movsxd(CPUX86State *env, const DecodedInsn *d)
+{
+    uint64_t ea = 0;
+    uint64_t v = (uint64_t)(int64_t)(int32_t)rm_load(env, d, 2, &ea);
     reg_set(env, d->ot, d->reg, v);
 }
 
 void op_xchg_EG(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0, a = rm_load(env, d, d->ot, &ea), b = reg_get(env, d->ot, d->reg);
+    uint64_t ea = 0, a = rm_load(env, d, d->ot, &ea), b = reg_get(env, d->ot, d->reg);
     rm_store(env, d, d->ot, ea, b);
     reg_set(env, d->ot, d->reg, a);
 }
 
 void op_xchg_AR(CPUX86State *env, const DecodedInsn *d)
 {
-    int r = d->op & 7;
-    uint32_t a = reg_get(env, d->ot, R_EAX);
+    int r = d->rm;
+    uint64_t a = reg_get(env, d->ot, R_EAX);
     reg_set(env, d->ot, R_EAX, reg_get(env, d->ot, r));
     reg_set(env, d->ot, r, a);
 }
@@ -108,13 +116,13 @@ void op_lea(CPUX86State *env, const DecodedInsn *d)
 
 void op_push_r(CPUX86State *env, const DecodedInsn *d)
 {
-    push_v(env, d->ot, reg_get(env, d->ot, d->op & 7));
+    push_v(env, d->ot, reg_get(env, d->ot, d->rm));
 }
 
 void op_pop_r(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t v = pop_v(env, d->ot);
-    reg_set(env, d->ot, d->op & 7, v);
+    uint64_t v = pop_v(env, d->ot);
+    reg_set(env, d->ot, d->rm, v);
 }
 
 void op_push_I(CPUX86State *env, const DecodedInsn *d)
@@ -125,7 +133,7 @@ void op_push_I(CPUX86State *env, const DecodedInsn *d)
 /* FF /6 */
 void op_push_E(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     push_v(env, d->ot, rm_load(env, d, d->ot, &ea));
 }
 
@@ -133,14 +141,14 @@ void op_push_E(CPUX86State *env, const DecodedInsn *d)
  * incremented, so pop first but commit ESP only after the store. */
 void op_pop_E(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t v = pop_peek(env, d->ot, 0);
+    uint64_t v = pop_peek(env, d->ot, 0);
     uint64_t old_sp = env->regs[R_ESP], new_sp;
-    sp_add(env, d->ot == 2 ? 4 : 2);
+    sp_add(env, 1u << d->ot);
     if (d->mod == 3) {
         reg_set(env, d->ot, d->rm, v);
         return;
     }
-    uint32_t ea = insn_ea(env, d);
+    uint64_t ea = insn_ea(env, d);
     new_sp = env->regs[R_ESP];
     env->regs[R_ESP] = old_sp;      /* a faulting store must leave ESP as it was */
     mem_st(env, d->seg, ea, d->ot, v);
@@ -164,8 +172,8 @@ static int seg_of_op(const DecodedInsn *d)
 void op_push_seg(CPUX86State *env, const DecodedInsn *d)
 {
     uint16_t sel = env->segs[seg_of_op(d)].selector;
-    if (d->ot == 2) {
-        uint32_t sp = ((uint32_t)env->regs[R_ESP] - 4) & sp_mask(env);
+    if (d->ot >= 2) {
+        uint64_t sp = (env->regs[R_ESP] - (1u << d->ot)) & sp_mask(env);
         cpu_stw(env, R_SS, sp, sel);
         sp_set(env, sp);
     } else {
@@ -178,7 +186,7 @@ void op_pop_seg(CPUX86State *env, const DecodedInsn *d)
     int seg = seg_of_op(d);
     uint16_t sel = pop_peek(env, 1, 0);
     helper_load_seg(env, seg, sel);
-    sp_add(env, d->ot == 2 ? 4 : 2);
+    sp_add(env, 1u << d->ot);
     if (seg == R_SS) {
         env->hflags |= HF_INHIBIT_IRQ;
     }
@@ -187,11 +195,11 @@ void op_pop_seg(CPUX86State *env, const DecodedInsn *d)
 void op_pusha(CPUX86State *env, const DecodedInsn *d)
 {
     int sz = d->ot == 2 ? 4 : 2;
-    uint32_t sp = (uint32_t)env->regs[R_ESP];
-    uint32_t m = sp_mask(env);
+    uint64_t sp = (uint32_t)env->regs[R_ESP];
+    uint64_t m = sp_mask(env);
     cpu_check_write(env, R_SS, (sp - 8 * sz) & m, 8 * sz);
     for (int i = 0; i < 8; i++) {
-        uint32_t v = i == R_ESP ? sp : (uint32_t)env->regs[i];
+        uint64_t v = i == R_ESP ? sp : (uint32_t)env->regs[i];
         mem_st(env, R_SS, (sp - (i + 1) * sz) & m, d->ot, v);
     }
     sp_set(env, (sp - 8 * sz) & m);
@@ -200,7 +208,7 @@ void op_pusha(CPUX86State *env, const DecodedInsn *d)
 void op_popa(CPUX86State *env, const DecodedInsn *d)
 {
     int sz = d->ot == 2 ? 4 : 2;
-    uint32_t v[8];
+    uint64_t v[8];
     for (int i = 0; i < 8; i++) {
         v[7 - i] = pop_peek(env, d->ot, i * sz);
     }
@@ -214,7 +222,7 @@ void op_popa(CPUX86State *env, const DecodedInsn *d)
 
 void op_pushf(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t f = cpu_compute_eflags(env);
+    uint64_t f = cpu_compute_eflags(env);
     if ((env->hflags & HF_VM86) && ((f & IOPL_MASK) >> IOPL_SHIFT) < 3) {
         if (!(env->cr[4] & CR4_VME) || d->ot == 2) {
             raise_exception_err(env, EXCP_GP, 0);
@@ -231,7 +239,7 @@ void op_popf(CPUX86State *env, const DecodedInsn *d)
     uint32_t f = pop_peek(env, d->ot, 0);
     uint32_t mask = TF_MASK | DF_MASK | NT_MASK | CC_MASK;
     int iopl = (env->eflags & IOPL_MASK) >> IOPL_SHIFT;
-    if (d->ot == 2) {
+    if (d->ot >= 2) {
         mask |= AC_MASK | ID_MASK;
     }
     if (env->hflags & HF_VM86) {
@@ -259,7 +267,7 @@ void op_popf(CPUX86State *env, const DecodedInsn *d)
         mask &= 0xffff;
     }
     cpu_load_eflags(env, f, mask);
-    sp_add(env, d->ot == 2 ? 4 : 2);
+    sp_add(env, 1u << d->ot);
 }
 
 /* C4 LES, C5 LDS, 0F B2 LSS, 0F B4 LFS, 0F B5 LGS */
@@ -273,9 +281,9 @@ void op_lxs(CPUX86State *env, const DecodedInsn *d)
     case 0x1b4: seg = R_FS; break;
     default: seg = R_GS; break;
     }
-    uint32_t ea = insn_ea(env, d);
-    uint32_t off = mem_ld(env, d->seg, ea, d->ot);
-    uint32_t sel = cpu_lduw(env, d->seg, (ea + (d->ot == 2 ? 4 : 2)) & (d->adsize == 1 ? 0xffff : 0xffffffff));
+    uint64_t ea = insn_ea(env, d);
+    uint64_t off = mem_ld(env, d->seg, ea, d->ot);
+    uint16_t sel = cpu_lduw(env, d->seg, ad_trunc(d->adsize, ea + (1u << d->ot)));
     helper_load_seg(env, seg, sel);
     reg_set(env, d->ot, d->reg, off);
     /* unlike MOV SS / POP SS, LSS opens no interrupt shadow (SDM) */
@@ -284,19 +292,19 @@ void op_lxs(CPUX86State *env, const DecodedInsn *d)
 void op_enter(CPUX86State *env, const DecodedInsn *d)
 {
     int level = d->imm2 & 31;
-    uint32_t size = d->imm & 0xffff;
-    int sz = d->ot == 2 ? 4 : 2;
-    uint32_t m = sp_mask(env);
-    uint32_t sp = (uint32_t)env->regs[R_ESP];
-    uint32_t bp = (uint32_t)env->regs[R_EBP];
+    uint64_t size = d->imm & 0xffff;
+    int sz = 1 << d->ot;
+    uint64_t m = sp_mask(env);
+    uint64_t sp = env->regs[R_ESP] & m;
+    uint64_t bp = env->regs[R_EBP];
     /* probe the whole frame first so a fault leaves ESP/EBP intact */
     cpu_check_write(env, R_SS, (sp - sz * (level + 1)) & m, sz * (level + 1));
     sp = (sp - sz) & m;
     mem_st(env, R_SS, sp, d->ot, bp);
-    uint32_t frame = sp;
+    uint64_t frame = sp;
     for (int i = 1; i < level; i++) {
-        bp = (bp - sz) & ((env->hflags & HF_SS32) ? 0xffffffff : 0xffff);
-        uint32_t v = mem_ld(env, R_SS, bp, d->ot);
+        bp = (bp - sz) & m;
+        uint64_t v = mem_ld(env, R_SS, bp, d->ot);
         sp = (sp - sz) & m;
         mem_st(env, R_SS, sp, d->ot, v);
     }
@@ -311,17 +319,14 @@ void op_enter(CPUX86State *env, const DecodedInsn *d)
 
 void op_leave(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t bp = (uint32_t)env->regs[R_EBP] & sp_mask(env);
-    uint32_t v = mem_ld(env, R_SS, bp, d->ot);
-    sp_set(env, (bp + (d->ot == 2 ? 4 : 2)) & sp_mask(env));
+    uint64_t bp = env->regs[R_EBP] & sp_mask(env);
+    uint64_t v = mem_ld(env, R_SS, bp, d->ot);
+    sp_set(env, (bp + (1u << d->ot)) & sp_mask(env));
     reg_set(env, d->ot, R_EBP, v);
 }
 
 void op_xlat(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t a = (uint32_t)env->regs[R_EBX] + (uint8_t)env->regs[R_EAX];
-    if (d->adsize == 1) {
-        a &= 0xffff;
-    }
+    uint64_t a = ad_trunc(d->adsize, env->regs[R_EBX] + (uint8_t)env->regs[R_EAX]);
     reg_set(env, 0, R_EAX, cpu_ldub(env, d->seg, a));
 }

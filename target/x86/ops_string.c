@@ -25,27 +25,27 @@ __attribute__((weak)) uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ul
  * wrap), done with memcpy/memset when both sides are plain RAM.  Returns
  * the number of elements done (0: take the per-element path).
  */
-static uint32_t rep_bulk(CPUX86State *env, const DecodedInsn *d, bool movs, uint32_t count)
+static uint64_t rep_bulk(CPUX86State *env, const DecodedInsn *d, bool movs, uint64_t count)
 {
     unsigned size = 1u << d->ot;
-    uint32_t m = d->adsize == 1 ? 0xffff : 0xffffffff;
-    uint32_t di = (uint32_t)env->regs[R_EDI] & m, si = (uint32_t)env->regs[R_ESI] & m;
+    uint64_t m = ad_trunc(d->adsize, ~0ull);
+    uint64_t di = env->regs[R_EDI] & m, si = env->regs[R_ESI] & m;
     uint64_t dla = env->segs[R_ES].base + di, sla = env->segs[d->seg].base + si;
     uint64_t n = count;
     uint64_t room = (4096 - (dla & 4095)) / size;
     if (room < n) {
         n = room;
     }
-    if ((uint64_t)m - di + 1 < n * size) {
-        n = ((uint64_t)m - di + 1) / size;
+    if (m - di < n * size - 1) {
+        n = (m - di + 1) / size;
     }
     if (movs) {
         room = (4096 - (sla & 4095)) / size;
         if (room < n) {
             n = room;
         }
-        if ((uint64_t)m - si + 1 < n * size) {
-            n = ((uint64_t)m - si + 1) / size;
+        if (m - si < n * size - 1) {
+            n = (m - si + 1) / size;
         }
     }
     if (n < 2) {
@@ -64,7 +64,7 @@ static uint32_t rep_bulk(CPUX86State *env, const DecodedInsn *d, bool movs, uint
         }
         memcpy(dst, src, n * size);
     } else {
-        uint32_t v = reg_get(env, d->ot, R_EAX);
+        uint64_t v = reg_get(env, d->ot, R_EAX);
         if (size == 1) {
             memset(dst, v, n);
         } else {
@@ -77,24 +77,24 @@ static uint32_t rep_bulk(CPUX86State *env, const DecodedInsn *d, bool movs, uint
 }
 
 /* Commit a bulk step: advance the index registers and the counter. */
-static void rep_bulk_commit(CPUX86State *env, const DecodedInsn *d, bool movs, uint32_t n)
+static void rep_bulk_commit(CPUX86State *env, const DecodedInsn *d, bool movs, uint64_t n)
 {
-    uint32_t bytes = n << d->ot;
-    reg_set(env, d->adsize, R_EDI, (uint32_t)env->regs[R_EDI] + bytes);
+    uint64_t bytes = n << d->ot;
+    reg_set(env, d->adsize, R_EDI, env->regs[R_EDI] + bytes);
     if (movs) {
-        reg_set(env, d->adsize, R_ESI, (uint32_t)env->regs[R_ESI] + bytes);
+        reg_set(env, d->adsize, R_ESI, env->regs[R_ESI] + bytes);
     }
     reg_set(env, d->adsize, R_ECX, reg_get(env, d->adsize, R_ECX) - n);
 }
 
-static inline uint32_t amask(const DecodedInsn *d)
+static inline uint64_t amask(const DecodedInsn *d)
 {
-    return d->adsize == 1 ? 0xffff : 0xffffffff;
+    return ad_trunc(d->adsize, ~0ull);
 }
 
 static inline void idx_step(CPUX86State *env, const DecodedInsn *d, int reg, int32_t step)
 {
-    reg_set(env, d->adsize, reg, (uint32_t)env->regs[reg] + step);
+    reg_set(env, d->adsize, reg, env->regs[reg] + step);
 }
 
 static inline int32_t str_step(const CPUX86State *env, const DecodedInsn *d)
@@ -109,7 +109,7 @@ static inline int32_t str_step(const CPUX86State *env, const DecodedInsn *d)
  */
 static inline bool rep_next(CPUX86State *env, const DecodedInsn *d, int *n, int zf_mode)
 {
-    uint32_t cx = reg_get(env, d->adsize, R_ECX) - 1;
+    uint64_t cx = reg_get(env, d->adsize, R_ECX) - 1;
     reg_set(env, d->adsize, R_ECX, cx);
     if ((cx & amask(d)) == 0) {
         return true;
@@ -138,14 +138,14 @@ void op_movs(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d);
+    uint64_t m = amask(d);
     if (!rep_start(env, d, &rep)) {
         return;
     }
     if (rep && !(env->eflags & DF_MASK)) {
         for (int chunks = 0; chunks < 64; chunks++) {
-            uint32_t cnt = reg_get(env, d->adsize, R_ECX);
-            uint32_t done = rep_bulk(env, d, true, cnt);
+            uint64_t cnt = reg_get(env, d->adsize, R_ECX);
+            uint64_t done = rep_bulk(env, d, true, cnt);
             if (!done) {
                 break;
             }
@@ -160,8 +160,8 @@ void op_movs(CPUX86State *env, const DecodedInsn *d)
         }
     }
     for (;;) {
-        uint32_t v = mem_ld(env, d->seg, (uint32_t)env->regs[R_ESI] & m, d->ot);
-        mem_st(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot, v);
+        uint64_t v = mem_ld(env, d->seg, env->regs[R_ESI] & m, d->ot);
+        mem_st(env, R_ES, env->regs[R_EDI] & m, d->ot, v);
         idx_step(env, d, R_ESI, step);
         idx_step(env, d, R_EDI, step);
         if (!rep || rep_next(env, d, &n, 0)) {
@@ -175,15 +175,15 @@ void op_stos(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d);
-    uint32_t v = reg_get(env, d->ot, R_EAX);
+    uint64_t m = amask(d);
+    uint64_t v = reg_get(env, d->ot, R_EAX);
     if (!rep_start(env, d, &rep)) {
         return;
     }
     if (rep && !(env->eflags & DF_MASK)) {
         for (int chunks = 0; chunks < 64; chunks++) {
-            uint32_t cnt = reg_get(env, d->adsize, R_ECX);
-            uint32_t done = rep_bulk(env, d, false, cnt);
+            uint64_t cnt = reg_get(env, d->adsize, R_ECX);
+            uint64_t done = rep_bulk(env, d, false, cnt);
             if (!done) {
                 break;
             }
@@ -198,7 +198,7 @@ void op_stos(CPUX86State *env, const DecodedInsn *d)
         }
     }
     for (;;) {
-        mem_st(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot, v);
+        mem_st(env, R_ES, env->regs[R_EDI] & m, d->ot, v);
         idx_step(env, d, R_EDI, step);
         if (!rep || rep_next(env, d, &n, 0)) {
             return;
@@ -211,12 +211,12 @@ void op_lods(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d);
+    uint64_t m = amask(d);
     if (!rep_start(env, d, &rep)) {
         return;
     }
     for (;;) {
-        uint32_t v = mem_ld(env, d->seg, (uint32_t)env->regs[R_ESI] & m, d->ot);
+        uint64_t v = mem_ld(env, d->seg, env->regs[R_ESI] & m, d->ot);
         reg_set(env, d->ot, R_EAX, v);
         idx_step(env, d, R_ESI, step);
         if (!rep || rep_next(env, d, &n, 0)) {
@@ -230,13 +230,13 @@ void op_cmps(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d), om = ot_mask[d->ot];
+    uint64_t m = amask(d), om = ot_mask[d->ot];
     if (!rep_start(env, d, &rep)) {
         return;
     }
     for (;;) {
-        uint32_t a = mem_ld(env, d->seg, (uint32_t)env->regs[R_ESI] & m, d->ot);
-        uint32_t b = mem_ld(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot);
+        uint64_t a = mem_ld(env, d->seg, env->regs[R_ESI] & m, d->ot);
+        uint64_t b = mem_ld(env, R_ES, env->regs[R_EDI] & m, d->ot);
         env->cc_src2 = 0;
         set_cc(env, CC_OP_SUBB + d->ot, (a - b) & om, b);
         idx_step(env, d, R_ESI, step);
@@ -252,13 +252,13 @@ void op_scas(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d), om = ot_mask[d->ot];
-    uint32_t a = reg_get(env, d->ot, R_EAX);
+    uint64_t m = amask(d), om = ot_mask[d->ot];
+    uint64_t a = reg_get(env, d->ot, R_EAX);
     if (!rep_start(env, d, &rep)) {
         return;
     }
     for (;;) {
-        uint32_t b = mem_ld(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot);
+        uint64_t b = mem_ld(env, R_ES, env->regs[R_EDI] & m, d->ot);
         env->cc_src2 = 0;
         set_cc(env, CC_OP_SUBB + d->ot, (a - b) & om, b);
         idx_step(env, d, R_EDI, step);
@@ -273,7 +273,7 @@ void op_ins(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d);
+    uint64_t m = amask(d);
     uint16_t port = env->regs[R_EDX];
     helper_check_io(env, port, 1 << d->ot);
     if (!rep_start(env, d, &rep)) {
@@ -281,9 +281,9 @@ void op_ins(CPUX86State *env, const DecodedInsn *d)
     }
     for (;;) {
         /* probe the destination before the port read has side effects */
-        cpu_check_write(env, R_ES, (uint32_t)env->regs[R_EDI] & m, 1 << d->ot);
-        uint32_t v = cpu_io_read(env, port, 1 << d->ot);
-        mem_st(env, R_ES, (uint32_t)env->regs[R_EDI] & m, d->ot, v);
+        cpu_check_write(env, R_ES, env->regs[R_EDI] & m, 1 << d->ot);
+        uint64_t v = cpu_io_read(env, port, 1 << d->ot);
+        mem_st(env, R_ES, env->regs[R_EDI] & m, d->ot, v);
         idx_step(env, d, R_EDI, step);
         if (!rep || rep_next(env, d, &n, 0)) {
             return;
@@ -296,14 +296,14 @@ void op_outs(CPUX86State *env, const DecodedInsn *d)
     bool rep;
     int n = 0;
     int32_t step = str_step(env, d);
-    uint32_t m = amask(d);
+    uint64_t m = amask(d);
     uint16_t port = env->regs[R_EDX];
     helper_check_io(env, port, 1 << d->ot);
     if (!rep_start(env, d, &rep)) {
         return;
     }
     for (;;) {
-        uint32_t v = mem_ld(env, d->seg, (uint32_t)env->regs[R_ESI] & m, d->ot);
+        uint64_t v = mem_ld(env, d->seg, env->regs[R_ESI] & m, d->ot);
         cpu_io_write(env, port, v, 1 << d->ot);
         idx_step(env, d, R_ESI, step);
         if (!rep || rep_next(env, d, &n, 0)) {

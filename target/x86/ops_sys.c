@@ -60,14 +60,27 @@ void op_wrmsr(CPUX86State *env, const DecodedInsn *d)
 void op_mov_cr(CPUX86State *env, const DecodedInsn *d)
 {
     int cr = d->reg;
-    if (cr == 1 || cr > 4) {
+    bool mode64 = env->hflags & HF_CS64;
+    if (cr == 1 || (cr > 4 && !(cr == 8 && mode64))) {
         raise_exception(env, EXCP_UD);
     }
     require_cpl0(env);
+    if (cr == 8) {
+        /* CR8 is the local APIC's TPR[7:4] (64-bit mode only) */
+        if (d->op == 0x120) {
+            env->regs[d->rm] = cpu_get_cr8(env);
+        } else {
+            cpu_set_cr8(env, env->regs[d->rm]);
+        }
+        return;
+    }
+    /* 64-bit mode moves 64 bits; elsewhere 32 */
     if (d->op == 0x120) {
-        env->regs[d->rm] = (uint32_t)helper_read_crN(env, cr);
+        uint64_t v = helper_read_crN(env, cr);
+        env->regs[d->rm] = mode64 ? v : (uint32_t)v;
     } else {
-        helper_write_crN(env, cr, (uint32_t)env->regs[d->rm]);
+        uint64_t v = env->regs[d->rm];
+        helper_write_crN(env, cr, mode64 ? v : (uint32_t)v);
     }
 }
 
@@ -82,10 +95,11 @@ void op_mov_dr(CPUX86State *env, const DecodedInsn *d)
         dr += 2;    /* aliases of DR6/DR7 without CR4.DE */
     }
     require_cpl0(env);
+    bool mode64 = env->hflags & HF_CS64;
     if (d->op == 0x121) {
-        env->regs[d->rm] = (uint32_t)env->dr[dr];
+        env->regs[d->rm] = mode64 ? env->dr[dr] : (uint32_t)env->dr[dr];
     } else {
-        helper_write_drN(env, dr, (uint32_t)env->regs[d->rm]);
+        helper_write_drN(env, dr, mode64 ? env->regs[d->rm] : (uint32_t)env->regs[d->rm]);
     }
 }
 
@@ -100,7 +114,7 @@ static void store_sel(CPUX86State *env, const DecodedInsn *d, uint16_t sel)
 
 static uint16_t load_sel(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     return rm_load(env, d, 1, &ea);
 }
 
@@ -143,30 +157,66 @@ void op_grp6(CPUX86State *env, const DecodedInsn *d)
 /* 0F 01: SGDT SIDT LGDT LIDT SMSW LMSW INVLPG */
 void op_grp7(CPUX86State *env, const DecodedInsn *d)
 {
-    uint32_t am = d->adsize == 1 ? 0xffff : 0xffffffff;
+    bool mode64 = env->hflags & HF_CS64;
+    if (d->mod == 3 && d->aux == 7) {
+        switch (d->modrm & 7) {
+        case 0:     /* 0F 01 F8: SWAPGS */
+            if (!mode64) {
+                raise_exception(env, EXCP_UD);
+            }
+            require_cpl0(env);
+            helper_swapgs(env);
+            return;
+        case 1:     /* 0F 01 F9: RDTSCP */
+            if (!(env->cpuid_ext2_features & CPUID_EXT2_RDTSCP)) {
+                raise_exception(env, EXCP_UD);
+            }
+            op_rdtsc(env, d);
+            env->regs[R_ECX] = (uint32_t)env->tsc_aux;
+            return;
+        default:
+            raise_exception(env, EXCP_UD);
+        }
+    }
     if (d->mod == 3 && d->aux != 4 && d->aux != 6) {
         raise_exception(env, EXCP_UD);
     }
     switch (d->aux) {
     case 0: case 1: {
+        /* 64-bit mode stores a 10-byte pseudo-descriptor (8-byte base) */
         DescTable *t = d->aux ? &env->idt : &env->gdt;
-        uint32_t ea = insn_ea(env, d);
-        uint32_t base = (uint32_t)t->base;
-        if (d->opsize == 1) {
-            base &= 0xffffff;
+        uint64_t ea = insn_ea(env, d);
+        uint64_t base = t->base;
+        if (!mode64) {
+            base = (uint32_t)base;
+            if (d->opsize == 1) {
+                base &= 0xffffff;
+            }
         }
-        cpu_check_write(env, d->seg, ea, 6);
+        cpu_check_write(env, d->seg, ea, mode64 ? 10 : 6);
         cpu_stw(env, d->seg, ea, t->limit);
-        cpu_stl(env, d->seg, (ea + 2) & am, base);
+        if (mode64) {
+            cpu_stq(env, d->seg, ea + 2, base);
+        } else {
+            cpu_stl(env, d->seg, ad_trunc(d->adsize, ea + 2), base);
+        }
         break;
     }
     case 2: case 3: {
         require_cpl0(env);
-        uint32_t ea = insn_ea(env, d);
+        uint64_t ea = insn_ea(env, d);
         uint16_t limit = cpu_lduw(env, d->seg, ea);
-        uint32_t base = cpu_ldl(env, d->seg, (ea + 2) & am);
-        if (d->opsize == 1) {
-            base &= 0xffffff;
+        uint64_t base;
+        if (mode64) {
+            base = cpu_ldq(env, d->seg, ea + 2);
+            if (!is_canonical(base)) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+        } else {
+            base = cpu_ldl(env, d->seg, ad_trunc(d->adsize, ea + 2));
+            if (d->opsize == 1) {
+                base &= 0xffffff;
+            }
         }
         DescTable *t = (d->aux == 3) ? &env->idt : &env->gdt;
         t->base = base;
@@ -186,7 +236,12 @@ void op_grp7(CPUX86State *env, const DecodedInsn *d)
         break;
     case 7:
         require_cpl0(env);
-        helper_invlpg(env, (uint32_t)(env->segs[d->seg].base + insn_ea(env, d)));
+        if (mode64) {
+            uint64_t b = (d->seg == R_FS || d->seg == R_GS) ? env->segs[d->seg].base : 0;
+            helper_invlpg(env, b + insn_ea(env, d));
+        } else {
+            helper_invlpg(env, (uint32_t)(env->segs[d->seg].base + insn_ea(env, d)));
+        }
         break;
     default:
         raise_exception(env, EXCP_UD);
@@ -237,7 +292,7 @@ void op_arpl(CPUX86State *env, const DecodedInsn *d)
     if (!prot_mode(env)) {
         raise_exception(env, EXCP_UD);
     }
-    uint32_t ea = 0;
+    uint64_t ea = 0;
     uint16_t dst = rm_load(env, d, 1, &ea);
     uint16_t src = reg_get(env, 1, d->reg);
     bool zf = (dst & 3) < (src & 3);
@@ -308,4 +363,42 @@ void op_rsm(CPUX86State *env, const DecodedInsn *d)
         raise_exception(env, EXCP_UD);
     }
     helper_rsm(env);
+}
+
+/* 0F 05 SYSCALL, 0F 07 SYSRET (long mode), 0F 34 SYSENTER, 0F 35 SYSEXIT */
+void op_syscall(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!(env->cpuid_ext2_features & CPUID_EXT2_SYSCALL)) {
+        raise_exception(env, EXCP_UD);
+    }
+    helper_syscall(env, env->eip);
+}
+
+void op_sysret(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!(env->cpuid_ext2_features & CPUID_EXT2_SYSCALL)) {
+        raise_exception(env, EXCP_UD);
+    }
+    helper_sysret(env, d->opsize == 3 ? 3 : 2);
+}
+
+static bool has_sep(const CPUX86State *env)
+{
+    return env->cpuid_features & (1u << 11);
+}
+
+void op_sysenter(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!has_sep(env)) {
+        raise_exception(env, EXCP_UD);
+    }
+    helper_sysenter(env);
+}
+
+void op_sysexit(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!has_sep(env)) {
+        raise_exception(env, EXCP_UD);
+    }
+    helper_sysexit(env, d->opsize == 3 ? 3 : 2);
 }

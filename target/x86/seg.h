@@ -38,4 +38,17 @@ void seg_task_switch(CPUX86State *env, uint16_t tss_sel, uint32_t e1, uint32_t e
 
 void mmu_register_cpu(CPUX86State *env);
 
+/* Long mode (long_helper.c, mmu.c) */
+uint64_t cpu_ldq_kernel(CPUX86State *env, target_ulong la);
+void cpu_st_priv64(CPUX86State *env, uint64_t la, uint64_t v, unsigned size, int cpl);
+uint64_t cpu_ld_priv64(CPUX86State *env, uint64_t la, unsigned size, int cpl);
+/* 64-bit IDT delivery (SDM 6.14); ret_rip: the address pushed */
+void lm_do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
+                     uint64_t ret_rip, int ext, bool push_err);
+/* IRET and far RET while EFER.LMA=1 (64-bit and compatibility mode) */
+void lm_iret(CPUX86State *env, int opsize_shift);
+void lm_lret(CPUX86State *env, int opsize_shift, int imm16);
+/* LTR/LLDT in long mode: 16-byte system descriptors (upper base dword) */
+uint32_t lm_sysdesc_base_hi(CPUX86State *env, uint16_t sel);
+
 #endif

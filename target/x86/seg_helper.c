@@ -33,8 +33,9 @@ bool seg_load_descriptor(CPUX86State *env, uint16_t sel, uint32_t *e1, uint32_t 
     if (idx + 7 > limit) {
         return false;
     }
-    *e1 = cpu_ldl_kernel(env, (uint32_t)(base + idx));
-    *e2 = cpu_ldl_kernel(env, (uint32_t)(base + idx + 4));
+    /* the MMU wraps linear addresses at 4 GiB outside long mode */
+    *e1 = cpu_ldl_kernel(env, base + idx);
+    *e2 = cpu_ldl_kernel(env, base + idx + 4);
     return true;
 }
 
@@ -44,7 +45,7 @@ static void set_accessed(CPUX86State *env, uint16_t sel, uint32_t *e2)
     if (!(*e2 & DESC_A_MASK)) {
         *e2 |= DESC_A_MASK;
         uint64_t base = (sel & 4) ? env->ldt.base : env->gdt.base;
-        cpu_stl_kernel(env, (uint32_t)(base + (sel & ~7) + 4), *e2);
+        cpu_stl_kernel(env, base + (sel & ~7) + 4, *e2);
     }
 }
 
@@ -89,7 +90,8 @@ void helper_load_seg(CPUX86State *env, int seg, uint16_t sel)
     }
     int cpl = cpu_cpl(env);
     if ((sel & ~3) == 0) {
-        if (seg == R_SS) {
+        /* 64-bit mode allows a null SS at CPL < 3 (with RPL = CPL) */
+        if (seg == R_SS && !((env->hflags & HF_CS64) && cpl != 3 && (sel & 3) == cpl)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
         /* null selector: loads fine, faults on use */
@@ -324,10 +326,14 @@ void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip
     if (e2 & DESC_S_MASK) {
         set_accessed(env, sel, &e2);
         seg_load_cache_from_desc(env, R_CS, (sel & 0xfffc) | cpl, e1, e2);
-        env->eip = (uint32_t)off;
+        env->eip = (env->hflags & HF_CS64) ? off : (uint32_t)off;
         return;
     }
     int type = (e2 >> DESC_TYPE_SHIFT) & 0xf;
+    if (env->hflags & HF_LMA) {
+        vlog(LOG_UNIMP, "far JMP through a system descriptor in long mode\n");
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
     switch (type) {
     case 1: case 9: case 5:                    /* TSS or task gate */
         check_gate_access(env, sel, e2, cpl);
@@ -532,6 +538,10 @@ static void return_to(CPUX86State *env, StackPtr *sp, unsigned size, uint32_t ne
 
 void helper_lret(CPUX86State *env, int opsize_shift, int imm16)
 {
+    if (env->hflags & HF_LMA) {
+        lm_lret(env, opsize_shift, imm16);
+        return;
+    }
     unsigned size = opsize_shift == 2 ? 4 : 2;
     StackPtr sp = stack_cur(env);
     uint32_t new_eip = stack_pop(env, &sp, size);
@@ -583,6 +593,10 @@ void helper_iret(CPUX86State *env, int opsize_shift, uint64_t next_eip)
         cpu_x86_load_seg_real(env, R_CS, new_cs);
         env->eip = new_eip;
         cpu_load_eflags(env, new_fl, mask);
+        return;
+    }
+    if (env->hflags & HF_LMA) {
+        lm_iret(env, opsize_shift);
         return;
     }
     if (env->eflags & NT_MASK) {
@@ -877,8 +891,9 @@ void helper_lldt(CPUX86State *env, uint16_t sel)
     if (!(e2 & DESC_P_MASK)) {
         raise_exception_err(env, EXCP_NP, sel & 0xfffc);
     }
+    uint64_t hi = (env->hflags & HF_LMA) ? (uint64_t)lm_sysdesc_base_hi(env, sel) << 32 : 0;
     env->ldt.selector = sel;
-    env->ldt.base = desc_base(e1, e2);
+    env->ldt.base = desc_base(e1, e2) | hi;
     env->ldt.limit = desc_limit(e1, e2);
     env->ldt.flags = desc_flags(e2);
 }
@@ -899,10 +914,17 @@ void helper_ltr(CPUX86State *env, uint16_t sel)
     if (!(e2 & DESC_P_MASK)) {
         raise_exception_err(env, EXCP_NP, sel & 0xfffc);
     }
+    uint64_t hi = 0;
+    if (env->hflags & HF_LMA) {
+        if (type != 9) {
+            raise_exception_err(env, EXCP_GP, sel & 0xfffc);   /* 64-bit TSS only */
+        }
+        hi = (uint64_t)lm_sysdesc_base_hi(env, sel) << 32;
+    }
     e2 |= 2 << DESC_TYPE_SHIFT;                    /* mark busy */
-    cpu_stl_kernel(env, (uint32_t)env->gdt.base + (sel & ~7) + 4, e2);
+    cpu_stl_kernel(env, env->gdt.base + (sel & ~7) + 4, e2);
     env->tr.selector = sel;
-    env->tr.base = desc_base(e1, e2);
+    env->tr.base = desc_base(e1, e2) | hi;
     env->tr.limit = desc_limit(e1, e2);
     env->tr.flags = desc_flags(e2);
 }

@@ -298,13 +298,11 @@ static void gpr_set32(CPUX86State *env, int r, uint32_t v)
 
 /*
  * REX.W: the 64-bit general-register forms (MOVQ r/m64, CVTSI2SS r/m64,
- * CVTSS2SI r64, PEXTRQ/PINSRQ, CRC32 r64).  The decoder of this branch has
- * no REX prefix yet; the long-mode decoder's DecodedInsn carries it.
+ * CVTSS2SI r64, PEXTRQ/PINSRQ, CRC32 r64), from DecodedInsn.rex.
  */
 static bool rex_w(const DecodedInsn *d)
 {
-    (void)d;
-    return false;
+    return (d->rex & REX_W) != 0;
 }
 
 static uint64_t gpr_or_mem64(CPUX86State *env, const DecodedInsn *d)
@@ -1538,9 +1536,9 @@ void op_popcnt(CPUX86State *env, const DecodedInsn *d)
     if (!(d->prefixes & PFX_REP) || !has_feature(env, FT_POPCNT)) {
         unimp(env, d);
     }
-    uint32_t ea = 0;
-    uint32_t v = rm_load(env, d, d->ot, &ea);
-    reg_set(env, d->ot, d->reg, __builtin_popcount(v));
+    uint64_t ea = 0;
+    uint64_t v = rm_load(env, d, d->ot, &ea);
+    reg_set(env, d->ot, d->reg, __builtin_popcountll(v));
     env->eflags = (cpu_compute_eflags(env) & ~CC_MASK) | (v ? 0 : CC_Z);
     env->cc_op = CC_OP_EFLAGS;
 }

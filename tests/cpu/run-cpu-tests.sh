@@ -40,9 +40,11 @@ for t in $list; do
         nasm -f bin -I "$here/" -o "$bin" "$src" || { echo "FAIL $t (assembly)"; fails=$((fails+1)); continue; }
     fi
     log=$outdir/$t.log
+    # a kernel may ask for options (e.g. a 64-bit CPU model) with "; RUN-ARGS: ..."
+    run_args=$(sed -n 's/^; *RUN-ARGS: *//p' "$src" | head -1)
     # shellcheck disable=SC2086
     timeout 30 "$VIREO" $extra -bios "$bin" -nographic -display none \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 -m 32 $VIREO_ARGS \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -m 32 $run_args $VIREO_ARGS \
         </dev/null >"$log" 2>&1
     st=$?
     tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"

@@ -1131,6 +1131,238 @@ static void test_exec_alu_mem(void)
 }
 #endif
 
+/* ---------------- 64-bit mode: REX.W forms against the host ---------------- */
+
+static void env_init64(void)
+{
+    env_init32();
+    env.hflags = HF_CS64 | HF_LMA | HF_PE;
+    env.efer = EFER_LME | EFER_LMA;
+    env.segs[R_CS].flags |= DESC_L_MASK;
+    env.segs[R_CS].flags &= ~DESC_B_MASK;
+}
+
+static int guest_run64(const uint8_t *code, size_t n)
+{
+    DecodedInsn d;
+    CodeBuf cb = { code, n };
+    x86_decode_mode(&d, 0, 64, code_fetch, &cb);
+    g_assert_cmpint(d.len, ==, (int)n);
+    env.insn_start_eip = 0;
+    env.eip = d.len;
+    env.insn_rex = d.rex;
+    env.exception_index = -1;
+    if (sigsetjmp(env.jmp_env, 0) == 0) {
+        d.handler(&env, &d);
+        return -1;
+    }
+    return env.exception_index;
+}
+
+static const uint64_t edge64[] = {
+    0, 1, 2, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
+    0x7fffffffffffffffull, 0x8000000000000000ull, 0x8000000000000001ull,
+    0xfffffffffffffffeull, 0xffffffffffffffffull, 0x123456789abcdef0ull,
+};
+#define NEDGE64 (sizeof(edge64) / sizeof(edge64[0]))
+
+static uint64_t pick64(int i)
+{
+    if (i < (int)NEDGE64) {
+        return edge64[i];
+    }
+    return ((uint64_t)g_test_rand_int() << 32) | g_test_rand_int();
+}
+
+#define HOSTQ2(mn)                                                                     \
+static void hostq_##mn(uint64_t *x, uint64_t y, uint64_t *fl)                          \
+{ uint64_t a = *x, b = y, f = *fl;                                                      \
+  asm volatile(HB #mn "q %[b], %[a]" HE : [a] "+r"(a), [f] "+r"(f) : [b] "r"(b) : "cc"); \
+  *x = a; *fl = f; }
+HOSTQ2(add) HOSTQ2(or) HOSTQ2(adc) HOSTQ2(sbb) HOSTQ2(and) HOSTQ2(sub) HOSTQ2(xor) HOSTQ2(cmp)
+
+typedef struct Bin64 {
+    const char *name;
+    uint8_t op;                                 /* op r/m64, r64 (REX.W) */
+    void (*host)(uint64_t *, uint64_t, uint64_t *);
+    uint32_t fmask;
+    bool writes;
+} Bin64;
+
+static const Bin64 bin64_cases[] = {
+    { "add", 0x01, hostq_add, CC_MASK, true }, { "or", 0x09, hostq_or, CC_MASK & ~CC_A, true },
+    { "adc", 0x11, hostq_adc, CC_MASK, true }, { "sbb", 0x19, hostq_sbb, CC_MASK, true },
+    { "and", 0x21, hostq_and, CC_MASK & ~CC_A, true }, { "sub", 0x29, hostq_sub, CC_MASK, true },
+    { "xor", 0x31, hostq_xor, CC_MASK & ~CC_A, true }, { "cmp", 0x39, hostq_cmp, CC_MASK, false },
+};
+
+static void test_bin64(gconstpointer data)
+{
+    const Bin64 *bc = data;
+    for (int i = 0; i < 600; i++) {
+        uint64_t a = pick64(i % 20), b = pick64((i / 20) % 20);
+        uint32_t fin = g_test_rand_int() & CC_MASK;
+        uint64_t ha = a, hf = fin | 2;
+        bc->host(&ha, b, &hf);
+        env_init64();
+        const uint8_t code[] = { 0x48, bc->op, 0xd8 };     /* op rax, rbx */
+        env.regs[R_EAX] = a;
+        env.regs[R_EBX] = b;
+        guest_set_flags(fin);
+        g_assert_cmpint(guest_run64(code, sizeof(code)), ==, -1);
+        if (!bc->writes) {
+            ha = a;
+        }
+        g_assert_cmphex(env.regs[R_EAX], ==, ha);
+        g_assert_cmphex(guest_flags() & bc->fmask, ==, hf & bc->fmask);
+    }
+}
+
+#define HOSTQSH(mn)                                                                    \
+static void hostq_##mn(uint64_t *x, uint8_t c, uint64_t *fl)                           \
+{ uint64_t a = *x, f = *fl;                                                             \
+  asm volatile(HB #mn "q %%cl, %[a]" HE : [a] "+r"(a), [f] "+r"(f) : "c"(c) : "cc");    \
+  *x = a; *fl = f; }
+HOSTQSH(rol) HOSTQSH(ror) HOSTQSH(rcl) HOSTQSH(rcr) HOSTQSH(shl) HOSTQSH(shr) HOSTQSH(sar)
+
+typedef struct Sh64 {
+    const char *name;
+    int reg;
+    void (*host)(uint64_t *, uint8_t, uint64_t *);
+} Sh64;
+
+static const Sh64 sh64_cases[] = {
+    { "rol", 0, hostq_rol }, { "ror", 1, hostq_ror }, { "rcl", 2, hostq_rcl },
+    { "rcr", 3, hostq_rcr }, { "shl", 4, hostq_shl }, { "shr", 5, hostq_shr },
+    { "sar", 7, hostq_sar },
+};
+
+static void test_shift64(gconstpointer data)
+{
+    const Sh64 *sc = data;
+    for (unsigned cnt = 0; cnt < 72; cnt++) {
+        for (int i = 0; i < 24; i++) {
+            uint64_t a = pick64(i), ha = a;
+            uint32_t fin = g_test_rand_int() & CC_MASK;
+            uint64_t hf = fin | 2;
+            unsigned c = cnt & 0x3f;
+            sc->host(&ha, cnt, &hf);
+            env_init64();
+            const uint8_t code[] = { 0x48, 0xd3, 0xc0 | (sc->reg << 3) };   /* op rax, cl */
+            env.regs[R_EAX] = a;
+            env.regs[R_ECX] = cnt;
+            guest_set_flags(fin);
+            g_assert_cmpint(guest_run64(code, sizeof(code)), ==, -1);
+            /* defined flags: none for count 0; OF only for count 1; AF never
+             * for shifts; rotates leave SF ZF AF PF alone */
+            uint32_t m;
+            if (c == 0) {
+                m = CC_MASK;
+            } else if (sc->reg <= 3) {
+                m = CC_S | CC_Z | CC_A | CC_P | CC_C | (c == 1 ? CC_O : 0);
+            } else {
+                m = CC_S | CC_Z | CC_P | CC_C | (c == 1 ? CC_O : 0);
+            }
+            g_assert_cmphex(env.regs[R_EAX], ==, ha);
+            g_assert_cmphex(guest_flags() & m, ==, hf & m);
+        }
+    }
+}
+
+/* MUL/IMUL/DIV/IDIV r64 and IMUL r64, r/m64 */
+static void test_muldiv64(void)
+{
+    for (int i = 0; i < 400; i++) {
+        uint64_t a = pick64(i % 20), b = pick64((i / 20) % 20), d = pick64((i * 7) % 20);
+        for (int reg = 4; reg <= 7; reg++) {
+            uint64_t ha = a, hd = d, hf = 2;
+            bool fault = false;
+            if (reg >= 6) {
+                if (b == 0) {
+                    fault = true;
+                } else if (reg == 6) {
+                    fault = hd >= b;            /* quotient would not fit */
+                } else {
+                    __int128 n = (__int128)(((unsigned __int128)hd << 64) | ha);
+                    __int128 q = (n == -((__int128)1 << 126) * 2 && (int64_t)b == -1) ? 0 :
+                                 n / (int64_t)b;
+                    fault = (n == -((__int128)1 << 126) * 2 && (int64_t)b == -1) ||
+                            q > INT64_MAX || q < INT64_MIN;
+                }
+            }
+            if (!fault) {
+                switch (reg) {
+                case 4: asm volatile(HB "mulq %[b]" HE : "+a"(ha), "+d"(hd), [f] "+r"(hf) : [b] "r"(b) : "cc"); break;
+                case 5: asm volatile(HB "imulq %[b]" HE : "+a"(ha), "+d"(hd), [f] "+r"(hf) : [b] "r"(b) : "cc"); break;
+                case 6: asm volatile(HB "divq %[b]" HE : "+a"(ha), "+d"(hd), [f] "+r"(hf) : [b] "r"(b) : "cc"); break;
+                default: asm volatile(HB "idivq %[b]" HE : "+a"(ha), "+d"(hd), [f] "+r"(hf) : [b] "r"(b) : "cc"); break;
+                }
+            }
+            env_init64();
+            const uint8_t code[] = { 0x48, 0xf7, 0xc0 | (reg << 3) | R_EBX };
+            env.regs[R_EAX] = a;
+            env.regs[R_EDX] = d;
+            env.regs[R_EBX] = b;
+            guest_set_flags(0);
+            int v = guest_run64(code, sizeof(code));
+            if (fault) {
+                g_assert_cmpint(v, ==, EXCP_DE);
+                continue;
+            }
+            g_assert_cmpint(v, ==, -1);
+            g_assert_cmphex(env.regs[R_EAX], ==, ha);
+            g_assert_cmphex(env.regs[R_EDX], ==, hd);
+            if (reg <= 5) {
+                g_assert_cmphex(guest_flags() & (CC_C | CC_O), ==, hf & (CC_C | CC_O));
+            }
+        }
+        /* IMUL rax, rbx */
+        uint64_t p = a, hf = 2;
+        asm volatile(HB "imulq %[b], %[p]" HE : [p] "+r"(p), [f] "+r"(hf) : [b] "r"(b) : "cc");
+        env_init64();
+        const uint8_t code2[] = { 0x48, 0x0f, 0xaf, 0xc3 };
+        env.regs[R_EAX] = a;
+        env.regs[R_EBX] = b;
+        g_assert_cmpint(guest_run64(code2, sizeof(code2)), ==, -1);
+        g_assert_cmphex(env.regs[R_EAX], ==, p);
+        g_assert_cmphex(guest_flags() & (CC_C | CC_O), ==, hf & (CC_C | CC_O));
+    }
+}
+
+/* 32-bit results zero-extend, 8/16-bit ones merge; REX byte registers */
+static void test_regs64(void)
+{
+    env_init64();
+    env.regs[R_EAX] = ~0ull;
+    env.regs[R_EBX] = 0x1;
+    const uint8_t add32[] = { 0x01, 0xd8 };                  /* add eax, ebx */
+    g_assert_cmpint(guest_run64(add32, 2), ==, -1);
+    g_assert_cmphex(env.regs[R_EAX], ==, 0);                 /* 0xffffffff + 1 -> 0, upper cleared */
+    env.regs[R_EAX] = ~0ull;
+    const uint8_t add16[] = { 0x66, 0x01, 0xd8 };            /* add ax, bx */
+    g_assert_cmpint(guest_run64(add16, 3), ==, -1);
+    g_assert_cmphex(env.regs[R_EAX], ==, 0xffffffffffff0000ull);
+    env.regs[R_ESI] = 0x1100;
+    env.regs[R_EDX] = 0x2200;
+    const uint8_t movsil[] = { 0x40, 0xb6, 0x33 };           /* mov sil, 0x33 */
+    g_assert_cmpint(guest_run64(movsil, 3), ==, -1);
+    g_assert_cmphex(env.regs[R_ESI], ==, 0x1133);
+    g_assert_cmphex(env.regs[R_EDX], ==, 0x2200);
+    const uint8_t movdh[] = { 0xb6, 0x44 };                  /* mov dh, 0x44 */
+    g_assert_cmpint(guest_run64(movdh, 2), ==, -1);
+    g_assert_cmphex(env.regs[R_EDX], ==, 0x4400);
+    env.regs[12] = 0;
+    const uint8_t movr12b[] = { 0x41, 0xb4, 0x55 };          /* mov r12b, 0x55 */
+    g_assert_cmpint(guest_run64(movr12b, 3), ==, -1);
+    g_assert_cmphex(env.regs[12], ==, 0x55);
+    env.regs[R_EAX] = 0x80000000;
+    const uint8_t cdqe[] = { 0x48, 0x98 };
+    g_assert_cmpint(guest_run64(cdqe, 2), ==, -1);
+    g_assert_cmphex(env.regs[R_EAX], ==, 0xffffffff80000000ull);
+    const uint8_t invalid[] = { 0x27 };                      /* DAA: #UD in 64-bit mode */
+    g_assert_cmpint(guest_run64(invalid, 1), ==, EXCP_UD);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1157,6 +1389,18 @@ int main(int argc, char **argv)
     g_test_add_func("/x86/alu/conditions-unary", test_conditions_unary);
     g_test_add_func("/x86/alu/bcd", test_bcd);
     g_test_add_func("/x86/alu/misc", test_misc);
+    for (unsigned i = 0; i < G_N_ELEMENTS(bin64_cases); i++) {
+        char *p = g_strdup_printf("/x86/alu64/bin/%s", bin64_cases[i].name);
+        g_test_add_data_func(p, &bin64_cases[i], test_bin64);
+        g_free(p);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(sh64_cases); i++) {
+        char *p = g_strdup_printf("/x86/alu64/shift/%s", sh64_cases[i].name);
+        g_test_add_data_func(p, &sh64_cases[i], test_shift64);
+        g_free(p);
+    }
+    g_test_add_func("/x86/alu64/muldiv", test_muldiv64);
+    g_test_add_func("/x86/alu64/regs", test_regs64);
 #ifdef CPU_A_STANDALONE
     g_test_add_func("/x86/exec/program", test_exec_program);
     g_test_add_func("/x86/exec/smc", test_exec_smc);

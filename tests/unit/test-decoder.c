@@ -13,16 +13,17 @@
 #include "cpu-a-mock.h"
 
 typedef struct DecCase {
-    bool code32;
-    uint32_t eip;
+    int bits;           /* code size: 16, 32 or 64 */
+    uint64_t eip;
     const char *bytes;
     int nbytes;
     int len;            /* expected length; -1 too long, -2 invalid */
     const char *text;   /* expected disassembly, NULL = don't check */
 } DecCase;
 
-#define C32(b, l, t) { true, 0x1000, b, sizeof(b) - 1, l, t }
-#define C16(b, l, t) { false, 0x100, b, sizeof(b) - 1, l, t }
+#define C32(b, l, t) { 32, 0x1000, b, sizeof(b) - 1, l, t }
+#define C16(b, l, t) { 16, 0x100, b, sizeof(b) - 1, l, t }
+#define C64(b, l, t) { 64, 0x401000, b, sizeof(b) - 1, l, t }
 
 static const DecCase cases[] = {
     C32("\x89\xd8", 2, "mov    eax,ebx"),
@@ -166,6 +167,58 @@ static const DecCase cases[] = {
     C16("\xc4\x1e\x00\x10", 4, "les    bx,DWORD PTR ds:0x1000"),
     C16("\xee", 1, "out    dx,al"),
     C16("\x36\x89\x07", 3, "mov    WORD PTR ss:[bx],ax"),
+    /* 64-bit code: REX, RIP-relative, default-64 stack/branch operands */
+    C64("\x48\x89\xd8", 3, "mov    rax,rbx"),
+    C64("\x4c\x89\xc0", 3, "mov    rax,r8"),
+    C64("\x89\xd8", 2, "mov    eax,ebx"),
+    C64("\x66\x89\xd8", 3, "mov    ax,bx"),
+    C64("\x41\xb0\xff", 3, "mov    r8b,0xff"),
+    C64("\x40\xb6\x22", 3, "mov    sil,0x22"),
+    C64("\xb6\x22", 2, "mov    dh,0x22"),
+    C64("\x40\x88\xe6", 3, "mov    sil,spl"),
+    C64("\x48\xb8\x88\x77\x66\x55\x44\x33\x22\x11", 10, "mov    rax,0x1122334455667788"),
+    C64("\x48\xc7\xc0\xff\xff\xff\xff", 7, "mov    rax,0xffffffffffffffff"),
+    C64("\x48\xa1\x88\x77\x66\x55\x44\x33\x22\x11", 10, "mov    rax,ds:0x1122334455667788"),
+    C64("\x8b\x05\x10\x00\x00\x00", 6, "mov    eax,DWORD PTR [rip+0x10]"),
+    C64("\x48\x8d\x05\xf9\xff\xff\xff", 7, "lea    rax,[rip-0x7]"),
+    C64("\x67\x8b\x00", 3, "mov    eax,DWORD PTR [eax]"),
+    C64("\x4a\x8b\x04\xe0", 4, "mov    rax,QWORD PTR [rax+r12*8]"),
+    C64("\x41\x8b\x04\x24", 4, "mov    eax,DWORD PTR [r12]"),
+    C64("\x41\x8b\x45\x00", 4, "mov    eax,DWORD PTR [r13]"),
+    C64("\x64\x48\x8b\x04\x25\x28\x00\x00\x00", 9, "mov    rax,QWORD PTR fs:0x28"),
+    C64("\x48\x83\xc4\x08", 4, "add    rsp,0x8"),
+    C64("\x50", 1, "push   rax"),
+    C64("\x41\x57", 2, "push   r15"),
+    C64("\x66\x50", 2, "push   ax"),
+    C64("\x6a\xff", 2, "push   0xffffffffffffffff"),
+    C64("\xe8\x00\x00\x00\x00", 5, "call   0x401005"),
+    C64("\xeb\xfe", 2, "jmp    0x401000"),
+    C64("\xff\xd0", 2, "call   rax"),
+    C64("\x41\xff\xe3", 3, "jmp    r11"),
+    C64("\xc3", 1, "ret"),
+    C64("\x48\x63\xc3", 3, "movsxd rax,ebx"),
+    C64("\x48\x98", 2, "cdqe"),
+    C64("\x48\x99", 2, "cqo"),
+    C64("\x48\xcf", 2, "iretq"),
+    C64("\x48\xab", 2, "stosq"),
+    C64("\x0f\x05", 2, "syscall"),
+    C64("\x0f\x01\xf8", 3, "swapgs"),
+    C64("\x0f\x01\xf9", 3, "rdtscp"),
+    C64("\x48\x0f\xc7\x0e", 4, "cmpxchg16b OWORD PTR [rsi]"),
+    C64("\x49\x90", 2, "xchg   r8,rax"),
+    C64("\x90", 1, "nop"),
+    C64("\x0f\x20\xc0", 3, "mov    rax,cr0"),
+    C64("\x44\x0f\x20\xc0", 4, "mov    rax,cr8"),
+    C64("\x49\x0f\xc8", 3, "bswap  r8"),
+    C64("\x48\xc1\xe0\x3f", 4, "shl    rax,0x3f"),
+    C64("\x40\x66\x90", 3, "nop"),                 /* REX before 66 is ignored */
+    /* invalid in 64-bit mode */
+    C64("\x06", -2, NULL),                           /* PUSH ES */
+    C64("\x27", -2, NULL),                           /* DAA */
+    C64("\x60", -2, NULL),                           /* PUSHA */
+    C64("\xce", -2, NULL),                           /* INTO */
+    C64("\xd4\x0a", -2, NULL),                       /* AAM */
+    C64("\xea\x00\x00\x00\x00\x08\x00", -2, NULL),  /* JMP ptr16:32 */
 };
 
 static uint8_t fetch_case(void *opaque, uint64_t la)
@@ -179,7 +232,7 @@ static void test_case(gconstpointer data)
 {
     const DecCase *c = data;
     DecodedInsn d;
-    int r = x86_decode(&d, c->eip, c->code32, fetch_case, (void *)c);
+    int r = x86_decode_mode(&d, c->eip, c->bits, fetch_case, (void *)c);
     if (c->len > 0) {
         if (c->text && strcmp(c->text, "(bad)") == 0) {
             g_assert_cmpint(r, ==, -2);
@@ -204,12 +257,16 @@ static void test_case(gconstpointer data)
 static void test_exhaustive(void)
 {
     uint8_t buf[16];
-    for (int code32 = 0; code32 < 2; code32++) {
+    static const int modes[] = { 16, 32, 64 };
+    for (int mi = 0; mi < 3; mi++) {
         for (int two = 0; two < 2; two++) {
             for (int op = 0; op < 256; op++) {
                 for (int modrm = 0; modrm < 256; modrm++) {
-                    DecCase c = { code32, 0, (const char *)buf, 16, 0, NULL };
+                    DecCase c = { modes[mi], 0, (const char *)buf, 16, 0, NULL };
                     int n = 0;
+                    if (modes[mi] == 64 && (op & 1)) {
+                        buf[n++] = 0x4f;        /* every REX bit */
+                    }
                     if (two) {
                         buf[n++] = 0x0f;
                     }
@@ -219,7 +276,7 @@ static void test_exhaustive(void)
                         buf[n++] = 0x11;
                     }
                     DecodedInsn d;
-                    int r = x86_decode(&d, 0, code32, fetch_case, &c);
+                    int r = x86_decode_mode(&d, 0, modes[mi], fetch_case, &c);
                     g_assert_cmpint(d.len, >=, 1);
                     g_assert_cmpint(d.len, <=, 15);
                     g_assert_true(r != 0);
@@ -236,16 +293,18 @@ static void test_exhaustive(void)
  * disassembler and never produce a length outside 1..15. */
 static void test_fuzz(void)
 {
-    static const uint8_t pfx[] = { 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x0f };
+    static const uint8_t pfx[] = { 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x0f,
+                                   0x40, 0x48, 0x4c, 0x41, 0x4f };
     uint8_t buf[32];
     for (int iter = 0; iter < 200000; iter++) {
         for (int i = 0; i < 32; i++) {
             uint32_t r = g_test_rand_int();
             buf[i] = (r & 0x300) == 0 ? pfx[r % sizeof(pfx)] : (uint8_t)r;
         }
-        DecCase c = { iter & 1, 0, (const char *)buf, 32, 0, NULL };
+        int bits = iter % 3 == 0 ? 16 : iter % 3 == 1 ? 32 : 64;
+        DecCase c = { bits, 0, (const char *)buf, 32, 0, NULL };
         DecodedInsn d;
-        int r = x86_decode(&d, 0, iter & 1, fetch_case, &c);
+        int r = x86_decode_mode(&d, 0, bits, fetch_case, &c);
         g_assert_cmpint(d.len, >=, 1);
         g_assert_cmpint(d.len, <=, 15);
         g_assert_true(r == d.len || r == -1 || r == -2);
@@ -260,7 +319,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *p = g_strdup_printf("/x86/decoder/%s/%02u", cases[i].code32 ? "32" : "16", i);
+        char *p = g_strdup_printf("/x86/decoder/%d/%02u", cases[i].bits, i);
         g_test_add_data_func(p, &cases[i], test_case);
         g_free(p);
     }

@@ -1,0 +1,749 @@
+; long.asm - x86-64 long mode (SDM vol.3 ch. 2.2, 4.5, 5.8.8, 6.14, 7.7;
+; vol.2 SYSCALL/SYSRET/SWAPGS/IRET): activation through CR0.PG with
+; EFER.LME, compatibility and 64-bit code segments, 64-bit ALU and flags,
+; REX registers (R8-R15, SPL..DIL, R8B), RIP-relative addressing, the
+; stack, SYSCALL/SYSRET to ring 3 and back, SWAPGS and the FS/GS base MSRs,
+; #PF error code for an NX fetch, the 64-bit IDT with an IST stack, IRETQ,
+; and #GP for non-canonical addresses.
+; RUN-ARGS: -cpu qemu64
+%include "lib.inc"
+kernel_name: db "long mode (EFER.LMA, REX, RIP-relative, SYSCALL, SWAPGS, NX, IST, IRETQ)", 0
+
+PML4    equ 0x30000
+PDPT    equ 0x31000
+PD      equ 0x32000
+PT0     equ 0x33000         ; 0-2M in 4K pages (so one page can be NX)
+NXPAGE  equ 0x22000         ; mapped NX
+TSS64   equ 0x26000
+IST1_TOP equ 0x25000
+USTACK64 equ 0x70000
+
+SEL_CS64   equ 0x30
+SEL_DS64   equ 0x38
+SEL_UBASE  equ 0x40         ; STAR[63:48]: user CS32 = +0, SS = +8, CS64 = +16
+SEL_UDATA  equ 0x4b
+SEL_UCS64  equ 0x53
+SEL_TSS64  equ 0x60
+
+MSR_EFER   equ 0xc0000080
+MSR_STAR   equ 0xc0000081
+MSR_LSTAR  equ 0xc0000082
+MSR_FMASK  equ 0xc0000084
+MSR_FSBASE equ 0xc0000100
+MSR_GSBASE equ 0xc0000101
+MSR_KGSBASE equ 0xc0000102
+
+; CHECK64 got, expected, "message": got/expected are r64, imm or [mem];
+; clobbers R13-R15 (not flags)
+%macro CHECK64 3
+        mov r15, %1
+        mov r14, %2
+        call %%after
+        db %3, 0
+%%after:
+        pop r13
+        call check64
+%endmacro
+; CHECK64_TODO got, expected, "message", "reference gap": as CHECK_TODO in lib.inc
+%macro CHECK64_TODO 4
+        push rax
+        call %%n
+        db %4, 0
+%%n:    pop rax
+        mov [rel chk_note], rax
+        pop rax
+        CHECK64 %1, %2, %3
+%endmacro
+; EXPECT64 label: the next exception resumes at label (vector, error code
+; and CR2 in exc64_vec/err/cr2); the next CHECK64 disarms it
+%macro EXPECT64 1
+        push rax
+        lea rax, [rel %1]
+        mov [rel exc64_resume], rax
+        pop rax
+%endmacro
+
+main:
+        ; CPUID advertises long mode (0x80000001 EDX.LM, bit 29)
+        mov eax, 0x80000001
+        cpuid
+        shr edx, 29
+        and edx, 1
+        CHECK edx, 1, "CPUID 0x80000001 EDX.LM"
+
+        ; GDT: 64-bit kernel code/data, user code32/data/code64, 64-bit TSS
+        DESC SEL_CS64, 0, 0xfffff, 0x9a, 0xa       ; G, L
+        DESC SEL_DS64, 0, 0xfffff, 0x92, 0xc
+        DESC SEL_UBASE, 0, 0xfffff, 0xfa, 0xc      ; user code32 (D)
+        DESC SEL_UDATA, 0, 0xfffff, 0xf2, 0xc
+        DESC SEL_UCS64, 0, 0xfffff, 0xfa, 0xa      ; user code64 (L)
+        DESC SEL_TSS64, TSS64, 0x67, 0x89, 0
+        mov dword [gdt + SEL_TSS64 + 8], 0         ; base 63:32, type 0
+        mov dword [gdt + SEL_TSS64 + 12], 0
+        ; 64-bit TSS: RSP0 and IST1
+        mov edi, TSS64
+        mov ecx, 0x68 / 4
+        xor eax, eax
+        rep stosd
+        mov dword [TSS64 + 4], ESP0_TOP
+        mov dword [TSS64 + 0x24], IST1_TOP
+
+        ; 4-level tables: PML4[0] -> PDPT[0] -> PD; PD[0] -> PT0 (4K pages),
+        ; PD[1..7] 2M pages; everything user-accessible and writable
+        mov edi, PML4
+        mov ecx, 0x4000 / 4
+        xor eax, eax
+        rep stosd
+        mov dword [PML4], PDPT | 7
+        mov dword [PDPT], PD | 7
+        mov dword [PD], PT0 | 7
+        mov ecx, 1
+.pd:    mov eax, ecx
+        shl eax, 21
+        or eax, 0x87
+        mov [PD + ecx * 8], eax
+        inc ecx
+        cmp ecx, 8
+        jb .pd
+        xor ecx, ecx
+.pt:    mov eax, ecx
+        shl eax, 12
+        or eax, 7
+        mov [PT0 + ecx * 8], eax
+        inc ecx
+        cmp ecx, 512
+        jb .pt
+        mov dword [PT0 + (NXPAGE >> 12) * 8 + 4], 0x80000000   ; NX
+        mov byte [NXPAGE], 0xc3                                 ; ret
+
+        ; activate: PAE, CR3, EFER.LME|NXE|SCE, then CR0.PG
+        mov eax, cr4
+        or eax, 1 << 5
+        mov cr4, eax
+        mov eax, PML4
+        mov cr3, eax
+        mov ecx, MSR_EFER
+        rdmsr
+        or eax, (1 << 8) | (1 << 11) | 1
+        wrmsr
+        mov eax, cr0
+        or eax, 0x80000000
+        mov cr0, eax
+        ; now in compatibility mode (CS.L = 0): 32-bit code still runs
+        mov ecx, MSR_EFER
+        rdmsr
+        CHECK eax, 0xd01, "EFER = SCE|LME|LMA|NXE after CR0.PG (LMA set by the CPU)"
+        mov [saved_esp32], esp
+        jmp SEL_CS64:long64
+
+        bits 64
+long64:
+        mov ax, SEL_DS64
+        mov ss, ax
+        mov rsp, KSTACK
+        lidt [rel idtr64]
+        call build_idt64
+        mov ax, SEL_TSS64
+        ltr ax
+        mov r10, cs
+        CHECK64 r10, SEL_CS64, "far JMP to an L=1 segment: CS"
+        ; clearing EFER.LME while paging is on is #GP
+        EXPECT64 .nolme
+        mov ecx, MSR_EFER
+        rdmsr
+        and eax, ~(1 << 8)
+        wrmsr
+.nolme: CHECK64_TODO [rel exc64_vec], 13, "WRMSR clearing EFER.LME with CR0.PG=1: #GP", "qemu-tcg ignores the change"
+
+        ; SIDT stores a 10-byte pseudo-descriptor in 64-bit mode
+        mov qword [rel scratch16], -1
+        mov qword [rel scratch16 + 8], -1
+        sidt [rel scratch16]
+        mov rax, [rel scratch16 + 2]
+        CHECK64 rax, idt64, "SIDT: 64-bit base"
+        movzx eax, word [rel scratch16 + 10]
+        CHECK64 rax, 0xffff, "SIDT writes exactly 10 bytes"
+
+        ; ---- 64-bit ALU and flags
+        mov rax, 0x8000000000000000
+        add rax, rax
+        pushfq
+        pop rbx
+        and ebx, EFL_CF | EFL_ZF | EFL_OF | EFL_SF
+        CHECK64 rax, 0, "ADD r64: result"
+        CHECK64 rbx, EFL_CF | EFL_ZF | EFL_OF, "ADD r64: CF ZF OF"
+        mov rax, 0x7fffffffffffffff
+        add rax, 1
+        pushfq
+        pop rbx
+        and ebx, EFL_CF | EFL_ZF | EFL_OF | EFL_SF
+        CHECK64 rbx, EFL_SF | EFL_OF, "ADD r64 signed overflow: SF OF"
+        mov rax, 0x123456789abcdef0
+        mov rbx, rax
+        CHECK64 rbx, 0x123456789abcdef0, "MOV r64, imm64"
+        mov rax, -1
+        mov eax, 1
+        CHECK64 rax, 1, "32-bit result zero-extends into RAX"
+        mov rax, -1
+        mov ax, 1
+        mov rbx, 0xffffffffffff0001
+        CHECK64 rax, rbx, "16-bit result merges"
+        mov rax, 0x100000000
+        mov rcx, 0x300000000
+        mul rcx
+        CHECK64 rdx, 3, "MUL r64: RDX"
+        CHECK64 rax, 0, "MUL r64: RAX"
+        mov rdx, 1
+        xor eax, eax
+        mov rcx, 0x10
+        div rcx
+        mov rbx, 0x1000000000000000
+        CHECK64 rax, rbx, "DIV r64: quotient of RDX:RAX"
+        mov rax, -7
+        cqo
+        CHECK64 rdx, -1, "CQO"
+        mov eax, 0x80000000
+        cdqe
+        mov rbx, 0xffffffff80000000
+        CHECK64 rax, rbx, "CDQE"
+        mov dword [rel scratch16], -2
+        movsxd rax, dword [rel scratch16]
+        CHECK64 rax, -2, "MOVSXD"
+        mov rax, 1
+        shl rax, 63
+        sar rax, 62
+        CHECK64 rax, -2, "SHL/SAR r64 by 63/62"
+        mov rax, 0x8000000000000001
+        rol rax, 1
+        CHECK64 rax, 3, "ROL r64"
+        mov rax, 0x0102030405060708
+        bswap rax
+        mov rbx, 0x0807060504030201
+        CHECK64 rax, rbx, "BSWAP r64"
+        mov rax, 0x100000000
+        bsf rcx, rax
+        CHECK64 rcx, 32, "BSF r64"
+        mov rax, 5
+        mov rcx, 3
+        imul rax, rcx
+        CHECK64 rax, 15, "IMUL r64, r64"
+        mov rsi, 0x1111111111111111
+        mov rdi, rsi
+        std
+        cld
+        mov rcx, 2
+        lea rdi, [rel scratch16]
+        mov rax, 0xaaaaaaaabbbbbbbb
+        rep stosq
+        CHECK64 rcx, 0, "REP STOSQ: RCX"
+        mov rax, [rel scratch16 + 8]
+        mov rbx, 0xaaaaaaaabbbbbbbb
+        CHECK64 rax, rbx, "REP STOSQ stores 8 bytes per element"
+
+        ; ---- REX registers
+        mov r8, 0
+        mov r8b, 0xff
+        CHECK64 r8, 0xff, "MOV R8B"
+        mov rsi, 0x1100
+        mov sil, 0x22
+        CHECK64 rsi, 0x1122, "MOV SIL (REX byte register, not DH)"
+        mov rdx, 0
+        mov rsi, 0
+        mov rax, 0x3300
+        db 0x88, 0xe6               ; mov dh, ah (no REX)
+        CHECK64 rdx, 0x3300, "MOV DH, AH without REX"
+        mov r15, 0x0f0f
+        mov r9, 0xf0f0
+        add r9, r15
+        CHECK64 r9, 0xffff, "ADD R9, R15"
+        mov r12, rsp
+        mov spl, 0x00
+        mov rbx, rsp
+        mov rsp, r12
+        mov rax, r12
+        and rax, ~0xff
+        CHECK64 rbx, rax, "MOV SPL"
+        mov rax, 1
+        mov r8, 2
+        db 0x49, 0x90               ; xchg r8, rax: not a NOP
+        CHECK64 rax, 2, "XCHG R8, RAX (49 90)"
+        lea r13, [r8 + r8 * 4 + 3]
+        CHECK64 r13, 8, "LEA with REX base and index"
+
+        ; ---- RIP-relative addressing
+        lea rax, [rel rip_target]
+        mov rbx, rip_target
+        CHECK64 rax, rbx, "LEA [RIP+disp]"
+        mov eax, [rel rip_data]
+        CHECK64 rax, 0x5a5aa5a5, "MOV r32, [RIP+disp]"
+        mov dword [rel rip_data2], 0x13572468   ; disp counts from after the imm32
+        mov eax, [rip_data2]
+        CHECK64 rax, 0x13572468, "MOV [RIP+disp], imm32"
+
+        ; ---- stack: 64-bit push/pop/call/ret
+        mov rbx, rsp
+        push rbx
+        mov rcx, rsp
+        pop rdx
+        sub rbx, rcx
+        CHECK64 rbx, 8, "PUSH r64 moves RSP by 8"
+        mov rax, 0xdeadbeefcafebabe
+        push rax
+        pop rdx
+        CHECK64 rdx, rax, "PUSH/POP r64"
+        push -1
+        pop rax
+        CHECK64 rax, -1, "PUSH imm8 sign-extends to 64 bits"
+        mov rbx, rsp
+        call .callee
+.ret_addr:
+        jmp .after_call
+.callee:
+        mov rcx, [rsp]
+        ret
+.after_call:
+        lea rax, [rel .ret_addr]
+        CHECK64 rcx, rax, "CALL pushes a 64-bit return address"
+        CHECK64 rsp, rbx, "RET pops 8 bytes"
+
+        ; ---- #PF with NX: fetch from a present NX page
+        EXPECT64 .nx_done
+        mov rax, NXPAGE
+        call rax
+.nx_done:
+        CHECK64 [rel exc64_vec], 14, "fetch from NX page: #PF"
+        CHECK64 [rel exc64_err], 0x11, "#PF error code P|I (instruction fetch)"
+        CHECK64 [rel exc64_cr2], NXPAGE, "#PF CR2"
+
+        ; ---- canonical addresses
+        EXPECT64 .gp_done
+        mov rax, 0x0000800000000000
+        mov rbx, [rax]
+.gp_done:
+        CHECK64 [rel exc64_vec], 13, "load from a non-canonical address: #GP"
+        CHECK64 [rel exc64_err], 0, "#GP error code 0"
+        EXPECT64 .gp2_done
+        mov rax, 0x0000800000000000
+        jmp rax
+.gp2_done:
+        CHECK64 [rel exc64_vec], 13, "JMP to a non-canonical address: #GP"
+
+        ; ---- IST: INT 0x41 runs on IST1, 16-byte aligned frame; IRETQ
+        mov rbx, rsp
+        int 0x41
+        CHECK64 [rel ist_rsp], IST1_TOP - 40, "gate with IST=1: handler RSP = IST1 - 5*8"
+        CHECK64 rsp, rbx, "IRETQ restores RSP"
+        mov rax, [rel ist_cs]
+        CHECK64 rax, SEL_CS64, "interrupt frame: saved CS"
+        mov r12, rsp
+        and rsp, ~15
+        sub rsp, 8                  ; misaligned stack: the frame is aligned to 16
+        mov rbx, rsp
+        int 0x42
+        mov rax, rbx
+        and rax, ~15
+        sub rax, 40
+        CHECK64 [rel ist_rsp], rax, "gate without IST: frame pushed below RSP aligned to 16"
+        CHECK64 rsp, rbx, "IRETQ restores a misaligned RSP"
+        mov rsp, r12
+
+        ; ---- FS/GS bases and SWAPGS
+        mov ecx, MSR_GSBASE
+        mov eax, gs_area_a
+        xor edx, edx
+        wrmsr
+        mov ecx, MSR_KGSBASE
+        mov eax, gs_area_b
+        wrmsr
+        mov rax, [gs:0]
+        CHECK64 rax, 0xaaaa, "GS: base from IA32_GS_BASE"
+        swapgs
+        mov rax, [gs:0]
+        CHECK64 rax, 0xbbbb, "SWAPGS exchanges GS base with KERNEL_GS_BASE"
+        mov ecx, MSR_KGSBASE
+        rdmsr
+        CHECK64 rax, gs_area_a, "KERNEL_GS_BASE after SWAPGS"
+        swapgs
+        mov ecx, MSR_FSBASE
+        mov eax, gs_area_b
+        xor edx, edx
+        wrmsr
+        mov rax, [fs:0]
+        CHECK64 rax, 0xbbbb, "FS: base from IA32_FS_BASE"
+        EXPECT64 .msr_gp
+        mov ecx, MSR_FSBASE
+        mov edx, 0x00008000         ; non-canonical base
+        wrmsr
+.msr_gp:
+        CHECK64 [rel exc64_vec], 13, "WRMSR FS_BASE non-canonical: #GP"
+
+        ; ---- SYSCALL / SYSRET round trip to ring 3
+        mov ecx, MSR_STAR
+        xor eax, eax
+        mov edx, SEL_CS64 | (SEL_UBASE << 16)
+        wrmsr
+        mov ecx, MSR_LSTAR
+        mov eax, syscall_entry
+        xor edx, edx
+        wrmsr
+        mov ecx, MSR_FMASK
+        mov eax, EFL_IF | EFL_TF | EFL_DF
+        wrmsr
+        mov [rel kernel_rsp], rsp
+        mov rcx, user64
+        mov r11, 0x002
+        mov rsp, USTACK64
+        o64 sysret
+syscall_back:                       ; ring 0 again, from the second SYSCALL
+        mov rsp, [rel kernel_rsp]
+        CHECK64 [rel u_cs], SEL_UCS64, "SYSRET (REX.W): CS = STAR[63:48]+16 | 3"
+        CHECK64 [rel u_ss], SEL_UDATA, "SYSRET: SS = STAR[63:48]+8 | 3"
+        CHECK64 [rel sc_cs], SEL_CS64, "SYSCALL: CS = STAR[47:32]"
+        CHECK64 [rel sc_ss], SEL_DS64, "SYSCALL: SS = STAR[47:32]+8"
+        lea rax, [rel user64.after1]
+        CHECK64 [rel sc_rcx], rax, "SYSCALL: RCX = return RIP"
+        CHECK64 [rel sc_r11], 0x402, "SYSCALL: R11 = RFLAGS (DF set in ring 3)"
+        CHECK64 [rel sc_fl], 0x002, "SYSCALL: RFLAGS masked by FMASK"
+        CHECK64 [rel u_back], 1, "SYSRET returned to ring 3 after the first SYSCALL"
+        CHECK64 [rel u_gp], 13, "ring 3: SWAPGS is #GP"
+
+        ; ---- compatibility mode: far JMP to a 32-bit code segment
+        mov r8, ds
+        CHECK64 r8, 0, "IRETQ to ring 3 nulled DS (DPL 0 < CPL 3)"
+        mov ax, SEL_DATA0           ; compatibility mode checks segments again
+        mov ds, ax
+        mov es, ax
+        db 0xff, 0x2d               ; jmp far m16:32 (no REX.W: 4-byte offset)
+        dd farptr32 - ($ + 4)
+        bits 32
+compat32:
+        mov eax, 5
+        db 0x40                     ; INC EAX in compatibility mode, REX in 64-bit mode
+        mov [compat_eax], eax
+        mov eax, cs
+        mov [compat_cs], eax
+        jmp SEL_CS64:back64
+        bits 64
+back64:
+        CHECK64 [rel compat_eax], 6, "compatibility mode: 40h is INC EAX"
+        CHECK64 [rel compat_cs], SEL_CODE0, "compatibility mode: CS"
+        mov ecx, MSR_EFER
+        rdmsr
+        and eax, 1 << 10
+        CHECK64 rax, 1 << 10, "EFER.LMA still set after returning to 64-bit mode"
+
+        jmp finish64
+
+; ---- ring 3 code
+user64:
+        mov rax, cs
+        mov [rel u_cs], rax
+        mov rax, ss
+        mov [rel u_ss], rax
+        std
+        mov eax, 1
+        syscall
+.after1:
+        mov qword [rel u_back], 1
+        EXPECT64 .after_swapgs
+        swapgs
+.after_swapgs:
+        mov rax, [rel exc64_vec]
+        mov [rel u_gp], rax
+        mov eax, 2
+        syscall
+        hlt                         ; not reached
+
+syscall_entry:
+        pushfq
+        pop rbx
+        cmp eax, 2
+        je syscall_back
+        mov [rel sc_fl], rbx
+        mov [rel sc_rcx], rcx
+        mov [rel sc_r11], r11
+        mov rbx, cs
+        mov [rel sc_cs], rbx
+        mov rbx, ss
+        mov [rel sc_ss], rbx
+        o64 sysret
+
+; ---- IST / plain gate handlers
+ist_handler:
+        mov [rel ist_rsp], rsp
+        mov rax, [rsp + 8]
+        mov [rel ist_cs], rax
+        iretq
+
+; ---- 64-bit IDT
+build_idt64:
+        xor ecx, ecx
+.l:     mov rax, rcx
+        imul rax, rax, STUB64_SIZE
+        add rax, exc64_stubs
+        mov rdi, rcx
+        shl rdi, 4
+        add rdi, idt64
+        call set_gate64
+        inc ecx
+        cmp ecx, 32
+        jb .l
+        mov rdi, idt64 + 0x41 * 16
+        mov rax, ist_handler
+        call set_gate64
+        mov byte [idt64 + 0x41 * 16 + 4], 1        ; IST1
+        mov rdi, idt64 + 0x42 * 16
+        mov rax, ist_handler
+        call set_gate64
+        ret
+
+set_gate64:                         ; rdi = slot, rax = handler: interrupt gate, DPL0
+        mov word [rdi], ax
+        mov word [rdi + 2], SEL_CS64
+        mov word [rdi + 4], 0x8e00
+        shr rax, 16
+        mov word [rdi + 6], ax
+        shr rax, 16
+        mov dword [rdi + 8], eax
+        mov dword [rdi + 12], 0
+        ret
+
+STUB64_SIZE equ 16
+        align 16
+exc64_stubs:
+%assign v 0
+%rep 32
+        align 16
+%if v == 8 || (v >= 10 && v <= 14) || v == 17
+        nop
+        nop
+%else
+        push 0
+%endif
+        push v
+        jmp exc64_common
+%assign v v + 1
+%endrep
+
+exc64_common:                       ; [rsp] vector, error, RIP, CS, RFLAGS, RSP, SS
+        push rax
+        mov rax, [rsp + 8]
+        mov [rel exc64_vec], rax
+        mov rax, [rsp + 16]
+        mov [rel exc64_err], rax
+        mov rax, cr2
+        mov [rel exc64_cr2], rax
+        mov rax, [rel exc64_resume]
+        test rax, rax
+        jz .fatal
+        mov [rsp + 24], rax          ; resume at the EXPECT64 label
+        mov qword [rel exc64_resume], 0
+        pop rax
+        add rsp, 16
+        iretq
+.fatal: mov rsi, s_notok
+        call puts64
+        mov eax, [rel test_num]
+        inc eax
+        call print_dec64
+        mov rsi, s_unexp
+        call puts64
+        mov rax, [rel exc64_vec]
+        call print_hex64
+        mov rsi, s_err
+        call puts64
+        mov rax, [rel exc64_err]
+        call print_hex64
+        mov rsi, s_at
+        call puts64
+        mov rax, [rsp + 24]
+        call print_hex64
+        mov al, 10
+        call putc64
+        mov rsi, s_bail
+        call puts64
+        inc dword [rel fail_count]
+        jmp finish64
+
+; ---- 64-bit TAP helpers (the lib's are 32-bit code)
+putc64:                             ; al
+        push rdx
+        push rax
+        mov dx, COM1 + 5
+.w:     in al, dx
+        test al, 0x20
+        jz .w
+        pop rax
+        mov dx, COM1
+        out dx, al
+        pop rdx
+        ret
+
+puts64:                             ; rsi = asciz
+        push rsi
+        push rax
+.l:     lodsb
+        test al, al
+        jz .d
+        call putc64
+        jmp .l
+.d:     pop rax
+        pop rsi
+        ret
+
+print_hex64:                        ; rax
+        push rbx
+        push rcx
+        push rax
+        mov rbx, rax
+        mov al, '0'
+        call putc64
+        mov al, 'x'
+        call putc64
+        mov ecx, 16
+.l:     rol rbx, 4
+        mov al, bl
+        and al, 15
+        add al, '0'
+        cmp al, '9'
+        jbe .p
+        add al, 'a' - '0' - 10
+.p:     call putc64
+        dec ecx
+        jnz .l
+        pop rax
+        pop rcx
+        pop rbx
+        ret
+
+print_dec64:                        ; eax
+        push rax
+        push rbx
+        push rcx
+        push rdx
+        xor ecx, ecx
+        mov ebx, 10
+.d:     xor edx, edx
+        div ebx
+        push rdx
+        inc ecx
+        test eax, eax
+        jnz .d
+.p:     pop rax
+        add al, '0'
+        call putc64
+        dec ecx
+        jnz .p
+        pop rdx
+        pop rcx
+        pop rbx
+        pop rax
+        ret
+
+check64:                            ; r15 = got, r14 = expected, r13 = message
+        pushfq
+        push rax
+        push rsi
+        inc dword [rel test_num]
+        cmp r15, r14
+        je .ok
+        cmp qword [rel chk_note], 0
+        jne .todo
+        inc dword [rel fail_count]
+.todo:
+        mov rsi, s_notok
+        call puts64
+        call .num_msg
+        mov rsi, s_got
+        call puts64
+        mov rax, r15
+        call print_hex64
+        mov rsi, s_exp
+        call puts64
+        mov rax, r14
+        call print_hex64
+        mov al, ')'
+        call putc64
+        jmp .nl
+.ok:    mov rsi, s_ok
+        call puts64
+        call .num_msg
+.nl:    mov rsi, [rel chk_note]
+        test rsi, rsi
+        jz .nl2
+        push rsi
+        mov rsi, s_todo
+        call puts64
+        pop rsi
+        call puts64
+.nl2:   mov al, 10
+        call putc64
+        mov qword [rel exc64_resume], 0
+        mov qword [rel chk_note], 0
+        pop rsi
+        pop rax
+        popfq
+        ret
+.num_msg:
+        mov eax, [rel test_num]
+        call print_dec64
+        mov rsi, s_dash
+        call puts64
+        mov rsi, r13
+        call puts64
+        ret
+
+finish64:
+        mov rsi, s_plan
+        call puts64
+        mov eax, [rel test_num]
+        call print_dec64
+        mov al, 10
+        call putc64
+        mov al, 0
+        cmp dword [rel fail_count], 0
+        je .x
+        mov al, 1
+.x:     mov dx, EXIT_PORT
+        out dx, al
+.h:     hlt
+        jmp .h
+
+; ---- data
+        align 16
+scratch16:      times 4 dq 0
+rip_target:     dq 0
+rip_data:       dd 0x5a5aa5a5
+rip_data2:      dd 0
+saved_esp32:    dd 0
+        align 8
+exc64_resume:   dq 0
+chk_note:       dq 0
+exc64_vec:      dq 0
+exc64_err:      dq 0
+exc64_cr2:      dq 0
+ist_rsp:        dq 0
+ist_cs:         dq 0
+kernel_rsp:     dq 0
+sc_rcx:         dq 0
+sc_r11:         dq 0
+sc_cs:          dq 0
+sc_ss:          dq 0
+sc_fl:          dq 0
+u_cs:           dq 0
+u_ss:           dq 0
+u_back:         dq 0
+u_gp:           dq 0
+compat_eax:     dq 0
+compat_cs:      dq 0
+gs_area_a:      dq 0xaaaa
+gs_area_b:      dq 0xbbbb
+farptr32:       dd compat32
+                dw SEL_CODE0
+        align 16
+idt64:          times 256 * 2 dq 0
+idt64_end:
+idtr64:         dw idt64_end - idt64 - 1
+                dq idt64
+
+%include "lib_tail.inc"
