@@ -597,8 +597,10 @@ int main(int argc, char **argv)
     }
     if (!machine_none) {
         pc_machine_init(&cfg);
-    } else if (debugcon || devices->len || cfg.kernel) {
+    } else if (debugcon || devices->len) {
         fatal("-machine none has no buses for devices");
+    } else if (cfg.kernel) {
+        fatal("-kernel %s: -machine none has no firmware to boot it", cfg.kernel);
     }
 
     if (debugcon) {
