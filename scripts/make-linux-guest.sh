@@ -10,7 +10,7 @@
 #   - with vireo.bench on the kernel command line: runs the workloads of
 #     bench/workloads.sh (the same script the benchmark runs natively),
 #     printing "vireo-bench: NAME MS" lines, and powers off;
-#   - with vireo.cmd="..." : runs that command, then powers off;
+#   - with vireo.cmd="..." vireo.end: runs that command, then powers off;
 #   - otherwise: an interactive shell on the console (poweroff -f ends it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,8 +59,9 @@ case " $cmdline " in
     /bin/vireo-workloads
     poweroff -f ;;
 *" vireo.cmd="*)
-    cmd=${cmdline#*vireo.cmd=}
-    cmd=${cmd%% vireo.end*}
+    # the kernel keeps the quotes: vireo.cmd="a; b" vireo.end
+    cmd=${cmdline#*vireo.cmd=\"}
+    cmd=${cmd%%\" vireo.end*}
     sh -c "$cmd"
     echo "vireo-guest: cmd done"
     poweroff -f ;;

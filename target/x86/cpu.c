@@ -110,7 +110,8 @@ static void set_vendor(CPUX86State *env, const char *v)
 X86CPU *x86_cpu_new(const char *cpu_model, char **err)
 {
     CPUX86State *env = g_new0(CPUX86State, 1);
-    gchar **parts = g_strsplit(cpu_model ? cpu_model : "qemu32", ",", -1);
+    /* qemu64 by default, as qemu-system-x86_64 */
+    gchar **parts = g_strsplit(cpu_model ? cpu_model : "qemu64", ",", -1);
     const char *model = parts[0];
 
     set_vendor(env, "GenuineIntel");

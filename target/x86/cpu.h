@@ -189,7 +189,7 @@ typedef struct CPUX86State {
     SegmentCache ldt, tr;
     DescTable gdt, idt;
 
-    uint32_t cr[5];           /* CR0, (CR1), CR2 (low), CR3, CR4 */
+    uint64_t cr[5];           /* CR0, (CR1), CR2 (low), CR3 (64-bit in long mode), CR4 */
     uint64_t cr2;             /* full-width CR2 */
     uint64_t dr[8];
     uint64_t efer;

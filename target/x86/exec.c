@@ -702,8 +702,15 @@ void x86_cpu_dump_state(X86CPU *cpu, void (*print)(void *opaque, const char *lin
     print(opaque, line);
     snprintf(line, sizeof(line), "IDT=     %08x %08x", (uint32_t)env->idt.base, env->idt.limit);
     print(opaque, line);
-    snprintf(line, sizeof(line), "CR0=%08x CR2=%08x CR3=%08x CR4=%08x",
-             env->cr[0], (uint32_t)env->cr2, env->cr[3], env->cr[4]);
+    if (env->hflags & HF_LMA) {
+        snprintf(line, sizeof(line), "CR0=%08x CR2=%016llx CR3=%016llx CR4=%08x",
+                 (uint32_t)env->cr[0], (unsigned long long)env->cr2,
+                 (unsigned long long)env->cr[3], (uint32_t)env->cr[4]);
+    } else {
+        snprintf(line, sizeof(line), "CR0=%08x CR2=%08x CR3=%08x CR4=%08x",
+                 (uint32_t)env->cr[0], (uint32_t)env->cr2, (uint32_t)env->cr[3],
+                 (uint32_t)env->cr[4]);
+    }
     print(opaque, line);
     snprintf(line, sizeof(line), "DR0=%08x DR1=%08x DR2=%08x DR3=%08x",
              (uint32_t)env->dr[0], (uint32_t)env->dr[1], (uint32_t)env->dr[2], (uint32_t)env->dr[3]);

@@ -101,13 +101,11 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         env->cr2 = (env->hflags & HF_LMA) ? val64 : val;
         break;
     case 3:
-        if ((env->hflags & HF_LMA) && (val64 >> 32)) {
-            /* page tables above 4 GiB are not supported by our CR3 cache */
-            vlog(LOG_GUEST_ERRORS, "CR3 above 4 GiB (%llx) not supported\n",
-                 (unsigned long long)val64);
+        if ((env->hflags & HF_LMA) && (val64 >> 40)) {
+            /* bits 63:MAXPHYADDR (40, CPUID 0x80000008) are reserved; no PCIDs */
             raise_exception_err(env, EXCP_GP, 0);
         }
-        env->cr[3] = val;
+        env->cr[3] = (env->hflags & HF_LMA) ? val64 : (uint32_t)val;
         tlb_flush(env);
         break;
     case 4: {
