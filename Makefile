@@ -31,7 +31,7 @@ LDLIBS := $(DEP_LIBS) -lm -lpthread
 TEST_TIMEOUT ?= 300
 export BUILD
 
-.PHONY: all check demo clean distclean asan firmware guests unit-tests check-build deps
+.PHONY: all check demo demo-bios clean distclean asan firmware guests unit-tests check-build deps
 all: $(BUILD)/vireo $(BUILD)/vireo-system-x86_64
 
 # configure exits 2 when dependencies are missing: install them, try again.
@@ -80,7 +80,16 @@ check-build:
 check: check-build
 	@TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh
 
+# Debian's kernel + busybox initramfs to a shell on this terminal (the guest
+# packages are fetched and cached by scripts/make-linux-guest.sh).
+# `make demo-bios` boots SeaBIOS alone.
 demo: all
+	@scripts/make-linux-guest.sh > $(BUILD)/demo-guest.txt
+	@echo "Booting Debian's Linux: $(BUILD)/vireo -nographic -m 512 -kernel ... -initrd ... (in the guest: poweroff -f; or Ctrl-A x)"
+	$(BUILD)/vireo -nographic -m 512 -kernel "$$(sed -n 1p $(BUILD)/demo-guest.txt)" \
+	    -initrd "$$(sed -n 2p $(BUILD)/demo-guest.txt)" -append "console=ttyS0 quiet"
+
+demo-bios: all
 	@echo "Booting SeaBIOS: $(BUILD)/vireo -nographic -m 128   (quit: Ctrl-A x)"
 	$(BUILD)/vireo -nographic -m 128
 
