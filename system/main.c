@@ -379,7 +379,7 @@ int main(int argc, char **argv)
             accel = "kvm";
         } else if (!strcmp(n, "cpu")) {
             if (!strcmp(arg, "help")) {
-                printf("Available CPUs:\n  qemu32 (default)\n  max\n");
+                printf("Available CPUs:\n  qemu64 (default)\n  qemu32\n  pentiumpro\n  base\n  max\n");
                 return 0;
             }
             cfg.cpu_model = arg;

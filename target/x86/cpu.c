@@ -59,7 +59,7 @@ static const FeatureName features[] = {
     { "popcnt", 1, 1u << 23, true, true },
     { "syscall", 2, 1u << 11, true, false, true },
     { "nx", 2, 1u << 20, true },
-    { "rdtscp", 2, 1u << 27, true, false, true },
+    { "rdtscp", 2, 1u << 27, true, true, true },       /* QEMU's qemu64 lacks it */
     { "lm", 2, 1u << 29, true, false, true },
     { "lahf_lm", 3, 1u << 0, true, false, true },
     { "lahf-lm", 3, 1u << 0, true, false, true },
@@ -110,7 +110,7 @@ static void set_vendor(CPUX86State *env, const char *v)
 X86CPU *x86_cpu_new(const char *cpu_model, char **err)
 {
     CPUX86State *env = g_new0(CPUX86State, 1);
-    gchar **parts = g_strsplit(cpu_model ? cpu_model : "qemu32", ",", -1);
+    gchar **parts = g_strsplit(cpu_model ? cpu_model : "qemu64", ",", -1);
     const char *model = parts[0];
 
     set_vendor(env, "GenuineIntel");
@@ -131,6 +131,7 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
             env->cpuid_ext2_features = 0;
             env->cpuid_ext_features = 0;          /* no SSE3 */
             env->cpuid_features &= ~((1u << 16) | (1u << 13) | (1u << 6) | (1u << 12) |
+                                     (1u << 11) | (1u << 19) |      /* SEP, CLFLUSH */
                                      (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26));
             env->cpuid_features |= (1u << 6) | (1u << 13) | (1u << 12);
         }

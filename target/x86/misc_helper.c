@@ -101,13 +101,15 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         env->cr2 = (env->hflags & HF_LMA) ? val64 : val;
         break;
     case 3:
-        if ((env->hflags & HF_LMA) && (val64 >> 32)) {
-            /* page tables above 4 GiB are not supported by our CR3 cache */
-            vlog(LOG_GUEST_ERRORS, "CR3 above 4 GiB (%llx) not supported\n",
-                 (unsigned long long)val64);
-            raise_exception_err(env, EXCP_GP, 0);
+        if (env->hflags & HF_LMA) {
+            /* bits above MAXPHYADDR (40, CPUID 0x80000008) are reserved */
+            if (val64 >> 40) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->cr[3] = val64;
+        } else {
+            env->cr[3] = val;
         }
-        env->cr[3] = val;
         tlb_flush(env);
         break;
     case 4: {
