@@ -116,16 +116,16 @@ main:
         mov dword [PT0 + (NXPAGE >> 12) * 8 + 4], 0x80000000   ; NX
         mov byte [NXPAGE], 0xc3                                 ; ret
 
-        ; activate: PAE, CR3, EFER.LME|NXE|SCE, then CR0.PG
-        mov eax, cr4
-        or eax, 1 << 5
-        mov cr4, eax
+        ; activate: EFER.LME|NXE|SCE, CR3, PAE, then CR0.PG
         mov eax, PML4
         mov cr3, eax
         mov ecx, MSR_EFER
         rdmsr
         or eax, (1 << 8) | (1 << 11) | 1
         wrmsr
+        mov eax, cr4
+        or eax, 1 << 5
+        mov cr4, eax
         mov eax, cr0
         or eax, 0x80000000
         mov cr0, eax
@@ -486,7 +486,26 @@ back64:
         and eax, 1 << 10
         CHECK64 rax, 1 << 10, "EFER.LMA still set after returning to 64-bit mode"
 
-        jmp finish64
+        ; clearing CR0.PG from compatibility mode leaves long mode (the
+        ; #GP cases of MOV CR0/CR4 are in tests/unit/test-mmu: QEMU TCG
+        ; does not raise them and would triple-fault here)
+        db 0xff, 0x2d               ; jmp far m16:32 to 32-bit code
+        dd farptr_leave - ($ + 4)
+        bits 32
+leave32:
+        mov eax, cr0
+        and eax, 0x7fffffff
+        mov cr0, eax                ; leave IA-32e mode
+        lidt [idtr]                 ; legacy IDT again
+        mov ecx, MSR_EFER
+        rdmsr
+        and eax, 1 << 10
+        CHECK eax, 0, "CR0.PG cleared in compatibility mode: EFER.LMA = 0"
+        mov eax, 0x11223344
+        db 0x48                     ; DEC EAX again outside long mode
+        CHECK eax, 0x11223343, "back in legacy protected mode: 48h is DEC EAX"
+        jmp finish
+        bits 64
 
 ; ---- ring 3 code
 user64:
@@ -803,6 +822,8 @@ lcall_hit:      dq 0
 lcall_cs:       dq 0
 farptr64:       dq lcall_target
                 dw SEL_CS64
+farptr_leave:   dd leave32
+                dw SEL_CODE0
 farptr32:       dd compat32
                 dw SEL_CODE0
         align 16
