@@ -12,3 +12,17 @@ FIRMWARE_BLOBS := $(BUILD)/firmware/bios.bin $(BUILD)/firmware/vgabios-stdvga.bi
 all: firmware
 firmware:
 	@scripts/fetch-firmware.sh $(BUILD)/firmware
+
+# Our own option ROMs (firmware/*.asm): nasm -f bin, then padded and
+# checksummed by scripts/romsum.py; installed next to bios.bin.
+ROM_ASMS := $(wildcard firmware/*.asm)
+ROM_BINS := $(ROM_ASMS:firmware/%.asm=$(BUILD)/firmware/%.bin)
+NASM ?= nasm
+
+all: $(ROM_BINS)
+$(BUILD)/firmware/%.raw: firmware/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+$(BUILD)/firmware/%.bin: $(BUILD)/firmware/%.raw scripts/romsum.py
+	python3 scripts/romsum.py $< $@
+CHECK_BUILD += $(ROM_BINS)

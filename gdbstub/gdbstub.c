@@ -314,7 +314,8 @@ static void gdb_read_reg(X86CPU *cpu, int n, uint8_t *buf)
     }
 }
 
-static void gdb_write_reg(X86CPU *cpu, int n, const uint8_t *buf)
+/* false: a register we do not write (see the end) */
+static bool gdb_write_reg(X86CPU *cpu, int n, const uint8_t *buf)
 {
     uint64_t v = 0;
     int size = gdb_reg_size(n);
@@ -331,9 +332,22 @@ static void gdb_write_reg(X86CPU *cpu, int n, const uint8_t *buf)
         memcpy(cpu->fpu.xmm[n - R_XMM0], buf, 16);
     } else if (n == R_MXCSR) {
         cpu->fpu.mxcsr = (uint32_t)v & 0xffff;
+    } else if (n == R_FS_BASE || n == R_GS_BASE) {
+        /* the hidden base, as WRFSBASE/the MSRs would set it (32 bits
+         * outside long mode, where bases are 32-bit) */
+        cpu->segs[n == R_FS_BASE ? R_FS : R_GS].base = (cpu->hflags & HF_LMA) ? v : (uint32_t)v;
+    } else if (n >= R_ST0 && n < R_FCTRL) {
+        long double x = 0;
+        memcpy(&x, buf, 10);           /* x86 host: long double is the 80-bit format */
+        cpu->fpu.st[(cpu->fpu.top + n - R_ST0) & 7] = x;
+    } else if (n == R_FCTRL) {
+        cpu->fpu.fcw = (uint16_t)v;
+    } else {
+        /* segment selectors (loading one needs a descriptor load) and the
+         * x87 status/tag/pointer registers: read-only here */
+        return false;
     }
-    /* segment selectors, x87 and bases: read-only here (loading a selector
-     * needs a descriptor load; gdb rarely writes them) */
+    return true;
 }
 
 static const char gdb_target_xml[] =
@@ -661,7 +675,7 @@ static void gdb_handle_packet(const char *p, size_t plen)
                 gdb_put_packet("E01");
                 return;
             }
-            gdb_write_reg(cpu, n, buf);
+            gdb_write_reg(cpu, n, buf);     /* G: read-only ones keep their value */
             h += gdb_reg_size(n) * 2;
         }
         gdb_put_packet("OK");
@@ -691,8 +705,7 @@ static void gdb_handle_packet(const char *p, size_t plen)
             gdb_put_packet("E00");
             return;
         }
-        gdb_write_reg(cpu, n, buf);
-        gdb_put_packet("OK");
+        gdb_put_packet(gdb_write_reg(cpu, n, buf) ? "OK" : "E01");
         return;
     }
     case 'm':

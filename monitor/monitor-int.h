@@ -20,6 +20,7 @@ struct Monitor {
     GString *msg;             /* the JSON value being framed */
     int depth;                /* {[ nesting of msg */
     bool in_str, esc;         /* inside a string / after a backslash */
+    bool recovering;            /* after a lexical error: skip to a resync point */
     bool in_sq;               /* inside a 'single-quoted' string */
 
     /* HMP */

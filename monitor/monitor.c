@@ -84,6 +84,7 @@ void monitor_reset(Monitor *mon)
     g_string_truncate(mon->msg, 0);
     mon->depth = 0;
     mon->in_str = mon->in_sq = mon->esc = false;
+    mon->recovering = false;
     g_string_truncate(mon->line, 0);
     mon->esc_state = 0;
     mon->last_cr = false;

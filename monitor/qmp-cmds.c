@@ -299,6 +299,50 @@ static JsonNode *cmd_query_kvm(Monitor *mon, JsonObject *args, GError **errp)
     return node_obj(o);
 }
 
+/* The QOM parent type a device class of ours corresponds to. */
+static const char *qom_parent_of(const DeviceClass *cls)
+{
+    switch (cls->bus) {
+    case BUS_ISA: return "isa-device";
+    case BUS_PCI: return "pci-device";
+    case BUS_SYSTEM: return "sys-bus-device";
+    default: return "device";
+    }
+}
+
+typedef struct {
+    JsonArray *out;
+    const char *implements;
+} ListTypes;
+
+static void list_device_type(const DeviceClass *cls, void *opaque)
+{
+    ListTypes *lt = opaque;
+    const char *parent = qom_parent_of(cls);
+    if (lt->implements && strcmp(lt->implements, "device") && strcmp(lt->implements, parent)) {
+        return;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "name", cls->name);
+    json_object_set_string_member(o, "parent", parent);
+    json_array_add_object_element(lt->out, o);
+}
+
+/*
+ * qom-list-types: the device types (libqtest's qtest_has_device() asks with
+ * implements=device).  Vireo has no abstract types to list.
+ */
+static JsonNode *cmd_qom_list_types(Monitor *mon, JsonObject *args, GError **errp)
+{
+    ListTypes lt = {
+        .out = json_array_new(),
+        .implements = json_object_has_member(args, "implements")
+                      ? json_object_get_string_member(args, "implements") : NULL,
+    };
+    device_class_foreach(list_device_type, &lt);
+    return node_arr(lt.out);
+}
+
 static JsonNode *cmd_human_monitor_command(Monitor *mon, JsonObject *args, GError **errp)
 {
     if (json_object_has_member(args, "cpu-index") &&
@@ -382,6 +426,7 @@ static const QmpCommand commands[] = {
     { "query-name", cmd_query_name, NULL },
     { "query-machines", cmd_query_machines, NULL },
     { "query-kvm", cmd_query_kvm, NULL },
+    { "qom-list-types", cmd_qom_list_types, "?implements:s ?abstract:b" },
     { "stop", cmd_stop, NULL },
     { "cont", cmd_cont, NULL },
     { "system_reset", cmd_system_reset, NULL },

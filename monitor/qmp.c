@@ -306,11 +306,52 @@ static void qmp_too_big(Monitor *mon, const char *what)
     qmp_send_error(mon, NULL, QMP_ERR_GENERIC, msg);
 }
 
+/*
+ * A byte no JSON text can contain where it stands, as QEMU's lexer sees it:
+ * the impossible UTF-8 bytes 0xFE/0xFF anywhere, raw control characters
+ * inside strings, and outside strings control characters other than
+ * whitespace and '%' (QMP has no interpolation).
+ */
+static bool qmp_lexical_error(const Monitor *mon, uint8_t c)
+{
+    if (c >= 0xfe) {
+        return true;
+    }
+    if (mon->in_str || mon->in_sq) {
+        return c < 0x20;
+    }
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == '%';
+}
+
+/* After a lexical error QEMU skips input up to a structural character, a
+ * control character or an impossible byte, and starts afresh there. */
+static bool qmp_resync_point(uint8_t c)
+{
+    return (c < 0x20 && c != '\t') || c >= 0xfe || strchr("{}[]:,", c) != NULL;
+}
+
 void qmp_feed(Monitor *mon, const uint8_t *buf, size_t len)
 {
     unsigned gen = mon->generation;
     for (size_t i = 0; i < len && gen == mon->generation; i++) {
         char c = (char)buf[i];
+        if (mon->recovering) {
+            if (!buf[i] || !qmp_resync_point(buf[i])) {
+                continue;
+            }
+            mon->recovering = false;
+        }
+        if (qmp_lexical_error(mon, buf[i])) {
+            g_string_truncate(mon->msg, 0);
+            mon->depth = 0;
+            mon->in_str = mon->in_sq = mon->esc = false;
+            mon->recovering = true;
+            g_autofree char *msg = g_ascii_isprint(c)
+                ? g_strdup_printf("JSON parse error, stray '%c'", c)
+                : g_strdup_printf("JSON parse error, stray byte 0x%02x", buf[i]);
+            qmp_send_error(mon, NULL, QMP_ERR_GENERIC, msg);
+            continue;
+        }
         if (mon->in_sq) {
             /* QEMU's single-quoted string extension, rewritten to a JSON
              * string for json-glib: \' becomes ', a bare " is escaped. */

@@ -31,6 +31,9 @@ static const Option options[] = {
     { "version", false, "display version information and exit" },
     { "m", true, "[size=]megs[M|G]  guest RAM size (default 128M)" },
     { "bios", true, "file  set the filename for the BIOS" },
+    { "kernel", true, "bzImage  use 'bzImage' as the kernel image (Linux or multiboot)" },
+    { "append", true, "cmdline  use 'cmdline' as the kernel command line" },
+    { "initrd", true, "file  use 'file' as the initial ram disk (multiboot: 'mod1 args,mod2')" },
     { "L", true, "path  add a directory for the BIOS, VGA BIOS and keymaps" },
     { "nographic", false, "no display; serial port and monitor multiplexed on stdio (Ctrl-A h for help)" },
     { "display", true, "none  select the display backend (only 'none' for now)" },
@@ -338,6 +341,12 @@ int main(int argc, char **argv)
             cfg.ram_size = parse_mem_size(arg);
         } else if (!strcmp(n, "bios")) {
             bios = arg;
+        } else if (!strcmp(n, "kernel")) {
+            cfg.kernel = arg;
+        } else if (!strcmp(n, "initrd")) {
+            cfg.initrd = arg;
+        } else if (!strcmp(n, "append")) {
+            cfg.append = arg;
         } else if (!strcmp(n, "L")) {
             datadir_add(arg);
         } else if (!strcmp(n, "nographic")) {
@@ -580,10 +589,18 @@ int main(int argc, char **argv)
         }
     }
 
+    if (!cfg.kernel && cfg.initrd) {
+        fatal("-initrd only allowed with -kernel option");
+    }
+    if (!cfg.kernel && cfg.append) {
+        fatal("-append only allowed with -kernel option");
+    }
     if (!machine_none) {
         pc_machine_init(&cfg);
     } else if (debugcon || devices->len) {
         fatal("-machine none has no buses for devices");
+    } else if (cfg.kernel) {
+        fatal("-kernel %s: -machine none has no firmware to boot it", cfg.kernel);
     }
 
     if (debugcon) {

@@ -105,8 +105,9 @@ static void qtest_irq_out_handler(void *opaque, int n, int level)
  * QOM-style paths name a device: "/machine/i440fx/ioapic", "ioapic",
  * "/machine/unattached/device[3]"... Vireo has no object tree, so the last
  * path component is matched against device ids, then device type names.
- * Vireo's pc has no IOAPIC yet; the 8259 pair receives the ISA interrupt
- * lines with the same numbers, so "ioapic" falls back to it.
+ * "ioapic" is the IOAPIC device (ISA IRQ n on its input n, as QEMU's); a
+ * machine without one falls back to the 8259 pair, whose inputs carry the
+ * ISA IRQ numbers too.
  */
 typedef struct { const char *name; Device *found; bool by_type; } FindDev;
 

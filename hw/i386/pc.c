@@ -19,6 +19,7 @@
 #include "chardev/chardev.h"
 #include "hw/acpi/acpi.h"
 #include "hw/i386/acpi-build.h"
+#include "hw/i386/x86-load.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
 #include "hw/intc/apic.h"
@@ -412,7 +413,7 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     fw_cfg_add_bytes(s, FW_CFG_NUMA, numa, numa_len);
     g_free(numa);
 
-    /* No -kernel yet: the Linux boot items say "nothing to load". */
+    /* Without -kernel the Linux boot items say "nothing to load". */
     static const uint16_t linux_keys[] = {
         FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_ENTRY,
         FW_CFG_INITRD_ADDR, FW_CFG_INITRD_SIZE,
@@ -421,6 +422,9 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(linux_keys); i++) {
         fw_cfg_add_i32(s, linux_keys[i], 0);
+    }
+    if (cfg->kernel) {
+        x86_load_kernel(s, cfg->kernel, cfg->initrd, cfg->append, pc.below_4g);
     }
 
     /* x86 legacy items SeaBIOS reads: no extra ACPI tables or SMBIOS

@@ -224,7 +224,9 @@ static void rtc_arm_periodic(RTCState *s, int64_t old_period)
             return;                         /* running at this rate already */
         }
         int64_t last = timer_expire_time(s->periodic_timer) - old_period;
-        next = MAX(now, last + p);
+        /* an overdue tick comes 1 ns from now, as QEMU's: a timer due at
+         * "now" would leave qtest's clock_step with no time to advance */
+        next = MAX(now + 1, last + p);
     }
     s->periodic_ns = p;
     timer_mod(s->periodic_timer, next);

@@ -489,8 +489,9 @@ opcode:
     if (e->opnd) {
         for (const char *t = e->opnd; *t; ) {
             char k = t[0], k2 = t[1];
-            /* operand kinds that live in ModRM (SDM opcode-map letters) */
-            if (k == 'G' || k == 'M' || (k == 'E' && k2 != 'S') || (k == 'S' && k2 == 'w')) {
+            /* operand kinds that live in ModRM (SDM opcode-map letters);
+             * "GS" and "ES" are segment registers, not G/E operands */
+            if ((k == 'G' && k2 != 'S') || k == 'M' || (k == 'E' && k2 != 'S') || (k == 'S' && k2 == 'w')) {
                 need_modrm = true;
             } else if ((k == 'C' || k == 'D' || k == 'R') && k2 == 'd') {
                 need_modrm = true;

@@ -3,7 +3,9 @@
 # (-gdb tcp::PORT -S), then in one gdb session: registers at the reset
 # vector, stepi, a breakpoint at a symbol of the guest, registers and memory
 # there, a hardware watchpoint that fires on the guest's store, a memory
-# write and a register write the guest then checks, detach.  After the
+# write and a register write the guest then checks, stepi with timer
+# interrupts pending (must stay out of the handler), reads through the
+# guest's page tables and an unmapped page, detach.  After the
 # detach the guest runs to its end and reports through isa-debug-exit.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +19,9 @@ command -v gdb >/dev/null || { echo "SKIP: gdb is not installed"; exit 77; }
 
 sym() { awk -v n="$1" '$3 == n { print "0x" $2 }' "$map"; }
 loop=$(sym gdb_loop) after=$(sym gdb_after) counter=$(sym counter) poke=$(sym poke) paged=$(sym gdb_paged)
-[ -n "$loop" ] && [ -n "$after" ] && [ -n "$counter" ] && [ -n "$poke" ] && [ -n "$paged" ] ||
+irqloop=$(sym gdb_irq_loop) irqcount=$(sym irq_count)
+[ -n "$loop" ] && [ -n "$after" ] && [ -n "$counter" ] && [ -n "$poke" ] && [ -n "$paged" ] &&
+    [ -n "$irqloop" ] && [ -n "$irqcount" ] ||
     { echo "symbols missing in $map"; exit 1; }
 # where the guest's page tables show poke's page (see target.asm)
 poke_va=$(printf "0x%x" $((0x400000 + (poke & 0xfff))))
@@ -61,6 +65,23 @@ break *$after
 continue
 printf "AT-AFTER rip=%#x rdi=%#x counter=%d\n", \$rip, \$rdi, *(int *)$counter
 delete
+break *$irqloop
+continue
+delete
+printf "IRQS-BEFORE %d\n", *(int *)$irqcount
+set \$n = 0
+set \$left = 0
+while \$n < 40
+  stepi
+  if \$pc < $irqloop || \$pc > $irqloop + 16
+    set \$left = \$left + 1
+  end
+  set \$n = \$n + 1
+end
+shell sleep 0.2
+stepi
+stepi
+printf "IRQS-STEPPED %d left=%d\n", *(int *)$irqcount, \$left
 break *$paged
 continue
 printf "PAGED %#x\n", *(unsigned int *)$poke_va
@@ -92,6 +113,12 @@ want "^New value = 1$" "the watchpoint fires on the guest's first store"
 want "^WATCHED counter=1 rip=0x" "stopped right after the store"
 want "^POKE 0xcafef00d$" "memory write reads back"
 want "^AT-AFTER rip=$after rdi=0x5a5a5a5a counter=1000$" "continue to a later breakpoint, register write kept"
+before=$(sed -n 's/^IRQS-BEFORE //p' "$tmp/gdb.out")
+if [ -n "$before" ] && [ "$before" -gt 0 ] && grep -q "^IRQS-STEPPED $before left=0$" "$tmp/gdb.out"; then
+    echo "ok - stepi with timer interrupts pending never enters the handler ($before ticks before, none while stepping)"
+else
+    echo "not ok - stepping took interrupts or left the loop: $(grep '^IRQS' "$tmp/gdb.out" | tr '\n' ' ')"; fail=1
+fi
 want "^PAGED 0xcafef00d$" "with paging on, memory reads go through the guest's page tables"
 want "^0x401000:\s+Cannot access memory at address 0x401000$" "an unmapped page is an error"
 [ $gst -eq 0 ] || { echo "not ok - gdb exited with $gst"; fail=1; }

@@ -3,6 +3,7 @@
 ; labels below are read from the nasm map file by the script.
 ;   gdb_loop   : counts `counter' up to 1000 (breakpoint, watchpoint target)
 ;   gdb_after  : checks that gdb wrote `poke' and set EDI through registers
+;   gdb_irq_loop: IF=1 with PIT interrupts coming (irq0_handler counts)
 ;   gdb_paged  : paging on: VA 0x400000 shows poke's page, 0x401000 unmapped
 %include "../cpu/lib.inc"
 [map symbols MAPFILE]
@@ -28,6 +29,35 @@ gdb_after:
         CHECK [counter], 1000, "the loop ran to the end under the debugger"
         CHECK [poke], 0xcafef00d, "gdb's memory write reached the guest"
         CHECK edi, 0x5a5a5a5a, "gdb's register write reached the guest"
+        ; timer interrupts for the single-step test: 8259 master at 0x20,
+        ; only IRQ0; PIT channel 0 rate generator, count 100 (~84 us)
+        IDT_GATE 0x20, irq0_handler, 0x8e
+        mov al, 0x11
+        out 0x20, al
+        mov al, 0x20
+        out 0x21, al
+        mov al, 4
+        out 0x21, al
+        mov al, 1
+        out 0x21, al
+        mov al, 0xfe
+        out 0x21, al
+        mov al, 0x34
+        out 0x43, al
+        mov al, 100
+        out 0x40, al
+        xor al, al
+        out 0x40, al
+        sti
+gdb_irq_wait:
+        cmp dword [irq_count], 0                ; the timer really ticks
+        je gdb_irq_wait
+gdb_irq_loop:
+        cmp dword [irq_count], 50
+        jb gdb_irq_loop
+        cli
+        mov al, 0xff
+        out 0x21, al
         ; paging, so gdb's memory accesses go through the page tables:
         ; 0-4M identity, VA PAGED_VA -> the page holding `poke', the page
         ; after it not present
@@ -58,7 +88,16 @@ gdb_paged:
         mov cr0, eax
         ret
 
+irq0_handler:
+        inc dword [irq_count]
+        push eax
+        mov al, 0x20
+        out 0x20, al
+        pop eax
+        iretd
+
         align 4
+irq_count: dd 0
 counter: dd 0
 poke:    dd 0
 

@@ -18,6 +18,8 @@
 struct QTestState {
     GPid pid;
     int fd;
+    int qmp_fd;
+    GString *qmp_rx;
     char *sock_path;
     GString *rx;
     bool irq_level[QTEST_MAX_IRQ];
@@ -73,33 +75,22 @@ static const char *vireo_binary(void)
     return path;
 }
 
-QTestState *qtest_start(const char *extra_args)
+/* A listening unix socket at path (removed first if stale). */
+static int listen_unix(const char *path)
 {
-    QTestState *s = g_new0(QTestState, 1);
-    s->rx = g_string_new("");
-    s->sock_path = g_strdup_printf("%s/vireo-qtest-%d-%p.sock", g_get_tmp_dir(), getpid(), (void *)s);
-    unlink(s->sock_path);
-
+    unlink(path);
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    g_strlcpy(sa.sun_path, s->sock_path, sizeof(sa.sun_path));
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
     int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     g_assert_cmpint(lfd, >=, 0);
     g_assert_cmpint(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
     g_assert_cmpint(listen(lfd, 1), ==, 0);
+    return lfd;
+}
 
-    g_autofree char *cmdline = g_strdup_printf(
-        "%s -qtest unix:%s -qtest-log none -machine pc -display none -accel qtest %s",
-        vireo_binary(), s->sock_path, extra_args ? extra_args : "");
-    gchar **argv = NULL;
-    GError *err = NULL;
-    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, &err));
-    g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                &s->pid, &err));
-    g_assert_no_error(err);
-    g_strfreev(argv);
-    track_pid(s->pid, true);
-
-    /* wait for Vireo to connect, but notice if it died instead */
+/* Accept Vireo's connection on lfd, but notice if it died instead. */
+static int accept_vireo(QTestState *s, int lfd, const char *cmdline)
+{
     for (int i = 0; i < 200; i++) {
         struct pollfd p = { .fd = lfd, .events = POLLIN };
         if (poll(&p, 1, 50) == 1) {
@@ -110,14 +101,86 @@ QTestState *qtest_start(const char *extra_args)
             g_error("vireo exited before connecting (status 0x%x): %s", st, cmdline);
         }
     }
-    s->fd = accept(lfd, NULL, NULL);
-    g_assert_cmpint(s->fd, >=, 0);
+    int fd = accept(lfd, NULL, NULL);
+    g_assert_cmpint(fd, >=, 0);
     close(lfd);
+    return fd;
+}
+
+/*
+ * The command line is the one QEMU's libqtest builds: qtest and QMP both on
+ * sockets the test listens on, Vireo connecting as the client.
+ */
+QTestState *qtest_start(const char *extra_args)
+{
+    QTestState *s = g_new0(QTestState, 1);
+    s->rx = g_string_new("");
+    s->qmp_rx = g_string_new("");
+    s->sock_path = g_strdup_printf("%s/vireo-qtest-%d-%p.sock", g_get_tmp_dir(), getpid(), (void *)s);
+    g_autofree char *qmp_path = g_strdup_printf("%s/vireo-qtest-%d-%p.qmp", g_get_tmp_dir(),
+                                                getpid(), (void *)s);
+    int lfd = listen_unix(s->sock_path);
+    int qmp_lfd = listen_unix(qmp_path);
+
+    g_autofree char *cmdline = g_strdup_printf(
+        "%s -qtest unix:%s -qtest-log /dev/null -chardev socket,path=%s,id=char0 "
+        "-mon chardev=char0,mode=control -display none -audio none -machine pc %s -accel qtest",
+        vireo_binary(), s->sock_path, qmp_path, extra_args ? extra_args : "");
+    gchar **argv = NULL;
+    GError *err = NULL;
+    g_assert_true(g_shell_parse_argv(cmdline, NULL, &argv, &err));
+    g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &s->pid, &err));
+    g_assert_no_error(err);
+    g_strfreev(argv);
+    track_pid(s->pid, true);
+
+    s->fd = accept_vireo(s, lfd, cmdline);
+    s->qmp_fd = accept_vireo(s, qmp_lfd, cmdline);
     unlink(s->sock_path);
+    unlink(qmp_path);
 
     g_autofree char *r = qtest_cmd(s, "endianness");
     g_assert_cmpstr(r, ==, "OK little");
+
+    /* QMP handshake, as libqtest's qtest_init() */
+    g_autofree char *greeting = qtest_qmp_recv(s);
+    g_assert_nonnull(strstr(greeting, "\"QMP\""));
+    g_autofree char *caps = qtest_qmp(s, "{ 'execute': 'qmp_capabilities' }");
+    g_assert_cmpstr(caps, ==, "{\"return\":{}}");
     return s;
+}
+
+char *qtest_qmp_recv(QTestState *s)
+{
+    char *eol;
+    while (!(eol = strchr(s->qmp_rx->str, '\n'))) {
+        char buf[4096];
+        ssize_t n = recv(s->qmp_fd, buf, sizeof(buf), 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(s->qmp_rx, buf, n);
+    }
+    size_t len = eol - s->qmp_rx->str;
+    char *line = g_strndup(s->qmp_rx->str, len);
+    g_string_erase(s->qmp_rx, 0, len + 1);
+    g_strchomp(line);                   /* QMP ends lines with \r\n */
+    return line;
+}
+
+char *qtest_qmp(QTestState *s, const char *json)
+{
+    size_t len = strlen(json);
+    g_assert_cmpint(send(s->qmp_fd, json, len, MSG_NOSIGNAL), ==, (ssize_t)len);
+    for (;;) {
+        char *line = qtest_qmp_recv(s);
+        if (!strstr(line, "\"event\"")) {
+            return line;
+        }
+        g_free(line);                   /* events are not replies */
+    }
 }
 
 void qtest_quit(QTestState *s)
@@ -131,7 +194,9 @@ void qtest_quit(QTestState *s)
     g_assert_cmpint(WEXITSTATUS(st), ==, 0);
     g_spawn_close_pid(s->pid);
     close(s->fd);
+    close(s->qmp_fd);
     g_string_free(s->rx, TRUE);
+    g_string_free(s->qmp_rx, TRUE);
     g_free(s->sock_path);
     g_free(s);
 }

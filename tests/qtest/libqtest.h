@@ -2,7 +2,9 @@
  * A small libqtest of our own (GLib only): starts build/vireo as QEMU's
  * libqtest does (the test listens on a unix socket, Vireo connects with
  * -qtest unix:PATH and runs -accel qtest), speaks the qtest protocol and
- * records asynchronous "IRQ raise/lower N" lines.
+ * records asynchronous "IRQ raise/lower N" lines.  QMP runs on a second
+ * socket (-chardev socket,...,id=char0 -mon chardev=char0,mode=control),
+ * negotiated at start as QEMU's libqtest does.
  * VIREO_BINARY overrides the binary (default $BUILD/vireo, BUILD=build).
  */
 #ifndef TESTS_QTEST_LIBQTEST_H
@@ -16,6 +18,10 @@ typedef struct QTestState QTestState;
 
 /* Start Vireo with these extra arguments (shell-like words). */
 QTestState *qtest_start(const char *extra_args);
+/* QMP (char0, negotiated by qtest_start): send one command and return the
+ * reply line, skipping events; or receive the next line, events included. */
+char *qtest_qmp(QTestState *s, const char *json);
+char *qtest_qmp_recv(QTestState *s);
 /* SIGTERM, wait; asserts Vireo exited with status 0. */
 void qtest_quit(QTestState *s);
 

@@ -97,6 +97,60 @@ static void test_periodic_irq(void)
     qtest_quit(s);
 }
 
+/* UIP: set for the 8 time-base cycles (244140 ns) before an update, and
+ * the first update comes 500 ms after the divider leaves reset */
+static void test_uip_window(void)
+{
+    const int64_t uip = 8 * SEC / 32768;
+    QTestState *s = rtc_start();
+    cmos_write(s, 0x0a, 0x70);                   /* divider in reset */
+    qtest_clock_step(s, 3 * SEC);
+    g_assert_cmpint(cmos_read(s, 0x00), ==, 56); /* time stands still */
+    cmos_write(s, 0x0a, 0x26);
+    qtest_clock_step(s, SEC / 2 - uip - 1);
+    g_assert_cmphex(cmos_read(s, 0x0a) & 0x80, ==, 0);
+    qtest_clock_step(s, 1);
+    g_assert_cmphex(cmos_read(s, 0x0a) & 0x80, ==, 0x80);
+    g_assert_cmpint(cmos_read(s, 0x00), ==, 56);
+    qtest_clock_step(s, uip);
+    g_assert_cmphex(cmos_read(s, 0x0a) & 0x80, ==, 0);
+    g_assert_cmpint(cmos_read(s, 0x00), ==, 57);
+    qtest_quit(s);
+}
+
+/* Run until the next periodic interrupt; returns the virtual time then. */
+static int64_t next_periodic(QTestState *s)
+{
+    int64_t now = 0;
+    while (!qtest_get_irq(s, 8)) {
+        now = qtest_clock_step(s, -1);
+    }
+    g_assert_cmphex(cmos_read(s, 0x0c) & 0x40, ==, 0x40);   /* PF; acks */
+    return now;
+}
+
+/* A rate change counts the new period from the last tick (QEMU's rtc-test
+ * switches 8 Hz <-> 2 Hz from each interrupt and checks the sum), and a
+ * rewrite of the same rate does not disturb the phase. */
+static void test_periodic_rate_change(void)
+{
+    QTestState *s = rtc_start();
+    cmos_write(s, 0x0a, 0x20 | 13);              /* 8 Hz */
+    cmos_write(s, 0x0b, 0x40 | 0x04 | 0x02);     /* PIE */
+    int64_t t0 = next_periodic(s);
+    cmos_write(s, 0x0a, 0x20 | 15);              /* 2 Hz */
+    int64_t t1 = next_periodic(s);
+    g_assert_cmpint(t1 - t0, ==, SEC / 2);
+    qtest_clock_step(s, SEC / 4);
+    cmos_write(s, 0x0a, 0x20 | 15);              /* same rate again */
+    cmos_write(s, 0x0a, 0x20 | 13);              /* 8 Hz: 250 ms already passed */
+    int64_t t2 = next_periodic(s);
+    g_assert_cmpint(t2 - t1, <=, SEC / 4 + 1);
+    int64_t t3 = next_periodic(s);
+    g_assert_cmpint(t3 - t2, ==, SEC / 8);
+    qtest_quit(s);
+}
+
 /* -rtc base=DATE: the CMOS shows that date (BCD, the power-on format) */
 static void test_base_date(void)
 {
@@ -120,5 +174,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/rtc/alarm-irq", test_alarm_irq);
     g_test_add_func("/qtest/rtc/periodic-irq", test_periodic_irq);
     g_test_add_func("/qtest/rtc/base-date", test_base_date);
+    g_test_add_func("/qtest/rtc/uip-window", test_uip_window);
+    g_test_add_func("/qtest/rtc/periodic-rate-change", test_periodic_rate_change);
     return g_test_run();
 }

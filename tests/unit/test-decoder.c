@@ -106,6 +106,10 @@ static const DecCase cases[] = {
     C32("\xcf", 1, "iretd"),
     C32("\xf3\x90", 2, "pause"),
     C32("\x0f\xa0", 2, "push   fs"),
+    /* GS is a segment register, not a ModRM G operand (Linux setup code) */
+    C32("\x0f\xa8", 2, "push   gs"),
+    C16("\x0f\xa9", 2, "pop    gs"),
+    C16("\x0f\xa9\x0f\xa1", 2, "pop    gs"),
     C32("\x1f", 1, "pop    ds"),
     C32("\xdb\xe3", 2, "fninit"),
     C32("\xdf\xe0", 2, "fnstsw ax"),

@@ -398,6 +398,12 @@ static void test_framing_and_state(void)
     g_assert_cmphex(reg(&vm, 0), ==, 0xdeadbeef);
     g_autofree char *g = vm_cmd(&vm, "g");
     g_assert_true(g_str_has_prefix(g, "efbeadde00000000"));
+    /* fs_base (57) takes a write; outside long mode bases are 32-bit */
+    assert_cmd(&vm, "P39=0010000001000000", "OK");
+    g_assert_cmphex(reg(&vm, 57), ==, 0x1000);
+    /* segment selectors are not written behind the CPU's back */
+    assert_cmd(&vm, "P12=08000000", "E01");
+    g_assert_cmphex(reg(&vm, 18), ==, 0xf000);
 
     /* memory: the top of the 4 GB space is the BIOS image's last 16 bytes */
     g_autofree char *bios_path = target_path("bin");

@@ -205,6 +205,32 @@ static void test_errors(void)
     g_string_free(s.out, TRUE);
 }
 
+/* Lexical errors are reported at the offending byte, as QEMU's lexer does,
+ * without waiting for the end of the object, and exactly once; the
+ * monitor then skips to a resynchronisation point and works again. */
+static void test_lexical_errors(void)
+{
+    static const char *const bad[] = {
+        "{\xff", "{\x01", "{'bad \xff", "{'execute': 'nonexistent', 'id':'\n", "%%p",
+    };
+    Sink s;
+    Monitor *m = new_negotiated(&s);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        feed(m, bad[i]);
+        JsonObject *r = next_msg(&s);
+        g_assert_cmpstr(err_class(r), ==, "GenericError");
+        g_assert_true(g_str_has_prefix(err_desc(r), "JSON parse error, "));
+        json_object_unref(r);
+        feed(m, "{ 'execute': 'no-such-cmd', 'id': 1 }");
+        r = next_msg(&s);
+        g_assert_cmpstr(err_class(r), ==, "CommandNotFound");
+        json_object_unref(r);
+        g_assert_cmpuint(s.out->len, ==, 0);      /* nothing more was said */
+    }
+    monitor_free(m);
+    g_string_free(s.out, TRUE);
+}
+
 static void test_events(void)
 {
     Sink s;
@@ -250,6 +276,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/greeting-negotiation", test_greeting_and_negotiation);
     g_test_add_func("/qmp/framing", test_framing);
     g_test_add_func("/qmp/errors", test_errors);
+    g_test_add_func("/qmp/lexical-errors", test_lexical_errors);
     g_test_add_func("/qmp/events", test_events);
     return g_test_run();
 }
