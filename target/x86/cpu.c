@@ -59,7 +59,7 @@ static const FeatureName features[] = {
     { "popcnt", 1, 1u << 23, true, true },
     { "syscall", 2, 1u << 11, true, false, true },
     { "nx", 2, 1u << 20, true },
-    { "rdtscp", 2, 1u << 27, true, false, true },
+    { "rdtscp", 2, 1u << 27, true, true, true },       /* QEMU's qemu64 lacks it */
     { "lm", 2, 1u << 29, true, false, true },
     { "lahf_lm", 3, 1u << 0, true, false, true },
     { "lahf-lm", 3, 1u << 0, true, false, true },
@@ -126,12 +126,16 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         }
         if (lm) {
             env->cpuid_xlevel = 0x80000008;       /* address sizes */
+            /* family 6 model 15 (a Core 2): Linux disables PAT on Intel
+             * family 6 models below 15 for an erratum of those parts */
+            env->cpuid_version = 0x6fb;
         }
         if (!strcmp(model, "pentiumpro")) {
             env->cpuid_version = 0x611;
             env->cpuid_ext2_features = 0;
             env->cpuid_ext_features = 0;          /* no SSE3 */
             env->cpuid_features &= ~((1u << 16) | (1u << 13) | (1u << 6) | (1u << 12) |
+                                     (1u << 11) | (1u << 19) |      /* SEP, CLFLUSH */
                                      (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26));
             env->cpuid_features |= (1u << 6) | (1u << 13) | (1u << 12);
         }

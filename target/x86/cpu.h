@@ -261,7 +261,7 @@ typedef enum CCOp {
 
 /* ---- interface used by the machine (hw/i386/pc.c, main loop) ---- */
 
-/* cpu_model: "qemu32", "pentiumpro", "max", ... ; NULL = default.  Returns
+/* cpu_model: "qemu64", "qemu32", "pentiumpro", "max", ... ; NULL = default (qemu64).  Returns
  * NULL and sets *err (g_strdup'd message) for an unknown model/feature. */
 X86CPU *x86_cpu_new(const char *cpu_model, char **err);
 void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, base ffff0000 */

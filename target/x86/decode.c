@@ -521,6 +521,11 @@ opcode:
         if (d->opsize == 2 && default64(d->op, d->reg & 7)) {
             d->opsize = 3;
         }
+        /* port I/O has no 64-bit form: REX.W leaves it at 32 bits */
+        if (d->opsize == 3 && ((d->op >= 0x6c && d->op <= 0x6f) || (d->op >= 0xe4 && d->op <= 0xe7) ||
+                               (d->op >= 0xec && d->op <= 0xef))) {
+            d->opsize = 2;
+        }
         if (opcode_reg(d->op)) {
             d->rm = (d->op & 7) | ((rex & REX_B) ? 8 : 0);
         }

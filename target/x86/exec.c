@@ -670,14 +670,33 @@ void x86_cpu_dump_state(X86CPU *cpu, void (*print)(void *opaque, const char *lin
     char line[160];
     uint32_t f = cpu_compute_eflags(env);
 
-    snprintf(line, sizeof(line), "EAX=%08x EBX=%08x ECX=%08x EDX=%08x",
-             (uint32_t)env->regs[R_EAX], (uint32_t)env->regs[R_EBX],
-             (uint32_t)env->regs[R_ECX], (uint32_t)env->regs[R_EDX]);
-    print(opaque, line);
-    snprintf(line, sizeof(line), "ESI=%08x EDI=%08x EBP=%08x ESP=%08x",
-             (uint32_t)env->regs[R_ESI], (uint32_t)env->regs[R_EDI],
-             (uint32_t)env->regs[R_EBP], (uint32_t)env->regs[R_ESP]);
-    print(opaque, line);
+    if (env->hflags & HF_LMA) {
+        /* long mode: all sixteen 64-bit registers, as QEMU prints them */
+        static const char *const rn[16] = { "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP",
+                                            "RSP", "R8 ", "R9 ", "R10", "R11", "R12", "R13",
+                                            "R14", "R15" };
+        static const int ri[16] = { R_EAX, R_EBX, R_ECX, R_EDX, R_ESI, R_EDI, R_EBP, R_ESP,
+                                    8, 9, 10, 11, 12, 13, 14, 15 };
+        for (int i = 0; i < 16; i += 4) {
+            snprintf(line, sizeof(line), "%s=%016llx %s=%016llx %s=%016llx %s=%016llx",
+                     rn[i], (unsigned long long)env->regs[ri[i]],
+                     rn[i + 1], (unsigned long long)env->regs[ri[i + 1]],
+                     rn[i + 2], (unsigned long long)env->regs[ri[i + 2]],
+                     rn[i + 3], (unsigned long long)env->regs[ri[i + 3]]);
+            print(opaque, line);
+        }
+        snprintf(line, sizeof(line), "RIP=%016llx", (unsigned long long)env->eip);
+        print(opaque, line);
+    } else {
+        snprintf(line, sizeof(line), "EAX=%08x EBX=%08x ECX=%08x EDX=%08x",
+                 (uint32_t)env->regs[R_EAX], (uint32_t)env->regs[R_EBX],
+                 (uint32_t)env->regs[R_ECX], (uint32_t)env->regs[R_EDX]);
+        print(opaque, line);
+        snprintf(line, sizeof(line), "ESI=%08x EDI=%08x EBP=%08x ESP=%08x",
+                 (uint32_t)env->regs[R_ESI], (uint32_t)env->regs[R_EDI],
+                 (uint32_t)env->regs[R_EBP], (uint32_t)env->regs[R_ESP]);
+        print(opaque, line);
+    }
     snprintf(line, sizeof(line),
              "EIP=%08x EFL=%08x [%c%c%c%c%c%c%c] CPL=%d II=%d A20=%d SMM=%d HLT=%d",
              (uint32_t)env->eip, f,

@@ -422,3 +422,47 @@ void helper_sysexit(CPUX86State *env, int opsize_shift)
     }
     cpu_update_hflags(env);
 }
+
+/* Far CALL with EFER.LMA=1 to a code segment (call gates: not implemented,
+ * #GP and a -d unimp line).  Pushes CS and the return RIP at the operand
+ * size on the current stack. */
+void lm_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift, uint64_t next_eip)
+{
+    int cpl = cpu_cpl(env);
+    unsigned size = 1u << opsize_shift;
+    uint32_t e1, e2;
+    if ((sel & ~3) == 0) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    if (!seg_load_descriptor(env, sel, &e1, &e2)) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    if (!(e2 & DESC_S_MASK)) {
+        vlog(LOG_UNIMP, "far CALL through a system descriptor in long mode\n");
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    int dpl = (e2 >> DESC_DPL_SHIFT) & 3;
+    if (!(e2 & DESC_CS_MASK) || ((e2 & DESC_L_MASK) && (e2 & DESC_B_MASK)) ||
+        ((e2 & DESC_C_MASK) ? dpl > cpl : ((sel & 3) > cpl || dpl != cpl))) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    if (!(e2 & DESC_P_MASK)) {
+        raise_exception_err(env, EXCP_NP, sel & 0xfffc);
+    }
+    bool to64 = e2 & DESC_L_MASK;
+    if (to64 ? !is_canonical_addr(off) : (uint32_t)off > desc_limit(e1, e2)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    uint64_t off_sp, base = cur_sp_lin(env, &off_sp);
+    uint64_t m = (env->hflags & HF_CS64) ? ~0ull :
+                 (env->segs[R_SS].flags & DESC_B_MASK) ? 0xffffffffull : 0xffff;
+    uint64_t sp = (off_sp - size) & m;
+    cpu_st_priv64(env, base + sp, env->segs[R_CS].selector, size, cpl);
+    sp = (sp - size) & m;
+    cpu_st_priv64(env, base + sp, next_eip, size, cpl);
+    mark_accessed(env, sel, &e2);
+    seg_load_cache_from_desc(env, R_CS, (sel & 0xfffc) | cpl, e1, e2);
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~m) | sp;
+    env->eip = to64 ? off : (uint32_t)off;
+    cpu_update_hflags(env);
+}

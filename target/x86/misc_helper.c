@@ -101,11 +101,15 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         env->cr2 = (env->hflags & HF_LMA) ? val64 : val;
         break;
     case 3:
-        if ((env->hflags & HF_LMA) && (val64 >> 40)) {
-            /* bits 63:MAXPHYADDR (40, CPUID 0x80000008) are reserved; no PCIDs */
-            raise_exception_err(env, EXCP_GP, 0);
+        if (env->hflags & HF_LMA) {
+            /* bits above MAXPHYADDR (40, CPUID 0x80000008) are reserved */
+            if (val64 >> 40) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->cr[3] = val64;
+        } else {
+            env->cr[3] = val;
         }
-        env->cr[3] = (env->hflags & HF_LMA) ? val64 : (uint32_t)val;
         tlb_flush(env);
         break;
     case 4: {

@@ -48,6 +48,7 @@ void lm_do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
 /* IRET and far RET while EFER.LMA=1 (64-bit and compatibility mode) */
 void lm_iret(CPUX86State *env, int opsize_shift);
 void lm_lret(CPUX86State *env, int opsize_shift, int imm16);
+void lm_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift, uint64_t next_eip);
 /* LTR/LLDT in long mode: 16-byte system descriptors (upper base dword) */
 uint32_t lm_sysdesc_base_hi(CPUX86State *env, uint16_t sel);
 

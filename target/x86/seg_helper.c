@@ -367,6 +367,10 @@ void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip
 
 void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift, uint64_t next_eip)
 {
+    if (env->hflags & HF_LMA) {
+        lm_lcall(env, sel, off, opsize_shift, next_eip);
+        return;
+    }
     unsigned size = opsize_shift == 2 ? 4 : 2;
     if (!pe_mode(env)) {
         StackPtr sp = stack_cur(env);

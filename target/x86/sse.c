@@ -1128,23 +1128,17 @@ static void op_maskmov(CPUX86State *env, const DecodedInsn *d, int pc)
         mm_get(env, d->reg, &v);
         mm_get(env, d->rm, &m);
     }
-    uint32_t di = d->adsize == 1 ? (uint16_t)env->regs[R_EDI] : (uint32_t)env->regs[R_EDI];
+    uint64_t di = ad_trunc(d->adsize, env->regs[R_EDI]);
     int seg = (d->prefixes & PFX_SEG) ? d->seg : R_DS;
     for (int i = 0; i < n; i++) {
         if (m.b[i] & 0x80) {
-            uint32_t a = di + i;
-            if (d->adsize == 1) {
-                a &= 0xffff;
-            }
+            uint64_t a = ad_trunc(d->adsize, di + i);
             cpu_check_write(env, seg, a, 1);
         }
     }
     for (int i = 0; i < n; i++) {
         if (m.b[i] & 0x80) {
-            uint32_t a = di + i;
-            if (d->adsize == 1) {
-                a &= 0xffff;
-            }
+            uint64_t a = ad_trunc(d->adsize, di + i);
             cpu_stb(env, seg, a, v.b[i]);
         }
     }
@@ -1516,7 +1510,11 @@ void op_sse(CPUX86State *env, const DecodedInsn *d)
         if (pc != 0 || d->mod == 3 || !has_feature(env, FT_SSE2)) {
             unimp(env, d);
         }
-        cpu_stl(env, d->seg, ea_of(env, d), (uint32_t)env->regs[d->reg & 15]);
+        if (rex_w(d)) {                             /* MOVNTI m64, r64 */
+            cpu_stq(env, d->seg, ea_of(env, d), env->regs[d->reg & 15]);
+        } else {
+            cpu_stl(env, d->seg, ea_of(env, d), (uint32_t)env->regs[d->reg & 15]);
+        }
         return;
     case 0xc4: op_pinsrw(env, d, pc); return;
     case 0xc5: op_pextrw(env, d, pc); return;

@@ -5,7 +5,7 @@
 ; stack, SYSCALL/SYSRET to ring 3 and back, SWAPGS and the FS/GS base MSRs,
 ; #PF error code for an NX fetch, the 64-bit IDT with an IST stack, IRETQ,
 ; and #GP for non-canonical addresses.
-; RUN-ARGS: -cpu qemu64
+; RUN-ARGS: -cpu max
 %include "lib.inc"
 kernel_name: db "long mode (EFER.LMA, REX, RIP-relative, SYSCALL, SWAPGS, NX, IST, IRETQ)", 0
 
@@ -116,16 +116,16 @@ main:
         mov dword [PT0 + (NXPAGE >> 12) * 8 + 4], 0x80000000   ; NX
         mov byte [NXPAGE], 0xc3                                 ; ret
 
-        ; activate: PAE, CR3, EFER.LME|NXE|SCE, then CR0.PG
-        mov eax, cr4
-        or eax, 1 << 5
-        mov cr4, eax
+        ; activate: EFER.LME|NXE|SCE, CR3, PAE, then CR0.PG
         mov eax, PML4
         mov cr3, eax
         mov ecx, MSR_EFER
         rdmsr
         or eax, (1 << 8) | (1 << 11) | 1
         wrmsr
+        mov eax, cr4
+        or eax, 1 << 5
+        mov cr4, eax
         mov eax, cr0
         or eax, 0x80000000
         mov cr0, eax
@@ -240,6 +240,52 @@ long64:
         mov rbx, 0xaaaaaaaabbbbbbbb
         CHECK64 rax, rbx, "REP STOSQ stores 8 bytes per element"
 
+        ; ---- CMPXCHG16B (CX16), LAHF in 64-bit mode (LAHF_LM)
+        lea rsi, [rel cx16_area]
+        mov qword [rsi], 1
+        mov qword [rsi + 8], 2
+        mov eax, 1
+        mov edx, 2
+        mov ebx, 3
+        mov ecx, 4
+        lock cmpxchg16b [rsi]
+        mov r8, 0
+        setz r8b
+        CHECK64 r8, 1, "CMPXCHG16B equal: ZF"
+        CHECK64 [rel cx16_area], 3, "CMPXCHG16B equal: stores RBX"
+        CHECK64 [rel cx16_area + 8], 4, "CMPXCHG16B equal: stores RCX"
+        mov eax, 7
+        lock cmpxchg16b [rsi]
+        CHECK64 rax, 3, "CMPXCHG16B not equal: loads RAX"
+        CHECK64 rdx, 4, "CMPXCHG16B not equal: loads RDX"
+        EXPECT64 .cx_gp
+        cmpxchg16b [rsi + 8]
+.cx_gp: CHECK64 [rel exc64_vec], 13, "CMPXCHG16B on a misaligned operand: #GP"
+        xor eax, eax
+        stc
+        lahf
+        shr eax, 8
+        and eax, 1
+        CHECK64 rax, 1, "LAHF in 64-bit mode"
+
+        ; ---- MOV CR8 (TPR) and RDTSCP
+        mov rax, 5
+        mov cr8, rax
+        mov rbx, cr8
+        CHECK64 rbx, 5, "MOV CR8 round trip"
+        xor eax, eax
+        mov cr8, rax
+        EXPECT64 .cr8_gp
+        mov rax, 0x10
+        mov cr8, rax
+.cr8_gp: CHECK64 [rel exc64_vec], 13, "MOV CR8 with reserved bits: #GP"
+        mov ecx, 0xc0000103
+        mov eax, 0x1234
+        xor edx, edx
+        wrmsr
+        rdtscp
+        CHECK64 rcx, 0x1234, "RDTSCP: ECX = IA32_TSC_AUX"
+
         ; ---- REX registers
         mov r8, 0
         mov r8b, 0xff
@@ -305,6 +351,14 @@ long64:
         lea rax, [rel .ret_addr]
         CHECK64 rcx, rax, "CALL pushes a 64-bit return address"
         CHECK64 rsp, rbx, "RET pops 8 bytes"
+
+        ; ---- far CALL m16:64 and far RET with REX.W
+        mov rbx, rsp
+        db 0x48, 0xff, 0x1d         ; call far [rip+disp32], m16:64
+        dd farptr64 - ($ + 4)
+        CHECK64 [rel lcall_hit], 1, "far CALL m16:64 reaches its 64-bit target"
+        CHECK64 [rel lcall_cs], SEL_CS64, "far CALL pushes CS as a quadword"
+        CHECK64 rsp, rbx, "RETFQ pops RIP and CS (16 bytes)"
 
         ; ---- #PF with NX: fetch from a present NX page
         EXPECT64 .nx_done
@@ -432,7 +486,26 @@ back64:
         and eax, 1 << 10
         CHECK64 rax, 1 << 10, "EFER.LMA still set after returning to 64-bit mode"
 
-        jmp finish64
+        ; clearing CR0.PG from compatibility mode leaves long mode (the
+        ; #GP cases of MOV CR0/CR4 are in tests/unit/test-mmu: QEMU TCG
+        ; does not raise them and would triple-fault here)
+        db 0xff, 0x2d               ; jmp far m16:32 to 32-bit code
+        dd farptr_leave - ($ + 4)
+        bits 32
+leave32:
+        mov eax, cr0
+        and eax, 0x7fffffff
+        mov cr0, eax                ; leave IA-32e mode
+        lidt [idtr]                 ; legacy IDT again
+        mov ecx, MSR_EFER
+        rdmsr
+        and eax, 1 << 10
+        CHECK eax, 0, "CR0.PG cleared in compatibility mode: EFER.LMA = 0"
+        mov eax, 0x11223344
+        db 0x48                     ; DEC EAX again outside long mode
+        CHECK eax, 0x11223343, "back in legacy protected mode: 48h is DEC EAX"
+        jmp finish
+        bits 64
 
 ; ---- ring 3 code
 user64:
@@ -467,6 +540,12 @@ syscall_entry:
         mov rbx, ss
         mov [rel sc_ss], rbx
         o64 sysret
+
+lcall_target:
+        mov qword [rel lcall_hit], 1
+        mov rax, [rsp + 8]
+        mov [rel lcall_cs], rax
+        o64 retf
 
 ; ---- IST / plain gate handlers
 ist_handler:
@@ -711,6 +790,7 @@ finish64:
 
 ; ---- data
         align 16
+cx16_area:      times 4 dq 0
 scratch16:      times 4 dq 0
 rip_target:     dq 0
 rip_data:       dd 0x5a5aa5a5
@@ -738,6 +818,12 @@ compat_eax:     dq 0
 compat_cs:      dq 0
 gs_area_a:      dq 0xaaaa
 gs_area_b:      dq 0xbbbb
+lcall_hit:      dq 0
+lcall_cs:       dq 0
+farptr64:       dq lcall_target
+                dw SEL_CS64
+farptr_leave:   dd leave32
+                dw SEL_CODE0
 farptr32:       dd compat32
                 dw SEL_CODE0
         align 16

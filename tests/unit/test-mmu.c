@@ -186,6 +186,73 @@ static void test_a20(void)
     g_assert_cmphex(cpu_ldl_linear(cpu, 0x100010), ==, 0x2222);
 }
 
+
+/* ---- IA-32e activation rules (SDM vol. 3 9.8.5, MOV CR, WRMSR) ---- */
+
+static int cr_write(int reg, uint64_t v)
+{
+    if (sigsetjmp(cpu->jmp_env, 0)) {
+        return cpu->exception_index;
+    }
+    helper_write_crN(cpu, reg, v);
+    return -1;
+}
+
+static int efer_write(uint64_t v)
+{
+    if (sigsetjmp(cpu->jmp_env, 0)) {
+        return cpu->exception_index;
+    }
+    cpu->regs[R_ECX] = 0xc0000080;
+    cpu->regs[R_EAX] = (uint32_t)v;
+    cpu->regs[R_EDX] = v >> 32;
+    helper_wrmsr(cpu);
+    return -1;
+}
+
+static void test_longmode_activation(void)
+{
+    setup();
+    g_assert_cmpint(efer_write(EFER_LME | EFER_NXE), ==, -1);
+    /* PG with LME but without PAE: #GP, nothing changes */
+    g_assert_cmpint(cr_write(0, cpu->cr[0] | CR0_PG), ==, EXCP_GP);
+    g_assert_false(cpu->cr[0] & CR0_PG);
+    g_assert_false(cpu->efer & EFER_LMA);
+    /* with PAE: long mode becomes active, compatibility mode first */
+    g_assert_cmpint(cr_write(4, CR4_PAE), ==, -1);
+    g_assert_cmpint(cr_write(3, 0x10000), ==, -1);
+    g_assert_cmpint(cr_write(0, cpu->cr[0] | CR0_PG), ==, -1);
+    g_assert_true(cpu->efer & EFER_LMA);
+    g_assert_true(cpu->hflags & HF_LMA);
+    g_assert_false(cpu->hflags & HF_CS64);
+    /* LMA is read-only, LME is locked while paging is on */
+    g_assert_cmpint(efer_write(EFER_LME | EFER_NXE), ==, -1);
+    g_assert_true(cpu->efer & EFER_LMA);
+    g_assert_cmpint(efer_write(EFER_NXE), ==, EXCP_GP);
+    /* PAE is locked, CR3 takes 64-bit values below MAXPHYADDR */
+    g_assert_cmpint(cr_write(4, 0), ==, EXCP_GP);
+    g_assert_cmpint(cr_write(3, 0x100000000ull), ==, -1);
+    g_assert_cmphex(helper_read_crN(cpu, 3), ==, 0x100000000ull);
+    g_assert_cmpint(cr_write(3, 1ull << 40), ==, EXCP_GP);
+    g_assert_cmpint(cr_write(3, 0x10000), ==, -1);
+    /* a CS with L=1 selects 64-bit mode; PG cannot be cleared there */
+    cpu->segs[R_CS].flags = (cpu->segs[R_CS].flags & ~DESC_B_MASK) | DESC_L_MASK;
+    cpu_update_hflags(cpu);
+    g_assert_true(cpu->hflags & HF_CS64);
+    g_assert_cmpint(cr_write(0, cpu->cr[0] & ~CR0_PG), ==, EXCP_GP);
+    g_assert_true(cpu->efer & EFER_LMA);
+    /* from compatibility mode, clearing PG leaves IA-32e mode */
+    cpu->segs[R_CS].flags = (cpu->segs[R_CS].flags & ~DESC_L_MASK) | DESC_B_MASK;
+    cpu_update_hflags(cpu);
+    g_assert_cmpint(cr_write(0, cpu->cr[0] & ~CR0_PG), ==, -1);
+    g_assert_false(cpu->efer & EFER_LMA);
+    g_assert_false(cpu->hflags & (HF_LMA | HF_CS64));
+    /* activating from a CS with L=1 is #GP */
+    cpu->segs[R_CS].flags |= DESC_L_MASK;
+    g_assert_cmpint(cr_write(0, cpu->cr[0] | CR0_PG), ==, EXCP_GP);
+    g_assert_false(cpu->efer & EFER_LMA);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -193,5 +260,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/pae-nx", test_pae_nx);
     g_test_add_func("/mmu/four-level", test_four_level);
     g_test_add_func("/mmu/a20", test_a20);
+    g_test_add_func("/mmu/longmode-activation", test_longmode_activation);
     return g_test_run();
 }
