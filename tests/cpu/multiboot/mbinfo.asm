@@ -185,8 +185,11 @@ start:
 .mm_done:
     cmp ebp, 3
     jne fail
+    ; conventional memory up to the EBDA (SeaBIOS: 639K), never above 640K
     cmp dword [ebx + 4], 640
-    jne fail
+    ja fail
+    cmp dword [ebx + 4], 512
+    jb fail
     mov esi, s_pass
     call puts
     mov al, 0
