@@ -244,6 +244,34 @@ multiboot:
     test bp, bp
     jz .no_mmap
     or dword [si], 1 << 6       ; flags: mmap valid
+    ; mem_lower/mem_upper from the map as well: the spec (3.3) makes them
+    ; the RAM at 0 and at 1 MiB up to the first hole, so they must not
+    ; cover what SeaBIOS reserved (EBDA below 640K, ACPI tables at the top)
+    mov di, [si + 48]           ; mmap_addr (below 64 KiB)
+    mov cx, bp
+.mem:
+    cmp dword [di + 20], 1      ; E820 RAM
+    jne .mem_next
+    cmp dword [di + 8], 0       ; base above 4 GiB
+    jne .mem_next
+    mov eax, [di + 12]          ; length, KiB (saturated at 4 GiB)
+    cmp dword [di + 16], 0
+    je .mem_len
+    mov eax, 0xffffffff
+.mem_len:
+    shr eax, 10
+    cmp dword [di + 4], 0
+    jne .mem_upper
+    mov [si + 4], eax           ; mem_lower
+    jmp .mem_next
+.mem_upper:
+    cmp dword [di + 4], 0x100000
+    jne .mem_next
+    mov [si + 8], eax           ; mem_upper
+.mem_next:
+    add di, 24
+    sub cx, 24
+    ja .mem
 .no_mmap:
     cli
 

@@ -411,6 +411,7 @@ static void load_multiboot(FWCfgState *fw, const char *kernel, const uint8_t *im
 
     uint8_t *info = mbi->data;
     st32(info + MBI_FLAGS, (1 << 0) | (1 << 2) | (1 << 3) | (1 << 9));
+    /* defaults for a BIOS without E820: the ROM replaces both from the map */
     st32(info + MBI_MEM_LOWER, 640);
     st32(info + MBI_MEM_UPPER, MIN(below_4g, 0xffffffffULL) / 1024 - 1024);
     st32(info + MBI_CMDLINE, cmdline_addr);

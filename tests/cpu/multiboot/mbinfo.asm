@@ -1,7 +1,8 @@
 ; Multiboot v1 test kernel: prints what the boot loader handed over on COM1
 ; and exits through isa-debug-exit (port 0xf4): 0 = its own checks passed.
 ; tests/cpu/run-multiboot.sh compares the printed values with the command
-; line it used (-m, -append, -initrd).
+; line it used (-m, -append, -initrd).  Needs -m 4 or more (A20 probe at
+; 0x2ffff0/0x3ffff0).
 ;   nasm -f bin  -DAOUT: flat image with the a.out kludge address fields
 ;   nasm -f elf32 + ld -m elf_i386 -Ttext 0x100000: ELF kernel
 bits 32
@@ -59,6 +60,16 @@ start:
     jnz fail
     ; bss must be zero (a.out: bss_end_addr; ELF: memsz > filesz)
     cmp dword [bss_probe], 0
+    jne fail
+    ; protected mode without paging, A20 open (spec 3.2): with A20 masked
+    ; the second store would land on the first (bit 20 cleared)
+    mov eax, cr0
+    and eax, 0x80000001
+    cmp eax, 1
+    jne fail
+    mov dword [0x2ffff0], 0x5a5a5a5a
+    mov dword [0x3ffff0], 0xa5a5a5a5
+    cmp dword [0x2ffff0], 0x5a5a5a5a
     jne fail
 
     mov ebx, [info]
@@ -185,8 +196,11 @@ start:
 .mm_done:
     cmp ebp, 3
     jne fail
+    ; conventional memory up to the EBDA (SeaBIOS: 639K), never above 640K
     cmp dword [ebx + 4], 640
-    jne fail
+    ja fail
+    cmp dword [ebx + 4], 512
+    jb fail
     mov esi, s_pass
     call puts
     mov al, 0
