@@ -59,9 +59,11 @@ case " $cmdline " in
     /bin/vireo-workloads
     poweroff -f ;;
 *" vireo.cmd="*)
-    # the kernel keeps the quotes: vireo.cmd="a; b" vireo.end
-    cmd=${cmdline#*vireo.cmd=\"}
-    cmd=${cmd%%\" vireo.end*}
+    # vireo.cmd="a; b" vireo.end (the kernel keeps the quotes) or
+    # vireo.cmd=a;b vireo.end
+    cmd=${cmdline#*vireo.cmd=}
+    cmd=${cmd%% vireo.end*}
+    case $cmd in \"*\") cmd=${cmd#\"}; cmd=${cmd%\"} ;; esac
     sh -c "$cmd"
     echo "vireo-guest: cmd done"
     poweroff -f ;;
