@@ -84,23 +84,25 @@ done
 # median over runs of one measurement
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print ""}'; }
 
-printf '%-12s' "seconds"; for s in "${systems[@]}"; do printf '%12s' "$s"; done
+printf '%-12s' "seconds"; for s in "${systems[@]}"; do printf ' %11s' "$s"; done
 printf '%14s' "vireo/native"; [[ " ${systems[*]} " == *" qemu "* ]] && printf '%14s' "vireo/qemu"; echo
 for n in "${names[@]}"; do
     printf '%-12s' "$n"
     declare -A med=()
     for s in "${systems[@]}"; do
-        vals=()
+        vals=() wrong=0
         for r in $(seq 1 "$runs"); do
             v=${times[$s.$r.$n]:-}
             [ -n "$v" ] && vals+=("$v")
             if [ "$n" != boot ] && [ -n "${results[$s.$r.$n]:-}" ] &&
                [ "${results[$s.$r.$n]}" != "${results[native.1.$n]:-}" ]; then
-                v=WRONG
+                wrong=1
             fi
         done
         med[$s]=$(median "${vals[@]}")
-        printf '%12s' "${med[$s]:-fail}"
+        if [ $wrong = 1 ]; then printf ' %11s' WRONG; med[$s]=""
+        elif [ -n "${med[$s]}" ]; then printf ' %11.3f' "${med[$s]}"
+        else printf ' %11s' fail; fi
     done
     ratio() { [ -n "${med[$1]:-}" ] && [ -n "${med[$2]:-}" ] && echo "scale=2; ${med[$1]} / ${med[$2]}" | bc -l || echo "-"; }
     printf '%14s' "$(ratio vireo native)"
