@@ -113,7 +113,9 @@ typedef struct DescTable {
 /* 48-bit linear addresses: bits 63..47 must equal bit 47 */
 static inline bool is_canonical_addr(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    /* shift as unsigned (a signed left shift of a negative value is UB),
+     * then sign-extend bit 47 with an arithmetic right shift */
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* hflags: the mode bits that change decoding; part of the TB key. */

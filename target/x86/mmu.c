@@ -48,7 +48,7 @@ static inline uint64_t lin(const CPUX86State *env, uint64_t la)
 /* 48-bit virtual addresses: bits 63..47 must all equal bit 47. */
 static inline bool canonical(uint64_t la)
 {
-    return (uint64_t)(((int64_t)la << 16) >> 16) == la;
+    return is_canonical_addr(la);
 }
 
 static CPUX86State *tlb_owner;      /* the CPU whose TLB the memory listener flushes */

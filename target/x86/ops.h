@@ -166,7 +166,7 @@ static inline uint64_t pop_v(CPUX86State *env, int size)
 
 static inline bool is_canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    return is_canonical_addr(a);
 }
 
 static inline void jump_to(CPUX86State *env, const DecodedInsn *d, uint64_t target)
