@@ -10,6 +10,7 @@
 #include "hw/i386/pc.h"
 #include "monitor/monitor.h"
 #include "system/runstate.h"
+#include "util/bh.h"
 #include "util/log.h"
 
 extern ShutdownCause runstate_reset_req, runstate_shutdown_req;
@@ -62,6 +63,7 @@ int main_loop_run(X86CPU *cpu)
 {
     GSource *ts = g_source_new(&timer_source_funcs, sizeof(GSource));
     g_source_attach(ts, NULL);
+    bh_attach_main_context();
     g_unix_signal_add(SIGTERM, on_signal, NULL);
     g_unix_signal_add(SIGINT, on_signal, NULL);
     g_unix_signal_add(SIGHUP, on_signal, NULL);
@@ -111,6 +113,9 @@ int main_loop_run(X86CPU *cpu)
             idle = false;
         }
         chardev_deliver_pending();
+        if (bh_poll()) {
+            idle = false;
+        }
         /* Halted or stopped: sleep until a timer or fd needs us. */
         g_main_context_iteration(NULL, idle && runstate_reset_req == SHUTDOWN_CAUSE_NONE &&
                                  runstate_shutdown_req == SHUTDOWN_CAUSE_NONE);
