@@ -70,6 +70,7 @@ struct NetClientState {
     unsigned incoming_limit;     /* for senders without flow control */
     NetStats stats;
     void *hub;                   /* hub ports: their hub */
+    void *opaque_dev;            /* NICs: the device model */
 };
 
 NetClientState *net_client_new(const NetClientInfo *info, NetClientState *peer,
