@@ -4,6 +4,11 @@
 # of busybox-static plus our /init.  Nothing here is committed; the .debs are
 # cached by scripts/fetch-guests.sh under build/cache.
 #   scripts/make-linux-guest.sh [OUTDIR]     (default build/guests/linux)
+#   GUEST_MODULES="e1000 virtio_blk ext4" scripts/make-linux-guest.sh
+#       also puts these kernel modules, with every module they depend on
+#       (from the package's own modules.dep), into the initramfs; /init
+#       loads them with modprobe.  The default OUTDIR is then
+#       build/guests/linux-<module list>, so each set is cached apart.
 # Prints two lines: the kernel path and the initramfs path.
 #
 # /init mounts /proc, /sys, /dev, prints "vireo-guest: init ok", then:
@@ -14,7 +19,13 @@
 #   - otherwise: an interactive shell on the console (poweroff -f ends it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$top/build/guests/linux}
+mods=$(echo ${GUEST_MODULES:-} | tr ' ' '\n' | LC_ALL=C sort -u | tr '\n' ' ')
+mods=${mods% }
+if [ -n "$mods" ]; then
+    out=${1:-$top/build/guests/linux-${mods// /-}}
+else
+    out=${1:-$top/build/guests/linux}
+fi
 mkdir -p "$out"
 
 log() { echo "make-linux-guest: $*" >&2; }
@@ -42,6 +53,32 @@ cp "$broot/bin/busybox" "$stage/bin/busybox"
 for applet in $("$stage/bin/busybox" --list); do
     [ "$applet" = busybox ] || ln -sf busybox "$stage/bin/$applet"
 done
+if [ -n "$mods" ]; then
+    # Debian's package carries no modules.dep (its postinst runs depmod):
+    # follow each module's own "depends=" and let busybox depmod index them.
+    kver=$(ls -1 "$kroot/lib/modules" | head -n1)
+    mdir=$kroot/lib/modules/$kver
+    declare -A path_of=() seen=()
+    while IFS= read -r p; do
+        b=${p##*/}; b=${b%%.ko*}
+        path_of[${b//-/_}]=${p#"$mdir"/}
+    done < <(find "$mdir" -name '*.ko*')
+    add_mod() {
+        local n=${1//-/_} p d
+        [ -n "${seen[$n]:-}" ] && return 0
+        p=${path_of[$n]:-}
+        [ -n "$p" ] || { log "module $1 not found in $kpkg"; exit 1; }
+        seen[$n]=1
+        mkdir -p "$stage/lib/modules/$kver/$(dirname "$p")"
+        cp "$mdir/$p" "$stage/lib/modules/$kver/$p"
+        for d in $(grep -a -o -m1 'depends=[A-Za-z0-9_,-]*' "$mdir/$p" | sed 's/^depends=//; s/,/ /g'); do
+            add_mod "$d"
+        done
+    }
+    for m in $mods; do add_mod "$m"; done
+    "$stage/bin/busybox" depmod -b "$stage" "$kver"
+    printf '%s\n' $mods > "$stage/etc/modules"
+fi
 cp "$top/bench/workloads.sh" "$stage/bin/vireo-workloads"
 chmod +x "$stage/bin/vireo-workloads"
 
@@ -52,6 +89,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+if [ -f /etc/modules ]; then
+    for m in $(cat /etc/modules); do modprobe "$m" || echo "vireo-guest: modprobe $m failed"; done
+fi
 echo "vireo-guest: init ok"
 cmdline=$(cat /proc/cmdline)
 case " $cmdline " in
@@ -72,6 +112,26 @@ echo "vireo-guest: shell ready (poweroff -f quits)"
 exec setsid cttyhack sh -l
 EOF
 chmod +x "$stage/init"
+# udhcpc's default script (Debian's busybox looks in /etc/udhcpc): the kernel
+# gave /init no PATH, so the script sets one
+mkdir -p "$stage/etc/udhcpc"
+cat > "$stage/etc/udhcpc/default.script" <<'EOF'
+#!/bin/sh
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+case "$1" in
+deconfig) ifconfig "$interface" 0.0.0.0 up ;;
+bound|renew)
+    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
+    if [ -n "$router" ]; then
+        while route del default gw 0.0.0.0 dev "$interface" 2>/dev/null; do :; done
+        for r in $router; do route add default gw "$r" dev "$interface"; done
+    fi
+    : > /etc/resolv.conf
+    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done ;;
+esac
+exit 0
+EOF
+chmod +x "$stage/etc/udhcpc/default.script"
 echo 'PS1="vireo:\w# "' > "$stage/etc/profile"
 
 (cd "$stage" && find . | LC_ALL=C sort | "$broot/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -9n > "$out/initramfs.cpio.gz"

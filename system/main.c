@@ -14,6 +14,7 @@
 #include "hw/core/device.h"
 #include "hw/i386/pc.h"
 #include "monitor/monitor.h"
+#include "net/net.h"
 #include "system/main_loop.h"
 #include "system/runstate.h"
 #include "util/datadir.h"
@@ -66,6 +67,9 @@ static const Option options[] = {
     { "s", false, "shorthand for -gdb tcp::1234" },
     { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
     { "drive", true, "if=pflash,format=raw,file=FILE  firmware flash image (read-only; other interfaces come with IDE/virtio)" },
+    { "netdev", true, "user|socket|tap|hubport,id=ID[,...]  a network backend for a NIC's netdev=" },
+    { "nic", true, "user|socket|tap|none[,model=M][,mac=MAC][,...]  a NIC and its backend in one option" },
+    { "net", true, "nic[,model=M][,macaddr=MAC]|user|socket|tap|none[,...]  legacy: NICs and backends on a hub" },
     { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
     { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
     { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
@@ -460,6 +464,13 @@ int main(int argc, char **argv)
             }
             bios = g_strdup(file);
             g_strfreev(kv);
+        } else if (!strcmp(n, "netdev") || !strcmp(n, "nic") || !strcmp(n, "net")) {
+            bool ok = !strcmp(n, "netdev") ? net_netdev_add(arg, &err)
+                    : !strcmp(n, "nic") ? net_nic_option(arg, &err)
+                    : net_legacy_net_option(arg, &err);
+            if (!ok) {
+                fatal("-%s %s: %s", n, arg, err->message);
+            }
         } else if (!strcmp(n, "uuid")) {
             /* 8-4-4-4-12 hex digits */
             const char *p = arg;
@@ -634,6 +645,13 @@ int main(int argc, char **argv)
             dev->cls->reset(dev);
         }
         g_free(type);
+    }
+
+    if (!machine_none) {
+        GError *err = NULL;
+        if (!net_init_nics(&err)) {
+            fatal("%s", err->message);
+        }
     }
 
     /*

@@ -9,15 +9,12 @@
 #include <string.h>
 
 #include "chardev/chardev.h"
+#include "net/net.h"
 #include "util/log.h"
 
 static GHashTable *classes;        /* name -> DeviceClass */
 static GPtrArray *devices;         /* realized, creation order */
 
-GQuark vireo_error_quark(void)
-{
-    return g_quark_from_static_string("vireo-error");
-}
 
 void device_class_register(const DeviceClass *cls)
 {
@@ -168,6 +165,26 @@ bool device_set_prop(Device *dev, const char *name, const char *value, GError **
         *(Chardev **)field = chr;
         return true;
     }
+    case PROP_NETDEV: {
+        NetClientState *nc = net_netdev_find(value);
+        if (!nc) {
+            vireo_set_error(errp, "Property '%s.%s' can't find value '%s'", cls->name, name, value);
+            return false;
+        }
+        if (nc->peer) {
+            vireo_set_error(errp, "Property '%s.%s' can't take value '%s', it's in use",
+                            cls->name, name, value);
+            return false;
+        }
+        *(NetClientState **)field = nc;
+        return true;
+    }
+    case PROP_MACADDR:
+        if (!net_parse_macaddr(value, (MACAddr *)field)) {
+            vireo_set_error(errp, "Property '%s.%s' doesn't take value '%s'", cls->name, name, value);
+            return false;
+        }
+        return true;
     case PROP_PCI_ADDR: {
         unsigned slot, fn = 0;
         char extra;

@@ -36,6 +36,8 @@ typedef enum PropType {
     PROP_CHARDEV,    /* struct Chardev * looked up by id */
     PROP_SIZE,       /* uint64_t with K/M/G suffixes */
     PROP_PCI_ADDR,   /* int32: "slot" or "slot.fn" -> devfn, -1 = auto */
+    PROP_NETDEV,     /* struct NetClientState * : a -netdev backend by id, not yet in use */
+    PROP_MACADDR,    /* MACAddr (net/net.h): "52:54:00:12:34:56" */
 } PropType;
 
 typedef struct Property {
@@ -112,9 +114,7 @@ Device *device_find_by_id(const char *id);
 
 #define DEVICE_CAST(type, dev) ((type *)(dev))
 
-/* Error helper: the GError domain used across Vireo. */
-#define VIREO_ERROR vireo_error_quark()
-GQuark vireo_error_quark(void);
-#define vireo_set_error(errp, ...) g_set_error((errp), VIREO_ERROR, 0, __VA_ARGS__)
+/* Error helper (VIREO_ERROR, vireo_set_error) */
+#include "util/error.h"
 
 #endif

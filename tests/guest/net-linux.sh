@@ -1,0 +1,96 @@
+#!/bin/bash
+# Debian's kernel with its own NIC driver module (from the same package, in
+# the initramfs) on each NIC model Vireo offers, over -nic user (libslirp):
+#   - the driver binds (its dmesg line) and udhcpc gets 10.0.2.15 from slirp;
+#   - wget fetches 8 MiB of random data from an HTTP server on the host's
+#     127.0.0.1 through the gateway 10.0.2.2, and the guest's sha256sum
+#     equals the host's;
+#   - hostfwd=tcp:127.0.0.1:PORT-:23 reaches busybox nc listening in the
+#     guest: the host reads the token the guest serves.
+# NET_MODELS="e1000" limits the models (default: every model -nic model=help lists
+# among e1000 and virtio-net-pci).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+VIREO=${VIREO:-$BUILD/vireo}
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+out=$BUILD/tests/net
+mkdir -p "$out"
+fail=0
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; fail=1; }
+expect() { if grep -qaE -- "$2" "$1"; then ok "$3"; else notok "$3 (no /$2/ in $1)"; fi; }
+
+declare -A driver=([e1000]=e1000 [virtio-net-pci]=virtio_net)
+declare -A bound=([e1000]='e1000 0000:00:[0-9a-f.]+ eth0: Intel\(R\) PRO/1000 Network Connection'
+                  [virtio-net-pci]='virtio_net virtio[0-9]+ eth0: renamed|virtio_net')
+avail=$("$VIREO" -nic user,model=help 2>/dev/null)
+models=${NET_MODELS:-}
+if [ -z "$models" ]; then
+    for m in e1000 virtio-net-pci; do grep -qx "$m" <<<"$avail" && models="$models $m"; done
+fi
+[ -n "$models" ] || { echo "SKIP: no NIC models built"; exit 77; }
+mods=""
+for m in $models; do mods="$mods ${driver[$m]}"; done
+mapfile -t guest < <(GUEST_MODULES="$mods" scripts/make-linux-guest.sh) || { echo "cannot build the guest"; exit 1; }
+kernel=${guest[0]} initrd=${guest[1]}
+
+# the host side: random data served on 127.0.0.1
+srv=$out/www
+mkdir -p "$srv"
+head -c $((8 << 20)) /dev/urandom > "$srv/blob"
+want=$(sha256sum < "$srv/blob" | cut -d' ' -f1)
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$srv" > "$out/http.log" 2>&1 &
+http_pid=$!
+trap 'kill $http_pid 2>/dev/null' EXIT
+for _ in $(seq 50); do
+    hport=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$out/http.log" | head -n1)
+    [ -n "$hport" ] && break
+    sleep 0.1
+done
+[ -n "$hport" ] || { echo "cannot start the host HTTP server"; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+for model in $models; do
+    log=$out/$model.log
+    fport=$(free_port)
+    token=tok$RANDOM$RANDOM
+    cmds="dmesg | grep -E 'e1000|virtio_net' | grep eth0; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O /tmp/b http://10.0.2.2:$hport/blob; sha256sum /tmp/b; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
+    timeout 300 "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
+        -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23 \
+        -append "console=ttyS0 quiet vireo.cmd=\"$cmds\" vireo.end" </dev/null >"$log" 2>&1 &
+    vpid=$!
+    got=""
+    for _ in $(seq 600); do
+        if grep -qa '^nc-listening' "$log"; then
+            sleep 1
+            got=$(python3 - "$fport" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+data = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    data += b
+print(data.decode(errors="replace").strip())
+PY
+)
+            break
+        fi
+        kill -0 $vpid 2>/dev/null || break
+        sleep 0.5
+    done
+    wait $vpid
+    st=$?
+    echo "# $model: exit status $st, log $log"
+    [ $st -eq 0 ] && ok "$model: guest powered off, status 0" || notok "$model: exit status $st"
+    expect "$log" "${bound[$model]}" "$model: Linux's ${driver[$model]} driver binds"
+    expect "$log" 'lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2' "$model: DHCP lease from slirp"
+    expect "$log" "^$want  /tmp/b" "$model: 8 MiB over HTTP from the host, sha256 matches"
+    [ "$got" = "$token" ] && ok "$model: hostfwd reaches nc in the guest" ||
+        notok "$model: hostfwd read '$got', want '$token'"
+    expect "$log" '^nc-done' "$model: guest nc finished"
+done
+exit $fail

@@ -1,0 +1,320 @@
+/*
+ * Network core: delivery between peers, flow control (a full receiver
+ * queues and the sender resumes through its sent callback; senders without
+ * flow control are bounded and drops are counted), hubs, link state,
+ * libslirp's user network answering a real ARP request and a DHCP
+ * DISCOVER from its gateway, and two socket backends (listen/connect on
+ * loopback) carrying frames between two "NICs" as two Vireo instances do.
+ */
+#include <arpa/inet.h>
+#include <glib.h>
+#include <string.h>
+
+#include "net/backends.h"
+#include "net/net.h"
+#include "util/keyval.h"
+
+typedef struct FakeNIC {
+    NetClientState nc;
+    bool full;
+    GPtrArray *got;              /* GBytes */
+} FakeNIC;
+
+static ssize_t fake_receive(NetClientState *nc, const struct iovec *iov, int iovcnt)
+{
+    FakeNIC *f = (FakeNIC *)nc;
+    if (f->full) {
+        return 0;
+    }
+    GByteArray *b = g_byte_array_new();
+    for (int i = 0; i < iovcnt; i++) {
+        g_byte_array_append(b, iov[i].iov_base, iov[i].iov_len);
+    }
+    g_ptr_array_add(f->got, g_byte_array_free_to_bytes(b));
+    return g_bytes_get_size(g_ptr_array_index(f->got, f->got->len - 1));
+}
+
+static bool fake_can_receive(NetClientState *nc)
+{
+    return !((FakeNIC *)nc)->full;
+}
+
+static void fake_cleanup(NetClientState *nc)
+{
+    g_ptr_array_free(((FakeNIC *)nc)->got, TRUE);
+}
+
+static const NetClientInfo fake_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(FakeNIC),
+    .receive = fake_receive,
+    .can_receive = fake_can_receive,
+    .cleanup = fake_cleanup,
+};
+
+static FakeNIC *fake_new(NetClientState *peer, const char *name)
+{
+    FakeNIC *f = (FakeNIC *)net_client_new(&fake_info, peer, "fake", name);
+    f->got = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    return f;
+}
+
+static int sent_calls;
+static void on_sent(NetClientState *nc, ssize_t len)
+{
+    sent_calls++;
+}
+
+static void test_flow_control(void)
+{
+    FakeNIC *a = fake_new(NULL, "a");
+    FakeNIC *b = fake_new(&a->nc, "b");
+    uint8_t frame[60] = { 1, 2, 3 };
+    g_assert_cmpint(net_send(&a->nc, frame, sizeof(frame), on_sent), ==, 60);
+    g_assert_cmpuint(b->got->len, ==, 1);
+
+    b->full = true;
+    sent_calls = 0;
+    g_assert_cmpint(net_send(&a->nc, frame, sizeof(frame), on_sent), ==, 0);   /* queued */
+    frame[0] = 9;
+    g_assert_cmpint(net_send(&a->nc, frame, sizeof(frame), on_sent), ==, 0);
+    g_assert_cmpuint(b->got->len, ==, 1);
+    b->full = false;
+    net_flush_queued_packets(&b->nc);
+    g_assert_cmpint(sent_calls, ==, 2);
+    g_assert_cmpuint(b->got->len, ==, 3);
+    /* order kept, contents copied at send time */
+    g_assert_cmpint(((const uint8_t *)g_bytes_get_data(g_ptr_array_index(b->got, 1), NULL))[0], ==, 1);
+    g_assert_cmpint(((const uint8_t *)g_bytes_get_data(g_ptr_array_index(b->got, 2), NULL))[0], ==, 9);
+    g_assert_cmpuint(b->nc.stats.rx_queued, ==, 2);
+
+    /* without flow control: bounded, and drops are counted */
+    b->full = true;
+    for (int i = 0; i < 2000; i++) {
+        net_send(&a->nc, frame, sizeof(frame), NULL);
+    }
+    g_assert_cmpuint(g_queue_get_length(&b->nc.incoming), ==, b->nc.incoming_limit);
+    g_assert_cmpuint(b->nc.stats.rx_dropped, ==, 2000 - b->nc.incoming_limit);
+    net_client_free(&a->nc);            /* frees what a left queued at b */
+    g_assert_cmpuint(g_queue_get_length(&b->nc.incoming), ==, 0);
+    net_client_free(&b->nc);
+}
+
+static void test_link_down(void)
+{
+    FakeNIC *a = fake_new(NULL, "la");
+    FakeNIC *b = fake_new(&a->nc, "lb");
+    GError *err = NULL;
+    g_assert_true(net_set_link("la", false, &err));
+    g_assert_true(a->nc.link_down && b->nc.link_down);
+    uint8_t frame[60] = { 0 };
+    g_assert_cmpint(net_send(&a->nc, frame, 60, on_sent), ==, 60);    /* lost on the wire */
+    g_assert_cmpuint(b->got->len, ==, 0);
+    g_assert_true(net_set_link("la", true, &err));
+    net_send(&a->nc, frame, 60, on_sent);
+    g_assert_cmpuint(b->got->len, ==, 1);
+    g_assert_false(net_set_link("nosuch", true, &err));
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+    net_client_free(&a->nc);
+    net_client_free(&b->nc);
+}
+
+static void test_hub(void)
+{
+    FakeNIC *n[3];
+    for (int i = 0; i < 3; i++) {
+        char *id = net_hub_new_port_id(7);
+        n[i] = fake_new(net_netdev_find(id), "hubnic");
+        g_free(id);
+    }
+    uint8_t frame[64] = { 0xaa };
+    net_send(&n[0]->nc, frame, sizeof(frame), on_sent);
+    g_assert_cmpuint(n[0]->got->len, ==, 0);
+    g_assert_cmpuint(n[1]->got->len, ==, 1);
+    g_assert_cmpuint(n[2]->got->len, ==, 1);
+    /* one full port holds the frame back instead of losing it */
+    n[2]->full = true;
+    sent_calls = 0;
+    g_assert_cmpint(net_send(&n[1]->nc, frame, sizeof(frame), on_sent), ==, 0);
+    n[2]->full = false;
+    net_flush_queued_packets(&n[2]->nc);
+    net_flush_queued_packets(n[1]->nc.peer);
+    g_assert_cmpint(sent_calls, ==, 1);
+    g_assert_cmpuint(n[0]->got->len, ==, 1);
+    g_assert_cmpuint(n[2]->got->len, ==, 2);
+}
+
+static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+static bool wait_frames(FakeNIC *f, guint n, int ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    while (f->got->len < n && g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    return f->got->len >= n;
+}
+
+static void test_slirp_arp_dhcp(void)
+{
+    GError *err = NULL;
+    g_assert_true(net_netdev_add("user,id=u0,net=10.0.2.0/24", &err));
+    g_assert_no_error(err);
+    FakeNIC *nic = fake_new(net_netdev_find("u0"), "nic-u0");
+
+    /* ARP: who has 10.0.2.2? tell 10.0.2.15 */
+    uint8_t arp[60] = { 0 };
+    memset(arp, 0xff, 6);
+    memcpy(arp + 6, guest_mac, 6);
+    arp[12] = 0x08; arp[13] = 0x06;
+    static const uint8_t arphdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+    memcpy(arp + 14, arphdr, 8);
+    memcpy(arp + 22, guest_mac, 6);
+    static const uint8_t sip[4] = { 10, 0, 2, 15 }, tip[4] = { 10, 0, 2, 2 };
+    memcpy(arp + 28, sip, 4);
+    memcpy(arp + 38, tip, 4);
+    net_send(&nic->nc, arp, sizeof(arp), NULL);
+    g_assert_true(wait_frames(nic, 1, 2000));
+    const uint8_t *r = g_bytes_get_data(g_ptr_array_index(nic->got, 0), NULL);
+    g_assert_cmpmem(r, 6, guest_mac, 6);                  /* to us */
+    g_assert_cmpint(r[12] << 8 | r[13], ==, 0x0806);
+    g_assert_cmpint(r[20] << 8 | r[21], ==, 2);           /* ARP reply */
+    g_assert_cmpmem(r + 28, 4, tip, 4);                   /* 10.0.2.2 is at ... */
+
+    /* DHCP DISCOVER from 0.0.0.0:68 to 255.255.255.255:67 */
+    uint8_t pkt[14 + 20 + 8 + 300] = { 0 };
+    memset(pkt, 0xff, 6);
+    memcpy(pkt + 6, guest_mac, 6);
+    pkt[12] = 0x08;
+    uint8_t *ip = pkt + 14, *udp = ip + 20, *bootp = udp + 8;
+    ip[0] = 0x45;
+    ip[2] = (20 + 8 + 300) >> 8; ip[3] = (20 + 8 + 300) & 0xff;
+    ip[8] = 64; ip[9] = 17;
+    memset(ip + 16, 0xff, 4);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += ip[i] << 8 | ip[i + 1];
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = ~sum & 0xffff;
+    ip[10] = sum >> 8; ip[11] = sum;
+    udp[1] = 68; udp[3] = 67;
+    udp[4] = (8 + 300) >> 8; udp[5] = (8 + 300) & 0xff;
+    bootp[0] = 1; bootp[1] = 1; bootp[2] = 6;
+    bootp[4] = 0x12; bootp[5] = 0x34;                     /* xid */
+    memcpy(bootp + 28, guest_mac, 6);
+    static const uint8_t cookie_opts[] = { 99, 130, 83, 99, 53, 1, 1, 255 };
+    memcpy(bootp + 236, cookie_opts, sizeof(cookie_opts));
+    net_send(&nic->nc, pkt, sizeof(pkt), NULL);
+    g_assert_true(wait_frames(nic, 2, 2000));
+    r = g_bytes_get_data(g_ptr_array_index(nic->got, 1), NULL);
+    g_assert_cmpint(r[12] << 8 | r[13], ==, 0x0800);
+    const uint8_t *rip = r + 14, *rudp = rip + (rip[0] & 15) * 4, *rb = rudp + 8;
+    g_assert_cmpint(rudp[2] << 8 | rudp[3], ==, 68);
+    g_assert_cmpint(rb[0], ==, 2);                        /* BOOTREPLY */
+    g_assert_cmpint(rb[4] << 8 | rb[5], ==, 0x1234);
+    static const uint8_t yiaddr[4] = { 10, 0, 2, 15 };
+    g_assert_cmpmem(rb + 16, 4, yiaddr, 4);               /* offered 10.0.2.15 */
+    net_client_free(&nic->nc);
+    net_client_free(net_netdev_find("u0"));
+}
+
+static void test_socket_pair(void)
+{
+    GError *err = NULL;
+    int port = 20000 + g_random_int_range(0, 20000);
+    char *l = g_strdup_printf("socket,id=sl,listen=127.0.0.1:%d", port);
+    char *c = g_strdup_printf("socket,id=sc,connect=127.0.0.1:%d", port);
+    g_assert_true(net_netdev_add(l, &err));
+    g_assert_no_error(err);
+    g_assert_true(net_netdev_add(c, &err));
+    g_assert_no_error(err);
+    FakeNIC *a = fake_new(net_netdev_find("sl"), "nic-sl");
+    FakeNIC *b = fake_new(net_netdev_find("sc"), "nic-sc");
+    /* let the listener accept */
+    for (int i = 0; i < 50; i++) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    uint8_t big[1514];
+    for (size_t i = 0; i < sizeof(big); i++) {
+        big[i] = i * 7;
+    }
+    for (int i = 0; i < 100; i++) {
+        big[0] = i;
+        net_send(&b->nc, big, sizeof(big), NULL);
+    }
+    g_assert_true(wait_frames(a, 100, 5000));
+    for (int i = 0; i < 100; i++) {
+        gsize len;
+        const uint8_t *d = g_bytes_get_data(g_ptr_array_index(a->got, i), &len);
+        g_assert_cmpuint(len, ==, sizeof(big));
+        g_assert_cmpint(d[0], ==, i);
+        g_assert_cmpmem(d + 1, len - 1, big + 1, sizeof(big) - 1);
+    }
+    net_send(&a->nc, big, 64, NULL);
+    g_assert_true(wait_frames(b, 1, 5000));
+    g_free(l);
+    g_free(c);
+}
+
+static void test_option_errors(void)
+{
+    GError *err = NULL;
+    g_assert_false(net_netdev_add("user,id=x,bogus=1", &err));
+    g_assert_cmpstr(err->message, ==, "Invalid parameter 'bogus'");
+    g_clear_error(&err);
+    g_assert_false(net_netdev_add("user", &err));
+    g_assert_cmpstr(err->message, ==, "Parameter 'id' is missing");
+    g_clear_error(&err);
+    g_assert_false(net_netdev_add("warp,id=w", &err));
+    g_clear_error(&err);
+    g_assert_false(net_netdev_add("user,id=h,hostfwd=tcp::99999-:22", &err));
+    g_assert_nonnull(strstr(err->message, "invalid host forwarding rule"));
+    g_clear_error(&err);
+    g_assert_false(net_netdev_add("user,id=d,dhcpstart=192.168.9.9", &err));
+    g_clear_error(&err);
+    g_assert_true(net_netdev_add("user,id=dup", &err));
+    g_assert_false(net_netdev_add("user,id=dup", &err));
+    g_assert_cmpstr(err->message, ==, "Duplicate ID 'dup' for netdev");
+    g_clear_error(&err);
+    MACAddr m;
+    g_assert_true(net_parse_macaddr("52:54:00:ab:cd:ef", &m));
+    g_assert_cmpint(m.a[5], ==, 0xef);
+    g_assert_false(net_parse_macaddr("52:54:00:ab:cd", &m));
+    g_assert_false(net_parse_macaddr("52:54:00:ab:cd:ef:00", &m));
+}
+
+static void test_keyval(void)
+{
+    GError *err = NULL;
+    KeyVal *kv = keyval_parse("user,id=a,,b,hostfwd=x,hostfwd=y,flag", "type", &err);
+    g_assert_nonnull(kv);
+    g_assert_cmpstr(keyval_take(kv, "type"), ==, "user");
+    g_assert_cmpstr(keyval_take(kv, "id"), ==, "a,b");
+    GPtrArray *h = keyval_take_all(kv, "hostfwd");
+    g_assert_cmpuint(h->len, ==, 2);
+    g_ptr_array_free(h, TRUE);
+    g_assert_cmpstr(keyval_unused(kv), ==, "flag");
+    bool f;
+    g_assert_true(keyval_take_bool(kv, "flag", false, &f, &err) && f);
+    g_assert_null(keyval_unused(kv));
+    keyval_free(kv);
+    g_assert_null(keyval_parse("a=1,=2", NULL, &err));
+    g_clear_error(&err);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/net/keyval", test_keyval);
+    g_test_add_func("/net/flow-control", test_flow_control);
+    g_test_add_func("/net/link-down", test_link_down);
+    g_test_add_func("/net/hub", test_hub);
+    g_test_add_func("/net/slirp-arp-dhcp", test_slirp_arp_dhcp);
+    g_test_add_func("/net/socket-pair", test_socket_pair);
+    g_test_add_func("/net/option-errors", test_option_errors);
+    return g_test_run();
+}
