@@ -20,6 +20,7 @@
 #include "hw/input/i8042.h"
 #include "hw/intc/i8259.h"
 #include "hw/pci/pci.h"
+#include "net/net.h"
 #include "system/runstate.h"
 #include "target/x86/disas.h"
 #include "target/x86/helper.h"
@@ -539,6 +540,11 @@ static void qtree_one(Device *dev, void *opaque)
     }
 }
 
+static void info_network(const char *args, GString *out)
+{
+    net_info_network(out);
+}
+
 static void info_qtree(const char *args, GString *out)
 {
     g_string_append(out, "bus: main-system-bus\n  type System\n");
@@ -557,6 +563,7 @@ static const HmpCommand info_commands[] = {
     { "block", NULL, "", "show the block devices", info_block },
     { "chardev", NULL, "", "show the character devices", info_chardev },
     { "qtree", NULL, "", "show device tree", info_qtree },
+    { "network", NULL, "", "show the network state", info_network },
     { NULL },
 };
 
@@ -691,6 +698,20 @@ static void cmd_quit(const char *args, GString *out)
     system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT);
 }
 
+static void cmd_set_link(const char *args, GString *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(args));
+    gchar **a = g_strsplit_set(copy, " ", -1);
+    GError *err = NULL;
+    if (!a[0] || !a[1] || (strcmp(a[1], "on") && strcmp(a[1], "off"))) {
+        g_string_append(out, "set_link: usage: set_link name on|off\n");
+    } else if (!net_set_link(a[0], !strcmp(a[1], "on"), &err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
+    g_strfreev(a);
+}
+
 static void cmd_sendkey(const char *args, GString *out)
 {
     g_autofree char *copy = g_strstrip(g_strdup(args));
@@ -768,6 +789,7 @@ static const HmpCommand hmp_commands[] = {
     { "stop", NULL, "", "stop emulation", cmd_stop },
     { "cont", "c", "", "resume emulation", cmd_cont },
     { "quit", "q", "", "quit the emulator", cmd_quit },
+    { "set_link", NULL, "name on|off", "change the link status of a network adapter", cmd_set_link },
     { "sendkey", NULL, "keys [hold_ms]", "send keys to the VM (e.g. 'sendkey ctrl-alt-f1')",
       cmd_sendkey },
     { "gdbserver", NULL, "[device]", "start gdbserver on given device (default 'tcp::1234'), "

@@ -11,6 +11,7 @@
 #include "config-host.h"
 #include "hw/i386/pc.h"
 #include "hw/pci/pci.h"
+#include "net/net.h"
 #include "system/runstate.h"
 
 static JsonNode *node_obj(JsonObject *o)
@@ -418,6 +419,17 @@ static JsonNode *cmd_screendump(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static JsonNode *cmd_set_link(Monitor *mon, JsonObject *args, GError **errp)
+{
+    GError *err = NULL;
+    if (!net_set_link(json_object_get_string_member(args, "name"),
+                      json_object_get_boolean_member(args, "up"), &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_DEVICE_NOT_FOUND, "%s", err->message);
+        g_error_free(err);
+    }
+    return NULL;
+}
+
 static const QmpCommand commands[] = {
     { "qmp_capabilities", cmd_qmp_capabilities, "?enable:a" },
     { "query-version", cmd_query_version, NULL },
@@ -440,6 +452,7 @@ static const QmpCommand commands[] = {
     { "eject", cmd_eject, "?device:s ?id:s ?force:b" },
     { "blockdev-change-medium", cmd_blockdev_change_medium,
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
+    { "set_link", cmd_set_link, "name:s up:b" },
     { "screendump", cmd_screendump, "filename:s ?device:s ?head:i ?format:s" },
 };
 

@@ -515,7 +515,10 @@ void net_info_network(GString *out)
 {
     for (guint i = 0; net_clients && i < net_clients->len; i++) {
         NetClientState *nc = g_ptr_array_index(net_clients, i);
-        if (nc->info->type == NET_CLIENT_DRIVER_HUBPORT) {
+        /* a backend shows under its NIC, as in QEMU's "info network" */
+        if (nc->info->type == NET_CLIENT_DRIVER_HUBPORT ||
+            (nc->info->type != NET_CLIENT_DRIVER_NIC && nc->peer &&
+             nc->peer->info->type == NET_CLIENT_DRIVER_NIC)) {
             continue;
         }
         g_string_append_printf(out, "%s: index=0,type=%s", nc->name, nc->model);
