@@ -14,6 +14,7 @@
 #include "hw/i386/pc.h"
 
 #include <glib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "chardev/chardev.h"
@@ -64,6 +65,19 @@ typedef struct PCMachine {
     MemoryRegion bios, isa_bios, option_rom;
     MemoryRegion ferr_io;
 } PCMachine;
+
+/* MSI/MSI-X messages from PCI functions are writes to 0xfeexxxxx: the
+ * address carries the destination, the data the vector and delivery mode
+ * (Intel SDM vol. 3, 11.11). */
+static void pc_msi_deliver(void *opaque, uint64_t addr, uint32_t data)
+{
+    if ((addr & 0xfff00000) != 0xfee00000) {
+        vlog(LOG_GUEST_ERRORS, "msi: message to 0x%" PRIx64 " is not an APIC address\n", addr);
+        return;
+    }
+    apic_bus_deliver((addr >> 12) & 0xff, addr & (1u << 2), (data >> 8) & 7, data & 0xff,
+                     data & (1u << 15));
+}
 
 static PCMachine pc;
 
@@ -536,6 +550,7 @@ void pc_machine_init(const MachineConfig *cfg)
     pc_interrupts_init(cfg);
 
     pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
+    pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
     PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
     for (int p = 0; p < 4; p++) {
         /* PIRQA-D also reach IOAPIC pins 16-19 */

@@ -3,6 +3,7 @@
  * decoding and INTx wired-OR routing.  See pci.h for the device contract.
  */
 #include "hw/pci/pci.h"
+#include "hw/pci/msix.h"
 
 #include <string.h>
 
@@ -18,7 +19,79 @@ struct PCIBus {
     void *irq_opaque;
     int nirq;
     int *irq_count;                 /* devices asserting each routed line */
+    PCIMSIFn msi_deliver;           /* where MSI/MSI-X messages go (the APIC bus) */
+    void *msi_opaque;
 };
+
+void pci_bus_set_msi_handler(PCIBus *bus, PCIMSIFn fn, void *opaque)
+{
+    bus->msi_deliver = fn;
+    bus->msi_opaque = opaque;
+}
+
+void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data)
+{
+    /* a message is a memory write by the function: bus mastering gates it */
+    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+        return;
+    }
+    if (d->bus && d->bus->msi_deliver) {
+        d->bus->msi_deliver(d->bus->msi_opaque, addr, data);
+    }
+}
+
+/* ---- capabilities ---- */
+
+uint8_t pci_add_capability(PCIDevice *d, uint8_t cap_id, uint8_t size)
+{
+    /* place it after the highest capability so far (or at 0x40) */
+    uint8_t pos = 0x40;
+    for (uint8_t p = d->config[PCI_CAPABILITY_LIST]; p; p = d->config[p + 1]) {
+        if (p + d->cap_size[p] > pos) {
+            pos = (p + d->cap_size[p] + 3) & ~3;
+        }
+    }
+    g_assert((unsigned)pos + size <= PCI_CONFIG_SPACE_SIZE);
+    d->config[pos] = cap_id;
+    d->config[pos + 1] = d->config[PCI_CAPABILITY_LIST];
+    d->config[PCI_CAPABILITY_LIST] = pos;
+    d->config[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+    d->cap_size[pos] = size;
+    d->reset_config[PCI_CAPABILITY_LIST] = pos;
+    d->reset_config[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+    memcpy(d->reset_config + pos, d->config + pos, 2);
+    return pos;
+}
+
+uint8_t pci_find_capability(PCIDevice *d, uint8_t cap_id)
+{
+    int guard = 48;     /* a list cannot be longer than config space allows */
+    for (uint8_t p = d->config[PCI_CAPABILITY_LIST]; p && guard--; p = d->config[p + 1]) {
+        if (d->config[p] == cap_id) {
+            return p;
+        }
+    }
+    return 0;
+}
+
+/* ---- bus-master DMA ---- */
+
+bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len)
+{
+    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+        memset(buf, 0xff, len);
+        return false;
+    }
+    return address_space_read(&address_space_memory, addr, buf, len);
+}
+
+bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf, uint64_t len)
+{
+    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+        return false;
+    }
+    return address_space_write(&address_space_memory, addr, buf, len);
+}
 
 static PCIBus *default_bus;
 
@@ -295,6 +368,9 @@ void pci_default_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int len
     }
     if (range_overlaps(addr, len, PCI_COMMAND, 2)) {
         pci_drive_intx(d);     /* INTX_DISABLE may have changed */
+    }
+    if (d->msix && range_overlaps(addr, len, d->msix_cap + 2, 2)) {
+        msix_config_changed(d);
     }
 }
 

@@ -110,6 +110,10 @@ struct PCIDevice {
 
     /* power-on copy of config[] to restore on reset */
     uint8_t reset_config[PCI_CONFIG_SPACE_SIZE];
+
+    uint8_t cap_size[PCI_CONFIG_SPACE_SIZE];   /* length of the capability at each offset */
+    struct MSIXState *msix;                    /* msix.h, when the function has MSI-X */
+    uint8_t msix_cap;
 };
 
 #define DEFINE_PROP_PCI_DEVFN(_struct, _field) \
@@ -121,6 +125,8 @@ struct PCIDevice {
  * the wired-OR of every device driving that line.
  */
 typedef int (*PCIMapIRQFn)(PCIDevice *d, int pin /* 0 = INTA */);
+/* An MSI/MSI-X message: the address/data pair the function writes. */
+typedef void (*PCIMSIFn)(void *opaque, uint64_t addr, uint32_t data);
 typedef void (*PCISetIRQFn)(void *opaque, int line, int level);
 
 /* mem/io: containers BARs are mapped into (NULL = the system address
@@ -128,6 +134,8 @@ typedef void (*PCISetIRQFn)(void *opaque, int line, int level);
 PCIBus *pci_bus_new(const char *name, MemoryRegion *mem, MemoryRegion *io);
 void pci_bus_set_irq_route(PCIBus *bus, PCIMapIRQFn map_irq, PCISetIRQFn set_irq,
                            void *opaque, int nirq);
+/* Where the bus sends MSI messages (the machine points it at the APIC bus). */
+void pci_bus_set_msi_handler(PCIBus *bus, PCIMSIFn fn, void *opaque);
 /* The machine's root bus (first one created); devices with bus=NULL use it. */
 PCIBus *pci_default_bus(void);
 PCIDevice *pci_bus_find(PCIBus *bus, int devfn);
@@ -168,6 +176,24 @@ void pci_set_irq(PCIDevice *d, int level);
 void pci_device_reset(PCIDevice *d);
 /* Re-evaluate BAR mappings (after a device changes config[] itself). */
 void pci_update_mappings(PCIDevice *d);
+
+/* Append a capability of size bytes (id and next pointer filled in);
+ * returns its offset in config space.  The caller sets its body and the
+ * wmask of its writable bits. */
+uint8_t pci_add_capability(PCIDevice *d, uint8_t cap_id, uint8_t size);
+uint8_t pci_find_capability(PCIDevice *d, uint8_t cap_id);
+#define PCI_CAP_ID_MSI    0x05
+#define PCI_CAP_ID_VNDR   0x09
+#define PCI_CAP_ID_MSIX   0x11
+
+/* Send a message signalled interrupt (gated by bus mastering). */
+void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data);
+
+/* Bus-master DMA: false when bus mastering is off or the range is not
+ * memory (reads then return all-ones).  Every guest-supplied address a
+ * device touches goes through these or through the memory API. */
+bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len);
+bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf, uint64_t len);
 
 uint32_t pci_default_config_read(PCIDevice *d, uint32_t addr, int len);
 void pci_default_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int len);

@@ -1,0 +1,543 @@
+/*
+ * virtio-net (virtio 1.1 spec, section 5.1) on virtio-pci: "virtio-net-pci".
+ * Queues: receive 0, transmit 1, control 2.  Offers the MAC, link status,
+ * mergeable receive buffers, checksum offload in both directions (a
+ * partially checksummed frame from the driver is completed here before it
+ * reaches the backend; frames for the guest are full and marked valid),
+ * and the control queue's receive modes and MAC filter tables.
+ *
+ * Transmit notification mitigation, in the manner of vhost-net: a kick
+ * turns further kicks off and schedules a bottom half; the BH drains the
+ * queue in batches of TX_BURST frames, rescheduling itself while work
+ * remains, and turns kicks back on only when the ring is empty (checking
+ * again afterwards, so a frame queued in between is not stranded).  While
+ * the backend is full the queue waits for its sent callback.
+ */
+#include <string.h>
+
+#include "hw/core/device.h"
+#include "hw/virtio/virtio-pci.h"
+#include "net/net.h"
+#include "util/bh.h"
+#include "util/log.h"
+
+#define VIRTIO_ID_NET               1
+#define VIRTIO_NET_F_CSUM           0
+#define VIRTIO_NET_F_GUEST_CSUM     1
+#define VIRTIO_NET_F_MAC            5
+#define VIRTIO_NET_F_MRG_RXBUF      15
+#define VIRTIO_NET_F_STATUS         16
+#define VIRTIO_NET_F_CTRL_VQ        17
+#define VIRTIO_NET_F_CTRL_RX        18
+#define VIRTIO_NET_S_LINK_UP        1
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_HDR_GSO_NONE     0
+
+#define VIRTIO_NET_CTRL_RX          0
+#define  VIRTIO_NET_CTRL_RX_PROMISC   0
+#define  VIRTIO_NET_CTRL_RX_ALLMULTI  1
+#define  VIRTIO_NET_CTRL_RX_ALLUNI    2
+#define  VIRTIO_NET_CTRL_RX_NOMULTI   3
+#define  VIRTIO_NET_CTRL_RX_NOUNI     4
+#define  VIRTIO_NET_CTRL_RX_NOBCAST   5
+#define VIRTIO_NET_CTRL_MAC         1
+#define  VIRTIO_NET_CTRL_MAC_TABLE_SET 0
+#define  VIRTIO_NET_CTRL_MAC_ADDR_SET  1
+#define VIRTIO_NET_CTRL_ANNOUNCE    3
+#define VIRTIO_NET_OK               0
+#define VIRTIO_NET_ERR              1
+
+#define QUEUE_SIZE      256
+#define TX_BURST        256
+#define MAC_TABLE_MAX   64
+#define RX_FRAME_MAX    (65536 + 14)
+
+typedef struct VirtIONet {
+    VirtIOPCIProxy proxy;
+    VirtIODevice vdev;
+    NICConf conf;
+    NetClientState *nc;
+    VirtQueue *rx, *tx, *ctrl;
+    BH *tx_bh;
+    bool tx_waiting;             /* backend full: wait for the sent callback */
+    VirtQueueElement *tx_elem;   /* the frame the backend queued */
+    size_t hdr_len;
+    bool mergeable;
+    bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
+    uint8_t mac_table[MAC_TABLE_MAX][6];
+    unsigned uni_entries, multi_entries;
+    uint64_t tx_batches, tx_frames, rx_frames;
+} VirtIONet;
+
+/* ---- configuration ---- */
+
+static void vnet_get_config(VirtIODevice *vdev, uint8_t *cfg)
+{
+    VirtIONet *n = vdev->opaque;
+    memcpy(cfg, n->conf.macaddr.a, 6);
+    uint16_t status = n->nc && n->nc->link_down ? 0 : VIRTIO_NET_S_LINK_UP;
+    cfg[6] = status;
+    cfg[7] = status >> 8;
+    cfg[8] = 1;                 /* max_virtqueue_pairs */
+    cfg[9] = 0;
+}
+
+static void vnet_set_config(VirtIODevice *vdev, const uint8_t *cfg)
+{
+    VirtIONet *n = vdev->opaque;
+    /* legacy drivers may set the MAC through config space */
+    if (!virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
+        memcpy(n->conf.macaddr.a, cfg, 6);
+    }
+}
+
+static void vnet_set_features(VirtIODevice *vdev, uint64_t f)
+{
+    VirtIONet *n = vdev->opaque;
+    n->mergeable = (f >> VIRTIO_NET_F_MRG_RXBUF) & 1;
+    /* the header carries num_buffers with mergeable buffers or virtio 1.0 */
+    n->hdr_len = (n->mergeable || ((f >> VIRTIO_F_VERSION_1) & 1)) ? 12 : 10;
+}
+
+static void vnet_reset(VirtIODevice *vdev)
+{
+    VirtIONet *n = vdev->opaque;
+    n->promisc = true;           /* until the driver says otherwise, as QEMU */
+    n->allmulti = n->alluni = n->nomulti = n->nouni = n->nobcast = false;
+    n->uni_entries = n->multi_entries = 0;
+    n->mergeable = false;
+    n->hdr_len = 10;
+    bh_cancel(n->tx_bh);
+    if (n->tx_elem) {
+        virtqueue_elem_free(n->tx_elem);
+        n->tx_elem = NULL;
+    }
+    n->tx_waiting = false;
+    if (n->nc) {
+        net_purge_queued_packets(n->nc);
+    }
+}
+
+static void vnet_set_status(VirtIODevice *vdev, uint8_t status)
+{
+    VirtIONet *n = vdev->opaque;
+    if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && n->nc) {
+        net_flush_queued_packets(n->nc);
+    }
+}
+
+static const VirtIODeviceOps vnet_ops = {
+    .get_config = vnet_get_config,
+    .set_config = vnet_set_config,
+    .set_features = vnet_set_features,
+    .set_status = vnet_set_status,
+    .reset = vnet_reset,
+};
+
+/* ---- transmit ---- */
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~sum & 0xffff;
+}
+
+/* NEEDS_CSUM: sum from csum_start to the end, store at csum_start+offset
+ * (the field holds the pseudo-header sum already). */
+static void complete_csum(uint8_t *frame, size_t len, uint16_t start, uint16_t off)
+{
+    if (start >= len || (size_t)start + off + 2 > len) {
+        return;
+    }
+    uint32_t sum = 0;
+    for (size_t i = start; i + 1 < len; i += 2) {
+        sum += frame[i] << 8 | frame[i + 1];
+    }
+    if ((len - start) & 1) {
+        sum += frame[len - 1] << 8;
+    }
+    uint16_t c = csum_fold(sum);
+    frame[start + off] = c >> 8;
+    frame[start + off + 1] = c;
+}
+
+static void vnet_tx_done(NetClientState *nc, ssize_t len);
+
+/* Send one popped element; false when the backend queued it (wait). */
+static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
+{
+    static uint8_t frame[NET_BUFSIZE];
+    uint8_t hdr[12] = { 0 };
+    if (e->out_bytes < n->hdr_len || e->out_bytes - n->hdr_len > NET_BUFSIZE) {
+        virtio_error(&n->vdev, "transmit element of %" G_GUINT64_FORMAT " bytes", e->out_bytes);
+        virtqueue_push(n->tx, e, 0);
+        virtqueue_elem_free(e);
+        return true;
+    }
+    iov_to_buf(e->out_sg, e->out_num, 0, hdr, n->hdr_len);
+    size_t len = iov_to_buf(e->out_sg, e->out_num, n->hdr_len, frame, e->out_bytes - n->hdr_len);
+    if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        complete_csum(frame, len, hdr[6] | hdr[7] << 8, hdr[8] | hdr[9] << 8);
+    }
+    if (hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
+        /* we offer no TSO/UFO: a driver that sends GSO ignored negotiation */
+        vlog(LOG_GUEST_ERRORS, "virtio-net: GSO frame without the feature, dropped\n");
+        virtqueue_push(n->tx, e, 0);
+        virtqueue_elem_free(e);
+        return true;
+    }
+    n->tx_frames++;
+    if (net_send(n->nc, frame, len, vnet_tx_done) == 0) {
+        n->tx_elem = e;             /* completed in vnet_tx_done */
+        n->tx_waiting = true;
+        return false;
+    }
+    virtqueue_push(n->tx, e, 0);
+    virtqueue_elem_free(e);
+    return true;
+}
+
+static void vnet_tx_bh(void *opaque)
+{
+    VirtIONet *n = opaque;
+    VirtIODevice *vdev = &n->vdev;
+    if (n->tx_waiting || !virtio_queue_ready(n->tx)) {
+        return;
+    }
+    n->tx_batches++;
+    unsigned sent = 0;
+    VirtQueueElement *e;
+    while (sent < TX_BURST && (e = virtqueue_pop(n->tx))) {
+        sent++;
+        if (!vnet_tx_one(n, e)) {
+            break;
+        }
+    }
+    if (sent) {
+        virtio_notify(vdev, n->tx);
+    }
+    if (n->tx_waiting || virtio_is_broken(vdev)) {
+        return;
+    }
+    if (sent == TX_BURST) {
+        bh_schedule(n->tx_bh);      /* more to do: let the loop breathe first */
+        return;
+    }
+    /* empty: ask for kicks again, then look once more for a frame the
+     * driver queued while kicks were off */
+    virtio_queue_set_notification(n->tx, true);
+    if (!virtio_queue_empty(n->tx)) {
+        virtio_queue_set_notification(n->tx, false);
+        bh_schedule(n->tx_bh);
+    }
+}
+
+static void vnet_tx_done(NetClientState *nc, ssize_t len)
+{
+    VirtIONet *n = nc->opaque_dev;
+    if (n->tx_elem) {
+        virtqueue_push(n->tx, n->tx_elem, 0);
+        virtqueue_elem_free(n->tx_elem);
+        n->tx_elem = NULL;
+        virtio_notify(&n->vdev, n->tx);
+    }
+    n->tx_waiting = false;
+    bh_schedule(n->tx_bh);
+}
+
+static void vnet_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
+{
+    VirtIONet *n = vdev->opaque;
+    if (n->tx_waiting) {
+        vq->kicks_suppressed++;
+        return;
+    }
+    virtio_queue_set_notification(vq, false);
+    bh_schedule(n->tx_bh);
+}
+
+/* ---- receive ---- */
+
+static bool vnet_can_receive(NetClientState *nc)
+{
+    VirtIONet *n = nc->opaque_dev;
+    return virtio_queue_ready(n->rx) && !virtio_queue_empty(n->rx);
+}
+
+static bool vnet_filter(VirtIONet *n, const uint8_t *buf)
+{
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    if (n->promisc) {
+        return true;
+    }
+    if (!memcmp(buf, bcast, 6)) {
+        return !n->nobcast;
+    }
+    if (buf[0] & 1) {
+        if (n->nomulti) {
+            return false;
+        }
+        if (n->allmulti) {
+            return true;
+        }
+        for (unsigned i = n->uni_entries; i < n->uni_entries + n->multi_entries; i++) {
+            if (!memcmp(buf, n->mac_table[i], 6)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (n->nouni) {
+        return false;
+    }
+    if (n->alluni || !memcmp(buf, n->conf.macaddr.a, 6)) {
+        return true;
+    }
+    for (unsigned i = 0; i < n->uni_entries; i++) {
+        if (!memcmp(buf, n->mac_table[i], 6)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iovcnt)
+{
+    VirtIONet *n = nc->opaque_dev;
+    static uint8_t frame[RX_FRAME_MAX];
+    size_t len = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (len + iov[i].iov_len > sizeof(frame)) {
+            return -1;
+        }
+        memcpy(frame + len, iov[i].iov_base, iov[i].iov_len);
+        len += iov[i].iov_len;
+    }
+    if (!vnet_can_receive(nc)) {
+        return 0;
+    }
+    if (len < 14 || !vnet_filter(n, frame)) {
+        return len;
+    }
+    uint8_t hdr[12] = { 0 };
+    if (virtio_has_feature(&n->vdev, VIRTIO_NET_F_GUEST_CSUM)) {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
+    size_t total = n->hdr_len + len, done = 0;
+    unsigned used = 0;
+    VirtQueueElement *elems[64];
+    uint32_t lens[64];
+    while (done < total) {
+        if (used == G_N_ELEMENTS(elems) || (used && !n->mergeable)) {
+            break;
+        }
+        VirtQueueElement *e = virtqueue_pop(n->rx);
+        if (!e) {
+            break;
+        }
+        if (e->in_bytes < (used ? 1 : n->hdr_len)) {
+            virtio_error(&n->vdev, "receive buffer of %" G_GUINT64_FORMAT " bytes", e->in_bytes);
+            virtqueue_elem_free(e);
+            break;
+        }
+        size_t c = 0;
+        if (used == 0) {
+            c = iov_from_buf(e->in_sg, e->in_num, 0, hdr, n->hdr_len);
+        }
+        size_t dlen = MIN(e->in_bytes - c, total - done - (used == 0 ? n->hdr_len : 0));
+        size_t doff = done ? done - n->hdr_len : 0;
+        c += iov_from_buf(e->in_sg, e->in_num, c, frame + doff, dlen);
+        done += c;
+        elems[used] = e;
+        lens[used] = c;
+        used++;
+    }
+    if (done < total) {
+        /* not enough buffers: give them back and wait (flow control) */
+        for (unsigned i = used; i-- > 0;) {
+            virtqueue_unpop(n->rx, elems[i]);
+            virtqueue_elem_free(elems[i]);
+        }
+        if (virtio_is_broken(&n->vdev)) {
+            return -1;
+        }
+        if (!n->mergeable && used) {
+            return len;     /* a single buffer too small for the frame: dropped */
+        }
+        return 0;
+    }
+    if (n->mergeable) {
+        /* num_buffers in the first buffer's header */
+        uint8_t nb[2] = { used, used >> 8 };
+        iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 10, nb, 2);
+    }
+    for (unsigned i = 0; i < used; i++) {
+        virtqueue_fill(n->rx, elems[i], lens[i], i);
+        virtqueue_elem_free(elems[i]);
+    }
+    virtqueue_flush(n->rx, used);
+    virtio_notify(&n->vdev, n->rx);
+    n->rx_frames++;
+    return len;
+}
+
+static void vnet_handle_rx(VirtIODevice *vdev, VirtQueue *vq)
+{
+    VirtIONet *n = vdev->opaque;
+    net_flush_queued_packets(n->nc);   /* buffers arrived: frames may flow */
+}
+
+/* ---- control queue ---- */
+
+static uint8_t vnet_ctrl_mac_table(VirtIONet *n, VirtQueueElement *e, size_t off)
+{
+    uint8_t cnt[4];
+    unsigned entries[2];
+    for (int t = 0; t < 2; t++) {
+        if (iov_to_buf(e->out_sg, e->out_num, off, cnt, 4) != 4) {
+            return VIRTIO_NET_ERR;
+        }
+        entries[t] = cnt[0] | cnt[1] << 8 | cnt[2] << 16 | (uint32_t)cnt[3] << 24;
+        off += 4;
+        if (entries[t] > MAC_TABLE_MAX || (t && entries[0] + entries[1] > MAC_TABLE_MAX)) {
+            /* too many: as real filters do, fall back to accepting all of that kind */
+            if (t == 0) {
+                n->alluni = true;
+            } else {
+                n->allmulti = true;
+            }
+            off += 6ull * entries[t];
+            entries[t] = 0;
+            continue;
+        }
+        unsigned base = t ? entries[0] : 0;
+        if (iov_to_buf(e->out_sg, e->out_num, off, n->mac_table[base], 6 * entries[t]) !=
+            6 * entries[t]) {
+            return VIRTIO_NET_ERR;
+        }
+        off += 6ull * entries[t];
+    }
+    n->uni_entries = entries[0];
+    n->multi_entries = entries[1];
+    return VIRTIO_NET_OK;
+}
+
+static void vnet_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
+{
+    VirtIONet *n = vdev->opaque;
+    VirtQueueElement *e;
+    while ((e = virtqueue_pop(vq))) {
+        uint8_t cmd[2], status = VIRTIO_NET_ERR;
+        if (e->in_bytes < 1 || iov_to_buf(e->out_sg, e->out_num, 0, cmd, 2) != 2) {
+            virtio_error(vdev, "control request without header or status");
+            virtqueue_elem_free(e);
+            return;
+        }
+        if (cmd[0] == VIRTIO_NET_CTRL_RX) {
+            uint8_t on;
+            bool *flag[] = { &n->promisc, &n->allmulti, &n->alluni, &n->nomulti, &n->nouni, &n->nobcast };
+            if (cmd[1] < G_N_ELEMENTS(flag) && iov_to_buf(e->out_sg, e->out_num, 2, &on, 1) == 1) {
+                *flag[cmd[1]] = on;
+                status = VIRTIO_NET_OK;
+            }
+        } else if (cmd[0] == VIRTIO_NET_CTRL_MAC && cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET) {
+            if (iov_to_buf(e->out_sg, e->out_num, 2, n->conf.macaddr.a, 6) == 6) {
+                status = VIRTIO_NET_OK;
+            }
+        } else if (cmd[0] == VIRTIO_NET_CTRL_MAC && cmd[1] == VIRTIO_NET_CTRL_MAC_TABLE_SET) {
+            status = vnet_ctrl_mac_table(n, e, 2);
+        } else if (cmd[0] == VIRTIO_NET_CTRL_ANNOUNCE) {
+            status = VIRTIO_NET_OK;
+        }
+        iov_from_buf(e->in_sg, e->in_num, 0, &status, 1);
+        virtqueue_push(vq, e, 1);
+        virtqueue_elem_free(e);
+    }
+    virtio_notify(vdev, vq);
+}
+
+/* ---- NIC and device ---- */
+
+static void vnet_link_changed(NetClientState *nc)
+{
+    VirtIONet *n = nc->opaque_dev;
+    virtio_notify_config(&n->vdev);
+}
+
+static void vnet_info(NetClientState *nc, GString *out)
+{
+    VirtIONet *n = nc->opaque_dev;
+    const uint8_t *m = n->conf.macaddr.a;
+    g_string_append_printf(out, "model=virtio-net-pci,macaddr=%02x:%02x:%02x:%02x:%02x:%02x",
+                           m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static const NetClientInfo vnet_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NetClientState),
+    .receive = vnet_receive,
+    .can_receive = vnet_can_receive,
+    .link_status_changed = vnet_link_changed,
+    .info_str = vnet_info,
+};
+
+static bool vnet_realize(Device *dev, GError **errp)
+{
+    VirtIONet *n = (VirtIONet *)dev;
+    VirtIODevice *vdev = &n->vdev;
+    virtio_init(vdev, "virtio-net", VIRTIO_ID_NET, 10, &vnet_ops, n);
+    vdev->host_features |= 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+                           1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |
+                           1ull << VIRTIO_NET_F_GUEST_CSUM | 1ull << VIRTIO_NET_F_CTRL_VQ |
+                           1ull << VIRTIO_NET_F_CTRL_RX;
+    n->rx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_rx);
+    n->tx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_tx);
+    n->ctrl = virtio_add_queue(vdev, 64, vnet_handle_ctrl);
+    n->tx_bh = bh_new(vnet_tx_bh, n);
+    net_nic_default_mac(&n->conf);
+    if (!virtio_pci_realize(&n->proxy, vdev, 0x0200, errp)) {
+        return false;
+    }
+    n->proxy.pci.name = "virtio-net-pci";
+    n->nc = net_nic_new(&vnet_net_info, &n->conf, "virtio-net-pci", dev->id);
+    n->nc->opaque_dev = n;
+    vnet_reset(vdev);
+    return true;
+}
+
+static void vnet_device_reset(Device *dev)
+{
+    VirtIONet *n = (VirtIONet *)dev;
+    pci_device_reset(&n->proxy.pci);
+    virtio_reset(&n->vdev);
+    virtio_pci_reset(&n->proxy);
+}
+
+static const Property vnet_props[] = {
+    DEFINE_VIRTIO_PCI_PROPERTIES(VirtIONet, proxy),
+    DEFINE_NIC_PROPERTIES(VirtIONet, conf),
+    DEFINE_PROP_END,
+};
+
+static const DeviceClass vnet_class = {
+    .name = "virtio-net-pci",
+    .desc = "virtio network device over PCI",
+    .bus = BUS_PCI,
+    .instance_size = sizeof(VirtIONet),
+    .props = vnet_props,
+    .user_creatable = true,
+    .realize = vnet_realize,
+    .reset = vnet_device_reset,
+};
+DEVICE_REGISTER(vnet_class)
+
+static const NICModel vnet_model = { .name = "virtio-net-pci", .device = "virtio-net-pci" };
+static const NICModel vnet_model_short = { .name = "virtio", .device = "virtio-net-pci" };
+static void __attribute__((constructor)) vnet_register_model(void)
+{
+    net_register_nic_model(&vnet_model);
+    net_register_nic_model(&vnet_model_short);
+}
