@@ -259,20 +259,14 @@ static void cmd_mem(gchar **w)
         qtest_send("FAIL bad arguments\n");
         return;
     }
-    uint8_t buf[8];
+    /* One access of the given width, as a CPU's load or store (QEMU's
+     * qtest does the same): a device register sees a 4-byte writel as one
+     * 4-byte write, not four byte writes. */
     if (is_write) {
-        for (unsigned i = 0; i < size; i++) {
-            buf[i] = val >> (8 * i);          /* the target is little-endian */
-        }
-        address_space_write(&address_space_memory, addr, buf, size);
+        address_space_st(&address_space_memory, addr, val, size);
         qtest_send("OK\n");
     } else {
-        memset(buf, 0xff, sizeof(buf));
-        address_space_read(&address_space_memory, addr, buf, size);
-        uint64_t v = 0;
-        for (unsigned i = 0; i < size; i++) {
-            v |= (uint64_t)buf[i] << (8 * i);
-        }
+        uint64_t v = address_space_ld(&address_space_memory, addr, size);
         qtest_send("OK 0x%016" PRIx64 "\n", v);
     }
 }
