@@ -15,6 +15,7 @@
 
 #include "config-host.h"
 #include "hw/core/device.h"
+#include "hw/core/iostats.h"
 #include "hw/core/memory.h"
 #include "hw/i386/pc.h"
 #include "hw/input/i8042.h"
@@ -540,6 +541,17 @@ static void qtree_one(Device *dev, void *opaque)
     }
 }
 
+static void info_iostats(const char *args, GString *out)
+{
+    g_autofree char *name = g_strstrip(g_strdup(args));
+    iostats_report(name, out);
+}
+
+static void cmd_iostats_reset(const char *args, GString *out)
+{
+    iostats_reset();
+}
+
 static void info_network(const char *args, GString *out)
 {
     net_info_network(out);
@@ -564,6 +576,7 @@ static const HmpCommand info_commands[] = {
     { "chardev", NULL, "", "show the character devices", info_chardev },
     { "qtree", NULL, "", "show device tree", info_qtree },
     { "network", NULL, "", "show the network state", info_network },
+    { "iostats", NULL, "[device]", "show what each device's I/O cost (exits, kicks, interrupts, copies)", info_iostats },
     { NULL },
 };
 
@@ -789,6 +802,7 @@ static const HmpCommand hmp_commands[] = {
     { "stop", NULL, "", "stop emulation", cmd_stop },
     { "cont", "c", "", "resume emulation", cmd_cont },
     { "quit", "q", "", "quit the emulator", cmd_quit },
+    { "iostats_reset", NULL, "", "restart the I/O statistics at zero", cmd_iostats_reset },
     { "set_link", NULL, "name on|off", "change the link status of a network adapter", cmd_set_link },
     { "sendkey", NULL, "keys [hold_ms]", "send keys to the VM (e.g. 'sendkey ctrl-alt-f1')",
       cmd_sendkey },

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config-host.h"
+#include "hw/core/iostats.h"
 #include "hw/i386/pc.h"
 #include "hw/pci/pci.h"
 #include "net/net.h"
@@ -419,6 +420,34 @@ static JsonNode *cmd_screendump(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static void iostats_json(const char *name, const char *kind, const IOStats *st, void *opaque)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "device", name);
+    json_object_set_string_member(o, "kind", kind);
+    static const char *const fields[] = {
+        "exits", "kicks", "kicks-suppressed", "interrupts", "interrupts-coalesced",
+        "copy-bytes", "copy-buffers", "bh-runs", "tx-requests", "rx-requests",
+        "tx-bytes", "rx-bytes", "device-ns",
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(fields) == IOSTATS_NFIELDS);
+    const uint64_t *v = (const uint64_t *)st;
+    for (size_t i = 0; i < IOSTATS_NFIELDS; i++) {
+        json_object_set_int_member(o, fields[i], (gint64)v[i]);
+    }
+    json_array_add_object_element(opaque, o);
+}
+
+static JsonNode *cmd_query_iostats(Monitor *mon, JsonObject *args, GError **errp)
+{
+    JsonArray *a = json_array_new();
+    iostats_foreach(iostats_json, a);
+    if (json_object_has_member(args, "reset") && json_object_get_boolean_member(args, "reset")) {
+        iostats_reset();
+    }
+    return node_arr(a);
+}
+
 static JsonNode *cmd_set_link(Monitor *mon, JsonObject *args, GError **errp)
 {
     GError *err = NULL;
@@ -453,6 +482,7 @@ static const QmpCommand commands[] = {
     { "blockdev-change-medium", cmd_blockdev_change_medium,
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
     { "set_link", cmd_set_link, "name:s up:b" },
+    { "query-iostats", cmd_query_iostats, "?reset:b" },
     { "screendump", cmd_screendump, "filename:s ?device:s ?head:i ?format:s" },
 };
 

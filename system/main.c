@@ -12,6 +12,7 @@
 #include "chardev/chardev.h"
 #include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
+#include "hw/core/iostats.h"
 #include "hw/i386/pc.h"
 #include "monitor/monitor.h"
 #include "net/net.h"
@@ -408,6 +409,10 @@ int main(int argc, char **argv)
             }
             if (!log_parse_mask(arg, &log_mask, &bad)) {
                 fatal("-d: unknown log item '%s' (use -d help)", bad);
+            }
+            if (log_enabled(LOG_IOSTATS) && !memory_time_dispatch) {
+                memory_time_dispatch = true;
+                atexit(iostats_print_at_exit);
             }
         } else if (!strcmp(n, "D")) {
             if (!log_set_file(arg)) {

@@ -25,6 +25,7 @@ static const struct {
     { "reset", LOG_RESET, "show CPU state before CPU resets" },
     { "ioport", LOG_IOPORT, "show unassigned I/O port accesses" },
     { "mmu", LOG_MMU, "log MMU-related activities" },
+    { "iostats", LOG_IOSTATS, "time device register handlers and print the I/O statistics at exit" },
 };
 
 bool log_parse_mask(const char *str, uint32_t *mask, char **bad_item)

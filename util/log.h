@@ -19,6 +19,7 @@ enum {
     LOG_RESET        = 1 << 7,   /* CPU/machine reset */
     LOG_IOPORT       = 1 << 8,   /* unassigned I/O port accesses */
     LOG_MMU          = 1 << 9,
+    LOG_IOSTATS      = 1 << 10,  /* I/O accounting summary at exit (hw/core/iostats.h) */
 };
 
 extern uint32_t log_mask;

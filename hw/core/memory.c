@@ -393,7 +393,44 @@ static void access_sizes(const MemoryRegionOps *ops, unsigned *min, unsigned *ma
     *max = ops->max_access ? ops->max_access : 4;
 }
 
+bool memory_time_dispatch;
+
+static inline void count_access(MemoryRegion *mr, hwaddr addr)
+{
+    mr->accesses++;
+    if (mr->per_reg && addr / 4 < (mr->size + 3) / 4) {
+        mr->per_reg[addr / 4]++;
+    }
+}
+
+static uint64_t dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size);
+static void dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size);
+
 uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size)
+{
+    count_access(mr, addr);
+    if (!memory_time_dispatch) {
+        return dispatch_read(mr, addr, size);
+    }
+    gint64 t0 = g_get_monotonic_time();
+    uint64_t v = dispatch_read(mr, addr, size);
+    mr->dispatch_ns += (g_get_monotonic_time() - t0) * 1000;
+    return v;
+}
+
+void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size)
+{
+    count_access(mr, addr);
+    if (!memory_time_dispatch) {
+        dispatch_write(mr, addr, val, size);
+        return;
+    }
+    gint64 t0 = g_get_monotonic_time();
+    dispatch_write(mr, addr, val, size);
+    mr->dispatch_ns += (g_get_monotonic_time() - t0) * 1000;
+}
+
+static uint64_t dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size)
 {
     const MemoryRegionOps *ops = mr->ops;
     if (!ops || !ops->read) {
@@ -418,7 +455,7 @@ uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned siz
     return v;
 }
 
-void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size)
+static void dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size)
 {
     const MemoryRegionOps *ops = mr->ops;
     if (!ops || !ops->write) {

@@ -64,7 +64,16 @@ struct MemoryRegion {
     /* children (containers) */
     MemoryRegion **subregions;
     unsigned nr_subregions;
+    /* guest accesses dispatched to this MMIO/port region (I/O accounting);
+     * per_reg, when allocated by iostats, counts them per 4-byte register */
+    uint64_t accesses;
+    uint64_t *per_reg;
+    uint64_t dispatch_ns;
 };
+
+/* I/O accounting: time spent in register handlers is measured only while
+ * this is set (-d iostats), so it costs nothing otherwise. */
+extern bool memory_time_dispatch;
 
 void memory_region_init_container(MemoryRegion *mr, const char *name, uint64_t size);
 /* Allocates zeroed host memory (g_malloc0-like, page aligned). */

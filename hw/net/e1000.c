@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "hw/core/device.h"
+#include "hw/core/iostats.h"
 #include "hw/core/memory.h"
 #include "hw/core/timer.h"
 #include "hw/net/e1000_regs.h"
@@ -80,6 +81,9 @@ typedef struct E1000State {
     int64_t last_irq_ns;
     bool itr_pending;
     uint64_t irq_raised, irq_coalesced;
+    /* I/O accounting */
+    uint64_t st_tx_frames, st_rx_frames, st_tx_bytes, st_rx_bytes;
+    uint64_t st_copy_bytes, st_copy_bufs, st_doorbells;
 } E1000State;
 
 #define REG(s, r) ((s)->mac[(r) >> 2])
@@ -236,6 +240,8 @@ static void e1000_tx_frame(E1000State *s, uint8_t *buf, size_t len)
         vlog(LOG_GUEST_ERRORS, "e1000: oversized frame of %zu bytes dropped\n", len);
         return;
     }
+    s->st_tx_frames++;
+    s->st_tx_bytes += len;
     stat_inc(s, E1000_TPT, 1);
     stat_inc(s, E1000_GPTC, 1);
     stat_add64(s, E1000_TOTL, len + 4);
@@ -329,6 +335,8 @@ static void e1000_tx_append(E1000State *s, uint64_t addr, uint32_t len)
     }
     if (len && dma_read(s, addr, s->txbuf + s->txlen, len)) {
         s->txlen += len;
+        s->st_copy_bytes += len;
+        s->st_copy_bufs++;
     }
 }
 
@@ -539,6 +547,8 @@ static ssize_t e1000_receive(NetClientState *nc, const struct iovec *iov, int io
         uint32_t chunk = MIN(bufsize, total - done);
         if (baddr) {
             dma_write(s, baddr, frame + done, chunk);
+            s->st_copy_bytes += chunk;
+            s->st_copy_bufs++;
         }
         done += chunk;
         memset(d + 8, 0, 8);
@@ -548,6 +558,8 @@ static ssize_t e1000_receive(NetClientState *nc, const struct iovec *iov, int io
         dma_write(s, daddr + 8, d + 8, 8);
         REG(s, E1000_RDH) = head + 1 == n ? 0 : head + 1;
     }
+    s->st_rx_frames++;
+    s->st_rx_bytes += len;
     stat_inc(s, E1000_TPR, 1);
     stat_inc(s, E1000_GPRC, 1);
     stat_add64(s, E1000_TORL, total);
@@ -846,12 +858,14 @@ static void e1000_reg_write(E1000State *s, uint32_t off, uint32_t val)
         REG(s, off) = off == E1000_TDLEN || off == E1000_RDLEN ? val & 0xfff80 : val & 0xffff;
         return;
     case E1000_RDT:
+        s->st_doorbells++;
         REG(s, E1000_RDT) = val & 0xffff;
         if (e1000_can_receive(s->nc)) {
             net_flush_queued_packets(s->nc);
         }
         return;
     case E1000_TDT:
+        s->st_doorbells++;
         REG(s, E1000_TDT) = val & 0xffff;
         e1000_start_xmit(s);
         return;
@@ -957,6 +971,20 @@ static void e1000_build_eeprom(E1000State *s)
     s->eeprom[EEPROM_WORDS - 1] = EEPROM_CHECKSUM - sum;
 }
 
+static void e1000_iostats(void *opaque, IOStats *st)
+{
+    E1000State *s = opaque;
+    st->kicks = s->st_doorbells;
+    st->irqs = s->irq_raised;
+    st->irqs_coalesced = s->irq_coalesced;
+    st->copy_bytes = s->st_copy_bytes;
+    st->copy_buffers = s->st_copy_bufs;
+    st->tx_requests = s->st_tx_frames;
+    st->rx_requests = s->st_rx_frames;
+    st->tx_bytes = s->st_tx_bytes;
+    st->rx_bytes = s->st_rx_bytes;
+}
+
 static void e1000_pci_reset(PCIDevice *d)
 {
     E1000State *s = (E1000State *)d;
@@ -983,6 +1011,9 @@ static bool e1000_realize(Device *dev, GError **errp)
     e1000_build_eeprom(s);
     s->nc = net_nic_new(&e1000_net_info, &s->conf, "e1000", dev->id);
     s->nc->opaque_dev = s;
+    iostats_register(s->nc->name, "net", e1000_iostats, s);
+    iostats_add_region(s->nc->name, &s->mmio);
+    iostats_add_region(s->nc->name, &s->io);
     e1000_reset_regs(s);
     return true;
 }

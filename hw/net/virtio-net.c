@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "hw/core/device.h"
+#include "hw/core/iostats.h"
+#include "hw/pci/msix.h"
 #include "hw/virtio/virtio-pci.h"
 #include "net/net.h"
 #include "util/bh.h"
@@ -68,6 +70,7 @@ typedef struct VirtIONet {
     uint8_t mac_table[MAC_TABLE_MAX][6];
     unsigned uni_entries, multi_entries;
     uint64_t tx_batches, tx_frames, rx_frames;
+    uint64_t tx_bytes, rx_bytes, copy_bytes, copy_bufs;
 } VirtIONet;
 
 /* ---- configuration ---- */
@@ -190,6 +193,9 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
         return true;
     }
     n->tx_frames++;
+    n->tx_bytes += len;
+    n->copy_bytes += e->out_bytes;
+    n->copy_bufs += e->out_num;
     if (net_send(n->nc, frame, len, vnet_tx_done) == 0) {
         n->tx_elem = e;             /* completed in vnet_tx_done */
         n->tx_waiting = true;
@@ -350,6 +356,8 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
         size_t dlen = MIN(e->in_bytes - c, total - done - (used == 0 ? n->hdr_len : 0));
         size_t doff = done ? done - n->hdr_len : 0;
         c += iov_from_buf(e->in_sg, e->in_num, c, frame + doff, dlen);
+        n->copy_bytes += c;
+        n->copy_bufs += e->in_num;
         done += c;
         elems[used] = e;
         lens[used] = c;
@@ -381,6 +389,7 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
     virtqueue_flush(n->rx, used);
     virtio_notify(&n->vdev, n->rx);
     n->rx_frames++;
+    n->rx_bytes += len;
     return len;
 }
 
@@ -484,6 +493,25 @@ static const NetClientInfo vnet_net_info = {
     .info_str = vnet_info,
 };
 
+static void vnet_iostats(void *opaque, IOStats *st)
+{
+    VirtIONet *n = opaque;
+    for (unsigned i = 0; i < n->vdev.nvqs; i++) {
+        VirtQueue *vq = &n->vdev.vq[i];
+        st->kicks += vq->kicks;
+        st->kicks_suppressed += vq->kicks_suppressed;
+        st->irqs += vq->irqs;
+        st->irqs_coalesced += vq->irqs_suppressed;
+    }
+    st->copy_bytes = n->copy_bytes;
+    st->copy_buffers = n->copy_bufs;
+    st->bh_runs = bh_run_count(n->tx_bh);
+    st->tx_requests = n->tx_frames;
+    st->rx_requests = n->rx_frames;
+    st->tx_bytes = n->tx_bytes;
+    st->rx_bytes = n->rx_bytes;
+}
+
 static bool vnet_realize(Device *dev, GError **errp)
 {
     VirtIONet *n = (VirtIONet *)dev;
@@ -504,6 +532,15 @@ static bool vnet_realize(Device *dev, GError **errp)
     n->proxy.pci.name = "virtio-net-pci";
     n->nc = net_nic_new(&vnet_net_info, &n->conf, "virtio-net-pci", dev->id);
     n->nc->opaque_dev = n;
+    iostats_register(n->nc->name, "net", vnet_iostats, n);
+    iostats_add_region(n->nc->name, &n->proxy.common);
+    iostats_add_region(n->nc->name, &n->proxy.isr);
+    iostats_add_region(n->nc->name, &n->proxy.device);
+    iostats_add_region(n->nc->name, &n->proxy.notify);
+    iostats_add_region(n->nc->name, msix_table_region(&n->proxy.pci));
+    if (!n->proxy.disable_legacy) {
+        iostats_add_region(n->nc->name, &n->proxy.legacy_io);
+    }
     vnet_reset(vdev);
     return true;
 }

@@ -257,6 +257,20 @@ static void test_tx_rx(void)
     qtest_memread(s, BUFS + 0x1000, rx, sizeof(rx));
     g_assert_cmpint(rx[10] | rx[11] << 8, ==, 1);                  /* num_buffers */
     g_assert_cmpmem(rx + 12, 64, in + 4, 64);
+
+    /* I/O accounting saw exactly that: 2 frames out, 1 in, 3 kicks */
+    g_autofree char *st = qtest_qmp(s, "{\"execute\":\"query-iostats\"}");
+    g_assert_nonnull(strstr(st, "\"device\":\"virtio-net-pci.0\""));
+    g_assert_nonnull(strstr(st, "\"tx-requests\":2"));
+    g_assert_nonnull(strstr(st, "\"rx-requests\":1"));
+    g_assert_nonnull(strstr(st, "\"kicks\":3"));
+    g_assert_nonnull(strstr(st, "\"tx-bytes\":120"));
+    g_assert_nonnull(strstr(st, "\"rx-bytes\":64"));
+    g_assert_null(strstr(st, "\"exits\":0,"));
+    g_autofree char *st2 = qtest_qmp(s, "{\"execute\":\"query-iostats\",\"arguments\":{\"reset\":true}}");
+    g_autofree char *st3 = qtest_qmp(s, "{\"execute\":\"query-iostats\"}");
+    g_assert_nonnull(strstr(st3, "\"tx-requests\":0"));
+    g_assert_nonnull(strstr(st3, "\"kicks\":0"));
     stop(c);
 }
 
