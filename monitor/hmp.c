@@ -50,6 +50,7 @@ typedef struct Expr {
     const char *p;
     X86CPU *cpu;
     char *error;
+    int depth;              /* nesting of unary operators and parentheses */
 } Expr;
 
 static bool reg_value(X86CPU *env, const char *name, uint64_t *v)
@@ -110,7 +111,27 @@ static void skip_ws(Expr *e)
 
 static uint64_t expr_or(Expr *e);
 
+/* Nesting deeper than this is refused: "((((...", "----...1" or "~~~..."
+ * from a client must not exhaust the stack of a recursive parser. */
+#define EXPR_MAX_DEPTH 64
+
+static uint64_t expr_unary_nested(Expr *e);
+
 static uint64_t expr_unary(Expr *e)
+{
+    if (e->depth >= EXPR_MAX_DEPTH) {
+        if (!e->error) {
+            e->error = g_strdup("expression too deeply nested");
+        }
+        return 0;
+    }
+    e->depth++;
+    uint64_t v = expr_unary_nested(e);
+    e->depth--;
+    return v;
+}
+
+static uint64_t expr_unary_nested(Expr *e)
 {
     skip_ws(e);
     if (e->error) {

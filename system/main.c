@@ -19,6 +19,7 @@
 #include "system/main_loop.h"
 #include "system/runstate.h"
 #include "util/datadir.h"
+#include "util/keyval.h"
 #include "util/log.h"
 
 typedef struct Option {
@@ -135,8 +136,15 @@ static uint64_t parse_mem_size(const char *arg)
             size = parse_size_mib(arg, *p + 5);
         } else if (p == parts && !strchr(*p, '=')) {
             size = parse_size_mib(arg, *p);
-        } else if (g_str_has_prefix(*p, "slots=") || g_str_has_prefix(*p, "maxmem=")) {
-            /* accepted */
+        } else if (g_str_has_prefix(*p, "slots=")) {
+            char *end;
+            const char *v = *p + 6;
+            g_ascii_strtoull(v, &end, 10);
+            if (!*v || *end) {
+                fatal("-m %s: Parameter 'slots' expects a number", arg);
+            }
+        } else if (g_str_has_prefix(*p, "maxmem=")) {
+            parse_size_mib(arg, *p + 7);      /* a size, or the error names it */
         } else {
             fatal("-m %s: invalid parameter '%s'", arg, *p);
         }
@@ -231,6 +239,27 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
     g_strfreev(parts);
 }
 
+/* The versioned names QEMU 7.2 knows for this board (pc-i440fx-1.4 ..
+ * 7.2): Vireo builds one machine, the newest, for each of them, as
+ * scripts written for a given QEMU release name it. */
+static bool pc_i440fx_version_known(const char *name)
+{
+    static const char *const versions[] = {
+        "1.4", "1.5", "1.6", "1.7", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7",
+        "2.8", "2.9", "2.10", "2.11", "2.12", "3.0", "3.1", "4.0", "4.1", "4.2", "5.0",
+        "5.1", "5.2", "6.0", "6.1", "6.2", "7.0", "7.1", "7.2",
+    };
+    if (!g_str_has_prefix(name, "pc-i440fx-")) {
+        return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(versions); i++) {
+        if (!strcmp(name + 10, versions[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* -machine none: no board at all (QEMU's test harnesses start one to ask
  * QMP which machines exist). */
 static bool machine_none;
@@ -254,7 +283,7 @@ static void parse_machine(const char *arg, const char **accel)
                 exit(0);
             }
             machine_none = !strcmp(val, "none");
-            if (strcmp(val, "pc") && !g_str_has_prefix(val, "pc-i440fx") && !machine_none) {
+            if (strcmp(val, "pc") && !machine_none && !pc_i440fx_version_known(val)) {
                 fatal("unsupported machine type '%s' (use -machine help)", val);
             }
         } else if (!strcmp(key, "accel")) {
@@ -384,7 +413,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
             parse_machine(arg, &accel);
         } else if (!strcmp(n, "accel")) {
-            if (!strcmp(arg, "help")) {
+            if (!strcmp(arg, "help") || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\ntcg\nkvm\nqtest\n");
                 return 0;
             }
@@ -395,6 +424,9 @@ int main(int argc, char **argv)
             if (!strcmp(arg, "help")) {
                 printf("Available CPUs:\n  qemu64 (default: x86-64 with SSE..SSE3)\n  qemu32\n  pentiumpro\n  base\n  max (everything Vireo implements)\n");
                 return 0;
+            }
+            if (!*arg) {
+                fatal("-cpu option cannot be empty");
             }
             cfg.cpu_model = arg;
         } else if (!strcmp(n, "smp")) {
@@ -525,8 +557,12 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "qtest-log")) {
             qtest_log = !strcmp(arg, "/dev/null") ? "none" : arg;
         } else if (!strcmp(n, "audio") || !strcmp(n, "audiodev")) {
-            if (strcmp(arg, "none") && !g_str_has_prefix(arg, "none,") &&
-                !g_str_has_prefix(arg, "driver=none")) {
+            /* the backend is the implied first key or driver=, in any position */
+            KeyVal *kv = keyval_parse(arg, "driver", &err);
+            const char *drv = kv ? keyval_take(kv, "driver") : NULL;
+            bool none = drv && !strcmp(drv, "none");
+            keyval_free(kv);
+            if (!none) {
                 fatal("-%s %s: audio backend not available (only 'none')", n, arg);
             }
         } else if (!strcmp(n, "nodefaults")) {

@@ -130,7 +130,16 @@ static bool parse_bool(const char *s, bool *out)
 bool device_set_prop(Device *dev, const char *name, const char *value, GError **errp)
 {
     const DeviceClass *cls = dev->cls;
-    if (!strcmp(name, "id")) {
+    if (!strcmp(name, "id") && !find_prop(cls, "id")) {
+        bool ok = g_ascii_isalpha(value[0]);
+        for (const char *c = value; ok && *c; c++) {
+            ok = g_ascii_isalnum(*c) || *c == '-' || *c == '.' || *c == '_';
+        }
+        if (!ok) {
+            vireo_set_error(errp, "Parameter 'id' expects an identifier (letters, digits, "
+                            "'-', '.', '_', starting with a letter)");
+            return false;
+        }
         g_free(dev->id);
         dev->id = g_strdup(value);
         return true;

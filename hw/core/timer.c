@@ -104,15 +104,24 @@ int64_t clock_virtual_next_deadline(void)
     return active[CLOCK_VIRTUAL] ? ((Timer *)active[CLOCK_VIRTUAL]->data)->expire : -1;
 }
 
+/* The manual clock saturates here, far beyond any test (73 years), so
+ * that it and the deadlines devices compute from it (now + period) never
+ * overflow, whatever a qtest client asks for. */
+#define VIRT_MANUAL_MAX (INT64_MAX / 4)
+
 int64_t clock_virtual_step(int64_t ns)
 {
-    virt_advance_to(virt_manual_now + ns);
+    if (ns < 0) {
+        ns = 0;
+    }
+    int64_t target = ns > VIRT_MANUAL_MAX - virt_manual_now ? VIRT_MANUAL_MAX : virt_manual_now + ns;
+    virt_advance_to(target);
     return virt_manual_now;
 }
 
 int64_t clock_virtual_set(int64_t ns)
 {
-    virt_advance_to(ns);
+    virt_advance_to(MIN(ns, VIRT_MANUAL_MAX));
     return virt_manual_now;
 }
 

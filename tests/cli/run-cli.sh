@@ -1,0 +1,73 @@
+#!/bin/bash
+# The command line as a user meets it: each case runs build/vireo with
+# some options and checks the exit status and the one line it prints, the
+# way qemu-system-x86_64 7.2 answers the same options.  "runs" means the
+# options were accepted: Vireo is still running (stopped with -S) after a
+# moment and is ended by the test.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+VIREO=${VIREO:-$BUILD/vireo}
+fail=0 n=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# case DESCRIPTION EXPECT(status number or "runs") REGEX -- ARGS...
+case_() {
+    local desc=$1 want=$2 re=$3
+    shift 4
+    n=$((n + 1))
+    timeout 2 "$VIREO" -display none -S "$@" >"$out" 2>&1 </dev/null
+    local st=$?
+    local got=$st
+    [ $st -eq 124 ] && got=runs
+    if [ "$got" = "$want" ] && { [ -z "$re" ] || grep -qE -- "$re" "$out"; }; then
+        echo "ok $n - $desc"
+    else
+        echo "not ok $n - $desc: status $st, output: $(head -c 300 "$out")"
+        fail=1
+    fi
+}
+
+case_ '-cpu "" is an error, not a crash' 1 '^vireo: -cpu option cannot be empty$' -- -cpu ""
+case_ '-chardev "" names the missing id' 1 'id' -- -chardev ""
+case_ '-accel "" lists the accelerators (as QEMU)' 0 '^tcg$' -- -accel ""
+case_ '-M pc-i440fx-99.99 is refused' 1 "unsupported machine type 'pc-i440fx-99.99'" -- -M pc-i440fx-99.99
+case_ '-M pc-i440fx-7.2 is QEMU 7.2s own pc' runs '' -- -M pc-i440fx-7.2
+case_ '-m 16,slots=x is refused' 1 "Parameter 'slots' expects a number" -- -m 16,slots=x
+case_ '-device ...,id= (empty id) is refused' 1 "Parameter 'id' expects an identifier" -- -device pc-testdev,id=
+case_ '-device ...,id=1x is refused' 1 "Parameter 'id' expects an identifier" -- -device pc-testdev,id=1x
+case_ '-device ...,id=ok.id-1 is accepted' runs '' -- -device pc-testdev,id=ok.id-1
+case_ '-cpu max,check,enforce is accepted' runs '' -- -cpu max,check,enforce
+case_ '-audiodev id=none,driver=none (any key order)' runs '' -- -audiodev id=none,driver=none
+case_ '-audiodev driver=sdl is refused' 1 'audio backend not available' -- -audiodev driver=sdl,id=a
+case_ '-netdev with an unknown key' 1 "Invalid parameter 'bogus'" -- -netdev user,id=n0,bogus=1
+case_ '-netdev without id' 1 "Parameter 'id' is missing" -- -netdev user
+case_ '-netdev hostfwd with a port out of range' 1 'invalid host forwarding rule' -- -netdev user,id=n0,hostfwd=tcp::70000-:22
+case_ '-nic with an unknown model' 1 'Unsupported NIC model: ne3000' -- -nic user,model=ne3000
+case_ '-device e1000 with a missing netdev' 1 "can't find value 'nope'" -- -device e1000,netdev=nope
+case_ '-nic user,model=virtio-net-pci runs' runs '' -- -nic user,model=virtio-net-pci
+case_ '-netdev socket needs exactly one mode' 1 'exactly one of' -- -netdev socket,id=s,listen=:4444,connect=:1
+
+# HMP: deeply nested expressions are refused, not a stack overflow
+if command -v socat >/dev/null; then
+    n=$((n + 1))
+    sock=$(mktemp -u)
+    "$VIREO" -display none -S -monitor unix:$sock,server=on,wait=off </dev/null >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    reply=$( { python3 -c "print('p ' + '(' * 200000 + '1' + ')' * 200000); print('p ' + '~' * 500000 + '0'); print('p 6*7')"; sleep 1; } |
+            timeout 10 socat - UNIX-CONNECT:$sock | tr -d '\r')
+    if [ "$(grep -c 'expression too deeply nested' <<<"$reply")" = 2 ] && grep -q '^42$\|^0x2a$' <<<"$reply" &&
+       kill -0 $pid 2>/dev/null; then
+        echo "ok $n - HMP refuses 200000 nested parentheses and 500000 unary operators, then answers p 6*7"
+    else
+        echo "not ok $n - HMP deep expressions: $(tail -c 300 <<<"$reply")"
+        fail=1
+    fi
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    rm -f "$sock"
+fi
+exit $fail
