@@ -53,6 +53,7 @@ typedef struct E1000State {
     NICConf conf;
     NetClientState *nc;
     MemoryRegion mmio, io;
+    char *romfile;               /* "romfile" property */
 
     uint32_t mac[E1000_MMIO_SIZE / 4 < 0x6000 ? 0x6000 / 4 : 0x6000 / 4];   /* registers 0..0x5fff */
     uint16_t phy[PHY_NREGS];
@@ -1007,6 +1008,9 @@ static bool e1000_realize(Device *dev, GError **errp)
     pci_register_bar(pd, 1, PCI_BAR_IO, &s->io);
     pci_set_interrupt_pin(pd, 1);
     pd->reset = e1000_pci_reset;
+    if (!pci_load_option_rom(pd, s->romfile, "efi-e1000.rom", errp)) {
+        return false;
+    }
     pd->name = "e1000";
     e1000_build_eeprom(s);
     s->nc = net_nic_new(&e1000_net_info, &s->conf, "e1000", dev->id);
@@ -1028,6 +1032,7 @@ static void e1000_reset(Device *dev)
 static const Property e1000_props[] = {
     DEFINE_PROP_PCI_DEVFN(E1000State, pci),
     DEFINE_NIC_PROPERTIES(E1000State, conf),
+    DEFINE_PROP("romfile", PROP_STRING, E1000State, romfile, NULL),
     DEFINE_PROP_END,
 };
 

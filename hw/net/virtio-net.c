@@ -60,6 +60,7 @@ typedef struct VirtIONet {
     VirtIODevice vdev;
     NICConf conf;
     NetClientState *nc;
+    char *romfile;               /* "romfile" property */
     VirtQueue *rx, *tx, *ctrl;
     BH *tx_bh;
     bool tx_waiting;             /* backend full: wait for the sent callback */
@@ -530,6 +531,9 @@ static bool vnet_realize(Device *dev, GError **errp)
         return false;
     }
     n->proxy.pci.name = "virtio-net-pci";
+    if (!pci_load_option_rom(&n->proxy.pci, n->romfile, "efi-virtio.rom", errp)) {
+        return false;
+    }
     n->nc = net_nic_new(&vnet_net_info, &n->conf, "virtio-net-pci", dev->id);
     n->nc->opaque_dev = n;
     iostats_register(n->nc->name, "net", vnet_iostats, n);
@@ -556,6 +560,7 @@ static void vnet_device_reset(Device *dev)
 static const Property vnet_props[] = {
     DEFINE_VIRTIO_PCI_PROPERTIES(VirtIONet, proxy),
     DEFINE_NIC_PROPERTIES(VirtIONet, conf),
+    DEFINE_PROP("romfile", PROP_STRING, VirtIONet, romfile, NULL),
     DEFINE_PROP_END,
 };
 

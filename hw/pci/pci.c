@@ -4,6 +4,9 @@
  */
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
+#include "util/datadir.h"
+
+#include <glib/gstdio.h>
 
 #include <string.h>
 
@@ -72,6 +75,90 @@ uint8_t pci_find_capability(PCIDevice *d, uint8_t cap_id)
         }
     }
     return 0;
+}
+
+/* ---- option ROMs ---- */
+
+/*
+ * BIOSes run a PCI option ROM only if its PCI Data Structure names the
+ * function's own vendor and device.  One ROM serves several ids (iPXE's
+ * efi-virtio.rom says 1af4:1041 while the transitional virtio-net is
+ * 1af4:1000), so the first (x86) image is made to name this function, as
+ * QEMU does, and its checksum kept: byte 6 of the header is iPXE's and
+ * SeaBIOS's checksum adjustment byte.  A ROM whose checksum does not
+ * already hold is left alone.
+ */
+static void pci_rom_patch_ids(PCIDevice *d, uint8_t *rom, size_t len)
+{
+    if (len < 0x1a || rom[0] != 0x55 || rom[1] != 0xaa) {
+        return;
+    }
+    size_t img = (size_t)rom[2] * 512;
+    size_t pcir = rom[0x18] | rom[0x19] << 8;
+    if (img > len || img < 0x20 || pcir + 8 > img || memcmp(rom + pcir, "PCIR", 4)) {
+        return;
+    }
+    uint8_t sum = 0;
+    for (size_t i = 0; i < img; i++) {
+        sum += rom[i];
+    }
+    if (sum) {
+        return;
+    }
+    uint8_t want[4] = { d->config[0], d->config[1], d->config[2], d->config[3] };
+    for (int i = 0; i < 4; i++) {
+        rom[6] += rom[pcir + 4 + i] - want[i];
+        rom[pcir + 4 + i] = want[i];
+    }
+}
+
+#define PCI_ROM_MAX (16u << 20)
+
+bool pci_load_option_rom(PCIDevice *d, const char *romfile, const char *default_rom,
+                         GError **errp)
+{
+    const char *name = romfile ? romfile : default_rom;
+    if (!name || !*name) {
+        return true;                        /* romfile="": no ROM */
+    }
+    char *path = g_file_test(name, G_FILE_TEST_IS_REGULAR) ? g_strdup(name) : datadir_find(name);
+    if (!path) {
+        if (!romfile) {
+            return true;                    /* the model's default is optional */
+        }
+        vireo_set_error(errp, "%s: failed to find romfile \"%s\"", d->qdev.cls->name, name);
+        return false;
+    }
+    /* size first: a huge file is refused before anything is read */
+    GStatBuf st;
+    if (g_stat(path, &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > PCI_ROM_MAX) {
+        vireo_set_error(errp, "%s: romfile \"%s\" is empty, unreadable or larger than 16 MiB",
+                        d->qdev.cls->name, path);
+        g_free(path);
+        return false;
+    }
+    gchar *data;
+    gsize len;
+    GError *err = NULL;
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        vireo_set_error(errp, "%s: romfile \"%s\": %s", d->qdev.cls->name, path, err->message);
+        g_error_free(err);
+        g_free(path);
+        return false;
+    }
+    uint64_t size = 0x800;
+    while (size < len) {
+        size <<= 1;
+    }
+    pci_rom_patch_ids(d, (uint8_t *)data, len);
+    d->rom = g_new0(MemoryRegion, 1);
+    memory_region_init_rom(d->rom, "pci-option-rom", size);
+    memset(d->rom->ram, 0xff, size);
+    memcpy(d->rom->ram, data, MIN(len, (gsize)size));
+    g_free(data);
+    g_free(path);
+    pci_register_bar(d, PCI_ROM_SLOT, PCI_BAR_MEM32, d->rom);
+    return true;
 }
 
 /* ---- bus-master DMA ---- */

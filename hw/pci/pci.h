@@ -113,6 +113,7 @@ struct PCIDevice {
 
     uint8_t cap_size[PCI_CONFIG_SPACE_SIZE];   /* length of the capability at each offset */
     struct MSIXState *msix;                    /* msix.h, when the function has MSI-X */
+    MemoryRegion *rom;                         /* option ROM (BAR 6), if loaded */
     uint8_t msix_cap;
 };
 
@@ -185,6 +186,13 @@ uint8_t pci_find_capability(PCIDevice *d, uint8_t cap_id);
 #define PCI_CAP_ID_MSI    0x05
 #define PCI_CAP_ID_VNDR   0x09
 #define PCI_CAP_ID_MSIX   0x11
+
+/* Expansion ROM from a file (looked up like firmware: -L, then next to the
+ * binary): romfile as the user's romfile= property (NULL: not given, ""
+ * none), default_rom the model's own (QEMU's efi-*.rom), which may be
+ * absent.  The size is checked before the file is read. */
+bool pci_load_option_rom(PCIDevice *d, const char *romfile, const char *default_rom,
+                         GError **errp);
 
 /* Send a message signalled interrupt (gated by bus mastering). */
 void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data);

@@ -10,6 +10,7 @@
 #define VIRTIO_PCI_CAP_NOTIFY_CFG   2
 #define VIRTIO_PCI_CAP_ISR_CFG      3
 #define VIRTIO_PCI_CAP_DEVICE_CFG   4
+#define VIRTIO_PCI_CAP_PCI_CFG      5
 
 #define MODERN_BAR          4
 #define MSIX_BAR            1
@@ -299,6 +300,59 @@ static void add_vendor_cap(VirtIOPCIProxy *p, uint8_t type, uint32_t off, uint32
     }
 }
 
+/*
+ * The PCI configuration access capability: a window in config space through
+ * which a driver that cannot map the BAR (firmware such as iPXE, in real
+ * mode) reaches the modern registers: it sets bar/offset/length in the
+ * capability, then reads or writes pci_cfg_data.
+ */
+static MemoryRegion *modern_subregion(VirtIOPCIProxy *p, uint32_t off)
+{
+    MemoryRegion *r[4] = { &p->common, &p->isr, &p->device, &p->notify };
+    return off < 4 * REGION_SIZE ? r[off / REGION_SIZE] : NULL;
+}
+
+static bool cfg_window(VirtIOPCIProxy *p, MemoryRegion **mr, uint32_t *off, unsigned *len)
+{
+    const uint8_t *c = p->pci.config + p->cfg_cap;
+    *off = pci_get_long(c + 8);
+    *len = pci_get_long(c + 12);
+    *mr = c[4] == MODERN_BAR ? modern_subregion(p, *off) : NULL;
+    if (!*mr || (*len != 1 && *len != 2 && *len != 4) || (*off % REGION_SIZE) + *len > REGION_SIZE) {
+        return false;
+    }
+    *off %= REGION_SIZE;
+    return true;
+}
+
+static uint32_t vp_config_read(PCIDevice *d, uint32_t addr, int len)
+{
+    VirtIOPCIProxy *p = (VirtIOPCIProxy *)d;
+    if (p->cfg_cap && addr >= p->cfg_cap + 16u && addr < p->cfg_cap + 20u) {
+        MemoryRegion *mr;
+        uint32_t off;
+        unsigned wlen;
+        if (cfg_window(p, &mr, &off, &wlen)) {
+            uint32_t v = memory_region_dispatch_read(mr, off, wlen);
+            pci_set_long(d->config + p->cfg_cap + 16, v);
+        }
+    }
+    return pci_default_config_read(d, addr, len);
+}
+
+static void vp_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int len)
+{
+    VirtIOPCIProxy *p = (VirtIOPCIProxy *)d;
+    if (p->cfg_cap && addr >= p->cfg_cap + 16u && addr < p->cfg_cap + 20u) {
+        MemoryRegion *mr;
+        uint32_t off;
+        unsigned wlen;
+        if (cfg_window(p, &mr, &off, &wlen)) {
+            memory_region_dispatch_write(mr, off, pci_get_long(d->config + p->cfg_cap + 16), wlen);
+        }
+    }
+}
+
 bool virtio_pci_realize(VirtIOPCIProxy *p, VirtIODevice *vdev, uint16_t class_code,
                         GError **errp)
 {
@@ -352,6 +406,14 @@ bool virtio_pci_realize(VirtIOPCIProxy *p, VirtIODevice *vdev, uint16_t class_co
     add_vendor_cap(p, VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE_OFF, vdev->config_len ? vdev->config_len : 1, 0);
     add_vendor_cap(p, VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY_OFF, NOTIFY_MULTIPLIER * vdev->nvqs,
                    NOTIFY_MULTIPLIER);
+    p->cfg_cap = pci_add_capability(&p->pci, PCI_CAP_ID_VNDR, 20);
+    uint8_t *c = p->pci.config + p->cfg_cap;
+    c[2] = 20;
+    c[3] = VIRTIO_PCI_CAP_PCI_CFG;
+    p->pci.wmask[p->cfg_cap + 4] = 0xff;                       /* bar */
+    memset(p->pci.wmask + p->cfg_cap + 8, 0xff, 12);           /* offset, length, data */
+    p->pci.config_read = vp_config_read;
+    p->pci.config_write = vp_config_write;
     pci_set_interrupt_pin(&p->pci, 1);
     memcpy(p->pci.reset_config, p->pci.config, sizeof(p->pci.config));
     return true;

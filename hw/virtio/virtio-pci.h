@@ -4,7 +4,9 @@
  *   BAR1  MSI-X table and PBA
  *   BAR4  modern registers (64-bit memory): common config at 0x0000, ISR
  *         at 0x1000, device config at 0x2000, notifications at 0x3000
- *         (queue n at 0x3000 + 4n), each announced by a vendor capability.
+ *         (queue n at 0x3000 + 4n), each announced by a vendor capability,
+ *         plus the PCI configuration access capability (a window onto
+ *         those registers through config space, for firmware).
  * Device ids as the spec: 0x1000 + n - 1 transitional (subsystem id n),
  * 0x1040 + n modern-only.  Interrupts go by MSI-X when the driver enabled
  * it and assigned a vector, else by INTx with the ISR register.
@@ -25,6 +27,7 @@ typedef struct VirtIOPCIProxy {
     MemoryRegion legacy_io, msix_bar;
     uint32_t dfselect, gfselect;
     uint16_t queue_sel;
+    uint8_t cfg_cap;             /* offset of the PCI configuration access capability */
     uint32_t nvectors;           /* "vectors" property */
     bool disable_legacy;         /* "disable-legacy" property */
     uint64_t notify_writes, isr_reads;   /* accounting */

@@ -188,13 +188,27 @@ static void test_identity_and_config(void)
     for (uint8_t p = qtest_pci_readb(s, DEVFN, 0x34); p; p = qtest_pci_readb(s, DEVFN, p + 1)) {
         uint8_t id = qtest_pci_readb(s, DEVFN, p);
         if (id == 0x09) {
-            g_assert_cmpint(qtest_pci_readb(s, DEVFN, p + 4), ==, 4);     /* BAR4 */
-            types |= 1 << qtest_pci_readb(s, DEVFN, p + 3);
+            uint8_t type = qtest_pci_readb(s, DEVFN, p + 3);
+            if (type != 5) {        /* the config access window has no BAR of its own */
+                g_assert_cmpint(qtest_pci_readb(s, DEVFN, p + 4), ==, 4);     /* BAR4 */
+            }
+            types |= 1 << type;
         } else if (id == 0x11) {
             msix = 1;
         }
     }
-    g_assert_cmphex(types, ==, 0x1e);     /* common, notify, ISR, device */
+    g_assert_cmphex(types, ==, 0x3e);     /* common, notify, ISR, device, PCI cfg access */
+    /* the config access window reads num_queues (common config +18, 2 bytes) */
+    uint8_t win = 0;
+    for (uint8_t p = qtest_pci_readb(s, DEVFN, 0x34); p; p = qtest_pci_readb(s, DEVFN, p + 1)) {
+        if (qtest_pci_readb(s, DEVFN, p) == 0x09 && qtest_pci_readb(s, DEVFN, p + 3) == 5) {
+            win = p;
+        }
+    }
+    pci_writel(s, win + 4, 4);
+    pci_writel(s, win + 8, 18);
+    pci_writel(s, win + 12, 2);
+    g_assert_cmpuint(qtest_pci_readl(s, DEVFN, win + 16) & 0xffff, ==, 3);
     g_assert_true(msix);
     qtest_writel(s, COMMON + 4, 0);       /* device_feature_select = 1 */
     qtest_writel(s, COMMON + 0, 1);
