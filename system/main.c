@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "config-host.h"
 #include "accel/qtest/qtest.h"
@@ -448,7 +450,7 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(n, "D")) {
             if (!log_set_file(arg)) {
-                fatal("-D: cannot open log file '%s'", arg);
+                fatal("-D: cannot open log file '%s': %s", arg, g_strerror(errno));
             }
         } else if (!strcmp(n, "name")) {
             monitor_set_vm_name(arg);
@@ -629,7 +631,9 @@ int main(int argc, char **argv)
         if (!g_file_test(bios, G_FILE_TEST_IS_REGULAR)) {
             char *found = datadir_find(bios);
             if (!found) {
-                fatal("could not load BIOS '%s'", bios);
+                struct stat st;
+                fatal("could not load BIOS '%s': %s", bios,
+                      stat(bios, &st) < 0 ? g_strerror(errno) : "not a regular file");
             }
             bios = found;
         }

@@ -34,6 +34,7 @@
 #include "hw/timer/hpet.h"
 #include "hw/timer/mc146818rtc.h"
 #include "target/x86/x87.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define KiB 1024ull
@@ -297,7 +298,7 @@ static void pc_bios_init(const MachineConfig *cfg)
     if (!path) {
         fatal("no BIOS image (use -bios FILE)");
     }
-    if (!g_file_get_contents(path, &data, &size, &err)) {
+    if (!file_read_limited(path, PC_BIOS_MAX, &data, &size, &err)) {
         fatal("cannot read BIOS image %s: %s", path, err->message);
     }
     /* The image is mapped to end exactly at 4G and must be a whole number

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "util/datadir.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define ROM_NAME            "linuxboot.bin"
@@ -153,7 +154,7 @@ static void load_linux(FWCfgState *fw, const char *kernel, const uint8_t *img, s
     gchar *rd = NULL;
     gsize rd_len = 0;
     GError *gerr = NULL;
-    if (initrd && !g_file_get_contents(initrd, &rd, &rd_len, &gerr)) {
+    if (initrd && !file_read_limited(initrd, below_4g, &rd, &rd_len, &gerr)) {
         fatal("could not load initrd '%s': %s", initrd, gerr->message);
     }
     X86LinuxImage li;
@@ -386,7 +387,7 @@ static void load_multiboot(FWCfgState *fw, const char *kernel, const uint8_t *im
         gchar *data;
         gsize dlen;
         GError *gerr = NULL;
-        if (!*path || !g_file_get_contents(path, &data, &dlen, &gerr)) {
+        if (!*path || !file_read_limited(path, top, &data, &dlen, &gerr)) {
             fatal("could not load multiboot module '%s': %s", path,
                   gerr ? gerr->message : "empty file name");
         }
@@ -444,7 +445,7 @@ void x86_load_kernel(FWCfgState *fw, const char *kernel, const char *initrd,
     gchar *img;
     gsize len;
     GError *gerr = NULL;
-    if (!g_file_get_contents(kernel, &img, &len, &gerr)) {
+    if (!file_read_limited(kernel, below_4g, &img, &len, &gerr)) {
         fatal("could not load kernel '%s': %s", kernel, gerr->message);
     }
     append = append ? append : "";

@@ -50,6 +50,17 @@ case_ '-device e1000 with a missing netdev' 1 "can't find value 'nope'" -- -devi
 case_ '-nic user,model=virtio-net-pci runs' runs '' -- -nic user,model=virtio-net-pci
 case_ '-netdev socket needs exactly one mode' 1 'exactly one of' -- -netdev socket,id=s,listen=:4444,connect=:1
 
+# Files: a 3 GB sparse file is refused from its size, at once, and the
+# reason is said (issue #13: it used to be read whole first)
+huge=$(mktemp)
+truncate -s 3G "$huge"
+case_ '-bios with a 3 GB file: refused by size' 1 'more than the 16777216 that fit' -- -bios "$huge"
+case_ '-kernel with a 3 GB file: refused by size' 1 "could not load kernel .*more than" -- -kernel "$huge"
+case_ '-bios that does not exist says why' 1 "could not load BIOS '/nonexistent/bios.bin': No such file or directory" -- -bios /nonexistent/bios.bin
+case_ '-D in a missing directory says why' 1 "cannot open log file '/nonexistent/d/log': No such file or directory" -- -D /nonexistent/d/log
+case_ '-kernel naming a directory' 1 "could not load kernel '/tmp': not a regular file" -- -kernel /tmp
+rm -f "$huge"
+
 # HMP: deeply nested expressions are refused, not a stack overflow
 if command -v socat >/dev/null; then
     n=$((n + 1))
