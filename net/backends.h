@@ -17,6 +17,5 @@ void net_hub_attach(NetClientState *backend, int hub_id);
 /* A new port on hub hub_id for a NIC; returns its netdev id (g_free). */
 char *net_hub_new_port_id(int hub_id);
 
-size_t iov_to_buf_all(const struct iovec *iov, int iovcnt, uint8_t *buf, size_t len);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "hw/core/device.h"
 #include "net/backends.h"
+#include "util/iov.h"
 #include "util/keyval.h"
 #include "util/log.h"
 
@@ -108,19 +109,8 @@ static void enqueue(NetClientState *to, NetClientState *sender, const struct iov
     p->sender = sender;
     p->sent_cb = sent_cb;
     p->len = len;
-    iov_to_buf_all(iov, iovcnt, p->data, len);
+    iov_to_buf(iov, iovcnt, 0, p->data, len);
     g_queue_push_tail(&to->incoming, p);
-}
-
-size_t iov_to_buf_all(const struct iovec *iov, int iovcnt, uint8_t *buf, size_t len)
-{
-    size_t done = 0;
-    for (int i = 0; i < iovcnt && done < len; i++) {
-        size_t n = MIN(iov[i].iov_len, len - done);
-        memcpy(buf + done, iov[i].iov_base, n);
-        done += n;
-    }
-    return done;
 }
 
 ssize_t net_send_iov(NetClientState *nc, const struct iovec *iov, int iovcnt,

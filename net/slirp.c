@@ -23,6 +23,7 @@
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
 #include "net/backends.h"
+#include "util/iov.h"
 #include "util/log.h"
 
 typedef struct SlirpState {
@@ -218,7 +219,7 @@ static ssize_t slirp_receive(NetClientState *nc, const struct iovec *iov, int io
     if (len > sizeof(buf)) {
         return -1;
     }
-    iov_to_buf_all(iov, iovcnt, buf, len);
+    iov_to_buf(iov, iovcnt, 0, buf, len);
     slirp_input(s->slirp, buf, (int)len);
     return len;
 }

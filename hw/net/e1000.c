@@ -31,6 +31,7 @@
 #include "hw/core/timer.h"
 #include "hw/net/e1000_regs.h"
 #include "hw/pci/pci.h"
+#include "net/checksum.h"
 #include "net/net.h"
 #include "util/log.h"
 
@@ -198,25 +199,6 @@ static void size_bin(E1000State *s, uint32_t base64, size_t len)
 
 /* ---- checksums ---- */
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        sum += p[i] << 8 | p[i + 1];
-    }
-    if (len & 1) {
-        sum += p[len - 1] << 8;
-    }
-    return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum & 0xffff;
-}
-
 /* Insert the checksum of buf[css..cse] (cse 0: to the end) at cso. */
 static void put_csum(uint8_t *buf, size_t len, unsigned cso, unsigned css, unsigned cse)
 {
@@ -227,7 +209,7 @@ static void put_csum(uint8_t *buf, size_t len, unsigned cso, unsigned css, unsig
         return;
     }
     /* the field already holds the pseudo-header sum, as the spec wants */
-    st16be(buf + cso, csum_fold(csum_add(0, buf + css, cse - css + 1)));
+    st16be(buf + cso, net_checksum_finish(net_checksum_add(0, buf + css, cse - css + 1)));
 }
 
 /* ---- transmit ---- */
@@ -292,7 +274,8 @@ static void e1000_tso_segment(E1000State *s, uint8_t *seg, uint32_t off, uint32_
         /* the pseudo-header sum in the template covers no length (as the
          * spec requires for TSO): add this segment's length */
         uint32_t sum = ld16be(s->txbuf + c->tucso) + l4len;
-        st16be(seg + c->tucso, csum_fold(~csum_fold(sum) & 0xffff) ^ 0xffff);
+        uint16_t folded = ~net_checksum_finish(sum) & 0xffff;   /* a partial sum, not inverted */
+        st16be(seg + c->tucso, folded);
         put_csum(seg, len, c->tucso, c->tucss, c->tucse);
     }
     s->tso_frames++;

@@ -19,6 +19,7 @@
 #include "hw/core/iostats.h"
 #include "hw/pci/msix.h"
 #include "hw/virtio/virtio-pci.h"
+#include "net/checksum.h"
 #include "net/net.h"
 #include "util/bh.h"
 #include "util/log.h"
@@ -141,14 +142,6 @@ static const VirtIODeviceOps vnet_ops = {
 
 /* ---- transmit ---- */
 
-static uint16_t csum_fold(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum & 0xffff;
-}
-
 /* NEEDS_CSUM: sum from csum_start to the end, store at csum_start+offset
  * (the field holds the pseudo-header sum already). */
 static void complete_csum(uint8_t *frame, size_t len, uint16_t start, uint16_t off)
@@ -156,14 +149,7 @@ static void complete_csum(uint8_t *frame, size_t len, uint16_t start, uint16_t o
     if (start >= len || (size_t)start + off + 2 > len) {
         return;
     }
-    uint32_t sum = 0;
-    for (size_t i = start; i + 1 < len; i += 2) {
-        sum += frame[i] << 8 | frame[i + 1];
-    }
-    if ((len - start) & 1) {
-        sum += frame[len - 1] << 8;
-    }
-    uint16_t c = csum_fold(sum);
+    uint16_t c = net_checksum_finish(net_checksum_add(0, frame + start, len - start));
     frame[start + off] = c >> 8;
     frame[start + off + 1] = c;
 }

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "util/iov.h"
+
 #define VIRTIO_CONFIG_S_ACKNOWLEDGE  1
 #define VIRTIO_CONFIG_S_DRIVER       2
 #define VIRTIO_CONFIG_S_DRIVER_OK    4
@@ -133,9 +135,5 @@ void virtio_queue_set_notification(VirtQueue *vq, bool enable);
 void virtio_error(VirtIODevice *vdev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool virtio_is_broken(VirtIODevice *vdev);
 
-/* iovec helpers */
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off, const void *buf, size_t len);
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len);
-size_t iov_size(const struct iovec *iov, unsigned n);
 
 #endif

@@ -5,6 +5,9 @@
 #   - wget fetches 8 MiB of random data from an HTTP server on the host's
 #     127.0.0.1 through the gateway 10.0.2.2, and the guest's sha256sum
 #     equals the host's;
+#   - the guest sends 4 MiB of random data with busybox nc to a TCP sink on
+#     the host's 127.0.0.1 (large segments: checksum offload and TSO in the
+#     NIC models), and the host's sha256 equals the guest's;
 #   - hostfwd=tcp:127.0.0.1:PORT-:23 reaches busybox nc listening in the
 #     guest: the host reads the token the guest serves.
 # NET_MODELS="e1000" limits the models (default: every model -nic model=help lists
@@ -49,13 +52,38 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 [ -n "$hport" ] || { echo "cannot start the host HTTP server"; exit 1; }
+# a TCP sink: each connection's bytes go to $out/sink-N
+python3 -u - "$out" > "$out/sink.log" 2>&1 <<'PY' &
+import socket, sys, os
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print("port", s.getsockname()[1], flush=True)
+n = 0
+while True:
+    c, _ = s.accept()
+    with open(os.path.join(sys.argv[1], "sink-%d" % n), "wb") as f:
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            f.write(b)
+    c.close()
+    n += 1
+PY
+sink_pid=$!
+trap 'kill $http_pid $sink_pid 2>/dev/null' EXIT
+for _ in $(seq 50); do
+    sport=$(sed -n 's/^port \([0-9]*\)/\1/p' "$out/sink.log" | head -n1)
+    [ -n "$sport" ] && break
+    sleep 0.1
+done
+rm -f "$out"/sink-*
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 for model in $models; do
     log=$out/$model.log
     fport=$(free_port)
     token=tok$RANDOM$RANDOM
-    cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O /tmp/b http://10.0.2.2:$hport/blob; sha256sum /tmp/b; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
+    cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O /tmp/b http://10.0.2.2:$hport/blob; sha256sum /tmp/b; dd if=/dev/urandom of=/tmp/up bs=65536 count=64 2>/dev/null; nc 10.0.2.2 $sport < /tmp/up; sha256sum /tmp/up | sed s/^/up-sha=/; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
     timeout 300 "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
         -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23 \
         -append "console=ttyS0 quiet vireo.cmd=\"$cmds\" vireo.end" </dev/null >"$log" 2>&1 &
@@ -96,5 +124,12 @@ PY
     [ "$got" = "$token" ] && ok "$model: hostfwd reaches nc in the guest" ||
         notok "$model: hostfwd read '$got', want '$token'"
     expect "$log" '^nc-done' "$model: guest nc finished"
+    up=$(ls -t "$out"/sink-* 2>/dev/null | head -n1)
+    if [ -n "$up" ] && [ "$(stat -c %s "$up")" = 4194304 ] &&
+       grep -qa "^up-sha=$(sha256sum < "$up" | cut -d' ' -f1)" "$log"; then
+        ok "$model: 4 MiB from the guest reached the host intact"
+    else
+        notok "$model: guest-to-host data (${up:-nothing} received)"
+    fi
 done
 exit $fail
