@@ -17,7 +17,12 @@ typedef struct FrontEnd {
     CharRead read;
     CharEvent event;
     void *opaque;
+    GByteArray *mux_pending;  /* mux only: input typed while this one had the focus */
 } FrontEnd;
+
+/* Output a socket peer has not taken yet; a write finding this much queued
+ * is refused (see chardev_write). */
+#define CHR_OUT_MAX (256 * 1024)
 
 typedef struct ChrSocket ChrSocket;
 
@@ -33,6 +38,7 @@ struct Chardev {
     bool escape;              /* last byte was Ctrl-A */
     GByteArray *pending;      /* input not yet taken by the front end */
     ChrSocket *sock;          /* CHR_SOCKET only */
+    bool want_writable;       /* a write was refused: send CHR_EVENT_WRITABLE */
 };
 
 /* Add a named chardev to the registry (fails on a duplicate id). */
@@ -41,6 +47,8 @@ Chardev *chardev_register(Chardev *chr, const char *id, GError **errp);
 void chardev_feed(Chardev *chr, const uint8_t *buf, int len);
 /* Tell every front end that registered an event callback. */
 void chardev_emit_event(Chardev *chr, int event);
+/* A refused writer may try again: emit CHR_EVENT_WRITABLE if one waits. */
+void chardev_notify_writable(Chardev *chr);
 
 /* socket.c */
 Chardev *chardev_socket_new(const char *id, const char *path, const char *host,
@@ -53,5 +61,12 @@ void chardev_socket_cleanup(Chardev *chr);
 const char *chardev_socket_desc(Chardev *chr);
 /* Input backlog drained: resume reading the socket. */
 void chardev_socket_resume(Chardev *chr);
+/* Close the peer from the main loop (not from inside the caller). */
+void chardev_socket_drop(Chardev *chr, const char *reason);
+size_t chardev_socket_queued(Chardev *chr);
+/* Close every fd and watch (chardev_close; the memory stays valid). */
+void chardev_socket_shutdown(Chardev *chr);
+/* Shut down and free the socket state. */
+void chardev_socket_free(Chardev *chr);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,29 +118,46 @@ static void tty_set_raw(bool isig)
     tcsetattr(0, TCSANOW, &t);
 }
 
-static void deliver(Chardev *chr)
+/* Hand the focused front end as much of buf as it takes now.  The bytes
+ * are removed from buf before the front end sees them: its handler may
+ * write, drop the peer or clear buf, and must find a consistent buffer. */
+static void deliver_to(FrontEnd *fe, GByteArray *buf)
 {
-    if (chr->sock && chr->pending && chr->pending->len == 0) {
-        chardev_socket_resume(chr);
-    }
-    if (!chr->nr_fe || !chr->pending || !chr->pending->len) {
+    if (!buf || !buf->len) {
         return;
     }
-    FrontEnd *fe = &chr->fe[chr->focus];
     if (!fe->read) {
-        g_byte_array_set_size(chr->pending, 0);
+        g_byte_array_set_size(buf, 0);
         return;
     }
-    int n = fe->can_read ? fe->can_read(fe->opaque) : (int)chr->pending->len;
+    int n = fe->can_read ? fe->can_read(fe->opaque) : (int)buf->len;
     if (n <= 0) {
         return;
     }
-    if ((guint)n > chr->pending->len) {
-        n = chr->pending->len;
+    if ((guint)n > buf->len) {
+        n = buf->len;
     }
-    fe->read(fe->opaque, chr->pending->data, n);
-    g_byte_array_remove_range(chr->pending, 0, n);
-    if (chr->sock && chr->pending->len == 0) {
+    uint8_t stackbuf[4096];
+    uint8_t *copy = (size_t)n <= sizeof(stackbuf) ? stackbuf : g_malloc(n);
+    memcpy(copy, buf->data, n);
+    g_byte_array_remove_range(buf, 0, n);
+    fe->read(fe->opaque, copy, n);
+    if (copy != stackbuf) {
+        g_free(copy);
+    }
+}
+
+static void deliver(Chardev *chr)
+{
+    if (chr->mux) {
+        /* each front end gets what was typed while it had the focus */
+        for (int i = 0; i < chr->nr_fe; i++) {
+            deliver_to(&chr->fe[i], chr->fe[i].mux_pending);
+        }
+    } else if (chr->nr_fe && chr->pending) {
+        deliver_to(&chr->fe[chr->focus], chr->pending);
+    }
+    if (chr->sock && chr->pending && chr->pending->len == 0) {
         chardev_socket_resume(chr);
     }
 }
@@ -152,10 +170,22 @@ void chardev_feed(Chardev *chr, const uint8_t *buf, int len)
 
 void chardev_emit_event(Chardev *chr, int event)
 {
-    for (int i = 0; i < chr->nr_fe; i++) {
-        if (chr->fe[i].event) {
-            chr->fe[i].event(chr->fe[i].opaque, event);
+    /* a handler may remove its own front end: walk a copy */
+    FrontEnd fe[MAX_FRONTENDS];
+    int n = chr->nr_fe;
+    memcpy(fe, chr->fe, sizeof(fe));
+    for (int i = 0; i < n; i++) {
+        if (fe[i].event) {
+            fe[i].event(fe[i].opaque, event);
         }
+    }
+}
+
+void chardev_notify_writable(Chardev *chr)
+{
+    if (chr->want_writable) {
+        chr->want_writable = false;
+        chardev_emit_event(chr, CHR_EVENT_WRITABLE);
     }
 }
 
@@ -221,7 +251,13 @@ static void mux_input(Chardev *chr, uint8_t c)
         chr->escape = true;
         return;
     }
-    g_byte_array_append(chr->pending, &c, 1);
+    if (chr->nr_fe) {
+        FrontEnd *fe = &chr->fe[chr->focus];
+        if (!fe->mux_pending) {
+            fe->mux_pending = g_byte_array_new();
+        }
+        g_byte_array_append(fe->mux_pending, &c, 1);
+    }
 }
 
 static gboolean stdin_ready(GIOChannel *ch, GIOCondition cond, gpointer opaque)
@@ -301,7 +337,7 @@ Chardev *chardev_register(Chardev *chr, const char *id, GError **errp)
         return NULL;
     }
     if (!chardevs) {
-        chardevs = g_hash_table_new(g_str_hash, g_str_equal);
+        chardevs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     }
     g_hash_table_insert(chardevs, g_strdup(id), chr);
     return chr;
@@ -351,6 +387,11 @@ Chardev *chardev_new_from_opts(const char *opts, GError **errp)
         vireo_set_error(errp, "chardev: \"id\" is required");
         goto out;
     }
+    if (chardev_find(id)) {
+        /* before a backend opens anything it would have to close again */
+        vireo_set_error(errp, "duplicate chardev id '%s'", id);
+        goto out;
+    }
     if (!strcmp(backend, "stdio")) {
         chr = chardev_register(chardev_stdio(mux, signal), id, errp);
     } else if (!strcmp(backend, "null")) {
@@ -395,6 +436,10 @@ Chardev *chardev_new_from_spec(const char *spec, const char *label, GError **err
     if (!strcmp(spec, "null") || !strcmp(spec, "vc") || g_str_has_prefix(spec, "vc:")) {
         return chardev_register(chardev_simple(label, CHR_NULL, -1), label, errp);
     }
+    if (chardev_find(label)) {
+        vireo_set_error(errp, "duplicate chardev id '%s'", label);
+        return NULL;
+    }
     if (g_str_has_prefix(spec, "file:")) {
         Chardev *chr = chardev_open_file(label, spec + 5, errp);
         return chr ? chardev_register(chr, label, errp) : NULL;
@@ -434,17 +479,23 @@ Chardev *chardev_new_from_spec(const char *spec, const char *label, GError **err
 
 int chardev_write(Chardev *chr, const uint8_t *buf, int len)
 {
-    if (!chr || chr->kind == CHR_NULL) {
+    if (!chr || chr->kind == CHR_NULL || len <= 0) {
         return len;
     }
     if (chr->kind == CHR_SOCKET) {
         return chardev_socket_write(chr, buf, len);
     }
+    /* a file or the user's terminal: written at once */
     int done = 0;
     while (done < len) {
         ssize_t n = write(chr->out_fd, buf + done, len - done);
         if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                struct pollfd p = { .fd = chr->out_fd, .events = POLLOUT };
+                poll(&p, 1, 100);
                 continue;
             }
             return -1;
@@ -454,15 +505,123 @@ int chardev_write(Chardev *chr, const uint8_t *buf, int len)
     return len;
 }
 
-void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, void *opaque)
+size_t chardev_out_queued(Chardev *chr)
+{
+    return chr && chr->kind == CHR_SOCKET ? chardev_socket_queued(chr) : 0;
+}
+
+void chardev_drop_peer(Chardev *chr, const char *reason)
+{
+    if (chr && chr->kind == CHR_SOCKET) {
+        chardev_socket_drop(chr, reason);
+    }
+}
+
+static FrontEnd *frontend_find(Chardev *chr, void *opaque)
+{
+    for (int i = 0; i < chr->nr_fe; i++) {
+        if (chr->fe[i].opaque == opaque) {
+            return &chr->fe[i];
+        }
+    }
+    return NULL;
+}
+
+static FrontEnd *frontend_get(Chardev *chr, void *opaque, GError **errp)
+{
+    FrontEnd *fe = frontend_find(chr, opaque);
+    if (!fe) {
+        if (chr->nr_fe >= MAX_FRONTENDS) {
+            vireo_set_error(errp, "chardev '%s' has too many users (at most %d)", chr->id,
+                            MAX_FRONTENDS);
+            return NULL;
+        }
+        fe = &chr->fe[chr->nr_fe++];
+        *fe = (FrontEnd){ .opaque = opaque };
+    }
+    return fe;
+}
+
+bool chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, void *opaque,
+                          GError **errp)
+{
+    if (!chr) {
+        return true;
+    }
+    FrontEnd *fe = frontend_get(chr, opaque, errp);
+    if (!fe) {
+        return false;
+    }
+    fe->can_read = can_read;
+    fe->read = read;
+    return true;
+}
+
+void chardev_remove_frontend(Chardev *chr, void *opaque)
+{
+    FrontEnd *fe = chr ? frontend_find(chr, opaque) : NULL;
+    if (!fe) {
+        return;
+    }
+    int i = fe - chr->fe;
+    if (fe->mux_pending) {
+        g_byte_array_free(fe->mux_pending, TRUE);
+    }
+    memmove(&chr->fe[i], &chr->fe[i + 1], (chr->nr_fe - i - 1) * sizeof(FrontEnd));
+    chr->nr_fe--;
+    if (chr->focus > i || chr->focus >= chr->nr_fe) {
+        chr->focus = chr->focus > 0 ? chr->focus - 1 : 0;
+    }
+}
+
+static gboolean unregister_if(gpointer key, gpointer value, gpointer chr)
+{
+    return value == chr;
+}
+
+static gboolean chardev_free_cb(gpointer opaque)
+{
+    Chardev *chr = opaque;
+    if (chr->sock) {
+        chardev_socket_free(chr);
+    }
+    for (int i = 0; i < chr->nr_fe; i++) {
+        if (chr->fe[i].mux_pending) {
+            g_byte_array_free(chr->fe[i].mux_pending, TRUE);
+        }
+    }
+    g_byte_array_free(chr->pending, TRUE);
+    g_free(chr->id);
+    g_free(chr);
+    return G_SOURCE_REMOVE;
+}
+
+void chardev_close(Chardev *chr)
 {
     if (!chr) {
         return;
     }
-    if (chr->nr_fe >= MAX_FRONTENDS) {
-        fatal("chardev '%s' has too many users", chr->id);
+    if (chardevs) {
+        g_hash_table_foreach_remove(chardevs, unregister_if, chr);
     }
-    chr->fe[chr->nr_fe++] = (FrontEnd){ can_read, read, NULL, opaque };
+    if (chr == stdio_chr) {
+        return;                  /* the terminal stays as long as Vireo runs */
+    }
+    /* The fds close now (a port can be listened on again at once); the
+     * memory goes from the main loop, since this may run inside one of the
+     * chardev's own handlers, which touch it again when they return. */
+    if (chr->sock) {
+        chardev_socket_shutdown(chr);
+    } else if (chr->kind == CHR_FILE && chr->out_fd >= 0) {
+        close(chr->out_fd);
+    }
+    chr->out_fd = -1;
+    chr->kind = CHR_NULL;
+    for (int i = 0; i < chr->nr_fe; i++) {
+        chr->fe[i].read = NULL;
+        chr->fe[i].event = NULL;
+    }
+    g_idle_add_full(G_PRIORITY_DEFAULT, chardev_free_cb, chr, NULL);
 }
 
 bool chardev_is_open(Chardev *chr)
@@ -470,28 +629,20 @@ bool chardev_is_open(Chardev *chr)
     return chr && (chr->kind != CHR_SOCKET || chardev_socket_connected(chr));
 }
 
-void chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque)
+bool chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque, GError **errp)
 {
     if (!chr) {
-        return;
+        return true;
     }
-    FrontEnd *fe = NULL;
-    for (int i = 0; i < chr->nr_fe; i++) {
-        if (chr->fe[i].opaque == opaque) {
-            fe = &chr->fe[i];
-        }
-    }
+    FrontEnd *fe = frontend_get(chr, opaque, errp);
     if (!fe) {
-        if (chr->nr_fe >= MAX_FRONTENDS) {
-            fatal("chardev '%s' has too many users", chr->id);
-        }
-        fe = &chr->fe[chr->nr_fe++];
-        *fe = (FrontEnd){ NULL, NULL, NULL, opaque };
+        return false;
     }
     fe->event = event;
     if (event && chardev_is_open(chr)) {
         event(opaque, CHR_EVENT_OPENED);
     }
+    return true;
 }
 
 bool chardev_is_mux(Chardev *chr)

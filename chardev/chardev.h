@@ -18,7 +18,9 @@ typedef int (*CharCanRead)(void *opaque);
 typedef void (*CharRead)(void *opaque, const uint8_t *buf, int len);
 /* Backend events: a peer connected/went away (sockets; stdio, file and null
  * are open from the start), or the stdio mux gave/took the focus. */
-enum { CHR_EVENT_OPENED = 1, CHR_EVENT_CLOSED = 2, CHR_EVENT_MUX_IN = 3, CHR_EVENT_MUX_OUT = 4 };
+enum { CHR_EVENT_OPENED = 1, CHR_EVENT_CLOSED = 2, CHR_EVENT_MUX_IN = 3, CHR_EVENT_MUX_OUT = 4,
+       /* output that chardev_write refused can now be written */
+       CHR_EVENT_WRITABLE = 5 };
 typedef void (*CharEvent)(void *opaque, int event);
 
 /* Parse a -chardev option string "stdio,id=x" / "file,id=x,path=p" / "null,id=x" /
@@ -32,14 +34,34 @@ Chardev *chardev_new_from_spec(const char *spec, const char *label, GError **err
 Chardev *chardev_find(const char *id);
 const char *chardev_id(Chardev *chr);
 
-/* Writes all bytes (blocking for files/stdio/connected sockets; dropped
- * while a socket has no peer, as QEMU does).  Returns len or -1. */
+/* Write all of buf or nothing; never waits for a socket peer.
+ * Files and stdio: written at once (len, or -1 on error).
+ * Sockets: what the kernel does not take is queued and sent from the main
+ * loop as the peer reads.  Returns len (sent or queued; also while there is
+ * no peer: the bytes are dropped, as QEMU does), or 0 when CHR_OUT_MAX bytes
+ * are queued already, so a peer that stops reading costs bounded memory.
+ * After a 0, CHR_EVENT_WRITABLE tells the front ends when to try again. */
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
-void chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, void *opaque);
+/* Bytes written but not yet taken by the peer (sockets; 0 otherwise). */
+size_t chardev_out_queued(Chardev *chr);
+/* Disconnect a socket's peer, with a reason logged on stderr; the CLOSED
+ * event comes from the main loop, never from inside this call.  The
+ * listening socket of a server accepts the next peer. */
+void chardev_drop_peer(Chardev *chr, const char *reason);
+/* Add a front end (or replace the handlers of the one with this opaque).
+ * False with an error when the chardev has MAX_FRONTENDS users already. */
+bool chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, void *opaque,
+                          GError **errp);
+/* The front end registered with opaque leaves: no more input or events. */
+void chardev_remove_frontend(Chardev *chr, void *opaque);
+/* Close a chardev its owner created (gdbserver replacing its socket):
+ * every id naming it is forgotten, its fds and watches are closed, a unix
+ * server's socket file is removed, and it is freed. */
+void chardev_close(Chardev *chr);
 /* Event callback for the front end registered with the same opaque (or a new
  * event-only front end).  If the backend is open already, CHR_EVENT_OPENED is
  * delivered at once, so a monitor can greet a peer that connected early. */
-void chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque);
+bool chardev_set_event_handler(Chardev *chr, CharEvent event, void *opaque, GError **errp);
 /* A socket has a peer now; always true for the other backends. */
 bool chardev_is_open(Chardev *chr);
 

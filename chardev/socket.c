@@ -11,8 +11,13 @@
  * Reads happen from a GLib watch into the chardev's pending buffer; when the
  * front end stops taking input the watch is removed until the backlog is
  * delivered, so a fast peer cannot make Vireo buffer without bound.
- * Writes block until done (monitors and qtest replies are small); a write to
- * a server without a peer is dropped, as QEMU does.
+ *
+ * Writes never wait for the peer: the socket is non-blocking, what the
+ * kernel does not take is queued (at most CHR_OUT_MAX bytes before a write
+ * is refused) and sent by a G_IO_OUT watch as the peer reads.  A write to a
+ * server without a peer is dropped, as QEMU does.  A peer that goes away,
+ * or that a front end drops (chardev_drop_peer), is closed from an idle
+ * source, so no front end sees CLOSED in the middle of its own handler.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 
 #include "chardev/chardev-int.h"
 #include "hw/core/device.h"
+#include "util/log.h"
 
 #define SOCK_BACKLOG_MAX (64 * 1024)   /* stop reading while this much waits */
 
@@ -40,6 +46,10 @@ struct ChrSocket {
     int fd;              /* connected peer, or -1 */
     guint listen_watch;
     guint read_watch;
+    guint write_watch;   /* G_IO_OUT while output is queued */
+    guint drop_source;   /* idle source closing the peer */
+    guint retry_source;  /* accept() failed for lack of fds: listen again later */
+    GByteArray *out;     /* queued output */
     char *unlink_path;   /* server unix socket we created */
 };
 
@@ -77,20 +87,64 @@ static void sock_attach(ChrSocket *s, int fd)
     chardev_emit_event(s->chr, CHR_EVENT_OPENED);
 }
 
+static void clear_source(guint *id)
+{
+    if (*id) {
+        g_source_remove(*id);
+        *id = 0;
+    }
+}
+
 static void sock_disconnect(ChrSocket *s)
 {
+    clear_source(&s->drop_source);
     if (s->fd < 0) {
         return;
     }
-    if (s->read_watch) {
-        g_source_remove(s->read_watch);
-        s->read_watch = 0;
-    }
+    clear_source(&s->read_watch);
+    clear_source(&s->write_watch);
     close(s->fd);
     s->fd = -1;
     g_byte_array_set_size(s->chr->pending, 0);
+    g_byte_array_set_size(s->out, 0);
     chardev_emit_event(s->chr, CHR_EVENT_CLOSED);
+    /* writes are dropped now: a front end holding output may go on */
+    chardev_notify_writable(s->chr);
     sock_watch_listen(s);
+}
+
+static gboolean sock_drop_cb(gpointer opaque)
+{
+    ChrSocket *s = opaque;
+    s->drop_source = 0;
+    sock_disconnect(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* Close the peer from the main loop; until then it gets no input or output. */
+static void sock_schedule_disconnect(ChrSocket *s)
+{
+    if (s->fd < 0 || s->drop_source) {
+        return;
+    }
+    clear_source(&s->read_watch);
+    clear_source(&s->write_watch);
+    s->drop_source = g_idle_add_full(G_PRIORITY_DEFAULT, sock_drop_cb, s, NULL);
+}
+
+void chardev_socket_drop(Chardev *chr, const char *reason)
+{
+    ChrSocket *s = chr->sock;
+    if (s->fd < 0 || s->drop_source) {
+        return;
+    }
+    warn_report("chardev '%s' (%s): dropping the client: %s", chr->id, s->desc, reason);
+    sock_schedule_disconnect(s);
+}
+
+size_t chardev_socket_queued(Chardev *chr)
+{
+    return chr->sock->out->len;
 }
 
 static gboolean sock_readable(GIOChannel *ch, GIOCondition cond, gpointer opaque)
@@ -103,7 +157,7 @@ static gboolean sock_readable(GIOChannel *ch, GIOCondition cond, gpointer opaque
     }
     if (n <= 0) {
         s->read_watch = 0;           /* removed by returning REMOVE */
-        sock_disconnect(s);
+        sock_schedule_disconnect(s);
         return G_SOURCE_REMOVE;
     }
     chardev_feed(s->chr, buf, n);
@@ -117,9 +171,19 @@ static gboolean sock_readable(GIOChannel *ch, GIOCondition cond, gpointer opaque
 void chardev_socket_resume(Chardev *chr)
 {
     ChrSocket *s = chr->sock;
-    if (s && s->fd >= 0 && !s->read_watch) {
+    if (s && s->fd >= 0 && !s->read_watch && !s->drop_source) {
         s->read_watch = watch_fd(s->fd, sock_readable, s);
     }
+}
+
+static gboolean sock_listen_again(gpointer opaque)
+{
+    ChrSocket *s = opaque;
+    s->retry_source = 0;
+    if (s->fd < 0) {
+        sock_watch_listen(s);
+    }
+    return G_SOURCE_REMOVE;
 }
 
 static gboolean sock_acceptable(GIOChannel *ch, GIOCondition cond, gpointer opaque)
@@ -127,6 +191,15 @@ static gboolean sock_acceptable(GIOChannel *ch, GIOCondition cond, gpointer opaq
     ChrSocket *s = opaque;
     int fd = accept(s->listen_fd, NULL, NULL);
     if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            /* the peer stays in the backlog and the socket stays readable:
+             * watching it now would spin the main loop, so look again later */
+            warn_report("chardev '%s' (%s): cannot accept a client: %s; retrying in 1 s",
+                        s->chr->id, s->desc, g_strerror(errno));
+            s->listen_watch = 0;
+            s->retry_source = g_timeout_add(1000, sock_listen_again, s);
+            return G_SOURCE_REMOVE;
+        }
         return G_SOURCE_CONTINUE;
     }
     s->listen_watch = 0;             /* sock_attach must not remove us twice */
@@ -152,27 +225,90 @@ bool chardev_socket_connected(Chardev *chr)
     return chr->sock && chr->sock->fd >= 0;
 }
 
-int chardev_socket_write(Chardev *chr, const uint8_t *buf, int len)
+/* Send what is queued; true if the peer is still there. */
+static bool sock_flush(ChrSocket *s)
 {
-    ChrSocket *s = chr->sock;
-    int done = 0;
-    while (s->fd >= 0 && done < len) {
-        ssize_t n = send(s->fd, buf + done, len - done, MSG_NOSIGNAL);
+    while (s->out->len) {
+        ssize_t n = send(s->fd, s->out->data, s->out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            if (errno == EAGAIN) {
-                struct pollfd p = { .fd = s->fd, .events = POLLOUT };
-                poll(&p, 1, 1000);
-                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return true;
             }
-            sock_disconnect(s);      /* EPIPE, ECONNRESET: the peer left */
-            break;
+            sock_schedule_disconnect(s);      /* EPIPE, ECONNRESET: the peer left */
+            return false;
         }
-        done += n;
+        g_byte_array_remove_range(s->out, 0, n);
+    }
+    return true;
+}
+
+static gboolean sock_writable(GIOChannel *ch, GIOCondition cond, gpointer opaque)
+{
+    ChrSocket *s = opaque;
+    if (!sock_flush(s)) {
+        s->write_watch = 0;          /* removed with REMOVE below */
+        return G_SOURCE_REMOVE;
+    }
+    if (s->out->len) {
+        return G_SOURCE_CONTINUE;
+    }
+    s->write_watch = 0;
+    chardev_notify_writable(s->chr);
+    return G_SOURCE_REMOVE;
+}
+
+int chardev_socket_write(Chardev *chr, const uint8_t *buf, int len)
+{
+    ChrSocket *s = chr->sock;
+    if (s->fd < 0 || s->drop_source) {
+        return len;                  /* no peer (or leaving): dropped */
+    }
+    if (s->out->len >= CHR_OUT_MAX) {
+        chr->want_writable = true;
+        return 0;
+    }
+    g_byte_array_append(s->out, buf, len);
+    if (!sock_flush(s)) {
+        return len;
+    }
+    if (s->out->len && !s->write_watch) {
+        GIOChannel *ch = g_io_channel_unix_new(s->fd);
+        s->write_watch = g_io_add_watch(ch, G_IO_OUT | G_IO_ERR | G_IO_HUP, sock_writable, s);
+        g_io_channel_unref(ch);
     }
     return len;
+}
+
+void chardev_socket_shutdown(Chardev *chr)
+{
+    ChrSocket *s = chr->sock;
+    clear_source(&s->drop_source);
+    clear_source(&s->read_watch);
+    clear_source(&s->write_watch);
+    clear_source(&s->listen_watch);
+    clear_source(&s->retry_source);
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    if (s->listen_fd >= 0) {
+        close(s->listen_fd);
+        s->listen_fd = -1;
+    }
+    chardev_socket_cleanup(chr);
+}
+
+void chardev_socket_free(Chardev *chr)
+{
+    ChrSocket *s = chr->sock;
+    chardev_socket_shutdown(chr);
+    g_byte_array_free(s->out, TRUE);
+    g_free(s->desc);
+    g_free(s);
+    chr->sock = NULL;
 }
 
 /* Resolve and create a socket; server: bind+listen, client: connect. */
@@ -272,6 +408,7 @@ Chardev *chardev_socket_new(const char *id, const char *path, const char *host,
     s->server = server;
     s->fd = -1;
     s->listen_fd = -1;
+    s->out = g_byte_array_new();
     s->desc = path ? g_strdup_printf("unix:%s", path)
                    : g_strdup_printf("tcp:%s:%s", host ? host : "", port);
     if (!server) {
@@ -288,6 +425,10 @@ Chardev *chardev_socket_new(const char *id, const char *path, const char *host,
         } while (peer < 0 && errno == EINTR);
         if (peer < 0) {
             vireo_set_error(errp, "accept on %s: %s", s->desc, g_strerror(errno));
+            chardev_socket_free(chr);
+            g_byte_array_free(chr->pending, TRUE);
+            g_free(chr->id);
+            g_free(chr);
             return NULL;
         }
         sock_attach(s, peer);

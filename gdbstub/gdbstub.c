@@ -45,6 +45,7 @@ typedef struct GdbBreakpoint {
 
 static struct {
     Chardev *chr;
+    bool owned;                 /* we created chr (not "chardev:ID"): close it when done */
     Chardev *reply_chr;         /* while a packet is handled: where it came from */
     bool connected;
     int state;                  /* 0 idle, 1 in packet, 2/3 checksum digits */
@@ -69,7 +70,10 @@ static X86CPU *gdb_cpu(void)
 static void gdb_send_raw(const char *s, size_t n)
 {
     /* a "monitor gdbserver" packet may replace gdb.chr: answer where asked */
-    chardev_write(gdb.reply_chr ? gdb.reply_chr : gdb.chr, (const uint8_t *)s, n);
+    Chardev *chr = gdb.reply_chr ? gdb.reply_chr : gdb.chr;
+    if (chardev_write(chr, (const uint8_t *)s, n) == 0) {
+        chardev_drop_peer(chr, "gdb does not read the replies");
+    }
 }
 
 static void gdb_put_packet(const char *payload)
@@ -911,15 +915,36 @@ static void gdb_event(void *opaque, int event)
     }
 }
 
+static gboolean gdb_close_cb(gpointer chr)
+{
+    chardev_close(chr);
+    return G_SOURCE_REMOVE;
+}
+
+/* Stop serving gdb.chr: its gdb (if any) is released and, if we opened the
+ * socket, it is closed, so the port or path is free again.  From inside
+ * its own input handler ("monitor gdbserver" sent by gdb) the close waits
+ * for the main loop, so that gdb still gets the command's answer. */
+static void gdb_detach(void)
+{
+    if (!gdb.chr) {
+        return;
+    }
+    gdb_release();
+    chardev_remove_frontend(gdb.chr, gdb.chr);
+    if (gdb.owned && gdb.reply_chr == gdb.chr) {
+        g_idle_add_full(G_PRIORITY_DEFAULT, gdb_close_cb, gdb.chr, NULL);
+    } else if (gdb.owned) {
+        chardev_close(gdb.chr);
+    }
+    gdb.chr = NULL;
+}
+
 bool gdbserver_start(const char *spec, GError **errp)
 {
     if (!strcmp(spec, "none")) {
-        /* disable: the guest runs on without breakpoints; the old socket
-         * no longer answers */
-        if (gdb.chr) {
-            gdb_release();
-            gdb.chr = NULL;
-        }
+        /* disable: the guest runs on without breakpoints; the socket closes */
+        gdb_detach();
         return true;
     }
     /* "tcp::1234" / "unix:PATH" listen; QEMU's -gdb is always a server */
@@ -930,7 +955,13 @@ bool gdbserver_start(const char *spec, GError **errp)
     } else {
         full = g_strdup(spec);
     }
-    /* a second gdbserver replaces the first, as with QEMU */
+    /* a second gdbserver replaces the first, as with QEMU: the old socket
+     * closes first, so the same port can be given again */
+    bool owned = !g_str_has_prefix(spec, "chardev:");
+    Chardev *old = gdb.chr;
+    if (old && owned) {
+        gdb_detach();
+    }
     static unsigned generation;
     g_autofree char *label = generation ? g_strdup_printf("gdb%u", generation) : g_strdup("gdb");
     Chardev *chr = chardev_new_from_spec(full, label, errp);
@@ -938,10 +969,17 @@ bool gdbserver_start(const char *spec, GError **errp)
         return false;
     }
     generation++;
-    if (gdb.chr) {
-        gdb_release();
+    if (!chardev_set_handlers(chr, gdb_can_read, gdb_read, chr, errp)) {
+        if (owned) {
+            chardev_close(chr);
+        }
+        return false;
+    }
+    if (gdb.chr && gdb.chr != chr) {
+        gdb_detach();
     }
     gdb.chr = chr;
+    gdb.owned = owned;
     gdb.connected = false;
     gdb.no_ack = false;
     gdb.state = 0;
@@ -949,7 +987,5 @@ bool gdbserver_start(const char *spec, GError **errp)
         gdb.pkt = g_string_new("");
     }
     x86_debug_hooks = &gdb_hooks;
-    chardev_set_handlers(chr, gdb_can_read, gdb_read, chr);
-    chardev_set_event_handler(chr, gdb_event, chr);
-    return true;
+    return chardev_set_event_handler(chr, gdb_event, chr, errp);
 }

@@ -46,8 +46,9 @@ void monitor_write(Monitor *mon, const char *buf, size_t len)
 {
     if (mon->out_fn) {
         mon->out_fn(mon->out_opaque, buf, len);
-    } else if (mon->chr) {
-        chardev_write(mon->chr, (const uint8_t *)buf, (int)len);
+    } else if (mon->chr && len && chardev_write(mon->chr, (const uint8_t *)buf, (int)len) == 0) {
+        /* the client stopped reading: bounded output, so it goes */
+        chardev_drop_peer(mon->chr, "output buffer full (the client is not reading)");
     }
 }
 
@@ -146,25 +147,29 @@ static void mon_event(void *opaque, int event)
     }
 }
 
-static Monitor *monitor_attach(Monitor *mon, Chardev *chr)
+static Monitor *monitor_attach(Monitor *mon, Chardev *chr, GError **errp)
 {
     mon->chr = chr;
     mon->on_mux = chardev_is_mux(chr);
-    chardev_set_handlers(chr, mon_can_read, mon_read, mon);
-    chardev_set_event_handler(chr, mon_event, mon);
+    if (!chardev_set_handlers(chr, mon_can_read, mon_read, mon, errp) ||
+        !chardev_set_event_handler(chr, mon_event, mon, errp)) {
+        chardev_remove_frontend(chr, mon);
+        monitor_free(mon);
+        return NULL;
+    }
     return mon;
 }
 
-Monitor *monitor_new_qmp(Chardev *chr, bool pretty)
+Monitor *monitor_new_qmp(Chardev *chr, bool pretty, GError **errp)
 {
     Monitor *mon = monitor_alloc(true);
     mon->pretty = pretty;
-    return monitor_attach(mon, chr);
+    return monitor_attach(mon, chr, errp);
 }
 
-Monitor *monitor_new_hmp(Chardev *chr)
+Monitor *monitor_new_hmp(Chardev *chr, GError **errp)
 {
-    return monitor_attach(monitor_alloc(false), chr);
+    return monitor_attach(monitor_alloc(false), chr, errp);
 }
 
 Monitor *monitor_new_qmp_custom(MonitorOutFn fn, void *opaque)
@@ -288,10 +293,8 @@ bool monitor_init_cmdline(GError **errp)
                 continue;      /* "none" */
             }
         }
-        if (o->qmp) {
-            monitor_new_qmp(chr, o->pretty);
-        } else {
-            monitor_new_hmp(chr);
+        if (!(o->qmp ? monitor_new_qmp(chr, o->pretty, errp) : monitor_new_hmp(chr, errp))) {
+            return false;
         }
     }
     return true;

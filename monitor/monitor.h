@@ -29,9 +29,11 @@ bool monitor_parse_mon(const char *opts, GError **errp);
 bool monitor_cmdline_given(void);
 bool monitor_init_cmdline(GError **errp);
 
-/* A monitor on a chardev (HMP on a mux starts unfocused: banner on Ctrl-A c). */
-Monitor *monitor_new_qmp(Chardev *chr, bool pretty);
-Monitor *monitor_new_hmp(Chardev *chr);
+/* A monitor on a chardev (HMP on a mux starts unfocused: banner on Ctrl-A c).
+ * NULL with an error if the chardev has too many users.  Output that the
+ * client leaves unread beyond the chardev's bound drops the client. */
+Monitor *monitor_new_qmp(Chardev *chr, bool pretty, GError **errp);
+Monitor *monitor_new_hmp(Chardev *chr, GError **errp);
 /* A monitor whose output goes to fn (tests, fuzzing).  QMP greets at once. */
 Monitor *monitor_new_qmp_custom(MonitorOutFn fn, void *opaque);
 Monitor *monitor_new_hmp_custom(MonitorOutFn fn, void *opaque);

@@ -372,7 +372,10 @@ static bool add_guestfwd(SlirpState *s, const char *spec, GError **errp)
         g_free(g);
         return false;
     }
-    chardev_set_handlers(g->chr, guestfwd_can_read, guestfwd_read, g);
+    if (!chardev_set_handlers(g->chr, guestfwd_can_read, guestfwd_read, g, errp)) {
+        g_free(g);
+        return false;
+    }
     g_ptr_array_add(s->guestfwd, g);
     return true;
 }

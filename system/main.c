@@ -711,7 +711,10 @@ int main(int argc, char **argv)
         snprintf(label, sizeof(label), "serial%u", i);
         if (g_str_has_prefix(spec, "mon:") && chardev_find(label) &&
             !(i == 0 && default_serial && monitor_cmdline_given())) {
-            monitor_new_hmp(chardev_find(label));
+            GError *err = NULL;
+            if (!monitor_new_hmp(chardev_find(label), &err)) {
+                fatal("%s", err->message);
+            }
         }
     }
     {

@@ -73,7 +73,9 @@ static void qtest_send(const char *fmt, ...)
     g_autofree char *s = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     qtest_log("S", "%s", s);
-    chardev_write(qtest_chr, (const uint8_t *)s, strlen(s));
+    if (chardev_write(qtest_chr, (const uint8_t *)s, strlen(s)) == 0) {
+        chardev_drop_peer(qtest_chr, "it does not read its replies");
+    }
 }
 
 static void qtest_irq_report(int num, int level)
@@ -499,7 +501,6 @@ bool qtest_server_init(const char *spec, const char *log_path, GError **errp)
         }
     }
     qtest_inbuf = g_string_new("");
-    chardev_set_handlers(qtest_chr, qtest_can_read, qtest_read, NULL);
-    chardev_set_event_handler(qtest_chr, qtest_event, NULL);
-    return true;
+    return chardev_set_handlers(qtest_chr, qtest_can_read, qtest_read, NULL, errp) &&
+           chardev_set_event_handler(qtest_chr, qtest_event, NULL, errp);
 }

@@ -4,8 +4,13 @@
  * interrupt, the interrupt priority scheme of IIR, modem control/status
  * with loopback, scratch register.
  *
- * Transmission is instantaneous: a byte written to THR goes straight to the
- * chardev, so THR/TSR are empty again at once and THRE/TEMT stay set.  On
+ * Transmission is instantaneous while the chardev takes bytes: a byte
+ * written to THR goes straight out, so THRE/TEMT stay set.  When the chardev
+ * refuses output (a socket client that stopped reading), bytes wait in the
+ * transmit FIFO (16 bytes, 1 without FIFOs) and THRE/TEMT read 0 until the
+ * chardev says it is writable again, so a driver that waits for THRE waits
+ * and nothing it sends is lost; a byte written to a full FIFO is lost, as
+ * on the real part.  On
  * a PC the UART's interrupt reaches the ISA bus only while MCR.OUT2 is set
  * (the board gates it), which drivers rely on.
  */
@@ -69,6 +74,8 @@ typedef struct SerialState {
     bool fifo_enabled;
     uint8_t rx[UART_FIFO];
     int rx_rd, rx_count;
+    uint8_t tx[UART_FIFO];    /* output the chardev has not taken yet */
+    int tx_rd, tx_count;
     bool thr_ipending;        /* THRE interrupt armed until IIR read or THR write */
     bool timeout_ipending;
     Timer *timeout_timer;
@@ -238,6 +245,42 @@ static uint64_t serial_read(void *opaque, hwaddr addr, unsigned size)
     }
 }
 
+/* The transmit FIFO is empty (sent or cleared): THR and TSR are empty. */
+static void serial_tx_empty(SerialState *s)
+{
+    if (!(s->lsr & LSR_THRE)) {
+        s->lsr |= LSR_THRE | LSR_TEMT;
+        s->thr_ipending = true;
+        serial_update_irq(s);
+    }
+}
+
+static void serial_tx_clear(SerialState *s)
+{
+    s->tx_rd = s->tx_count = 0;
+    serial_tx_empty(s);
+}
+
+/* Send what the FIFO holds while the chardev takes it. */
+static void serial_tx_drain(SerialState *s)
+{
+    while (s->tx_count) {
+        if (chardev_write(s->chr, &s->tx[s->tx_rd], 1) == 0) {
+            return;                        /* still full: wait for the next event */
+        }
+        s->tx_rd = (s->tx_rd + 1) % UART_FIFO;
+        s->tx_count--;
+    }
+    serial_tx_empty(s);
+}
+
+static void serial_event(void *opaque, int event)
+{
+    if (event == CHR_EVENT_WRITABLE) {
+        serial_tx_drain(opaque);
+    }
+}
+
 static void serial_write(void *opaque, hwaddr addr, uint64_t val64, unsigned size)
 {
     SerialState *s = opaque;
@@ -250,8 +293,15 @@ static void serial_write(void *opaque, hwaddr addr, uint64_t val64, unsigned siz
         }
         if (s->mcr & MCR_LOOP) {
             serial_receive_byte(s, val);
-        } else {
-            chardev_write(s->chr, &val, 1);
+        } else if (s->tx_count || chardev_write(s->chr, &val, 1) == 0) {
+            /* the chardev is full: hold the byte (serial_event sends it) */
+            if (s->tx_count < (s->fifo_enabled ? UART_FIFO : 1)) {
+                s->tx[(s->tx_rd + s->tx_count++) % UART_FIFO] = val;
+            }
+            s->lsr &= ~(LSR_THRE | LSR_TEMT);
+            s->thr_ipending = false;
+            serial_update_irq(s);
+            return;
         }
         /* transmitted at once: THR is empty again */
         s->lsr |= LSR_THRE | LSR_TEMT;
@@ -279,6 +329,9 @@ static void serial_write(void *opaque, hwaddr addr, uint64_t val64, unsigned siz
             s->rx_count = 0;               /* FIFO mode changes clear the FIFOs */
             s->rx_rd = 0;
             s->lsr &= ~LSR_DR;
+        }
+        if (en != s->fifo_enabled || (val & 4)) {
+            serial_tx_clear(s);            /* and the transmit FIFO */
         }
         s->fifo_enabled = en;
         s->fcr = en ? (val & 0xc9) : 0;
@@ -331,8 +384,9 @@ static bool serial_realize(Device *dev, GError **errp)
     }
     s->irq = isa_get_irq(s->irqnum);
     s->timeout_timer = timer_new(CLOCK_VIRTUAL, serial_timeout_cb, s);
-    if (s->chr) {
-        chardev_set_handlers(s->chr, serial_can_read, serial_read_cb, s);
+    if (s->chr && (!chardev_set_handlers(s->chr, serial_can_read, serial_read_cb, s, errp) ||
+                   !chardev_set_event_handler(s->chr, serial_event, s, errp))) {
+        return false;
     }
     isa_register_ioport(&s->io, &serial_ops, s, "serial", s->iobase, 8);
     serial_reset(dev);
@@ -352,6 +406,7 @@ static void serial_reset(Device *dev)
     s->fcr = 0;
     s->fifo_enabled = false;
     s->rx_rd = s->rx_count = 0;
+    s->tx_rd = s->tx_count = 0;
     s->thr_ipending = false;
     s->timeout_ipending = false;
     timer_del(s->timeout_timer);

@@ -83,8 +83,8 @@ static void test_server_unix(void)
     Chardev *chr = chardev_new_from_opts(opts, &err);
     g_assert_no_error(err);
     Fe fe = { .in = g_string_new(""), .room = 1000 };
-    chardev_set_handlers(chr, fe_can_read, fe_read, &fe);
-    chardev_set_event_handler(chr, fe_event, &fe);
+    g_assert_true(chardev_set_handlers(chr, fe_can_read, fe_read, &fe, NULL));
+    g_assert_true(chardev_set_event_handler(chr, fe_event, &fe, NULL));
     g_assert_false(chardev_is_open(chr));
     g_assert_cmpint(fe.opened, ==, 0);
     /* nobody there: output is dropped, not an error */
@@ -118,7 +118,7 @@ static void test_flow_control(void)
     Chardev *chr = chardev_new_from_opts(opts, &err);
     g_assert_no_error(err);
     Fe fe = { .in = g_string_new(""), .room = 0 };
-    chardev_set_handlers(chr, fe_can_read, fe_read, &fe);
+    g_assert_true(chardev_set_handlers(chr, fe_can_read, fe_read, &fe, NULL));
     int peer = connect_unix(path);
     /* a front end that takes nothing holds input back without losing it */
     g_assert_cmpint(write(peer, "abcdef", 6), ==, 6);
@@ -159,8 +159,8 @@ static void test_client_unix(void)
     int peer = accept(lfd, NULL, NULL);
     g_assert_cmpint(peer, >=, 0);
     Fe fe = { .in = g_string_new(""), .room = 100 };
-    chardev_set_handlers(chr, fe_can_read, fe_read, &fe);
-    chardev_set_event_handler(chr, fe_event, &fe);
+    g_assert_true(chardev_set_handlers(chr, fe_can_read, fe_read, &fe, NULL));
+    g_assert_true(chardev_set_event_handler(chr, fe_event, &fe, NULL));
     g_assert_cmpint(fe.opened, ==, 1);    /* connected before the front end came */
     g_assert_cmpint(write(peer, "endianness\n", 11), ==, 11);
     SPIN_UNTIL(fe.in->len == 11);
@@ -191,8 +191,8 @@ static void test_tcp_server(void)
     Chardev *chr = chardev_new_from_spec(spec, "tcpsrv", &err);
     g_assert_no_error(err);
     Fe fe = { .in = g_string_new(""), .room = 100 };
-    chardev_set_handlers(chr, fe_can_read, fe_read, &fe);
-    chardev_set_event_handler(chr, fe_event, &fe);
+    g_assert_true(chardev_set_handlers(chr, fe_can_read, fe_read, &fe, NULL));
+    g_assert_true(chardev_set_event_handler(chr, fe_event, &fe, NULL));
     int peer = socket(AF_INET, SOCK_STREAM, 0);
     g_assert_cmpint(connect(peer, (struct sockaddr *)&sin, sizeof(sin)), ==, 0);
     SPIN_UNTIL(fe.opened == 1);
