@@ -181,9 +181,9 @@ static void apic_accept(APICState *s, int mode, uint8_t vector, bool level)
         }
         break;
     case APIC_DM_SMI:
-        if (s->cpu) {
-            __atomic_fetch_or(&s->cpu->interrupt_request, CPU_INTERRUPT_SMI, __ATOMIC_SEQ_CST);
-        }
+        /* System management mode is not modelled (no SMRAM, no RSM): the
+         * SMI is dropped, as on a chipset with SMI# masked */
+        vlog(LOG_UNIMP, "apic: SMI delivery ignored (SMM not modelled)\n");
         break;
     case APIC_DM_INIT:
         apic_do_init(s);

@@ -480,20 +480,11 @@ static void log_print_line(void *opaque, const char *line)
     log_printf("%s\n", line);
 }
 
-/* until the system layer provides SMM, SMI simply stays pending */
-#pragma weak do_smm_enter
-
 /* Deliver a pending SMI, NMI or external interrupt if the CPU can take it. */
 static bool exec_check_interrupts(CPUX86State *env)
 {
     uint32_t req = env->interrupt_request;
     if (env->hflags & HF_INHIBIT_IRQ) {
-        return false;
-    }
-    if ((req & CPU_INTERRUPT_SMI) && !(env->hflags & HF_SMM) && do_smm_enter) {
-        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_SMI, __ATOMIC_SEQ_CST);
-        env->hflags &= ~HF_HALTED;
-        do_smm_enter(env);
         return false;
     }
     if ((req & CPU_INTERRUPT_NMI) && !(env->hflags & HF_NMI_MASK)) {

@@ -143,17 +143,9 @@ void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size);
  * hold no translated code.  Returns NULL when any of that does not hold
  * (MMIO, ROM write, code page, page crossing): the caller then falls back
  * to the cpu_ld and cpu_st accessors.  It may raise the fault the access itself would
- * raise.  Lets REP MOVS/STOS run as memcpy/memset.  exec side: ops_string.c
- * carries a weak fallback returning NULL until mmu.c provides it.
+ * raise.  Lets REP MOVS/STOS run as memcpy/memset (ops_string.c).
  */
 uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write);
-/* requested by CPU-A */
-/* SMM: enter at a block boundary when CPU_INTERRUPT_SMI is pending (save
- * state to SMRAM, set HF_SMM), and RSM (restore, clear HF_SMM).  exec.c and
- * ops_sys.c reference them weakly: without them SMI stays pending and RSM
- * is #UD. */
-void do_smm_enter(CPUX86State *env);
-void helper_rsm(CPUX86State *env);
 
 /* ---------- provided by the instruction layer (exec.c) ---------- */
 /* Drop translated blocks that overlap [phys, phys+len) (SMC, DMA over code). */

@@ -11,14 +11,6 @@
 
 #define REP_CHUNK 4096
 
-/* Until the MMU provides it, no bulk path: every element goes through the
- * checked accessors. */
-__attribute__((weak)) uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off,
-                                            unsigned len, bool is_write)
-{
-    return NULL;
-}
-
 /*
  * Bulk part of a forward REP MOVS/STOS: as many whole elements as fit in
  * the current source/destination pages (and before a 16-bit offset would

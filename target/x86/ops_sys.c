@@ -354,15 +354,10 @@ void op_sti(CPUX86State *env, const DecodedInsn *d)
     }
 }
 
-#pragma weak helper_rsm
-
-/* 0F AA: only valid in SMM */
+/* 0F AA: only valid in SMM, which is not modelled (the APIC drops SMIs) */
 void op_rsm(CPUX86State *env, const DecodedInsn *d)
 {
-    if (!(env->hflags & HF_SMM) || !helper_rsm) {
-        raise_exception(env, EXCP_UD);
-    }
-    helper_rsm(env);
+    raise_exception(env, EXCP_UD);
 }
 
 /* 0F 05 SYSCALL, 0F 07 SYSRET (long mode), 0F 34 SYSENTER, 0F 35 SYSEXIT */
