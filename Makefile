@@ -5,6 +5,7 @@
 #   make demo       boot SeaBIOS on this terminal (Ctrl-A x quits)
 #   make check      build everything and run every test; ends "N passed, M failed"
 #   make asan       ASan+UBSan build in build-asan/ and the SeaBIOS guest test with it
+#   make check-asan every test of make check on that build (LeakSanitizer on)
 #   BUILD=dir       build directory (default build); V=1 shows full commands
 BUILD ?= build
 -include $(BUILD)/config.mak
@@ -94,14 +95,24 @@ demo-bios: all
 	$(BUILD)/vireo -nographic -m 128
 
 # Sanitizer build: its own tree, so it never mixes objects with build/.
-asan:
+# `make asan` builds it and boots SeaBIOS; `make check-asan` runs the whole
+# of make check on it with LeakSanitizer on, UBSan fatal and GLib-CRITICALs
+# fatal (run-tests.sh), with longer timeouts for the slower binaries.
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:print_summary=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=report_objects=0
+.PHONY: asan-configure check-asan
+asan-configure:
 	@if ! grep -qs '^CONFIG_SANITIZERS=yes' build-asan/config.mak; then \
 	    ./configure --builddir=build-asan --enable-sanitizers || { \
 	        [ $$? -eq 2 ] && scripts/install-deps.sh && \
 	        ./configure --builddir=build-asan --enable-sanitizers; }; \
 	fi
+asan: asan-configure
 	+$(MAKE) --no-print-directory BUILD=build-asan all
-	@BUILD=build-asan TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh tests/guest/seabios.sh
+	@$(ASAN_ENV) BUILD=build-asan TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh tests/guest/seabios.sh
+check-asan: asan-configure
+	+@$(MAKE) --no-print-directory BUILD=build-asan check-build
+	@$(ASAN_ENV) BUILD=build-asan TEST_TIMEOUT=$$(( $(TEST_TIMEOUT) * 3 )) tests/run-tests.sh
 
 # Test guests (Debian packages) into the cache: make guests GUESTS="pkg ..."
 GUESTS ?= seabios

@@ -17,6 +17,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=${BUILD:-build}
 export BUILD
+# A GLib-CRITICAL (a broken GLib call contract) aborts the program under test.
+export G_DEBUG=fatal-criticals
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 logdir=$BUILD/tests/logs
 mkdir -p "$logdir"

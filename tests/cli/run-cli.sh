@@ -18,7 +18,7 @@ case_() {
     local desc=$1 want=$2 re=$3
     shift 4
     n=$((n + 1))
-    timeout 2 "$VIREO" -display none -S "$@" >"$out" 2>&1 </dev/null
+    timeout -k 5 2 "$VIREO" -display none -S "$@" >"$out" 2>&1 </dev/null
     local st=$?
     local got=$st
     [ $st -eq 124 ] && got=runs
