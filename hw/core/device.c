@@ -291,6 +291,20 @@ bool device_set_props_str(Device *dev, const char *opts, GError **errp)
     return true;
 }
 
+void device_free_unrealized(Device *dev)
+{
+    if (!dev) {
+        return;
+    }
+    for (const Property *p = dev->cls->props; p && p->name; p++) {
+        if (p->type == PROP_STRING) {
+            g_free(*(char **)((uint8_t *)dev + p->offset));
+        }
+    }
+    g_free(dev->id);
+    g_free(dev);
+}
+
 bool device_realize(Device *dev, GError **errp)
 {
     if (dev->id && device_find_by_id(dev->id)) {

@@ -100,6 +100,10 @@ bool device_set_prop(Device *dev, const char *name, const char *value, GError **
 /* Parse "k=v,k=v" (QEMU option syntax, ",," escapes a comma). */
 bool device_set_props_str(Device *dev, const char *opts, GError **errp);
 bool device_realize(Device *dev, GError **errp);
+/* Free a device that was never realized (or whose realize failed): its
+ * string properties, id and instance.  A device that failed to realize has
+ * registered nothing (realize must undo its own partial work). */
+void device_free_unrealized(Device *dev);
 /* new + props + realize; on error prints one line naming the problem and exits 1. */
 Device *device_create(const char *type, const char *opts);
 

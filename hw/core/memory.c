@@ -332,6 +332,29 @@ void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
     address_space_rebuild(as);
 }
 
+void address_space_destroy(AddressSpace *as)
+{
+    if (all_spaces) {
+        g_ptr_array_remove(all_spaces, as);
+    }
+    if (as->view) {
+        g_free(as->view->ranges);
+        g_free(as->view);
+        as->view = NULL;
+    }
+}
+
+void memory_region_destroy(MemoryRegion *mr)
+{
+    g_free(mr->subregions);
+    mr->subregions = NULL;
+    mr->nr_subregions = 0;
+    if (mr->ram && mr->type != MR_ALIAS) {
+        munmap(mr->ram, mr->size ? mr->size : 1);
+    }
+    mr->ram = NULL;
+}
+
 void memory_listener_register(MemoryListenerFn fn, void *opaque)
 {
     if (!listeners) {

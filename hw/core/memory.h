@@ -127,6 +127,12 @@ extern AddressSpace address_space_memory;
 extern AddressSpace address_space_io;
 
 void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
+/* Forget an address space (its flat view is freed; the regions are the
+ * owner's).  For spaces with a shorter life than the process: tests. */
+void address_space_destroy(AddressSpace *as);
+/* Free what init and add_subregion allocated for a region: its RAM and
+ * its list of subregions.  The region must not be mapped anywhere. */
+void memory_region_destroy(MemoryRegion *mr);
 /* Called after every flat-view rebuild of any address space. */
 void memory_listener_register(MemoryListenerFn fn, void *opaque);
 

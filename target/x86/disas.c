@@ -135,7 +135,7 @@ static void put_operand(Out *o, const DecodedInsn *d, const char *t, int n, uint
         put(o, "%s", regname(k2 == 'b' ? 0 : k2 == 'w' ? 1 : k2 == 'd' ? 2 : vsz, d->reg));
         return;
     case 'S':
-        put(o, "%s", segname[d->reg]);
+        put(o, "%s", segname[d->reg & 7]);   /* REX.R: an invalid Sreg, shown as "?" */
         return;
     case 'C':
         put(o, "cr%d", d->reg);

@@ -29,7 +29,9 @@ static void isa_test_irq_handler(void *opaque, int n, int level)
 static inline void isa_test_init(void)
 {
     test_address_spaces_init();
-    isa_set_irqs(irq_new_array(isa_test_irq_handler, NULL, 16));
+    IRQ *irqs = irq_new_array(isa_test_irq_handler, NULL, 16);
+    isa_set_irqs(irqs);                 /* copies the lines */
+    g_free(irqs);
     clock_virtual_set_manual(true);
 }
 

@@ -96,6 +96,7 @@ static void test_errors(void)
     g_assert_false(device_realize(d, &err));
     g_assert_nonnull(strstr(err->message, "refused"));
     g_clear_error(&err);
+    device_free_unrealized(d);
 }
 
 int main(int argc, char **argv)

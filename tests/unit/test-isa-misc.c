@@ -23,7 +23,9 @@ static void test_dma(void)
     outb_(0x0c, 0);
     g_assert_cmpint(inb_(0x04), ==, 0x34);
     g_assert_cmpint(inb_(0x04), ==, 0x12);
-    g_assert_cmpint(inb_(0x05) | (inb_(0x05) << 8), ==, 0x01ff);
+    uint8_t lo = inb_(0x05);            /* low byte first (flip-flop) */
+    uint8_t hi = inb_(0x05);
+    g_assert_cmpint(lo | (hi << 8), ==, 0x01ff);
     outb_(0x0a, 0x02);                  /* unmask ch2 */
     g_assert_cmpint(inb_(0x0f) & 0x0f, ==, 0x0b);
     outb_(0x0b, 0x46);                  /* mode: single, write, ch2 */
@@ -67,6 +69,7 @@ static void test_debugcon(void)
     g_assert_false(device_realize(d, &err));
     g_assert_nonnull(err);
     g_clear_error(&err);
+    device_free_unrealized(d);
 }
 
 static void test_debug_exit(void)

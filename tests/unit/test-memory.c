@@ -41,6 +41,8 @@ static MemoryRegion root;
 
 static void fresh_space(void)
 {
+    address_space_destroy(&as);         /* the previous test's */
+    memory_region_destroy(&root);
     memory_region_init_container(&root, "root", UINT64_MAX);
     address_space_init(&as, &root, "test");
     as.unassigned_value = ~0ULL;

@@ -172,7 +172,7 @@ static void test_irq_handler(void *opaque, int n, int level)
 
 static void test_intx_routing(void)
 {
-    IRQ irqs[16];
+    static IRQ irqs[16];                /* the lines live as long as the bus */
     for (int i = 0; i < 16; i++) {
         irqs[i] = irq_new(test_irq_handler, NULL, i);
     }

@@ -271,6 +271,7 @@ static void test_com2(void)
     g_assert_false(device_realize(bad, &err));
     g_assert_nonnull(err);
     g_error_free(err);
+    device_free_unrealized(bad);
 }
 
 int main(int argc, char **argv)
