@@ -63,6 +63,7 @@ Assertions (each failure is printed as "FAIL: <assertion>: <detail>"):
              merged with a neighbour; the guest touching fresh pages is not
              a leak) grows by at most SOAK_RSS_MARGIN_MB
              (default 24) from after boot to the end.  VmRSS is reported too.
+             The VM must be running at the end (query-status).
   health     Vireo stays alive until we stop it (SIGTERM, then SIGKILL after
              10 s), its stderr has no GLib CRITICAL/WARNING (it runs with
              G_DEBUG=fatal-criticals, so a critical is also a crash).
@@ -73,7 +74,7 @@ The whole run has its own deadline (boot timeout + time + 120 s): past it,
 the test prints "FAIL: overall timeout", kills Vireo and exits 1.
 Exit status: 0 pass, 1 fail, 77 skip (never from here: run-soak.sh skips).
 Logs (Vireo's stdout/stderr, the serial console, every action with its
-time) go to --logdir (default build/tests/soak).
+time) go to --logdir (default $SOAK_LOGDIR, else $BUILD/tests/soak).
 """
 import argparse
 import ctypes
@@ -124,6 +125,7 @@ class Soak:
         self.latencies = {'qmp': [], 'hmp': []}  # (t, seconds)
         self.notes = []                        # findings worth reporting
         self.prober_errors = []
+        self.last_status = None                # the QMP prober's latest
         self.ram_kb = args.mem * 1024
         os.makedirs(args.logdir, exist_ok=True)
         self.log_f = open(os.path.join(args.logdir, 'soak.log'), 'w')
@@ -397,6 +399,7 @@ class Prober(threading.Thread):
         heartbeats: excused from when we see it stopped until we see it
         running again."""
         s = self.soak
+        s.last_status = status
         if status != 'running' and self.stopped is None:
             self.stopped = s.excuse_begin('VM %s' % status)
         elif status == 'running' and self.stopped is not None:
@@ -970,7 +973,8 @@ def main():
     ap.add_argument('--rss-margin-mb', type=float, default=env_num('SOAK_RSS_MARGIN_MB', 24))
     ap.add_argument('--ignore-critical', default=os.environ.get('SOAK_IGNORE_CRITICAL', ''),
                     metavar='REGEX', help='waive stderr lines matching REGEX (a known bug)')
-    ap.add_argument('--logdir', default=os.path.join(os.environ.get('BUILD', 'build'), 'tests', 'soak'))
+    ap.add_argument('--logdir', default=os.environ.get('SOAK_LOGDIR') or
+                    os.path.join(os.environ.get('BUILD', 'build'), 'tests', 'soak'))
     args = ap.parse_args()
     if args.seed is None:
         env_seed = os.environ.get('SOAK_SEED', '')
@@ -1075,8 +1079,14 @@ def main():
             pass
         soak.log('end fds: ' + fd_list)
         died = not soak.vireo_alive()
+    vm_status = soak.last_status
     soak.stop.set()
     end_t = soak.now()
+    # excuses still open (a VM seen stopped, a client that never finished)
+    # end with the chaos: no gdb is attached any more
+    for e in soak.excuses:
+        if e[1] is None or e[1] > chaos_t1 + 1.0:
+            e[1] = min(e[1] if e[1] is not None else chaos_t1 + 1.0, chaos_t1 + 1.0)
     for p in probers:
         p.join(2)
     serial.join(2)
@@ -1101,7 +1111,11 @@ def main():
     if bad:
         failures.append('health: GLib criticals/warnings on Vireo\'s stderr: %s' % bad[:5])
     if stuck:
-        failures.append('harness: client threads still busy 20 s after the end: %s' % stuck)
+        failures.append('health: misbehaving clients still blocked on Vireo 20 s after '
+                        'the end: %s' % stuck)
+    if not died and vm_status != 'running':
+        failures.append('heartbeat: the VM is not running at the end: query-status says %s'
+                        % vm_status)
     if not died:      # after a crash these are only its echoes
         for e in soak.prober_errors:
             failures.append(('heartbeat: ' if e.startswith('serial') else 'latency: ') + e)
