@@ -21,9 +21,12 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 glog=$BUILD/tests/soak/make-linux-guest.log
 mkdir -p "$(dirname "$glog")"
-mapfile -t guest < <(scripts/make-linux-guest.sh 2>"$glog")
-if [ ${#guest[@]} -ne 2 ] || [ ! -f "${guest[0]}" ] || [ ! -f "${guest[1]}" ]; then
-    echo "SKIP: cannot build the Linux guest (Debian's linux-image and busybox-static packages not fetched):"
+scripts/make-linux-guest.sh >"$glog.out" 2>"$glog"
+st=$?
+mapfile -t guest <"$glog.out"
+if [ $st -ne 0 ] || [ ${#guest[@]} -ne 2 ] || [ ! -f "${guest[0]}" ] || [ ! -f "${guest[1]}" ]; then
+    echo "SKIP: cannot build the Linux guest: scripts/make-linux-guest.sh exit status $st" \
+         "(Debian's linux-image and busybox-static packages could not be fetched?); its log:"
     tail -n 5 "$glog"
     exit 77
 fi

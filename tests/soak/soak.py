@@ -1025,7 +1025,7 @@ def main():
             print('FAIL: heartbeat: no heartbeat from the guest within %.0f s of start '
                   '(serial log: %s/serial.log)' % (args.boot_timeout, args.logdir))
             finish(1)
-    boot_t = soak.now()
+    boot_t = soak.heartbeats[0][0]      # the first heartbeat
     probers = [Prober(soak, 'qmp'), Prober(soak, 'hmp')]
     for p in probers:
         p.start()
