@@ -8,7 +8,7 @@ set -euo pipefail
 
 # Build dependencies (configure checks these).
 BUILD_DEPS=(
-    gcc make pkg-config nasm python3   # python3: scripts/romsum.py
+    gcc make pkg-config nasm python3   # python3: scripts/romsum.py, tests/soak/soak.py
     libglib2.0-dev libjson-glib-dev libpixman-1-dev zlib1g-dev libslirp-dev
     libsdl2-dev            # optional for the build, but part of the standard set
 )
