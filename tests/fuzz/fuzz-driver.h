@@ -35,7 +35,8 @@ static char *fuzz_write_bios(void)
     return path;
 }
 
-static X86CPU *fuzz_machine(uint64_t ram)
+/* Harnesses that need no machine (fuzz-cmdline) do not call it. */
+G_GNUC_UNUSED static X86CPU *fuzz_machine(uint64_t ram)
 {
     static MachineConfig cfg;
     cfg.ram_size = ram;
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
     char *p2 = g_strdup_printf("/fuzz/%s/random", fuzz_name);
     g_test_add_func(p1, test_corpus);
     g_test_add_func(p2, test_random);
+    g_free(p1);          /* g_test_add_func keeps its own copies */
+    g_free(p2);
     return g_test_run();
 }
 #endif
