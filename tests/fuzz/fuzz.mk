@@ -10,6 +10,12 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BUILD)/libvir
 
 CHECK_BUILD += $(FUZZ_BINS)
 
+# The deterministic run make check does, on its own (BUILD=build-asan for
+# the sanitizer tree).
+.PHONY: fuzz-smoke
+fuzz-smoke: $(FUZZ_BINS)
+	BUILD=$(BUILD) tests/fuzz/run-fuzz-smoke.sh
+
 # libFuzzer build: FUZZ_TIME seconds per harness (default 60).
 FUZZ_TIME ?= 60
 .PHONY: fuzz
