@@ -347,6 +347,12 @@ Chardev *chardev_new_from_opts(const char *opts, GError **errp)
 {
     gchar **parts = g_strsplit(opts, ",", -1);
     const char *backend = parts[0];
+    if (!backend || !*backend) {
+        /* g_strsplit("") is { NULL }: nothing after it to read */
+        vireo_set_error(errp, "chardev: a backend is required (e.g. socket,id=ID,...)");
+        g_strfreev(parts);
+        return NULL;
+    }
     const char *id = NULL, *path = NULL, *host = NULL, *port = NULL;
     bool mux = false, signal = true, server = false, wait = true;
     Chardev *chr = NULL;

@@ -4,11 +4,17 @@
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
-$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz-driver.h $(BUILD)/libvireo.a
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BUILD)/libvireo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ $< -Wl,--whole-archive $(BUILD)/libvireo.a -Wl,--no-whole-archive $(LDLIBS)
 
 CHECK_BUILD += $(FUZZ_BINS)
+
+# The deterministic run make check does, on its own (BUILD=build-asan for
+# the sanitizer tree).
+.PHONY: fuzz-smoke
+fuzz-smoke: $(FUZZ_BINS)
+	BUILD=$(BUILD) tests/fuzz/run-fuzz-smoke.sh
 
 # libFuzzer build: FUZZ_TIME seconds per harness (default 60).
 FUZZ_TIME ?= 60
