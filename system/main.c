@@ -337,6 +337,8 @@ static const char *select_accel(const char *accel)
 
 int main(int argc, char **argv)
 {
+    /* an error exit still restores the terminal and removes socket files */
+    fatal_set_cleanup(chardev_cleanup_all);
     MachineConfig cfg = {
         .ram_size = 128 << 20,
         .smp = 1,

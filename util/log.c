@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 uint32_t log_mask;
 static FILE *log_file;
@@ -97,6 +98,13 @@ void log_flush(void)
     fflush(log_file ? log_file : stderr);
 }
 
+static void (*fatal_cleanup)(void);
+
+void fatal_set_cleanup(void (*fn)(void))
+{
+    fatal_cleanup = fn;
+}
+
 void fatal(const char *fmt, ...)
 {
     va_list ap;
@@ -106,7 +114,12 @@ void fatal(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    exit(1);
+    if (fatal_cleanup) {
+        fatal_cleanup();
+    }
+    log_flush();
+    fflush(NULL);
+    _exit(1);
 }
 
 void warn_report(const char *fmt, ...)

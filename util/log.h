@@ -34,8 +34,13 @@ void log_flush(void);
 /* log_printf when the category is on */
 #define vlog(cat, ...) do { if (log_enabled(cat)) log_printf(__VA_ARGS__); } while (0)
 
-/* One line to stderr, prefixed "vireo: "; exit(1).  For user errors. */
+/* One line to stderr, prefixed "vireo: "; then the cleanup hook and
+ * _exit(1).  For user errors.  An error exit frees nothing and runs no
+ * atexit handler (so LeakSanitizer, which checks from one, has nothing to
+ * say about objects still in use): what must happen on the way out (the
+ * terminal restored, socket files removed) is the hook's job. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal_set_cleanup(void (*fn)(void));
 /* One line to stderr, prefixed "vireo: warning: ". */
 void warn_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
