@@ -20,6 +20,8 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 VIREO=${VIREO:-$BUILD/vireo}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+# the sanitizer build runs guests several times slower
+grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && BOOT_TIMEOUT=${BOOT_TIMEOUT_ASAN:-600}
 out=$BUILD/tests/guest/linux-kernel
 mkdir -p "$out"
 [ -x "$VIREO" ] || { echo "SKIP: $VIREO not built"; exit 77; }

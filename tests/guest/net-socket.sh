@@ -9,6 +9,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 BUILD=${BUILD:-build}
 VIREO=${VIREO:-$BUILD/vireo}
+vm_timeout=300     # each VM; the sanitizer build runs guests several times slower
+grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && vm_timeout=900
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 out=$BUILD/tests/net-socket
 mkdir -p "$out"
@@ -20,7 +22,7 @@ cmd() {   # cmd MYADDR PEERADDR
     echo "ifconfig eth0 $1 netmask 255.255.255.0 up; ping -c 3 -w 90 $2; echo ping-done; sleep 8"
 }
 run() {   # run NAME MAC NETDEV-OPTS MY PEER
-    timeout 300 "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
+    timeout "$vm_timeout" "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
         -netdev socket,id=n0,$3 -device virtio-net-pci,netdev=n0,mac=$2 \
         -append "console=ttyS0 quiet vireo.cmd=\"$(cmd $4 $5)\" vireo.end" </dev/null >"$out/$1.log" 2>&1
 }
