@@ -31,7 +31,9 @@ mkdir -p "$out"
 log() { echo "make-linux-guest: $*" >&2; }
 
 # The metapackage only depends on the versioned kernel package: resolve it.
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+# (apt-cache fails on empty package lists: under pipefail that must not end
+# the script before the fallback below runs)
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1) || kpkg=
 if [ -z "$kpkg" ]; then
     # empty package lists on a fresh machine: fetch-guests.sh runs apt-get update
     "$top/scripts/fetch-guests.sh" linux-image-amd64 >/dev/null
