@@ -37,7 +37,7 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(
 if [ -z "$kpkg" ]; then
     # empty package lists on a fresh machine: fetch-guests.sh runs apt-get update
     "$top/scripts/fetch-guests.sh" linux-image-amd64 >/dev/null
-    kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+    kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1) || kpkg=
 fi
 [ -n "$kpkg" ] || { log "cannot resolve the kernel package behind linux-image-amd64"; exit 1; }
 
