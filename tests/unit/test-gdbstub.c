@@ -29,6 +29,7 @@ typedef struct {
     int fd;
     GString *in;
     char *dir, *sock;
+    bool closing;           /* Vireo may close fd once its last reply is out */
 } Vm;
 
 static const char *build_dir(void)
@@ -47,6 +48,7 @@ static void vm_start(Vm *vm, bool own_guest)
     vm->dir = g_dir_make_tmp("vireo-gdb-XXXXXX", NULL);
     vm->sock = g_build_filename(vm->dir, "gdb.sock", NULL);
     vm->in = g_string_new(NULL);
+    vm->closing = false;
     g_autofree char *bin = g_build_filename(build_dir(), "vireo", NULL);
     g_autofree char *spec = g_strdup_printf("unix:%s", vm->sock);
     g_autofree char *bios = target_path("bin");
@@ -112,7 +114,11 @@ static void vm_end(Vm *vm)
 
 static void vm_send_raw(Vm *vm, const char *s, size_t len)
 {
-    g_assert_cmpint(write(vm->fd, s, len), ==, (ssize_t)len);
+    ssize_t n = write(vm->fd, s, len);
+    if (n < 0 && vm->closing && (errno == EPIPE || errno == ECONNRESET)) {
+        return;             /* an ack that came after the close */
+    }
+    g_assert_cmpint(n, ==, (ssize_t)len);
 }
 
 /* Read more input; false after 5 s without any. */
@@ -571,6 +577,7 @@ static void test_interrupt_monitor_kill(void)
      * the old connection is closed once the answer is out */
     g_autofree char *sock2 = g_build_filename(vm.dir, "gdb2.sock", NULL);
     g_autofree char *mv = g_strdup_printf("gdbserver unix:%s", sock2);
+    vm.closing = true;      /* our acks of the answer may find it closed */
     g_autofree char *mvout = monitor_cmd(&vm, mv);
     if (!strstr(mvout, "Waiting for gdb connection")) {
         g_error("gdbserver: %s", mvout);
@@ -579,12 +586,14 @@ static void test_interrupt_monitor_kill(void)
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     g_strlcpy(sa.sun_path, sock2, sizeof(sa.sun_path));
     vm.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    vm.closing = false;
     g_assert_cmpint(connect(vm.fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
     assert_cmd(&vm, "?", "T05thread:01;");
     g_autofree char *st2 = monitor_cmd(&vm, "info status");
     g_assert_cmpstr(st2, ==, "VM status: paused (debug)\n");
     char eof;
-    g_assert_cmpint(read(old_fd, &eof, 1), ==, 0);
+    ssize_t got = read(old_fd, &eof, 1);     /* EOF, or RST if an ack was unread */
+    g_assert_true(got == 0 || (got < 0 && errno == ECONNRESET));
     close(old_fd);
     g_unlink(sock2);
 
