@@ -19,7 +19,9 @@ mapfile -t guest < <(GUEST_MODULES="virtio_pci virtio_net" scripts/make-linux-gu
 kernel=${guest[0]} initrd=${guest[1]}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cmd() {   # cmd MYADDR PEERADDR
-    echo "ifconfig eth0 $1 netmask 255.255.255.0 up; ping -c 3 -w 90 $2; echo ping-done; sleep 8"
+    # the two guests boot at their own pace: wait (up to 90 s) until the
+    # peer answers, then count 3 pings
+    echo "ifconfig eth0 $1 netmask 255.255.255.0 up; for t in \$(seq 90); do ping -c 1 -W 1 $2 >/dev/null 2>&1 && break; done; ping -c 3 -w 30 $2; echo ping-done; sleep 8"
 }
 run() {   # run NAME MAC NETDEV-OPTS MY PEER
     timeout "$vm_timeout" "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
