@@ -63,7 +63,6 @@ const char *chardev_socket_desc(Chardev *chr);
 void chardev_socket_resume(Chardev *chr);
 /* Close the peer from the main loop (not from inside the caller). */
 void chardev_socket_drop(Chardev *chr, const char *reason);
-size_t chardev_socket_queued(Chardev *chr);
 /* Close every fd and watch (chardev_close; the memory stays valid). */
 void chardev_socket_shutdown(Chardev *chr);
 /* Shut down and free the socket state. */

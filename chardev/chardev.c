@@ -511,11 +511,6 @@ int chardev_write(Chardev *chr, const uint8_t *buf, int len)
     return len;
 }
 
-size_t chardev_out_queued(Chardev *chr)
-{
-    return chr && chr->kind == CHR_SOCKET ? chardev_socket_queued(chr) : 0;
-}
-
 void chardev_drop_peer(Chardev *chr, const char *reason)
 {
     if (chr && chr->kind == CHR_SOCKET) {

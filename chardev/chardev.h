@@ -42,8 +42,6 @@ const char *chardev_id(Chardev *chr);
  * are queued already, so a peer that stops reading costs bounded memory.
  * After a 0, CHR_EVENT_WRITABLE tells the front ends when to try again. */
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
-/* Bytes written but not yet taken by the peer (sockets; 0 otherwise). */
-size_t chardev_out_queued(Chardev *chr);
 /* Disconnect a socket's peer, with a reason logged on stderr; the CLOSED
  * event comes from the main loop, never from inside this call.  The
  * listening socket of a server accepts the next peer. */

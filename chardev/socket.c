@@ -142,11 +142,6 @@ void chardev_socket_drop(Chardev *chr, const char *reason)
     sock_schedule_disconnect(s);
 }
 
-size_t chardev_socket_queued(Chardev *chr)
-{
-    return chr->sock->out->len;
-}
-
 static gboolean sock_readable(GIOChannel *ch, GIOCondition cond, gpointer opaque)
 {
     ChrSocket *s = opaque;
