@@ -16,7 +16,8 @@ CHECK_BUILD += $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	BUILD=$(BUILD) tests/fuzz/run-fuzz-smoke.sh
 
-# libFuzzer build: FUZZ_TIME seconds per harness (default 60).
+# libFuzzer build: FUZZ_TIME seconds per harness (default 60);
+# FUZZ_TARGETS="hmp gdb" picks harnesses (tests/fuzz/run-fuzz.sh).
 FUZZ_TIME ?= 60
 .PHONY: fuzz
 fuzz:
@@ -30,8 +31,5 @@ fuzz:
 	        -I. -Ibuild-fuzz $$(pkg-config --cflags glib-2.0 json-glib-1.0) -o build-fuzz/tests/fuzz/$$n $$src \
 	        -Wl,--whole-archive build-fuzz/libvireo.a -Wl,--no-whole-archive \
 	        $$(pkg-config --libs glib-2.0 json-glib-1.0 pixman-1 zlib slirp) -lm -lpthread || exit 1; \
-	    mkdir -p build-fuzz/corpus/$${n#fuzz-}; \
-	    echo "fuzzing $$n for $(FUZZ_TIME)s"; \
-	    build-fuzz/tests/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
-	        build-fuzz/corpus/$${n#fuzz-} tests/fuzz/corpus/$${n#fuzz-} || exit 1; \
 	done
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run-fuzz.sh
