@@ -1,17 +1,24 @@
 /*
  * isa-debugcon: a write to the port is a byte of log text (Bochs/QEMU
  * convention; SeaBIOS logs to 0x402).  Reads return 'readback' so firmware
- * can detect the port.
+ * can detect the port.  The port has no status to make a guest wait, so
+ * while the chardev refuses output (a socket client that is not reading)
+ * bytes are dropped: a warning says so when it starts, and another how many
+ * were lost once the chardev takes output again (CHR_EVENT_WRITABLE).
  */
 #include "chardev/chardev.h"
 #include "hw/core/device.h"
 #include "hw/isa/isa.h"
+#include "util/log.h"
+
+#include <inttypes.h>
 
 typedef struct DebugconState {
     Device dev;
     uint32_t iobase;
     uint32_t readback;
     Chardev *chr;
+    uint64_t dropped;           /* bytes refused since the chardev filled */
     MemoryRegion io;
 } DebugconState;
 
@@ -25,7 +32,19 @@ static void debugcon_write(void *opaque, hwaddr addr, uint64_t val, unsigned siz
 {
     DebugconState *s = opaque;
     uint8_t b = val;
-    chardev_write(s->chr, &b, 1);
+    if (chardev_write(s->chr, &b, 1) == 0 && s->dropped++ == 0) {
+        warn_report("isa-debugcon: chardev output is full (the client is not reading); "
+                    "dropping debug output");
+    }
+}
+
+static void debugcon_event(void *opaque, int event)
+{
+    DebugconState *s = opaque;
+    if (event == CHR_EVENT_WRITABLE && s->dropped) {
+        warn_report("isa-debugcon: %" PRIu64 " bytes of debug output were dropped", s->dropped);
+        s->dropped = 0;
+    }
 }
 
 static const MemoryRegionOps debugcon_ops = {
@@ -44,6 +63,9 @@ static bool debugcon_realize(Device *dev, GError **errp)
     }
     if (s->iobase > 0xffff) {
         vireo_set_error(errp, "isa-debugcon: iobase 0x%x is out of range", s->iobase);
+        return false;
+    }
+    if (!chardev_set_event_handler(s->chr, debugcon_event, s, errp)) {
         return false;
     }
     isa_register_ioport(&s->io, &debugcon_ops, s, "isa-debugcon", s->iobase, 1);

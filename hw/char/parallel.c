@@ -1,8 +1,12 @@
 /*
  * PC parallel port (IBM SPP register set at 0x378, IRQ 7): data, status
  * and control registers.  A byte is printed to the chardev on the falling
- * edge of STROBE, as a printer latches it; the printer is always ready, so
- * BUSY never asserts and every strobe is acknowledged at once.
+ * edge of STROBE, as a printer latches it, and acknowledged with an nACK
+ * pulse (IRQ 7 when enabled) once the chardev has taken it.  While the
+ * chardev refuses output (a socket client that is not reading) the printer
+ * is busy: the byte is held, the status register reads BUSY with nACK high,
+ * and the byte goes out, with its acknowledge, on CHR_EVENT_WRITABLE.  A
+ * strobe while busy is ignored, as a busy printer ignores it.
  */
 #include "chardev/chardev.h"
 #include "hw/core/device.h"
@@ -24,6 +28,8 @@ typedef struct ParallelState {
     uint32_t index, iobase, irqnum;
     Chardev *chr;
     uint8_t data, control;
+    bool busy;                  /* holding 'held' until the chardev takes it */
+    uint8_t held;
     IRQ irq;
     MemoryRegion io;
 } ParallelState;
@@ -38,9 +44,30 @@ static uint64_t parallel_read(void *opaque, hwaddr addr, unsigned size)
     case 0:
         return s->data;
     case 1:
-        return STAT_IDLE;
+        return s->busy ? STAT_IDLE & ~STAT_NOT_BUSY : STAT_IDLE;
     default:
         return s->control | 0xc0;   /* bits 6-7 read as ones on SPP ports */
+    }
+}
+
+/* Hand the held byte to the chardev; acknowledge it once taken. */
+static void parallel_print(ParallelState *s)
+{
+    if (chardev_write(s->chr, &s->held, 1) == 0) {
+        s->busy = true;             /* parallel_event retries */
+        return;
+    }
+    s->busy = false;
+    if (s->control & CTRL_IRQ_EN) {
+        irq_pulse(s->irq);          /* one nACK pulse */
+    }
+}
+
+static void parallel_event(void *opaque, int event)
+{
+    ParallelState *s = opaque;
+    if (event == CHR_EVENT_WRITABLE && s->busy) {
+        parallel_print(s);
     }
 }
 
@@ -54,12 +81,9 @@ static void parallel_write(void *opaque, hwaddr addr, uint64_t val, unsigned siz
     case 2: {
         uint8_t old = s->control;
         s->control = val & 0x3f;
-        if ((old & CTRL_STROBE) && !(val & CTRL_STROBE)) {
-            chardev_write(s->chr, &s->data, 1);
-            /* the printer acknowledges at once: one nACK pulse */
-            if (s->control & CTRL_IRQ_EN) {
-                irq_pulse(s->irq);
-            }
+        if ((old & CTRL_STROBE) && !(val & CTRL_STROBE) && !s->busy) {
+            s->held = s->data;
+            parallel_print(s);
         }
         break;
     }
@@ -92,6 +116,9 @@ static bool parallel_realize(Device *dev, GError **errp)
         vireo_set_error(errp, "isa-parallel: iobase 0x%x or irq %u out of range", s->iobase, s->irqnum);
         return false;
     }
+    if (s->chr && !chardev_set_event_handler(s->chr, parallel_event, s, errp)) {
+        return false;
+    }
     s->irq = isa_get_irq(s->irqnum);
     isa_register_ioport(&s->io, &parallel_ops, s, "parallel", s->iobase, 3);
     return true;
@@ -101,6 +128,7 @@ static void parallel_reset(Device *dev)
 {
     ParallelState *s = DEVICE_CAST(ParallelState, dev);
     s->data = 0;
+    s->busy = false;                /* a held byte is lost, as the printer is reset */
     s->control = 0x0c;              /* INIT high (not resetting), SELECT IN */
 }
 

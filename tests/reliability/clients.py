@@ -9,10 +9,15 @@ checks what a user would see:
                  reads: QMP on another socket keeps answering, the HMP
                  client is dropped with a logged reason, quit still works.
   hmp-2mb-line   a 2 MB HMP line from a client that never reads: same.
-  serial-stall   a -serial unix: client that stops reading: the UART holds
+  serial-stall   a -serial chardev client that stops reading: the UART holds
                  its THR (LSR.THRE/TEMT read 0) so a driver that waits for
                  THRE waits, the monitor answers meanwhile, and once the
                  client reads again every byte arrives, in order.
+  parallel-stall the same for LPT1: the printer reads BUSY while it holds
+                 its byte, and acknowledges it once the client reads.
+  debugcon-stall port 0xe9 has no status: its output is dropped while the
+                 client does not read (the guest never stalls), with one
+                 warning, and a count of the bytes lost once it reads again.
   gdbserver      HMP "gdbserver" six times: the old ports are closed (no
                  stale listener, no fd growth), "gdbserver none" closes the
                  last, the VM lives on.
@@ -295,39 +300,83 @@ def pattern(i):
     return (i * 7 + 3) % 251
 
 
-def case_serial_stall():
+class Uart:
+    """A driver of the COM1 UART: THR at 0x3f8, ready when LSR.THRE is set."""
+    name, status_port = "THR", 0x3fd
+    device = ["-serial", "chardev:out"]
+
+    @staticmethod
+    def ready(status):
+        return status & 0x20
+
+    @staticmethod
+    def check_held(status):
+        check(not status & 0x40, "TEMT set while THR is held (LSR %#x)" % status)
+
+    @staticmethod
+    def send(byte):
+        return ["outb 0x3f8 0x%x" % byte]
+
+
+class Printer:
+    """A driver of LPT1: data at 0x378, STROBE pulsed in the control register
+    at 0x37a, ready when the status register at 0x379 reads not BUSY."""
+    name, status_port = "the printer", 0x379
+    device = ["-parallel", "chardev:out"]
+
+    @staticmethod
+    def ready(status):
+        return status & 0x80
+
+    @staticmethod
+    def check_held(status):
+        check(status & 0x40, "nACK asserted while the byte is held (status %#x)" % status)
+
+    @staticmethod
+    def send(byte):
+        return ["outb 0x378 0x%x" % byte, "outb 0x37a 0xd", "outb 0x37a 0xc"]
+
+
+def stall_case(drv):
+    """A client of the port's chardev stops reading: the port holds its byte
+    and says so in its status register, a driver that polls the status waits,
+    the monitor answers meanwhile, and once the client reads again every
+    byte arrives, in order."""
     d = tempfile.mkdtemp(prefix="vireo-rel-")
-    spath, qpath = os.path.join(d, "serial"), os.path.join(d, "qmp")
-    qt = Qtest(d, ["-serial", "unix:%s,server=on,wait=off" % spath,
-                   "-qmp", "unix:%s,server=on,wait=off" % qpath])
+    spath, qpath = os.path.join(d, "out"), os.path.join(d, "qmp")
+    qt = Qtest(d, ["-chardev", "socket,id=out,path=%s,server=on,wait=off" % spath] + drv.device +
+               ["-qmp", "unix:%s,server=on,wait=off" % qpath])
     vm = qt.vm
+    status_cmd = "inb 0x%x" % drv.status_port
+    per = len(drv.send(0))
     try:
         client = connect_unix(spath)
         qmp = Qmp(qpath)
-        # phase 1: a driver writes THR and reads LSR after each byte; the
-        # client does not read.  Stop at the first LSR with THRE clear.
+        # phase 1: the driver sends a byte and reads the status after each;
+        # the client does not read.  Stop at the first "not ready" status.
         n, held = 0, None
         while held is None:
-            check(n < (8 << 20), "THRE never went to 0 after %d bytes" % n)
+            check(n < (8 << 20), "%s never became busy after %d bytes" % (drv.name, n))
             cmds = []
             for i in range(n, n + 2048):
-                cmds += ["outb 0x3f8 0x%x" % pattern(i), "inb 0x3fd"]
+                cmds += drv.send(pattern(i)) + [status_cmd]
             replies = qt.batch(cmds)
             for k in range(2048):
-                check(replies[2 * k] == "OK", "outb: %r" % replies[2 * k])
-                lsr = int(replies[2 * k + 1].split()[1], 16)
-                if not lsr & 0x20:
+                r = replies[(per + 1) * k:(per + 1) * (k + 1)]
+                check(all(x == "OK" for x in r[:per]), "out: %r" % r[:per])
+                status = int(r[per].split()[1], 16)
+                if not drv.ready(status):
                     held = n + k
-                    check(not lsr & 0x40, "TEMT set while THR is held (LSR %#x)" % lsr)
+                    drv.check_held(status)
                     break
             n += 2048
-        # the UART stays full while nobody reads; the monitor answers
+        # the port stays busy while nobody reads; the monitor answers
         for _ in range(5):
-            lsr = int(qt.batch(["inb 0x3fd"])[0].split()[1], 16)
-            check(not lsr & 0x20, "THRE came back while the client was not reading")
+            status = int(qt.batch([status_cmd])[0].split()[1], 16)
+            check(not drv.ready(status), "%s became ready while the client was not reading" % drv.name)
             time.sleep(0.1)
         worst = probe_monitor(qmp, 1.0, 1.0)
-        # phase 2: the client reads; the driver waits for THRE before each byte
+        # phase 2: the client reads; the driver waits until ready before each byte
         client.setblocking(False)
         got = bytearray()
 
@@ -344,11 +393,11 @@ def case_serial_stall():
         j = 0
         deadline = time.time() + 30
         while j < extra:
-            check(time.time() < deadline, "THRE did not come back after the client read")
+            check(time.time() < deadline, "%s did not become ready after the client read" % drv.name)
             pump()
-            lsr = int(qt.batch(["inb 0x3fd"])[0].split()[1], 16)
-            if lsr & 0x20:
-                qt.batch(["outb 0x3f8 0x%x" % pattern(held + 1 + j)])
+            status = int(qt.batch([status_cmd])[0].split()[1], 16)
+            if drv.ready(status):
+                qt.batch(drv.send(pattern(held + 1 + j)))
                 j += 1
         want = bytes(pattern(i) for i in range(held + 1 + extra))
         deadline = time.time() + 10
@@ -357,11 +406,69 @@ def case_serial_stall():
             time.sleep(0.01)
         pump()
         check(len(got) == len(want) and got == want,
-              "serial output lost or reordered: got %d bytes, want %d, first difference at %s" % (
+              "output lost or reordered: got %d bytes, want %d, first difference at %s" % (
                   len(got), len(want),
                   next((i for i in range(min(len(got), len(want))) if got[i] != want[i]), "end")))
-        return "THR held after %d bytes; worst QMP latency %.3f s; all %d bytes arrived in order" % (
-            held + 1, worst, len(got))
+        return "%s held after %d bytes; worst QMP latency %.3f s; all %d bytes arrived in order" % (
+            drv.name, held + 1, worst, len(got))
+    finally:
+        vm.kill()
+
+
+def case_serial_stall():
+    return stall_case(Uart)
+
+
+def case_parallel_stall():
+    return stall_case(Printer)
+
+
+def case_debugcon_stall():
+    """Port 0xe9 has no status: while the client does not read, output is
+    dropped (never stalls the guest), Vireo warns once, and says how much was
+    lost once the client reads again; later output arrives whole."""
+    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    spath, qpath = os.path.join(d, "out"), os.path.join(d, "qmp")
+    qt = Qtest(d, ["-chardev", "socket,id=out,path=%s,server=on,wait=off" % spath,
+                   "-debugcon", "chardev:out", "-qmp", "unix:%s,server=on,wait=off" % qpath])
+    vm = qt.vm
+    try:
+        client = connect_unix(spath)
+        qmp = Qmp(qpath)
+        total = 0
+        t0 = time.time()
+        while "dropping debug output" not in vm.stderr():
+            check(total < (16 << 20), "no warning after %d bytes to port 0xe9" % total)
+            qt.batch(["outb 0xe9 0x41"] * 4096)
+            total += 4096
+        qt.batch(["outb 0xe9 0x41"] * 4096)     # more, dropped, without a stall
+        total += 4096
+        worst = probe_monitor(qmp, 0.5, 1.0)
+        check(vm.stderr().count("dropping debug output") == 1, "the warning is repeated:\n" + vm.stderr())
+        client.setblocking(False)
+        got = bytearray()
+        deadline = time.time() + 20
+        while "bytes of debug output were dropped" not in vm.stderr():
+            check(time.time() < deadline, "no count of dropped bytes after the client read")
+            try:
+                got.extend(client.recv(1 << 20))
+            except BlockingIOError:
+                time.sleep(0.01)
+        line = [l for l in vm.stderr().splitlines() if "were dropped" in l][0]
+        dropped = int(line.split("vireo: warning: isa-debugcon: ")[1].split()[0])
+        tail = b"after the stall\n"
+        qt.batch(["outb 0xe9 0x%x" % b for b in tail])
+        deadline = time.time() + 10
+        while not got.endswith(tail) and time.time() < deadline:
+            try:
+                got.extend(client.recv(1 << 20))
+            except BlockingIOError:
+                time.sleep(0.01)
+        check(got.endswith(tail), "output after the stall did not arrive: %r" % bytes(got[-40:]))
+        check(len(got) - len(tail) + dropped == total,
+              "%d bytes arrived and %d were reported dropped, of %d written" % (
+                  len(got) - len(tail), dropped, total))
+        return "%d of %d bytes dropped and reported; worst QMP latency %.3f s" % (dropped, total, worst)
     finally:
         vm.kill()
 
@@ -540,6 +647,8 @@ CASES = {
     "hmp-pipeline": case_hmp_pipeline,
     "hmp-2mb-line": case_hmp_2mb_line,
     "serial-stall": case_serial_stall,
+    "parallel-stall": case_parallel_stall,
+    "debugcon-stall": case_debugcon_stall,
     "gdbserver": case_gdbserver,
     "fd-limit": case_fd_limit,
     "qmp-hangup": case_qmp_hangup,
