@@ -228,12 +228,22 @@ static void mux_input(Chardev *chr, uint8_t c)
                       "C-a C-a  sends C-a\r\n");
             return;
         case 'c':
-            if (chr->nr_fe > 1) {
+            /* the focus goes round the front ends that take input (a
+             * debugcon or parallel port on the mux only writes) */
+            int next = chr->focus;
+            for (int k = 1; k <= chr->nr_fe; k++) {
+                int i = (chr->focus + k) % chr->nr_fe;
+                if (chr->fe[i].read) {
+                    next = i;
+                    break;
+                }
+            }
+            if (next != chr->focus) {
                 FrontEnd *old = &chr->fe[chr->focus];
                 if (old->event) {
                     old->event(old->opaque, CHR_EVENT_MUX_OUT);
                 }
-                chr->focus = (chr->focus + 1) % chr->nr_fe;
+                chr->focus = next;
                 FrontEnd *now = &chr->fe[chr->focus];
                 if (now->event) {
                     now->event(now->opaque, CHR_EVENT_MUX_IN);
@@ -555,6 +565,9 @@ bool chardev_set_handlers(Chardev *chr, CharCanRead can_read, CharRead read, voi
     }
     fe->can_read = can_read;
     fe->read = read;
+    if (read && chr->focus < chr->nr_fe && !chr->fe[chr->focus].read) {
+        chr->focus = fe - chr->fe;  /* input goes to the first front end that reads */
+    }
     return true;
 }
 
