@@ -334,7 +334,7 @@ bool net_netdev_add(const char *optstr, GError **errp)
     const char *type = keyval_take(kv, "type");
     const char *id = keyval_take(kv, "id");
     bool ok = false;
-    if (type && !strcmp(type, "help")) {
+    if (type && is_help_option(type)) {
         printf("Available netdev backend types:\nsocket\nhubport\ntap\nuser\n");
         exit(0);
     }
@@ -376,7 +376,7 @@ static void pending_nic_add(const char *model, const char *netdev, const char *m
 
 static bool model_help(const char *model)
 {
-    if (model && !strcmp(model, "help")) {
+    if (model && is_help_option(model)) {
         printf("Available NIC models:\n");
         for (guint i = 0; nic_models && i < nic_models->len; i++) {
             printf("%s\n", ((const NICModel *)g_ptr_array_index(nic_models, i))->name);

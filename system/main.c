@@ -46,6 +46,7 @@ static const Option options[] = {
     { "parallel", true, "dev  redirect the next parallel port: file:PATH, null, none, chardev:ID" },
     { "chardev", true, "backend,id=ID[,...]  stdio, file (path=), null" },
     { "device", true, "driver[,prop=value][,...]  add a device ('-device help' lists them)" },
+    { "global", true, "driver.prop=value  default for a property of every device of that driver" },
     { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
     { "no-reboot", false, "exit instead of rebooting" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
@@ -82,7 +83,7 @@ static const Option options[] = {
 
 static void usage(void)
 {
-    printf("usage: vireo [options]\n\nVireo " VIREO_VERSION " - a PC emulator (i440FX/PIIX3 'pc' machine)\n\n");
+    printf("usage: vireo [options]\n\nVireo " VIREO_VERSION " - a PC emulator (i440FX/PIIX3 'pc' machine) whose\noptions follow QEMU's qemu-system-x86_64\n\n");
     for (const Option *o = options; o->name; o++) {
         if (o->help) {
             printf("-%-12s %s\n", o->name, o->help);
@@ -280,7 +281,7 @@ static void parse_machine(const char *arg, const char **accel)
             key = "type";
         }
         if (!strcmp(key, "type")) {
-            if (!strcmp(val, "help")) {
+            if (is_help_option(val)) {
                 printf("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (default)\n");
                 exit(0);
             }
@@ -403,13 +404,17 @@ int main(int argc, char **argv)
                 fatal("-chardev %s: %s", arg, err->message);
             }
         } else if (!strcmp(n, "device")) {
-            if (!strcmp(arg, "help")) {
+            if (is_help_option(arg)) {
                 device_class_foreach(list_device, NULL);
                 return 0;
             }
             g_ptr_array_add(devices, (gpointer)arg);
         } else if (!strcmp(n, "debugcon")) {
             debugcon = arg;
+        } else if (!strcmp(n, "global")) {
+            if (!device_add_global(arg, &err)) {
+                fatal("-global %s: %s", arg, err->message);
+            }
         } else if (!strcmp(n, "no-reboot")) {
             opt_no_reboot = true;
         } else if (!strcmp(n, "no-shutdown")) {
@@ -417,7 +422,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
             parse_machine(arg, &accel);
         } else if (!strcmp(n, "accel")) {
-            if (!strcmp(arg, "help") || !*arg) {      /* QEMU lists them for "" too */
+            if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\ntcg\nkvm\nqtest\n");
                 return 0;
             }
@@ -425,7 +430,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "enable-kvm")) {
             accel = "kvm";
         } else if (!strcmp(n, "cpu")) {
-            if (!strcmp(arg, "help")) {
+            if (is_help_option(arg)) {
                 printf("Available CPUs:\n  qemu64 (default: x86-64 with SSE..SSE3)\n  qemu32\n  pentiumpro\n  base\n  max (everything Vireo implements)\n");
                 return 0;
             }
@@ -439,7 +444,7 @@ int main(int argc, char **argv)
             parse_boot(arg, &cfg);
         } else if (!strcmp(n, "d")) {
             char *bad = NULL;
-            if (!strcmp(arg, "help")) {
+            if (is_help_option(arg)) {
                 log_list_categories();
                 return 0;
             }

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct KeyVal KeyVal;
 
@@ -30,5 +31,11 @@ bool keyval_take_bool(KeyVal *kv, const char *key, bool def, bool *out, GError *
 bool keyval_take_u64(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, GError **errp);
 /* The first key not taken, or NULL. */
 const char *keyval_unused(KeyVal *kv);
+
+/* "help" or "?": an option value asking for a list, as QEMU takes both. */
+static inline bool is_help_option(const char *s)
+{
+    return s && (!strcmp(s, "help") || !strcmp(s, "?"));
+}
 
 #endif
