@@ -63,6 +63,82 @@ static const Property *find_prop(const DeviceClass *cls, const char *name)
     return NULL;
 }
 
+/* -global DRIVER.PROP=VALUE: property defaults that override the class's
+ * for every device of that driver, applied by device_new before the
+ * device's own properties (QEMU's global properties). */
+typedef struct GlobalProp {
+    char *driver, *prop, *value;
+} GlobalProp;
+static GPtrArray *global_props;
+
+bool device_add_global(const char *spec, GError **errp)
+{
+    g_autofree char *driver = NULL, *prop = NULL, *value = NULL;
+    if (strchr(spec, '.') && strchr(spec, '=') && strchr(spec, '.') < strchr(spec, '=')) {
+        /* DRIVER.PROP=VALUE (the driver name may itself hold no '.') */
+        const char *dot = strchr(spec, '.'), *eq = strchr(spec, '=');
+        driver = g_strndup(spec, dot - spec);
+        prop = g_strndup(dot + 1, eq - dot - 1);
+        value = g_strdup(eq + 1);
+    } else {
+        /* driver=D,property=P,value=V */
+        g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+        for (int i = 0; parts[i]; i++) {
+            const char *eq = strchr(parts[i], '=');
+            if (!eq) {
+                vireo_set_error(errp, "expected DRIVER.PROPERTY=VALUE or "
+                                "driver=D,property=P,value=V");
+                return false;
+            }
+            char **slot = !strncmp(parts[i], "driver=", 7) ? &driver :
+                          !strncmp(parts[i], "property=", 9) ? &prop :
+                          !strncmp(parts[i], "value=", 6) ? &value : NULL;
+            if (!slot) {
+                vireo_set_error(errp, "invalid parameter '%.*s'", (int)(eq - parts[i]), parts[i]);
+                return false;
+            }
+            g_free(*slot);
+            *slot = g_strdup(eq + 1);
+        }
+    }
+    if (!driver || !*driver || !prop || !*prop || !value) {
+        vireo_set_error(errp, "expected DRIVER.PROPERTY=VALUE");
+        return false;
+    }
+    if (!device_class_find(driver)) {
+        /* as QEMU: a warning, since scripts pass globals for other builds'
+         * devices (kvm-unit-tests sets kvm-pit.lost_tick_policy) */
+        warn_report("global %s.%s has invalid class name", driver, prop);
+    }
+    if (!global_props) {
+        global_props = g_ptr_array_new();
+    }
+    GlobalProp *g = g_new(GlobalProp, 1);
+    g->driver = g_steal_pointer(&driver);
+    g->prop = g_steal_pointer(&prop);
+    g->value = g_steal_pointer(&value);
+    g_ptr_array_add(global_props, g);
+    return true;
+}
+
+static bool apply_globals(Device *dev, GError **errp)
+{
+    for (guint i = 0; global_props && i < global_props->len; i++) {
+        GlobalProp *g = global_props->pdata[i];
+        if (strcmp(g->driver, dev->cls->name)) {
+            continue;
+        }
+        GError *err = NULL;
+        if (!device_set_prop(dev, g->prop, g->value, &err)) {
+            vireo_set_error(errp, "can't apply global %s.%s=%s: %s", g->driver, g->prop,
+                            g->value, err->message);
+            g_error_free(err);
+            return false;
+        }
+    }
+    return true;
+}
+
 Device *device_new(const char *type, GError **errp)
 {
     const DeviceClass *cls = device_class_find(type);
@@ -77,6 +153,10 @@ Device *device_new(const char *type, GError **errp)
             g_free(dev);
             return NULL;
         }
+    }
+    if (!apply_globals(dev, errp)) {
+        device_free_unrealized(dev);
+        return NULL;
     }
     return dev;
 }

@@ -94,7 +94,13 @@ const DeviceClass *device_class_find(const char *name);
 /* Iterate over all registered classes (for -device help). */
 void device_class_foreach(void (*fn)(const DeviceClass *cls, void *opaque), void *opaque);
 
-/* Allocates instance_size zeroed bytes and applies property defaults. */
+/* -global: DRIVER.PROP=VALUE or driver=D,property=P,value=V, applied by
+ * device_new to every later device of that driver.  An unknown driver is a
+ * warning (as QEMU); a bad property or value fails when such a device is
+ * created. */
+bool device_add_global(const char *spec, GError **errp);
+/* Allocates instance_size zeroed bytes and applies property defaults, then
+ * the -global properties for its driver. */
 Device *device_new(const char *type, GError **errp);
 bool device_set_prop(Device *dev, const char *name, const char *value, GError **errp);
 /* Parse "k=v,k=v" (QEMU option syntax, ",," escapes a comma). */
