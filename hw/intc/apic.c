@@ -587,10 +587,9 @@ bool apic_set_base(Device *dev, uint64_t val)
     if (val & (0xffull | (3ull << 9) | ~0xfffffffffull)) {
         return false;
     }
-    /* after a global disable only a reset re-enables (SDM 10.4.3) */
-    if (!(s->base & APIC_BASE_ENABLE) && (val & APIC_BASE_ENABLE)) {
-        return false;
-    }
+    /* Re-enabling after a global disable is allowed: only APICs on the
+     * 3-wire APIC bus need a reset for that, FSB-delivery ones (everything
+     * since the Pentium 4, and what CPUID describes) do not (SDM 10.4.3). */
     val = (val & ~(uint64_t)APIC_BASE_BSP) | (s->base & APIC_BASE_BSP);
     bool disabling = (s->base & APIC_BASE_ENABLE) && !(val & APIC_BASE_ENABLE);
     s->base = val;
