@@ -33,13 +33,13 @@ static const FeatureName features[] = {
     { "tsc", 0, 1u << 4, true },
     { "msr", 0, 1u << 5, true },
     { "pae", 0, 1u << 6, true },
-    { "mce", 0, 1u << 7, false },
+    { "mce", 0, 1u << 7, true },
     { "cx8", 0, 1u << 8, true },
     { "apic", 0, 1u << 9, true },     /* cleared by CPUID when no APIC is attached */
     { "sep", 0, 1u << 11, true },
     { "mtrr", 0, 1u << 12, true },
     { "pge", 0, 1u << 13, true },
-    { "mca", 0, 1u << 14, false },
+    { "mca", 0, 1u << 14, true },
     { "cmov", 0, 1u << 15, true },
     { "pat", 0, 1u << 16, true },
     { "pse36", 0, 1u << 17, false },
@@ -266,6 +266,12 @@ void x86_cpu_reset(X86CPU *env)
     env->fpu.ftw_tag = 0x5555;
     env->fpu.mxcsr = 0x1f80;
     env->pat = 0x0007040600070406ULL;
+    env->mcg_ctl = ~0ULL;                        /* every bank reports */
+    /* fast strings; no BTS, no PEBS (those two read 1: "unavailable") */
+    env->misc_enable = 1 | (1ull << 11) | (1ull << 12);
+    for (int i = 0; i < MCE_BANKS; i++) {
+        env->mce_banks[i * 4] = ~0ULL;           /* MCi_CTL: every error type */
+    }
     env->exception_index = -1;
     env->old_exception = -1;
     env->interrupt_request = intr_line;       /* the INTR line keeps its level */

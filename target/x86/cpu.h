@@ -179,6 +179,9 @@ typedef struct TLBEntry {
 #define TLB_SLOW  (1u << 1)  /* page-aligned addresses leave low bits free */
 #define TLB_MMIO  (1u << 2)
 
+/* Machine-check banks offered in IA32_MCG_CAP (QEMU's pc offers 10 too). */
+#define MCE_BANKS 10
+
 typedef struct CPUX86State {
     /* general registers, 64-bit wide for long mode later */
     uint64_t regs[16];
@@ -210,6 +213,11 @@ typedef struct CPUX86State {
     uint64_t star, lstar, cstar, fmask, kernelgsbase;
     uint64_t tsc_aux;
     uint64_t smbase;
+    /* machine-check architecture (SDM vol. 3 ch. 15): MCG_STATUS, MCG_CTL
+     * and per bank CTL, STATUS, ADDR, MISC; no error is ever logged */
+    uint64_t mcg_status, mcg_ctl;
+    uint64_t misc_enable;     /* IA32_MISC_ENABLE */
+    uint64_t mce_banks[MCE_BANKS * 4];
 
     /* CPUID model */
     uint32_t cpuid_level, cpuid_xlevel;

@@ -58,6 +58,12 @@ static bool has_feature(CPUX86State *env, uint32_t edx_bit)
 #define CPUID_PAT (1u << 16)
 #define CPUID_DE (1u << 2)
 #define CPUID_SEP (1u << 11)
+#define MISC_ENABLE_LIMIT_CPUID (1ull << 22)
+/* IA32_MISC_ENABLE bits software cannot change: perfmon available (7),
+ * BTS unavailable (11), PEBS unavailable (12) */
+#define MISC_ENABLE_RO ((1ull << 7) | (1ull << 11) | (1ull << 12))
+#define CPUID_MCE (1u << 7)
+#define CPUID_MCA (1u << 14)
 
 void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
 {
@@ -215,6 +221,9 @@ void helper_cpuid(CPUX86State *env)
     switch (leaf) {
     case 0:
         a = env->cpuid_level;
+        if ((env->misc_enable & MISC_ENABLE_LIMIT_CPUID) && a > 2) {
+            a = 2;                        /* "limit CPUID maxval" (SDM vol. 4, 2.1) */
+        }
         b = env->cpuid_vendor[0];
         d = env->cpuid_vendor[1];
         c = env->cpuid_vendor[2];
@@ -274,7 +283,25 @@ enum {
     MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
     MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
+    MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b, MSR_MC0_CTL = 0x400,
 };
+
+#define MCG_CTL_P (1u << 8)         /* IA32_MCG_CTL is present */
+
+/* Machine-check MSRs exist when CPUID has both MCE and MCA. */
+static bool has_mca(CPUX86State *env)
+{
+    return (env->cpuid_features & (CPUID_MCE | CPUID_MCA)) == (CPUID_MCE | CPUID_MCA);
+}
+
+/* Index into mce_banks of an IA32_MCi_{CTL,STATUS,ADDR,MISC} MSR, or -1. */
+static int mce_bank_index(CPUX86State *env, uint32_t msr)
+{
+    if (has_mca(env) && msr >= MSR_MC0_CTL && msr < MSR_MC0_CTL + MCE_BANKS * 4) {
+        return msr - MSR_MC0_CTL;
+    }
+    return -1;
+}
 
 static bool has_lm(CPUX86State *env)
 {
@@ -317,7 +344,7 @@ void helper_rdmsr(CPUX86State *env)
     case MSR_SYSENTER_CS: v = env->sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = env->sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = env->sysenter_eip; break;
-    case MSR_MISC_ENABLE: v = 1; break;          /* fast strings */
+    case MSR_MISC_ENABLE: v = env->misc_enable; break;
     case MSR_APIC_BASE:
         if (!env->apic) msr_fault(env, msr, false);
         v = apic_get_base(env->apic);
@@ -351,6 +378,18 @@ void helper_rdmsr(CPUX86State *env)
         if (!mtrr) msr_fault(env, msr, false);
         v = 0x500 | 8;                           /* fixed ranges, WC, 8 variable */
         break;
+    case MSR_MCG_CAP:
+        if (!has_mca(env)) msr_fault(env, msr, false);
+        v = MCG_CTL_P | MCE_BANKS;
+        break;
+    case MSR_MCG_STATUS:
+        if (!has_mca(env)) msr_fault(env, msr, false);
+        v = env->mcg_status;
+        break;
+    case MSR_MCG_CTL:
+        if (!has_mca(env)) msr_fault(env, msr, false);
+        v = env->mcg_ctl;
+        break;
     case MSR_MTRR_DEFTYPE:
         if (!mtrr) msr_fault(env, msr, false);
         v = env->mtrr_deftype;
@@ -360,6 +399,8 @@ void helper_rdmsr(CPUX86State *env)
             v = env->mtrr_fixed[fx];
         } else if (mtrr && msr >= MSR_MTRR_PHYS0 && msr < MSR_MTRR_PHYS0 + 16) {
             v = env->mtrr_var[msr - MSR_MTRR_PHYS0];
+        } else if ((fx = mce_bank_index(env, msr)) >= 0) {
+            v = env->mce_banks[fx];
         } else {
             msr_fault(env, msr, false);
         }
@@ -433,7 +474,9 @@ void helper_wrmsr(CPUX86State *env)
         }
         env->tsc_aux = v;
         break;
-    case MSR_MISC_ENABLE: break;
+    case MSR_MISC_ENABLE:
+        env->misc_enable = (v & ~MISC_ENABLE_RO) | (env->misc_enable & MISC_ENABLE_RO);
+        break;
     case MSR_APIC_BASE:
         if (!env->apic) msr_fault(env, msr, true);
         if (!apic_set_base(env->apic, v)) {
@@ -471,6 +514,20 @@ void helper_wrmsr(CPUX86State *env)
         env->efer = v;
         break;
     }
+    case MSR_MCG_CAP:
+        msr_fault(env, msr, true);                /* read-only */
+    case MSR_MCG_STATUS:
+        if (!has_mca(env)) msr_fault(env, msr, true);
+        env->mcg_status = v;
+        break;
+    case MSR_MCG_CTL:
+        /* all ones enables every feature, all zeros none; other values are
+         * not architected: ignored, as the register keeps its meaning */
+        if (!has_mca(env)) msr_fault(env, msr, true);
+        if (v == 0 || v == ~0ULL) {
+            env->mcg_ctl = v;
+        }
+        break;
     case MSR_MTRR_DEFTYPE:
         if (!mtrr) msr_fault(env, msr, true);
         if (v & ~0xcffULL) {
@@ -483,6 +540,16 @@ void helper_wrmsr(CPUX86State *env)
             env->mtrr_fixed[fx] = v;
         } else if (mtrr && msr >= MSR_MTRR_PHYS0 && msr < MSR_MTRR_PHYS0 + 16) {
             env->mtrr_var[msr - MSR_MTRR_PHYS0] = v;
+        } else if ((fx = mce_bank_index(env, msr)) >= 0) {
+            /* MCi_CTL takes only all zeros or all ones (bits 0 and 10 may
+             * read as 0 on some parts); MCi_STATUS only 0, to clear a
+             * logged error (SDM 15.3.2.1, 15.3.2.2): #GP otherwise, as
+             * on hardware and under KVM */
+            if ((fx % 4 == 0 && v != 0 && (v | (1u << 10) | 1) != ~0ULL) ||
+                (fx % 4 == 1 && v != 0)) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->mce_banks[fx] = v;
         } else {
             msr_fault(env, msr, true);
         }
