@@ -194,6 +194,20 @@ static void do_interrupt_prot(CPUX86State *env, int vector, int is_int, int erro
     cpu_update_hflags(env);
 }
 
+/* Fault-class exceptions (SDM vol. 3, table 6-1), except #DB, whose
+ * instruction-breakpoint case leaves RF to the handler. */
+static bool is_fault(int vector)
+{
+    switch (vector) {
+    case EXCP_DE: case EXCP_BR: case EXCP_UD: case EXCP_NM: case EXCP_TS: case EXCP_NP: case EXCP_SS:
+    case EXCP_GP: case EXCP_PF: case EXCP_MF: case EXCP_AC: case EXCP_XM:
+    case 20: case 21:                   /* #VE, #CP */
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
                   uint64_t next_eip, int is_hw)
 {
@@ -228,6 +242,12 @@ bool do_interrupt(CPUX86State *env, int vector, int is_int, int error_code,
     /* Faults raised while delivering an event that did not come from
      * INT n carry the EXT bit in their error code. */
     int ext = is_int ? 0 : 1;
+    if (is_exception && is_fault(vector) && (env->hflags & HF_PE)) {
+        /* a fault's saved EFLAGS has RF set, so the IRET that restarts the
+         * instruction does not hit an instruction breakpoint on it again
+         * (SDM vol. 3, 17.3.1.1); the handler itself runs with RF clear */
+        env->eflags |= RF_MASK;
+    }
     if (!(env->hflags & HF_PE)) {
         do_interrupt_real(env, vector, ret_eip);
     } else if (env->hflags & HF_LMA) {
