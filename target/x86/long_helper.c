@@ -33,27 +33,6 @@ static void mark_accessed(CPUX86State *env, uint16_t sel, uint32_t *e2)
     }
 }
 
-/* After a return to an outer level, data segments the new CPL may not use become null. */
-static void null_inaccessible(CPUX86State *env, int cpl)
-{
-    for (int s = R_ES; s <= R_GS; s++) {
-        if (s == R_CS || s == R_SS) {
-            continue;
-        }
-        SegmentCache *c = &env->segs[s];
-        if ((c->selector & ~3) == 0) {
-            continue;
-        }
-        int dpl = (c->flags >> DESC_DPL_SHIFT) & 3;
-        bool conforming = (c->flags & DESC_CS_MASK) && (c->flags & DESC_C_MASK);
-        if (!conforming && dpl < cpl) {
-            /* FS/GS keep their 64-bit base only via the MSRs: hardware
-             * clears the selector and makes the segment unusable */
-            cpu_x86_load_seg_cache(env, s, 0, 0, 0, 0);
-        }
-    }
-}
-
 uint32_t lm_sysdesc_base_hi(CPUX86State *env, uint16_t sel)
 {
     uint64_t base = env->gdt.base;
@@ -274,7 +253,7 @@ static void lm_return(CPUX86State *env, uint64_t sp, unsigned size, uint64_t new
         env->regs[R_ESP] = (env->regs[R_ESP] & ~m) | (sp & m);
     }
     if (rpl > cpl) {
-        null_inaccessible(env, rpl);
+        seg_null_inaccessible(env, rpl);
     }
     env->eip = new_rip;
     if (is_iret) {

@@ -812,6 +812,10 @@ void op_cmovcc(CPUX86State *env, const DecodedInsn *d)
     uint64_t ea = 0, v = rm_load(env, d, d->ot, &ea);   /* source read even if false */
     if (cc_test(env, d->op & 0xf)) {
         reg_set(env, d->ot, d->reg, v);
+    } else if (d->ot == 2) {
+        /* a 32-bit destination is written even when the condition is false:
+         * its upper half is cleared (SDM vol. 2, CMOVcc) */
+        reg_set(env, 2, d->reg, env->regs[d->reg]);
     }
 }
 

@@ -21,6 +21,9 @@ static inline uint32_t desc_flags(uint32_t e2)
     return e2 & 0x00f0ff00;
 }
 /* Load a segment register from a descriptor already checked. */
+/* After a return to an outer privilege level (RET far, IRET): ES, DS, FS
+ * and GS that the new CPL may not use become null (SDM vol. 2, IRET). */
+void seg_null_inaccessible(CPUX86State *env, int cpl);
 void seg_load_cache_from_desc(CPUX86State *env, int seg, uint16_t sel, uint32_t e1, uint32_t e2);
 /* Inner-level stack of privilege level dpl from the current TSS. */
 void seg_get_tss_stack(CPUX86State *env, int dpl, uint32_t *ss, uint32_t *esp);

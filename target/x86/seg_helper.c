@@ -228,17 +228,22 @@ static void check_inner_ss(CPUX86State *env, uint32_t ss, int dpl, int ext,
     }
 }
 
-/* After a return to an outer level, data segments the new CPL may not use become null. */
-static void validate_seg(CPUX86State *env, int seg, int cpl)
+void seg_null_inaccessible(CPUX86State *env, int cpl)
 {
-    SegmentCache *s = &env->segs[seg];
-    if ((s->selector & ~3) == 0) {
-        return;
-    }
-    int dpl = (s->flags >> DESC_DPL_SHIFT) & 3;
-    bool conforming_code = (s->flags & DESC_CS_MASK) && (s->flags & DESC_C_MASK);
-    if (!conforming_code && dpl < cpl) {
-        cpu_x86_load_seg_cache(env, seg, 0, 0, 0, 0);
+    static const int segs[] = { R_ES, R_DS, R_FS, R_GS };
+    for (size_t i = 0; i < 4; i++) {
+        SegmentCache *s = &env->segs[segs[i]];
+        if ((s->selector & ~3) == 0) {
+            continue;
+        }
+        int dpl = (s->flags >> DESC_DPL_SHIFT) & 3;
+        bool conforming_code = (s->flags & DESC_CS_MASK) && (s->flags & DESC_C_MASK);
+        if (!conforming_code && dpl < cpl) {
+            /* the selector becomes null and the segment unusable (P clear);
+             * base and limit stay, which 64-bit code sees through FS/GS
+             * (their bases are used without looking at the selector) */
+            cpu_x86_load_seg_cache(env, segs[i], 0, s->base, s->limit, s->flags & ~DESC_P_MASK);
+        }
     }
 }
 
@@ -527,11 +532,7 @@ static void return_to(CPUX86State *env, StackPtr *sp, unsigned size, uint32_t ne
         seg_load_cache_from_desc(env, R_CS, new_cs, e1, e2);
         seg_load_cache_from_desc(env, R_SS, new_ss, se1, se2);
         set_esp(env, new_esp, (se2 & DESC_B_MASK) ? 0xffffffffu : 0xffffu);
-        for (int s = R_ES; s <= R_GS; s++) {
-            if (s != R_CS && s != R_SS) {
-                validate_seg(env, s, rpl);
-            }
-        }
+        seg_null_inaccessible(env, rpl);
     }
     env->eip = new_eip;
     if (is_iret) {
