@@ -81,6 +81,15 @@ check-build:
 check: check-build
 	@TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh
 
+# kvm-unit-tests (x86_64), built from ../shared/suites into $(BUILD)/kut and
+# run by its own runner on Vireo and, when installed, on
+# qemu-system-x86_64 -accel tcg; KUT_JOBS tests at a time.  make check runs
+# a short subset (tests/kut/run-kut-smoke.sh).
+KUT_JOBS ?= 2
+.PHONY: check-kut
+check-kut: all
+	tests/kut/kut.sh -j $(KUT_JOBS)
+
 # Debian's kernel + busybox initramfs to a shell on this terminal (the guest
 # packages are fetched and cached by scripts/make-linux-guest.sh).
 # `make demo-bios` boots SeaBIOS alone.
