@@ -49,6 +49,11 @@ case_ '-nic with an unknown model' 1 'Unsupported NIC model: ne3000' -- -nic use
 case_ '-device e1000 with a missing netdev' 1 "can't find value 'nope'" -- -device e1000,netdev=nope
 case_ '-nic user,model=virtio-net-pci runs' runs '' -- -nic user,model=virtio-net-pci
 case_ '-netdev socket needs exactly one mode' 1 'exactly one of' -- -netdev socket,id=s,listen=:4444,connect=:1
+case_ '-device ? lists the devices (as -device help)' 0 '^name "isa-debugcon", bus ISA' -- -device '?'
+case_ '-global for a driver Vireo lacks: a warning, runs' runs 'global kvm-pit.lost_tick_policy has invalid class name' -- -global kvm-pit.lost_tick_policy=discard
+case_ '-global with a bad value fails when the device is made' 1 "can't apply global isa-debugcon.iobase=zz" -- -global isa-debugcon.iobase=zz -chardev null,id=c -device isa-debugcon,chardev=c
+case_ '-global with an unknown property' 1 "has no property 'nosuch'" -- -global isa-debugcon.nosuch=1 -chardev null,id=c -device isa-debugcon,chardev=c
+case_ '-global without DRIVER.PROP=VALUE' 1 '^vireo: -global nosep: expected DRIVER.PROPERTY=VALUE' -- -global nosep
 
 # Files: a 3 GB sparse file is refused from its size, at once, and the
 # reason is said (issue #13: it used to be read whole first)

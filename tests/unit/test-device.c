@@ -99,10 +99,40 @@ static void test_errors(void)
     device_free_unrealized(d);
 }
 
+/* -global: applied by device_new after the class defaults, before the
+ * device's own properties; registered last, since globals stay. */
+static void test_globals(void)
+{
+    GError *err = NULL;
+    g_assert_true(device_add_global("test-dev.u32=0x402", &err));
+    g_assert_true(device_add_global("driver=test-dev,property=flag,value=on", &err));
+    g_assert_no_error(err);
+    Device *d = device_new("test-dev", &err);
+    g_assert_no_error(err);
+    TestDev *t = DEVICE_CAST(TestDev, d);
+    g_assert_cmpuint(t->u32, ==, 0x402);
+    g_assert_true(t->flag);
+    g_assert_cmpuint(t->u8, ==, 7);                  /* others keep their defaults */
+    g_assert_true(device_set_props_str(d, "u32=5", &err));   /* -device wins */
+    g_assert_cmpuint(t->u32, ==, 5);
+    device_free_unrealized(d);
+
+    g_assert_false(device_add_global("test-dev", &err));     /* no PROP=VALUE */
+    g_clear_error(&err);
+    g_assert_false(device_add_global("driver=test-dev,prop=u8,value=1", &err));
+    g_clear_error(&err);
+    /* a bad value is found when a device is made, and names the global */
+    g_assert_true(device_add_global("test-dev.u8=300", &err));
+    g_assert_null(device_new("test-dev", &err));
+    g_assert_nonnull(strstr(err->message, "can't apply global test-dev.u8=300"));
+    g_clear_error(&err);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/device/defaults-and-parse", test_defaults_and_parse);
     g_test_add_func("/device/errors", test_errors);
+    g_test_add_func("/device/globals", test_globals);
     return g_test_run();
 }
