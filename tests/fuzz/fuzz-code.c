@@ -28,6 +28,10 @@ static void fuzz_one(const uint8_t *data, size_t size)
         return;
     }
     pc_machine_reset();
+    /* a reset keeps translated blocks (RAM keeps its bytes); blocks from
+     * earlier inputs would pile up on the pages they ran from, and every
+     * store to such a page would scan them all */
+    tb_flush_all(NULL);
     uint8_t mode = data[0];
     data++;
     size--;
