@@ -124,6 +124,7 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         if (has_feature(env, CPUID_PSE)) allowed |= CR4_PSE;
         if (has_feature(env, CPUID_PAE)) allowed |= CR4_PAE;
         if (has_feature(env, CPUID_PGE)) allowed |= CR4_PGE;
+        if (has_feature(env, CPUID_MCE)) allowed |= CR4_MCE;
         if (has_feature(env, 1u << 24)) allowed |= CR4_OSFXSR;       /* FXSR */
         if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
         if ((val64 >> 32) || (val & ~allowed)) {

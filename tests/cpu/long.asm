@@ -279,6 +279,22 @@ long64:
         mov rax, 0x10
         mov cr8, rax
 .cr8_gp: CHECK64 [rel exc64_vec], 13, "MOV CR8 with reserved bits: #GP"
+        ; ---- CR4.MCE is writable when CPUID.1:EDX.MCE (bit 7) is set;
+        ; Linux sets it as soon as it sees MCE (SDM 2.5, 15.10.1)
+        mov eax, 1
+        cpuid
+        shr edx, 7
+        and edx, 1
+        CHECK64 rdx, 1, "CPUID.1:EDX.MCE"
+        mov rax, cr4
+        mov rbx, rax
+        or rax, 1 << 6
+        mov cr4, rax
+        mov rax, cr4
+        mov cr4, rbx
+        shr rax, 6
+        and eax, 1
+        CHECK64 rax, 1, "MOV CR4 sets CR4.MCE"
         mov ecx, 0xc0000103
         mov eax, 0x1234
         xor edx, edx
