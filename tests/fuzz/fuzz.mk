@@ -17,7 +17,7 @@ fuzz-smoke: $(FUZZ_BINS)
 	BUILD=$(BUILD) tests/fuzz/run-fuzz-smoke.sh
 
 # libFuzzer build: FUZZ_TIME seconds per harness (default 60);
-# FUZZ_TARGETS="hmp gdb" picks harnesses (tests/fuzz/run-fuzz.sh).
+# FUZZ_TARGETS="hmp gdb" picks harnesses (tests/fuzz/long-fuzz.sh).
 FUZZ_TIME ?= 60
 .PHONY: fuzz
 fuzz:
@@ -32,4 +32,4 @@ fuzz:
 	        -Wl,--whole-archive build-fuzz/libvireo.a -Wl,--no-whole-archive \
 	        $$(pkg-config --libs glib-2.0 json-glib-1.0 pixman-1 zlib slirp) -lm -lpthread || exit 1; \
 	done
-	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run-fuzz.sh
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/long-fuzz.sh

@@ -1,4 +1,6 @@
 #!/bin/bash
+# Not named run-*.sh: make check runs every tests/*/run-*.sh, and this is
+# the long run of make fuzz, not a check.
 # Long libFuzzer runs (make fuzz): fuzz every harness built in build-fuzz/
 # for FUZZ_TIME seconds, growing build-fuzz/corpus/NAME/ from the seed
 # corpus tests/fuzz/corpus/NAME/.  A crash in one harness does not stop the
