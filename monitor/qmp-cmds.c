@@ -3,6 +3,7 @@
  * {}) or sets a QMP_ERROR; arguments were checked against the table.
  * Reply shapes follow QEMU's QAPI schema, so clients parse them unchanged.
  */
+#include "accel/accel.h"
 #include "monitor/monitor-int.h"
 
 #include <string.h>
@@ -296,7 +297,8 @@ static JsonNode *cmd_query_chardev(Monitor *mon, JsonObject *args, GError **errp
 static JsonNode *cmd_query_kvm(Monitor *mon, JsonObject *args, GError **errp)
 {
     JsonObject *o = json_object_new();
-    json_object_set_boolean_member(o, "enabled", false);
+    const AccelOps *accel = accel_current();
+    json_object_set_boolean_member(o, "enabled", accel && !strcmp(accel->name, "kvm"));
     json_object_set_boolean_member(o, "present", access("/dev/kvm", R_OK | W_OK) == 0);
     return node_obj(o);
 }

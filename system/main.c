@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config-host.h"
+#include "accel/accel.h"
 #include "accel/qtest/qtest.h"
 #include "chardev/chardev.h"
 #include "gdbstub/gdbstub.h"
@@ -300,40 +301,9 @@ static void parse_machine(const char *arg, const char **accel)
     g_strfreev(parts);
 }
 
-static bool kvm_available(void)
+static void list_accel(const AccelOps *ops, void *opaque)
 {
-    return access("/dev/kvm", R_OK | W_OK) == 0;
-}
-
-/* Returns the accelerator that will run: "tcg" or "qtest". */
-static const char *select_accel(const char *accel)
-{
-    /* "-accel tcg,thread=single,tb-size=N": the options tune a threading
-     * model and cache size that Vireo chooses itself, so they are ignored. */
-    gchar *name = g_strndup(accel, strcspn(accel, ","));
-    gchar **alts = g_strsplit(name, ":", -1);
-    g_free(name);
-    const char *chosen = NULL;
-    for (gchar **a = alts; *a && !chosen; a++) {
-        if (!strcmp(*a, "tcg")) {
-            chosen = "tcg";
-        } else if (!strcmp(*a, "qtest")) {
-            chosen = "qtest";
-        } else if (!strcmp(*a, "kvm")) {
-            if (kvm_available()) {
-                /* The KVM backend is not built yet: say so rather than pretend. */
-                if (!a[1]) {
-                    fatal("the KVM accelerator is not implemented yet; use -accel tcg");
-                }
-            } else if (!a[1]) {
-                fatal("KVM is not available: /dev/kvm not found or not accessible");
-            }
-        } else {
-            fatal("invalid accelerator '%s'", *a);
-        }
-    }
-    g_strfreev(alts);
-    return chosen ? chosen : "tcg";
+    printf("%s\n", ops->name);
 }
 
 int main(int argc, char **argv)
@@ -423,7 +393,8 @@ int main(int argc, char **argv)
             parse_machine(arg, &accel);
         } else if (!strcmp(n, "accel")) {
             if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
-                printf("Accelerators supported in Vireo binary:\ntcg\nkvm\nqtest\n");
+                printf("Accelerators supported in Vireo binary:\n");
+                accel_foreach(list_accel, NULL);
                 return 0;
             }
             accel = arg;
@@ -585,10 +556,11 @@ int main(int argc, char **argv)
     }
 
     /* As QEMU: -qtest without an accelerator choice means -accel qtest. */
-    const char *chosen = select_accel(accel ? accel : qtest_spec ? "qtest" : "tcg");
-    bool use_qtest = !strcmp(chosen, "qtest");
-    if (use_qtest) {
-        qtest_set_accel(true);      /* before any device arms a virtual timer */
+    {
+        GError *err = NULL;
+        if (!accel_select(accel ? accel : qtest_spec ? "qtest" : "tcg", &err)) {
+            fatal("%s", err->message);
+        }
     }
 
     /*
@@ -750,6 +722,13 @@ int main(int argc, char **argv)
         vm_stop_state(RUN_STATE_PRELAUNCH);
     }
     /* Under qtest no guest code runs: the test drives the devices. */
-    int status = main_loop_run(use_qtest || machine_none ? NULL : pc_first_cpu());
+    X86CPU *cpu = !accel_runs_guest() || machine_none ? NULL : pc_first_cpu();
+    if (cpu) {
+        GError *err = NULL;
+        if (!accel_vcpu_init(cpu, &err)) {
+            fatal("%s", err->message);
+        }
+    }
+    int status = main_loop_run(cpu);
     system_exit_now(status);
 }

@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 
+#include "accel/accel.h"
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
 #include "hw/i386/pc.h"
@@ -93,7 +94,7 @@ int main_loop_run(X86CPU *cpu)
         }
         bool idle = true;
         if (cpu && vm_running()) {
-            CPUExitReason r = x86_cpu_exec(cpu, SLICE_INSNS);
+            CPUExitReason r = accel_vcpu_exec(cpu, SLICE_INSNS);
             switch (r) {
             case CPU_EXIT_HALTED:
                 break;

@@ -12,6 +12,8 @@
  */
 #include "accel/qtest/qtest.h"
 
+#include "accel/accel.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -480,6 +482,20 @@ void qtest_set_accel(bool on)
     qtest_accel = on;
     clock_virtual_set_manual(on);
 }
+
+/* -accel qtest: no guest code runs; the test moves the virtual clock. */
+static bool qtest_accel_init(GError **errp)
+{
+    qtest_set_accel(true);          /* before any device arms a virtual timer */
+    return true;
+}
+
+static const AccelOps qtest_accel_ops = {
+    .name = "qtest",
+    .desc = "no guest code; the qtest client drives devices and the clock",
+    .init = qtest_accel_init,
+};
+ACCEL_REGISTER(qtest_accel_ops)
 
 bool qtest_server_init(const char *spec, const char *log_path, GError **errp)
 {

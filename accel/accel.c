@@ -1,0 +1,106 @@
+/* The accelerator registry and -accel selection: see accel.h. */
+#include "accel/accel.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+static const AccelOps *accels[8];
+static unsigned nr_accels;
+static const AccelOps *current;
+
+void accel_register(const AccelOps *ops)
+{
+    g_assert(nr_accels < G_N_ELEMENTS(accels));
+    /* keep QEMU's listing order: kvm, qtest, tcg (alphabetical) */
+    unsigned i = nr_accels++;
+    while (i > 0 && strcmp(accels[i - 1]->name, ops->name) > 0) {
+        accels[i] = accels[i - 1];
+        i--;
+    }
+    accels[i] = ops;
+}
+
+void accel_foreach(void (*fn)(const AccelOps *ops, void *opaque), void *opaque)
+{
+    for (unsigned i = 0; i < nr_accels; i++) {
+        fn(accels[i], opaque);
+    }
+}
+
+const AccelOps *accel_find(const char *name)
+{
+    for (unsigned i = 0; i < nr_accels; i++) {
+        if (!strcmp(accels[i]->name, name)) {
+            return accels[i];
+        }
+    }
+    return NULL;
+}
+
+bool accel_select(const char *spec, GError **errp)
+{
+    g_autofree char *names = g_strndup(spec, strcspn(spec, ","));
+    g_auto(GStrv) alts = g_strsplit(names, ":", -1);
+    GError *last = NULL;
+    if (!alts[0]) {
+        vireo_set_error(errp, "invalid accelerator ''");
+        return false;
+    }
+    for (char **a = alts; *a; a++) {
+        const AccelOps *ops = accel_find(*a);
+        if (!ops) {
+            g_clear_error(&last);
+            vireo_set_error(errp, "invalid accelerator '%s'", *a);
+            return false;
+        }
+        g_clear_error(&last);
+        if (!ops->init || ops->init(&last)) {
+            current = ops;
+            return true;
+        }
+    }
+    g_propagate_error(errp, last);
+    return false;
+}
+
+const AccelOps *accel_current(void)
+{
+    return current;
+}
+
+bool accel_vcpu_init(X86CPU *cpu, GError **errp)
+{
+    return !current || !current->vcpu_init || current->vcpu_init(cpu, errp);
+}
+
+bool accel_runs_guest(void)
+{
+    return current && current->vcpu_exec;
+}
+
+CPUExitReason accel_vcpu_exec(X86CPU *cpu, int64_t budget)
+{
+    return current->vcpu_exec(cpu, budget);
+}
+
+void accel_vcpu_kick(X86CPU *cpu)
+{
+    if (current && current->vcpu_kick) {
+        current->vcpu_kick(cpu);
+    }
+}
+
+void accel_state_get(X86CPU *cpu)
+{
+    if (current && current->state_get) {
+        current->state_get(cpu);
+    }
+}
+
+void accel_state_put(X86CPU *cpu)
+{
+    if (current && current->state_put) {
+        current->state_put(cpu);
+    }
+}

@@ -1,0 +1,19 @@
+/*
+ * The TCG accelerator: guest code runs in target/x86's translator (tier 0,
+ * a pre-decoded block interpreter; exec.c keeps the block cache), on
+ * CPUX86State itself, so there is no state to copy.
+ */
+#include "accel/accel.h"
+
+static CPUExitReason tcg_vcpu_exec(X86CPU *cpu, int64_t budget)
+{
+    return x86_cpu_exec(cpu, budget);
+}
+
+static const AccelOps tcg_accel = {
+    .name = "tcg",
+    .desc = "the built-in translator",
+    .vcpu_exec = tcg_vcpu_exec,
+    .vcpu_kick = x86_cpu_kick,
+};
+ACCEL_REGISTER(tcg_accel)
