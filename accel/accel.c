@@ -1,5 +1,6 @@
 /* The accelerator registry and -accel selection: see accel.h. */
 #include "accel/accel.h"
+#include "util/log.h"
 
 #include <string.h>
 
@@ -54,7 +55,10 @@ bool accel_select(const char *spec, GError **errp)
             vireo_set_error(errp, "invalid accelerator '%s'", *a);
             return false;
         }
-        g_clear_error(&last);
+        if (last) {
+            warn_report("%s; falling back to %s", last->message, *a);
+            g_clear_error(&last);
+        }
         if (!ops->init || ops->init(&last)) {
             current = ops;
             return true;

@@ -397,9 +397,15 @@ int main(int argc, char **argv)
                 accel_foreach(list_accel, NULL);
                 return 0;
             }
-            accel = arg;
+            /* one name per -accel; several -accel options are tried in
+             * order (the "a:b" list is -machine accel='s spelling) */
+            g_autofree char *name = g_strndup(arg, strcspn(arg, ","));
+            if (strchr(name, ':')) {
+                fatal("-accel %s: invalid accelerator %s", arg, name);
+            }
+            accel = accel ? g_strdup_printf("%s:%s", accel, name) : g_strdup(name);
         } else if (!strcmp(n, "enable-kvm")) {
-            accel = "kvm";
+            accel = accel ? g_strdup_printf("%s:kvm", accel) : "kvm";
         } else if (!strcmp(n, "cpu")) {
             if (is_help_option(arg)) {
                 printf("Available CPUs:\n  qemu64 (default: x86-64 with SSE..SSE3)\n  qemu32\n  pentiumpro\n  base\n  max (everything Vireo implements)\n");
