@@ -227,7 +227,7 @@ static void mux_input(Chardev *chr, uint8_t c)
                       "C-a c    switch between console and monitor\r\n"
                       "C-a C-a  sends C-a\r\n");
             return;
-        case 'c':
+        case 'c': {
             /* the focus goes round the front ends that take input (a
              * debugcon or parallel port on the mux only writes) */
             int next = chr->focus;
@@ -252,6 +252,7 @@ static void mux_input(Chardev *chr, uint8_t c)
                 mux_print("\r\nvireo: no monitor is attached to this console\r\n");
             }
             return;
+        }
         case 1:
             break;             /* literal Ctrl-A */
         default:
