@@ -896,9 +896,15 @@ void helper_lldt(CPUX86State *env, uint16_t sel)
     if (!(e2 & DESC_P_MASK)) {
         raise_exception_err(env, EXCP_NP, sel & 0xfffc);
     }
-    uint64_t hi = (env->hflags & HF_LMA) ? (uint64_t)lm_sysdesc_base_hi(env, sel) << 32 : 0;
+    uint64_t base = desc_base(e1, e2);
+    if (env->hflags & HF_LMA) {
+        base |= (uint64_t)lm_sysdesc_base_hi(env, sel) << 32;
+        if (!is_canonical_addr(base)) {
+            raise_exception_err(env, EXCP_GP, sel & 0xfffc);    /* as the LA57 checks */
+        }
+    }
     env->ldt.selector = sel;
-    env->ldt.base = desc_base(e1, e2) | hi;
+    env->ldt.base = base;
     env->ldt.limit = desc_limit(e1, e2);
     env->ldt.flags = desc_flags(e2);
 }
@@ -925,6 +931,9 @@ void helper_ltr(CPUX86State *env, uint16_t sel)
             raise_exception_err(env, EXCP_GP, sel & 0xfffc);   /* 64-bit TSS only */
         }
         hi = (uint64_t)lm_sysdesc_base_hi(env, sel) << 32;
+        if (!is_canonical_addr(desc_base(e1, e2) | hi)) {
+            raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+        }
     }
     e2 |= 2 << DESC_TYPE_SHIFT;                    /* mark busy */
     cpu_stl_kernel(env, env->gdt.base + (sel & ~7) + 4, e2);

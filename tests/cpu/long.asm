@@ -155,6 +155,33 @@ long64:
         wrmsr
 .nolme: CHECK64_TODO [rel exc64_vec], 13, "WRMSR clearing EFER.LME with CR0.PG=1: #GP", "qemu-tcg ignores the change"
 
+        ; LTR/LLDT in 64-bit mode: a descriptor whose 64-bit base is not
+        ; canonical is #GP(selector) and loads nothing (kvm-unit-tests la57)
+        and byte [gdt + SEL_TSS64 + 5], ~2         ; not busy
+        mov dword [gdt + SEL_TSS64 + 8], 0x8000    ; base 0x0000800000026000
+        EXPECT64 .ltr_gp
+        mov ax, SEL_TSS64
+        ltr ax
+.ltr_gp: CHECK64_TODO [rel exc64_vec], 13, "LTR of a TSS with a non-canonical base: #GP", "qemu-tcg does not check the base"
+        CHECK64_TODO [rel exc64_err], SEL_TSS64, "LTR non-canonical base: error code = selector", "qemu-tcg does not check the base"
+        mov al, [gdt + SEL_TSS64 + 5]
+        and eax, 2
+        CHECK64_TODO rax, 0, "LTR that faults leaves the TSS descriptor not busy", "qemu-tcg does not check the base"
+        mov byte [gdt + SEL_TSS64 + 5], 0x82       ; now an LDT descriptor
+        EXPECT64 .lldt_gp
+        mov ax, SEL_TSS64
+        lldt ax
+.lldt_gp: CHECK64_TODO [rel exc64_vec], 13, "LLDT of an LDT with a non-canonical base: #GP", "qemu-tcg does not check the base"
+        CHECK64_TODO [rel exc64_err], SEL_TSS64, "LLDT non-canonical base: error code = selector", "qemu-tcg does not check the base"
+        ; reload TR and LDTR from sane descriptors (a CPU without the check,
+        ; as QEMU's, loaded the bad bases above)
+        mov dword [gdt + SEL_TSS64 + 8], 0
+        mov byte [gdt + SEL_TSS64 + 5], 0x89
+        mov ax, SEL_TSS64
+        ltr ax
+        xor eax, eax
+        lldt ax
+
         ; SIDT stores a 10-byte pseudo-descriptor in 64-bit mode
         mov qword [rel scratch16], -1
         mov qword [rel scratch16 + 8], -1
