@@ -260,6 +260,7 @@ void x86_cpu_reset(X86CPU *env)
     env->tr.flags = DESC_P_MASK | (11 << DESC_TYPE_SHIFT);
     env->dr[6] = 0xffff0ff0;
     env->dr[7] = 0x400;
+    env->dr_exec_en = env->dr_data_en = env->dr_hit = 0;
     /* SDM vol. 3 table 9-1: after RESET the x87 registers hold +0.0 with
      * "zero" tags (FTW 5555H), FCW 0040H; MXCSR 1F80H (all masked) */
     env->fpu.fcw = 0x40;

@@ -197,6 +197,9 @@ typedef struct CPUX86State {
     uint64_t cr[5];           /* CR0, (CR1), CR2 (low), CR3 (64-bit in long mode), CR4 */
     uint64_t cr2;             /* full-width CR2 */
     uint64_t dr[8];
+    uint8_t dr_exec_en;       /* DR7: enabled instruction breakpoints (bit n = DRn) */
+    uint8_t dr_data_en;       /* DR7: enabled data-write or data-read/write breakpoints */
+    uint8_t dr_hit;           /* data breakpoints hit by the current instruction */
     uint64_t efer;
     uint32_t hflags;
     uint32_t a20_mask;        /* ~(1<<20) when A20 is off */

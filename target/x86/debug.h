@@ -37,4 +37,12 @@ extern const X86DebugHooks *x86_debug_hooks;
 /* Change the mode (flushes the TLB when watching starts or stops). */
 void x86_debug_set_mode(CPUX86State *env, unsigned mode);
 
+/* Guest debug registers (misc_helper.c): recompute after DR7/DR0-3 change;
+ * page test for the TLB; record a data access on a watched page (sets
+ * env->dr_hit); instruction breakpoints matching a linear PC. */
+void x86_dr_update(CPUX86State *env);
+bool x86_dr_page_watched(CPUX86State *env, uint64_t lin_page);
+void x86_dr_data_access(CPUX86State *env, uint64_t la, unsigned size, bool is_write);
+uint8_t x86_dr_exec_match(CPUX86State *env, uint64_t lin_pc);
+
 #endif

@@ -539,13 +539,25 @@ static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
     const DecodedInsn *d = &tb->insns[0];
     env->hflags &= ~HF_INHIBIT_IRQ;
     env->insn_start_eip = env->eip;
+    /* RF suppresses instruction breakpoints for one instruction only; an
+     * IRET that restores RF=1 sets it again (SDM vol. 3, 17.3.1.1) */
+    env->eflags &= ~RF_MASK;
+    env->dr_hit = 0;
     env->eip = (env->eip + d->len) & tb->eip_mask;
     env->insn_rex = d->rex;
     d->handler(env, d);
     env->instr_count++;
-    if (tf) {
-        /* single-step trap: reported after the instruction, DR6.BS set */
-        env->dr[6] |= 0x4000;
+    uint8_t hit = env->dr_hit;
+    if (tf || hit) {
+        /* single-step and data breakpoints trap after the instruction, in
+         * one #DB: DR6.BS for the step, DR6.Bn for each breakpoint hit */
+        if (hit) {
+            env->dr[6] = (env->dr[6] & ~0xfull) | hit;
+            env->dr_hit = 0;
+        }
+        if (tf) {
+            env->dr[6] |= 0x4000;
+        }
         env->insn_start_eip = env->eip;
         raise_exception(env, EXCP_DB);
     }
@@ -607,6 +619,18 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
             return CPU_EXIT_BUDGET;
         }
         env->insn_start_eip = env->eip;     /* code fetch faults report here */
+        if (unlikely(env->dr_exec_en) && !(env->eflags & RF_MASK)) {
+            uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
+                                                      : (uint32_t)(env->segs[R_CS].base + env->eip);
+            uint8_t m = x86_dr_exec_match(env, lin_pc);
+            if (m) {
+                /* instruction breakpoint: a fault before the instruction;
+                 * the saved EFLAGS has RF so IRET can restart it */
+                env->dr[6] = (env->dr[6] & ~0xfull) | m;
+                env->eflags |= RF_MASK;
+                raise_exception(env, EXCP_DB);
+            }
+        }
         TranslationBlock *tb;
         if (unlikely(x86_debug_mode & (X86_DEBUG_ONE_INSN | X86_DEBUG_BREAK))) {
             uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
@@ -632,7 +656,8 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         }
         vlog(LOG_EXEC, "Trace %04x:%08x [%08x]\n", env->segs[R_CS].selector,
              (uint32_t)env->eip, (uint32_t)tb->pc_lin);
-        if (unlikely((env->eflags & TF_MASK) || (env->hflags & HF_INHIBIT_IRQ))) {
+        if (unlikely((env->eflags & (TF_MASK | RF_MASK)) || (env->hflags & HF_INHIBIT_IRQ) ||
+                     env->dr_exec_en || env->dr_data_en)) {
             tb_run_one(env, tb);
         } else {
             tb_run(env, tb);

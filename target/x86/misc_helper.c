@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hw/core/memory.h"
+#include "target/x86/debug.h"
 #include "hw/core/timer.h"
 #include "hw/intc/apic.h"
 #include "target/x86/helper.h"
@@ -165,15 +166,95 @@ void helper_write_drN(CPUX86State *env, int reg, uint64_t val)
     } else if (reg == 5) {
         reg = 7;
     }
+    if (reg >= 6 && (val >> 32)) {
+        raise_exception_err(env, EXCP_GP, 0);       /* DR6/DR7 bits 63:32 are reserved */
+    }
     switch (reg) {
     case 6: env->dr[6] = (uint32_t)val | 0xffff0ff0; break;
     case 7: env->dr[7] = ((uint32_t)val & ~0xd000u) | 0x400; break;
-    default: env->dr[reg] = (uint32_t)val; break;
+    default: env->dr[reg] = (env->hflags & HF_LMA) ? val : (uint32_t)val; break;
     }
-    if (reg == 7 && (env->dr[7] & 0xff)) {
-        vlog(LOG_UNIMP, "debug register breakpoints are not implemented (DR7=%08x)\n",
-             (uint32_t)env->dr[7]);
+    x86_dr_update(env);
+}
+
+/*
+ * Recompute which of DR0-3 are live breakpoints after a DR write (SDM vol. 3,
+ * 17.2.4): enabled locally or globally, R/W 00 = instruction, 01 = data
+ * write, 11 = data read or write; 10 (I/O, with CR4.DE) is not modelled.
+ * Pages under a data breakpoint take the TLB slow path, so the TLB is
+ * flushed whenever data breakpoints are or were live.
+ */
+void x86_dr_update(CPUX86State *env)
+{
+    uint32_t dr7 = (uint32_t)env->dr[7];
+    uint8_t exec = 0, data = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!((dr7 >> (2 * i)) & 3)) {
+            continue;
+        }
+        unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+        if (rw == 0) {
+            exec |= 1u << i;
+        } else if (rw == 1 || rw == 3) {
+            data |= 1u << i;
+        }
     }
+    bool flush = data || env->dr_data_en;
+    env->dr_exec_en = exec;
+    env->dr_data_en = data;
+    if (flush) {
+        tlb_flush_all(env);
+    }
+}
+
+/* Bytes a data breakpoint covers: DR7.LENn 00 = 1, 01 = 2, 11 = 4, 10 = 8. */
+static unsigned dr_len(uint32_t dr7, int i)
+{
+    static const unsigned len[4] = { 1, 2, 8, 4 };
+    return len[(dr7 >> (18 + 4 * i)) & 3];
+}
+
+bool x86_dr_page_watched(CPUX86State *env, uint64_t lin_page)
+{
+    for (int i = 0; i < 4; i++) {
+        if ((env->dr_data_en >> i) & 1) {
+            uint64_t a = env->dr[i] & ~(uint64_t)(dr_len((uint32_t)env->dr[7], i) - 1);
+            if ((a & ~0xfffull) == lin_page) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void x86_dr_data_access(CPUX86State *env, uint64_t la, unsigned size, bool is_write)
+{
+    uint32_t dr7 = (uint32_t)env->dr[7];
+    for (int i = 0; i < 4; i++) {
+        if (!((env->dr_data_en >> i) & 1)) {
+            continue;
+        }
+        unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+        if (rw == 1 && !is_write) {
+            continue;
+        }
+        unsigned len = dr_len(dr7, i);
+        uint64_t a = env->dr[i] & ~(uint64_t)(len - 1);
+        if (la < a + len && a < la + size) {
+            env->dr_hit |= 1u << i;
+        }
+    }
+}
+
+uint8_t x86_dr_exec_match(CPUX86State *env, uint64_t lin_pc)
+{
+    uint8_t m = 0;
+    for (int i = 0; i < 4; i++) {
+        if (((env->dr_exec_en >> i) & 1) && env->dr[i] == lin_pc) {
+            m |= 1u << i;
+        }
+    }
+    return m;
 }
 
 void helper_lmsw(CPUX86State *env, uint16_t val)

@@ -326,8 +326,9 @@ static TLBEntry *tlb_fill(CPUX86State *env, uint64_t la, Access acc, int mmu_idx
         e->addend = 0;
     }
     /* a debugger's watched page: loads and stores take the slow path */
-    bool watched = __builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks &&
-                   x86_debug_hooks->page_watched(vpage);
+    bool watched = (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks &&
+                    x86_debug_hooks->page_watched(vpage)) ||
+                   (__builtin_expect(env->dr_data_en != 0, 0) && x86_dr_page_watched(env, vpage));
     e->addr_read = (prot & 1) ? (vpage | (direct && !watched ? 0 : slow)) : (uint64_t)-1;
     e->addr_code = (prot & 4) ? (vpage | (direct ? 0 : slow)) : (uint64_t)-1;
     if (prot & 2) {
@@ -379,6 +380,9 @@ static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
         x86_debug_hooks->mem_access(env, la, size, false);
     }
+    if (__builtin_expect(env->dr_data_en != 0, 0)) {
+        x86_dr_data_access(env, la, size, false);
+    }
     return v;
 }
 
@@ -407,6 +411,9 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
     address_space_st(&address_space_memory, e->paddr | (la & 0xfff), val, size);
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
         x86_debug_hooks->mem_access(env, la, size, true);
+    }
+    if (__builtin_expect(env->dr_data_en != 0, 0)) {
+        x86_dr_data_access(env, la, size, true);
     }
 }
 

@@ -134,6 +134,72 @@ main:
         mov eax, [exc_hflags]
         and eax, EFL_TF
         CHECK eax, 0, "handler runs with TF=0"
+        ; ---- debug registers DR0-DR3, DR6, DR7 (SDM vol. 3, 17.2-17.3.1)
+        ; an instruction breakpoint is a fault before the instruction,
+        ; with DR6.B0 and RF in the saved EFLAGS
+        mov eax, .bp1
+        mov dr0, eax
+        mov eax, 0xffff0ff0
+        mov dr6, eax
+        mov eax, 0x401                          ; L0, R/W0 = 00 (execute), LEN0 = 00
+        EXPECT .rb1
+        mov dr7, eax
+        nop
+.bp1:   nop
+.rb1:   CHECK [exc_vec], 1, "DR0 instruction breakpoint: #DB"
+        CHECK [exc_eip], .bp1, "instruction breakpoint is a fault: saved EIP = the instruction"
+        mov eax, [exc_eflags]
+        and eax, EFL_RF
+        CHECK_TODO eax, EFL_RF, "instruction-breakpoint #DB: saved EFLAGS has RF", "qemu-tcg: no RF in the #DB frame"
+        mov eax, dr6
+        and eax, 0x400f
+        CHECK eax, 1, "DR6.B0 set, BS clear"
+        ; IRET with RF=1 in the popped EFLAGS runs the instruction at the
+        ; breakpoint; RF then clears, so the next pass hits again
+        mov eax, .bp2
+        mov dr0, eax
+        xor ecx, ecx
+        pushfd
+        or dword [esp], EFL_RF
+        push cs
+        push .bp2
+        iretd
+.bp2:   inc ecx
+        cmp ecx, 1
+        jne .rb2
+        CHECK ecx, 1, "IRET with RF=1: the instruction at the breakpoint runs, no #DB"
+        EXPECT .rb2
+        jmp .bp2
+.rb2:   CHECK [exc_vec], 1, "RF lasts one instruction: the next pass over DR0 hits"
+        CHECK ecx, 1, "the instruction did not run on that pass"
+        ; a data-write breakpoint (DR1, 4 bytes) traps after the write
+        mov eax, 0xffff0ff0
+        mov dr6, eax
+        mov eax, dbvar
+        mov dr1, eax
+        mov eax, 0x00d00404                     ; L1, R/W1 = 01 (write), LEN1 = 11 (4)
+        mov dr7, eax
+        mov ebx, [dbvar]                        ; a read does not hit a write breakpoint
+        EXPECT .rb3
+        mov dword [dbvar + 2], 5                ; overlaps bytes 2-3 of the watched dword
+.n3:    nop
+.rb3:   CHECK [exc_vec], 1, "DR1 data-write breakpoint: #DB"
+        CHECK [exc_eip], .n3, "data breakpoint is a trap: saved EIP = after the store"
+        CHECK [dbvar + 2], 5, "the store happened before the trap"
+        mov eax, dr6
+        and eax, 0x400f
+        CHECK eax, 2, "DR6.B1 set"
+        mov eax, 0x00f00404                     ; R/W1 = 11: reads hit too
+        mov dr7, eax
+        EXPECT .rb4
+        mov ebx, [dbvar]
+.n4:    nop
+.rb4:   CHECK [exc_vec], 1, "R/W=11 data breakpoint: a load traps"
+        CHECK [exc_eip], .n4, "data-read breakpoint: saved EIP = after the load"
+        xor eax, eax
+        mov dr7, eax
+        mov dword [dbvar], 7                    ; disabled: no #DB (else Bail out)
+
         ; the frame has no privilege change: handler uses the same SS, ESP
         ; just below the old one (EFLAGS, CS, EIP = 12 bytes)
         mov ebx, esp
@@ -180,5 +246,8 @@ main:
         CHECK eax, 5 * 8 + 2, "error code = vector*8 + IDT flag"
         CHECK_TODO [exc_err], 5 * 8 + 3, "EXT=1: the #NP arose delivering a CPU exception", "qemu-tcg: never sets EXT in error codes"
         ret
+
+        align 8
+dbvar:  dd 0, 0
 
 %include "lib_tail.inc"
