@@ -126,6 +126,7 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         }
         if (lm) {
             env->cpuid_xlevel = 0x80000008;       /* address sizes */
+            env->phys_bits = !strcmp(model, "max") ? 48 : 40;
             /* family 6 model 15 (a Core 2): Linux disables PAT on Intel
              * family 6 models below 15 for an erratum of those parts */
             env->cpuid_version = 0x6fb;

@@ -227,6 +227,7 @@ typedef struct CPUX86State {
     uint32_t cpuid_vendor[3];
     uint32_t cpuid_version;          /* leaf 1 EAX */
     uint32_t cpuid_features;         /* leaf 1 EDX */
+    uint8_t phys_bits;               /* MAXPHYADDR; 0: from the model (x86_maxphyaddr) */
     uint32_t cpuid_ext_features;     /* leaf 1 ECX */
     uint32_t cpuid_ext2_features;    /* 0x80000001 EDX */
     uint32_t cpuid_ext3_features;    /* 0x80000001 ECX */
@@ -277,6 +278,19 @@ typedef enum CCOp {
 /* cpu_model: "qemu64", "qemu32", "pentiumpro", "max", ... ; NULL = default (qemu64).  Returns
  * NULL and sets *err (g_strdup'd message) for an unknown model/feature. */
 X86CPU *x86_cpu_new(const char *cpu_model, char **err);
+/* MAXPHYADDR: one value for CPUID 0x80000008, the CR3 check and the page
+ * walker's reserved bits.  40 for 64-bit models (QEMU TCG's default), 36
+ * with PAE and no 0x80000008, else 32 (SDM vol. 3, 4.1.4). */
+static inline unsigned x86_maxphyaddr(const CPUX86State *env)
+{
+    if (env->phys_bits) {
+        return env->phys_bits;
+    }
+    if (env->cpuid_xlevel >= 0x80000008) {
+        return 40;
+    }
+    return (env->cpuid_features & (1u << 6)) ? 36 : 32;
+}
 void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, base ffff0000 */
 /* Set the INTR input (from the PIC output). */
 void x86_cpu_set_intr(X86CPU *cpu, int level);

@@ -109,8 +109,8 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         break;
     case 3:
         if (env->hflags & HF_LMA) {
-            /* bits above MAXPHYADDR (40, CPUID 0x80000008) are reserved */
-            if (val64 >> 40) {
+            /* bits above MAXPHYADDR (CPUID 0x80000008) are reserved */
+            if (val64 >> x86_maxphyaddr(env)) {
                 raise_exception_err(env, EXCP_GP, 0);
             }
             env->cr[3] = val64;
@@ -333,11 +333,8 @@ void helper_cpuid(CPUX86State *env)
         c = (64 << 0) | (8 << 12) | (512 << 16);    /* 512 KiB L2, 8-way, 64-byte lines */
         break;
     case 0x80000008:
-        if (env->cpuid_ext2_features & CPUID_EXT2_LM) {
-            a = 40 | (48 << 8);                      /* physical / linear address bits */
-        } else {
-            a = 36 | (32 << 8);
-        }
+        /* physical / linear address bits */
+        a = x86_maxphyaddr(env) | ((env->cpuid_ext2_features & CPUID_EXT2_LM ? 48 : 32) << 8);
         break;
     case 0x80000002: case 0x80000003: case 0x80000004: {
         uint32_t w[4];

@@ -20,8 +20,8 @@
 
 #define PAGE_SIZE 4096u
 #define PAGE_MASK (~(uint64_t)(PAGE_SIZE - 1))
-#define PHYS_BITS 36
-#define PHYS_MASK (((uint64_t)1 << PHYS_BITS) - 1)
+
+#define CPUID_PSE36 (1u << 17)
 
 #define PG_P   0x001
 #define PG_RW  0x002
@@ -139,9 +139,10 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
     bool rw, us, nx = false;
     uint64_t pte_addr, pte, pde_addr, pde;
 
+    const uint64_t phys_mask = ((uint64_t)1 << x86_maxphyaddr(env)) - 1;
     if (cr4 & CR4_PAE) {
         /* reserved: bits MAXPHYADDR..51, plus bit 63 without NXE */
-        uint64_t rsvd = ~PHYS_MASK & 0x000fffffffffffffULL;
+        uint64_t rsvd = ~phys_mask & 0x000fffffffffffffULL;
         if (!nxe) {
             rsvd |= PG_NX;
         }
@@ -150,7 +151,7 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
         if (env->efer & EFER_LMA) {
             /* 4-level: PML4 and page-directory-pointer entries carry
              * rights like the lower levels (SDM 4.5); no 1 GiB pages. */
-            uint64_t pml4e_addr = ((uint64_t)env->cr[3] & PHYS_MASK & PAGE_MASK) +
+            uint64_t pml4e_addr = ((uint64_t)env->cr[3] & phys_mask & PAGE_MASK) +
                                   (((la >> 39) & 0x1ff) << 3);
             uint64_t pml4e = phys_ldq(env, pml4e_addr);
             if (!(pml4e & PG_P)) {
@@ -159,7 +160,7 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
             if (pml4e & (rsvd | PG_PS)) {
                 goto reserved;
             }
-            uint64_t pdpte_addr = (pml4e & PHYS_MASK & PAGE_MASK) + (((la >> 30) & 0x1ff) << 3);
+            uint64_t pdpte_addr = (pml4e & phys_mask & PAGE_MASK) + (((la >> 30) & 0x1ff) << 3);
             pdpte = phys_ldq(env, pdpte_addr);
             if (!(pdpte & PG_P)) {
                 goto not_present;
@@ -187,7 +188,7 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
                 goto reserved;
             }
         }
-        pde_addr = (pdpte & PHYS_MASK & PAGE_MASK) + (((la >> 21) & 0x1ff) << 3);
+        pde_addr = (pdpte & phys_mask & PAGE_MASK) + (((la >> 21) & 0x1ff) << 3);
         pde = phys_ldq(env, pde_addr);
         if (!(pde & PG_P)) {
             goto not_present;
@@ -205,9 +206,9 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
             pte_addr = pde_addr;
             pte = pde;
             page_size = 2 << 20;
-            phys = (pde & PHYS_MASK & ~(uint64_t)(page_size - 1)) | (la & (page_size - 1));
+            phys = (pde & phys_mask & ~(uint64_t)(page_size - 1)) | (la & (page_size - 1));
         } else {
-            pte_addr = (pde & PHYS_MASK & PAGE_MASK) + (((la >> 12) & 0x1ff) << 3);
+            pte_addr = (pde & phys_mask & PAGE_MASK) + (((la >> 12) & 0x1ff) << 3);
             pte = phys_ldq(env, pte_addr);
             if (!(pte & PG_P)) {
                 goto not_present;
@@ -219,7 +220,7 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
             us = us && (pte & PG_US);
             nx = nx || (pte & PG_NX);
             page_size = PAGE_SIZE;
-            phys = (pte & PHYS_MASK & PAGE_MASK) | (la & 0xfff);
+            phys = (pte & phys_mask & PAGE_MASK) | (la & 0xfff);
         }
     } else {
         pde_addr = (env->cr[3] & 0xfffff000u) + ((la >> 22) << 2);
@@ -233,7 +234,15 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
             pte_addr = pde_addr;
             pte = pde;
             page_size = 4 << 20;
-            phys = (pde & 0xffc00000u) | (la & 0x3fffff);
+            /* PSE-36: PDE bits 20:13 are physical address bits 39:32, up
+             * to MAXPHYADDR; the bits above it and bit 21 are reserved
+             * (SDM vol. 3, table 4-4).  Without PSE-36 all of 21:13 are. */
+            unsigned m = (env->cpuid_features & CPUID_PSE36) ? (x86_maxphyaddr(env) < 40 ? x86_maxphyaddr(env) : 40) : 32;
+            uint64_t hi_bits = (pde >> 13) & 0x1ff;
+            if (hi_bits >> (m - 32)) {
+                goto reserved;
+            }
+            phys = (hi_bits << 32) | (pde & 0xffc00000u) | (la & 0x3fffff);
         } else {
             pte_addr = (pde & 0xfffff000u) + (((la >> 12) & 0x3ff) << 2);
             pte = phys_ldl(env, pte_addr);

@@ -168,6 +168,29 @@ main:
 .i6:    mov dword [0x800000 + P_B + 4], 7
 .r6:    PFCHK 3, 0x800000 + P_B + 4, .i6, "write to a read-only 4M page (WP=1)"
 
+        ; 4M PDE bit 21 is always reserved; bits 20:13 are physical
+        ; address bits 39:32 with PSE-36 (up to MAXPHYADDR), else reserved
+        ; (SDM 4.3, table 4-4)
+        mov dword [PD + 8], 0x00200083          ; bit 21
+        invlpg [0x800000 + P_B]
+        EXPECT .r6a
+.i6a:   mov eax, [0x800000 + P_B]
+.r6a:   RSVDCHK 0x800000 + P_B, .i6a, "4M PDE bit 21"
+        mov eax, 1
+        cpuid
+        test edx, 1 << 17                       ; PSE-36
+        jnz .pse36
+        mov dword [PD + 8], 0x00002083          ; bit 13 = phys bit 32
+        invlpg [0x800000 + P_B]
+        EXPECT .r6b
+.i6b:   mov eax, [0x800000 + P_B]
+.r6b:   RSVDCHK 0x800000 + P_B, .i6b, "4M PDE bit 13 without PSE-36"
+        jmp .pse_done
+.pse36: SKIP "4M PDE bit 13 without PSE-36", "the CPU has PSE-36"
+.pse_done:
+        mov dword [PD + 8], 0
+        invlpg [0x800000 + P_B]
+
         ; ---- PAE (SDM 4.4)
         mov eax, cr0
         and eax, 0x7fffffff

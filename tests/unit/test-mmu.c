@@ -133,8 +133,8 @@ static void test_pae_nx(void)
         (void)cpu_ldub_code(cpu, 0x400000);
         g_assert_not_reached();
     }
-    /* a reserved bit above MAXPHYADDR (36) */
-    wq(0x22000 + 1 * 8, (1ULL << 40) | 0x301000 | P);
+    /* the bit at MAXPHYADDR is reserved */
+    wq(0x22000 + 1 * 8, (1ULL << x86_maxphyaddr(cpu)) | 0x301000 | P);
     g_assert_cmphex(try_access(0x401000, false, false, 0), ==, 0x9);
 }
 
@@ -233,7 +233,8 @@ static void test_longmode_activation(void)
     g_assert_cmpint(cr_write(4, 0), ==, EXCP_GP);
     g_assert_cmpint(cr_write(3, 0x100000000ull), ==, -1);
     g_assert_cmphex(helper_read_crN(cpu, 3), ==, 0x100000000ull);
-    g_assert_cmpint(cr_write(3, 1ull << 40), ==, EXCP_GP);
+    g_assert_cmpint(cr_write(3, 1ull << 48), ==, EXCP_GP);    /* max: MAXPHYADDR 48 */
+    g_assert_cmpint(cr_write(3, 1ull << 47), ==, -1);
     g_assert_cmpint(cr_write(3, 0x10000), ==, -1);
     /* a CS with L=1 selects 64-bit mode; PG cannot be cleared there */
     cpu->segs[R_CS].flags = (cpu->segs[R_CS].flags & ~DESC_B_MASK) | DESC_L_MASK;
@@ -253,6 +254,56 @@ static void test_longmode_activation(void)
     g_assert_false(cpu->efer & EFER_LMA);
 }
 
+/* One MAXPHYADDR per model for CPUID 0x80000008, MOV CR3 and the page
+ * walker (issue #8 part 5): qemu64 40 bits as QEMU TCG, max 48, qemu32
+ * (no leaf 0x80000008, PAE) 36 (SDM vol. 3, 4.1.4). */
+static void test_maxphyaddr(void)
+{
+    static const struct { const char *model; unsigned bits; bool lm; } m[] = {
+        { "qemu64", 40, true }, { "max", 48, true }, { "qemu32", 36, false },
+    };
+    setup();
+    X86CPU *saved = cpu;
+    for (unsigned i = 0; i < G_N_ELEMENTS(m); i++) {
+        char *err = NULL;
+        cpu = x86_cpu_new(m[i].model, &err);
+        g_assert_null(err);
+        x86_cpu_reset(cpu);
+        g_assert_cmpuint(x86_maxphyaddr(cpu), ==, m[i].bits);
+        cpu->regs[R_EAX] = 0x80000000;
+        helper_cpuid(cpu);
+        if (m[i].lm) {
+            g_assert_cmphex(cpu->regs[R_EAX], >=, 0x80000008);
+            cpu->regs[R_EAX] = 0x80000008;
+            cpu->regs[R_ECX] = 0;
+            helper_cpuid(cpu);
+            g_assert_cmpuint(cpu->regs[R_EAX] & 0xff, ==, m[i].bits);
+        } else {
+            g_assert_cmphex(cpu->regs[R_EAX], <, 0x80000008);
+        }
+        /* PAE paging: a PTE address bit just below MAXPHYADDR is an
+         * address, the bit at it is reserved */
+        cpu->cr[0] |= CR0_PE;
+        cpu_update_hflags(cpu);
+        wq(0x20000, 0x21000 | P);
+        wq(0x21000 + 2 * 8, 0x22000 | P | RW);
+        wq(0x22000, (1ULL << (m[i].bits - 1)) | 0x300000 | P);
+        wq(0x22000 + 8, (1ULL << m[i].bits) | 0x301000 | P);
+        paging_on(CR4_PAE, 0x20000);
+        g_assert_cmpint(try_access(0x400000, false, false, 0), ==, -1);
+        g_assert_cmphex(try_access(0x401000, false, false, 0), ==, 0x9);
+        if (m[i].lm) {
+            /* in long mode MOV CR3 refuses the bit at MAXPHYADDR */
+            cpu->efer = EFER_LME | EFER_LMA;
+            cpu->hflags |= HF_LMA;
+            g_assert_cmpint(cr_write(3, 1ull << (m[i].bits - 1)), ==, -1);
+            g_assert_cmpint(cr_write(3, 1ull << m[i].bits), ==, EXCP_GP);
+        }
+        g_free(cpu);
+    }
+    cpu = saved;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -261,5 +312,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/four-level", test_four_level);
     g_test_add_func("/mmu/a20", test_a20);
     g_test_add_func("/mmu/longmode-activation", test_longmode_activation);
+    g_test_add_func("/mmu/maxphyaddr", test_maxphyaddr);
     return g_test_run();
 }
