@@ -536,17 +536,25 @@ static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
 static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
 {
     bool tf = env->eflags & TF_MASK;
+    bool after_movss = env->hflags & HF_MOVSS;
     const DecodedInsn *d = &tb->insns[0];
-    env->hflags &= ~HF_INHIBIT_IRQ;
+    env->hflags &= ~(HF_INHIBIT_IRQ | HF_MOVSS);
     env->insn_start_eip = env->eip;
     /* RF suppresses instruction breakpoints for one instruction only; an
      * IRET that restores RF=1 sets it again (SDM vol. 3, 17.3.1.1) */
     env->eflags &= ~RF_MASK;
-    env->dr_hit = 0;
+    if (!after_movss) {
+        env->dr_hit = 0;    /* hits of a MOV SS are reported with this insn's */
+    }
     env->eip = (env->eip + d->len) & tb->eip_mask;
     env->insn_rex = d->rex;
     d->handler(env, d);
     env->instr_count++;
+    if (env->hflags & HF_MOVSS) {
+        /* MOV SS / POP SS: single-step and data-breakpoint traps wait until
+         * after the next instruction (SDM vol. 3, 6.8.3) */
+        return;
+    }
     uint8_t hit = env->dr_hit;
     if (tf || hit) {
         /* single-step and data breakpoints trap after the instruction, in
@@ -588,10 +596,21 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         end_count--;
         if (env->exception_index >= 0) {
             int v = env->exception_index;
+            int is_int = env->exception_is_int;
+            uint8_t hit = env->dr_hit;
             env->exception_index = -1;
-            if (!do_interrupt(env, v, env->exception_is_int, env->error_code,
-                              env->exception_next_eip, 0)) {
+            env->dr_hit = 0;
+            if (!do_interrupt(env, v, is_int, env->error_code, env->exception_next_eip, 0)) {
                 return CPU_EXIT_RESET;
+            }
+            if (hit && is_int) {
+                /* INT n / INT3 / INTO complete by vectoring; data
+                 * breakpoints they (or a MOV SS just before) hit trap
+                 * now, before the handler's first instruction */
+                env->dr[6] = (env->dr[6] & ~0xfull) | hit;
+                if (!do_interrupt(env, EXCP_DB, 0, 0, 0, 0)) {
+                    return CPU_EXIT_RESET;
+                }
             }
         }
     }

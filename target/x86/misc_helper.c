@@ -14,7 +14,7 @@
 
 void cpu_update_hflags(CPUX86State *env)
 {
-    uint32_t h = env->hflags & (HF_CPL_MASK | HF_INHIBIT_IRQ | HF_SMM | HF_HALTED | HF_NMI_MASK);
+    uint32_t h = env->hflags & (HF_CPL_MASK | HF_INHIBIT_IRQ | HF_MOVSS | HF_SMM | HF_HALTED | HF_NMI_MASK);
     if (env->cr[0] & CR0_PE) {
         h |= HF_PE;
         if (env->eflags & VM_MASK) {

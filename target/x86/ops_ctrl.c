@@ -167,7 +167,10 @@ void op_into(CPUX86State *env, const DecodedInsn *d)
 /* F1: ICEBP delivers #DB like a hardware trap (no DPL check) */
 void op_int1(CPUX86State *env, const DecodedInsn *d)
 {
-    raise_interrupt(env, EXCP_DB, 0, 0, env->eip);
+    /* ICEBP: a trap-like #DB (saved EIP = the next instruction), delivered
+     * as an exception: no gate DPL check, DR6 untouched */
+    env->insn_start_eip = env->eip;
+    raise_exception(env, EXCP_DB);
 }
 
 void op_bound(CPUX86State *env, const DecodedInsn *d)

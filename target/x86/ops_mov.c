@@ -64,7 +64,7 @@ void op_mov_SE(CPUX86State *env, const DecodedInsn *d)
     uint16_t sel = rm_load(env, d, 1, &ea);
     helper_load_seg(env, d->reg, sel);
     if (d->reg == R_SS) {
-        env->hflags |= HF_INHIBIT_IRQ;
+        env->hflags |= HF_INHIBIT_IRQ | HF_MOVSS;
     }
 }
 
@@ -188,7 +188,7 @@ void op_pop_seg(CPUX86State *env, const DecodedInsn *d)
     helper_load_seg(env, seg, sel);
     sp_add(env, 1u << d->ot);
     if (seg == R_SS) {
-        env->hflags |= HF_INHIBIT_IRQ;
+        env->hflags |= HF_INHIBIT_IRQ | HF_MOVSS;
     }
 }
 

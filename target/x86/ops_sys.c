@@ -95,6 +95,13 @@ void op_mov_dr(CPUX86State *env, const DecodedInsn *d)
         dr += 2;    /* aliases of DR6/DR7 without CR4.DE */
     }
     require_cpl0(env);
+    if (env->dr[7] & (1u << 13)) {
+        /* DR7.GD, general detect: any DR access is a #DB fault with DR6.BD;
+         * the CPU clears GD so the handler can use the registers (17.2.4) */
+        env->dr[6] |= 1u << 13;
+        env->dr[7] &= ~(uint64_t)(1u << 13);
+        raise_exception(env, EXCP_DB);
+    }
     bool mode64 = env->hflags & HF_CS64;
     if (d->op == 0x121) {
         env->regs[d->rm] = mode64 ? env->dr[dr] : (uint32_t)env->dr[dr];

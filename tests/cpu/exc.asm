@@ -200,6 +200,39 @@ main:
         mov dr7, eax
         mov dword [dbvar], 7                    ; disabled: no #DB (else Bail out)
 
+        ; ICEBP (F1) is a trap-like #DB: saved EIP = the next instruction
+        EXPECT .ri1
+        db 0xf1
+.ni1:   nop
+.ri1:   CHECK_TODO [exc_vec], 1, "ICEBP: #DB", "qemu-tcg: ICEBP is #UD"
+        CHECK_TODO [exc_eip], .ni1, "ICEBP: saved EIP = after it (a trap)", "qemu-tcg: ICEBP is #UD"
+        ; MOV SS holds off the single-step trap for one more instruction
+        mov ax, ss
+        EXPECT .rss
+        pushfd
+        or dword [esp], EFL_TF
+        popfd                                   ; TF is live from the next insn
+        mov ss, ax                              ; its trap waits ...
+        nop                                     ; ... until after this one
+.nss:   nop
+.rss:   CHECK [exc_vec], 1, "TF across MOV SS: one #DB"
+        CHECK [exc_eip], .nss, "TF across MOV SS: the trap comes after the next instruction"
+        ; DR7.GD: the next DR access is a #DB fault with DR6.BD; GD clears
+        mov eax, 0xffff0ff0
+        mov dr6, eax
+        mov eax, 0x2400                         ; GD
+        mov dr7, eax
+        EXPECT .rgd
+.igd:   mov eax, dr0
+.rgd:   CHECK_TODO [exc_vec], 1, "DR access with DR7.GD: #DB", "qemu-tcg: no general detect"
+        CHECK_TODO [exc_eip], .igd, "general detect is a fault: saved EIP = the MOV DR", "qemu-tcg: no general detect"
+        mov eax, dr6
+        and eax, 0x2000
+        CHECK_TODO eax, 0x2000, "general detect: DR6.BD set", "qemu-tcg: no general detect"
+        mov eax, dr7
+        and eax, 0x2000
+        CHECK_TODO eax, 0, "general detect: the CPU cleared DR7.GD", "qemu-tcg: no general detect"
+
         ; the frame has no privilege change: handler uses the same SS, ESP
         ; just below the old one (EFLAGS, CS, EIP = 12 bytes)
         mov ebx, esp
