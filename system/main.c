@@ -301,6 +301,17 @@ static void parse_machine(const char *arg, const char **accel)
     g_strfreev(parts);
 }
 
+/* -accel a -accel b: the fallback list "a:b" (kept in a static, so the
+ * final string stays reachable for LeakSanitizer) */
+static const char *accel_append(const char *list, const char *name)
+{
+    static char *owned;
+    char *joined = list ? g_strdup_printf("%s:%s", list, name) : g_strdup(name);
+    g_free(owned);
+    owned = joined;
+    return owned;
+}
+
 static void list_accel(const AccelOps *ops, void *opaque)
 {
     printf("%s\n", ops->name);
@@ -403,9 +414,9 @@ int main(int argc, char **argv)
             if (strchr(name, ':')) {
                 fatal("-accel %s: invalid accelerator %s", arg, name);
             }
-            accel = accel ? g_strdup_printf("%s:%s", accel, name) : g_strdup(name);
+            accel = accel_append(accel, name);
         } else if (!strcmp(n, "enable-kvm")) {
-            accel = accel ? g_strdup_printf("%s:kvm", accel) : "kvm";
+            accel = accel_append(accel, "kvm");
         } else if (!strcmp(n, "cpu")) {
             if (is_help_option(arg)) {
                 printf("Available CPUs:\n  qemu64 (default: x86-64 with SSE..SSE3)\n  qemu32\n  pentiumpro\n  base\n  max (everything Vireo implements)\n");
