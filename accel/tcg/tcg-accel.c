@@ -1,7 +1,8 @@
 /*
  * The TCG accelerator: guest code runs in target/x86's translator (tier 0,
- * a pre-decoded block interpreter; exec.c keeps the block cache), on
- * CPUX86State itself, so there is no state to copy.
+ * a pre-decoded block interpreter in target/x86/exec.c) over the block
+ * cache in accel/tcg/tb-cache.c, on CPUX86State itself, so there is no
+ * state to copy.
  */
 #include "accel/accel.h"
 

@@ -147,12 +147,9 @@ void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size);
  */
 uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write);
 
-/* ---------- provided by the instruction layer (exec.c) ---------- */
-/* Drop translated blocks that overlap [phys, phys+len) (SMC, DMA over code). */
-void tb_invalidate_phys_range(uint64_t phys, uint64_t len);
-/* True if the physical page holds translated code (TLB marks it TLB_SLOW for writes). */
-bool tb_page_has_code(uint64_t phys_page);
-void tb_flush_all(CPUX86State *env);
+/* ---------- provided by the TCG block cache (accel/tcg/tb-cache.h):
+ * tb_invalidate_phys_range, tb_page_has_code, tb_flush_all ---------- */
+#include "accel/tcg/tb-cache.h"
 
 static inline int cpu_cpl(const CPUX86State *env) { return env->hflags & HF_CPL_MASK; }
 static inline int cpu_mmu_index(const CPUX86State *env) { return cpu_cpl(env) == 3 ? 1 : 0; }

@@ -1,0 +1,327 @@
+/*
+ * Translation-block cache (see tb-cache.h).
+ */
+#include "accel/tcg/tb-cache.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "hw/core/memory.h"
+#include "target/x86/helper.h"
+
+#define TB_HASH_BITS 15
+#define TB_HASH_SIZE (1u << TB_HASH_BITS)
+#define TB_JMP_BITS 12
+#define TB_JMP_SIZE (1u << TB_JMP_BITS)
+#define PAGE_BITS TB_PAGE_BITS
+#define PAGE_SZ TB_PAGE_SIZE
+#define CODE_BITMAP_PAGES (1u << 20)        /* covers 4 GiB of physical space */
+
+
+static TranslationBlock *tb_hash[TB_HASH_SIZE];
+static TranslationBlock *tb_jmp_cache[TB_JMP_SIZE];
+static GPtrArray *tb_free_list;         /* invalidated, freed between blocks */
+static bool tb_inited;
+
+/*
+ * Per physical page holding code: its blocks, and which of its bytes some
+ * block was decoded from, so a store that only touches data sharing the
+ * page costs a bit test rather than a walk over the blocks.
+ */
+typedef struct PageDesc {
+    uint64_t page;
+    GPtrArray *tbs;
+    uint64_t code_bits[PAGE_SZ / 64];
+} PageDesc;
+
+#define L2_BITS 10
+static PageDesc **page_l1[CODE_BITMAP_PAGES >> L2_BITS];   /* pages below 4 GiB */
+static GHashTable *page_high;           /* page number -> PageDesc, above 4 GiB */
+static GPtrArray *page_all;             /* every live PageDesc, for flushes */
+static uint8_t *code_bitmap;            /* 1 bit per page below 4 GiB */
+
+static void tb_memory_changed(AddressSpace *as, void *opaque)
+{
+    /* PAM/SMRAM/BAR changes can put different bytes under a physical
+     * address that holds translated code (e.g. BIOS shadowing) */
+    if (as == &address_space_memory) {
+        tb_flush_all(NULL);
+    }
+}
+
+static void tb_ram_written(AddressSpace *as, hwaddr addr, uint64_t len)
+{
+    if (as == &address_space_memory) {
+        tb_invalidate_phys_range(addr, len);
+    }
+}
+
+void tb_cache_init(void)
+{
+    if (tb_inited) {
+        return;
+    }
+    tb_inited = true;
+    page_high = g_hash_table_new(g_int64_hash, g_int64_equal);
+    page_all = g_ptr_array_new();
+    tb_free_list = g_ptr_array_new();
+    code_bitmap = g_malloc0(CODE_BITMAP_PAGES / 8);
+    memory_listener_register(tb_memory_changed, NULL);
+    if (!memory_ram_write_hook) {
+        memory_ram_write_hook = tb_ram_written;
+    }
+}
+
+static inline unsigned tb_hash_fn(uint64_t phys, uint64_t cs_base, uint32_t flags)
+{
+    uint64_t h = phys * 0x9e3779b97f4a7c15ull ^ cs_base * 0xc2b2ae3d27d4eb4full ^ flags;
+    return (unsigned)(h >> (64 - TB_HASH_BITS));
+}
+
+static inline unsigned tb_jmp_fn(uint64_t lin)
+{
+    return (unsigned)((lin ^ (lin >> TB_JMP_BITS)) & (TB_JMP_SIZE - 1));
+}
+
+static PageDesc *page_find(uint64_t page)
+{
+    if (page < CODE_BITMAP_PAGES) {
+        PageDesc **l2 = page_l1[page >> L2_BITS];
+        return l2 ? l2[page & ((1u << L2_BITS) - 1)] : NULL;
+    }
+    return page_high ? g_hash_table_lookup(page_high, &page) : NULL;
+}
+
+static PageDesc *page_find_alloc(uint64_t page)
+{
+    PageDesc *pd = page_find(page);
+    if (pd) {
+        return pd;
+    }
+    pd = g_new0(PageDesc, 1);
+    pd->page = page;
+    pd->tbs = g_ptr_array_new();
+    if (page < CODE_BITMAP_PAGES) {
+        PageDesc ***l2 = &page_l1[page >> L2_BITS];
+        if (!*l2) {
+            *l2 = g_new0(PageDesc *, 1u << L2_BITS);
+        }
+        (*l2)[page & ((1u << L2_BITS) - 1)] = pd;
+        code_bitmap[page >> 3] |= 1u << (page & 7);
+    } else {
+        g_hash_table_insert(page_high, &pd->page, pd);
+    }
+    g_ptr_array_add(page_all, pd);
+    return pd;
+}
+
+/* Unhook and free an empty page descriptor. */
+static void page_free(PageDesc *pd)
+{
+    uint64_t page = pd->page;
+    if (page < CODE_BITMAP_PAGES) {
+        page_l1[page >> L2_BITS][page & ((1u << L2_BITS) - 1)] = NULL;
+        code_bitmap[page >> 3] &= ~(1u << (page & 7));
+    } else {
+        g_hash_table_remove(page_high, &page);
+    }
+    g_ptr_array_remove_fast(page_all, pd);
+    g_ptr_array_free(pd->tbs, TRUE);
+    g_free(pd);
+}
+
+static inline bool page_marked(uint64_t page)
+{
+    if (page < CODE_BITMAP_PAGES) {
+        return code_bitmap && (code_bitmap[page >> 3] & (1u << (page & 7)));
+    }
+    return page_find(page) != NULL;
+}
+
+/* The argument is a physical address; any address within the page works. */
+bool tb_page_has_code(uint64_t phys_page)
+{
+    return page_marked(phys_page >> PAGE_BITS);
+}
+
+static void bits_set(uint64_t *bits, unsigned lo, unsigned hi)
+{
+    for (unsigned i = lo; i < hi; i++) {
+        bits[i >> 6] |= 1ull << (i & 63);
+    }
+}
+
+static bool bits_any(const uint64_t *bits, unsigned lo, unsigned hi)
+{
+    for (unsigned i = lo; i < hi; ) {
+        if ((i & 63) == 0 && hi - i >= 64) {
+            if (bits[i >> 6]) {
+                return true;
+            }
+            i += 64;
+            continue;
+        }
+        if (bits[i >> 6] & (1ull << (i & 63))) {
+            return true;
+        }
+        i++;
+    }
+    return false;
+}
+
+/* [lo, hi): the block's byte offsets within this page */
+static void page_add_tb(uint64_t page, TranslationBlock *tb, unsigned lo, unsigned hi)
+{
+    PageDesc *pd = page_find_alloc(page);
+    g_ptr_array_add(pd->tbs, tb);
+    bits_set(pd->code_bits, lo, hi);
+}
+
+static void page_remove_tb(uint64_t page, TranslationBlock *tb)
+{
+    PageDesc *pd = page_find(page);
+    if (pd) {
+        g_ptr_array_remove_fast(pd->tbs, tb);
+        if (pd->tbs->len == 0) {
+            page_free(pd);
+        }
+    }
+}
+
+static void tb_unlink(TranslationBlock *tb)
+{
+    unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
+    for (TranslationBlock **p = &tb_hash[h]; *p; p = &(*p)->hash_next) {
+        if (*p == tb) {
+            *p = tb->hash_next;
+            break;
+        }
+    }
+    unsigned j = tb_jmp_fn(tb->pc_lin);
+    if (tb_jmp_cache[j] == tb) {
+        tb_jmp_cache[j] = NULL;
+    }
+    tb->invalid = true;
+    g_ptr_array_add(tb_free_list, tb);
+}
+
+void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
+{
+    if (!tb_inited || len == 0) {
+        return;
+    }
+    uint64_t first = phys >> PAGE_BITS, last = (phys + len - 1) >> PAGE_BITS;
+    if (last - first > (1u << 20)) {
+        tb_flush_all(NULL);
+        return;
+    }
+    for (uint64_t page = first; page <= last; page++) {
+        if (!page_marked(page)) {
+            continue;
+        }
+        PageDesc *pd = page_find(page);
+        if (!pd) {
+            continue;
+        }
+        uint64_t pstart = page << PAGE_BITS;
+        unsigned lo = page == first ? (unsigned)(phys - pstart) : 0;
+        unsigned hi = page == last ? (unsigned)(phys + len - pstart) : PAGE_SZ;
+        if (!bits_any(pd->code_bits, lo, hi)) {
+            continue;   /* data that merely shares the page with code */
+        }
+        /* Only blocks whose bytes overlap the write go. */
+        GPtrArray *a = pd->tbs;
+        for (guint i = 0; i < a->len; ) {
+            TranslationBlock *tb = a->pdata[i];
+            uint64_t tb_end = tb->phys + tb->size;
+            bool hit = tb->phys < phys + len && phys < tb_end;
+            if (!hit && tb->page2 != (uint64_t)-1) {
+                /* the spilled part lives at the start of page2 */
+                uint64_t p2 = tb->page2 << PAGE_BITS;
+                uint64_t spill = tb_end - ((tb->phys | (PAGE_SZ - 1)) + 1);
+                hit = p2 < phys + len && phys < p2 + spill;
+            }
+            if (!hit) {
+                i++;
+                continue;
+            }
+            g_ptr_array_remove_index_fast(a, i);
+            uint64_t p1 = tb->phys >> PAGE_BITS;
+            if (p1 != page) {
+                page_remove_tb(p1, tb);
+            } else if (tb->page2 != (uint64_t)-1 && tb->page2 != page) {
+                page_remove_tb(tb->page2, tb);
+            }
+            if (!tb->invalid) {
+                tb_unlink(tb);
+            }
+        }
+        if (a->len == 0) {
+            page_free(pd);
+        }
+    }
+}
+
+void tb_flush_all(CPUX86State *env)
+{
+    if (!tb_inited) {
+        return;
+    }
+    for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
+        for (TranslationBlock *tb = tb_hash[i]; tb; tb = tb->hash_next) {
+            tb->invalid = true;
+            g_ptr_array_add(tb_free_list, tb);
+        }
+        tb_hash[i] = NULL;
+    }
+    memset(tb_jmp_cache, 0, sizeof(tb_jmp_cache));
+    while (page_all->len) {
+        page_free(page_all->pdata[page_all->len - 1]);
+    }
+}
+
+void tb_free_pending(void)
+{
+    for (guint i = 0; i < tb_free_list->len; i++) {
+        g_free(tb_free_list->pdata[i]);
+    }
+    g_ptr_array_set_size(tb_free_list, 0);
+}
+
+bool tb_free_needed(void)
+{
+    return tb_free_list && tb_free_list->len;
+}
+
+TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin)
+{
+    for (TranslationBlock *tb = tb_hash[tb_hash_fn(phys, cs_base, flags)]; tb; tb = tb->hash_next) {
+        if (tb->phys == phys && tb->cs_base == cs_base && tb->flags == flags && tb->pc_lin == lin) {
+            return tb;
+        }
+    }
+    return NULL;
+}
+
+TranslationBlock *tb_jmp_get(uint64_t lin)
+{
+    return tb_jmp_cache[tb_jmp_fn(lin)];
+}
+
+void tb_jmp_set(uint64_t lin, TranslationBlock *tb)
+{
+    tb_jmp_cache[tb_jmp_fn(lin)] = tb;
+}
+
+void tb_insert(TranslationBlock *tb)
+{
+    unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
+    tb->hash_next = tb_hash[h];
+    tb_hash[h] = tb;
+    unsigned lo = tb->phys & (PAGE_SZ - 1);
+    unsigned hi = lo + tb->size;
+    page_add_tb(tb->phys >> PAGE_BITS, tb, lo, hi > PAGE_SZ ? PAGE_SZ : hi);
+    if (tb->page2 != (uint64_t)-1 && tb->page2 != tb->phys >> PAGE_BITS) {
+        page_add_tb(tb->page2, tb, 0, hi > PAGE_SZ ? hi - PAGE_SZ : 0);
+    }
+}
