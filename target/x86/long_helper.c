@@ -402,9 +402,123 @@ void helper_sysexit(CPUX86State *env, int opsize_shift)
     cpu_update_hflags(env);
 }
 
-/* Far CALL with EFER.LMA=1 to a code segment (call gates: not implemented,
- * #GP and a -d unimp line).  Pushes CS and the return RIP at the operand
- * size on the current stack. */
+/*
+ * A 64-bit call gate (16 bytes, type 12; the only gate far CALL/JMP take
+ * in IA-32e mode, SDM vol. 3, 5.8.3.1): checks the gate and the 64-bit
+ * code segment it names; returns the target offset, the code selector and
+ * its descriptor.
+ */
+static uint64_t lm_call_gate(CPUX86State *env, uint16_t sel, uint32_t e1, uint32_t e2,
+                             uint16_t *csel, uint32_t *ce1, uint32_t *ce2)
+{
+    int cpl = cpu_cpl(env);
+    int dpl = (e2 >> DESC_DPL_SHIFT) & 3;
+    if (((e2 >> DESC_TYPE_SHIFT) & 0x1f) != 12 || dpl < cpl || dpl < (sel & 3)) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    if (!(e2 & DESC_P_MASK)) {
+        raise_exception_err(env, EXCP_NP, sel & 0xfffc);
+    }
+    /* the upper 8 bytes: offset 63:32, then a type field that must be 0 */
+    uint64_t table = (sel & 4) ? env->ldt.base : env->gdt.base;
+    uint32_t limit = (sel & 4) ? env->ldt.limit : env->gdt.limit;
+    if ((sel & ~7) + 15 > limit) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    uint32_t e3 = cpu_ldl_kernel(env, table + (sel & ~7) + 8);
+    uint32_t e4 = cpu_ldl_kernel(env, table + (sel & ~7) + 12);
+    if ((e4 >> 8) & 0x1f) {
+        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+    }
+    *csel = e1 >> 16;
+    if ((*csel & ~3) == 0) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    if (!seg_load_descriptor(env, *csel, ce1, ce2)) {
+        raise_exception_err(env, EXCP_GP, *csel & 0xfffc);
+    }
+    int cdpl = (*ce2 >> DESC_DPL_SHIFT) & 3;
+    if (!(*ce2 & DESC_S_MASK) || !(*ce2 & DESC_CS_MASK) || !(*ce2 & DESC_L_MASK) ||
+        (*ce2 & DESC_B_MASK) || cdpl > cpl) {
+        raise_exception_err(env, EXCP_GP, *csel & 0xfffc);
+    }
+    if (!(*ce2 & DESC_P_MASK)) {
+        raise_exception_err(env, EXCP_NP, *csel & 0xfffc);
+    }
+    uint64_t target = ((uint64_t)e3 << 32) | (e2 & 0xffff0000) | (e1 & 0xffff);
+    if (!is_canonical_addr(target)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+    return target;
+}
+
+/* Far JMP with EFER.LMA=1 through a 64-bit call gate: no privilege change
+ * (a non-conforming target must have DPL = CPL). */
+void lm_ljmp_gate(CPUX86State *env, uint16_t sel, uint32_t e1, uint32_t e2)
+{
+    int cpl = cpu_cpl(env);
+    uint16_t csel;
+    uint32_t ce1, ce2;
+    uint64_t target = lm_call_gate(env, sel, e1, e2, &csel, &ce1, &ce2);
+    if (!(ce2 & DESC_C_MASK) && (int)((ce2 >> DESC_DPL_SHIFT) & 3) != cpl) {
+        raise_exception_err(env, EXCP_GP, csel & 0xfffc);
+    }
+    mark_accessed(env, csel, &ce2);
+    seg_load_cache_from_desc(env, R_CS, (csel & 0xfffc) | cpl, ce1, ce2);
+    env->eip = target;
+    cpu_update_hflags(env);
+}
+
+/* Far CALL through a 64-bit call gate: to an inner level the stack comes
+ * from TSS.RSPn with a null SS carrying the new CPL and takes the old
+ * SS:RSP; CS:RIP go on as 8-byte slots; no parameters are copied. */
+static void lm_lcall_gate(CPUX86State *env, uint16_t sel, uint32_t e1, uint32_t e2,
+                          uint64_t next_eip)
+{
+    int cpl = cpu_cpl(env);
+    uint16_t csel;
+    uint32_t ce1, ce2;
+    uint64_t target = lm_call_gate(env, sel, e1, e2, &csel, &ce1, &ce2);
+    int cdpl = (ce2 >> DESC_DPL_SHIFT) & 3;
+    int new_cpl = (ce2 & DESC_C_MASK) ? cpl : cdpl;
+    uint64_t old_rsp = env->regs[R_ESP], sp;
+    if (new_cpl < cpl) {
+        sp = tss64_stack(env, 4 + new_cpl * 8, 0);
+        if (!is_canonical_addr(sp)) {
+            raise_exception_err(env, EXCP_SS, 0);
+        }
+    } else {
+        uint64_t off;
+        sp = cur_sp_lin(env, &off) + off;
+    }
+#define PUSHQ(v) do { sp -= 8; cpu_st_priv64(env, sp, (v), 8, new_cpl); } while (0)
+    if (new_cpl < cpl) {
+        PUSHQ(env->segs[R_SS].selector);
+        PUSHQ(old_rsp);
+    }
+    PUSHQ(env->segs[R_CS].selector);
+    PUSHQ(next_eip);
+#undef PUSHQ
+    if (new_cpl < cpl) {
+        set_cpl(env, new_cpl);
+        cpu_x86_load_seg_cache(env, R_SS, new_cpl, 0, 0, 0);
+        env->regs[R_ESP] = sp;
+    } else if (env->hflags & HF_CS64) {
+        env->regs[R_ESP] = sp;
+    } else {
+        /* same level from compatibility mode: the pushes went through SS */
+        uint64_t m = (env->segs[R_SS].flags & DESC_B_MASK) ? 0xffffffffull : 0xffff;
+        env->regs[R_ESP] = (old_rsp & ~m) | ((sp - env->segs[R_SS].base) & m);
+    }
+    mark_accessed(env, csel, &ce2);
+    seg_load_cache_from_desc(env, R_CS, (csel & 0xfffc) | new_cpl, ce1, ce2);
+    env->eip = target;
+    cpu_update_hflags(env);
+}
+
+/* Far CALL with EFER.LMA=1: to a code segment, pushing CS and the return
+ * RIP at the operand size on the current stack, or through a 64-bit call
+ * gate. */
 void lm_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift, uint64_t next_eip)
 {
     int cpl = cpu_cpl(env);
@@ -417,8 +531,8 @@ void lm_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift, ui
         raise_exception_err(env, EXCP_GP, sel & 0xfffc);
     }
     if (!(e2 & DESC_S_MASK)) {
-        vlog(LOG_UNIMP, "far CALL through a system descriptor in long mode\n");
-        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+        lm_lcall_gate(env, sel, e1, e2, next_eip);
+        return;
     }
     int dpl = (e2 >> DESC_DPL_SHIFT) & 3;
     if (!(e2 & DESC_CS_MASK) || ((e2 & DESC_L_MASK) && (e2 & DESC_B_MASK)) ||

@@ -54,5 +54,6 @@ void lm_lret(CPUX86State *env, int opsize_shift, int imm16);
 void lm_lcall(CPUX86State *env, uint16_t sel, uint64_t off, int opsize_shift, uint64_t next_eip);
 /* LTR/LLDT in long mode: 16-byte system descriptors (upper base dword) */
 uint32_t lm_sysdesc_base_hi(CPUX86State *env, uint16_t sel);
+void lm_ljmp_gate(CPUX86State *env, uint16_t sel, uint32_t e1, uint32_t e2);
 
 #endif

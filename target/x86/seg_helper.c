@@ -336,8 +336,8 @@ void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off, uint64_t next_eip
     }
     int type = (e2 >> DESC_TYPE_SHIFT) & 0xf;
     if (env->hflags & HF_LMA) {
-        vlog(LOG_UNIMP, "far JMP through a system descriptor in long mode\n");
-        raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+        lm_ljmp_gate(env, sel, e1, e2);         /* call gates only: no task switches */
+        return;
     }
     switch (type) {
     case 1: case 9: case 5:                    /* TSS or task gate */

@@ -24,6 +24,7 @@ SEL_UBASE  equ 0x40         ; STAR[63:48]: user CS32 = +0, SS = +8, CS64 = +16
 SEL_UDATA  equ 0x4b
 SEL_UCS64  equ 0x53
 SEL_TSS64  equ 0x60
+SEL_CGATE64 equ 0x70        ; 64-bit call gate, DPL 3, to SEL_CS64:gate_target
 
 MSR_EFER   equ 0xc0000080
 MSR_STAR   equ 0xc0000081
@@ -80,6 +81,16 @@ main:
         DESC SEL_TSS64, TSS64, 0x67, 0x89, 0
         mov dword [gdt + SEL_TSS64 + 8], 0         ; base 63:32, type 0
         mov dword [gdt + SEL_TSS64 + 12], 0
+        mov eax, gate_target
+        mov edx, eax
+        and eax, 0xffff
+        or eax, SEL_CS64 << 16                     ; offset 15:0, selector
+        and edx, 0xffff0000
+        or edx, 0xec00                             ; P, DPL 3, type 12 (call gate)
+        mov [gdt + SEL_CGATE64], eax
+        mov [gdt + SEL_CGATE64 + 4], edx
+        mov dword [gdt + SEL_CGATE64 + 8], 0       ; offset 63:32
+        mov dword [gdt + SEL_CGATE64 + 12], 0      ; upper type 0
         ; 64-bit TSS: RSP0 and IST1
         mov edi, TSS64
         mov ecx, 0x68 / 4
@@ -503,6 +514,15 @@ syscall_back:                       ; ring 0 again, from the second SYSCALL
         CHECK64 [rel sc_fl], 0x002, "SYSCALL: RFLAGS masked by FMASK"
         CHECK64 [rel u_back], 1, "SYSRET returned to ring 3 after the first SYSCALL"
         CHECK64 [rel u_gp], 13, "ring 3: SWAPGS is #GP"
+        CHECK64 [rel g_cs], SEL_CS64, "64-bit call gate from ring 3: CS = the gate's selector (CPL 0)"
+        CHECK64 [rel g_ss], 0, "call gate to an inner level: SS = null selector with RPL = new CPL"
+        CHECK64 [rel g_rsp], ESP0_TOP - 32, "call gate: RSP = TSS.RSP0 - 4 slots of 8 bytes"
+        lea rax, [rel user64.after_gate]
+        CHECK64 [rel g_frame], rax, "call gate frame: return RIP"
+        CHECK64 [rel g_frame + 8], SEL_UCS64, "call gate frame: caller CS"
+        CHECK64 [rel g_frame + 16], [rel g_ursp], "call gate frame: caller RSP"
+        CHECK64 [rel g_frame + 24], SEL_UDATA, "call gate frame: caller SS"
+        CHECK64 [rel g_back_cs], SEL_UCS64, "RETF (REX.W) returns to ring 3 through the gate frame"
 
         ; ---- compatibility mode: far JMP to a 32-bit code segment
         mov r8, ds
@@ -561,6 +581,12 @@ user64:
         syscall
 .after1:
         mov qword [rel u_back], 1
+        ; far CALL through a 64-bit call gate to ring 0 and RETF back
+        mov [rel g_ursp], rsp
+        call far [rel gateptr]
+.after_gate:
+        mov rax, cs
+        mov [rel g_back_cs], rax
         EXPECT64 .after_swapgs
         swapgs
 .after_swapgs:
@@ -583,6 +609,22 @@ syscall_entry:
         mov rbx, ss
         mov [rel sc_ss], rbx
         o64 sysret
+
+gate_target:                        ; ring 0, reached through SEL_CGATE64
+        mov rax, cs
+        mov [rel g_cs], rax
+        mov rax, ss
+        mov [rel g_ss], rax
+        mov [rel g_rsp], rsp
+        mov rax, [rsp]
+        mov [rel g_frame], rax
+        mov rax, [rsp + 8]
+        mov [rel g_frame + 8], rax
+        mov rax, [rsp + 16]
+        mov [rel g_frame + 16], rax
+        mov rax, [rsp + 24]
+        mov [rel g_frame + 24], rax
+        o64 retf                    ; pops RIP, CS, RSP, SS: back to ring 3
 
 lcall_target:
         mov qword [rel lcall_hit], 1
@@ -862,6 +904,14 @@ compat_cs:      dq 0
 gs_area_a:      dq 0xaaaa
 gs_area_b:      dq 0xbbbb
 lcall_hit:      dq 0
+g_cs:           dq 0
+g_ss:           dq -1
+g_rsp:          dq 0
+g_ursp:         dq 0
+g_back_cs:      dq 0
+g_frame:        times 4 dq 0
+gateptr:        dq 0                ; m16:64 (NASM emits REX.W)
+                dw SEL_CGATE64 | 3
 lcall_cs:       dq 0
 farptr64:       dq lcall_target
                 dw SEL_CS64
