@@ -5,7 +5,12 @@
  * from the features below, and "-cpu NAME,+feat,-feat" can only remove
  * features or add ones that are implemented.
  */
+#include <errno.h>
 #include <glib.h>
+#include <inttypes.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <string.h>
 
 #include "target/x86/cpu.h"
@@ -107,6 +112,128 @@ static void set_vendor(CPUX86State *env, const char *v)
     memcpy(&env->cpuid_vendor[2], v + 8, 4);
 }
 
+static bool parse_uint(const char *val, uint64_t max, uint64_t *out)
+{
+    char *end;
+    if (!*val || *val == '-') {
+        return false;
+    }
+    errno = 0;
+    uint64_t v = g_ascii_strtoull(val, &end, 0);
+    if (errno || *end || v > max) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_bool(const char *val, bool *out)
+{
+    if (!strcmp(val, "on") || !strcmp(val, "true")) {
+        *out = true;
+    } else if (!strcmp(val, "off") || !strcmp(val, "false")) {
+        *out = false;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* The host's MAXPHYADDR, for host-phys-bits=on. */
+static unsigned host_phys_bits(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(0x80000000, &a, &b, &c, &d) && a >= 0x80000008 &&
+        __get_cpuid(0x80000008, &a, &b, &c, &d)) {
+        return a & 0xff;
+    }
+#endif
+    return 40;
+}
+
+/* QEMU's non-feature CPU properties (-cpu MODEL,name=value): 1 when NAME is
+ * one and VAL was taken, 0 when NAME is not one, -1 (with *err) when VAL
+ * is invalid. */
+static int cpu_property(CPUX86State *env, const char *name, const char *val, char **err)
+{
+    uint64_t v;
+    bool b;
+    if (!strcmp(name, "vendor")) {
+        if (strlen(val) != 12) {
+            *err = g_strdup_printf("invalid value '%s' for CPU property 'vendor' "
+                                   "(12 characters, as GenuineIntel)", val);
+            return -1;
+        }
+        set_vendor(env, val);
+        return 1;
+    }
+    if (!strcmp(name, "model-id")) {
+        memset(env->cpuid_model_id, 0, sizeof(env->cpuid_model_id));
+        strncpy(env->cpuid_model_id, val, sizeof(env->cpuid_model_id) - 1);
+        return 1;
+    }
+    static const struct {
+        const char *name;
+        uint64_t min, max;
+    } nums[] = {
+        { "family", 0, 0xff + 0xf }, { "model", 0, 0xff }, { "stepping", 0, 0xf },
+        { "level", 1, 0xd }, { "xlevel", 0x80000000, 0x80000008 },
+        { "phys-bits", 32, 52 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(nums); i++) {
+        if (strcmp(name, nums[i].name)) {
+            continue;
+        }
+        if (!parse_uint(val, nums[i].max, &v) || v < nums[i].min) {
+            *err = g_strdup_printf(nums[i].max > 0xffff
+                                   ? "invalid value '%s' for CPU property '%s' "
+                                     "(0x%" PRIx64 "..0x%" PRIx64 ")"
+                                   : "invalid value '%s' for CPU property '%s' "
+                                     "(%" PRIu64 "..%" PRIu64 ")",
+                                   val, name, nums[i].min, nums[i].max);
+            return -1;
+        }
+        uint32_t ver = env->cpuid_version;
+        switch (i) {
+        case 0:
+            ver &= ~0x0ff00f00u;
+            ver |= v > 0xf ? 0xf00 | (uint32_t)(v - 0xf) << 20 : (uint32_t)v << 8;
+            break;
+        case 1:
+            ver &= ~0x000f00f0u;
+            ver |= (uint32_t)(v & 0xf) << 4 | (uint32_t)(v >> 4) << 16;
+            break;
+        case 2:
+            ver = (ver & ~0xfu) | (uint32_t)v;
+            break;
+        case 3:
+            env->cpuid_level = v;
+            break;
+        case 4:
+            env->cpuid_xlevel = v;
+            break;
+        case 5:
+            env->phys_bits = v;
+            break;
+        }
+        env->cpuid_version = ver;
+        return 1;
+    }
+    if (!strcmp(name, "host-phys-bits") || !strcmp(name, "migratable")) {
+        if (!parse_bool(val, &b)) {
+            *err = g_strdup_printf("invalid value '%s' for CPU property '%s' (on or off)",
+                                   val, name);
+            return -1;
+        }
+        if (b && !strcmp(name, "host-phys-bits")) {
+            env->phys_bits = host_phys_bits();
+        }
+        return 1;
+    }
+    return 0;
+}
+
 X86CPU *x86_cpu_new(const char *cpu_model, char **err)
 {
     CPUX86State *env = g_new0(CPUX86State, 1);
@@ -157,11 +284,15 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         } else if (strchr(f, '=')) {
             const char *val = strchr(f, '=') + 1;
             name = g_strndup(f, strchr(f, '=') - f);
-            if (!strcmp(val, "on") || !strcmp(val, "true")) {
-                on = true;
-            } else if (!strcmp(val, "off") || !strcmp(val, "false")) {
-                on = false;
-            } else {
+            int r = cpu_property(env, name, val, err);
+            if (r) {
+                g_free(name);
+                if (r < 0) {
+                    goto fail;
+                }
+                continue;
+            }
+            if (!parse_bool(val, &on)) {
                 *err = g_strdup_printf("invalid value '%s' for CPU feature '%s'", val, name);
                 g_free(name);
                 goto fail;
@@ -169,6 +300,14 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         } else {
             on = true;
             name = g_strdup(f);
+            int r = cpu_property(env, name, "on", err);   /* "host-phys-bits" alone */
+            if (r) {
+                g_free(name);
+                if (r < 0) {
+                    goto fail;
+                }
+                continue;
+            }
         }
         /* QEMU's "check"/"enforce": warn or fail when a requested feature
          * cannot be provided.  Every feature Vireo lets a user ask for is

@@ -292,6 +292,13 @@ static inline unsigned x86_maxphyaddr(const CPUX86State *env)
     }
     return (env->cpuid_features & (1u << 6)) ? 36 : 32;
 }
+/* CPUID vendor "GenuineIntel": where Intel and AMD parts differ, the
+ * model follows the vendor the guest sees. */
+static inline bool x86_cpu_is_intel(const CPUX86State *env)
+{
+    return env->cpuid_vendor[0] == 0x756e6547 && env->cpuid_vendor[1] == 0x49656e69 &&
+           env->cpuid_vendor[2] == 0x6c65746e;
+}
 void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, base ffff0000 */
 /* Set the INTR input (from the PIC output). */
 void x86_cpu_set_intr(X86CPU *cpu, int level);

@@ -331,7 +331,10 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
             return CPU_EXIT_BUDGET;
         }
         env->insn_start_eip = env->eip;     /* code fetch faults report here */
-        if (unlikely(env->dr_exec_en) && !(env->eflags & RF_MASK)) {
+        /* Intel CPUs drop an instruction breakpoint on the instruction
+         * after MOV SS / POP SS; AMD ones take it (kvm-unit-tests emulator) */
+        if (unlikely(env->dr_exec_en) && !(env->eflags & RF_MASK) &&
+            !((env->hflags & HF_MOVSS) && x86_cpu_is_intel(env))) {
             uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
                                                       : (uint32_t)(env->segs[R_CS].base + env->eip);
             uint8_t m = x86_dr_exec_match(env, lin_pc);

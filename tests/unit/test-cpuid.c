@@ -1,0 +1,132 @@
+/*
+ * -cpu MODEL,property=value: what the guest then reads from CPUID, and
+ * the one-line errors for values QEMU refuses too.  kvm-unit-tests passes
+ * vendor=, phys-bits= and host-phys-bits to QEMU (x86/unittests.cfg).
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "hw/core/memory.h"
+#include "target/x86/helper.h"
+
+static X86CPU *make(const char *model)
+{
+    char *err = NULL;
+    X86CPU *cpu = x86_cpu_new(model, &err);
+    if (!cpu) {
+        g_error("%s: %s", model, err);
+    }
+    return cpu;
+}
+
+static void cpuid(X86CPU *cpu, uint32_t leaf, uint32_t r[4])
+{
+    cpu->regs[R_EAX] = leaf;
+    cpu->regs[R_ECX] = 0;
+    helper_cpuid(cpu);
+    r[0] = cpu->regs[R_EAX];
+    r[1] = cpu->regs[R_EBX];
+    r[2] = cpu->regs[R_ECX];
+    r[3] = cpu->regs[R_EDX];
+}
+
+static void vendor_of(X86CPU *cpu, char out[13])
+{
+    uint32_t r[4];
+    cpuid(cpu, 0, r);
+    memcpy(out, &r[1], 4);
+    memcpy(out + 4, &r[3], 4);
+    memcpy(out + 8, &r[2], 4);
+    out[12] = 0;
+}
+
+static void test_vendor(void)
+{
+    char v[13];
+    X86CPU *cpu = make("qemu64");
+    vendor_of(cpu, v);
+    g_assert_cmpstr(v, ==, "GenuineIntel");
+    g_assert_true(x86_cpu_is_intel(cpu));
+    g_free(cpu);
+
+    cpu = make("qemu64,vendor=AuthenticAMD");
+    vendor_of(cpu, v);
+    g_assert_cmpstr(v, ==, "AuthenticAMD");
+    g_assert_false(x86_cpu_is_intel(cpu));
+    g_free(cpu);
+}
+
+/* Family/model/stepping land in CPUID.1:EAX with the extended fields as
+ * the SDM's CPUID "Version Information" describes: family 23 is 0xf plus
+ * extended family 8, model 0x31 is model 1 plus extended model 3. */
+static void test_family_model_stepping(void)
+{
+    uint32_t r[4];
+    X86CPU *cpu = make("qemu64,family=23,model=49,stepping=0");
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[0], ==, 0x00830f10);
+    g_free(cpu);
+
+    cpu = make("qemu64,family=6,model=0x3a,stepping=9");
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[0], ==, 0x000306a9);
+    g_free(cpu);
+}
+
+static void test_phys_bits_and_model_id(void)
+{
+    uint32_t r[4];
+    X86CPU *cpu = make("qemu64,phys-bits=36,host-phys-bits=off");
+    cpuid(cpu, 0x80000008, r);
+    g_assert_cmpuint(r[0] & 0xff, ==, 36);
+    g_assert_cmpuint(x86_maxphyaddr(cpu), ==, 36);
+    g_free(cpu);
+
+    cpu = make("max,host-phys-bits");
+    cpuid(cpu, 0x80000008, r);
+    g_assert_cmpuint(r[0] & 0xff, >=, 32);
+    g_assert_cmpuint(r[0] & 0xff, <=, 52);
+    g_free(cpu);
+
+    cpu = make("qemu64,model-id=Test CPU");
+    char brand[49] = { 0 };
+    for (int i = 0; i < 3; i++) {
+        cpuid(cpu, 0x80000002 + i, r);
+        memcpy(brand + 16 * i, r, 16);
+    }
+    g_assert_cmpstr(brand, ==, "Test CPU");
+    g_free(cpu);
+}
+
+static void test_bad_values(void)
+{
+    static const struct { const char *model, *msg; } bad[] = {
+        { "qemu64,vendor=Intel", "invalid value 'Intel' for CPU property 'vendor'" },
+        { "qemu64,family=x", "invalid value 'x' for CPU property 'family' (0..270)" },
+        { "qemu64,model=256", "invalid value '256' for CPU property 'model' (0..255)" },
+        { "qemu64,stepping=-1", "invalid value '-1' for CPU property 'stepping'" },
+        { "qemu64,phys-bits=60", "invalid value '60' for CPU property 'phys-bits' (32..52)" },
+        { "qemu64,host-phys-bits=maybe", "invalid value 'maybe' for CPU property 'host-phys-bits'" },
+        { "qemu64,xlevel=5", "invalid value '5' for CPU property 'xlevel'" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *err = NULL;
+        X86CPU *cpu = x86_cpu_new(bad[i].model, &err);
+        g_assert_null(cpu);
+        g_assert_nonnull(err);
+        if (!g_str_has_prefix(err, bad[i].msg)) {
+            g_error("%s: got '%s', want '%s...'", bad[i].model, err, bad[i].msg);
+        }
+        g_free(err);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/cpuid/vendor", test_vendor);
+    g_test_add_func("/cpuid/family-model-stepping", test_family_model_stepping);
+    g_test_add_func("/cpuid/phys-bits-model-id", test_phys_bits_and_model_id);
+    g_test_add_func("/cpuid/bad-values", test_bad_values);
+    return g_test_run();
+}
