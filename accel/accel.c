@@ -85,6 +85,7 @@ bool accel_runs_guest(void)
 
 CPUExitReason accel_vcpu_exec(X86CPU *cpu, int64_t budget)
 {
+    current_cpu = cpu;
     return current->vcpu_exec(cpu, budget);
 }
 

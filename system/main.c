@@ -56,7 +56,7 @@ static const Option options[] = {
     { "accel", true, "tcg|kvm[:tcg]|qtest  select the accelerator" },
     { "enable-kvm", false, "same as -accel kvm" },
     { "cpu", true, "model[,+feat][,-feat]  select the CPU model ('-cpu help' lists them)" },
-    { "smp", true, "n  number of CPUs (only 1 for now)" },
+    { "smp", true, "[cpus=]n[,sockets=,cores=,threads=,maxcpus=]  number of CPUs (up to 255)" },
     { "boot", true, "[order=drives][,menu=on|off][,splash-time=ms]" },
     { "d", true, "item1,...  enable logging of the given items ('-d help' lists them)" },
     { "D", true, "logfile  output log to logfile (default stderr)" },
@@ -160,33 +160,57 @@ static uint64_t parse_mem_size(const char *arg)
     return size;
 }
 
-/* -smp [cpus=]n[,sockets=,cores=,threads=,dies=,maxcpus=]: one CPU for now. */
-static void parse_smp(const char *arg)
+/*
+ * -smp [cpus=]n[,sockets=,dies=,cores=,threads=,maxcpus=] as QEMU: without
+ * cpus= the count is the product of the topology; with both, the product
+ * must match maxcpus (default cpus).  Every CPU present is started (no
+ * hotplug), so maxcpus only takes part in that check.  Returns the count.
+ */
+static int parse_smp(const char *arg)
 {
+    static const char *const keys[] = { "cpus", "sockets", "dies", "cores", "threads", "maxcpus" };
+    long v[G_N_ELEMENTS(keys)] = { 0 };
     gchar **parts = g_strsplit(arg, ",", -1);
     for (gchar **p = parts; *p; p++) {
         const char *eq = strchr(*p, '=');
         const char *key = eq ? *p : "cpus";
         size_t klen = eq ? (size_t)(eq - *p) : strlen(key);
         const char *val = eq ? eq + 1 : *p;
-        static const char *const keys[] = { "cpus", "sockets", "cores", "threads", "dies", "maxcpus" };
-        bool known = false;
+        int k = -1;
         for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-            known |= strlen(keys[i]) == klen && !strncmp(key, keys[i], klen);
+            if (strlen(keys[i]) == klen && !strncmp(key, keys[i], klen)) {
+                k = (int)i;
+            }
         }
-        if (!known) {
+        if (k < 0) {
             fatal("-smp %s: invalid parameter '%.*s'", arg, (int)klen, key);
         }
         char *end;
         long n = strtol(val, &end, 10);
-        if (*end || !*val || n < 1) {
+        if (*end || !*val || n < 1 || n > 100000) {
             fatal("-smp %s: invalid value '%s'", arg, val);
         }
-        if (n != 1) {
-            fatal("-smp %s: only 1 CPU is supported for now", arg);
-        }
+        v[k] = n;
     }
     g_strfreev(parts);
+    long sockets = v[1] ? v[1] : 1, dies = v[2] ? v[2] : 1;
+    long cores = v[3] ? v[3] : 1, threads = v[4] ? v[4] : 1;
+    long product = sockets * dies * cores * threads;
+    long cpus = v[0] ? v[0] : (v[5] && !(v[1] || v[3] || v[4]) ? v[5] : product);
+    long maxcpus = v[5] ? v[5] : cpus;
+    if ((v[1] || v[3] || v[4]) && product != maxcpus) {
+        fatal("Invalid CPU topology: product of the hierarchy must match maxcpus: "
+              "sockets (%ld) * dies (%ld) * cores (%ld) * threads (%ld) != maxcpus (%ld)",
+              sockets, dies, cores, threads, maxcpus);
+    }
+    if (maxcpus < cpus) {
+        fatal("maxcpus must be equal to or greater than smp");
+    }
+    if (maxcpus > PC_MAX_CPUS) {
+        fatal("Invalid SMP CPUs %ld. The max CPUs supported by machine 'pc' is %d",
+              maxcpus, PC_MAX_CPUS);
+    }
+    return (int)cpus;
 }
 
 static void list_device(const DeviceClass *cls, void *opaque)
@@ -427,7 +451,7 @@ int main(int argc, char **argv)
             }
             cfg.cpu_model = arg;
         } else if (!strcmp(n, "smp")) {
-            parse_smp(arg);
+            cfg.smp = parse_smp(arg);
         } else if (!strcmp(n, "boot")) {
             parse_boot(arg, &cfg);
         } else if (!strcmp(n, "d")) {
@@ -739,13 +763,15 @@ int main(int argc, char **argv)
         vm_stop_state(RUN_STATE_PRELAUNCH);
     }
     /* Under qtest no guest code runs: the test drives the devices. */
-    X86CPU *cpu = !accel_runs_guest() || machine_none ? NULL : pc_first_cpu();
-    if (cpu) {
+    X86CPU *cpus[PC_MAX_CPUS];
+    int ncpus = !accel_runs_guest() || machine_none ? 0 : pc_nr_cpus();
+    for (int i = 0; i < ncpus; i++) {
         GError *err = NULL;
-        if (!accel_vcpu_init(cpu, &err)) {
+        cpus[i] = pc_cpu(i);
+        if (!accel_vcpu_init(cpus[i], &err)) {
             fatal("%s", err->message);
         }
     }
-    int status = main_loop_run(cpu);
+    int status = main_loop_run(cpus, ncpus);
     system_exit_now(status);
 }

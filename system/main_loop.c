@@ -60,8 +60,9 @@ static GSourceFuncs timer_source_funcs = {
     .dispatch = timer_dispatch,
 };
 
-int main_loop_run(X86CPU *cpu)
+int main_loop_run(X86CPU **cpus, int ncpus)
 {
+    int next = 0;       /* round robin: the CPU whose slice comes first */
     GSource *ts = g_source_new(&timer_source_funcs, sizeof(GSource));
     g_source_attach(ts, NULL);
     bh_attach_main_context();
@@ -93,19 +94,26 @@ int main_loop_run(X86CPU *cpu)
             qmp_event_reset(shutdown_cause_is_guest(c), shutdown_cause_name(c));
         }
         bool idle = true;
-        if (cpu && vm_running()) {
+        /* Every CPU in turn gets a slice (one thread for all of them, as
+         * QEMU's single-threaded TCG); halted ones return at once. */
+        for (int k = 0; k < ncpus && vm_running(); k++) {
+            X86CPU *cpu = cpus[(next + k) % ncpus];
             CPUExitReason r = accel_vcpu_exec(cpu, SLICE_INSNS);
-            switch (r) {
-            case CPU_EXIT_HALTED:
-                break;
-            case CPU_EXIT_RESET:
+            if (r == CPU_EXIT_RESET) {
                 system_reset_request(SHUTDOWN_CAUSE_GUEST_PANIC);
                 idle = false;
                 break;
-            default:
+            }
+            if (r != CPU_EXIT_HALTED) {
                 idle = false;
+            }
+            if (runstate_reset_req != SHUTDOWN_CAUSE_NONE ||
+                runstate_shutdown_req != SHUTDOWN_CAUSE_NONE) {
                 break;
             }
+        }
+        if (ncpus) {
+            next = (next + 1) % ncpus;
         }
         /* A timer that just fired may have raised the interrupt that ends
          * the HLT: go back to the CPU before sleeping, or the guest would

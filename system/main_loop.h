@@ -11,7 +11,8 @@
 
 #include "target/x86/cpu.h"
 
-/* Runs until a shutdown request is honoured; returns the exit status. */
-int main_loop_run(X86CPU *cpu);
+/* Runs until a shutdown request is honoured; returns the exit status.
+ * The NCPUS vCPUs in CPUS get slices by turns (round robin). */
+int main_loop_run(X86CPU **cpus, int ncpus);
 
 #endif

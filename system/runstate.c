@@ -8,6 +8,7 @@
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
 #include "monitor/monitor.h"
+#include "target/x86/cpu.h"
 #include "util/log.h"
 
 bool opt_no_reboot;
@@ -16,8 +17,19 @@ bool opt_no_shutdown;
 static RunState state = RUN_STATE_RUNNING;
 ShutdownCause runstate_reset_req, runstate_shutdown_req;
 
+/* The CPU that asked stops after its current instruction, as QEMU's
+ * cpu_stop_current(): it must not run on past a reset-control write. */
+static void stop_current_cpu(void)
+{
+    if (current_cpu) {
+        __atomic_fetch_or(&current_cpu->interrupt_request, CPU_INTERRUPT_EXIT,
+                          __ATOMIC_SEQ_CST);
+    }
+}
+
 void system_reset_request(ShutdownCause cause)
 {
+    stop_current_cpu();
     if (opt_no_reboot) {
         runstate_shutdown_req = cause;
     } else {
@@ -27,6 +39,7 @@ void system_reset_request(ShutdownCause cause)
 
 void system_shutdown_request(ShutdownCause cause)
 {
+    stop_current_cpu();
     runstate_shutdown_req = cause;
 }
 

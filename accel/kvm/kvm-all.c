@@ -276,6 +276,11 @@ static void filter_cpuid(struct kvm_cpuid_entry2 *e)
 
 static bool kvm_vcpu_init(X86CPU *env, GError **errp)
 {
+    if (kvm.vcpu_fd >= 0) {
+        vireo_set_error(errp, "kvm: one vCPU only for now (use -smp 1, or -accel tcg for -smp %d)",
+                        env->cpu_index + 1);
+        return false;
+    }
     kvm.vcpu_fd = ioctl(kvm.vm_fd, KVM_CREATE_VCPU, (unsigned long)env->cpu_index);
     if (kvm.vcpu_fd < 0) {
         vireo_set_error(errp, "kvm: cannot create vCPU %d: %s", env->cpu_index, strerror(errno));

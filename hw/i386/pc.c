@@ -50,9 +50,12 @@
 #define E820_RESERVED       2
 
 typedef struct PCMachine {
-    X86CPU *cpu;
+    X86CPU *cpu;                /* the BSP, cpus[0] */
+    X86CPU *cpus[PC_MAX_CPUS];
+    Device *apics[PC_MAX_CPUS];
+    int ncpus;
     Device *pic, *rtc;
-    Device *apic, *ioapic, *hpet;
+    Device *apic, *ioapic, *hpet;   /* apic: the BSP's */
     IRQ pic_in[16], ioapic_in[IOAPIC_NUM_PINS];
     uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
@@ -87,6 +90,16 @@ X86CPU *pc_first_cpu(void)
     return pc.cpu;
 }
 
+int pc_nr_cpus(void)
+{
+    return pc.ncpus;
+}
+
+X86CPU *pc_cpu(int i)
+{
+    return i >= 0 && i < pc.ncpus ? pc.cpus[i] : NULL;
+}
+
 /* ---- CPU wiring ---- */
 
 static int pc_pic_ack(void *opaque)
@@ -94,21 +107,31 @@ static int pc_pic_ack(void *opaque)
     return i8259_read_irq(pc.pic);
 }
 
-/* INTA goes to the local APIC, which hands it to the 8259 for ExtINT. */
+/* INTA goes to the CPU's local APIC, which hands it to the 8259 for ExtINT. */
 static int pc_intr_ack(void *opaque)
 {
-    return apic_get_interrupt(pc.apic, pc_pic_ack, NULL);
+    return apic_get_interrupt(opaque, pc_pic_ack, NULL);
 }
 
 static void pc_cpu_intr(void *opaque, int n, int level)
 {
-    x86_cpu_set_intr(pc.cpu, level);
+    x86_cpu_set_intr(pc.cpus[n], level);
 }
 
-/* The 8259's INTR reaches the CPU through LINT0 of the local APIC. */
+/* The 8259's INTR reaches every CPU's LINT0 (the APs' LINT0 is masked
+ * unless software programs it), as on QEMU's pc. */
 static void pc_pic_intr(void *opaque, int n, int level)
 {
-    apic_set_pic_intr(pc.apic, level);
+    for (int i = 0; i < pc.ncpus; i++) {
+        apic_set_pic_intr(pc.apics[i], level);
+    }
+}
+
+static void pc_set_a20_all(void)
+{
+    for (int i = 0; i < pc.ncpus; i++) {
+        x86_cpu_set_a20(pc.cpus[i], pc.a20_kbc || pc.a20_port92);
+    }
 }
 
 /*
@@ -183,12 +206,18 @@ static void pc_interrupts_init(const MachineConfig *cfg)
      * run at exit (LeakSanitizer) */
     g_free(isa_irqs);
 
-    pc.apic = device_create("apic", "id=0");
-    apic_attach_cpu(pc.apic, pc.cpu);
-    device_connect_gpio_out(pc.apic, 0, irq_new(pc_cpu_intr, NULL, 0));
+    /* one local APIC per CPU, APIC ID = CPU index (the MADT says so too) */
+    for (int i = 0; i < pc.ncpus; i++) {
+        char opts[16];
+        g_snprintf(opts, sizeof(opts), "id=%d", i);
+        pc.apics[i] = device_create("apic", opts);
+        apic_attach_cpu(pc.apics[i], pc.cpus[i]);
+        device_connect_gpio_out(pc.apics[i], 0, irq_new(pc_cpu_intr, NULL, i));
+        pc.cpus[i]->intr_ack = pc_intr_ack;
+        pc.cpus[i]->intr_opaque = pc.apics[i];
+    }
+    pc.apic = pc.apics[0];
     device_connect_gpio_out(pc.pic, 0, irq_new(pc_pic_intr, NULL, 0));
-    pc.cpu->intr_ack = pc_intr_ack;
-    pc.cpu->intr_opaque = NULL;
 
     if (!cfg->no_hpet) {
         pc.hpet = device_create("hpet", "");
@@ -214,7 +243,7 @@ static void pc_a20(void *opaque, int n, int level)
     } else {
         pc.a20_port92 = level;
     }
-    x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
+    pc_set_a20_all();
 }
 
 /*
@@ -539,10 +568,16 @@ void pc_machine_init(const MachineConfig *cfg)
     char *err = NULL;
 
     memset(&pc, 0, sizeof(pc));
-    pc.cpu = x86_cpu_new(cfg->cpu_model, &err);
-    if (!pc.cpu) {
-        fatal("%s", err ? err : "cannot create the CPU");
+    pc.ncpus = cfg->smp > 0 ? cfg->smp : 1;
+    for (int i = 0; i < pc.ncpus; i++) {
+        pc.cpus[i] = x86_cpu_new(cfg->cpu_model, &err);
+        if (!pc.cpus[i]) {
+            fatal("%s", err ? err : "cannot create the CPU");
+        }
+        pc.cpus[i]->cpu_index = i;
+        pc.cpus[i]->pause_yields = pc.ncpus > 1;
     }
+    pc.cpu = pc.cpus[0];
 
     pc_memory_init(cfg);
     pc_bios_init(cfg);
@@ -579,6 +614,8 @@ void pc_machine_reset(void)
     pc.a20_kbc = true;
     pc.a20_port92 = false;
     devices_reset_all();
-    x86_cpu_reset(pc.cpu);
-    x86_cpu_set_a20(pc.cpu, pc.a20_kbc || pc.a20_port92);
+    for (int i = 0; i < pc.ncpus; i++) {
+        x86_cpu_reset(pc.cpus[i]);
+    }
+    pc_set_a20_all();
 }

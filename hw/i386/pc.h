@@ -12,7 +12,7 @@ typedef struct MachineConfig {
     uint64_t ram_size;           /* -m, bytes */
     const char *bios_path;       /* resolved path of the BIOS image */
     const char *cpu_model;       /* -cpu, NULL = default */
-    int smp;                     /* number of CPUs (1 for now) */
+    int smp;                     /* number of CPUs, 1..PC_MAX_CPUS */
     const char *boot_order;      /* -boot order=, "cad" default */
     bool boot_menu;              /* -boot menu=on */
     int boot_menu_timeout_ms;    /* splash-time, -1 = default */
@@ -33,6 +33,10 @@ void pc_machine_init(const MachineConfig *cfg);
 /* Reset every device and CPU to power-on state. */
 void pc_machine_reset(void);
 X86CPU *pc_first_cpu(void);
+/* -smp: xAPIC IDs are 8 bits and 0xff is the broadcast ID */
+#define PC_MAX_CPUS 255
+int pc_nr_cpus(void);
+X86CPU *pc_cpu(int i);      /* NULL past the last */
 /* ACPI power button (monitor "system_powerdown"): the guest decides. */
 void pc_system_powerdown(void);
 

@@ -192,8 +192,10 @@ static void apic_accept(APICState *s, int mode, uint8_t vector, bool level)
         }
         break;
     case APIC_DM_SIPI:
-        /* Only a CPU waiting for SIPI after INIT starts; the BSP never waits. */
-        vlog(LOG_UNIMP, "apic: SIPI vector 0x%02x ignored (no CPU waits for SIPI)\n", vector);
+        /* only a CPU waiting for SIPI (an AP after RESET or INIT) starts */
+        if (s->cpu) {
+            x86_cpu_sipi(s->cpu, vector);
+        }
         break;
     case APIC_DM_EXTINT:
         vlog(LOG_UNIMP, "apic: ExtINT message ignored (use LINT0)\n");
@@ -527,9 +529,26 @@ static void apic_reg_write(APICState *s, unsigned reg, uint32_t val)
     }
 }
 
+/* Every CPU sees its own local APIC at its APIC base: the page answers
+ * the CPU that accesses it (the BSP's APIC when no CPU runs, as for
+ * qtest).  Each enabled APIC maps the page, so a base moved by one CPU
+ * is claimed too. */
+static APICState *apic_for_access(APICState *s)
+{
+    if (current_cpu && current_cpu->apic) {
+        APICState *c = DEVICE_CAST(APICState, current_cpu->apic);
+        if ((c->base & APIC_BASE_ENABLE) && c->mapped) {
+            return c;
+        }
+    } else if (n_apics) {
+        return apics[0];
+    }
+    return s;
+}
+
 static uint64_t apic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-    APICState *s = opaque;
+    APICState *s = apic_for_access(opaque);
     if (addr & 0xf) {
         /* registers are 16-byte aligned; only their first dword exists */
         vlog(LOG_GUEST_ERRORS, "apic: read at unaligned offset 0x%x\n", (unsigned)addr);
@@ -541,7 +560,7 @@ static uint64_t apic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 
 static void apic_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
-    APICState *s = opaque;
+    APICState *s = apic_for_access(opaque);
     if ((addr & 0xf) || size != 4) {
         vlog(LOG_GUEST_ERRORS, "apic: %u-byte write at offset 0x%x ignored\n", size,
              (unsigned)addr);

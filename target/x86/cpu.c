@@ -234,6 +234,8 @@ static int cpu_property(CPUX86State *env, const char *name, const char *val, cha
     return 0;
 }
 
+__thread X86CPU *current_cpu;
+
 X86CPU *x86_cpu_new(const char *cpu_model, char **err)
 {
     CPUX86State *env = g_new0(CPUX86State, 1);
@@ -418,6 +420,11 @@ void x86_cpu_reset(X86CPU *env)
     env->interrupt_request = intr_line;       /* the INTR line keeps its level */
     env->hflags = 0;
     cpu_update_hflags(env);
+    /* application processors wait for a startup IPI (SDM vol. 3, 9.4) */
+    env->wait_sipi = index != 0;
+    if (env->wait_sipi) {
+        env->hflags |= HF_HALTED;
+    }
     tlb_flush(env);
 }
 
@@ -428,7 +435,8 @@ void x86_cpu_do_init(X86CPU *env)
     uint64_t mtrr_fixed[11], mtrr_var[16];
     memcpy(mtrr_fixed, env->mtrr_fixed, sizeof(mtrr_fixed));
     memcpy(mtrr_var, env->mtrr_var, sizeof(mtrr_var));
-    uint32_t keep_req = env->interrupt_request & (CPU_INTERRUPT_NMI | CPU_INTERRUPT_EXIT);
+    uint32_t keep_req = env->interrupt_request & (CPU_INTERRUPT_NMI | CPU_INTERRUPT_EXIT |
+                                                  CPU_INTERRUPT_SIPI);
 
     x86_cpu_reset(env);
     env->fpu = fpu;
@@ -452,4 +460,10 @@ void x86_cpu_set_a20(X86CPU *env, bool enabled)
 void x86_cpu_set_nmi(X86CPU *env)
 {
     __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+}
+
+void x86_cpu_sipi(X86CPU *env, uint8_t vector)
+{
+    env->sipi_vector = vector;
+    __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_SIPI, __ATOMIC_SEQ_CST);
 }

@@ -254,6 +254,9 @@ typedef struct CPUX86State {
     void *apic;                       /* this CPU's local APIC (hw/intc/apic.h Device), or NULL */
     uint64_t instr_count;             /* retired instructions (statistics, TSC fallback) */
     int cpu_index;
+    bool pause_yields;        /* PAUSE ends the slice (other vCPUs share the thread) */
+    bool wait_sipi;           /* an AP after RESET/INIT: only a SIPI starts it */
+    uint8_t sipi_vector;
 } CPUX86State;
 
 typedef CPUX86State X86CPU;
@@ -299,10 +302,16 @@ static inline bool x86_cpu_is_intel(const CPUX86State *env)
     return env->cpuid_vendor[0] == 0x756e6547 && env->cpuid_vendor[1] == 0x49656e69 &&
            env->cpuid_vendor[2] == 0x6c65746e;
 }
+/* The CPU this thread is running guest code for (set by accel_vcpu_exec),
+ * or NULL: per-CPU devices such as the local APIC's MMIO page answer the
+ * CPU that accesses them. */
+extern __thread X86CPU *current_cpu;
 void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, base ffff0000 */
 /* Set the INTR input (from the PIC output). */
 void x86_cpu_set_intr(X86CPU *cpu, int level);
 void x86_cpu_set_nmi(X86CPU *cpu);
+/* A startup IPI: an AP waiting for SIPI starts in real mode at vector:0000. */
+void x86_cpu_sipi(X86CPU *cpu, uint8_t vector);
 void x86_cpu_set_a20(X86CPU *cpu, bool enabled);
 /* INIT (from the local APIC): reset as SDM vol. 3 table 9-1's INIT column
  * says: x87/SSE state, MTRRs, PAT, the TSC and the APIC base are kept. */

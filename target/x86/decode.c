@@ -253,6 +253,9 @@ const OpEntry x86_optab3a[256] = {
 /* 64-bit mode replacements for one-byte opcodes */
 static const OpEntry invalid_entry = { NULL, NULL, NULL, 0 };
 static const OpEntry movsxd_entry = { "movsxd", "Gv,Ed", op_movsxd, 0 };
+/* F3 90: a spin-wait hint, the last instruction of its block so that
+ * op_pause can hand the host CPU to another vCPU right after it */
+static const OpEntry pause_entry = { "pause", "", op_pause, END };
 
 void op_invalid(CPUX86State *env, const DecodedInsn *d)
 {
@@ -481,6 +484,9 @@ opcode:
         } else if (d->op == 0x90 && (rex & REX_B)) {
             e = &x86_optab1[0x91];      /* XCHG R8, RAX is not a NOP */
         }
+    }
+    if (e == &x86_optab1[0x90] && (pfx & PFX_REP)) {
+        e = &pause_entry;
     }
 
     /* does the (base) template use a ModRM byte? groups always do */

@@ -177,6 +177,25 @@ static void log_print_line(void *opaque, const char *line)
 static bool exec_check_interrupts(CPUX86State *env)
 {
     uint32_t req = env->interrupt_request;
+    if (req & CPU_INTERRUPT_INIT) {
+        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
+        x86_cpu_do_init(env);
+        req = env->interrupt_request;
+    }
+    if (req & CPU_INTERRUPT_SIPI) {
+        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_SIPI, __ATOMIC_SEQ_CST);
+        if (env->wait_sipi) {
+            /* real mode at vector:0000 (SDM vol. 3, 9.4.4.1) */
+            env->wait_sipi = false;
+            env->hflags &= ~HF_HALTED;
+            env->segs[R_CS].selector = env->sipi_vector << 8;
+            env->segs[R_CS].base = (uint32_t)env->sipi_vector << 12;
+            env->eip = 0;
+        }
+    }
+    if (env->wait_sipi) {
+        return false;       /* nothing else reaches a CPU waiting for SIPI */
+    }
     if (env->hflags & HF_INHIBIT_IRQ) {
         return false;
     }
@@ -187,11 +206,6 @@ static bool exec_check_interrupts(CPUX86State *env)
         if (!do_interrupt(env, EXCP_NMI, 0, 0, env->eip, 1)) {
             return true;
         }
-        return false;
-    }
-    if (req & CPU_INTERRUPT_INIT) {
-        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
-        x86_cpu_do_init(env);
         return false;
     }
     if ((req & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK)) {

@@ -51,7 +51,10 @@ static inline bool canonical(uint64_t la)
     return is_canonical_addr(la);
 }
 
-static CPUX86State *tlb_owner;      /* the CPU whose TLB the memory listener flushes */
+/* every CPU's TLB: memory-map changes flush them all, and a page that comes
+ * to hold code loses its fast write mappings in all of them */
+static CPUX86State *tlb_cpus[256];
+static int n_tlb_cpus;
 
 void tlb_flush(CPUX86State *env)
 {
@@ -77,17 +80,27 @@ void tlb_flush_page(CPUX86State *env, target_ulong la)
 
 static void mmu_memory_changed(AddressSpace *as, void *opaque)
 {
-    if (tlb_owner && as == &address_space_memory) {
-        tlb_flush(tlb_owner);
+    if (as == &address_space_memory) {
+        for (int i = 0; i < n_tlb_cpus; i++) {
+            tlb_flush(tlb_cpus[i]);
+        }
     }
 }
 
 void mmu_register_cpu(CPUX86State *env)
 {
-    if (!tlb_owner) {
+    if (!n_tlb_cpus) {
         memory_listener_register(mmu_memory_changed, NULL);
     }
-    tlb_owner = env;
+    for (int i = 0; i < n_tlb_cpus; i++) {
+        if (tlb_cpus[i] == env) {
+            tlb_flush(env);
+            return;
+        }
+    }
+    if (n_tlb_cpus < (int)(sizeof(tlb_cpus) / sizeof(tlb_cpus[0]))) {
+        tlb_cpus[n_tlb_cpus++] = env;
+    }
     tlb_flush(env);
 }
 
@@ -580,11 +593,14 @@ uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **
     /* A page about to hold translated code: make every fast write mapping
      * of it take the slow path, so stores into it drop the blocks. */
     if (!tb_page_has_code(e->paddr)) {
-        for (int m = 0; m < NB_MMU_MODES; m++) {
-            for (int i = 0; i < TLB_SIZE; i++) {
-                TLBEntry *t = &env->tlb[m][i];
-                if (t->addr_write != (uint64_t)-1 && t->paddr == e->paddr) {
-                    t->addr_write |= TLB_SLOW;
+        for (int c = 0; c < n_tlb_cpus || (c == 0 && !n_tlb_cpus); c++) {
+            CPUX86State *cenv = n_tlb_cpus ? tlb_cpus[c] : env;
+            for (int m = 0; m < NB_MMU_MODES; m++) {
+                for (int i = 0; i < TLB_SIZE; i++) {
+                    TLBEntry *t = &cenv->tlb[m][i];
+                    if (t->addr_write != (uint64_t)-1 && t->paddr == e->paddr) {
+                        t->addr_write |= TLB_SLOW;
+                    }
                 }
             }
         }

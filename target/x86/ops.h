@@ -209,7 +209,7 @@ H(op_mov_EG); H(op_mov_GE); H(op_mov_EI); H(op_mov_RI); H(op_mov_moffs);
 H(op_mov_ES); H(op_mov_SE); H(op_movzx); H(op_movsx); H(op_xchg_EG); H(op_xchg_AR);
 H(op_lea); H(op_push_r); H(op_pop_r); H(op_push_I); H(op_push_E); H(op_pop_E);
 H(op_push_seg); H(op_pop_seg); H(op_pusha); H(op_popa); H(op_pushf); H(op_popf);
-H(op_lxs); H(op_movsxd); H(op_enter); H(op_leave); H(op_xlat); H(op_nop);
+H(op_lxs); H(op_movsxd); H(op_enter); H(op_leave); H(op_xlat); H(op_nop); H(op_pause);
 /* ops_ctrl.c */
 H(op_jcc); H(op_jmp_rel); H(op_call_rel); H(op_ret); H(op_jmp_E); H(op_call_E);
 H(op_jmp_far); H(op_call_far); H(op_jmp_far_E); H(op_call_far_E); H(op_lret); H(op_iret);

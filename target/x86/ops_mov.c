@@ -6,6 +6,18 @@
 
 void op_nop(CPUX86State *env, const DecodedInsn *d) { }
 
+/* PAUSE: a spin-wait loop.  With other vCPUs sharing this thread, end the
+ * slice here, as pause-loop exiting does on hardware: the CPU that holds
+ * the lock gets to run and release it, and the spinner does not burn its
+ * whole slice (or, with a loop length that divides the slice, starve the
+ * holder forever). */
+void op_pause(CPUX86State *env, const DecodedInsn *d)
+{
+    if (env->pause_yields) {
+        __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_EXIT, __ATOMIC_SEQ_CST);
+    }
+}
+
 void op_mov_EG(CPUX86State *env, const DecodedInsn *d)
 {
     uint64_t v = reg_get(env, d->ot, d->reg);

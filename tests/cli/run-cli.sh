@@ -40,6 +40,12 @@ case_ '-device ...,id= (empty id) is refused' 1 "Parameter 'id' expects an ident
 case_ '-device ...,id=1x is refused' 1 "Parameter 'id' expects an identifier" -- -device pc-testdev,id=1x
 case_ '-device ...,id=ok.id-1 is accepted' runs '' -- -device pc-testdev,id=ok.id-1
 case_ '-cpu max,check,enforce is accepted' runs '' -- -cpu max,check,enforce
+case_ '-cpu qemu64,vendor=AuthenticAMD is accepted' runs '' -- -cpu qemu64,vendor=AuthenticAMD
+case_ '-cpu with a vendor of the wrong length' 1 "invalid value 'AMD' for CPU property 'vendor'" -- -cpu qemu64,vendor=AMD
+case_ '-smp 4 runs' runs '' -- -smp 4
+case_ '-smp 256 is refused as QEMU does' 1 "Invalid SMP CPUs 256. The max CPUs supported by machine 'pc' is 255" -- -smp 256
+case_ '-smp with a topology that does not add up' 1 'product of the hierarchy must match maxcpus' -- -smp 4,sockets=3
+case_ '-smp maxcpus below the CPU count' 1 'maxcpus must be equal to or greater than smp' -- -smp 2,maxcpus=1
 case_ '-audiodev id=none,driver=none (any key order)' runs '' -- -audiodev id=none,driver=none
 case_ '-audiodev driver=sdl is refused' 1 'audio backend not available' -- -audiodev driver=sdl,id=a
 case_ '-netdev with an unknown key' 1 "Invalid parameter 'bogus'" -- -netdev user,id=n0,bogus=1
