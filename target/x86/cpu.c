@@ -356,6 +356,14 @@ fail:
     return NULL;
 }
 
+void x86_cpu_free(X86CPU *cpu)
+{
+    if (cpu) {
+        mmu_unregister_cpu(cpu);
+        g_free(cpu);
+    }
+}
+
 void x86_cpu_reset(X86CPU *env)
 {
     /* keep the model and the machine hooks; everything architectural resets */

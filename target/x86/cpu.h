@@ -306,6 +306,8 @@ static inline bool x86_cpu_is_intel(const CPUX86State *env)
  * or NULL: per-CPU devices such as the local APIC's MMIO page answer the
  * CPU that accesses them. */
 extern __thread X86CPU *current_cpu;
+/* Frees a CPU from x86_cpu_new (it leaves the TLB-flush list). */
+void x86_cpu_free(X86CPU *cpu);
 void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, base ffff0000 */
 /* Set the INTR input (from the PIC output). */
 void x86_cpu_set_intr(X86CPU *cpu, int level);

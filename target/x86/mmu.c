@@ -11,6 +11,7 @@
  * A20 changes and any change of the physical memory map.
  */
 #include "target/x86/debug.h"
+#include <glib.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -51,10 +52,10 @@ static inline bool canonical(uint64_t la)
     return is_canonical_addr(la);
 }
 
-/* every CPU's TLB: memory-map changes flush them all, and a page that comes
- * to hold code loses its fast write mappings in all of them */
-static CPUX86State *tlb_cpus[256];
-static int n_tlb_cpus;
+/* every live CPU (x86_cpu_new to x86_cpu_free): memory-map changes flush
+ * all their TLBs, and a page that comes to hold code loses its fast write
+ * mappings in all of them */
+static GPtrArray *tlb_cpus;
 
 void tlb_flush(CPUX86State *env)
 {
@@ -81,27 +82,29 @@ void tlb_flush_page(CPUX86State *env, target_ulong la)
 static void mmu_memory_changed(AddressSpace *as, void *opaque)
 {
     if (as == &address_space_memory) {
-        for (int i = 0; i < n_tlb_cpus; i++) {
-            tlb_flush(tlb_cpus[i]);
+        for (guint i = 0; i < tlb_cpus->len; i++) {
+            tlb_flush(g_ptr_array_index(tlb_cpus, i));
         }
     }
 }
 
 void mmu_register_cpu(CPUX86State *env)
 {
-    if (!n_tlb_cpus) {
+    if (!tlb_cpus) {
+        tlb_cpus = g_ptr_array_new();
         memory_listener_register(mmu_memory_changed, NULL);
     }
-    for (int i = 0; i < n_tlb_cpus; i++) {
-        if (tlb_cpus[i] == env) {
-            tlb_flush(env);
-            return;
-        }
-    }
-    if (n_tlb_cpus < (int)(sizeof(tlb_cpus) / sizeof(tlb_cpus[0]))) {
-        tlb_cpus[n_tlb_cpus++] = env;
+    if (!g_ptr_array_find(tlb_cpus, env, NULL)) {
+        g_ptr_array_add(tlb_cpus, env);
     }
     tlb_flush(env);
+}
+
+void mmu_unregister_cpu(CPUX86State *env)
+{
+    if (tlb_cpus) {
+        g_ptr_array_remove_fast(tlb_cpus, env);
+    }
 }
 
 static uint64_t a20(CPUX86State *env, uint64_t phys)
@@ -593,8 +596,8 @@ uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **
     /* A page about to hold translated code: make every fast write mapping
      * of it take the slow path, so stores into it drop the blocks. */
     if (!tb_page_has_code(e->paddr)) {
-        for (int c = 0; c < n_tlb_cpus || (c == 0 && !n_tlb_cpus); c++) {
-            CPUX86State *cenv = n_tlb_cpus ? tlb_cpus[c] : env;
+        for (guint c = 0; c < tlb_cpus->len; c++) {
+            CPUX86State *cenv = g_ptr_array_index(tlb_cpus, c);
             for (int m = 0; m < NB_MMU_MODES; m++) {
                 for (int i = 0; i < TLB_SIZE; i++) {
                     TLBEntry *t = &cenv->tlb[m][i];

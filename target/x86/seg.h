@@ -40,6 +40,7 @@ void seg_task_switch(CPUX86State *env, uint16_t tss_sel, uint32_t e1, uint32_t e
                      uint32_t next_eip, int error_code, int ext);
 
 void mmu_register_cpu(CPUX86State *env);
+void mmu_unregister_cpu(CPUX86State *env);
 
 /* Long mode (long_helper.c, mmu.c) */
 uint64_t cpu_ldq_kernel(CPUX86State *env, target_ulong la);

@@ -47,13 +47,13 @@ static void test_vendor(void)
     vendor_of(cpu, v);
     g_assert_cmpstr(v, ==, "GenuineIntel");
     g_assert_true(x86_cpu_is_intel(cpu));
-    g_free(cpu);
+    x86_cpu_free(cpu);
 
     cpu = make("qemu64,vendor=AuthenticAMD");
     vendor_of(cpu, v);
     g_assert_cmpstr(v, ==, "AuthenticAMD");
     g_assert_false(x86_cpu_is_intel(cpu));
-    g_free(cpu);
+    x86_cpu_free(cpu);
 }
 
 /* Family/model/stepping land in CPUID.1:EAX with the extended fields as
@@ -65,12 +65,12 @@ static void test_family_model_stepping(void)
     X86CPU *cpu = make("qemu64,family=23,model=49,stepping=0");
     cpuid(cpu, 1, r);
     g_assert_cmphex(r[0], ==, 0x00830f10);
-    g_free(cpu);
+    x86_cpu_free(cpu);
 
     cpu = make("qemu64,family=6,model=0x3a,stepping=9");
     cpuid(cpu, 1, r);
     g_assert_cmphex(r[0], ==, 0x000306a9);
-    g_free(cpu);
+    x86_cpu_free(cpu);
 }
 
 static void test_phys_bits_and_model_id(void)
@@ -80,13 +80,13 @@ static void test_phys_bits_and_model_id(void)
     cpuid(cpu, 0x80000008, r);
     g_assert_cmpuint(r[0] & 0xff, ==, 36);
     g_assert_cmpuint(x86_maxphyaddr(cpu), ==, 36);
-    g_free(cpu);
+    x86_cpu_free(cpu);
 
     cpu = make("max,host-phys-bits");
     cpuid(cpu, 0x80000008, r);
     g_assert_cmpuint(r[0] & 0xff, >=, 32);
     g_assert_cmpuint(r[0] & 0xff, <=, 52);
-    g_free(cpu);
+    x86_cpu_free(cpu);
 
     cpu = make("qemu64,model-id=Test CPU");
     char brand[49] = { 0 };
@@ -95,7 +95,7 @@ static void test_phys_bits_and_model_id(void)
         memcpy(brand + 16 * i, r, 16);
     }
     g_assert_cmpstr(brand, ==, "Test CPU");
-    g_free(cpu);
+    x86_cpu_free(cpu);
 }
 
 static void test_bad_values(void)

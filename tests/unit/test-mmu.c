@@ -299,7 +299,7 @@ static void test_maxphyaddr(void)
             g_assert_cmpint(cr_write(3, 1ull << (m[i].bits - 1)), ==, -1);
             g_assert_cmpint(cr_write(3, 1ull << m[i].bits), ==, EXCP_GP);
         }
-        g_free(cpu);
+        x86_cpu_free(cpu);
     }
     cpu = saved;
 }

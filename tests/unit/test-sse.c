@@ -552,10 +552,10 @@ static void test_cpuid(void)
     X86CPU *q = x86_cpu_new("qemu32,+ssse3", &err);
     g_assert_null(err);
     g_assert_cmphex(q->cpuid_ext_features & (1u << 9), ==, 1u << 9);
-    g_free(c);                          /* plain allocations: nothing inside */
-    g_free(m);
-    g_free(p);
-    g_free(q);
+    x86_cpu_free(c);
+    x86_cpu_free(m);
+    x86_cpu_free(p);
+    x86_cpu_free(q);
 }
 
 int main(int argc, char **argv)
