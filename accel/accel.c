@@ -9,6 +9,7 @@
 static const AccelOps *accels[8];
 static unsigned nr_accels;
 static const AccelOps *current;
+static bool single_thread;      /* thread=single */
 
 void accel_register(const AccelOps *ops)
 {
@@ -44,6 +45,21 @@ bool accel_select(const char *spec, GError **errp)
     g_autofree char *names = g_strndup(spec, strcspn(spec, ","));
     g_auto(GStrv) alts = g_strsplit(names, ":", -1);
     GError *last = NULL;
+    const char *opts = spec + strlen(names);
+    g_auto(GStrv) kv = g_strsplit(*opts ? opts + 1 : "", ",", -1);
+    for (char **o = kv; *o; o++) {
+        if (g_str_has_prefix(*o, "thread=")) {
+            const char *v = *o + 7;
+            if (!strcmp(v, "single")) {
+                single_thread = true;
+            } else if (!strcmp(v, "multi")) {
+                single_thread = false;
+            } else {
+                vireo_set_error(errp, "Invalid 'thread' setting %s", v);
+                return false;
+            }
+        }
+    }
     if (!alts[0]) {
         vireo_set_error(errp, "invalid accelerator ''");
         return false;
@@ -81,6 +97,11 @@ bool accel_vcpu_init(X86CPU *cpu, GError **errp)
 bool accel_runs_guest(void)
 {
     return current && current->vcpu_exec;
+}
+
+bool accel_vcpu_threads(void)
+{
+    return accel_runs_guest() && current->vcpu_threads && !single_thread;
 }
 
 CPUExitReason accel_vcpu_exec(X86CPU *cpu, int64_t budget)

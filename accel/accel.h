@@ -41,6 +41,10 @@ typedef struct AccelOps {
      * when CPUX86State is the state, as under TCG). */
     void (*state_get)(X86CPU *cpu);
     void (*state_put)(X86CPU *cpu);
+    /* vcpu_exec may run on a thread per vCPU, without the BQL (it takes
+     * the lock itself around device access).  False: the vCPUs run round
+     * robin on the main thread. */
+    bool vcpu_threads;
 } AccelOps;
 
 void accel_register(const AccelOps *ops);
@@ -54,9 +58,10 @@ const AccelOps *accel_find(const char *name);
 
 /*
  * -accel SPEC / -machine accel=SPEC: "NAME[:NAME...][,OPTS]".  Each name in
- * turn is initialised until one works (QEMU's fallback list).  OPTS are
- * accepted and ignored (TCG's thread= and tb-size= tune what Vireo chooses
- * itself).  False with an error naming the problem of the last candidate.
+ * turn is initialised until one works (QEMU's fallback list).  OPTS:
+ * thread=single|multi (TCG: one thread for all vCPUs, or one each, the
+ * default); others (tb-size=...) are accepted and ignored.  False with an
+ * error naming the problem of the last candidate.
  */
 bool accel_select(const char *spec, GError **errp);
 /* The accelerator accel_select chose (NULL before). */
@@ -66,6 +71,8 @@ const AccelOps *accel_current(void);
  * the operation). */
 bool accel_vcpu_init(X86CPU *cpu, GError **errp);
 bool accel_runs_guest(void);
+/* The vCPUs get a thread each (the accelerator can, and not thread=single). */
+bool accel_vcpu_threads(void);
 CPUExitReason accel_vcpu_exec(X86CPU *cpu, int64_t budget);
 void accel_vcpu_kick(X86CPU *cpu);
 void accel_state_get(X86CPU *cpu);

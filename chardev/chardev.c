@@ -189,10 +189,11 @@ void chardev_notify_writable(Chardev *chr)
     }
 }
 
-void chardev_deliver_pending(void)
+bool chardev_deliver_pending(void)
 {
+    bool left = false;
     if (!chardevs) {
-        return;
+        return false;
     }
     GHashTableIter it;
     gpointer key, val;
@@ -200,8 +201,17 @@ void chardev_deliver_pending(void)
      * twice is harmless (the second call finds nothing or a full front end) */
     g_hash_table_iter_init(&it, chardevs);
     while (g_hash_table_iter_next(&it, &key, &val)) {
-        deliver(val);
+        Chardev *chr = val;
+        deliver(chr);
+        if (chr->mux) {
+            for (int i = 0; i < chr->nr_fe; i++) {
+                left |= chr->fe[i].mux_pending && chr->fe[i].mux_pending->len;
+            }
+        } else {
+            left |= chr->nr_fe && chr->pending && chr->pending->len;
+        }
     }
+    return left;
 }
 
 static void mux_print(const char *s)

@@ -77,7 +77,7 @@ char *chardev_filename(Chardev *chr);
 /* -nographic: stdio mux with Ctrl-A x (quit), Ctrl-A h (help), Ctrl-A c (switch front end). */
 Chardev *chardev_stdio_mux(void);
 /* Hand buffered input of every chardev to front ends that can take it now (main loop). */
-void chardev_deliver_pending(void);
+bool chardev_deliver_pending(void);   /* true: input is still waiting */
 /* Restore the terminal (called at exit). */
 void chardev_cleanup_all(void);
 

@@ -20,6 +20,7 @@
 #include "monitor/monitor.h"
 #include "net/net.h"
 #include "system/main_loop.h"
+#include "system/cpus.h"
 #include "system/runstate.h"
 #include "util/datadir.h"
 #include "util/keyval.h"
@@ -343,6 +344,7 @@ static void list_accel(const AccelOps *ops, void *opaque)
 
 int main(int argc, char **argv)
 {
+    bql_lock();     /* the main thread's, but while it sleeps in poll() */
     /* an error exit still restores the terminal and removes socket files */
     fatal_set_cleanup(chardev_cleanup_all);
     MachineConfig cfg = {

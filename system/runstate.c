@@ -8,6 +8,7 @@
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
 #include "monitor/monitor.h"
+#include "system/cpus.h"
 #include "target/x86/cpu.h"
 #include "util/log.h"
 
@@ -35,12 +36,14 @@ void system_reset_request(ShutdownCause cause)
     } else {
         runstate_reset_req = cause;
     }
+    g_main_context_wakeup(NULL);    /* the main loop serves it */
 }
 
 void system_shutdown_request(ShutdownCause cause)
 {
     stop_current_cpu();
     runstate_shutdown_req = cause;
+    g_main_context_wakeup(NULL);
 }
 
 void system_exit_now(int status)
@@ -101,10 +104,12 @@ void vm_stop_state(RunState s)
         return;
     }
     if (state == RUN_STATE_RUNNING) {
-        /* Called between CPU slices (main loop, monitor, gdbstub): the
-         * main loop runs no guest code while the state is not running. */
+        /* Called from the main loop, a monitor or the gdbstub (BQL held):
+         * the vCPUs leave guest code before this returns (from a vCPU
+         * thread: the others are told, this one parks when it returns). */
         state = s;
         clock_virtual_pause();
+        cpus_runstate_changed(false);
         qmp_event_send("STOP", NULL);
     } else {
         state = s;
@@ -121,6 +126,7 @@ void vm_start(void)
     if (state != RUN_STATE_RUNNING) {
         state = RUN_STATE_RUNNING;
         clock_virtual_resume();
+        cpus_runstate_changed(true);
         qmp_event_send("RESUME", NULL);
     }
 }

@@ -8,6 +8,7 @@
 
 #include "hw/core/memory.h"
 #include "target/x86/helper.h"
+#include "system/cpus.h"
 
 #define TB_HASH_BITS 15
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
@@ -19,9 +20,27 @@
 
 
 static TranslationBlock *tb_hash[TB_HASH_SIZE];
-static TranslationBlock *tb_jmp_cache[TB_JMP_SIZE];
-static GPtrArray *tb_free_list;         /* invalidated, freed between blocks */
 static bool tb_inited;
+
+/*
+ * Freeing: a block unlinked from the tables may still be running, or be
+ * about to run from a jump cache entry read just before, on another vCPU
+ * thread.  Each vCPU publishes the global epoch in env->tb_epoch at every
+ * block boundary (0 while it is outside x86_cpu_exec); unlinking bumps the
+ * epoch, and a block unlinked in epoch E is freed once every vCPU inside
+ * x86_cpu_exec has published an epoch after E: it has passed a point where
+ * it holds no block since, and cannot find this one any more.
+ */
+typedef struct FreeEntry {
+    TranslationBlock *tb;
+    uint64_t epoch;
+} FreeEntry;
+static GArray *tb_free_list;            /* FreeEntry, oldest first */
+static uint64_t tb_global_epoch = 1;
+
+/* the vCPUs that have a jump cache (every vCPU that ran): invalidation
+ * clears their entries */
+static GPtrArray *tb_cpus;
 
 /*
  * Per physical page holding code: its blocks, and which of its bytes some
@@ -64,7 +83,8 @@ void tb_cache_init(void)
     tb_inited = true;
     page_high = g_hash_table_new(g_int64_hash, g_int64_equal);
     page_all = g_ptr_array_new();
-    tb_free_list = g_ptr_array_new();
+    tb_free_list = g_array_new(FALSE, FALSE, sizeof(FreeEntry));
+    tb_cpus = g_ptr_array_new();
     code_bitmap = g_malloc0(CODE_BITMAP_PAGES / 8);
     memory_listener_register(tb_memory_changed, NULL);
     if (!memory_ram_write_hook) {
@@ -188,6 +208,14 @@ static void page_remove_tb(uint64_t page, TranslationBlock *tb)
     }
 }
 
+/* Queue an unlinked block for freeing (BQL held). */
+static void tb_retire(TranslationBlock *tb)
+{
+    tb->invalid = true;
+    FreeEntry fe = { tb, __atomic_fetch_add(&tb_global_epoch, 1, __ATOMIC_SEQ_CST) };
+    g_array_append_val(tb_free_list, fe);
+}
+
 static void tb_unlink(TranslationBlock *tb)
 {
     unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
@@ -198,11 +226,14 @@ static void tb_unlink(TranslationBlock *tb)
         }
     }
     unsigned j = tb_jmp_fn(tb->pc_lin);
-    if (tb_jmp_cache[j] == tb) {
-        tb_jmp_cache[j] = NULL;
+    for (guint c = 0; c < tb_cpus->len; c++) {
+        CPUX86State *env = g_ptr_array_index(tb_cpus, c);
+        TranslationBlock **jc = env->tb_jmp_cache;
+        if (__atomic_load_n(&jc[j], __ATOMIC_RELAXED) == tb) {
+            __atomic_store_n(&jc[j], NULL, __ATOMIC_RELAXED);
+        }
     }
-    tb->invalid = true;
-    g_ptr_array_add(tb_free_list, tb);
+    tb_retire(tb);
 }
 
 void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
@@ -268,29 +299,90 @@ void tb_flush_all(CPUX86State *env)
         return;
     }
     for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
-        for (TranslationBlock *tb = tb_hash[i]; tb; tb = tb->hash_next) {
-            tb->invalid = true;
-            g_ptr_array_add(tb_free_list, tb);
+        for (TranslationBlock *tb = tb_hash[i], *next; tb; tb = next) {
+            next = tb->hash_next;
+            tb_retire(tb);
         }
         tb_hash[i] = NULL;
     }
-    memset(tb_jmp_cache, 0, sizeof(tb_jmp_cache));
+    for (guint c = 0; c < tb_cpus->len; c++) {
+        CPUX86State *cenv = g_ptr_array_index(tb_cpus, c);
+        TranslationBlock **jc = cenv->tb_jmp_cache;
+        for (unsigned j = 0; j < TB_JMP_SIZE; j++) {
+            __atomic_store_n(&jc[j], NULL, __ATOMIC_RELAXED);
+        }
+    }
     while (page_all->len) {
         page_free(page_all->pdata[page_all->len - 1]);
     }
 }
 
-void tb_free_pending(void)
+/* Free what no vCPU can hold any more (BQL held). */
+static void tb_free_retired(void)
 {
-    for (guint i = 0; i < tb_free_list->len; i++) {
-        g_free(tb_free_list->pdata[i]);
+    uint64_t min = UINT64_MAX;
+    for (guint c = 0; c < tb_cpus->len; c++) {
+        CPUX86State *cenv = g_ptr_array_index(tb_cpus, c);
+        uint64_t e = __atomic_load_n(&cenv->tb_epoch, __ATOMIC_SEQ_CST);
+        if (e && e < min) {
+            min = e;
+        }
     }
-    g_ptr_array_set_size(tb_free_list, 0);
+    guint n = 0;
+    while (n < tb_free_list->len && g_array_index(tb_free_list, FreeEntry, n).epoch < min) {
+        g_free(g_array_index(tb_free_list, FreeEntry, n).tb);
+        n++;
+    }
+    if (n) {
+        g_array_remove_range(tb_free_list, 0, n);
+    }
 }
 
-bool tb_free_needed(void)
+void tb_exec_enter(CPUX86State *env)
 {
-    return tb_free_list && tb_free_list->len;
+    if (!env->tb_jmp_cache) {
+        bool locked = bql_lock_if_needed();
+        tb_cache_init();
+        env->tb_jmp_cache = g_new0(TranslationBlock *, TB_JMP_SIZE);
+        g_ptr_array_add(tb_cpus, env);
+        bql_unlock_if(locked);
+    }
+    /* published before this thread reads any block pointer (a full fence:
+     * the jump cache loads that follow must not pass this store) */
+    __atomic_store_n(&env->tb_epoch, __atomic_load_n(&tb_global_epoch, __ATOMIC_SEQ_CST),
+                     __ATOMIC_SEQ_CST);
+}
+
+void tb_quiescent(CPUX86State *env)
+{
+    uint64_t e = __atomic_load_n(&tb_global_epoch, __ATOMIC_SEQ_CST);
+    if (__builtin_expect(e != env->tb_epoch, 0)) {
+        __atomic_store_n(&env->tb_epoch, e, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&tb_free_list->len, __ATOMIC_RELAXED)) {
+            bool locked = bql_lock_if_needed();
+            tb_free_retired();
+            bql_unlock_if(locked);
+        }
+    }
+}
+
+void tb_exec_leave(CPUX86State *env)
+{
+    __atomic_store_n(&env->tb_epoch, 0, __ATOMIC_SEQ_CST);
+}
+
+void tb_jmp_cache_free(CPUX86State *env)
+{
+    if (env->tb_jmp_cache) {
+        bool locked = bql_lock_if_needed();
+        g_ptr_array_remove_fast(tb_cpus, env);
+        g_free(env->tb_jmp_cache);
+        env->tb_jmp_cache = NULL;
+        if (tb_cpus->len == 0) {
+            tb_free_retired();
+        }
+        bql_unlock_if(locked);
+    }
 }
 
 TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin)
@@ -303,14 +395,16 @@ TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uin
     return NULL;
 }
 
-TranslationBlock *tb_jmp_get(uint64_t lin)
+TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin)
 {
-    return tb_jmp_cache[tb_jmp_fn(lin)];
+    TranslationBlock **jc = env->tb_jmp_cache;
+    return __atomic_load_n(&jc[tb_jmp_fn(lin)], __ATOMIC_RELAXED);
 }
 
-void tb_jmp_set(uint64_t lin, TranslationBlock *tb)
+void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb)
 {
-    tb_jmp_cache[tb_jmp_fn(lin)] = tb;
+    TranslationBlock **jc = env->tb_jmp_cache;
+    __atomic_store_n(&jc[tb_jmp_fn(lin)], tb, __ATOMIC_RELAXED);
 }
 
 void tb_insert(TranslationBlock *tb)

@@ -4,10 +4,13 @@
  * cache indexed by the linear PC, and per physical page the blocks decoded
  * from it with a bitmap of their bytes, so a store into a page that holds
  * code drops exactly the blocks it overlaps (self-modifying code, DMA).
- * Invalidated blocks are freed only between blocks (tb_free_pending), so
- * a block that modifies itself finishes its instruction first.
+ * Invalidated blocks are freed only when no vCPU can be running them
+ * (an epoch scheme, see tb-cache.c), so a block that modifies itself
+ * finishes its instruction first and another vCPU's block stays valid
+ * until it reaches a block boundary.
  *
- * The cache is shared by every vCPU; target/x86/exec.c decodes blocks
+ * The cache is shared by every vCPU and its tables are protected by the
+ * BQL (system/cpus.h); each vCPU has its own jump cache; target/x86/exec.c decodes blocks
  * (tb_gen) and runs them, and the softmmu asks tb_page_has_code() which
  * pages must take its slow write path.
  */
@@ -41,14 +44,21 @@ typedef struct TranslationBlock {
 void tb_cache_init(void);
 /* The block for this key, or NULL. */
 TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin);
-/* The jump cache: the last block run at a linear PC (check its key). */
-TranslationBlock *tb_jmp_get(uint64_t lin);
-void tb_jmp_set(uint64_t lin, TranslationBlock *tb);
+/* The vCPU's jump cache: the last block it ran at a linear PC (check the
+ * key).  Reading needs no lock; setting is done with the BQL held. */
+TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin);
+void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb);
 /* Enter a filled-in block: hash table and the pages it was decoded from. */
 void tb_insert(TranslationBlock *tb);
-/* Free the blocks invalidated since the last call (between blocks only). */
-bool tb_free_needed(void);
-void tb_free_pending(void);
+
+/* x86_cpu_exec brackets: a vCPU holds block pointers only between
+ * tb_exec_enter and tb_exec_leave, and none at tb_quiescent (called
+ * between blocks, where blocks no vCPU can hold any more are freed). */
+void tb_exec_enter(CPUX86State *env);
+void tb_quiescent(CPUX86State *env);
+void tb_exec_leave(CPUX86State *env);
+/* A vCPU goes away (x86_cpu_free). */
+void tb_jmp_cache_free(CPUX86State *env);
 
 /* Drop translated blocks that overlap [phys, phys+len). */
 void tb_invalidate_phys_range(uint64_t phys, uint64_t len);

@@ -16,5 +16,6 @@ static const AccelOps tcg_accel = {
     .desc = "the built-in translator",
     .vcpu_exec = tcg_vcpu_exec,
     .vcpu_kick = x86_cpu_kick,
+    .vcpu_threads = true,
 };
 ACCEL_REGISTER(tcg_accel)

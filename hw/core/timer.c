@@ -157,12 +157,22 @@ static gint timer_cmp(gconstpointer a, gconstpointer b)
     return x->expire < y->expire ? -1 : 1;
 }
 
+static void (*changed_hook)(void);
+
+void timers_set_changed_hook(void (*fn)(void))
+{
+    changed_hook = fn;
+}
+
 void timer_mod(Timer *t, int64_t expire_ns)
 {
     timer_del(t);
     t->expire = expire_ns;
     t->pending = true;
     active[t->type] = g_list_insert_sorted(active[t->type], t, timer_cmp);
+    if (changed_hook && active[t->type]->data == t) {
+        changed_hook();     /* the earliest deadline moved closer */
+    }
 }
 
 bool timer_pending(const Timer *t)

@@ -46,6 +46,10 @@ int64_t timer_expire_time(const Timer *t);     /* -1 if not pending */
 
 /* Run every expired timer (all clocks).  Returns true if any ran. */
 bool timers_run_expired(void);
+/* fn runs when timer_mod arms a timer that becomes the first of its
+ * clock: the main loop, sleeping until the old first deadline, must wake
+ * (vCPU threads arm timers while it sleeps). */
+void timers_set_changed_hook(void (*fn)(void));
 /* ns from now until the earliest pending timer (any clock), or -1 if none. */
 int64_t timers_next_deadline_ns(void);
 

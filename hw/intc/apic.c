@@ -188,7 +188,7 @@ static void apic_accept(APICState *s, int mode, uint8_t vector, bool level)
     case APIC_DM_INIT:
         apic_do_init(s);
         if (s->cpu) {
-            __atomic_fetch_or(&s->cpu->interrupt_request, CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
+            x86_cpu_init_request(s->cpu);
         }
         break;
     case APIC_DM_SIPI:

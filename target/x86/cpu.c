@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "target/x86/cpu.h"
+#include "accel/tcg/tb-cache.h"
 #include "target/x86/helper.h"
 #include "target/x86/seg.h"
 #include "target/x86/sse.h"
@@ -360,6 +361,7 @@ void x86_cpu_free(X86CPU *cpu)
 {
     if (cpu) {
         mmu_unregister_cpu(cpu);
+        tb_jmp_cache_free(cpu);
         g_free(cpu);
     }
 }
@@ -461,17 +463,31 @@ void x86_cpu_set_a20(X86CPU *env, bool enabled)
     uint32_t mask = enabled ? ~0u : ~(1u << 20);
     if (mask != env->a20_mask) {
         env->a20_mask = mask;
-        tlb_flush(env);
+        x86_cpu_tlb_flush_async(env);
     }
 }
 
 void x86_cpu_set_nmi(X86CPU *env)
 {
     __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+    if (x86_cpu_notify) {
+        x86_cpu_notify(env);
+    }
 }
 
 void x86_cpu_sipi(X86CPU *env, uint8_t vector)
 {
     env->sipi_vector = vector;
     __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_SIPI, __ATOMIC_SEQ_CST);
+    if (x86_cpu_notify) {
+        x86_cpu_notify(env);
+    }
+}
+
+void x86_cpu_init_request(X86CPU *env)
+{
+    __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
+    if (x86_cpu_notify) {
+        x86_cpu_notify(env);
+    }
 }

@@ -149,6 +149,8 @@ enum {
 #define CPU_INTERRUPT_INIT  (1u << 3)
 #define CPU_INTERRUPT_SIPI  (1u << 4)
 #define CPU_INTERRUPT_SMI   (1u << 5)
+#define CPU_INTERRUPT_TLB_FLUSH (1u << 6) /* another thread changed the memory map:
+                                             flush this CPU's TLB between blocks */
 
 /* x87 (complete model arrives with the Linux issue; FNINIT/FNSTSW/FNSTCW now). */
 typedef struct X86FPUState {
@@ -247,6 +249,12 @@ typedef struct CPUX86State {
     uint64_t insn_start_eip;  /* EIP of the instruction being executed */
     uint8_t insn_rex;         /* REX prefix of that instruction (byte registers) */
     sigjmp_buf jmp_env;       /* raise_exception() longjmps here */
+    /* a locked read-modify-write in progress (exec.c exec_atomic) */
+    bool lock_armed;          /* rmw_ld/rmw_st go through cpu_atomic_ld/st */
+    bool lock_retry;          /* the compare-and-swap lost: run the instruction again */
+    bool lock_fallback;       /* holds the mutex of locked accesses that are not plain RAM */
+    uint8_t *lock_host;       /* host address of the operand (NULL: fallback) */
+    uint64_t lock_old;        /* the value the instruction read */
 
     /* machine hooks */
     int (*intr_ack)(void *opaque);    /* INTR acknowledge: vector (PIC/APIC), -1 if none */
@@ -257,6 +265,10 @@ typedef struct CPUX86State {
     bool pause_yields;        /* PAUSE ends the slice (other vCPUs share the thread) */
     bool wait_sipi;           /* an AP after RESET/INIT: only a SIPI starts it */
     uint8_t sipi_vector;
+
+    /* the TCG accelerator's per-vCPU state (accel/tcg/tb-cache.c) */
+    void *tb_jmp_cache;       /* last block run at a linear PC, by hash */
+    uint64_t tb_epoch;        /* quiescent-state epoch published between blocks, 0 outside x86_cpu_exec */
 } CPUX86State;
 
 typedef CPUX86State X86CPU;
@@ -314,12 +326,24 @@ void x86_cpu_set_intr(X86CPU *cpu, int level);
 void x86_cpu_set_nmi(X86CPU *cpu);
 /* A startup IPI: an AP waiting for SIPI starts in real mode at vector:0000. */
 void x86_cpu_sipi(X86CPU *cpu, uint8_t vector);
+/* An INIT IPI: the CPU takes it between instructions (x86_cpu_do_init). */
+void x86_cpu_init_request(X86CPU *cpu);
 void x86_cpu_set_a20(X86CPU *cpu, bool enabled);
 /* INIT (from the local APIC): reset as SDM vol. 3 table 9-1's INIT column
  * says: x87/SSE state, MTRRs, PAT, the TSC and the APIC base are kept. */
 void x86_cpu_do_init(X86CPU *cpu);
 /* Ask the CPU to return from x86_cpu_exec() at the next block boundary. */
 void x86_cpu_kick(X86CPU *cpu);
+/* The CPU has something to do although halted or waiting for SIPI (an
+ * interrupt it can take, INIT, SIPI, a kick). */
+bool x86_cpu_has_work(const X86CPU *cpu);
+/* Set by the vCPU thread layer (system/cpus.c): called, with the BQL
+ * held, after an interrupt or kick was raised for cpu, to wake its thread
+ * if it sleeps.  NULL when the vCPUs share the main thread. */
+extern void (*x86_cpu_notify)(X86CPU *cpu);
+/* Flush cpu's TLB: at once if this thread runs it, else it flushes itself
+ * before its next block (another thread may be using the entries). */
+void x86_cpu_tlb_flush_async(X86CPU *cpu);
 
 /* Why x86_cpu_exec returned */
 typedef enum {

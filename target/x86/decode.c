@@ -626,6 +626,10 @@ opcode:
     if ((pfx & PFX_LOCK) && (!(d->flags & DF_LOCKOK) || d->mod == 3 || !need_modrm)) {
         invalid = true;     /* LOCK on a non-lockable form is #UD */
     }
+    if (!invalid && need_modrm && d->mod != 3 &&
+        ((pfx & PFX_LOCK) || d->op == 0x86 || d->op == 0x87)) {
+        d->flags |= DF_ATOMIC;  /* XCHG with memory is locked without the prefix */
+    }
     if ((pfx & (PFX_REP | PFX_REPNE)) && d->op < 0x100 && is_string_op(d->op)) {
         d->flags |= DF_END_TB;      /* REP may leave EIP at itself */
     }

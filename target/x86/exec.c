@@ -20,6 +20,7 @@
 #include "hw/core/memory.h"
 #include "util/log.h"
 #include "accel/tcg/tb-cache.h"
+#include "system/cpus.h"
 
 #define TB_MAX_INSNS 64
 #define PAGE_BITS TB_PAGE_BITS
@@ -27,8 +28,6 @@
 
 /* hflags bits that change how bytes decode */
 #define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA)
-
-static TranslationBlock *cur_tb;
 
 /* ---- block creation ---- */
 
@@ -146,7 +145,7 @@ static TranslationBlock *tb_find(CPUX86State *env)
     if (!(flags & HF_LMA)) {
         lin = (uint32_t)lin;
     }
-    TranslationBlock *tb = tb_jmp_get(lin);
+    TranslationBlock *tb = tb_jmp_get(env, lin);
 
     if (tb && tb->pc_lin == lin && tb->cs_base == cs_base && tb->flags == flags) {
         /* still mapped to the same physical page? (CR3/A20/paging changes) */
@@ -156,13 +155,18 @@ static TranslationBlock *tb_find(CPUX86State *env)
             return tb;
         }
     }
+    /* The cache's tables, the memory map and the other CPUs' TLBs (code
+     * pages lose their fast writes) are the BQL's; a fault while decoding
+     * leaves it through x86_cpu_exec's landing pad, which drops it. */
+    bool locked = bql_lock_if_needed();
     const uint8_t *host;
     uint64_t phys = cpu_get_phys_code(env, lin, &host);
     tb = tb_lookup(phys, cs_base, flags, lin);
     if (!tb) {
         tb = tb_gen(env, lin, phys, flags);
     }
-    tb_jmp_set(lin, tb);
+    tb_jmp_set(env, lin, tb);
+    bql_unlock_if(locked);
     return tb;
 }
 
@@ -209,7 +213,9 @@ static bool exec_check_interrupts(CPUX86State *env)
         return false;
     }
     if ((req & CPU_INTERRUPT_HARD) && (env->eflags & IF_MASK)) {
+        bool locked = bql_lock_if_needed();
         int vector = env->intr_ack ? env->intr_ack(env->intr_opaque) : 0x08;
+        bql_unlock_if(locked);
         if (vector < 0) {
             return false;      /* withdrawn before the acknowledge (APIC TPR raised) */
         }
@@ -221,22 +227,69 @@ static bool exec_check_interrupts(CPUX86State *env)
     return false;
 }
 
+/*
+ * A locked read-modify-write (LOCK prefix, XCHG with memory).  With one
+ * thread for every vCPU an instruction is atomic anyway; with vCPU threads
+ * the handler's operand load and store become a host load and a
+ * compare-and-swap (rmw_ld/rmw_st in ops.h).  When the CAS finds that
+ * another CPU wrote the operand in between, the instruction runs again
+ * from the state it started with; handlers change registers and flags
+ * only after their store, but the state is restored all the same.
+ */
+static void exec_atomic(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!cpus_threaded()) {
+        d->handler(env, d);
+        return;
+    }
+    uint64_t regs[16];
+    memcpy(regs, env->regs, sizeof(regs));
+    uint64_t eip = env->eip, cc_dst = env->cc_dst, cc_src = env->cc_src, cc_src2 = env->cc_src2;
+    int cc_op = env->cc_op;
+    uint32_t eflags = env->eflags;
+    for (;;) {
+        env->lock_armed = true;
+        env->lock_retry = false;
+        env->lock_host = NULL;
+        d->handler(env, d);
+        env->lock_armed = false;
+        if (likely(!env->lock_retry)) {
+            break;
+        }
+        memcpy(env->regs, regs, sizeof(regs));
+        env->eip = eip;
+        env->cc_dst = cc_dst;
+        env->cc_src = cc_src;
+        env->cc_src2 = cc_src2;
+        env->cc_op = cc_op;
+        env->eflags = eflags;
+    }
+    cpu_atomic_release(env);
+}
+
+static inline void exec_insn(CPUX86State *env, const DecodedInsn *d)
+{
+    if (unlikely(d->flags & DF_ATOMIC)) {
+        exec_atomic(env, d);
+    } else {
+        d->handler(env, d);
+    }
+}
+
 static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
 {
     const DecodedInsn *d = tb->insns, *end = d + tb->n_insns;
     uint64_t mask = tb->eip_mask;
-    cur_tb = tb;
     for (; d < end; d++) {
         env->insn_start_eip = env->eip;
         env->eip = (env->eip + d->len) & mask;
         env->insn_rex = d->rex;
-        d->handler(env, d);
+        exec_insn(env, d);
         env->instr_count++;
         if (unlikely(tb->invalid)) {
             break;      /* the block changed under us: refetch at EIP */
         }
     }
-    cur_tb = NULL;
 }
 
 /* One instruction with single-step / interrupt-shadow semantics. */
@@ -255,7 +308,7 @@ static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
     }
     env->eip = (env->eip + d->len) & tb->eip_mask;
     env->insn_rex = d->rex;
-    d->handler(env, d);
+    exec_insn(env, d);
     env->instr_count++;
     if (env->hflags & HF_MOVSS) {
         /* MOV SS / POP SS: single-step and data-breakpoint traps wait until
@@ -290,14 +343,21 @@ void x86_debug_set_mode(CPUX86State *env, unsigned mode)
     }
 }
 
-CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
+static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
 {
-    CPUX86State *env = cpu;
-    tb_cache_init();
+    /* a vCPU thread runs guest code without the BQL, the main thread (one
+     * thread for all vCPUs) with it */
+    bool bql_entry = bql_locked();
     volatile uint64_t end_count = env->instr_count + (max_insns > 0 ? max_insns : 1);
 
     if (sigsetjmp(env->jmp_env, 0) != 0) {
-        cur_tb = NULL;
+        /* a fault raised under the BQL (TLB fill, decoding, a device's
+         * #GP) leaves it held */
+        if (bql_locked() && !bql_entry) {
+            bql_unlock();
+        }
+        env->lock_armed = false;    /* a locked instruction faulted */
+        cpu_atomic_release(env);
         /* A delivery uses up budget too: a guest whose handler faults
          * before retiring anything must not keep us from the main loop. */
         end_count--;
@@ -322,11 +382,14 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         }
     }
     for (;;) {
-        if (tb_free_needed()) {
-            tb_free_pending();
-        }
+        tb_quiescent(env);      /* no block of ours is in use here */
         uint32_t req = env->interrupt_request;
         if (unlikely(req)) {
+            if (req & CPU_INTERRUPT_TLB_FLUSH) {
+                __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_TLB_FLUSH,
+                                   __ATOMIC_SEQ_CST);
+                tlb_flush(env);
+            }
             if (req & CPU_INTERRUPT_EXIT) {
                 __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_EXIT,
                                    __ATOMIC_SEQ_CST);
@@ -364,16 +427,24 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         if (unlikely(x86_debug_mode & (X86_DEBUG_ONE_INSN | X86_DEBUG_BREAK))) {
             uint64_t lin_pc = (env->hflags & HF_CS64) ? env->eip
                                                       : (uint32_t)(env->segs[R_CS].base + env->eip);
-            if (x86_debug_hooks && x86_debug_hooks->insn_check(env, lin_pc)) {
+            /* the debugger's state is the BQL's */
+            bool locked = bql_lock_if_needed();
+            bool stop = x86_debug_hooks && x86_debug_hooks->insn_check(env, lin_pc);
+            bql_unlock_if(locked);
+            if (stop) {
                 return CPU_EXIT_DEBUG;
             }
             tb = tb_find(env);
             /* a breakpoint after the first instruction (or IP wrapping
              * within the block): go one instruction at a time */
-            if ((x86_debug_mode & X86_DEBUG_ONE_INSN) ||
-                (tb->n_insns > 1 && ((tb->eip_mask == 0xffff && env->eip + tb->size > 0x10000) ||
-                                     (x86_debug_hooks &&
-                                      x86_debug_hooks->range_has_break(lin_pc + 1, lin_pc + tb->size))))) {
+            locked = bql_lock_if_needed();
+            bool one = (x86_debug_mode & X86_DEBUG_ONE_INSN) ||
+                       (tb->n_insns > 1 &&
+                        ((tb->eip_mask == 0xffff && env->eip + tb->size > 0x10000) ||
+                         (x86_debug_hooks &&
+                          x86_debug_hooks->range_has_break(lin_pc + 1, lin_pc + tb->size))));
+            bql_unlock_if(locked);
+            if (one) {
                 tb_run_one(env, tb);
                 continue;
             }
@@ -394,10 +465,47 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
     }
 }
 
+CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
+{
+    tb_exec_enter(cpu);
+    CPUExitReason r = cpu_exec_loop(cpu, max_insns);
+    tb_exec_leave(cpu);
+    return r;
+}
+
+bool x86_cpu_has_work(const X86CPU *cpu)
+{
+    uint32_t req = __atomic_load_n(&cpu->interrupt_request, __ATOMIC_SEQ_CST);
+    if (req & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI | CPU_INTERRUPT_EXIT)) {
+        return true;
+    }
+    if (cpu->wait_sipi) {
+        return false;
+    }
+    if (!(cpu->hflags & HF_HALTED)) {
+        return true;
+    }
+    return (req & CPU_INTERRUPT_NMI) || ((req & CPU_INTERRUPT_HARD) && (cpu->eflags & IF_MASK));
+}
+
+void (*x86_cpu_notify)(X86CPU *cpu);
+
+void x86_cpu_tlb_flush_async(X86CPU *cpu)
+{
+    if (cpu == current_cpu) {
+        tlb_flush(cpu);
+    } else {
+        __atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_TLB_FLUSH, __ATOMIC_SEQ_CST);
+    }
+}
+
 void x86_cpu_set_intr(X86CPU *cpu, int level)
 {
     if (level) {
         __atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_HARD, __ATOMIC_SEQ_CST);
+        if (x86_cpu_notify) {
+            x86_cpu_notify(cpu);
+        }
     } else {
         __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_HARD, __ATOMIC_SEQ_CST);
     }
@@ -406,6 +514,9 @@ void x86_cpu_set_intr(X86CPU *cpu, int level)
 void x86_cpu_kick(X86CPU *cpu)
 {
     __atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_EXIT, __ATOMIC_SEQ_CST);
+    if (x86_cpu_notify) {
+        x86_cpu_notify(cpu);
+    }
 }
 
 void x86_cpu_dump_state(X86CPU *cpu, void (*print)(void *opaque, const char *line), void *opaque)

@@ -48,6 +48,20 @@ void cpu_stq(CPUX86State *env, int seg, target_ulong off, uint64_t val);
  * are present/writable, without accessing: used before multi-part writes so
  * that the instruction faults before committing anything. */
 void cpu_check_write(CPUX86State *env, int seg, target_ulong off, unsigned len);
+/*
+ * Locked read-modify-write, while env->lock_armed (exec.c exec_atomic):
+ * the load takes the operand's host address (faulting as a store would);
+ * the store is a compare-and-swap against the value loaded, and sets
+ * env->lock_retry when another CPU changed it in between.  Operands that
+ * are not plain RAM within a cache line hold a mutex for the instruction
+ * instead (released by cpu_atomic_release).  ot: 0..3 = 1..8 bytes.
+ */
+uint64_t cpu_atomic_ld(CPUX86State *env, int seg, target_ulong off, int ot);
+void cpu_atomic_st(CPUX86State *env, int seg, target_ulong off, int ot, uint64_t v);
+/* LOCK CMPXCHG16B: lo and hi get the old value; true if it matched. */
+bool cpu_atomic_cmpxchg16(CPUX86State *env, int seg, target_ulong off, uint64_t *lo, uint64_t *hi,
+                          uint64_t new_lo, uint64_t new_hi);
+void cpu_atomic_release(CPUX86State *env);
 void cpu_check_read(CPUX86State *env, int seg, target_ulong off, unsigned len);
 
 /* Linear-address accesses (descriptor tables, TSS, IDT: no segment checks).

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "system/cpus.h"
 #include "hw/core/memory.h"
 #include "target/x86/debug.h"
 #include "hw/core/timer.h"
@@ -407,7 +408,7 @@ static void __attribute__((noreturn)) msr_fault(CPUX86State *env, uint32_t msr, 
     raise_exception_err(env, EXCP_GP, 0);
 }
 
-void helper_rdmsr(CPUX86State *env)
+static void rdmsr_locked(CPUX86State *env)
 {
     if (cpu_cpl(env) != 0 && (env->hflags & HF_PE)) {
         raise_exception_err(env, EXCP_GP, 0);
@@ -489,7 +490,7 @@ void helper_rdmsr(CPUX86State *env)
     env->regs[R_EDX] = (uint32_t)(v >> 32);
 }
 
-void helper_wrmsr(CPUX86State *env)
+static void wrmsr_locked(CPUX86State *env)
 {
     if (cpu_cpl(env) != 0 && (env->hflags & HF_PE)) {
         raise_exception_err(env, EXCP_GP, 0);
@@ -636,6 +637,22 @@ void helper_wrmsr(CPUX86State *env)
     }
 }
 
+/* MSRs reach the local APIC, the MTRR-driven memory map and timers: under
+ * the BQL (a #GP leaves through x86_cpu_exec's landing pad, which drops it) */
+void helper_rdmsr(CPUX86State *env)
+{
+    bool locked = bql_lock_if_needed();
+    rdmsr_locked(env);
+    bql_unlock_if(locked);
+}
+
+void helper_wrmsr(CPUX86State *env)
+{
+    bool locked = bql_lock_if_needed();
+    wrmsr_locked(env);
+    bql_unlock_if(locked);
+}
+
 /* ---- CR8: the task priority (TPR[7:4]) of the local APIC (SDM 10.8.6.1) ---- */
 
 void cpu_set_cr8(CPUX86State *env, uint64_t val)
@@ -644,13 +661,21 @@ void cpu_set_cr8(CPUX86State *env, uint64_t val)
         raise_exception_err(env, EXCP_GP, 0);
     }
     if (env->apic) {
+        bool locked = bql_lock_if_needed();
         apic_set_tpr_cr8(env->apic, (uint8_t)val);
+        bql_unlock_if(locked);
     }
 }
 
 uint64_t cpu_get_cr8(CPUX86State *env)
 {
-    return env->apic ? apic_get_tpr_cr8(env->apic) : 0;
+    if (!env->apic) {
+        return 0;
+    }
+    bool locked = bql_lock_if_needed();
+    uint64_t v = apic_get_tpr_cr8(env->apic);
+    bql_unlock_if(locked);
+    return v;
 }
 
 void helper_hlt(CPUX86State *env, uint64_t next_eip)
@@ -667,12 +692,18 @@ void helper_invlpg(CPUX86State *env, target_ulong la)
     tlb_flush_page(env, la);
 }
 
+/* port I/O reaches the device models: under the BQL */
 uint32_t cpu_io_read(CPUX86State *env, uint16_t port, int size)
 {
-    return (uint32_t)address_space_ld(&address_space_io, port, size);
+    bool locked = bql_lock_if_needed();
+    uint32_t v = (uint32_t)address_space_ld(&address_space_io, port, size);
+    bql_unlock_if(locked);
+    return v;
 }
 
 void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size)
 {
+    bool locked = bql_lock_if_needed();
     address_space_st(&address_space_io, port, val, size);
+    bql_unlock_if(locked);
 }

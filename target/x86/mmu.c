@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hw/core/memory.h"
+#include "system/cpus.h"
 #include "target/x86/helper.h"
 #include "util/log.h"
 
@@ -82,8 +83,9 @@ void tlb_flush_page(CPUX86State *env, target_ulong la)
 static void mmu_memory_changed(AddressSpace *as, void *opaque)
 {
     if (as == &address_space_memory) {
+        /* another thread may be running a CPU: it flushes itself */
         for (guint i = 0; i < tlb_cpus->len; i++) {
-            tlb_flush(g_ptr_array_index(tlb_cpus, i));
+            x86_cpu_tlb_flush_async(g_ptr_array_index(tlb_cpus, i));
         }
     }
 }
@@ -122,9 +124,21 @@ static uint64_t phys_ldq(CPUX86State *env, uint64_t pa)
     return address_space_ld(&address_space_memory, a20(env, pa), 8);
 }
 
-static void phys_stl(CPUX86State *env, uint64_t pa, uint32_t v)
+/*
+ * Set Accessed/Dirty in a paging entry whose low dword was old: the new
+ * bits are ORed in atomically, as the processor's locked update does, so
+ * a change another vCPU makes to the entry meanwhile is not undone.
+ */
+static void phys_set_ad(CPUX86State *env, uint64_t pa, uint32_t old, uint32_t v)
 {
-    address_space_st(&address_space_memory, a20(env, pa), v, 4);
+    pa = a20(env, pa);
+    uint64_t len = 4;
+    uint8_t *h = (pa & 3) ? NULL : address_space_map(&address_space_memory, pa, &len, true);
+    if (h && len >= 4 && !tb_page_has_code(pa)) {
+        __atomic_fetch_or((uint32_t *)h, v & ~old, __ATOMIC_SEQ_CST);
+    } else {
+        address_space_st(&address_space_memory, pa, v, 4);
+    }
 }
 
 static void __attribute__((noreturn)) page_fault(CPUX86State *env, uint64_t la, int err)
@@ -189,10 +203,10 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
             upper_nx = (pml4e & PG_NX) || (pdpte & PG_NX);
             /* accessed bits of the upper levels: set on the way down */
             if (!(pml4e & PG_A)) {
-                phys_stl(env, pml4e_addr, (uint32_t)(pml4e | PG_A));
+                phys_set_ad(env, pml4e_addr, (uint32_t)pml4e, (uint32_t)(pml4e | PG_A));
             }
             if (!(pdpte & PG_A)) {
-                phys_stl(env, pdpte_addr, (uint32_t)(pdpte | PG_A));
+                phys_set_ad(env, pdpte_addr, (uint32_t)pdpte, (uint32_t)(pdpte | PG_A));
             }
         } else {
             uint64_t pdpte_addr = ((uint64_t)env->cr[3] & ~0x1fULL) + ((la >> 30) << 3);
@@ -293,18 +307,18 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
     /* Accessed on every level used; Dirty on the leaf for writes.  Until D
      * is set, writes must come back here, so grant write only then. */
     if (!(pde & PG_A)) {
+        phys_set_ad(env, pde_addr, (uint32_t)pde, (uint32_t)(pde | PG_A));
         pde |= PG_A;
-        phys_stl(env, pde_addr, (uint32_t)pde);
     }
     if (pte_addr != pde_addr) {
         uint64_t npte = pte | PG_A | (acc == ACC_WRITE ? PG_D : 0);
         if (npte != pte) {
-            phys_stl(env, pte_addr, (uint32_t)npte);
+            phys_set_ad(env, pte_addr, (uint32_t)pte, (uint32_t)npte);
             pte = npte;
         }
     } else if (acc == ACC_WRITE && !(pde & PG_D)) {
+        phys_set_ad(env, pde_addr, (uint32_t)pde, (uint32_t)(pde | PG_D));
         pde |= PG_D;
-        phys_stl(env, pde_addr, (uint32_t)pde);
         pte = pde;
     }
     if (!(pte & PG_D)) {
@@ -331,7 +345,7 @@ protection:
 }
 
 /* Fill the TLB entry for la for this access (raising #PF if it fails). */
-static TLBEntry *tlb_fill(CPUX86State *env, uint64_t la, Access acc, int mmu_idx)
+static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int mmu_idx)
 {
     int prot;
     uint64_t phys = (uint64_t)mmu_translate(env, la, acc, mmu_idx == 1, &prot, false);
@@ -362,6 +376,17 @@ static TLBEntry *tlb_fill(CPUX86State *env, uint64_t la, Access acc, int mmu_idx
     } else {
         e->addr_write = (uint64_t)-1;
     }
+    return e;
+}
+
+/* The walk reads the memory map and the translated-code bitmap, which
+ * the BQL protects; a #PF leaves through x86_cpu_exec's landing pad with
+ * the lock held, and the pad drops it. */
+static TLBEntry *tlb_fill(CPUX86State *env, uint64_t la, Access acc, int mmu_idx)
+{
+    bool locked = bql_lock_if_needed();
+    TLBEntry *e = tlb_fill_locked(env, la, acc, mmu_idx);
+    bql_unlock_if(locked);
     return e;
 }
 
@@ -400,10 +425,14 @@ static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_
     if (!(e->addr_read & TLB_MMIO)) {
         memcpy(&v, (uint8_t *)(uintptr_t)(la + e->addend), size);
     } else {
+        bool locked = bql_lock_if_needed();
         v = address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
+        bql_unlock_if(locked);
     }
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
+        bool dbg_locked = bql_lock_if_needed();
         x86_debug_hooks->mem_access(env, la, size, false);
+        bql_unlock_if(dbg_locked);
     }
     if (__builtin_expect(env->dr_data_en != 0, 0)) {
         x86_dr_data_access(env, la, size, false);
@@ -433,9 +462,13 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
     }
     /* slow: MMIO, ROM, RAM holding translated code (the write hook
      * drops the blocks it overlaps), or a page a debugger watches */
+    bool locked = bql_lock_if_needed();
     address_space_st(&address_space_memory, e->paddr | (la & 0xfff), val, size);
+    bql_unlock_if(locked);
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
+        bool dbg_locked = bql_lock_if_needed();
         x86_debug_hooks->mem_access(env, la, size, true);
+        bql_unlock_if(dbg_locked);
     }
     if (__builtin_expect(env->dr_data_en != 0, 0)) {
         x86_dr_data_access(env, la, size, true);
@@ -558,6 +591,118 @@ uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len,
     return (uint8_t *)(uintptr_t)(la + e->addend);
 }
 
+/* ---- locked read-modify-write (exec.c exec_atomic) ---- */
+
+/* Locked accesses that are not to plain RAM within a cache line (MMIO,
+ * pages holding translated code, split locks) take this mutex for the
+ * instruction: atomic against each other, not against plain stores. */
+static GMutex lock_fallback_mutex;
+
+static void lock_fallback_enter(CPUX86State *env)
+{
+    if (!env->lock_fallback) {
+        g_mutex_lock(&lock_fallback_mutex);
+        env->lock_fallback = true;
+    }
+}
+
+void cpu_atomic_release(CPUX86State *env)
+{
+    if (env->lock_fallback) {
+        env->lock_fallback = false;
+        g_mutex_unlock(&lock_fallback_mutex);
+    }
+}
+
+/* The operand as host memory a host atomic can work on, or NULL. */
+static uint8_t *atomic_host(CPUX86State *env, int seg, target_ulong off, unsigned size)
+{
+    uint8_t *h = cpu_host_ptr(env, seg, off, size, true);   /* faults as a store */
+    if (h && ((uintptr_t)h & 63) + size > 64) {
+        h = NULL;       /* a split lock: some hosts refuse them (split-lock detection) */
+    }
+    return h;
+}
+
+uint64_t cpu_atomic_ld(CPUX86State *env, int seg, target_ulong off, int ot)
+{
+    uint8_t *h = atomic_host(env, seg, off, 1u << ot);
+    env->lock_host = h;
+    if (!h) {
+        lock_fallback_enter(env);
+        switch (ot) {
+        case 0: return cpu_ldub(env, seg, off);
+        case 1: return cpu_lduw(env, seg, off);
+        case 2: return cpu_ldl(env, seg, off);
+        default: return cpu_ldq(env, seg, off);
+        }
+    }
+    uint64_t v;
+    switch (ot) {
+    case 0: v = __atomic_load_n(h, __ATOMIC_SEQ_CST); break;
+    case 1: v = __atomic_load_n((uint16_t *)h, __ATOMIC_SEQ_CST); break;
+    case 2: v = __atomic_load_n((uint32_t *)h, __ATOMIC_SEQ_CST); break;
+    default: v = __atomic_load_n((uint64_t *)h, __ATOMIC_SEQ_CST); break;
+    }
+    env->lock_old = v;
+    return v;
+}
+
+#define CAS(type, h, old, v) \
+    ({ type o_ = (type)(old); \
+       __atomic_compare_exchange_n((type *)(h), &o_, (type)(v), false, __ATOMIC_SEQ_CST, \
+                                   __ATOMIC_SEQ_CST); })
+
+void cpu_atomic_st(CPUX86State *env, int seg, target_ulong off, int ot, uint64_t v)
+{
+    uint8_t *h = env->lock_host;
+    if (!h) {
+        switch (ot) {
+        case 0: cpu_stb(env, seg, off, v); break;
+        case 1: cpu_stw(env, seg, off, v); break;
+        case 2: cpu_stl(env, seg, off, v); break;
+        default: cpu_stq(env, seg, off, v); break;
+        }
+        return;
+    }
+    bool ok;
+    switch (ot) {
+    case 0: ok = CAS(uint8_t, h, env->lock_old, v); break;
+    case 1: ok = CAS(uint16_t, h, env->lock_old, v); break;
+    case 2: ok = CAS(uint32_t, h, env->lock_old, v); break;
+    default: ok = CAS(uint64_t, h, env->lock_old, v); break;
+    }
+    if (!ok) {
+        env->lock_retry = true;     /* another CPU got there first */
+    }
+}
+
+bool cpu_atomic_cmpxchg16(CPUX86State *env, int seg, target_ulong off, uint64_t *lo, uint64_t *hi,
+                          uint64_t new_lo, uint64_t new_hi)
+{
+#ifdef __x86_64__
+    uint8_t *h = atomic_host(env, seg, off, 16);
+    if (h) {
+        bool eq;
+        __asm__ volatile("lock cmpxchg16b %1"
+                         : "=@ccz"(eq), "+m"(*(volatile unsigned __int128 *)h),
+                           "+a"(*lo), "+d"(*hi)
+                         : "b"(new_lo), "c"(new_hi)
+                         : "memory");
+        return eq;
+    }
+#endif
+    lock_fallback_enter(env);
+    cpu_check_write(env, seg, off, 16);
+    uint64_t cur_lo = cpu_ldq(env, seg, off), cur_hi = cpu_ldq(env, seg, off + 8);
+    bool eq = cur_lo == *lo && cur_hi == *hi;
+    cpu_stq(env, seg, off, eq ? new_lo : cur_lo);
+    cpu_stq(env, seg, off + 8, eq ? new_hi : cur_hi);
+    *lo = cur_lo;
+    *hi = cur_hi;
+    return eq;
+}
+
 /* ---- linear accesses ---- */
 
 uint8_t cpu_ldub_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 1, cpu_mmu_index(env)); }
@@ -601,8 +746,12 @@ uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **
             for (int m = 0; m < NB_MMU_MODES; m++) {
                 for (int i = 0; i < TLB_SIZE; i++) {
                     TLBEntry *t = &cenv->tlb[m][i];
-                    if (t->addr_write != (uint64_t)-1 && t->paddr == e->paddr) {
-                        t->addr_write |= TLB_SLOW;
+                    /* its vCPU may be using (or flushing) it: only the
+                     * tag changes, and only if nothing else did */
+                    uint64_t w = __atomic_load_n(&t->addr_write, __ATOMIC_RELAXED);
+                    if (w != (uint64_t)-1 && t->paddr == e->paddr) {
+                        __atomic_compare_exchange_n(&t->addr_write, &w, w | TLB_SLOW, false,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
                     }
                 }
             }
@@ -621,7 +770,10 @@ uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la32)
     if (!(e->addr_code & TLB_MMIO)) {
         return *(uint8_t *)(uintptr_t)(la + e->addend);
     }
-    return address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), 1);
+    bool locked = bql_lock_if_needed();
+    uint8_t v = address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), 1);
+    bql_unlock_if(locked);
+    return v;
 }
 
 int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la)

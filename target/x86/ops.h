@@ -111,6 +111,43 @@ static inline void rm_store(CPUX86State *env, const DecodedInsn *d, int ot, uint
     }
 }
 
+/* The memory operand of a lockable read-modify-write: atomic when the
+ * instruction runs locked (exec_atomic arms it), else plain. */
+static inline uint64_t rmw_ld(CPUX86State *env, int seg, uint64_t off, int ot)
+{
+    if (unlikely(env->lock_armed)) {
+        return cpu_atomic_ld(env, seg, off, ot);
+    }
+    return mem_ld(env, seg, off, ot);
+}
+
+static inline void rmw_st(CPUX86State *env, int seg, uint64_t off, int ot, uint64_t v)
+{
+    if (unlikely(env->lock_armed)) {
+        cpu_atomic_st(env, seg, off, ot, v);
+    } else {
+        mem_st(env, seg, off, ot, v);
+    }
+}
+
+static inline uint64_t rmw_load(CPUX86State *env, const DecodedInsn *d, int ot, uint64_t *ea)
+{
+    if (d->mod == 3) {
+        return reg_get(env, ot, d->rm);
+    }
+    *ea = insn_ea(env, d);
+    return rmw_ld(env, d->seg, *ea, ot);
+}
+
+static inline void rmw_store(CPUX86State *env, const DecodedInsn *d, int ot, uint64_t ea, uint64_t v)
+{
+    if (d->mod == 3) {
+        reg_set(env, ot, d->rm, v);
+    } else {
+        rmw_st(env, d->seg, ea, ot, v);
+    }
+}
+
 static inline void set_cc(CPUX86State *env, int op, uint64_t dst, uint64_t src)
 {
     env->cc_op = op;

@@ -50,10 +50,10 @@ void op_alu_EG(CPUX86State *env, const DecodedInsn *d)
 {
     uint64_t ea = 0, a, r;
     CCRec c;
-    a = rm_load(env, d, d->ot, &ea);
+    a = rmw_load(env, d, d->ot, &ea);
     r = alu_compute(env, d->aux, d->ot, a, reg_get(env, d->ot, d->reg), &c);
     if (d->aux != 7) {
-        rm_store(env, d, d->ot, ea, r);
+        rmw_store(env, d, d->ot, ea, r);
     }
     cc_commit(env, &c);
 }
@@ -84,10 +84,10 @@ void op_alu_EI(CPUX86State *env, const DecodedInsn *d)
 {
     uint64_t ea = 0, a, r;
     CCRec c;
-    a = rm_load(env, d, d->ot, &ea);
+    a = rmw_load(env, d, d->ot, &ea);
     r = alu_compute(env, d->aux, d->ot, a, d->imm, &c);
     if (d->aux != 7) {
-        rm_store(env, d, d->ot, ea, r);
+        rmw_store(env, d, d->ot, ea, r);
     }
     cc_commit(env, &c);
 }
@@ -135,9 +135,9 @@ void op_grp_incdec(CPUX86State *env, const DecodedInsn *d)
 {
     uint64_t ea = 0, a, r;
     CCRec c;
-    a = rm_load(env, d, d->ot, &ea);
+    a = rmw_load(env, d, d->ot, &ea);
     incdec(env, d->ot, d->aux & 1, a, &r, &c);
-    rm_store(env, d, d->ot, ea, r);
+    rmw_store(env, d, d->ot, ea, r);
     cc_commit(env, &c);
 }
 
@@ -298,18 +298,18 @@ static void do_div(CPUX86State *env, int ot, uint64_t b, bool is_signed)
 /* F6/F7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV */
 void op_grp3(CPUX86State *env, const DecodedInsn *d)
 {
-    uint64_t ea = 0, a = rm_load(env, d, d->ot, &ea);
+    uint64_t ea = 0, a = rmw_load(env, d, d->ot, &ea);
     uint64_t m = ot_mask[d->ot];
     switch (d->aux) {
     case 0: case 1:
         set_cc(env, CC_OP_LOGICB + d->ot, a & d->imm & m, 0);
         break;
     case 2:
-        rm_store(env, d, d->ot, ea, ~a & m);
+        rmw_store(env, d, d->ot, ea, ~a & m);
         break;
     case 3: {
         uint64_t r = (0 - a) & m;
-        rm_store(env, d, d->ot, ea, r);
+        rmw_store(env, d, d->ot, ea, r);
         env->cc_src2 = 0;
         set_cc(env, CC_OP_SUBB + d->ot, r, a);
         break;
@@ -541,7 +541,7 @@ void op_bt(CPUX86State *env, const DecodedInsn *d)
             int64_t adj = (off >> (3 + ot)) * (int64_t)(bits / 8);
             ea = ad_trunc(d->adsize, ea + adj);
         }
-        v = mem_ld(env, d->seg, ea, ot);
+        v = rmw_ld(env, d->seg, ea, ot);
     }
     bit = (uint32_t)off & (bits - 1);
     bool cf = (v >> bit) & 1;
@@ -556,7 +556,7 @@ void op_bt(CPUX86State *env, const DecodedInsn *d)
         if (d->mod == 3) {
             reg_set(env, ot, d->rm, nv);
         } else {
-            mem_st(env, d->seg, ea, ot, nv);
+            rmw_st(env, d->seg, ea, ot, nv);
         }
     }
     cc_materialize(env);
@@ -601,16 +601,16 @@ void op_bswap(CPUX86State *env, const DecodedInsn *d)
 
 void op_cmpxchg(CPUX86State *env, const DecodedInsn *d)
 {
-    uint64_t ea = 0, dst = rm_load(env, d, d->ot, &ea);
+    uint64_t ea = 0, dst = rmw_load(env, d, d->ot, &ea);
     uint64_t acc = reg_get(env, d->ot, R_EAX);
     CCRec c;
     alu_compute(env, 7, d->ot, acc, dst, &c);
     if ((acc & ot_mask[d->ot]) == dst) {
-        rm_store(env, d, d->ot, ea, reg_get(env, d->ot, d->reg));
+        rmw_store(env, d, d->ot, ea, reg_get(env, d->ot, d->reg));
     } else {
         /* the destination is written back even on mismatch (locked RMW) */
         if (d->mod != 3) {
-            mem_st(env, d->seg, ea, d->ot, dst);
+            rmw_st(env, d->seg, ea, d->ot, dst);
         }
         reg_set(env, d->ot, R_EAX, dst);
     }
@@ -623,6 +623,18 @@ static void cmpxchg16b(CPUX86State *env, const DecodedInsn *d)
     uint64_t ea = insn_ea(env, d);
     if (ea & 15) {
         raise_exception_err(env, EXCP_GP, 0);
+    }
+    if (env->lock_armed) {
+        uint64_t lo = env->regs[R_EAX], hi = env->regs[R_EDX];
+        bool eq = cpu_atomic_cmpxchg16(env, d->seg, ea, &lo, &hi, env->regs[R_EBX],
+                                       env->regs[R_ECX]);
+        if (!eq) {
+            env->regs[R_EAX] = lo;
+            env->regs[R_EDX] = hi;
+        }
+        cc_materialize(env);
+        env->eflags = set_flag(env->eflags, CC_Z, eq);
+        return;
     }
     cpu_check_write(env, d->seg, ea, 16);
     uint64_t lo = cpu_ldq(env, d->seg, ea), hi = cpu_ldq(env, d->seg, ea + 8);
@@ -647,14 +659,14 @@ void op_cmpxchg8b(CPUX86State *env, const DecodedInsn *d)
         return;
     }
     uint64_t ea = insn_ea(env, d);
-    uint64_t v = cpu_ldq(env, d->seg, ea);
+    uint64_t v = rmw_ld(env, d->seg, ea, 3);
     uint64_t cmp = ((uint64_t)(uint32_t)env->regs[R_EDX] << 32) | (uint32_t)env->regs[R_EAX];
     bool eq = v == cmp;
     if (eq) {
-        cpu_stq(env, d->seg, ea, ((uint64_t)(uint32_t)env->regs[R_ECX] << 32) |
+        rmw_st(env, d->seg, ea, 3, ((uint64_t)(uint32_t)env->regs[R_ECX] << 32) |
                 (uint32_t)env->regs[R_EBX]);
     } else {
-        cpu_stq(env, d->seg, ea, v);
+        rmw_st(env, d->seg, ea, 3, v);
         env->regs[R_EAX] = (uint32_t)v;
         env->regs[R_EDX] = (uint32_t)(v >> 32);
     }
@@ -664,14 +676,14 @@ void op_cmpxchg8b(CPUX86State *env, const DecodedInsn *d)
 
 void op_xadd(CPUX86State *env, const DecodedInsn *d)
 {
-    uint64_t ea = 0, dst = rm_load(env, d, d->ot, &ea), src = reg_get(env, d->ot, d->reg), r;
+    uint64_t ea = 0, dst = rmw_load(env, d, d->ot, &ea), src = reg_get(env, d->ot, d->reg), r;
     CCRec c;
     r = alu_compute(env, 0, d->ot, dst, src, &c);
     if (d->mod == 3) {
         reg_set(env, d->ot, d->reg, dst);
         reg_set(env, d->ot, d->rm, r);
     } else {
-        mem_st(env, d->seg, ea, d->ot, r);
+        rmw_st(env, d->seg, ea, d->ot, r);
         reg_set(env, d->ot, d->reg, dst);
     }
     cc_commit(env, &c);

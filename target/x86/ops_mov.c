@@ -108,8 +108,8 @@ void op_movsxd(CPUX86State *env, const DecodedInsn *d)
 
 void op_xchg_EG(CPUX86State *env, const DecodedInsn *d)
 {
-    uint64_t ea = 0, a = rm_load(env, d, d->ot, &ea), b = reg_get(env, d->ot, d->reg);
-    rm_store(env, d, d->ot, ea, b);
+    uint64_t ea = 0, a = rmw_load(env, d, d->ot, &ea), b = reg_get(env, d->ot, d->reg);
+    rmw_store(env, d, d->ot, ea, b);
     reg_set(env, d->ot, d->reg, a);
 }
 
