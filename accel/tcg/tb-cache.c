@@ -218,10 +218,13 @@ static void tb_retire(TranslationBlock *tb)
 
 static void tb_unlink(TranslationBlock *tb)
 {
+    /* invalid first: a vCPU that found the block without the lock and
+     * puts it in its jump cache looks at it afterwards (tb_jmp_set) */
+    __atomic_store_n(&tb->invalid, true, __ATOMIC_SEQ_CST);
     unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
     for (TranslationBlock **p = &tb_hash[h]; *p; p = &(*p)->hash_next) {
         if (*p == tb) {
-            *p = tb->hash_next;
+            __atomic_store_n(p, tb->hash_next, __ATOMIC_RELEASE);
             break;
         }
     }
@@ -299,11 +302,12 @@ void tb_flush_all(CPUX86State *env)
         return;
     }
     for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
-        for (TranslationBlock *tb = tb_hash[i], *next; tb; tb = next) {
+        TranslationBlock *tb = tb_hash[i];
+        __atomic_store_n(&tb_hash[i], NULL, __ATOMIC_RELEASE);
+        for (TranslationBlock *next; tb; tb = next) {
             next = tb->hash_next;
             tb_retire(tb);
         }
-        tb_hash[i] = NULL;
     }
     for (guint c = 0; c < tb_cpus->len; c++) {
         CPUX86State *cenv = g_ptr_array_index(tb_cpus, c);
@@ -385,10 +389,16 @@ void tb_jmp_cache_free(CPUX86State *env)
     }
 }
 
+/* Without the lock: blocks are published complete (tb_insert) and a
+ * block unlinked meanwhile stays allocated until this vCPU's next block
+ * boundary (the epochs); one found invalid counts as a miss. */
 TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin)
 {
-    for (TranslationBlock *tb = tb_hash[tb_hash_fn(phys, cs_base, flags)]; tb; tb = tb->hash_next) {
-        if (tb->phys == phys && tb->cs_base == cs_base && tb->flags == flags && tb->pc_lin == lin) {
+    TranslationBlock *tb = __atomic_load_n(&tb_hash[tb_hash_fn(phys, cs_base, flags)],
+                                           __ATOMIC_ACQUIRE);
+    for (; tb; tb = __atomic_load_n(&tb->hash_next, __ATOMIC_ACQUIRE)) {
+        if (tb->phys == phys && tb->cs_base == cs_base && tb->flags == flags && tb->pc_lin == lin &&
+            !__atomic_load_n(&tb->invalid, __ATOMIC_ACQUIRE)) {
             return tb;
         }
     }
@@ -404,14 +414,20 @@ TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin)
 void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb)
 {
     TranslationBlock **jc = env->tb_jmp_cache;
-    __atomic_store_n(&jc[tb_jmp_fn(lin)], tb, __ATOMIC_RELAXED);
+    TranslationBlock **slot = &jc[tb_jmp_fn(lin)];
+    __atomic_store_n(slot, tb, __ATOMIC_SEQ_CST);
+    /* unlinked since it was found: tb_unlink may have cleared the jump
+     * caches before this store, so take it out again */
+    if (__atomic_load_n(&tb->invalid, __ATOMIC_SEQ_CST)) {
+        __atomic_compare_exchange_n(slot, &tb, NULL, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
 }
 
 void tb_insert(TranslationBlock *tb)
 {
     unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
     tb->hash_next = tb_hash[h];
-    tb_hash[h] = tb;
+    __atomic_store_n(&tb_hash[h], tb, __ATOMIC_RELEASE);   /* complete before it is seen */
     unsigned lo = tb->phys & (PAGE_SZ - 1);
     unsigned hi = lo + tb->size;
     page_add_tb(tb->phys >> PAGE_BITS, tb, lo, hi > PAGE_SZ ? PAGE_SZ : hi);

@@ -42,10 +42,10 @@ typedef struct TranslationBlock {
 /* Set up on first use (idempotent); hooks the memory listener and the RAM
  * write hook so bus writes and remaps reach the cache. */
 void tb_cache_init(void);
-/* The block for this key, or NULL. */
+/* The block for this key, or NULL (no lock needed: see tb-cache.c). */
 TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin);
 /* The vCPU's jump cache: the last block it ran at a linear PC (check the
- * key).  Reading needs no lock; setting is done with the BQL held. */
+ * key).  Neither needs the lock. */
 TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin);
 void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb);
 /* Enter a filled-in block: hash table and the pages it was decoded from. */

@@ -155,18 +155,23 @@ static TranslationBlock *tb_find(CPUX86State *env)
             return tb;
         }
     }
-    /* The cache's tables, the memory map and the other CPUs' TLBs (code
-     * pages lose their fast writes) are the BQL's; a fault while decoding
-     * leaves it through x86_cpu_exec's landing pad, which drops it. */
-    bool locked = bql_lock_if_needed();
+    /* Looking up needs no lock; decoding a new block takes the BQL (the
+     * cache's tables, the memory map, the other CPUs' TLBs whose fast
+     * writes to a new code page go), and a fault while decoding leaves it
+     * through x86_cpu_exec's landing pad, which drops it. */
     const uint8_t *host;
     uint64_t phys = cpu_get_phys_code(env, lin, &host);
     tb = tb_lookup(phys, cs_base, flags, lin);
     if (!tb) {
-        tb = tb_gen(env, lin, phys, flags);
+        bool locked = bql_lock_if_needed();
+        tb = tb_lookup(phys, cs_base, flags, lin);
+        if (!tb) {
+            phys = cpu_get_phys_code(env, lin, &host);  /* now protecting the page */
+            tb = tb_gen(env, lin, phys, flags);
+        }
+        bql_unlock_if(locked);
     }
     tb_jmp_set(env, lin, tb);
-    bql_unlock_if(locked);
     return tb;
 }
 

@@ -739,8 +739,9 @@ uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **
     TLBEntry *e = tlb_get(env, la, ACC_FETCH, mmu_idx);
     uint64_t phys = e->paddr | (la & 0xfff);
     /* A page about to hold translated code: make every fast write mapping
-     * of it take the slow path, so stores into it drop the blocks. */
-    if (!tb_page_has_code(e->paddr)) {
+     * of it take the slow path, so stores into it drop the blocks.  Only
+     * the translator (BQL held) does this; a lookup needs no lock. */
+    if (bql_locked() && !tb_page_has_code(e->paddr)) {
         for (guint c = 0; c < tlb_cpus->len; c++) {
             CPUX86State *cenv = g_ptr_array_index(tlb_cpus, c);
             for (int m = 0; m < NB_MMU_MODES; m++) {
