@@ -187,8 +187,12 @@ static bool exec_check_interrupts(CPUX86State *env)
 {
     uint32_t req = env->interrupt_request;
     if (req & CPU_INTERRUPT_INIT) {
+        /* the reset rewrites interrupt_request: under the BQL, so a SIPI
+         * another CPU sends right behind the INIT is not lost */
+        bool locked = bql_lock_if_needed();
         __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_INIT, __ATOMIC_SEQ_CST);
         x86_cpu_do_init(env);
+        bql_unlock_if(locked);
         req = env->interrupt_request;
     }
     if (req & CPU_INTERRUPT_SIPI) {

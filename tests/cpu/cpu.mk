@@ -15,6 +15,12 @@ cpu-tests: $(CPU_TEST_BINS)
 check-cpu: cpu-tests $(BUILD)/vireo
 	tests/cpu/run-cpu-tests.sh
 
+# The smp-lock kernel many times over (issue #8): no update may ever be lost.
+RUNS ?= 1000
+.PHONY: check-smp-stress
+check-smp-stress: cpu-tests $(BUILD)/vireo
+	tests/cpu/smp-stress.sh $(RUNS)
+
 # Regenerate the ALU known-answer table from the build host's CPU (only when
 # tests/cpu/gen/alu-gen.c changes; the .inc is committed).
 .PHONY: cpu-test-vectors
