@@ -341,8 +341,9 @@ bool x86_cpu_has_work(const X86CPU *cpu);
  * held, after an interrupt or kick was raised for cpu, to wake its thread
  * if it sleeps.  NULL when the vCPUs share the main thread. */
 extern void (*x86_cpu_notify)(X86CPU *cpu);
-/* Flush cpu's TLB: at once if this thread runs it, else it flushes itself
- * before its next block (another thread may be using the entries). */
+/* Flush cpu's TLB: at once if this thread runs it (or no vCPU threads
+ * exist), else it flushes itself before its next block (its thread may be
+ * using the entries). */
 void x86_cpu_tlb_flush_async(X86CPU *cpu);
 
 /* Why x86_cpu_exec returned */

@@ -501,7 +501,8 @@ void (*x86_cpu_notify)(X86CPU *cpu);
 
 void x86_cpu_tlb_flush_async(X86CPU *cpu)
 {
-    if (cpu == current_cpu) {
+    /* with one thread for everything no other thread can be using it */
+    if (cpu == current_cpu || !cpus_threaded()) {
         tlb_flush(cpu);
     } else {
         __atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_TLB_FLUSH, __ATOMIC_SEQ_CST);
