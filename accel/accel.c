@@ -9,7 +9,7 @@
 static const AccelOps *accels[8];
 static unsigned nr_accels;
 static const AccelOps *current;
-static bool single_thread;      /* thread=single */
+static bool single_thread = true;   /* thread=single, the default until thread=multi is trusted */
 
 void accel_register(const AccelOps *ops)
 {
@@ -40,13 +40,9 @@ const AccelOps *accel_find(const char *name)
     return NULL;
 }
 
-bool accel_select(const char *spec, GError **errp)
+bool accel_parse_opts(const char *opts, GError **errp)
 {
-    g_autofree char *names = g_strndup(spec, strcspn(spec, ","));
-    g_auto(GStrv) alts = g_strsplit(names, ":", -1);
-    GError *last = NULL;
-    const char *opts = spec + strlen(names);
-    g_auto(GStrv) kv = g_strsplit(*opts ? opts + 1 : "", ",", -1);
+    g_auto(GStrv) kv = g_strsplit(opts, ",", -1);
     for (char **o = kv; *o; o++) {
         if (g_str_has_prefix(*o, "thread=")) {
             const char *v = *o + 7;
@@ -60,8 +56,16 @@ bool accel_select(const char *spec, GError **errp)
             }
         }
     }
-    if (!alts[0]) {
-        vireo_set_error(errp, "invalid accelerator ''");
+    return true;
+}
+
+bool accel_select(const char *spec, GError **errp)
+{
+    g_autofree char *names = g_strndup(spec, strcspn(spec, ","));
+    g_auto(GStrv) alts = g_strsplit(names, ":", -1);
+    GError *last = NULL;
+    const char *opts = spec + strlen(names);
+    if (*opts && !accel_parse_opts(opts + 1, errp)) {
         return false;
     }
     for (char **a = alts; *a; a++) {

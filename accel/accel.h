@@ -64,6 +64,8 @@ const AccelOps *accel_find(const char *name);
  * error naming the problem of the last candidate.
  */
 bool accel_select(const char *spec, GError **errp);
+/* The OPTS of one -accel NAME,OPTS (thread=...), before accel_select. */
+bool accel_parse_opts(const char *opts, GError **errp);
 /* The accelerator accel_select chose (NULL before). */
 const AccelOps *accel_current(void);
 

@@ -441,6 +441,10 @@ int main(int argc, char **argv)
                 fatal("-accel %s: invalid accelerator %s", arg, name);
             }
             accel = accel_append(accel, name);
+            GError *err = NULL;
+            if (arg[strlen(name)] == ',' && !accel_parse_opts(arg + strlen(name) + 1, &err)) {
+                fatal("-accel %s: %s", arg, err->message);
+            }
         } else if (!strcmp(n, "enable-kvm")) {
             accel = accel_append(accel, "kvm");
         } else if (!strcmp(n, "cpu")) {

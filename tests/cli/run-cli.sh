@@ -33,6 +33,7 @@ case_() {
 case_ '-cpu "" is an error, not a crash' 1 '^vireo: -cpu option cannot be empty$' -- -cpu ""
 case_ '-chardev "" names the missing id' 1 'id' -- -chardev ""
 case_ '-accel "" lists the accelerators (as QEMU)' 0 '^tcg$' -- -accel ""
+case_ '-accel tcg,thread=foo is refused' 1 "^vireo: -accel tcg,thread=foo: Invalid 'thread' setting foo$" -- -accel tcg,thread=foo
 case_ '-M pc-i440fx-99.99 is refused' 1 "unsupported machine type 'pc-i440fx-99.99'" -- -M pc-i440fx-99.99
 case_ '-M pc-i440fx-7.2 is QEMU 7.2s own pc' runs '' -- -M pc-i440fx-7.2
 case_ '-m 16,slots=x is refused' 1 "Parameter 'slots' expects a number" -- -m 16,slots=x
@@ -92,4 +93,23 @@ if command -v socat >/dev/null; then
     wait $pid 2>/dev/null
     rm -f "$sock"
 fi
+# thread=multi (the default) gives each vCPU a host thread named as QEMU's
+# ("CPU n/TCG"); thread=single runs them all on the main thread
+for mode in multi single; do
+    n=$((n + 1))
+    "$VIREO" -display none -S -accel tcg,thread=$mode -smp 3 </dev/null >/dev/null 2>&1 &
+    pid=$!
+    sleep 0.5
+    threads=$(cat /proc/$pid/task/*/comm 2>/dev/null | grep -c '^CPU [0-9]*/TCG$')
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    want=3
+    [ $mode = single ] && want=0
+    if [ "$threads" = "$want" ]; then
+        echo "ok $n - -accel tcg,thread=$mode -smp 3: $threads vCPU threads"
+    else
+        echo "not ok $n - -accel tcg,thread=$mode -smp 3: $threads vCPU threads, want $want"
+        fail=1
+    fi
+done
 exit $fail

@@ -17,7 +17,7 @@ bad=0
 for i in $(seq 1 "$runs"); do
     n=$(( i % 2 ? 2 : 4 ))
     log=$out/run-$i.log
-    timeout 60 "$VIREO" -bios "$bin" -nographic -display none -smp "$n" -m 32 \
+    timeout 60 "$VIREO" -accel tcg,thread=multi -bios "$bin" -nographic -display none -smp "$n" -m 32 \
         -device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null >"$log" 2>&1
     st=$?
     if [ $st -ne 1 ] || grep -q '^not ok' "$log" || ! grep -q '^1\.\.' "$log"; then
