@@ -1,7 +1,7 @@
 #!/bin/bash
 # SMP scaling: the same parallel workload in the Linux guest of
 # scripts/make-linux-guest.sh with 1 vCPU and with N (default 2, this
-# host's cores), under Vireo (one host thread per vCPU) and, when
+# host's cores), under Vireo with -accel tcg,thread=multi and, when
 # installed, qemu-system-x86_64 -accel tcg (MTTCG), in one run.
 #   bench/smp.sh [N] [JOBS]     (JOBS busybox shell loops, default 4)
 # The guest runs JOBS processes at once, each counting to $LOOP in a shell
@@ -42,7 +42,7 @@ declare -A t
 for s in "${systems[@]}"; do
     for c in 1 "$n"; do
         if [ $s = vireo ]; then
-            t[$s.$c]=$(run "$vireo" -smp "$c" -cpu qemu64)
+            t[$s.$c]=$(run "$vireo" -accel tcg,thread=multi -smp "$c" -cpu qemu64)
         else
             t[$s.$c]=$(run qemu-system-x86_64 -accel tcg,thread=multi -smp "$c" -nic none)
         fi
