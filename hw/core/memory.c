@@ -533,9 +533,7 @@ uint64_t address_space_ld(AddressSpace *as, hwaddr addr, unsigned size)
     if (r->mr->type == MR_MMIO) {
         return memory_region_dispatch_read(r->mr, off, size) & mask;
     }
-    uint64_t v = 0;
-    memcpy(&v, r->mr->ram + off, size);
-    return v;
+    return ram_ld(r->mr->ram + off, size);
 split: {
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++) {
@@ -572,7 +570,7 @@ void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size
         if (r->readonly) {
             return;
         }
-        memcpy(r->mr->ram + off, &val, size);
+        ram_st(r->mr->ram + off, val, size);
         if (memory_ram_write_hook) {
             memory_ram_write_hook(as, addr, size);
         }

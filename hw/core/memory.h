@@ -158,6 +158,45 @@ bool address_space_write_rom(AddressSpace *as, hwaddr addr, const void *buf, uin
 
 /* Sized little-endian accesses (size 1, 2, 4, 8) as a CPU or device does them:
  * RAM directly, MMIO through ops (split/combined per min/max_access). */
+/*
+ * One guest access of 1, 2, 4 or 8 bytes to host RAM as ONE host load or
+ * store.  Other vCPU threads see it whole or not at all, as on real
+ * hardware.  A memcpy with a size known only at run time may not: glibc's
+ * copies 2..16 bytes as two overlapping moves, so a store lands twice and
+ * the second can overwrite a value another CPU wrote in between (a
+ * spinlock released by a plain MOV was taken by two CPUs, issue #8).
+ */
+static inline uint64_t ram_ld(const void *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+    case 8: { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+    default: {
+        uint64_t v = 0;
+        for (unsigned i = 0; i < size && i < 8; i++) {
+            v |= (uint64_t)((const uint8_t *)p)[i] << (8 * i);
+        }
+        return v;
+    }
+    }
+}
+
+static inline void ram_st(void *p, uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: { uint16_t x = (uint16_t)v; __builtin_memcpy(p, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; __builtin_memcpy(p, &x, 4); break; }
+    case 8: __builtin_memcpy(p, &v, 8); break;
+    default:
+        for (unsigned i = 0; i < size && i < 8; i++) {
+            ((uint8_t *)p)[i] = (uint8_t)(v >> (8 * i));
+        }
+    }
+}
+
 uint64_t address_space_ld(AddressSpace *as, hwaddr addr, unsigned size);
 void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size);
 

@@ -416,14 +416,12 @@ static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_
     }
     TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
     if (e->addr_read == (la & PAGE_MASK)) {
-        uint64_t v = 0;
-        memcpy(&v, (uint8_t *)(uintptr_t)(la + e->addend), size);
-        return v;
+        return ram_ld((uint8_t *)(uintptr_t)(la + e->addend), size);
     }
     e = tlb_get(env, la, ACC_READ, mmu_idx);
     uint64_t v = 0;
     if (!(e->addr_read & TLB_MMIO)) {
-        memcpy(&v, (uint8_t *)(uintptr_t)(la + e->addend), size);
+        v = ram_ld((uint8_t *)(uintptr_t)(la + e->addend), size);
     } else {
         bool locked = bql_lock_if_needed();
         v = address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
@@ -452,12 +450,12 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
     }
     TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
     if (e->addr_write == (la & PAGE_MASK)) {
-        memcpy((uint8_t *)(uintptr_t)(la + e->addend), &val, size);
+        ram_st((uint8_t *)(uintptr_t)(la + e->addend), val, size);
         return;
     }
     e = tlb_get(env, la, ACC_WRITE, mmu_idx);
     if (e->addr_write == (la & PAGE_MASK)) {
-        memcpy((uint8_t *)(uintptr_t)(la + e->addend), &val, size);
+        ram_st((uint8_t *)(uintptr_t)(la + e->addend), val, size);
         return;
     }
     /* slow: MMIO, ROM, RAM holding translated code (the write hook
