@@ -9,7 +9,8 @@
  * guestfwd=[tcp]:SERVER:PORT-CHARDEVSPEC (repeatable).
  *
  * Slirp's sockets join the GLib main loop through one GSource whose poll
- * set is refreshed from slirp_pollfds_fill() before every sleep; its
+ * set is refreshed from slirp_pollfds_fill() before every sleep (and
+ * re-registered only when its fds change); its
  * timers are host-clock timers of hw/core/timer.h.  Nothing polls.
  */
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
+#include "system/cpus.h"
 #include "net/backends.h"
 #include "util/iov.h"
 #include "util/log.h"
@@ -31,6 +33,7 @@ typedef struct SlirpState {
     Slirp *slirp;
     GSource *src;
     GArray *pollfds;             /* GPollFD, registered with src */
+    GArray *next;                /* GPollFD, the set slirp asks for now */
     GPtrArray *guestfwd;         /* GuestFwd * */
     char *desc;
 } SlirpState;
@@ -141,8 +144,8 @@ static int add_poll_cb(int fd, int events, void *opaque)
 {
     SlirpState *s = opaque;
     GPollFD pfd = { .fd = fd, .events = poll_events_to_glib(events) };
-    g_array_append_val(s->pollfds, pfd);
-    return s->pollfds->len - 1;
+    g_array_append_val(s->next, pfd);
+    return s->next->len - 1;
 }
 
 static int get_revents_cb(int idx, void *opaque)
@@ -168,15 +171,37 @@ static void unregister_pollfds(SlirpState *s)
     g_array_set_size(s->pollfds, 0);
 }
 
+/*
+ * GLib wakes its context on every g_source_add_poll/remove_poll, so
+ * re-registering the whole set in each prepare() would make poll() return
+ * at once, for ever: the main loop would spin and, with vCPU threads, keep
+ * the big lock from them.  The registered records are re-registered only
+ * when the fds change; new events for the same fds are written in place,
+ * which the query after prepare() reads.
+ */
 static gboolean slirp_src_prepare(GSource *src, gint *timeout)
 {
     SlirpState *s = ((SlirpGSource *)src)->s;
-    unregister_pollfds(s);
     uint32_t t = UINT32_MAX;
+    g_array_set_size(s->next, 0);
     slirp_pollfds_fill(s->slirp, &t, add_poll_cb, s);
-    /* the array no longer moves until the next prepare: register it */
-    for (guint i = 0; i < s->pollfds->len; i++) {
-        g_source_add_poll(src, &g_array_index(s->pollfds, GPollFD, i));
+    bool same = s->next->len == s->pollfds->len;
+    for (guint i = 0; same && i < s->next->len; i++) {
+        same = g_array_index(s->next, GPollFD, i).fd == g_array_index(s->pollfds, GPollFD, i).fd;
+    }
+    if (same) {
+        for (guint i = 0; i < s->next->len; i++) {
+            GPollFD *p = &g_array_index(s->pollfds, GPollFD, i);
+            p->events = g_array_index(s->next, GPollFD, i).events;
+            p->revents = 0;
+        }
+    } else {
+        unregister_pollfds(s);
+        g_array_append_vals(s->pollfds, s->next->data, s->next->len);
+        /* the array no longer moves until the set changes: register it */
+        for (guint i = 0; i < s->pollfds->len; i++) {
+            g_source_add_poll(src, &g_array_index(s->pollfds, GPollFD, i));
+        }
     }
     *timeout = t == UINT32_MAX ? -1 : (gint)MIN(t, (uint32_t)G_MAXINT);
     return FALSE;
@@ -221,6 +246,15 @@ static ssize_t slirp_receive(NetClientState *nc, const struct iovec *iov, int io
     }
     iov_to_buf(iov, iovcnt, 0, buf, len);
     slirp_input(s->slirp, buf, (int)len);
+    if (cpus_in_vcpu_thread()) {
+        /*
+         * A vCPU thread (thread=multi) delivered the frame while the main
+         * loop sleeps on a poll set filled before it: slirp may now want
+         * POLLOUT on a host socket it could not write all of, or have a
+         * new socket to watch.  Wake the loop so prepare() refills the set.
+         */
+        g_main_context_wakeup(NULL);
+    }
     return len;
 }
 
@@ -241,6 +275,7 @@ static void slirp_backend_cleanup(NetClientState *nc)
         slirp_cleanup(s->slirp);
     }
     g_array_free(s->pollfds, TRUE);
+    g_array_free(s->next, TRUE);
     if (s->guestfwd) {
         g_ptr_array_free(s->guestfwd, TRUE);
     }
@@ -497,6 +532,7 @@ NetClientState *net_init_slirp(KeyVal *kv, const char *id, GError **errp)
 
     SlirpState *s = (SlirpState *)net_client_new(&slirp_info_ops, NULL, "user", id);
     s->pollfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    s->next = g_array_new(FALSE, TRUE, sizeof(GPollFD));
     s->guestfwd = g_ptr_array_new_with_free_func(g_free);
     char nbuf[INET_ADDRSTRLEN];
     s->desc = g_strdup_printf("net=%s, restrict=%s", inet_ntop(AF_INET, &net, nbuf, sizeof(nbuf)),
