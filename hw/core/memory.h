@@ -156,8 +156,6 @@ bool address_space_write(AddressSpace *as, hwaddr addr, const void *buf, uint64_
 /* Writes even into ROM (firmware loading). */
 bool address_space_write_rom(AddressSpace *as, hwaddr addr, const void *buf, uint64_t len);
 
-/* Sized little-endian accesses (size 1, 2, 4, 8) as a CPU or device does them:
- * RAM directly, MMIO through ops (split/combined per min/max_access). */
 /*
  * One guest access of 1, 2, 4 or 8 bytes to host RAM as ONE host load or
  * store.  Other vCPU threads see it whole or not at all, as on real
@@ -197,6 +195,8 @@ static inline void ram_st(void *p, uint64_t v, unsigned size)
     }
 }
 
+/* Sized little-endian accesses (size 1, 2, 4, 8) as a CPU or device does them:
+ * RAM directly, MMIO through ops (split/combined per min/max_access). */
 uint64_t address_space_ld(AddressSpace *as, hwaddr addr, unsigned size);
 void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size);
 
