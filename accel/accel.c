@@ -9,7 +9,7 @@
 static const AccelOps *accels[8];
 static unsigned nr_accels;
 static const AccelOps *current;
-static bool single_thread = true;   /* thread=single, the default until thread=multi is trusted */
+static bool single_thread;   /* thread=multi is the default, as QEMU's MTTCG for x86 on x86 */
 
 void accel_register(const AccelOps *ops)
 {
