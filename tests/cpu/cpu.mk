@@ -15,7 +15,8 @@ cpu-tests: $(CPU_TEST_BINS)
 check-cpu: cpu-tests $(BUILD)/vireo
 	tests/cpu/run-cpu-tests.sh
 
-# The smp-lock kernel many times over (issue #8): no update may ever be lost.
+# The lock-race kernels (smp-lock, smp-spinlock) many times over (issue #8):
+# no update may ever be lost.
 RUNS ?= 1000
 .PHONY: check-smp-stress
 check-smp-stress: cpu-tests $(BUILD)/vireo

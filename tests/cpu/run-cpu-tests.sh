@@ -32,8 +32,11 @@ fails=0
 for t in $list; do
     src=$here/$t.asm
     bin=$outdir/$t.bin
-    if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ] || [ "$here/lib.inc" -nt "$bin" ] || \
-       [ "$here/lib_tail.inc" -nt "$bin" ] || { [ -f "$here/alu_vectors.inc" ] && [ "$here/alu_vectors.inc" -nt "$bin" ]; }; then
+    stale=no
+    for dep in "$src" "$here"/*.inc; do
+        [ "$dep" -nt "$bin" ] && stale=yes
+    done
+    if [ ! -f "$bin" ] || [ $stale = yes ]; then
         if ! command -v nasm >/dev/null 2>&1; then
             echo "SKIP: nasm not found"; exit 77
         fi

@@ -8,18 +8,13 @@
 ;   update would bring back a bit another CPU just cleared);
 ;   LOCK INC of a counter on a page holding code and of one split across a
 ;   cache line (the emulator's non-RAM path).
-; The BSP wakes the APs with INIT/SIPI (SDM vol.3 8.4.4) through the local
-; APIC's ICR; they enter protected mode from a trampoline below 1 MiB.
+; smp.inc wakes the APs with INIT/SIPI and runs `worker' on every CPU.
 ; With vCPUs on host threads the CPUs really race; with one thread the
 ; answers must be the same.
 ; RUN-ARGS: -smp 2
 %include "lib.inc"
 kernel_name: db "smp-lock (LOCK RMW, XCHG, CMPXCHG8B, spinlocks across CPUs)", 0
 
-APIC        equ 0xfee00000
-A_SVR       equ APIC + 0xf0
-A_ICR_LO    equ APIC + 0x300
-A_ICR_HI    equ APIC + 0x310
 ITER        equ 100000
 SPIN_MAX    equ 50000000                ; a lock held this long was lost
 
@@ -33,11 +28,7 @@ V_PLAIN2    equ SCRATCH + 0x140
 V_LOCK2     equ SCRATCH + 0x180
 V_BITS      equ SCRATCH + 0x1c0
 V_ADDSUB    equ SCRATCH + 0x200
-V_CHECKIN   equ SCRATCH + 0x240
-V_GO        equ SCRATCH + 0x280
-V_DONE      equ SCRATCH + 0x2c0
 V_SPLIT     equ SCRATCH + 0x33e     ; bytes 0x33e..0x341 straddle a 64-byte line
-AP_STACKS   equ 0x50000             ; 4 KiB each, below the ring-3 stack
 
 main:
         ; zero the shared block
@@ -47,50 +38,7 @@ main:
         rep stosd
         mov dword [cnt_code], 0
         mov dword [stuck], 0
-        ; CPU count: CMOS 0x5f holds N - 1
-        mov al, 0x5f
-        out 0x70, al
-        in al, 0x71
-        movzx eax, al
-        inc eax
-        mov [ncpus], eax
-        cmp dword [ncpus], 1
-        je .alone
-        ; INIT, then SIPI twice, to all but self (the vector is the 4 KiB
-        ; page of the trampoline)
-        mov dword [A_SVR], 0x1ff
-        mov dword [A_ICR_HI], 0
-        mov dword [A_ICR_LO], 0x000c4500
-        mov dword [A_ICR_LO], 0x000c4600 | ((ap_trampoline - $$ + BASE) >> 12)
-        mov dword [A_ICR_LO], 0x000c4600 | ((ap_trampoline - $$ + BASE) >> 12)
-        ; every AP checks in (bounded wait)
-        mov ecx, 200000000
-.wait:  mov eax, [V_CHECKIN]
-        inc eax
-        cmp eax, [ncpus]
-        je .all_in
-        pause
-        dec ecx
-        jnz .wait
-.all_in:
-        mov eax, [V_CHECKIN]
-        inc eax
-        CHECK eax, [ncpus], "every AP started by INIT/SIPI checked in"
-.alone:
-        mov dword [V_GO], 1             ; and off they go, the BSP too
-        push ebp
-        xor ebp, ebp                    ; the BSP's bit
-        call worker
-        pop ebp
-        ; wait for the others to finish
-        mov ecx, 400000000
-.wdone: mov eax, [V_DONE]
-        cmp eax, [ncpus]
-        je .done
-        pause
-        dec ecx
-        jnz .wdone
-.done:  CHECK [V_DONE], [ncpus], "every CPU finished its loop"
+        call smp_run                    ; worker on every CPU (smp.inc)
         mov eax, [ncpus]
         imul eax, eax, ITER
         mov [expect], eax
@@ -168,53 +116,15 @@ worker:
         lock inc dword [V_SPLIT]
         dec ecx
         jnz .loop
-.out:   lock inc dword [V_DONE]
-        ret
+.out:   ret
 .stuck: mov dword [stuck], 1            ; a lost release (or a lost acquire)
         jmp .out
 
-; ---- application processors ----
-        bits 32
-ap_pm:
-        mov ax, SEL_DATA0
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov fs, ax
-        mov gs, ax
-        lidt [idtr]
-        mov eax, 1
-        lock xadd [V_CHECKIN], eax      ; eax = 0, 1, ...: this AP's index
-        lea ebp, [eax + 1]              ; its bit (the BSP has bit 0)
-        shl eax, 12
-        lea esp, [AP_STACKS + 0x1000 + eax]
-.go:    cmp dword [V_GO], 0
-        jne .run
-        pause
-        jmp .go
-.run:   call worker
-.park:  cli
-        hlt
-        jmp .park
-
         align 4
-ncpus:  dd 0
 expect: dd 0
 expect2: dd 0
 cnt_code: dd 0                          ; shares its page with code
 stuck:  dd 0
 
-        bits 16
-        align 4096
-; SIPI starts an AP in real mode at CS = vector << 8, IP = 0
-ap_trampoline:
-        cli
-        mov ax, BASE >> 4
-        mov ds, ax
-        o32 lgdt [gdtr - BASE]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        jmp dword SEL_CODE0:ap_pm
-
+%include "smp.inc"
 %include "lib_tail.inc"
