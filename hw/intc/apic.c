@@ -20,7 +20,7 @@
 #define APIC_VERSION        0x14
 #define APIC_LVT_NB         6
 #define APIC_MMIO_SIZE      0x1000
-#define APIC_MAX            8          /* APICs on the bus (one per CPU) */
+#define APIC_MAX            255        /* APICs on the bus (one per CPU; xAPIC IDs 0..254) */
 
 /* LVT indexes, in register order 0x32..0x37 */
 enum { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR };
