@@ -575,6 +575,7 @@ void pc_machine_init(const MachineConfig *cfg)
             fatal("%s", err ? err : "cannot create the CPU");
         }
         pc.cpus[i]->cpu_index = i;
+        pc.cpus[i]->nr_cpus = pc.ncpus;
         pc.cpus[i]->pause_yields = pc.ncpus > 1;
     }
     pc.cpu = pc.cpus[0];

@@ -1,8 +1,11 @@
 /*
- * Local APIC, xAPIC mode (Intel SDM vol. 3, ch. 10), as QEMU's pc has it:
- * version 0x14 with 6 LVT entries (timer, thermal, performance, LINT0,
- * LINT1, error), a 1 GHz bus clock for the timer (no TSC-deadline mode),
- * MMIO at IA32_APIC_BASE (0xfee00000 after reset).
+ * Local APIC (Intel SDM vol. 3, ch. 10), as QEMU's pc has it: version 0x14
+ * with 6 LVT entries (timer, thermal, performance, LINT0, LINT1, error), a
+ * 1 GHz bus clock for the timer, MMIO at IA32_APIC_BASE (0xfee00000 after
+ * reset).  When the CPU's CPUID offers them: x2APIC mode (10.12: the
+ * registers as MSRs 0x800-0x8ff, 32-bit IDs, cluster-only logical mode,
+ * SELF IPI; the MMIO page is then gone) and the TSC-deadline timer mode
+ * (10.5.4.1: IA32_TSC_DEADLINE, MSR 0x6e0).
  *
  * Priorities: a vector's class is vector[7:4].  PPR = TPR if TPR[7:4] >=
  * ISRV[7:4], else ISRV & 0xf0 (ISRV = highest in-service vector); the
@@ -29,6 +32,8 @@ enum { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR };
 #define LVT_LEVEL           (1u << 15)
 #define LVT_REMOTE_IRR      (1u << 14)
 #define LVT_TIMER_PERIODIC  (1u << 17)
+#define LVT_TIMER_MODE      (3u << 17)
+#define LVT_TIMER_DEADLINE  (2u << 17)
 #define SVR_ENABLE          (1u << 8)
 #define SVR_FOCUS_DISABLE   (1u << 9)
 
@@ -47,7 +52,7 @@ typedef struct APICState {
     hwaddr mapped_at;
 
     uint64_t base;               /* IA32_APIC_BASE */
-    uint8_t id;
+    uint8_t id;                  /* also the x2APIC ID (initial APIC ID, < 255) */
     uint8_t tpr;
     uint32_t ldr, dfr, svr;
     uint32_t isr[8], irr[8], tmr[8];
@@ -57,6 +62,9 @@ typedef struct APICState {
     uint32_t divide;             /* divide configuration register */
     uint32_t initial_count;
     int64_t count_start;         /* virtual-clock ns when the count (re)started */
+    uint64_t tsc_deadline;       /* IA32_TSC_DEADLINE: armed when non-zero */
+    bool count_stopped;          /* a count that reached 0 in one-shot mode
+                                  * stays 0 across a switch to periodic */
     Timer *timer;
     int pic_level;               /* 8259 INTR at LINT0 */
 } APICState;
@@ -110,6 +118,24 @@ static uint8_t apic_apr(APICState *s)
         return s->tpr;
     }
     return m;
+}
+
+static bool apic_x2apic_mode(APICState *s)
+{
+    return s->base & APIC_BASE_EXTD;
+}
+
+/* x2APIC mode's logical ID, derived from the ID: cluster ID[19:4] in bits
+ * 31:16, bit ID[3:0] set in 15:0 (SDM 10.12.10.2) */
+static uint32_t apic_x2apic_ldr(APICState *s)
+{
+    return ((uint32_t)(s->id >> 4) << 16) | (1u << (s->id & 0xf));
+}
+
+/* CPUID.01H:ECX bits of the attached CPU */
+static bool apic_cpu_has(APICState *s, uint32_t ecx_bit)
+{
+    return s->cpu && (s->cpu->cpuid_ext_features & ecx_bit);
 }
 
 static bool apic_sw_enabled(APICState *s)
@@ -254,29 +280,53 @@ static uint64_t apic_timer_ticks(APICState *s, int64_t now)
     return d > 0 ? (uint64_t)d >> apic_timer_shift(s) : 0;
 }
 
+static bool apic_timer_deadline_mode(APICState *s)
+{
+    return (s->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_DEADLINE;
+}
+
 static uint32_t apic_current_count(APICState *s)
 {
-    if (!s->initial_count) {
+    if (!s->initial_count || s->count_stopped || apic_timer_deadline_mode(s)) {
         return 0;
     }
     uint64_t t = apic_timer_ticks(s, clock_get_ns(CLOCK_VIRTUAL));
-    if (s->lvt[LVT_TIMER] & LVT_TIMER_PERIODIC) {
+    if ((s->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
         return s->initial_count - (uint32_t)(t % s->initial_count);
     }
     return t >= s->initial_count ? 0 : s->initial_count - (uint32_t)t;
 }
 
+/* Restart the count's clock so that it reads cur now (a divider or mode
+ * change keeps the count where it is). */
+static void apic_timer_rebase(APICState *s, uint32_t cur)
+{
+    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
+    uint64_t done = cur ? s->initial_count - cur : s->initial_count;
+    s->count_start = now - (int64_t)(done << apic_timer_shift(s));
+}
+
 /* Arm the timer for the next time the count reaches zero. */
 static void apic_timer_arm(APICState *s)
 {
-    if (!s->initial_count) {
+    if (apic_timer_deadline_mode(s)) {
+        /* TSC = virtual ns + the CPU's offset (target/x86/misc_helper.c) */
+        if (!s->tsc_deadline || !s->cpu) {
+            timer_del(s->timer);
+            return;
+        }
+        uint64_t ns = s->tsc_deadline - s->cpu->tsc_offset;
+        timer_mod(s->timer, ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
+        return;
+    }
+    if (!s->initial_count || s->count_stopped) {
         timer_del(s->timer);
         return;
     }
     int shift = apic_timer_shift(s);
     uint64_t t = apic_timer_ticks(s, clock_get_ns(CLOCK_VIRTUAL));
     uint64_t next;
-    if (s->lvt[LVT_TIMER] & LVT_TIMER_PERIODIC) {
+    if ((s->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
         next = (t / s->initial_count + 1) * s->initial_count;
     } else {
         next = s->initial_count;
@@ -291,8 +341,11 @@ static void apic_timer_arm(APICState *s)
 static void apic_timer_cb(void *opaque)
 {
     APICState *s = opaque;
+    if (apic_timer_deadline_mode(s)) {
+        s->tsc_deadline = 0;           /* disarmed once it fires */
+    }
     apic_local_deliver(s, LVT_TIMER);
-    if (s->lvt[LVT_TIMER] & LVT_TIMER_PERIODIC) {
+    if ((s->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
         apic_timer_arm(s);
     }
 }
@@ -314,12 +367,16 @@ static void apic_eoi(APICState *s)
 
 /* ---- the APIC bus ---- */
 
-static bool apic_match_logical(APICState *s, uint8_t dest)
+static bool apic_match_logical(APICState *s, uint32_t dest)
 {
-    uint8_t ldr = s->ldr >> 24;
-    if (dest == 0xff) {
+    if (dest == APIC_BROADCAST) {
         return true;
     }
+    if (apic_x2apic_mode(s)) {
+        /* cluster ID in [31:16], a bitmap of 16 members in [15:0] */
+        return (dest >> 16) == (s->ldr >> 16) && (dest & s->ldr & 0xffff);
+    }
+    uint8_t ldr = s->ldr >> 24;
     if ((s->dfr >> 28) == 0xf) {         /* flat */
         return ldr & dest;
     }
@@ -327,7 +384,7 @@ static bool apic_match_logical(APICState *s, uint8_t dest)
     return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
 }
 
-static bool apic_match(APICState *s, uint8_t dest, bool logical)
+static bool apic_match(APICState *s, uint32_t dest, bool logical)
 {
     if (!(s->base & APIC_BASE_ENABLE)) {
         return false;
@@ -335,11 +392,12 @@ static bool apic_match(APICState *s, uint8_t dest, bool logical)
     if (logical) {
         return apic_match_logical(s, dest);
     }
-    return dest == 0xff || dest == s->id;
+    return dest == APIC_BROADCAST || dest == s->id;
 }
 
-void apic_bus_deliver(uint8_t dest, bool logical, int delivery_mode, uint8_t vector,
-                      bool level_trig)
+/* dest: a 32-bit x2APIC destination (APIC_BROADCAST: all) */
+static void apic_bus_deliver32(uint32_t dest, bool logical, int delivery_mode, uint8_t vector,
+                               bool level_trig)
 {
     if (delivery_mode == APIC_DM_LOWEST) {
         APICState *best = NULL;
@@ -362,6 +420,15 @@ void apic_bus_deliver(uint8_t dest, bool logical, int delivery_mode, uint8_t vec
     }
 }
 
+/* An xAPIC-format message (8-bit destination, 0xff for all), as the IOAPIC
+ * and MSI send: to an x2APIC, 0xff is the broadcast. */
+void apic_bus_deliver(uint8_t dest, bool logical, int delivery_mode, uint8_t vector,
+                      bool level_trig)
+{
+    apic_bus_deliver32(dest == 0xff ? APIC_BROADCAST : dest, logical, delivery_mode, vector,
+                       level_trig);
+}
+
 void apic_set_eoi_handler(void (*fn)(void *opaque, uint8_t vector), void *opaque)
 {
     eoi_handler = fn;
@@ -378,7 +445,11 @@ static void apic_send_ipi(APICState *s)
     bool level_assert = lo & (1u << 14);
     bool level_trig = lo & (1u << 15);
     int shorthand = (lo >> 18) & 3;
-    uint8_t dest = s->icr_hi >> 24;
+    /* the destination: ICR[63:56] in xAPIC mode, ICR[63:32] in x2APIC mode */
+    uint32_t dest = apic_x2apic_mode(s) ? s->icr_hi : s->icr_hi >> 24;
+    if (!apic_x2apic_mode(s) && dest == 0xff) {
+        dest = APIC_BROADCAST;
+    }
 
     /* INIT level de-assert only synchronises arbitration IDs */
     if (mode == APIC_DM_INIT && level_trig && !level_assert) {
@@ -389,7 +460,7 @@ static void apic_send_ipi(APICState *s)
     }
     switch (shorthand) {
     case 0:
-        apic_bus_deliver(dest, logical, mode, vector, level_trig);
+        apic_bus_deliver32(dest, logical, mode, vector, level_trig);
         break;
     case 1:                               /* self */
         apic_accept(s, mode == APIC_DM_LOWEST ? APIC_DM_FIXED : mode, vector, level_trig);
@@ -414,7 +485,7 @@ static void apic_send_ipi(APICState *s)
 static uint32_t apic_reg_read(APICState *s, unsigned reg)
 {
     switch (reg) {
-    case 0x02: return (uint32_t)s->id << 24;
+    case 0x02: return apic_x2apic_mode(s) ? s->id : (uint32_t)s->id << 24;
     case 0x03: return APIC_VERSION | ((APIC_LVT_NB - 1) << 16);
     case 0x08: return s->tpr;
     case 0x09: return apic_apr(s);
@@ -440,7 +511,7 @@ static uint32_t apic_reg_read(APICState *s, unsigned reg)
 }
 
 /* Writable bits of each LVT (delivery status and remote IRR are read-only;
- * no TSC-deadline mode is advertised, so timer bit 18 is reserved). */
+ * timer bit 18, TSC-deadline mode, only when CPUID offers it). */
 static const uint32_t lvt_mask[APIC_LVT_NB] = {
     [LVT_TIMER] = 0x300ff,
     [LVT_THERMAL] = 0x107ff,
@@ -449,6 +520,14 @@ static const uint32_t lvt_mask[APIC_LVT_NB] = {
     [LVT_LINT1] = 0x1a7ff,
     [LVT_ERROR] = 0x100ff,
 };
+
+static uint32_t apic_lvt_mask(APICState *s, int n)
+{
+    if (n == LVT_TIMER && apic_cpu_has(s, CPUID_EXT_TSC_DEADLINE)) {
+        return lvt_mask[n] | LVT_TIMER_MODE;
+    }
+    return lvt_mask[n];
+}
 
 static void apic_reg_write(APICState *s, unsigned reg, uint32_t val)
 {
@@ -493,10 +572,24 @@ static void apic_reg_write(APICState *s, unsigned reg, uint32_t val)
         break;
     case 0x32 ... 0x37: {
         int n = reg - 0x32;
-        uint32_t keep = s->lvt[n] & ~lvt_mask[n];
-        s->lvt[n] = keep | (val & lvt_mask[n]);
+        uint32_t mask = apic_lvt_mask(s, n);
+        uint32_t old = s->lvt[n];
+        uint32_t cur = n == LVT_TIMER ? apic_current_count(s) : 0;
+        s->lvt[n] = (old & ~mask) | (val & mask);
         if (!(s->svr & SVR_ENABLE)) {
             s->lvt[n] |= LVT_MASKED;
+        }
+        if (n == LVT_TIMER && ((old ^ s->lvt[n]) & LVT_TIMER_MODE) &&
+            (apic_timer_deadline_mode(s) || (old & LVT_TIMER_MODE) == LVT_TIMER_DEADLINE)) {
+            /* a switch into or out of TSC-deadline mode disarms the timer
+             * (SDM 10.5.4.1) */
+            s->tsc_deadline = 0;
+            s->initial_count = 0;
+        } else if (n == LVT_TIMER && ((old ^ s->lvt[n]) & LVT_TIMER_MODE) && s->initial_count) {
+            /* one-shot <-> periodic: the count goes on from where it is,
+             * and one that reached 0 stays there */
+            apic_timer_rebase(s, cur);
+            s->count_stopped = !cur;
         }
         if (n == LVT_TIMER) {
             apic_timer_arm(s);
@@ -505,6 +598,10 @@ static void apic_reg_write(APICState *s, unsigned reg, uint32_t val)
         break;
     }
     case 0x38:
+        if (apic_timer_deadline_mode(s)) {
+            break;                        /* ignored in TSC-deadline mode */
+        }
+        s->count_stopped = false;
         s->initial_count = val;
         s->count_start = clock_get_ns(CLOCK_VIRTUAL);
         apic_timer_arm(s);
@@ -514,9 +611,7 @@ static void apic_reg_write(APICState *s, unsigned reg, uint32_t val)
         uint32_t cur = apic_current_count(s);
         s->divide = val & 0xb;
         if (s->initial_count) {
-            int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-            uint64_t done = cur ? s->initial_count - cur : s->initial_count;
-            s->count_start = now - (int64_t)(done << apic_timer_shift(s));
+            apic_timer_rebase(s, cur);
             apic_timer_arm(s);
         }
         break;
@@ -532,23 +627,24 @@ static void apic_reg_write(APICState *s, unsigned reg, uint32_t val)
 /* Every CPU sees its own local APIC at its APIC base: the page answers
  * the CPU that accesses it (the BSP's APIC when no CPU runs, as for
  * qtest).  Each enabled APIC maps the page, so a base moved by one CPU
- * is claimed too. */
+ * is claimed too.  A CPU whose APIC is disabled, in x2APIC mode or based
+ * elsewhere gets NULL: for it the page is not there (reads all ones,
+ * writes dropped), whichever other CPU's APIC maps it. */
 static APICState *apic_for_access(APICState *s)
 {
     if (current_cpu && current_cpu->apic) {
         APICState *c = DEVICE_CAST(APICState, current_cpu->apic);
-        if ((c->base & APIC_BASE_ENABLE) && c->mapped) {
-            return c;
-        }
-    } else if (n_apics) {
-        return apics[0];
+        return c->mapped && c->mapped_at == s->mapped_at ? c : NULL;
     }
-    return s;
+    return n_apics ? apics[0] : s;
 }
 
 static uint64_t apic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     APICState *s = apic_for_access(opaque);
+    if (!s) {
+        return ~0ull;
+    }
     if (addr & 0xf) {
         /* registers are 16-byte aligned; only their first dword exists */
         vlog(LOG_GUEST_ERRORS, "apic: read at unaligned offset 0x%x\n", (unsigned)addr);
@@ -561,6 +657,9 @@ static uint64_t apic_mmio_read(void *opaque, hwaddr addr, unsigned size)
 static void apic_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     APICState *s = apic_for_access(opaque);
+    if (!s) {
+        return;
+    }
     if ((addr & 0xf) || size != 4) {
         vlog(LOG_GUEST_ERRORS, "apic: %u-byte write at offset 0x%x ignored\n", size,
              (unsigned)addr);
@@ -576,12 +675,102 @@ static const MemoryRegionOps apic_mmio_ops = {
     .max_access = 4,
 };
 
+/* ---- x2APIC registers and IA32_TSC_DEADLINE as MSRs ---- */
+
+/* Registers an x2APIC has, by MMIO offset >> 4 (SDM table 10-6): no APR
+ * (0x09), DFR (0x0e) or ICR high half (0x31); SELF IPI at 0x3f. */
+static bool x2apic_readable(unsigned reg)
+{
+    switch (reg) {
+    case 0x02: case 0x03: case 0x08: case 0x0a: case 0x0d: case 0x0f:
+    case 0x10 ... 0x28: case 0x30: case 0x32 ... 0x39: case 0x3e:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool apic_msr_read(Device *dev, uint32_t msr, uint64_t *val)
+{
+    APICState *s = DEVICE_CAST(APICState, dev);
+    if (msr == MSR_TSC_DEADLINE) {
+        if (!apic_cpu_has(s, CPUID_EXT_TSC_DEADLINE)) {
+            return false;
+        }
+        *val = apic_timer_deadline_mode(s) ? s->tsc_deadline : 0;
+        return true;
+    }
+    unsigned reg = msr - MSR_X2APIC_FIRST;
+    if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST || !apic_x2apic_mode(s) ||
+        !x2apic_readable(reg)) {
+        return false;
+    }
+    *val = reg == 0x30 ? (uint64_t)s->icr_hi << 32 | s->icr_lo : apic_reg_read(s, reg);
+    return true;
+}
+
+bool apic_msr_write(Device *dev, uint32_t msr, uint64_t val)
+{
+    APICState *s = DEVICE_CAST(APICState, dev);
+    if (msr == MSR_TSC_DEADLINE) {
+        if (!apic_cpu_has(s, CPUID_EXT_TSC_DEADLINE)) {
+            return false;
+        }
+        if (apic_timer_deadline_mode(s)) {  /* ignored in the other modes */
+            s->tsc_deadline = val;
+            if (val && s->cpu && val - s->cpu->tsc_offset <= (uint64_t)clock_get_ns(CLOCK_VIRTUAL)) {
+                apic_timer_cb(s);         /* already due: before the next instruction */
+            } else {
+                apic_timer_arm(s);
+            }
+        }
+        return true;
+    }
+    unsigned reg = msr - MSR_X2APIC_FIRST;
+    if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST || !apic_x2apic_mode(s)) {
+        return false;
+    }
+    if (reg == 0x30) {                    /* ICR: one 64-bit write sends */
+        s->icr_hi = val >> 32;
+        apic_reg_write(s, 0x30, (uint32_t)val);
+        return true;
+    }
+    if (val >> 32) {
+        return false;                     /* the other registers are 32-bit */
+    }
+    switch (reg) {
+    case 0x08:                            /* TPR */
+    case 0x3f:                            /* SELF IPI: a vector */
+        if (val & ~0xffull) {
+            return false;
+        }
+        if (reg == 0x3f) {
+            apic_accept(s, APIC_DM_FIXED, val, false);
+            return true;
+        }
+        break;
+    case 0x0b:                            /* EOI and ESR take only 0 */
+    case 0x28:
+        if (val) {
+            return false;
+        }
+        break;
+    case 0x0f: case 0x32 ... 0x38: case 0x3e:
+        break;
+    default:                              /* read-only or absent */
+        return false;
+    }
+    apic_reg_write(s, reg, (uint32_t)val);
+    return true;
+}
+
 /* ---- base MSR and mapping ---- */
 
 static void apic_remap(APICState *s)
 {
     MemoryRegion *root = address_space_memory.root;
-    bool want = s->base & APIC_BASE_ENABLE;
+    /* x2APIC mode has no MMIO interface (SDM 10.12.1.2) */
+    bool want = (s->base & APIC_BASE_ENABLE) && !apic_x2apic_mode(s);
     hwaddr at = s->base & ~0xfffull;
     if (s->mapped && (!want || at != s->mapped_at)) {
         memory_region_del_subregion(root, &s->mmio);
@@ -602,9 +791,26 @@ uint64_t apic_get_base(Device *dev)
 bool apic_set_base(Device *dev, uint64_t val)
 {
     APICState *s = DEVICE_CAST(APICState, dev);
-    /* bits 0-7, 9-10 and above the 36-bit physical address width are reserved */
-    if (val & (0xffull | (3ull << 9) | ~0xfffffffffull)) {
+    /* bits 0-7, 9, 10 without x2APIC, and above the 36-bit physical
+     * address width are reserved */
+    uint64_t reserved = 0xffull | (1ull << 9) | ~0xfffffffffull;
+    if (!apic_cpu_has(s, CPUID_EXT_X2APIC)) {
+        reserved |= APIC_BASE_EXTD;
+    }
+    if (val & reserved) {
         return false;
+    }
+    /* SDM 10.12.5, figure 10-27: EXTD without EN is invalid; x2APIC mode is
+     * entered only from xAPIC mode and left only by disabling the APIC */
+    bool en = val & APIC_BASE_ENABLE, extd = val & APIC_BASE_EXTD;
+    if ((extd && !en) ||
+        (extd && !(s->base & APIC_BASE_ENABLE)) ||
+        (en && !extd && apic_x2apic_mode(s))) {
+        return false;
+    }
+    if (extd && !apic_x2apic_mode(s)) {
+        s->id = s->id_prop;               /* the x2APIC ID is the initial APIC ID */
+        s->ldr = apic_x2apic_ldr(s);
     }
     /* Re-enabling after a global disable is allowed: only APICs on the
      * 3-wire APIC bus need a reset for that, FSB-delivery ones (everything
@@ -613,7 +819,9 @@ bool apic_set_base(Device *dev, uint64_t val)
     bool disabling = (s->base & APIC_BASE_ENABLE) && !(val & APIC_BASE_ENABLE);
     s->base = val;
     if (disabling) {
-        /* globally disabled: registers to power-on state, like INIT */
+        /* globally disabled: registers to their power-up state, the ID
+         * too (software may have changed the xAPIC ID) */
+        s->id = s->id_prop;
         apic_do_init(s);
     }
     apic_remap(s);
@@ -687,7 +895,7 @@ void apic_deliver_nmi(Device *dev)
 static void apic_do_init(APICState *s)
 {
     s->tpr = 0;
-    s->ldr = 0;
+    s->ldr = apic_x2apic_mode(s) ? apic_x2apic_ldr(s) : 0;
     s->dfr = 0xf0000000;
     s->svr = 0xff;
     memset(s->isr, 0, sizeof(s->isr));
@@ -701,6 +909,8 @@ static void apic_do_init(APICState *s)
     s->divide = 0;
     s->initial_count = 0;
     s->count_start = 0;
+    s->tsc_deadline = 0;
+    s->count_stopped = false;
     if (s->timer) {
         timer_del(s->timer);
     }

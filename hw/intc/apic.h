@@ -19,7 +19,10 @@
 #define APIC_DEFAULT_ADDRESS  0xfee00000u
 /* MSR IA32_APIC_BASE bits */
 #define APIC_BASE_BSP         (1u << 8)
+#define APIC_BASE_EXTD        (1u << 10)   /* x2APIC mode */
 #define APIC_BASE_ENABLE      (1u << 11)
+/* The x2APIC broadcast destination (0xff in the xAPIC message format) */
+#define APIC_BROADCAST        0xffffffffu
 
 /* Delivery modes (ICR, LVT, IOAPIC redirection entries) */
 enum {
@@ -45,6 +48,15 @@ void apic_deliver_nmi(Device *apic);
  * answer with #GP (reserved bits, re-enabling after a global disable). */
 uint64_t apic_get_base(Device *apic);
 bool apic_set_base(Device *apic, uint64_t val);
+/* RDMSR/WRMSR of the x2APIC registers (0x800-0x8ff, in x2APIC mode) and
+ * of IA32_TSC_DEADLINE (0x6e0, when CPUID offers it); false: the
+ * instruction raises #GP (no such register, read-only or write-only,
+ * reserved bits set, not in x2APIC mode). */
+#define MSR_TSC_DEADLINE      0x6e0
+#define MSR_X2APIC_FIRST      0x800
+#define MSR_X2APIC_LAST       0x8ff
+bool apic_msr_read(Device *apic, uint32_t msr, uint64_t *val);
+bool apic_msr_write(Device *apic, uint32_t msr, uint64_t val);
 /* TPR[7:4] as CR8 */
 void apic_set_tpr_cr8(Device *apic, uint8_t cr8);
 uint8_t apic_get_tpr_cr8(Device *apic);

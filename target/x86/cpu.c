@@ -63,6 +63,8 @@ static const FeatureName features[] = {
     { "sse4.2", 1, 1u << 20, true, true },
     { "sse4_2", 1, 1u << 20, true, true },
     { "popcnt", 1, 1u << 23, true, true },
+    { "x2apic", 1, CPUID_EXT_X2APIC, true, true },              /* hw/intc/apic.c */
+    { "tsc-deadline", 1, CPUID_EXT_TSC_DEADLINE, true, true },
     { "syscall", 2, 1u << 11, true, false, true },
     { "nx", 2, 1u << 20, true },
     { "rdtscp", 2, 1u << 27, true, true, true },       /* QEMU's qemu64 lacks it */
@@ -447,6 +449,7 @@ void x86_cpu_do_init(X86CPU *env)
     memcpy(mtrr_var, env->mtrr_var, sizeof(mtrr_var));
     uint32_t keep_req = env->interrupt_request & (CPU_INTERRUPT_NMI | CPU_INTERRUPT_EXIT |
                                                   CPU_INTERRUPT_SIPI);
+    uint32_t nmi_queued = env->nmi_queued, nmi_pending = env->nmi_pending;
 
     x86_cpu_reset(env);
     env->fpu = fpu;
@@ -456,6 +459,8 @@ void x86_cpu_do_init(X86CPU *env)
     memcpy(env->mtrr_fixed, mtrr_fixed, sizeof(mtrr_fixed));
     memcpy(env->mtrr_var, mtrr_var, sizeof(mtrr_var));
     env->interrupt_request |= keep_req;
+    env->nmi_queued = nmi_queued;         /* INIT keeps pending NMIs, as the request bit */
+    env->nmi_pending = nmi_pending;
 }
 
 void x86_cpu_set_a20(X86CPU *env, bool enabled)
@@ -467,8 +472,10 @@ void x86_cpu_set_a20(X86CPU *env, bool enabled)
     }
 }
 
+/* The CPU counts the NMI in at its next instruction boundary (exec.c). */
 void x86_cpu_set_nmi(X86CPU *env)
 {
+    __atomic_fetch_add(&env->nmi_queued, 1, __ATOMIC_SEQ_CST);
     __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
     if (x86_cpu_notify) {
         x86_cpu_notify(env);

@@ -104,6 +104,10 @@ typedef struct DescTable {
 #define EFER_LMA (1u << 10)
 #define EFER_NXE (1u << 11)
 
+/* CPUID 1 ECX bits used outside the CPU model code */
+#define CPUID_EXT_X2APIC       (1u << 21)
+#define CPUID_EXT_TSC_DEADLINE (1u << 24)
+
 /* CPUID 0x80000001 EDX bits used outside the CPU model code */
 #define CPUID_EXT2_SYSCALL (1u << 11)
 #define CPUID_EXT2_NX      (1u << 20)
@@ -235,12 +239,15 @@ typedef struct CPUX86State {
     uint32_t cpuid_ext2_features;    /* 0x80000001 EDX */
     uint32_t cpuid_ext3_features;    /* 0x80000001 ECX */
     char cpuid_model_id[48];
+    uint32_t nr_cpus;                /* CPUs of the machine (CPUID 0xB topology) */
 
     /* softmmu */
     TLBEntry tlb[NB_MMU_MODES][TLB_SIZE];
 
     /* execution */
     volatile uint32_t interrupt_request;
+    uint32_t nmi_queued;      /* NMIs sent, not yet counted into nmi_pending (atomic) */
+    uint32_t nmi_pending;     /* NMIs waiting, at most 2 (1 while NMIs are blocked) */
     int exception_index;      /* pending exception vector or -1 */
     int error_code;
     int exception_is_int;     /* software INT n (affects DPL check, EIP) */

@@ -212,8 +212,27 @@ static bool exec_check_interrupts(CPUX86State *env)
     if (env->hflags & HF_INHIBIT_IRQ) {
         return false;
     }
-    if ((req & CPU_INTERRUPT_NMI) && !(env->hflags & HF_NMI_MASK)) {
+    if (req & CPU_INTERRUPT_NMI) {
+        /* NMIs sent since the last boundary: while NMIs are blocked (a
+         * handler runs) one more can wait, else two: one taken now and one
+         * latched behind it (SDM 6.7.1; KVM keeps them the same way).  A
+         * pending NMI waits here for the next boundary, so without the
+         * second two NMIs sent at once by two CPUs would merge. */
         __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+        uint32_t limit = env->hflags & HF_NMI_MASK ? 1 : 2;
+        uint32_t sent = __atomic_exchange_n(&env->nmi_queued, 0, __ATOMIC_SEQ_CST);
+        env->nmi_pending = MIN(env->nmi_pending + sent, limit);
+        if (env->nmi_pending) {
+            __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+        }
+    }
+    if (env->nmi_pending && !(env->hflags & HF_NMI_MASK)) {
+        if (--env->nmi_pending == 0) {
+            __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&env->nmi_queued, __ATOMIC_SEQ_CST)) {
+                __atomic_fetch_or(&env->interrupt_request, CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
+            }
+        }
         env->hflags &= ~HF_HALTED;
         env->hflags |= HF_NMI_MASK;    /* held until the handler's IRET (SDM 6.7.1) */
         if (!do_interrupt(env, EXCP_NMI, 0, 0, env->eip, 1)) {

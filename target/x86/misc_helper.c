@@ -321,6 +321,27 @@ void helper_cpuid(CPUX86State *env)
             d &= ~(1u << 9);       /* APIC bit follows IA32_APIC_BASE.EN (SDM 10.4.3) */
         }
         break;
+    case 0xb: {
+        /* extended topology: the x2APIC ID in EDX; the APIC ID is the CPU
+         * index, so every CPU is a core (one thread each) of one package */
+        uint32_t sub = (uint32_t)env->regs[R_ECX];
+        unsigned shift = 0;
+        while ((1u << shift) < env->nr_cpus) {
+            shift++;
+        }
+        c = sub & 0xff;
+        d = env->cpu_index;
+        if (sub == 0) {                   /* SMT level */
+            a = 0;
+            b = 1;
+            c |= 1 << 8;
+        } else if (sub == 1) {            /* core level */
+            a = shift;
+            b = MAX(env->nr_cpus, 1u);
+            c |= 2 << 8;
+        }
+        break;
+    }
     case 0x80000000:
         a = env->cpuid_xlevel;
         break;
@@ -428,6 +449,12 @@ static void rdmsr_locked(CPUX86State *env)
     case MSR_APIC_BASE:
         if (!env->apic) msr_fault(env, msr, false);
         v = apic_get_base(env->apic);
+        break;
+    case MSR_TSC_DEADLINE:
+    case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+        if (!env->apic || !apic_msr_read(env->apic, msr, &v)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
         break;
     case MSR_PAT:
         if (!has_feature(env, CPUID_PAT)) msr_fault(env, msr, false);
@@ -560,6 +587,12 @@ static void wrmsr_locked(CPUX86State *env)
     case MSR_APIC_BASE:
         if (!env->apic) msr_fault(env, msr, true);
         if (!apic_set_base(env->apic, v)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        break;
+    case MSR_TSC_DEADLINE:
+    case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+        if (!env->apic || !apic_msr_write(env->apic, msr, v)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
         break;
