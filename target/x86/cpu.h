@@ -234,6 +234,7 @@ typedef struct CPUX86State {
     uint32_t cpuid_ext_features;     /* leaf 1 ECX */
     uint32_t cpuid_ext2_features;    /* 0x80000001 EDX */
     uint32_t cpuid_ext3_features;    /* 0x80000001 ECX */
+    uint32_t cpuid_7_0_ebx, cpuid_7_0_ecx, cpuid_7_0_edx;   /* leaf 7 subleaf 0 */
     char cpuid_model_id[48];
 
     /* softmmu */

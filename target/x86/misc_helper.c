@@ -321,6 +321,13 @@ void helper_cpuid(CPUX86State *env)
             d &= ~(1u << 9);       /* APIC bit follows IA32_APIC_BASE.EN (SDM 10.4.3) */
         }
         break;
+    case 7:
+        if ((uint32_t)env->regs[R_ECX] == 0) {     /* EAX 0: no other subleaf */
+            b = env->cpuid_7_0_ebx;
+            c = env->cpuid_7_0_ecx;
+            d = env->cpuid_7_0_edx;
+        }
+        break;
     case 0x80000000:
         a = env->cpuid_xlevel;
         break;

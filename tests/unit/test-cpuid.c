@@ -121,6 +121,65 @@ static void test_bad_values(void)
     }
 }
 
+/* A feature Vireo does not implement is filtered out, as QEMU TCG does:
+ * the CPU runs without it (and x86_cpu_new warns, unless check=off). */
+static void test_unimplemented_filtered(void)
+{
+    uint32_t r[4];
+    X86CPU *cpu = make("qemu64,+x2apic,tsc-deadline=on,check=off");
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[2] & (1u << 21), ==, 0);       /* x2apic */
+    g_assert_cmphex(r[2] & (1u << 24), ==, 0);       /* tsc-deadline */
+    g_assert_cmphex(r[2] & (1u << 13), ==, 1u << 13);    /* cx16 stays */
+    x86_cpu_free(cpu);
+
+    char *err = NULL;
+    g_assert_null(x86_cpu_new("qemu64,+x2apic,enforce", &err));
+    g_assert_cmpstr(err, ==, "TCG doesn't support requested features");
+    g_free(err);
+    err = NULL;
+    g_assert_null(x86_cpu_new("qemu64,+no-such-flag", &err));
+    g_assert_cmpstr(err, ==, "unknown CPU feature 'no-such-flag'");
+    g_free(err);
+
+    /* enforce is content when everything asked for is there */
+    cpu = make("qemu64,+lahf_lm,enforce");
+    x86_cpu_free(cpu);
+}
+
+/* As QEMU: +FEAT is applied after every FEAT=on|off and -FEAT last, so
+ * "-FEAT" wins whatever the order; '_' spells '-'; sse3 is pni. */
+static void test_feature_order_and_names(void)
+{
+    uint32_t r[4];
+    X86CPU *cpu = make("qemu64,-cx16,+cx16,lahf_lm=off,+sse3");
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[2] & (1u << 13), ==, 0);
+    cpuid(cpu, 0x80000001, r);
+    g_assert_cmphex(r[2] & 1, ==, 0);
+    x86_cpu_free(cpu);
+
+    cpu = make("qemu64,+lahf-lm,lahf_lm=off");
+    cpuid(cpu, 0x80000001, r);
+    g_assert_cmphex(r[2] & 1, ==, 1);
+    x86_cpu_free(cpu);
+}
+
+/* Leaf 7 answers the model's (filtered) words for subleaf 0, zeros for
+ * any other subleaf. */
+static void test_leaf7(void)
+{
+    uint32_t r[4];
+    X86CPU *cpu = make("qemu64,level=7,+smep,+avx2,check=off");
+    cpuid(cpu, 7, r);
+    g_assert_cmphex(r[0] | r[1] | r[2] | r[3], ==, 0);
+    cpu->regs[R_EAX] = 7;
+    cpu->regs[R_ECX] = 1;
+    helper_cpuid(cpu);
+    g_assert_cmphex(cpu->regs[R_EBX], ==, 0);
+    x86_cpu_free(cpu);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -128,5 +187,8 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/family-model-stepping", test_family_model_stepping);
     g_test_add_func("/cpuid/phys-bits-model-id", test_phys_bits_and_model_id);
     g_test_add_func("/cpuid/bad-values", test_bad_values);
+    g_test_add_func("/cpuid/unimplemented-filtered", test_unimplemented_filtered);
+    g_test_add_func("/cpuid/feature-order-and-names", test_feature_order_and_names);
+    g_test_add_func("/cpuid/leaf7", test_leaf7);
     return g_test_run();
 }
