@@ -12,6 +12,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#include <stdio.h>
 #include <string.h>
 
 #include "target/x86/cpu.h"
@@ -388,16 +389,41 @@ typedef struct CPUModel {
 } CPUModel;
 
 #define INTEL "GenuineIntel"
+#define AMD "AuthenticAMD"
 #define VIREO_BRAND "Vireo Virtual CPU version " VIREO_CPU_VERSION
-/* Pentium Pro's leaf 1 EDX, which the models build on */
+
+/*
+ * Feature sets the rows share.  No row lists "vme": QEMU turns it off on
+ * every model under TCG, and Vireo does not implement it either.
+ */
+#define PENTIUM_FEATURES "fpu pse de tsc msr mce cx8 mmx apic"
+#define PENTIUM2_FEATURES PENTIUM_FEATURES " pae sep mtrr pge mca cmov pat pse36 fxsr"
+/* Pentium Pro's leaf 1 EDX, and what every later model adds to it */
 #define PPRO_FEATURES "fpu de pse tsc msr mce cx8 pge cmov pat fxsr mmx sse sse2 pae sep apic"
+#define CORE_FEATURES PPRO_FEATURES " mtrr mca clflush pse36"
+#define SANDYBRIDGE_ECX "pni pclmulqdq ssse3 cx16 sse4.1 sse4.2 x2apic popcnt tsc-deadline " \
+                        "aes xsave avx"
+#define HASWELL_ECX SANDYBRIDGE_ECX " fma movbe pcid f16c rdrand"
+#define HASWELL_7 "fsgsbase bmi1 avx2 smep bmi2 erms invpcid"
+#define BROADWELL_7 HASWELL_7 " rdseed adx smap"
+#define SKYLAKE_SERVER_7 BROADWELL_7 " clwb avx512f avx512dq avx512bw avx512cd avx512vl " \
+                         "clflushopt pku"
+#define ICELAKE_7 SKYLAKE_SERVER_7 " avx512vbmi umip avx512vbmi2 gfni vaes vpclmulqdq " \
+                  "avx512vnni avx512bitalg avx512-vpopcntdq la57 spec-ctrl ssbd"
+#define TSX " hle rtm"
+#define LM_FEATURES " lm syscall nx"
+/* 0x80000001 of the Broadwell..Icelake parts */
+#define BROADWELL_81 LM_FEATURES " rdtscp abm lahf-lm 3dnowprefetch"
+#define OPTERON_G4_FEATURES CORE_FEATURES " pni pclmulqdq ssse3 cx16 sse4.1 sse4.2 popcnt aes " \
+    "xsave avx" LM_FEATURES " pdpe1gb rdtscp fma4 xop 3dnowprefetch misalignsse sse4a abm " \
+    "svm lahf-lm npt nrip-save"
 
 static const CPUModel models[] = {
     /* Vireo's own: they advertise only what Vireo implements.  qemu64 says
      * family 6 model 15 (a Core 2): Linux turns PAT off on Intel family-6
      * models below 15 for an erratum of those parts. */
     { "qemu64", INTEL, 6, 15, 11, 1, 0x80000008, VIREO_BRAND,
-      PPRO_FEATURES " mtrr mca clflush pni cx16 syscall nx lm lahf-lm",
+      PPRO_FEATURES " mtrr mca clflush pni cx16 lahf-lm" LM_FEATURES,
       .desc = "default: x86-64 with SSE..SSE3", .phys_bits = 40 },
     { "qemu32", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND,
       PPRO_FEATURES " mtrr mca clflush pni nx", .desc = "32-bit, SSE..SSE3" },
@@ -407,6 +433,82 @@ static const CPUModel models[] = {
     { "base", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND, "", .desc = "no CPUID features" },
     { "max", INTEL, 6, 15, 11, 1, 0x80000008, VIREO_BRAND, "",
       .desc = "everything Vireo implements", .phys_bits = 48, .all = true },
+
+    /* QEMU's models (their first version, which the plain name means) */
+    { "486", INTEL, 4, 8, 0, 1, 0, "", "fpu pse" },
+    { "pentium", INTEL, 5, 4, 3, 1, 0, "", PENTIUM_FEATURES },
+    { "pentium2", INTEL, 6, 5, 2, 2, 0, "", PENTIUM2_FEATURES },
+    { "pentium3", INTEL, 6, 7, 3, 3, 0, "", PENTIUM2_FEATURES " sse" },
+    { "athlon", AMD, 6, 2, 3, 2, 0x80000008, VIREO_BRAND,
+      PPRO_FEATURES " pse36 mtrr mca mmxext 3dnow 3dnowext" },
+    { "kvm32", INTEL, 15, 6, 1, 5, 0x80000008, "Common 32-bit KVM processor",
+      CORE_FEATURES " pni" },
+    { "kvm64", INTEL, 15, 6, 1, 0xd, 0x80000008, "Common KVM processor",
+      CORE_FEATURES " pni cx16" LM_FEATURES },
+    { "coreduo", INTEL, 6, 14, 8, 10, 0x80000008, "Genuine Intel(R) CPU           T2600  @ 2.16GHz",
+      PPRO_FEATURES " mtrr mca clflush acpi ss pni monitor nx" },
+    { "core2duo", INTEL, 6, 15, 11, 10, 0x80000008,
+      "Intel(R) Core(TM)2 Duo CPU     T7700  @ 2.40GHz",
+      CORE_FEATURES " acpi ss pni monitor ssse3 cx16 lahf-lm" LM_FEATURES },
+    { "n270", INTEL, 6, 28, 2, 10, 0x80000008, "Intel(R) Atom(TM) CPU N270   @ 1.60GHz",
+      PPRO_FEATURES " mtrr mca clflush acpi ss pni monitor ssse3 movbe nx lahf-lm" },
+    { "phenom", AMD, 16, 2, 3, 5, 0x8000001a, "AMD Phenom(tm) 9550 Quad-Core Processor",
+      CORE_FEATURES " pni monitor cx16 popcnt" LM_FEATURES " 3dnow 3dnowext mmxext fxsr-opt "
+      "pdpe1gb rdtscp lahf-lm svm abm sse4a npt" },
+    { "Conroe", INTEL, 6, 15, 3, 10, 0x80000008, "Intel Celeron_4x0 (Conroe/Merom Class Core 2)",
+      CORE_FEATURES " pni ssse3 lahf-lm" LM_FEATURES },
+    { "Penryn", INTEL, 6, 23, 3, 10, 0x80000008, "Intel Core 2 Duo P9xxx (Penryn Class Core 2)",
+      CORE_FEATURES " pni ssse3 cx16 sse4.1 lahf-lm" LM_FEATURES },
+    { "Nehalem", INTEL, 6, 26, 3, 11, 0x80000008, "Intel Core i7 9xx (Nehalem Class Core i7)",
+      CORE_FEATURES " pni ssse3 cx16 sse4.1 sse4.2 popcnt lahf-lm" LM_FEATURES },
+    { "Westmere", INTEL, 6, 44, 1, 11, 0x80000008, "Westmere E56xx/L56xx/X56xx (Nehalem-C)",
+      CORE_FEATURES " pni pclmulqdq ssse3 cx16 sse4.1 sse4.2 popcnt aes lahf-lm" LM_FEATURES },
+    { "SandyBridge", INTEL, 6, 42, 1, 0xd, 0x80000008, "Intel Xeon E312xx (Sandy Bridge)",
+      CORE_FEATURES " " SANDYBRIDGE_ECX LM_FEATURES " rdtscp lahf-lm" },
+    { "IvyBridge", INTEL, 6, 58, 9, 0xd, 0x80000008, "Intel Xeon E3-12xx v2 (Ivy Bridge)",
+      CORE_FEATURES " " SANDYBRIDGE_ECX " f16c rdrand fsgsbase smep erms" LM_FEATURES
+      " rdtscp lahf-lm" },
+    { "Haswell", INTEL, 6, 60, 4, 0xd, 0x80000008, "Intel Core Processor (Haswell)",
+      CORE_FEATURES " " HASWELL_ECX " " HASWELL_7 TSX LM_FEATURES " rdtscp abm lahf-lm" },
+    { "Haswell-noTSX", INTEL, 6, 60, 1, 0xd, 0x80000008, "Intel Core Processor (Haswell, no TSX)",
+      CORE_FEATURES " " HASWELL_ECX " " HASWELL_7 LM_FEATURES " rdtscp abm lahf-lm" },
+    { "Broadwell", INTEL, 6, 61, 2, 0xd, 0x80000008, "Intel Core Processor (Broadwell)",
+      CORE_FEATURES " " HASWELL_ECX " " BROADWELL_7 TSX BROADWELL_81 },
+    { "Broadwell-noTSX", INTEL, 6, 61, 2, 0xd, 0x80000008,
+      "Intel Core Processor (Broadwell, no TSX)",
+      CORE_FEATURES " " HASWELL_ECX " " BROADWELL_7 BROADWELL_81 },
+    { "Skylake-Client", INTEL, 6, 94, 3, 0xd, 0x80000008, "Intel Core Processor (Skylake)",
+      CORE_FEATURES " " HASWELL_ECX " " BROADWELL_7 TSX BROADWELL_81 },
+    { "Skylake-Server", INTEL, 6, 85, 4, 0xd, 0x80000008, "Intel Xeon Processor (Skylake)",
+      CORE_FEATURES " " HASWELL_ECX " " SKYLAKE_SERVER_7 TSX BROADWELL_81 " pdpe1gb" },
+    { "Cascadelake-Server", INTEL, 6, 85, 6, 0xd, 0x80000008, "Intel Xeon Processor (Cascadelake)",
+      CORE_FEATURES " " HASWELL_ECX " " SKYLAKE_SERVER_7 TSX " avx512vnni spec-ctrl ssbd"
+      BROADWELL_81 " pdpe1gb" },
+    /* QEMU's Cascadelake-Server-v3: v2 also reports IA32_ARCH_CAPABILITIES */
+    { "Cascadelake-Server-noTSX", INTEL, 6, 85, 6, 0xd, 0x80000008,
+      "Intel Xeon Processor (Cascadelake)",
+      CORE_FEATURES " " HASWELL_ECX " " SKYLAKE_SERVER_7 " avx512vnni spec-ctrl ssbd "
+      "arch-capabilities" BROADWELL_81 " pdpe1gb" },
+    { "Icelake-Server", INTEL, 6, 134, 0, 0xd, 0x80000008, "Intel Xeon Processor (Icelake)",
+      CORE_FEATURES " " HASWELL_ECX " " ICELAKE_7 TSX BROADWELL_81 " pdpe1gb" },
+    { "Icelake-Server-noTSX", INTEL, 6, 134, 0, 0xd, 0x80000008, "Intel Xeon Processor (Icelake)",
+      CORE_FEATURES " " HASWELL_ECX " " ICELAKE_7 BROADWELL_81 " pdpe1gb" },
+    { "Opteron_G1", AMD, 15, 6, 1, 5, 0x80000008, "AMD Opteron 240 (Gen 1 Class Opteron)",
+      CORE_FEATURES " pni" LM_FEATURES },
+    { "Opteron_G2", AMD, 15, 6, 1, 5, 0x80000008, "AMD Opteron 22xx (Gen 2 Class Opteron)",
+      CORE_FEATURES " pni cx16 svm lahf-lm" LM_FEATURES },
+    { "Opteron_G3", AMD, 16, 2, 3, 5, 0x80000008, "AMD Opteron 23xx (Gen 3 Class Opteron)",
+      CORE_FEATURES " pni monitor cx16 popcnt" LM_FEATURES " rdtscp misalignsse sse4a abm svm "
+      "lahf-lm" },
+    { "Opteron_G4", AMD, 21, 1, 2, 0xd, 0x8000001a, "AMD Opteron 62xx class CPU",
+      OPTERON_G4_FEATURES },
+    { "Opteron_G5", AMD, 21, 2, 0, 0xd, 0x8000001a, "AMD Opteron 63xx class CPU",
+      OPTERON_G4_FEATURES " f16c fma tbm" },
+    { "EPYC", AMD, 23, 1, 2, 0xd, 0x8000001e, "AMD EPYC Processor",
+      CORE_FEATURES " pni pclmulqdq monitor ssse3 fma cx16 sse4.1 sse4.2 movbe popcnt aes xsave "
+      "avx f16c rdrand" LM_FEATURES " rdtscp pdpe1gb fxsr-opt mmxext osvw 3dnowprefetch "
+      "misalignsse sse4a abm cr8legacy svm lahf-lm topoext fsgsbase bmi1 avx2 smep bmi2 "
+      "rdseed adx smap clflushopt sha-ni npt nrip-save" },
 };
 
 static void load_model(CPUX86State *env, const CPUModel *m, uint32_t want[NB_WORDS])
@@ -485,6 +587,50 @@ static bool parse_cpu_option(CPUX86State *env, const char *opt, FeatureRequest *
         req->want[f->word] &= ~bit;
     }
     return true;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* NAMES sorted, as a paragraph indented by two. */
+static void print_wrapped(GPtrArray *names)
+{
+    g_ptr_array_sort(names, compare_names);
+    int col = 0;
+    for (guint i = 0; i < names->len; i++) {
+        const char *n = g_ptr_array_index(names, i);
+        if (col && col + 1 + (int)strlen(n) > 78) {
+            putchar('\n');
+            col = 0;
+        }
+        col += printf(col ? " %s" : "  %s", n);
+    }
+    putchar('\n');
+}
+
+void x86_cpu_list(void)
+{
+    printf("Available CPUs:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        const CPUModel *m = &models[i];
+        const char *desc = m->desc ? m->desc : m->model_id;
+        printf(*desc ? "  %-24s %s\n" : "  %s\n", m->name, desc);
+    }
+    GPtrArray *all = g_ptr_array_new(), *here = g_ptr_array_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
+        g_ptr_array_add(all, (gpointer)features[i].name);
+        if (feature_available(&features[i])) {
+            g_ptr_array_add(here, (gpointer)features[i].name);
+        }
+    }
+    printf("\nRecognized CPUID flags:\n");
+    print_wrapped(all);
+    printf("\nImplemented by Vireo on this host (a model's other flags are filtered out):\n");
+    print_wrapped(here);
+    g_ptr_array_free(all, TRUE);
+    g_ptr_array_free(here, TRUE);
 }
 
 __thread X86CPU *current_cpu;

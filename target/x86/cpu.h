@@ -295,6 +295,8 @@ typedef enum CCOp {
 /* cpu_model: "qemu64", "qemu32", "pentiumpro", "max", ... ; NULL = default (qemu64).  Returns
  * NULL and sets *err (g_strdup'd message) for an unknown model/feature. */
 X86CPU *x86_cpu_new(const char *cpu_model, char **err);
+/* -cpu help: the models and the CPUID flags, on stdout. */
+void x86_cpu_list(void);
 /* MAXPHYADDR: one value for CPUID 0x80000008, the CR3 check and the page
  * walker's reserved bits.  40 for 64-bit models (QEMU TCG's default), 36
  * with PAE and no 0x80000008, else 32 (SDM vol. 3, 4.1.4). */

@@ -62,6 +62,26 @@ case_ '-cpu qemu64,-check,+x2apic: filtered silently' runs '!warning' -- -cpu qe
 case_ '-cpu qemu64,+x2apic,enforce: the warning names it...' 1 "${warn}CPUID.01H:ECX.x2apic \[bit 21\]$" -- -cpu qemu64,+x2apic,enforce
 case_ '-cpu qemu64,+x2apic,enforce: ...then one error line, exit 1' 1 "^vireo: TCG doesn't support requested features$" -- -cpu qemu64,+x2apic,enforce
 case_ '-cpu qemu64,+no-such-flag is an error' 1 "^vireo: unknown CPU feature 'no-such-flag'$" -- -cpu qemu64,+no-such-flag
+# QEMU's CPU models: each runs; what Vireo lacks of them is filtered out
+for m in qemu64 qemu32 kvm64 kvm32 pentium pentium2 pentium3 pentiumpro coreduo core2duo \
+         n270 athlon phenom Conroe Penryn Nehalem Westmere SandyBridge IvyBridge Haswell \
+         Haswell-noTSX Broadwell Skylake-Client Skylake-Server Cascadelake-Server \
+         Icelake-Server Opteron_G1 Opteron_G2 Opteron_G3 Opteron_G4 Opteron_G5 EPYC max base; do
+    case_ "-cpu $m runs" runs '' -- -cpu "$m"
+done
+case_ '-cpu Haswell,check: a warning for AVX2...' runs "${warn}CPUID.07H:EBX.avx2 \[bit 5\]$" -- -cpu Haswell,check
+case_ '-cpu Haswell,check: ...and for FMA' runs "${warn}CPUID.01H:ECX.fma \[bit 12\]$" -- -cpu Haswell,check
+case_ '-cpu Haswell: "check" is the default' runs "${warn}CPUID.07H:EBX.avx2 \[bit 5\]$" -- -cpu Haswell
+case_ '-cpu Haswell,enforce names AVX2...' 1 "${warn}CPUID.07H:EBX.avx2 \[bit 5\]$" -- -cpu Haswell,enforce
+case_ '-cpu Haswell,enforce: ...and exits 1' 1 "^vireo: TCG doesn't support requested features$" -- -cpu Haswell,enforce
+case_ '-cpu Opteron_G1,vendor=AuthenticAMD (kvm-unit-tests) runs' runs '' -- -cpu Opteron_G1,vendor=AuthenticAMD
+case_ '-cpu IvyBridge,phys-bits=36,host-phys-bits=off (kvm-unit-tests) runs' runs '' -- -cpu IvyBridge,phys-bits=36,host-phys-bits=off
+case_ '-cpu Skylake-Server,host-phys-bits runs' runs '' -- -cpu Skylake-Server,host-phys-bits
+case_ '-cpu Nehalem,-pse36,enforce: nothing missing, runs' runs '!warning' -- -cpu Nehalem,-pse36,enforce
+case_ 'an unknown -cpu model is one line, exit 1' 1 "^vireo: unknown CPU model 'Pentium9' \(use -cpu help\)$" -- -cpu Pentium9
+case_ '-cpu help lists Opteron_G5' 0 '^  Opteron_G5 +AMD Opteron 63xx class CPU$' -- -cpu help
+case_ '-cpu help lists Skylake-Server' 0 '^  Skylake-Server +Intel Xeon Processor \(Skylake\)$' -- -cpu help
+case_ '-cpu help lists the recognised CPUID flags' 0 '^Recognized CPUID flags:$' -- -cpu help
 case_ '-cpu with a vendor of the wrong length' 1 "invalid value 'AMD' for CPU property 'vendor'" -- -cpu qemu64,vendor=AMD
 case_ '-smp 4 runs' runs '' -- -smp 4
 case_ '-smp 256 is refused as QEMU does' 1 "Invalid SMP CPUs 256. The max CPUs supported by machine 'pc' is 255" -- -smp 256

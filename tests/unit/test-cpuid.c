@@ -180,6 +180,109 @@ static void test_leaf7(void)
     x86_cpu_free(cpu);
 }
 
+/* QEMU's model names (their first version), and Vireo's own */
+static const char *const model_names[] = {
+    "qemu64", "qemu32", "pentiumpro", "base", "max", "486", "pentium", "pentium2",
+    "pentium3", "athlon", "kvm32", "kvm64", "coreduo", "core2duo", "n270", "phenom",
+    "Conroe", "Penryn", "Nehalem", "Westmere", "SandyBridge", "IvyBridge", "Haswell",
+    "Haswell-noTSX", "Broadwell", "Broadwell-noTSX", "Skylake-Client", "Skylake-Server",
+    "Cascadelake-Server", "Cascadelake-Server-noTSX", "Icelake-Server",
+    "Icelake-Server-noTSX", "Opteron_G1", "Opteron_G2", "Opteron_G3", "Opteron_G4",
+    "Opteron_G5", "EPYC",
+};
+
+/* Every model exists, and whatever it asks for, the guest only sees
+ * features that "max" (everything Vireo implements) has too. */
+static void test_every_model(void)
+{
+    X86CPU *max = make("max");
+    for (size_t i = 0; i < G_N_ELEMENTS(model_names); i++) {
+        char *name = g_strconcat(model_names[i], ",check=off", NULL);
+        X86CPU *cpu = make(name);
+        g_assert_cmphex(cpu->cpuid_features & ~max->cpuid_features, ==, 0);
+        g_assert_cmphex(cpu->cpuid_ext_features & ~max->cpuid_ext_features, ==, 0);
+        g_assert_cmphex(cpu->cpuid_ext2_features & ~max->cpuid_ext2_features, ==, 0);
+        g_assert_cmphex(cpu->cpuid_ext3_features & ~max->cpuid_ext3_features, ==, 0);
+        g_assert_cmphex(cpu->cpuid_7_0_ebx | cpu->cpuid_7_0_ecx | cpu->cpuid_7_0_edx, ==, 0);
+        x86_cpu_free(cpu);
+        g_free(name);
+    }
+    x86_cpu_free(max);
+}
+
+static void brand_of(X86CPU *cpu, char out[49])
+{
+    uint32_t r[4];
+    for (int i = 0; i < 3; i++) {
+        cpuid(cpu, 0x80000002 + i, r);
+        memcpy(out + 16 * i, r, 16);
+    }
+    out[48] = 0;
+}
+
+/* A named model: QEMU's vendor, family/model/stepping, levels and brand
+ * string; of its features, those Vireo implements and nothing else. */
+static void test_named_models(void)
+{
+    uint32_t r[4];
+    char v[13], brand[49];
+    X86CPU *cpu = make("Opteron_G3,check=off");
+    vendor_of(cpu, v);
+    g_assert_cmpstr(v, ==, "AuthenticAMD");
+    cpuid(cpu, 0, r);
+    g_assert_cmphex(r[0], ==, 5);                        /* level */
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[0], ==, 0x00100f23);    /* family 16 (0xf + 1), model 2, stepping 3 */
+    g_assert_cmphex(r[2] & (1u << 23), ==, 1u << 23);    /* popcnt: implemented */
+    g_assert_cmphex(r[2] & (1u << 3), ==, 0);            /* monitor: filtered */
+    g_assert_cmphex(r[3] & (1u << 17), ==, 0);           /* pse36: filtered */
+    cpuid(cpu, 0x80000000, r);
+    g_assert_cmphex(r[0], ==, 0x80000008);               /* xlevel */
+    cpuid(cpu, 0x80000001, r);
+    g_assert_cmphex(r[3] & (1u << 29), ==, 1u << 29);    /* lm */
+    g_assert_cmphex(r[3] & (1u << 27), ==, 1u << 27);    /* rdtscp */
+    g_assert_cmphex(r[2] & (1u << 2), ==, 0);            /* svm: filtered */
+    g_assert_cmphex(r[2] & (1u << 6), ==, 0);            /* sse4a: filtered */
+    g_assert_cmphex(r[2] & 1, ==, 1);                    /* lahf-lm */
+    brand_of(cpu, brand);
+    g_assert_cmpstr(brand, ==, "AMD Opteron 23xx (Gen 3 Class Opteron)");
+    g_assert_cmpuint(x86_maxphyaddr(cpu), ==, 40);       /* QEMU TCG's default */
+    x86_cpu_free(cpu);
+
+    cpu = make("Skylake-Client,check=off");
+    vendor_of(cpu, v);
+    g_assert_cmpstr(v, ==, "GenuineIntel");
+    cpuid(cpu, 0, r);
+    g_assert_cmphex(r[0], ==, 0xd);
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[0], ==, 0x000506e3);               /* family 6, model 94, stepping 3 */
+    g_assert_cmphex(r[2] & (1u << 12), ==, 0);           /* fma: filtered */
+    cpuid(cpu, 7, r);
+    g_assert_cmphex(r[1], ==, 0);                        /* avx2, smep...: filtered */
+    brand_of(cpu, brand);
+    g_assert_cmpstr(brand, ==, "Intel Core Processor (Skylake)");
+    /* leaves between the ones Vireo answers read as zeros, not garbage */
+    for (uint32_t leaf = 2; leaf <= 0xd; leaf++) {
+        if (leaf != 7) {
+            cpuid(cpu, leaf, r);
+            g_assert_cmphex(r[0] | r[1] | r[2] | r[3], ==, 0);
+        }
+    }
+    x86_cpu_free(cpu);
+
+    /* properties after the model override it, as QEMU's */
+    cpu = make("EPYC,vendor=GenuineIntel,model-id=Mine,family=6,check=off");
+    vendor_of(cpu, v);
+    g_assert_cmpstr(v, ==, "GenuineIntel");
+    cpuid(cpu, 1, r);
+    g_assert_cmphex(r[0], ==, 0x00000612);
+    cpuid(cpu, 0x80000000, r);
+    g_assert_cmphex(r[0], ==, 0x8000001e);
+    brand_of(cpu, brand);
+    g_assert_cmpstr(brand, ==, "Mine");
+    x86_cpu_free(cpu);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -190,5 +293,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/unimplemented-filtered", test_unimplemented_filtered);
     g_test_add_func("/cpuid/feature-order-and-names", test_feature_order_and_names);
     g_test_add_func("/cpuid/leaf7", test_leaf7);
+    g_test_add_func("/cpuid/every-model", test_every_model);
+    g_test_add_func("/cpuid/named-models", test_named_models);
     return g_test_run();
 }
