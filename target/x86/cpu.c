@@ -669,6 +669,13 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
         *err = g_strdup("TCG doesn't support requested features");
         goto fail;
     }
+    if (!memcmp(env->cpuid_vendor, AMD, 12)) {
+        /* AMD parts repeat these leaf 1 EDX bits in 0x80000001 EDX (fpu..apic,
+         * mtrr..pse36, mmx, fxsr), and so does QEMU for an AMD vendor */
+        const uint32_t amd_aliases = 0x0183f3ff;
+        env->cpuid_ext2_features &= ~amd_aliases;
+        env->cpuid_ext2_features |= env->cpuid_features & amd_aliases;
+    }
     g_strfreev(parts);
     mmu_register_cpu(env);
     x86_cpu_reset(env);

@@ -290,6 +290,13 @@ void helper_rdtsc(CPUX86State *env)
 
 /* ---- CPUID ---- */
 
+/* The APIC bit follows IA32_APIC_BASE.EN (SDM vol. 3, 10.4.3). */
+static uint32_t cpuid_apic_hidden(CPUX86State *env)
+{
+    bool on = env->apic && (apic_get_base(env->apic) & APIC_BASE_ENABLE);
+    return on ? 0 : 1u << 9;
+}
+
 void helper_cpuid(CPUX86State *env)
 {
     uint32_t leaf = (uint32_t)env->regs[R_EAX];
@@ -316,10 +323,7 @@ void helper_cpuid(CPUX86State *env)
         /* CLFLUSH line 64 bytes; initial APIC ID (= the APIC's id) in [31:24] */
         b = (8 << 8) | ((uint32_t)env->cpu_index << 24);
         c = env->cpuid_ext_features;
-        d = env->cpuid_features;
-        if (!env->apic || !(apic_get_base(env->apic) & APIC_BASE_ENABLE)) {
-            d &= ~(1u << 9);       /* APIC bit follows IA32_APIC_BASE.EN (SDM 10.4.3) */
-        }
+        d = env->cpuid_features & ~cpuid_apic_hidden(env);
         break;
     case 7:
         if ((uint32_t)env->regs[R_ECX] == 0) {     /* EAX 0: no other subleaf */
@@ -333,7 +337,7 @@ void helper_cpuid(CPUX86State *env)
         break;
     case 0x80000001:
         c = env->cpuid_ext3_features;
-        d = env->cpuid_ext2_features;
+        d = env->cpuid_ext2_features & ~cpuid_apic_hidden(env);    /* AMD's copy of it */
         /* SYSCALL is reported only in 64-bit mode by Intel parts; we follow
          * QEMU's models and report it whenever it is implemented */
         break;
