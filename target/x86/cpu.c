@@ -424,7 +424,7 @@ static const CPUModel models[] = {
      * models below 15 for an erratum of those parts. */
     { "qemu64", INTEL, 6, 15, 11, 1, 0x80000008, VIREO_BRAND,
       PPRO_FEATURES " mtrr mca clflush pni cx16 lahf-lm" LM_FEATURES,
-      .desc = "default: x86-64 with SSE..SSE3", .phys_bits = 40 },
+      .desc = "default: x86-64 with SSE..SSE3" },
     { "qemu32", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND,
       PPRO_FEATURES " mtrr mca clflush pni nx", .desc = "32-bit, SSE..SSE3" },
     { "pentiumpro", INTEL, 6, 1, 1, 1, 0x80000004, VIREO_BRAND,

@@ -98,6 +98,29 @@ static void test_phys_bits_and_model_id(void)
     x86_cpu_free(cpu);
 }
 
+/* Without phys-bits, MAXPHYADDR is QEMU TCG's: 40 with long mode, else 36
+ * with PAE, else 32, also where the model has leaf 0x80000008. */
+static void test_default_phys_bits(void)
+{
+    static const struct { const char *model; unsigned bits; } cases[] = {
+        { "qemu64", 40 }, { "EPYC", 40 }, { "kvm32", 36 }, { "coreduo", 36 },
+        { "qemu64,-lm", 36 }, { "pentium", 32 }, { "qemu32,-pae,xlevel=0x80000008", 32 },
+    };
+    uint32_t r[4];
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *name = g_strconcat(cases[i].model, ",check=off", NULL);
+        X86CPU *cpu = make(name);
+        g_assert_cmpuint(x86_maxphyaddr(cpu), ==, cases[i].bits);
+        cpuid(cpu, 0x80000000, r);
+        if (r[0] >= 0x80000008) {
+            cpuid(cpu, 0x80000008, r);
+            g_assert_cmpuint(r[0] & 0xff, ==, cases[i].bits);
+        }
+        x86_cpu_free(cpu);
+        g_free(name);
+    }
+}
+
 static void test_bad_values(void)
 {
     static const struct { const char *model, *msg; } bad[] = {
@@ -297,6 +320,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/family-model-stepping", test_family_model_stepping);
     g_test_add_func("/cpuid/phys-bits-model-id", test_phys_bits_and_model_id);
     g_test_add_func("/cpuid/bad-values", test_bad_values);
+    g_test_add_func("/cpuid/default-phys-bits", test_default_phys_bits);
     g_test_add_func("/cpuid/unimplemented-filtered", test_unimplemented_filtered);
     g_test_add_func("/cpuid/feature-order-and-names", test_feature_order_and_names);
     g_test_add_func("/cpuid/leaf7", test_leaf7);
