@@ -76,7 +76,7 @@ static const Feature features[] = {
     /* apic: CPUID clears it while IA32_APIC_BASE disables the APIC */
     { "apic", W_1_EDX, 9, YES }, { "sep", W_1_EDX, 11, YES }, { "mtrr", W_1_EDX, 12, YES },
     { "pge", W_1_EDX, 13, YES }, { "mca", W_1_EDX, 14, YES }, { "cmov", W_1_EDX, 15, YES },
-    { "pat", W_1_EDX, 16, YES }, { "pse36", W_1_EDX, 17, NO }, { "pn", W_1_EDX, 18, NO },
+    { "pat", W_1_EDX, 16, YES }, { "pse36", W_1_EDX, 17, YES }, { "pn", W_1_EDX, 18, NO },
     { "clflush", W_1_EDX, 19, YES }, { "ds", W_1_EDX, 21, NO }, { "acpi", W_1_EDX, 22, NO },
     { "mmx", W_1_EDX, 23, YES }, { "fxsr", W_1_EDX, 24, YES }, { "sse", W_1_EDX, 25, YES },
     { "sse2", W_1_EDX, 26, YES }, { "ss", W_1_EDX, 27, NO }, { "ht", W_1_EDX, 28, NO },
@@ -423,7 +423,7 @@ static const CPUModel models[] = {
      * family 6 model 15 (a Core 2): Linux turns PAT off on Intel family-6
      * models below 15 for an erratum of those parts. */
     { "qemu64", INTEL, 6, 15, 11, 1, 0x80000008, VIREO_BRAND,
-      PPRO_FEATURES " mtrr mca clflush pni cx16 lahf-lm" LM_FEATURES,
+      CORE_FEATURES " pni cx16 lahf-lm" LM_FEATURES,
       .desc = "default: x86-64 with SSE..SSE3" },
     { "qemu32", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND,
       PPRO_FEATURES " mtrr mca clflush pni nx", .desc = "32-bit, SSE..SSE3" },
