@@ -517,8 +517,6 @@ static void load_model(CPUX86State *env, const CPUModel *m, uint32_t want[NB_WOR
     set_family(env, m->family);
     set_model(env, m->model);
     set_stepping(env, m->stepping);
-    env->cpuid_level = m->level;
-    env->cpuid_xlevel = m->xlevel;
     env->phys_bits = m->phys_bits;
     strncpy(env->cpuid_model_id, m->model_id, sizeof(env->cpuid_model_id) - 1);
     for (size_t i = 0; i < G_N_ELEMENTS(features) && m->all; i++) {
@@ -535,6 +533,35 @@ static void load_model(CPUX86State *env, const CPUModel *m, uint32_t want[NB_WOR
         want[f->word] |= 1u << f->bit;
     }
     g_strfreev(names);
+}
+
+/*
+ * The model's highest leaves, raised as QEMU raises them (its
+ * "full-cpuid-auto-level") to reach the leaf of every feature asked for,
+ * even one filtered out afterwards: svm takes Opteron_G3 to 0x8000000A.
+ * A level= or xlevel= option (already in ENV: neither can be 0) is taken
+ * as given.
+ */
+static void set_levels(CPUX86State *env, const CPUModel *m, const uint32_t want[NB_WORDS])
+{
+    uint32_t level = m->level, xlevel = m->xlevel;
+    for (int w = 0; w < NB_WORDS; w++) {
+        uint32_t leaf = word_info[w].leaf;
+        if (want[w] && leaf >= 0x80000000) {
+            xlevel = MAX(xlevel, leaf);
+        } else if (want[w]) {
+            level = MAX(level, leaf);
+        }
+    }
+    if (want[W_81_ECX] & 1u << feature_by_name("svm")->bit) {
+        xlevel = MAX(xlevel, word_info[W_8A_EDX].leaf);      /* svm brings its leaf */
+    }
+    if (!env->cpuid_level) {
+        env->cpuid_level = level;
+    }
+    if (!env->cpuid_xlevel) {
+        env->cpuid_xlevel = xlevel;
+    }
 }
 
 /* What -cpu MODEL,OPTIONS asks for, resolved as QEMU resolves it. */
@@ -663,6 +690,7 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
     for (int w = 0; w < NB_WORDS; w++) {
         req.want[w] = (req.want[w] | req.plus[w]) & ~req.minus[w];
     }
+    set_levels(env, m, req.want);
     /* QEMU TCG: the warnings come with "check" (default) or "enforce",
      * and "enforce" makes them an error after naming them all */
     if (filter_features(env, req.want, req.check || req.enforce) && req.enforce) {

@@ -188,6 +188,29 @@ static void test_feature_order_and_names(void)
     x86_cpu_free(cpu);
 }
 
+/* As QEMU, asking for a feature raises the level to its leaf, even if
+ * the feature is filtered out; level= and xlevel= win. */
+static void test_auto_level(void)
+{
+    uint32_t r[4];
+    X86CPU *cpu = make("qemu64,+smep,+svm,check=off");
+    cpuid(cpu, 0, r);
+    g_assert_cmphex(r[0], ==, 7);
+    cpuid(cpu, 0x80000000, r);
+    g_assert_cmphex(r[0], ==, 0x8000000a);
+    x86_cpu_free(cpu);
+
+    cpu = make("Opteron_G3,xlevel=0x80000008,check=off");
+    cpuid(cpu, 0x80000000, r);
+    g_assert_cmphex(r[0], ==, 0x80000008);
+    x86_cpu_free(cpu);
+
+    cpu = make("Haswell,level=4,check=off");
+    cpuid(cpu, 0, r);
+    g_assert_cmphex(r[0], ==, 4);
+    x86_cpu_free(cpu);
+}
+
 /* Leaf 7 answers the model's (filtered) words for subleaf 0, zeros for
  * any other subleaf. */
 static void test_leaf7(void)
@@ -262,7 +285,9 @@ static void test_named_models(void)
     g_assert_cmphex(r[2] & (1u << 3), ==, 0);            /* monitor: filtered */
     g_assert_cmphex(r[3] & (1u << 17), ==, 1u << 17);    /* pse36 */
     cpuid(cpu, 0x80000000, r);
-    g_assert_cmphex(r[0], ==, 0x80000008);               /* xlevel */
+    g_assert_cmphex(r[0], ==, 0x8000000a);    /* xlevel 0x80000008, raised for svm */
+    cpuid(cpu, 0x8000000a, r);
+    g_assert_cmphex(r[0] | r[1] | r[2] | r[3], ==, 0);   /* no SVM here */
     cpuid(cpu, 0x80000001, r);
     g_assert_cmphex(r[3] & (1u << 29), ==, 1u << 29);    /* lm */
     g_assert_cmphex(r[3] & (1u << 27), ==, 1u << 27);    /* rdtscp */
@@ -324,6 +349,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/unimplemented-filtered", test_unimplemented_filtered);
     g_test_add_func("/cpuid/feature-order-and-names", test_feature_order_and_names);
     g_test_add_func("/cpuid/leaf7", test_leaf7);
+    g_test_add_func("/cpuid/auto-level", test_auto_level);
     g_test_add_func("/cpuid/every-model", test_every_model);
     g_test_add_func("/cpuid/named-models", test_named_models);
     return g_test_run();
