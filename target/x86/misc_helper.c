@@ -341,6 +341,13 @@ void helper_cpuid(CPUX86State *env)
         /* SYSCALL is reported only in 64-bit mode by Intel parts; we follow
          * QEMU's models and report it whenever it is implemented */
         break;
+    case 0x80000005:
+        /* AMD's L1 TLB and cache leaf, answered for any vendor as QEMU
+         * does: 255-entry TLBs, 64 KiB 2-way L1D and L1I with 64-byte
+         * lines.  Linux divides by the L1I associativity on family 0x15. */
+        a = b = 0x01ff01ff;
+        c = d = (64 << 24) | (2 << 16) | (1 << 8) | 64;
+        break;
     case 0x80000006:
         c = (64 << 0) | (8 << 12) | (512 << 16);    /* 512 KiB L2, 8-way, 64-byte lines */
         break;

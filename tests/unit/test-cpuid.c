@@ -288,6 +288,10 @@ static void test_named_models(void)
     g_assert_cmphex(r[0], ==, 0x8000000a);    /* xlevel 0x80000008, raised for svm */
     cpuid(cpu, 0x8000000a, r);
     g_assert_cmphex(r[0] | r[1] | r[2] | r[3], ==, 0);   /* no SVM here */
+    /* L1 caches with an associativity: Linux divides by it */
+    cpuid(cpu, 0x80000005, r);
+    g_assert_cmphex((r[2] >> 16) & 0xff, !=, 0);
+    g_assert_cmphex((r[3] >> 16) & 0xff, !=, 0);
     cpuid(cpu, 0x80000001, r);
     g_assert_cmphex(r[3] & (1u << 29), ==, 1u << 29);    /* lm */
     g_assert_cmphex(r[3] & (1u << 27), ==, 1u << 27);    /* rdtscp */
