@@ -382,6 +382,7 @@ enum {
     MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
     MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b, MSR_MC0_CTL = 0x400,
+    MSR_AMD_FIRST = 0xc0010000, MSR_AMD_LAST = 0xc0011fff,
 };
 
 #define MCG_CTL_P (1u << 8)         /* IA32_MCG_CTL is present */
@@ -418,6 +419,18 @@ static int mtrr_fixed_index(uint32_t msr)
     if (msr == MSR_MTRR_FIX16K1) return 2;
     if (msr >= MSR_MTRR_FIX4K0 && msr < MSR_MTRR_FIX4K0 + 8) return 3 + msr - MSR_MTRR_FIX4K0;
     return -1;
+}
+
+/*
+ * AMD's model-specific MSRs (system and northbridge configuration, HWCR,
+ * the interrupt-pending message...), which Linux reads and writes with
+ * plain RDMSR/WRMSR when the vendor is AMD: zeros, writes ignored, as QEMU
+ * TCG answers every MSR it does not know.  Outside this range, and for
+ * Intel, an unknown MSR is #GP as on hardware.
+ */
+static bool amd_model_msr(CPUX86State *env, uint32_t msr)
+{
+    return !x86_cpu_is_intel(env) && msr >= MSR_AMD_FIRST && msr <= MSR_AMD_LAST;
 }
 
 static void __attribute__((noreturn)) msr_fault(CPUX86State *env, uint32_t msr, bool write)
@@ -499,6 +512,8 @@ static void rdmsr_locked(CPUX86State *env)
             v = env->mtrr_var[msr - MSR_MTRR_PHYS0];
         } else if ((fx = mce_bank_index(env, msr)) >= 0) {
             v = env->mce_banks[fx];
+        } else if (amd_model_msr(env, msr)) {
+            v = 0;
         } else {
             msr_fault(env, msr, false);
         }
@@ -648,7 +663,7 @@ static void wrmsr_locked(CPUX86State *env)
                 raise_exception_err(env, EXCP_GP, 0);
             }
             env->mce_banks[fx] = v;
-        } else {
+        } else if (!amd_model_msr(env, msr)) {
             msr_fault(env, msr, true);
         }
         break;

@@ -4,6 +4,7 @@
  * vendor=, phys-bits= and host-phys-bits to QEMU (x86/unittests.cfg).
  */
 #include <glib.h>
+#include <setjmp.h>
 #include <string.h>
 
 #include "hw/core/memory.h"
@@ -342,6 +343,47 @@ static void test_named_models(void)
     x86_cpu_free(cpu);
 }
 
+/* RDMSR/WRMSR of MSR: -1 when it succeeded (*val read), else the vector */
+static int msr_access(X86CPU *cpu, uint32_t msr, bool write, uint64_t *val)
+{
+    if (sigsetjmp(cpu->jmp_env, 0)) {
+        return cpu->exception_index;
+    }
+    cpu->regs[R_ECX] = msr;
+    cpu->regs[R_EAX] = (uint32_t)*val;
+    cpu->regs[R_EDX] = *val >> 32;
+    if (write) {
+        helper_wrmsr(cpu);
+    } else {
+        helper_rdmsr(cpu);
+        *val = cpu->regs[R_EAX] | cpu->regs[R_EDX] << 32;
+    }
+    return -1;
+}
+
+/* Linux on an AMD model reads SYSCFG (MTRR setup), HWCR (family 0x15)
+ * and the interrupt-pending message register (family 0x10's C1E erratum)
+ * and writes NB_CFG (PCI extended config access): AMD's MSRs answer as
+ * under QEMU TCG, zeros and writes ignored; an Intel model has none. */
+static void test_amd_config_msrs(void)
+{
+    X86CPU *cpu = make("EPYC,check=off");
+    static const uint32_t msrs[] = { 0xc0010010, 0xc0010015, 0xc001001f, 0xc0010055 };
+    for (size_t i = 0; i < G_N_ELEMENTS(msrs); i++) {
+        uint32_t msr = msrs[i];
+        uint64_t v = 1ull << 46;
+        g_assert_cmpint(msr_access(cpu, msr, true, &v), ==, -1);
+        g_assert_cmpint(msr_access(cpu, msr, false, &v), ==, -1);
+        g_assert_cmphex(v, ==, 0);
+    }
+    x86_cpu_free(cpu);
+    cpu = make("Skylake-Client,check=off");
+    uint64_t v = 0;
+    g_assert_cmpint(msr_access(cpu, 0xc0010010, false, &v), ==, EXCP_GP);
+    g_assert_cmpint(msr_access(cpu, 0xc001001f, true, &v), ==, EXCP_GP);
+    x86_cpu_free(cpu);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -356,5 +398,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/auto-level", test_auto_level);
     g_test_add_func("/cpuid/every-model", test_every_model);
     g_test_add_func("/cpuid/named-models", test_named_models);
+    g_test_add_func("/cpuid/amd-config-msrs", test_amd_config_msrs);
     return g_test_run();
 }
