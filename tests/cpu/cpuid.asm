@@ -15,34 +15,25 @@ kernel_name: db "cpuid (-cpu Opteron_G3: vendor, signature, levels, brand, featu
         cpuid
 %endmacro
 
+; BITS reg, mask, want, "message": (reg & mask) == want
+%macro BITS 4
+        mov eax, %1
+        and eax, %2
+        CHECK eax, %3, %4
+%endmacro
+
 main:
-        LEAF 0
-        push ecx
-        push edx
-        push ebx
+        LEAF 0                                  ; (CHECK keeps every register)
         CHECK eax, 5, "CPUID.0:EAX (level) = 5"
-        pop ebx
         CHECK ebx, 0x68747541, "vendor AuthenticAMD: EBX 'Auth'"
-        pop edx
         CHECK edx, 0x69746e65, "vendor AuthenticAMD: EDX 'enti'"
-        pop ecx
         CHECK ecx, 0x444d4163, "vendor AuthenticAMD: ECX 'cAMD'"
 
         LEAF 1
-        push ecx
-        push edx
         CHECK eax, 0x00100f23, "CPUID.1:EAX = family 16 (0xf + ext 1), model 2, stepping 3"
-        pop edx
-        mov eax, edx
-        and eax, 1 << 17
-        CHECK eax, 1 << 17, "CPUID.1:EDX.PSE36"
-        pop ecx
-        mov eax, ecx
-        and eax, 1 << 23
-        CHECK eax, 1 << 23, "CPUID.1:ECX.POPCNT"
-        mov eax, ecx
-        and eax, 1 << 13
-        CHECK eax, 1 << 13, "CPUID.1:ECX.CX16"
+        BITS edx, 1 << 17, 1 << 17, "CPUID.1:EDX.PSE36"
+        BITS ecx, 1 << 23, 1 << 23, "CPUID.1:ECX.POPCNT"
+        BITS ecx, 1 << 13, 1 << 13, "CPUID.1:ECX.CX16"
 
         ; the model says 0x80000008; svm raises it to its leaf as in QEMU,
         ; though Vireo filters svm out
@@ -50,28 +41,15 @@ main:
         CHECK eax, 0x8000000a, "CPUID.80000000H:EAX (xlevel, raised for SVM)"
 
         LEAF 0x80000001
-        push edx
-        mov eax, ecx
-        and eax, 1 << 7
-        CHECK eax, 0, "CPUID.80000001H:ECX.misalignsse filtered out"
-        mov eax, ecx
-        and eax, 1
-        CHECK eax, 1, "CPUID.80000001H:ECX.LAHF-LM"
-        pop edx
-        mov eax, edx
-        and eax, 1 << 29
-        CHECK eax, 1 << 29, "CPUID.80000001H:EDX.LM"
-        mov eax, edx
-        and eax, 1 << 27
-        CHECK eax, 1 << 27, "CPUID.80000001H:EDX.RDTSCP"
-        mov eax, edx
-        and eax, (1 << 0) | (1 << 23) | (1 << 24)
-        CHECK eax, (1 << 0) | (1 << 23) | (1 << 24), "CPUID.80000001H:EDX: AMD's copies of FPU, MMX, FXSR"
+        BITS ecx, 1 << 7, 0, "CPUID.80000001H:ECX.misalignsse filtered out"
+        BITS ecx, 1, 1, "CPUID.80000001H:ECX.LAHF-LM"
+        BITS edx, 1 << 29, 1 << 29, "CPUID.80000001H:EDX.LM"
+        BITS edx, 1 << 27, 1 << 27, "CPUID.80000001H:EDX.RDTSCP"
+        BITS edx, (1 << 0) | (1 << 23) | (1 << 24), (1 << 0) | (1 << 23) | (1 << 24), \
+             "CPUID.80000001H:EDX: AMD's copies of FPU, MMX, FXSR"
 
         LEAF 0x80000002
-        push ebx
         CHECK eax, 0x20444d41, "brand string starts 'AMD '"
-        pop ebx
         CHECK ebx, 0x6574704f, "brand string goes on 'Opte'"
 
         LEAF 0x80000008
