@@ -292,8 +292,11 @@ typedef enum CCOp {
 
 /* ---- interface used by the machine (hw/i386/pc.c, main loop) ---- */
 
-/* cpu_model: "qemu64", "qemu32", "pentiumpro", "max", ... ; NULL = default (qemu64).  Returns
- * NULL and sets *err (g_strdup'd message) for an unknown model/feature. */
+/* cpu_model: "MODEL[,OPTION...]" as -cpu takes it ("qemu64", "Haswell,-avx2",
+ * "EPYC,enforce", ...); NULL = default (qemu64).  Features Vireo lacks are
+ * filtered out, with a warning on stderr unless check=off.  Returns NULL
+ * and sets *err (g_strdup'd message) for an unknown model or feature, a bad
+ * property value, or with "enforce" when something was filtered out. */
 X86CPU *x86_cpu_new(const char *cpu_model, char **err);
 /* -cpu help: the models and the CPUID flags, on stdout. */
 void x86_cpu_list(void);
