@@ -384,6 +384,57 @@ static void test_amd_config_msrs(void)
     x86_cpu_free(cpu);
 }
 
+/* SYSCALL from 32-bit code at CPL 3 (compatibility mode with LONG, else
+ * legacy protected mode): -1 when it was taken, else the vector */
+static int syscall_from_32bit(X86CPU *cpu, bool lng)
+{
+    cpu->cr[0] |= CR0_PE | (lng ? CR0_PG : 0);
+    cpu->efer = EFER_SCE | (lng ? EFER_LME | EFER_LMA : 0);
+    cpu->star = 0x10ull << 32 | 0x1234;
+    cpu->lstar = 0x5678;
+    cpu->cstar = 0x9abc;
+    cpu->fmask = 0;
+    cpu->eflags = 0x202;
+    cpu_x86_load_seg_cache(cpu, R_CS, 0x23, 0, 0xffffffff,
+                           DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_B_MASK |
+                           (3 << DESC_DPL_SHIFT));
+    cpu->hflags = (cpu->hflags & ~HF_CPL_MASK) | 3;
+    cpu_update_hflags(cpu);
+    if (sigsetjmp(cpu->jmp_env, 0)) {
+        return cpu->exception_index;
+    }
+    helper_syscall(cpu, 0x4000);
+    return -1;
+}
+
+/* AMD takes SYSCALL outside 64-bit mode (to CSTAR from compatibility mode,
+ * to STAR[31:0] from legacy mode), as QEMU does for a non-Intel vendor;
+ * Intel does not (#UD).  kvm-unit-tests' "syscall" test runs
+ * -cpu Opteron_G1,vendor=AuthenticAMD for the first. */
+static void test_syscall_vendor(void)
+{
+    X86CPU *cpu = make("Opteron_G1");
+    g_assert_cmpint(syscall_from_32bit(cpu, true), ==, -1);
+    g_assert_cmphex(cpu->eip, ==, 0x9abc);
+    g_assert_cmphex(cpu->regs[R_ECX], ==, 0x4000);
+    g_assert_cmphex(cpu->segs[R_CS].selector, ==, 0x10);
+    g_assert_true(cpu->hflags & HF_CS64);
+    g_assert_cmpint(cpu_cpl(cpu), ==, 0);
+    x86_cpu_reset(cpu);
+    g_assert_cmpint(syscall_from_32bit(cpu, false), ==, -1);
+    g_assert_cmphex(cpu->eip, ==, 0x1234);
+    g_assert_cmphex(cpu->eflags & IF_MASK, ==, 0);
+    g_assert_true(cpu->hflags & HF_CS32);
+    g_assert_cmpint(cpu_cpl(cpu), ==, 0);
+    x86_cpu_free(cpu);
+
+    cpu = make("Nehalem,check=off");
+    g_assert_cmpint(syscall_from_32bit(cpu, true), ==, EXCP_UD);
+    x86_cpu_reset(cpu);
+    g_assert_cmpint(syscall_from_32bit(cpu, false), ==, EXCP_UD);
+    x86_cpu_free(cpu);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -399,5 +450,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/every-model", test_every_model);
     g_test_add_func("/cpuid/named-models", test_named_models);
     g_test_add_func("/cpuid/amd-config-msrs", test_amd_config_msrs);
+    g_test_add_func("/cpuid/syscall-vendor", test_syscall_vendor);
     return g_test_run();
 }
