@@ -22,6 +22,7 @@
 #include "system/main_loop.h"
 #include "system/cpus.h"
 #include "system/runstate.h"
+#include "target/x86/cpu.h"
 #include "util/datadir.h"
 #include "util/keyval.h"
 #include "util/log.h"
@@ -449,7 +450,7 @@ int main(int argc, char **argv)
             accel = accel_append(accel, "kvm");
         } else if (!strcmp(n, "cpu")) {
             if (is_help_option(arg)) {
-                printf("Available CPUs:\n  qemu64 (default: x86-64 with SSE..SSE3)\n  qemu32\n  pentiumpro\n  base\n  max (everything Vireo implements)\n");
+                x86_cpu_list();
                 return 0;
             }
             if (!*arg) {

@@ -1,9 +1,10 @@
 /*
  * CPU models, creation and reset (SDM vol. 3, 9.1 "Initialization").
  *
- * A model advertises exactly what the emulator implements: CPUID is built
- * from the features below, and "-cpu NAME,+feat,-feat" can only remove
- * features or add ones that are implemented.
+ * A model (the table "models") asks for CPUID features by name; "-cpu
+ * NAME,+feat,-feat,feat=on|off" changes the request; then every feature
+ * Vireo does not implement is filtered out, with QEMU TCG's warning, so a
+ * guest only ever sees what is there.
  */
 #include <errno.h>
 #include <glib.h>
@@ -11,6 +12,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#include <stdio.h>
 #include <string.h>
 
 #include "target/x86/cpu.h"
@@ -22,90 +24,207 @@
 
 #define VIREO_CPU_VERSION "0.1"
 
-typedef struct FeatureName {
-    const char *name;
-    int word;               /* 0: leaf 1 EDX, 1: leaf 1 ECX, 2: 0x80000001 EDX, 3: its ECX */
-    uint32_t bit;
-    bool implemented;
-    bool max_only;          /* beyond the qemu32/qemu64 baseline: only in "max" */
-    bool lm_only;           /* 64-bit models (qemu64, max) only */
-} FeatureName;
+/*
+ * Feature words: where a feature bit lives in CPUID (subleaf 0).  The
+ * order is the order in which missing features are reported.
+ */
+enum { W_1_EDX, W_1_ECX, W_7_EBX, W_7_ECX, W_7_EDX, W_81_EDX, W_81_ECX, W_8A_EDX, NB_WORDS };
 
-static const FeatureName features[] = {
-    { "fpu", 0, 1u << 0, true },
-    { "vme", 0, 1u << 1, false },
-    { "de", 0, 1u << 2, true },
-    { "pse", 0, 1u << 3, true },
-    { "tsc", 0, 1u << 4, true },
-    { "msr", 0, 1u << 5, true },
-    { "pae", 0, 1u << 6, true },
-    { "mce", 0, 1u << 7, true },
-    { "cx8", 0, 1u << 8, true },
-    { "apic", 0, 1u << 9, true },     /* cleared by CPUID when no APIC is attached */
-    { "sep", 0, 1u << 11, true },
-    { "mtrr", 0, 1u << 12, true },
-    { "pge", 0, 1u << 13, true },
-    { "mca", 0, 1u << 14, true },
-    { "cmov", 0, 1u << 15, true },
-    { "pat", 0, 1u << 16, true },
-    { "pse36", 0, 1u << 17, false },
-    { "clflush", 0, 1u << 19, true },
-    { "mmx", 0, 1u << 23, true },
-    { "fxsr", 0, 1u << 24, true },
-    { "sse", 0, 1u << 25, true },
-    { "sse2", 0, 1u << 26, true },
-    { "sse3", 1, 1u << 0, true },
-    { "pni", 1, 1u << 0, true },        /* QEMU's name for sse3 */
-    { "ssse3", 1, 1u << 9, true, true },
-    { "cx16", 1, 1u << 13, true, false, true },
-    { "sse4.1", 1, 1u << 19, true, true },
-    { "sse4_1", 1, 1u << 19, true, true },
-    { "sse4.2", 1, 1u << 20, true, true },
-    { "sse4_2", 1, 1u << 20, true, true },
-    { "popcnt", 1, 1u << 23, true, true },
-    { "x2apic", 1, CPUID_EXT_X2APIC, true, true },              /* hw/intc/apic.c */
-    { "tsc-deadline", 1, CPUID_EXT_TSC_DEADLINE, true, true },
-    { "syscall", 2, 1u << 11, true, false, true },
-    { "nx", 2, 1u << 20, true },
-    { "rdtscp", 2, 1u << 27, true, true, true },       /* QEMU's qemu64 lacks it */
-    { "lm", 2, 1u << 29, true, false, true },
-    { "lahf_lm", 3, 1u << 0, true, false, true },
-    { "lahf-lm", 3, 1u << 0, true, false, true },
+static const struct {
+    uint32_t leaf;
+    const char *reg;
+} word_info[NB_WORDS] = {
+    [W_1_EDX] = { 1, "EDX" }, [W_1_ECX] = { 1, "ECX" },
+    [W_7_EBX] = { 7, "EBX" }, [W_7_ECX] = { 7, "ECX" }, [W_7_EDX] = { 7, "EDX" },
+    [W_81_EDX] = { 0x80000001, "EDX" }, [W_81_ECX] = { 0x80000001, "ECX" },
+    [W_8A_EDX] = { 0x8000000a, "EDX" },     /* SVM features */
 };
 
-static uint32_t *feature_word(CPUX86State *env, int word)
+/* Where the CPU keeps a word; NULL for the SVM word, in which nothing
+ * is implemented (nor is SVM itself). */
+static uint32_t *word_of(CPUX86State *env, int word)
 {
     switch (word) {
-    case 0: return &env->cpuid_features;
-    case 1: return &env->cpuid_ext_features;
-    case 2: return &env->cpuid_ext2_features;
-    default: return &env->cpuid_ext3_features;
+    case W_1_EDX: return &env->cpuid_features;
+    case W_1_ECX: return &env->cpuid_ext_features;
+    case W_7_EBX: return &env->cpuid_7_0_ebx;
+    case W_7_ECX: return &env->cpuid_7_0_ecx;
+    case W_7_EDX: return &env->cpuid_7_0_edx;
+    case W_81_EDX: return &env->cpuid_ext2_features;
+    case W_81_ECX: return &env->cpuid_ext3_features;
+    default: return NULL;
     }
+}
+
+enum { NO, YES, HOST };      /* HOST: runs on the host's SSE unit (sse.c) */
+
+typedef struct Feature {
+    const char *name;       /* QEMU's name, as Linux shows most of them */
+    uint8_t word, bit;
+    uint8_t implemented;
+} Feature;
+
+/*
+ * Every CPUID flag QEMU 7.2 recognises in these words.  A model or a user
+ * may ask for any of them; those Vireo does not implement are filtered out
+ * (x86_cpu_new), so a guest never sees a feature that is not there.
+ */
+static const Feature features[] = {
+    { "fpu", W_1_EDX, 0, YES }, { "vme", W_1_EDX, 1, NO }, { "de", W_1_EDX, 2, YES },
+    { "pse", W_1_EDX, 3, YES }, { "tsc", W_1_EDX, 4, YES }, { "msr", W_1_EDX, 5, YES },
+    { "pae", W_1_EDX, 6, YES }, { "mce", W_1_EDX, 7, YES }, { "cx8", W_1_EDX, 8, YES },
+    /* apic: CPUID clears it while IA32_APIC_BASE disables the APIC */
+    { "apic", W_1_EDX, 9, YES }, { "sep", W_1_EDX, 11, YES }, { "mtrr", W_1_EDX, 12, YES },
+    { "pge", W_1_EDX, 13, YES }, { "mca", W_1_EDX, 14, YES }, { "cmov", W_1_EDX, 15, YES },
+    { "pat", W_1_EDX, 16, YES }, { "pse36", W_1_EDX, 17, YES }, { "pn", W_1_EDX, 18, NO },
+    { "clflush", W_1_EDX, 19, YES }, { "ds", W_1_EDX, 21, NO }, { "acpi", W_1_EDX, 22, NO },
+    { "mmx", W_1_EDX, 23, YES }, { "fxsr", W_1_EDX, 24, YES }, { "sse", W_1_EDX, 25, YES },
+    { "sse2", W_1_EDX, 26, YES }, { "ss", W_1_EDX, 27, NO }, { "ht", W_1_EDX, 28, NO },
+    { "tm", W_1_EDX, 29, NO }, { "ia64", W_1_EDX, 30, NO }, { "pbe", W_1_EDX, 31, NO },
+
+    { "pni", W_1_ECX, 0, HOST }, { "pclmulqdq", W_1_ECX, 1, NO }, { "dtes64", W_1_ECX, 2, NO },
+    { "monitor", W_1_ECX, 3, NO }, { "ds-cpl", W_1_ECX, 4, NO }, { "vmx", W_1_ECX, 5, NO },
+    { "smx", W_1_ECX, 6, NO }, { "est", W_1_ECX, 7, NO }, { "tm2", W_1_ECX, 8, NO },
+    { "ssse3", W_1_ECX, 9, HOST }, { "cid", W_1_ECX, 10, NO }, { "fma", W_1_ECX, 12, NO },
+    { "cx16", W_1_ECX, 13, YES }, { "xtpr", W_1_ECX, 14, NO }, { "pdcm", W_1_ECX, 15, NO },
+    { "pcid", W_1_ECX, 17, NO }, { "dca", W_1_ECX, 18, NO }, { "sse4.1", W_1_ECX, 19, HOST },
+    { "sse4.2", W_1_ECX, 20, HOST }, { "x2apic", W_1_ECX, 21, YES }, { "movbe", W_1_ECX, 22, NO },
+    { "popcnt", W_1_ECX, 23, YES }, { "tsc-deadline", W_1_ECX, 24, YES },
+    { "aes", W_1_ECX, 25, NO }, { "xsave", W_1_ECX, 26, NO }, { "avx", W_1_ECX, 28, NO },
+    { "f16c", W_1_ECX, 29, NO }, { "rdrand", W_1_ECX, 30, NO },
+    { "hypervisor", W_1_ECX, 31, NO },
+
+    { "fsgsbase", W_7_EBX, 0, NO }, { "tsc-adjust", W_7_EBX, 1, NO }, { "sgx", W_7_EBX, 2, NO },
+    { "bmi1", W_7_EBX, 3, NO }, { "hle", W_7_EBX, 4, NO }, { "avx2", W_7_EBX, 5, NO },
+    { "fdp-excptn-only", W_7_EBX, 6, NO }, { "smep", W_7_EBX, 7, NO },
+    { "bmi2", W_7_EBX, 8, NO }, { "erms", W_7_EBX, 9, NO }, { "invpcid", W_7_EBX, 10, NO },
+    { "rtm", W_7_EBX, 11, NO }, { "zero-fcs-fds", W_7_EBX, 13, NO }, { "mpx", W_7_EBX, 14, NO },
+    { "avx512f", W_7_EBX, 16, NO }, { "avx512dq", W_7_EBX, 17, NO },
+    { "rdseed", W_7_EBX, 18, NO }, { "adx", W_7_EBX, 19, NO }, { "smap", W_7_EBX, 20, NO },
+    { "avx512ifma", W_7_EBX, 21, NO }, { "pcommit", W_7_EBX, 22, NO },
+    { "clflushopt", W_7_EBX, 23, NO }, { "clwb", W_7_EBX, 24, NO },
+    { "intel-pt", W_7_EBX, 25, NO }, { "avx512pf", W_7_EBX, 26, NO },
+    { "avx512er", W_7_EBX, 27, NO }, { "avx512cd", W_7_EBX, 28, NO },
+    { "sha-ni", W_7_EBX, 29, NO }, { "avx512bw", W_7_EBX, 30, NO },
+    { "avx512vl", W_7_EBX, 31, NO },
+
+    { "avx512vbmi", W_7_ECX, 1, NO }, { "umip", W_7_ECX, 2, NO }, { "pku", W_7_ECX, 3, NO },
+    { "waitpkg", W_7_ECX, 5, NO }, { "avx512vbmi2", W_7_ECX, 6, NO }, { "gfni", W_7_ECX, 8, NO },
+    { "vaes", W_7_ECX, 9, NO }, { "vpclmulqdq", W_7_ECX, 10, NO },
+    { "avx512vnni", W_7_ECX, 11, NO }, { "avx512bitalg", W_7_ECX, 12, NO },
+    { "avx512-vpopcntdq", W_7_ECX, 14, NO }, { "la57", W_7_ECX, 16, NO },
+    { "rdpid", W_7_ECX, 22, NO }, { "bus-lock-detect", W_7_ECX, 24, NO },
+    { "cldemote", W_7_ECX, 25, NO }, { "movdiri", W_7_ECX, 27, NO },
+    { "movdir64b", W_7_ECX, 28, NO }, { "sgxlc", W_7_ECX, 30, NO }, { "pks", W_7_ECX, 31, NO },
+
+    { "avx512-4vnniw", W_7_EDX, 2, NO }, { "avx512-4fmaps", W_7_EDX, 3, NO },
+    { "fsrm", W_7_EDX, 4, NO }, { "avx512-vp2intersect", W_7_EDX, 8, NO },
+    { "md-clear", W_7_EDX, 10, NO }, { "serialize", W_7_EDX, 14, NO },
+    { "tsx-ldtrk", W_7_EDX, 16, NO }, { "arch-lbr", W_7_EDX, 19, NO },
+    { "amx-bf16", W_7_EDX, 22, NO }, { "avx512-fp16", W_7_EDX, 23, NO },
+    { "amx-tile", W_7_EDX, 24, NO }, { "amx-int8", W_7_EDX, 25, NO },
+    { "spec-ctrl", W_7_EDX, 26, NO }, { "stibp", W_7_EDX, 27, NO },
+    { "flush-l1d", W_7_EDX, 28, NO }, { "arch-capabilities", W_7_EDX, 29, NO },
+    { "core-capability", W_7_EDX, 30, NO }, { "ssbd", W_7_EDX, 31, NO },
+
+    { "syscall", W_81_EDX, 11, YES }, { "nx", W_81_EDX, 20, YES },
+    { "mmxext", W_81_EDX, 22, NO }, { "fxsr-opt", W_81_EDX, 25, NO },
+    { "pdpe1gb", W_81_EDX, 26, NO }, { "rdtscp", W_81_EDX, 27, YES }, { "lm", W_81_EDX, 29, YES },
+    { "3dnowext", W_81_EDX, 30, NO }, { "3dnow", W_81_EDX, 31, NO },
+
+    { "lahf-lm", W_81_ECX, 0, YES }, { "cmp-legacy", W_81_ECX, 1, NO },
+    { "svm", W_81_ECX, 2, NO }, { "extapic", W_81_ECX, 3, NO }, { "cr8legacy", W_81_ECX, 4, NO },
+    { "abm", W_81_ECX, 5, NO }, { "sse4a", W_81_ECX, 6, NO }, { "misalignsse", W_81_ECX, 7, NO },
+    { "3dnowprefetch", W_81_ECX, 8, NO }, { "osvw", W_81_ECX, 9, NO }, { "ibs", W_81_ECX, 10, NO },
+    { "xop", W_81_ECX, 11, NO }, { "skinit", W_81_ECX, 12, NO }, { "wdt", W_81_ECX, 13, NO },
+    { "lwp", W_81_ECX, 15, NO }, { "fma4", W_81_ECX, 16, NO }, { "tce", W_81_ECX, 17, NO },
+    { "nodeid-msr", W_81_ECX, 19, NO }, { "tbm", W_81_ECX, 21, NO },
+    { "topoext", W_81_ECX, 22, NO }, { "perfctr-core", W_81_ECX, 23, NO },
+    { "perfctr-nb", W_81_ECX, 24, NO },
+
+    { "npt", W_8A_EDX, 0, NO }, { "lbrv", W_8A_EDX, 1, NO }, { "svm-lock", W_8A_EDX, 2, NO },
+    { "nrip-save", W_8A_EDX, 3, NO }, { "tsc-scale", W_8A_EDX, 4, NO },
+    { "vmcb-clean", W_8A_EDX, 5, NO }, { "flushbyasid", W_8A_EDX, 6, NO },
+    { "decodeassists", W_8A_EDX, 7, NO }, { "pause-filter", W_8A_EDX, 10, NO },
+    { "pfthreshold", W_8A_EDX, 12, NO }, { "avic", W_8A_EDX, 13, NO },
+    { "v-vmsave-vmload", W_8A_EDX, 15, NO }, { "vgif", W_8A_EDX, 16, NO },
+    { "svme-addr-chk", W_8A_EDX, 28, NO },
+};
+
+/* Other spellings QEMU takes (after '_' became '-') */
+static const struct {
+    const char *alias, *name;
+} feature_aliases[] = {
+    { "sse3", "pni" }, { "sse4-1", "sse4.1" }, { "sse4-2", "sse4.2" },
+    { "pclmuldq", "pclmulqdq" }, { "xd", "nx" }, { "ffxsr", "fxsr-opt" }, { "i64", "lm" },
+};
+
+/* NAME as QEMU reads it: "lahf_lm" is "lahf-lm", "sse4_1" is "sse4.1". */
+static const Feature *feature_by_name(const char *name)
+{
+    char *n = g_strdelimit(g_strdup(name), "_", '-');
+    for (size_t i = 0; i < G_N_ELEMENTS(feature_aliases); i++) {
+        if (!strcmp(n, feature_aliases[i].alias)) {
+            g_free(n);
+            n = g_strdup(feature_aliases[i].name);
+        }
+    }
+    const Feature *f = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(features) && !f; i++) {
+        if (!strcmp(features[i].name, n)) {
+            f = &features[i];
+        }
+    }
+    g_free(n);
+    return f;
+}
+
+static const Feature *feature_at(int word, int bit)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
+        if (features[i].word == word && features[i].bit == bit) {
+            return &features[i];
+        }
+    }
+    return NULL;
+}
+
+/* SSE3..SSE4.2 run on the host's own SSE units, so they exist only when
+ * the host has them. */
+static bool feature_available(const Feature *f)
+{
+    if (f->implemented == HOST) {
+        return (sse_host_features() & (1u << f->bit)) != 0;
+    }
+    return f->implemented == YES;
 }
 
 /*
- * SSE3..SSE4.2 run on the host's own SSE units (sse.c), so they exist only
- * when the host has them.
+ * Give the CPU the features in WANT that Vireo can provide.  Each one it
+ * cannot is reported as QEMU TCG reports it when VERBOSE ("check", on by
+ * default, or "enforce").  True when some were filtered out.
  */
-static bool feature_available(const FeatureName *f)
+static bool filter_features(CPUX86State *env, const uint32_t want[NB_WORDS], bool verbose)
 {
-    if (!f->implemented) {
-        return false;
-    }
-    if (f->word == 1 && (f->bit & ((1u << 0) | (1u << 9) | (1u << 19) | (1u << 20)))) {
-        return (sse_host_features() & f->bit) != 0;
-    }
-    return true;
-}
-
-static void set_all_implemented(CPUX86State *env, bool max, bool lm)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
-        if (feature_available(&features[i]) && (max || !features[i].max_only) &&
-            (lm || !features[i].lm_only)) {
-            *feature_word(env, features[i].word) |= features[i].bit;
+    bool filtered = false;
+    for (int w = 0; w < NB_WORDS; w++) {
+        for (int bit = 0; bit < 32; bit++) {
+            if (!(want[w] & (1u << bit))) {
+                continue;
+            }
+            const Feature *f = feature_at(w, bit);
+            if (feature_available(f)) {
+                *word_of(env, w) |= 1u << bit;
+                continue;
+            }
+            filtered = true;
+            if (verbose) {
+                warn_report("TCG doesn't support requested feature: CPUID.%02" PRIX32 "H:%s.%s "
+                            "[bit %d]", word_info[w].leaf, word_info[w].reg, f->name, bit);
+            }
         }
     }
+    return filtered;
 }
 
 static void set_vendor(CPUX86State *env, const char *v)
@@ -113,6 +232,25 @@ static void set_vendor(CPUX86State *env, const char *v)
     memcpy(&env->cpuid_vendor[0], v, 4);
     memcpy(&env->cpuid_vendor[1], v + 4, 4);
     memcpy(&env->cpuid_vendor[2], v + 8, 4);
+}
+
+/* CPUID leaf 1 EAX, with the extended family and model fields as the
+ * SDM's CPUID "Version Information" describes them. */
+static void set_family(CPUX86State *env, unsigned family)
+{
+    env->cpuid_version &= ~0x0ff00f00u;
+    env->cpuid_version |= family > 0xf ? 0xf00 | (family - 0xf) << 20 : family << 8;
+}
+
+static void set_model(CPUX86State *env, unsigned model)
+{
+    env->cpuid_version &= ~0x000f00f0u;
+    env->cpuid_version |= (model & 0xf) << 4 | (model >> 4) << 16;
+}
+
+static void set_stepping(CPUX86State *env, unsigned stepping)
+{
+    env->cpuid_version = (env->cpuid_version & ~0xfu) | stepping;
 }
 
 static bool parse_uint(const char *val, uint64_t max, uint64_t *out)
@@ -197,18 +335,15 @@ static int cpu_property(CPUX86State *env, const char *name, const char *val, cha
                                    val, name, nums[i].min, nums[i].max);
             return -1;
         }
-        uint32_t ver = env->cpuid_version;
         switch (i) {
         case 0:
-            ver &= ~0x0ff00f00u;
-            ver |= v > 0xf ? 0xf00 | (uint32_t)(v - 0xf) << 20 : (uint32_t)v << 8;
+            set_family(env, v);
             break;
         case 1:
-            ver &= ~0x000f00f0u;
-            ver |= (uint32_t)(v & 0xf) << 4 | (uint32_t)(v >> 4) << 16;
+            set_model(env, v);
             break;
         case 2:
-            ver = (ver & ~0xfu) | (uint32_t)v;
+            set_stepping(env, v);
             break;
         case 3:
             env->cpuid_level = v;
@@ -220,7 +355,6 @@ static int cpu_property(CPUX86State *env, const char *name, const char *val, cha
             env->phys_bits = v;
             break;
         }
-        env->cpuid_version = ver;
         return 1;
     }
     if (!strcmp(name, "host-phys-bits") || !strcmp(name, "migratable")) {
@@ -237,117 +371,338 @@ static int cpu_property(CPUX86State *env, const char *name, const char *val, cha
     return 0;
 }
 
+/*
+ * CPU models: one row each, the CPUID a guest sees before filtering.
+ * FEATURES holds names as "+FEAT" takes them.
+ */
+typedef struct CPUModel {
+    const char *name;
+    const char *vendor;
+    uint16_t family;
+    uint8_t model, stepping;
+    uint32_t level, xlevel;          /* highest basic / extended CPUID leaf */
+    const char *model_id;            /* brand string, CPUID 0x80000002..4 */
+    const char *features;
+    const char *desc;                /* for -cpu help; NULL: the brand string */
+    uint8_t phys_bits;               /* 0: x86_maxphyaddr's default */
+    bool all;                        /* every feature Vireo implements ("max") */
+} CPUModel;
+
+#define INTEL "GenuineIntel"
+#define AMD "AuthenticAMD"
+#define VIREO_BRAND "Vireo Virtual CPU version " VIREO_CPU_VERSION
+
+/*
+ * Feature sets the rows share.  No row lists "vme": QEMU turns it off on
+ * every model under TCG, and Vireo does not implement it either.
+ */
+#define PENTIUM_FEATURES "fpu pse de tsc msr mce cx8 mmx apic"
+#define PENTIUM2_FEATURES PENTIUM_FEATURES " pae sep mtrr pge mca cmov pat pse36 fxsr"
+/* Pentium Pro's leaf 1 EDX, and what every later model adds to it */
+#define PPRO_FEATURES "fpu de pse tsc msr mce cx8 pge cmov pat fxsr mmx sse sse2 pae sep apic"
+#define CORE_FEATURES PPRO_FEATURES " mtrr mca clflush pse36"
+#define SANDYBRIDGE_ECX "pni pclmulqdq ssse3 cx16 sse4.1 sse4.2 x2apic popcnt tsc-deadline " \
+                        "aes xsave avx"
+#define HASWELL_ECX SANDYBRIDGE_ECX " fma movbe pcid f16c rdrand"
+#define HASWELL_7 "fsgsbase bmi1 avx2 smep bmi2 erms invpcid"
+#define BROADWELL_7 HASWELL_7 " rdseed adx smap"
+#define SKYLAKE_SERVER_7 BROADWELL_7 " clwb avx512f avx512dq avx512bw avx512cd avx512vl " \
+                         "clflushopt pku"
+#define ICELAKE_7 SKYLAKE_SERVER_7 " avx512vbmi umip avx512vbmi2 gfni vaes vpclmulqdq " \
+                  "avx512vnni avx512bitalg avx512-vpopcntdq la57 spec-ctrl ssbd"
+#define TSX " hle rtm"
+#define LM_FEATURES " lm syscall nx"
+/* 0x80000001 of the Broadwell..Icelake parts */
+#define BROADWELL_81 LM_FEATURES " rdtscp abm lahf-lm 3dnowprefetch"
+#define OPTERON_G4_FEATURES CORE_FEATURES " pni pclmulqdq ssse3 cx16 sse4.1 sse4.2 popcnt aes " \
+    "xsave avx" LM_FEATURES " pdpe1gb rdtscp fma4 xop 3dnowprefetch misalignsse sse4a abm " \
+    "svm lahf-lm npt nrip-save"
+
+static const CPUModel models[] = {
+    /* Vireo's own: they advertise only what Vireo implements.  qemu64 says
+     * family 6 model 15 (a Core 2): Linux turns PAT off on Intel family-6
+     * models below 15 for an erratum of those parts. */
+    { "qemu64", INTEL, 6, 15, 11, 0xd, 0x80000008, VIREO_BRAND,
+      CORE_FEATURES " pni cx16 lahf-lm" LM_FEATURES,
+      .desc = "default: x86-64 with SSE..SSE3" },
+    { "qemu32", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND,
+      PPRO_FEATURES " mtrr mca clflush pni nx", .desc = "32-bit, SSE..SSE3" },
+    { "pentiumpro", INTEL, 6, 1, 1, 1, 0x80000004, VIREO_BRAND,
+      "fpu de pse tsc msr pae mce cx8 apic mtrr pge mca cmov",
+      .desc = "Pentium Pro: no MMX, SSE, SYSENTER or PAT" },
+    { "base", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND, "", .desc = "no CPUID features" },
+    { "max", INTEL, 6, 15, 11, 0xd, 0x80000008, VIREO_BRAND, "",
+      .desc = "everything Vireo implements", .phys_bits = 48, .all = true },
+
+    /* QEMU's models (their first version, which the plain name means) */
+    { "486", INTEL, 4, 8, 0, 1, 0, "", "fpu pse" },
+    { "pentium", INTEL, 5, 4, 3, 1, 0, "", PENTIUM_FEATURES },
+    { "pentium2", INTEL, 6, 5, 2, 2, 0, "", PENTIUM2_FEATURES },
+    { "pentium3", INTEL, 6, 7, 3, 3, 0, "", PENTIUM2_FEATURES " sse" },
+    { "athlon", AMD, 6, 2, 3, 2, 0x80000008, VIREO_BRAND,
+      PPRO_FEATURES " pse36 mtrr mca mmxext 3dnow 3dnowext" },
+    { "kvm32", INTEL, 15, 6, 1, 5, 0x80000008, "Common 32-bit KVM processor",
+      CORE_FEATURES " pni" },
+    { "kvm64", INTEL, 15, 6, 1, 0xd, 0x80000008, "Common KVM processor",
+      CORE_FEATURES " pni cx16" LM_FEATURES },
+    { "coreduo", INTEL, 6, 14, 8, 10, 0x80000008, "Genuine Intel(R) CPU           T2600  @ 2.16GHz",
+      PPRO_FEATURES " mtrr mca clflush acpi ss pni monitor nx" },
+    { "core2duo", INTEL, 6, 15, 11, 10, 0x80000008,
+      "Intel(R) Core(TM)2 Duo CPU     T7700  @ 2.40GHz",
+      CORE_FEATURES " acpi ss pni monitor ssse3 cx16 lahf-lm" LM_FEATURES },
+    { "n270", INTEL, 6, 28, 2, 10, 0x80000008, "Intel(R) Atom(TM) CPU N270   @ 1.60GHz",
+      PPRO_FEATURES " mtrr mca clflush acpi ss pni monitor ssse3 movbe nx lahf-lm" },
+    { "phenom", AMD, 16, 2, 3, 5, 0x8000001a, "AMD Phenom(tm) 9550 Quad-Core Processor",
+      CORE_FEATURES " pni monitor cx16 popcnt" LM_FEATURES " 3dnow 3dnowext mmxext fxsr-opt "
+      "pdpe1gb rdtscp lahf-lm svm abm sse4a npt" },
+    { "Conroe", INTEL, 6, 15, 3, 10, 0x80000008, "Intel Celeron_4x0 (Conroe/Merom Class Core 2)",
+      CORE_FEATURES " pni ssse3 lahf-lm" LM_FEATURES },
+    { "Penryn", INTEL, 6, 23, 3, 10, 0x80000008, "Intel Core 2 Duo P9xxx (Penryn Class Core 2)",
+      CORE_FEATURES " pni ssse3 cx16 sse4.1 lahf-lm" LM_FEATURES },
+    { "Nehalem", INTEL, 6, 26, 3, 11, 0x80000008, "Intel Core i7 9xx (Nehalem Class Core i7)",
+      CORE_FEATURES " pni ssse3 cx16 sse4.1 sse4.2 popcnt lahf-lm" LM_FEATURES },
+    { "Westmere", INTEL, 6, 44, 1, 11, 0x80000008, "Westmere E56xx/L56xx/X56xx (Nehalem-C)",
+      CORE_FEATURES " pni pclmulqdq ssse3 cx16 sse4.1 sse4.2 popcnt aes lahf-lm" LM_FEATURES },
+    { "SandyBridge", INTEL, 6, 42, 1, 0xd, 0x80000008, "Intel Xeon E312xx (Sandy Bridge)",
+      CORE_FEATURES " " SANDYBRIDGE_ECX LM_FEATURES " rdtscp lahf-lm" },
+    { "IvyBridge", INTEL, 6, 58, 9, 0xd, 0x80000008, "Intel Xeon E3-12xx v2 (Ivy Bridge)",
+      CORE_FEATURES " " SANDYBRIDGE_ECX " f16c rdrand fsgsbase smep erms" LM_FEATURES
+      " rdtscp lahf-lm" },
+    { "Haswell", INTEL, 6, 60, 4, 0xd, 0x80000008, "Intel Core Processor (Haswell)",
+      CORE_FEATURES " " HASWELL_ECX " " HASWELL_7 TSX LM_FEATURES " rdtscp abm lahf-lm" },
+    { "Haswell-noTSX", INTEL, 6, 60, 1, 0xd, 0x80000008, "Intel Core Processor (Haswell, no TSX)",
+      CORE_FEATURES " " HASWELL_ECX " " HASWELL_7 LM_FEATURES " rdtscp abm lahf-lm" },
+    { "Broadwell", INTEL, 6, 61, 2, 0xd, 0x80000008, "Intel Core Processor (Broadwell)",
+      CORE_FEATURES " " HASWELL_ECX " " BROADWELL_7 TSX BROADWELL_81 },
+    { "Broadwell-noTSX", INTEL, 6, 61, 2, 0xd, 0x80000008,
+      "Intel Core Processor (Broadwell, no TSX)",
+      CORE_FEATURES " " HASWELL_ECX " " BROADWELL_7 BROADWELL_81 },
+    { "Skylake-Client", INTEL, 6, 94, 3, 0xd, 0x80000008, "Intel Core Processor (Skylake)",
+      CORE_FEATURES " " HASWELL_ECX " " BROADWELL_7 TSX BROADWELL_81 },
+    { "Skylake-Server", INTEL, 6, 85, 4, 0xd, 0x80000008, "Intel Xeon Processor (Skylake)",
+      CORE_FEATURES " " HASWELL_ECX " " SKYLAKE_SERVER_7 TSX BROADWELL_81 " pdpe1gb" },
+    { "Cascadelake-Server", INTEL, 6, 85, 6, 0xd, 0x80000008, "Intel Xeon Processor (Cascadelake)",
+      CORE_FEATURES " " HASWELL_ECX " " SKYLAKE_SERVER_7 TSX " avx512vnni spec-ctrl ssbd"
+      BROADWELL_81 " pdpe1gb" },
+    /* QEMU's Cascadelake-Server-v3: v2 also reports IA32_ARCH_CAPABILITIES */
+    { "Cascadelake-Server-noTSX", INTEL, 6, 85, 6, 0xd, 0x80000008,
+      "Intel Xeon Processor (Cascadelake)",
+      CORE_FEATURES " " HASWELL_ECX " " SKYLAKE_SERVER_7 " avx512vnni spec-ctrl ssbd "
+      "arch-capabilities" BROADWELL_81 " pdpe1gb" },
+    { "Icelake-Server", INTEL, 6, 134, 0, 0xd, 0x80000008, "Intel Xeon Processor (Icelake)",
+      CORE_FEATURES " " HASWELL_ECX " " ICELAKE_7 TSX BROADWELL_81 " pdpe1gb" },
+    { "Icelake-Server-noTSX", INTEL, 6, 134, 0, 0xd, 0x80000008, "Intel Xeon Processor (Icelake)",
+      CORE_FEATURES " " HASWELL_ECX " " ICELAKE_7 BROADWELL_81 " pdpe1gb" },
+    { "Opteron_G1", AMD, 15, 6, 1, 5, 0x80000008, "AMD Opteron 240 (Gen 1 Class Opteron)",
+      CORE_FEATURES " pni" LM_FEATURES },
+    { "Opteron_G2", AMD, 15, 6, 1, 5, 0x80000008, "AMD Opteron 22xx (Gen 2 Class Opteron)",
+      CORE_FEATURES " pni cx16 svm lahf-lm" LM_FEATURES },
+    { "Opteron_G3", AMD, 16, 2, 3, 5, 0x80000008, "AMD Opteron 23xx (Gen 3 Class Opteron)",
+      CORE_FEATURES " pni monitor cx16 popcnt" LM_FEATURES " rdtscp misalignsse sse4a abm svm "
+      "lahf-lm" },
+    { "Opteron_G4", AMD, 21, 1, 2, 0xd, 0x8000001a, "AMD Opteron 62xx class CPU",
+      OPTERON_G4_FEATURES },
+    { "Opteron_G5", AMD, 21, 2, 0, 0xd, 0x8000001a, "AMD Opteron 63xx class CPU",
+      OPTERON_G4_FEATURES " f16c fma tbm" },
+    { "EPYC", AMD, 23, 1, 2, 0xd, 0x8000001e, "AMD EPYC Processor",
+      CORE_FEATURES " pni pclmulqdq monitor ssse3 fma cx16 sse4.1 sse4.2 movbe popcnt aes xsave "
+      "avx f16c rdrand" LM_FEATURES " rdtscp pdpe1gb fxsr-opt mmxext osvw 3dnowprefetch "
+      "misalignsse sse4a abm cr8legacy svm lahf-lm topoext fsgsbase bmi1 avx2 smep bmi2 "
+      "rdseed adx smap clflushopt sha-ni npt nrip-save" },
+};
+
+static void load_model(CPUX86State *env, const CPUModel *m, uint32_t want[NB_WORDS])
+{
+    set_vendor(env, m->vendor);
+    set_family(env, m->family);
+    set_model(env, m->model);
+    set_stepping(env, m->stepping);
+    env->phys_bits = m->phys_bits;
+    strncpy(env->cpuid_model_id, m->model_id, sizeof(env->cpuid_model_id) - 1);
+    for (size_t i = 0; i < G_N_ELEMENTS(features) && m->all; i++) {
+        if (feature_available(&features[i])) {
+            want[features[i].word] |= 1u << features[i].bit;
+        }
+    }
+    gchar **names = g_strsplit(m->features, " ", -1);
+    for (gchar **n = names; *n; n++) {
+        const Feature *f = feature_by_name(*n);
+        if (!f) {
+            g_error("CPU model %s: unknown feature '%s'", m->name, *n);
+        }
+        want[f->word] |= 1u << f->bit;
+    }
+    g_strfreev(names);
+}
+
+/*
+ * The model's highest leaves, raised as QEMU raises them (its
+ * "full-cpuid-auto-level") to reach the leaf of every feature asked for,
+ * even one filtered out afterwards: svm takes Opteron_G3 to 0x8000000A.
+ * A level= or xlevel= option (already in ENV: neither can be 0) is taken
+ * as given.
+ */
+static void set_levels(CPUX86State *env, const CPUModel *m, const uint32_t want[NB_WORDS])
+{
+    uint32_t level = m->level, xlevel = m->xlevel;
+    for (int w = 0; w < NB_WORDS; w++) {
+        uint32_t leaf = word_info[w].leaf;
+        if (want[w] && leaf >= 0x80000000) {
+            xlevel = MAX(xlevel, leaf);
+        } else if (want[w]) {
+            level = MAX(level, leaf);
+        }
+    }
+    if (want[W_81_ECX] & 1u << feature_by_name("svm")->bit) {
+        xlevel = MAX(xlevel, word_info[W_8A_EDX].leaf);      /* svm brings its leaf */
+    }
+    if (!env->cpuid_level) {
+        env->cpuid_level = level;
+    }
+    if (!env->cpuid_xlevel) {
+        env->cpuid_xlevel = xlevel;
+    }
+}
+
+/* What -cpu MODEL,OPTIONS asks for, resolved as QEMU resolves it. */
+typedef struct FeatureRequest {
+    uint32_t want[NB_WORDS];    /* the model's, then FEAT=on|off in order */
+    uint32_t plus[NB_WORDS];    /* +FEAT: added after every FEAT= */
+    uint32_t minus[NB_WORDS];   /* -FEAT: removed last, so it beats +FEAT */
+    bool check;                 /* report filtered features (QEMU's default) */
+    bool enforce;               /* and refuse to run */
+} FeatureRequest;
+
+/* One of the comma-separated OPTIONS: +FEAT, -FEAT, FEAT[=on|off] or a
+ * property.  False (with *err) for a user error. */
+static bool parse_cpu_option(CPUX86State *env, const char *opt, FeatureRequest *req, char **err)
+{
+    char sign = (opt[0] == '+' || opt[0] == '-') ? opt[0] : 0;
+    const char *eq = sign ? NULL : strchr(opt, '=');
+    g_autofree char *name = eq ? g_strndup(opt, eq - opt) : g_strdup(opt + (sign != 0));
+    const char *val = eq ? eq + 1 : "on";           /* "host-phys-bits" alone is on */
+    bool on = sign != '-';
+
+    g_strdelimit(name, "_", '-');                   /* QEMU's legacy spellings */
+    if (!sign) {
+        int r = cpu_property(env, name, val, err);
+        if (r) {
+            return r > 0;
+        }
+        if (!parse_bool(val, &on)) {
+            *err = g_strdup_printf("invalid value '%s' for CPU feature '%s'", val, name);
+            return false;
+        }
+    }
+    if (!strcmp(name, "check") || !strcmp(name, "enforce")) {
+        *(name[0] == 'c' ? &req->check : &req->enforce) = on;
+        return true;
+    }
+    const Feature *f = feature_by_name(name);
+    if (!f) {
+        *err = g_strdup_printf("unknown CPU feature '%s'", name);
+        return false;
+    }
+    uint32_t bit = 1u << f->bit;
+    if (sign == '+') {
+        req->plus[f->word] |= bit;
+    } else if (sign == '-') {
+        req->minus[f->word] |= bit;
+    } else if (on) {
+        req->want[f->word] |= bit;
+    } else {
+        req->want[f->word] &= ~bit;
+    }
+    return true;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* NAMES sorted, as a paragraph indented by two. */
+static void print_wrapped(GPtrArray *names)
+{
+    g_ptr_array_sort(names, compare_names);
+    int col = 0;
+    for (guint i = 0; i < names->len; i++) {
+        const char *n = g_ptr_array_index(names, i);
+        if (col && col + 1 + (int)strlen(n) > 78) {
+            putchar('\n');
+            col = 0;
+        }
+        col += printf(col ? " %s" : "  %s", n);
+    }
+    putchar('\n');
+}
+
+void x86_cpu_list(void)
+{
+    printf("Available CPUs:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        const CPUModel *m = &models[i];
+        const char *desc = m->desc ? m->desc : m->model_id;
+        printf(*desc ? "  %-24s %s\n" : "  %s\n", m->name, desc);
+    }
+    GPtrArray *all = g_ptr_array_new(), *here = g_ptr_array_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
+        g_ptr_array_add(all, (gpointer)features[i].name);
+        if (feature_available(&features[i])) {
+            g_ptr_array_add(here, (gpointer)features[i].name);
+        }
+    }
+    printf("\nRecognized CPUID flags:\n");
+    print_wrapped(all);
+    printf("\nImplemented by Vireo on this host (a model's other flags are filtered out):\n");
+    print_wrapped(here);
+    g_ptr_array_free(all, TRUE);
+    g_ptr_array_free(here, TRUE);
+}
+
 __thread X86CPU *current_cpu;
 
 X86CPU *x86_cpu_new(const char *cpu_model, char **err)
 {
-    CPUX86State *env = g_new0(CPUX86State, 1);
     /* qemu64 by default, as qemu-system-x86_64 */
     gchar **parts = g_strsplit(cpu_model ? cpu_model : "qemu64", ",", -1);
-    const char *model = parts[0] ? parts[0] : "";
-
-    set_vendor(env, "GenuineIntel");
-    env->cpuid_level = 1;
-    env->cpuid_xlevel = 0x80000004;
-    if (!strcmp(model, "qemu32") || !strcmp(model, "pentiumpro") || !strcmp(model, "max") ||
-        !strcmp(model, "base") || !strcmp(model, "qemu64")) {
-        bool lm = !strcmp(model, "qemu64") || !strcmp(model, "max");
-        env->cpuid_version = 0x663;               /* family 6, model 6, stepping 3 */
-        if (strcmp(model, "base")) {
-            set_all_implemented(env, !strcmp(model, "max"), lm);
+    const char *name = parts[0] ? parts[0] : "";
+    const CPUModel *m = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(models) && !m; i++) {
+        if (!strcmp(models[i].name, name)) {
+            m = &models[i];
         }
-        if (lm) {
-            env->cpuid_xlevel = 0x80000008;       /* address sizes */
-            env->phys_bits = !strcmp(model, "max") ? 48 : 40;
-            /* family 6 model 15 (a Core 2): Linux disables PAT on Intel
-             * family 6 models below 15 for an erratum of those parts */
-            env->cpuid_version = 0x6fb;
-        }
-        if (!strcmp(model, "pentiumpro")) {
-            env->cpuid_version = 0x611;
-            env->cpuid_ext2_features = 0;
-            env->cpuid_ext_features = 0;          /* no SSE3 */
-            env->cpuid_features &= ~((1u << 16) | (1u << 13) | (1u << 6) | (1u << 12) |
-                                     (1u << 11) | (1u << 19) |      /* SEP, CLFLUSH */
-                                     (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26));
-            env->cpuid_features |= (1u << 6) | (1u << 13) | (1u << 12);
-        }
-        const char *brand = "Vireo Virtual CPU version " VIREO_CPU_VERSION;
-        strncpy(env->cpuid_model_id, brand, sizeof(env->cpuid_model_id) - 1);
-    } else {
-        *err = g_strdup_printf("unknown CPU model '%s' (use -cpu help)", model);
-        goto fail;
+    }
+    if (!m) {
+        *err = g_strdup_printf("unknown CPU model '%s' (use -cpu help)", name);
+        g_strfreev(parts);
+        return NULL;
     }
 
+    CPUX86State *env = g_new0(CPUX86State, 1);
+    FeatureRequest req = { .check = true };
+    load_model(env, m, req.want);
     for (gchar **p = parts + 1; *p; p++) {
-        const char *f = *p;
-        bool on;
-        char *name;
-        if (f[0] == '+' || f[0] == '-') {
-            on = f[0] == '+';
-            name = g_strdup(f + 1);
-        } else if (strchr(f, '=')) {
-            const char *val = strchr(f, '=') + 1;
-            name = g_strndup(f, strchr(f, '=') - f);
-            int r = cpu_property(env, name, val, err);
-            if (r) {
-                g_free(name);
-                if (r < 0) {
-                    goto fail;
-                }
-                continue;
-            }
-            if (!parse_bool(val, &on)) {
-                *err = g_strdup_printf("invalid value '%s' for CPU feature '%s'", val, name);
-                g_free(name);
-                goto fail;
-            }
-        } else {
-            on = true;
-            name = g_strdup(f);
-            int r = cpu_property(env, name, "on", err);   /* "host-phys-bits" alone */
-            if (r) {
-                g_free(name);
-                if (r < 0) {
-                    goto fail;
-                }
-                continue;
-            }
-        }
-        /* QEMU's "check"/"enforce": warn or fail when a requested feature
-         * cannot be provided.  Every feature Vireo lets a user ask for is
-         * implemented (an unknown one is an error below), so both hold. */
-        if (!strcmp(name, "check") || !strcmp(name, "enforce")) {
-            g_free(name);
-            continue;
-        }
-        const FeatureName *fn = NULL;
-        for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
-            if (!strcmp(features[i].name, name)) {
-                fn = &features[i];
-            }
-        }
-        if (!fn) {
-            *err = g_strdup_printf("unknown CPU feature '%s'", name);
-            g_free(name);
+        if (!parse_cpu_option(env, *p, &req, err)) {
             goto fail;
         }
-        if (on && fn->implemented && !feature_available(fn)) {
-            *err = g_strdup_printf("CPU feature '%s' needs a host CPU that has it", name);
-            g_free(name);
-            goto fail;
-        }
-        if (on && !fn->implemented) {
-            *err = g_strdup_printf("CPU feature '%s' is not implemented by Vireo", name);
-            g_free(name);
-            goto fail;
-        }
-        if (on) {
-            *feature_word(env, fn->word) |= fn->bit;
-        } else {
-            *feature_word(env, fn->word) &= ~fn->bit;
-        }
-        g_free(name);
+    }
+    for (int w = 0; w < NB_WORDS; w++) {
+        req.want[w] = (req.want[w] | req.plus[w]) & ~req.minus[w];
+    }
+    set_levels(env, m, req.want);
+    /* QEMU TCG: the warnings come with "check" (default) or "enforce",
+     * and "enforce" makes them an error after naming them all */
+    if (filter_features(env, req.want, req.check || req.enforce) && req.enforce) {
+        *err = g_strdup("TCG doesn't support requested features");
+        goto fail;
+    }
+    if (!memcmp(env->cpuid_vendor, AMD, 12)) {
+        /* AMD parts repeat these leaf 1 EDX bits in 0x80000001 EDX (fpu..apic,
+         * mtrr..pse36, mmx, fxsr), and so does QEMU for an AMD vendor */
+        const uint32_t amd_aliases = 0x0183f3ff;
+        env->cpuid_ext2_features &= ~amd_aliases;
+        env->cpuid_ext2_features |= env->cpuid_features & amd_aliases;
     }
     g_strfreev(parts);
     mmu_register_cpu(env);

@@ -238,6 +238,7 @@ typedef struct CPUX86State {
     uint32_t cpuid_ext_features;     /* leaf 1 ECX */
     uint32_t cpuid_ext2_features;    /* 0x80000001 EDX */
     uint32_t cpuid_ext3_features;    /* 0x80000001 ECX */
+    uint32_t cpuid_7_0_ebx, cpuid_7_0_ecx, cpuid_7_0_edx;   /* leaf 7 subleaf 0 */
     char cpuid_model_id[48];
     uint32_t nr_cpus;                /* CPUs of the machine (CPUID 0xB topology) */
 
@@ -298,21 +299,27 @@ typedef enum CCOp {
 
 /* ---- interface used by the machine (hw/i386/pc.c, main loop) ---- */
 
-/* cpu_model: "qemu64", "qemu32", "pentiumpro", "max", ... ; NULL = default (qemu64).  Returns
- * NULL and sets *err (g_strdup'd message) for an unknown model/feature. */
+/* cpu_model: "MODEL[,OPTION...]" as -cpu takes it ("qemu64", "Haswell,-avx2",
+ * "EPYC,enforce", ...); NULL = default (qemu64).  Features Vireo lacks are
+ * filtered out, with a warning on stderr unless check=off.  Returns NULL
+ * and sets *err (g_strdup'd message) for an unknown model or feature, a bad
+ * property value, or with "enforce" when something was filtered out. */
 X86CPU *x86_cpu_new(const char *cpu_model, char **err);
+/* -cpu help: the models and the CPUID flags, on stdout. */
+void x86_cpu_list(void);
 /* MAXPHYADDR: one value for CPUID 0x80000008, the CR3 check and the page
- * walker's reserved bits.  40 for 64-bit models (QEMU TCG's default), 36
- * with PAE and no 0x80000008, else 32 (SDM vol. 3, 4.1.4). */
+ * walker's reserved bits.  phys-bits if set, else as QEMU TCG: 40 for
+ * 64-bit CPUs, 36 for 32-bit ones with PAE or PSE-36, else 32 (SDM vol. 3,
+ * 4.1.4) -- whether or not the model reaches leaf 0x80000008. */
 static inline unsigned x86_maxphyaddr(const CPUX86State *env)
 {
     if (env->phys_bits) {
         return env->phys_bits;
     }
-    if (env->cpuid_xlevel >= 0x80000008) {
+    if (env->cpuid_ext2_features & CPUID_EXT2_LM) {
         return 40;
     }
-    return (env->cpuid_features & (1u << 6)) ? 36 : 32;
+    return (env->cpuid_features & (1u << 6 | 1u << 17)) ? 36 : 32;    /* PAE, PSE-36 */
 }
 /* CPUID vendor "GenuineIntel": where Intel and AMD parts differ, the
  * model follows the vendor the guest sees. */

@@ -129,7 +129,8 @@ void helper_lmsw(CPUX86State *env, uint16_t val);
 void helper_clts(CPUX86State *env);
 void helper_cpuid(CPUX86State *env);            /* in: EAX/ECX; out: EAX..EDX */
 void helper_rdtsc(CPUX86State *env);
-void helper_rdmsr(CPUX86State *env);            /* #GP for unknown MSRs (logged -d unimp) */
+/* #GP for unknown MSRs (logged -d unimp), except AMD's range with an AMD vendor */
+void helper_rdmsr(CPUX86State *env);
 void helper_wrmsr(CPUX86State *env);
 void helper_hlt(CPUX86State *env, uint64_t next_eip);
 /* MOV to/from CR8 (64-bit mode): TPR[7:4] of the local APIC; #GP on

@@ -313,20 +313,32 @@ void helper_swapgs(CPUX86State *env)
     env->kernelgsbase = t;
 }
 
+/*
+ * Intel: SYSCALL exists only in 64-bit mode.  AMD (any other vendor, as
+ * QEMU) also takes it in compatibility mode, to CSTAR, and in legacy mode,
+ * to STAR[31:0] with a 32-bit CS (AMD APM vol. 3, SYSCALL).
+ */
 void helper_syscall(CPUX86State *env, uint64_t next_eip)
 {
-    /* Intel: SYSCALL exists only in 64-bit mode */
-    if (!(env->efer & EFER_SCE) || !(env->hflags & HF_CS64)) {
+    bool from64 = env->hflags & HF_CS64;
+    if (!(env->efer & EFER_SCE) || (!from64 && x86_cpu_is_intel(env))) {
         raise_exception(env, EXCP_UD);
     }
     uint16_t sel = (env->star >> 32) & 0xfffc;
-    env->regs[R_ECX] = next_eip;
-    env->regs[R_ESP + 7] = cpu_compute_eflags(env) & ~RF_MASK;     /* R11 */
     set_cpl(env, 0);
-    load_flat(env, R_CS, sel, FLAT_CODE | DESC_L_MASK);
+    if (env->hflags & HF_LMA) {
+        env->regs[R_ECX] = next_eip;
+        env->regs[R_ESP + 7] = cpu_compute_eflags(env) & ~RF_MASK;     /* R11 */
+        load_flat(env, R_CS, sel, FLAT_CODE | DESC_L_MASK);
+        cpu_load_eflags(env, 0, (uint32_t)env->fmask | RF_MASK);
+        env->eip = from64 ? env->lstar : env->cstar;
+    } else {
+        env->regs[R_ECX] = (uint32_t)next_eip;
+        load_flat(env, R_CS, sel, FLAT_CODE | DESC_B_MASK);
+        cpu_load_eflags(env, 0, IF_MASK | RF_MASK | VM_MASK);
+        env->eip = (uint32_t)env->star;
+    }
     load_flat(env, R_SS, sel + 8, FLAT_DATA);
-    cpu_load_eflags(env, 0, (uint32_t)env->fmask | RF_MASK);
-    env->eip = env->lstar;
     cpu_update_hflags(env);
 }
 

@@ -290,6 +290,13 @@ void helper_rdtsc(CPUX86State *env)
 
 /* ---- CPUID ---- */
 
+/* The APIC bit follows IA32_APIC_BASE.EN (SDM vol. 3, 10.4.3). */
+static uint32_t cpuid_apic_hidden(CPUX86State *env)
+{
+    bool on = env->apic && (apic_get_base(env->apic) & APIC_BASE_ENABLE);
+    return on ? 0 : 1u << 9;
+}
+
 void helper_cpuid(CPUX86State *env)
 {
     uint32_t leaf = (uint32_t)env->regs[R_EAX];
@@ -316,9 +323,13 @@ void helper_cpuid(CPUX86State *env)
         /* CLFLUSH line 64 bytes; initial APIC ID (= the APIC's id) in [31:24] */
         b = (8 << 8) | ((uint32_t)env->cpu_index << 24);
         c = env->cpuid_ext_features;
-        d = env->cpuid_features;
-        if (!env->apic || !(apic_get_base(env->apic) & APIC_BASE_ENABLE)) {
-            d &= ~(1u << 9);       /* APIC bit follows IA32_APIC_BASE.EN (SDM 10.4.3) */
+        d = env->cpuid_features & ~cpuid_apic_hidden(env);
+        break;
+    case 7:
+        if ((uint32_t)env->regs[R_ECX] == 0) {     /* EAX 0: no other subleaf */
+            b = env->cpuid_7_0_ebx;
+            c = env->cpuid_7_0_ecx;
+            d = env->cpuid_7_0_edx;
         }
         break;
     case 0xb: {
@@ -347,9 +358,16 @@ void helper_cpuid(CPUX86State *env)
         break;
     case 0x80000001:
         c = env->cpuid_ext3_features;
-        d = env->cpuid_ext2_features;
+        d = env->cpuid_ext2_features & ~cpuid_apic_hidden(env);    /* AMD's copy of it */
         /* SYSCALL is reported only in 64-bit mode by Intel parts; we follow
          * QEMU's models and report it whenever it is implemented */
+        break;
+    case 0x80000005:
+        /* AMD's L1 TLB and cache leaf, answered for any vendor as QEMU
+         * does: 255-entry TLBs, 64 KiB 2-way L1D and L1I with 64-byte
+         * lines.  Linux divides by the L1I associativity on family 0x15. */
+        a = b = 0x01ff01ff;
+        c = d = (64 << 24) | (2 << 16) | (1 << 8) | 64;
         break;
     case 0x80000006:
         c = (64 << 0) | (8 << 12) | (512 << 16);    /* 512 KiB L2, 8-way, 64-byte lines */
@@ -385,6 +403,7 @@ enum {
     MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
     MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b, MSR_MC0_CTL = 0x400,
+    MSR_AMD_FIRST = 0xc0010000, MSR_AMD_LAST = 0xc0011fff,
 };
 
 #define MCG_CTL_P (1u << 8)         /* IA32_MCG_CTL is present */
@@ -421,6 +440,18 @@ static int mtrr_fixed_index(uint32_t msr)
     if (msr == MSR_MTRR_FIX16K1) return 2;
     if (msr >= MSR_MTRR_FIX4K0 && msr < MSR_MTRR_FIX4K0 + 8) return 3 + msr - MSR_MTRR_FIX4K0;
     return -1;
+}
+
+/*
+ * AMD's model-specific MSRs (system and northbridge configuration, HWCR,
+ * the interrupt-pending message...), which Linux reads and writes with
+ * plain RDMSR/WRMSR when the vendor is AMD: zeros, writes ignored, as QEMU
+ * TCG answers every MSR it does not know.  Outside this range, and for
+ * Intel, an unknown MSR is #GP as on hardware.
+ */
+static bool amd_model_msr(CPUX86State *env, uint32_t msr)
+{
+    return !x86_cpu_is_intel(env) && msr >= MSR_AMD_FIRST && msr <= MSR_AMD_LAST;
 }
 
 static void __attribute__((noreturn)) msr_fault(CPUX86State *env, uint32_t msr, bool write)
@@ -508,6 +539,8 @@ static void rdmsr_locked(CPUX86State *env)
             v = env->mtrr_var[msr - MSR_MTRR_PHYS0];
         } else if ((fx = mce_bank_index(env, msr)) >= 0) {
             v = env->mce_banks[fx];
+        } else if (amd_model_msr(env, msr)) {
+            v = 0;
         } else {
             msr_fault(env, msr, false);
         }
@@ -663,7 +696,7 @@ static void wrmsr_locked(CPUX86State *env)
                 raise_exception_err(env, EXCP_GP, 0);
             }
             env->mce_banks[fx] = v;
-        } else {
+        } else if (!amd_model_msr(env, msr)) {
             msr_fault(env, msr, true);
         }
         break;

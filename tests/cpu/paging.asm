@@ -187,6 +187,12 @@ main:
 .r6b:   RSVDCHK 0x800000 + P_B, .i6b, "4M PDE bit 13 without PSE-36"
         jmp .pse_done
 .pse36: SKIP "4M PDE bit 13 without PSE-36", "the CPU has PSE-36"
+        mov dword [PD + 8], 0x00002083          ; physical 4G + 8M: no RAM, no #PF
+        invlpg [0x800000 + P_B]
+        mov eax, [0x800000 + P_B]
+        mov eax, [PD + 8]
+        and eax, 0x20
+        CHECK eax, 0x20, "4M PDE bit 13 with PSE-36 is address bit 32 (walked, no #PF)"
 .pse_done:
         mov dword [PD + 8], 0
         invlpg [0x800000 + P_B]

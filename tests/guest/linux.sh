@@ -13,7 +13,9 @@
 # Runs once with the default CPU and 512M, once with -cpu max and 128M.
 # (64M is too small for this kernel: its decompressor places its page tables
 # above 64M and triple-faults, under QEMU exactly as under Vireo.)
-# LINUX_TEST_QUICK=1 runs only the first.
+# LINUX_TEST_QUICK=1 runs only the first.  LINUX_TEST_CPUS="Skylake-Client
+# EPYC" adds a run per named CPU model (512M) that also checks the guest's
+# /proc/cpuinfo "model name" is the model's brand string (-cpu help).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -35,7 +37,7 @@ reject() {   # reject LOG REGEX DESCRIPTION
     if [ -z "$hit" ]; then ok "$3"; else notok "$3: $hit"; fi
 }
 
-cmds="uname -r; ls /; echo -n abc | sha256sum; echo sum=\$((6*7)); grep -c processor /proc/cpuinfo; grep -m1 ^flags /proc/cpuinfo; dmesg | grep -v vireo.cmd > /tmp/d; grep -iE 'unchecked|call trace|soft lockup|bad rip|segfault|^.[ 0-9.]*. (BUG|WARNING):' /tmp/d | sed 's/^/DMESG-BAD /'; echo dmesg-lines=\$(wc -l < /tmp/d)"
+cmds="uname -r; ls /; echo -n abc | sha256sum; echo sum=\$((6*7)); grep -c processor /proc/cpuinfo; grep -m1 ^model.name /proc/cpuinfo; grep -m1 ^flags /proc/cpuinfo; dmesg | grep -v vireo.cmd > /tmp/d; grep -iE 'unchecked|call trace|soft lockup|bad rip|segfault|^.[ 0-9.]*. (BUG|WARNING):' /tmp/d | sed 's/^/DMESG-BAD /'; echo dmesg-lines=\$(wc -l < /tmp/d)"
 # (no double quotes inside: the kernel would end the vireo.cmd=\"...\" word there)
 
 run() {   # run NAME VIREO-ARGS...
@@ -67,4 +69,13 @@ run default -m 512
 if [ "${LINUX_TEST_QUICK:-0}" != 1 ]; then
     run max-128m -cpu max -m 128
 fi
+for cpu in ${LINUX_TEST_CPUS:-}; do
+    run "cpu-$cpu" -cpu "$cpu" -m 512
+    brand=$("$VIREO" -cpu help | awk -v m="$cpu" '$1 == m { sub(/^ *[^ ]+ +/, ""); print; exit }')
+    if grep -qaF "model name	: $brand" "$out/cpu-$cpu.log"; then
+        ok "cpu-$cpu: /proc/cpuinfo model name is '$brand'"
+    else
+        notok "cpu-$cpu: no 'model name	: $brand' in $out/cpu-$cpu.log"
+    fi
+done
 exit $fail

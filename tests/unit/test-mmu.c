@@ -304,6 +304,41 @@ static void test_maxphyaddr(void)
     cpu = saved;
 }
 
+/* PSE-36 (SDM vol. 3, 4.3 and table 4-4): a 4 MiB PDE's bits 20:13 are
+ * physical address bits 39:32, up to MAXPHYADDR (36 on a 32-bit CPU); the
+ * bits above it are reserved. */
+static void test_pse36(void)
+{
+    static MemoryRegion high;                   /* 16 MiB of RAM seen at 4 GiB */
+    static bool mapped;
+    setup();
+    if (!mapped) {
+        memory_region_init_alias(&high, "high", &ram, 0, 16 << 20);
+        memory_region_add_subregion(address_space_memory.root, 1ull << 32, &high);
+        mapped = true;
+    }
+    X86CPU *saved = cpu;
+    char *err = NULL;
+    cpu = x86_cpu_new("qemu32,+pse36", &err);
+    g_assert_null(err);
+    g_assert_cmphex(cpu->cpuid_features & (1u << 17), ==, 1u << 17);
+    g_assert_cmpuint(x86_maxphyaddr(cpu), ==, 36);
+    x86_cpu_reset(cpu);
+    cpu->cr[0] |= CR0_PE;
+    cpu_update_hflags(cpu);
+
+    wl(0x10000 + 2 * 4, 0x400000 | 1u << 13 | P | RW | PS);    /* 0x800000 -> 4G + 4M */
+    wl(0x10000 + 3 * 4, 0x400000 | 1u << 17 | P | RW | PS);    /* address bit 36: reserved */
+    paging_on(CR4_PSE, 0x10000);
+    wl(0x412344, 0xbeef);            /* the alias: 4G + 0x412344 is RAM 0x412344 */
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x812344), ==, 0xbeef);
+    g_assert_cmphex(address_space_ld(&address_space_memory, (1ull << 32) + 0x412344, 4),
+                    ==, 0xbeef);
+    g_assert_cmphex(try_access(0xc00000, false, false, 0), ==, 0x9);   /* P|RSVD */
+    x86_cpu_free(cpu);
+    cpu = saved;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -313,5 +348,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/a20", test_a20);
     g_test_add_func("/mmu/longmode-activation", test_longmode_activation);
     g_test_add_func("/mmu/maxphyaddr", test_maxphyaddr);
+    g_test_add_func("/mmu/pse36", test_pse36);
     return g_test_run();
 }
