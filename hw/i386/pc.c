@@ -585,7 +585,7 @@ void pc_machine_init(const MachineConfig *cfg)
     /* Interrupt controllers first: every ISA device takes its line from them. */
     pc_interrupts_init(cfg);
 
-    pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
+    pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL, NULL);
     pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
     PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
     for (int p = 0; p < 4; p++) {
