@@ -45,6 +45,7 @@ G_GNUC_UNUSED static X86CPU *fuzz_machine(uint64_t ram)
     cfg.smp = 1;
     cfg.boot_order = "cad";
     cfg.boot_menu_timeout_ms = -1;
+    cfg.smm = true;             /* as the default machine under TCG */
     pc_machine_init(&cfg);
     return pc_first_cpu();
 }
