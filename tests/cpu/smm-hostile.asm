@@ -165,14 +165,6 @@ wrap_test:
         CHECK [H_CS], SMBASE0 >> 4, "relocated back from 0xffffc000 to 0x30000"
         ret
 
-copy_handler:                           ; edi = SMBASE + 0x8000
-        pushad
-        mov esi, smi_handler
-        mov ecx, smi_handler_end - smi_handler
-        rep movsb
-        popad
-        ret
-
 ; ---- the SMI handler (AMD64 map).  Real-address mode, DS base 0.
         bits 16
 smi_handler:

@@ -6,14 +6,13 @@
 ; neither sees the other's memory.  An INIT sent to the AP meanwhile waits
 ; until its RSM (SDM vol.3 ch.34): the AP stays in its handler, and only
 ; after RSM goes to wait-for-SIPI; a SIPI restarts it, and its next SMI
-; still runs at the relocated SMBASE (INIT keeps SMBASE).
+; still runs at the relocated SMBASE (INIT keeps SMBASE).  The APs start
+; through smp.inc: the BSP's part of the test is its `worker'.
 ; RUN-ARGS: -smp 2 -accel tcg,thread=multi -cpu qemu64
 %include "lib.inc"
 %include "smm-common.inc"
 kernel_name: db "smm-smp (per-CPU SMRAM view, SMI IPIs, INIT held in SMM)", 0
 
-A_ICR_LO    equ APIC + 0x300
-A_ICR_HI    equ APIC + 0x310
 SMBASE0     equ 0x30000
 SMBASE_BSP  equ 0xa0000
 SMBASE_AP   equ 0xa8000
@@ -31,8 +30,7 @@ MB_RELEASE  equ MB + 20
 MB_BAD      equ MB + 24         ; the spinning handler lost sight of its mark
 MB_SPINS    equ MB + 28
 MB_ALIVE    equ MB + 32         ; the AP's idle loop counter
-MB_CHECKIN  equ MB + 36
-AP_STACK    equ 0x50000
+MB_QUIT     equ MB + 36         ; the AP's worker returns
 
 %macro IPI_AP 1                         ; ICR low word to the AP (APIC ID 1)
         mov dword [A_ICR_HI], 1 << 24
@@ -49,9 +47,12 @@ AP_STACK    equ 0x50000
 %endmacro
 
 main:
+        mov edi, SCRATCH                ; smp.inc's words
+        mov ecx, 0x400 / 4
+        xor eax, eax
+        rep stosd
         mov edi, MB
         mov ecx, 0x40
-        xor eax, eax
         rep stosd
         mov dword [APIC + 0xf0], 0x1ff
         SMRAM 0x4a
@@ -70,13 +71,20 @@ main:
         mov dword [A_ICR_LO], 0x4200
         WAIT_FOR MB_RUNS, 1
         CHECK [MB_CS], SMBASE0 >> 4, "BSP: first SMI at the default SMBASE"
+        call smp_run                    ; start the AP; worker on both CPUs
+        ret
 
-        ; start the AP, then relocate it
-        IPI_AP 0x4500                   ; INIT
-        IPI_AP 0x4600 | ((ap_trampoline - $$ + BASE) >> 12)
-        IPI_AP 0x4600 | ((ap_trampoline - $$ + BASE) >> 12)
-        WAIT_FOR MB_CHECKIN, 1
-        CHECK [MB_CHECKIN], 1, "AP started by INIT/SIPI"
+; ebp = 0: the BSP runs the test; the AP idles until told to return
+worker:
+        test ebp, ebp
+        jz .bsp
+.idle:  cmp dword [MB_QUIT], 0
+        jne .ret
+        lock inc dword [MB_ALIVE]
+        pause
+        jmp .idle
+.ret:   ret
+.bsp:   ; relocate the AP
         mov dword [MB_NEWBASE], SMBASE_AP
         IPI_AP 0x4200
         WAIT_FOR MB_RUNS, 2
@@ -129,6 +137,8 @@ main:
         jnz .held
         ; the INIT was not held: the AP left its handler without RSM
         SKIP "the rest: RSM, INIT after it, SIPI, SMBASE kept", "INIT was taken in SMM"
+        mov dword [MB_QUIT], 1
+        IPI_AP 0x4600 | ((ap_trampoline - $$ + BASE) >> 12)     ; it waits for SIPI
         ret
 .held:  mov dword [MB_RELEASE], 1
         WAIT_FOR MB_IN, 0
@@ -144,8 +154,8 @@ main:
         CHECK [MB_ALIVE], eax, "after RSM the held INIT put the AP into wait-for-SIPI"
         ; a SIPI restarts it; INIT kept its SMBASE
         IPI_AP 0x4600 | ((ap_trampoline - $$ + BASE) >> 12)
-        WAIT_FOR MB_CHECKIN, 2
-        CHECK [MB_CHECKIN], 2, "SIPI restarts the AP after that INIT"
+        WAIT_FOR V_CHECKIN, 2
+        CHECK [V_CHECKIN], 2, "SIPI restarts the AP after that INIT"
         mov dword [MB_MODE], 2
         mov eax, [MB_RUNS]
         inc eax
@@ -160,30 +170,8 @@ main:
         jnz .r
 .rd:    CHECK [MB_RUNS], [runs_want], "SMI to the restarted AP ran"
         CHECK_TODO [MB_CS], SMBASE_AP >> 4, "INIT kept the AP's relocated SMBASE", "qemu-tcg resets SMBASE on INIT"
+        mov dword [MB_QUIT], 1
         ret
-
-copy_handler:                           ; edi = SMBASE + 0x8000
-        pushad
-        mov esi, smi_handler
-        mov ecx, smi_handler_end - smi_handler
-        rep movsb
-        popad
-        ret
-
-; ---- the application processor ----
-ap_pm:
-        mov ax, SEL_DATA0
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov fs, ax
-        mov gs, ax
-        lidt [idtr]
-        mov esp, AP_STACK
-        lock inc dword [MB_CHECKIN]
-.idle:  lock inc dword [MB_ALIVE]
-        pause
-        jmp .idle
 
         align 4
 runs_want: dd 0
@@ -217,18 +205,8 @@ smi_handler:
 .done:  lock inc dword [dword MB_RUNS]
         rsm
 smi_handler_end:
-
-        align 4096
-; SIPI starts the AP in real mode at CS = vector << 8, IP = 0
-ap_trampoline:
-        cli
-        mov ax, BASE >> 4
-        mov ds, ax
-        o32 lgdt [gdtr - BASE]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        jmp dword SEL_CODE0:ap_pm
         bits 32
+
+%include "smp.inc"
 
 %include "lib_tail.inc"
