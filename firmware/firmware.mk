@@ -6,7 +6,8 @@
 # so it runs on every `make` (a deleted or damaged blob is restored).
 VIREO_CACHE ?= $(CURDIR)/build/cache
 export VIREO_CACHE
-FIRMWARE_BLOBS := $(BUILD)/firmware/bios.bin $(BUILD)/firmware/vgabios-stdvga.bin
+FIRMWARE_BLOBS := $(BUILD)/firmware/bios.bin $(BUILD)/firmware/bios-256k.bin \
+                  $(BUILD)/firmware/vgabios-stdvga.bin
 
 .PHONY: firmware
 all: firmware

@@ -53,7 +53,7 @@ static const Option options[] = {
     { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
     { "no-reboot", false, "exit instead of rebooting" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
-    { "machine", true, "pc[,accel=tcg]  select the machine" },
+    { "machine", true, "pc[,accel=tcg][,smm=on|off|auto]  select the machine" },
     { "M", true, NULL },
     { "accel", true, "tcg|kvm[:tcg]|qtest  select the accelerator" },
     { "enable-kvm", false, "same as -accel kvm" },
@@ -294,7 +294,11 @@ static bool pc_i440fx_version_known(const char *name)
  * QMP which machines exist). */
 static bool machine_none;
 
-static void parse_machine(const char *arg, const char **accel)
+/* -machine smm=on|off|auto (QEMU's OnOffAuto; auto: on where the
+ * accelerator can run SMM code, i.e. TCG, and for qtest as QEMU) */
+typedef enum { SMM_AUTO, SMM_ON, SMM_OFF } SMMOption;
+
+static void parse_machine(const char *arg, const char **accel, SMMOption *smm)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
     for (gchar **p = parts; *p; p++) {
@@ -318,6 +322,18 @@ static void parse_machine(const char *arg, const char **accel)
             }
         } else if (!strcmp(key, "accel")) {
             *accel = g_strdup(val);
+        } else if (!strcmp(key, "smm")) {
+            if (!val) {
+                fatal("-machine %s: Expected '=' after parameter 'smm'", arg);
+            } else if (!strcmp(val, "on")) {
+                *smm = SMM_ON;
+            } else if (!strcmp(val, "off")) {
+                *smm = SMM_OFF;
+            } else if (!strcmp(val, "auto")) {
+                *smm = SMM_AUTO;
+            } else {
+                fatal("Parameter 'smm' does not accept value '%s'", val);
+            }
         } else if (!strcmp(key, "usb") || !strcmp(key, "vmport") || !strcmp(key, "graphics")) {
             /* accepted for compatibility */
         } else {
@@ -359,6 +375,7 @@ int main(int argc, char **argv)
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
+    SMMOption smm = SMM_AUTO;
     const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
     bool nographic = false, display_none = false, start_stopped = false;
 
@@ -428,7 +445,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "no-shutdown")) {
             opt_no_shutdown = true;
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
-            parse_machine(arg, &accel);
+            parse_machine(arg, &accel, &smm);
         } else if (!strcmp(n, "accel")) {
             if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\n");
@@ -609,6 +626,17 @@ int main(int argc, char **argv)
         if (!accel_select(accel ? accel : qtest_spec ? "qtest" : "tcg", &err)) {
             fatal("%s", err->message);
         }
+    }
+    /* SMM needs an accelerator that runs SMM code: TCG (and qtest, as on
+     * QEMU); the KVM backend does not (no KVM_CAP_X86_SMM support here) */
+    {
+        const char *name = accel_current()->name;
+        bool can = !strcmp(name, "tcg") || !strcmp(name, "qtest");
+        if (smm == SMM_ON && !can) {
+            fatal("-machine smm=on: System Management Mode not supported by this "
+                  "accelerator (%s)", name);
+        }
+        cfg.smm = smm != SMM_OFF && can;
     }
 
     /*

@@ -62,7 +62,8 @@ static uint8_t *code_bitmap;            /* 1 bit per page below 4 GiB */
 static void tb_memory_changed(AddressSpace *as, void *opaque)
 {
     /* PAM/SMRAM/BAR changes can put different bytes under a physical
-     * address that holds translated code (e.g. BIOS shadowing) */
+     * address that holds translated code (e.g. BIOS shadowing); every
+     * view of system memory is rebuilt with it, so once is enough */
     if (as == &address_space_memory) {
         tb_flush_all(NULL);
     }
@@ -70,7 +71,8 @@ static void tb_memory_changed(AddressSpace *as, void *opaque)
 
 static void tb_ram_written(AddressSpace *as, hwaddr addr, uint64_t len)
 {
-    if (as == &address_space_memory) {
+    /* a CPU's SMM view writes the same RAM at the same addresses */
+    if (address_space_is_memory(as)) {
         tb_invalidate_phys_range(addr, len);
     }
 }

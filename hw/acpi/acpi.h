@@ -68,8 +68,11 @@
 typedef struct PCIBus PCIBus;
 typedef struct PCIDevice PCIDevice;
 
-/* Create the PIIX4 PM function at 00:01.3 driving sci (normally ISA IRQ 9). */
-PCIDevice *piix4_pm_init(PCIBus *bus, IRQ sci);
+/* Create the PIIX4 PM function at 00:01.3 driving sci (normally ISA IRQ 9).
+ * smi is the SMI# line (pulsed by APM commands to port 0xb2 while
+ * DEVACTB.APMC_EN is set); NULL for a machine without SMM, whose firmware
+ * then finds APMC_EN already set and leaves SMM alone. */
+PCIDevice *piix4_pm_init(PCIBus *bus, IRQ sci, IRQ smi);
 /* The power button was pressed (monitor system_powerdown): PWRBTN_STS. */
 void piix4_pm_power_button(PCIDevice *pm);
 

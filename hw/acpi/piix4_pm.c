@@ -9,11 +9,14 @@
  * DEVACTB 0x58 with APMC_EN bit 25) and the ACPI specification (PM1
  * registers, TMR_STS on every change of timer bit 23, SCI is level).
  *
- * There is no SMM in this machine.  SeaBIOS relocates SMBASE through an SMI
- * on 0xb2 unless DEVACTB.APMC_EN is already set, so it comes up set, the
- * way a machine whose firmware already did that looks.  Writes of
- * ACPI_ENABLE/ACPI_DISABLE to 0xb2 then do directly what an SMI handler
- * would: set or clear SCI_EN.
+ * APM: a write to 0xb2 (APMC) raises SMI# while DEVACTB.APMC_EN is set,
+ * as QEMU's PIIX4 does (GLBCTL.SMI_EN is held as data and not required,
+ * as there).  ACPI_ENABLE/ACPI_DISABLE never reach SMM: the write itself
+ * sets or clears SCI_EN, since no firmware here has an SMI handler for
+ * them.  APMC_EN comes up clear, so SeaBIOS relocates SMBASE through such
+ * an SMI at boot.  A machine without SMM (no SMI# line, -machine smm=off)
+ * has APMC_EN set from reset, the way a machine whose firmware already set
+ * SMM up looks, and SeaBIOS leaves SMM alone.
  */
 #include "hw/acpi/acpi.h"
 
@@ -45,6 +48,7 @@
 typedef struct PIIX4PMState {
     PCIDevice pci;
     IRQ sci;
+    IRQ smi;                /* SMI#, NULL without SMM */
     MemoryRegion io, gpe_io, apm_io;
     bool io_mapped;
     uint16_t pm1_sts, pm1_en, pm1_cnt;
@@ -85,7 +89,8 @@ static void pm_update_sci(PIIX4PMState *s)
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
     pm_timer_update_status(s, now);
 
-    /* With SCI_EN clear the events would go to SMI, which we do not have. */
+    /* With SCI_EN clear the events would go to SMI; as on QEMU's PIIX4,
+     * they raise nothing then. */
     bool level = (s->pm1_cnt & ACPI_PM1_CNT_SCI_EN) &&
                  ((s->pm1_sts & s->pm1_en & PM1_EN_MASK) || (s->gpe_sts & s->gpe_en));
     if (level != s->sci_level) {
@@ -255,8 +260,12 @@ static void apm_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
         s->pm1_cnt |= ACPI_PM1_CNT_SCI_EN;
     } else if (val == ACPI_DISABLE_VALUE) {
         s->pm1_cnt &= ~ACPI_PM1_CNT_SCI_EN;
-    } else {
-        vlog(LOG_UNIMP, "piix4-pm: APM command 0x%02x needs SMM, ignored\n", (unsigned)val);
+    } else if (pci_get_long(s->pci.config + PIIX4_DEVACTB) & PIIX4_DEVACTB_APMC_EN) {
+        if (s->smi) {
+            irq_pulse(s->smi);
+        } else {
+            vlog(LOG_UNIMP, "piix4-pm: APM command 0x%02x needs SMM, ignored\n", (unsigned)val);
+        }
     }
     pm_update_sci(s);
 }
@@ -330,10 +339,11 @@ static bool piix4_pm_realize(Device *dev, GError **errp)
     d->name = "PIIX4_PM";
     pci_set_interrupt_pin(d, 1);
     /* Power-on values: the I/O space indicator bit of both base registers
-     * reads 1; SMM already set up as far as firmware can tell (above). */
+     * reads 1; without SMM, SMM already set up as far as firmware can
+     * tell (above). */
     pci_set_long(c + PIIX4_PMBA, 0x00000001);
     pci_set_long(c + PIIX4_SMBBA, 0x00000001);
-    pci_set_long(c + PIIX4_DEVACTB, PIIX4_DEVACTB_APMC_EN);
+    pci_set_long(c + PIIX4_DEVACTB, s->smi ? 0 : PIIX4_DEVACTB_APMC_EN);
     /* The function's registers are held as data, except the fixed bits of
      * the two base registers. */
     for (int a = 0x40; a < 0x100; a++) {
@@ -369,12 +379,13 @@ static const DeviceClass piix4_pm_class = {
 };
 DEVICE_REGISTER(piix4_pm_class)
 
-PCIDevice *piix4_pm_init(PCIBus *bus, IRQ sci)
+PCIDevice *piix4_pm_init(PCIBus *bus, IRQ sci, IRQ smi)
 {
     GError *err = NULL;
     Device *dev = device_new("PIIX4_PM", &err);
     if (dev) {
         DEVICE_CAST(PIIX4PMState, dev)->sci = sci;
+        DEVICE_CAST(PIIX4PMState, dev)->smi = smi;
         DEVICE_CAST(PCIDevice, dev)->bus = bus;
         if (device_realize(dev, &err)) {
             return DEVICE_CAST(PCIDevice, dev);

@@ -332,6 +332,21 @@ void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
     address_space_rebuild(as);
 }
 
+void address_space_init_memory_view(AddressSpace *as, MemoryRegion *overlays, const char *name)
+{
+    /* the view's own root: all of system memory, the overlays above it;
+     * both live as long as the view */
+    MemoryRegion *root = g_new0(MemoryRegion, 1);
+    MemoryRegion *system = g_new0(MemoryRegion, 1);
+    memory_region_init_container(root, name, UINT64_MAX);
+    memory_region_init_alias(system, "system-memory", address_space_memory.root, 0, UINT64_MAX);
+    memory_region_add_subregion(root, 0, system);
+    memory_region_add_subregion_overlap(root, 0, overlays, 1);
+    as->view_of = &address_space_memory;
+    as->unassigned_value = address_space_memory.unassigned_value;
+    address_space_init(as, root, name);
+}
+
 void address_space_destroy(AddressSpace *as)
 {
     if (all_spaces) {

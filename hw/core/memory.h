@@ -121,12 +121,29 @@ struct AddressSpace {
     MemoryRegion *root;
     FlatView *view;
     uint64_t unassigned_value;     /* value of reads from holes (all-ones for I/O) */
+    /* address_space_memory when this is a view of it (below), else NULL */
+    AddressSpace *view_of;
 };
 
 extern AddressSpace address_space_memory;
 extern AddressSpace address_space_io;
 
 void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
+/*
+ * A second view of system memory: the same physical addresses and the
+ * same RAM, with the regions the caller puts into the container
+ * 'overlays' (mapped at 0) decoded above system memory where they are
+ * enabled.  A CPU in System Management Mode uses one, in which the
+ * chipset shows SMRAM where every other bus master sees the VGA window.
+ * RAM written through a view is system RAM at the same address, so the
+ * RAM write hook sees it as a write to system memory (translated code).
+ */
+void address_space_init_memory_view(AddressSpace *as, MemoryRegion *overlays, const char *name);
+/* address_space_memory itself or a view of it */
+static inline bool address_space_is_memory(const AddressSpace *as)
+{
+    return as == &address_space_memory || as->view_of == &address_space_memory;
+}
 /* Forget an address space (its flat view is freed; the regions are the
  * owner's).  For spaces with a shorter life than the process: tests. */
 void address_space_destroy(AddressSpace *as);

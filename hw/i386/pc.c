@@ -10,6 +10,12 @@
  *   everything else         "pci-hole"      alias of pci-memory    prio -1
  * pci-memory holds the BARs, pc.rom at 0xc0000, pc.bios at 4G - size and
  * isa-bios (its last 128K) at 0xe0000.
+ *
+ * With SMM (-machine smm=on, the default under TCG) the CPUs have a second
+ * view of that memory, "memory-smm", used while they are in System
+ * Management Mode: the i440FX shows SMRAM there (RAM at 0xa0000-0xbffff)
+ * while G_SMRAME is set.  SMI# from the PIIX4's APM port goes to the first
+ * CPU, as on QEMU's pc; SMI IPIs go through the local APICs.
  */
 #include "hw/i386/pc.h"
 
@@ -68,6 +74,8 @@ typedef struct PCMachine {
     MemoryRegion pci_mem, pci_hole;
     MemoryRegion bios, isa_bios, option_rom;
     MemoryRegion ferr_io;
+    AddressSpace smm_as;        /* the CPUs' view of memory in SMM */
+    MemoryRegion smram;         /* its overlays: the chipset's SMRAM */
 } PCMachine;
 
 /* MSI/MSI-X messages from PCI functions are writes to 0xfeexxxxx: the
@@ -124,6 +132,15 @@ static void pc_pic_intr(void *opaque, int n, int level)
 {
     for (int i = 0; i < pc.ncpus; i++) {
         apic_set_pic_intr(pc.apics[i], level);
+    }
+}
+
+/* SMI# from the chipset (the APM control port) reaches the first CPU, as
+ * QEMU's pc wires it */
+static void pc_smi(void *opaque, int n, int level)
+{
+    if (level) {
+        x86_cpu_smi(pc.cpu);
     }
 }
 
@@ -586,14 +603,23 @@ void pc_machine_init(const MachineConfig *cfg)
     /* Interrupt controllers first: every ISA device takes its line from them. */
     pc_interrupts_init(cfg);
 
-    pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL);
+    if (cfg->smm) {
+        memory_region_init_container(&pc.smram, "smram", UINT64_MAX);
+        address_space_init_memory_view(&pc.smm_as, &pc.smram, "memory-smm");
+        for (int i = 0; i < pc.ncpus; i++) {
+            pc.cpus[i]->smm_as = &pc.smm_as;
+        }
+    }
+    pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL,
+                             cfg->smm ? &pc.smram : NULL);
     pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
     PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
     for (int p = 0; p < 4; p++) {
         /* PIRQA-D also reach IOAPIC pins 16-19 */
         device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
     }
-    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ));
+    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ),
+                          cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL);
 
     pc_isa_devices_init(cfg);
     isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);

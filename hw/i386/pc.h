@@ -22,6 +22,7 @@ typedef struct MachineConfig {
     const char *rtc_base;        /* -rtc base=: "utc" (default), "localtime" or a date */
     bool nographic;              /* tells SeaBIOS to use the serial console (etc/sercon-port) */
     bool no_hpet;
+    bool smm;                    /* System Management Mode: SMRAM, SMI# (-machine smm=) */
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (x86-load.h) */
     /* Serial ports: main creates chardevs with ids "serial0".."serial3" for
      * each -serial; pc_machine_init creates an isa-serial (COM1..COM4) for

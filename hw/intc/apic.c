@@ -207,9 +207,10 @@ static void apic_accept(APICState *s, int mode, uint8_t vector, bool level)
         }
         break;
     case APIC_DM_SMI:
-        /* System management mode is not modelled (no SMRAM, no RSM): the
-         * SMI is dropped, as on a chipset with SMI# masked */
-        vlog(LOG_UNIMP, "apic: SMI delivery ignored (SMM not modelled)\n");
+        /* the CPU enters SMM (dropped if the machine has none) */
+        if (s->cpu) {
+            x86_cpu_smi(s->cpu);
+        }
         break;
     case APIC_DM_INIT:
         apic_do_init(s);

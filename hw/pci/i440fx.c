@@ -4,6 +4,15 @@
  * PAM1-6 two 16K segments each from 0xc0000), SMRAM at 0x72 (D_OPEN 6,
  * D_CLS 5, D_LCK 4, G_SMRAME 3, C_BASE_SEG 2:0 hard-wired 010).
  *
+ * SMRAM is the RAM at 0xa0000-0xbffff (C_BASE_SEG 010).  Bus masters that
+ * are not a CPU in System Management Mode see it only while D_OPEN is set
+ * (else the PCI window, i.e. VGA, decodes there); a CPU in SMM sees it
+ * while G_SMRAME is set, whatever D_OPEN says, through its own view of
+ * memory (address_space_init_memory_view), where "smram-low" overlays the
+ * window.  D_CLS (SMM data accesses to the PCI window while code still
+ * comes from SMRAM) is not modelled: SMM data accesses see SMRAM too, as
+ * on QEMU's i440FX.
+ *
  * Each PAM segment has four overlay regions in system memory, above the
  * RAM alias and the PCI window, of which exactly one is enabled:
  *   mode 0  alias of the PCI window (ROM beneath)
@@ -38,6 +47,8 @@ typedef struct I440FXState {
     MemoryRegion *system, *ram, *pci_mem;
     PAMSegment pam[PAM_SEGMENTS];
     MemoryRegion smram_pci;      /* 0xa0000-0xbffff from PCI (VGA) unless D_OPEN */
+    MemoryRegion *smram;         /* the SMM view's overlays, or NULL */
+    MemoryRegion smram_low;      /* RAM 0xa0000-0xbffff there, while G_SMRAME */
 } I440FXState;
 
 /* Read from whatever the PCI window decodes at addr: the highest-priority
@@ -138,10 +149,13 @@ static void i440fx_update_memory(I440FXState *s)
             seg->current = mode;
         }
     }
-    /* Without SMM, only D_OPEN matters: it shows SMRAM (RAM) at 0xa0000
-     * instead of the PCI/VGA window. */
-    memory_region_set_enabled(&s->smram_pci,
-                              !(s->pci.config[I440FX_SMRAM] & SMRAM_D_OPEN));
+    /* D_OPEN shows SMRAM (RAM) at 0xa0000 instead of the PCI/VGA window
+     * to everyone; G_SMRAME shows it to CPUs in SMM. */
+    uint8_t smram = s->pci.config[I440FX_SMRAM];
+    memory_region_set_enabled(&s->smram_pci, !(smram & SMRAM_D_OPEN));
+    if (s->smram) {
+        memory_region_set_enabled(&s->smram_low, smram & SMRAM_G_SMRAME);
+    }
     memory_transaction_commit();
 }
 
@@ -239,6 +253,11 @@ static bool i440fx_realize(Device *dev, GError **errp)
 
     memory_region_init_alias(&s->smram_pci, "smram-region", s->pci_mem, 0xa0000, 0x20000);
     memory_region_add_subregion_overlap(s->system, 0xa0000, &s->smram_pci, 1);
+    if (s->smram) {
+        memory_region_init_alias(&s->smram_low, "smram-low", s->ram, 0xa0000, 0x20000);
+        memory_region_set_enabled(&s->smram_low, false);
+        memory_region_add_subregion_overlap(s->smram, 0xa0000, &s->smram_low, 1);
+    }
     i440fx_init_pam(s);
     i440fx_update_memory(s);
     return true;
@@ -278,7 +297,7 @@ static const MemoryRegionOps master_abort_ops = {
 };
 
 PCIBus *i440fx_init(MemoryRegion *system, MemoryRegion *ram, MemoryRegion *pci_mem,
-                    MemoryRegion *pci_io)
+                    MemoryRegion *pci_io, MemoryRegion *smram)
 {
     static MemoryRegion master_abort;
     GError *err = NULL;
@@ -294,6 +313,7 @@ PCIBus *i440fx_init(MemoryRegion *system, MemoryRegion *ram, MemoryRegion *pci_m
         s->system = system;
         s->ram = ram;
         s->pci_mem = pci_mem;
+        s->smram = smram;
         if (device_realize(dev, &err)) {
             return bus;
         }

@@ -24,8 +24,12 @@ enum { PAM_PCI = 0, PAM_READ_RAM = 1, PAM_WRITE_RAM = 2, PAM_RAM = 3 };
  *   pci_mem: the PCI memory container the machine maps behind RAM (BARs,
  *            pc.rom, isa-bios); what PAM mode 0 shows
  *   pci_io:  where I/O BARs go (NULL = address_space_io root)
+ *   smram:   the overlays of the CPUs' SMM view of memory
+ *            (address_space_init_memory_view): SMRAM appears there while
+ *            G_SMRAME is set.  NULL: a machine without SMM (the register
+ *            is then D_OPEN alone, as far as memory goes).
  */
 PCIBus *i440fx_init(MemoryRegion *system, MemoryRegion *ram, MemoryRegion *pci_mem,
-                    MemoryRegion *pci_io);
+                    MemoryRegion *pci_io, MemoryRegion *smram);
 
 #endif

@@ -782,6 +782,7 @@ void x86_cpu_reset(X86CPU *env)
     for (int i = 0; i < MCE_BANKS; i++) {
         env->mce_banks[i * 4] = ~0ULL;           /* MCi_CTL: every error type */
     }
+    env->smbase = 0x30000;                       /* SDM vol. 3, 34.4 */
     env->exception_index = -1;
     env->old_exception = -1;
     env->interrupt_request = intr_line;       /* the INTR line keeps its level */
@@ -799,6 +800,7 @@ void x86_cpu_do_init(X86CPU *env)
 {
     X86FPUState fpu = env->fpu;
     uint64_t tsc_offset = env->tsc_offset, pat = env->pat, mtrr_deftype = env->mtrr_deftype;
+    uint64_t smbase = env->smbase;          /* INIT keeps a relocated SMBASE */
     uint64_t mtrr_fixed[11], mtrr_var[16];
     memcpy(mtrr_fixed, env->mtrr_fixed, sizeof(mtrr_fixed));
     memcpy(mtrr_var, env->mtrr_var, sizeof(mtrr_var));
@@ -810,6 +812,7 @@ void x86_cpu_do_init(X86CPU *env)
     env->fpu = fpu;
     env->tsc_offset = tsc_offset;
     env->pat = pat;
+    env->smbase = smbase;
     env->mtrr_deftype = mtrr_deftype;
     memcpy(env->mtrr_fixed, mtrr_fixed, sizeof(mtrr_fixed));
     memcpy(env->mtrr_var, mtrr_var, sizeof(mtrr_var));

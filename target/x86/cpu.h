@@ -144,6 +144,9 @@ enum {
     EXCP_BR = 5, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8, EXCP_TS = 10,
     EXCP_NP = 11, EXCP_SS = 12, EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16,
     EXCP_AC = 17, EXCP_MC = 18, EXCP_XM = 19,
+    /* not a vector: the CPU enters the shutdown state (RSM found an
+     * invalid save state); the machine resets as on a triple fault */
+    EXCP_SHUTDOWN = 0x100,
 };
 
 /* interrupt_request bits (set from device code, read by the exec loop) */
@@ -152,7 +155,7 @@ enum {
 #define CPU_INTERRUPT_EXIT  (1u << 2)   /* leave cpu_exec() soon (main loop work) */
 #define CPU_INTERRUPT_INIT  (1u << 3)
 #define CPU_INTERRUPT_SIPI  (1u << 4)
-#define CPU_INTERRUPT_SMI   (1u << 5)
+#define CPU_INTERRUPT_SMI   (1u << 5)   /* SMI# (APMC port, SMI IPI): taken outside SMM */
 #define CPU_INTERRUPT_TLB_FLUSH (1u << 6) /* another thread changed the memory map:
                                              flush this CPU's TLB between blocks */
 
@@ -222,7 +225,8 @@ typedef struct CPUX86State {
     uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[16];
     uint64_t star, lstar, cstar, fmask, kernelgsbase;
     uint64_t tsc_aux;
-    uint64_t smbase;
+    uint64_t smbase;          /* SMRAM base (SDM vol. 3, 34.4): 0x30000 after RESET */
+    bool smm_nmi_blocked;     /* NMIs were blocked when the SMI came: RSM keeps them so */
     /* machine-check architecture (SDM vol. 3 ch. 15): MCG_STATUS, MCG_CTL
      * and per bank CTL, STATUS, ADDR, MISC; no error is ever logged */
     uint64_t mcg_status, mcg_ctl;
@@ -268,6 +272,10 @@ typedef struct CPUX86State {
     int (*intr_ack)(void *opaque);    /* INTR acknowledge: vector (PIC/APIC), -1 if none */
     void *intr_opaque;
     void *apic;                       /* this CPU's local APIC (hw/intc/apic.h Device), or NULL */
+    /* Physical memory as this CPU sees it in System Management Mode
+     * (SMRAM visible), set by the machine; NULL: the CPU has no SMM and
+     * SMIs are dropped.  Outside SMM it uses address_space_memory. */
+    struct AddressSpace *smm_as;
     uint64_t instr_count;             /* retired instructions (statistics, TSC fallback) */
     int cpu_index;
     bool pause_yields;        /* PAUSE ends the slice (other vCPUs share the thread) */
@@ -338,6 +346,10 @@ void x86_cpu_reset(X86CPU *cpu);          /* power-on state: CS:IP f000:fff0, ba
 /* Set the INTR input (from the PIC output). */
 void x86_cpu_set_intr(X86CPU *cpu, int level);
 void x86_cpu_set_nmi(X86CPU *cpu);
+/* SMI# (target/x86/smm_helper.c): the CPU enters System Management Mode
+ * at the next instruction boundary outside SMM; one SMI that arrives in
+ * SMM waits for RSM.  Dropped (logged with -d unimp) without cpu->smm_as. */
+void x86_cpu_smi(X86CPU *cpu);
 /* A startup IPI: an AP waiting for SIPI starts in real mode at vector:0000. */
 void x86_cpu_sipi(X86CPU *cpu, uint8_t vector);
 /* An INIT IPI: the CPU takes it between instructions (x86_cpu_do_init). */

@@ -26,8 +26,9 @@
 #define PAGE_BITS TB_PAGE_BITS
 #define PAGE_SZ TB_PAGE_SIZE
 
-/* hflags bits that change how bytes decode */
-#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA)
+/* hflags bits that change how bytes decode, and SMM: a CPU in SMM may
+ * see other bytes (SMRAM) at the same physical address */
+#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA | HF_SMM)
 
 /* ---- block creation ---- */
 
@@ -186,7 +187,18 @@ static void log_print_line(void *opaque, const char *line)
 static bool exec_check_interrupts(CPUX86State *env)
 {
     uint32_t req = env->interrupt_request;
-    if (req & CPU_INTERRUPT_INIT) {
+    /* SMI comes before INIT, NMI and INTR (SDM vol. 3, 6.9); in SMM it
+     * waits for RSM, and like NMI here it waits out an interrupt shadow
+     * and the wait for SIPI */
+    if ((req & CPU_INTERRUPT_SMI) && !(env->hflags & (HF_SMM | HF_INHIBIT_IRQ)) &&
+        !env->wait_sipi) {
+        __atomic_fetch_and(&env->interrupt_request, ~CPU_INTERRUPT_SMI, __ATOMIC_SEQ_CST);
+        do_smm_enter(env);
+        return false;
+    }
+    /* INIT is held pending while in SMM and taken after RSM (SDM vol. 3
+     * ch. 34; KVM does the same) */
+    if ((req & CPU_INTERRUPT_INIT) && !(env->hflags & HF_SMM)) {
         /* the reset rewrites interrupt_request: under the BQL, so a SIPI
          * another CPU sends right behind the INIT is not lost */
         bool locked = bql_lock_if_needed();
@@ -389,6 +401,12 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
         /* A delivery uses up budget too: a guest whose handler faults
          * before retiring anything must not keep us from the main loop. */
         end_count--;
+        if (env->exception_index == EXCP_SHUTDOWN) {
+            /* the machine resets on a shutdown, as after a triple fault */
+            env->exception_index = -1;
+            vlog(LOG_INT | LOG_RESET, "CPU %d: shutdown\n", env->cpu_index);
+            return CPU_EXIT_RESET;
+        }
         if (env->exception_index >= 0) {
             int v = env->exception_index;
             int is_int = env->exception_is_int;
@@ -504,7 +522,8 @@ CPUExitReason x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 bool x86_cpu_has_work(const X86CPU *cpu)
 {
     uint32_t req = __atomic_load_n(&cpu->interrupt_request, __ATOMIC_SEQ_CST);
-    if (req & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI | CPU_INTERRUPT_EXIT)) {
+    bool smm = cpu->hflags & HF_SMM;    /* SMI and INIT wait for RSM */
+    if ((req & (CPU_INTERRUPT_SIPI | CPU_INTERRUPT_EXIT)) || ((req & CPU_INTERRUPT_INIT) && !smm)) {
         return true;
     }
     if (cpu->wait_sipi) {
@@ -513,7 +532,9 @@ bool x86_cpu_has_work(const X86CPU *cpu)
     if (!(cpu->hflags & HF_HALTED)) {
         return true;
     }
-    return (req & CPU_INTERRUPT_NMI) || ((req & CPU_INTERRUPT_HARD) && (cpu->eflags & IF_MASK));
+    return ((req & CPU_INTERRUPT_SMI) && !smm) ||
+           ((req & CPU_INTERRUPT_NMI) && !(cpu->hflags & HF_NMI_MASK)) ||
+           ((req & CPU_INTERRUPT_HARD) && (cpu->eflags & IF_MASK));
 }
 
 void (*x86_cpu_notify)(X86CPU *cpu);

@@ -123,6 +123,9 @@ void helper_check_io(CPUX86State *env, uint16_t port, int size);
 
 /* ---------- control/system (misc_helper.c) ---------- */
 void helper_write_crN(CPUX86State *env, int reg, uint64_t val);  /* #GP on reserved bits */
+/* CR4 bits and EFER bits (LMA aside) this CPU model lets software set */
+uint32_t cpu_cr4_allowed(CPUX86State *env);
+uint64_t cpu_efer_allowed(CPUX86State *env);
 uint64_t helper_read_crN(CPUX86State *env, int reg);
 void helper_write_drN(CPUX86State *env, int reg, uint64_t val);
 void helper_lmsw(CPUX86State *env, uint16_t val);
@@ -161,6 +164,15 @@ void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size);
  * raise.  Lets REP MOVS/STOS run as memcpy/memset (ops_string.c).
  */
 uint8_t *cpu_host_ptr(CPUX86State *env, int seg, target_ulong off, unsigned len, bool is_write);
+
+/* ---------- System Management Mode (smm_helper.c, SDM vol. 3 ch. 34) ---------- */
+/* A pending SMI outside SMM, at an instruction boundary: save the state
+ * to SMRAM (SMBASE + 0x8000 + 0x7e00..0x7fff, QEMU's map: the AMD64 one
+ * on CPUs with long mode, else the 32-bit one) and load the entry state. */
+void do_smm_enter(CPUX86State *env);
+/* RSM (0F AA) in SMM: restore the saved state and leave SMM, or put the
+ * CPU into shutdown (EXCP_SHUTDOWN) when that state is invalid. */
+void helper_rsm(CPUX86State *env);
 
 /* ---------- provided by the TCG block cache (accel/tcg/tb-cache.h):
  * tb_invalidate_phys_range, tb_page_has_code, tb_flush_all ---------- */

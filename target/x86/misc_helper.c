@@ -67,6 +67,19 @@ static bool has_feature(CPUX86State *env, uint32_t edx_bit)
 #define CPUID_MCE (1u << 7)
 #define CPUID_MCA (1u << 14)
 
+uint32_t cpu_cr4_allowed(CPUX86State *env)
+{
+    uint32_t allowed = CR4_TSD | CR4_PCE;
+    if (has_feature(env, CPUID_DE)) allowed |= CR4_DE;
+    if (has_feature(env, CPUID_PSE)) allowed |= CR4_PSE;
+    if (has_feature(env, CPUID_PAE)) allowed |= CR4_PAE;
+    if (has_feature(env, CPUID_PGE)) allowed |= CR4_PGE;
+    if (has_feature(env, CPUID_MCE)) allowed |= CR4_MCE;
+    if (has_feature(env, 1u << 24)) allowed |= CR4_OSFXSR;       /* FXSR */
+    if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
+    return allowed;
+}
+
 void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
 {
     uint32_t val = (uint32_t)val64;
@@ -121,14 +134,7 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         tlb_flush(env);
         break;
     case 4: {
-        uint32_t allowed = CR4_TSD | CR4_PCE;
-        if (has_feature(env, CPUID_DE)) allowed |= CR4_DE;
-        if (has_feature(env, CPUID_PSE)) allowed |= CR4_PSE;
-        if (has_feature(env, CPUID_PAE)) allowed |= CR4_PAE;
-        if (has_feature(env, CPUID_PGE)) allowed |= CR4_PGE;
-        if (has_feature(env, CPUID_MCE)) allowed |= CR4_MCE;
-        if (has_feature(env, 1u << 24)) allowed |= CR4_OSFXSR;       /* FXSR */
-        if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
+        uint32_t allowed = cpu_cr4_allowed(env);
         if ((val64 >> 32) || (val & ~allowed)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
@@ -433,6 +439,15 @@ static bool has_syscall(CPUX86State *env)
     return env->cpuid_ext2_features & (CPUID_EXT2_SYSCALL | CPUID_EXT2_LM);
 }
 
+uint64_t cpu_efer_allowed(CPUX86State *env)
+{
+    uint64_t ok = 0;
+    if (env->cpuid_ext2_features & CPUID_EXT2_NX) ok |= EFER_NXE;
+    if (has_syscall(env)) ok |= EFER_SCE;
+    if (has_lm(env)) ok |= EFER_LME;
+    return ok;
+}
+
 static int mtrr_fixed_index(uint32_t msr)
 {
     if (msr == MSR_MTRR_FIX64K) return 0;
@@ -642,10 +657,7 @@ static void wrmsr_locked(CPUX86State *env)
         break;
     }
     case MSR_EFER: {
-        uint64_t ok = 0;
-        if (env->cpuid_ext2_features & CPUID_EXT2_NX) ok |= EFER_NXE;
-        if (has_syscall(env)) ok |= EFER_SCE;
-        if (has_lm(env)) ok |= EFER_LME;
+        uint64_t ok = cpu_efer_allowed(env);
         if (!ok) msr_fault(env, msr, true);
         /* LMA is read-only (writes are ignored); LME cannot change while
          * paging is on (SDM 2.2.1) */

@@ -8,7 +8,8 @@
  * ROM writes, pages holding translated code, A/D bits still to set) misses
  * and goes through tlb_fill(), which walks the page tables, raises #PF, and
  * refills the entry.  Entries are flushed by CR0/CR3/CR4 writes, INVLPG,
- * A20 changes and any change of the physical memory map.
+ * A20 changes, any change of the physical memory map, and SMM entry and
+ * exit (physical addresses then mean SMRAM or not: cpu_as() below).
  */
 #include "target/x86/debug.h"
 #include <glib.h>
@@ -109,6 +110,21 @@ void mmu_unregister_cpu(CPUX86State *env)
     }
 }
 
+/*
+ * The physical address space this CPU's accesses go to: system memory,
+ * or in System Management Mode the machine's SMM view of it, where SMRAM
+ * is visible (hw/pci/i440fx.c).  Per CPU: with vCPU threads one CPU may
+ * be in SMM while the others are not.  SMM entry and RSM flush the TLB,
+ * so no entry made in one view is used in the other.
+ */
+static inline AddressSpace *cpu_as(const CPUX86State *env)
+{
+    if (__builtin_expect(!!(env->hflags & HF_SMM), 0) && env->smm_as) {
+        return env->smm_as;
+    }
+    return &address_space_memory;
+}
+
 static uint64_t a20(CPUX86State *env, uint64_t phys)
 {
     return (env->a20_mask & (1u << 20)) ? phys : phys & ~(uint64_t)(1u << 20);
@@ -116,12 +132,12 @@ static uint64_t a20(CPUX86State *env, uint64_t phys)
 
 static uint64_t phys_ldl(CPUX86State *env, uint64_t pa)
 {
-    return (uint32_t)address_space_ld(&address_space_memory, a20(env, pa), 4);
+    return (uint32_t)address_space_ld(cpu_as(env), a20(env, pa), 4);
 }
 
 static uint64_t phys_ldq(CPUX86State *env, uint64_t pa)
 {
-    return address_space_ld(&address_space_memory, a20(env, pa), 8);
+    return address_space_ld(cpu_as(env), a20(env, pa), 8);
 }
 
 /*
@@ -133,11 +149,11 @@ static void phys_set_ad(CPUX86State *env, uint64_t pa, uint32_t old, uint32_t v)
 {
     pa = a20(env, pa);
     uint64_t len = 4;
-    uint8_t *h = (pa & 3) ? NULL : address_space_map(&address_space_memory, pa, &len, true);
+    uint8_t *h = (pa & 3) ? NULL : address_space_map(cpu_as(env), pa, &len, true);
     if (h && len >= 4 && !tb_page_has_code(pa)) {
         __atomic_fetch_or((uint32_t *)h, v & ~old, __ATOMIC_SEQ_CST);
     } else {
-        address_space_st(&address_space_memory, pa, v, 4);
+        address_space_st(cpu_as(env), pa, v, 4);
     }
 }
 
@@ -354,7 +370,7 @@ static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int 
     TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
     e->paddr = ppage;
 
-    const FlatRange *r = address_space_lookup(&address_space_memory, ppage);
+    const FlatRange *r = address_space_lookup(cpu_as(env), ppage);
     bool direct = r && (r->mr->type == MR_RAM || r->mr->type == MR_ROM) &&
                   ppage >= r->start && ppage - r->start + PAGE_SIZE <= r->size;
     uint64_t slow = TLB_SLOW | (direct ? 0 : TLB_MMIO);
@@ -424,7 +440,7 @@ static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_
         v = ram_ld((uint8_t *)(uintptr_t)(la + e->addend), size);
     } else {
         bool locked = bql_lock_if_needed();
-        v = address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), size);
+        v = address_space_ld(cpu_as(env), e->paddr | (la & 0xfff), size);
         bql_unlock_if(locked);
     }
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
@@ -461,7 +477,7 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
     /* slow: MMIO, ROM, RAM holding translated code (the write hook
      * drops the blocks it overlaps), or a page a debugger watches */
     bool locked = bql_lock_if_needed();
-    address_space_st(&address_space_memory, e->paddr | (la & 0xfff), val, size);
+    address_space_st(cpu_as(env), e->paddr | (la & 0xfff), val, size);
     bql_unlock_if(locked);
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
         bool dbg_locked = bql_lock_if_needed();
@@ -770,7 +786,7 @@ uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la32)
         return *(uint8_t *)(uintptr_t)(la + e->addend);
     }
     bool locked = bql_lock_if_needed();
-    uint8_t v = address_space_ld(&address_space_memory, e->paddr | (la & 0xfff), 1);
+    uint8_t v = address_space_ld(cpu_as(env), e->paddr | (la & 0xfff), 1);
     bql_unlock_if(locked);
     return v;
 }

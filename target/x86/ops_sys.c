@@ -361,10 +361,13 @@ void op_sti(CPUX86State *env, const DecodedInsn *d)
     }
 }
 
-/* 0F AA: only valid in SMM, which is not modelled (the APIC drops SMIs) */
+/* 0F AA: resume from System Management Mode; #UD outside it */
 void op_rsm(CPUX86State *env, const DecodedInsn *d)
 {
-    raise_exception(env, EXCP_UD);
+    if (!(env->hflags & HF_SMM)) {
+        raise_exception(env, EXCP_UD);
+    }
+    helper_rsm(env);
 }
 
 /* 0F 05 SYSCALL, 0F 07 SYSRET (long mode), 0F 34 SYSENTER, 0F 35 SYSEXIT */

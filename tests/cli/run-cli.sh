@@ -62,6 +62,11 @@ case_ '-accel "" lists the accelerators (as QEMU)' 0 '^tcg$' -- -accel ""
 case_ '-accel tcg,thread=foo is refused' 1 "^vireo: -accel tcg,thread=foo: Invalid 'thread' setting foo$" -- -accel tcg,thread=foo
 case_ '-M pc-i440fx-99.99 is refused' 1 "unsupported machine type 'pc-i440fx-99.99'" -- -M pc-i440fx-99.99
 case_ '-M pc-i440fx-7.2 is QEMU 7.2s own pc' runs '' -- -M pc-i440fx-7.2
+case_ '-machine smm=off runs (no SMM, as before issue #8)' runs '' -- -machine smm=off
+case_ '-machine pc,smm=on,accel=tcg runs' runs '' -- -machine pc,smm=on,accel=tcg
+case_ '-machine smm=auto runs' runs '' -- -machine smm=auto
+case_ '-machine smm=yes is refused as QEMU does' 1 "^vireo: Parameter 'smm' does not accept value 'yes'$" -- -machine smm=yes
+case_ '-machine pc,smm without a value' 1 "Expected '=' after parameter 'smm'" -- -machine pc,smm
 case_ '-m 16,slots=x is refused' 1 "Parameter 'slots' expects a number" -- -m 16,slots=x
 case_ '-device ...,id= (empty id) is refused' 1 "Parameter 'id' expects an identifier" -- -device pc-testdev,id=
 case_ '-device ...,id=1x is refused' 1 "Parameter 'id' expects an identifier" -- -device pc-testdev,id=1x

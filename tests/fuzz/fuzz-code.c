@@ -56,22 +56,9 @@ static void fuzz_one(const uint8_t *data, size_t size)
     env->regs[R_ESP] = 0x7000;
     env->eip = 0x7c00;
     if (mode & 1) {
-        /* flat 32-bit protected mode with a GDT at 0x600 */
-        static const uint8_t gdt[24] = {
-            0, 0, 0, 0, 0, 0, 0, 0,
-            0xff, 0xff, 0, 0, 0, 0x9b, 0xcf, 0,      /* 0x08: code 4G */
-            0xff, 0xff, 0, 0, 0, 0x93, 0xcf, 0,      /* 0x10: data 4G */
-        };
-        address_space_write(&address_space_memory, 0x600, gdt, sizeof(gdt));
-        env->gdt.base = 0x600;
-        env->gdt.limit = sizeof(gdt) - 1;
+        fuzz_flat32(env);
         env->idt.base = 0;
         env->idt.limit = 0;                         /* every fault escalates: triple fault path */
-        helper_write_crN(env, 0, env->cr[0] | CR0_PE);
-        cpu_x86_load_seg_cache(env, R_CS, 0x08, 0, 0xffffffff, 0x00cf9b00);
-        cpu_x86_load_seg_cache(env, R_SS, 0x10, 0, 0xffffffff, 0x00cf9300);
-        cpu_x86_load_seg_cache(env, R_DS, 0x10, 0, 0xffffffff, 0x00cf9300);
-        cpu_x86_load_seg_cache(env, R_ES, 0x10, 0, 0xffffffff, 0x00cf9300);
     }
     for (int slice = 0; slice < 4; slice++) {
         CPUExitReason r = x86_cpu_exec(cpu, 5000);

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/core/memory.h"
 #include "hw/i386/pc.h"
+#include "target/x86/helper.h"
 
 static const char *fuzz_name;
 static void fuzz_setup(void);
@@ -45,8 +47,28 @@ G_GNUC_UNUSED static X86CPU *fuzz_machine(uint64_t ram)
     cfg.smp = 1;
     cfg.boot_order = "cad";
     cfg.boot_menu_timeout_ms = -1;
+    cfg.smm = true;             /* as the default machine under TCG */
     pc_machine_init(&cfg);
     return pc_first_cpu();
+}
+
+/* Flat 32-bit protected mode on cpu: a GDT at 0x600 with 4 GiB code (0x08)
+ * and data (0x10), CR0.PE, CS/SS/DS/ES loaded (fuzz-code, fuzz-smm). */
+G_GNUC_UNUSED static void fuzz_flat32(X86CPU *cpu)
+{
+    static const uint8_t gdt[24] = {
+        0, 0, 0, 0, 0, 0, 0, 0,
+        0xff, 0xff, 0, 0, 0, 0x9b, 0xcf, 0,      /* 0x08: code 4G */
+        0xff, 0xff, 0, 0, 0, 0x93, 0xcf, 0,      /* 0x10: data 4G */
+    };
+    address_space_write(&address_space_memory, 0x600, gdt, sizeof(gdt));
+    cpu->gdt.base = 0x600;
+    cpu->gdt.limit = sizeof(gdt) - 1;
+    helper_write_crN(cpu, 0, cpu->cr[0] | CR0_PE);
+    cpu_x86_load_seg_cache(cpu, R_CS, 0x08, 0, 0xffffffff, 0x00cf9b00);
+    cpu_x86_load_seg_cache(cpu, R_SS, 0x10, 0, 0xffffffff, 0x00cf9300);
+    cpu_x86_load_seg_cache(cpu, R_DS, 0x10, 0, 0xffffffff, 0x00cf9300);
+    cpu_x86_load_seg_cache(cpu, R_ES, 0x10, 0, 0xffffffff, 0x00cf9300);
 }
 
 #ifdef VIREO_LIBFUZZER

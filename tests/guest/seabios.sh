@@ -24,6 +24,8 @@ BOOT_TIMEOUT=${BOOT_TIMEOUT:-60}
 grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && BOOT_TIMEOUT=${BOOT_TIMEOUT_ASAN:-180}
 out=$BUILD/tests/guest/seabios
 mkdir -p "$out"
+# shellcheck source=tests/guest/seabios-boot.bash
+. "$top/tests/guest/seabios-boot.bash"
 
 extra=()
 case $(basename "$VIREO") in
@@ -63,31 +65,13 @@ expect_re() {
 }
 
 boot() {   # boot MEM: run to "No bootable device" (or timeout/exit); sets $ser $dbg $err
-    local mem=$1 pid t=0
+    local mem=$1
     ser=$out/serial-$mem.log dbg=$out/debugcon-$mem.log err=$out/stderr-$mem.log
     rm -f "$ser" "$dbg" "$err"
-    timeout -k 5 $((BOOT_TIMEOUT + 10)) "$VIREO" "${extra[@]}" -nographic -m "$mem" \
+    # shellcheck disable=SC2086
+    seabios_boot "$ser" "$err" -nographic -m "$mem" \
         -chardev file,id=d,path="$dbg" -device isa-debugcon,chardev=d,iobase=0x402 \
-        ${VIREO_ARGS:-} </dev/null >"$ser" 2>"$err" &
-    pid=$!
-    # poll every 0.2 s
-    while [ $t -lt $((BOOT_TIMEOUT * 5)) ]; do
-        grep -q "No bootable device" "$ser" 2>/dev/null && break
-        kill -0 $pid 2>/dev/null || break
-        sleep 0.2
-        t=$((t + 1))
-    done
-    secs=$(awk -v t=$t 'BEGIN { printf "%.1f", t / 5 }')
-    sleep 0.3     # let the last debug lines reach the file
-    if kill -0 $pid 2>/dev/null; then
-        kill -TERM $pid 2>/dev/null
-        wait $pid 2>/dev/null
-        exited=""
-    else
-        wait $pid
-        exited="exited with status $? "
-    fi
-    tr -d '\r' <"$ser" >"$ser.tmp" && mv "$ser.tmp" "$ser"
+        ${VIREO_ARGS:-}
     [ -f "$dbg" ] || : >"$dbg"
 }
 

@@ -202,6 +202,27 @@ static void test_nmi_ipi(void)
     __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_NMI, __ATOMIC_SEQ_CST);
 }
 
+/* ICR delivery mode SMI (010b): the CPU gets SMI# if the machine has
+ * SMM (cpu->smm_as), and nothing otherwise (-machine smm=off) */
+static void test_smi_ipi(void)
+{
+    static AddressSpace smm_view;
+    static MemoryRegion overlays;
+    setup();
+    __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_SMI, __ATOMIC_SEQ_CST);
+    wr(0x300, (1u << 18) | (APIC_DM_SMI << 8));
+    g_assert_false(cpu->interrupt_request & CPU_INTERRUPT_SMI);
+    memory_region_init_container(&overlays, "smram", UINT64_MAX);
+    address_space_init_memory_view(&smm_view, &overlays, "memory-smm");
+    cpu->smm_as = &smm_view;
+    wr(0x310, 0);                                     /* physical, APIC ID 0 */
+    wr(0x300, APIC_DM_SMI << 8);
+    g_assert_true(cpu->interrupt_request & CPU_INTERRUPT_SMI);
+    __atomic_fetch_and(&cpu->interrupt_request, ~CPU_INTERRUPT_SMI, __ATOMIC_SEQ_CST);
+    cpu->smm_as = NULL;
+    address_space_destroy(&smm_view);
+}
+
 static void test_lint1_nmi(void)
 {
     setup();
@@ -392,6 +413,7 @@ int main(int argc, char **argv)
     g_test_add_func("/apic/timer_periodic", test_timer_periodic);
     g_test_add_func("/apic/self_ipi_and_esr", test_self_ipi_and_esr);
     g_test_add_func("/apic/nmi_ipi", test_nmi_ipi);
+    g_test_add_func("/apic/smi_ipi", test_smi_ipi);
     g_test_add_func("/apic/lint1_nmi", test_lint1_nmi);
     g_test_add_func("/apic/init_ipi", test_init_ipi);
     g_test_add_func("/apic/logical_dest", test_logical_dest);

@@ -264,6 +264,70 @@ static void test_nested_disabled(void)
     g_assert_cmphex(address_space_ld(&as, 0x8010, 4), ==, 0xffffffff);
 }
 
+static AddressSpace *hook_as;
+
+static void view_write_hook(AddressSpace *a, hwaddr addr, uint64_t len)
+{
+    hook_as = a;
+    write_hook(a, addr, len);
+}
+
+/* A view of system memory (a CPU's SMM view): the overlays show only
+ * there, everything else is system memory, RAM written through it is
+ * system RAM, and later changes to system memory reach it. */
+static void test_memory_view(void)
+{
+    static MemoryRegion ram, vga, overlays, smram, late;
+    static AddressSpace view;
+    static Mmio m;
+    MemoryRegion *sys = address_space_memory.root;
+    memory_region_init_ram(&ram, "ram", 0x100000);
+    memory_region_init_io(&vga, &ops_1to4, &m, "vga", 0x10);
+    memory_region_add_subregion(sys, 0, &ram);
+    memory_region_add_subregion_overlap(sys, 0xa0000, &vga, 1);
+    memory_region_init_container(&overlays, "smram", UINT64_MAX);
+    address_space_init_memory_view(&view, &overlays, "memory-smm");
+    memory_region_init_alias(&smram, "smram-low", &ram, 0xa0000, 0x10);
+    memory_region_add_subregion_overlap(&overlays, 0xa0000, &smram, 1);
+
+    g_assert_true(address_space_is_memory(&address_space_memory));
+    g_assert_true(address_space_is_memory(&view));
+    g_assert_false(address_space_is_memory(&as));
+    /* the overlay: RAM in the view, the device everywhere else */
+    m.regs[0] = 0x5a;
+    ram.ram[0xa0000] = 0x33;
+    g_assert_cmphex(address_space_ld(&address_space_memory, 0xa0000, 1), ==, 0x5a);
+    g_assert_cmphex(address_space_ld(&view, 0xa0000, 1), ==, 0x33);
+    /* elsewhere the view is system memory; a hole stays a hole */
+    address_space_st(&address_space_memory, 0x1000, 0x1234, 2);
+    g_assert_cmphex(address_space_ld(&view, 0x1000, 2), ==, 0x1234);
+    g_assert_cmphex(address_space_ld(&view, 0x200000, 4), ==, 0xffffffff);
+    /* a write through the view lands in RAM and is reported as a write
+     * to system memory's RAM at that address */
+    memory_ram_write_hook = view_write_hook;
+    hook_calls = 0;
+    address_space_st(&view, 0xa0004, 0xcafe, 2);
+    g_assert_cmpint(hook_calls, ==, 1);
+    g_assert_cmphex(hook_addr, ==, 0xa0004);
+    g_assert_true(hook_as == &view && address_space_is_memory(hook_as));
+    memory_ram_write_hook = NULL;
+    g_assert_cmphex(ram.ram[0xa0004] | ram.ram[0xa0005] << 8, ==, 0xcafe);
+    g_assert_cmpint(m.writes, ==, 0);
+    /* disabled, the overlay lets system memory through */
+    memory_region_set_enabled(&smram, false);
+    g_assert_cmphex(address_space_ld(&view, 0xa0000, 1), ==, 0x5a);
+    /* changes to system memory reach the view */
+    memory_region_init_ram(&late, "late", 0x1000);
+    late.ram[0] = 0x77;
+    memory_region_add_subregion(sys, 0x300000, &late);
+    g_assert_cmphex(address_space_ld(&view, 0x300000, 1), ==, 0x77);
+
+    memory_region_del_subregion(sys, &late);
+    memory_region_del_subregion(sys, &vga);
+    memory_region_del_subregion(sys, &ram);
+    address_space_destroy(&view);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -275,5 +339,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/transaction", test_transaction);
     g_test_add_func("/memory/write-hook", test_write_hook);
     g_test_add_func("/memory/nested-disabled", test_nested_disabled);
+    g_test_add_func("/memory/memory-view", test_memory_view);
     return g_test_run();
 }

@@ -11,7 +11,8 @@
 
 #define HOST PCI_DEVFN(0, 0)
 
-static MemoryRegion ram, pci_mem, pci_hole, bios, isa_bios;
+static MemoryRegion ram, pci_mem, pci_hole, bios, isa_bios, smram;
+static AddressSpace smm_view;      /* what a CPU in SMM sees */
 
 static void machine_init(void)
 {
@@ -30,7 +31,9 @@ static void machine_init(void)
     memory_region_init_alias(&isa_bios, "isa-bios", &bios, 0, 128 << 10);
     memory_region_add_subregion_overlap(&pci_mem, 0xe0000, &isa_bios, 1);
 
-    i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL);
+    memory_region_init_container(&smram, "smram", UINT64_MAX);
+    address_space_init_memory_view(&smm_view, &smram, "memory-smm");
+    i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL, &smram);
 }
 
 static uint32_t ld(hwaddr a) { return address_space_ld(&address_space_memory, a, 4); }
@@ -122,6 +125,42 @@ static void test_smram(void)
     g_assert_cmphex(pci_cfg_readb(HOST, I440FX_SMRAM), ==, 0x4a);
 }
 
+static uint32_t ld_smm(hwaddr a) { return address_space_ld(&smm_view, a, 4); }
+static void st_smm(hwaddr a, uint32_t v) { address_space_st(&smm_view, a, v, 4); }
+
+/* G_SMRAME: SMRAM for a CPU in SMM, whatever D_OPEN says; for everyone
+ * else only D_OPEN (SeaBIOS: 0x4a to fill it, then 0x0a) */
+static void test_smram_smm_view(void)
+{
+    devices_reset_all();
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0xffffffff);     /* 0x02: no SMRAM at all */
+    pci_cfg_writeb(HOST, I440FX_SMRAM, 0x4a);             /* open, enabled */
+    st(0xa8000, 0x5eaf00d);
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0x5eaf00d);
+    pci_cfg_writeb(HOST, I440FX_SMRAM, 0x0a);             /* closed, enabled */
+    g_assert_cmphex(ld(0xa8000), ==, 0xffffffff);
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0x5eaf00d);
+    st(0xa8000, 0xbad);                                   /* goes to PCI */
+    st_smm(0xbfffc, 0x11223344);                          /* the last dword of SMRAM */
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0x5eaf00d);
+    g_assert_cmphex(ld_smm(0xbfffc), ==, 0x11223344);
+    g_assert_cmphex(ld(0xbfffc), ==, 0xffffffff);
+    /* outside 0xa0000-0xbffff the view is system memory */
+    st(0x9fffc, 0x600d);
+    g_assert_cmphex(ld_smm(0x9fffc), ==, 0x600d);
+    g_assert_cmphex(ld_smm(0xc0000), ==, ld(0xc0000));
+    /* G_SMRAME clear: SMM sees what everyone sees */
+    pci_cfg_writeb(HOST, I440FX_SMRAM, 0x02);
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0xffffffff);
+    /* D_LCK keeps G_SMRAME as it was and D_OPEN shut until reset */
+    pci_cfg_writeb(HOST, I440FX_SMRAM, 0x1a);
+    pci_cfg_writeb(HOST, I440FX_SMRAM, 0x42);
+    g_assert_cmphex(ld(0xa8000), ==, 0xffffffff);
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0x5eaf00d);
+    devices_reset_all();
+    g_assert_cmphex(ld_smm(0xa8000), ==, 0xffffffff);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -130,5 +169,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pam/transitions", test_transitions);
     g_test_add_func("/pam/reset", test_reset);
     g_test_add_func("/pam/smram", test_smram);
+    g_test_add_func("/pam/smram-smm-view", test_smram_smm_view);
     return g_test_run();
 }

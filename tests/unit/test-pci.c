@@ -71,7 +71,7 @@ static void machine_init(void)
     memory_region_init_alias(&pci_hole, "pci-hole", &pci_mem, 0, 1ull << 32);
     memory_region_add_subregion_overlap(address_space_memory.root, 0, &pci_hole, -1);
 
-    PCIBus *bus = i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL);
+    PCIBus *bus = i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL, NULL);
     piix3_init(bus, NULL);
 
     GError *err = NULL;

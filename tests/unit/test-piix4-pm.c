@@ -2,7 +2,8 @@
  * PIIX4 power management (00:01.3): config space as SeaBIOS finds and
  * programs it, the PM timer's rate on the virtual clock, TMR_STS and
  * PWRBTN_STS raising the SCI only when enabled, ACPI_ENABLE/DISABLE through
- * port 0xb2, S5 turning into a shutdown request, the GPE0 block, and
+ * port 0xb2, SMI# from other APM commands once DEVACTB.APMC_EN is set
+ * (a machine with SMM), S5 turning into a shutdown request, the GPE0 block, and
  * hostile accesses (odd sizes, read-only writes, relocation).
  */
 #include <glib.h>
@@ -25,6 +26,7 @@ static MemoryRegion ram, pci_mem, pci_hole;
 static PCIDevice *pm;
 static int sci_level;
 static int sci_edges;
+static int smi_edges, smi_level;
 
 static void sci_handler(void *opaque, int n, int level)
 {
@@ -32,6 +34,14 @@ static void sci_handler(void *opaque, int n, int level)
         sci_edges++;
     }
     sci_level = level;
+}
+
+static void smi_handler(void *opaque, int n, int level)
+{
+    if (level && !smi_level) {
+        smi_edges++;
+    }
+    smi_level = level;
 }
 
 static void machine_init(void)
@@ -42,9 +52,9 @@ static void machine_init(void)
     memory_region_init_container(&pci_mem, "pci-memory", 1ull << 32);
     memory_region_init_alias(&pci_hole, "pci-hole", &pci_mem, 0, 1ull << 32);
     memory_region_add_subregion_overlap(address_space_memory.root, 0, &pci_hole, -1);
-    PCIBus *bus = i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL);
+    PCIBus *bus = i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL, NULL);
     piix3_init(bus, NULL);
-    pm = piix4_pm_init(bus, irq_new(sci_handler, NULL, 0));
+    pm = piix4_pm_init(bus, irq_new(sci_handler, NULL, 0), irq_new(smi_handler, NULL, 0));
 }
 
 /* What SeaBIOS' piix4_pm_config_setup does once etc/table-loader exists. */
@@ -70,8 +80,8 @@ static void test_config(void)
     g_assert_cmphex(pci_cfg_readl(PM_DEVFN, 0x40), ==, 0x00000001);
     g_assert_cmphex(pci_cfg_readl(PM_DEVFN, 0x90), ==, 0x00000001);
     g_assert_cmphex(pci_cfg_readb(PM_DEVFN, 0x80), ==, 0);
-    /* SMM counts as set up (no SMI to relocate SMBASE with) */
-    g_assert_cmphex(pci_cfg_readl(PM_DEVFN, 0x58) & (1u << 25), !=, 0);
+    /* with an SMI# line, SMM is the firmware's to set up: APMC_EN clear */
+    g_assert_cmphex(pci_cfg_readl(PM_DEVFN, 0x58) & (1u << 25), ==, 0);
     g_assert_cmphex(inl_(PM + ACPI_PM_TMR), ==, 0xffffffff);
 
     /* only bits 15:6 of PMBA are writable */
@@ -253,6 +263,38 @@ static void test_gpe_and_relocation(void)
     g_assert_cmpint(runstate_shutdown_req, ==, SHUTDOWN_CAUSE_NONE);
 }
 
+/* APM commands raise SMI# only with DEVACTB.APMC_EN, as SeaBIOS' SMM
+ * set-up expects; ACPI_ENABLE/DISABLE are done at once and never do */
+static void test_apm_smi(void)
+{
+    seabios_setup();
+    smi_edges = 0;
+    outb_(ACPI_APM_CNT_PORT, 0x00);
+    g_assert_cmpint(smi_edges, ==, 0);
+    /* SeaBIOS' piix4_apmc_smm_setup: APMC_EN in the top byte of 0x58 */
+    pci_cfg_writel(PM_DEVFN, 0x58, pci_cfg_readl(PM_DEVFN, 0x58) | (1u << 25));
+    outb_(ACPI_APM_STS_PORT, 0x01);
+    g_assert_cmpint(smi_edges, ==, 0);          /* the status port is data */
+    outb_(ACPI_APM_CNT_PORT, 0x00);
+    g_assert_cmpint(smi_edges, ==, 1);
+    g_assert_cmpint(smi_level, ==, 0);          /* a pulse: the next one raises again */
+    outb_(ACPI_APM_CNT_PORT, 0xb5);
+    g_assert_cmpint(smi_edges, ==, 2);
+    g_assert_cmphex(inb_(ACPI_APM_CNT_PORT), ==, 0xb5);
+    g_assert_cmphex(inb_(ACPI_APM_STS_PORT), ==, 0x01);
+    outb_(ACPI_APM_CNT_PORT, ACPI_ENABLE_VALUE);
+    g_assert_cmpint(smi_edges, ==, 2);
+    g_assert_cmphex(inw_(PM + ACPI_PM1_CNT) & ACPI_PM1_CNT_SCI_EN, !=, 0);
+    outb_(ACPI_APM_CNT_PORT, ACPI_DISABLE_VALUE);
+    g_assert_cmpint(smi_edges, ==, 2);
+    g_assert_cmphex(inw_(PM + ACPI_PM1_CNT) & ACPI_PM1_CNT_SCI_EN, ==, 0);
+    /* reset clears APMC_EN again */
+    devices_reset_all();
+    g_assert_cmphex(pci_cfg_readl(PM_DEVFN, 0x58) & (1u << 25), ==, 0);
+    outb_(ACPI_APM_CNT_PORT, 0x00);
+    g_assert_cmpint(smi_edges, ==, 2);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -264,5 +306,6 @@ int main(int argc, char **argv)
     g_test_add_func("/piix4-pm/power-button", test_power_button);
     g_test_add_func("/piix4-pm/s5", test_s5);
     g_test_add_func("/piix4-pm/gpe-relocation", test_gpe_and_relocation);
+    g_test_add_func("/piix4-pm/apm-smi", test_apm_smi);
     return g_test_run();
 }
