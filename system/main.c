@@ -694,9 +694,14 @@ int main(int argc, char **argv)
         }
         cfg.bios_path = bios;
     } else {
-        cfg.bios_path = datadir_find("bios.bin");
+        /* QEMU's pc default: the 256 KiB SeaBIOS, built with SMM support;
+         * the 128 KiB one (no SMM) where only that is installed */
+        cfg.bios_path = datadir_find("bios-256k.bin");
         if (!cfg.bios_path) {
-            fatal("could not find the BIOS 'bios.bin' (run 'make firmware' or use -bios FILE / -L DIR)");
+            cfg.bios_path = datadir_find("bios.bin");
+        }
+        if (!cfg.bios_path) {
+            fatal("could not find the BIOS 'bios-256k.bin' (run 'make firmware' or use -bios FILE / -L DIR)");
         }
     }
 

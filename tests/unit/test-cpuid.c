@@ -194,7 +194,7 @@ static void test_feature_order_and_names(void)
 static void test_auto_level(void)
 {
     uint32_t r[4];
-    X86CPU *cpu = make("qemu64,+smep,+svm,check=off");
+    X86CPU *cpu = make("qemu32,+smep,+svm,check=off");
     cpuid(cpu, 0, r);
     g_assert_cmphex(r[0], ==, 7);
     cpuid(cpu, 0x80000000, r);
@@ -321,9 +321,10 @@ static void test_named_models(void)
     g_assert_cmphex(r[3] & 0x0183f3ff, ==, 0);           /* Intel: no AMD copies */
     brand_of(cpu, brand);
     g_assert_cmpstr(brand, ==, "Intel Core Processor (Skylake)");
-    /* leaves between the ones Vireo answers read as zeros, not garbage */
+    /* leaves between the ones Vireo answers (7, 0xB) read as zeros, not
+     * garbage */
     for (uint32_t leaf = 2; leaf <= 0xd; leaf++) {
-        if (leaf != 7) {
+        if (leaf != 7 && leaf != 0xb) {
             cpuid(cpu, leaf, r);
             g_assert_cmphex(r[0] | r[1] | r[2] | r[3], ==, 0);
         }
@@ -435,6 +436,31 @@ static void test_syscall_vendor(void)
     x86_cpu_free(cpu);
 }
 
+/* Leaf 0xB (extended topology, SDM vol. 2A CPUID): EDX is the x2APIC ID
+ * (the CPU index) in every subleaf; one thread per core, every CPU a core
+ * of one package, so the core level's shift covers the CPU count. */
+static void test_topology_leaf(void)
+{
+    X86CPU *cpu = make("qemu64");
+    cpu->cpu_index = 5;
+    cpu->nr_cpus = 6;
+    uint32_t want[3][4] = {
+        { 0, 1, 0x100, 5 },              /* SMT: shift 0, 1 thread, type 1 */
+        { 3, 6, 0x201, 5 },              /* core: shift 3 (8 >= 6), 6 CPUs, type 2 */
+        { 0, 0, 0x002, 5 },              /* invalid level: type 0 */
+    };
+    for (uint32_t sub = 0; sub < 3; sub++) {
+        cpu->regs[R_EAX] = 0xb;
+        cpu->regs[R_ECX] = sub;
+        helper_cpuid(cpu);
+        g_assert_cmphex(cpu->regs[R_EAX], ==, want[sub][0]);
+        g_assert_cmphex(cpu->regs[R_EBX], ==, want[sub][1]);
+        g_assert_cmphex(cpu->regs[R_ECX], ==, want[sub][2]);
+        g_assert_cmphex(cpu->regs[R_EDX], ==, want[sub][3]);
+    }
+    x86_cpu_free(cpu);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -451,5 +477,6 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/named-models", test_named_models);
     g_test_add_func("/cpuid/amd-config-msrs", test_amd_config_msrs);
     g_test_add_func("/cpuid/syscall-vendor", test_syscall_vendor);
+    g_test_add_func("/cpuid/topology-leaf", test_topology_leaf);
     return g_test_run();
 }
