@@ -53,7 +53,7 @@ static const Option options[] = {
     { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
     { "no-reboot", false, "exit instead of rebooting" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
-    { "machine", true, "pc[,accel=tcg][,smm=on|off|auto]  select the machine" },
+    { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto]  select the machine" },
     { "M", true, NULL },
     { "accel", true, "tcg|kvm[:tcg]|qtest  select the accelerator" },
     { "enable-kvm", false, "same as -accel kvm" },
@@ -81,6 +81,7 @@ static const Option options[] = {
     { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
     { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
     { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
+    { "overcommit", true, "[mem-lock=on|off][,cpu-pm=on|off]  host resource hints (accepted; no effect under TCG)" },
     { NULL, false, NULL },
 };
 
@@ -298,7 +299,7 @@ static bool machine_none;
  * accelerator can run SMM code, i.e. TCG, and for qtest as QEMU) */
 typedef enum { SMM_AUTO, SMM_ON, SMM_OFF } SMMOption;
 
-static void parse_machine(const char *arg, const char **accel, SMMOption *smm)
+static void parse_machine(const char *arg, const char **accel, SMMOption *smm, bool *no_pit)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
     for (gchar **p = parts; *p; p++) {
@@ -334,6 +335,12 @@ static void parse_machine(const char *arg, const char **accel, SMMOption *smm)
             } else {
                 fatal("Parameter 'smm' does not accept value '%s'", val);
             }
+        } else if (!strcmp(key, "pit")) {
+            /* QEMU's pc property (OnOffAuto): pit=off leaves out the 8254 PIT */
+            if (!val || (strcmp(val, "on") && strcmp(val, "off") && strcmp(val, "auto"))) {
+                fatal("Parameter 'pit' does not accept value '%s'", val ? val : "");
+            }
+            *no_pit = !strcmp(val, "off");
         } else if (!strcmp(key, "usb") || !strcmp(key, "vmport") || !strcmp(key, "graphics")) {
             /* accepted for compatibility */
         } else {
@@ -445,7 +452,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "no-shutdown")) {
             opt_no_shutdown = true;
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
-            parse_machine(arg, &accel, &smm);
+            parse_machine(arg, &accel, &smm, &cfg.no_pit);
         } else if (!strcmp(n, "accel")) {
             if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\n");
@@ -614,6 +621,20 @@ int main(int argc, char **argv)
             /* accepted: the pc board's own devices stay */
         } else if (!strcmp(n, "no-hpet")) {
             cfg.no_hpet = true;
+        } else if (!strcmp(n, "overcommit")) {
+            /* QEMU's hints for KVM hosts (lock guest memory, let the guest
+             * idle the host CPU): checked as QEMU checks them, no effect */
+            g_auto(GStrv) kv = g_strsplit(arg, ",", -1);
+            for (char **o = kv; *o; o++) {
+                const char *eq = strchr(*o, '=');
+                g_autofree char *key = eq ? g_strndup(*o, eq - *o) : g_strdup(*o);
+                if (strcmp(key, "mem-lock") && strcmp(key, "cpu-pm")) {
+                    fatal("-overcommit %s: Invalid parameter '%s'", arg, key);
+                }
+                if (eq && strcmp(eq + 1, "on") && strcmp(eq + 1, "off")) {
+                    fatal("-overcommit %s: Parameter '%s' expects 'on' or 'off'", arg, key);
+                }
+            }
         }
         if (err) {
             g_error_free(err);

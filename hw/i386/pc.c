@@ -549,7 +549,9 @@ static void pc_isa_devices_init(const MachineConfig *cfg)
 {
     char opts[64];
 
-    device_create("i8254", "");
+    if (!cfg->no_pit) {
+        device_create("i8254", "");     /* with port 0x61, QEMU's pcspk */
+    }
     g_autofree char *rtc_opts = cfg->rtc_base ? g_strdup_printf("base=%s", cfg->rtc_base) : g_strdup("");
     pc.rtc = device_create("mc146818rtc", rtc_opts);
 

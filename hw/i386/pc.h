@@ -22,6 +22,7 @@ typedef struct MachineConfig {
     const char *rtc_base;        /* -rtc base=: "utc" (default), "localtime" or a date */
     bool nographic;              /* tells SeaBIOS to use the serial console (etc/sercon-port) */
     bool no_hpet;
+    bool no_pit;                 /* -machine pit=off: no 8254 and no port 0x61, as QEMU */
     bool smm;                    /* System Management Mode: SMRAM, SMI# (-machine smm=) */
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (x86-load.h) */
     /* Serial ports: main creates chardevs with ids "serial0".."serial3" for

@@ -673,6 +673,12 @@ X86CPU *x86_cpu_new(const char *cpu_model, char **err)
             m = &models[i];
         }
     }
+    if (!m && !strcmp(name, "host")) {
+        /* as QEMU under TCG: "host" is the host CPU's CPUID through KVM */
+        *err = g_strdup("CPU model 'host' requires KVM or HVF");
+        g_strfreev(parts);
+        return NULL;
+    }
     if (!m) {
         *err = g_strdup_printf("unknown CPU model '%s' (use -cpu help)", name);
         g_strfreev(parts);

@@ -350,6 +350,12 @@ static void tb_run_one(CPUX86State *env, TranslationBlock *tb)
     env->insn_rex = d->rex;
     exec_insn(env, d);
     env->instr_count++;
+    if (d->op == 0x105 || d->op == 0x107) {
+        /* SYSCALL and SYSRET step on the TF they leave: SYSCALL's FMASK
+         * can clear it, and then there is no trap (op_sysret traps when
+         * it sets TF) */
+        tf = env->eflags & TF_MASK;
+    }
     if (env->hflags & HF_MOVSS) {
         /* MOV SS / POP SS: single-step and data-breakpoint traps wait until
          * after the next instruction (SDM vol. 3, 6.8.3) */

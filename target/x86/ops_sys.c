@@ -384,7 +384,16 @@ void op_sysret(CPUX86State *env, const DecodedInsn *d)
     if (!(env->cpuid_ext2_features & CPUID_EXT2_SYSCALL)) {
         raise_exception(env, EXCP_UD);
     }
+    bool tf = env->eflags & TF_MASK;
     helper_sysret(env, d->opsize == 3 ? 3 : 2);
+    if (!tf && (env->eflags & TF_MASK)) {
+        /* TF loaded from R11: the single-step trap comes after SYSRET
+         * itself, at the instruction it returns to (with TF already set
+         * before, tb_run_one raises it) */
+        env->dr[6] |= 0x4000;
+        env->insn_start_eip = env->eip;
+        raise_exception(env, EXCP_DB);
+    }
 }
 
 static bool has_sep(const CPUX86State *env)

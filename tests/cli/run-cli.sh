@@ -86,6 +86,11 @@ case_ '-cpu qemu64,+fma,check=off: filtered silently' runs '!warning' -- -cpu qe
 case_ '-cpu qemu64,-check,+fma: filtered silently' runs '!warning' -- -cpu qemu64,-check,+fma
 case_ '-cpu qemu64,+fma,enforce: the warning names it...' 1 "${warn}CPUID.01H:ECX.fma \[bit 12\]$" -- -cpu qemu64,+fma,enforce
 case_ '-cpu qemu64,+fma,enforce: ...then one error line, exit 1' 1 "^vireo: TCG doesn't support requested features$" -- -cpu qemu64,+fma,enforce
+case_ '-cpu host without KVM: as QEMU TCG' 1 "^vireo: CPU model 'host' requires KVM or HVF$" -- -cpu host
+case_ '-machine pit=off (kvm-unit-tests vmexit_ipi) runs' runs '' -- -machine pit=off
+case_ '-machine pit=x is refused' 1 "^vireo: Parameter 'pit' does not accept value 'x'$" -- -machine pit=x
+case_ '-overcommit cpu-pm=on (kvm-unit-tests) runs' runs '' -- -overcommit cpu-pm=on
+case_ '-overcommit foo=on is refused' 1 "^vireo: -overcommit foo=on: Invalid parameter 'foo'$" -- -overcommit foo=on
 case_ '-cpu qemu64,+no-such-flag is an error' 1 "^vireo: unknown CPU feature 'no-such-flag'$" -- -cpu qemu64,+no-such-flag
 # QEMU's CPU models: each runs; what Vireo lacks of them is filtered out
 for m in qemu64 qemu32 kvm64 kvm32 pentium pentium2 pentium3 pentiumpro coreduo core2duo \
