@@ -99,6 +99,16 @@ typedef struct DescTable {
 #define CR4_PCE (1u << 8)
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_SMEP (1u << 20)
+#define CR4_SMAP (1u << 21)
+#define CR4_PKE  (1u << 22)
+#define CR4_PKS  (1u << 24)
+/* CPUID 7.0 bits for the access-rights features (SDM vol. 3, 4.6) */
+#define CPUID_7_EBX_SMEP (1u << 7)
+#define CPUID_7_EBX_SMAP (1u << 20)
+#define CPUID_7_ECX_PKU  (1u << 3)
+#define CPUID_7_ECX_OSPKE (1u << 4)
+#define CPUID_7_ECX_PKS  (1u << 31)
 #define EFER_SCE (1u << 0)
 #define EFER_LME (1u << 8)
 #define EFER_LMA (1u << 10)
@@ -174,7 +184,10 @@ typedef struct X86FPUState {
 
 #define TLB_BITS 8
 #define TLB_SIZE (1 << TLB_BITS)
-#define NB_MMU_MODES 2             /* 0: supervisor (CPL<3), 1: user (CPL 3) */
+/* 0: supervisor (CPL<3, and implicit supervisor accesses), 1: user (CPL 3),
+ * 2: explicit supervisor access with EFLAGS.AC=1 under CR4.SMAP, which may
+ * touch user pages; a mode of its own so that STAC/CLAC/POPF need no flush. */
+#define NB_MMU_MODES 3
 
 /* One softmmu TLB entry: virtual page -> host addend for RAM.  An address
  * field that does not match (or has TLB_SLOW set) sends the access to the
@@ -225,6 +238,8 @@ typedef struct CPUX86State {
     uint64_t mtrr_deftype, mtrr_fixed[11], mtrr_var[16];
     uint64_t star, lstar, cstar, fmask, kernelgsbase;
     uint64_t tsc_aux;
+    uint32_t pkru;            /* protection-key rights, user pages (RDPKRU/WRPKRU) */
+    uint32_t pkrs;            /* IA32_PKRS: the same for supervisor pages */
     uint64_t smbase;          /* SMRAM base (SDM vol. 3, 34.4): 0x30000 after RESET */
     bool smm_nmi_blocked;     /* NMIs were blocked when the SMI came: RSM keeps them so */
     /* machine-check architecture (SDM vol. 3 ch. 15): MCG_STATUS, MCG_CTL

@@ -72,7 +72,7 @@ static const OpEntry grp6_0f00[8] = {
 static const OpEntry grp7_0f01[8] = {
     { "sgdt", "M", op_grp7, 0 }, { "sidt", "M", op_grp7, 0 },
     { "lgdt", "M", op_grp7, 0 }, { "lidt", "M", op_grp7, 0 },
-    { "smsw", "Ew", op_grp7, 0 }, { NULL, NULL, NULL, 0 },
+    { "smsw", "Ew", op_grp7, 0 }, { "rdpkru", "Ev", op_grp7, 0 },
     { "lmsw", "Ew", op_grp7, END }, { "invlpg", "Eb", op_grp7, END },
 };
 static const OpEntry grp8_0fba[8] = {
@@ -615,7 +615,9 @@ opcode:
             }
         }
     }
-    if (mem_only && d->mod == 3) {
+    /* 0F 01 CA/CB (CLAC/STAC) share /1 with the memory-only SIDT */
+    if (mem_only && d->mod == 3 &&
+        !(d->op == 0x101 && d->aux == 1 && ((d->modrm & 7) == 2 || (d->modrm & 7) == 3))) {
         invalid = true;
     }
     if (seg >= 0) {

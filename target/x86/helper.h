@@ -179,6 +179,12 @@ void helper_rsm(CPUX86State *env);
 #include "accel/tcg/tb-cache.h"
 
 static inline int cpu_cpl(const CPUX86State *env) { return env->hflags & HF_CPL_MASK; }
-static inline int cpu_mmu_index(const CPUX86State *env) { return cpu_cpl(env) == 3 ? 1 : 0; }
+static inline int cpu_mmu_index(const CPUX86State *env)
+{
+    if (cpu_cpl(env) == 3) {
+        return 1;
+    }
+    return ((env->eflags & AC_MASK) && (env->cr[4] & CR4_SMAP)) ? 2 : 0;
+}
 
 #endif

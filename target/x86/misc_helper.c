@@ -77,6 +77,12 @@ uint32_t cpu_cr4_allowed(CPUX86State *env)
     if (has_feature(env, CPUID_MCE)) allowed |= CR4_MCE;
     if (has_feature(env, 1u << 24)) allowed |= CR4_OSFXSR;       /* FXSR */
     if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
+    if (env->cpuid_7_0_ebx & CPUID_7_EBX_SMEP) allowed |= CR4_SMEP;
+    if (env->cpuid_7_0_ebx & CPUID_7_EBX_SMAP) allowed |= CR4_SMAP;
+    /* protection keys exist only with IA-32e paging, but the bits may be
+     * set earlier; they take effect when long mode is active */
+    if (env->cpuid_7_0_ecx & CPUID_7_ECX_PKU) allowed |= CR4_PKE;
+    if (env->cpuid_7_0_ecx & CPUID_7_ECX_PKS) allowed |= CR4_PKS;
     return allowed;
 }
 
@@ -141,7 +147,9 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         if ((env->hflags & HF_LMA) && !(val & CR4_PAE)) {
             raise_exception_err(env, EXCP_GP, 0);   /* PAE cannot be cleared in long mode */
         }
-        if ((env->cr[4] ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE)) {
+        /* the TLB holds rights decided under the old SMEP/SMAP/PKE/PKS */
+        if ((env->cr[4] ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP |
+                                  CR4_PKE | CR4_PKS)) {
             tlb_flush(env);
         }
         env->cr[4] = val;
@@ -334,7 +342,9 @@ void helper_cpuid(CPUX86State *env)
     case 7:
         if ((uint32_t)env->regs[R_ECX] == 0) {     /* EAX 0: no other subleaf */
             b = env->cpuid_7_0_ebx;
-            c = env->cpuid_7_0_ecx;
+            /* OSPKE mirrors CR4.PKE */
+            c = (env->cpuid_7_0_ecx & ~CPUID_7_ECX_OSPKE) |
+                ((env->cr[4] & CR4_PKE) ? CPUID_7_ECX_OSPKE : 0);
             d = env->cpuid_7_0_edx;
         }
         break;
@@ -408,6 +418,7 @@ enum {
     MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
     MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
+    MSR_PKRS = 0x6e1,
     MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b, MSR_MC0_CTL = 0x400,
     MSR_AMD_FIRST = 0xc0010000, MSR_AMD_LAST = 0xc0011fff,
 };
@@ -527,6 +538,10 @@ static void rdmsr_locked(CPUX86State *env)
         if (!(env->cpuid_ext2_features & CPUID_EXT2_RDTSCP)) msr_fault(env, msr, false);
         v = env->tsc_aux;
         break;
+    case MSR_PKRS:
+        if (!(env->cpuid_7_0_ecx & CPUID_7_ECX_PKS)) msr_fault(env, msr, false);
+        v = env->pkrs;
+        break;
     case MSR_MTRRCAP:
         if (!mtrr) msr_fault(env, msr, false);
         v = 0x500 | 8;                           /* fixed ranges, WC, 8 variable */
@@ -621,6 +636,14 @@ static void wrmsr_locked(CPUX86State *env)
     case MSR_FMASK:
         if (!has_lm(env)) msr_fault(env, msr, true);
         env->fmask = (uint32_t)v;
+        break;
+    case MSR_PKRS:
+        if (!(env->cpuid_7_0_ecx & CPUID_7_ECX_PKS)) msr_fault(env, msr, true);
+        if (v >> 32) {
+            raise_exception_err(env, EXCP_GP, 0);   /* bits 63:32 reserved */
+        }
+        env->pkrs = (uint32_t)v;
+        tlb_flush(env);                   /* cached rights of supervisor pages change */
         break;
     case MSR_TSC_AUX:
         if (!(env->cpuid_ext2_features & CPUID_EXT2_RDTSCP)) msr_fault(env, msr, true);

@@ -39,6 +39,7 @@
 #define PF_U    0x04
 #define PF_RSVD 0x08
 #define PF_I    0x10
+#define PF_PK   0x20
 
 typedef enum { ACC_READ, ACC_WRITE, ACC_FETCH } Access;
 
@@ -169,9 +170,11 @@ static void __attribute__((noreturn)) page_fault(CPUX86State *env, uint64_t la, 
  * Walk the page tables for la.  On success returns the physical address
  * and *prot (bit0 read, bit1 write, bit2 exec) for this privilege; sets
  * A (and D for writes).  Raises #PF on failure (unless probe, then -1).
+ * ac_override: an explicit supervisor access with EFLAGS.AC=1, which SMAP
+ * lets reach user pages.
  */
-static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool user, int *prot,
-                             bool probe)
+static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool user, bool ac_override,
+                             int *prot, bool probe)
 {
     uint32_t cr0 = env->cr[0], cr4 = env->cr[4];
     if (!(cr0 & CR0_PG)) {
@@ -180,7 +183,10 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
     }
     bool wp = cr0 & CR0_WP;
     bool nxe = (env->efer & EFER_NXE) && (cr4 & CR4_PAE);
-    int err_base = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0) | (acc == ACC_FETCH && nxe ? PF_I : 0);
+    bool smep = cr4 & CR4_SMEP, smap = cr4 & CR4_SMAP;
+    /* I/D is reported for fetches whenever NX or SMEP can be the cause (SDM 4.7) */
+    int err_base = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0) |
+                   (acc == ACC_FETCH && (nxe || smep) ? PF_I : 0);
     uint64_t phys, page_size;
     bool rw, us, nx = false;
     uint64_t pte_addr, pte, pde_addr, pde;
@@ -302,6 +308,26 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
         }
     }
 
+    /* Protection keys (4-level paging only): the leaf's bits 62:59 select
+     * a PKRU (user pages) or IA32_PKRS (supervisor pages) pair; AD denies
+     * data accesses, WD writes -- supervisor writes only when CR0.WP=1.
+     * Fetches are never checked.  Decided before the paging rights: the
+     * PK error-code bit is set whenever the key denies, even if the
+     * paging rights deny too (SDM 4.7). */
+    int pk_deny = 0;
+    if (env->efer & EFER_LMA) {
+        bool pk_on = us ? (cr4 & CR4_PKE) : (!user && (cr4 & CR4_PKS));
+        if (pk_on) {
+            unsigned key = (unsigned)(pte >> 59) & 15;
+            uint32_t bits = ((us ? env->pkru : env->pkrs) >> (2 * key)) & 3;
+            if (bits & 1) {
+                pk_deny = 3;
+            } else if ((bits & 2) && (user || wp)) {
+                pk_deny = 2;
+            }
+        }
+    }
+    int need = acc == ACC_READ ? 1 : acc == ACC_WRITE ? 2 : 4;
     /* rights for this privilege */
     int p = 1;
     if (user) {
@@ -311,15 +337,27 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
         if (rw) {
             p |= 2;
         }
-    } else if (rw || !wp) {
-        p |= 2;
+    } else {
+        if (rw || !wp) {
+            p |= 2;
+        }
+        /* SMAP: supervisor data accesses to user pages fault unless this
+         * is an explicit access with AC=1; then writes follow WP as without
+         * SMAP (SDM 4.6.1). */
+        if (us && smap && !ac_override) {
+            p &= ~3;
+        }
     }
-    if (!(nx && nxe)) {
-        p |= 4;
+    if (!(nx && nxe) && !(!user && us && smep)) {
+        p |= 4;                        /* SMEP: no supervisor fetch from user pages */
     }
-    if ((acc == ACC_WRITE && !(p & 2)) || (acc == ACC_FETCH && !(p & 4))) {
+    if (!(p & need)) {
         goto protection;
     }
+    if (pk_deny & need) {
+        goto pk_fault;
+    }
+    p &= ~pk_deny;
     /* Accessed on every level used; Dirty on the leaf for writes.  Until D
      * is set, writes must come back here, so grant write only then. */
     if (!(pde & PG_A)) {
@@ -357,14 +395,19 @@ protection:
     if (probe) {
         return -1;
     }
-    page_fault(env, la, err_base | PF_P);
+    page_fault(env, la, err_base | PF_P | ((pk_deny & need) ? PF_PK : 0));
+pk_fault:
+    if (probe) {
+        return -1;
+    }
+    page_fault(env, la, err_base | PF_P | PF_PK);
 }
 
 /* Fill the TLB entry for la for this access (raising #PF if it fails). */
 static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int mmu_idx)
 {
     int prot;
-    uint64_t phys = (uint64_t)mmu_translate(env, la, acc, mmu_idx == 1, &prot, false);
+    uint64_t phys = (uint64_t)mmu_translate(env, la, acc, mmu_idx == 1, mmu_idx == 2, &prot, false);
     uint64_t vpage = la & PAGE_MASK;
     uint64_t ppage = a20(env, phys & PAGE_MASK);
     TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
@@ -719,13 +762,13 @@ bool cpu_atomic_cmpxchg16(CPUX86State *env, int seg, target_ulong off, uint64_t 
 
 /* ---- linear accesses ---- */
 
-uint8_t cpu_ldub_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 1, cpu_mmu_index(env)); }
-uint16_t cpu_lduw_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 2, cpu_mmu_index(env)); }
-uint32_t cpu_ldl_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 4, cpu_mmu_index(env)); }
-uint64_t cpu_ldq_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 8, cpu_mmu_index(env)); }
-void cpu_stb_linear(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, lin(env, la), v, 1, cpu_mmu_index(env)); }
-void cpu_stw_linear(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, lin(env, la), v, 2, cpu_mmu_index(env)); }
-void cpu_stl_linear(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, lin(env, la), v, 4, cpu_mmu_index(env)); }
+uint8_t cpu_ldub_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 1, cpu_mmu_index(env) == 1); }
+uint16_t cpu_lduw_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 2, cpu_mmu_index(env) == 1); }
+uint32_t cpu_ldl_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 4, cpu_mmu_index(env) == 1); }
+uint64_t cpu_ldq_linear(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 8, cpu_mmu_index(env) == 1); }
+void cpu_stb_linear(CPUX86State *env, target_ulong la, uint8_t v) { st_linear(env, lin(env, la), v, 1, cpu_mmu_index(env) == 1); }
+void cpu_stw_linear(CPUX86State *env, target_ulong la, uint16_t v) { st_linear(env, lin(env, la), v, 2, cpu_mmu_index(env) == 1); }
+void cpu_stl_linear(CPUX86State *env, target_ulong la, uint32_t v) { st_linear(env, lin(env, la), v, 4, cpu_mmu_index(env) == 1); }
 uint32_t cpu_ldl_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 4, 0); }
 uint16_t cpu_lduw_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 2, 0); }
 uint8_t cpu_ldub_kernel(CPUX86State *env, target_ulong la) { return ld_linear(env, lin(env, la), 1, 0); }
@@ -796,7 +839,7 @@ int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la)
     int prot;
     /* a debugger's view: supervisor read, no faults, no A/D updates would
      * be ideal; the walk sets A bits, which is harmless for reads */
-    int64_t pa = mmu_translate(env, lin(env, la), ACC_READ, false, &prot, true);
+    int64_t pa = mmu_translate(env, lin(env, la), ACC_READ, false, true, &prot, true);
     return pa < 0 ? -1 : (int64_t)(a20(env, pa) & PAGE_MASK);
 }
 

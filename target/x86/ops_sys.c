@@ -185,6 +185,38 @@ void op_grp7(CPUX86State *env, const DecodedInsn *d)
             raise_exception(env, EXCP_UD);
         }
     }
+    if (d->mod == 3 && d->aux == 1 && ((d->modrm & 7) == 2 || (d->modrm & 7) == 3)) {
+        /* 0F 01 CA CLAC / CB STAC: no flush needed, AC selects the MMU mode */
+        if (!(env->cpuid_7_0_ebx & CPUID_7_EBX_SMAP) || cpu_cpl(env) != 0) {
+            raise_exception(env, EXCP_UD);
+        }
+        if ((d->modrm & 7) == 3) {
+            env->eflags |= AC_MASK;
+        } else {
+            env->eflags &= ~AC_MASK;
+        }
+        return;
+    }
+    if (d->mod == 3 && d->aux == 5 && ((d->modrm & 7) == 6 || (d->modrm & 7) == 7)) {
+        /* 0F 01 EE RDPKRU / EF WRPKRU */
+        if (!(env->cr[4] & CR4_PKE)) {
+            raise_exception(env, EXCP_UD);
+        }
+        if ((d->modrm & 7) == 6) {
+            if ((uint32_t)env->regs[R_ECX] != 0) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->regs[R_EAX] = env->pkru;
+            env->regs[R_EDX] = 0;
+        } else {
+            if ((uint32_t)env->regs[R_ECX] != 0 || (uint32_t)env->regs[R_EDX] != 0) {
+                raise_exception_err(env, EXCP_GP, 0);
+            }
+            env->pkru = (uint32_t)env->regs[R_EAX];
+            tlb_flush(env);               /* cached rights of user pages change */
+        }
+        return;
+    }
     if (d->mod == 3 && d->aux != 4 && d->aux != 6) {
         raise_exception(env, EXCP_UD);
     }
@@ -241,6 +273,8 @@ void op_grp7(CPUX86State *env, const DecodedInsn *d)
         require_cpl0(env);
         helper_lmsw(env, load_sel(env, d));
         break;
+    case 5:             /* only the register forms RDPKRU/WRPKRU exist */
+        raise_exception(env, EXCP_UD);
     case 7:
         require_cpl0(env);
         if (mode64) {
