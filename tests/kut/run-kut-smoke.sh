@@ -7,4 +7,4 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 exec "$top/tests/kut/kut.sh" -j 2 --no-reference --must-pass \
     msr emulator idt_test eventinj memory realmode setjmp tsc xsave rmap_chain \
-    vmexit_cpuid vmexit_mov_to_cr8 vmexit_inl_pmtimer debug syscall umip vmexit_ipi
+    vmexit_cpuid vmexit_mov_to_cr8 vmexit_inl_pmtimer debug syscall umip vmexit_ipi smap pku pks
