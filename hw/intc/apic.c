@@ -307,7 +307,10 @@ static void apic_timer_rebase(APICState *s, uint32_t cur)
     s->count_start = now - (int64_t)(done << apic_timer_shift(s));
 }
 
-/* Arm the timer for the next time the count reaches zero. */
+static void apic_timer_cb(void *opaque);
+
+/* Arm the timer for the next time the count reaches zero (in TSC-deadline
+ * mode: for the deadline, or fire now if it is already due). */
 static void apic_timer_arm(APICState *s)
 {
     if (apic_timer_deadline_mode(s)) {
@@ -317,7 +320,11 @@ static void apic_timer_arm(APICState *s)
             return;
         }
         uint64_t ns = s->tsc_deadline - s->cpu->tsc_offset;
-        timer_mod(s->timer, ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
+        if (ns <= (uint64_t)clock_get_ns(CLOCK_VIRTUAL)) {
+            apic_timer_cb(s);             /* already due: before the next instruction */
+        } else {
+            timer_mod(s->timer, ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
+        }
         return;
     }
     if (!s->initial_count || s->count_stopped) {
@@ -719,11 +726,7 @@ bool apic_msr_write(Device *dev, uint32_t msr, uint64_t val)
         }
         if (apic_timer_deadline_mode(s)) {  /* ignored in the other modes */
             s->tsc_deadline = val;
-            if (val && s->cpu && val - s->cpu->tsc_offset <= (uint64_t)clock_get_ns(CLOCK_VIRTUAL)) {
-                apic_timer_cb(s);         /* already due: before the next instruction */
-            } else {
-                apic_timer_arm(s);
-            }
+            apic_timer_arm(s);
         }
         return true;
     }
