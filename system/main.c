@@ -624,17 +624,16 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "overcommit")) {
             /* QEMU's hints for KVM hosts (lock guest memory, let the guest
              * idle the host CPU): checked as QEMU checks them, no effect */
-            g_auto(GStrv) kv = g_strsplit(arg, ",", -1);
-            for (char **o = kv; *o; o++) {
-                const char *eq = strchr(*o, '=');
-                g_autofree char *key = eq ? g_strndup(*o, eq - *o) : g_strdup(*o);
-                if (strcmp(key, "mem-lock") && strcmp(key, "cpu-pm")) {
-                    fatal("-overcommit %s: Invalid parameter '%s'", arg, key);
-                }
-                if (eq && strcmp(eq + 1, "on") && strcmp(eq + 1, "off")) {
-                    fatal("-overcommit %s: Parameter '%s' expects 'on' or 'off'", arg, key);
-                }
+            KeyVal *kv = keyval_parse(arg, NULL, &err);
+            bool unused;
+            if (!kv || !keyval_take_bool(kv, "mem-lock", false, &unused, &err) ||
+                !keyval_take_bool(kv, "cpu-pm", false, &unused, &err)) {
+                fatal("-overcommit %s: %s", arg, err->message);
             }
+            if (keyval_unused(kv)) {
+                fatal("-overcommit %s: Invalid parameter '%s'", arg, keyval_unused(kv));
+            }
+            keyval_free(kv);
         }
         if (err) {
             g_error_free(err);
