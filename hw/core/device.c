@@ -2,6 +2,7 @@
  * Device registry and typed properties: see device.h.
  */
 #include "hw/core/device.h"
+#include "block/block.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -252,6 +253,20 @@ bool device_set_prop(Device *dev, const char *name, const char *value, GError **
             return false;
         }
         *(Chardev **)field = chr;
+        return true;
+    }
+    case PROP_DRIVE: {
+        BlockBackend *blk = blk_by_name(value);
+        if (!blk) {
+            vireo_set_error(errp, "Property '%s.%s' can't find value '%s'", cls->name, name, value);
+            return false;
+        }
+        if (blk_get_attached_dev(blk)) {
+            vireo_set_error(errp, "Property '%s.%s' can't take value '%s', it's in use",
+                            cls->name, name, value);
+            return false;
+        }
+        *(BlockBackend **)field = blk;
         return true;
     }
     case PROP_NETDEV: {

@@ -38,6 +38,8 @@ typedef enum PropType {
     PROP_PCI_ADDR,   /* int32: "slot" or "slot.fn" -> devfn, -1 = auto */
     PROP_NETDEV,     /* struct NetClientState * : a -netdev backend by id, not yet in use */
     PROP_MACADDR,    /* MACAddr (net/net.h): "52:54:00:12:34:56" */
+    PROP_DRIVE,      /* struct BlockBackend * : a drive by id (-drive id=, if=none); the
+                      * device must blk_attach_dev it in realize (one device per drive) */
 } PropType;
 
 typedef struct Property {

@@ -1,0 +1,92 @@
+/*
+ * What a block driver implements (block/file-posix.c, raw.c, qcow2.c).
+ *
+ * Drivers are synchronous: each call does its I/O before it returns.  The
+ * block layer calls them from the aio worker threads, several at once, so
+ * a driver with shared metadata (qcow2) serialises itself with its own
+ * lock; "file" and "raw" need none (pread/pwrite at offsets).
+ *
+ * Layering: a format driver (raw, qcow2) has bs->file, the protocol-level
+ * BlockDriverState of the host file ("file" driver), and maybe bs->backing.
+ * Everything read from an image is hostile: check every offset and size
+ * against the file and the format's limits before using it.
+ */
+#ifndef BLOCK_BLOCK_INT_H
+#define BLOCK_BLOCK_INT_H
+
+#include "block/block.h"
+
+typedef struct BlockDriver BlockDriver;
+
+typedef struct BdrvCheckResult {
+    int corruptions, leaks, check_errors;
+    int corruptions_fixed, leaks_fixed;
+    int64_t image_end_offset;
+    uint64_t allocated_clusters, total_clusters, fragmented_clusters, compressed_clusters;
+} BdrvCheckResult;
+
+#define BDRV_FIX_LEAKS  1
+#define BDRV_FIX_ERRORS 2
+
+typedef struct BdrvSnapshotInfo {
+    char *id, *name;
+    uint64_t vm_state_size;
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint32_t icount;
+} BdrvSnapshotInfo;
+
+struct BlockDriver {
+    const char *format_name;
+    bool is_protocol;                /* "file": opens a host path itself */
+    size_t instance_size;            /* bs->opaque, zeroed */
+    /* Score how likely buf (the first bytes of the file) is this format;
+     * 0 = not it.  Formats only. */
+    int (*probe)(const uint8_t *buf, int buf_size, const char *filename);
+    /* bs->filename, bs->open_flags and (formats) bs->file are set. */
+    int (*open)(BlockDriverState *bs, int flags, GError **errp);
+    void (*close)(BlockDriverState *bs);
+    int64_t (*getlength)(BlockDriverState *bs);
+    int (*preadv)(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                  const struct iovec *iov, int niov);
+    int (*pwritev)(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                   const struct iovec *iov, int niov);
+    int (*flush)(BlockDriverState *bs);                        /* optional */
+    int (*pdiscard)(BlockDriverState *bs, uint64_t offset, uint64_t bytes);       /* optional */
+    int (*pwrite_zeroes)(BlockDriverState *bs, uint64_t offset, uint64_t bytes);  /* optional */
+    int (*truncate)(BlockDriverState *bs, uint64_t size, GError **errp);          /* optional */
+    int (*block_status)(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                        uint64_t *pnum);                       /* optional: all data */
+    int64_t (*allocated_size)(BlockDriverState *bs);           /* optional: of bs->file */
+    void (*info_json)(BlockDriverState *bs, GString *json);    /* optional */
+    bool (*create)(const char *filename, uint64_t size, const char *opts, GError **errp);
+    int (*check)(BlockDriverState *bs, BdrvCheckResult *res, int fix);   /* optional */
+    /* Internal snapshots (vireo-img snapshot -l): a g_new array. Optional. */
+    int (*snapshot_list)(BlockDriverState *bs, BdrvSnapshotInfo **list);
+};
+
+struct BlockDriverState {
+    const BlockDriver *drv;
+    void *opaque;
+    char *filename;
+    int open_flags;
+    bool read_only;
+    BlockDriverState *file;          /* formats: the host file */
+    BlockDriverState *backing;       /* qcow2 backing image, opened read-only */
+    char *backing_file, *backing_format;   /* as named in the image header */
+    char *snapshot_overlay;          /* BDRV_O_SNAPSHOT: the temporary file */
+};
+
+void bdrv_register(const BlockDriver *drv);
+const BlockDriver *bdrv_find_format(const char *name);
+/* Iterate (vireo-img --help, error messages). */
+void bdrv_format_foreach(void (*fn)(const char *name, void *opaque), void *opaque);
+
+#define BLOCK_DRIVER_REGISTER(drv) \
+    static void __attribute__((constructor)) bdrv_register_##drv(void) \
+    { bdrv_register(&(drv)); }
+
+int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res, int fix);
+int bdrv_snapshot_list(BlockDriverState *bs, BdrvSnapshotInfo **list);
+
+#endif
