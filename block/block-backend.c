@@ -240,6 +240,16 @@ void blk_drain_all(void)
     }
 }
 
+void blk_close_all(void)
+{
+    blk_drain_all();
+    for (GList *l = backends; l; l = l->next) {
+        BlockBackend *blk = l->data;
+        bdrv_close(blk->bs);
+        blk->bs = NULL;
+    }
+}
+
 static int blk_check_sync(BlockBackend *blk, bool write, uint64_t offset, uint64_t bytes)
 {
     if (!blk->bs) {

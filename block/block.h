@@ -145,6 +145,9 @@ unsigned blk_in_flight(BlockBackend *blk);
 /* Wait (main loop thread) until every request of every drive completed
  * and its callback ran: reset, eject, quit. */
 void blk_drain_all(void);
+/* At exit: drain, then close every drive, so formats write back what
+ * they cache (qcow2 metadata) and the image locks go. */
+void blk_close_all(void);
 
 /* Synchronous forms, for small device needs outside the I/O path (and the
  * qtest-less unit tests).  Same checks as the aio forms. */

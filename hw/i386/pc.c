@@ -18,6 +18,7 @@
  * CPU, as on QEMU's pc; SMI IPIs go through the local APICs.
  */
 #include "hw/i386/pc.h"
+#include "block/block.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -642,6 +643,7 @@ void pc_machine_reset(void)
      * from the power-on state (KBC gate open). */
     pc.a20_kbc = true;
     pc.a20_port92 = false;
+    blk_drain_all();         /* no request may complete into a device after its reset */
     devices_reset_all();
     for (int i = 0; i < pc.ncpus; i++) {
         x86_cpu_reset(pc.cpus[i]);
