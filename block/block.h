@@ -169,6 +169,9 @@ typedef struct BlockDevOps {
     void (*eject_request_cb)(void *dev, bool force);
 } BlockDevOps;
 void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *dev);
+/* HMP commit: write what the guest changed in the top image (a -snapshot
+ * overlay, or a qcow2 with a backing file) into its backing image. */
+bool blk_commit(BlockBackend *blk, GError **errp);
 bool blk_dev_is_tray_open(BlockBackend *blk);
 bool blk_dev_is_medium_locked(BlockBackend *blk);
 bool blk_eject(BlockBackend *blk, bool force, GError **errp);
