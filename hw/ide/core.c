@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "block/blockdev.h"
 #include "hw/pci/pci.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -420,19 +421,29 @@ static void ide_flush_cb(void *opaque, int ret)
 
 /* ---- bus-master DMA ---- */
 
-/* Move len bytes between buf and the guest memory the PRD table names.
- * Returns false when the table ends first or an address is bad. */
-static bool ide_dma_rw(IDEBus *bus, uint8_t *buf, uint32_t len, bool to_guest)
+/* How a bus-master transfer ended (the PIIX/ICH "Interrupt/Active bit
+ * interaction" table): all moved; the PRD table ended before the device's
+ * transfer did; or the bus refused it (bus mastering disabled in the
+ * command register).  Addresses in the PCI hole that no BAR claims read
+ * as all-ones and drop writes (the chipset's subtractive decode), as in
+ * QEMU, so they are not an error here. */
+typedef enum IDEDMAResult { DMA_OK, DMA_SHORT, DMA_ABORT } IDEDMAResult;
+
+/* Move len bytes between buf and the guest memory the PRD table names. */
+static IDEDMAResult ide_dma_rw(IDEBus *bus, uint8_t *buf, uint32_t len, bool to_guest)
 {
     PCIDevice *pci = bus->pci;
     while (len > 0) {
         if (!bus->prd_left) {
+            /* a table may not cross 64 KiB: 8192 entries at most */
             if (bus->prd_eot || ++bus->prd_count > 65536 / 8) {
-                return false;
+                return DMA_SHORT;
             }
             uint8_t prd[8];
             if (!pci_dma_read(pci, bus->prd_next, prd, sizeof(prd))) {
-                return false;
+                vlog(LOG_GUEST_ERRORS, "ide: %s PRD at 0x%08x is not in memory\n",
+                     bus->name, bus->prd_next);
+                return DMA_ABORT;
             }
             bus->prd_next += 8;
             bus->prd_addr = (prd[0] | (prd[1] << 8) | (prd[2] << 16) | ((uint32_t)prd[3] << 24)) & ~1u;
@@ -447,40 +458,80 @@ static bool ide_dma_rw(IDEBus *bus, uint8_t *buf, uint32_t len, bool to_guest)
         bool ok = to_guest ? pci_dma_write(pci, bus->prd_addr, buf, n)
                            : pci_dma_read(pci, bus->prd_addr, buf, n);
         if (!ok) {
-            return false;
+            vlog(LOG_GUEST_ERRORS, "ide: %s DMA to 0x%08x+%u is not in memory\n",
+                 bus->name, bus->prd_addr, n);
+            return DMA_ABORT;
         }
         bus->prd_addr += n;
         bus->prd_left -= n;
         buf += n;
         len -= n;
     }
-    return true;
+    return DMA_OK;
 }
 
-static void ide_dma_end(IDEState *s, bool error)
+/* The device finished its transfer: Active stays set only where the PRD
+ * table describes more memory than was moved (a valid completion). */
+static void ide_dma_end(IDEState *s)
 {
     IDEBus *bus = s->bus;
-    bus->bm.status &= ~BM_STATUS_ACTIVE;
-    if (error) {
-        bus->bm.status |= BM_STATUS_ERROR;
+    if (bus->prd_eot && !bus->prd_left) {
+        bus->bm.status &= ~BM_STATUS_ACTIVE;
     }
     bus->dma_s = NULL;
     bus->dma_pending = false;
 }
 
+static void atapi_set_sense(IDEState *s, uint8_t key, uint8_t asc, uint8_t ascq);
 static void atapi_cmd_ok(IDEState *s);
 static void atapi_check_condition(IDEState *s, uint8_t key, uint8_t asc, uint8_t ascq);
 static void ide_dma_step(IDEState *s);
 
-static void ide_dma_fail(IDEState *s, bool bus_error)
+/* The controller could not move the data: it clears Active and, for a
+ * master abort, sets Error; it raises no interrupt (the driver times
+ * out and stops the engine).  The device's command ends without data and
+ * without an interrupt, so a following reset or command finds it idle. */
+static void ide_dma_stopped(IDEState *s, IDEDMAResult why)
 {
-    ide_dma_end(s, bus_error);
-    if (s->is_cd) {
-        /* a read that could not complete: medium error / illegal request */
-        atapi_check_condition(s, bus_error ? SENSE_ILLEGAL_REQUEST : 3, 0x11, 0);
+    IDEBus *bus = s->bus;
+    bus->bm.status &= ~BM_STATUS_ACTIVE;
+    if (why == DMA_ABORT) {
+        bus->bm.status |= BM_STATUS_ERROR;
     } else {
-        ide_cmd_error(s, bus_error ? ABRT_ERR : UNC_ERR | ABRT_ERR);
+        vlog(LOG_GUEST_ERRORS, "ide: %s PRD table shorter than the transfer\n", bus->name);
     }
+    bus->dma_s = NULL;
+    bus->dma_pending = false;
+    if (s->is_cd) {
+        s->error = SENSE_ILLEGAL_REQUEST << 4;
+        atapi_set_sense(s, SENSE_ILLEGAL_REQUEST, ASC_INV_FIELD_IN_CDB, 0);
+        s->nsector = 3;
+        s->atapi_read = false;
+    } else {
+        s->error = ABRT_ERR;
+    }
+    s->status = READY_STAT | ERR_STAT;
+    s->xfer = XFER_NONE;
+    ide_transfer_stop(s);
+}
+
+/* The image could not be read or written: the device reports it. */
+static void ide_dma_io_error(IDEState *s)
+{
+    IDEBus *bus = s->bus;
+    bus->bm.status &= ~BM_STATUS_ACTIVE;
+    bus->dma_s = NULL;
+    bus->dma_pending = false;
+    if (s->is_cd) {
+        atapi_check_condition(s, 3 /* medium error */, 0x11, 0);
+    } else {
+        ide_cmd_error(s, UNC_ERR | ABRT_ERR);
+    }
+}
+
+static bool ide_dma_is_write(IDEState *s)
+{
+    return !s->is_cd && (s->cmd == 0xca || s->cmd == 0xcb || s->cmd == 0x35);
 }
 
 static void ide_dma_io_done(IDEState *s, int ret)
@@ -492,13 +543,14 @@ static void ide_dma_io_done(IDEState *s, int ret)
     if (ret < 0) {
         vlog(LOG_GUEST_ERRORS, "ide: %s DMA at sector %" PRIu64 " failed: %s\n",
                         bus->name, s->req_sector, g_strerror(-ret));
-        ide_dma_fail(s, false);
+        ide_dma_io_error(s);
         return;
     }
     uint32_t bytes = s->req_chunk * sector_size(s);
-    if (s->cmd != 0xca && s->cmd != 0xcb && s->cmd != 0x35) {     /* a read: to the guest */
-        if (!ide_dma_rw(bus, s->buf, bytes, true)) {
-            ide_dma_fail(s, true);
+    if (!ide_dma_is_write(s)) {
+        IDEDMAResult r = ide_dma_rw(bus, s->buf, bytes, true);
+        if (r != DMA_OK) {
+            ide_dma_stopped(s, r);
             return;
         }
     }
@@ -514,7 +566,7 @@ static void ide_dma_step(IDEState *s)
 {
     IDEBus *bus = s->bus;
     if (!s->req_remaining) {
-        ide_dma_end(s, false);
+        ide_dma_end(s);
         if (s->is_cd) {
             atapi_cmd_ok(s);
         } else {
@@ -525,10 +577,13 @@ static void ide_dma_step(IDEState *s)
     unsigned ss = sector_size(s);
     s->req_chunk = MIN(s->req_remaining, IDE_BUF_SIZE / ss);
     uint32_t bytes = s->req_chunk * ss;
-    bool write = s->cmd == 0xca || s->cmd == 0xcb || s->cmd == 0x35;
-    if (write && !ide_dma_rw(bus, s->buf, bytes, false)) {
-        ide_dma_fail(s, true);
-        return;
+    bool write = ide_dma_is_write(s);
+    if (write) {
+        IDEDMAResult r = ide_dma_rw(bus, s->buf, bytes, false);
+        if (r != DMA_OK) {
+            ide_dma_stopped(s, r);
+            return;
+        }
     }
     ide_io(s, write, s->req_sector * ss, bytes, ide_dma_io_done);
 }
@@ -548,13 +603,13 @@ void ide_dma_start(IDEBus *bus)
     bus->prd_count = 0;
     if (s->is_cd && !s->atapi_read) {
         /* a reply already in the buffer */
-        bool ok = ide_dma_rw(bus, s->buf, s->atapi_total, true);
-        ide_dma_end(s, !ok);
-        if (ok) {
-            atapi_cmd_ok(s);
-        } else {
-            atapi_check_condition(s, SENSE_ILLEGAL_REQUEST, ASC_INV_FIELD_IN_CDB, 0);
+        IDEDMAResult r = ide_dma_rw(bus, s->buf, s->atapi_total, true);
+        if (r != DMA_OK) {
+            ide_dma_stopped(s, r);
+            return;
         }
+        ide_dma_end(s);
+        atapi_cmd_ok(s);
         return;
     }
     ide_dma_step(s);
@@ -563,6 +618,7 @@ void ide_dma_start(IDEBus *bus)
 void ide_dma_cancel(IDEBus *bus)
 {
     IDEState *s = bus->dma_s;
+    bus->bm.status &= ~BM_STATUS_ACTIVE;  /* also after a completion that left it set */
     if (!s) {
         return;
     }
@@ -1597,8 +1653,12 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
     s->is_cd = is_cd;
     s->wcache = true;
     unsigned n = ++ide_drive_count;
+    /* serial= of the device, else of its -drive (as QEMU), else a default */
+    DriveInfo *di = drive_get_by_blk(d->blk);
     if (d->serial) {
         g_strlcpy(s->serial, d->serial, sizeof(s->serial));
+    } else if (di && di->serial) {
+        g_strlcpy(s->serial, di->serial, sizeof(s->serial));
     } else {
         g_snprintf(s->serial, sizeof(s->serial), "QM%05u", n);
     }
