@@ -291,6 +291,7 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
     if (bad) {
         fatal("-boot %s: Invalid parameter '%s'", arg, bad);
     }
+    cfg->boot_strict = strict;
     if (order) {
         cfg->boot_order = check_boot_devices("order", order);
     }
@@ -841,6 +842,9 @@ int main(int argc, char **argv)
         if (!drive_check_all_claimed(&err)) {
             fatal("%s", err->message);
         }
+    }
+    if (!machine_none) {
+        pc_machine_done();
     }
 
     /*

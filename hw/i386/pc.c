@@ -19,6 +19,7 @@
  */
 #include "hw/i386/pc.h"
 #include "block/block.h"
+#include "hw/core/bootdevice.h"
 #include "hw/ide/piix.h"
 
 #include <glib.h>
@@ -68,6 +69,7 @@ typedef struct PCMachine {
     uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
     const char *boot_order_after_once;   /* -boot once=: order= for later boots */
     bool booted_once;          /* the power-on reset is done */
+    bool boot_strict;          /* -boot strict=on */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
     PCIDevice *pm;
@@ -377,6 +379,39 @@ static void cmos_set(int idx, int val)
     rtc_set_cmos(pc.rtc, idx, val & 0xff);
 }
 
+/* The CMOS bytes QEMU's pc sets for IDE hard disks: types (0x12, 0x19/0x1a
+ * "type 47, user defined"), the geometry of the first two (0x1b.., 0x24..)
+ * and the BIOS CHS translation of all four (0x39, read by SeaBIOS). */
+static void pc_cmos_init_disks(void)
+{
+    uint8_t types = 0, trans_bits = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c, h, s;
+        int trans;
+        if (!ide_get_geometry(i / 2, i % 2, &c, &h, &s, &trans)) {
+            continue;
+        }
+        trans_bits |= (trans & 3) << (2 * i);
+        if (i >= 2) {
+            continue;
+        }
+        int info = i ? 0x24 : 0x1b;
+        types |= i ? 0x0f : 0xf0;
+        cmos_set(i ? 0x1a : 0x19, 47);
+        cmos_set(info, c);
+        cmos_set(info + 1, c >> 8);
+        cmos_set(info + 2, h);
+        cmos_set(info + 3, 0xff);          /* write precompensation: none */
+        cmos_set(info + 4, 0xff);
+        cmos_set(info + 5, 0xc0 | ((h > 8) << 3));
+        cmos_set(info + 6, c);             /* landing zone */
+        cmos_set(info + 7, c >> 8);
+        cmos_set(info + 8, s);
+    }
+    cmos_set(0x12, types);
+    cmos_set(0x39, trans_bits);
+}
+
 /* CMOS boot device codes SeaBIOS understands: floppy, disk, CD, network. */
 static int pc_boot_code(char c)
 {
@@ -643,11 +678,21 @@ void pc_machine_init(const MachineConfig *cfg)
     pc_isa_devices_init(cfg);
     isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);
     x87_ferr_hook = pc_ferr;
+    pc.boot_strict = cfg->boot_strict;
     pc_cmos_init(cfg);
     pc_fw_cfg_init(cfg);
     pc_acpi_init(cfg);
 
     pc_machine_reset();
+}
+
+void pc_machine_done(void)
+{
+    pc_cmos_init_disks();
+    size_t len;
+    char *order = bootdevice_list(pc.boot_strict, &len);
+    fw_cfg_modify_file(pc.fw_cfg, "bootorder", order, len);
+    g_free(order);
 }
 
 void pc_machine_reset(void)

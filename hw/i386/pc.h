@@ -16,6 +16,7 @@ typedef struct MachineConfig {
     const char *boot_order;      /* -boot order=, "cad" default */
     const char *boot_once;       /* -boot once=: the order for the first boot only */
     bool boot_menu;              /* -boot menu=on */
+    bool boot_strict;            /* -boot strict=on: no fallback past the bootindex list */
     int boot_menu_timeout_ms;    /* splash-time, -1 = default */
     int64_t reboot_timeout_ms;   /* -boot reboot-timeout=, -1 = never retry (default) */
     bool has_uuid;
@@ -33,6 +34,10 @@ typedef struct MachineConfig {
 
 /* Builds the whole machine; user errors print one line and exit 1. */
 void pc_machine_init(const MachineConfig *cfg);
+/* After every device exists (-device and the NICs too), before the first
+ * reset: what the firmware learns about the devices as a whole (the
+ * bootindex= order in fw_cfg "bootorder", the IDE disks in CMOS). */
+void pc_machine_done(void);
 /* Reset every device and CPU to power-on state. */
 void pc_machine_reset(void);
 X86CPU *pc_first_cpu(void);

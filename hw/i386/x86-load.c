@@ -14,6 +14,7 @@
  * SeaBIOS for) sits at X86_LOAD_MBI_ADDR.
  */
 #include "hw/i386/x86-load.h"
+#include "hw/core/bootdevice.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -468,9 +469,12 @@ void x86_load_kernel(FWCfgState *fw, const char *kernel, const char *initrd,
     }
 
     fw_cfg_add_file(fw, ROM_FILE, rom, rom_len);
-    /* SeaBIOS names a genroms BEV "/rom@genroms/NAME" in its boot order. */
-    static const char order[] = "/rom@" ROM_FILE "\n";
-    fw_cfg_modify_file(fw, "bootorder", order, sizeof(order));
+    /* SeaBIOS names a genroms BEV "/rom@genroms/NAME" in its boot order;
+     * QEMU gives the Linux boot ROM bootindex 0, so it boots first. */
+    GError *err = NULL;
+    if (!bootdevice_add(0, "/rom@" ROM_FILE, &err)) {
+        fatal("-kernel: %s", err->message);
+    }
     g_free(rom);
     g_free(rom_path);
     g_free(img);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "block/blockdev.h"
+#include "hw/core/bootdevice.h"
 #include "hw/pci/pci.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -247,11 +248,11 @@ static void ide_identify_hd(IDEState *s, uint16_t *p)
 {
     uint64_t n = s->nb_sectors;
     p[0] = 0x0040;                              /* fixed disk */
-    p[1] = s->cyls;
-    p[3] = s->heads;
-    p[4] = 512 * s->secs;
+    p[1] = s->phys_cyls;                        /* default geometry ... */
+    p[3] = s->phys_heads;
+    p[4] = 512 * s->phys_secs;
     p[5] = 512;
-    p[6] = s->secs;
+    p[6] = s->phys_secs;
     put_str(p + 10, 10, s->serial);
     p[20] = 3;
     p[21] = 512;
@@ -264,7 +265,7 @@ static void ide_identify_hd(IDEState *s, uint16_t *p)
     p[51] = 0x200;
     p[52] = 0x200;
     p[53] = 1 | 2 | 4;                          /* words 54-58, 64-70, 88 valid */
-    p[54] = s->cyls;
+    p[54] = s->cyls;                            /* ... and the current one */
     p[55] = s->heads;
     p[56] = s->secs;
     uint32_t chs = s->cyls * s->heads * s->secs;
@@ -1372,6 +1373,7 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
         }
         s->heads = (s->select & 0x0f) + 1;
         s->secs = s->nsector;
+        s->cyls = MIN(s->nb_sectors / (s->heads * s->secs), 65535);
         ide_cmd_done(s);
         break;
     case 0xf8: case 0x27:                 /* READ NATIVE MAX ADDRESS (EXT) */
@@ -1597,13 +1599,86 @@ typedef struct IDEDrive {
     bool is_cd;
 } IDEDrive;
 
+/* BIOS CHS translation, as CMOS 0x39 and SeaBIOS number them */
+enum { IDE_TRANS_NONE, IDE_TRANS_LBA, IDE_TRANS_LARGE };
+
+/* The logical geometry an MBR's partition table was made with (its first
+ * partition that ends on a cylinder boundary), as QEMU guesses it; false
+ * when there is no MBR or no such partition. */
+static bool ide_guess_mbr_chs(IDEState *s, unsigned *cyls, unsigned *heads, unsigned *secs)
+{
+    uint8_t mbr[512];
+    if (blk_pread(s->blk, 0, mbr, sizeof(mbr)) < 0 || mbr[510] != 0x55 || mbr[511] != 0xaa) {
+        return false;
+    }
+    for (int i = 0; i < 4; i++) {
+        const uint8_t *p = mbr + 0x1be + 16 * i;
+        uint32_t nr = p[12] | p[13] << 8 | p[14] << 16 | (uint32_t)p[15] << 24;
+        unsigned end_head = p[5], end_sec = p[6] & 63;
+        if (!nr || !end_head || !end_sec) {
+            continue;
+        }
+        uint64_t c = s->nb_sectors / ((end_head + 1) * end_sec);
+        if (c < 1 || c > 16383) {
+            continue;
+        }
+        *cyls = c;
+        *heads = end_head + 1;
+        *secs = end_sec;
+        return true;
+    }
+    return false;
+}
+
+/* The drive's physical geometry (IDENTIFY words 1/3/6) and the BIOS
+ * translation for it: 16 heads of 63 sectors by default, LBA translation
+ * beyond 1024 cylinders; a partition table made with 16 heads or fewer
+ * becomes the geometry itself (no translation), one made with more
+ * means a BIOS translated it (LARGE or LBA). */
 static void ide_guess_geometry(IDEState *s)
 {
     uint64_t n = s->nb_sectors;
-    s->heads = 16;
-    s->secs = 63;
-    uint64_t cyls = n / (16 * 63);
-    s->cyls = cyls > 16383 ? 16383 : cyls < 2 ? 2 : cyls;
+    unsigned c, h, sec;
+    bool mbr = ide_guess_mbr_chs(s, &c, &h, &sec);
+    if (mbr && h <= 16) {
+        s->phys_cyls = c;
+        s->phys_heads = h;
+        s->phys_secs = sec;
+        s->bios_trans = IDE_TRANS_NONE;
+    } else {
+        uint64_t cyls = n / (16 * 63);
+        s->phys_cyls = cyls > 16383 ? 16383 : cyls < 2 ? 2 : cyls;
+        s->phys_heads = 16;
+        s->phys_secs = 63;
+        if (mbr) {
+            s->bios_trans = s->phys_cyls * 16 <= 131072 ? IDE_TRANS_LARGE : IDE_TRANS_LBA;
+        } else {
+            s->bios_trans = s->phys_cyls <= 1024 ? IDE_TRANS_NONE : IDE_TRANS_LBA;
+        }
+    }
+    s->cyls = s->phys_cyls;
+    s->heads = s->phys_heads;
+    s->secs = s->phys_secs;
+}
+
+bool ide_get_geometry(int bus_id, int unit, unsigned *cyls, unsigned *heads, unsigned *secs,
+                      int *trans)
+{
+    char name[8];
+    g_snprintf(name, sizeof(name), "ide.%d", bus_id);
+    IDEBus *bus = ide_bus_find(name);
+    if (!bus || unit < 0 || unit > 1) {
+        return false;
+    }
+    IDEState *s = &bus->ifs[unit];
+    if (!s->dev || s->is_cd) {
+        return false;
+    }
+    *cyls = s->phys_cyls;
+    *heads = s->phys_heads;
+    *secs = s->phys_secs;
+    *trans = s->bios_trans;
+    return true;
 }
 
 static unsigned ide_drive_count;
@@ -1630,6 +1705,18 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
     if (!d->blk && !is_cd) {
         vireo_set_error(errp, "No drive specified");
         return false;
+    }
+    if (d->bootindex >= 0) {
+        /* QEMU's (Open Firmware) path, which SeaBIOS matches against the
+         * ATA channel and unit it found the drive on */
+        char *pci = bootdevice_pci_path("ide", bus->pci ? bus->pci->devfn : 0);
+        char *path = g_strdup_printf("%s/drive@%x/disk@%x", pci, bus->bus_id, d->unit);
+        bool ok = bootdevice_add(d->bootindex, path, errp);
+        g_free(path);
+        g_free(pci);
+        if (!ok) {
+            return false;
+        }
     }
     if (!d->blk) {
         /* an empty CD-ROM drive has a drive of its own */
@@ -1721,9 +1808,10 @@ DEVICE_REGISTER(ide_cd_class)
 
 /* ---- channel ---- */
 
-void ide_bus_init(IDEBus *bus, const char *name, IRQ irq, struct PCIDevice *pci)
+void ide_bus_init(IDEBus *bus, int bus_id, IRQ irq, struct PCIDevice *pci)
 {
-    g_strlcpy(bus->name, name, sizeof(bus->name));
+    g_snprintf(bus->name, sizeof(bus->name), "ide.%d", bus_id);
+    bus->bus_id = bus_id;
     bus->irq = irq;
     bus->pci = pci;
     for (int i = 0; i < 2; i++) {
@@ -1746,9 +1834,14 @@ void ide_bus_reset(IDEBus *bus)
     bus->bm.status &= 0x60;               /* drive DMA capable bits stay */
     bus->bm.addr = 0;
     for (int i = 0; i < 2; i++) {
-        ide_reset_state(&bus->ifs[i]);
-        bus->ifs[i].tray_open = false;
-        bus->ifs[i].xfer_mode = 0;
+        IDEState *s = &bus->ifs[i];
+        ide_reset_state(s);
+        s->tray_open = false;
+        s->xfer_mode = 0;
+        /* a hardware reset forgets INITIALIZE DEVICE PARAMETERS */
+        s->cyls = s->phys_cyls;
+        s->heads = s->phys_heads;
+        s->secs = s->phys_secs;
     }
     irq_lower(bus->irq);
 }

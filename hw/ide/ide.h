@@ -52,7 +52,9 @@ struct IDEState {
     bool is_cd;
     char serial[21], model[41], version[9];
     uint64_t nb_sectors;         /* 512-byte sectors */
-    unsigned cyls, heads, secs;
+    unsigned cyls, heads, secs;  /* current CHS translation (INITIALIZE DEVICE PARAMETERS) */
+    unsigned phys_cyls, phys_heads, phys_secs;   /* the default one */
+    int bios_trans;              /* CHS translation the BIOS should use (CMOS 0x39) */
     uint16_t identify[256];
 
     /* task file */
@@ -93,6 +95,7 @@ typedef struct BMDMAState {
 
 struct IDEBus {
     char name[8];                /* "ide.0" */
+    int bus_id;                  /* 0 primary, 1 secondary channel */
     IDEState ifs[2];
     int unit;                    /* selected slot */
     uint8_t devctl;
@@ -111,7 +114,8 @@ struct IDEBus {
 };
 
 /* core.c */
-void ide_bus_init(IDEBus *bus, const char *name, IRQ irq, struct PCIDevice *pci);
+/* channel bus_id is named "ide.<bus_id>" */
+void ide_bus_init(IDEBus *bus, int bus_id, IRQ irq, struct PCIDevice *pci);
 void ide_bus_reset(IDEBus *bus);
 IDEBus *ide_bus_find(const char *name);
 uint32_t ide_ioport_read(IDEBus *bus, uint32_t reg);

@@ -169,9 +169,7 @@ static bool piix_ide_realize(Device *dev, GError **errp)
     static const int irqs[2] = { 14, 15 };
     for (int i = 0; i < 2; i++) {
         IDEBus *bus = &d->bus[i];
-        char name[8];
-        g_snprintf(name, sizeof(name), "ide.%d", i);
-        ide_bus_init(bus, name, isa_get_irq(irqs[i]), pd);
+        ide_bus_init(bus, i, isa_get_irq(irqs[i]), pd);
         isa_register_ioport(&bus->cmd_io, &ide_cmd_ops, bus, "ide-cmd", cmd_base[i], 8);
         isa_register_ioport(&bus->ctl_io, &ide_ctl_ops, bus, "ide-ctl", ctl_base[i], 1);
     }

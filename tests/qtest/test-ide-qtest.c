@@ -23,6 +23,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/qtest/libqtest.h"
@@ -51,7 +52,7 @@ typedef struct Chan {
 static const Chan pri = { 0x1f0, 0x3f6, BM_BASE, 14 };
 static const Chan sec = { 0x170, 0x376, BM_BASE + 8, 15 };
 
-static char *disk_path, *iso_path, *iso2_path;
+static char *disk_path, *disk2_path, *iso_path, *iso2_path;
 
 /* ---- images ---- */
 
@@ -922,10 +923,118 @@ static void test_atapi_media_change(void)
     qtest_quit(s);
 }
 
+/* ---- the machine: bootindex= and CMOS ---- */
+
+/* fw_cfg file NAME's contents (NULL if absent) */
+static char *fw_cfg_file(QTestState *s, const char *name, size_t *len)
+{
+    qtest_outw(s, 0x510, 0x19);                       /* file directory */
+    uint8_t b[64];
+    for (int i = 0; i < 4; i++) {
+        b[i] = qtest_inb(s, 0x511);
+    }
+    uint32_t n = be32(b);
+    for (uint32_t f = 0; f < n; f++) {
+        for (int i = 0; i < 64; i++) {
+            b[i] = qtest_inb(s, 0x511);
+        }
+        if (!strncmp((char *)b + 8, name, 56)) {
+            *len = be32(b);
+            char *data = g_malloc0(*len + 1);
+            qtest_outw(s, 0x510, b[4] << 8 | b[5]);
+            for (size_t i = 0; i < *len; i++) {
+                data[i] = qtest_inb(s, 0x511);
+            }
+            return data;
+        }
+    }
+    return NULL;
+}
+
+static uint8_t cmos(QTestState *s, uint8_t idx)
+{
+    qtest_outb(s, 0x70, idx);
+    return qtest_inb(s, 0x71);
+}
+
+static void test_bootorder_cmos(void)
+{
+    /* a disk with bootindex=2 at ide.0 unit 1, a CD with bootindex=1 at
+     * ide.1 unit 0 (-device); -hda without a bootindex */
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=%s,if=ide,format=raw "
+        "-drive file=%s,if=none,id=d1,format=raw "
+        "-drive file=%s,if=none,id=c1,media=cdrom,format=raw "
+        "-device ide-hd,drive=d1,bus=ide.0,unit=1,bootindex=2 "
+        "-device ide-cd,drive=c1,bus=ide.1,unit=0,bootindex=1",
+        disk_path, disk2_path, iso_path);
+    QTestState *s = qtest_start(args);
+    size_t len = 0;
+    g_autofree char *order = fw_cfg_file(s, "bootorder", &len);
+    g_assert_nonnull(order);
+    g_assert_cmpstr(order, ==, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
+                               "/pci@i0cf8/ide@1,1/drive@0/disk@1");
+    g_assert_cmpuint(len, ==, strlen(order) + 1);
+    /* both hard disks in CMOS: type 47, 8 cylinders, 16 heads, 63 sectors */
+    g_assert_cmphex(cmos(s, 0x12), ==, 0xff);
+    g_assert_cmpuint(cmos(s, 0x19), ==, 47);
+    g_assert_cmpuint(cmos(s, 0x1a), ==, 47);
+    g_assert_cmpuint(cmos(s, 0x1b) | cmos(s, 0x1c) << 8, ==, DISK_SECTORS / (16 * 63));
+    g_assert_cmpuint(cmos(s, 0x1d), ==, 16);
+    g_assert_cmpuint(cmos(s, 0x23), ==, 63);
+    g_assert_cmpuint(cmos(s, 0x24) | cmos(s, 0x25) << 8, ==, 4);   /* 2 MiB */
+    g_assert_cmpuint(cmos(s, 0x2c), ==, 63);
+    g_assert_cmphex(cmos(s, 0x39), ==, 0);            /* small disks: no translation */
+    qtest_quit(s);
+
+    /* no bootindex anywhere: an empty bootorder, SeaBIOS's own order */
+    s = start();
+    g_autofree char *none = fw_cfg_file(s, "bootorder", &len);
+    g_assert_cmpuint(len, ==, 0);
+    g_assert_cmphex(cmos(s, 0x12), ==, 0xf0);        /* only the primary master */
+    qtest_quit(s);
+}
+
+/* A user error is one line and exit status 1. */
+static void expect_user_error(const char *args, const char *msg)
+{
+    const char *bin = g_getenv("VIREO_BINARY");
+    g_autofree char *def = g_strdup_printf("%s/vireo", g_getenv("BUILD") ? g_getenv("BUILD") : "build");
+    g_autofree char *cmd = g_strdup_printf("%s -machine accel=qtest -display none %s",
+                                           bin ? bin : def, args);
+    gchar **argv = NULL;
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_autofree char *out = NULL, *err = NULL;
+    int st = 0;
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &st, NULL));
+    g_strfreev(argv);
+    g_assert_true(WIFEXITED(st));
+    g_assert_cmpint(WEXITSTATUS(st), ==, 1);
+    g_assert_nonnull(strstr(err, msg));
+    g_assert_cmpint(strchr(err, '\n') - err + 1, ==, (int)strlen(err));
+}
+
+static void test_user_errors(void)
+{
+    g_autofree char *two = g_strdup_printf(
+        "-drive file=%s,if=none,id=d1,format=raw -drive file=%s,if=none,id=c1,media=cdrom,format=raw "
+        "-device ide-hd,drive=d1,bootindex=0 -device ide-cd,drive=c1,bus=ide.1,bootindex=0",
+        disk2_path, iso_path);
+    expect_user_error(two, "The bootindex 0 has already been used");
+    g_autofree char *busy = g_strdup_printf(
+        "-drive file=%s,if=ide,format=raw -drive file=%s,if=none,id=d1,format=raw "
+        "-device ide-hd,drive=d1,bus=ide.0,unit=0", disk_path, disk2_path);
+    expect_user_error(busy, "in use");
+    expect_user_error("-device ide-hd,bus=ide.0", "No drive specified");
+    expect_user_error("-device ide-cd,bus=ide.7", "Bus 'ide.7' not found");
+    expect_user_error("-device ide-cd,unit=2", "only 2 units");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     disk_path = make_image("disk", DISK_SECTORS * 512ull, disk_byte);
+    disk2_path = make_image("disk2", 2 << 20, disk_byte);
     iso_path = make_image("cd", CD_SECTORS * 2048ull, cd_byte);
     iso2_path = make_image("cd2", 16 * 2048ull, cd_byte);
     g_test_add_func("/qtest/ide/pci-id", test_pci_id);
@@ -935,8 +1044,11 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ide/ata-dma", test_dma);
     g_test_add_func("/qtest/ide/atapi", test_atapi);
     g_test_add_func("/qtest/ide/atapi-media-change", test_atapi_media_change);
+    g_test_add_func("/qtest/ide/bootorder-cmos", test_bootorder_cmos);
+    g_test_add_func("/qtest/ide/user-errors", test_user_errors);
     int ret = g_test_run();
     unlink(disk_path);
+    unlink(disk2_path);
     unlink(iso_path);
     unlink(iso2_path);
     return ret;

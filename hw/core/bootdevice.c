@@ -1,0 +1,71 @@
+/*
+ * Boot devices named by bootindex=: a list kept sorted by index, so the
+ * order does not depend on the order devices were created in.
+ */
+#include "hw/core/bootdevice.h"
+
+#include <string.h>
+
+#include "util/error.h"
+
+typedef struct BootEntry {
+    int32_t index;
+    char *path;
+} BootEntry;
+
+static GList *boot_entries;
+
+static gint boot_entry_cmp(gconstpointer a, gconstpointer b)
+{
+    const BootEntry *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+bool bootdevice_add(int32_t bootindex, const char *path, GError **errp)
+{
+    if (bootindex < 0) {
+        return true;
+    }
+    for (GList *l = boot_entries; l; l = l->next) {
+        const BootEntry *e = l->data;
+        if (e->index == bootindex) {
+            vireo_set_error(errp, "The bootindex %d has already been used", bootindex);
+            return false;
+        }
+    }
+    BootEntry *e = g_new0(BootEntry, 1);
+    e->index = bootindex;
+    e->path = g_strdup(path);
+    boot_entries = g_list_insert_sorted(boot_entries, e, boot_entry_cmp);
+    return true;
+}
+
+char *bootdevice_list(bool halt, size_t *len)
+{
+    if (!boot_entries) {
+        *len = 0;
+        return NULL;
+    }
+    GString *s = g_string_new(NULL);
+    for (GList *l = boot_entries; l; l = l->next) {
+        const BootEntry *e = l->data;
+        if (s->len) {
+            g_string_append_c(s, '\n');
+        }
+        g_string_append(s, e->path);
+    }
+    if (halt) {
+        g_string_append(s, "\nHALT");
+    }
+    *len = s->len + 1;
+    return g_string_free(s, FALSE);
+}
+
+char *bootdevice_pci_path(const char *name, int devfn)
+{
+    int slot = (devfn >> 3) & 0x1f, fn = devfn & 7;
+    if (fn) {
+        return g_strdup_printf("/pci@i0cf8/%s@%x,%x", name, slot, fn);
+    }
+    return g_strdup_printf("/pci@i0cf8/%s@%x", name, slot);
+}
