@@ -498,6 +498,8 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     for (size_t i = 0; i < G_N_ELEMENTS(linux_keys); i++) {
         fw_cfg_add_i32(s, linux_keys[i], 0);
     }
+    /* empty unless -kernel puts its option ROM first (x86_load_kernel) */
+    fw_cfg_add_file(s, "bootorder", NULL, 0);
     if (cfg->kernel) {
         x86_load_kernel(s, cfg->kernel, cfg->initrd, cfg->append, pc.below_4g);
     }
@@ -521,7 +523,6 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     /* -1 (default): after a failed boot, stop instead of retrying. */
     uint32_t fail_wait = GUINT32_TO_LE((uint32_t)cfg->reboot_timeout_ms);
     fw_cfg_add_file(s, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait));
-    fw_cfg_add_file(s, "bootorder", NULL, 0);
     fw_cfg_add_file(s, "bios-geometry", NULL, 0);
     if (cfg->boot_menu_timeout_ms >= 0) {
         uint16_t wait = GUINT16_TO_LE((uint16_t)MIN(cfg->boot_menu_timeout_ms, 0xffff));
