@@ -469,7 +469,7 @@ static bool fdc_sector_done(FDCtrl *s, bool tc)
         if (s->buf[0] != drv->track || s->buf[1] != s->phys_head || s->buf[3] != 2 || lba < 0) {
             vlog(LOG_GUEST_ERRORS, "fdc: FORMAT: sector ID %u/%u/%u/%u does not fit the %s "
                  "image at track %u head %d; not written\n", s->buf[0], s->buf[1], s->buf[2],
-                 s->buf[3], drv->fmt->name, drv->track, s->phys_head);
+                 s->buf[3], drv->fmt ? drv->fmt->name : "(ejected)", drv->track, s->phys_head);
         } else {
             uint8_t fill[FD_SECTOR_LEN];
             memset(fill, s->fmt_fill, sizeof(fill));
