@@ -17,8 +17,15 @@
 #    for its command line, "ls" lists "(fd0)", and "ls (fd0)/" lists the
 #    image's "boot/" directory, which GRUB read from the floppy through
 #    INT 13h.
+# 4. Only with FLOPPY_LINUX=1 (make check-floppy-linux; a Linux boot under
+#    TCG takes most of a minute): Debian's kernel with its floppy module
+#    (scripts/make-linux-guest.sh, GUEST_MODULES=floppy) reads all of
+#    /dev/fd0 (its sha256 matches the image's), writes a sector through
+#    it, drops its caches and reads the sector back; the write is in the
+#    image file afterwards.
 #   exit 0 pass, 1 fail, 77 skip.
-# Environment: VIREO=binary (default $BUILD/vireo); BOOT_TIMEOUT=60 (s).
+# Environment: VIREO=binary (default $BUILD/vireo); BOOT_TIMEOUT=60 (s);
+# FLOPPY_LINUX=1 adds part 4 (LINUX_TIMEOUT=300 s).
 # VIREO=qemu-system-x86_64 checks the script against QEMU.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -148,8 +155,40 @@ else
     expect "$s" "GRUB loading" "GRUB: its boot sector loads the core image"
 fi
 
+# ---- 4: Linux's floppy driver ----
+if [ "${FLOPPY_LINUX:-0}" = 1 ]; then
+    if ! guest=$(GUEST_MODULES=floppy "$top/scripts/make-linux-guest.sh" 2>"$out/linux-guest.log"); then
+        notok "cannot build the Linux guest (see $out/linux-guest.log)"
+    else
+        kernel=$(echo "$guest" | sed -n 1p)
+        initrd=$(echo "$guest" | sed -n 2p)
+        python3 -c "
+import sys
+img = bytearray(1474560)
+for i in range(len(img)):
+    img[i] = (i * 7 + (i >> 9)) & 0xff
+open(sys.argv[1], 'wb').write(img)" "$out/linux.img"
+        want=$(sha256sum "$out/linux.img" | cut -d' ' -f1)
+        s=$out/linux.serial
+        cmd='dd if=/dev/fd0 bs=18k 2>/dev/null | sha256sum; echo vireo-floppy-write > /tmp/w;'
+        cmd="$cmd dd if=/tmp/w of=/dev/fd0 bs=512 seek=100 conv=notrunc,sync 2>/dev/null; sync;"
+        cmd="$cmd echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/fd0 bs=512 skip=100 count=1 2>/dev/null | head -c 18; echo; dmesg | grep -i 'floppy drive'"
+        timeout -k 5 "${LINUX_TIMEOUT:-300}" "$VIREO" "${extra[@]}" -nographic -m 256 \
+            -drive "if=floppy,file=$out/linux.img,format=raw" -kernel "$kernel" -initrd "$initrd" \
+            -append "console=ttyS0 quiet vireo.cmd=\"$cmd\" vireo.end" </dev/null >"$s" 2>"$out/linux.err"
+        tr -d '\r' <"$s" >"$s.tmp" && mv "$s.tmp" "$s"
+        expect "$s" "Floppy drive(s): fd0 is 1.44M" "Linux: floppy driver finds fd0, 1.44M"
+        expect "$s" "$want  -" "Linux: sha256 of /dev/fd0 matches the image"
+        grep -q "^vireo-floppy-write" "$s" && ok "Linux: sector written and read back" \
+            || notok "Linux: written sector not read back (see $s)"
+        [ "$(dd if="$out/linux.img" bs=512 skip=100 count=1 status=none | head -c 18)" = vireo-floppy-write ] \
+            && ok "Linux: written sector is in the image file" || notok "Linux: write not in the image file"
+    fi
+fi
+
 if [ $fails -eq 0 ]; then
-    echo "PASS: floppy boots (own boot program rw and read-only, GRUB rescue floppy)"
+    [ "${FLOPPY_LINUX:-0}" = 1 ] && linux=", Linux's floppy driver" || linux=""
+    echo "PASS: floppy boots (own boot program rw and read-only, GRUB rescue floppy$linux)"
     exit 0
 fi
 echo "FAIL: $fails floppy checks failed"
