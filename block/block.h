@@ -117,6 +117,7 @@ void blk_foreach(void (*fn)(BlockBackend *blk, void *opaque), void *opaque);
 bool blk_attach_dev(BlockBackend *blk, void *dev, const char *dev_name, GError **errp);
 void *blk_get_attached_dev(BlockBackend *blk);
 const char *blk_attached_dev_name(BlockBackend *blk);
+BlockBackend *blk_by_dev_name(const char *dev_name);
 
 bool blk_is_inserted(BlockBackend *blk);
 bool blk_is_read_only(BlockBackend *blk);
@@ -165,6 +166,8 @@ typedef struct BlockDevOps {
     void (*eject_request_cb)(void *dev, bool force);
 } BlockDevOps;
 void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *dev);
+bool blk_dev_is_tray_open(BlockBackend *blk);
+bool blk_dev_is_medium_locked(BlockBackend *blk);
 bool blk_eject(BlockBackend *blk, bool force, GError **errp);
 bool blk_change_medium(BlockBackend *blk, const char *filename, const char *format,
                        bool read_only, GError **errp);

@@ -529,7 +529,12 @@ static void info_irq(const char *args, GString *out)
 
 static void info_block(const char *args, GString *out)
 {
-    /* no drives exist yet; QEMU prints nothing for an empty list either */
+    hmp_info_block(out);
+}
+
+static void info_blockstats(const char *args, GString *out)
+{
+    hmp_info_blockstats(out);
 }
 
 static void chardev_line(const char *id, Chardev *chr, void *opaque)
@@ -593,6 +598,7 @@ static const HmpCommand info_commands[] = {
     { "irq", NULL, "", "show the interrupt controllers' state", info_irq },
     { "pic", NULL, "", "show PIC state", info_irq },
     { "block", NULL, "", "show the block devices", info_block },
+    { "blockstats", NULL, "", "show block device statistics", info_blockstats },
     { "chardev", NULL, "", "show the character devices", info_chardev },
     { "qtree", NULL, "", "show device tree", info_qtree },
     { "network", NULL, "", "show the network state", info_network },
@@ -794,6 +800,51 @@ static void cmd_log(const char *args, GString *out)
     log_mask = mask;
 }
 
+/* eject [-f] device */
+static void cmd_eject(const char *args, GString *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(args));
+    gchar **a = g_strsplit_set(copy, " \t", -1);
+    int i = 0;
+    bool force = false;
+    while (a[i] && (!*a[i] || !strcmp(a[i], "-f"))) {
+        force |= !strcmp(a[i], "-f");
+        i++;
+    }
+    GError *err = NULL;
+    if (!a[i]) {
+        g_string_append(out, "eject: usage: eject [-f] device\n");
+    } else if (!monitor_do_eject(a[i], NULL, force, &err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
+    g_strfreev(a);
+}
+
+/* change device filename [format [read-only-mode]] */
+static void cmd_change(const char *args, GString *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(args));
+    gchar **a = g_strsplit_set(copy, " \t", -1);
+    GPtrArray *w = g_ptr_array_new();
+    for (int i = 0; a[i]; i++) {
+        if (*a[i]) {
+            g_ptr_array_add(w, a[i]);
+        }
+    }
+    GError *err = NULL;
+    if (w->len < 2) {
+        g_string_append(out, "change: usage: change device filename [format [read-only-mode]]\n");
+    } else if (!monitor_do_change_medium(w->pdata[0], NULL, w->pdata[1],
+                                         w->len > 2 ? w->pdata[2] : NULL,
+                                         w->len > 3 ? w->pdata[3] : NULL, &err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
+    g_ptr_array_free(w, TRUE);
+    g_strfreev(a);
+}
+
 static void cmd_screendump(const char *args, GString *out)
 {
     g_autofree char *fn = g_strstrip(g_strdup(args));
@@ -827,6 +878,9 @@ static const HmpCommand hmp_commands[] = {
     { "log", NULL, "item1[,...]", "activate logging of the specified items ('none' stops)",
       cmd_log },
     { "screendump", NULL, "filename", "save screen as an image", cmd_screendump },
+    { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
+    { "change", NULL, "device filename [format [read-only-mode]]",
+      "change a removable medium", cmd_change },
     { NULL },
 };
 

@@ -70,7 +70,14 @@ void qmp_foreach_command(void (*fn)(const QmpCommand *c, void *opaque), void *op
 /* Shared by QMP and HMP */
 void monitor_do_system_powerdown(GError **errp);
 bool monitor_do_cont(GError **errp);
-bool monitor_do_eject(const char *device, GError **errp);
+/* block-cmds.c */
+bool monitor_do_eject(const char *device, const char *id, bool force, GError **errp);
+bool monitor_do_change_medium(const char *device, const char *id, const char *filename,
+                              const char *format, const char *ro_mode, GError **errp);
+JsonNode *monitor_query_block(void);
+JsonNode *monitor_query_blockstats(void);
+void hmp_info_block(GString *out);
+void hmp_info_blockstats(GString *out);
 bool monitor_do_screendump(const char *filename, GError **errp);
 void monitor_version(int *major, int *minor, int *micro);
 

@@ -197,7 +197,12 @@ static JsonNode *cmd_query_cpus_fast(Monitor *mon, JsonObject *args, GError **er
 
 static JsonNode *cmd_query_block(Monitor *mon, JsonObject *args, GError **errp)
 {
-    return node_arr(json_array_new());   /* no drives exist yet */
+    return monitor_query_block();
+}
+
+static JsonNode *cmd_query_blockstats(Monitor *mon, JsonObject *args, GError **errp)
+{
+    return monitor_query_blockstats();
 }
 
 static const char *pci_class_desc(uint16_t cls)
@@ -373,12 +378,6 @@ static JsonNode *cmd_human_monitor_command(Monitor *mon, JsonObject *args, GErro
 }
 
 /* No drives exist yet: every device name is unknown, as in QEMU. */
-bool monitor_do_eject(const char *device, GError **errp)
-{
-    g_set_error(errp, QMP_ERROR, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", device);
-    return false;
-}
-
 static const char *device_or_id(JsonObject *args, GError **errp)
 {
     bool has_dev = json_object_has_member(args, "device");
@@ -390,20 +389,27 @@ static const char *device_or_id(JsonObject *args, GError **errp)
     return json_object_get_string_member(args, has_dev ? "device" : "id");
 }
 
+static const char *opt_str(JsonObject *args, const char *key)
+{
+    return json_object_has_member(args, key) ? json_object_get_string_member(args, key) : NULL;
+}
+
 static JsonNode *cmd_eject(Monitor *mon, JsonObject *args, GError **errp)
 {
-    const char *dev = device_or_id(args, errp);
-    if (dev) {
-        monitor_do_eject(dev, errp);
+    if (device_or_id(args, errp)) {
+        bool force = json_object_has_member(args, "force") &&
+                     json_object_get_boolean_member(args, "force");
+        monitor_do_eject(opt_str(args, "device"), opt_str(args, "id"), force, errp);
     }
     return NULL;
 }
 
 static JsonNode *cmd_blockdev_change_medium(Monitor *mon, JsonObject *args, GError **errp)
 {
-    const char *dev = device_or_id(args, errp);
-    if (dev) {
-        monitor_do_eject(dev, errp);
+    if (device_or_id(args, errp)) {
+        monitor_do_change_medium(opt_str(args, "device"), opt_str(args, "id"),
+                                 opt_str(args, "filename"), opt_str(args, "format"),
+                                 opt_str(args, "read-only-mode"), errp);
     }
     return NULL;
 }
@@ -477,6 +483,7 @@ static const QmpCommand commands[] = {
     { "quit", cmd_quit, NULL },
     { "query-cpus-fast", cmd_query_cpus_fast, NULL },
     { "query-block", cmd_query_block, NULL },
+    { "query-blockstats", cmd_query_blockstats, "?query-nodes:b" },
     { "query-pci", cmd_query_pci, NULL },
     { "query-chardev", cmd_query_chardev, NULL },
     { "human-monitor-command", cmd_human_monitor_command, "command-line:s ?cpu-index:i" },

@@ -12,6 +12,7 @@
 #include "config-host.h"
 #include "accel/accel.h"
 #include "accel/qtest/qtest.h"
+#include "block/blockdev.h"
 #include "chardev/chardev.h"
 #include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
@@ -74,7 +75,15 @@ static const Option options[] = {
     { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
     { "s", false, "shorthand for -gdb tcp::1234" },
     { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
-    { "drive", true, "if=pflash,format=raw,file=FILE  firmware flash image (read-only; other interfaces come with IDE/virtio)" },
+    { "drive", true, "[file=FILE][,if=ide|floppy|virtio|none|pflash][,index=i][,bus=b,unit=u][,media=disk|cdrom][,format=raw|qcow2][,id=ID][,readonly=on|off][,snapshot=on|off][,cache=writeback|writethrough|none|directsync|unsafe][,serial=S]  a drive" },
+    { "hda", true, "file  use 'file' as IDE hard disk 0 image" },
+    { "hdb", true, "file  use 'file' as IDE hard disk 1 image" },
+    { "hdc", true, "file  use 'file' as IDE hard disk 2 image" },
+    { "hdd", true, "file  use 'file' as IDE hard disk 3 image" },
+    { "cdrom", true, "file  use 'file' as IDE CD-ROM image (cdrom is ide1 master)" },
+    { "fda", true, "file  use 'file' as floppy disk 0 image" },
+    { "fdb", true, "file  use 'file' as floppy disk 1 image" },
+    { "snapshot", false, "write to temporary files instead of disk image files" },
     { "netdev", true, "user|socket|tap|hubport,id=ID[,...]  a network backend for a NIC's netdev=" },
     { "nic", true, "user|socket|tap|none[,model=M][,mac=MAC][,...]  a NIC and its backend in one option" },
     { "net", true, "nic[,model=M][,macaddr=MAC]|user|socket|tap|none[,...]  legacy: NICs and backends on a hub" },
@@ -381,6 +390,8 @@ int main(int argc, char **argv)
     GPtrArray *serials = g_ptr_array_new();
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
+    GPtrArray *drive_opts = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *drive_origins = g_ptr_array_new_with_free_func(g_free);
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
     SMMOption smm = SMM_AUTO;
     const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
@@ -519,40 +530,28 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "gdb")) {
             gdb_spec = arg;
         } else if (!strcmp(n, "drive")) {
-            /* Only the firmware flash exists so far: QEMU's pc maps the
-             * first pflash drive where -bios would go. */
-            gchar **kv = g_strsplit(arg, ",", -1);
-            const char *iface = "ide", *file = NULL, *format = "raw";
-            for (gchar **p = kv; *p; p++) {
-                char *eq = strchr(*p, '=');
-                const char *v = eq ? eq + 1 : "on";
-                if (eq) {
-                    *eq = 0;
-                }
-                if (!strcmp(*p, "if")) {
-                    iface = v;
-                } else if (!strcmp(*p, "file")) {
-                    file = v;
-                } else if (!strcmp(*p, "format")) {
-                    format = v;
-                } else if (strcmp(*p, "readonly") && strcmp(*p, "unit") && strcmp(*p, "id")) {
-                    fatal("-drive: unknown option '%s'", *p);
+            /* opened after the whole command line: -snapshot anywhere applies */
+            g_ptr_array_add(drive_opts, g_strdup(arg));
+            g_ptr_array_add(drive_origins, g_strdup_printf("-drive %s", arg));
+        } else if (!strcmp(n, "hda") || !strcmp(n, "hdb") || !strcmp(n, "hdc") ||
+                   !strcmp(n, "hdd") || !strcmp(n, "cdrom") || !strcmp(n, "fda") ||
+                   !strcmp(n, "fdb")) {
+            /* QEMU's shortcuts: -hdX index 0-3, -cdrom index 2, -fdX index 0-1 */
+            bool cd = !strcmp(n, "cdrom"), fd = n[0] == 'f';
+            int index = cd ? 2 : n[2] - 'a';
+            GString *o = g_string_new("file=");
+            for (const char *c = arg; *c; c++) {
+                g_string_append_c(o, *c);
+                if (*c == ',') {
+                    g_string_append_c(o, ',');
                 }
             }
-            if (strcmp(iface, "pflash")) {
-                fatal("-drive if=%s: only if=pflash is supported so far", iface);
-            }
-            if (strcmp(format, "raw")) {
-                fatal("-drive format=%s: only raw is supported for pflash", format);
-            }
-            if (!file || !g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
-                fatal("-drive: could not open flash image '%s'", file ? file : "");
-            }
-            if (bios) {
-                fatal("-drive if=pflash: only one firmware image (-bios or one pflash drive)");
-            }
-            bios = g_strdup(file);
-            g_strfreev(kv);
+            g_string_append_printf(o, ",if=%s,index=%d%s", fd ? "floppy" : "ide", index,
+                                   cd ? ",media=cdrom" : "");
+            g_ptr_array_add(drive_opts, g_string_free(o, FALSE));
+            g_ptr_array_add(drive_origins, g_strdup_printf("-%s %s", n, arg));
+        } else if (!strcmp(n, "snapshot")) {
+            drive_set_default_snapshot(true);
         } else if (!strcmp(n, "netdev") || !strcmp(n, "nic") || !strcmp(n, "net")) {
             bool ok = !strcmp(n, "netdev") ? net_netdev_add(arg, &err)
                     : !strcmp(n, "nic") ? net_nic_option(arg, &err)
@@ -700,6 +699,22 @@ int main(int argc, char **argv)
     (void)display_none;
     cfg.nographic = nographic;
 
+    for (unsigned i = 0; i < drive_opts->len; i++) {
+        GError *err = NULL;
+        if (!drive_add(drive_opts->pdata[i], &err)) {
+            fatal("%s: %s", (char *)drive_origins->pdata[i], err->message);
+        }
+    }
+    g_ptr_array_free(drive_opts, TRUE);
+    g_ptr_array_free(drive_origins, TRUE);
+    /* QEMU's pc maps the first pflash drive where -bios would go */
+    if (drive_get(IF_PFLASH, 0, 0)) {
+        if (bios || drive_get(IF_PFLASH, 1, 0)) {
+            fatal("-drive if=pflash: only one firmware image (-bios or one pflash drive)");
+        }
+        bios = drive_get(IF_PFLASH, 0, 0)->filename;
+    }
+
     if (machine_none) {
         /* nothing to build: no firmware, no devices, no CPU */
     } else if (bios) {
@@ -775,6 +790,12 @@ int main(int argc, char **argv)
     if (!machine_none) {
         GError *err = NULL;
         if (!net_init_nics(&err)) {
+            fatal("%s", err->message);
+        }
+    }
+    {
+        GError *err = NULL;
+        if (!drive_check_all_claimed(&err)) {
             fatal("%s", err->message);
         }
     }

@@ -60,6 +60,12 @@ case_ '-cpu "" is an error, not a crash' 1 '^vireo: -cpu option cannot be empty$
 case_ '-chardev "" names the missing id' 1 'id' -- -chardev ""
 case_ '-accel "" lists the accelerators (as QEMU)' 0 '^tcg$' -- -accel ""
 case_ '-accel tcg,thread=foo is refused' 1 "^vireo: -accel tcg,thread=foo: Invalid 'thread' setting foo$" -- -accel tcg,thread=foo
+case_ '-hda of a missing file names it' 1 "^vireo: -hda /nonexistent/disk.img: could not open '/nonexistent/disk.img': No such file or directory$" -- -hda /nonexistent/disk.img
+case_ '-drive with an unknown key names it' 1 "^vireo: -drive file=/dev/null,cyls=3: Invalid parameter 'cyls'$" -- -drive file=/dev/null,cyls=3
+case_ '-drive if=scsi is refused' 1 "unsupported bus type 'scsi'" -- -drive file=/dev/null,if=scsi
+case_ '-drive cache=sometimes is refused' 1 "invalid cache option 'sometimes'" -- -drive file=/dev/null,format=raw,cache=sometimes
+case_ '-drive format=vmdk is refused' 1 "unknown image format 'vmdk'" -- -drive file=/dev/null,format=vmdk
+case_ '-drive if=none without a device runs' runs '' -- -drive if=none,id=d0,file=/dev/null,format=raw
 case_ '-M pc-i440fx-99.99 is refused' 1 "unsupported machine type 'pc-i440fx-99.99'" -- -M pc-i440fx-99.99
 case_ '-M pc-i440fx-7.2 is QEMU 7.2s own pc' runs '' -- -M pc-i440fx-7.2
 case_ '-machine smm=off runs (no SMM, as before issue #8)' runs '' -- -machine smm=off

@@ -1,0 +1,524 @@
+/*
+ * Drives: what a device attaches to.  A BlockBackend owns an open image
+ * (or none: an empty CD-ROM), checks each request against the medium, runs
+ * it in a worker thread and hands the completion back to the main loop.
+ *
+ * Threads: blk_* calls are made in the main loop or by a vCPU holding the
+ * big lock.  Worker threads (a GLib thread pool shared by every drive)
+ * only run the synchronous bdrv_* call of a request and queue the
+ * result; one bottom half then runs the callbacks, updates statistics
+ * and in_flight, all under the big lock.  So a device's state is never
+ * touched by a worker.
+ */
+#include "block/block_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "util/bh.h"
+#include "util/error.h"
+#include "util/iov.h"
+
+#define BLK_WORKERS 8
+
+typedef enum BlkReqType {
+    BLK_REQ_READ, BLK_REQ_WRITE, BLK_REQ_FLUSH, BLK_REQ_DISCARD, BLK_REQ_ZEROES,
+} BlkReqType;
+
+struct BlockBackend {
+    char *name;
+    BlockDriverState *bs;
+    int flags;                    /* open flags; BDRV_O_RDWR unless read-only */
+    bool removable;
+    void *dev;
+    char *dev_name;
+    const BlockDevOps *dev_ops;
+    void *dev_opaque;
+    unsigned in_flight;
+    BlockAcctStats stats;
+};
+
+typedef struct BlkReq {
+    BlockBackend *blk;
+    BlockDriverState *bs;         /* the medium when issued (eject drains first) */
+    BlkReqType type;
+    uint64_t offset, bytes;
+    struct iovec *iov;
+    int niov;
+    BlockCompletionFunc *cb;
+    void *opaque;
+    int ret;
+    gint64 start_ns;
+} BlkReq;
+
+static GList *backends;
+static GThreadPool *pool;
+static BH *done_bh;
+static GMutex done_lock;
+static GCond done_cond;
+static GQueue done_queue = G_QUEUE_INIT;     /* BlkReq *, guarded by done_lock */
+static unsigned total_in_flight;             /* main loop / big lock */
+
+static BlockAcctType blk_acct_type(BlkReqType t)
+{
+    switch (t) {
+    case BLK_REQ_READ:
+        return BLOCK_ACCT_READ;
+    case BLK_REQ_FLUSH:
+        return BLOCK_ACCT_FLUSH;
+    case BLK_REQ_DISCARD:
+        return BLOCK_ACCT_DISCARD;
+    default:
+        return BLOCK_ACCT_WRITE;
+    }
+}
+
+static void blk_complete(BlkReq *req)
+{
+    BlockBackend *blk = req->blk;
+    BlockAcctType t = blk_acct_type(req->type);
+    if (req->ret < 0) {
+        blk->stats.failed_ops[t]++;
+    } else {
+        blk->stats.nr_ops[t]++;
+        blk->stats.nr_bytes[t] += req->bytes;
+        blk->stats.total_time_ns[t] += g_get_monotonic_time() * 1000 - req->start_ns;
+    }
+    blk->in_flight--;
+    total_in_flight--;
+    if (req->cb) {
+        req->cb(req->opaque, req->ret);
+    }
+    g_free(req->iov);
+    g_free(req);
+}
+
+/* Run the completions the workers queued.  Returns how many ran. */
+static unsigned blk_run_completions(void)
+{
+    unsigned n = 0;
+    for (;;) {
+        g_mutex_lock(&done_lock);
+        BlkReq *req = g_queue_pop_head(&done_queue);
+        g_mutex_unlock(&done_lock);
+        if (!req) {
+            return n;
+        }
+        blk_complete(req);
+        n++;
+    }
+}
+
+static void blk_done_bh(void *opaque)
+{
+    blk_run_completions();
+}
+
+static void blk_worker(gpointer data, gpointer user_data)
+{
+    BlkReq *req = data;
+    if (req->ret == 0) {
+        switch (req->type) {
+        case BLK_REQ_READ:
+            req->ret = bdrv_preadv(req->bs, req->offset, req->iov, req->niov);
+            break;
+        case BLK_REQ_WRITE:
+            req->ret = bdrv_pwritev(req->bs, req->offset, req->iov, req->niov);
+            break;
+        case BLK_REQ_FLUSH:
+            req->ret = bdrv_flush(req->bs);
+            break;
+        case BLK_REQ_DISCARD:
+            req->ret = bdrv_pdiscard(req->bs, req->offset, req->bytes);
+            break;
+        case BLK_REQ_ZEROES:
+            req->ret = bdrv_pwrite_zeroes(req->bs, req->offset, req->bytes);
+            break;
+        }
+        if (req->ret > 0) {
+            req->ret = 0;
+        }
+    }
+    g_mutex_lock(&done_lock);
+    g_queue_push_tail(&done_queue, req);
+    g_cond_broadcast(&done_cond);
+    g_mutex_unlock(&done_lock);
+    bh_schedule(done_bh);
+}
+
+static void blk_init_once(void)
+{
+    if (!pool) {
+        pool = g_thread_pool_new(blk_worker, NULL, BLK_WORKERS, FALSE, NULL);
+        done_bh = bh_new(blk_done_bh, NULL);
+    }
+}
+
+/* Check a request, then queue it; a refused one still completes through
+ * the bottom half, so callers see one completion path. */
+static void blk_submit(BlockBackend *blk, BlkReqType type, uint64_t offset, uint64_t bytes,
+                       const struct iovec *iov, int niov, BlockCompletionFunc *cb, void *opaque)
+{
+    blk_init_once();
+    BlkReq *req = g_new0(BlkReq, 1);
+    req->blk = blk;
+    req->bs = blk->bs;
+    req->type = type;
+    req->offset = offset;
+    req->bytes = iov ? iov_size(iov, niov) : bytes;
+    if (iov && niov > 0) {
+        req->iov = g_memdup2(iov, niov * sizeof(*iov));
+        req->niov = niov;
+    }
+    req->cb = cb;
+    req->opaque = opaque;
+    req->start_ns = g_get_monotonic_time() * 1000;
+    if (!blk->bs) {
+        req->ret = -ENOMEDIUM;
+    } else if (type != BLK_REQ_READ && type != BLK_REQ_FLUSH && !(blk->flags & BDRV_O_RDWR)) {
+        req->ret = -EROFS;
+    } else if (type != BLK_REQ_FLUSH) {
+        int64_t len = bdrv_getlength(blk->bs);
+        if (len < 0) {
+            req->ret = (int)len;
+        } else if (offset > (uint64_t)len || req->bytes > (uint64_t)len - offset) {
+            req->ret = -EIO;
+        }
+    }
+    blk->in_flight++;
+    total_in_flight++;
+    if (req->ret < 0) {
+        blk_worker(req, NULL);    /* queues the failure for the bottom half */
+        return;
+    }
+    g_thread_pool_push(pool, req, NULL);
+}
+
+void blk_aio_preadv(BlockBackend *blk, uint64_t offset, const struct iovec *iov, int niov,
+                    BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(blk, BLK_REQ_READ, offset, 0, iov, niov, cb, opaque);
+}
+
+void blk_aio_pwritev(BlockBackend *blk, uint64_t offset, const struct iovec *iov, int niov,
+                     BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(blk, BLK_REQ_WRITE, offset, 0, iov, niov, cb, opaque);
+}
+
+void blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(blk, BLK_REQ_FLUSH, 0, 0, NULL, 0, cb, opaque);
+}
+
+void blk_aio_pdiscard(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                      BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(blk, BLK_REQ_DISCARD, offset, bytes, NULL, 0, cb, opaque);
+}
+
+void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                           BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(blk, BLK_REQ_ZEROES, offset, bytes, NULL, 0, cb, opaque);
+}
+
+unsigned blk_in_flight(BlockBackend *blk)
+{
+    return blk->in_flight;
+}
+
+void blk_drain_all(void)
+{
+    while (total_in_flight > 0) {
+        g_mutex_lock(&done_lock);
+        while (g_queue_is_empty(&done_queue)) {
+            g_cond_wait(&done_cond, &done_lock);
+        }
+        g_mutex_unlock(&done_lock);
+        blk_run_completions();
+    }
+}
+
+static int blk_check_sync(BlockBackend *blk, bool write, uint64_t offset, uint64_t bytes)
+{
+    if (!blk->bs) {
+        return -ENOMEDIUM;
+    }
+    if (write && !(blk->flags & BDRV_O_RDWR)) {
+        return -EROFS;
+    }
+    int64_t len = bdrv_getlength(blk->bs);
+    if (len < 0) {
+        return (int)len;
+    }
+    if (offset > (uint64_t)len || bytes > (uint64_t)len - offset) {
+        return -EIO;
+    }
+    return 0;
+}
+
+int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes)
+{
+    int ret = blk_check_sync(blk, false, offset, bytes);
+    if (ret == 0) {
+        ret = bdrv_pread(blk->bs, offset, buf, bytes);
+    }
+    blk->stats.nr_ops[BLOCK_ACCT_READ] += ret >= 0;
+    blk->stats.nr_bytes[BLOCK_ACCT_READ] += ret >= 0 ? bytes : 0;
+    blk->stats.failed_ops[BLOCK_ACCT_READ] += ret < 0;
+    return ret < 0 ? ret : 0;
+}
+
+int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf, uint64_t bytes)
+{
+    int ret = blk_check_sync(blk, true, offset, bytes);
+    if (ret == 0) {
+        ret = bdrv_pwrite(blk->bs, offset, buf, bytes);
+    }
+    blk->stats.nr_ops[BLOCK_ACCT_WRITE] += ret >= 0;
+    blk->stats.nr_bytes[BLOCK_ACCT_WRITE] += ret >= 0 ? bytes : 0;
+    blk->stats.failed_ops[BLOCK_ACCT_WRITE] += ret < 0;
+    return ret < 0 ? ret : 0;
+}
+
+/* ---- the drive itself ---- */
+
+BlockBackend *blk_new_open(const char *name, const char *filename, const char *format,
+                           int flags, GError **errp)
+{
+    if (name && blk_by_name(name)) {
+        vireo_set_error(errp, "Duplicate ID '%s' for drive", name);
+        return NULL;
+    }
+    BlockDriverState *bs = NULL;
+    if (filename) {
+        bs = bdrv_open(filename, format, flags, errp);
+        if (!bs) {
+            return NULL;
+        }
+    }
+    BlockBackend *blk = g_new0(BlockBackend, 1);
+    blk->name = g_strdup(name ? name : "");
+    blk->bs = bs;
+    blk->flags = flags;
+    backends = g_list_append(backends, blk);
+    return blk;
+}
+
+void blk_unref(BlockBackend *blk)
+{
+    if (!blk) {
+        return;
+    }
+    while (blk->in_flight) {
+        blk_drain_all();
+    }
+    backends = g_list_remove(backends, blk);
+    bdrv_close(blk->bs);
+    g_free(blk->name);
+    g_free(blk->dev_name);
+    g_free(blk);
+}
+
+BlockBackend *blk_by_name(const char *name)
+{
+    for (GList *l = backends; l; l = l->next) {
+        BlockBackend *blk = l->data;
+        if (*blk->name && !strcmp(blk->name, name)) {
+            return blk;
+        }
+    }
+    return NULL;
+}
+
+const char *blk_name(BlockBackend *blk)
+{
+    return blk->name;
+}
+
+void blk_foreach(void (*fn)(BlockBackend *blk, void *opaque), void *opaque)
+{
+    for (GList *l = backends; l; l = l->next) {
+        fn(l->data, opaque);
+    }
+}
+
+bool blk_attach_dev(BlockBackend *blk, void *dev, const char *dev_name, GError **errp)
+{
+    if (blk->dev) {
+        vireo_set_error(errp, "drive '%s' is already in use by %s", blk->name,
+                        blk->dev_name ? blk->dev_name : "another device");
+        return false;
+    }
+    blk->dev = dev;
+    g_free(blk->dev_name);
+    blk->dev_name = g_strdup(dev_name);
+    return true;
+}
+
+BlockBackend *blk_by_dev_name(const char *dev_name)
+{
+    for (GList *l = backends; l; l = l->next) {
+        BlockBackend *blk = l->data;
+        if (blk->dev_name && !strcmp(blk->dev_name, dev_name)) {
+            return blk;
+        }
+    }
+    return NULL;
+}
+
+void *blk_get_attached_dev(BlockBackend *blk)
+{
+    return blk->dev;
+}
+
+const char *blk_attached_dev_name(BlockBackend *blk)
+{
+    return blk->dev_name;
+}
+
+bool blk_is_inserted(BlockBackend *blk)
+{
+    return blk->bs != NULL;
+}
+
+bool blk_is_read_only(BlockBackend *blk)
+{
+    return !(blk->flags & BDRV_O_RDWR);
+}
+
+bool blk_is_removable(BlockBackend *blk)
+{
+    return blk->removable;
+}
+
+void blk_set_removable(BlockBackend *blk, bool removable)
+{
+    blk->removable = removable;
+}
+
+int64_t blk_getlength(BlockBackend *blk)
+{
+    if (!blk->bs) {
+        return 0;
+    }
+    int64_t len = bdrv_getlength(blk->bs);
+    return len < 0 ? 0 : len;
+}
+
+uint64_t blk_nb_sectors(BlockBackend *blk)
+{
+    return blk_getlength(blk) / BDRV_SECTOR_SIZE;
+}
+
+BlockDriverState *blk_bs(BlockBackend *blk)
+{
+    return blk->bs;
+}
+
+int blk_open_flags(BlockBackend *blk)
+{
+    return blk->flags;
+}
+
+const BlockAcctStats *blk_stats(BlockBackend *blk)
+{
+    return &blk->stats;
+}
+
+void blk_acct_merged(BlockBackend *blk, BlockAcctType type, unsigned n)
+{
+    if (type < BLOCK_ACCT__MAX) {
+        blk->stats.merged[type] += n;
+    }
+}
+
+/* ---- removable media ---- */
+
+void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *dev)
+{
+    blk->dev_ops = ops;
+    blk->dev_opaque = dev;
+}
+
+bool blk_dev_is_tray_open(BlockBackend *blk)
+{
+    return blk->dev_ops && blk->dev_ops->is_tray_open && blk->dev_ops->is_tray_open(blk->dev_opaque);
+}
+
+bool blk_dev_is_medium_locked(BlockBackend *blk)
+{
+    return blk->dev_ops && blk->dev_ops->is_medium_locked &&
+           blk->dev_ops->is_medium_locked(blk->dev_opaque);
+}
+
+static bool blk_check_removable(BlockBackend *blk, GError **errp)
+{
+    if (!blk->removable || !blk->dev_ops) {
+        vireo_set_error(errp, "Device '%s' is not removable", blk->name);
+        return false;
+    }
+    return true;
+}
+
+static void blk_remove_medium(BlockBackend *blk)
+{
+    if (!blk->bs) {
+        return;
+    }
+    while (blk->in_flight) {
+        blk_drain_all();
+    }
+    bdrv_close(blk->bs);
+    blk->bs = NULL;
+}
+
+bool blk_eject(BlockBackend *blk, bool force, GError **errp)
+{
+    if (!blk_check_removable(blk, errp)) {
+        return false;
+    }
+    if (!force && blk->dev_ops->is_medium_locked && blk->dev_ops->is_medium_locked(blk->dev_opaque)) {
+        /* As QEMU: ask the guest to open the tray; the guest decides. */
+        if (blk->dev_ops->eject_request_cb) {
+            blk->dev_ops->eject_request_cb(blk->dev_opaque, false);
+        }
+        vireo_set_error(errp, "Device '%s' is locked and force was not specified, wait for "
+                        "tray to open and try again", blk->name);
+        return false;
+    }
+    blk_remove_medium(blk);
+    if (blk->dev_ops->change_media_cb) {
+        blk->dev_ops->change_media_cb(blk->dev_opaque, false);
+    }
+    return true;
+}
+
+bool blk_change_medium(BlockBackend *blk, const char *filename, const char *format,
+                       bool read_only, GError **errp)
+{
+    if (!blk_check_removable(blk, errp)) {
+        return false;
+    }
+    int flags = blk->flags & ~BDRV_O_RDWR;
+    if (!read_only) {
+        flags |= BDRV_O_RDWR;
+    }
+    BlockDriverState *bs = bdrv_open(filename, format, flags, errp);
+    if (!bs) {
+        return false;
+    }
+    if (blk->bs) {
+        blk_remove_medium(blk);
+        if (blk->dev_ops->change_media_cb) {
+            blk->dev_ops->change_media_cb(blk->dev_opaque, false);
+        }
+    }
+    blk->bs = bs;
+    blk->flags = flags;
+    if (blk->dev_ops->change_media_cb) {
+        blk->dev_ops->change_media_cb(blk->dev_opaque, true);
+    }
+    return true;
+}

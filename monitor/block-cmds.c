@@ -1,0 +1,268 @@
+/*
+ * The monitor's view of the drives: QMP query-block, query-blockstats,
+ * eject and blockdev-change-medium, and the HMP forms (info block, info
+ * blockstats, eject, change, commit).  Shapes and wording follow QEMU's,
+ * so management tools and people used to QEMU read them unchanged.
+ */
+#include "monitor/monitor-int.h"
+
+#include <string.h>
+
+#include "block/block_int.h"
+#include "block/blockdev.h"
+#include <inttypes.h>
+
+/* "device" names a drive (its id), "id" the device it is attached to. */
+static BlockBackend *find_blk(const char *device, const char *id, GError **errp)
+{
+    BlockBackend *blk = NULL;
+    if (device) {
+        blk = blk_by_name(device);
+    } else if (id) {
+        blk = blk_by_dev_name(id);
+    }
+    if (!blk) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found",
+                    device ? device : id);
+    }
+    return blk;
+}
+
+/* ---- query-block ---- */
+
+static JsonObject *image_info_json(BlockDriverState *bs)
+{
+    JsonObject *img = json_object_new();
+    json_object_set_string_member(img, "filename", bdrv_filename(bs));
+    json_object_set_string_member(img, "format", bdrv_format_name(bs));
+    int64_t len = bdrv_getlength(bs);
+    json_object_set_int_member(img, "virtual-size", len < 0 ? 0 : len);
+    int64_t alloc = bdrv_allocated_size(bs);
+    if (alloc >= 0) {
+        json_object_set_int_member(img, "actual-size", alloc);
+    }
+    json_object_set_boolean_member(img, "dirty-flag", false);
+    if (bdrv_backing(bs)) {
+        json_object_set_string_member(img, "backing-filename", bdrv_filename(bdrv_backing(bs)));
+        json_object_set_object_member(img, "backing-image", image_info_json(bdrv_backing(bs)));
+    }
+    return img;
+}
+
+static void query_block_one(BlockBackend *blk, void *opaque)
+{
+    JsonArray *arr = opaque;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "device", blk_name(blk));
+    if (blk_attached_dev_name(blk)) {
+        json_object_set_string_member(o, "qdev", blk_attached_dev_name(blk));
+    }
+    json_object_set_boolean_member(o, "locked", blk_dev_is_medium_locked(blk));
+    json_object_set_boolean_member(o, "removable", blk_is_removable(blk));
+    if (blk_is_removable(blk)) {
+        json_object_set_boolean_member(o, "tray_open", blk_dev_is_tray_open(blk));
+    }
+    json_object_set_string_member(o, "type", "unknown");
+    BlockDriverState *bs = blk_bs(blk);
+    if (bs) {
+        int flags = blk_open_flags(blk);
+        JsonObject *ins = json_object_new();
+        json_object_set_string_member(ins, "file", bdrv_filename(bs));
+        json_object_set_string_member(ins, "node-name", blk_name(blk));
+        json_object_set_boolean_member(ins, "ro", blk_is_read_only(blk));
+        json_object_set_string_member(ins, "drv", bdrv_format_name(bs));
+        if (bdrv_backing(bs)) {
+            json_object_set_string_member(ins, "backing_file", bdrv_filename(bdrv_backing(bs)));
+        }
+        int depth = 0;
+        for (BlockDriverState *b = bdrv_backing(bs); b; b = bdrv_backing(b)) {
+            depth++;
+        }
+        json_object_set_int_member(ins, "backing_file_depth", depth);
+        json_object_set_boolean_member(ins, "encrypted", false);
+        json_object_set_string_member(ins, "detect_zeroes", "off");
+        json_object_set_int_member(ins, "bps", 0);
+        json_object_set_int_member(ins, "bps_rd", 0);
+        json_object_set_int_member(ins, "bps_wr", 0);
+        json_object_set_int_member(ins, "iops", 0);
+        json_object_set_int_member(ins, "iops_rd", 0);
+        json_object_set_int_member(ins, "iops_wr", 0);
+        json_object_set_int_member(ins, "write_threshold", 0);
+        JsonObject *cache = json_object_new();
+        json_object_set_boolean_member(cache, "writeback", !(flags & BDRV_O_WRITETHROUGH));
+        json_object_set_boolean_member(cache, "direct", !!(flags & BDRV_O_NOCACHE));
+        json_object_set_boolean_member(cache, "no-flush", !!(flags & BDRV_O_NO_FLUSH));
+        json_object_set_object_member(ins, "cache", cache);
+        json_object_set_object_member(ins, "image", image_info_json(bs));
+        json_object_set_object_member(o, "inserted", ins);
+    }
+    json_array_add_object_element(arr, o);
+}
+
+JsonNode *monitor_query_block(void)
+{
+    JsonArray *arr = json_array_new();
+    blk_foreach(query_block_one, arr);
+    JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(n, arr);
+    return n;
+}
+
+/* ---- query-blockstats ---- */
+
+static void query_blockstats_one(BlockBackend *blk, void *opaque)
+{
+    JsonArray *arr = opaque;
+    const BlockAcctStats *st = blk_stats(blk);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "device", blk_name(blk));
+    if (blk_attached_dev_name(blk)) {
+        json_object_set_string_member(o, "qdev", blk_attached_dev_name(blk));
+    }
+    JsonObject *s = json_object_new();
+    json_object_set_int_member(s, "rd_bytes", st->nr_bytes[BLOCK_ACCT_READ]);
+    json_object_set_int_member(s, "wr_bytes", st->nr_bytes[BLOCK_ACCT_WRITE]);
+    json_object_set_int_member(s, "unmap_bytes", st->nr_bytes[BLOCK_ACCT_DISCARD]);
+    json_object_set_int_member(s, "rd_operations", st->nr_ops[BLOCK_ACCT_READ]);
+    json_object_set_int_member(s, "wr_operations", st->nr_ops[BLOCK_ACCT_WRITE]);
+    json_object_set_int_member(s, "flush_operations", st->nr_ops[BLOCK_ACCT_FLUSH]);
+    json_object_set_int_member(s, "unmap_operations", st->nr_ops[BLOCK_ACCT_DISCARD]);
+    json_object_set_int_member(s, "rd_total_time_ns", st->total_time_ns[BLOCK_ACCT_READ]);
+    json_object_set_int_member(s, "wr_total_time_ns", st->total_time_ns[BLOCK_ACCT_WRITE]);
+    json_object_set_int_member(s, "flush_total_time_ns", st->total_time_ns[BLOCK_ACCT_FLUSH]);
+    json_object_set_int_member(s, "unmap_total_time_ns", st->total_time_ns[BLOCK_ACCT_DISCARD]);
+    json_object_set_int_member(s, "rd_merged", st->merged[BLOCK_ACCT_READ]);
+    json_object_set_int_member(s, "wr_merged", st->merged[BLOCK_ACCT_WRITE]);
+    json_object_set_int_member(s, "unmap_merged", st->merged[BLOCK_ACCT_DISCARD]);
+    json_object_set_int_member(s, "failed_rd_operations", st->failed_ops[BLOCK_ACCT_READ]);
+    json_object_set_int_member(s, "failed_wr_operations", st->failed_ops[BLOCK_ACCT_WRITE]);
+    json_object_set_int_member(s, "failed_flush_operations", st->failed_ops[BLOCK_ACCT_FLUSH]);
+    json_object_set_int_member(s, "failed_unmap_operations", st->failed_ops[BLOCK_ACCT_DISCARD]);
+    json_object_set_int_member(s, "invalid_rd_operations", 0);
+    json_object_set_int_member(s, "invalid_wr_operations", 0);
+    json_object_set_int_member(s, "invalid_flush_operations", 0);
+    json_object_set_int_member(s, "invalid_unmap_operations", 0);
+    json_object_set_boolean_member(s, "account_invalid", false);
+    json_object_set_boolean_member(s, "account_failed", true);
+    json_object_set_array_member(s, "timed_stats", json_array_new());
+    json_object_set_object_member(o, "stats", s);
+    json_array_add_object_element(arr, o);
+}
+
+JsonNode *monitor_query_blockstats(void)
+{
+    JsonArray *arr = json_array_new();
+    blk_foreach(query_blockstats_one, arr);
+    JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(n, arr);
+    return n;
+}
+
+/* ---- media ---- */
+
+bool monitor_do_eject(const char *device, const char *id, bool force, GError **errp)
+{
+    BlockBackend *blk = find_blk(device, id, errp);
+    if (!blk) {
+        return false;
+    }
+    GError *err = NULL;
+    if (!blk_eject(blk, force, &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+bool monitor_do_change_medium(const char *device, const char *id, const char *filename,
+                              const char *format, const char *ro_mode, GError **errp)
+{
+    BlockBackend *blk = find_blk(device, id, errp);
+    if (!blk) {
+        return false;
+    }
+    bool read_only = blk_is_read_only(blk);
+    if (ro_mode && !strcmp(ro_mode, "read-only")) {
+        read_only = true;
+    } else if (ro_mode && !strcmp(ro_mode, "read-write")) {
+        read_only = false;
+    } else if (ro_mode && strcmp(ro_mode, "retain")) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
+                    "Parameter 'read-only-mode' does not accept value '%s'", ro_mode);
+        return false;
+    }
+    GError *err = NULL;
+    if (!blk_change_medium(blk, filename, format, read_only, &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+/* ---- HMP text ---- */
+
+static void info_block_one(BlockBackend *blk, void *opaque)
+{
+    GString *out = opaque;
+    BlockDriverState *bs = blk_bs(blk);
+    if (bs) {
+        g_string_append_printf(out, "%s: %s (%s%s)\n", blk_name(blk), bdrv_filename(bs),
+                               bdrv_format_name(bs), blk_is_read_only(blk) ? ", read-only" : "");
+    } else {
+        g_string_append_printf(out, "%s: [not inserted]\n", blk_name(blk));
+    }
+    if (blk_attached_dev_name(blk)) {
+        g_string_append_printf(out, "    Attached to:      %s\n", blk_attached_dev_name(blk));
+    }
+    if (blk_is_removable(blk)) {
+        g_string_append_printf(out, "    Removable device: %slocked, tray %s\n",
+                               blk_dev_is_medium_locked(blk) ? "" : "not ",
+                               blk_dev_is_tray_open(blk) ? "open" : "closed");
+    }
+    if (bs) {
+        g_string_append_printf(out, "    Cache mode:       %s%s%s\n",
+                               (blk_open_flags(blk) & BDRV_O_WRITETHROUGH) ? "writethrough"
+                                                                             : "writeback",
+                               (blk_open_flags(blk) & BDRV_O_NOCACHE) ? ", direct" : "",
+                               (blk_open_flags(blk) & BDRV_O_NO_FLUSH) ? ", ignore flushes" : "");
+        int depth = 0;
+        for (BlockDriverState *b = bdrv_backing(bs); b; b = bdrv_backing(b)) {
+            depth++;
+        }
+        if (depth) {
+            g_string_append_printf(out, "    Backing file:     %s (chain depth: %d)\n",
+                                   bdrv_filename(bdrv_backing(bs)), depth);
+        }
+    }
+    g_string_append(out, "\n");
+}
+
+void hmp_info_block(GString *out)
+{
+    blk_foreach(info_block_one, out);
+}
+
+static void info_blockstats_one(BlockBackend *blk, void *opaque)
+{
+    GString *out = opaque;
+    const BlockAcctStats *st = blk_stats(blk);
+    g_string_append_printf(out,
+        "%s: rd_bytes=%" PRIu64 " wr_bytes=%" PRIu64 " rd_operations=%" PRIu64
+        " wr_operations=%" PRIu64 " flush_operations=%" PRIu64 " wr_total_time_ns=%" PRIu64
+        " rd_total_time_ns=%" PRIu64 " flush_total_time_ns=%" PRIu64 " rd_merged=%" PRIu64
+        " wr_merged=%" PRIu64 " failed_rd_operations=%" PRIu64 " failed_wr_operations=%" PRIu64
+        "\n", blk_name(blk),
+        st->nr_bytes[BLOCK_ACCT_READ], st->nr_bytes[BLOCK_ACCT_WRITE],
+        st->nr_ops[BLOCK_ACCT_READ], st->nr_ops[BLOCK_ACCT_WRITE], st->nr_ops[BLOCK_ACCT_FLUSH],
+        st->total_time_ns[BLOCK_ACCT_WRITE], st->total_time_ns[BLOCK_ACCT_READ],
+        st->total_time_ns[BLOCK_ACCT_FLUSH], st->merged[BLOCK_ACCT_READ],
+        st->merged[BLOCK_ACCT_WRITE], st->failed_ops[BLOCK_ACCT_READ],
+        st->failed_ops[BLOCK_ACCT_WRITE]);
+}
+
+void hmp_info_blockstats(GString *out)
+{
+    blk_foreach(info_blockstats_one, out);
+}
