@@ -240,6 +240,16 @@ void blk_drain_all(void)
     }
 }
 
+void blk_close_all(void)
+{
+    blk_drain_all();
+    for (GList *l = backends; l; l = l->next) {
+        BlockBackend *blk = l->data;
+        bdrv_close(blk->bs);
+        blk->bs = NULL;
+    }
+}
+
 static int blk_check_sync(BlockBackend *blk, bool write, uint64_t offset, uint64_t bytes)
 {
     if (!blk->bs) {
@@ -432,6 +442,76 @@ void blk_acct_merged(BlockBackend *blk, BlockAcctType type, unsigned n)
     if (type < BLOCK_ACCT__MAX) {
         blk->stats.merged[type] += n;
     }
+}
+
+/* ---- commit ---- */
+
+bool blk_commit(BlockBackend *blk, GError **errp)
+{
+    BlockDriverState *top = blk->bs;
+    if (!top) {
+        vireo_set_error(errp, "Device '%s' has no medium", blk->name);
+        return false;
+    }
+    BlockDriverState *old = top->backing;
+    if (!old) {
+        vireo_set_error(errp, "Device '%s' has no backing file to commit to", blk->name);
+        return false;
+    }
+    blk_drain_all();
+    /* the backing image was opened read-only: open it again for writing */
+    BlockDriverState *base = bdrv_open(old->filename, bdrv_format_name(old),
+                                       BDRV_O_RDWR | BDRV_O_NO_LOCK, errp);
+    if (!base) {
+        return false;
+    }
+    int64_t len = bdrv_getlength(top);
+    int64_t base_len = bdrv_getlength(base);
+    int ret = len < 0 ? (int)len : base_len < 0 ? (int)base_len : 0;
+    const uint64_t chunk = 1 << 20;
+    uint8_t *a = g_malloc(chunk), *b = g_malloc(chunk);
+    /* Rewrite only what differs: the top image reads through to the
+     * backing one where the guest wrote nothing, so equal bytes mean an
+     * untouched (or rewritten-identically) area and a sparse base stays
+     * sparse. */
+    for (int64_t off = 0; ret >= 0 && off < len; off += chunk) {
+        uint64_t n = MIN(chunk, (uint64_t)(len - off));
+        ret = bdrv_pread(top, off, a, n);
+        if (ret < 0) {
+            break;
+        }
+        if (off >= base_len) {
+            break;            /* the top grew past its base: nothing to put there */
+        }
+        n = MIN(n, (uint64_t)(base_len - off));
+        ret = bdrv_pread(base, off, b, n);
+        if (ret >= 0 && memcmp(a, b, n)) {
+            ret = bdrv_pwrite(base, off, a, n);
+        }
+    }
+    if (ret >= 0) {
+        ret = bdrv_flush(base);
+    }
+    g_free(a);
+    g_free(b);
+    bdrv_close(base);
+    /* what the top image reads through must not be a stale view of the
+     * base (a qcow2 base caches its tables): open it afresh */
+    GError *reopen_err = NULL;
+    BlockDriverState *fresh = bdrv_open(old->filename, bdrv_format_name(old), old->open_flags,
+                                        &reopen_err);
+    if (fresh) {
+        bdrv_close(old);
+        top->backing = fresh;
+    } else {
+        g_error_free(reopen_err);    /* keep the old view: still the right bytes for raw */
+    }
+    if (ret < 0) {
+        vireo_set_error(errp, "commit of '%s' into '%s' failed: %s", blk->name, old->filename,
+                        g_strerror(-ret));
+        return false;
+    }
+    return true;
 }
 
 /* ---- removable media ---- */

@@ -145,6 +145,9 @@ unsigned blk_in_flight(BlockBackend *blk);
 /* Wait (main loop thread) until every request of every drive completed
  * and its callback ran: reset, eject, quit. */
 void blk_drain_all(void);
+/* At exit: drain, then close every drive, so formats write back what
+ * they cache (qcow2 metadata) and the image locks go. */
+void blk_close_all(void);
 
 /* Synchronous forms, for small device needs outside the I/O path (and the
  * qtest-less unit tests).  Same checks as the aio forms. */
@@ -166,6 +169,9 @@ typedef struct BlockDevOps {
     void (*eject_request_cb)(void *dev, bool force);
 } BlockDevOps;
 void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *dev);
+/* HMP commit: write what the guest changed in the top image (a -snapshot
+ * overlay, or a qcow2 with a backing file) into its backing image. */
+bool blk_commit(BlockBackend *blk, GError **errp);
 bool blk_dev_is_tray_open(BlockBackend *blk);
 bool blk_dev_is_medium_locked(BlockBackend *blk);
 bool blk_eject(BlockBackend *blk, bool force, GError **errp);

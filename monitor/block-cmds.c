@@ -201,6 +201,32 @@ bool monitor_do_change_medium(const char *device, const char *id, const char *fi
     return true;
 }
 
+static void commit_one(BlockBackend *blk, void *opaque)
+{
+    GString *out = opaque;
+    GError *err = NULL;
+    if (blk_bs(blk) && bdrv_backing(blk_bs(blk)) && !blk_commit(blk, &err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
+}
+
+void hmp_commit(const char *device, GString *out)
+{
+    if (!strcmp(device, "all")) {
+        blk_foreach(commit_one, out);
+        return;
+    }
+    BlockBackend *blk = blk_by_name(device);
+    GError *err = NULL;
+    if (!blk) {
+        g_string_append_printf(out, "Error: Device '%s' not found\n", device);
+    } else if (!blk_commit(blk, &err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
+}
+
 /* ---- HMP text ---- */
 
 static void info_block_one(BlockBackend *blk, void *opaque)

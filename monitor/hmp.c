@@ -821,6 +821,16 @@ static void cmd_eject(const char *args, GString *out)
     g_strfreev(a);
 }
 
+static void cmd_commit(const char *args, GString *out)
+{
+    g_autofree char *dev = g_strstrip(g_strdup(args));
+    if (!*dev) {
+        g_string_append(out, "commit: usage: commit device|all\n");
+    } else {
+        hmp_commit(dev, out);
+    }
+}
+
 /* change device filename [format [read-only-mode]] */
 static void cmd_change(const char *args, GString *out)
 {
@@ -881,6 +891,8 @@ static const HmpCommand hmp_commands[] = {
     { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
     { "change", NULL, "device filename [format [read-only-mode]]",
       "change a removable medium", cmd_change },
+    { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is used) "
+      "or backing files", cmd_commit },
     { NULL },
 };
 

@@ -78,6 +78,7 @@ JsonNode *monitor_query_block(void);
 JsonNode *monitor_query_blockstats(void);
 void hmp_info_block(GString *out);
 void hmp_info_blockstats(GString *out);
+void hmp_commit(const char *device, GString *out);
 bool monitor_do_screendump(const char *filename, GError **errp);
 void monitor_version(int *major, int *minor, int *micro);
 

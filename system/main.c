@@ -60,7 +60,7 @@ static const Option options[] = {
     { "enable-kvm", false, "same as -accel kvm" },
     { "cpu", true, "model[,+feat][,-feat]  select the CPU model ('-cpu help' lists them)" },
     { "smp", true, "[cpus=]n[,sockets=,cores=,threads=,maxcpus=]  number of CPUs (up to 255)" },
-    { "boot", true, "[order=drives][,menu=on|off][,splash-time=ms]" },
+    { "boot", true, "[order=drives][,once=drives][,menu=on|off][,splash-time=ms][,reboot-timeout=ms][,strict=on|off]  drives: a floppy, c disk, d CD-ROM, n network" },
     { "d", true, "item1,...  enable logging of the given items ('-d help' lists them)" },
     { "D", true, "logfile  output log to logfile (default stderr)" },
     { "name", true, "string  set the name of the guest" },
@@ -246,37 +246,80 @@ static void list_device(const DeviceClass *cls, void *opaque)
     g_string_free(line, TRUE);
 }
 
-static void parse_boot(const char *arg, MachineConfig *cfg)
+/* QEMU's checks: devices a-p, each once; the pc machine boots from the
+ * floppy (a, b), the first disk (c), the CD-ROM (d) or the network (n),
+ * at most three of them (CMOS has room for three). */
+static const char *check_boot_devices(const char *opt, const char *order)
 {
-    gchar **parts = g_strsplit(arg, ",", -1);
-    for (gchar **p = parts; *p; p++) {
-        char *eq = strchr(*p, '=');
-        if (!eq) {
-            cfg->boot_order = g_strdup(*p);      /* legacy "-boot cd" */
-            continue;
+    for (const char *c = order; *c; c++) {
+        if (*c < 'a' || *c > 'p') {
+            fatal("-boot %s=%s: Invalid boot device '%c' (allowed boot devices are: a-p)", opt,
+                  order, *c);
         }
-        *eq = 0;
-        const char *v = eq + 1;
-        if (!strcmp(*p, "order") || !strcmp(*p, "once")) {
-            cfg->boot_order = g_strdup(v);
-        } else if (!strcmp(*p, "menu")) {
-            cfg->boot_menu = !strcmp(v, "on");
-        } else if (!strcmp(*p, "splash-time")) {
-            cfg->boot_menu_timeout_ms = atoi(v);
-        } else if (!strcmp(*p, "reboot-timeout")) {
-            char *end;
-            long long ms = strtoll(v, &end, 10);
-            if (*end || ms < -1 || ms > 0xffff) {
-                fatal("-boot reboot-timeout=%s: must be -1 or 0..65535 (ms)", v);
-            }
-            cfg->reboot_timeout_ms = ms;
-        } else if (!strcmp(*p, "strict") || !strcmp(*p, "splash")) {
-            /* accepted */
-        } else {
-            fatal("-boot: unknown option '%s'", *p);
+        if (strchr(c + 1, *c)) {
+            fatal("-boot %s=%s: Boot device '%c' was given twice", opt, order, *c);
+        }
+        if (!strchr("abcdn", *c)) {
+            fatal("-boot %s=%s: Invalid boot device for PC: '%c'", opt, order, *c);
         }
     }
-    g_strfreev(parts);
+    if (strlen(order) > 3) {
+        fatal("-boot %s=%s: Too many boot devices for PC", opt, order);
+    }
+    return g_strdup(order);
+}
+
+static void parse_boot(const char *arg, MachineConfig *cfg)
+{
+    GError *err = NULL;
+    /* the legacy form "-boot cd" is the implied order= */
+    KeyVal *kv = keyval_parse(arg, "order", &err);
+    if (!kv) {
+        fatal("-boot %s: %s", arg, err->message);
+    }
+    const char *order = keyval_take(kv, "order");
+    const char *once = keyval_take(kv, "once");
+    const char *menu = keyval_take(kv, "menu");
+    const char *splash_time = keyval_take(kv, "splash-time");
+    const char *reboot_timeout = keyval_take(kv, "reboot-timeout");
+    bool strict;          /* SeaBIOS only falls back when bootindex lists are used */
+    if (!keyval_take_bool(kv, "strict", false, &strict, &err)) {
+        fatal("-boot %s: %s", arg, err->message);
+    }
+    keyval_take(kv, "splash");           /* a splash picture: no display to show it */
+    const char *bad = keyval_unused(kv);
+    if (bad) {
+        fatal("-boot %s: Invalid parameter '%s'", arg, bad);
+    }
+    if (order) {
+        cfg->boot_order = check_boot_devices("order", order);
+    }
+    if (once) {
+        cfg->boot_once = check_boot_devices("once", once);
+    }
+    if (menu) {
+        if (strcmp(menu, "on") && strcmp(menu, "off")) {
+            fatal("-boot menu=%s: Parameter 'menu' expects 'on' or 'off'", menu);
+        }
+        cfg->boot_menu = !strcmp(menu, "on");
+    }
+    if (splash_time) {
+        char *end;
+        long long ms = strtoll(splash_time, &end, 10);
+        if (*end || end == splash_time || ms < 0 || ms > 0xffff) {
+            fatal("-boot splash-time=%s: must be 0..65535 (ms)", splash_time);
+        }
+        cfg->boot_menu_timeout_ms = ms;
+    }
+    if (reboot_timeout) {
+        char *end;
+        long long ms = strtoll(reboot_timeout, &end, 10);
+        if (*end || end == reboot_timeout || ms < -1 || ms > 0xffff) {
+            fatal("-boot reboot-timeout=%s: must be -1 or 0..65535 (ms)", reboot_timeout);
+        }
+        cfg->reboot_timeout_ms = ms;
+    }
+    keyval_free(kv);
 }
 
 /* The versioned names QEMU 7.2 knows for this board (pc-i440fx-1.4 ..

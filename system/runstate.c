@@ -1,5 +1,6 @@
 /* VM run state and reset/shutdown requests: see runstate.h. */
 #include "system/runstate.h"
+#include "block/block.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ void system_shutdown_request(ShutdownCause cause)
 void system_exit_now(int status)
 {
     log_flush();
+    blk_close_all();
     chardev_cleanup_all();
     exit(status);
 }

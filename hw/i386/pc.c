@@ -18,6 +18,7 @@
  * CPU, as on QEMU's pc; SMI IPIs go through the local APICs.
  */
 #include "hw/i386/pc.h"
+#include "block/block.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -67,6 +68,8 @@ typedef struct PCMachine {
     Device *apic, *ioapic, *hpet;   /* apic: the BSP's */
     IRQ pic_in[16], ioapic_in[IOAPIC_NUM_PINS];
     uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
+    const char *boot_order_after_once;   /* -boot once=: order= for later boots */
+    bool booted_once;          /* the power-on reset is done */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
     PCIDevice *pm;
@@ -405,6 +408,21 @@ static void pc_cmos_floppy(void *opaque)
     cmos_set(0x14, equip);
 }
 
+/* Boot order: first two devices in 0x3d, third in the high nibble of 0x38
+ * (bit 0 clear = check the floppy boot signature). */
+static void pc_cmos_set_boot_order(const char *order)
+{
+    if (!order) {
+        order = "cad";
+    }
+    int bds[3] = { 0, 0, 0 };
+    for (int i = 0; i < 3 && order[i]; i++) {
+        bds[i] = pc_boot_code(order[i]);
+    }
+    cmos_set(0x3d, bds[0] | (bds[1] << 4));
+    cmos_set(0x38, bds[2] << 4);
+}
+
 static void pc_cmos_init(const MachineConfig *cfg)
 {
     uint64_t ram = cfg->ram_size;
@@ -441,15 +459,10 @@ static void pc_cmos_init(const MachineConfig *cfg)
 
     pc_cmos_floppy(NULL);
 
-    /* Boot order: first two devices in 0x3d, third in the high nibble of
-     * 0x38 (bit 0 clear = check the floppy boot signature). */
-    const char *order = cfg->boot_order ? cfg->boot_order : "cad";
-    int bds[3] = { 0, 0, 0 };
-    for (int i = 0; i < 3 && order[i]; i++) {
-        bds[i] = pc_boot_code(order[i]);
+    pc_cmos_set_boot_order(cfg->boot_once ? cfg->boot_once : cfg->boot_order);
+    if (cfg->boot_once) {
+        pc.boot_order_after_once = cfg->boot_order ? cfg->boot_order : "cad";
     }
-    cmos_set(0x3d, bds[0] | (bds[1] << 4));
-    cmos_set(0x38, bds[2] << 4);
 }
 
 /* ---- fw_cfg ---- */
@@ -674,7 +687,14 @@ void pc_machine_reset(void)
      * from the power-on state (KBC gate open). */
     pc.a20_kbc = true;
     pc.a20_port92 = false;
+    blk_drain_all();         /* no request may complete into a device after its reset */
     devices_reset_all();
+    /* -boot once=: the first reset after power-on goes back to order= */
+    if (pc.boot_order_after_once && pc.booted_once) {
+        pc_cmos_set_boot_order(pc.boot_order_after_once);
+        pc.boot_order_after_once = NULL;
+    }
+    pc.booted_once = true;
     for (int i = 0; i < pc.ncpus; i++) {
         x86_cpu_reset(pc.cpus[i]);
     }

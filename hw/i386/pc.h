@@ -14,6 +14,7 @@ typedef struct MachineConfig {
     const char *cpu_model;       /* -cpu, NULL = default */
     int smp;                     /* number of CPUs, 1..PC_MAX_CPUS */
     const char *boot_order;      /* -boot order=, "cad" default */
+    const char *boot_once;       /* -boot once=: the order for the first boot only */
     bool boot_menu;              /* -boot menu=on */
     int boot_menu_timeout_ms;    /* splash-time, -1 = default */
     int64_t reboot_timeout_ms;   /* -boot reboot-timeout=, -1 = never retry (default) */

@@ -66,6 +66,10 @@ case_ '-drive if=scsi is refused' 1 "unsupported bus type 'scsi'" -- -drive file
 case_ '-drive cache=sometimes is refused' 1 "invalid cache option 'sometimes'" -- -drive file=/dev/null,format=raw,cache=sometimes
 case_ '-drive format=vmdk is refused' 1 "unknown image format 'vmdk'" -- -drive file=/dev/null,format=vmdk
 case_ '-drive if=none without a device runs' runs '' -- -drive if=none,id=d0,file=/dev/null,format=raw
+case_ '-boot order=e is not a PC boot device' 1 "^vireo: -boot order=e: Invalid boot device for PC: 'e'$" -- -boot order=e
+case_ '-boot order=dd names the repeated device' 1 "Boot device 'd' was given twice" -- -boot order=dd
+case_ '-boot once=d,menu=on,splash-time=500 runs' runs '' -- -boot once=d,menu=on,splash-time=500
+case_ '-boot foo=1 is refused' 1 "^vireo: -boot foo=1: Invalid parameter 'foo'$" -- -boot foo=1
 case_ '-M pc-i440fx-99.99 is refused' 1 "unsupported machine type 'pc-i440fx-99.99'" -- -M pc-i440fx-99.99
 case_ '-M pc-i440fx-7.2 is QEMU 7.2s own pc' runs '' -- -M pc-i440fx-7.2
 case_ '-machine smm=off runs (no SMM, as before issue #8)' runs '' -- -machine smm=off
