@@ -517,6 +517,12 @@ static void test_no_media(void)
     g_assert_cmphex(res[1], ==, 0x01);
     qtest_quit(s);
 
+    /* -drive if=floppy without a file: an empty A:, as in QEMU */
+    s = fdc_start(NULL, "-drive if=floppy");
+    g_assert_cmphex(cmos_read(s, 0x10), ==, 0x40);
+    g_assert_cmphex(qtest_inb(s, FD_DIR) & 0x80, ==, 0x80);
+    qtest_quit(s);
+
     /* an empty drive: a 1.44M drive in CMOS, disk change line up for good */
     s = fdc_start(NULL, "-device floppy,id=fd0");
     g_assert_cmphex(cmos_read(s, 0x10), ==, 0x40);
