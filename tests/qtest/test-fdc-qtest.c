@@ -389,6 +389,79 @@ static void test_dma_read(void)
     qtest_quit(s);
 }
 
+/* 8237 modes the floppy may meet: decrement (bytes land downwards from
+ * the programmed address), autoinitialize (reloaded, not masked, at TC),
+ * a block wrapping inside its 64 KiB page, a masked channel holding the
+ * transfer until it is unmasked. */
+static void test_dma_modes(void)
+{
+    g_autofree char *img = make_image(IMG_1440);
+    QTestState *s = fdc_start(img, NULL);
+    uint8_t res[7];
+    uint8_t buf[512];
+    int lba = lba_of(0, 0, 1);
+
+    /* decrement: byte i at 0x61ff - i */
+    dma_setup(s, 0x66, 0x61ff, 512);
+    fd_rw(s, 0x46, 0, 0, 0, 1, 1);
+    fd_result7(s, res);
+    g_assert_cmphex(res[0], ==, 0x00);
+    qtest_memread(s, 0x6000, buf, 512);
+    for (int i = 0; i < 512; i++) {
+        g_assert_cmphex(buf[511 - i], ==, pattern(lba, i));
+    }
+
+    /* autoinitialize: at TC the channel reloads and stays unmasked */
+    qtest_inb(s, 0x08);
+    dma_setup(s, 0x56, 0x7000, 512);
+    fd_rw(s, 0x46, 0, 0, 0, 1, 1);
+    fd_result7(s, res);
+    g_assert_cmphex(res[0], ==, 0x00);
+    g_assert_cmphex(qtest_inb(s, 0x08) & 0x04, ==, 0x04);
+    g_assert_cmphex(qtest_inb(s, 0x0f) & 0x04, ==, 0x00);
+    qtest_outb(s, 0x0c, 0);
+    uint16_t addr = qtest_inb(s, 0x04);
+    addr |= qtest_inb(s, 0x04) << 8;
+    g_assert_cmphex(addr, ==, 0x7000);
+    uint16_t cnt = qtest_inb(s, 0x05);
+    cnt |= qtest_inb(s, 0x05) << 8;
+    g_assert_cmphex(cnt, ==, 511);
+    /* the same block again, without reprogramming */
+    uint8_t zero[512] = { 0 };
+    qtest_memwrite(s, 0x7000, zero, 512);
+    fd_rw(s, 0x46, 0, 0, 0, 2, 2);
+    fd_result7(s, res);
+    g_assert_cmphex(res[0], ==, 0x00);
+    check_sectors(s, 0x7000, lba_of(0, 0, 2), 1);
+
+    /* a block that crosses a 64 KiB boundary wraps inside its page */
+    dma_setup(s, 0x46, 0x2ff00, 512);
+    fd_rw(s, 0x46, 0, 0, 0, 3, 3);
+    fd_result7(s, res);
+    g_assert_cmphex(res[0], ==, 0x00);
+    qtest_memread(s, 0x2ff00, buf, 256);
+    qtest_memread(s, 0x20000, buf + 256, 256);
+    for (int i = 0; i < 512; i++) {
+        g_assert_cmphex(buf[i], ==, pattern(lba_of(0, 0, 3), i));
+    }
+    g_assert_cmphex(qtest_readb(s, 0x30000), ==, 0);
+
+    /* masked: the controller waits in the execution phase */
+    dma_setup(s, 0x46, 0x9000, 512);
+    qtest_outb(s, 0x0a, 0x06);
+    fd_rw(s, 0x46, 0, 0, 0, 4, 4);
+    for (int i = 0; i < 20; i++) {
+        g_assert_cmphex(qtest_inb(s, FD_MSR), ==, MSR_BUSY);
+        g_usleep(1000);
+    }
+    g_assert_false(qtest_get_irq(s, FD_IRQ));
+    qtest_outb(s, 0x0a, 0x02);
+    fd_result7(s, res);
+    g_assert_cmphex(res[0], ==, 0x00);
+    check_sectors(s, 0x9000, lba_of(0, 0, 4), 1);
+    qtest_quit(s);
+}
+
 static void test_write_readback(void)
 {
     g_autofree char *img = make_image(IMG_1440);
@@ -692,6 +765,7 @@ int main(int argc, char **argv)
     g_test_add_func("/fdc/reset-sense", test_reset_sense);
     g_test_add_func("/fdc/seek", test_seek);
     g_test_add_func("/fdc/dma-read", test_dma_read);
+    g_test_add_func("/fdc/dma-modes", test_dma_modes);
     g_test_add_func("/fdc/write-readback", test_write_readback);
     g_test_add_func("/fdc/write-protect", test_write_protect);
     g_test_add_func("/fdc/no-media", test_no_media);
