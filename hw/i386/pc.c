@@ -563,6 +563,7 @@ static void pc_acpi_init(const MachineConfig *cfg)
         acfg.serial[i] = chardev_find(id) != NULL;
     }
     acfg.parallel = chardev_find("parallel0") != NULL;
+    acfg.fdc = pc.fdc != NULL;
     acpi_setup(pc.fw_cfg, &acfg);
 }
 
