@@ -19,6 +19,7 @@
  */
 #include "hw/i386/pc.h"
 #include "block/block.h"
+#include "hw/ide/piix.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -666,6 +667,9 @@ void pc_machine_init(const MachineConfig *cfg)
         /* PIRQA-D also reach IOAPIC pins 16-19 */
         device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
     }
+    /* PIIX3 function 1: the IDE controller with the if=ide drives */
+    device_create("piix3-ide", "addr=1.1");
+    piix_ide_attach_drives();
     pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ),
                           cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL);
 
