@@ -10,6 +10,10 @@
 #      sha256, and e2fsck finds the file system clean.
 #   3. SeaBIOS's boot menu (-boot menu=on, ESC sent with HMP sendkey) lists
 #      the DVD/CD and the hard disk.
+#   4. Debian's grub-rescue-cdrom.iso (package grub-rescue-pc) from -cdrom
+#      with the ext4 disk as -hda: GRUB's menu on the serial console (SeaBIOS
+#      copies the screen there), 'c' for its command line, and 'ls' lists
+#      the hard disk and the CD it booted from.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -121,4 +125,43 @@ wait $vpid 2>/dev/null
 expect "$log" 'Select boot device' "menu: ESC opens SeaBIOS's boot menu"
 expect "$log" '[0-9]\. DVD/CD \[ata1-0: QEMU DVD-ROM ATAPI-4 DVD/CD\]' "menu: it lists the CD-ROM"
 expect "$log" '[0-9]\. ata0-0: QEMU HARDDISK ATA-7 Hard-Disk \(64 MiBytes\)' "menu: it lists the hard disk"
+
+# ---- 4. GRUB's rescue CD ----
+if ! pkgdir=$(scripts/fetch-guests.sh grub-rescue-pc 2>"$out/fetch.log"); then
+    notok "cannot fetch grub-rescue-pc (see $out/fetch.log)"
+else
+    s=$out/grub.serial
+    fifo=$out/grub.in
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    timeout -k 5 120 "$VIREO" -nographic -m 128 -boot d -hda "$disk" \
+        -cdrom "$pkgdir/usr/lib/grub-rescue/grub-rescue-cdrom.iso" <"$fifo" >"$s" 2>&1 &
+    pid=$!
+    exec 3>"$fifo"
+    wait_for() {
+        for _ in $(seq 500); do
+            grep -aqF -- "$1" "$s" && return 0
+            kill -0 $pid 2>/dev/null || return 1
+            sleep 0.2
+        done
+        return 1
+    }
+    if wait_for "GNU GRUB  version"; then
+        ok "GRUB: its menu from the rescue CD"
+        sleep 0.5
+        printf 'c' >&3
+        if wait_for "grub>"; then
+            printf 'ls\r' >&3
+            wait_for "(cd,msdos1)" && sleep 0.3
+        fi
+    else
+        notok "GRUB: no menu from the rescue CD (see $s)"
+    fi
+    exec 3>&-
+    kill -TERM $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    rm -f "$fifo"
+    expect "$s" 'Booting from DVD/CD' "GRUB: SeaBIOS boots the rescue CD"
+    expect "$s" '\(hd0\) \(cd\) \(cd,msdos1\)' "GRUB: ls lists the hard disk and the CD"
+fi
 exit $fail
