@@ -550,7 +550,8 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     for (size_t i = 0; i < G_N_ELEMENTS(linux_keys); i++) {
         fw_cfg_add_i32(s, linux_keys[i], 0);
     }
-    /* empty unless -kernel puts its option ROM first (x86_load_kernel) */
+    /* filled by pc_machine_done from the bootindex= list (-kernel's ROM
+     * is index 0 there); empty: SeaBIOS's own order (CMOS, -boot order=) */
     fw_cfg_add_file(s, "bootorder", NULL, 0);
     if (cfg->kernel) {
         x86_load_kernel(s, cfg->kernel, cfg->initrd, cfg->append, pc.below_4g);
