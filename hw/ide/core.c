@@ -89,6 +89,11 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = v;
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void ide_set_signature(IDEState *s)
 {
     s->select &= ~0x0f;
@@ -1173,12 +1178,10 @@ static void atapi_command(IDEState *s)
         break;
     }
     case 0x28:                                          /* READ(10) */
-        atapi_start_read(s, (pkt[2] << 24) | (pkt[3] << 16) | (pkt[4] << 8) | pkt[5],
-                         (pkt[7] << 8) | pkt[8]);
+        atapi_start_read(s, get_be32(pkt + 2), (pkt[7] << 8) | pkt[8]);
         break;
     case 0xa8:                                          /* READ(12) */
-        atapi_start_read(s, (pkt[2] << 24) | (pkt[3] << 16) | (pkt[4] << 8) | pkt[5],
-                         ((uint32_t)pkt[6] << 24) | (pkt[7] << 16) | (pkt[8] << 8) | pkt[9]);
+        atapi_start_read(s, get_be32(pkt + 2), get_be32(pkt + 6));
         break;
     case 0x2b:                                          /* SEEK(10) */
     case 0xbb:                                          /* SET CD SPEED */
@@ -1744,9 +1747,7 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
     }
     if (!d->blk) {
         /* an empty CD-ROM drive has a drive of its own */
-        char *name = g_strdup_printf("%s-cd%u", busname, d->unit);
         d->blk = blk_new_open(NULL, NULL, NULL, 0, errp);
-        g_free(name);
         if (!d->blk) {
             return false;
         }
