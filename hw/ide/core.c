@@ -1733,6 +1733,14 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
         vireo_set_error(errp, "No drive specified");
         return false;
     }
+    if (d->blk && is_cd && !blk_is_read_only(d->blk) && blk_is_inserted(d->blk)) {
+        vireo_set_error(errp, "ide-cd needs a read-only drive (media=cdrom)");
+        return false;
+    }
+    if (d->blk && blk_get_attached_dev(d->blk)) {
+        /* let blk_attach_dev say who has it, before anything is recorded */
+        return blk_attach_dev(d->blk, dev, dev->id ? dev->id : busname, errp);
+    }
     if (d->bootindex >= 0) {
         /* QEMU's (Open Firmware) path, which SeaBIOS matches against the
          * ATA channel and unit it found the drive on */
@@ -1752,10 +1760,6 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
             return false;
         }
         blk_set_removable(d->blk, true);
-    }
-    if (is_cd && !blk_is_read_only(d->blk) && blk_is_inserted(d->blk)) {
-        vireo_set_error(errp, "ide-cd needs a read-only drive (media=cdrom)");
-        return false;
     }
     if (!blk_attach_dev(d->blk, dev, dev->id ? dev->id : busname, errp)) {
         return false;
