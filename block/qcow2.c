@@ -1138,7 +1138,14 @@ static int alloc_bytes(BlockDriverState *bs, uint64_t len, uint64_t *off)
     Qcow2State *s = bs->opaque;
     uint64_t cs = s->cluster_size;
     int ret;
-    if (s->cfree && (s->cfree & (cs - 1))) {
+    uint64_t cur_rc = 0;
+    if (s->cfree && (s->cfree & (cs - 1)) &&
+        (ret = get_refcount(bs, s->cfree >> s->cluster_bits, &cur_rc)) < 0) {
+        return ret;
+    }
+    /* narrow refcounts (refcount_bits=1) cannot count a shared cluster:
+     * then every compressed cluster starts a host cluster of its own */
+    if (s->cfree && (s->cfree & (cs - 1)) && cur_rc < s->refcount_max) {
         uint64_t cur = s->cfree >> s->cluster_bits;
         uint64_t room = cs - (s->cfree & (cs - 1));
         if (len <= room) {

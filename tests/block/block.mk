@@ -1,0 +1,7 @@
+# Image format tests (tests/block/): the vireo-img command line and the
+# qemu-img interop run (tests/block/run-*.sh), with their helper vireo-io.
+$(BUILD)/tests/block/vireo-io: tests/block/vireo-io.c $(BUILD)/libvireo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -o $@ $< -Wl,--whole-archive $(BUILD)/libvireo.a -Wl,--no-whole-archive $(LDLIBS)
+
+CHECK_BUILD += $(BUILD)/vireo-img $(BUILD)/tests/block/vireo-io
