@@ -531,7 +531,15 @@ static int find_free(BlockDriverState *bs, uint64_t n, uint64_t *start)
     Qcow2State *s = bs->opaque;
     uint64_t limit = MAX_HOST_OFFSET >> s->cluster_bits;
     uint64_t run = 0, first = 0;
+    /* In a sound image every cluster past the end of the file is free
+     * (but for the few being allocated right now): refcounts that claim a
+     * long run of them are corrupt, and scanning them all would hang. */
+    uint64_t sane = (s->file_end >> s->cluster_bits) + n + 65536;
     for (uint64_t c = s->free_hint; c < limit; c++) {
+        if (c > sane) {
+            return qcow2_signal_corruption(bs, "refcounts claim clusters far beyond the end "
+                                           "of the file");
+        }
         uint64_t rc;
         int ret = get_refcount(bs, c, &rc);
         if (ret < 0) {
@@ -1660,6 +1668,10 @@ static void check_l1(BlockDriverState *bs, CheckState *cs, const uint64_t *l1, u
 {
     Qcow2State *s = bs->opaque;
     uint64_t *l2 = g_malloc(s->cluster_size);
+    /* a table listed twice is counted twice but walked once: a hostile L1
+     * table naming one L2 table a million times must not take forever */
+    GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+    uint64_t *keys = g_new(uint64_t, MAX(l1_size, 1));
     for (uint32_t i = 0; i < l1_size; i++) {
         uint64_t l1e = l1[i];
         uint64_t l2_off = l1e & OFFSET_MASK;
@@ -1675,6 +1687,11 @@ static void check_l1(BlockDriverState *bs, CheckState *cs, const uint64_t *l1, u
         if (!inc_refs(s, cs, l2_off, s->cluster_size, "L2 table")) {
             continue;
         }
+        keys[i] = l2_off;
+        if (g_hash_table_contains(seen, &keys[i])) {
+            continue;
+        }
+        g_hash_table_add(seen, &keys[i]);
         if (file_pread(bs, l2_off, l2, s->cluster_size) < 0) {
             cs->res->check_errors++;
             continue;
@@ -1738,6 +1755,8 @@ static void check_l1(BlockDriverState *bs, CheckState *cs, const uint64_t *l1, u
             }
         }
     }
+    g_hash_table_destroy(seen);
+    g_free(keys);
     g_free(l2);
 }
 
@@ -1936,25 +1955,29 @@ static int qcow2_check_locked(BlockDriverState *bs, BdrvCheckResult *res, int fi
     }
     /* refcount blocks may count clusters past every reference */
     for (uint64_t i = 0; i < s->rt_size; i++) {
-        if (bad_rb[i] || !(s->rt[i] & RT_OFFSET_MASK)) {
+        uint64_t c0 = i << s->rb_bits;
+        uint64_t nent = 1ull << s->rb_bits;
+        if (bad_rb[i] || !(s->rt[i] & RT_OFFSET_MASK) || c0 + nent <= cs.n) {
             continue;
         }
-        uint64_t c0 = i << s->rb_bits;
-        for (uint64_t j = 0; j < (1ull << s->rb_bits); j++) {
-            uint64_t c = c0 + j, stored;
-            if (c < cs.n) {
-                continue;
-            }
-            if (get_refcount(bs, c, &stored) < 0) {
-                res->check_errors++;
-                break;
-            }
+        uint8_t *blk;
+        if (rb_load(bs, s->rt[i] & RT_OFFSET_MASK, &blk) < 0) {
+            res->check_errors++;
+            continue;
+        }
+        for (uint64_t j = c0 < cs.n ? cs.n - c0 : 0; j < nent; j++) {
+            uint64_t c = c0 + j;
+            uint64_t stored = rb_get(s, blk, j);
             if (stored) {
                 check_msg("%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=0\n",
                           (fix & BDRV_FIX_LEAKS) ? "Repairing" : "Leaked", c, stored);
                 res->leaks++;
                 if ((fix & BDRV_FIX_LEAKS) && set_refcount(bs, c, 0) == 0) {
                     res->leaks_fixed++;
+                }
+                /* the fix may have loaded other blocks over this one */
+                if (rb_load(bs, s->rt[i] & RT_OFFSET_MASK, &blk) < 0) {
+                    break;
                 }
             }
         }
@@ -2457,15 +2480,23 @@ static int qcow2_preallocate(BlockDriverState *bs)
     Qcow2State *s = bs->opaque;
     uint64_t cs = s->cluster_size;
     uint64_t span = cs * s->l2_entries;
-    uint64_t end = 0;
     int ret = 0;
     g_mutex_lock(&s->lock);
     for (uint64_t goff = 0; goff < s->size && ret >= 0; goff += span) {
         uint64_t l2_off, *t, data;
         uint64_t n = MIN(s->l2_entries, DIV_ROUND_UP(s->size - goff, cs));
         if ((ret = get_l2_for_write(bs, goff, &l2_off)) < 0 ||
-            (ret = alloc_clusters(bs, n, &data)) < 0 ||
-            (ret = l2_load(bs, l2_off, &t)) < 0) {
+            (ret = alloc_clusters(bs, n, &data)) < 0) {
+            break;
+        }
+        /* the file covers what is allocated before the next allocation */
+        if (data + n * cs > s->file_end) {
+            if ((ret = bs->file->drv->truncate(bs->file, data + n * cs, NULL)) < 0) {
+                break;
+            }
+            s->file_end = data + n * cs;
+        }
+        if ((ret = l2_load(bs, l2_off, &t)) < 0) {
             break;
         }
         uint8_t *buf = g_malloc(cs);
@@ -2477,13 +2508,6 @@ static int qcow2_preallocate(BlockDriverState *bs)
         }
         ret = file_pwrite(bs, l2_off, buf, cs);
         g_free(buf);
-        end = MAX(end, data + n * cs);
-    }
-    if (ret >= 0 && end > s->file_end) {
-        ret = bs->file->drv->truncate(bs->file, end, NULL);
-        if (ret >= 0) {
-            s->file_end = end;
-        }
     }
     g_mutex_unlock(&s->lock);
     return ret;
