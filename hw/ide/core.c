@@ -141,6 +141,24 @@ static void ide_reset_state(IDEState *s)
     ide_transfer_stop(s);
 }
 
+/* EXECUTE DEVICE DIAGNOSTIC, also the end of a software reset: the
+ * signature, and "device 0 passed, device 1 passed or absent" (error
+ * register 01h is the result here, not an error). */
+static void ide_exec_diagnostic(IDEState *s, bool irq)
+{
+    s->select = 0xa0;
+    ide_set_signature(s);
+    s->error = 0x01;
+    if (s->is_cd) {
+        s->status = 0;           /* packet devices: DRDY clear (ATAPI-6 9.10) */
+    } else {
+        s->status = READY_STAT | SEEK_STAT;
+        if (irq) {
+            ide_set_irq(s->bus);
+        }
+    }
+}
+
 static void ide_cmd_done(IDEState *s)
 {
     s->status = READY_STAT | SEEK_STAT;
@@ -1258,6 +1276,9 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
         case 0xef:
             ide_set_features(s);
             return;
+        case 0x90:
+            ide_exec_diagnostic(s, true);
+            return;
         case 0x00: case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe5: case 0xe6:
             if (cmd == 0xe5) {
                 s->nsector = 0xff;
@@ -1298,6 +1319,9 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
     }
     case 0xef:
         ide_set_features(s);
+        break;
+    case 0x90:                            /* EXECUTE DEVICE DIAGNOSTIC */
+        ide_exec_diagnostic(s, true);
         break;
     case 0xc6:                            /* SET MULTIPLE MODE */
         if (s->nsector > MAX_MULT_SECTORS || (s->nsector & (s->nsector - 1))) {
@@ -1447,7 +1471,7 @@ void ide_ctrl_write(IDEBus *bus, uint32_t val)
         for (int i = 0; i < 2; i++) {
             IDEState *s = &bus->ifs[i];
             ide_reset_state(s);
-            s->status = s->is_cd ? 0 : READY_STAT | SEEK_STAT;
+            ide_exec_diagnostic(s, false);
         }
         bus->unit = 0;
     }
