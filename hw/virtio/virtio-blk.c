@@ -148,7 +148,6 @@ static void vblk_get_config(VirtIODevice *vdev, uint8_t *c)
 {
     VirtIOBlock *s = vdev->opaque;
     memset(c, 0, CONFIG_LEN);
-    s->capacity = s->blk ? (uint64_t)blk_getlength(s->blk) / SECTOR : 0;
     st64(c + 0, s->capacity);
     st32(c + 8, SIZE_MAX_SEG);
     st32(c + 12, s->queue_size - 2);         /* seg_max: header and status take two */
@@ -635,6 +634,7 @@ static bool vblk_realize(Device *dev, GError **errp)
     }
     instances++;
     s->blk_size = SECTOR;
+    s->capacity = (uint64_t)blk_getlength(s->blk) / SECTOR;
     s->read_only = blk_is_read_only(s->blk);
 
     virtio_init(vdev, "virtio-blk", VIRTIO_ID_BLOCK, CONFIG_LEN, &vblk_ops, s);
