@@ -66,7 +66,7 @@ run() {   # SYSTEM IFACE
     w=$(awk -v mb="$MB" '/disk-bench: seq-write/ { printf "%.1f", mb / ($4 - $3) }' "$log" | tr -d '\r')
     r=$(awk -v mb="$MB" '/disk-bench: seq-read/ { printf "%.1f", mb / ($4 - $3) }' "$log" | tr -d '\r')
     rr=$(awk '/disk-bench: randread/ { printf "%.0f", $3 / $4 }' "$log" | tr -d '\r')
-    if grep -qa 'failed' "$log"; then w=fail r=fail; fi
+    if grep -qa 'disk-bench: dd-' "$log"; then w=fail r=fail; fi
     res[$sys.$iface.w]=${w:-n/a}
     res[$sys.$iface.r]=${r:-n/a}
     res[$sys.$iface.rr]=${rr:-n/a}
