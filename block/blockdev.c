@@ -251,8 +251,9 @@ bool drive_add(const char *opts, GError **errp)
         d->claimed = true;
     } else {
         if (!file && !d->is_cdrom) {
-            if (d->type != IF_NONE) {
-                vireo_set_error(errp, "drive '%s' has no file= (only a CD-ROM may be empty)",
+            /* an empty floppy drive, as QEMU's -drive if=floppy */
+            if (d->type != IF_NONE && d->type != IF_FLOPPY) {
+                vireo_set_error(errp, "drive '%s' has no file= (only a CD-ROM or floppy may be empty)",
                                 d->id);
                 goto out;
             }

@@ -490,6 +490,15 @@ void aml_res_irq_noflags(AmlResources *r, uint16_t irq_mask)
     put_le(r->b, irq_mask, 2);
 }
 
+/* Small DMA descriptor (6.4.2.2): flags 0 = 8-bit transfers, not a bus
+ * master, compatibility speed. */
+void aml_res_dma(AmlResources *r, uint8_t channel_mask)
+{
+    put8(r->b, 0x2a);
+    put8(r->b, channel_mask);
+    put8(r->b, 0x00);
+}
+
 /* Extended interrupt descriptor (6.4.3.6). */
 void aml_res_interrupt(AmlResources *r, const uint32_t *irqs, int n)
 {

@@ -65,6 +65,9 @@ typedef struct AmlResources AmlResources;
 AmlResources *aml_res_new(void);
 void aml_res_io(AmlResources *r, uint16_t base, uint8_t align, uint8_t len);
 void aml_res_irq_noflags(AmlResources *r, uint16_t irq_mask);
+/* Small DMA descriptor: 8-bit, compatibility timing, not a bus master (ISA
+ * DMA as the floppy uses it); channel_mask bit n = channel n. */
+void aml_res_dma(AmlResources *r, uint8_t channel_mask);
 /* Extended interrupt: consumer, level, active-high, shared. */
 void aml_res_interrupt(AmlResources *r, const uint32_t *irqs, int n);
 void aml_res_memory32_fixed(AmlResources *r, uint32_t base, uint32_t len, bool writable);

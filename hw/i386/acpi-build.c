@@ -249,6 +249,16 @@ static Aml *build_isa_bridge(const AcpiBuildConfig *cfg)
         aml_res_irq_noflags(r, 1u << 7);
         aml_append(isa, build_isa_dev("LPT1", "PNP0400", 1, r));
     }
+    if (cfg->fdc) {
+        /* as QEMU's FDC0, without _FDE/_FDI: the OS finds the drives
+         * through CMOS or by probing, as without ACPI */
+        r = aml_res_new();
+        aml_res_io(r, 0x3f2, 1, 4);
+        aml_res_io(r, 0x3f7, 1, 1);
+        aml_res_irq_noflags(r, 1u << 6);
+        aml_res_dma(r, 1u << 2);
+        aml_append(isa, build_isa_dev("FDC0", "PNP0700", -1, r));
+    }
     return isa;
 }
 

@@ -21,6 +21,7 @@ typedef struct AcpiBuildConfig {
     bool hpet;
     bool serial[4];                /* COM1..COM4 present */
     bool parallel;                 /* LPT1 present */
+    bool fdc;                      /* the floppy controller (0x3f0, IRQ 6, DMA 2) */
 } AcpiBuildConfig;
 
 typedef struct AcpiBuildTables {

@@ -19,13 +19,15 @@
  */
 #include "hw/i386/pc.h"
 #include "block/block.h"
-#include "block/blockdev.h"
+#include "hw/ide/piix.h"
 
 #include <glib.h>
 #include <inttypes.h>
 #include <string.h>
 
+#include "block/blockdev.h"
 #include "chardev/chardev.h"
+#include "hw/block/fdc.h"
 #include "hw/acpi/acpi.h"
 #include "hw/i386/acpi-build.h"
 #include "hw/i386/x86-load.h"
@@ -63,6 +65,7 @@ typedef struct PCMachine {
     Device *apics[PC_MAX_CPUS];
     int ncpus;
     Device *pic, *rtc;
+    Device *fdc;
     Device *apic, *ioapic, *hpet;   /* apic: the BSP's */
     IRQ pic_in[16], ioapic_in[IOAPIC_NUM_PINS];
     uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
@@ -389,6 +392,23 @@ static int pc_boot_code(char c)
     }
 }
 
+/* Floppy drive types (0x10) and the equipment byte (0x14): math
+ * coprocessor and PS/2 mouse, EGA/VGA display, and the floppy drives
+ * (bit 0 any, bits 7-6 how many minus one).  Again when -device floppy
+ * plugs a drive in. */
+static void pc_cmos_floppy(void *opaque)
+{
+    int a = pc.fdc ? fdc_cmos_drive_type(pc.fdc, 0) : 0;
+    int b = pc.fdc ? fdc_cmos_drive_type(pc.fdc, 1) : 0;
+    int n = (a != 0) + (b != 0);
+    uint8_t equip = 0x02 | 0x04;
+    if (n) {
+        equip |= 0x01 | ((n - 1) << 6);
+    }
+    cmos_set(0x10, (a << 4) | b);
+    cmos_set(0x14, equip);
+}
+
 /* Boot order: first two devices in 0x3d, third in the high nibble of 0x38
  * (bit 0 clear = check the floppy boot signature). */
 static void pc_cmos_set_boot_order(const char *order)
@@ -438,10 +458,7 @@ static void pc_cmos_init(const MachineConfig *cfg)
     /* CPUs present minus one. */
     cmos_set(0x5f, (cfg->smp > 0 ? cfg->smp : 1) - 1);
 
-    /* Equipment: math coprocessor and PS/2 mouse, EGA/VGA display, no
-     * floppy drives (no floppy controller yet); floppy types none. */
-    cmos_set(0x14, 0x02 | 0x04);
-    cmos_set(0x10, 0x00);
+    pc_cmos_floppy(NULL);
 
     pc_cmos_set_boot_order(cfg->boot_once ? cfg->boot_once : cfg->boot_order);
     if (cfg->boot_once) {
@@ -498,6 +515,8 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     for (size_t i = 0; i < G_N_ELEMENTS(linux_keys); i++) {
         fw_cfg_add_i32(s, linux_keys[i], 0);
     }
+    /* empty unless -kernel puts its option ROM first (x86_load_kernel) */
+    fw_cfg_add_file(s, "bootorder", NULL, 0);
     if (cfg->kernel) {
         x86_load_kernel(s, cfg->kernel, cfg->initrd, cfg->append, pc.below_4g);
     }
@@ -521,7 +540,6 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
     /* -1 (default): after a failed boot, stop instead of retrying. */
     uint32_t fail_wait = GUINT32_TO_LE((uint32_t)cfg->reboot_timeout_ms);
     fw_cfg_add_file(s, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait));
-    fw_cfg_add_file(s, "bootorder", NULL, 0);
     fw_cfg_add_file(s, "bios-geometry", NULL, 0);
     if (cfg->boot_menu_timeout_ms >= 0) {
         uint16_t wait = GUINT16_TO_LE((uint16_t)MIN(cfg->boot_menu_timeout_ms, 0xffff));
@@ -547,6 +565,7 @@ static void pc_acpi_init(const MachineConfig *cfg)
         acfg.serial[i] = chardev_find(id) != NULL;
     }
     acfg.parallel = chardev_find("parallel0") != NULL;
+    acfg.fdc = pc.fdc != NULL;
     acpi_setup(pc.fw_cfg, &acfg);
 }
 
@@ -577,6 +596,21 @@ static void pc_isa_devices_init(const MachineConfig *cfg)
     device_connect_gpio_out(port92, 0, irq_new(pc_a20, NULL, 1));
 
     device_create("i8257", "");
+
+    /* The floppy controller is there even without drives, as on QEMU's
+     * pc; -fda/-fdb/-drive if=floppy become its drives A: and B:. */
+    GString *fdc_opts = g_string_new("");
+    for (int unit = 0; unit < 2; unit++) {
+        DriveInfo *dinfo = drive_get(IF_FLOPPY, 0, unit);
+        if (dinfo && dinfo->blk) {
+            g_string_append_printf(fdc_opts, "%sdrive%c=%s", fdc_opts->len ? "," : "",
+                                   'A' + unit, blk_name(dinfo->blk));
+            dinfo->claimed = true;
+        }
+    }
+    pc.fdc = device_create("isa-fdc", fdc_opts->str);
+    g_string_free(fdc_opts, TRUE);
+    fdc_set_drive_notify(pc.fdc, pc_cmos_floppy, NULL);
 
     for (int i = 0; i < 4; i++) {
         char id[16];
@@ -657,6 +691,9 @@ void pc_machine_init(const MachineConfig *cfg)
         /* PIRQA-D also reach IOAPIC pins 16-19 */
         device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
     }
+    /* PIIX3 function 1: the IDE controller with the if=ide drives */
+    device_create("piix3-ide", "addr=1.1");
+    piix_ide_attach_drives();
     pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ),
                           cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL);
 

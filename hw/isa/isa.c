@@ -1,6 +1,6 @@
 /*
- * The ISA side of the PC: IRQ lines handed out to ISA devices and the
- * helper that maps a device's ports into the I/O address space.
+ * The ISA side of the PC: IRQ lines and the DMA controller handed out to
+ * ISA devices, and the helper that maps a device's ports into the I/O address space.
  */
 #include "hw/isa/isa.h"
 
@@ -25,6 +25,18 @@ void isa_set_irqs(IRQ *irqs)
     for (int i = 0; i < 16; i++) {
         isa_irqs[i] = irqs ? irqs[i] : NULL;
     }
+}
+
+static struct I8257State *isa_dma;
+
+struct I8257State *isa_get_dma(void)
+{
+    return isa_dma;
+}
+
+void isa_set_dma(struct I8257State *dma)
+{
+    isa_dma = dma;
 }
 
 void isa_register_ioport(MemoryRegion *mr, const MemoryRegionOps *ops, void *opaque,

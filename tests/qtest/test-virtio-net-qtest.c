@@ -280,7 +280,10 @@ static void test_tx_rx(void)
     g_assert_nonnull(strstr(st, "\"kicks\":3"));
     g_assert_nonnull(strstr(st, "\"tx-bytes\":120"));
     g_assert_nonnull(strstr(st, "\"rx-bytes\":64"));
-    g_assert_null(strstr(st, "\"exits\":0,"));
+    /* the NIC's own register accesses were counted (other devices may have none) */
+    const char *exits = strstr(strstr(st, "\"device\":\"virtio-net-pci.0\""), "\"exits\":");
+    g_assert_nonnull(exits);
+    g_assert_false(g_str_has_prefix(exits, "\"exits\":0,"));
     g_autofree char *st2 = qtest_qmp(s, "{\"execute\":\"query-iostats\",\"arguments\":{\"reset\":true}}");
     g_autofree char *st3 = qtest_qmp(s, "{\"execute\":\"query-iostats\"}");
     g_assert_nonnull(strstr(st3, "\"tx-requests\":0"));

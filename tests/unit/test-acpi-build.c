@@ -92,6 +92,7 @@ static AcpiBuildConfig default_cfg(void)
         .hpet = true,
         .serial = { true },
         .parallel = true,
+        .fdc = true,
     };
     return cfg;
 }
@@ -409,6 +410,9 @@ static void test_iasl(void)
             g_assert_nonnull(strstr(text, "Device (LNKD)"));
             g_assert_nonnull(strstr(text, "Device (COM2)"));
             g_assert_nonnull(strstr(text, "Device (HPET)"));
+            g_assert_nonnull(strstr(text, "Device (FDC0)"));
+            g_assert_nonnull(strstr(text, "EisaId (\"PNP0700\")"));
+            g_assert_nonnull(strstr(text, "DMA (Compatibility, NotBusMaster, Transfer8, )"));
             g_assert_nonnull(strstr(text, "Interrupt (ResourceConsumer, Level, ActiveHigh, Shared"));
             g_assert_nonnull(strstr(text, "OperationRegion (PIRQ, PCI_Config, 0x60, 0x04)"));
             g_assert_nonnull(strstr(text, "0xFEBFFFFF,         // Range Maximum"));
