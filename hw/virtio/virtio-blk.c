@@ -626,13 +626,13 @@ static bool vblk_realize(Device *dev, GError **errp)
             s->serial = g_strdup(di->serial);
         }
     }
-    s->name = dev->id ? g_strdup(dev->id) : g_strdup_printf("virtio-blk-pci.%u", instances);
-    if (!blk_attach_dev(s->blk, s, s->name, errp)) {
-        g_free(s->name);
-        s->name = NULL;
+    /* a drive named by two -device options passes both property checks */
+    if (blk_get_attached_dev(s->blk)) {
+        vireo_set_error(errp, "drive '%s' is already in use by %s", blk_name(s->blk),
+                        blk_attached_dev_name(s->blk) ? blk_attached_dev_name(s->blk)
+                                                      : "another device");
         return false;
     }
-    instances++;
     s->blk_size = SECTOR;
     s->capacity = (uint64_t)blk_getlength(s->blk) / SECTOR;
     s->read_only = blk_is_read_only(s->blk);
@@ -659,11 +659,16 @@ static bool vblk_realize(Device *dev, GError **errp)
     for (unsigned i = 0; i < s->num_queues; i++) {
         virtio_add_queue(vdev, s->queue_size, vblk_handle_output);
     }
-    s->notify_bh = bh_new(vblk_notify_bh, s);
     if (!virtio_pci_realize(&s->proxy, vdev, 0x0180, errp)) {
+        g_free(vdev->config);
+        vdev->config = NULL;
         return false;
     }
+    /* nothing can fail from here on */
     s->proxy.pci.name = "virtio-blk-pci";
+    s->name = dev->id ? g_strdup(dev->id) : g_strdup_printf("virtio-blk-pci.%u", instances++);
+    blk_attach_dev(s->blk, s, s->name, NULL);
+    s->notify_bh = bh_new(vblk_notify_bh, s);
     iostats_register(s->name, "block", vblk_iostats, s);
     iostats_add_region(s->name, &s->proxy.common);
     iostats_add_region(s->name, &s->proxy.isr);

@@ -15,7 +15,9 @@
  *   - four adjacent writes under one kick are merged into one drive
  *     request (query-blockstats wr_merged) and each still completes;
  *   - num-queues=2: a request on queue 1 completes on queue 1;
- *   - -drive if=virtio creates the device by itself; iostats report it.
+ *   - -drive if=virtio creates the device by itself; iostats report it;
+ *   - a legacy driver on the I/O BAR (queue PFN, config at +20) writes
+ *     and reads the serial, and the ISR shows the interrupt.
  */
 #include <stdio.h>
 #include <string.h>
@@ -478,6 +480,61 @@ static void test_if_virtio(void)
     g_free(args);
 }
 
+/* A legacy (virtio 0.9.5) driver on the I/O BAR: no VERSION_1, the queue
+ * given as a page frame number with its fixed size, config at +20 */
+static void test_legacy(void)
+{
+    Ctx *c = start(",serial=LEG");
+    QTestState *s = c->s;
+    const uint16_t io = 0xc000;
+    pci_writel(s, DEVFN, 0x10, io);
+    pci_writel(s, DEVFN, 0x04, 0x0005);                 /* I/O, bus master */
+    g_assert_cmpuint(qtest_inl(s, io + 20), ==, IMG_SIZE / 512);   /* capacity */
+    qtest_outb(s, io + 18, 0);
+    qtest_outb(s, io + 18, 1 | 2);
+    uint32_t f = qtest_inl(s, io + 0);
+    g_assert_cmphex(f & (1 << 9), ==, 1 << 9);          /* FLUSH */
+    qtest_outl(s, io + 4, f & ((1 << 9) | (1 << 28)));  /* FLUSH, indirect; no event idx */
+    qtest_outw(s, io + 14, 0);
+    uint16_t qnum = qtest_inw(s, io + 12);
+    g_assert_cmpuint(qnum, ==, 256);
+    qtest_outl(s, io + 8, Q0_BASE >> 12);
+    qtest_outb(s, io + 18, 1 | 2 | 4);
+    /* the rings: desc at base, avail after qnum descriptors, used 4K-aligned */
+    uint64_t avail = Q0_BASE + 16 * qnum, used = (avail + 4 + 2 * qnum + 2 + 4095) & ~4095ull;
+    uint8_t data[512];
+    for (int i = 0; i < 512; i++) data[i] = i * 5;
+    uint8_t h[16] = { 1 };                              /* OUT, sector 0 */
+    qtest_memwrite(s, BUFS, h, 16);
+    qtest_memwrite(s, BUFS + 0x1000, data, 512);
+    desc(s, Q0_BASE, 0, BUFS, 16, 1, 1);
+    desc(s, Q0_BASE, 1, BUFS + 0x1000, 512, 1, 2);
+    desc(s, Q0_BASE, 2, BUFS + 0x2000, 1, 2, 0);
+    h[0] = 8;                                           /* GET_ID */
+    qtest_memwrite(s, BUFS + 0x3000, h, 16);
+    desc(s, Q0_BASE, 3, BUFS + 0x3000, 16, 1, 4);
+    desc(s, Q0_BASE, 4, BUFS + 0x4000, 20, 3, 5);
+    desc(s, Q0_BASE, 5, BUFS + 0x5000, 1, 2, 0);
+    w16(s, avail + 4, 0);
+    w16(s, avail + 6, 3);
+    w16(s, avail + 2, 2);
+    qtest_outw(s, io + 16, 0);
+    for (int i = 0; i < 5000 && r16(s, used + 2) != 2; i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(r16(s, used + 2), ==, 2);
+    g_assert_cmpint(qtest_readb(s, BUFS + 0x2000), ==, 0);
+    g_assert_cmpint(qtest_readb(s, BUFS + 0x5000), ==, 0);
+    char id[4] = { 0 };
+    qtest_memread(s, BUFS + 0x4000, id, 3);
+    g_assert_cmpstr(id, ==, "LEG");
+    uint8_t got[512];
+    file_read(c, 0, got, 512);
+    g_assert_cmpmem(got, 512, data, 512);
+    g_assert_cmphex(qtest_inb(s, io + 19) & 1, ==, 1);  /* ISR: a queue interrupt */
+    stop(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -489,5 +546,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-blk/merge", test_merge);
     g_test_add_func("/qtest/virtio-blk/multiqueue", test_multiqueue);
     g_test_add_func("/qtest/virtio-blk/if-virtio", test_if_virtio);
+    g_test_add_func("/qtest/virtio-blk/legacy", test_legacy);
     return g_test_run();
 }
