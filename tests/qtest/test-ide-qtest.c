@@ -441,6 +441,15 @@ static void test_errors(void)
     qtest_outb(s, 0x1f7, 0x20);
     g_assert_cmphex(wait_ready(s, &pri) & (ST_ERR | ST_DRQ), ==, ST_ERR);
     g_assert_cmphex(qtest_inb(s, 0x1f1), ==, ER_IDNF);
+    /* IDENTIFY: the default geometry in words 1/3/6, the current in 54-56 */
+    uint16_t id[256];
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmpuint(id[3], ==, 16);
+    g_assert_cmpuint(id[6], ==, 63);
+    g_assert_cmpuint(id[54], ==, DISK_SECTORS / (8 * 32));
+    g_assert_cmpuint(id[55], ==, 8);
+    g_assert_cmpuint(id[56], ==, 32);
+    g_assert_cmpuint(id[57] | (uint32_t)id[58] << 16, ==, DISK_SECTORS);
 
     /* device 1 is absent: its registers read 0 and a command does nothing */
     qtest_outb(s, 0x1f6, 0xb0);
@@ -995,6 +1004,54 @@ static void test_bootorder_cmos(void)
     qtest_quit(s);
 }
 
+/* An image with an MBR whose first partition ends at (end_head, end_sec). */
+static char *make_mbr_image(const char *name, uint64_t size, uint8_t end_head, uint8_t end_sec)
+{
+    char *path = make_image(name, size, disk_byte);
+    FILE *f = fopen(path, "r+b");
+    g_assert_nonnull(f);
+    uint8_t part[16] = { 0x80, 1, 1, 0, 0x83, end_head, end_sec, 0xff, 63, 0, 0, 0 };
+    uint32_t n = size / 512 - 63;
+    part[12] = n;
+    part[13] = n >> 8;
+    part[14] = n >> 16;
+    part[15] = n >> 24;
+    g_assert_cmpint(fseek(f, 0x1be, SEEK_SET), ==, 0);
+    g_assert_cmpuint(fwrite(part, 1, 16, f), ==, 16);
+    g_assert_cmpint(fseek(f, 510, SEEK_SET), ==, 0);
+    g_assert_cmpuint(fwrite("\x55\xaa", 1, 2, f), ==, 2);
+    fclose(f);
+    return path;
+}
+
+/* The geometry follows an MBR made with 16 heads or fewer (no BIOS
+ * translation); one made with more heads keeps 16x63 and asks the BIOS
+ * for LARGE translation (CMOS 0x39), as QEMU guesses. */
+static void test_mbr_geometry(void)
+{
+    g_autofree char *small = make_mbr_image("mbr8", 4 << 20, 7, 32);
+    g_autofree char *wide = make_mbr_image("mbr32", 4 << 20, 31, 63);
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=%s,if=ide,index=0,format=raw -drive file=%s,if=ide,index=1,format=raw",
+        small, wide);
+    QTestState *s = qtest_start(args);
+    qtest_irq_intercept_in(s, "ioapic");
+    uint16_t id[256];
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmpuint(id[1], ==, 8192 / (8 * 32));
+    g_assert_cmpuint(id[3], ==, 8);
+    g_assert_cmpuint(id[6], ==, 32);
+    identify(s, &pri, 1, 0xec, id);
+    g_assert_cmpuint(id[3], ==, 16);
+    g_assert_cmpuint(id[6], ==, 63);
+    g_assert_cmpuint(cmos(s, 0x1d), ==, 8);
+    g_assert_cmpuint(cmos(s, 0x23), ==, 32);
+    g_assert_cmphex(cmos(s, 0x39), ==, 2 << 2);      /* unit 0 none, unit 1 LARGE */
+    qtest_quit(s);
+    unlink(small);
+    unlink(wide);
+}
+
 /* A user error is one line and exit status 1. */
 static void expect_user_error(const char *args, const char *msg)
 {
@@ -1045,6 +1102,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ide/atapi", test_atapi);
     g_test_add_func("/qtest/ide/atapi-media-change", test_atapi_media_change);
     g_test_add_func("/qtest/ide/bootorder-cmos", test_bootorder_cmos);
+    g_test_add_func("/qtest/ide/mbr-geometry", test_mbr_geometry);
     g_test_add_func("/qtest/ide/user-errors", test_user_errors);
     int ret = g_test_run();
     unlink(disk_path);
