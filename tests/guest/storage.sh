@@ -11,9 +11,9 @@
 # uses 256), prints its sha256, syncs and powers off; boot 2 prints the
 # sha256 again and it must match; then `vireo-img check` (and `qemu-img
 # check` for qemu-img's images) finds the image clean.
-# make check runs the pairs in STORAGE_PAIRS (default: qcow2 on IDE and on
-# -device virtio-blk-pci, qemu-img's compressed+backing qcow2 on if=virtio;
-# tests/guest/ide.sh and vblk-linux.sh cover raw images); `make
+# make check runs the pairs in STORAGE_PAIRS (default: vireo-img's qcow2 on
+# IDE, qemu-img's compressed+backing qcow2 on if=virtio; tests/guest/ide.sh
+# and vblk-linux.sh cover raw images on IDE, if=virtio and -device); `make
 # check-storage` runs all nine pairs with 256 MiB.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +39,7 @@ if [ "${STORAGE_ALL:-0}" = 1 ]; then
     pairs=""
     for f in raw qcow2 qemu-qcow2; do for i in ide virtio device; do pairs="$pairs $i:$f"; done; done
 else
-    pairs=${STORAGE_PAIRS:-"ide:qcow2 device:qcow2 virtio:qemu-qcow2"}
+    pairs=${STORAGE_PAIRS:-"ide:qcow2 virtio:qemu-qcow2"}
 fi
 if ! command -v qemu-img >/dev/null; then
     [ "$(id -u)" -eq 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-utils </dev/null >/dev/null 2>&1
