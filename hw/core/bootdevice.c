@@ -21,17 +21,25 @@ static gint boot_entry_cmp(gconstpointer a, gconstpointer b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-bool bootdevice_add(int32_t bootindex, const char *path, GError **errp)
+bool bootdevice_check(int32_t bootindex, GError **errp)
 {
-    if (bootindex < 0) {
-        return true;
-    }
-    for (GList *l = boot_entries; l; l = l->next) {
+    for (GList *l = boot_entries; bootindex >= 0 && l; l = l->next) {
         const BootEntry *e = l->data;
         if (e->index == bootindex) {
             vireo_set_error(errp, "The bootindex %d has already been used", bootindex);
             return false;
         }
+    }
+    return true;
+}
+
+bool bootdevice_add(int32_t bootindex, const char *path, GError **errp)
+{
+    if (bootindex < 0) {
+        return true;
+    }
+    if (!bootdevice_check(bootindex, errp)) {
+        return false;
     }
     BootEntry *e = g_new0(BootEntry, 1);
     e->index = bootindex;

@@ -15,6 +15,9 @@
 /* bootindex < 0: not a boot device, nothing is recorded.  An index already
  * used is an error, as in QEMU ("The bootindex N has already been used"). */
 bool bootdevice_add(int32_t bootindex, const char *path, GError **errp);
+/* Whether bootdevice_add(bootindex, ...) would succeed, for a device that
+ * learns its path only after the step it cannot undo. */
+bool bootdevice_check(int32_t bootindex, GError **errp);
 /* The paths sorted by index, one per line, NUL-terminated ("a\nb\0", the
  * layout of QEMU's bootorder file); *len counts the NUL.  With halt, a last
  * line "HALT" (-boot strict=on) when there is any path.  NULL and *len = 0

@@ -33,6 +33,7 @@
 
 #include "block/block.h"
 #include "block/blockdev.h"
+#include "hw/core/bootdevice.h"
 #include "hw/core/device.h"
 #include "hw/core/iostats.h"
 #include "hw/pci/msix.h"
@@ -115,6 +116,7 @@ struct VirtIOBlock {
     /* properties */
     BlockBackend *blk;
     char *serial;
+    int32_t bootindex;
     uint16_t num_queues;
     uint16_t queue_size;
     bool config_wce;
@@ -633,6 +635,9 @@ static bool vblk_realize(Device *dev, GError **errp)
                                                       : "another device");
         return false;
     }
+    if (!bootdevice_check(s->bootindex, errp)) {
+        return false;
+    }
     s->blk_size = SECTOR;
     s->capacity = (uint64_t)blk_getlength(s->blk) / SECTOR;
     s->read_only = blk_is_read_only(s->blk);
@@ -668,6 +673,15 @@ static bool vblk_realize(Device *dev, GError **errp)
     s->proxy.pci.name = "virtio-blk-pci";
     s->name = dev->id ? g_strdup(dev->id) : g_strdup_printf("virtio-blk-pci.%u", instances++);
     blk_attach_dev(s->blk, s, s->name, NULL);
+    if (s->bootindex >= 0) {
+        /* QEMU's path: the function named by its (SCSI) class, then the
+         * disk; SeaBIOS matches the PCI slot and function */
+        char *pci = bootdevice_pci_path("scsi", s->proxy.pci.devfn);
+        char *path = g_strconcat(pci, "/disk@0,0", NULL);
+        bootdevice_add(s->bootindex, path, NULL);
+        g_free(path);
+        g_free(pci);
+    }
     s->notify_bh = bh_new(vblk_notify_bh, s);
     iostats_register(s->name, "block", vblk_iostats, s);
     iostats_add_region(s->name, &s->proxy.common);
@@ -694,6 +708,7 @@ static const Property vblk_props[] = {
     DEFINE_VIRTIO_PCI_PROPERTIES(VirtIOBlock, proxy),
     DEFINE_PROP("drive", PROP_DRIVE, VirtIOBlock, blk, NULL),
     DEFINE_PROP("serial", PROP_STRING, VirtIOBlock, serial, NULL),
+    DEFINE_PROP("bootindex", PROP_I32, VirtIOBlock, bootindex, "-1"),
     DEFINE_PROP("num-queues", PROP_U16, VirtIOBlock, num_queues, "1"),
     DEFINE_PROP("queue-size", PROP_U16, VirtIOBlock, queue_size, "256"),
     DEFINE_PROP("config-wce", PROP_BOOL, VirtIOBlock, config_wce, "on"),

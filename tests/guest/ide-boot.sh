@@ -7,7 +7,10 @@
 #   3. bootindex=0 on an ide-cd (-device) beats -hda: the fw_cfg
 #      "bootorder" path /pci@i0cf8/ide@1,1/drive@1/disk@0 matches the drive;
 #   4. bootindex=0 on the disk with -boot strict=on: only the disk is
-#      tried, SeaBIOS ends with "No bootable device." and the CD never runs.
+#      tried, SeaBIOS ends with "No bootable device." and the CD never runs;
+#   5. a bootable disk (the same program in an MBR) on virtio-blk-pci
+#      behind a blank -hda: SeaBIOS tries one hard disk only, the IDE one,
+#      and fails; with bootindex=0 on the virtio disk it boots that one.
 # Only SeaBIOS runs: a few seconds each.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,17 +28,24 @@ command -v xorriso >/dev/null ||
 command -v xorriso >/dev/null || { echo "SKIP: xorriso (Debian package xorriso) is not installed"; exit 77; }
 
 # The boot program: mov dx,0x3f8; (mov al,C; out dx,al) for each character;
-# cli; hlt; jmp back to hlt.  SeaBIOS loads it at 0x7c00 (no emulation).
-rm -rf "$out/cd" && mkdir -p "$out/cd"
-{
+# cli; hlt; jmp back to hlt.  SeaBIOS loads it at 0x7c00.
+bootprog() {
+    local msg=$1 i
     printf '\xba\xf8\x03'
-    msg='VIREO-CD-BOOT'
     for ((i = 0; i < ${#msg}; i++)); do
         printf '\xb0%s\xee' "${msg:i:1}"
     done
     printf '\xb0\r\xee\xb0\n\xee\xfa\xf4\xeb\xfd'
-} > "$out/cd/boot.bin"
+}
+rm -rf "$out/cd" && mkdir -p "$out/cd"
+bootprog VIREO-CD-BOOT > "$out/cd/boot.bin"
 truncate -s 2048 "$out/cd/boot.bin"
+# a hard disk whose MBR is the program (signature 55 AA at 510)
+rm -f "$out/boot-hd.img"
+bootprog VIREO-HD-BOOT > "$out/boot-hd.img"
+truncate -s 510 "$out/boot-hd.img"
+printf '\x55\xaa' >> "$out/boot-hd.img"
+truncate -s 1M "$out/boot-hd.img"
 xorriso -as mkisofs -quiet -o "$out/boot.iso" -b boot.bin -no-emul-boot -boot-load-size 4 \
     "$out/cd" 2>"$out/xorriso.log" || { cat "$out/xorriso.log"; echo "xorriso failed"; exit 1; }
 rm -f "$out/blank.img"
@@ -101,5 +111,18 @@ if grep -qa 'Booting from Hard Disk' "$l" && grep -qa 'No bootable device' "$l" 
     ok "-boot strict=on with bootindex=0 on the disk: only the disk is tried"
 else
     notok "strict (log $l)"
+fi
+if "$VIREO" -device help 2>&1 | grep -q virtio-blk-pci; then
+    run vblk-first 'Boot failed\|VIREO-HD-BOOT' -drive file="$disk",format=raw,if=ide \
+        -drive file="$out/boot-hd.img",format=raw,if=none,id=vd -device virtio-blk-pci,drive=vd
+    run vblk-bootindex VIREO-HD-BOOT -drive file="$disk",format=raw,if=ide \
+        -drive file="$out/boot-hd.img",format=raw,if=none,id=vd -device virtio-blk-pci,drive=vd,bootindex=0
+    l1=$out/vblk-first.log.txt l2=$out/vblk-bootindex.log.txt
+    if grep -qa 'not a bootable disk' "$l1" && ! grep -qa VIREO-HD-BOOT "$l1" &&
+       grep -qa VIREO-HD-BOOT "$l2" && ! grep -qa 'not a bootable disk' "$l2"; then
+        ok "bootindex=0 on virtio-blk-pci: SeaBIOS boots its disk instead of the blank -hda"
+    else
+        notok "virtio-blk bootindex (logs $l1 $l2)"
+    fi
 fi
 exit $fail

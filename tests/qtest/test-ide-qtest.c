@@ -969,20 +969,23 @@ static uint8_t cmos(QTestState *s, uint8_t idx)
 static void test_bootorder_cmos(void)
 {
     /* a disk with bootindex=2 at ide.0 unit 1, a CD with bootindex=1 at
-     * ide.1 unit 0 (-device); -hda without a bootindex */
+     * ide.1 unit 0 (-device), a virtio-blk-pci disk with bootindex=7;
+     * -hda without a bootindex */
     g_autofree char *args = g_strdup_printf(
         "-drive file=%s,if=ide,format=raw "
         "-drive file=%s,if=none,id=d1,format=raw "
         "-drive file=%s,if=none,id=c1,media=cdrom,format=raw "
         "-device ide-hd,drive=d1,bus=ide.0,unit=1,bootindex=2 "
-        "-device ide-cd,drive=c1,bus=ide.1,unit=0,bootindex=1",
-        disk_path, disk2_path, iso_path);
+        "-device ide-cd,drive=c1,bus=ide.1,unit=0,bootindex=1 "
+        "-drive file=%s,if=none,id=v1,format=raw -device virtio-blk-pci,drive=v1,addr=5,bootindex=7",
+        disk_path, disk2_path, iso_path, iso2_path);
     QTestState *s = qtest_start(args);
     size_t len = 0;
     g_autofree char *order = fw_cfg_file(s, "bootorder", &len);
     g_assert_nonnull(order);
     g_assert_cmpstr(order, ==, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
-                               "/pci@i0cf8/ide@1,1/drive@0/disk@1");
+                               "/pci@i0cf8/ide@1,1/drive@0/disk@1\n"
+                               "/pci@i0cf8/scsi@5/disk@0,0");
     g_assert_cmpuint(len, ==, strlen(order) + 1);
     /* both hard disks in CMOS: type 47, 8 cylinders, 16 heads, 63 sectors */
     g_assert_cmphex(cmos(s, 0x12), ==, 0xff);
