@@ -26,6 +26,7 @@
 
 #include "block/block.h"
 #include "hw/block/fdc.h"
+#include "hw/core/bootdevice.h"
 #include "hw/core/device.h"
 #include "hw/dma/i8257.h"
 #include "hw/isa/isa.h"
@@ -1243,6 +1244,7 @@ typedef struct FloppyDrive {
     Device dev;
     uint32_t unit;
     BlockBackend *blk;
+    int32_t bootindex;
 } FloppyDrive;
 
 static void floppy_find_fdc(Device *dev, void *opaque)
@@ -1270,6 +1272,9 @@ static bool floppy_realize(Device *dev, GError **errp)
         vireo_set_error(errp, "floppy: unit %u does not exist (0 or 1)", f->unit);
         return false;
     }
+    if (!bootdevice_check(f->bootindex, errp)) {
+        return false;
+    }
     BlockBackend *blk = f->blk;
     if (!blk) {
         /* an empty drive; a diskette comes with blockdev-change-medium */
@@ -1285,6 +1290,13 @@ static bool floppy_realize(Device *dev, GError **errp)
         }
         return false;
     }
+    if (f->bootindex >= 0) {
+        /* QEMU's path on the pc machine (the ISA bridge is 00:01.0), the
+         * one SeaBIOS builds for its floppy drives */
+        g_autofree char *path = g_strdup_printf("/pci@i0cf8/isa@1/fdc@%04x/floppy@%x",
+                                                s->iobase, f->unit);
+        bootdevice_add(f->bootindex, path, NULL);
+    }
     if (s->notify) {
         s->notify(s->notify_opaque);
     }
@@ -1294,6 +1306,7 @@ static bool floppy_realize(Device *dev, GError **errp)
 static const Property floppy_props[] = {
     DEFINE_PROP("unit", PROP_U32, FloppyDrive, unit, "0xffffffff"),
     DEFINE_PROP("drive", PROP_DRIVE, FloppyDrive, blk, NULL),
+    DEFINE_PROP("bootindex", PROP_I32, FloppyDrive, bootindex, "-1"),
     DEFINE_PROP_END,
 };
 

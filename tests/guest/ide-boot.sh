@@ -10,7 +10,8 @@
 #      tried, SeaBIOS ends with "No bootable device." and the CD never runs;
 #   5. a bootable disk (the same program in an MBR) on virtio-blk-pci
 #      behind a blank -hda: SeaBIOS tries one hard disk only, the IDE one,
-#      and fails; with bootindex=0 on the virtio disk it boots that one.
+#      and fails; with bootindex=0 on the virtio disk it boots that one;
+#   6. bootindex=0 on a floppy drive wins over -boot order=c.
 # Only SeaBIOS runs: a few seconds each.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -123,6 +124,25 @@ if "$VIREO" -device help 2>&1 | grep -q virtio-blk-pci; then
         ok "bootindex=0 on virtio-blk-pci: SeaBIOS boots its disk instead of the blank -hda"
     else
         notok "virtio-blk bootindex (logs $l1 $l2)"
+    fi
+fi
+# 6. the same for a floppy (-device floppy,bootindex=) against a bootable
+#    -hda with -boot order=c: the listed device wins over the CMOS order
+rm -f "$out/boot-fd.img"
+bootprog VIREO-FD-BOOT > "$out/boot-fd.img"
+truncate -s 510 "$out/boot-fd.img"
+printf '\x55\xaa' >> "$out/boot-fd.img"
+truncate -s 1440K "$out/boot-fd.img"
+if "$VIREO" -device help 2>&1 | grep -q '"floppy"'; then
+    run fd-order VIREO-..-BOOT -boot order=c -drive file="$out/boot-hd.img",format=raw,if=ide \
+        -drive file="$out/boot-fd.img",format=raw,if=none,id=fd -device floppy,unit=0,drive=fd
+    run fd-bootindex VIREO-..-BOOT -boot order=c -drive file="$out/boot-hd.img",format=raw,if=ide \
+        -drive file="$out/boot-fd.img",format=raw,if=none,id=fd -device floppy,unit=0,drive=fd,bootindex=0
+    l1=$out/fd-order.log.txt l2=$out/fd-bootindex.log.txt
+    if grep -qa VIREO-HD-BOOT "$l1" && grep -qa VIREO-FD-BOOT "$l2" && ! grep -qa VIREO-HD-BOOT "$l2"; then
+        ok "bootindex=0 on a floppy drive beats -boot order=c"
+    else
+        notok "floppy bootindex (logs $l1 $l2)"
     fi
 fi
 exit $fail

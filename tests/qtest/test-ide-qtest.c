@@ -969,7 +969,8 @@ static uint8_t cmos(QTestState *s, uint8_t idx)
 static void test_bootorder_cmos(void)
 {
     /* a disk with bootindex=2 at ide.0 unit 1, a CD with bootindex=1 at
-     * ide.1 unit 0 (-device), a virtio-blk-pci disk with bootindex=7;
+     * ide.1 unit 0 (-device), a virtio-blk-pci disk with bootindex=7, an
+     * empty floppy drive B: with bootindex=9;
      * -hda without a bootindex */
     g_autofree char *args = g_strdup_printf(
         "-drive file=%s,if=ide,format=raw "
@@ -977,7 +978,8 @@ static void test_bootorder_cmos(void)
         "-drive file=%s,if=none,id=c1,media=cdrom,format=raw "
         "-device ide-hd,drive=d1,bus=ide.0,unit=1,bootindex=2 "
         "-device ide-cd,drive=c1,bus=ide.1,unit=0,bootindex=1 "
-        "-drive file=%s,if=none,id=v1,format=raw -device virtio-blk-pci,drive=v1,addr=5,bootindex=7",
+        "-drive file=%s,if=none,id=v1,format=raw -device virtio-blk-pci,drive=v1,addr=5,bootindex=7 "
+        "-device floppy,unit=1,bootindex=9",
         disk_path, disk2_path, iso_path, iso2_path);
     QTestState *s = qtest_start(args);
     size_t len = 0;
@@ -985,7 +987,8 @@ static void test_bootorder_cmos(void)
     g_assert_nonnull(order);
     g_assert_cmpstr(order, ==, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
                                "/pci@i0cf8/ide@1,1/drive@0/disk@1\n"
-                               "/pci@i0cf8/scsi@5/disk@0,0");
+                               "/pci@i0cf8/scsi@5/disk@0,0\n"
+                               "/pci@i0cf8/isa@1/fdc@03f0/floppy@1");
     g_assert_cmpuint(len, ==, strlen(order) + 1);
     /* both hard disks in CMOS: type 47, 8 cylinders, 16 heads, 63 sectors */
     g_assert_cmphex(cmos(s, 0x12), ==, 0xff);
