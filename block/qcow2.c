@@ -1849,6 +1849,7 @@ static int qcow2_check_locked(BlockDriverState *bs, BdrvCheckResult *res, int fi
         if (read_snapshots(bs, &e, &len, &why) < 0) {
             check_msg("ERROR snapshot table: %s\n", why ? why : "unreadable");
             res->corruptions++;
+            g_free(why);
         } else {
             inc_refs(s, &cs, s->snapshots_offset, len, "snapshot table");
             for (uint32_t i = 0; i < s->nb_snapshots; i++) {
