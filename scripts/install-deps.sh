@@ -19,6 +19,7 @@ TEST_DEPS=(
     gdb                    # gdbstub tests
     socat                  # qtest/QMP/monitor socket tests
     acpica-tools           # iasl: the ACPI table test disassembles what we build
+    e2fsprogs              # mkfs.ext4 -d, e2fsck, debugfs: the disk images of the storage guest tests
 )
 
 if [ "${1:-}" = --print ]; then

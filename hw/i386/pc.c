@@ -630,6 +630,29 @@ static void pc_isa_devices_init(const MachineConfig *cfg)
     }
 }
 
+/* Every -drive if=virtio gets its own virtio-blk-pci (index=N is bus N,
+ * unit 0), created as QEMU does: through the generic device path, in
+ * index order, in the first free PCI slots. */
+static void pc_virtio_drives_init(void)
+{
+    int max = drive_get_max_bus(IF_VIRTIO);
+    for (int bus = 0; bus <= max; bus++) {
+        DriveInfo *d = drive_get(IF_VIRTIO, bus, 0);
+        if (!d) {
+            continue;
+        }
+        GString *opts = g_string_new("drive=");
+        for (const char *c = d->id; *c; c++) {
+            g_string_append_c(opts, *c);
+            if (*c == ',') {
+                g_string_append_c(opts, ',');     /* the option syntax's escape */
+            }
+        }
+        device_create("virtio-blk-pci", opts->str);
+        g_string_free(opts, TRUE);
+    }
+}
+
 void pc_machine_init(const MachineConfig *cfg)
 {
     char *err = NULL;
@@ -675,6 +698,7 @@ void pc_machine_init(const MachineConfig *cfg)
                           cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL);
 
     pc_isa_devices_init(cfg);
+    pc_virtio_drives_init();
     isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);
     x87_ferr_hook = pc_ferr;
     pc_cmos_init(cfg);

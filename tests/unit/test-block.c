@@ -285,6 +285,51 @@ static void test_open_errors(void)
     g_free(path);
 }
 
+/* snapshot=on: the guest's writes go to a temporary overlay and the image
+ * stays as it was, until HMP commit writes them back */
+static void test_snapshot_commit(void)
+{
+    char *path = make_image("snap.img", 1 << 20, 0x33);
+    GError *err = NULL;
+    BlockBackend *blk = blk_new_open("t-snap", path, "raw", BDRV_O_RDWR | BDRV_O_SNAPSHOT, &err);
+    g_assert_no_error(err);
+    uint8_t buf[4096];
+    memset(buf, 0xee, sizeof(buf));
+    g_assert_cmpint(blk_pwrite(blk, 8192, buf, sizeof(buf)), ==, 0);
+    memset(buf, 0, sizeof(buf));
+    g_assert_cmpint(blk_pread(blk, 8192, buf, sizeof(buf)), ==, 0);
+    g_assert_cmpint(buf[0], ==, 0xee);
+    g_assert_cmpint(buf[4095], ==, 0xee);
+    gchar *contents;
+    gsize len;
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmpint((uint8_t)contents[8192], ==, 0x33);        /* untouched */
+    g_free(contents);
+    g_assert_true(blk_commit(blk, &err));
+    g_assert_no_error(err);
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmpint(len, ==, 1 << 20);
+    g_assert_cmpint((uint8_t)contents[8191], ==, 0x33);
+    g_assert_cmpint((uint8_t)contents[8192], ==, 0xee);
+    g_assert_cmpint((uint8_t)contents[8192 + 4095], ==, 0xee);
+    g_assert_cmpint((uint8_t)contents[8192 + 4096], ==, 0x33);
+    g_free(contents);
+    /* still readable after the commit, through the reopened base */
+    g_assert_cmpint(blk_pread(blk, 8190, buf, 4), ==, 0);
+    g_assert_cmpint(buf[1], ==, 0x33);
+    g_assert_cmpint(buf[2], ==, 0xee);
+    /* a drive without a backing image has nothing to commit to */
+    char *plain = make_image("plain.img", 4096, 1);
+    BlockBackend *p2 = blk_new_open("t-plain", plain, "raw", BDRV_O_RDWR, &err);
+    g_assert_false(blk_commit(p2, &err));
+    g_assert_nonnull(strstr(err->message, "no backing file"));
+    g_clear_error(&err);
+    blk_unref(p2);
+    blk_unref(blk);
+    g_free(plain);
+    g_free(path);
+}
+
 static void test_drive_options(void)
 {
     char *hd = make_image("hd.img", 65536, 3);
@@ -368,6 +413,7 @@ int main(int argc, char **argv)
     g_test_add_func("/block/nocache-unaligned", test_nocache_unaligned);
     g_test_add_func("/block/locking", test_locking);
     g_test_add_func("/block/open-errors", test_open_errors);
+    g_test_add_func("/block/snapshot-commit", test_snapshot_commit);
     g_test_add_func("/block/drive-options", test_drive_options);
     int ret = g_test_run();
     char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
