@@ -1483,6 +1483,9 @@ static int qcow2_truncate(BlockDriverState *bs, uint64_t size, GError **errp)
     if (size < s->size) {
         vireo_set_error(errp, "'%s': shrinking a qcow2 image is not supported", bs->filename);
         ret = -ENOTSUP;
+    } else if (size % 512) {
+        vireo_set_error(errp, "'%s': the new size must be a multiple of 512", bs->filename);
+        ret = -EINVAL;
     } else if (size > MAX_VIRTUAL_SIZE) {
         vireo_set_error(errp, "'%s': size %" PRIu64 " is too large for qcow2", bs->filename, size);
         ret = -EFBIG;
@@ -1849,6 +1852,7 @@ static int qcow2_check_locked(BlockDriverState *bs, BdrvCheckResult *res, int fi
         if (read_snapshots(bs, &e, &len, &why) < 0) {
             check_msg("ERROR snapshot table: %s\n", why ? why : "unreadable");
             res->corruptions++;
+            g_free(why);
         } else {
             inc_refs(s, &cs, s->snapshots_offset, len, "snapshot table");
             for (uint32_t i = 0; i < s->nb_snapshots; i++) {
@@ -2610,6 +2614,8 @@ static bool qcow2_create(const char *filename, uint64_t size, const char *opts, 
         vireo_set_error(errp, "Image size %" PRIu64 " is too large for qcow2", size);
         goto out;
     }
+    /* QEMU reads qcow2 sizes in whole sectors: round up as qemu-img does */
+    size = ROUND_UP(size, 512);
     unsigned cb = __builtin_ctzll(cs);
     uint64_t l1_size = DIV_ROUND_UP(size, 1ull << (cb + cb - 3));
     if (l1_size > MAX_L1_ENTRIES) {

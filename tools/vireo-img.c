@@ -646,7 +646,17 @@ static int cmd_convert(int argc, char **argv)
         if (pnum == 0 || pnum > n) {
             pnum = n;
         }
-        /* for compression, whole clusters: the zero test decides per cluster */
+        /* for compression, whole clusters (off stays cluster-aligned): a
+         * zero area ending inside a cluster is cut back to the cluster,
+         * and the zero test decides per cluster */
+        if (cs && st == 0 && off + pnum != (uint64_t)size) {
+            uint64_t end = (off + pnum) / cs * cs;
+            if (end > off) {
+                pnum = end - off;
+            } else {
+                st = 1;
+            }
+        }
         if (cs && st == 1) {
             pnum = n;
         }

@@ -21,9 +21,9 @@ done
 if ! command -v qemu-img >/dev/null || ! command -v qemu-io >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "installing qemu-utils for the interop test"
-        timeout 600 apt-get install -y -q qemu-utils >/dev/null 2>&1 ||
-            { timeout 300 apt-get update -q >/dev/null 2>&1 &&
-              timeout 600 apt-get install -y -q qemu-utils >/dev/null 2>&1; }
+        timeout 180 apt-get install -y -q --no-install-recommends qemu-utils >/dev/null 2>&1 ||
+            { timeout 120 apt-get update -q >/dev/null 2>&1 &&
+              timeout 180 apt-get install -y -q --no-install-recommends qemu-utils >/dev/null 2>&1; }
     fi
 fi
 if ! command -v qemu-img >/dev/null || ! command -v qemu-io >/dev/null; then
