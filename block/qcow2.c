@@ -1480,6 +1480,7 @@ static int qcow2_truncate(BlockDriverState *bs, uint64_t size, GError **errp)
     Qcow2State *s = bs->opaque;
     int ret = 0;
     g_mutex_lock(&s->lock);
+    uint64_t old_size = s->size;
     if (size < s->size) {
         vireo_set_error(errp, "'%s': shrinking a qcow2 image is not supported", bs->filename);
         ret = -ENOTSUP;
@@ -1516,6 +1517,18 @@ static int qcow2_truncate(BlockDriverState *bs, uint64_t size, GError **errp)
         }
     }
     g_mutex_unlock(&s->lock);
+    /* the new area reads as zeros, not as whatever a longer backing image
+     * holds there (as QEMU does since 5.1) */
+    if (ret == 0 && bs->backing) {
+        int64_t blen = bdrv_getlength(bs->backing);
+        if (blen > (int64_t)old_size && size > old_size) {
+            ret = qcow2_pwrite_zeroes(bs, old_size, MIN((uint64_t)blen, size) - old_size);
+            if (ret < 0) {
+                vireo_set_error(errp, "could not resize '%s': %s", bs->filename,
+                                g_strerror(-ret));
+            }
+        }
+    }
     return ret;
 }
 

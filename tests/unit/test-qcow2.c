@@ -137,6 +137,17 @@ static void test_backing_cow(void)
     assert_clean(bs);
     bdrv_close(bs);
 
+    /* an overlay grown over its longer backing file reads zeros there */
+    bs = create_open("short-overlay.qcow2", 65536, opts);
+    assert_reads(bs, 0, data, 65536);
+    GError *err = NULL;
+    g_assert_cmpint(bdrv_truncate(bs, 1 << 20, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_reads(bs, 0, data, 65536);
+    assert_zero(bs, 65536, (1 << 20) - 65536);
+    assert_clean(bs);
+    bdrv_close(bs);
+
     /* the base was never written */
     gchar *after;
     gsize len;
