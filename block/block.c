@@ -12,6 +12,7 @@
 
 #include "util/error.h"
 #include "util/iov.h"
+#include "util/keyval.h"
 #include "util/log.h"
 
 #define BDRV_MAX_DRIVERS 8
@@ -203,12 +204,7 @@ static BlockDriverState *bdrv_open_snapshot(const char *filename, const char *fo
     close(fd);
     /* the option string escapes commas in the path as QEMU's does */
     GString *opts = g_string_new("backing_file=");
-    for (const char *p = abs; *p; p++) {
-        g_string_append_c(opts, *p);
-        if (*p == ',') {
-            g_string_append_c(opts, ',');
-        }
-    }
+    keyval_append_escaped(opts, abs);
     g_string_append_printf(opts, ",backing_fmt=%s", backing_fmt);
     if (bdrv_create("qcow2", tmpl, size, opts->str, errp)) {
         bs = bdrv_open_format(tmpl, "qcow2", (flags | BDRV_O_RDWR) & ~BDRV_O_SNAPSHOT, errp);

@@ -292,20 +292,3 @@ out:
     keyval_free(kv);
     return ok;
 }
-
-bool drive_add_shortcut(BlockInterfaceType type, int index, const char *file, bool cdrom,
-                        GError **errp)
-{
-    GString *opts = g_string_new("file=");
-    for (const char *p = file; *p; p++) {
-        g_string_append_c(opts, *p);
-        if (*p == ',') {
-            g_string_append_c(opts, ',');
-        }
-    }
-    g_string_append_printf(opts, ",if=%s,index=%d%s", if_names[type], index,
-                           cdrom ? ",media=cdrom" : "");
-    bool ok = drive_add(opts->str, errp);
-    g_string_free(opts, TRUE);
-    return ok;
-}

@@ -29,10 +29,9 @@ typedef struct DriveInfo {
     bool claimed;                    /* a device attached it */
 } DriveInfo;
 
-/* -drive OPTS; also -hda F (drive_add_shortcut(IF_IDE, 0, F, false)) etc. */
+/* -drive OPTS (the shortcuts -hda F etc. are spelled as -drive options by
+ * the command line: file=F,if=ide,index=0). */
 bool drive_add(const char *opts, GError **errp);
-bool drive_add_shortcut(BlockInterfaceType type, int index, const char *file, bool cdrom,
-                        GError **errp);
 /* -snapshot: every drive opened later gets snapshot=on by default. */
 void drive_set_default_snapshot(bool on);
 

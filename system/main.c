@@ -584,12 +584,7 @@ int main(int argc, char **argv)
             bool cd = !strcmp(n, "cdrom"), fd = n[0] == 'f';
             int index = cd ? 2 : n[2] - 'a';
             GString *o = g_string_new("file=");
-            for (const char *c = arg; *c; c++) {
-                g_string_append_c(o, *c);
-                if (*c == ',') {
-                    g_string_append_c(o, ',');
-                }
-            }
+            keyval_append_escaped(o, arg);
             g_string_append_printf(o, ",if=%s,index=%d%s", fd ? "floppy" : "ide", index,
                                    cd ? ",media=cdrom" : "");
             g_ptr_array_add(drive_opts, g_string_free(o, FALSE));

@@ -164,3 +164,13 @@ const char *keyval_unused(KeyVal *kv)
     }
     return NULL;
 }
+
+void keyval_append_escaped(GString *opts, const char *value)
+{
+    for (const char *p = value; *p; p++) {
+        g_string_append_c(opts, *p);
+        if (*p == ',') {
+            g_string_append_c(opts, ',');
+        }
+    }
+}

@@ -29,6 +29,9 @@ GPtrArray *keyval_take_all(KeyVal *kv, const char *key);
 /* on/off/yes/no/true/false; absent -> def; anything else is an error. */
 bool keyval_take_bool(KeyVal *kv, const char *key, bool def, bool *out, GError **errp);
 bool keyval_take_u64(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, GError **errp);
+/* Append value to an option string, doubling each ',' (the syntax's
+ * escape), so a file name with commas stays one value. */
+void keyval_append_escaped(GString *opts, const char *value);
 /* The first key not taken, or NULL. */
 const char *keyval_unused(KeyVal *kv);
 

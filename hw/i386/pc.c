@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "block/blockdev.h"
+#include "util/keyval.h"
 #include "chardev/chardev.h"
 #include "hw/block/fdc.h"
 #include "hw/acpi/acpi.h"
@@ -678,12 +679,7 @@ static void pc_virtio_drives_init(void)
             continue;
         }
         GString *opts = g_string_new("drive=");
-        for (const char *c = d->id; *c; c++) {
-            g_string_append_c(opts, *c);
-            if (*c == ',') {
-                g_string_append_c(opts, ',');     /* the option syntax's escape */
-            }
-        }
+        keyval_append_escaped(opts, d->id);
         device_create("virtio-blk-pci", opts->str);
         g_string_free(opts, TRUE);
     }
