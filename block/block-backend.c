@@ -154,6 +154,31 @@ static void blk_init_once(void)
     }
 }
 
+/* What every request of a drive must pass before a driver sees it: a
+ * medium, a writable drive for writes, and (ranged) a range inside the
+ * medium.  0 or the -errno the request completes with. */
+static int blk_check_request(BlockBackend *blk, bool write, bool ranged, uint64_t offset,
+                             uint64_t bytes)
+{
+    if (!blk->bs) {
+        return -ENOMEDIUM;
+    }
+    if (write && !(blk->flags & BDRV_O_RDWR)) {
+        return -EROFS;
+    }
+    if (!ranged) {
+        return 0;
+    }
+    int64_t len = bdrv_getlength(blk->bs);
+    if (len < 0) {
+        return (int)len;
+    }
+    if (offset > (uint64_t)len || bytes > (uint64_t)len - offset) {
+        return -EIO;
+    }
+    return 0;
+}
+
 /* Check a request, then queue it; a refused one still completes through
  * the bottom half, so callers see one completion path. */
 static void blk_submit(BlockBackend *blk, BlkReqType type, uint64_t offset, uint64_t bytes,
@@ -173,18 +198,8 @@ static void blk_submit(BlockBackend *blk, BlkReqType type, uint64_t offset, uint
     req->cb = cb;
     req->opaque = opaque;
     req->start_ns = g_get_monotonic_time() * 1000;
-    if (!blk->bs) {
-        req->ret = -ENOMEDIUM;
-    } else if (type != BLK_REQ_READ && type != BLK_REQ_FLUSH && !(blk->flags & BDRV_O_RDWR)) {
-        req->ret = -EROFS;
-    } else if (type != BLK_REQ_FLUSH) {
-        int64_t len = bdrv_getlength(blk->bs);
-        if (len < 0) {
-            req->ret = (int)len;
-        } else if (offset > (uint64_t)len || req->bytes > (uint64_t)len - offset) {
-            req->ret = -EIO;
-        }
-    }
+    req->ret = blk_check_request(blk, type != BLK_REQ_READ && type != BLK_REQ_FLUSH,
+                                 type != BLK_REQ_FLUSH, offset, req->bytes);
     blk->in_flight++;
     total_in_flight++;
     if (req->ret < 0) {
@@ -250,27 +265,9 @@ void blk_close_all(void)
     }
 }
 
-static int blk_check_sync(BlockBackend *blk, bool write, uint64_t offset, uint64_t bytes)
-{
-    if (!blk->bs) {
-        return -ENOMEDIUM;
-    }
-    if (write && !(blk->flags & BDRV_O_RDWR)) {
-        return -EROFS;
-    }
-    int64_t len = bdrv_getlength(blk->bs);
-    if (len < 0) {
-        return (int)len;
-    }
-    if (offset > (uint64_t)len || bytes > (uint64_t)len - offset) {
-        return -EIO;
-    }
-    return 0;
-}
-
 int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes)
 {
-    int ret = blk_check_sync(blk, false, offset, bytes);
+    int ret = blk_check_request(blk, false, true, offset, bytes);
     if (ret == 0) {
         ret = bdrv_pread(blk->bs, offset, buf, bytes);
     }
@@ -282,7 +279,7 @@ int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes)
 
 int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf, uint64_t bytes)
 {
-    int ret = blk_check_sync(blk, true, offset, bytes);
+    int ret = blk_check_request(blk, true, true, offset, bytes);
     if (ret == 0) {
         ret = bdrv_pwrite(blk->bs, offset, buf, bytes);
     }
