@@ -33,6 +33,7 @@
 #include <zlib.h>
 
 #include "util/error.h"
+#include "util/keyval.h"
 #include "util/iov.h"
 #include "util/log.h"
 
@@ -2423,55 +2424,6 @@ static int qcow2_probe(const uint8_t *buf, int buf_size, const char *filename)
 
 /* ---- create ---- */
 
-/* QEMU's -o list: key=value pairs, ",," a literal comma. */
-static GHashTable *parse_opts(const char *opts, GError **errp)
-{
-    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    const char *p = opts ? opts : "";
-    while (*p) {
-        GString *item = g_string_new(NULL);
-        for (; *p; p++) {
-            if (*p == ',') {
-                if (p[1] == ',') {
-                    g_string_append_c(item, ',');
-                    p++;
-                    continue;
-                }
-                p++;
-                break;
-            }
-            g_string_append_c(item, *p);
-        }
-        if (!item->len) {
-            g_string_free(item, TRUE);
-            continue;
-        }
-        char *eq = strchr(item->str, '=');
-        if (!eq) {
-            vireo_set_error(errp, "Invalid option '%s': expected key=value", item->str);
-            g_string_free(item, TRUE);
-            g_hash_table_destroy(h);
-            return NULL;
-        }
-        *eq = 0;
-        g_hash_table_replace(h, g_strdup(item->str), g_strdup(eq + 1));
-        g_string_free(item, TRUE);
-    }
-    return h;
-}
-
-static bool parse_bool(const char *v, bool *out)
-{
-    if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
-        *out = true;
-    } else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
-        *out = false;
-    } else {
-        return false;
-    }
-    return true;
-}
-
 static bool parse_cluster_size(const char *v, uint64_t *out)
 {
     char *end;
@@ -2532,7 +2484,8 @@ static int qcow2_preallocate(BlockDriverState *bs)
 
 static bool qcow2_create(const char *filename, uint64_t size, const char *opts, GError **errp)
 {
-    GHashTable *o = parse_opts(opts, errp);
+    /* QEMU's -o list: key=value pairs, ",," a literal comma */
+    KeyVal *o = keyval_parse(opts, NULL, errp);
     if (!o) {
         return false;
     }
@@ -2542,72 +2495,70 @@ static bool qcow2_create(const char *filename, uint64_t size, const char *opts, 
     unsigned refcount_order = 4;
     const char *prealloc = "off";
     const char *backing = NULL, *backing_fmt = NULL;
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, o);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        const char *key = k, *val = v;
-        bool b;
-        if (!strcmp(key, "cluster_size")) {
-            if (!parse_cluster_size(val, &cs) || cs < 512 || cs > (2u << 20) || (cs & (cs - 1))) {
-                vireo_set_error(errp, "Cluster size must be a power of two between 512 and "
-                                "2048k ('%s')", val);
-                goto out;
-            }
-        } else if (!strcmp(key, "preallocation")) {
-            if (strcmp(val, "off") && strcmp(val, "metadata") && strcmp(val, "falloc") &&
-                strcmp(val, "full")) {
-                vireo_set_error(errp, "Invalid preallocation mode: '%s' (off, metadata, "
-                                "falloc or full)", val);
-                goto out;
-            }
-            prealloc = val;
-        } else if (!strcmp(key, "backing_file")) {
-            backing = *val ? val : NULL;
-        } else if (!strcmp(key, "backing_fmt")) {
-            backing_fmt = *val ? val : NULL;
-        } else if (!strcmp(key, "compat")) {
-            if (!strcmp(val, "0.10") || !strcmp(val, "v2")) {
-                version = 2;
-            } else if (!strcmp(val, "1.1") || !strcmp(val, "v3")) {
-                version = 3;
-            } else {
-                vireo_set_error(errp, "Invalid compatibility level: '%s' (0.10 or 1.1)", val);
-                goto out;
-            }
-        } else if (!strcmp(key, "lazy_refcounts")) {
-            if (!parse_bool(val, &b)) {
-                vireo_set_error(errp, "Invalid lazy_refcounts value '%s' (on or off)", val);
-                goto out;
-            }
-            if (b) {
-                vireo_set_error(errp, "lazy_refcounts=on is not supported by Vireo's qcow2");
-                goto out;
-            }
-        } else if (!strcmp(key, "refcount_bits")) {
-            char *end;
-            unsigned long bits = strtoul(val, &end, 10);
-            if (*end || !bits || bits > 64 || (bits & (bits - 1))) {
-                vireo_set_error(errp, "Refcount width must be a power of two and may not "
-                                "exceed 64 bits ('%s')", val);
-                goto out;
-            }
-            refcount_order = __builtin_ctzl(bits);
-        } else if (!strcmp(key, "encryption") || !strcmp(key, "encrypt.format")) {
-            if (parse_bool(val, &b) && !b) {
-                continue;
-            }
-            vireo_set_error(errp, "encrypted qcow2 images are not supported");
-            goto out;
-        } else if (!strcmp(key, "compression_type")) {
-            if (strcmp(val, "zlib")) {
-                vireo_set_error(errp, "compression_type '%s' is not supported (zlib)", val);
-                goto out;
-            }
-        } else {
-            vireo_set_error(errp, "Invalid parameter '%s' for qcow2", key);
+    const char *val;
+    bool b;
+    if ((val = keyval_take(o, "cluster_size")) &&
+        (!parse_cluster_size(val, &cs) || cs < 512 || cs > (2u << 20) || (cs & (cs - 1)))) {
+        vireo_set_error(errp, "Cluster size must be a power of two between 512 and "
+                        "2048k ('%s')", val);
+        goto out;
+    }
+    if ((val = keyval_take(o, "preallocation"))) {
+        if (strcmp(val, "off") && strcmp(val, "metadata") && strcmp(val, "falloc") &&
+            strcmp(val, "full")) {
+            vireo_set_error(errp, "Invalid preallocation mode: '%s' (off, metadata, "
+                            "falloc or full)", val);
             goto out;
         }
+        prealloc = val;
+    }
+    if ((val = keyval_take(o, "backing_file")) && *val) {
+        backing = val;
+    }
+    if ((val = keyval_take(o, "backing_fmt")) && *val) {
+        backing_fmt = val;
+    }
+    if ((val = keyval_take(o, "compat"))) {
+        if (!strcmp(val, "0.10") || !strcmp(val, "v2")) {
+            version = 2;
+        } else if (!strcmp(val, "1.1") || !strcmp(val, "v3")) {
+            version = 3;
+        } else {
+            vireo_set_error(errp, "Invalid compatibility level: '%s' (0.10 or 1.1)", val);
+            goto out;
+        }
+    }
+    if (!keyval_take_bool(o, "lazy_refcounts", false, &b, errp)) {
+        goto out;
+    }
+    if (b) {
+        vireo_set_error(errp, "lazy_refcounts=on is not supported by Vireo's qcow2");
+        goto out;
+    }
+    if ((val = keyval_take(o, "refcount_bits"))) {
+        char *end;
+        unsigned long bits = strtoul(val, &end, 10);
+        if (*end || !bits || bits > 64 || (bits & (bits - 1))) {
+            vireo_set_error(errp, "Refcount width must be a power of two and may not "
+                            "exceed 64 bits ('%s')", val);
+            goto out;
+        }
+        refcount_order = __builtin_ctzl(bits);
+    }
+    if (!keyval_take_bool(o, "encryption", false, &b, errp)) {
+        goto out;
+    }
+    if (b || keyval_take(o, "encrypt.format")) {
+        vireo_set_error(errp, "encrypted qcow2 images are not supported");
+        goto out;
+    }
+    if ((val = keyval_take(o, "compression_type")) && strcmp(val, "zlib")) {
+        vireo_set_error(errp, "compression_type '%s' is not supported (zlib)", val);
+        goto out;
+    }
+    if ((val = keyval_unused(o))) {
+        vireo_set_error(errp, "Invalid parameter '%s' for qcow2", val);
+        goto out;
     }
     if (version == 2 && refcount_order != 4) {
         vireo_set_error(errp, "Different refcount widths than 16 bits require compatibility "
@@ -2779,7 +2730,7 @@ static bool qcow2_create(const char *filename, uint64_t size, const char *opts, 
     }
     ok = true;
 out:
-    g_hash_table_destroy(o);
+    keyval_free(o);
     return ok;
 }
 
