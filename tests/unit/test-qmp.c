@@ -12,30 +12,7 @@
 #include "monitor/monitor.h"
 #include "system/runstate.h"
 
-typedef struct {
-    GString *out;
-} Sink;
-
-static void sink_out(void *opaque, const char *buf, size_t len)
-{
-    g_string_append_len(((Sink *)opaque)->out, buf, len);
-}
-
-/* Take the next "\r\n"-ended line from the sink and parse it. */
-static JsonObject *next_msg(Sink *s)
-{
-    char *nl = strstr(s->out->str, "\r\n");
-    g_assert_nonnull(nl);
-    size_t len = nl - s->out->str;
-    JsonParser *p = json_parser_new();
-    GError *err = NULL;
-    g_assert_true(json_parser_load_from_data(p, s->out->str, len, &err));
-    g_assert_no_error(err);
-    JsonObject *o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
-    g_object_unref(p);
-    g_string_erase(s->out, 0, len + 2);
-    return o;
-}
+#include "qmp-test-util.h"
 
 static void feed(Monitor *m, const char *s)
 {
