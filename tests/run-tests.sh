@@ -89,10 +89,12 @@ run_script() {   # exit 0 pass, 77 skip, else fail
     local script=$1 name log st
     name=${script#tests/}
     log=$logdir/$(echo "$name" | tr / -).log
+    local t0=$SECONDS
     timeout -k 10 "$TEST_TIMEOUT" "./$script" </dev/null >"$log" 2>&1
     st=$?
+    # the time shows a script drifting towards TEST_TIMEOUT before it fails
     case $st in
-        0) result PASS "$name" ;;
+        0) result PASS "$name" "$((SECONDS - t0)) s" ;;
         77) result SKIP "$name" "$(grep -m1 -i 'skip' "$log" | cut -c1-100)" ;;
         *) result FAIL "$name" "$(status_text $st); log: $log"; show_log "$log" ;;
     esac
