@@ -12,8 +12,6 @@
 
 #define TB_HASH_BITS 15
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
-#define TB_JMP_BITS 12
-#define TB_JMP_SIZE (1u << TB_JMP_BITS)
 #define PAGE_BITS TB_PAGE_BITS
 #define PAGE_SZ TB_PAGE_SIZE
 #define CODE_BITMAP_PAGES (1u << 20)        /* covers 4 GiB of physical space */
@@ -100,10 +98,6 @@ static inline unsigned tb_hash_fn(uint64_t phys, uint64_t cs_base, uint32_t flag
     return (unsigned)(h >> (64 - TB_HASH_BITS));
 }
 
-static inline unsigned tb_jmp_fn(uint64_t lin)
-{
-    return (unsigned)((lin ^ (lin >> TB_JMP_BITS)) & (TB_JMP_SIZE - 1));
-}
 
 static PageDesc *page_find(uint64_t page)
 {
@@ -405,12 +399,6 @@ TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uin
         }
     }
     return NULL;
-}
-
-TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin)
-{
-    TranslationBlock **jc = env->tb_jmp_cache;
-    return __atomic_load_n(&jc[tb_jmp_fn(lin)], __ATOMIC_RELAXED);
 }
 
 void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb)

@@ -44,9 +44,21 @@ typedef struct TranslationBlock {
 void tb_cache_init(void);
 /* The block for this key, or NULL (no lock needed: see tb-cache.c). */
 TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin);
+#define TB_JMP_BITS 12
+#define TB_JMP_SIZE (1u << TB_JMP_BITS)
+
+static inline unsigned tb_jmp_fn(uint64_t lin)
+{
+    return (unsigned)((lin ^ (lin >> TB_JMP_BITS)) & (TB_JMP_SIZE - 1));
+}
+
 /* The vCPU's jump cache: the last block it ran at a linear PC (check the
- * key).  Neither needs the lock. */
-TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin);
+ * key).  Neither needs the lock.  Inline: it is looked up at every block. */
+static inline TranslationBlock *tb_jmp_get(CPUX86State *env, uint64_t lin)
+{
+    TranslationBlock **jc = env->tb_jmp_cache;
+    return __atomic_load_n(&jc[tb_jmp_fn(lin)], __ATOMIC_RELAXED);
+}
 void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb);
 /* Enter a filled-in block: hash table and the pages it was decoded from. */
 void tb_insert(TranslationBlock *tb);

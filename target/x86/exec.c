@@ -105,6 +105,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
         if (c.stop) {
             break;
         }
+        x86_specialize(&scratch[n]);
         uint64_t next = (eip + scratch[n].len) & mask;
         bool end = scratch[n].flags & DF_END_TB;
         n++;

@@ -5,6 +5,8 @@
 #ifndef TARGET_X86_OPS_H
 #define TARGET_X86_OPS_H
 
+#include <stddef.h>
+
 #include "target/x86/cpu.h"
 #include "target/x86/helper.h"
 #include "target/x86/decode.h"
@@ -72,8 +74,44 @@ static inline uint64_t insn_ea(const CPUX86State *env, const DecodedInsn *d)
     return ad_trunc(d->adsize, a);
 }
 
+/*
+ * The fast path of a data access, inline in every handler: 64-bit mode
+ * (no limits; FS/GS add their base), a canonical address whose access
+ * stays in one page, and a TLB entry that allows it straight to host RAM.
+ * Anything else -- other modes, MMIO, pages holding translated code or
+ * watched by a debugger (their entries carry TLB_SLOW), a TLB miss, a
+ * fault -- goes to mmu.c's cpu_ld / cpu_st, the reference semantics.
+ * Returns the host pointer, or NULL for the slow path.
+ */
+static inline void *mem_fast_ptr(CPUX86State *env, int seg, uint64_t off, unsigned size,
+                                 bool write)
+{
+    if (unlikely(!(env->hflags & HF_CS64))) {
+        return NULL;
+    }
+    uint64_t la = off + ((seg == R_FS || seg == R_GS) ? env->segs[seg].base : 0);
+    if (unlikely(!is_canonical_addr(la) || (la & 0xfff) > 0x1000 - size)) {
+        return NULL;
+    }
+    const TLBEntry *e = &env->tlb[cpu_mmu_index(env)][(la >> 12) & (TLB_SIZE - 1)];
+    uint64_t tag = write ? e->addr_write : e->addr_read;
+    if (unlikely(tag != (la & ~0xfffull))) {
+        return NULL;
+    }
+    return (void *)(uintptr_t)(la + e->addend);
+}
+
 static inline uint64_t mem_ld(CPUX86State *env, int seg, uint64_t off, int ot)
 {
+    void *p = mem_fast_ptr(env, seg, off, 1u << ot, false);
+    if (likely(p)) {
+        switch (ot) {
+        case 0: return *(const uint8_t *)p;
+        case 1: { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
+        case 2: { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+        default: { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+        }
+    }
     switch (ot) {
     case 0: return cpu_ldub(env, seg, off);
     case 1: return cpu_lduw(env, seg, off);
@@ -84,6 +122,15 @@ static inline uint64_t mem_ld(CPUX86State *env, int seg, uint64_t off, int ot)
 
 static inline void mem_st(CPUX86State *env, int seg, uint64_t off, int ot, uint64_t v)
 {
+    void *p = mem_fast_ptr(env, seg, off, 1u << ot, true);
+    if (likely(p)) {
+        switch (ot) {
+        case 0: *(uint8_t *)p = v; return;
+        case 1: { uint16_t w = v; __builtin_memcpy(p, &w, 2); return; }
+        case 2: { uint32_t w = v; __builtin_memcpy(p, &w, 4); return; }
+        default: __builtin_memcpy(p, &v, 8); return;
+        }
+    }
     switch (ot) {
     case 0: cpu_stb(env, seg, off, v); break;
     case 1: cpu_stw(env, seg, off, v); break;
@@ -265,5 +312,9 @@ H(op_fpu); H(op_fwait); H(op_grp15);
 H(op_sse); H(op_popcnt);
 
 #undef H
+
+/* ops_fast.c: swap a decoded instruction's generic handler for one
+ * specialised to its form, when there is one; true if it did. */
+bool x86_specialize(DecodedInsn *d);
 
 #endif
