@@ -133,31 +133,59 @@ uint32_t cc_compute_c(const CPUX86State *env)
     }
 }
 
+/* condition (cond >> 1) after a 32/64-bit SUB/CMP: a - b = res */
+#define SUB_COND(T, ST)                                                       \
+    do {                                                                      \
+        T res = env->cc_dst, b = env->cc_src, a = res + b;                    \
+        switch (cond >> 1) {                                                  \
+        case 0: r = (ST)((a ^ b) & (a ^ res)) < 0; goto out;   /* O */        \
+        case 1: r = a < b; goto out;                           /* B */        \
+        case 2: r = res == 0; goto out;                        /* Z */        \
+        case 3: r = a <= b; goto out;                          /* BE */       \
+        case 4: r = (ST)res < 0; goto out;                     /* S */        \
+        case 6: r = (ST)a < (ST)b; goto out;                   /* L */        \
+        case 7: r = (ST)a <= (ST)b; goto out;                  /* LE */       \
+        default: break;                                        /* P */        \
+        }                                                                     \
+    } while (0)
+
+/* after a logic op (and TEST): OF = CF = 0 */
+#define LOGIC_COND(T, ST)                                                     \
+    do {                                                                      \
+        T res = env->cc_dst;                                                  \
+        switch (cond >> 1) {                                                  \
+        case 0: case 1: r = false; goto out;                   /* O, B */     \
+        case 2: case 3: r = res == 0; goto out;                /* Z, BE */    \
+        case 4: case 6: r = (ST)res < 0; goto out;             /* S, L */     \
+        case 7: r = res == 0 || (ST)res < 0; goto out;         /* LE */       \
+        default: break;                                        /* P */        \
+        }                                                                     \
+    } while (0)
+
 bool cc_test(const CPUX86State *env, int cond)
 {
     bool r;
-    /* fast path for CMP/SUB of dwords, by far the most common producer */
-    if (env->cc_op == CC_OP_SUBL) {
-        uint32_t res = env->cc_dst, b = env->cc_src, a = res + b;
-        switch (cond >> 1) {
-        case 1: r = a < b; goto out;               /* B */
-        case 2: r = res == 0; goto out;            /* Z */
-        case 3: r = a <= b; goto out;              /* BE */
-        case 6: r = (int32_t)a < (int32_t)b; goto out;   /* L */
-        case 7: r = (int32_t)a <= (int32_t)b; goto out;  /* LE */
-        default: break;
+    /* fast paths for the most common producers: CMP/SUB and TEST/AND/
+     * OR/XOR of dwords and qwords; parity and the rest compute all flags */
+    switch (env->cc_op) {
+    case CC_OP_SUBL: SUB_COND(uint32_t, int32_t); break;
+    case CC_OP_SUBQ: SUB_COND(uint64_t, int64_t); break;
+    case CC_OP_LOGICL: LOGIC_COND(uint32_t, int32_t); break;
+    case CC_OP_LOGICQ: LOGIC_COND(uint64_t, int64_t); break;
+    default:
+        if (env->cc_op > CC_OP_EFLAGS && env->cc_op < CC_OP_NB &&
+            ((cond >> 1) == 2 || (cond >> 1) == 4)) {
+            /* every lazy op derives ZF and SF from its sized result */
+            unsigned bits = 8u << ((env->cc_op - 1) & 3);
+            uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
+            if ((cond >> 1) == 2) {
+                r = (env->cc_dst & m) == 0;
+            } else {
+                r = (env->cc_dst >> (bits - 1)) & 1;
+            }
+            goto out;
         }
-    } else if (env->cc_op > CC_OP_EFLAGS && env->cc_op < CC_OP_NB &&
-               ((cond >> 1) == 2 || (cond >> 1) == 4)) {
-        /* every lazy op derives ZF and SF from its sized result */
-        unsigned bits = 8u << ((env->cc_op - 1) & 3);
-        uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
-        if ((cond >> 1) == 2) {
-            r = (env->cc_dst & m) == 0;
-        } else {
-            r = (env->cc_dst >> (bits - 1)) & 1;
-        }
-        goto out;
+        break;
     }
     {
         uint32_t f = cc_compute_all(env);
