@@ -313,6 +313,16 @@ BlockBackend *blk_new_open(const char *name, const char *filename, const char *f
     return blk;
 }
 
+BlockBackend *blk_new_with_bs(const char *name, BlockDriverState *bs, int flags)
+{
+    BlockBackend *blk = g_new0(BlockBackend, 1);
+    blk->name = g_strdup(name ? name : "");
+    blk->bs = bdrv_ref(bs);
+    blk->flags = flags;
+    backends = g_list_append(backends, blk);
+    return blk;
+}
+
 void blk_unref(BlockBackend *blk)
 {
     if (!blk) {

@@ -107,6 +107,9 @@ typedef struct BlockAcctStats {
  * BDRV_O_SNAPSHOT) or, with filename NULL, an empty removable drive. */
 BlockBackend *blk_new_open(const char *name, const char *filename, const char *format,
                            int flags, GError **errp);
+/* A drive over an existing node (a -blockdev node named by a device's
+ * drive=): the drive takes a reference; name "" makes it anonymous. */
+BlockBackend *blk_new_with_bs(const char *name, BlockDriverState *bs, int flags);
 void blk_unref(BlockBackend *blk);
 BlockBackend *blk_by_name(const char *name);
 const char *blk_name(BlockBackend *blk);

@@ -4,6 +4,7 @@
  * each drive to its controller.
  */
 #include "block/blockdev.h"
+#include "block/node.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -231,6 +232,11 @@ bool drive_add(const char *opts, GError **errp)
         d->id = g_strdup_printf("%s%d", if_names[d->type], bus * max_devs + unit);
     } else {
         d->id = g_strdup_printf("%s%d", if_names[d->type], bus);
+    }
+    /* QEMU keeps drive ids and node-names in one namespace */
+    if (bdrv_find_node(d->id)) {
+        vireo_set_error(errp, "id=%s is conflicting with a node-name", d->id);
+        goto out;
     }
     d->serial = g_strdup(serial);
     if (file && !*file) {
