@@ -271,7 +271,7 @@ static BlockDriverState *node_open_child(Opts *op, const char *key, const char *
     const char *ref = json_node_get_string(n);
     BlockDriverState *child = bdrv_find_node(ref);
     if (!child) {
-        vireo_set_error(errp, "Cannot find device='' nor node-name='%s'", ref);
+        vireo_set_error(errp, "Cannot find device='%s' nor node-name='%s'", ref, ref);
         return NULL;
     }
     if (child->user) {
@@ -315,8 +315,7 @@ static BlockDriverState *node_open(JsonObject *o, const char *prefix, const char
         goto out;
     }
     if (top && !node_name) {
-        vireo_set_error(errp, "node-name is required for a top-level -blockdev (driver=%s)",
-                        driver);
+        vireo_set_error(errp, "'node-name' must be specified for the root node");
         goto out;
     }
     if (node_name && !node_name_free(node_name, errp)) {

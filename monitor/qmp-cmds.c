@@ -404,6 +404,23 @@ static JsonNode *cmd_eject(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static JsonNode *cmd_blockdev_add(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_blockdev_add(args, errp);
+    return NULL;
+}
+
+static JsonNode *cmd_blockdev_del(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_blockdev_del(json_object_get_string_member(args, "node-name"), errp);
+    return NULL;
+}
+
+static JsonNode *cmd_query_named_block_nodes(Monitor *mon, JsonObject *args, GError **errp)
+{
+    return monitor_query_named_block_nodes();
+}
+
 static JsonNode *cmd_blockdev_change_medium(Monitor *mon, JsonObject *args, GError **errp)
 {
     if (device_or_id(args, errp)) {
@@ -490,6 +507,10 @@ static const QmpCommand commands[] = {
     { "eject", cmd_eject, "?device:s ?id:s ?force:b" },
     { "blockdev-change-medium", cmd_blockdev_change_medium,
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
+    /* blockdev-add's members are BlockdevOptions, checked by block/node.c */
+    { "blockdev-add", cmd_blockdev_add, "*" },
+    { "blockdev-del", cmd_blockdev_del, "node-name:s" },
+    { "query-named-block-nodes", cmd_query_named_block_nodes, "?flat:b" },
     { "set_link", cmd_set_link, "name:s up:b" },
     { "query-iostats", cmd_query_iostats, "?reset:b" },
     { "screendump", cmd_screendump, "filename:s ?device:s ?head:i ?format:s" },

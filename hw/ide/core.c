@@ -1733,10 +1733,8 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
         vireo_set_error(errp, "No drive specified");
         return false;
     }
-    if (d->blk && is_cd && !blk_is_read_only(d->blk) && blk_is_inserted(d->blk)) {
-        vireo_set_error(errp, "ide-cd needs a read-only drive (media=cdrom)");
-        return false;
-    }
+    /* a CD on a writable drive is accepted, as QEMU does: ATAPI has no
+     * write command, so the medium is never written */
     if (d->blk && blk_get_attached_dev(d->blk)) {
         /* let blk_attach_dev say who has it, before anything is recorded */
         return blk_attach_dev(d->blk, dev, dev->id ? dev->id : busname, errp);

@@ -1059,6 +1059,82 @@ static void test_mbr_geometry(void)
 }
 
 /* A user error is one line and exit status 1. */
+
+/* ---- -blockdev nodes ---- */
+
+/* The same controller over a graph built with -blockdev: a file node
+ * under a raw node (dotted form) for the disk, an inline child in the
+ * JSON form for the CD, each attached with drive=NODE-NAME; then the
+ * QMP side of nodes (query-named-block-nodes, blockdev-add/-del). */
+static void test_blockdev(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-blockdev driver=file,node-name=f0,filename=%s "
+        "-blockdev driver=raw,node-name=d0,file=f0 "
+        "-device ide-hd,drive=d0,bus=ide.0,unit=0,id=hd0 "
+        "-blockdev '{\"driver\":\"raw\",\"node-name\":\"c0\",\"read-only\":true,"
+        "\"file\":{\"driver\":\"file\",\"filename\":\"%s\"}}' "
+        "-device ide-cd,drive=c0,bus=ide.1,unit=0,id=cd0",
+        disk2_path, iso_path);
+    QTestState *s = qtest_start(args);
+    uint8_t buf[2 * 2048], file[512];
+
+    /* the disk reads what the file under the node holds, and a write
+     * reaches the file through both nodes */
+    ata_cmd28(s, &pri, 0, 0x20, 300, 1, 0);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, ST_DRQ);
+    pio_read(s, &pri, buf, 512, false);
+    check_disk("READ SECTORS on -blockdev", 300, buf, 512);
+    for (int i = 0; i < 512; i++) {
+        buf[i] = i ^ 0x5a;
+    }
+    ata_cmd28(s, &pri, 0, 0x30, 301, 1, 0);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, ST_DRQ);
+    pio_write(s, &pri, buf, 512, false);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, 0);
+    ata_cmd28(s, &pri, 0, 0xe7, 0, 0, 0);                 /* FLUSH CACHE */
+    g_assert_cmphex(wait_ready(s, &pri) & ST_ERR, ==, 0);
+    file_read(disk2_path, 301 * 512, file, 512);
+    g_assert_cmpmem(file, 512, buf, 512);
+
+    /* the CD on the JSON node: READ(10) of two sectors */
+    uint8_t cdb[12] = { 0x28, 0, 0, 0, 0, 7, 0, 0, 2 };
+    packet(s, 0, cdb, 0xfffe, buf, sizeof(buf));         /* UNIT ATTENTION after power-on, if any */
+    PacketResult r = packet(s, 0, cdb, 0xfffe, buf, sizeof(buf));
+    g_assert_cmphex(r.status & ST_ERR, ==, 0);
+    g_assert_cmpuint(r.len, ==, 4096);
+    check_cd("READ(10) on -blockdev", 7, buf, 4096);
+
+    /* the nodes as QMP lists them: the named ones and the anonymous
+     * file child of c0 */
+    g_autofree char *nodes = qtest_qmp(s, "{'execute':'query-named-block-nodes'}");
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"d0\""));
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"f0\""));
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"c0\""));
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"#block"));
+    g_assert_nonnull(strstr(nodes, disk2_path));
+
+    /* blockdev-add, a duplicate refused, in-use nodes not deletable */
+    g_autofree char *add = g_strdup_printf(
+        "{'execute':'blockdev-add','arguments':{'driver':'file','node-name':'extra',"
+        "'filename':'%s','read-only':true}}", disk_path);
+    g_autofree char *r1 = qtest_qmp(s, add);
+    g_assert_nonnull(strstr(r1, "\"return\""));
+    g_autofree char *r2 = qtest_qmp(s, add);
+    g_assert_nonnull(strstr(r2, "Duplicate nodes with node-name='extra'"));
+    g_autofree char *r3 = qtest_qmp(s, "{'execute':'blockdev-add','arguments':{'driver':'vmdk','node-name':'v'}}");
+    g_assert_nonnull(strstr(r3, "Parameter 'driver' does not accept value 'vmdk'"));
+    g_autofree char *r4 = qtest_qmp(s, "{'execute':'blockdev-del','arguments':{'node-name':'d0'}}");
+    g_assert_nonnull(strstr(r4, "is busy"));
+    g_autofree char *r5 = qtest_qmp(s, "{'execute':'blockdev-del','arguments':{'node-name':'extra'}}");
+    g_assert_nonnull(strstr(r5, "\"return\""));
+    g_autofree char *r6 = qtest_qmp(s, "{'execute':'query-named-block-nodes'}");
+    g_assert_null(strstr(r6, "\"extra\""));
+    g_autofree char *r7 = qtest_qmp(s, "{'execute':'blockdev-del','arguments':{'node-name':'extra'}}");
+    g_assert_nonnull(strstr(r7, "Failed to find node with node-name='extra'"));
+    qtest_quit(s);
+}
+
 static void expect_user_error(const char *args, const char *msg)
 {
     const char *bin = g_getenv("VIREO_BINARY");
@@ -1091,6 +1167,14 @@ static void test_user_errors(void)
     expect_user_error("-device ide-hd,bus=ide.0", "No drive specified");
     expect_user_error("-device ide-cd,bus=ide.7", "Bus 'ide.7' not found");
     expect_user_error("-device ide-cd,unit=2", "only 2 units");
+    expect_user_error("-blockdev driver=file,filename=/dev/null",
+                      "'node-name' must be specified for the root node");
+    expect_user_error("-blockdev driver=raw,node-name=r0,file=nosuch",
+                      "Cannot find device='nosuch' nor node-name='nosuch'");
+    g_autofree char *twice = g_strdup_printf(
+        "-blockdev driver=file,node-name=f0,filename=%s,read-only=on "
+        "-device ide-hd,drive=f0,bus=ide.0 -device ide-hd,drive=f0,bus=ide.1", disk2_path);
+    expect_user_error(twice, "in use");
 }
 
 int main(int argc, char **argv)
@@ -1109,6 +1193,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ide/atapi-media-change", test_atapi_media_change);
     g_test_add_func("/qtest/ide/bootorder-cmos", test_bootorder_cmos);
     g_test_add_func("/qtest/ide/mbr-geometry", test_mbr_geometry);
+    g_test_add_func("/qtest/ide/blockdev", test_blockdev);
     g_test_add_func("/qtest/ide/user-errors", test_user_errors);
     int ret = g_test_run();
     unlink(disk_path);
