@@ -54,6 +54,7 @@ static const Option options[] = {
     { "global", true, "driver.prop=value  default for a property of every device of that driver" },
     { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
     { "no-reboot", false, "exit instead of rebooting" },
+    { "no-fd-bootchk", false, "disable the boot signature check for floppy disks" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
     { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto]  select the machine" },
     { "M", true, NULL },
@@ -505,6 +506,8 @@ int main(int argc, char **argv)
             if (!device_add_global(arg, &err)) {
                 fatal("-global %s: %s", arg, err->message);
             }
+        } else if (!strcmp(n, "no-fd-bootchk")) {
+            cfg.no_fd_bootchk = true;
         } else if (!strcmp(n, "no-reboot")) {
             opt_no_reboot = true;
         } else if (!strcmp(n, "no-shutdown")) {

@@ -1008,6 +1008,21 @@ static void test_bootorder_cmos(void)
     g_assert_cmpuint(len, ==, 0);
     g_assert_cmphex(cmos(s, 0x12), ==, 0xf0);        /* only the primary master */
     qtest_quit(s);
+
+    /* the -boot order in CMOS 0x3d/0x38 (BIOS device codes: 1 floppy,
+     * 2 disk, 3 CD, 4 network; 0x38 bit 0 set by -no-fd-bootchk); once=
+     * holds for the power-on boot and the first reset returns to order= */
+    s = qtest_start("-boot once=d,order=nc -no-fd-bootchk");
+    g_assert_cmphex(cmos(s, 0x3d), ==, 0x03);
+    g_assert_cmphex(cmos(s, 0x38), ==, 0x01);
+    g_autofree char *rst = qtest_qmp(s, "{'execute':'system_reset'}");
+    g_assert_nonnull(strstr(rst, "\"return\""));
+    for (int i = 0; i < 100 && cmos(s, 0x3d) != 0x24; i++) {
+        qtest_clock_step(s, 1000000);
+    }
+    g_assert_cmphex(cmos(s, 0x3d), ==, 0x24);
+    g_assert_cmphex(cmos(s, 0x38), ==, 0x01);
+    qtest_quit(s);
 }
 
 /* An image with an MBR whose first partition ends at (end_head, end_sec). */
