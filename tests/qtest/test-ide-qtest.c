@@ -512,6 +512,7 @@ static void issue_read_dma(QTestState *s) { ata_cmd28(s, &pri, 0, 0xc8, 1000, 24
 static void issue_write_dma_ext(QTestState *s) { ata_cmd48(s, &pri, 0x35, 2000, 8); }
 static void issue_read_dma_ext(QTestState *s) { ata_cmd48(s, &pri, 0x25, 2000, 8); }
 static void issue_read_dma_big(QTestState *s) { ata_cmd28(s, &pri, 0, 0xc8, 0, 0, 0); }
+static void issue_trim(QTestState *s) { ata_cmd28(s, &pri, 0, 0x06, 0, 1, 0x01); }
 
 static void test_dma(void)
 {
@@ -572,13 +573,31 @@ static void test_dma(void)
     g_assert_cmphex(qtest_inb(s, BM_BASE + 2) & 0x01, ==, 0);    /* stopped */
 
     /* a table too short for the transfer: Active clear, no interrupt, no
-     * error bit; the command ends without data */
+     * error bit; the command ends without data and the device is ready
+     * without an error, as QEMU's */
     irqs = qtest_irq_raises(s, 14);
     prd(s, 0, BUF_ADDR, 2048, true);
     bst = run_dma(s, &pri, true, issue_read_dma);
     g_assert_cmphex(bst & 0x07, ==, 0x00);
-    g_assert_cmphex(wait_ready(s, &pri) & ST_DRQ, ==, 0);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR | ST_DRDY), ==, ST_DRDY);
     g_assert_cmpuint(qtest_irq_raises(s, 14), ==, irqs);
+    /* the start bit cleared right after it was set: the transfer under
+     * way still completes (QEMU drains it), with its interrupt */
+    prd(s, 0, BUF_ADDR, 12288, true);
+    memset(buf, 0, sizeof(buf));
+    qtest_memwrite(s, BUF_ADDR, buf, 12288);
+    qtest_outb(s, pri.bm, 0x08);
+    qtest_outb(s, pri.bm + 2, 0x06);
+    qtest_outl(s, pri.bm + 4, PRD_ADDR);
+    issue_read_dma(s);
+    qtest_outb(s, pri.bm, 0x09);
+    qtest_outb(s, pri.bm, 0x08);
+    bst = qtest_inb(s, pri.bm + 2);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR | ST_BSY), ==, 0);
+    qtest_memread(s, BUF_ADDR, buf, 12288);
+    check_disk("READ DMA stopped at once", 1000, buf, 12288);
+    qtest_outb(s, pri.bm + 2, 0x04);
     /* an entry pointing into the PCI hole, where nothing answers: the
      * writes go nowhere (as QEMU) and the command completes */
     prd(s, 0, 0xd0000000u, 12288, true);
@@ -605,6 +624,43 @@ static void test_dma(void)
     g_assert_cmphex(bst & 0x07, ==, 0x04);
     qtest_memread(s, BUF_ADDR, buf, 12288);
     check_disk("READ DMA after errors", 1000, buf, 12288);
+
+    /* DATA SET MANAGEMENT / TRIM (IDENTIFY word 169 bit 0): one block of
+     * ranges by DMA; sectors 3000..3007 and 3100 read back as zeros (the
+     * raw file gets holes), the sectors around them keep their data; a
+     * range past the end aborts the command after the transfer */
+    uint16_t id[256];
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmphex(id[169] & 1, ==, 1);
+    uint8_t ranges[512] = { 0 };
+    uint64_t r[3] = { 3000 | 8ull << 48, 0, 3100 | 1ull << 48 };    /* a zero-count entry between */
+    for (int i = 0; i < 24; i++) {
+        ranges[i] = r[i / 8] >> (8 * (i % 8));
+    }
+    qtest_memwrite(s, BUF_ADDR, ranges, sizeof(ranges));
+    prd(s, 0, BUF_ADDR, 512, true);
+    bst = run_dma(s, &pri, false, issue_trim);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, 0);
+    uint8_t tf[10 * 512], zero[512] = { 0 };
+    file_read(disk_path, 2999 * 512, tf, sizeof(tf));
+    check_disk("sector before the TRIM", 2999, tf, 512);
+    for (int i = 1; i <= 8; i++) {
+        g_assert_cmpmem(tf + 512 * i, 512, zero, 512);
+    }
+    check_disk("sector after the TRIM", 3008, tf + 9 * 512, 512);
+    file_read(disk_path, 3100 * 512, tf, 512);
+    g_assert_cmpmem(tf, 512, zero, 512);
+    uint64_t bad = (DISK_SECTORS - 1) | 2ull << 48;
+    for (int i = 0; i < 8; i++) {
+        ranges[i] = bad >> (8 * i);
+    }
+    memset(ranges + 8, 0, 16);
+    qtest_memwrite(s, BUF_ADDR, ranges, sizeof(ranges));
+    bst = run_dma(s, &pri, false, issue_trim);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & ST_ERR, ==, ST_ERR);
+    g_assert_cmphex(qtest_inb(s, 0x1f1), ==, ER_ABRT);
     qtest_quit(s);
 }
 
