@@ -126,6 +126,9 @@ bool blk_is_inserted(BlockBackend *blk);
 bool blk_is_read_only(BlockBackend *blk);
 bool blk_is_removable(BlockBackend *blk);
 void blk_set_removable(BlockBackend *blk, bool removable);
+/* -drive discard=ignore: guest discards complete without reaching the
+ * image (QEMU's default for -drive); discard=unmap passes them down. */
+void blk_set_discard_ignore(BlockBackend *blk, bool ignore);
 int64_t blk_getlength(BlockBackend *blk);              /* 0 when empty */
 uint64_t blk_nb_sectors(BlockBackend *blk);
 BlockDriverState *blk_bs(BlockBackend *blk);           /* NULL when empty */

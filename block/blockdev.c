@@ -281,6 +281,8 @@ bool drive_add(const char *opts, GError **errp)
         if (d->is_cdrom || d->type == IF_FLOPPY) {
             blk_set_removable(d->blk, true);
         }
+        blk_set_discard_ignore(d->blk, !discard || !strcmp(discard, "ignore") ||
+                                       !strcmp(discard, "off"));
     }
     if (!drives) {
         drives = g_ptr_array_new();

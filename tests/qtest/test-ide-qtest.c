@@ -90,7 +90,7 @@ static void file_read(const char *path, uint64_t off, void *buf, size_t len)
 static QTestState *start(void)
 {
     g_autofree char *args = g_strdup_printf(
-        "-drive file=%s,if=ide,format=raw,serial=VIREO-SN-42 "
+        "-drive file=%s,if=ide,format=raw,serial=VIREO-SN-42,discard=unmap "
         "-drive file=%s,if=ide,index=2,media=cdrom,format=raw "
         "-device ide-cd,bus=ide.1,unit=1,id=cd1",
         disk_path, iso_path);
