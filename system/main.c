@@ -816,7 +816,8 @@ int main(int argc, char **argv)
                 fatal("-debugcon %s: %s", debugcon, err->message);
             }
         } else {
-            device_create("isa-debugcon", "iobase=0xe9,chardev=debugcon");
+            /* iobase from the class default (0xe9), so -global isa-debugcon.iobase= applies, as in QEMU */
+            device_create("isa-debugcon", "chardev=debugcon");
         }
     }
     for (unsigned i = 0; i < devices->len; i++) {
