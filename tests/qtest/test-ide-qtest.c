@@ -1026,7 +1026,8 @@ static void test_bootorder_cmos(void)
 {
     /* a disk with bootindex=2 at ide.0 unit 1, a CD with bootindex=1 at
      * ide.1 unit 0 (-device), a virtio-blk-pci disk with bootindex=7, an
-     * empty floppy drive B: with bootindex=9;
+     * empty floppy drive B: with bootindex=9, an e1000 (3) and a
+     * virtio-net-pci (8), whose option ROMs SeaBIOS boots by these paths;
      * -hda without a bootindex */
     g_autofree char *args = g_strdup_printf(
         "-drive file=%s,if=ide,format=raw "
@@ -1035,7 +1036,8 @@ static void test_bootorder_cmos(void)
         "-device ide-hd,drive=d1,bus=ide.0,unit=1,bootindex=2 "
         "-device ide-cd,drive=c1,bus=ide.1,unit=0,bootindex=1 "
         "-drive file=%s,if=none,id=v1,format=raw -device virtio-blk-pci,drive=v1,addr=5,bootindex=7 "
-        "-device floppy,unit=1,bootindex=9",
+        "-device floppy,unit=1,bootindex=9 "
+        "-device e1000,addr=6,bootindex=3 -device virtio-net-pci,addr=7,bootindex=8",
         disk_path, disk2_path, iso_path, iso2_path);
     QTestState *s = qtest_start(args);
     size_t len = 0;
@@ -1043,7 +1045,9 @@ static void test_bootorder_cmos(void)
     g_assert_nonnull(order);
     g_assert_cmpstr(order, ==, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
                                "/pci@i0cf8/ide@1,1/drive@0/disk@1\n"
+                               "/pci@i0cf8/ethernet@6/ethernet-phy@0\n"
                                "/pci@i0cf8/scsi@5/disk@0,0\n"
+                               "/pci@i0cf8/ethernet@7/ethernet-phy@0\n"
                                "/pci@i0cf8/isa@1/fdc@03f0/floppy@1");
     g_assert_cmpuint(len, ==, strlen(order) + 1);
     /* both hard disks in CMOS: type 47, 8 cylinders, 16 heads, 63 sectors */
