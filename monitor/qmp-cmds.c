@@ -5,6 +5,7 @@
  */
 #include "accel/accel.h"
 #include "monitor/monitor-int.h"
+#include "ui/console.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -431,17 +432,30 @@ static JsonNode *cmd_blockdev_change_medium(Monitor *mon, JsonObject *args, GErr
     return NULL;
 }
 
-bool monitor_do_screendump(const char *filename, GError **errp)
+bool monitor_do_screendump(const char *filename, const char *device, const char *format,
+                           GError **errp)
 {
-    /* no display device or console exists yet */
-    g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
-                "There is no console to take a screendump from");
-    return false;
+    int index = 0;
+    if (device) {
+        index = console_index_by_name(device);
+        if (index < 0) {
+            g_set_error(errp, QMP_ERROR, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", device);
+            return false;
+        }
+    }
+    GError *local = NULL;
+    if (!console_screendump(filename, index, format, &local)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    return true;
 }
 
 static JsonNode *cmd_screendump(Monitor *mon, JsonObject *args, GError **errp)
 {
-    monitor_do_screendump(json_object_get_string_member(args, "filename"), errp);
+    monitor_do_screendump(json_object_get_string_member(args, "filename"),
+                          opt_str(args, "device"), opt_str(args, "format"), errp);
     return NULL;
 }
 
