@@ -280,7 +280,8 @@ static void kbd_queue_key(PS2Kbd *k, const uint8_t *b, int n)
         return;
     }
     if (k->q.count + n > PS2_DATA_MAX) {
-        if (!k->overrun && k->q.count < PS2_DATA_MAX) {
+        /* the overrun code takes the slot after the last key's */
+        if (!k->overrun) {
             q_put(&k->q, k->scancode_set == 1 ? 0xff : 0x00);
             k->overrun = true;
         }
