@@ -577,6 +577,16 @@ static void test_monitor(void)
     EXPECT(s, 0xaa);
     qtest_clock_step(s, 30 * MS);
     g_assert_cmpint(rd(s), ==, -1);
+    /* stopped: no virtual time passes, so send-key does not wait; and
+     * input-send-event refuses, as QEMU */
+    qmp_ok(s, "{'execute':'stop'}");
+    send_key(s, "b", 100);
+    EXPECT(s, 0x30, 0xb0);
+    g_autofree char *e3 = qmp_err(s, "{'execute':'input-send-event','arguments':{'events':"
+                                     "[{'type':'key','data':{'down':true,'key':"
+                                     "{'type':'qcode','data':'a'}}}]}}");
+    g_assert_nonnull(strstr(e3, "VM not running"));
+    qmp_ok(s, "{'execute':'cont'}");
     /* mouse_move / mouse_button */
     set_cmd_byte(s, 0x03);
     aux(s, 0xf4);
