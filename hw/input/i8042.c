@@ -493,10 +493,11 @@ static void kbd_write(KBCState *s, uint8_t val)
     uint8_t cmd = k->pending_cmd;
 
     if (cmd && kbd_takes_arg(cmd)) {
-        /* A byte with bit 7 set is never an argument (LED bits, set
-         * number, typematic value and set-3 key numbers are all below
-         * 0x80... but for set-3 keys up to 0x9f): a real keyboard takes it
-         * as a new command, so a lost argument cannot wedge it. */
+        /* LED bits, set numbers and typematic values are all below 0x80,
+         * so a byte with bit 7 set where one was due is a new command, as
+         * a real keyboard takes it: a lost argument cannot wedge it.  The
+         * set-3 key lists of FB-FD (key numbers reach 0x9f) run until a
+         * command byte (0xED and up). */
         bool is_cmd = (cmd >= 0xfb) ? val >= 0xed : (val & 0x80);
         if (!is_cmd) {
             if (cmd < 0xfb) {
