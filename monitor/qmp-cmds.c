@@ -526,6 +526,8 @@ static const QmpCommand commands[] = {
     { "blockdev-del", cmd_blockdev_del, "node-name:s" },
     { "query-named-block-nodes", cmd_query_named_block_nodes, "?flat:b" },
     { "set_link", cmd_set_link, "name:s up:b" },
+    { "send-key", qmp_cmd_send_key, "keys:a ?hold-time:i" },
+    { "input-send-event", qmp_cmd_input_send_event, "events:a ?device:s ?head:i" },
     { "query-iostats", cmd_query_iostats, "?reset:b" },
     { "screendump", cmd_screendump, "filename:s ?device:s ?head:i ?format:s" },
 };
