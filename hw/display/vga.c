@@ -466,7 +466,10 @@ void vbe_write(VGAState *s, uint16_t index, uint16_t val)
 static uint64_t vbe_ports_read(void *opaque, hwaddr addr, unsigned size)
 {
     VGAState *s = opaque;
-    return addr == 0 ? s->vbe_index : vbe_read(s, s->vbe_index);
+    if (addr == 0) {
+        return s->vbe_index;
+    }
+    return addr == 1 ? vbe_read(s, s->vbe_index) : 0xffff;
 }
 
 static void vbe_ports_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
@@ -474,16 +477,15 @@ static void vbe_ports_write(void *opaque, hwaddr addr, uint64_t val, unsigned si
     VGAState *s = opaque;
     if (addr == 0) {
         s->vbe_index = val;
-    } else {
+    } else if (addr == 1) {
         vbe_write(s, s->vbe_index, val);
     }
 }
 
-/* 0x1ce index, 0x1cf data, both 16-bit (a byte access at 0x1cf is the
- * high half of the 16-bit register at 0x1ce on real Bochs; Vireo takes
- * the word forms only). */
+/* The index port at 0x1ce and the data port at 0x1cf, each 16 bits wide
+ * (a word access at the odd port is the data register, as on Bochs). */
 static const MemoryRegionOps vbe_ports_ops = {
-    .read = vbe_ports_read, .write = vbe_ports_write, .min_access = 2, .max_access = 2,
+    .read = vbe_ports_read, .write = vbe_ports_write, .min_access = 1, .max_access = 2,
 };
 
 /* ---- rendering ---- */
@@ -862,7 +864,7 @@ void vga_common_init(VGAState *s, uint32_t vram_mb, const char *name)
     s->vram = s->vram_mr.ram;
     memory_region_init_io(&s->lowmem, &lowmem_ops, s, "vga-lowmem", 0x20000);
     memory_region_init_io(&s->ports, &ports_ops, s, "vga", 0x30);
-    memory_region_init_io(&s->vbe_ports, &vbe_ports_ops, s, "vbe", 2);
+    memory_region_init_io(&s->vbe_ports, &vbe_ports_ops, s, "vbe", 3);
     s->con = console_new_graphic(name, &vga_console_ops, s);
     vga_common_reset(s);
 }
