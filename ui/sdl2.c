@@ -137,7 +137,8 @@ static void sdl_handle_key(const SDL_KeyboardEvent *ev)
 {
     bool down = ev->type == SDL_KEYDOWN;
     SDL_Scancode sc = ev->keysym.scancode;
-    SDL_Keymod mod = SDL_GetModState();
+    /* the modifiers when this key was queued, not after the whole batch */
+    SDL_Keymod mod = ev->keysym.mod;
 
     /* Ctrl+Alt+G is for us, not the guest (the guest has seen Ctrl and Alt
      * go down, and will see them come up). */
@@ -151,6 +152,9 @@ static void sdl_handle_key(const SDL_KeyboardEvent *ev)
         return;
     }
     int q = sdl_scancode_to_qnum[sc];
+    if (!down && !sdl.key_down[q]) {
+        return;     /* its press was ours (the G of Ctrl+Alt+G) */
+    }
     sdl.key_down[q] = down;
     input_send_key(q, down);
 }
@@ -353,9 +357,30 @@ bool sdl_display_init(GError **errp)
     /* A compositor must not be switched off because an emulator runs. */
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+    const char *x = g_getenv("DISPLAY"), *wl = g_getenv("WAYLAND_DISPLAY");
+    const char *forced = g_getenv("SDL_VIDEODRIVER");
+    if (!(x && *x) && !(wl && *wl) && !(forced && *forced)) {
+        /* SDL would fall back to its invisible "offscreen" driver (after
+         * libwayland's noise on stderr): say plainly what is missing */
+        vireo_set_error(errp, "no window system ($DISPLAY and $WAYLAND_DISPLAY are unset); "
+                        "use -display none, -display curses or -nographic");
+        return false;
+    }
+    if (!(wl && *wl) && !(forced && *forced)) {
+        /* only X11 is named: trying Wayland next would only add noise */
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+    }
     if (SDL_Init(SDL_INIT_VIDEO) < 0) {
         vireo_set_error(errp, "SDL could not open a window (%s); use -display none or -nographic",
                         SDL_GetError());
+        return false;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
+        !(forced && !strcmp(forced, drv))) {
+        vireo_set_error(errp, "SDL found no reachable window system (DISPLAY=%s); "
+                        "use -display none or -nographic", x ? x : "");
+        SDL_Quit();
         return false;
     }
     /* 640x480 until the device sets its first mode. */
