@@ -1,0 +1,44 @@
+#!/bin/bash
+# Guest test of -display curses (issue #11 part 2): on an 80x25
+# pseudo-terminal (tests/guest/pty-expect.py, python3's pty module)
+#   TERM=xterm LANG=C.UTF-8 build/vireo -display curses -m 64
+# boots SeaBIOS, and the terminal must show the banner SeaBIOS drew on its
+# VGA text screen ("SeaBIOS (version"): the text reaches the terminal only
+# through the VGA's text buffer and curses, there is no serial console.
+# Also: stdout not a terminal -> exit 1 with one line.
+#   exit 0 pass, 1 fail, 77 skip (no ncursesw build, no SeaBIOS image)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+VIREO=${VIREO:-$BUILD/vireo}
+out=$BUILD/tests/guest/curses
+mkdir -p "$out"
+[ -x "$VIREO" ] || { echo "FAIL: $VIREO not built"; exit 1; }
+grep -qs '^CONFIG_CURSES=yes' "$BUILD/config.mak" || { echo "SKIP: built without ncursesw"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 missing"; exit 77; }
+[ -f "$BUILD/firmware/bios.bin" ] || { echo "SKIP: no SeaBIOS image (make firmware)"; exit 77; }
+wait_s=60
+grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && wait_s=300
+
+fails=0 n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; fails=$((fails + 1)); }
+
+msg=$("$VIREO" -display curses -m 64 </dev/null 2>&1 >/dev/null)
+st=$?
+if [ $st -eq 1 ] && [ "$(wc -l <<<"$msg")" = 1 ] && grep -q terminal <<<"$msg"; then
+    ok "not a terminal: exit 1, '$msg'"
+else
+    notok "not a terminal: exit $st, '$msg'"
+fi
+
+res=$(TERM=xterm LANG=C.UTF-8 LC_ALL=C.UTF-8 python3 "$top/tests/guest/pty-expect.py" \
+      "$wait_s" 'SeaBIOS (version' "$out/terminal.raw" -- "$VIREO" -display curses -m 64 2>&1)
+if [ $? -eq 0 ]; then
+    ok "the terminal shows SeaBIOS's VGA banner: $res"
+else
+    notok "$res; raw terminal output in $out/terminal.raw"
+fi
+echo "1..$n"
+exit $((fails > 0))
