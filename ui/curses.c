@@ -234,16 +234,25 @@ static const CursesKey curses_ascii[128] = {
 #define QNUM_LCTRL  0x1d
 #define QNUM_LALT   0x38
 
+/* Through the input layer's timed queue, as QEMU's curses does: a paste
+ * or a burst of escape sequences would otherwise overrun the PS/2
+ * keyboard's 16-byte buffer, and the guest would lose keys. */
+static void curses_key(int qnum, bool down)
+{
+    input_queue_key(qnum, down);
+    input_queue_delay(10);
+}
+
 static void curses_tap(int qnum, bool shift, bool ctrl, bool alt)
 {
-    if (ctrl) input_send_key(QNUM_LCTRL, true);
-    if (alt) input_send_key(QNUM_LALT, true);
-    if (shift) input_send_key(QNUM_LSHIFT, true);
-    input_send_key(qnum, true);
-    input_send_key(qnum, false);
-    if (shift) input_send_key(QNUM_LSHIFT, false);
-    if (alt) input_send_key(QNUM_LALT, false);
-    if (ctrl) input_send_key(QNUM_LCTRL, false);
+    if (ctrl) curses_key(QNUM_LCTRL, true);
+    if (alt) curses_key(QNUM_LALT, true);
+    if (shift) curses_key(QNUM_LSHIFT, true);
+    curses_key(qnum, true);
+    curses_key(qnum, false);
+    if (shift) curses_key(QNUM_LSHIFT, false);
+    if (alt) curses_key(QNUM_LALT, false);
+    if (ctrl) curses_key(QNUM_LCTRL, false);
 }
 
 /* A function key curses decoded from an escape sequence -> qnum, or 0. */
