@@ -25,6 +25,13 @@ fails=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; fails=$((fails + 1)); }
 
+list=$("$VIREO" -display help 2>&1)
+if grep -qx curses <<<"$list" && grep -qx none <<<"$list"; then
+    ok "-display help lists curses and none"
+else
+    notok "-display help: '$list'"
+fi
+
 msg=$("$VIREO" -display curses -m 64 </dev/null 2>&1 >/dev/null)
 st=$?
 if [ $st -eq 1 ] && [ "$(wc -l <<<"$msg")" = 1 ] && grep -q terminal <<<"$msg"; then

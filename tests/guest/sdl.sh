@@ -32,6 +32,13 @@ fails=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; fails=$((fails + 1)); }
 
+list=$("$VIREO" -display help 2>&1)
+if grep -qx sdl <<<"$list" && grep -qx none <<<"$list"; then
+    ok "-display help lists sdl and none"
+else
+    notok "-display help: '$list'"
+fi
+
 # Negative cases first: they need no X server.
 msg=$(env -u DISPLAY -u WAYLAND_DISPLAY "$VIREO" -display sdl -m 64 </dev/null 2>&1)
 st=$?
