@@ -822,8 +822,8 @@ int main(int argc, char **argv)
     /*
      * Serial ports: -nographic puts COM1 on the stdio mux unless -serial
      * says otherwise.  Without -nographic QEMU's default is "vc" (a window
-     * console); Vireo has no window yet, so COM1 still exists, as the guest
-     * expects, but its output goes nowhere.
+     * console); Vireo's window shows only the VGA (no text consoles), so
+     * COM1 still exists, as the guest expects, but its output goes nowhere.
      */
     bool default_serial = serials->len == 0;
     if (serials->len == 0) {
