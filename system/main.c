@@ -47,7 +47,7 @@ static const Option options[] = {
     { "initrd", true, "file  use 'file' as the initial ram disk (multiboot: 'mod1 args,mod2')" },
     { "L", true, "path  add a directory for the BIOS, VGA BIOS and keymaps" },
     { "nographic", false, "no display; serial port and monitor multiplexed on stdio (Ctrl-A h for help)" },
-    { "display", true, "none|sdl[,gl=off]|curses|help  select the display ('help' lists those built)" },
+    { "display", true, "none|sdl[,gl=off][,window-close=on|off]|curses|help  select the display ('help' lists those built)" },
     { "serial", true, "dev  redirect the next serial port: stdio, mon:stdio, file:PATH, null, none, chardev:ID" },
     { "parallel", true, "dev  redirect the next parallel port: file:PATH, null, none, chardev:ID" },
     { "chardev", true, "backend,id=ID[,...]  stdio, file (path=), null" },
@@ -422,6 +422,7 @@ static void list_accel(const AccelOps *ops, void *opaque)
 }
 
 /* -display: the front end showing console 0 (issue #11). */
+static bool display_window_close = true;    /* sdl,window-close=on|off */
 typedef enum DisplayKind {
     DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL, DISPLAY_CURSES,
 } DisplayKind;
@@ -464,6 +465,9 @@ static DisplayKind parse_display(const char *arg)
             fatal("-display %s: OpenGL not supported", arg);
         } else if (kind == DISPLAY_SDL && !strcmp(o, "gl=off")) {
             /* what Vireo always does */
+        } else if (kind == DISPLAY_SDL && (!strcmp(o, "window-close=on") ||
+                                           !strcmp(o, "window-close=off"))) {
+            display_window_close = !strcmp(o, "window-close=on");
         } else if (kind == DISPLAY_CURSES && g_str_has_prefix(o, "charset=")) {
             /* QEMU's curses option; Vireo always assumes CP437 */
         } else {
@@ -516,7 +520,7 @@ static void display_start(DisplayKind kind)
     switch (kind) {
 #ifdef CONFIG_SDL
     case DISPLAY_SDL:
-        if (!sdl_display_init(&err)) {
+        if (!sdl_display_init(display_window_close, &err)) {
             if (!display_defaulted) {
                 fatal("-display sdl: %s", err->message);
             }

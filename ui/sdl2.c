@@ -32,6 +32,7 @@ typedef struct SdlDisplay {
     int width, height;          /* the guest's mode, the texture's size */
     bool dirty;                 /* the texture changed since the last present */
     bool grabbed;
+    bool window_close;          /* closing the window powers off */
     bool key_down[256];         /* qnums the guest saw pressed, for focus loss */
     guint idle_poll_id;         /* event polling when there is no console */
 } SdlDisplay;
@@ -229,12 +230,16 @@ static void sdl_poll_events(void)
         case SDL_QUIT:
             /* Closing the window is pulling the plug, as QEMU does by
              * default; QMP clients see the "host-ui" cause. */
-            system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+            if (sdl.window_close) {
+                system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+            }
             break;
         case SDL_WINDOWEVENT:
             switch (ev.window.event) {
             case SDL_WINDOWEVENT_CLOSE:
-                system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+                if (sdl.window_close) {
+                    system_shutdown_request(SHUTDOWN_CAUSE_HOST_QUIT);
+                }
                 break;
             case SDL_WINDOWEVENT_FOCUS_LOST:
                 sdl_release_all_keys();
@@ -349,8 +354,9 @@ static gboolean sdl_idle_poll(gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
-bool sdl_display_init(GError **errp)
+bool sdl_display_init(bool window_close, GError **errp)
 {
+    sdl.window_close = window_close;
     /* GLib's SIGINT/SIGTERM handlers turn signals into a clean shutdown;
      * SDL's own would turn them into an SDL_QUIT nobody asked for. */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");

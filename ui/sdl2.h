@@ -8,8 +8,9 @@
 #include <glib.h>
 
 /* Open the window on the first console (the VGA).  Call once, on the main
- * thread, after the devices exist.  False with *errp when SDL cannot start
- * (no X11/Wayland display reachable). */
-bool sdl_display_init(GError **errp);
+ * thread, after the devices exist.  WINDOW_CLOSE: closing the window
+ * powers off (QEMU's default; window-close=off ignores it).  False with
+ * *errp when SDL cannot start (no X11/Wayland display reachable). */
+bool sdl_display_init(bool window_close, GError **errp);
 
 #endif
