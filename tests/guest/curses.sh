@@ -5,6 +5,7 @@
 # boots SeaBIOS, and the terminal must show the banner SeaBIOS drew on its
 # VGA text screen ("SeaBIOS (version"): the text reaches the terminal only
 # through the VGA's text buffer and curses, there is no serial console.
+# Then Esc typed on the terminal opens SeaBIOS's boot menu (-boot menu=on).
 # Also: stdout not a terminal -> exit 1 with one line.
 #   exit 0 pass, 1 fail, 77 skip (no ncursesw build, no SeaBIOS image)
 set -u
@@ -40,12 +41,21 @@ else
     notok "not a terminal: exit $st, '$msg'"
 fi
 
+# Boot with the boot menu on offer: Esc typed on the terminal must reach
+# SeaBIOS through curses, the input layer and the PS/2 keyboard.
 res=$(TERM=xterm LANG=C.UTF-8 LC_ALL=C.UTF-8 python3 "$top/tests/guest/pty-expect.py" \
-      "$wait_s" 'SeaBIOS (version' "$out/terminal.raw" -- "$VIREO" -display curses -m 64 2>&1)
-if [ $? -eq 0 ]; then
-    ok "the terminal shows SeaBIOS's VGA banner: $res"
+      "$wait_s" "$out/terminal.raw" 'expect=SeaBIOS (version' 'expect=Press ESC for boot menu' \
+      'send=\x1b' 'expect=Select boot device' -- \
+      "$VIREO" -display curses -m 64 -boot menu=on,splash-time=15000 2>&1)
+if grep -q "^seen 'SeaBIOS (version'" <<<"$res"; then
+    ok "the terminal shows SeaBIOS's VGA banner"
 else
-    notok "$res; raw terminal output in $out/terminal.raw"
+    notok "no SeaBIOS banner on the terminal: $res; raw output in $out/terminal.raw"
+fi
+if grep -q "^seen 'Select boot device'" <<<"$res"; then
+    ok "Esc typed on the terminal opens SeaBIOS's boot menu"
+else
+    notok "Esc on the terminal: $(tr '\n' '|' <<<"$res") raw output in $out/terminal.raw"
 fi
 echo "1..$n"
 exit $((fails > 0))

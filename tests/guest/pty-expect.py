@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Run a command on a pseudo-terminal of 80x25 and wait until its output,
-read as a terminal would show it, contains a text.
-Usage: pty-expect.py TIMEOUT_S TEXT RAWLOG -- COMMAND [ARGS...]
-Escape sequences are dropped and cursor-forward moves (CSI n C) become n
-spaces, since curses moves over blanks instead of writing them.  The raw
-output goes to RAWLOG.  Exit 0 when TEXT was seen, 1 otherwise; the command
-gets SIGTERM then (and SIGKILL if it lingers)."""
+"""Run a command on a pseudo-terminal of 80x25 and play a script against
+what the terminal shows.
+Usage: pty-expect.py TIMEOUT_S RAWLOG STEP... -- COMMAND [ARGS...]
+A STEP is "expect=TEXT" (wait, up to TIMEOUT_S, until TEXT appears in the
+output after the previous step) or "send=TEXT" (type TEXT; Python escapes
+such as \\x1b are decoded).  Escape sequences are dropped from the output
+and cursor-forward moves (CSI n C) become n spaces, since curses moves over
+blanks instead of writing them.  The raw output goes to RAWLOG.  Prints
+one line per step; exit 0 when every expect was met, 1 at the first that
+was not.  The command gets SIGTERM at the end (SIGKILL if it lingers)."""
+import codecs
 import fcntl
 import os
 import pty
@@ -25,32 +29,50 @@ def visible(raw):
     def csi(m):
         if m.group(2) == b"C":
             return b" " * int(m.group(1) or b"1")
-        return b"\n" if m.group(2) == b"H" else b""
+        return b"\n" if m.group(2) in (b"H", b"d") else b""
     return CSI.sub(csi, OTHER_ESC.sub(b"", raw)).replace(b"\x0f", b"").replace(b"\x0e", b"")
 
 
 def main():
-    timeout, text, rawlog = float(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
-    cmd = sys.argv[sys.argv.index("--") + 1:]
+    timeout, rawlog = float(sys.argv[1]), sys.argv[2]
+    sep = sys.argv.index("--")
+    steps, cmd = sys.argv[3:sep], sys.argv[sep + 1:]
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(cmd[0], cmd)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 80, 0, 0))
     os.kill(pid, signal.SIGWINCH)
     raw = b""
-    found = False
-    end = time.time() + timeout
-    while time.time() < end and not found:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
+    start = 0           # output before this offset belongs to earlier steps
+    status = 0
+    for step in steps:
+        kind, _, arg = step.partition("=")
+        if kind == "send":
+            os.write(fd, codecs.decode(arg, "unicode_escape").encode("latin-1"))
+            start = len(raw)
+            print("sent %r" % arg)
+            continue
+        text = arg.encode()
+        found = False
+        end = time.time() + timeout
+        while time.time() < end:
+            if text in visible(raw[start:]):
+                found = True
                 break
-            if not chunk:
-                break
-            raw += chunk
-            found = text in visible(raw)
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                raw += chunk
+        print("%s %r (%d bytes of output)" % ("seen" if found else "NOT seen", arg, len(raw)))
+        if not found:
+            status = 1
+            break
+        start = len(raw)
     open(rawlog, "wb").write(raw)
     os.kill(pid, signal.SIGTERM)
     for _ in range(50):
@@ -64,8 +86,7 @@ def main():
     else:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    print("seen" if found else "not seen", repr(text.decode()), "in", len(raw), "bytes")
-    sys.exit(0 if found else 1)
+    sys.exit(status)
 
 
 main()

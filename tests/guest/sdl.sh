@@ -1,11 +1,14 @@
 #!/bin/bash
 # Guest test of the SDL window (issue #11 part 3), under a private Xvfb:
-#   build/vireo -display sdl -name sdltest -m 64 -monitor unix:SOCK,... \
+#   build/vireo -display sdl -name sdltest -m 64 -boot menu=on,splash-time=15000 \
+#       -monitor unix:SOCK,... \
 #       -chardev file,id=d,path=LOG -device isa-debugcon,chardev=d,iobase=0x402
 # Once SeaBIOS has printed its banner the VM is stopped (HMP stop) and
 #  - the window is titled "Vireo (sdltest)" and is the guest's 720x400;
 #  - the X screen (xwd -root) at the window's place shows the same pixels as
 #    an HMP screendump of that moment (the blinking cursor's cell may differ);
+#  - Esc typed into the window (xdotool) reaches SeaBIOS through the input
+#    layer and the PS/2 keyboard: it opens the boot menu;
 #  - Ctrl+Alt+G (xdotool) grabs: the title gains " - Press Ctrl+Alt+G to
 #    exit grab", and loses it on the second press;
 #  - closing the window (WM_DELETE_WINDOW, as a window manager's close
@@ -73,7 +76,7 @@ export DISPLAY=:$(head -n1 "$out/displayno")
 
 dbg=$out/debugcon.log sock=$out/hmp.sock
 rm -f "$dbg" "$sock" "$out/dump.ppm" "$out/shot.xwd"
-"$VIREO" -display sdl -name sdltest -m 64 -monitor unix:"$sock",server=on,wait=off \
+"$VIREO" -display sdl -name sdltest -m 64 -boot menu=on,splash-time=15000 -monitor unix:"$sock",server=on,wait=off \
     -chardev file,id=d,path="$dbg" -device isa-debugcon,chardev=d,iobase=0x402 \
     </dev/null >"$out/stderr.log" 2>&1 &
 vpid=$!
@@ -131,6 +134,15 @@ print(sum(1 for i in range(0, len(px), 3) if px[i] or px[i + 1] or px[i + 2]))' 
     fi
 fi
 hmp cont
+
+for _ in $(seq $((wait_s * 5))); do grep -qa 'Press ESC for boot menu' "$dbg" && break; sleep 0.2; done
+xdotool key --window "$win" Escape
+for _ in $(seq 50); do grep -qa 'Select boot device' "$dbg" && break; sleep 0.2; done
+if grep -qa 'Select boot device' "$dbg"; then
+    ok "Esc typed into the window opens SeaBIOS's boot menu"
+else
+    notok "Esc typed into the window: no boot menu; SeaBIOS said: $(tail -n 3 "$dbg" | tr '\n' '|')"
+fi
 
 xdotool key --window "$win" ctrl+alt+g
 sleep 0.5
