@@ -32,6 +32,7 @@ typedef struct SdlDisplay {
     int width, height;          /* the guest's mode, the texture's size */
     bool dirty;                 /* the texture changed since the last present */
     bool grabbed;
+    bool fullscreen;
     bool window_close;          /* closing the window powers off */
     bool key_down[256];         /* qnums the guest saw pressed, for focus loss */
     guint idle_poll_id;         /* event polling when there is no console */
@@ -134,6 +135,29 @@ static void sdl_release_all_keys(void)
     }
 }
 
+static void sdl_hotkey(SDL_Scancode sc)
+{
+    switch (sc) {
+    case SDL_SCANCODE_G:
+        sdl_set_grab(!sdl.grabbed);
+        break;
+    case SDL_SCANCODE_F:
+        sdl.fullscreen = !sdl.fullscreen;
+        SDL_SetWindowFullscreen(sdl.window, sdl.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        sdl.dirty = true;
+        break;
+    case SDL_SCANCODE_U:
+        /* back to one guest pixel per host pixel after a resize by hand */
+        if (!sdl.fullscreen && sdl.width > 0) {
+            SDL_SetWindowSize(sdl.window, sdl.width, sdl.height);
+            sdl.dirty = true;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 static void sdl_handle_key(const SDL_KeyboardEvent *ev)
 {
     bool down = ev->type == SDL_KEYDOWN;
@@ -141,11 +165,12 @@ static void sdl_handle_key(const SDL_KeyboardEvent *ev)
     /* the modifiers when this key was queued, not after the whole batch */
     SDL_Keymod mod = ev->keysym.mod;
 
-    /* Ctrl+Alt+G is for us, not the guest (the guest has seen Ctrl and Alt
-     * go down, and will see them come up). */
-    if (sc == SDL_SCANCODE_G && (mod & KMOD_CTRL) && (mod & KMOD_ALT)) {
+    /* Ctrl+Alt+G/F/U are for us, not the guest (the guest has seen Ctrl
+     * and Alt go down, and will see them come up), as in QEMU's window. */
+    if ((mod & KMOD_CTRL) && (mod & KMOD_ALT) &&
+        (sc == SDL_SCANCODE_G || sc == SDL_SCANCODE_F || sc == SDL_SCANCODE_U)) {
         if (down && !ev->repeat) {
-            sdl_set_grab(!sdl.grabbed);
+            sdl_hotkey(sc);
         }
         return;
     }
@@ -243,6 +268,11 @@ static void sdl_poll_events(void)
                 break;
             case SDL_WINDOWEVENT_FOCUS_LOST:
                 sdl_release_all_keys();
+                /* a grab the user cannot see any more must not hold the
+                 * pointer (another window took the focus) */
+                if (sdl.grabbed) {
+                    sdl_set_grab(false);
+                }
                 break;
             case SDL_WINDOWEVENT_EXPOSED:
             case SDL_WINDOWEVENT_SIZE_CHANGED:
