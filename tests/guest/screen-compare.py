@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Compare a rectangle of an X screenshot (xwd, ZPixmap, 24/32 bpp) with a
 PPM (P6) screendump of the guest.
-Usage: screen-compare.py SHOT.xwd DUMP.ppm X Y
+Usage: screen-compare.py SHOT.xwd DUMP.ppm X Y [SCALE]
 The rectangle is at X,Y on the screen and has the dump's size.  Prints the
-number of differing pixels; exit status 0 when all match, 1 otherwise."""
+number of differing pixels; exit status 0 when all match, 1 otherwise.
+With an integer SCALE > 1 the window shows the dump magnified (filtered):
+each lit pixel of the dump must be lit in its SCALExSCALE block on the
+screen (the block's mean at least 40% of the pixel's brightness, so the
+filter's blur passes and a blank or unscaled picture does not); prints how
+many lit pixels are not, and exit status 0 when that is under 5%."""
 import struct
 import sys
 
@@ -53,6 +58,26 @@ def main():
     x0, y0 = int(sys.argv[3]), int(sys.argv[4])
     if x0 < 0 or y0 < 0 or x0 + w > sw or y0 + h > sh:
         sys.exit("screen-compare: %dx%d at %d,%d is off the %dx%d screen" % (w, h, x0, y0, sw, sh))
+    scale = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    if scale > 1:
+        if x0 + w * scale > sw or y0 + h * scale > sh:
+            sys.exit("screen-compare: the magnified picture is off the screen")
+        lit = bad = 0
+        for y in range(h):
+            for x in range(w):
+                i = (y * w + x) * 3
+                b = px[i] + px[i + 1] + px[i + 2]
+                if b < 96:
+                    continue
+                lit += 1
+                s = 0
+                for dy in range(scale):
+                    for dx in range(scale):
+                        s += sum(pixel(x0 + x * scale + dx, y0 + y * scale + dy))
+                if s / (scale * scale) < 0.4 * b:
+                    bad += 1
+        print("%d of %d lit pixels not lit on the screen" % (bad, lit))
+        sys.exit(0 if lit and bad * 20 < lit else 1)
     bad = 0
     for y in range(h):
         for x in range(w):

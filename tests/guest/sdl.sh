@@ -7,6 +7,8 @@
 #  - the window is titled "Vireo (sdltest)" and is the guest's 720x400;
 #  - the X screen (xwd -root) at the window's place shows the same pixels as
 #    an HMP screendump of that moment (the blinking cursor's cell may differ);
+#  - resized to 1440x800 it shows the same picture magnified, and
+#    Ctrl+Alt+U brings it back to 720x400;
 #  - Esc typed into the window (xdotool) reaches SeaBIOS through the input
 #    layer and the PS/2 keyboard: it opens the boot menu;
 #  - Ctrl+Alt+G (xdotool) grabs: the title gains " - Press Ctrl+Alt+G to
@@ -68,7 +70,7 @@ cleanup() {
 }
 trap cleanup EXIT
 rm -f "$out/displayno"
-Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$out/displayno" 2>"$out/xvfb.log" &
+Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$out/displayno" 2>"$out/xvfb.log" &
 xpid=$!
 for _ in $(seq 50); do [ -s "$out/displayno" ] && break; sleep 0.1; done
 [ -s "$out/displayno" ] || { echo "FAIL: Xvfb did not start: $(head -c 300 "$out/xvfb.log")"; exit 1; }
@@ -133,6 +135,26 @@ print(sum(1 for i in range(0, len(px), 3) if px[i] or px[i + 1] or px[i + 2]))' 
         notok "window vs screendump: $cmp; lit pixels in the dump: $lit"
     fi
 fi
+# Resized by hand to twice the size, the window magnifies the picture.
+xdotool windowmove "$win" 0 0
+xdotool windowsize "$win" 1440 800
+sleep 1
+eval "$(xdotool getwindowgeometry --shell "$win")"
+xwd -root -silent >"$out/shot2.xwd"
+if [ -s "$out/dump.ppm" ] && [ "${WIDTH}x${HEIGHT}" = 1440x800 ]; then
+    if cmp=$(python3 "$top/tests/guest/screen-compare.py" "$out/shot2.xwd" "$out/dump.ppm" "$X" "$Y" 2 2>&1); then
+        ok "resized to 1440x800, the window shows the guest's screen magnified: $cmp"
+    else
+        notok "resized to 1440x800: $cmp"
+    fi
+else
+    notok "resize to 1440x800: window is ${WIDTH}x${HEIGHT}, or no screendump"
+fi
+xdotool key --window "$win" ctrl+alt+u
+sleep 0.5
+eval "$(xdotool getwindowgeometry --shell "$win")"
+[ "${WIDTH}x${HEIGHT}" = 720x400 ] && ok "Ctrl+Alt+U: back to 720x400" ||
+    notok "after Ctrl+Alt+U the window is ${WIDTH}x${HEIGHT}"
 hmp cont
 
 for _ in $(seq $((wait_s * 5))); do grep -qa 'Press ESC for boot menu' "$dbg" && break; sleep 0.2; done
