@@ -482,7 +482,9 @@ static DisplayKind parse_display(const char *arg)
  * is built and an X11 or Wayland display is named in the environment, else
  * nothing (so a headless run needs no option).  -nographic means none.
  */
+#ifdef CONFIG_SDL
 static bool display_defaulted;   /* SDL chosen because $DISPLAY was set */
+#endif
 
 static DisplayKind display_resolve(DisplayKind kind, bool nographic, GPtrArray *serials)
 {
@@ -516,7 +518,7 @@ static DisplayKind display_resolve(DisplayKind kind, bool nographic, GPtrArray *
 
 static void display_start(DisplayKind kind)
 {
-    GError *err = NULL;
+    GError *err G_GNUC_UNUSED = NULL;   /* unused when no display is built */
     switch (kind) {
 #ifdef CONFIG_SDL
     case DISPLAY_SDL:
