@@ -50,6 +50,9 @@ $(BUILD)/%.o: %.c $(BUILD)/config.mak
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# ncursesw's feature macros are for the curses display only.
+$(BUILD)/ui/curses.o: ALL_CFLAGS += $(CURSES_CFLAGS)
+
 $(BUILD)/libvireo.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -12,6 +12,7 @@ BUILD_DEPS=(
     libglib2.0-dev libjson-glib-dev libpixman-1-dev zlib1g-dev libslirp-dev
     libpng-dev             # screendump format=png
     libsdl2-dev            # optional for the build, but part of the standard set
+    libncurses-dev         # optional: -display curses (ncursesw)
 )
 # What the tests and scripts use (timeout is in coreutils; apt-get download
 # and dpkg-deb fetch and unpack firmware and test guests).
@@ -21,6 +22,7 @@ TEST_DEPS=(
     socat                  # qtest/QMP/monitor socket tests
     acpica-tools           # iasl: the ACPI table test disassembles what we build
     e2fsprogs              # mkfs.ext4 -d, e2fsck, debugfs: the disk images of the storage guest tests
+    xvfb x11-apps xdotool  # tests/guest/sdl.sh: a virtual X server, xwd, window control
 )
 
 if [ "${1:-}" = --print ]; then

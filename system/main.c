@@ -25,6 +25,8 @@
 #include "system/cpus.h"
 #include "system/runstate.h"
 #include "target/x86/cpu.h"
+#include "ui/curses.h"
+#include "ui/sdl2.h"
 #include "util/datadir.h"
 #include "util/keyval.h"
 #include "util/log.h"
@@ -46,7 +48,7 @@ static const Option options[] = {
     { "initrd", true, "file  use 'file' as the initial ram disk (multiboot: 'mod1 args,mod2')" },
     { "L", true, "path  add a directory for the BIOS, VGA BIOS and keymaps" },
     { "nographic", false, "no display; serial port and monitor multiplexed on stdio (Ctrl-A h for help)" },
-    { "display", true, "none  select the display backend (only 'none' for now)" },
+    { "display", true, "none|sdl[,gl=off][,window-close=on|off]|curses|help  select the display ('help' lists those built)" },
     { "serial", true, "dev  redirect the next serial port: stdio, mon:stdio, file:PATH, null, none, chardev:ID" },
     { "parallel", true, "dev  redirect the next parallel port: file:PATH, null, none, chardev:ID" },
     { "chardev", true, "backend,id=ID[,...]  stdio, file (path=), null" },
@@ -423,6 +425,130 @@ static void list_accel(const AccelOps *ops, void *opaque)
     printf("%s\n", ops->name);
 }
 
+/* -display: the front end showing console 0 (issue #11). */
+static bool display_window_close = true;    /* sdl,window-close=on|off */
+typedef enum DisplayKind {
+    DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL, DISPLAY_CURSES,
+} DisplayKind;
+
+static void display_list(void)
+{
+    printf("Available display backend types:\nnone\n");
+#ifdef CONFIG_CURSES
+    printf("curses\n");
+#endif
+#ifdef CONFIG_SDL
+    printf("sdl\n");
+#endif
+}
+
+static DisplayKind parse_display(const char *arg)
+{
+    g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+    const char *type = parts[0];
+    DisplayKind kind;
+    if (!strcmp(type, "none")) {
+        kind = DISPLAY_NONE;
+    } else if (!strcmp(type, "sdl")) {
+#ifndef CONFIG_SDL
+        fatal("-display sdl: Vireo was built without SDL2 ('-display help' lists the displays built)");
+#endif
+        kind = DISPLAY_SDL;
+    } else if (!strcmp(type, "curses")) {
+#ifndef CONFIG_CURSES
+        fatal("-display curses: Vireo was built without ncursesw ('-display help' lists the displays built)");
+#endif
+        kind = DISPLAY_CURSES;
+    } else {
+        fatal("-display %s: unknown display type '%s' ('-display help' lists them)", arg, type);
+    }
+    for (int i = 1; parts[i]; i++) {
+        const char *o = parts[i];
+        if (kind == DISPLAY_SDL && (!strcmp(o, "gl=on") || !strcmp(o, "gl=core") ||
+                                    !strcmp(o, "gl=es"))) {
+            fatal("-display %s: OpenGL not supported", arg);
+        } else if (kind == DISPLAY_SDL && !strcmp(o, "gl=off")) {
+            /* what Vireo always does */
+        } else if (kind == DISPLAY_SDL && (!strcmp(o, "window-close=on") ||
+                                           !strcmp(o, "window-close=off"))) {
+            display_window_close = !strcmp(o, "window-close=on");
+        } else if (kind == DISPLAY_CURSES && g_str_has_prefix(o, "charset=")) {
+            /* QEMU's curses option; Vireo always assumes CP437 */
+        } else {
+            fatal("-display %s: invalid option '%s'", arg, o);
+        }
+    }
+    return kind;
+}
+
+/*
+ * Without -display, QEMU opens a window when one can be shown: SDL when it
+ * is built and an X11 or Wayland display is named in the environment, else
+ * nothing (so a headless run needs no option).  -nographic means none.
+ */
+#ifdef CONFIG_SDL
+static bool display_defaulted;   /* SDL chosen because $DISPLAY was set */
+#endif
+
+static DisplayKind display_resolve(DisplayKind kind, bool nographic, GPtrArray *serials)
+{
+    if (nographic) {
+        if (kind != DISPLAY_DEFAULT && kind != DISPLAY_NONE) {
+            fatal("-nographic cannot be used with -display");
+        }
+        return DISPLAY_NONE;
+    }
+    if (kind == DISPLAY_CURSES) {
+        /* curses owns the terminal; a stdio serial port would scribble on it */
+        for (unsigned i = 0; i < serials->len; i++) {
+            const char *spec = g_ptr_array_index(serials, i);
+            if (strstr(spec, "stdio")) {
+                fatal("-display curses: the terminal cannot also be -serial %s", spec);
+            }
+        }
+    }
+    if (kind != DISPLAY_DEFAULT) {
+        return kind;
+    }
+#ifdef CONFIG_SDL
+    const char *x = g_getenv("DISPLAY"), *wl = g_getenv("WAYLAND_DISPLAY");
+    if ((x && *x) || (wl && *wl)) {
+        display_defaulted = true;
+        return DISPLAY_SDL;
+    }
+#endif
+    return DISPLAY_NONE;
+}
+
+static void display_start(DisplayKind kind)
+{
+    GError *err G_GNUC_UNUSED = NULL;   /* unused when no display is built */
+    switch (kind) {
+#ifdef CONFIG_SDL
+    case DISPLAY_SDL:
+        if (!sdl_display_init(display_window_close, &err)) {
+            if (!display_defaulted) {
+                fatal("-display sdl: %s", err->message);
+            }
+            /* nobody asked for a window: a stale $DISPLAY must not stop
+             * a headless run */
+            warn_report("no window (%s); running as with -display none", err->message);
+            g_clear_error(&err);
+        }
+        break;
+#endif
+#ifdef CONFIG_CURSES
+    case DISPLAY_CURSES:
+        if (!curses_display_init(&err)) {
+            fatal("-display curses: %s", err->message);
+        }
+        break;
+#endif
+    default:
+        break;
+    }
+}
+
 int main(int argc, char **argv)
 {
     bql_lock();     /* the main thread's, but while it sleeps in poll() */
@@ -444,9 +570,10 @@ int main(int argc, char **argv)
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
     SMMOption smm = SMM_AUTO;
     const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
-    bool nographic = false, display_none = false, start_stopped = false;
+    bool nographic = false, start_stopped = false;
     bool nodefaults = false;
     const char *vga = NULL;               /* -vga: NULL = the default (std) */
+    DisplayKind display = DISPLAY_DEFAULT;
 
     datadir_set_exe(argv[0]);
 
@@ -485,10 +612,11 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "nographic")) {
             nographic = true;
         } else if (!strcmp(n, "display")) {
-            if (strcmp(arg, "none") && !g_str_has_prefix(arg, "none,")) {
-                fatal("display '%s' is not available (only 'none' is built)", arg);
+            if (is_help_option(arg)) {
+                display_list();
+                return 0;
             }
-            display_none = true;
+            display = parse_display(arg);
         } else if (!strcmp(n, "parallel")) {
             g_ptr_array_add(parallels, (gpointer)arg);
         } else if (!strcmp(n, "serial")) {
@@ -721,8 +849,8 @@ int main(int argc, char **argv)
     /*
      * Serial ports: -nographic puts COM1 on the stdio mux unless -serial
      * says otherwise.  Without -nographic QEMU's default is "vc" (a window
-     * console); Vireo has no window yet, so COM1 still exists, as the guest
-     * expects, but its output goes nowhere.
+     * console); Vireo's window shows only the VGA (no text consoles), so
+     * COM1 still exists, as the guest expects, but its output goes nowhere.
      */
     bool default_serial = serials->len == 0;
     if (serials->len == 0) {
@@ -756,7 +884,7 @@ int main(int argc, char **argv)
             fatal("-parallel %s: %s", spec, err->message);
         }
     }
-    (void)display_none;
+    display = display_resolve(display, nographic, serials);
     cfg.nographic = nographic;
     /* QEMU: a standard VGA unless -vga none, -nographic or -nodefaults
      * (an explicit -vga std still makes one) */
@@ -874,6 +1002,7 @@ int main(int argc, char **argv)
     if (!machine_none) {
         pc_machine_done();
     }
+    display_start(display);
 
     /*
      * Monitors after the devices: on the stdio mux the serial port is then
