@@ -19,7 +19,6 @@
 #include "hw/core/iostats.h"
 #include "hw/core/memory.h"
 #include "hw/i386/pc.h"
-#include "hw/input/i8042.h"
 #include "hw/intc/i8259.h"
 #include "hw/pci/pci.h"
 #include "net/net.h"
@@ -758,20 +757,6 @@ static void cmd_set_link(const char *args, GString *out)
     g_strfreev(a);
 }
 
-static void cmd_sendkey(const char *args, GString *out)
-{
-    g_autofree char *copy = g_strstrip(g_strdup(args));
-    gchar **a = g_strsplit_set(copy, " ", -1);
-    GError *err = NULL;
-    if (!a[0] || !*a[0]) {
-        g_string_append(out, "sendkey: keys expected (e.g. sendkey ctrl-alt-delete)\n");
-    } else if (!i8042_send_key_combo(a[0], &err)) {
-        g_string_append_printf(out, "Error: %s\n", err->message);
-        g_error_free(err);
-    }
-    g_strfreev(a);
-}
-
 static void cmd_gdbserver(const char *args, GString *out)
 {
     g_autofree char *spec = g_strstrip(g_strdup(args));
@@ -897,7 +882,10 @@ static const HmpCommand hmp_commands[] = {
     { "iostats_reset", NULL, "", "restart the I/O statistics at zero", cmd_iostats_reset },
     { "set_link", NULL, "name on|off", "change the link status of a network adapter", cmd_set_link },
     { "sendkey", NULL, "keys [hold_ms]", "send keys to the VM (e.g. 'sendkey ctrl-alt-f1')",
-      cmd_sendkey },
+      hmp_sendkey },
+    { "mouse_move", NULL, "dx dy [dz]", "send mouse move events", hmp_mouse_move },
+    { "mouse_button", NULL, "state", "change mouse button state (1=L, 2=R, 4=M)",
+      hmp_mouse_button },
     { "gdbserver", NULL, "[device]", "start gdbserver on given device (default 'tcp::1234'), "
       "stop with 'none'", cmd_gdbserver },
     { "log", NULL, "item1[,...]", "activate logging of the specified items ('none' stops)",

@@ -82,6 +82,13 @@ void hmp_commit(const char *device, GString *out);
 bool monitor_do_screendump(const char *filename, GError **errp);
 void monitor_version(int *major, int *minor, int *micro);
 
+/* input-cmds.c */
+JsonNode *qmp_cmd_send_key(Monitor *mon, JsonObject *args, GError **errp);
+JsonNode *qmp_cmd_input_send_event(Monitor *mon, JsonObject *args, GError **errp);
+void hmp_sendkey(const char *args, GString *out);
+void hmp_mouse_move(const char *args, GString *out);
+void hmp_mouse_button(const char *args, GString *out);
+
 /* hmp.c */
 void hmp_feed(Monitor *mon, const uint8_t *buf, size_t len);
 void hmp_greet(Monitor *mon);

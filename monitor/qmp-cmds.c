@@ -507,6 +507,8 @@ static const QmpCommand commands[] = {
     { "blockdev-change-medium", cmd_blockdev_change_medium,
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
     { "set_link", cmd_set_link, "name:s up:b" },
+    { "send-key", qmp_cmd_send_key, "keys:a ?hold-time:i" },
+    { "input-send-event", qmp_cmd_input_send_event, "events:a ?device:s ?head:i" },
     { "query-iostats", cmd_query_iostats, "?reset:b" },
     { "query-vnc", cmd_query_vnc, NULL },
     { "change-vnc-password", cmd_change_vnc_password, "password:s" },

@@ -56,6 +56,9 @@ InputHandlerEntry *input_handler_register(const InputHandler *h, void *opaque);
 void input_handler_unregister(InputHandlerEntry *e);
 
 void input_event_send(const InputEvent *ev);
+/* Some handler accepts this kind (QMP input-send-event refuses events no
+ * device would get).  (Added by the PS/2 branch.) */
+bool input_has_handler(InputEventKind kind);
 void input_event_sync(void);
 
 /* Conveniences over input_event_send. */
@@ -64,6 +67,15 @@ void input_send_button(InputButton b, bool down);
 void input_send_rel(InputAxis axis, int value);
 /* VALUE in MIN..MAX is scaled to 0..INPUT_ABS_MAX. */
 void input_send_abs(InputAxis axis, int value, int min, int max);
+
+/* Keys with delays between them (QMP send-key's hold time), on the virtual
+ * clock as QEMU does: a key is sent at once (with a sync) unless earlier
+ * queued keys still wait, then it waits behind them.  A delay while the VM
+ * is stopped is skipped, since the virtual clock would not move.  At most
+ * 1024 entries wait; more are dropped.  (Added by the PS/2 branch.) */
+void input_queue_key(int qnum, bool down);
+void input_queue_delay(int ms);
+bool input_queue_busy(void);
 
 /* QEMU's QKeyCode names ("a", "ctrl", "alt_r", "delete", "f1", "ret",
  * "spc", "kp_enter", ...) -> qnum, or -1. */

@@ -11,6 +11,7 @@
 #include "hw/timer/i8254.h"
 #include "hw/timer/mc146818rtc.h"
 #include "tests/unit/isa-test-util.h"
+#include "ui/input.h"
 
 static const struct { uint16_t base, len; } ranges[] = {
     { 0x00, 0x10 }, { 0x20, 2 }, { 0x40, 4 }, { 0x60, 2 }, { 0x64, 1 }, { 0x70, 2 },
@@ -24,7 +25,7 @@ static void test_random_io(void)
     isa_set_irqs(pic->gpio_in);
     device_create("i8254", "");
     Device *rtc = device_create("mc146818rtc", "");
-    Device *kbc = device_create("i8042", "");
+    device_create("i8042", "");
     device_create("i8257", "");
     device_create("isa-serial", "index=0");
     for (int i = 0; i < 200000; i++) {
@@ -42,7 +43,10 @@ static void test_random_io(void)
         if ((i & 63) == 0) {
             clock_virtual_step(g_rand_int_range(r, 0, 2000000));
             i8259_read_irq(pic);
-            i8042_put_keycode(kbc, g_rand_int_range(r, 0, 256), g_rand_boolean(r));
+            input_send_key(g_rand_int_range(r, -2, 258), g_rand_boolean(r));
+            input_send_rel(g_rand_int_range(r, 0, 2), g_rand_int_range(r, -100000, 100000));
+            input_send_button(g_rand_int_range(r, 0, INPUT_BUTTON__MAX), g_rand_boolean(r));
+            input_event_sync();
             rtc_get_cmos(rtc, g_rand_int_range(r, -5, 140));
         }
     }

@@ -8,6 +8,7 @@
 
 #include "hw/input/i8042.h"
 #include "system/runstate.h"
+#include "ui/input.h"
 #include "tests/unit/isa-test-util.h"
 
 extern ShutdownCause runstate_reset_req;
@@ -92,33 +93,51 @@ static void test_keyboard(void)
     outb_(0x60, 0xf4);
     g_assert_cmpint(read_byte(), ==, 0xfa);
     /* a key with translation on arrives as set 1 */
-    i8042_put_keycode(kbc, 0x1e, true);
-    i8042_put_keycode(kbc, 0x1e, false);
+    input_send_key(0x1e, true);
+    input_send_key(0x1e, false);
     g_assert_cmpint(inb_(0x64) & 0x21, ==, 0x01);   /* keyboard data, not AUXB */
     g_assert_cmpint(read_byte(), ==, 0x1e);
     g_assert_cmpint(read_byte(), ==, 0x9e);
     g_assert_cmpint(read_byte(), ==, -1);
 }
 
-/* sendkey: keys pressed in order, released in reverse (set 1 with the
- * controller's translation, as left by test_keyboard). */
+/* Keys through the input layer's queue (what sendkey uses): pressed in
+ * order, released in reverse, each event held for 100 ms of virtual time
+ * (set 1 with the controller's translation, as left by test_keyboard). */
 static void test_sendkey(void)
 {
-    static const int ctrl_alt_del[] = { 0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d };
-    GError *err = NULL;
-    g_assert_true(i8042_send_key_combo("ctrl-alt-delete", &err));
-    g_assert_no_error(err);
-    for (size_t i = 0; i < G_N_ELEMENTS(ctrl_alt_del); i++) {
-        g_assert_cmpint(read_byte(), ==, ctrl_alt_del[i]);
+    /* each step of 100 ms lets the bytes of one more key event through */
+    static const int steps[6][3] = {
+        { 0x1d }, { 0x38 }, { 0xe0, 0x53 }, { 0xe0, 0xd3 }, { 0xb8 }, { 0x9d },
+    };
+    static const char *const names[] = { "ctrl", "alt", "delete" };
+    int q[3];
+    clock_virtual_set_manual(true);
+    for (int i = 0; i < 3; i++) {
+        q[i] = input_qnum_from_name(names[i]);
+        g_assert_cmpint(q[i], >, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        input_queue_key(q[i], true);
+        input_queue_delay(100);
+    }
+    for (int i = 2; i >= 0; i--) {
+        input_queue_key(q[i], false);
+        input_queue_delay(100);
+    }
+    for (int st = 0; st < 6; st++) {
+        for (int j = 0; j < 3 && steps[st][j]; j++) {
+            g_assert_cmpint(read_byte(), ==, steps[st][j]);
+        }
+        g_assert_cmpint(read_byte(), ==, -1);
+        clock_virtual_step(99 * 1000000LL);
+        g_assert_cmpint(read_byte(), ==, -1);           /* not before the hold time */
+        clock_virtual_step(1 * 1000000LL);
     }
     g_assert_cmpint(read_byte(), ==, -1);
-    g_assert_true(i8042_send_key_combo("0x1e", &err));
-    g_assert_cmpint(read_byte(), ==, 0x1e);
-    g_assert_cmpint(read_byte(), ==, 0x9e);
-    g_assert_false(i8042_send_key_combo("ctrl-nosuchkey", &err));
-    g_assert_nonnull(strstr(err->message, "nosuchkey"));
-    g_clear_error(&err);
-    g_assert_cmpint(read_byte(), ==, -1);        /* nothing half-sent */
+    g_assert_false(input_queue_busy());
+    g_assert_cmpint(input_qnum_from_name("nosuchkey"), ==, -1);
+    g_assert_cmpint(input_qnum_from_name("Ctrl"), ==, -1);    /* names are case-sensitive */
 }
 
 static void test_mouse(void)
