@@ -104,6 +104,7 @@ struct VncDisplay {
     int display, to_display;
     bool password_on;
     char *password;
+    int key_delay_ms;
     VncShare share;
 
     int listen_fd[VNC_MAX_LISTEN];
@@ -171,7 +172,7 @@ static void client_release_input(VncClient *c)
     bool any = false;
     for (int q = 0; q < 256; q++) {
         if (c->keys_down[q / 8] & (1 << (q % 8))) {
-            input_send_key(q, false);
+            input_queue_key(q, false);      /* behind any still-queued press */
         }
     }
     memset(c->keys_down, 0, sizeof(c->keys_down));
@@ -588,7 +589,12 @@ static void key_event(VncClient *c, bool down, int qnum)
     } else {
         c->keys_down[qnum / 8] &= ~(1 << (qnum % 8));
     }
-    input_send_key(qnum, down);
+    /* queued with a pause behind each key, as QEMU's key-delay-ms: a client
+     * pasting text must not overrun the keyboard controller's small queue */
+    input_queue_key(qnum, down);
+    if (vnc.key_delay_ms) {
+        input_queue_delay(vnc.key_delay_ms);
+    }
 }
 
 static void pointer_event(VncClient *c, uint8_t mask, int x, int y)
@@ -604,8 +610,12 @@ static void pointer_event(VncClient *c, uint8_t mask, int x, int y)
         }
     }
     c->buttons = mask & 0x1f;
-    /* the PS/2 mouse is relative: send how far the client's pointer moved */
-    if (c->have_pos) {
+    if (input_has_handler(INPUT_EVENT_ABS)) {
+        pixman_image_t *img = vnc_image(c->vd);
+        input_send_abs(INPUT_AXIS_X, x, 0, MAX(1, pixman_image_get_width(img) - 1));
+        input_send_abs(INPUT_AXIS_Y, y, 0, MAX(1, pixman_image_get_height(img) - 1));
+    } else if (c->have_pos) {
+        /* a relative mouse (PS/2) only: send how far the client's pointer moved */
         if (x != c->last_x) {
             input_send_rel(INPUT_AXIS_X, x - c->last_x);
         }
@@ -933,6 +943,7 @@ bool vnc_display_parse(const char *spec, GError **errp)
     vnc.configured = false;
     vnc.password_on = false;
     vnc.share = SHARE_ALLOW_EXCLUSIVE;
+    vnc.key_delay_ms = 10;          /* QEMU's default */
 
     if (!strcmp(addr, "none")) {
         ok = true;                  /* no server, as QEMU's -vnc none */
@@ -992,6 +1003,15 @@ bool vnc_display_parse(const char *spec, GError **errp)
                             v ? v : "", vnc.display);
                 goto out;
             }
+        } else if (!strcmp(key, "key-delay-ms")) {
+            char *end;
+            long ms = v ? strtol(v, &end, 10) : -1;
+            if (!v || !*v || *end || ms < 0 || ms > 1000) {
+                g_set_error(errp, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "key-delay-ms=%s: expected 0..1000", v ? v : "");
+                goto out;
+            }
+            vnc.key_delay_ms = ms;
         } else if (!strcmp(key, "lossy") || !strcmp(key, "non-adaptive") ||
                    !strcmp(key, "ipv4") || !strcmp(key, "ipv6")) {
             /* hints Vireo's encoder has no use for */
