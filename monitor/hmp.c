@@ -893,7 +893,7 @@ static const HmpCommand hmp_commands[] = {
     { "screendump", NULL, "filename", "save screen as an image", cmd_screendump },
     { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
     { "change", NULL, "device filename [format [read-only-mode]]",
-      "change a removable medium", cmd_change },
+      "change a removable medium ('change vnc password PW': the VNC password)", cmd_change },
     { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is used) "
       "or backing files", cmd_commit },
     { NULL },
