@@ -244,6 +244,18 @@ def mode_none(addr, qmp, serial, outdir):
         ok(False, "the two clients after garbage: %s" % e)
     a.close()
     b.close()
+    # a client that asks for frame after frame and never reads: the server
+    # must neither block on it nor queue without bound
+    slow = connect(addr)
+    slow.set_encodings([rfb.ENC_RAW])
+    for _ in range(300):
+        slow.request()
+    t0 = time.time()
+    still_serves(addr, "a client that never reads its frames")
+    ok(time.time() - t0 < 10, "other clients not slowed by it (%.1f s)" % (time.time() - t0))
+    r = qmp.cmd("query-status")
+    ok(r.get("return", {}).get("status") == "running", "monitor answers while it waits")
+    slow.close()
     # a client that vanishes mid-update
     c = connect(addr)
     c.set_encodings([rfb.ENC_RAW])
