@@ -165,6 +165,39 @@ static uint16_t rd16(const uint8_t *p)
     return p[0] << 8 | p[1];
 }
 
+/* ---- QMP events (VNC_CONNECTED, VNC_INITIALIZED, VNC_DISCONNECTED) ---- */
+
+static JsonObject *client_info(VncClient *c)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "host", c->host);
+    json_object_set_string_member(o, "service", c->service);
+    json_object_set_string_member(o, "family", c->family);
+    json_object_set_boolean_member(o, "websocket", false);
+    return o;
+}
+
+static JsonObject *server_info(void)
+{
+    JsonObject *o = json_object_new();
+    g_autofree char *svc = vnc.is_unix ? g_strdup("") : g_strdup_printf("%d", vnc.port);
+    json_object_set_string_member(o, "host", vnc.bound_host ? vnc.bound_host : "");
+    json_object_set_string_member(o, "service", svc);
+    json_object_set_string_member(o, "family", vnc.bound_family ? vnc.bound_family : "unix");
+    json_object_set_boolean_member(o, "websocket", false);
+    json_object_set_string_member(o, "auth", vnc.password_on ? "vnc" : "none");
+    return o;
+}
+
+/* As QEMU, so management tools watching for viewers work unchanged. */
+static void client_event(VncClient *c, const char *name)
+{
+    JsonObject *data = json_object_new();
+    json_object_set_object_member(data, "server", server_info());
+    json_object_set_object_member(data, "client", client_info(c));
+    qmp_event_send(name, data);
+}
+
 /* ---- client lifetime ---- */
 
 static void client_release_input(VncClient *c)
@@ -225,6 +258,7 @@ static void client_drop(VncClient *c, const char *reason)
                     *c->service ? ":" : "", c->service, reason);
     }
     c->dead = true;
+    client_event(c, "VNC_DISCONNECTED");
     clear_source(&c->read_watch);
     clear_source(&c->write_watch);
     if (c->state == ST_NORMAL) {
@@ -791,6 +825,7 @@ static long client_handshake(VncClient *c, const uint8_t *p, size_t avail)
             }
         }
         send_server_init(c);
+        client_event(c, "VNC_INITIALIZED");
         return 1;
     default:
         return 0;
@@ -899,6 +934,7 @@ static gboolean vnc_acceptable(GIOChannel *ch, GIOCondition cond, gpointer opaqu
     pixman_region32_init(&c->dirty);
     pixman_region32_init(&c->req);
     vnc.clients = g_list_append(vnc.clients, c);
+    client_event(c, "VNC_CONNECTED");
     c->read_watch = watch_fd(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, c);
     static const char version[] = "RFB 003.008\n";
     g_byte_array_append(c->out, (const uint8_t *)version, 12);
@@ -1215,12 +1251,7 @@ JsonNode *vnc_query_json(void)
             if (c->dead || c->state != ST_NORMAL) {
                 continue;
             }
-            JsonObject *co = json_object_new();
-            json_object_set_string_member(co, "host", c->host);
-            json_object_set_string_member(co, "service", c->service);
-            json_object_set_string_member(co, "family", c->family);
-            json_object_set_boolean_member(co, "websocket", false);
-            json_array_add_object_element(a, co);
+            json_array_add_object_element(a, client_info(c));
         }
         json_object_set_array_member(o, "clients", a);
     }

@@ -37,6 +37,7 @@ class QMP:
         self.s.settimeout(20)
         self.s.connect(path)
         self.f = self.s.makefile("rb")
+        self.events = []
         self.read()
         self.cmd("qmp_capabilities")
 
@@ -48,6 +49,7 @@ class QMP:
             msg = json.loads(line)
             if "event" not in msg:
                 return msg
+            self.events.append(msg)
 
     def cmd(self, name, **args):
         self.s.sendall(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
@@ -191,6 +193,14 @@ def mode_none(addr, qmp, serial, outdir):
     ok(a.fb == b.fb and a.width == b.width, "two clients at once get the same frame")
     clients = qmp.cmd("query-vnc").get("return", {}).get("clients", [])
     ok(len(clients) == 2, "query-vnc lists the two clients (%d)" % len(clients))
+    qmp.cmd("query-status")            # the events before it have arrived
+    names = [e["event"] for e in qmp.events]
+    ok("VNC_CONNECTED" in names and "VNC_INITIALIZED" in names and "VNC_DISCONNECTED" in names,
+       "QMP events VNC_CONNECTED/VNC_INITIALIZED/VNC_DISCONNECTED (%d seen)" % len(names))
+    ev = next((e for e in qmp.events if e["event"] == "VNC_INITIALIZED"), {})
+    ok(ev.get("data", {}).get("server", {}).get("auth") == "none" and
+       ev.get("data", {}).get("client", {}).get("family") == "unix",
+       "VNC_INITIALIZED names server and client: %s" % json.dumps(ev.get("data")))
     info = qmp.hmp("info vnc")
     ok("Client:" in info and "Server:" in info, "HMP info vnc: %s" % info.strip().replace("\r\n", " | "))
 
