@@ -519,6 +519,9 @@ static void send_server_init(VncClient *c)
     g_autofree char *name = vm && *vm ? g_strdup_printf("Vireo (%s)", vm) : g_strdup("Vireo");
     put_reason(c->out, name);
     c->state = ST_NORMAL;
+    /* the client has no pixels yet, even if its first request says
+     * "incremental" (some viewers' do) */
+    pixman_region32_union_rect(&c->dirty, &c->dirty, 0, 0, c->client_w, c->client_h);
 }
 
 static bool check_response(VncClient *c, const uint8_t *resp)
