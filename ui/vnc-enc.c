@@ -1,16 +1,24 @@
 /*
  * VNC encoders: the client's pixel format (SetPixelFormat) and the Raw,
  * zlib and Tight (fill + basic, no JPEG) rectangle encodings of RFC 6143
- * and the Tight extension.
+ * and the Tight extension; Tight sends JPEG (libjpeg) only when the display
+ * allows lossy compression and the client asked for a quality level.
  *
  * Every rectangle is first read as x8r8g8b8 (pixman converts whatever
  * format the graphics device shares, e.g. 16 bpp guest VRAM) and then
  * packed into the client's format; the common client format equal to ours
  * is copied row by row.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config-host.h"
 #include "ui/vnc-int.h"
+
+#ifdef CONFIG_JPEG
+#include <jpeglib.h>
+#endif
 
 /* Tight's limits: a rectangle at most 2048 wide, and we keep each at or
  * under 64 KiB of pixels so that any client's buffer takes it. */
@@ -214,6 +222,62 @@ static void tight_compact_len(GByteArray *out, size_t len)
     }
 }
 
+#ifdef CONFIG_JPEG
+#define TIGHT_JPEG_MIN_PIXELS 4096      /* smaller ones compress as well losslessly */
+
+/* JPEG of (x,y,w,h) into *BUF and *LEN (malloc'd by libjpeg). */
+static bool jpeg_compress_rect(pixman_image_t *img, int x, int y, int w, int h, int level,
+                               unsigned char **buf, unsigned long *len)
+{
+    pixman_image_t *tmp;
+    int stride;
+    const uint32_t *src = xrgb_rows(img, x, y, w, h, &tmp, &stride);
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&cinfo);
+    *buf = NULL;
+    *len = 0;
+    jpeg_mem_dest(&cinfo, buf, len);
+    cinfo.image_width = w;
+    cinfo.image_height = h;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, 15 + level * 9, TRUE);    /* level 0..9 -> quality 15..96 */
+    jpeg_start_compress(&cinfo, TRUE);
+    uint8_t *row = g_malloc((size_t)w * 3);
+    for (int r = 0; r < h; r++) {
+        const uint32_t *s = src + (size_t)r * stride;
+        for (int i = 0; i < w; i++) {
+            row[i * 3] = s[i] >> 16;
+            row[i * 3 + 1] = s[i] >> 8;
+            row[i * 3 + 2] = s[i];
+        }
+        JSAMPROW rp = row;
+        jpeg_write_scanlines(&cinfo, &rp, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    g_free(row);
+    if (tmp) {
+        pixman_image_unref(tmp);
+    }
+    return *len > 0;
+}
+#endif
+
+/* JPEG is for larger, non-solid rectangles of 16/32 bpp clients that
+ * asked for a quality level on a display that allows loss. */
+static bool tight_jpeg_ok(VncEncoder *e, int w, int h)
+{
+#ifdef CONFIG_JPEG
+    return e->jpeg_quality >= 0 && e->pf.bpp >= 16 && w * h >= TIGHT_JPEG_MIN_PIXELS;
+#else
+    return false;
+#endif
+}
+
 static int encode_tight_one(VncEncoder *e, GByteArray *out, pixman_image_t *img,
                             int x, int y, int w, int h)
 {
@@ -230,6 +294,20 @@ static int encode_tight_one(VncEncoder *e, GByteArray *out, pixman_image_t *img,
     if (solid) {
         vnc_put8(out, 0x80);                  /* fill compression */
         g_byte_array_append(out, pix, tp);
+    } else if (tight_jpeg_ok(e, w, h)) {
+#ifdef CONFIG_JPEG
+        unsigned char *jbuf;
+        unsigned long jlen;
+        if (!jpeg_compress_rect(img, x, y, w, h, e->jpeg_quality, &jbuf, &jlen)) {
+            g_free(pix);
+            free(jbuf);
+            return -1;
+        }
+        vnc_put8(out, 0x90);                  /* JPEG compression */
+        tight_compact_len(out, jlen);
+        g_byte_array_append(out, jbuf, jlen);
+        free(jbuf);
+#endif
     } else {
         vnc_put8(out, 0x00);                  /* basic, stream 0, copy filter */
         if (n < TIGHT_MIN_TO_COMPRESS) {

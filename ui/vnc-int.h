@@ -21,6 +21,7 @@ enum {
     VNC_ENC_DESKTOP_SIZE = -223,
     VNC_ENC_QEMU_EXT_KEY = -258,
     VNC_ENC_COMPRESS_LEVEL0 = -256,   /* .. -247 */
+    VNC_ENC_QUALITY_LEVEL0 = -32,     /* .. -23: Tight may send JPEG */
 };
 
 typedef struct VncPixelFormat {
@@ -36,6 +37,7 @@ typedef struct VncEncoder {
     VncPixelFormat pf;
     bool pf_native;             /* pf is x8r8g8b8 little-endian: rows copy as they are */
     int level;                  /* zlib level from the compress-level pseudo-encoding */
+    int jpeg_quality;           /* Tight JPEG quality 0..9, or -1: lossless only */
     z_stream zlib;              /* the zlib encoding's one stream */
     bool zlib_init;
     z_stream tight[VNC_TIGHT_STREAMS];

@@ -105,6 +105,7 @@ struct VncDisplay {
     bool password_on;
     char *password;
     int key_delay_ms;
+    bool lossy;                   /* Tight may send JPEG to clients asking a quality */
     VncShare share;
 
     int listen_fd[VNC_MAX_LISTEN];
@@ -556,6 +557,7 @@ static void set_encodings(VncClient *c, const uint8_t *p, int n)
     c->encoding = VNC_ENC_RAW;
     c->has_desktop_size = c->has_ext_key = false;
     c->enc.level = Z_DEFAULT_COMPRESSION;
+    c->enc.jpeg_quality = -1;
     bool chosen = false;
     for (int i = 0; i < n; i++) {
         int32_t e = (int32_t)rd32(p + 4 * i);
@@ -577,6 +579,9 @@ static void set_encodings(VncClient *c, const uint8_t *p, int n)
             if (e >= VNC_ENC_COMPRESS_LEVEL0 && e <= VNC_ENC_COMPRESS_LEVEL0 + 9 &&
                 !c->enc.zlib_init) {
                 c->enc.level = e - VNC_ENC_COMPRESS_LEVEL0;
+            }
+            if (e >= VNC_ENC_QUALITY_LEVEL0 && e <= VNC_ENC_QUALITY_LEVEL0 + 9 && vnc.lossy) {
+                c->enc.jpeg_quality = e - VNC_ENC_QUALITY_LEVEL0;
             }
             break;          /* CopyRect and the rest: accepted, never sent */
         }
@@ -931,6 +936,7 @@ static gboolean vnc_acceptable(GIOChannel *ch, GIOCondition cond, gpointer opaqu
     c->state = ST_VERSION;
     c->encoding = VNC_ENC_RAW;
     c->enc.level = Z_DEFAULT_COMPRESSION;
+    c->enc.jpeg_quality = -1;
     VncPixelFormat pf;
     vnc_pf_default(&pf);
     vnc_pf_set(&c->enc, &pf);
@@ -983,6 +989,7 @@ bool vnc_display_parse(const char *spec, GError **errp)
     vnc.password_on = false;
     vnc.share = SHARE_ALLOW_EXCLUSIVE;
     vnc.key_delay_ms = 10;          /* QEMU's default */
+    vnc.lossy = false;
 
     if (!strcmp(addr, "none")) {
         ok = true;                  /* no server, as QEMU's -vnc none */
@@ -1051,7 +1058,11 @@ bool vnc_display_parse(const char *spec, GError **errp)
                 goto out;
             }
             vnc.key_delay_ms = ms;
-        } else if (!strcmp(key, "lossy") || !strcmp(key, "non-adaptive") ||
+        } else if (!strcmp(key, "lossy")) {
+            if (!parse_onoff(key, v, &vnc.lossy, errp)) {
+                goto out;
+            }
+        } else if (!strcmp(key, "non-adaptive") ||
                    !strcmp(key, "ipv4") || !strcmp(key, "ipv6")) {
             /* hints Vireo's encoder has no use for */
             if (!parse_onoff(key, v, &b, errp)) {

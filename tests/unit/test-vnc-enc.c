@@ -4,13 +4,20 @@
  * from a 16-bit source pixman converts, zlib rectangles that inflate to the
  * Raw bytes over one stream, Tight fill for solid rectangles, Tight basic
  * with compact lengths that inflate to RGB triples, Tight's split of wide
- * and tall rectangles, and keysyms to qnums.
+ * and tall rectangles, Tight JPEG only when a quality level is set (and
+ * then decoding close to the picture), and keysyms to qnums.
  */
 #include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "config-host.h"
 #include "ui/vnc-int.h"
+#ifdef CONFIG_JPEG
+#include <jpeglib.h>
+#endif
 
 static pixman_image_t *pattern(int w, int h)
 {
@@ -33,6 +40,7 @@ static void encoder_init(VncEncoder *e, const VncPixelFormat *pf)
 {
     memset(e, 0, sizeof(*e));
     e->level = 6;
+    e->jpeg_quality = -1;
     vnc_pf_set(e, pf);
 }
 
@@ -252,6 +260,72 @@ static void test_tight_split(void)
     pixman_image_unref(img);
 }
 
+#ifdef CONFIG_JPEG
+static void test_tight_jpeg(void)
+{
+    VncPixelFormat pf;
+    VncEncoder e;
+    vnc_pf_default(&pf);
+    encoder_init(&e, &pf);
+    e.jpeg_quality = -1;
+    /* a smooth picture, as JPEG is meant for */
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, 128, 64, NULL, 0);
+    uint32_t *d = pixman_image_get_data(img);
+    for (int y = 0; y < 64; y++) {
+        for (int x = 0; x < 128; x++) {
+            d[y * 128 + x] = (uint32_t)(x * 2) << 16 | (y * 4) << 8 | 0x80;
+        }
+    }
+    GByteArray *out = g_byte_array_new();
+    vnc_encode_rect(&e, out, img, VNC_ENC_TIGHT, 0, 0, 128, 64);
+    g_assert_cmpuint(out->data[12], ==, 0x00);          /* lossless without a quality */
+    g_byte_array_set_size(out, 0);
+    e.jpeg_quality = 9;
+    g_assert_cmpint(vnc_encode_rect(&e, out, img, VNC_ENC_TIGHT, 0, 0, 128, 64), ==, 1);
+    g_assert_cmpuint(out->data[12], ==, 0x90);
+    const uint8_t *p = out->data + 13;
+    size_t len = p[0] & 0x7f;
+    int nb = 1;
+    if (p[0] & 0x80) {
+        len |= (p[1] & 0x7f) << 7;
+        nb++;
+        if (p[1] & 0x80) {
+            len |= (size_t)p[2] << 14;
+            nb++;
+        }
+    }
+    g_assert_cmpuint(out->len, ==, 13 + nb + len);
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr);
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, p + nb, len);
+    g_assert_cmpint(jpeg_read_header(&cinfo, TRUE), ==, JPEG_HEADER_OK);
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    g_assert_cmpuint(cinfo.output_width, ==, 128);
+    g_assert_cmpuint(cinfo.output_height, ==, 64);
+    uint8_t row[128 * 3];
+    int worst = 0;
+    for (int y = 0; y < 64; y++) {
+        JSAMPROW rp = row;
+        jpeg_read_scanlines(&cinfo, &rp, 1);
+        for (int x = 0; x < 128; x++) {
+            int want[3] = { x * 2, y * 4, 0x80 };
+            for (int c = 0; c < 3; c++) {
+                worst = MAX(worst, abs(row[x * 3 + c] - want[c]));
+            }
+        }
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    g_assert_cmpint(worst, <=, 12);
+    g_byte_array_free(out, TRUE);
+    vnc_encoder_free(&e);
+    pixman_image_unref(img);
+}
+#endif
+
 static void test_keymap(void)
 {
     g_assert_cmpint(vnc_keysym_to_qnum('a'), ==, 0x1e);
@@ -276,6 +350,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vnc/zlib-stream", test_zlib_stream);
     g_test_add_func("/vnc/tight-fill-and-basic", test_tight_fill_and_basic);
     g_test_add_func("/vnc/tight-split", test_tight_split);
+#ifdef CONFIG_JPEG
+    g_test_add_func("/vnc/tight-jpeg", test_tight_jpeg);
+#endif
     g_test_add_func("/vnc/keymap", test_keymap);
     return g_test_run();
 }
