@@ -171,6 +171,29 @@ def mode_none(addr, qmp, serial, outdir):
         except Exception as e:  # noqa: BLE001
             ok(False, "RFB %s handshake: %s" % (version, e))
 
+    # The frames are compared with screendumps when the machine has a
+    # display adapter (PCI class 0x03xx).  Without one (the vnc branch
+    # before the vga branch's console and VGA are merged) the server shows
+    # a blank 640x480 screen: check the encodings agree on that instead.
+    devs = qmp.cmd("query-pci").get("return", [{}])[0].get("devices", [])
+    has_vga = any(d.get("class_info", {}).get("class", 0) >> 8 == 3 for d in devs)
+    if not has_vga:
+        print("# no display adapter on this machine: screendump comparisons skipped")
+        ref = frame(addr, [rfb.ENC_RAW])
+        for label, encs, pf in (("zlib", [rfb.ENC_ZLIB], None), ("tight", [rfb.ENC_TIGHT], None),
+                                ("raw rgb565", [rfb.ENC_RAW],
+                                 rfb.PixelFormat(16, 16, True, True, 31, 63, 31, 11, 5, 0))):
+            c = frame(addr, encs, pf)
+            ok((c.width, c.height, c.fb) == (ref.width, ref.height, ref.fb),
+               "no VGA: %s frame equals the raw one (%dx%d)" % (label, c.width, c.height))
+        ok((ref.width, ref.height) == (640, 480) and not any(ref.fb),
+           "no VGA: a black 640x480 screen")
+    else:
+        check_frames(qmp, addr, outdir)
+    two_clients_and_garbage(qmp, addr)
+
+
+def check_frames(qmp, addr, outdir):
     check_frame(qmp, addr, outdir, "raw", [rfb.ENC_RAW])
     check_frame(qmp, addr, outdir, "zlib", [rfb.ENC_ZLIB, rfb.ENC_RAW])
     check_frame(qmp, addr, outdir, "tight", [rfb.ENC_TIGHT, rfb.ENC_RAW])
@@ -182,6 +205,9 @@ def mode_none(addr, qmp, serial, outdir):
     check_frame(qmp, addr, outdir, "zlib bgr233", [rfb.ENC_ZLIB], pf233, tol=43)  # 2-bit blue: steps of 85
     pfbgr32 = rfb.PixelFormat(32, 24, True, True, 255, 255, 255, 0, 8, 16)
     check_frame(qmp, addr, outdir, "zlib 32bpp big-endian bgr", [rfb.ENC_ZLIB], pfbgr32)
+
+
+def two_clients_and_garbage(qmp, addr):
 
     # two clients at once; both get frames, incremental requests included
     a, b = connect(addr), connect(addr)
