@@ -81,7 +81,8 @@ typedef struct VncDisplay VncDisplay;
 typedef struct VncClient {
     VncDisplay *vd;
     int fd;
-    char *host, *service, *family;
+    char *host, *service, *family;   /* as QMP shows them (QEMU's VncBasicInfo) */
+    char *desc;                      /* for log lines */
     guint read_watch, write_watch;
     GByteArray *in, *out;
     VncState state;
@@ -192,8 +193,9 @@ static JsonObject *client_info(VncClient *c)
 static JsonObject *server_info(void)
 {
     JsonObject *o = json_object_new();
-    g_autofree char *svc = vnc.is_unix ? g_strdup("") : g_strdup_printf("%d", vnc.port);
-    json_object_set_string_member(o, "host", vnc.bound_host ? vnc.bound_host : "");
+    /* as QEMU: a unix socket is host "" and service PATH */
+    g_autofree char *svc = vnc.is_unix ? g_strdup(vnc.path) : g_strdup_printf("%d", vnc.port);
+    json_object_set_string_member(o, "host", vnc.is_unix ? "" : vnc.bound_host);
     json_object_set_string_member(o, "service", svc);
     json_object_set_string_member(o, "family", vnc.bound_family ? vnc.bound_family : "unix");
     json_object_set_boolean_member(o, "websocket", false);
@@ -255,6 +257,7 @@ static gboolean client_free_cb(gpointer opaque)
     g_free(c->host);
     g_free(c->service);
     g_free(c->family);
+    g_free(c->desc);
     g_free(c);
     return G_SOURCE_REMOVE;
 }
@@ -266,8 +269,7 @@ static void client_drop(VncClient *c, const char *reason)
         return;
     }
     if (reason) {
-        warn_report("vnc: dropping client %s%s%s: %s", c->host,
-                    *c->service ? ":" : "", c->service, reason);
+        warn_report("vnc: dropping client %s: %s", c->desc, reason);
     }
     c->dead = true;
     client_event(c, "VNC_DISCONNECTED");
@@ -824,7 +826,7 @@ static long client_handshake(VncClient *c, const uint8_t *p, size_t avail)
         }
         bool ok = check_response(c, p);
         if (!ok) {
-            warn_report("vnc: client %s: authentication failed%s", c->host,
+            warn_report("vnc: client %s: authentication failed%s", c->desc,
                         vnc.password && *vnc.password ? "" : " (no password set)");
         }
         security_result(c, ok, "Authentication failed");
@@ -911,10 +913,13 @@ static void peer_name(int fd, VncClient *c)
         c->host = g_strdup(host);
         c->service = g_strdup(serv);
         c->family = g_strdup(ss.ss_family == AF_INET6 ? "ipv6" : "ipv4");
+        c->desc = g_strdup_printf(ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
     } else {
-        c->host = g_strdup(vnc.path ? vnc.path : "unix");
+        /* QEMU reports a unix peer with empty host and service */
+        c->host = g_strdup("");
         c->service = g_strdup("");
         c->family = g_strdup("unix");
+        c->desc = g_strdup_printf("on unix:%s", vnc.path ? vnc.path : "?");
     }
 }
 
@@ -1265,8 +1270,8 @@ JsonNode *vnc_query_json(void)
     JsonObject *o = json_object_new();
     json_object_set_boolean_member(o, "enabled", vnc.started);
     if (vnc.started) {
-        g_autofree char *svc = vnc.is_unix ? g_strdup("") : g_strdup_printf("%d", vnc.port);
-        json_object_set_string_member(o, "host", vnc.bound_host);
+        g_autofree char *svc = vnc.is_unix ? g_strdup(vnc.path) : g_strdup_printf("%d", vnc.port);
+        json_object_set_string_member(o, "host", vnc.is_unix ? "" : vnc.bound_host);
         json_object_set_string_member(o, "family", vnc.bound_family);
         json_object_set_string_member(o, "service", svc);
         json_object_set_string_member(o, "auth", auth_name());
@@ -1293,7 +1298,7 @@ void vnc_hmp_info(GString *out)
     }
     g_string_append(out, "default:\n");
     if (vnc.is_unix) {
-        g_string_append_printf(out, "  Server: %s (unix)\n", vnc.bound_host);
+        g_string_append_printf(out, "  Server: :%s (unix)\n", vnc.path);   /* QEMU's spelling */
     } else {
         g_string_append_printf(out, "  Server: %s:%d (%s)\n", vnc.bound_host, vnc.port,
                                vnc.bound_family);
@@ -1306,11 +1311,7 @@ void vnc_hmp_info(GString *out)
         if (c->dead || c->state != ST_NORMAL) {
             continue;
         }
-        if (!strcmp(c->family, "unix")) {
-            g_string_append_printf(out, "  Client: %s (unix)\n", c->host);
-        } else {
-            g_string_append_printf(out, "  Client: %s:%s (%s)\n", c->host, c->service, c->family);
-        }
+        g_string_append_printf(out, "  Client: %s:%s (%s)\n", c->host, c->service, c->family);
         g_string_append(out, "    x509_dname: none\n    sasl_username: none\n");
     }
 }

@@ -3,8 +3,8 @@
 
 It speaks 3.3, 3.7 and 3.8, security types None and VNC Authentication (DES
 through libnettle with ctypes: Python's standard library has no DES), and
-decodes Raw, zlib and Tight (fill and basic compression with the copy
-filter) in any true-colour pixel format of 8, 16 or 32 bits, plus the
+decodes Raw, zlib and Tight (fill, and basic compression with the copy or
+palette filter) in any true-colour pixel format of 8, 16 or 32 bits, plus the
 DesktopSize and QEMU extended-key pseudo-encodings.  The framebuffer is kept
 as 8-bit RGB triples so it can be compared with a PPM screendump.
 
@@ -270,18 +270,34 @@ class RFBClient:
             return
         if kind > 7:
             raise RFBError("unsupported tight compression %#x" % ctl)
+        palette = None
         if kind & 4:
             f = self.u8()
-            if f != 0:
+            if f == 1:                                  # palette filter
+                n = self.u8() + 1
+                palette = self.tpixels(self.recv(n * tp), n)
+            elif f != 0:
                 raise RFBError("tight filter %d not supported by this client" % f)
-        size = w * h * tp
+        if palette is None:
+            size = w * h * tp
+        elif len(palette) == 2:
+            size = (w + 7) // 8 * h                     # 1 bit per pixel, rows byte-padded
+        else:
+            size = w * h
         if size < 12:
             data = self.recv(size)
         else:
             data = self.tight[kind & 3].decompress(self.recv(self.compact_len()))
         if len(data) != size:
             raise RFBError("tight rectangle: %d bytes for %d" % (len(data), size))
-        self.put_pixels(x, y, w, h, self.tpixels(data, w * h))
+        if palette is None:
+            self.put_pixels(x, y, w, h, self.tpixels(data, w * h))
+        elif len(palette) == 2:
+            stride = (w + 7) // 8
+            self.put_pixels(x, y, w, h, [palette[(data[r * stride + c // 8] >> (7 - c % 8)) & 1]
+                                         for r in range(h) for c in range(w)])
+        else:
+            self.put_pixels(x, y, w, h, [palette[i] for i in data])
 
     def ppm(self):
         return b"P6\n%d %d\n255\n" % (self.width, self.height) + bytes(self.fb)

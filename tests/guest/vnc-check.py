@@ -265,7 +265,8 @@ def two_clients_and_garbage(qmp, addr):
     garbage(b"HELLO WORLD!\n", "not RFB", handshake=False)
     garbage(b"\x07" + b"\0" * 16, "unknown message type 7")
     garbage(b"\x06\0\0\0\xff\xff\xff\xff" + b"x" * 100, "ClientCutText of 4 GiB")
-    garbage(b"\x02\0\xff\xff" + b"\0" * 64, "SetEncodings count 65535")
+    if not os.environ.get("VNC_REFERENCE"):      # Vireo's bound; QEMU waits for them all
+        garbage(b"\x02\0\xff\xff" + b"\0" * 64, "SetEncodings count 65535")
     garbage(b"\x00\0\0\0" + bytes([24, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]),
             "SetPixelFormat 24 bpp")
     garbage(b"\xff\x07" + b"\0" * 20, "unknown QEMU submessage")
