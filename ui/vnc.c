@@ -89,6 +89,7 @@ typedef struct VncClient {
     int minor;                    /* 3, 7 or 8 */
     uint8_t challenge[16];
     bool dead;                    /* being dropped: no input, no output */
+    bool exclusive;               /* ClientInit asked for the display alone */
     bool close_when_flushed;      /* auth failed: send the reason, then close */
     guint free_source;
 
@@ -836,12 +837,28 @@ static long client_handshake(VncClient *c, const uint8_t *p, size_t avail)
         if (avail < 1) {
             return 0;
         }
-        /* ClientInit: exclusive access disconnects the others, unless the
-         * display forces sharing or ignores the flag */
-        if (!p[0] && vnc.share == SHARE_ALLOW_EXCLUSIVE) {
+        /* ClientInit's shared flag, as QEMU's share= policies: with
+         * allow-exclusive an exclusive client disconnects the others and a
+         * client cannot join one; force-shared refuses exclusive clients;
+         * ignore lets everyone in */
+        if (vnc.share == SHARE_FORCE_SHARED && !p[0]) {
+            client_drop(c, "asked for exclusive access (share=force-shared)");
+            return -1;
+        }
+        if (vnc.share == SHARE_ALLOW_EXCLUSIVE) {
             for (GList *l = vnc.clients; l; l = l->next) {
-                if (l->data != c) {
-                    client_drop(l->data, "another client asked for exclusive access");
+                VncClient *o = l->data;
+                if (o != c && !o->dead && o->state == ST_NORMAL && o->exclusive) {
+                    client_drop(c, "another client has exclusive access");
+                    return -1;
+                }
+            }
+            if (!p[0]) {
+                c->exclusive = true;
+                for (GList *l = vnc.clients; l; l = l->next) {
+                    if (l->data != c) {
+                        client_drop(l->data, "another client asked for exclusive access");
+                    }
                 }
             }
         }

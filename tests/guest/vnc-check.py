@@ -293,6 +293,24 @@ def two_clients_and_garbage(qmp, addr):
     r = qmp.cmd("query-status")
     ok(r.get("return", {}).get("status") == "running", "monitor answers while it waits")
     slow.close()
+    # share=allow-exclusive (the default): an exclusive client disconnects
+    # the shared one, and a shared newcomer is refused while it is there
+    shared = connect(addr)
+    excl = connect(addr, shared=False)
+    try:
+        shared.request()
+        shared.read_update()
+        ok(False, "an exclusive client did not disconnect the shared one")
+    except (rfb.RFBError, OSError):
+        ok(True, "an exclusive client disconnects the shared one")
+    try:
+        connect(addr).close()
+        ok(False, "a shared client joined while an exclusive one is connected")
+    except (rfb.RFBError, OSError):
+        ok(True, "a shared client is refused while an exclusive one is connected")
+    excl.close()
+    shared.close()
+    time.sleep(0.2)
     # a client that vanishes mid-update
     c = connect(addr)
     c.set_encodings([rfb.ENC_RAW])
