@@ -1,8 +1,8 @@
 /*
  * VNC server: RFB 3.8 (RFC 6143), also speaking 3.3 and 3.7 to old clients.
  *
- * One display, listening on TCP (5900+N) or a unix socket, with any number
- * of clients (up to VNC_MAX_CLIENTS).  Everything runs on the main loop:
+ * One display, listening on TCP (5900+N) or a unix socket, with up to
+ * VNC_MAX_CLIENTS clients at once.  Everything runs on the main loop:
  * sockets are non-blocking GLib watches, as in chardev/socket.c.
  *
  * The display is a DisplayListener of console 0.  gfx_update rectangles are
