@@ -30,6 +30,7 @@ struct BlockBackend {
     BlockDriverState *bs;
     int flags;                    /* open flags; BDRV_O_RDWR unless read-only */
     bool removable;
+    bool discard_ignore;          /* -drive discard=ignore (the default): discards succeed, do nothing */
     void *dev;
     char *dev_name;
     const BlockDevOps *dev_ops;
@@ -129,7 +130,7 @@ static void blk_worker(gpointer data, gpointer user_data)
             req->ret = bdrv_flush(req->bs);
             break;
         case BLK_REQ_DISCARD:
-            req->ret = bdrv_pdiscard(req->bs, req->offset, req->bytes);
+            req->ret = req->blk->discard_ignore ? 0 : bdrv_pdiscard(req->bs, req->offset, req->bytes);
             break;
         case BLK_REQ_ZEROES:
             req->ret = bdrv_pwrite_zeroes(req->bs, req->offset, req->bytes);
@@ -313,6 +314,16 @@ BlockBackend *blk_new_open(const char *name, const char *filename, const char *f
     return blk;
 }
 
+BlockBackend *blk_new_with_bs(const char *name, BlockDriverState *bs, int flags)
+{
+    BlockBackend *blk = g_new0(BlockBackend, 1);
+    blk->name = g_strdup(name ? name : "");
+    blk->bs = bdrv_ref(bs);
+    blk->flags = flags;
+    backends = g_list_append(backends, blk);
+    return blk;
+}
+
 void blk_unref(BlockBackend *blk)
 {
     if (!blk) {
@@ -403,6 +414,11 @@ bool blk_is_removable(BlockBackend *blk)
 void blk_set_removable(BlockBackend *blk, bool removable)
 {
     blk->removable = removable;
+}
+
+void blk_set_discard_ignore(BlockBackend *blk, bool ignore)
+{
+    blk->discard_ignore = ignore;
 }
 
 int64_t blk_getlength(BlockBackend *blk)

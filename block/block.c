@@ -88,6 +88,18 @@ static BlockDriverState *bdrv_new(const BlockDriver *drv, const char *filename, 
     bs->filename = g_strdup(filename);
     bs->open_flags = flags;
     bs->read_only = !(flags & BDRV_O_RDWR);
+    bs->refcnt = 1;
+    bs->discard_unmap = true;
+    /* every node has a name, as in QEMU, so query-named-block-nodes can
+     * show an anonymous child */
+    static unsigned next_auto_name;
+    bs->node_name = g_strdup_printf("#block%03u", g_atomic_int_add(&next_auto_name, 1));
+    return bs;
+}
+
+BlockDriverState *bdrv_ref(BlockDriverState *bs)
+{
+    g_atomic_int_inc(&bs->refcnt);
     return bs;
 }
 
@@ -98,6 +110,8 @@ static void bdrv_free(BlockDriverState *bs)
     g_free(bs->backing_file);
     g_free(bs->backing_format);
     g_free(bs->snapshot_overlay);
+    g_free(bs->node_name);
+    g_free(bs->user);
     g_free(bs);
 }
 
@@ -221,6 +235,21 @@ out:
     return bs;
 }
 
+BlockDriverState *bdrv_open_node(const BlockDriver *drv, const char *filename,
+                                 BlockDriverState *file, int flags, GError **errp)
+{
+    BlockDriverState *bs = bdrv_new(drv, file ? file->filename : filename, flags);
+    if (file) {
+        bs->file = bdrv_ref(file);
+    }
+    if (drv->open(bs, flags, errp) < 0) {
+        bdrv_close(bs->file);
+        bdrv_free(bs);
+        return NULL;
+    }
+    return bs;
+}
+
 BlockDriverState *bdrv_open(const char *filename, const char *format, int flags, GError **errp)
 {
     if (!filename || !*filename) {
@@ -235,11 +264,16 @@ BlockDriverState *bdrv_open(const char *filename, const char *format, int flags,
 
 void bdrv_close(BlockDriverState *bs)
 {
-    if (!bs) {
+    if (!bs || !g_atomic_int_dec_and_test(&bs->refcnt)) {
         return;
     }
     if (bs->drv->close) {
         bs->drv->close(bs);
+    }
+    if (bs->file && bs->file->refcnt > 1) {
+        /* a named -blockdev node this one used is free for another user */
+        g_free(bs->file->user);
+        bs->file->user = NULL;
     }
     bdrv_close(bs->backing);
     bdrv_close(bs->file);
@@ -322,7 +356,7 @@ int bdrv_pdiscard(BlockDriverState *bs, uint64_t offset, uint64_t bytes)
         return -EROFS;
     }
     int ret = bdrv_check_request(bs, offset, bytes);
-    if (ret < 0 || bytes == 0 || !bs->drv->pdiscard) {
+    if (ret < 0 || bytes == 0 || !bs->drv->pdiscard || !bs->discard_unmap) {
         return ret;      /* discard is a hint: a driver without it ignores it */
     }
     return bs->drv->pdiscard(bs, offset, bytes);

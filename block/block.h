@@ -107,6 +107,9 @@ typedef struct BlockAcctStats {
  * BDRV_O_SNAPSHOT) or, with filename NULL, an empty removable drive. */
 BlockBackend *blk_new_open(const char *name, const char *filename, const char *format,
                            int flags, GError **errp);
+/* A drive over an existing node (a -blockdev node named by a device's
+ * drive=): the drive takes a reference; name "" makes it anonymous. */
+BlockBackend *blk_new_with_bs(const char *name, BlockDriverState *bs, int flags);
 void blk_unref(BlockBackend *blk);
 BlockBackend *blk_by_name(const char *name);
 const char *blk_name(BlockBackend *blk);
@@ -123,6 +126,9 @@ bool blk_is_inserted(BlockBackend *blk);
 bool blk_is_read_only(BlockBackend *blk);
 bool blk_is_removable(BlockBackend *blk);
 void blk_set_removable(BlockBackend *blk, bool removable);
+/* -drive discard=ignore: guest discards complete without reaching the
+ * image (QEMU's default for -drive); discard=unmap passes them down. */
+void blk_set_discard_ignore(BlockBackend *blk, bool ignore);
 int64_t blk_getlength(BlockBackend *blk);              /* 0 when empty */
 uint64_t blk_nb_sectors(BlockBackend *blk);
 BlockDriverState *blk_bs(BlockBackend *blk);           /* NULL when empty */

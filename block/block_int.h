@@ -75,9 +75,24 @@ struct BlockDriverState {
     BlockDriverState *backing;       /* qcow2 backing image, opened read-only */
     char *backing_file, *backing_format;   /* as named in the image header */
     char *snapshot_overlay;          /* BDRV_O_SNAPSHOT: the temporary file */
+    /* -blockdev nodes (block/node.c): shared by reference, so a node named
+     * by file= of a format or by a device's drive= lives until its last
+     * user lets go.  bdrv_close drops one reference. */
+    int refcnt;
+    char *node_name;                 /* node-name=, or QEMU-like "#blockNNN" */
+    char *user;                      /* who holds it ("node 'd0'", a device), NULL if free */
+    bool monitor_owned;              /* a top-level -blockdev: the node table holds a ref */
+    bool discard_unmap;              /* discard=unmap: pass discards down, else ignore */
 };
 
 void bdrv_register(const BlockDriver *drv);
+/* One more user of bs; bdrv_close is the matching release. */
+BlockDriverState *bdrv_ref(BlockDriverState *bs);
+/* Open a node of the protocol driver (filename) or of a format over an
+ * already open protocol node "file" (which the new node then references);
+ * used by -blockdev, where the user builds the graph node by node. */
+BlockDriverState *bdrv_open_node(const BlockDriver *drv, const char *filename,
+                                 BlockDriverState *file, int flags, GError **errp);
 const BlockDriver *bdrv_find_format(const char *name);
 /* Iterate (vireo-img --help, error messages). */
 void bdrv_format_foreach(void (*fn)(const char *name, void *opaque), void *opaque);

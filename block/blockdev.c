@@ -4,6 +4,7 @@
  * each drive to its controller.
  */
 #include "block/blockdev.h"
+#include "block/node.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -232,6 +233,11 @@ bool drive_add(const char *opts, GError **errp)
     } else {
         d->id = g_strdup_printf("%s%d", if_names[d->type], bus);
     }
+    /* QEMU keeps drive ids and node-names in one namespace */
+    if (bdrv_find_node(d->id)) {
+        vireo_set_error(errp, "id=%s is conflicting with a node-name", d->id);
+        goto out;
+    }
     d->serial = g_strdup(serial);
     if (file && !*file) {
         file = NULL;         /* QEMU: file= empty is an empty drive */
@@ -275,6 +281,8 @@ bool drive_add(const char *opts, GError **errp)
         if (d->is_cdrom || d->type == IF_FLOPPY) {
             blk_set_removable(d->blk, true);
         }
+        blk_set_discard_ignore(d->blk, !discard || !strcmp(discard, "ignore") ||
+                                       !strcmp(discard, "off"));
     }
     if (!drives) {
         drives = g_ptr_array_new();

@@ -10,6 +10,7 @@
 
 #include "block/block_int.h"
 #include "block/blockdev.h"
+#include "block/node.h"
 #include <inttypes.h>
 
 /* "device" names a drive (its id), "id" the device it is attached to. */
@@ -291,4 +292,72 @@ static void info_blockstats_one(BlockBackend *blk, void *opaque)
 void hmp_info_blockstats(GString *out)
 {
     blk_foreach(info_blockstats_one, out);
+}
+
+/* ---- -blockdev nodes: blockdev-add, blockdev-del, query-named-block-nodes ---- */
+
+bool monitor_blockdev_add(JsonObject *args, GError **errp)
+{
+    GError *local = NULL;
+    if (!blockdev_add_json(args, &local)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    return true;
+}
+
+bool monitor_blockdev_del(const char *node_name, GError **errp)
+{
+    GError *local = NULL;
+    if (!blockdev_del(node_name, &local)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    return true;
+}
+
+/* One BlockDeviceInfo per node, QEMU's field names; the throttling
+ * fields are zero because Vireo has no I/O throttling. */
+static void named_node_one(BlockDriverState *bs, void *opaque)
+{
+    JsonArray *arr = opaque;
+    JsonObject *o = json_object_new();
+    int flags = bdrv_open_flags(bs);
+    int depth = 0;
+    for (BlockDriverState *b = bdrv_backing(bs); b; b = bdrv_backing(b)) {
+        depth++;
+    }
+    json_object_set_string_member(o, "file", bdrv_filename(bs));
+    json_object_set_string_member(o, "node-name", bdrv_node_name(bs));
+    json_object_set_boolean_member(o, "ro", bdrv_is_read_only(bs));
+    json_object_set_string_member(o, "drv", bdrv_format_name(bs));
+    if (bdrv_backing(bs)) {
+        json_object_set_string_member(o, "backing_file", bdrv_filename(bdrv_backing(bs)));
+    }
+    json_object_set_int_member(o, "backing_file_depth", depth);
+    json_object_set_boolean_member(o, "encrypted", false);
+    json_object_set_string_member(o, "detect_zeroes", "off");
+    static const char *const throttle[] = { "bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr" };
+    for (size_t i = 0; i < G_N_ELEMENTS(throttle); i++) {
+        json_object_set_int_member(o, throttle[i], 0);
+    }
+    JsonObject *cache = json_object_new();
+    json_object_set_boolean_member(cache, "writeback", !(flags & BDRV_O_WRITETHROUGH));
+    json_object_set_boolean_member(cache, "direct", !!(flags & BDRV_O_NOCACHE));
+    json_object_set_boolean_member(cache, "no-flush", !!(flags & BDRV_O_NO_FLUSH));
+    json_object_set_object_member(o, "cache", cache);
+    json_object_set_int_member(o, "write_threshold", 0);
+    json_object_set_object_member(o, "image", image_info_json(bs));
+    json_array_add_object_element(arr, o);
+}
+
+JsonNode *monitor_query_named_block_nodes(void)
+{
+    JsonArray *arr = json_array_new();
+    bdrv_node_foreach(named_node_one, arr);
+    JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(n, arr);
+    return n;
 }

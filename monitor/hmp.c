@@ -855,13 +855,35 @@ static void cmd_change(const char *args, GString *out)
     g_strfreev(a);
 }
 
+/* screendump FILENAME [-f ppm|png] [DEVICE]: QEMU's argument order, the
+ * flag anywhere after the file name */
 static void cmd_screendump(const char *args, GString *out)
 {
-    g_autofree char *fn = g_strstrip(g_strdup(args));
+    g_auto(GStrv) w = g_strsplit_set(args, " \t", -1);
+    const char *file = NULL, *format = NULL, *device = NULL;
+    for (int i = 0; w[i]; i++) {
+        if (!*w[i]) {
+            continue;
+        }
+        if (!strcmp(w[i], "-f")) {
+            while (w[i + 1] && !*w[i + 1]) {
+                i++;
+            }
+            if (!w[i + 1]) {
+                g_string_append(out, "screendump: -f needs a format (ppm or png)\n");
+                return;
+            }
+            format = w[++i];
+        } else if (!file) {
+            file = w[i];
+        } else if (!device) {
+            device = w[i];
+        }
+    }
     GError *err = NULL;
-    if (!*fn) {
+    if (!file) {
         g_string_append(out, "screendump: filename expected\n");
-    } else if (!monitor_do_screendump(fn, &err)) {
+    } else if (!monitor_do_screendump(file, device, format, &err)) {
         g_string_append_printf(out, "Error: %s\n", err->message);
         g_error_free(err);
     }
@@ -890,7 +912,7 @@ static const HmpCommand hmp_commands[] = {
       "stop with 'none'", cmd_gdbserver },
     { "log", NULL, "item1[,...]", "activate logging of the specified items ('none' stops)",
       cmd_log },
-    { "screendump", NULL, "filename", "save screen as an image", cmd_screendump },
+    { "screendump", NULL, "filename [-f format] [device]", "save screen as an image (ppm or png)", cmd_screendump },
     { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
     { "change", NULL, "device filename [format [read-only-mode]]",
       "change a removable medium ('change vnc password PW': the VNC password)", cmd_change },

@@ -76,10 +76,16 @@ bool monitor_do_change_medium(const char *device, const char *id, const char *fi
                               const char *format, const char *ro_mode, GError **errp);
 JsonNode *monitor_query_block(void);
 JsonNode *monitor_query_blockstats(void);
+bool monitor_blockdev_add(JsonObject *args, GError **errp);
+bool monitor_blockdev_del(const char *node_name, GError **errp);
+JsonNode *monitor_query_named_block_nodes(void);
 void hmp_info_block(GString *out);
 void hmp_info_blockstats(GString *out);
 void hmp_commit(const char *device, GString *out);
-bool monitor_do_screendump(const char *filename, GError **errp);
+/* DEVICE: a display device's id (NULL: the first console); FORMAT "ppm"
+ * (NULL) or "png" */
+bool monitor_do_screendump(const char *filename, const char *device, const char *format,
+                           GError **errp);
 void monitor_version(int *major, int *minor, int *micro);
 
 /* input-cmds.c */

@@ -5,6 +5,7 @@
  */
 #include "accel/accel.h"
 #include "monitor/monitor-int.h"
+#include "ui/console.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -405,6 +406,23 @@ static JsonNode *cmd_eject(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static JsonNode *cmd_blockdev_add(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_blockdev_add(args, errp);
+    return NULL;
+}
+
+static JsonNode *cmd_blockdev_del(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_blockdev_del(json_object_get_string_member(args, "node-name"), errp);
+    return NULL;
+}
+
+static JsonNode *cmd_query_named_block_nodes(Monitor *mon, JsonObject *args, GError **errp)
+{
+    return monitor_query_named_block_nodes();
+}
+
 static JsonNode *cmd_blockdev_change_medium(Monitor *mon, JsonObject *args, GError **errp)
 {
     if (device_or_id(args, errp)) {
@@ -415,17 +433,30 @@ static JsonNode *cmd_blockdev_change_medium(Monitor *mon, JsonObject *args, GErr
     return NULL;
 }
 
-bool monitor_do_screendump(const char *filename, GError **errp)
+bool monitor_do_screendump(const char *filename, const char *device, const char *format,
+                           GError **errp)
 {
-    /* no display device or console exists yet */
-    g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
-                "There is no console to take a screendump from");
-    return false;
+    int index = 0;
+    if (device) {
+        index = console_index_by_name(device);
+        if (index < 0) {
+            g_set_error(errp, QMP_ERROR, QMP_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", device);
+            return false;
+        }
+    }
+    GError *local = NULL;
+    if (!console_screendump(filename, index, format, &local)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    return true;
 }
 
 static JsonNode *cmd_screendump(Monitor *mon, JsonObject *args, GError **errp)
 {
-    monitor_do_screendump(json_object_get_string_member(args, "filename"), errp);
+    monitor_do_screendump(json_object_get_string_member(args, "filename"),
+                          opt_str(args, "device"), opt_str(args, "format"), errp);
     return NULL;
 }
 
@@ -506,6 +537,10 @@ static const QmpCommand commands[] = {
     { "eject", cmd_eject, "?device:s ?id:s ?force:b" },
     { "blockdev-change-medium", cmd_blockdev_change_medium,
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
+    /* blockdev-add's members are BlockdevOptions, checked by block/node.c */
+    { "blockdev-add", cmd_blockdev_add, "*" },
+    { "blockdev-del", cmd_blockdev_del, "node-name:s" },
+    { "query-named-block-nodes", cmd_query_named_block_nodes, "?flat:b" },
     { "set_link", cmd_set_link, "name:s up:b" },
     { "send-key", qmp_cmd_send_key, "keys:a ?hold-time:i" },
     { "input-send-event", qmp_cmd_input_send_event, "events:a ?device:s ?head:i" },

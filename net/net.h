@@ -113,12 +113,14 @@ typedef struct MACAddr { uint8_t a[6]; } MACAddr;
 typedef struct NICConf {
     MACAddr macaddr;             /* all zero: not given */
     NetClientState *peer;        /* the backend, from netdev= */
+    int32_t bootindex;           /* boot from the NIC's option ROM (iPXE), -1: no */
 } NICConf;
 
-/* In a NIC's property table: mac= and netdev=. */
+/* In a NIC's property table: mac=, netdev= and bootindex=. */
 #define DEFINE_NIC_PROPERTIES(_struct, _conf) \
     DEFINE_PROP("mac", PROP_MACADDR, _struct, _conf.macaddr, NULL), \
-    DEFINE_PROP("netdev", PROP_NETDEV, _struct, _conf.peer, NULL)
+    DEFINE_PROP("netdev", PROP_NETDEV, _struct, _conf.peer, NULL), \
+    DEFINE_PROP("bootindex", PROP_I32, _struct, _conf.bootindex, "-1")
 
 /* Without mac=: 52:54:00:12:34:56, :57, ... in creation order (as QEMU). */
 void net_nic_default_mac(NICConf *conf);

@@ -13,6 +13,7 @@
 #include "accel/accel.h"
 #include "accel/qtest/qtest.h"
 #include "block/blockdev.h"
+#include "block/node.h"
 #include "chardev/chardev.h"
 #include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
@@ -56,6 +57,7 @@ static const Option options[] = {
     { "global", true, "driver.prop=value  default for a property of every device of that driver" },
     { "debugcon", true, "dev  debug console on port 0xe9 (same syntax as -serial)" },
     { "no-reboot", false, "exit instead of rebooting" },
+    { "no-fd-bootchk", false, "disable the boot signature check for floppy disks" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
     { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto]  select the machine" },
     { "M", true, NULL },
@@ -78,6 +80,7 @@ static const Option options[] = {
     { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
     { "s", false, "shorthand for -gdb tcp::1234" },
     { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
+    { "blockdev", true, "driver=file,node-name=N,filename=F[,read-only=on][,cache.direct=on][,locking=on|off|auto] | driver=raw|qcow2,node-name=N,file=NODE|file.driver=file,file.filename=F | {JSON}  a block node for -device ...,drive=N" },
     { "drive", true, "[file=FILE][,if=ide|floppy|virtio|none|pflash][,index=i][,bus=b,unit=u][,media=disk|cdrom][,format=raw|qcow2][,id=ID][,readonly=on|off][,snapshot=on|off][,cache=writeback|writethrough|none|directsync|unsafe][,serial=S]  a drive" },
     { "hda", true, "file  use 'file' as IDE hard disk 0 image" },
     { "hdb", true, "file  use 'file' as IDE hard disk 1 image" },
@@ -438,6 +441,7 @@ int main(int argc, char **argv)
     GPtrArray *parallels = g_ptr_array_new();
     GPtrArray *devices = g_ptr_array_new();
     GPtrArray *drive_opts = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *blockdev_opts = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *drive_origins = g_ptr_array_new_with_free_func(g_free);
     const char *bios = NULL, *debugcon = NULL, *accel = NULL;
     SMMOption smm = SMM_AUTO;
@@ -516,6 +520,8 @@ int main(int argc, char **argv)
             if (!device_add_global(arg, &err)) {
                 fatal("-global %s: %s", arg, err->message);
             }
+        } else if (!strcmp(n, "no-fd-bootchk")) {
+            cfg.no_fd_bootchk = true;
         } else if (!strcmp(n, "no-reboot")) {
             opt_no_reboot = true;
         } else if (!strcmp(n, "no-shutdown")) {
@@ -587,6 +593,8 @@ int main(int argc, char **argv)
             gdb_spec = "tcp::1234";
         } else if (!strcmp(n, "gdb")) {
             gdb_spec = arg;
+        } else if (!strcmp(n, "blockdev")) {
+            g_ptr_array_add(blockdev_opts, g_strdup(arg));
         } else if (!strcmp(n, "drive")) {
             /* opened after the whole command line: -snapshot anywhere applies */
             g_ptr_array_add(drive_opts, g_strdup(arg));
@@ -752,6 +760,14 @@ int main(int argc, char **argv)
     (void)display_none;
     cfg.nographic = nographic;
 
+    /* nodes before drives, as QEMU: both share one name space */
+    for (unsigned i = 0; i < blockdev_opts->len; i++) {
+        GError *err = NULL;
+        if (!blockdev_add_str(blockdev_opts->pdata[i], &err)) {
+            fatal("-blockdev %s: %s", (char *)blockdev_opts->pdata[i], err->message);
+        }
+    }
+    g_ptr_array_free(blockdev_opts, TRUE);
     for (unsigned i = 0; i < drive_opts->len; i++) {
         GError *err = NULL;
         if (!drive_add(drive_opts->pdata[i], &err)) {
@@ -814,7 +830,8 @@ int main(int argc, char **argv)
                 fatal("-debugcon %s: %s", debugcon, err->message);
             }
         } else {
-            device_create("isa-debugcon", "iobase=0xe9,chardev=debugcon");
+            /* iobase from the class default (0xe9), so -global isa-debugcon.iobase= applies, as in QEMU */
+            device_create("isa-debugcon", "chardev=debugcon");
         }
     }
     for (unsigned i = 0; i < devices->len; i++) {

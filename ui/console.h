@@ -75,6 +75,7 @@ const char *console_name(Console *con);
 
 /* Display side. */
 Console *console_by_index(int index);                 /* NULL if none */
+int console_index_by_name(const char *name);          /* -1 if none */
 void console_hw_update(Console *con);
 void console_hw_invalidate(Console *con);
 bool console_text_update(Console *con, uint16_t *cells, int *w, int *h,

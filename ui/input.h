@@ -61,7 +61,10 @@ void input_event_send(const InputEvent *ev);
 bool input_has_handler(InputEventKind kind);
 void input_event_sync(void);
 
-/* Conveniences over input_event_send. */
+/* Conveniences over input_event_send.  None of them syncs: a front end
+ * ends each group of pointer events (one host mouse motion with its
+ * buttons) with input_event_sync(), which is when a PS/2 mouse queues its
+ * packet.  Keys need no sync. */
 void input_send_key(int qnum, bool down);
 void input_send_button(InputButton b, bool down);
 void input_send_rel(InputAxis axis, int value);

@@ -154,6 +154,16 @@ bool keyval_take_u64(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, G
     return true;
 }
 
+void keyval_foreach(KeyVal *kv, void (*fn)(const char *key, const char *val, void *opaque),
+                    void *opaque)
+{
+    for (guint i = 0; i < kv->pairs->len; i++) {
+        KVPair *kp = &g_array_index(kv->pairs, KVPair, i);
+        kp->used = true;
+        fn(kp->key, kp->val, opaque);
+    }
+}
+
 const char *keyval_unused(KeyVal *kv)
 {
     for (guint i = 0; i < kv->pairs->len; i++) {

@@ -32,6 +32,10 @@ bool keyval_take_u64(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, G
 /* Append value to an option string, doubling each ',' (the syntax's
  * escape), so a file name with commas stays one value. */
 void keyval_append_escaped(GString *opts, const char *value);
+/* Every pair in order, marking them used (-blockdev turns the dotted
+ * keys into a tree of options). */
+void keyval_foreach(KeyVal *kv, void (*fn)(const char *key, const char *val, void *opaque),
+                    void *opaque);
 /* The first key not taken, or NULL. */
 const char *keyval_unused(KeyVal *kv);
 

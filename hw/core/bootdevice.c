@@ -77,3 +77,14 @@ char *bootdevice_pci_path(const char *name, int devfn)
     }
     return g_strdup_printf("/pci@i0cf8/%s@%x", name, slot);
 }
+
+bool bootdevice_add_pci(int32_t bootindex, const char *name, int devfn, const char *suffix,
+                        GError **errp)
+{
+    if (bootindex < 0) {
+        return true;
+    }
+    g_autofree char *pci = bootdevice_pci_path(name, devfn);
+    g_autofree char *path = g_strconcat(pci, suffix, NULL);
+    return bootdevice_add(bootindex, path, errp);
+}

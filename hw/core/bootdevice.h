@@ -26,5 +26,9 @@ char *bootdevice_list(bool halt, size_t *len);
 /* PCI devices' path prefix: "/pci@i0cf8/NAME@SLOT[,FN]" (function 0 is
  * left out, as Open Firmware does).  g_free it. */
 char *bootdevice_pci_path(const char *name, int devfn);
+/* bootdevice_add of the PCI device's path plus SUFFIX ("/disk@0,0" for a
+ * virtio-blk disk, "/ethernet-phy@0" for a NIC, as QEMU names them). */
+bool bootdevice_add_pci(int32_t bootindex, const char *name, int devfn, const char *suffix,
+                        GError **errp);
 
 #endif

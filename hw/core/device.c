@@ -3,6 +3,7 @@
  */
 #include "hw/core/device.h"
 #include "block/block.h"
+#include "block/node.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -256,7 +257,19 @@ bool device_set_prop(Device *dev, const char *name, const char *value, GError **
         return true;
     }
     case PROP_DRIVE: {
+        /* a -drive id, else (as QEMU) a -blockdev node-name, which gets
+         * an anonymous drive of its own */
         BlockBackend *blk = blk_by_name(value);
+        if (!blk) {
+            GError *local = NULL;
+            blk = blockdev_backend_for_node(value, cls->name, &local);
+            if (local) {
+                vireo_set_error(errp, "Property '%s.%s' can't take value '%s': %s", cls->name,
+                                name, value, local->message);
+                g_error_free(local);
+                return false;
+            }
+        }
         if (!blk) {
             vireo_set_error(errp, "Property '%s.%s' can't find value '%s'", cls->name, name, value);
             return false;

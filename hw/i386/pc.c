@@ -447,6 +447,8 @@ static void pc_cmos_floppy(void *opaque)
 
 /* Boot order: first two devices in 0x3d, third in the high nibble of 0x38
  * (bit 0 clear = check the floppy boot signature). */
+static bool pc_no_fd_bootchk;
+
 static void pc_cmos_set_boot_order(const char *order)
 {
     if (!order) {
@@ -457,7 +459,7 @@ static void pc_cmos_set_boot_order(const char *order)
         bds[i] = pc_boot_code(order[i]);
     }
     cmos_set(0x3d, bds[0] | (bds[1] << 4));
-    cmos_set(0x38, bds[2] << 4);
+    cmos_set(0x38, bds[2] << 4 | pc_no_fd_bootchk);
 }
 
 static void pc_cmos_init(const MachineConfig *cfg)
@@ -496,6 +498,7 @@ static void pc_cmos_init(const MachineConfig *cfg)
 
     pc_cmos_floppy(NULL);
 
+    pc_no_fd_bootchk = cfg->no_fd_bootchk;
     pc_cmos_set_boot_order(cfg->boot_once ? cfg->boot_once : cfg->boot_order);
     if (cfg->boot_once) {
         pc.boot_order_after_once = cfg->boot_order ? cfg->boot_order : "cad";
@@ -739,6 +742,9 @@ void pc_machine_init(const MachineConfig *cfg)
     pc_acpi_init(cfg);
 
     pc_machine_reset();
+    /* main resets once more when every device exists: that one is the
+     * power-on reset, which -boot once= must survive */
+    pc.booted_once = false;
 }
 
 void pc_machine_done(void)

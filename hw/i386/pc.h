@@ -18,6 +18,7 @@ typedef struct MachineConfig {
     bool boot_menu;              /* -boot menu=on */
     bool boot_strict;            /* -boot strict=on: no fallback past the bootindex list */
     int boot_menu_timeout_ms;    /* splash-time, -1 = default */
+    bool no_fd_bootchk;          /* -no-fd-bootchk: CMOS 0x38 bit 0, the BIOS skips the 55AA check */
     int64_t reboot_timeout_ms;   /* -boot reboot-timeout=, -1 = never retry (default) */
     bool has_uuid;
     uint8_t uuid[16];            /* -uuid, for SMBIOS/fw_cfg */

@@ -318,6 +318,7 @@ static void ide_identify_hd(IDEState *s, uint16_t *p)
     p[101] = n >> 16;
     p[102] = n >> 32;
     p[103] = n >> 48;
+    p[169] = 1;                                 /* DATA SET MANAGEMENT: TRIM */
     ide_identify_xfer_mode(s, p);
 }
 
@@ -514,7 +515,10 @@ static void ide_dma_step(IDEState *s);
 /* The controller could not move the data: it clears Active and, for a
  * master abort, sets Error; it raises no interrupt (the driver times
  * out and stops the engine).  The device's command ends without data and
- * without an interrupt, so a following reset or command finds it idle. */
+ * without an interrupt, so a following reset or command finds it idle.
+ * A PRD table shorter than the transfer leaves the device ready without
+ * an error, as QEMU's does (its ide-test checks this); a master abort
+ * aborts the command. */
 static void ide_dma_stopped(IDEState *s, IDEDMAResult why)
 {
     IDEBus *bus = s->bus;
@@ -526,6 +530,12 @@ static void ide_dma_stopped(IDEState *s, IDEDMAResult why)
     }
     bus->dma_s = NULL;
     bus->dma_pending = false;
+    if (why == DMA_SHORT && !s->is_cd) {
+        s->status = READY_STAT | SEEK_STAT;
+        s->xfer = XFER_NONE;
+        ide_transfer_stop(s);
+        return;
+    }
     if (s->is_cd) {
         s->error = SENSE_ILLEGAL_REQUEST << 4;
         atapi_set_sense(s, SENSE_ILLEGAL_REQUEST, ASC_INV_FIELD_IN_CDB, 0);
@@ -553,9 +563,79 @@ static void ide_dma_io_error(IDEState *s)
     }
 }
 
+/* Data that flows from guest memory to the device: the writes, and the
+ * range list of DATA SET MANAGEMENT. */
 static bool ide_dma_is_write(IDEState *s)
 {
-    return !s->is_cd && (s->cmd == 0xca || s->cmd == 0xcb || s->cmd == 0x35);
+    return !s->is_cd && (s->cmd == 0xca || s->cmd == 0xcb || s->cmd == 0x35 || s->cmd == 0x06);
+}
+
+static void ide_trim_next(IDEState *s);
+static void ide_start_dma(IDEState *s);
+
+static void ide_trim_done(IDEState *s, int ret)
+{
+    if (s->bus->dma_s != s) {
+        return;                   /* stopped by the guest meanwhile */
+    }
+    if (ret < 0) {
+        vlog(LOG_GUEST_ERRORS, "ide: %s TRIM failed: %s\n", s->bus->name, g_strerror(-ret));
+        ide_dma_io_error(s);
+        return;
+    }
+    ide_trim_next(s);
+}
+
+/* DATA SET MANAGEMENT, TRIM: the chunk in s->buf is a list of 8-byte
+ * little-endian entries, LBA in bits 0-47 and a sector count in 48-63 (0:
+ * padding).  Ranges are discarded one after the other; a range past the
+ * end aborts the command (ABRT), after the data moved, as QEMU's. */
+static void ide_trim_next(IDEState *s)
+{
+    uint32_t entries = s->req_chunk * 512 / 8;
+    while (s->trim_entry < entries) {
+        const uint8_t *p = s->buf + 8 * s->trim_entry++;
+        uint64_t e = 0;
+        for (int i = 7; i >= 0; i--) {
+            e = e << 8 | p[i];
+        }
+        uint64_t lba = e & 0xffffffffffffull;
+        uint32_t count = e >> 48;
+        if (!count) {
+            continue;
+        }
+        if (lba > s->nb_sectors || count > s->nb_sectors - lba) {
+            vlog(LOG_GUEST_ERRORS, "ide: %s TRIM of sectors %" PRIu64 "+%u beyond the disk\n",
+                 s->bus->name, lba, count);
+            ide_dma_end(s);
+            ide_cmd_error(s, ABRT_ERR);
+            return;
+        }
+        IDEReq *r = g_new0(IDEReq, 1);
+        r->s = s;
+        r->gen = s->gen;
+        r->done = ide_trim_done;
+        s->aio_busy = true;
+        blk_aio_pdiscard(s->blk, lba * 512, (uint64_t)count * 512, ide_io_cb, r);
+        return;
+    }
+    s->req_remaining -= s->req_chunk;
+    ide_dma_step(s);
+}
+
+/* DATA SET MANAGEMENT (06h): only TRIM (feature bit 0) exists; the range
+ * blocks (the sector count, in 512-byte blocks) come by DMA. */
+static void ide_dsm(IDEState *s)
+{
+    if (!(s->feature & 1) || !s->blk || !blk_is_inserted(s->blk) || blk_is_read_only(s->blk)) {
+        ide_abort(s);
+        return;
+    }
+    /* ACS makes the count 16 bits, but QEMU takes the low byte only (its
+     * ide-test leaves the HOB count stale); Linux sends one block anyway */
+    s->req_sector = 0;
+    s->req_remaining = s->nsector ? s->nsector : 256;
+    ide_start_dma(s);
 }
 
 static void ide_dma_io_done(IDEState *s, int ret)
@@ -609,6 +689,11 @@ static void ide_dma_step(IDEState *s)
             return;
         }
     }
+    if (s->cmd == 0x06) {
+        s->trim_entry = 0;
+        ide_trim_next(s);
+        return;
+    }
     ide_io(s, write, s->req_sector * ss, bytes, ide_dma_io_done);
 }
 
@@ -637,6 +722,19 @@ void ide_dma_start(IDEBus *bus)
         return;
     }
     ide_dma_step(s);
+}
+
+void ide_dma_stop(IDEBus *bus)
+{
+    /* Clearing the start bit in the middle of a transfer is undefined for
+     * the PIIX; QEMU waits for the request in flight, which then completes
+     * (data moved, interrupt raised), and drivers and QEMU's ide-test
+     * expect that, so the transfer is let finish here too. */
+    IDEState *s = bus->dma_s;
+    while (s && bus->dma_s == s && !bus->dma_pending && s->aio_busy) {
+        blk_drain_all();
+    }
+    ide_dma_cancel(bus);
 }
 
 void ide_dma_cancel(IDEBus *bus)
@@ -1362,6 +1460,9 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
     case 0xc8: case 0xc9: case 0x25: case 0xca: case 0xcb: case 0x35:
         ide_rw_command(s, cmd);
         break;
+    case 0x06:                            /* DATA SET MANAGEMENT */
+        ide_dsm(s);
+        break;
     case 0x40: case 0x41: case 0x42:      /* READ VERIFY */
         if (ide_setup_rw(s)) {
             ide_set_sector(s, s->req_sector + s->req_remaining - 1);
@@ -1733,10 +1834,8 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
         vireo_set_error(errp, "No drive specified");
         return false;
     }
-    if (d->blk && is_cd && !blk_is_read_only(d->blk) && blk_is_inserted(d->blk)) {
-        vireo_set_error(errp, "ide-cd needs a read-only drive (media=cdrom)");
-        return false;
-    }
+    /* a CD on a writable drive is accepted, as QEMU does: ATAPI has no
+     * write command, so the medium is never written */
     if (d->blk && blk_get_attached_dev(d->blk)) {
         /* let blk_attach_dev say who has it, before anything is recorded */
         return blk_attach_dev(d->blk, dev, dev->id ? dev->id : busname, errp);

@@ -76,6 +76,7 @@ struct IDEState {
     uint32_t req_remaining;      /* sectors still to move */
     uint32_t req_chunk;          /* sectors in the current PIO block / DMA chunk */
     uint8_t cmd;                 /* the ATA command in progress */
+    uint32_t trim_entry;         /* DATA SET MANAGEMENT: next range entry of the chunk */
 
     /* ATAPI */
     uint8_t sense_key, asc, ascq;
@@ -127,5 +128,8 @@ void ide_ctrl_write(IDEBus *bus, uint32_t val);
 /* BMDMA start bit went 0 -> 1, or the command arrived with it set */
 void ide_dma_start(IDEBus *bus);
 void ide_dma_cancel(IDEBus *bus);
+/* The driver cleared the start bit: a transfer under way first finishes
+ * (QEMU drains it too), then the engine stops. */
+void ide_dma_stop(IDEBus *bus);
 
 #endif

@@ -102,7 +102,7 @@ static void bmdma_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
             }
             bus->bm.cmd = b & 0x09;
             if ((old & 1) && !(b & 1)) {
-                ide_dma_cancel(bus);
+                ide_dma_stop(bus);
             } else if (!(old & 1) && (b & 1)) {
                 ide_dma_start(bus);
             }

@@ -493,10 +493,11 @@ static void kbd_write(KBCState *s, uint8_t val)
     uint8_t cmd = k->pending_cmd;
 
     if (cmd && kbd_takes_arg(cmd)) {
-        /* A byte with bit 7 set is never an argument (LED bits, set
-         * number, typematic value and set-3 key numbers are all below
-         * 0x80... but for set-3 keys up to 0x9f): a real keyboard takes it
-         * as a new command, so a lost argument cannot wedge it. */
+        /* LED bits, set numbers and typematic values are all below 0x80,
+         * so a byte with bit 7 set where one was due is a new command, as
+         * a real keyboard takes it: a lost argument cannot wedge it.  The
+         * set-3 key lists of FB-FD (key numbers reach 0x9f) run until a
+         * command byte (0xED and up). */
         bool is_cmd = (cmd >= 0xfb) ? val >= 0xed : (val & 0x80);
         if (!is_cmd) {
             if (cmd < 0xfb) {
@@ -582,7 +583,9 @@ static int clampi(int v, int lo, int hi)
  * Build one packet from the pending movement and take what it reports off
  * the counters.  Movement beyond the 9-bit range stays pending for the
  * next packet unless DROP_EXCESS, in which case the overflow bit says it
- * was lost (remote-mode reads, or a stream whose buffer is full).
+ * was lost (remote-mode reads, which clear the counters).  2:1 scaling is
+ * meant for small moves: a scaled report that overflows drops the excess
+ * too.
  */
 static int mouse_make_packet(PS2Mouse *m, uint8_t *p, bool stream, bool drop_excess)
 {
@@ -594,6 +597,7 @@ static int mouse_make_packet(PS2Mouse *m, uint8_t *p, bool stream, bool drop_exc
     int x = clampi(dx, -256, 255), y = clampi(dy, -256, 255);
     int z = clampi(dz, -8, 7);
     bool ovx = x != dx, ovy = y != dy;
+    drop_excess |= stream && m->scale21;
 
     p[0] = 0x08 | (m->buttons & 7) | (x < 0 ? 0x10 : 0) | (y < 0 ? 0x20 : 0) |
            ((ovx && drop_excess) ? 0x40 : 0) | ((ovy && drop_excess) ? 0x80 : 0);
@@ -605,7 +609,7 @@ static int mouse_make_packet(PS2Mouse *m, uint8_t *p, bool stream, bool drop_exc
     } else if (m->type == 4) {
         p[n++] = (z & 0x0f) | ((m->buttons & 0x18) << 1);
     }
-    if (drop_excess || (stream && m->scale21)) {
+    if (drop_excess) {
         m->dx = m->dy = 0;
     } else {
         m->dx -= x;
@@ -622,7 +626,8 @@ static int mouse_make_packet(PS2Mouse *m, uint8_t *p, bool stream, bool drop_exc
 }
 
 /* Stream mode: report what changed, in as many packets as it takes and as
- * fit the buffer. */
+ * fit the buffer; the rest waits until the guest has read the buffer
+ * empty (kbc_read), so large movement is delayed, never lost. */
 static void mouse_stream(KBCState *s)
 {
     PS2Mouse *m = &s->mouse;
@@ -638,8 +643,7 @@ static void mouse_stream(KBCState *s)
             break;                              /* keep it for later */
         }
         uint8_t p[4];
-        bool last_room = m->q.count + 2 * n > PS2_DATA_MAX;
-        mouse_make_packet(m, p, true, last_room);
+        mouse_make_packet(m, p, true, false);
         for (int j = 0; j < n; j++) {
             q_put(&m->q, p[j]);
         }
@@ -839,6 +843,11 @@ static uint64_t kbc_read(void *opaque, hwaddr addr, unsigned size)
     s->status &= ~(STAT_OBF | STAT_AUXB);
     /* lower the line before the next byte raises it: an edge per byte */
     kbc_update_irq(s);
+    if (!s->mouse.q.count) {
+        /* movement kept back while the mouse's buffer was full goes now,
+         * as the real mouse would report it at its next sample */
+        mouse_stream(s);
+    }
     kbc_refill(s);
     return v;
 }

@@ -32,6 +32,7 @@
 #include "hw/net/e1000_regs.h"
 #include "hw/pci/pci.h"
 #include "net/checksum.h"
+#include "hw/core/bootdevice.h"
 #include "net/net.h"
 #include "util/log.h"
 
@@ -979,7 +980,8 @@ static bool e1000_realize(Device *dev, GError **errp)
 {
     E1000State *s = (E1000State *)dev;
     PCIDevice *pd = &s->pci;
-    if (!pci_device_init(pd, NULL, 0x8086, 0x100e, 0x0200, 0x03, errp)) {
+    if (!bootdevice_check(s->conf.bootindex, errp) ||
+        !pci_device_init(pd, NULL, 0x8086, 0x100e, 0x0200, 0x03, errp)) {
         return false;
     }
     net_nic_default_mac(&s->conf);
@@ -1002,6 +1004,8 @@ static bool e1000_realize(Device *dev, GError **errp)
     iostats_add_region(s->nc->name, &s->mmio);
     iostats_add_region(s->nc->name, &s->io);
     e1000_reset_regs(s);
+    /* SeaBIOS matches the slot against the option ROM's boot entry */
+    bootdevice_add_pci(s->conf.bootindex, "ethernet", pd->devfn, "/ethernet-phy@0", NULL);
     return true;
 }
 

@@ -20,6 +20,7 @@
 #include "hw/pci/msix.h"
 #include "hw/virtio/virtio-pci.h"
 #include "net/checksum.h"
+#include "hw/core/bootdevice.h"
 #include "net/net.h"
 #include "util/bh.h"
 #include "util/log.h"
@@ -503,6 +504,9 @@ static bool vnet_realize(Device *dev, GError **errp)
 {
     VirtIONet *n = (VirtIONet *)dev;
     VirtIODevice *vdev = &n->vdev;
+    if (!bootdevice_check(n->conf.bootindex, errp)) {
+        return false;
+    }
     virtio_init(vdev, "virtio-net", VIRTIO_ID_NET, 10, &vnet_ops, n);
     vdev->host_features |= 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
                            1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |
@@ -532,6 +536,7 @@ static bool vnet_realize(Device *dev, GError **errp)
         iostats_add_region(n->nc->name, &n->proxy.legacy_io);
     }
     vnet_reset(vdev);
+    bootdevice_add_pci(n->conf.bootindex, "ethernet", n->proxy.pci.devfn, "/ethernet-phy@0", NULL);
     return true;
 }
 

@@ -673,15 +673,9 @@ static bool vblk_realize(Device *dev, GError **errp)
     s->proxy.pci.name = "virtio-blk-pci";
     s->name = dev->id ? g_strdup(dev->id) : g_strdup_printf("virtio-blk-pci.%u", instances++);
     blk_attach_dev(s->blk, s, s->name, NULL);
-    if (s->bootindex >= 0) {
-        /* QEMU's path: the function named by its (SCSI) class, then the
-         * disk; SeaBIOS matches the PCI slot and function */
-        char *pci = bootdevice_pci_path("scsi", s->proxy.pci.devfn);
-        char *path = g_strconcat(pci, "/disk@0,0", NULL);
-        bootdevice_add(s->bootindex, path, NULL);
-        g_free(path);
-        g_free(pci);
-    }
+    /* QEMU's path: the function named by its (SCSI) class, then the disk;
+     * SeaBIOS matches the PCI slot and function */
+    bootdevice_add_pci(s->bootindex, "scsi", s->proxy.pci.devfn, "/disk@0,0", NULL);
     s->notify_bh = bh_new(vblk_notify_bh, s);
     iostats_register(s->name, "block", vblk_iostats, s);
     iostats_add_region(s->name, &s->proxy.common);

@@ -68,10 +68,12 @@ boot() {   # boot MEM: run to "No bootable device" (or timeout/exit); sets $ser 
     local mem=$1
     ser=$out/serial-$mem.log dbg=$out/debugcon-$mem.log err=$out/stderr-$mem.log
     rm -f "$ser" "$dbg" "$err"
+    # the 64M boot takes the log with QEMU's short form, whose port only
+    # -global moves (the -device form sets it directly)
+    local con=(-chardev file,id=d,path="$dbg" -device isa-debugcon,chardev=d,iobase=0x402)
+    [ "$mem" = 64 ] && con=(-debugcon file:"$dbg" -global isa-debugcon.iobase=0x402)
     # shellcheck disable=SC2086
-    seabios_boot "$ser" "$err" -nographic -m "$mem" \
-        -chardev file,id=d,path="$dbg" -device isa-debugcon,chardev=d,iobase=0x402 \
-        ${VIREO_ARGS:-}
+    seabios_boot "$ser" "$err" -nographic -m "$mem" "${con[@]}" ${VIREO_ARGS:-}
     [ -f "$dbg" ] || : >"$dbg"
 }
 

@@ -438,6 +438,23 @@ static void test_mouse_stream(void)
     mouse_events(s, "{'type':'rel','data':{'axis':'x','value':-300}}");
     EXPECT(s, 0x18, 0x00, 0x00, 0x18, 0xd4, 0x00);      /* -256, then -44 */
     g_assert_cmpint(rd(s), ==, -1);
+    /* more than the 16-byte buffer holds: the movement is not lost, it
+     * follows as the guest reads (5 packets fit, then the rest) */
+    mouse_events(s, "{'type':'rel','data':{'axis':'x','value':2000}}");
+    int total = 0, packets = 0;
+    for (int i = 0; i < 64; i++) {
+        int b0 = rd(s);
+        if (b0 < 0) {
+            break;
+        }
+        g_assert_cmphex(b0 & 0xc8, ==, 0x08);           /* no overflow, bit 3 */
+        int x = rd(s), y = rd(s);
+        g_assert_cmpint(y, ==, 0);
+        total += (b0 & 0x10) ? x - 256 : x;
+        packets++;
+    }
+    g_assert_cmpint(total, ==, 2000);
+    g_assert_cmpint(packets, ==, 8);                    /* 7 x 255 + 215 */
     /* status: stream, enabled, 1:1; 2:1 sets bit 4 */
     aux(s, 0xe7);
     EXPECT(s, 0xfa);
@@ -577,6 +594,16 @@ static void test_monitor(void)
     EXPECT(s, 0xaa);
     qtest_clock_step(s, 30 * MS);
     g_assert_cmpint(rd(s), ==, -1);
+    /* stopped: no virtual time passes, so send-key does not wait; and
+     * input-send-event refuses, as QEMU */
+    qmp_ok(s, "{'execute':'stop'}");
+    send_key(s, "b", 100);
+    EXPECT(s, 0x30, 0xb0);
+    g_autofree char *e3 = qmp_err(s, "{'execute':'input-send-event','arguments':{'events':"
+                                     "[{'type':'key','data':{'down':true,'key':"
+                                     "{'type':'qcode','data':'a'}}}]}}");
+    g_assert_nonnull(strstr(e3, "VM not running"));
+    qmp_ok(s, "{'execute':'cont'}");
     /* mouse_move / mouse_button */
     set_cmd_byte(s, 0x03);
     aux(s, 0xf4);

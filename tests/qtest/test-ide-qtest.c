@@ -90,7 +90,7 @@ static void file_read(const char *path, uint64_t off, void *buf, size_t len)
 static QTestState *start(void)
 {
     g_autofree char *args = g_strdup_printf(
-        "-drive file=%s,if=ide,format=raw,serial=VIREO-SN-42 "
+        "-drive file=%s,if=ide,format=raw,serial=VIREO-SN-42,discard=unmap "
         "-drive file=%s,if=ide,index=2,media=cdrom,format=raw "
         "-device ide-cd,bus=ide.1,unit=1,id=cd1",
         disk_path, iso_path);
@@ -512,6 +512,7 @@ static void issue_read_dma(QTestState *s) { ata_cmd28(s, &pri, 0, 0xc8, 1000, 24
 static void issue_write_dma_ext(QTestState *s) { ata_cmd48(s, &pri, 0x35, 2000, 8); }
 static void issue_read_dma_ext(QTestState *s) { ata_cmd48(s, &pri, 0x25, 2000, 8); }
 static void issue_read_dma_big(QTestState *s) { ata_cmd28(s, &pri, 0, 0xc8, 0, 0, 0); }
+static void issue_trim(QTestState *s) { ata_cmd28(s, &pri, 0, 0x06, 0, 1, 0x01); }
 
 static void test_dma(void)
 {
@@ -572,13 +573,31 @@ static void test_dma(void)
     g_assert_cmphex(qtest_inb(s, BM_BASE + 2) & 0x01, ==, 0);    /* stopped */
 
     /* a table too short for the transfer: Active clear, no interrupt, no
-     * error bit; the command ends without data */
+     * error bit; the command ends without data and the device is ready
+     * without an error, as QEMU's */
     irqs = qtest_irq_raises(s, 14);
     prd(s, 0, BUF_ADDR, 2048, true);
     bst = run_dma(s, &pri, true, issue_read_dma);
     g_assert_cmphex(bst & 0x07, ==, 0x00);
-    g_assert_cmphex(wait_ready(s, &pri) & ST_DRQ, ==, 0);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR | ST_DRDY), ==, ST_DRDY);
     g_assert_cmpuint(qtest_irq_raises(s, 14), ==, irqs);
+    /* the start bit cleared right after it was set: the transfer under
+     * way still completes (QEMU drains it), with its interrupt */
+    prd(s, 0, BUF_ADDR, 12288, true);
+    memset(buf, 0, sizeof(buf));
+    qtest_memwrite(s, BUF_ADDR, buf, 12288);
+    qtest_outb(s, pri.bm, 0x08);
+    qtest_outb(s, pri.bm + 2, 0x06);
+    qtest_outl(s, pri.bm + 4, PRD_ADDR);
+    issue_read_dma(s);
+    qtest_outb(s, pri.bm, 0x09);
+    qtest_outb(s, pri.bm, 0x08);
+    bst = qtest_inb(s, pri.bm + 2);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR | ST_BSY), ==, 0);
+    qtest_memread(s, BUF_ADDR, buf, 12288);
+    check_disk("READ DMA stopped at once", 1000, buf, 12288);
+    qtest_outb(s, pri.bm + 2, 0x04);
     /* an entry pointing into the PCI hole, where nothing answers: the
      * writes go nowhere (as QEMU) and the command completes */
     prd(s, 0, 0xd0000000u, 12288, true);
@@ -605,6 +624,43 @@ static void test_dma(void)
     g_assert_cmphex(bst & 0x07, ==, 0x04);
     qtest_memread(s, BUF_ADDR, buf, 12288);
     check_disk("READ DMA after errors", 1000, buf, 12288);
+
+    /* DATA SET MANAGEMENT / TRIM (IDENTIFY word 169 bit 0): one block of
+     * ranges by DMA; sectors 3000..3007 and 3100 read back as zeros (the
+     * raw file gets holes), the sectors around them keep their data; a
+     * range past the end aborts the command after the transfer */
+    uint16_t id[256];
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmphex(id[169] & 1, ==, 1);
+    uint8_t ranges[512] = { 0 };
+    uint64_t r[3] = { 3000 | 8ull << 48, 0, 3100 | 1ull << 48 };    /* a zero-count entry between */
+    for (int i = 0; i < 24; i++) {
+        ranges[i] = r[i / 8] >> (8 * (i % 8));
+    }
+    qtest_memwrite(s, BUF_ADDR, ranges, sizeof(ranges));
+    prd(s, 0, BUF_ADDR, 512, true);
+    bst = run_dma(s, &pri, false, issue_trim);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, 0);
+    uint8_t tf[10 * 512], zero[512] = { 0 };
+    file_read(disk_path, 2999 * 512, tf, sizeof(tf));
+    check_disk("sector before the TRIM", 2999, tf, 512);
+    for (int i = 1; i <= 8; i++) {
+        g_assert_cmpmem(tf + 512 * i, 512, zero, 512);
+    }
+    check_disk("sector after the TRIM", 3008, tf + 9 * 512, 512);
+    file_read(disk_path, 3100 * 512, tf, 512);
+    g_assert_cmpmem(tf, 512, zero, 512);
+    uint64_t bad = (DISK_SECTORS - 1) | 2ull << 48;
+    for (int i = 0; i < 8; i++) {
+        ranges[i] = bad >> (8 * i);
+    }
+    memset(ranges + 8, 0, 16);
+    qtest_memwrite(s, BUF_ADDR, ranges, sizeof(ranges));
+    bst = run_dma(s, &pri, false, issue_trim);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & ST_ERR, ==, ST_ERR);
+    g_assert_cmphex(qtest_inb(s, 0x1f1), ==, ER_ABRT);
     qtest_quit(s);
 }
 
@@ -970,7 +1026,8 @@ static void test_bootorder_cmos(void)
 {
     /* a disk with bootindex=2 at ide.0 unit 1, a CD with bootindex=1 at
      * ide.1 unit 0 (-device), a virtio-blk-pci disk with bootindex=7, an
-     * empty floppy drive B: with bootindex=9;
+     * empty floppy drive B: with bootindex=9, an e1000 (3) and a
+     * virtio-net-pci (8), whose option ROMs SeaBIOS boots by these paths;
      * -hda without a bootindex */
     g_autofree char *args = g_strdup_printf(
         "-drive file=%s,if=ide,format=raw "
@@ -979,7 +1036,8 @@ static void test_bootorder_cmos(void)
         "-device ide-hd,drive=d1,bus=ide.0,unit=1,bootindex=2 "
         "-device ide-cd,drive=c1,bus=ide.1,unit=0,bootindex=1 "
         "-drive file=%s,if=none,id=v1,format=raw -device virtio-blk-pci,drive=v1,addr=5,bootindex=7 "
-        "-device floppy,unit=1,bootindex=9",
+        "-device floppy,unit=1,bootindex=9 "
+        "-device e1000,addr=6,bootindex=3 -device virtio-net-pci,addr=7,bootindex=8",
         disk_path, disk2_path, iso_path, iso2_path);
     QTestState *s = qtest_start(args);
     size_t len = 0;
@@ -987,7 +1045,9 @@ static void test_bootorder_cmos(void)
     g_assert_nonnull(order);
     g_assert_cmpstr(order, ==, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
                                "/pci@i0cf8/ide@1,1/drive@0/disk@1\n"
+                               "/pci@i0cf8/ethernet@6/ethernet-phy@0\n"
                                "/pci@i0cf8/scsi@5/disk@0,0\n"
+                               "/pci@i0cf8/ethernet@7/ethernet-phy@0\n"
                                "/pci@i0cf8/isa@1/fdc@03f0/floppy@1");
     g_assert_cmpuint(len, ==, strlen(order) + 1);
     /* both hard disks in CMOS: type 47, 8 cylinders, 16 heads, 63 sectors */
@@ -1007,6 +1067,21 @@ static void test_bootorder_cmos(void)
     g_autofree char *none = fw_cfg_file(s, "bootorder", &len);
     g_assert_cmpuint(len, ==, 0);
     g_assert_cmphex(cmos(s, 0x12), ==, 0xf0);        /* only the primary master */
+    qtest_quit(s);
+
+    /* the -boot order in CMOS 0x3d/0x38 (BIOS device codes: 1 floppy,
+     * 2 disk, 3 CD, 4 network; 0x38 bit 0 set by -no-fd-bootchk); once=
+     * holds for the power-on boot and the first reset returns to order= */
+    s = qtest_start("-boot once=d,order=nc -no-fd-bootchk");
+    g_assert_cmphex(cmos(s, 0x3d), ==, 0x03);
+    g_assert_cmphex(cmos(s, 0x38), ==, 0x01);
+    g_autofree char *rst = qtest_qmp(s, "{'execute':'system_reset'}");
+    g_assert_nonnull(strstr(rst, "\"return\""));
+    for (int i = 0; i < 100 && cmos(s, 0x3d) != 0x24; i++) {
+        qtest_clock_step(s, 1000000);
+    }
+    g_assert_cmphex(cmos(s, 0x3d), ==, 0x24);
+    g_assert_cmphex(cmos(s, 0x38), ==, 0x01);
     qtest_quit(s);
 }
 
@@ -1059,6 +1134,82 @@ static void test_mbr_geometry(void)
 }
 
 /* A user error is one line and exit status 1. */
+
+/* ---- -blockdev nodes ---- */
+
+/* The same controller over a graph built with -blockdev: a file node
+ * under a raw node (dotted form) for the disk, an inline child in the
+ * JSON form for the CD, each attached with drive=NODE-NAME; then the
+ * QMP side of nodes (query-named-block-nodes, blockdev-add/-del). */
+static void test_blockdev(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-blockdev driver=file,node-name=f0,filename=%s "
+        "-blockdev driver=raw,node-name=d0,file=f0 "
+        "-device ide-hd,drive=d0,bus=ide.0,unit=0,id=hd0 "
+        "-blockdev '{\"driver\":\"raw\",\"node-name\":\"c0\",\"read-only\":true,"
+        "\"file\":{\"driver\":\"file\",\"filename\":\"%s\"}}' "
+        "-device ide-cd,drive=c0,bus=ide.1,unit=0,id=cd0",
+        disk2_path, iso_path);
+    QTestState *s = qtest_start(args);
+    uint8_t buf[2 * 2048], file[512];
+
+    /* the disk reads what the file under the node holds, and a write
+     * reaches the file through both nodes */
+    ata_cmd28(s, &pri, 0, 0x20, 300, 1, 0);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, ST_DRQ);
+    pio_read(s, &pri, buf, 512, false);
+    check_disk("READ SECTORS on -blockdev", 300, buf, 512);
+    for (int i = 0; i < 512; i++) {
+        buf[i] = i ^ 0x5a;
+    }
+    ata_cmd28(s, &pri, 0, 0x30, 301, 1, 0);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, ST_DRQ);
+    pio_write(s, &pri, buf, 512, false);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, 0);
+    ata_cmd28(s, &pri, 0, 0xe7, 0, 0, 0);                 /* FLUSH CACHE */
+    g_assert_cmphex(wait_ready(s, &pri) & ST_ERR, ==, 0);
+    file_read(disk2_path, 301 * 512, file, 512);
+    g_assert_cmpmem(file, 512, buf, 512);
+
+    /* the CD on the JSON node: READ(10) of two sectors */
+    uint8_t cdb[12] = { 0x28, 0, 0, 0, 0, 7, 0, 0, 2 };
+    packet(s, 0, cdb, 0xfffe, buf, sizeof(buf));         /* UNIT ATTENTION after power-on, if any */
+    PacketResult r = packet(s, 0, cdb, 0xfffe, buf, sizeof(buf));
+    g_assert_cmphex(r.status & ST_ERR, ==, 0);
+    g_assert_cmpuint(r.len, ==, 4096);
+    check_cd("READ(10) on -blockdev", 7, buf, 4096);
+
+    /* the nodes as QMP lists them: the named ones and the anonymous
+     * file child of c0 */
+    g_autofree char *nodes = qtest_qmp(s, "{'execute':'query-named-block-nodes'}");
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"d0\""));
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"f0\""));
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"c0\""));
+    g_assert_nonnull(strstr(nodes, "\"node-name\":\"#block"));
+    g_assert_nonnull(strstr(nodes, disk2_path));
+
+    /* blockdev-add, a duplicate refused, in-use nodes not deletable */
+    g_autofree char *add = g_strdup_printf(
+        "{'execute':'blockdev-add','arguments':{'driver':'file','node-name':'extra',"
+        "'filename':'%s','read-only':true}}", disk_path);
+    g_autofree char *r1 = qtest_qmp(s, add);
+    g_assert_nonnull(strstr(r1, "\"return\""));
+    g_autofree char *r2 = qtest_qmp(s, add);
+    g_assert_nonnull(strstr(r2, "Duplicate nodes with node-name='extra'"));
+    g_autofree char *r3 = qtest_qmp(s, "{'execute':'blockdev-add','arguments':{'driver':'vmdk','node-name':'v'}}");
+    g_assert_nonnull(strstr(r3, "Parameter 'driver' does not accept value 'vmdk'"));
+    g_autofree char *r4 = qtest_qmp(s, "{'execute':'blockdev-del','arguments':{'node-name':'d0'}}");
+    g_assert_nonnull(strstr(r4, "is busy"));
+    g_autofree char *r5 = qtest_qmp(s, "{'execute':'blockdev-del','arguments':{'node-name':'extra'}}");
+    g_assert_nonnull(strstr(r5, "\"return\""));
+    g_autofree char *r6 = qtest_qmp(s, "{'execute':'query-named-block-nodes'}");
+    g_assert_null(strstr(r6, "\"extra\""));
+    g_autofree char *r7 = qtest_qmp(s, "{'execute':'blockdev-del','arguments':{'node-name':'extra'}}");
+    g_assert_nonnull(strstr(r7, "Failed to find node with node-name='extra'"));
+    qtest_quit(s);
+}
+
 static void expect_user_error(const char *args, const char *msg)
 {
     const char *bin = g_getenv("VIREO_BINARY");
@@ -1091,6 +1242,14 @@ static void test_user_errors(void)
     expect_user_error("-device ide-hd,bus=ide.0", "No drive specified");
     expect_user_error("-device ide-cd,bus=ide.7", "Bus 'ide.7' not found");
     expect_user_error("-device ide-cd,unit=2", "only 2 units");
+    expect_user_error("-blockdev driver=file,filename=/dev/null",
+                      "'node-name' must be specified for the root node");
+    expect_user_error("-blockdev driver=raw,node-name=r0,file=nosuch",
+                      "Cannot find device='nosuch' nor node-name='nosuch'");
+    g_autofree char *twice = g_strdup_printf(
+        "-blockdev driver=file,node-name=f0,filename=%s,read-only=on "
+        "-device ide-hd,drive=f0,bus=ide.0 -device ide-hd,drive=f0,bus=ide.1", disk2_path);
+    expect_user_error(twice, "in use");
 }
 
 int main(int argc, char **argv)
@@ -1109,6 +1268,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ide/atapi-media-change", test_atapi_media_change);
     g_test_add_func("/qtest/ide/bootorder-cmos", test_bootorder_cmos);
     g_test_add_func("/qtest/ide/mbr-geometry", test_mbr_geometry);
+    g_test_add_func("/qtest/ide/blockdev", test_blockdev);
     g_test_add_func("/qtest/ide/user-errors", test_user_errors);
     int ret = g_test_run();
     unlink(disk_path);

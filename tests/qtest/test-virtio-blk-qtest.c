@@ -283,7 +283,7 @@ static void test_identity_and_config(void)
 
 static void test_rw_flush_id_discard(void)
 {
-    Ctx *c = start(",serial=VIREO123");
+    Ctx *c = start_with(",serial=VIREO123", ",discard=unmap", true);
     negotiate(c, 1);
     uint8_t pat[8192], got[8192];
     for (unsigned i = 0; i < sizeof(pat); i++) pat[i] = i * 7 + 3;
@@ -320,6 +320,17 @@ static void test_rw_flush_id_discard(void)
     g_assert_nonnull(strstr(io, "\"device\":\"virtio-blk-pci.0\""));
     g_assert_nonnull(strstr(io, "\"rx-bytes\":4096"));
     g_assert_nonnull(strstr(io, "\"tx-bytes\":8192"));
+    stop(c);
+
+    /* -drive's default, discard=ignore (as QEMU's): the request succeeds
+     * and the data stays */
+    c = start("");
+    negotiate(c, 1);
+    g_assert_cmpint(do_req(c, T_OUT, 16, pat, 4096, NULL), ==, 0);
+    seg[0] = 16;
+    g_assert_cmpint(do_req(c, T_DISCARD, 0, seg, 16, NULL), ==, 0);
+    file_read(c, 16 * 512, got, 4096);
+    g_assert_cmpmem(got, 4096, pat, 4096);
     stop(c);
 }
 
