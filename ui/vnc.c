@@ -40,17 +40,6 @@
 #include "monitor/monitor.h"
 #include "util/log.h"
 
-/*
- * Integration shim: ui/console.c arrives with the vga branch.  Until it is
- * merged these references are weak, so this branch links on its own and
- * serves a blank screen (console_by_index is then NULL).  Once console.c
- * is in, its definitions win and this changes nothing; delete it then.
- */
-#pragma weak console_by_index
-#pragma weak console_surface
-#pragma weak console_hw_update
-#pragma weak display_listener_register
-
 #define VNC_MAX_CLIENTS 32
 #define VNC_MAX_LISTEN 4
 /* Compose a new frame only while less than this is queued for the client. */
@@ -510,6 +499,11 @@ static void security_result(VncClient *c, bool ok, const char *reason)
 
 static void send_server_init(VncClient *c)
 {
+    if (c->vd->dl_registered && c->vd->dl.con) {
+        /* with nobody watching the refresh skipped the redraw: the first
+         * frame and the size announced must be of now */
+        console_hw_update(c->vd->dl.con);
+    }
     pixman_image_t *img = vnc_image(c->vd);
     VncPixelFormat pf;
     vnc_pf_default(&pf);
@@ -1237,7 +1231,7 @@ bool vnc_display_start(GError **errp)
         vnc.listen_watch[i] = watch_fd(vnc.listen_fd[i], G_IO_IN, vnc_acceptable,
                                        GINT_TO_POINTER(vnc.listen_fd[i]));
     }
-    Console *con = console_by_index ? console_by_index(0) : NULL;
+    Console *con = console_by_index(0);
     if (con) {
         vnc.dl.ops = &vnc_dl_ops;
         display_listener_register(&vnc.dl, con);
