@@ -172,9 +172,9 @@ def mode_none(addr, qmp, serial, outdir):
             ok(False, "RFB %s handshake: %s" % (version, e))
 
     # The frames are compared with screendumps when the machine has a
-    # display adapter (PCI class 0x03xx).  Without one (the vnc branch
-    # before the vga branch's console and VGA are merged) the server shows
-    # a blank 640x480 screen: check the encodings agree on that instead.
+    # display adapter (PCI class 0x03xx).  Without one (before the vga
+    # branch's VGA device is merged) there is no console and the server
+    # shows a blank 640x480 screen: check the encodings agree on that.
     devs = qmp.cmd("query-pci").get("return", [{}])[0].get("devices", [])
     has_vga = any(d.get("class_info", {}).get("class", 0) >> 8 == 3 for d in devs)
     if not has_vga:

@@ -5,7 +5,10 @@
  * keysyms and extended key events to qnums, absolute pointer positions to
  * relative deltas (no absolute device is registered), buttons and the
  * wheel, held keys and buttons released when the client disconnects, and
- * info vnc / query-vnc listing the client.
+ * info vnc / query-vnc listing the client.  Then, against a console with a
+ * surface the test draws: the first frame, a mode change announced with
+ * DesktopSize and sent whole, and an incremental update carrying only the
+ * rectangle the "device" reported.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -14,9 +17,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ui/console.h"
 #include "ui/input.h"
 #include "ui/vnc.h"
 
+static char *sock_dir, *sock_path;  /* the server's socket, shared by the tests */
 static GString *events;           /* "k1e+ k1e- b0+ x5 y-3 s ..." */
 static volatile gint client_done;
 
@@ -125,15 +130,15 @@ static void test_input_path(void)
 {
     events = g_string_new(NULL);
     InputHandlerEntry *h = input_handler_register(&rec_handler, NULL);
-    char *dir = g_dir_make_tmp("vnc-test-XXXXXX", NULL);
-    char *path = g_build_filename(dir, "vnc.sock", NULL);
-    char *spec = g_strdup_printf("unix:%s,key-delay-ms=0", path);
+    sock_dir = g_dir_make_tmp("vnc-test-XXXXXX", NULL);
+    sock_path = g_build_filename(sock_dir, "vnc.sock", NULL);
+    char *spec = g_strdup_printf("unix:%s,key-delay-ms=0", sock_path);
     GError *err = NULL;
     g_assert_true(vnc_display_parse(spec, &err));
     g_assert_true(vnc_display_start(&err));
     g_assert_true(vnc_display_enabled());
 
-    GThread *t = g_thread_new("rfb-client", client_thread, path);
+    GThread *t = g_thread_new("rfb-client", client_thread, sock_path);
     gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
     bool listed = false;
     while (!g_atomic_int_get(&client_done) && g_get_monotonic_time() < deadline) {
@@ -171,12 +176,167 @@ static void test_input_path(void)
     g_clear_error(&err);
 
     input_handler_unregister(h);
-    g_unlink(path);
-    g_rmdir(dir);
     g_free(spec);
-    g_free(path);
-    g_free(dir);
     g_string_free(events, TRUE);
+}
+
+/* ---- frames from a console ---- */
+
+static Console *con;
+static volatile gint phase;       /* client thread <-> main loop hand-offs */
+
+static void fake_gfx_update(void *opaque)
+{
+    /* the test draws straight into the surface and reports it itself */
+}
+
+static const ConsoleHwOps fake_ops = { .gfx_update = fake_gfx_update };
+
+static void draw(DisplaySurface *s, uint32_t seed)
+{
+    uint32_t *d = (uint32_t *)surface_data(s);
+    int w = surface_width(s), h = surface_height(s);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            d[y * (surface_stride(s) / 4) + x] = (x * 3 + seed) << 16 | (y * 5) << 8 | (x ^ y);
+        }
+    }
+}
+
+static int cfd;
+
+static void wait_phase(int p)
+{
+    while (g_atomic_int_get(&phase) != p) {
+        g_usleep(1000);
+    }
+}
+
+/* Read one FramebufferUpdate; raw rectangles land in FB (W wide); returns
+ * the rectangle count and sets the new size on DesktopSize. */
+static int read_update(uint32_t *fb, int w, int *dw, int *dh, int *rx, int *ry, int *rw, int *rh)
+{
+    uint8_t hdr[4];
+    recvall(cfd, hdr, 4);
+    g_assert_cmpint(hdr[0], ==, 0);
+    int n = hdr[2] << 8 | hdr[3];
+    for (int i = 0; i < n; i++) {
+        uint8_t r[12];
+        recvall(cfd, r, 12);
+        int x = r[0] << 8 | r[1], y = r[2] << 8 | r[3], rw_ = r[4] << 8 | r[5], rh_ = r[6] << 8 | r[7];
+        int32_t enc = (int32_t)((uint32_t)r[8] << 24 | r[9] << 16 | r[10] << 8 | r[11]);
+        if (enc == -223) {
+            *dw = rw_;
+            *dh = rh_;
+            continue;
+        }
+        g_assert_cmpint(enc, ==, 0);
+        *rx = x, *ry = y, *rw = rw_, *rh = rh_;
+        for (int row = 0; row < rh_; row++) {
+            uint8_t line[4096 * 4];
+            recvall(cfd, line, rw_ * 4);
+            for (int c = 0; c < rw_; c++) {
+                fb[(y + row) * w + x + c] = line[c * 4] | line[c * 4 + 1] << 8 | line[c * 4 + 2] << 16;
+            }
+        }
+    }
+    return n;
+}
+
+static void request(bool incremental, int w, int h)
+{
+    uint8_t m[10] = { 3, incremental, 0, 0, 0, 0, w >> 8, w, h >> 8, h };
+    sendall(cfd, m, 10);
+}
+
+static gpointer frame_client(gpointer path)
+{
+    cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    g_assert_cmpint(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    char buf[256];
+    recvall(cfd, buf, 12);
+    sendall(cfd, "RFB 003.008\n", 12);
+    recvall(cfd, buf, 2);
+    sendall(cfd, "\x01", 1);
+    recvall(cfd, buf, 4);
+    sendall(cfd, "\x01", 1);
+    uint8_t init[24];
+    recvall(cfd, init, 24);
+    int w = init[0] << 8 | init[1], h = init[2] << 8 | init[3];
+    g_assert_cmpint(w, ==, 64);
+    g_assert_cmpint(h, ==, 48);
+    recvall(cfd, buf, init[23]);
+    static const uint8_t encs[12] = { 2, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x21 };
+    sendall(cfd, encs, 12);                 /* Raw, DesktopSize */
+
+    uint32_t *fb = g_new0(uint32_t, 200 * 100);
+    int dw = 0, dh = 0, x, y, rw, rh;
+    request(false, w, h);
+    read_update(fb, w, &dw, &dh, &x, &y, &rw, &rh);
+    for (int i = 0; i < 64 * 48; i++) {
+        int px = i % 64, py = i / 64;
+        g_assert_cmphex(fb[i], ==, ((px * 3 + 1) << 16 | (py * 5) << 8 | (px ^ py)) & 0xffffff);
+    }
+
+    g_atomic_int_set(&phase, 1);            /* main: switch to 200x100 */
+    wait_phase(2);
+    request(true, w, h);
+    read_update(fb, 200, &dw, &dh, &x, &y, &rw, &rh);
+    g_assert_cmpint(dw, ==, 200);
+    g_assert_cmpint(dh, ==, 100);
+    for (int i = 0; i < 200 * 100; i++) {
+        int px = i % 200, py = i / 200;
+        g_assert_cmphex(fb[i], ==, ((px * 3 + 7) << 16 | (py * 5) << 8 | (px ^ py)) & 0xffffff);
+    }
+
+    g_atomic_int_set(&phase, 3);            /* main: paint and report 10,20 5x6 */
+    wait_phase(4);
+    request(true, 200, 100);
+    int n = read_update(fb, 200, &dw, &dh, &x, &y, &rw, &rh);
+    g_assert_cmpint(n, ==, 1);
+    g_assert_cmpint(x, ==, 10);
+    g_assert_cmpint(y, ==, 20);
+    g_assert_cmpint(rw, ==, 5);
+    g_assert_cmpint(rh, ==, 6);
+    g_assert_cmphex(fb[22 * 200 + 12], ==, 0x00ff00);
+    g_free(fb);
+    close(cfd);
+    g_atomic_int_set(&phase, 5);
+    return NULL;
+}
+
+static void test_frames(void)
+{
+    /* the server the input test started, on the same console */
+    g_assert_true(vnc_display_enabled());
+    GThread *t = g_thread_new("rfb-frames", frame_client, sock_path);
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    while (g_atomic_int_get(&phase) != 5 && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(NULL, FALSE);
+        if (g_atomic_int_get(&phase) == 1) {
+            DisplaySurface *s = surface_create(200, 100);
+            draw(s, 7);
+            console_replace_surface(con, s);
+            g_atomic_int_set(&phase, 2);
+        } else if (g_atomic_int_get(&phase) == 3) {
+            DisplaySurface *s = console_surface(con);
+            uint32_t *d = (uint32_t *)surface_data(s);
+            for (int y = 20; y < 26; y++) {
+                for (int x = 10; x < 15; x++) {
+                    d[y * (surface_stride(s) / 4) + x] = 0x00ff00;
+                }
+            }
+            console_gfx_update(con, 10, 20, 5, 6);
+            g_atomic_int_set(&phase, 4);
+        }
+        g_usleep(500);
+    }
+    g_thread_join(t);
+    g_assert_cmpint(g_atomic_int_get(&phase), ==, 5);
+    g_unlink(sock_path);
+    g_rmdir(sock_dir);
 }
 
 static void test_parse_errors(void)
@@ -200,7 +360,14 @@ static void test_parse_errors(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* the graphics device's console exists before the server starts, as
+     * in a real machine */
+    con = console_new_graphic("fake-vga", &fake_ops, NULL);
+    DisplaySurface *s = surface_create(64, 48);
+    draw(s, 1);
+    console_replace_surface(con, s);
     g_test_add_func("/vnc/parse-errors", test_parse_errors);
     g_test_add_func("/vnc/input-path", test_input_path);
+    g_test_add_func("/vnc/frames", test_frames);
     return g_test_run();
 }
