@@ -1125,6 +1125,11 @@ bool vnc_display_enabled(void)
     return vnc.started;
 }
 
+bool vnc_display_configured(void)
+{
+    return vnc.configured;
+}
+
 static void vnc_cleanup(void)
 {
     if (vnc.is_unix && vnc.path && vnc.started) {

@@ -17,6 +17,9 @@ bool vnc_display_parse(const char *spec, GError **errp);
  * is known).  False with *errp (port in use, bad path...). */
 bool vnc_display_start(GError **errp);
 bool vnc_display_enabled(void);
+/* A -vnc (other than none) was given: as in QEMU, the default display is
+ * then none rather than a window (for main.c's default-display choice). */
+bool vnc_display_configured(void);
 
 /* -k LAYOUT; only the built-in en-us map exists. */
 bool vnc_set_keyboard_layout(const char *layout, GError **errp);
