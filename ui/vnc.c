@@ -49,7 +49,12 @@
 #define VNC_OUT_MAX (64 * 1024 * 1024)
 #define VNC_CUT_TEXT_MAX (1 << 20)      /* as QEMU: larger clipboard text is an attack */
 #define VNC_MAX_ENCODINGS 1024
-#define VNC_UPDATE_MAX_RECTS 64         /* more dirty pieces than this: send their extents */
+#define VNC_UPDATE_MAX_RECTS 64
+/* A client still in the handshake after this long is dropped, so idle
+ * connections cannot hold all VNC_MAX_CLIENTS slots. */
+#ifndef VNC_HANDSHAKE_TIMEOUT_S
+#define VNC_HANDSHAKE_TIMEOUT_S 60
+#endif         /* more dirty pieces than this: send their extents */
 
 enum { SEC_INVALID = 0, SEC_NONE = 1, SEC_VNC_AUTH = 2 };
 
@@ -81,6 +86,7 @@ typedef struct VncClient {
     bool exclusive;               /* ClientInit asked for the display alone */
     bool close_when_flushed;      /* auth failed: send the reason, then close */
     guint free_source;
+    guint handshake_timer;
 
     VncEncoder enc;
     int encoding;                 /* the preferred one we support */
@@ -236,6 +242,7 @@ static gboolean client_free_cb(gpointer opaque)
     vnc.clients = g_list_remove(vnc.clients, c);
     clear_source(&c->read_watch);
     clear_source(&c->write_watch);
+    clear_source(&c->handshake_timer);
     if (c->fd >= 0) {
         close(c->fd);
     }
@@ -934,6 +941,16 @@ static void peer_name(int fd, VncClient *c)
     }
 }
 
+static gboolean handshake_timeout(gpointer opaque)
+{
+    VncClient *c = opaque;
+    c->handshake_timer = 0;
+    if (c->state != ST_NORMAL) {
+        client_drop(c, "handshake not finished in time");
+    }
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean vnc_acceptable(GIOChannel *ch, GIOCondition cond, gpointer opaque)
 {
     int lfd = GPOINTER_TO_INT(opaque);
@@ -971,6 +988,7 @@ static gboolean vnc_acceptable(GIOChannel *ch, GIOCondition cond, gpointer opaqu
     pixman_region32_init(&c->req);
     vnc.clients = g_list_append(vnc.clients, c);
     client_event(c, "VNC_CONNECTED");
+    c->handshake_timer = g_timeout_add_seconds(VNC_HANDSHAKE_TIMEOUT_S, handshake_timeout, c);
     c->read_watch = watch_fd(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable, c);
     static const char version[] = "RFB 003.008\n";
     g_byte_array_append(c->out, (const uint8_t *)version, 12);
