@@ -204,6 +204,7 @@ static void draw(DisplaySurface *s, uint32_t seed)
 }
 
 static int cfd;
+static uint32_t *client_fb;       /* the client's final 200x100 picture */
 
 static void wait_phase(int p)
 {
@@ -301,7 +302,7 @@ static gpointer frame_client(gpointer path)
     g_assert_cmpint(rw, ==, 5);
     g_assert_cmpint(rh, ==, 6);
     g_assert_cmphex(fb[22 * 200 + 12], ==, 0x00ff00);
-    g_free(fb);
+    client_fb = fb;                         /* compared with a screendump */
     close(cfd);
     g_atomic_int_set(&phase, 5);
     return NULL;
@@ -335,6 +336,26 @@ static void test_frames(void)
     }
     g_thread_join(t);
     g_assert_cmpint(g_atomic_int_get(&phase), ==, 5);
+
+    /* what the client holds is what screendump saves */
+    char *ppm = g_build_filename(sock_dir, "shot.ppm", NULL);
+    GError *err = NULL;
+    g_assert_true(console_screendump(ppm, 0, "ppm", &err));
+    gchar *data;
+    gsize len;
+    g_assert_true(g_file_get_contents(ppm, &data, &len, NULL));
+    static const char hdr[] = "P6\n200 100\n255\n";
+    g_assert_cmpuint(len, ==, strlen(hdr) + 200 * 100 * 3);
+    g_assert_cmpmem(data, strlen(hdr), hdr, strlen(hdr));
+    const uint8_t *rgb = (const uint8_t *)data + strlen(hdr);
+    for (int i = 0; i < 200 * 100; i++) {
+        uint32_t v = rgb[i * 3] << 16 | rgb[i * 3 + 1] << 8 | rgb[i * 3 + 2];
+        g_assert_cmphex(client_fb[i], ==, v);
+    }
+    g_free(data);
+    g_unlink(ppm);
+    g_free(ppm);
+    g_free(client_fb);
     g_unlink(sock_path);
     g_rmdir(sock_dir);
 }
