@@ -95,7 +95,8 @@ static const Option options[] = {
     { "net", true, "nic[,model=M][,macaddr=MAC]|user|socket|tap|none[,...]  legacy: NICs and backends on a hub" },
     { "uuid", true, "UUID  the machine's UUID (fw_cfg/SMBIOS)" },
     { "rtc", true, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]  RTC start time" },
-    { "nodefaults", false, "do not create default devices (accepted; Vireo's defaults are the board's)" },
+    { "nodefaults", false, "do not create default devices (the VGA; the board's own devices stay)" },
+    { "vga", true, "std|none  the graphic card (default std, none with -nographic)" },
     { "overcommit", true, "[mem-lock=on|off][,cpu-pm=on|off]  host resource hints (accepted; no effect under TCG)" },
     { NULL, false, NULL },
 };
@@ -447,6 +448,8 @@ int main(int argc, char **argv)
     SMMOption smm = SMM_AUTO;
     const char *qtest_spec = NULL, *qtest_log = NULL, *gdb_spec = NULL;
     bool nographic = false, display_none = false, start_stopped = false;
+    bool nodefaults = false;
+    const char *vga = NULL;               /* -vga: NULL = the default (std) */
 
     datadir_set_exe(argv[0]);
 
@@ -678,7 +681,17 @@ int main(int argc, char **argv)
                 fatal("-%s %s: audio backend not available (only 'none')", n, arg);
             }
         } else if (!strcmp(n, "nodefaults")) {
-            /* accepted: the pc board's own devices stay */
+            /* the pc board's own devices stay; the default VGA goes */
+            nodefaults = true;
+        } else if (!strcmp(n, "vga")) {
+            if (!strcmp(arg, "help")) {
+                printf("std                  standard VGA (default)\nnone                 no graphic card\n");
+                exit(0);
+            }
+            if (strcmp(arg, "std") && strcmp(arg, "none")) {
+                fatal("-vga %s: VGA type '%s' is not available (Vireo has std and none)", arg, arg);
+            }
+            vga = arg;
         } else if (!strcmp(n, "no-hpet")) {
             cfg.no_hpet = true;
         } else if (!strcmp(n, "overcommit")) {
@@ -759,6 +772,9 @@ int main(int argc, char **argv)
     }
     (void)display_none;
     cfg.nographic = nographic;
+    /* QEMU: a standard VGA unless -vga none, -nographic or -nodefaults
+     * (an explicit -vga std still makes one) */
+    cfg.vga = vga ? !strcmp(vga, "std") : !nographic && !nodefaults;
 
     /* nodes before drives, as QEMU: both share one name space */
     for (unsigned i = 0; i < blockdev_opts->len; i++) {

@@ -732,6 +732,9 @@ void pc_machine_init(const MachineConfig *cfg)
     pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ),
                           cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL);
 
+    if (cfg->vga) {
+        device_create("VGA", "");        /* slot 2, as on QEMU's pc */
+    }
     pc_isa_devices_init(cfg);
     pc_virtio_drives_init();
     isa_register_ioport(&pc.ferr_io, &pc_ferr_ops, NULL, "ferr", 0xf0, 1);

@@ -24,6 +24,7 @@ typedef struct MachineConfig {
     uint8_t uuid[16];            /* -uuid, for SMBIOS/fw_cfg */
     const char *rtc_base;        /* -rtc base=: "utc" (default), "localtime" or a date */
     bool nographic;              /* tells SeaBIOS to use the serial console (etc/sercon-port) */
+    bool vga;                    /* a standard VGA in slot 2 (-vga std, the default) */
     bool no_hpet;
     bool no_pit;                 /* -machine pit=off: no 8254 and no port 0x61, as QEMU */
     bool smm;                    /* System Management Mode: SMRAM, SMI# (-machine smm=) */

@@ -240,7 +240,12 @@ static MemoryRegion *pci_bus_mem(PCIBus *bus)
     return bus->mem ? bus->mem : address_space_memory.root;
 }
 
-static MemoryRegion *pci_bus_io(PCIBus *bus)
+MemoryRegion *pci_bus_memory(PCIBus *bus)
+{
+    return pci_bus_mem(bus);
+}
+
+MemoryRegion *pci_bus_io(PCIBus *bus)
 {
     return bus->io ? bus->io : address_space_io.root;
 }

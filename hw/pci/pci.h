@@ -137,6 +137,11 @@ void pci_bus_set_irq_route(PCIBus *bus, PCIMapIRQFn map_irq, PCISetIRQFn set_irq
                            void *opaque, int nirq);
 /* Where the bus sends MSI messages (the machine points it at the APIC bus). */
 void pci_bus_set_msi_handler(PCIBus *bus, PCIMSIFn fn, void *opaque);
+/* The containers the bus decodes memory and I/O addresses in: where
+ * BARs go, and what a device with fixed legacy decode (a VGA's window
+ * and ports) maps itself into. */
+MemoryRegion *pci_bus_memory(PCIBus *bus);
+MemoryRegion *pci_bus_io(PCIBus *bus);
 /* The machine's root bus (first one created); devices with bus=NULL use it. */
 PCIBus *pci_default_bus(void);
 PCIDevice *pci_bus_find(PCIBus *bus, int devfn);

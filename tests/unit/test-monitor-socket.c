@@ -272,10 +272,22 @@ static void test_qmp_session(void)
     g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(hb, "id"), "device"), ==, 0x1237);
     json_object_unref(r);
 
-    r = vm_cmd(&vm, "{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"/tmp/x.ppm\"}}\n",
-               NULL, NULL);
+    /* the default VGA's screen, as a PPM; a device that is not a display
+     * is DeviceNotFound */
+    g_autofree char *ppm = g_strdup_printf("%s/vireo-monsock-%d.ppm", g_get_tmp_dir(), getpid());
+    g_autofree char *cmd = g_strdup_printf(
+        "{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"%s\"}}\n", ppm);
+    r = vm_cmd(&vm, cmd, NULL, NULL);
+    g_assert_true(json_object_has_member(r, "return"));
+    json_object_unref(r);
+    g_autofree char *img = NULL;
+    g_assert_true(g_file_get_contents(ppm, &img, NULL, NULL));
+    g_assert_true(g_str_has_prefix(img, "P6\n"));
+    unlink(ppm);
+    r = vm_cmd(&vm, "{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"/tmp/x.ppm\", "
+               "\"device\": \"nosuch\"}}\n", NULL, NULL);
     g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(r, "error"), "class"),
-                    ==, "GenericError");
+                    ==, "DeviceNotFound");
     json_object_unref(r);
 
     ev = NULL;
