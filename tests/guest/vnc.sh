@@ -58,8 +58,9 @@ start() {   # start NAME ARGS...: Vireo in the background, QMP on $out/NAME.qmp
 # 1. no password, unix socket
 sock=$out/vnc.sock
 rm -f "$sock"
-# -nographic: SeaBIOS mirrors its screen on the serial console only then
-if start plain -nographic -vnc unix:"$sock" -boot menu=on,splash-time=20000; then
+# -nographic: SeaBIOS mirrors its screen on the serial console only then;
+# -vga std: Vireo leaves the VGA out with -nographic unless asked
+if start plain -nographic -vga std -vnc unix:"$sock" -boot menu=on,splash-time=20000; then
     python3 "$top/tests/guest/vnc-check.py" none unix:"$sock" "$out/plain.qmp" \
         "$out/plain.serial" "$out" || fails=$((fails + 1))
     kill "${pids[-1]}" 2>/dev/null
