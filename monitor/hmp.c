@@ -26,6 +26,7 @@
 #include "target/x86/disas.h"
 #include "target/x86/helper.h"
 #include "util/log.h"
+#include "ui/vnc.h"
 
 #define HMP_PROMPT "(qemu) "
 
@@ -587,6 +588,11 @@ static void info_qtree(const char *args, GString *out)
     device_foreach(qtree_one, out);
 }
 
+static void info_vnc(const char *args, GString *out)
+{
+    vnc_hmp_info(out);
+}
+
 static const HmpCommand info_commands[] = {
     { "status", NULL, "", "show the current VM status (running|paused)", info_status },
     { "version", NULL, "", "show the version of Vireo", info_version },
@@ -601,6 +607,7 @@ static const HmpCommand info_commands[] = {
     { "chardev", NULL, "", "show the character devices", info_chardev },
     { "qtree", NULL, "", "show device tree", info_qtree },
     { "network", NULL, "", "show the network state", info_network },
+    { "vnc", NULL, "", "show the vnc server status", info_vnc },
     { "iostats", NULL, "[device]", "show what each device's I/O cost (exits, kicks, interrupts, copies)", info_iostats },
     { NULL },
 };
@@ -828,7 +835,15 @@ static void cmd_change(const char *args, GString *out)
         }
     }
     GError *err = NULL;
-    if (w->len < 2) {
+    if (w->len >= 2 && !strcmp(w->pdata[0], "vnc") && !strcmp(w->pdata[1], "password")) {
+        /* QEMU's "change vnc password PW": the password, not a medium */
+        if (w->len != 3) {
+            g_string_append(out, "change vnc password: usage: change vnc password PASSWORD\n");
+        } else if (!vnc_set_password(w->pdata[2], &err)) {
+            g_string_append_printf(out, "Error: %s\n", err->message);
+            g_error_free(err);
+        }
+    } else if (w->len < 2) {
         g_string_append(out, "change: usage: change device filename [format [read-only-mode]]\n");
     } else if (!monitor_do_change_medium(w->pdata[0], NULL, w->pdata[1],
                                          w->len > 2 ? w->pdata[2] : NULL,
@@ -900,7 +915,7 @@ static const HmpCommand hmp_commands[] = {
     { "screendump", NULL, "filename [-f format] [device]", "save screen as an image (ppm or png)", cmd_screendump },
     { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
     { "change", NULL, "device filename [format [read-only-mode]]",
-      "change a removable medium", cmd_change },
+      "change a removable medium ('change vnc password PW': the VNC password)", cmd_change },
     { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is used) "
       "or backing files", cmd_commit },
     { NULL },

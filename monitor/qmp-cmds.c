@@ -16,6 +16,7 @@
 #include "hw/pci/pci.h"
 #include "net/net.h"
 #include "system/runstate.h"
+#include "ui/vnc.h"
 
 static JsonNode *node_obj(JsonObject *o)
 {
@@ -498,6 +499,21 @@ static JsonNode *cmd_set_link(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static JsonNode *cmd_query_vnc(Monitor *mon, JsonObject *args, GError **errp)
+{
+    return vnc_query_json();
+}
+
+static JsonNode *cmd_change_vnc_password(Monitor *mon, JsonObject *args, GError **errp)
+{
+    GError *err = NULL;
+    if (!vnc_set_password(json_object_get_string_member(args, "password"), &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
+        g_error_free(err);
+    }
+    return NULL;
+}
+
 static const QmpCommand commands[] = {
     { "qmp_capabilities", cmd_qmp_capabilities, "?enable:a" },
     { "query-version", cmd_query_version, NULL },
@@ -529,6 +545,8 @@ static const QmpCommand commands[] = {
     { "send-key", qmp_cmd_send_key, "keys:a ?hold-time:i" },
     { "input-send-event", qmp_cmd_input_send_event, "events:a ?device:s ?head:i" },
     { "query-iostats", cmd_query_iostats, "?reset:b" },
+    { "query-vnc", cmd_query_vnc, NULL },
+    { "change-vnc-password", cmd_change_vnc_password, "password:s" },
     { "screendump", cmd_screendump, "filename:s ?device:s ?head:i ?format:s" },
 };
 

@@ -11,6 +11,8 @@ BUILD_DEPS=(
     gcc make pkg-config nasm python3   # python3: scripts/romsum.py, tests/soak/soak.py
     libglib2.0-dev libjson-glib-dev libpixman-1-dev zlib1g-dev libslirp-dev
     libpng-dev             # screendump format=png
+    nettle-dev             # DES for VNC authentication (ui/vnc.c)
+    libjpeg-dev            # optional for the build: JPEG in the VNC server's Tight encoding
     libsdl2-dev            # optional for the build, but part of the standard set
     libncurses-dev         # optional: -display curses (ncursesw)
 )

@@ -30,6 +30,7 @@
 #include "util/datadir.h"
 #include "util/keyval.h"
 #include "util/log.h"
+#include "ui/vnc.h"
 
 typedef struct Option {
     const char *name;
@@ -49,6 +50,8 @@ static const Option options[] = {
     { "L", true, "path  add a directory for the BIOS, VGA BIOS and keymaps" },
     { "nographic", false, "no display; serial port and monitor multiplexed on stdio (Ctrl-A h for help)" },
     { "display", true, "none|sdl[,gl=off][,window-close=on|off]|curses|help  select the display ('help' lists those built)" },
+    { "vnc", true, "[host]:N|unix:PATH[,password=on][,share=allow-exclusive|force-shared|ignore][,to=L]  VNC server on TCP port 5900+N or a unix socket" },
+    { "k", true, "language  keyboard layout for VNC (only en-us is built in)" },
     { "serial", true, "dev  redirect the next serial port: stdio, mon:stdio, file:PATH, null, none, chardev:ID" },
     { "parallel", true, "dev  redirect the next parallel port: file:PATH, null, none, chardev:ID" },
     { "chardev", true, "backend,id=ID[,...]  stdio, file (path=), null" },
@@ -510,6 +513,9 @@ static DisplayKind display_resolve(DisplayKind kind, bool nographic, GPtrArray *
     if (kind != DISPLAY_DEFAULT) {
         return kind;
     }
+    if (vnc_display_configured()) {
+        return DISPLAY_NONE;              /* -vnc alone opens no window, as in QEMU */
+    }
 #ifdef CONFIG_SDL
     const char *x = g_getenv("DISPLAY"), *wl = g_getenv("WAYLAND_DISPLAY");
     if ((x && *x) || (wl && *wl)) {
@@ -611,6 +617,17 @@ int main(int argc, char **argv)
             datadir_add(arg);
         } else if (!strcmp(n, "nographic")) {
             nographic = true;
+        } else if (!strcmp(n, "vnc") ||
+                   (!strcmp(n, "display") && g_str_has_prefix(arg, "vnc="))) {
+            /* -display vnc=:N[,opts] is QEMU's other spelling of -vnc */
+            const char *spec = !strcmp(n, "vnc") ? arg : arg + 4;
+            if (!vnc_display_parse(spec, &err)) {
+                fatal("-%s %s: %s", n, arg, err->message);
+            }
+        } else if (!strcmp(n, "k")) {
+            if (!vnc_set_keyboard_layout(arg, &err)) {
+                fatal("-k %s: %s", arg, err->message);
+            }
         } else if (!strcmp(n, "display")) {
             if (is_help_option(arg)) {
                 display_list();
@@ -1026,6 +1043,13 @@ int main(int argc, char **argv)
         GError *err = NULL;
         if (!monitor_init_cmdline(&err)) {
             fatal("%s", err->message);
+        }
+    }
+    {
+        /* after the machine: the VGA's console is what the server shows */
+        GError *err = NULL;
+        if (!vnc_display_start(&err)) {
+            fatal("-vnc: %s", err->message);
         }
     }
     if (gdb_spec) {
