@@ -43,20 +43,21 @@ def main():
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 80, 0, 0))
     os.kill(pid, signal.SIGWINCH)
     raw = b""
-    start = 0           # output before this offset belongs to earlier steps
+    start = 0           # visible output before this offset belongs to earlier steps
     status = 0
     for step in steps:
         kind, _, arg = step.partition("=")
         if kind == "send":
             os.write(fd, codecs.decode(arg, "unicode_escape").encode("latin-1"))
-            start = len(raw)
+            start = len(visible(raw))
             print("sent %r" % arg)
             continue
         text = arg.encode()
         found = False
         end = time.time() + timeout
         while time.time() < end:
-            if text in visible(raw[start:]):
+            at = visible(raw).find(text, start)
+            if at >= 0:
                 found = True
                 break
             r, _, _ = select.select([fd], [], [], 0.2)
@@ -72,7 +73,9 @@ def main():
         if not found:
             status = 1
             break
-        start = len(raw)
+        # the next step looks after this match (offsets in the visible
+        # text: one chunk may hold several steps' text)
+        start = at + len(text)
     open(rawlog, "wb").write(raw)
     os.kill(pid, signal.SIGTERM)
     for _ in range(50):
