@@ -34,6 +34,11 @@ static bool node_is_bool(JsonNode *n)
     return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN;
 }
 
+static bool node_is_object(JsonNode *n)
+{
+    return n && JSON_NODE_HOLDS_OBJECT(n);
+}
+
 static void set_err(GError **errp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void set_err(GError **errp, const char *fmt, ...)
 {
@@ -42,6 +47,21 @@ static void set_err(GError **errp, const char *fmt, ...)
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_set_error_literal(errp, QMP_ERROR, QMP_ERR_GENERIC, msg);
+}
+
+/* Member KEY of the object PATH names: NULL with QEMU's error when it is
+ * missing or, with IS, not of TYPE. */
+static JsonNode *member(JsonObject *o, const char *path, const char *key,
+                        bool (*is)(JsonNode *), const char *type, GError **errp)
+{
+    JsonNode *n = json_object_get_member(o, key);
+    if (!n) {
+        set_err(errp, "Parameter '%s.%s' is missing", path, key);
+    } else if (is && !is(n)) {
+        set_err(errp, "Invalid parameter type for '%s.%s', expected: %s", path, key, type);
+        n = NULL;
+    }
+    return n;
 }
 
 /*
@@ -56,14 +76,8 @@ static bool parse_key_value(JsonNode *n, const char *path, int *qnum, GError **e
         return false;
     }
     JsonObject *o = json_node_get_object(n);
-    JsonNode *type = json_object_get_member(o, "type");
-    JsonNode *data = json_object_get_member(o, "data");
+    JsonNode *type = member(o, path, "type", node_is_str, "string", errp);
     if (!type) {
-        set_err(errp, "Parameter '%s.type' is missing", path);
-        return false;
-    }
-    if (!node_is_str(type)) {
-        set_err(errp, "Invalid parameter type for '%s.type', expected: string", path);
         return false;
     }
     const char *t = json_node_get_string(type);
@@ -71,8 +85,8 @@ static bool parse_key_value(JsonNode *n, const char *path, int *qnum, GError **e
         set_err(errp, "Invalid parameter '%s'", t);
         return false;
     }
+    JsonNode *data = member(o, path, "data", NULL, NULL, errp);
     if (!data) {
-        set_err(errp, "Parameter '%s.data' is missing", path);
         return false;
     }
     if (!strcmp(t, "number")) {
@@ -152,14 +166,8 @@ static bool do_input_event(JsonNode *n, const char *path, bool send, GError **er
         return false;
     }
     JsonObject *o = json_node_get_object(n);
-    JsonNode *type = json_object_get_member(o, "type");
-    JsonNode *data = json_object_get_member(o, "data");
+    JsonNode *type = member(o, path, "type", node_is_str, "string", errp);
     if (!type) {
-        set_err(errp, "Parameter '%s.type' is missing", path);
-        return false;
-    }
-    if (!node_is_str(type)) {
-        set_err(errp, "Invalid parameter type for '%s.type', expected: string", path);
         return false;
     }
     const char *t = json_node_get_string(type);
@@ -173,12 +181,8 @@ static bool do_input_event(JsonNode *n, const char *path, bool send, GError **er
         set_err(errp, "Invalid parameter '%s'", t);
         return false;
     }
+    JsonNode *data = member(o, path, "data", node_is_object, "object", errp);
     if (!data) {
-        set_err(errp, "Parameter '%s.data' is missing", path);
-        return false;
-    }
-    if (!JSON_NODE_HOLDS_OBJECT(data)) {
-        set_err(errp, "Invalid parameter type for '%s.data', expected: object", path);
         return false;
     }
     JsonObject *d = json_node_get_object(data);
@@ -186,21 +190,15 @@ static bool do_input_event(JsonNode *n, const char *path, bool send, GError **er
     g_autofree char *dpath = g_strdup_printf("%s.data", path);
 
     if (kind == INPUT_EVENT_KEY || kind == INPUT_EVENT_BTN) {
-        JsonNode *down = json_object_get_member(d, "down");
+        JsonNode *down = member(d, dpath, "down", node_is_bool, "boolean", errp);
         if (!down) {
-            set_err(errp, "Parameter '%s.down' is missing", dpath);
-            return false;
-        }
-        if (!node_is_bool(down)) {
-            set_err(errp, "Invalid parameter type for '%s.down', expected: boolean", dpath);
             return false;
         }
         bool is_down = json_node_get_boolean(down);
         if (kind == INPUT_EVENT_KEY) {
             g_autofree char *kpath = g_strdup_printf("%s.key", dpath);
-            JsonNode *key = json_object_get_member(d, "key");
+            JsonNode *key = member(d, dpath, "key", NULL, NULL, errp);
             if (!key) {
-                set_err(errp, "Parameter '%s' is missing", kpath);
                 return false;
             }
             int qnum;
@@ -210,13 +208,8 @@ static bool do_input_event(JsonNode *n, const char *path, bool send, GError **er
             ev.key.qnum = qnum;
             ev.key.down = is_down;
         } else {
-            JsonNode *b = json_object_get_member(d, "button");
+            JsonNode *b = member(d, dpath, "button", node_is_str, "string", errp);
             if (!b) {
-                set_err(errp, "Parameter '%s.button' is missing", dpath);
-                return false;
-            }
-            if (!node_is_str(b)) {
-                set_err(errp, "Invalid parameter type for '%s.button', expected: string", dpath);
                 return false;
             }
             const char *name = json_node_get_string(b);
@@ -234,14 +227,8 @@ static bool do_input_event(JsonNode *n, const char *path, bool send, GError **er
             ev.btn.down = is_down;
         }
     } else {
-        JsonNode *axis = json_object_get_member(d, "axis");
-        JsonNode *value = json_object_get_member(d, "value");
+        JsonNode *axis = member(d, dpath, "axis", node_is_str, "string", errp);
         if (!axis) {
-            set_err(errp, "Parameter '%s.axis' is missing", dpath);
-            return false;
-        }
-        if (!node_is_str(axis)) {
-            set_err(errp, "Invalid parameter type for '%s.axis', expected: string", dpath);
             return false;
         }
         const char *an = json_node_get_string(axis);
@@ -249,12 +236,8 @@ static bool do_input_event(JsonNode *n, const char *path, bool send, GError **er
             set_err(errp, "Invalid parameter '%s'", an);
             return false;
         }
+        JsonNode *value = member(d, dpath, "value", node_is_int, "integer", errp);
         if (!value) {
-            set_err(errp, "Parameter '%s.value' is missing", dpath);
-            return false;
-        }
-        if (!node_is_int(value)) {
-            set_err(errp, "Invalid parameter type for '%s.value', expected: integer", dpath);
             return false;
         }
         ev.move.axis = an[0] == 'x' ? INPUT_AXIS_X : INPUT_AXIS_Y;
