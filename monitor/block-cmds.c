@@ -169,8 +169,7 @@ bool monitor_do_eject(const char *device, const char *id, bool force, GError **e
     }
     GError *err = NULL;
     if (!blk_eject(blk, force, &err)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
-        g_error_free(err);
+        monitor_generic_error(errp, err);
         return false;
     }
     return true;
@@ -195,8 +194,7 @@ bool monitor_do_change_medium(const char *device, const char *id, const char *fi
     }
     GError *err = NULL;
     if (!blk_change_medium(blk, filename, format, read_only, &err)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
-        g_error_free(err);
+        monitor_generic_error(errp, err);
         return false;
     }
     return true;
@@ -300,8 +298,7 @@ bool monitor_blockdev_add(JsonObject *args, GError **errp)
 {
     GError *local = NULL;
     if (!blockdev_add_json(args, &local)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
-        g_error_free(local);
+        monitor_generic_error(errp, local);
         return false;
     }
     return true;
@@ -311,8 +308,7 @@ bool monitor_blockdev_del(const char *node_name, GError **errp)
 {
     GError *local = NULL;
     if (!blockdev_del(node_name, &local)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
-        g_error_free(local);
+        monitor_generic_error(errp, local);
         return false;
     }
     return true;

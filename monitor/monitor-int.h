@@ -67,6 +67,9 @@ typedef struct QmpCommand {
 const QmpCommand *qmp_find_command(const char *name);
 void qmp_foreach_command(void (*fn)(const QmpCommand *c, void *opaque), void *opaque);
 
+/* LOCAL (a Vireo error, consumed) as a QMP GenericError with its text. */
+void monitor_generic_error(GError **errp, GError *local);
+
 /* Shared by QMP and HMP */
 void monitor_do_system_powerdown(GError **errp);
 bool monitor_do_cont(GError **errp);

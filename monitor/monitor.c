@@ -299,3 +299,9 @@ bool monitor_init_cmdline(GError **errp)
     }
     return true;
 }
+
+void monitor_generic_error(GError **errp, GError *local)
+{
+    g_set_error_literal(errp, QMP_ERROR, QMP_ERR_GENERIC, local->message);
+    g_error_free(local);
+}

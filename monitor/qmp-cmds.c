@@ -446,8 +446,7 @@ bool monitor_do_screendump(const char *filename, const char *device, const char 
     }
     GError *local = NULL;
     if (!console_screendump(filename, index, format, &local)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", local->message);
-        g_error_free(local);
+        monitor_generic_error(errp, local);
         return false;
     }
     return true;
@@ -508,8 +507,7 @@ static JsonNode *cmd_change_vnc_password(Monitor *mon, JsonObject *args, GError 
 {
     GError *err = NULL;
     if (!vnc_set_password(json_object_get_string_member(args, "password"), &err)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
-        g_error_free(err);
+        monitor_generic_error(errp, err);
     }
     return NULL;
 }
