@@ -300,7 +300,17 @@ static void far_target(CPUX86State *env, uint16_t sel, uint64_t off, int cpl,
     }
     if (*e2 & DESC_S_MASK) {
         check_code_target(env, sel, *e2, cpl);
-        if (off > desc_limit(*e1, *e2)) {
+        /*
+         * From compatibility mode into a 64-bit code segment (SDM JMP,
+         * "IA-32e mode"): L and D both set is #GP(selector); the offset is
+         * checked for canonical form, never against the limit, which
+         * 64-bit mode ignores (memtest86+ jumps with a limit of 0).
+         */
+        bool to64 = (env->hflags & HF_LMA) && (*e2 & DESC_L_MASK);
+        if ((env->hflags & HF_LMA) && (*e2 & DESC_L_MASK) && (*e2 & DESC_B_MASK)) {
+            raise_exception_err(env, EXCP_GP, sel & 0xfffc);
+        }
+        if (to64 ? !is_canonical_addr(off) : off > desc_limit(*e1, *e2)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
     }
