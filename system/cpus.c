@@ -86,9 +86,15 @@ static void vcpu_notify(X86CPU *cpu)
     }
 }
 
+/*
+ * A vCPU that asked for a reset (a triple fault) or a shutdown waits for the
+ * main loop to serve it, as QEMU's cpu->stop: run on, it would fault again
+ * at the same instruction, over and over, until the main loop got there.
+ */
 static bool vcpu_can_run(VCpu *v)
 {
-    return !v->pause_req && vm_running() && x86_cpu_has_work(v->cpu);
+    return !v->pause_req && vm_running() && !runstate_request_pending() &&
+           x86_cpu_has_work(v->cpu);
 }
 
 static gpointer vcpu_thread_fn(gpointer opaque)

@@ -55,6 +55,12 @@ void system_exit_now(int status)
     exit(status);
 }
 
+bool runstate_request_pending(void)
+{
+    return runstate_reset_req != SHUTDOWN_CAUSE_NONE ||
+           runstate_shutdown_req != SHUTDOWN_CAUSE_NONE;
+}
+
 bool vm_running(void)
 {
     return state == RUN_STATE_RUNNING;

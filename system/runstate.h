@@ -44,6 +44,8 @@ void system_shutdown_request(ShutdownCause cause);
 void system_exit_now(int status) __attribute__((noreturn));
 
 bool vm_running(void);
+/* A reset or shutdown is asked for and the main loop has not served it yet. */
+bool runstate_request_pending(void);
 /* Pause the CPU and the virtual clock (state "paused"); emits QMP STOP. */
 void vm_stop(void);
 /* The same with another state (prelaunch, debug, shutdown...). */
