@@ -71,7 +71,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libvireo.a
 unit-tests: $(UNIT_BINS)
 
 # Test suites and firmware add their own rules here.
--include $(wildcard tests/*/*.mk firmware/*.mk tools/*.mk)
+-include $(wildcard tests/*/*.mk firmware/*.mk tools/*.mk bench/*.mk)
 
 # What `make check` builds before running tests; a suite's .mk may add to it.
 CHECK_BUILD += all unit-tests $(CPU_TEST_BINS)

@@ -1,0 +1,6 @@
+# Guests of the benchmarks (bench/*.asm, nasm -f bin), built on demand by
+# the bench scripts (make BUILD=... build/bench/NAME.bin); not part of check.
+NASM ?= nasm
+$(BUILD)/bench/%.bin: bench/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
