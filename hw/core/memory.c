@@ -18,6 +18,7 @@
 AddressSpace address_space_memory;
 AddressSpace address_space_io;
 void (*memory_ram_write_hook)(AddressSpace *as, hwaddr addr, uint64_t len);
+void (*memory_dirty_protect)(const uint8_t *host, uint64_t len);
 
 static MemoryRegion system_root, io_root;
 static GPtrArray *all_spaces;
@@ -73,6 +74,99 @@ void memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size)
 {
     mr_init_common(mr, name, size, MR_RAM);
     mr->ram = ram_alloc(size);
+}
+
+/* ---- dirty logging ---- */
+
+#define DIRTY_PAGE_BITS 12
+
+static uint64_t dirty_pages(uint64_t size)
+{
+    return (size + (1u << DIRTY_PAGE_BITS) - 1) >> DIRTY_PAGE_BITS;
+}
+
+void memory_region_set_log(MemoryRegion *mr, bool on)
+{
+    g_assert(mr->type == MR_RAM);
+    if (on && !mr->dirty) {
+        uint64_t words = (dirty_pages(mr->size) + 63) / 64;
+        mr->dirty = g_new(uint64_t, words ? words : 1);
+        memset(mr->dirty, 0xff, (words ? words : 1) * 8);
+    } else if (!on) {
+        g_free(mr->dirty);
+        mr->dirty = NULL;
+    }
+}
+
+void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, uint64_t size)
+{
+    if (!mr->dirty || !size || addr >= mr->size) {
+        return;
+    }
+    if (size > mr->size - addr) {
+        size = mr->size - addr;
+    }
+    for (uint64_t p = addr >> DIRTY_PAGE_BITS; p <= (addr + size - 1) >> DIRTY_PAGE_BITS; p++) {
+        __atomic_fetch_or(&mr->dirty[p / 64], 1ull << (p % 64), __ATOMIC_RELAXED);
+    }
+}
+
+bool memory_region_page_clean(const MemoryRegion *mr, hwaddr addr)
+{
+    if (!mr->dirty || addr >= mr->size) {
+        return false;
+    }
+    uint64_t p = addr >> DIRTY_PAGE_BITS;
+    return !(__atomic_load_n(&mr->dirty[p / 64], __ATOMIC_RELAXED) & (1ull << (p % 64)));
+}
+
+DirtySnapshot *memory_region_snapshot_and_clear_dirty(MemoryRegion *mr, hwaddr addr, uint64_t size)
+{
+    DirtySnapshot *snap = g_new0(DirtySnapshot, 1);
+    hwaddr end = addr + size;
+    if (end > mr->size || end < addr) {
+        end = mr->size;
+    }
+    snap->start = addr & ~(hwaddr)((1u << DIRTY_PAGE_BITS) - 1);
+    snap->size = end > snap->start ? end - snap->start : 0;
+    if (!mr->dirty || !memory_dirty_protect || !snap->size) {
+        return snap;                    /* untracked: all dirty */
+    }
+    /* The CPUs' fast mappings go first: a store that lands after this
+     * marks its page again for the next snapshot. */
+    memory_dirty_protect(mr->ram + snap->start, snap->size);
+    uint64_t first = snap->start >> DIRTY_PAGE_BITS, n = dirty_pages(snap->size);
+    snap->bits = g_new0(uint64_t, (n + 63) / 64);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t p = first + i, bit = 1ull << (p % 64);
+        if (__atomic_fetch_and(&mr->dirty[p / 64], ~bit, __ATOMIC_RELAXED) & bit) {
+            snap->bits[i / 64] |= 1ull << (i % 64);
+        }
+    }
+    return snap;
+}
+
+bool dirty_snapshot_get(const DirtySnapshot *snap, hwaddr addr, uint64_t size)
+{
+    if (!snap->bits || addr < snap->start || addr + size > snap->start + snap->size || !size) {
+        return true;
+    }
+    uint64_t a = (addr - snap->start) >> DIRTY_PAGE_BITS;
+    uint64_t b = (addr + size - 1 - snap->start) >> DIRTY_PAGE_BITS;
+    for (uint64_t i = a; i <= b; i++) {
+        if (snap->bits[i / 64] & (1ull << (i % 64))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void dirty_snapshot_free(DirtySnapshot *snap)
+{
+    if (snap) {
+        g_free(snap->bits);
+        g_free(snap);
+    }
 }
 
 void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size)
@@ -368,6 +462,8 @@ void memory_region_destroy(MemoryRegion *mr)
         munmap(mr->ram, mr->size ? mr->size : 1);
     }
     mr->ram = NULL;
+    g_free(mr->dirty);
+    mr->dirty = NULL;
 }
 
 void memory_listener_register(MemoryListenerFn fn, void *opaque)
@@ -419,6 +515,10 @@ uint8_t *address_space_map(AddressSpace *as, hwaddr addr, uint64_t *plen, bool i
     uint64_t left = r->size - (addr - r->start);
     if (*plen > left) {
         *plen = left;
+    }
+    if (is_write && r->mr->dirty) {
+        /* marked now: there is no unmap to mark it when written */
+        memory_region_set_dirty(r->mr, r->offset + (addr - r->start), *plen);
     }
     return r->mr->ram + r->offset + (addr - r->start);
 }
@@ -586,6 +686,9 @@ void address_space_st(AddressSpace *as, hwaddr addr, uint64_t val, unsigned size
             return;
         }
         ram_st(r->mr->ram + off, val, size);
+        if (r->mr->dirty) {
+            memory_region_set_dirty(r->mr, off, size);
+        }
         if (memory_ram_write_hook) {
             memory_ram_write_hook(as, addr, size);
         }
@@ -650,6 +753,9 @@ static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool w
         } else if (write) {
             if (!r->readonly || rom) {
                 memcpy(r->mr->ram + off, p, chunk);
+                if (r->mr->dirty) {
+                    memory_region_set_dirty(r->mr, off, chunk);
+                }
                 /* ROM too: firmware reloaded over code already translated */
                 if (memory_ram_write_hook) {
                     memory_ram_write_hook(as, addr, chunk);

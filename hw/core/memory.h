@@ -69,6 +69,8 @@ struct MemoryRegion {
     uint64_t accesses;
     uint64_t *per_reg;
     uint64_t dispatch_ns;
+    /* dirty log (memory_region_set_log): one bit per 4 KiB page, or NULL */
+    uint64_t *dirty;
 };
 
 /* I/O accounting: time spent in register handlers is measured only while
@@ -228,6 +230,42 @@ void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, u
  * code).  The CPU sets it; NULL means nobody cares.
  */
 extern void (*memory_ram_write_hook)(AddressSpace *as, hwaddr addr, uint64_t len);
+
+/*
+ * Dirty logging of a RAM region: the display's VRAM today, KVM's and
+ * migration's RAM later.  One bit per 4 KiB page of the region, set by
+ * every write that reaches it: device and DMA writes (address_space_*,
+ * address_space_map for writing marks the mapped range), and CPU stores,
+ * which take the CPU's slow path on a clean page once (memory_dirty_protect
+ * below).  A reader takes a snapshot of a range and clears it in one step,
+ * then looks at the snapshot page by page.  All of it under the BQL.
+ * Logging starts with every page dirty.
+ */
+void memory_region_set_log(MemoryRegion *mr, bool on);
+void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, uint64_t size);
+/* Logging is on and the page holding addr was not written since its bit
+ * was last cleared (the CPU's TLB asks this when it maps the page). */
+bool memory_region_page_clean(const MemoryRegion *mr, hwaddr addr);
+
+typedef struct DirtySnapshot {
+    hwaddr start;           /* page aligned, region offsets */
+    uint64_t size;
+    uint64_t *bits;         /* NULL: everything dirty */
+} DirtySnapshot;
+/* The dirty bits of [addr, addr+size) of mr, which are then clean. */
+DirtySnapshot *memory_region_snapshot_and_clear_dirty(MemoryRegion *mr, hwaddr addr, uint64_t size);
+/* Some page of [addr, addr+size) was dirty in the snapshot (outside it: yes). */
+bool dirty_snapshot_get(const DirtySnapshot *snap, hwaddr addr, uint64_t size);
+void dirty_snapshot_free(DirtySnapshot *snap);
+
+/*
+ * Set by the accelerator whose CPUs write RAM through host mappings of
+ * their own (TCG's TLB): called with the host range whose dirty bits are
+ * about to be cleared, it must send the CPUs' next store to any of those
+ * pages through the slow path, which marks the page dirty.  NULL (KVM,
+ * qtest: no tracking of guest stores): snapshots report every page dirty.
+ */
+extern void (*memory_dirty_protect)(const uint8_t *host, uint64_t len);
 
 /* "info mtree"-style dump, for -d and the monitor. */
 void memory_dump_tree(AddressSpace *as, void (*print)(void *opaque, const char *line), void *opaque);

@@ -234,6 +234,73 @@ static void test_write_hook(void)
     memory_ram_write_hook = NULL;
 }
 
+static const uint8_t *protect_host;
+static uint64_t protect_len;
+static int protect_calls;
+
+static void dirty_protect(const uint8_t *host, uint64_t len)
+{
+    protect_host = host;
+    protect_len = len;
+    protect_calls++;
+}
+
+/* Dirty logging: every page dirty at first; a snapshot returns and clears
+ * the bits of its range (after asking the CPUs to protect it); stores,
+ * writes and write mappings mark pages again; without a tracker for CPU
+ * stores a snapshot says everything is dirty. */
+static void test_dirty_log(void)
+{
+    static MemoryRegion vram;
+    fresh_space();
+    memory_region_init_ram(&vram, "vram", 0x10000);          /* 16 pages */
+    memory_region_add_subregion(&root, 0x100000, &vram);
+    memory_region_set_log(&vram, true);
+    memory_dirty_protect = NULL;
+    DirtySnapshot *snap = memory_region_snapshot_and_clear_dirty(&vram, 0, 0x10000);
+    g_assert_true(dirty_snapshot_get(snap, 0x3000, 1));      /* untracked: all dirty */
+    dirty_snapshot_free(snap);
+    g_assert_false(memory_region_page_clean(&vram, 0x3000)); /* and nothing cleared */
+
+    memory_dirty_protect = dirty_protect;
+    protect_calls = 0;
+    snap = memory_region_snapshot_and_clear_dirty(&vram, 0x1000, 0x2000);
+    g_assert_cmpint(protect_calls, ==, 1);
+    g_assert_true(protect_host == vram.ram + 0x1000);
+    g_assert_cmpuint(protect_len, ==, 0x2000);
+    g_assert_true(dirty_snapshot_get(snap, 0x1000, 0x2000)); /* the initial state */
+    dirty_snapshot_free(snap);
+    g_assert_true(memory_region_page_clean(&vram, 0x1000));
+    g_assert_true(memory_region_page_clean(&vram, 0x2fff));
+    g_assert_false(memory_region_page_clean(&vram, 0x3000)); /* outside: untouched */
+
+    snap = memory_region_snapshot_and_clear_dirty(&vram, 0, 0x10000);
+    dirty_snapshot_free(snap);
+    address_space_st(&as, 0x102ffe, 0x1234, 4);              /* pages 2 and 3 */
+    uint8_t buf[2] = { 1, 2 };
+    g_assert_true(address_space_write(&as, 0x107800, buf, 2));
+    uint64_t len = 16;
+    g_assert_nonnull(address_space_map(&as, 0x10a010, &len, true));
+    len = 16;
+    g_assert_nonnull(address_space_map(&as, 0x10c010, &len, false));  /* read: clean */
+    memory_region_set_dirty(&vram, 0xf000, 0x100000);        /* clipped to the region */
+    snap = memory_region_snapshot_and_clear_dirty(&vram, 0, 0x10000);
+    for (unsigned p = 0; p < 16; p++) {
+        bool want = p == 2 || p == 3 || p == 7 || p == 0xa || p == 0xf;
+        g_assert_cmpint(dirty_snapshot_get(snap, p * 0x1000, 0x1000), ==, want);
+    }
+    g_assert_true(dirty_snapshot_get(snap, 0x1800, 0x1000)); /* a range over pages 1-2 */
+    g_assert_false(dirty_snapshot_get(snap, 0x4000, 0x3000));
+    dirty_snapshot_free(snap);
+    /* nothing written since: all clean */
+    snap = memory_region_snapshot_and_clear_dirty(&vram, 0, 0x10000);
+    g_assert_false(dirty_snapshot_get(snap, 0, 0x10000));
+    dirty_snapshot_free(snap);
+    memory_region_set_log(&vram, false);
+    g_assert_false(memory_region_page_clean(&vram, 0));
+    memory_dirty_protect = NULL;
+}
+
 static void test_nested_disabled(void)
 {
     static MemoryRegion sub, a, b;
@@ -339,6 +406,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/transaction", test_transaction);
     g_test_add_func("/memory/write-hook", test_write_hook);
     g_test_add_func("/memory/nested-disabled", test_nested_disabled);
+    g_test_add_func("/memory/dirty-log", test_dirty_log);
     g_test_add_func("/memory/memory-view", test_memory_view);
     return g_test_run();
 }
