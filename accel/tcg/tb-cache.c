@@ -87,6 +87,9 @@ void tb_cache_init(void)
     tb_cpus = g_ptr_array_new();
     code_bitmap = g_malloc0(CODE_BITMAP_PAGES / 8);
     memory_listener_register(tb_memory_changed, NULL);
+    if (!memory_dirty_protect) {
+        memory_dirty_protect = tlb_protect_host_range;
+    }
     if (!memory_ram_write_hook) {
         memory_ram_write_hook = tb_ram_written;
     }

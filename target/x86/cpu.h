@@ -201,6 +201,9 @@ typedef struct TLBEntry {
 } TLBEntry;
 #define TLB_SLOW  (1u << 1)  /* page-aligned addresses leave low bits free */
 #define TLB_MMIO  (1u << 2)
+/* a RAM page whose region logs dirty pages and that is clean: the first
+ * store goes slow (and marks it), then the entry is refilled fast */
+#define TLB_NOTDIRTY (1u << 3)
 
 /* Machine-check banks offered in IA32_MCG_CAP (QEMU's pc offers 10 too). */
 #define MCE_BANKS 10

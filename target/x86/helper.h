@@ -96,6 +96,8 @@ int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la);
 void tlb_flush(CPUX86State *env);                 /* CR3 write (non-global), mode changes */
 void tlb_flush_all(CPUX86State *env);             /* including global pages */
 void tlb_flush_page(CPUX86State *env, target_ulong la);   /* INVLPG */
+/* memory_dirty_protect for TCG (hw/core/memory.h) */
+void tlb_protect_host_range(const uint8_t *host, uint64_t len);
 
 /* ---------- segmentation (seg_helper.c) ---------- */
 /* MOV/POP to a segment register, LDS..LSS: all checks, raises #GP/#SS/#NP. */

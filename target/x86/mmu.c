@@ -431,6 +431,10 @@ static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int 
     e->addr_code = (prot & 4) ? (vpage | (direct ? 0 : slow)) : (uint64_t)-1;
     if (prot & 2) {
         bool fast = direct && !r->readonly && !tb_page_has_code(ppage) && !watched;
+        if (fast && r->mr->dirty && memory_region_page_clean(r->mr, r->offset + (ppage - r->start))) {
+            e->addr_write = vpage | TLB_SLOW | TLB_NOTDIRTY;
+            return e;
+        }
         e->addr_write = vpage | (fast ? 0 : slow);
     } else {
         e->addr_write = (uint64_t)-1;
@@ -522,6 +526,10 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
     bool locked = bql_lock_if_needed();
     address_space_st(cpu_as(env), e->paddr | (la & 0xfff), val, size);
     bql_unlock_if(locked);
+    if (e->addr_write & TLB_NOTDIRTY) {
+        /* the page is dirty now: the next store refills the entry fast */
+        e->addr_write = (uint64_t)-1;
+    }
     if (__builtin_expect(!!(x86_debug_mode & X86_DEBUG_WATCH), 0) && x86_debug_hooks) {
         bool dbg_locked = bql_lock_if_needed();
         x86_debug_hooks->mem_access(env, la, size, true);
@@ -785,6 +793,34 @@ void cpu_st_priv(CPUX86State *env, uint32_t la, uint32_t v, unsigned size, int c
 uint32_t cpu_ld_priv(CPUX86State *env, uint32_t la, unsigned size, int cpl)
 {
     return (uint32_t)ld_linear(env, la, size, cpl == 3 ? 1 : 0);
+}
+
+/*
+ * memory_dirty_protect: the dirty bits of [host, host+len) are about to be
+ * cleared.  Every CPU's fast write mapping into it goes slow again, so the
+ * next store marks its page.  Entries belong to vCPUs that may be using
+ * them: only the tag changes, by compare-and-swap, as for code pages.
+ */
+void tlb_protect_host_range(const uint8_t *host, uint64_t len)
+{
+    uintptr_t lo = (uintptr_t)host, hi = lo + len;
+    for (guint c = 0; tlb_cpus && c < tlb_cpus->len; c++) {
+        CPUX86State *cenv = g_ptr_array_index(tlb_cpus, c);
+        for (int m = 0; m < NB_MMU_MODES; m++) {
+            for (int i = 0; i < TLB_SIZE; i++) {
+                TLBEntry *t = &cenv->tlb[m][i];
+                uint64_t w = __atomic_load_n(&t->addr_write, __ATOMIC_RELAXED);
+                if (w == (uint64_t)-1 || (w & TLB_SLOW)) {
+                    continue;
+                }
+                uintptr_t h = (uintptr_t)((w & PAGE_MASK) + __atomic_load_n(&t->addend, __ATOMIC_RELAXED));
+                if (h >= lo && h < hi) {
+                    __atomic_compare_exchange_n(&t->addr_write, &w, w | TLB_SLOW | TLB_NOTDIRTY,
+                                                false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+                }
+            }
+        }
+    }
 }
 
 /* ---- code ---- */
