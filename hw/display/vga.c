@@ -123,6 +123,7 @@ static void vga_mem_writeb(VGAState *s, uint32_t addr, uint8_t val)
         unsigned plane = addr & 3;
         if ((s->seq[2] & (1 << plane)) && addr < s->vram_size) {
             s->vram[addr] = val;
+            memory_region_set_dirty(&s->vram_mr, addr, 1);
         }
         return;
     }
@@ -131,6 +132,7 @@ static void vga_mem_writeb(VGAState *s, uint32_t addr, uint8_t val)
         uint32_t off = ((addr & ~1u) << 1) | plane;
         if ((s->seq[2] & (1 << plane)) && off < s->vram_size) {
             s->vram[off] = val;
+            memory_region_set_dirty(&s->vram_mr, off, 1);
         }
         return;
     }
@@ -171,6 +173,7 @@ write:;
             p[i] = v >> (8 * i);
         }
     }
+    memory_region_set_dirty(&s->vram_mr, addr << 2, 4);
 }
 
 static uint64_t lowmem_read(void *opaque, hwaddr addr, unsigned size)
@@ -435,6 +438,7 @@ void vbe_write(VGAState *s, uint16_t index, uint16_t val)
             vbe_fixup(s);
             if (!(val & VBE_EN_NOCLEAR)) {
                 memset(s->vram, 0, (size_t)s->vbe_line * r[VBE_YRES]);
+                memory_region_set_dirty(&s->vram_mr, 0, (uint64_t)s->vbe_line * r[VBE_YRES]);
             }
             /* the legacy side as a linear 256-colour mode: graphics,
              * the a0000 bank window, chain 4, no CGA address mixing */
@@ -531,10 +535,25 @@ static bool frame_alloc(VGAState *s, int w, int h)
     }
     if (need > s->frame_cap) {
         g_free(s->frame);
-        s->frame = g_malloc(need * 4);
+        s->frame = g_malloc0(need * 4);
         s->frame_cap = need;
     }
+    if (!s->line_new) {
+        s->line_new = g_malloc0(MAX_DIM);
+    }
     return true;
+}
+
+/* Render line y (of a frame whose line y shows VRAM bytes [off, off+len))
+ * when it is due: a full update, or a write to those bytes since the last
+ * update.  Marks it for the compare with the surface. */
+static bool line_due(VGAState *s, const DirtySnapshot *snap, int y, uint64_t off, uint64_t len)
+{
+    if (!snap || dirty_snapshot_get(snap, off, len)) {
+        s->line_new[y] = 1;
+        return true;
+    }
+    return false;
 }
 
 /* Phase of the text cursor (16 frames on, 16 off at 60 Hz) and of
@@ -576,7 +595,7 @@ static bool text_geometry(const VGAState *s, TextGeom *g)
     return g->rows > 0 && g->cols > 0;
 }
 
-static void render_text(VGAState *s, int *pw, int *ph)
+static void render_text(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph)
 {
     TextGeom g;
     if (!text_geometry(s, &g)) {
@@ -598,7 +617,16 @@ static void render_text(VGAState *s, int *pw, int *ph)
     };
     bool cursor_phase = blink_on(266), char_phase = blink_on(533);
     bool blink = s->ar[0x10] & 0x08, line_gfx = s->ar[0x10] & 0x04;
+    if (snap && (dirty_snapshot_get(snap, font[0] * 4, 8192 * 4) ||
+                 dirty_snapshot_get(snap, font[1] * 4, 8192 * 4))) {
+        snap = NULL;                         /* a glyph changed: every row */
+    }
     for (int row = 0; row < g.rows; row++) {
+        uint32_t a0 = (g.start + row * g.line) & VGA_PLANAR_MASK;
+        if (!line_due(s, snap, row * g.ch, (uint64_t)a0 * 4, (uint64_t)g.cols * 4)) {
+            continue;
+        }
+        memset(s->line_new + row * g.ch, 1, g.ch);
         for (int col = 0; col < g.cols; col++) {
             uint32_t a = (g.start + row * g.line + col) & VGA_PLANAR_MASK;
             uint8_t c = s->vram[a * 4], attr = s->vram[a * 4 + 1];
@@ -643,7 +671,7 @@ static void render_text(VGAState *s, int *pw, int *ph)
  * row scan counter (max scan line, double scan) to character rows of
  * line_offset planar addresses; CR17 bits 0/1 put the row scan counter
  * into address bits 13/14 for the CGA-compatible interleaved banks. */
-static void render_graphics(VGAState *s, int *pw, int *ph)
+static void render_graphics(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph)
 {
     unsigned shift = (s->gr[5] >> 5) & 3;
     bool dclk2 = s->seq[1] & 0x08;
@@ -682,6 +710,9 @@ static void render_graphics(VGAState *s, int *pw, int *ph)
         if (!(s->crtc[0x17] & 0x02)) {
             addr = (addr & ~0x4000u) | ((rsc & 2) << 13);
         }
+        if (!line_due(s, snap, y, (uint64_t)(addr & VGA_PLANAR_MASK) * 4, (uint64_t)addrs * 4)) {
+            continue;
+        }
         uint32_t *d = s->frame + (size_t)y * w;
         for (int i = 0; i < addrs; i++) {
             uint32_t data = vram32(s, addr + i);
@@ -716,7 +747,7 @@ static void render_graphics(VGAState *s, int *pw, int *ph)
     *ph = h;
 }
 
-static void render_vbe(VGAState *s, int *pw, int *ph)
+static void render_vbe(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph)
 {
     int w = s->vbe_regs[VBE_XRES], h = s->vbe_regs[VBE_YRES];
     unsigned bpp = s->vbe_regs[VBE_BPP];
@@ -731,6 +762,9 @@ static void render_vbe(VGAState *s, int *pw, int *ph)
     unsigned bytes = (bpp + 7) / 8;
     for (int y = 0; y < h; y++) {
         uint64_t off = s->vbe_start + (uint64_t)y * s->vbe_line;
+        if (!line_due(s, snap, y, off, (uint64_t)w * bytes)) {
+            continue;
+        }
         uint32_t *d = s->frame + (size_t)y * w;
         if (off + (uint64_t)w * bytes > s->vram_size) {
             memset(d, 0, (size_t)w * 4);
@@ -765,25 +799,68 @@ static void render_vbe(VGAState *s, int *pw, int *ph)
     *ph = h;
 }
 
-/* Render the current mode into s->frame, then copy only the changed
- * scanlines into the surface and report them.  The VRAM has no dirty
- * log yet, so a frame costs a render and a compare; it is paid only
- * while a display listens or a screendump asks. */
+/* Everything besides VRAM that the picture depends on, in shown[]. */
+static size_t shown_state(const VGAState *s, uint8_t *o)
+{
+    size_t n = 0;
+#define PUT(p, len) (memcpy(o + n, (p), (len)), n += (len))
+    PUT(&s->misc, 1);
+    PUT(s->seq, sizeof(s->seq));
+    PUT(s->gr, sizeof(s->gr));
+    PUT(s->ar, sizeof(s->ar));
+    PUT(&s->ar_index, 1);
+    PUT(s->crtc, 32);
+    PUT(&s->pel_mask, 1);
+    PUT(s->dac, sizeof(s->dac));
+    PUT(s->vbe_regs, sizeof(s->vbe_regs));
+    PUT(&s->vbe_line, sizeof(s->vbe_line));
+    PUT(&s->vbe_start, sizeof(s->vbe_start));
+#undef PUT
+    /* text mode: the cursor and blinking characters change with time */
+    o[n++] = (vbe_enabled(s) || (s->gr[6] & 0x01)) ? 2 : blink_on(266) | blink_on(533) << 1;
+    return n;
+}
+
+/*
+ * Render into s->frame what changed since the last update, then copy the
+ * lines that differ into the surface and report them.  VRAM is dirty
+ * logged (memory_region_set_log): with the registers, the DAC and the
+ * blink phases as they were, only the lines showing written pages are
+ * rendered, so an idle screen costs a snapshot of the log and no pixels.
+ * Paid only while a display listens or a screendump asks.
+ */
 static void vga_gfx_update(void *opaque)
 {
     VGAState *s = opaque;
     int w = 0, h = 0;
     bool blank = !(s->ar_index & 0x20) || (s->seq[1] & 0x20);
+    uint8_t now[sizeof(s->shown)];
+    size_t n = shown_state(s, now);
+    g_assert(n <= sizeof(s->shown));
+    bool render_all = s->full_update;
+    if (n != s->shown_len || memcmp(now, s->shown, n)) {
+        /* every line is rendered; the compare below still reports only
+         * the lines that came out different (a cursor blink: one) */
+        memcpy(s->shown, now, n);
+        s->shown_len = n;
+        render_all = true;
+    }
+    DirtySnapshot *snap = memory_region_snapshot_and_clear_dirty(&s->vram_mr, 0, s->vram_size);
+    const DirtySnapshot *due = render_all ? NULL : snap;
+    if (s->line_new) {
+        memset(s->line_new, 0, MAX_DIM);
+    }
     if (vbe_enabled(s)) {
-        render_vbe(s, &w, &h);
+        render_vbe(s, due, &w, &h);
         blank = false;
     } else if (blank) {
         w = 0;
     } else if (s->gr[6] & 0x01) {
-        render_graphics(s, &w, &h);
+        render_graphics(s, due, &w, &h);
     } else {
-        render_text(s, &w, &h);
+        render_text(s, due, &w, &h);
     }
+    dirty_snapshot_free(snap);
     DisplaySurface *surf = console_surface(s->con);
     if (w == 0 || h == 0) {
         /* blanked or an unusable mode: keep the size, show black */
@@ -807,7 +884,7 @@ static void vga_gfx_update(void *opaque)
         if (y < h) {
             uint32_t *row = (uint32_t *)(dst + (size_t)y * stride);
             const uint32_t *src = s->frame + (size_t)y * w;
-            changed = s->full_update || memcmp(row, src, (size_t)w * 4);
+            changed = s->full_update || (s->line_new[y] && memcmp(row, src, (size_t)w * 4));
             if (changed) {
                 memcpy(row, src, (size_t)w * 4);
             }
@@ -861,6 +938,7 @@ void vga_common_init(VGAState *s, uint32_t vram_mb, const char *name)
 {
     s->vram_size = vram_mb << 20;
     memory_region_init_ram(&s->vram_mr, "vga.vram", s->vram_size);
+    memory_region_set_log(&s->vram_mr, true);
     s->vram = s->vram_mr.ram;
     memory_region_init_io(&s->lowmem, &lowmem_ops, s, "vga-lowmem", 0x20000);
     memory_region_init_io(&s->ports, &ports_ops, s, "vga", 0x30);

@@ -43,9 +43,14 @@ typedef struct VGAState {
     uint32_t vbe_line, vbe_start, bank_offset;
 
     Console *con;
-    uint32_t *frame;             /* the next frame, compared with the surface */
+    uint32_t *frame;             /* the frame, kept between updates */
     size_t frame_cap;
+    uint8_t *line_new;           /* per line of frame: rendered this update */
     bool full_update;
+    /* what the last update showed besides VRAM (registers, DAC, blink
+     * phases): when it changes every line is rendered again */
+    uint8_t shown[1200];
+    size_t shown_len;
 } VGAState;
 
 /* Allocates VRAM (vram_mb MiB) and the register/window regions; the owner

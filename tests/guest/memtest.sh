@@ -24,7 +24,7 @@ if ! pkgdir=$("$top/scripts/fetch-guests.sh" memtest86+ 2>/dev/null); then
 fi
 bin=$pkgdir/boot/memtest86+x64.bin
 [ -f "$bin" ] || { echo "not ok - no $bin"; exit 1; }
-out=$BUILD/tests/guest/memtest
+out=$BUILD/tests/guest/memtest$([ "$PASS" = 1 ] && echo -pass)
 rm -rf "$out"
 mkdir -p "$out"
 sock=$out/hmp.sock

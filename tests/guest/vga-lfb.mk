@@ -1,0 +1,5 @@
+# The guest of tests/guest/vga-lfb.sh (nasm -f bin, booted with -kernel).
+$(BUILD)/tests/guest/vga-lfb.bin: tests/guest/vga-lfb.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+CHECK_BUILD += $(BUILD)/tests/guest/vga-lfb.bin
