@@ -60,10 +60,22 @@ static uint8_t *code_bitmap;            /* 1 bit per page below 4 GiB */
 static void tb_memory_changed(AddressSpace *as, void *opaque)
 {
     /* PAM/SMRAM/BAR changes can put different bytes under a physical
-     * address that holds translated code (e.g. BIOS shadowing); every
-     * view of system memory is rebuilt with it, so once is enough */
-    if (as == &address_space_memory) {
-        tb_flush_all(NULL);
+     * address that holds translated code (e.g. BIOS shadowing): the
+     * blocks from the ranges whose mapping changed go, the others stay
+     * (a BAR that moves, a bank or LFB switched, costs no flush of the
+     * kernel's code).  Every view of system memory is rebuilt with it,
+     * so once is enough. */
+    if (as != &address_space_memory) {
+        return;
+    }
+    const MemoryChange *c;
+    unsigned n = memory_view_changes(as, &c);
+    for (unsigned i = 0; i < n; i++) {
+        if (c[i].size == 0) {
+            tb_flush_all(NULL);
+            return;
+        }
+        tb_invalidate_phys_range(c[i].start, c[i].size);
     }
 }
 

@@ -378,6 +378,72 @@ static void render(GArray *out, MemoryRegion *mr, u128 base, u128 clip_s, u128 c
     }
 }
 
+/* The range of v covering pos, from index *i on (advanced), or NULL;
+ * *next: where the answer can change next. */
+static const FlatRange *sweep_at(const FlatView *v, unsigned *i, u128 pos, u128 *next)
+{
+    while (*i < v->nr && (u128)v->ranges[*i].start + v->ranges[*i].size <= pos) {
+        (*i)++;
+    }
+    if (*i >= v->nr) {
+        *next = (u128)1 << 64;
+        return NULL;
+    }
+    const FlatRange *r = &v->ranges[*i];
+    if (r->start > pos) {
+        *next = r->start;
+        return NULL;
+    }
+    *next = (u128)r->start + r->size;
+    return r;
+}
+
+static bool same_mapping(const FlatRange *a, const FlatRange *b, u128 pos)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    return a->mr == b->mr && a->readonly == b->readonly &&
+           a->offset + (hwaddr)(pos - a->start) == b->offset + (hwaddr)(pos - b->start);
+}
+
+/* What differs between two flat views, into as->changes. */
+static void view_diff(AddressSpace *as, const FlatView *old, const FlatView *new)
+{
+    GArray *ch = g_array_new(FALSE, FALSE, sizeof(MemoryChange));
+    if (!old) {
+        MemoryChange all = { 0, 0 };
+        g_array_append_val(ch, all);
+    } else {
+        unsigned i = 0, j = 0;
+        for (u128 pos = 0; pos < ((u128)1 << 64); ) {
+            u128 no, nn;
+            const FlatRange *a = sweep_at(old, &i, pos, &no);
+            const FlatRange *b = sweep_at(new, &j, pos, &nn);
+            u128 end = no < nn ? no : nn;
+            if (!same_mapping(a, b, pos)) {
+                MemoryChange *last = ch->len ? &g_array_index(ch, MemoryChange, ch->len - 1) : NULL;
+                if (last && (u128)last->start + last->size == pos) {
+                    last->size += (uint64_t)(end - pos);
+                } else {
+                    MemoryChange c = { (hwaddr)pos, (uint64_t)(end - pos) };
+                    g_array_append_val(ch, c);
+                }
+            }
+            pos = end;
+        }
+    }
+    g_free(as->changes);
+    as->nr_changes = ch->len;
+    as->changes = (MemoryChange *)g_array_free(ch, FALSE);
+}
+
+unsigned memory_view_changes(AddressSpace *as, const MemoryChange **changes)
+{
+    *changes = as->changes;
+    return as->nr_changes;
+}
+
 static void address_space_rebuild(AddressSpace *as)
 {
     GArray *out = g_array_new(FALSE, FALSE, sizeof(FlatRange));
@@ -387,6 +453,7 @@ static void address_space_rebuild(AddressSpace *as)
     v->nr = out->len;
     v->ranges = (FlatRange *)g_array_free(out, FALSE);
     as->view = v;
+    view_diff(as, old, v);
     if (old) {
         g_free(old->ranges);
         g_free(old);
@@ -451,6 +518,9 @@ void address_space_destroy(AddressSpace *as)
         g_free(as->view);
         as->view = NULL;
     }
+    g_free(as->changes);
+    as->changes = NULL;
+    as->nr_changes = 0;
 }
 
 void memory_region_destroy(MemoryRegion *mr)

@@ -116,6 +116,12 @@ typedef struct FlatView {
     unsigned nr;
 } FlatView;
 
+/* A part of an address space whose mapping a rebuild changed. */
+typedef struct MemoryChange {
+    hwaddr start;
+    uint64_t size;          /* 0 with start 0: the whole space (first build) */
+} MemoryChange;
+
 typedef void (*MemoryListenerFn)(AddressSpace *as, void *opaque);
 
 struct AddressSpace {
@@ -125,6 +131,9 @@ struct AddressSpace {
     uint64_t unassigned_value;     /* value of reads from holes (all-ones for I/O) */
     /* address_space_memory when this is a view of it (below), else NULL */
     AddressSpace *view_of;
+    /* what the last rebuild changed (memory_view_changes) */
+    MemoryChange *changes;
+    unsigned nr_changes;
 };
 
 extern AddressSpace address_space_memory;
@@ -154,6 +163,14 @@ void address_space_destroy(AddressSpace *as);
 void memory_region_destroy(MemoryRegion *mr);
 /* Called after every flat-view rebuild of any address space. */
 void memory_listener_register(MemoryListenerFn fn, void *opaque);
+/*
+ * For a listener: the ranges of as whose terminal region, offset in it or
+ * writability the last rebuild changed, in address order (none when a
+ * transaction changed nothing visible).  A BAR that moves changes its old
+ * and its new place, nothing else: a translated-code cache drops only the
+ * blocks from there.
+ */
+unsigned memory_view_changes(AddressSpace *as, const MemoryChange **changes);
 
 /*
  * Find the range containing addr; NULL for a hole.  The result is valid

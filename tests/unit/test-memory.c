@@ -301,6 +301,51 @@ static void test_dirty_log(void)
     memory_dirty_protect = NULL;
 }
 
+/* What a rebuild changed: a BAR that moves changes its old and new place
+ * only; a change that leaves the view as it was changes nothing; an alias
+ * offset change is a change at the same addresses. */
+static void test_view_changes(void)
+{
+    static MemoryRegion ram, bar, win;
+    static Mmio m;
+    static const MemoryRegionOps ops = { .read = mmio_read, .write = mmio_write };
+    fresh_space();
+    const MemoryChange *c;
+    memory_region_init_ram(&ram, "ram", 0x100000);
+    memory_region_add_subregion(&root, 0, &ram);
+    memory_region_init_io(&bar, &ops, &m, "bar", 0x1000);
+    memory_region_add_subregion(&root, 0xfe000000, &bar);
+    g_assert_cmpuint(memory_view_changes(&as, &c), ==, 1);
+    g_assert_cmphex(c[0].start, ==, 0xfe000000);
+    g_assert_cmphex(c[0].size, ==, 0x1000);
+
+    memory_region_set_address(&bar, 0xfd000000);
+    g_assert_cmpuint(memory_view_changes(&as, &c), ==, 2);
+    g_assert_cmphex(c[0].start, ==, 0xfd000000);
+    g_assert_cmphex(c[0].size, ==, 0x1000);
+    g_assert_cmphex(c[1].start, ==, 0xfe000000);
+    g_assert_cmphex(c[1].size, ==, 0x1000);
+
+    memory_transaction_begin();                            /* off and on again */
+    memory_region_set_enabled(&bar, false);
+    memory_region_set_enabled(&bar, true);
+    memory_transaction_commit();
+    g_assert_cmpuint(memory_view_changes(&as, &c), ==, 0);
+
+    /* a window onto RAM whose offset moves (a bank switch) */
+    memory_region_init_alias(&win, "win", &ram, 0x10000, 0x2000);
+    memory_region_add_subregion_overlap(&root, 0xa0000, &win, 1);
+    g_assert_cmpuint(memory_view_changes(&as, &c), ==, 1);
+    memory_region_set_alias_offset(&win, 0x20000);
+    g_assert_cmpuint(memory_view_changes(&as, &c), ==, 1);
+    g_assert_cmphex(c[0].start, ==, 0xa0000);
+    g_assert_cmphex(c[0].size, ==, 0x2000);
+    /* read-only is a change too: the CPUs' write mappings must go */
+    memory_region_set_readonly(&win, true);
+    g_assert_cmpuint(memory_view_changes(&as, &c), ==, 1);
+    g_assert_cmphex(c[0].start, ==, 0xa0000);
+}
+
 static void test_nested_disabled(void)
 {
     static MemoryRegion sub, a, b;
@@ -407,6 +452,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/write-hook", test_write_hook);
     g_test_add_func("/memory/nested-disabled", test_nested_disabled);
     g_test_add_func("/memory/dirty-log", test_dirty_log);
+    g_test_add_func("/memory/view-changes", test_view_changes);
     g_test_add_func("/memory/memory-view", test_memory_view);
     return g_test_run();
 }
