@@ -7,8 +7,11 @@
 #   GUEST_MODULES="e1000 virtio_blk ext4" scripts/make-linux-guest.sh
 #       also puts these kernel modules, with every module they depend on
 #       (from the package's own modules.dep), into the initramfs; /init
-#       loads them with modprobe.  The default OUTDIR is then
-#       build/guests/linux-<module list>, so each set is cached apart.
+#       loads them with modprobe (not with vireo.nomodules on the kernel
+#       command line: then the vireo.cmd loads them when it wants, e.g. to
+#       look at the boot console before a driver takes the screen over).
+#       The default OUTDIR is then build/guests/linux-<module list>, so
+#       each set is cached apart.
 # Prints two lines: the kernel path and the initramfs path.
 #
 # /init mounts /proc, /sys, /dev, prints "vireo-guest: init ok", then:
@@ -91,7 +94,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-if [ -f /etc/modules ]; then
+if [ -f /etc/modules ] && ! grep -qw vireo.nomodules /proc/cmdline; then
     for m in $(cat /etc/modules); do modprobe "$m" || echo "vireo-guest: modprobe $m failed"; done
 fi
 echo "vireo-guest: init ok"

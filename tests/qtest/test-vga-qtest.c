@@ -12,6 +12,9 @@
  *   - Bochs VBE: the ID, GETCAPS, a 32 bpp and an 8 bpp (DAC) mode drawn
  *     through the linear framebuffer and a bank of the a0000 window, each
  *     checked in a QMP screendump, and the same registers in BAR2;
+ *   - the EDID block at the start of BAR2 as bochs-drm reads it (header,
+ *     checksum, EDID 1.4, the native mode in the first detailed timing,
+ *     xres/yres, edid=off) and QEMU's extended registers at 0x600;
  *   - hostile values: indexes past the register files, a VBE mode larger
  *     than VRAM, offsets past the virtual screen.
  */
@@ -351,6 +354,56 @@ static void test_vbe(void)
     qtest_quit(s);
 }
 
+/* The native mode of the EDID's first detailed timing, and its sanity. */
+static void check_edid(QTestState *s, uint32_t mmio, unsigned w, unsigned h)
+{
+    uint8_t e[128];
+    uint8_t sum = 0;
+    for (int i = 0; i < 128; i++) {
+        e[i] = qtest_readb(s, mmio + i);
+        sum += e[i];
+    }
+    static const uint8_t header[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+    g_assert_cmpmem(e, 8, header, 8);
+    g_assert_cmpuint(sum, ==, 0);
+    g_assert_cmpuint(e[18], ==, 1);                  /* EDID 1.4 */
+    g_assert_cmpuint(e[19], ==, 4);
+    g_assert_cmpuint(e[126], ==, 0);                 /* no extensions */
+    g_assert_cmpuint(e[54] | e[55] << 8, !=, 0);     /* a detailed timing, */
+    g_assert_cmpuint(e[56] | (e[58] >> 4) << 8, ==, w);      /* of the native mode */
+    g_assert_cmpuint(e[59] | (e[61] >> 4) << 8, ==, h);
+    g_assert_cmpuint(e[75], ==, 0xfd);               /* then the range limits */
+    g_assert_cmpuint(e[93], ==, 0xfc);               /* and the name */
+    g_assert_cmpmem(e + 95, 10, "Vireo VGA\n", 10);
+    /* a 32-bit read, as a driver may do it */
+    g_assert_cmphex(qtest_readl(s, mmio), ==, 0xffffff00);
+}
+
+static void test_edid(void)
+{
+    QTestState *s = start("");
+    check_edid(s, MMIO, 1024, 768);
+    g_assert_cmpuint(qtest_readl(s, MMIO + 0x600), ==, 8);          /* extended registers */
+    g_assert_cmphex(qtest_readl(s, MMIO + 0x604), ==, 0x1e1e1e1e);  /* little-endian */
+    qtest_writel(s, MMIO + 0x604, 0xbebebebe);                      /* big-endian: not offered */
+    g_assert_cmphex(qtest_readl(s, MMIO + 0x604), ==, 0x1e1e1e1e);
+    g_assert_cmpuint(qtest_readb(s, MMIO + 0x3ff), ==, 0);          /* past the block */
+    qtest_quit(s);
+
+    s = qtest_start("-vga none -device VGA,addr=5,xres=1280,yres=800");
+    pci_writel(s, 5 << 3, 0x18, MMIO);
+    pci_writel(s, 5 << 3, 0x04, 0x0003);
+    check_edid(s, MMIO, 1280, 800);
+    qtest_quit(s);
+
+    s = qtest_start("-vga none -device VGA,addr=5,edid=off");
+    pci_writel(s, 5 << 3, 0x18, MMIO);
+    pci_writel(s, 5 << 3, 0x04, 0x0003);
+    g_assert_cmphex(qtest_readl(s, MMIO), ==, 0);   /* no header: bochs-drm uses its defaults */
+    g_assert_cmphex(qtest_readl(s, MMIO + 4), ==, 0);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -358,5 +411,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/vga/registers", test_registers);
     g_test_add_func("/qtest/vga/planar", test_planar);
     g_test_add_func("/qtest/vga/vbe", test_vbe);
+    g_test_add_func("/qtest/vga/edid", test_edid);
     return g_test_run();
 }
