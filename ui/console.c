@@ -206,6 +206,19 @@ static void refresh_tick(void *opaque)
     }
 }
 
+void display_listener_set_interval(DisplayListener *dl, int64_t ms)
+{
+    dl->update_interval_ms = ms;
+    if (!refresh_timer || !listeners || !listeners->len) {
+        return;
+    }
+    int64_t when = clock_get_ns(CLOCK_RT) + refresh_interval_ms() * 1000000;
+    int64_t armed = timer_expire_time(refresh_timer);
+    if (armed < 0 || when < armed) {
+        timer_mod(refresh_timer, when);
+    }
+}
+
 void display_listener_register(DisplayListener *dl, Console *con)
 {
     if (!listeners) {

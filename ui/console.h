@@ -65,6 +65,10 @@ struct DisplayListener {
     int64_t update_interval_ms; /* 0: the default (30 ms) */
 };
 
+/* A listener changes its refresh interval (VNC backs off while nothing
+ * changes); a shorter one takes effect at once. */
+void display_listener_set_interval(DisplayListener *dl, int64_t ms);
+
 /* Graphics device side.  The first console created is the one displays and
  * screendump use by default (index 0). */
 Console *console_new_graphic(const char *name, const ConsoleHwOps *ops, void *opaque);

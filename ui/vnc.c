@@ -124,6 +124,7 @@ struct VncDisplay {
 
     DisplayListener dl;
     bool dl_registered;
+    bool changed;                 /* the console reported an update this tick */
     pixman_image_t *blank;        /* shown when there is no console */
     int width, height;            /* size last announced */
     GList *clients;
@@ -420,6 +421,7 @@ static void client_try_update(VncClient *c)
 
 static void vnc_dl_gfx_update(DisplayListener *dl, int x, int y, int w, int h)
 {
+    vnc.changed = true;
     for (GList *l = vnc.clients; l; l = l->next) {
         VncClient *c = l->data;
         if (!c->dead && c->state == ST_NORMAL) {
@@ -441,12 +443,37 @@ static void vnc_dl_gfx_switch(DisplayListener *dl, DisplaySurface *surface)
     }
 }
 
+/*
+ * The refresh interval adapts as QEMU's VNC server does: halved towards
+ * 30 ms while the screen changes, 50 ms longer after every tick that found
+ * nothing, up to 3 s; a key or pointer event from a client brings it back
+ * to 30 ms at once.  An idle screen then costs a few ticks a second.
+ */
+#define VNC_REFRESH_BASE_MS 30
+#define VNC_REFRESH_INC_MS 50
+#define VNC_REFRESH_MAX_MS 3000
+
+static void vnc_refresh_fast(void)
+{
+    if (vnc.dl_registered && vnc.dl.update_interval_ms != VNC_REFRESH_BASE_MS) {
+        display_listener_set_interval(&vnc.dl, VNC_REFRESH_BASE_MS);
+    }
+}
+
 static void vnc_dl_refresh(DisplayListener *dl)
 {
     if (!vnc.clients) {
         return;                     /* nobody watching: leave the guest's VRAM alone */
     }
+    vnc.changed = false;
     console_hw_update(dl->con);
+    int64_t ms = dl->update_interval_ms > 0 ? dl->update_interval_ms : VNC_REFRESH_BASE_MS;
+    if (vnc.changed) {
+        ms = MAX(VNC_REFRESH_BASE_MS, ms / 2);
+    } else {
+        ms = MIN(VNC_REFRESH_MAX_MS, ms + VNC_REFRESH_INC_MS);
+    }
+    dl->update_interval_ms = ms;
     for (GList *l = vnc.clients; l; l = l->next) {
         client_try_update(l->data);
     }
@@ -719,6 +746,7 @@ static long client_message(VncClient *c, const uint8_t *p, size_t avail)
         pixman_region32_union_rect(&c->req, &c->req, x, y, w, h);
         if (!p[1]) {
             pixman_region32_union_rect(&c->dirty, &c->dirty, x, y, w, h);
+            vnc_refresh_fast();                     /* a new viewer: answer soon */
         }
         c->update_requested = true;
         return 10;
@@ -727,12 +755,14 @@ static long client_message(VncClient *c, const uint8_t *p, size_t avail)
         if (avail < 8) {
             return 0;
         }
+        vnc_refresh_fast();
         key_event(c, p[1], vnc_keysym_to_qnum(rd32(p + 4)));
         return 8;
     case 5:                                         /* PointerEvent */
         if (avail < 6) {
             return 0;
         }
+        vnc_refresh_fast();
         pointer_event(c, p[1], rd16(p + 2), rd16(p + 4));
         return 6;
     case 6: {                                       /* ClientCutText */
@@ -755,6 +785,7 @@ static long client_message(VncClient *c, const uint8_t *p, size_t avail)
             if (avail < 12) {
                 return 0;
             }
+            vnc_refresh_fast();
             uint32_t keycode = rd32(p + 8);
             int qnum;
             if ((keycode & 0xff00) == 0xe000) {
