@@ -621,9 +621,19 @@ static void render_text(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph
                  dirty_snapshot_get(snap, font[1] * 4, 8192 * 4))) {
         snap = NULL;                         /* a glyph changed: every row */
     }
+    /* a blink phase that turned: the cursor's row, and rows with blinking
+     * characters, are drawn again */
+    bool cursor_flip = cursor_phase != s->cursor_phase, char_flip = char_phase != s->char_phase;
+    s->cursor_phase = cursor_phase;
+    s->char_phase = char_phase;
     for (int row = 0; row < g.rows; row++) {
         uint32_t a0 = (g.start + row * g.line) & VGA_PLANAR_MASK;
-        if (!line_due(s, snap, row * g.ch, (uint64_t)a0 * 4, (uint64_t)g.cols * 4)) {
+        bool due = !snap || dirty_snapshot_get(snap, (uint64_t)a0 * 4, (uint64_t)g.cols * 4) ||
+                   (cursor_flip && g.cursor >= 0 && row == g.cursor / g.cols);
+        for (int col = 0; !due && char_flip && blink && col < g.cols; col++) {
+            due = s->vram[((a0 + col) & VGA_PLANAR_MASK) * 4 + 1] & 0x80;
+        }
+        if (!due) {
             continue;
         }
         memset(s->line_new + row * g.ch, 1, g.ch);
@@ -799,7 +809,8 @@ static void render_vbe(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph)
     *ph = h;
 }
 
-/* Everything besides VRAM that the picture depends on, in shown[]. */
+/* Everything besides VRAM and the text blink phases (render_text looks
+ * after those) that the picture depends on, in shown[]. */
 static size_t shown_state(const VGAState *s, uint8_t *o)
 {
     size_t n = 0;
@@ -816,8 +827,6 @@ static size_t shown_state(const VGAState *s, uint8_t *o)
     PUT(&s->vbe_line, sizeof(s->vbe_line));
     PUT(&s->vbe_start, sizeof(s->vbe_start));
 #undef PUT
-    /* text mode: the cursor and blinking characters change with time */
-    o[n++] = (vbe_enabled(s) || (s->gr[6] & 0x01)) ? 2 : blink_on(266) | blink_on(533) << 1;
     return n;
 }
 

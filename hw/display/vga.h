@@ -51,6 +51,7 @@ typedef struct VGAState {
      * phases): when it changes every line is rendered again */
     uint8_t shown[1200];
     size_t shown_len;
+    bool cursor_phase, char_phase;   /* text blink phases of the last frame */
 } VGAState;
 
 /* Allocates VRAM (vram_mb MiB) and the register/window regions; the owner
