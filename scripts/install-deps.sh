@@ -25,6 +25,7 @@ TEST_DEPS=(
     acpica-tools           # iasl: the ACPI table test disassembles what we build
     e2fsprogs              # mkfs.ext4 -d, e2fsck, debugfs: the disk images of the storage guest tests
     xvfb x11-apps xdotool  # tests/guest/sdl.sh: a virtual X server, xwd, window control
+    tigervnc-viewer        # tests/guest/vnc-viewer.sh: a real VNC viewer
 )
 
 if [ "${1:-}" = --print ]; then
