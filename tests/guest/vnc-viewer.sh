@@ -37,11 +37,25 @@ cleanup() {
     wait 2>/dev/null
 }
 trap cleanup EXIT
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$out/displayno" 2>"$out/xvfb.log" &
-xpid=$!
-for _ in $(seq 50); do [ -s "$out/displayno" ] && break; sleep 0.1; done
-[ -s "$out/displayno" ] || { echo "FAIL: Xvfb did not start: $(head -c 300 "$out/xvfb.log")"; exit 1; }
-export DISPLAY=:$(head -n1 "$out/displayno")
+# A private X server on a display -displayfd finds free; one that a
+# server still shutting down makes unusable is tried again.
+for attempt in 1 2 3; do
+    rm -f "$out/displayno"
+    Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$out/displayno" 2>"$out/xvfb.log" &
+    xpid=$!
+    for _ in $(seq 50); do [ -s "$out/displayno" ] && break; sleep 0.1; done
+    export DISPLAY=:$(head -n1 "$out/displayno" 2>/dev/null)
+    up=0
+    for _ in $(seq 20); do
+        xdotool getdisplaygeometry >/dev/null 2>&1 && { up=1; break; }
+        sleep 0.1
+    done
+    [ $up = 1 ] && break
+    kill $xpid 2>/dev/null
+    wait $xpid 2>/dev/null
+    xpid=
+done
+[ $up = 1 ] || { echo "FAIL: Xvfb did not start: $(head -c 300 "$out/xvfb.log")"; exit 1; }
 
 dbg=$out/debugcon.log sock=$out/hmp.sock vsock=$out/vnc.sock
 "$VIREO" -display none -vnc unix:"$vsock" -name vnctest -m 64 -boot menu=on,splash-time=15000 \
