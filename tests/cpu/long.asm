@@ -25,6 +25,8 @@ SEL_UDATA  equ 0x4b
 SEL_UCS64  equ 0x53
 SEL_TSS64  equ 0x60
 SEL_CGATE64 equ 0x70        ; 64-bit call gate, DPL 3, to SEL_CS64:gate_target
+SEL_CS64_LIM0 equ 0x80      ; 64-bit code with limit 0, G=0 (memtest86+'s)
+SEL_CS64_LD equ 0x88        ; L and D both set: not a valid code segment in IA-32e mode
 
 MSR_EFER   equ 0xc0000080
 MSR_STAR   equ 0xc0000081
@@ -79,6 +81,8 @@ main:
         DESC SEL_UDATA, 0, 0xfffff, 0xf2, 0xc
         DESC SEL_UCS64, 0, 0xfffff, 0xfa, 0xa      ; user code64 (L)
         DESC SEL_TSS64, TSS64, 0x67, 0x89, 0
+        DESC SEL_CS64_LIM0, 0, 0, 0x9a, 0x2        ; L, limit 0 bytes
+        DESC SEL_CS64_LD, 0, 0xfffff, 0x9a, 0xe    ; G, D, L
         mov dword [gdt + SEL_TSS64 + 8], 0         ; base 63:32, type 0
         mov dword [gdt + SEL_TSS64 + 12], 0
         mov eax, gate_target
@@ -539,9 +543,29 @@ compat32:
         mov [compat_eax], eax
         mov eax, cs
         mov [compat_cs], eax
-        jmp SEL_CS64:back64
+        ; far JMP from compatibility mode to a code segment with L and D
+        ; set: #GP(selector) (SDM JMP, IA-32e mode); the 64-bit handler
+        ; resumes here in compatibility mode
+        mov dword [exc64_resume], .ld_gp
+        mov dword [exc64_resume + 4], 0
+        jmp SEL_CS64_LD:back64
+.ld_gp:
+        ; into a 64-bit segment whose limit is 0: 64-bit mode has no limit
+        ; check, the target is only checked for canonical form
+        jmp SEL_CS64_LIM0:lim0_64
         bits 64
+lim0_64:
+        mov rax, cs
+        mov [rel lim0_cs], rax
+        push SEL_CS64
+        lea rax, [rel back64]
+        push rax
+        retfq
 back64:
+        CHECK64 [rel exc64_vec], 13, "far JMP from compatibility mode to an L+D segment: #GP"
+        CHECK64 [rel exc64_err], SEL_CS64_LD, "#GP error code: the selector"
+        CHECK64 [rel lim0_cs], SEL_CS64_LIM0, "far JMP to a 64-bit segment of limit 0 runs there"
+        mov qword [rel exc64_vec], 0
         CHECK64 [rel compat_eax], 6, "compatibility mode: 40h is INC EAX"
         CHECK64 [rel compat_cs], SEL_CODE0, "compatibility mode: CS"
         mov ecx, MSR_EFER
@@ -919,6 +943,7 @@ farptr_leave:   dd leave32
                 dw SEL_CODE0
 farptr32:       dd compat32
                 dw SEL_CODE0
+lim0_cs:        dq 0
         align 16
 idt64:          times 256 * 2 dq 0
 idt64_end:
