@@ -190,6 +190,62 @@ static const MemoryRegionOps lowmem_ops = {
     .read = lowmem_read, .write = lowmem_write, .min_access = 1, .max_access = 1,
 };
 
+/* ---- retrace timing ---- */
+
+/*
+ * Input status 1, bit 3 (vertical retrace) and bit 0 (display disabled:
+ * horizontal or vertical blanking), from the virtual clock and the timing
+ * the CRTC is programmed with, as the beam of a real monitor would be: the
+ * dot clock of misc bits 2-3 (25.175 or 28.322 MHz), halved by SR1 bit 3,
+ * 8- or 9-dot characters (SR1 bit 0), CR0 horizontal total (+5), CR1
+ * display end, CR6/CR7 vertical total (+2), CR10 retrace start and CR11's
+ * low four bits where it ends, CR12 display end.  Mode 3 and 13h come out
+ * at 70 Hz, 640x480 at 60 Hz, so a DOS program that paces itself on the
+ * retrace runs at the speed it was written for.  In a VBE mode (the CRTC
+ * keeps the legacy mode's values) a 60 Hz frame of the VBE height plus 5%
+ * blanking.  A CRTC that gives no sensible frame (never programmed, or
+ * garbage) falls back to flipping both bits on every read, so no poll
+ * loop can hang.  qtest drives the virtual clock, hence the beam.
+ */
+static uint8_t vga_status1(VGAState *s)
+{
+    uint64_t dot_hz, hchars, hde_chars, vtotal, vde, vrs, vre;
+    if (vbe_enabled(s)) {
+        vde = MAX(s->vbe_regs[VBE_YRES], 1);
+        vtotal = vde + vde / 20 + 3;
+        vrs = vde + 1;
+        vre = vrs + 2;
+        hchars = 100;
+        hde_chars = 80;
+        dot_hz = 60 * vtotal * hchars * 8;
+    } else {
+        static const uint64_t clocks[4] = { 25175000, 28322000, 25175000, 25175000 };
+        unsigned dots = (s->seq[1] & 0x01) ? 8 : 9;
+        dot_hz = clocks[(s->misc >> 2) & 3] / ((s->seq[1] & 0x08) ? 2 : 1) / dots * 8;
+        hchars = s->crtc[0] + 5u;
+        hde_chars = s->crtc[1] + 1u;
+        vtotal = (s->crtc[6] | (s->crtc[7] & 0x01) << 8 | (s->crtc[7] & 0x20) << 4) + 2u;
+        vde = (s->crtc[0x12] | (s->crtc[7] & 0x02) << 7 | (s->crtc[7] & 0x40) << 3) + 1u;
+        vrs = s->crtc[0x10] | (s->crtc[7] & 0x04) << 6 | (s->crtc[7] & 0x80) << 2;
+        unsigned len = ((s->crtc[0x11] & 0x0f) - vrs) & 0x0f;
+        vre = vrs + (len ? len : 16);
+    }
+    /* one character is 8 dots of dot_hz (dot_hz already scaled for 9) */
+    uint64_t line_ns = hchars * 8 * 1000000000ull / dot_hz;
+    uint64_t frame_ns = line_ns * vtotal;
+    if (hchars < 16 || vtotal < 64 || vde > vtotal || hde_chars > hchars || !line_ns ||
+        frame_ns < 5000000 || frame_ns > 100000000) {
+        s->st01 ^= 0x09;
+        return s->st01;
+    }
+    uint64_t pos = (uint64_t)clock_get_ns(CLOCK_VIRTUAL) % frame_ns;
+    uint64_t line = pos / line_ns, in_line = pos % line_ns;
+    bool vretrace = line >= vrs && line < vre;
+    bool disabled = line >= vde || in_line >= line_ns * hde_chars / hchars;
+    s->st01 = (vretrace ? 0x08 : 0) | (disabled ? 0x01 : 0);
+    return s->st01;
+}
+
 /* ---- registers ---- */
 
 /* The CRTC answers at 0x3d4/5 with a colour emulation (misc bit 0), else
@@ -248,12 +304,10 @@ uint8_t vga_ioport_read(VGAState *s, uint16_t port)
     case 0x3b5: case 0x3d5:
         return s->crtc[s->crtc_index];
     case 0x3ba: case 0x3da:
-        /* Input status 1: display enable and vertical retrace toggle on
-         * every read, so programs polling for retrace move on; the read
-         * also resets the attribute controller's flip-flop. */
-        s->st01 ^= 0x09;
+        /* Input status 1 (the read also resets the attribute
+         * controller's flip-flop) */
         s->ar_flip = false;
-        return s->st01;
+        return vga_status1(s);
     default:
         return 0xff;
     }

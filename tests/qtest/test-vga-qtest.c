@@ -5,7 +5,9 @@
  *   - the register groups: sequencer, graphics controller, CRTC with its
  *     write protection, the attribute controller's flip-flop and its reset
  *     by a 0x3da read, the DAC's auto-incrementing indexes, misc output,
- *     the retrace bits toggling;
+ *     the retrace bits toggling while the CRTC is unprogrammed, and
+ *     following the CRTC's timing on the virtual clock once it is (70 Hz
+ *     mode 3, 60 Hz VBE);
  *   - the planar window: write modes 0 (set/reset), 1 (latches), 2 and 3,
  *     the bit mask and the logical operations, read modes 0 and 1, then
  *     chain 4 and odd/even seen through the linear BAR;
@@ -379,6 +381,92 @@ static void check_edid(QTestState *s, uint32_t mmio, unsigned w, unsigned h)
     g_assert_cmphex(qtest_readl(s, mmio), ==, 0xffffff00);
 }
 
+static void crtc(QTestState *s, uint8_t i, uint8_t v) { qtest_outb(s, 0x3d4, i); qtest_outb(s, 0x3d5, v); }
+
+/*
+ * Watch input status 1 in steps of step_ns of virtual time for span_ns:
+ * the start times of the first two vertical retraces, how long the first
+ * lasted, and how many times the display-enable bit changed within the
+ * first line-long stretch of the visible area.
+ */
+static void watch_retrace(QTestState *s, int64_t step_ns, int64_t span_ns, int64_t *start,
+                          int64_t *len, int *nstarts)
+{
+    int64_t t = 0;
+    uint8_t prev = qtest_inb(s, 0x3da);
+    *nstarts = 0;
+    *len = 0;
+    while (t < span_ns && *nstarts < 3) {
+        qtest_clock_step(s, step_ns);
+        t += step_ns;
+        uint8_t v = qtest_inb(s, 0x3da);
+        if ((v & 0x08) && !(prev & 0x08)) {
+            start[(*nstarts)++] = t;
+        } else if (!(v & 0x08) && (prev & 0x08) && *nstarts == 1) {
+            *len = t - start[0];
+        }
+        prev = v;
+    }
+}
+
+/*
+ * The retrace follows the programmed CRTC timing on the virtual clock:
+ * mode 3's standard values (28.322 MHz, 9-dot characters, 100 characters
+ * a line, 449 lines, retrace on lines 412-413) make a 70 Hz frame with a
+ * two-line retrace, and display enable goes off and on within each line;
+ * a VBE mode runs at 60 Hz.  (Unprogrammed, the bits toggle on every
+ * read: test_registers.)
+ */
+static void test_retrace(void)
+{
+    QTestState *s = start("");
+    qtest_outb(s, 0x3c2, 0x67);
+    seq(s, 1, 0x00);
+    crtc(s, 0x11, 0x0e);                    /* unprotect CR0-7, retrace end 0xe */
+    static const uint8_t mode3[][2] = {
+        { 0x00, 0x5f }, { 0x01, 0x4f }, { 0x06, 0xbf }, { 0x07, 0x1f },
+        { 0x10, 0x9c }, { 0x11, 0x8e }, { 0x12, 0x8f },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(mode3); i++) {
+        crtc(s, mode3[i][0], mode3[i][1]);
+    }
+    int64_t start_ns[3], len;
+    int n;
+    watch_retrace(s, 4000, 40000000, start_ns, &len, &n);
+    g_assert_cmpint(n, >=, 2);
+    int64_t period = start_ns[1] - start_ns[0];
+    /* 449 lines of 100 * 9 / 28.322 MHz = 14.268 ms */
+    g_assert_cmpint(period, >=, 14260000);
+    g_assert_cmpint(period, <=, 14276000);
+    /* two lines of 31.78 us, seen in 4 us steps */
+    g_assert_cmpint(len, >=, 2 * 31777 - 4000);
+    g_assert_cmpint(len, <=, 2 * 31777 + 4000);
+    /* within a visible line display enable goes off (blanking) and on */
+    qtest_clock_step(s, 1000000);
+    int changes = 0;
+    uint8_t prev = qtest_inb(s, 0x3da);
+    for (int i = 0; i < 40; i++) {                 /* 40 x 1 us > one line */
+        qtest_clock_step(s, 1000);
+        uint8_t v = qtest_inb(s, 0x3da);
+        changes += (v ^ prev) & 0x01;
+        prev = v;
+    }
+    g_assert_cmpint(changes, >=, 1);
+    g_assert_cmpint(changes, <=, 3);
+    /* a 640x480 VBE mode: 60 Hz */
+    vbe(s, 4, 0);
+    vbe(s, 1, 640);
+    vbe(s, 2, 480);
+    vbe(s, 3, 32);
+    vbe(s, 4, 0x41);
+    watch_retrace(s, 20000, 60000000, start_ns, &len, &n);
+    g_assert_cmpint(n, >=, 2);
+    period = start_ns[1] - start_ns[0];
+    g_assert_cmpint(period, >=, 16600000);
+    g_assert_cmpint(period, <=, 16740000);
+    qtest_quit(s);
+}
+
 static void test_edid(void)
 {
     QTestState *s = start("");
@@ -412,5 +500,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/vga/planar", test_planar);
     g_test_add_func("/qtest/vga/vbe", test_vbe);
     g_test_add_func("/qtest/vga/edid", test_edid);
+    g_test_add_func("/qtest/vga/retrace", test_retrace);
     return g_test_run();
 }
