@@ -12,7 +12,7 @@ BUILD ?= build
 
 SRC_DIRS := system util chardev hw/core hw/i386 hw/pci hw/isa hw/intc hw/timer \
             hw/char hw/input hw/nvram hw/dma hw/display hw/ide hw/block hw/virtio hw/net \
-            hw/acpi hw/misc target/x86 accel accel/tcg accel/kvm accel/qtest block net ui \
+            hw/acpi hw/misc hw/audio target/x86 accel accel/tcg accel/kvm accel/qtest block net ui audio \
             monitor gdbstub
 ALL_SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 MAIN_SRC := system/main.c

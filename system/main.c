@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include "audio/audio.h"
 #include "config-host.h"
 #include "accel/accel.h"
 #include "accel/qtest/qtest.h"
@@ -61,7 +62,7 @@ static const Option options[] = {
     { "no-reboot", false, "exit instead of rebooting" },
     { "no-fd-bootchk", false, "disable the boot signature check for floppy disks" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
-    { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto]  select the machine" },
+    { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto][,pcspk-audiodev=ID]  select the machine" },
     { "M", true, NULL },
     { "accel", true, "tcg|kvm[:tcg]|qtest  select the accelerator" },
     { "enable-kvm", false, "same as -accel kvm" },
@@ -78,8 +79,8 @@ static const Option options[] = {
     { "mon", true, "chardev=ID[,mode=control|readline][,pretty=on|off]  monitor on a -chardev" },
     { "qtest", true, "dev  qtest protocol on dev (unix:PATH, tcp:HOST:PORT, chardev:ID); implies -accel qtest" },
     { "qtest-log", true, "file|none  log qtest traffic to file (default stderr)" },
-    { "audio", true, "none  audio backend (Vireo has no audio devices; only 'none')" },
-    { "audiodev", true, "none,id=ID  audio backend (only 'none')" },
+    { "audio", true, "none  audio shorthand (no sound card: use -audiodev and -machine pcspk-audiodev=)" },
+    { "audiodev", true, "none|wav|sdl,id=ID[,path=FILE]  audio backend (help lists them)" },
     { "s", false, "shorthand for -gdb tcp::1234" },
     { "gdb", true, "dev  accept a gdb connection on dev (tcp::PORT, tcp:HOST:PORT, unix:PATH)" },
     { "blockdev", true, "driver=file,node-name=N,filename=F[,read-only=on][,cache.direct=on][,locking=on|off|auto] | driver=raw|qcow2,node-name=N,file=NODE|file.driver=file,file.filename=F | {JSON}  a block node for -device ...,drive=N" },
@@ -361,7 +362,8 @@ static bool machine_none;
  * accelerator can run SMM code, i.e. TCG, and for qtest as QEMU) */
 typedef enum { SMM_AUTO, SMM_ON, SMM_OFF } SMMOption;
 
-static void parse_machine(const char *arg, const char **accel, SMMOption *smm, bool *no_pit)
+static void parse_machine(const char *arg, const char **accel, SMMOption *smm, bool *no_pit,
+                          const char **pcspk)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
     for (gchar **p = parts; *p; p++) {
@@ -403,6 +405,11 @@ static void parse_machine(const char *arg, const char **accel, SMMOption *smm, b
                 fatal("Parameter 'pit' does not accept value '%s'", val ? val : "");
             }
             *no_pit = !strcmp(val, "off");
+        } else if (!strcmp(key, "pcspk-audiodev")) {
+            if (!val || !*val) {
+                fatal("-machine %s: Parameter 'pcspk-audiodev' expects an audiodev id", arg);
+            }
+            *pcspk = g_strdup(val);
         } else if (!strcmp(key, "usb") || !strcmp(key, "vmport") || !strcmp(key, "graphics")) {
             /* accepted for compatibility */
         } else {
@@ -661,7 +668,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "no-shutdown")) {
             opt_no_shutdown = true;
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
-            parse_machine(arg, &accel, &smm, &cfg.no_pit);
+            parse_machine(arg, &accel, &smm, &cfg.no_pit, &cfg.pcspk_audiodev);
         } else if (!strcmp(n, "accel")) {
             if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\n");
@@ -802,14 +809,24 @@ int main(int argc, char **argv)
             qtest_spec = arg;
         } else if (!strcmp(n, "qtest-log")) {
             qtest_log = !strcmp(arg, "/dev/null") ? "none" : arg;
-        } else if (!strcmp(n, "audio") || !strcmp(n, "audiodev")) {
-            /* the backend is the implied first key or driver=, in any position */
+        } else if (!strcmp(n, "audiodev")) {
+            if (is_help_option(arg)) {
+                audio_print_drivers();
+                return 0;
+            }
+            GError *aerr = NULL;
+            if (!audio_add(arg, &aerr)) {
+                fatal("-audiodev %s: %s", arg, aerr->message);
+            }
+        } else if (!strcmp(n, "audio")) {
+            /* QEMU's shorthand: -audio DRIVER[,model=...]; only the
+             * backend part is taken, with no sound card to attach it to */
             KeyVal *kv = keyval_parse(arg, "driver", &err);
             const char *drv = kv ? keyval_take(kv, "driver") : NULL;
             bool none = drv && !strcmp(drv, "none");
             keyval_free(kv);
             if (!none) {
-                fatal("-%s %s: audio backend not available (only 'none')", n, arg);
+                fatal("-audio %s: no sound card model (use -audiodev and -machine pcspk-audiodev=)", arg);
             }
         } else if (!strcmp(n, "nodefaults")) {
             /* the pc board's own devices stay; the default VGA goes */

@@ -17,6 +17,7 @@
  * while G_SMRAME is set.  SMI# from the PIIX4's APM port goes to the first
  * CPU, as on QEMU's pc; SMI IPIs go through the local APICs.
  */
+#include "hw/audio/pcspk.h"
 #include "hw/i386/pc.h"
 #include "block/block.h"
 #include "hw/core/bootdevice.h"
@@ -623,7 +624,22 @@ static void pc_isa_devices_init(const MachineConfig *cfg)
     char opts[64];
 
     if (!cfg->no_pit) {
-        device_create("i8254", "");     /* with port 0x61, QEMU's pcspk */
+        Device *pit = device_create("i8254", "");   /* with port 0x61 */
+        if (cfg->pcspk_audiodev) {
+            AudioDev *ad = audio_find(cfg->pcspk_audiodev);
+            if (!ad) {
+                fatal("-machine pcspk-audiodev=%s: no -audiodev with id '%s'", cfg->pcspk_audiodev,
+                      cfg->pcspk_audiodev);
+            }
+            GError *err = NULL;
+            AudioVoice *v = audio_voice_open(ad, "pcspk", PCSPK_RATE, &err);
+            if (!v) {
+                fatal("-machine pcspk-audiodev=%s: %s", cfg->pcspk_audiodev, err->message);
+            }
+            pcspk_new(pit, v);
+        }
+    } else if (cfg->pcspk_audiodev) {
+        fatal("-machine pcspk-audiodev=%s: no speaker with pit=off", cfg->pcspk_audiodev);
     }
     g_autofree char *rtc_opts = cfg->rtc_base ? g_strdup_printf("base=%s", cfg->rtc_base) : g_strdup("");
     pc.rtc = device_create("mc146818rtc", rtc_opts);

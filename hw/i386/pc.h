@@ -27,6 +27,7 @@ typedef struct MachineConfig {
     bool vga;                    /* a standard VGA in slot 2 (-vga std, the default) */
     bool no_hpet;
     bool no_pit;                 /* -machine pit=off: no 8254 and no port 0x61, as QEMU */
+    const char *pcspk_audiodev;  /* -machine pcspk-audiodev=ID: the speaker's -audiodev */
     bool smm;                    /* System Management Mode: SMRAM, SMI# (-machine smm=) */
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (x86-load.h) */
     /* Serial ports: main creates chardevs with ids "serial0".."serial3" for

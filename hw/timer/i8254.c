@@ -49,6 +49,8 @@ typedef struct PITState {
     uint32_t irq_gen;        /* counter 0 start that irq_edges counts from */
     int64_t irq_edges;       /* OUT rising edges already signalled */
     uint8_t port61;          /* bits 0-3 as written: gate 2, speaker, parity/IOCHK enables */
+    void (*port61_fn)(void *opaque, int64_t now, uint8_t val);
+    void *port61_opaque;
     MemoryRegion io, port61_io;
 } PITState;
 
@@ -160,6 +162,24 @@ int i8254_get_out(Device *dev, int ch, int64_t now)
     PITChannel *c = &s->ch[(ch >= 0 && ch < 3) ? ch : 0];
     pit_sync(s, c, now);
     return pit_out(c, now);
+}
+
+int i8254_out_at(Device *dev, int ch, int64_t t)
+{
+    PITState *s = DEVICE_CAST(PITState, dev);
+    const PITChannel *c = &s->ch[(ch >= 0 && ch < 3) ? ch : 0];
+    if (c->counting && t < c->load_time) {
+        t = c->load_time;           /* before this count: as at its start */
+    }
+    return pit_out(c, t);
+}
+
+void i8254_set_port61_listener(Device *dev, void (*fn)(void *opaque, int64_t now, uint8_t val),
+                               void *opaque)
+{
+    PITState *s = DEVICE_CAST(PITState, dev);
+    s->port61_fn = fn;
+    s->port61_opaque = opaque;
 }
 
 /* Rising edges of OUT since counting started.  IRQ 0 is edge-triggered
@@ -494,6 +514,9 @@ static void port61_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     PITState *s = opaque;
     s->port61 = val & 0x0f;
     pit_set_gate(s, 2, val & 1);
+    if (s->port61_fn) {
+        s->port61_fn(s->port61_opaque, clock_get_ns(CLOCK_VIRTUAL), s->port61);
+    }
 }
 
 static const MemoryRegionOps port61_ops = {

@@ -132,7 +132,14 @@ case_ '-smp 256 is refused as QEMU does' 1 "Invalid SMP CPUs 256. The max CPUs s
 case_ '-smp with a topology that does not add up' 1 'product of the hierarchy must match maxcpus' -- -smp 4,sockets=3
 case_ '-smp maxcpus below the CPU count' 1 'maxcpus must be equal to or greater than smp' -- -smp 2,maxcpus=1
 case_ '-audiodev id=none,driver=none (any key order)' runs '' -- -audiodev id=none,driver=none
-case_ '-audiodev driver=sdl is refused' 1 'audio backend not available' -- -audiodev driver=sdl,id=a
+case_ '-audiodev with an unknown driver' 1 "Parameter 'driver' does not accept value 'oss'" -- -audiodev oss,id=a
+case_ '-audiodev without id' 1 "Parameter 'id' is missing" -- -audiodev wav
+case_ '-audiodev with an unknown key' 1 "Invalid parameter 'bogus'" -- -audiodev none,id=a,bogus=1
+case_ '-audiodev twice with one id' 1 "Duplicate audiodev ID 'a'" -- -audiodev none,id=a -audiodev none,id=a
+case_ '-audiodev wav into a missing directory' 1 "cannot create '/nonexistent/x.wav'" -- -audiodev wav,id=a,path=/nonexistent/x.wav
+case_ '-audiodev help lists wav' 0 '^wav$' -- -audiodev help
+case_ '-machine pcspk-audiodev with no such audiodev' 1 "no -audiodev with id 'zz'" -- -machine pcspk-audiodev=zz
+case_ '-machine pcspk-audiodev=ID with -audiodev none runs' runs '' -- -audiodev none,id=a -machine pcspk-audiodev=a
 case_ '-netdev with an unknown key' 1 "Invalid parameter 'bogus'" -- -netdev user,id=n0,bogus=1
 case_ '-netdev without id' 1 "Parameter 'id' is missing" -- -netdev user
 case_ '-netdev hostfwd with a port out of range' 1 'invalid host forwarding rule' -- -netdev user,id=n0,hostfwd=tcp::70000-:22
