@@ -601,9 +601,23 @@ static bool frame_alloc(VGAState *s, int w, int h)
 /* Render line y (of a frame whose line y shows VRAM bytes [off, off+len))
  * when it is due: a full update, or a write to those bytes since the last
  * update.  Marks it for the compare with the surface. */
+/*
+ * VRAM bytes [off, off+len) were written since the last update, or during
+ * it: a page is also due if it was dirty in the previous snapshot.  A vCPU
+ * that got its fast mapping before that snapshot turned it slow may still
+ * have been storing through it (a rep stos over the page) after the bits
+ * were cleared; those stores land while the page is marked in the
+ * previous snapshot, so looking at it once more catches them.
+ */
+static bool vram_written(const VGAState *s, const DirtySnapshot *snap, uint64_t off, uint64_t len)
+{
+    return !snap || dirty_snapshot_get(snap, off, len) ||
+           (s->prev_snap && dirty_snapshot_get(s->prev_snap, off, len));
+}
+
 static bool line_due(VGAState *s, const DirtySnapshot *snap, int y, uint64_t off, uint64_t len)
 {
-    if (!snap || dirty_snapshot_get(snap, off, len)) {
+    if (vram_written(s, snap, off, len)) {
         s->line_new[y] = 1;
         return true;
     }
@@ -671,8 +685,8 @@ static void render_text(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph
     };
     bool cursor_phase = blink_on(266), char_phase = blink_on(533);
     bool blink = s->ar[0x10] & 0x08, line_gfx = s->ar[0x10] & 0x04;
-    if (snap && (dirty_snapshot_get(snap, font[0] * 4, 8192 * 4) ||
-                 dirty_snapshot_get(snap, font[1] * 4, 8192 * 4))) {
+    if (snap && (vram_written(s, snap, font[0] * 4, 8192 * 4) ||
+                 vram_written(s, snap, font[1] * 4, 8192 * 4))) {
         snap = NULL;                         /* a glyph changed: every row */
     }
     /* a blink phase that turned: the cursor's row, and rows with blinking
@@ -682,7 +696,7 @@ static void render_text(VGAState *s, const DirtySnapshot *snap, int *pw, int *ph
     s->char_phase = char_phase;
     for (int row = 0; row < g.rows; row++) {
         uint32_t a0 = (g.start + row * g.line) & VGA_PLANAR_MASK;
-        bool due = !snap || dirty_snapshot_get(snap, (uint64_t)a0 * 4, (uint64_t)g.cols * 4) ||
+        bool due = vram_written(s, snap, (uint64_t)a0 * 4, (uint64_t)g.cols * 4) ||
                    (cursor_flip && g.cursor >= 0 && row == g.cursor / g.cols);
         for (int col = 0; !due && char_flip && blink && col < g.cols; col++) {
             due = s->vram[((a0 + col) & VGA_PLANAR_MASK) * 4 + 1] & 0x80;
@@ -923,7 +937,8 @@ static void vga_gfx_update(void *opaque)
     } else {
         render_text(s, due, &w, &h);
     }
-    dirty_snapshot_free(snap);
+    dirty_snapshot_free(s->prev_snap);
+    s->prev_snap = snap;
     DisplaySurface *surf = console_surface(s->con);
     if (w == 0 || h == 0) {
         /* blanked or an unusable mode: keep the size, show black */

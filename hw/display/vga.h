@@ -52,6 +52,7 @@ typedef struct VGAState {
     uint8_t shown[1200];
     size_t shown_len;
     bool cursor_phase, char_phase;   /* text blink phases of the last frame */
+    struct DirtySnapshot *prev_snap; /* the VRAM dirty log of the last update */
 } VGAState;
 
 /* Allocates VRAM (vram_mb MiB) and the register/window regions; the owner
