@@ -91,6 +91,12 @@ typedef struct VncClient {
     VncEncoder enc;
     int encoding;                 /* the preferred one we support */
     bool has_desktop_size, has_ext_key, ext_key_sent;
+    bool has_copyrect;
+    /* CopyRect: what the client's framebuffer holds (server pixels), valid
+     * once a whole frame went out at this size */
+    uint32_t *shadow;
+    int shadow_w, shadow_h;
+    bool shadow_valid;
     pixman_region32_t dirty;      /* changed since last sent */
     pixman_region32_t req;        /* what the client asked for */
     bool update_requested;
@@ -256,6 +262,7 @@ static gboolean client_free_cb(gpointer opaque)
     g_free(c->service);
     g_free(c->family);
     g_free(c->desc);
+    g_free(c->shadow);
     g_free(c);
     return G_SOURCE_REMOVE;
 }
@@ -340,6 +347,100 @@ static void pseudo_rect(GByteArray *out, int w, int h, int enc)
     vnc_put32(out, (uint32_t)enc);
 }
 
+/* ---- CopyRect: vertical scrolls ---- */
+
+#define SCROLL_MIN_ROWS 16
+
+static bool row_uniform(const uint32_t *r, int w)
+{
+    for (int x = 1; x < w; x++) {
+        if (r[x] != r[0]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A screen that scrolled (a console, an editor): the full-width band of
+ * rows [y1, y2) that is to be sent may be rows the client already has,
+ * moved up or down.  Finds the first row that changed and is not one
+ * colour (blank rows match anywhere), the shift dy at which the client's
+ * copy has it, and the run of rows that then all match; a run of
+ * SCROLL_MIN_ROWS or more is a CopyRect from rows *src to *dst, *rows high.
+ */
+static bool find_scroll(VncClient *c, pixman_image_t *img, int y1, int y2, int *dst, int *src,
+                        int *rows)
+{
+    int w = pixman_image_get_width(img), h = pixman_image_get_height(img);
+    int stride = pixman_image_get_stride(img) / 4;
+    const uint32_t *cur = pixman_image_get_data(img);
+    const uint32_t *sh = c->shadow;
+    size_t rb = (size_t)w * 4;
+    int r0 = -1;
+    for (int y = y1; y < y2; y++) {
+        const uint32_t *r = cur + (size_t)y * stride;
+        if (memcmp(r, sh + (size_t)y * w, rb) && !row_uniform(r, w)) {
+            r0 = y;
+            break;
+        }
+    }
+    if (r0 < 0) {
+        return false;
+    }
+    const uint32_t *row0 = cur + (size_t)r0 * stride;
+    for (int d = 1; d < h; d++) {
+        for (int sign = -1; sign <= 1; sign += 2) {
+            int dy = sign * d, sy = r0 + dy;
+            if (sy < 0 || sy >= h || memcmp(row0, sh + (size_t)sy * w, rb)) {
+                continue;
+            }
+            /* the run around r0 inside [y1, y2) whose rows match at dy */
+            int a = r0, b = r0 + 1;
+            while (a > y1 && a - 1 + dy >= 0 &&
+                   !memcmp(cur + (size_t)(a - 1) * stride, sh + (size_t)(a - 1 + dy) * w, rb)) {
+                a--;
+            }
+            while (b < y2 && b + dy < h &&
+                   !memcmp(cur + (size_t)b * stride, sh + (size_t)(b + dy) * w, rb)) {
+                b++;
+            }
+            if (b - a >= SCROLL_MIN_ROWS) {
+                *dst = a;
+                *src = a + dy;
+                *rows = b - a;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* After an update: the client has the server's pixels in every sent box. */
+static void shadow_update(VncClient *c, pixman_image_t *img, const pixman_box32_t *boxes, int n)
+{
+    int w = pixman_image_get_width(img), h = pixman_image_get_height(img);
+    if (c->shadow_w != w || c->shadow_h != h) {
+        g_free(c->shadow);
+        c->shadow = g_new0(uint32_t, (size_t)w * h);
+        c->shadow_w = w;
+        c->shadow_h = h;
+        c->shadow_valid = false;
+    }
+    int stride = pixman_image_get_stride(img) / 4;
+    const uint32_t *cur = pixman_image_get_data(img);
+    for (int i = 0; i < n; i++) {
+        const pixman_box32_t *b = &boxes[i];
+        for (int y = b->y1; y < b->y2; y++) {
+            memcpy(c->shadow + (size_t)y * w + b->x1, cur + (size_t)y * stride + b->x1,
+                   (size_t)(b->x2 - b->x1) * 4);
+        }
+        if (b->x1 == 0 && b->y1 == 0 && b->x2 == w && b->y2 == h) {
+            c->shadow_valid = true;
+        }
+    }
+}
+
 /* Send the part of the dirty region the client asked for, if it asked and
  * is not behind. */
 static void client_try_update(VncClient *c)
@@ -372,6 +473,35 @@ static void client_try_update(VncClient *c)
     pixman_region32_init(&send);
     pixman_region32_intersect(&send, &c->dirty, &c->req);
     pixman_region32_intersect_rect(&send, &send, 0, 0, MIN(w, c->client_w), MIN(h, c->client_h));
+    /* a scrolled band goes as CopyRect, the rest as pixels */
+    bool copy = false;
+    int copy_dst = 0, copy_src = 0, copy_rows = 0;
+    if (c->has_copyrect && c->shadow_valid && c->shadow_w == w && c->shadow_h == h &&
+        c->client_w == w && c->client_h == h && !resized && PIXMAN_FORMAT_BPP(pixman_image_get_format(img)) == 32) {
+        const pixman_box32_t *e = pixman_region32_extents(&send);
+        if (e->x1 == 0 && e->x2 == w && e->y2 - e->y1 >= SCROLL_MIN_ROWS) {
+            /* only a band the client asked for as a whole (rows in it
+             * that did not change match the shift too: find_scroll checks
+             * every row of the run) */
+            pixman_region32_t band;
+            pixman_region32_init_rect(&band, 0, e->y1, w, e->y2 - e->y1);
+            pixman_region32_intersect(&band, &band, &c->req);
+            int nb;
+            pixman_box32_t *bb = pixman_region32_rectangles(&band, &nb);
+            if (nb == 1 && bb[0].x1 == 0 && bb[0].x2 == w && bb[0].y1 == e->y1 && bb[0].y2 == e->y2) {
+                copy = find_scroll(c, img, e->y1, e->y2, &copy_dst, &copy_src, &copy_rows);
+            }
+            pixman_region32_fini(&band);
+        }
+    }
+    if (copy) {
+        pixman_region32_t moved;
+        pixman_region32_init_rect(&moved, 0, copy_dst, w, copy_rows);
+        pixman_region32_subtract(&send, &send, &moved);
+        pixman_region32_subtract(&c->dirty, &c->dirty, &moved);
+        pixman_region32_fini(&moved);
+        npseudo++;                  /* counted with the pseudo rectangles */
+    }
     int nrects;
     pixman_box32_t *boxes = pixman_region32_rectangles(&send, &nrects);
     pixman_box32_t ext;
@@ -400,6 +530,19 @@ static void client_try_update(VncClient *c)
         c->ext_key_sent = true;
         count++;
     }
+    if (copy) {
+        /* first: the client copies within what it has before new pixels land */
+        vnc_put16(out, 0);
+        vnc_put16(out, copy_dst);
+        vnc_put16(out, w);
+        vnc_put16(out, copy_rows);
+        vnc_put32(out, VNC_ENC_COPYRECT);
+        vnc_put16(out, 0);
+        vnc_put16(out, copy_src);
+        count++;
+        pixman_box32_t band = { 0, copy_dst, w, copy_dst + copy_rows };
+        shadow_update(c, img, &band, 1);
+    }
     for (int i = 0; i < nrects; i++) {
         int n = vnc_encode_rect(&c->enc, out, img, c->encoding, boxes[i].x1, boxes[i].y1,
                                 boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1);
@@ -412,6 +555,9 @@ static void client_try_update(VncClient *c)
     }
     out->data[count_at] = count >> 8;
     out->data[count_at + 1] = count;
+    if (c->has_copyrect) {
+        shadow_update(c, img, boxes, nrects);
+    }
     pixman_region32_subtract(&c->dirty, &c->dirty, &send);
     pixman_region32_fini(&send);
     pixman_region32_clear(&c->req);
@@ -597,7 +743,7 @@ static bool check_response(VncClient *c, const uint8_t *resp)
 static void set_encodings(VncClient *c, const uint8_t *p, int n)
 {
     c->encoding = VNC_ENC_RAW;
-    c->has_desktop_size = c->has_ext_key = false;
+    c->has_desktop_size = c->has_ext_key = c->has_copyrect = false;
     c->enc.level = Z_DEFAULT_COMPRESSION;
     c->enc.jpeg_quality = -1;
     bool chosen = false;
@@ -613,6 +759,9 @@ static void set_encodings(VncClient *c, const uint8_t *p, int n)
             break;
         case VNC_ENC_DESKTOP_SIZE:
             c->has_desktop_size = true;
+            break;
+        case VNC_ENC_COPYRECT:
+            c->has_copyrect = true;
             break;
         case VNC_ENC_QEMU_EXT_KEY:
             c->has_ext_key = true;

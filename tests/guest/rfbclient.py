@@ -3,8 +3,8 @@
 
 It speaks 3.3, 3.7 and 3.8, security types None and VNC Authentication (DES
 through libnettle with ctypes: Python's standard library has no DES), and
-decodes Raw, zlib and Tight (fill, and basic compression with the copy or
-palette filter) in any true-colour pixel format of 8, 16 or 32 bits, plus the
+decodes Raw, zlib, Tight (fill, and basic compression with the copy or
+palette filter) and CopyRect in any true-colour pixel format of 8, 16 or 32 bits, plus the
 DesktopSize and QEMU extended-key pseudo-encodings.  The framebuffer is kept
 as 8-bit RGB triples so it can be compared with a PPM screendump.
 
@@ -232,6 +232,15 @@ class RFBClient:
             self.put_pixels(x, y, w, h, [self.pf.to_rgb(v) for v in vals])
         elif enc == ENC_TIGHT:
             self.tight_rect(x, y, w, h)
+        elif enc == ENC_COPYRECT:
+            sx, sy = struct.unpack(">HH", self.recv(4))
+            if sx + w > self.width or sy + h > self.height or x + w > self.width or y + h > self.height:
+                raise RFBError("CopyRect %dx%d from %d,%d to %d,%d outside the screen" % (w, h, sx, sy, x, y))
+            rows = [bytes(self.fb[((sy + r) * self.width + sx) * 3:((sy + r) * self.width + sx + w) * 3])
+                    for r in range(h)]
+            for r in range(h):
+                off = ((y + r) * self.width + x) * 3
+                self.fb[off:off + w * 3] = rows[r]
         elif enc == ENC_DESKTOP_SIZE:
             self.width, self.height = w, h
             self.fb = bytearray(w * h * 3)

@@ -7,6 +7,7 @@
 ; k = 1..STEPS: waits for a byte on COM1, fills the rectangle of step k
 ; (position and colour from k as below) and prints "step k".  Odd steps
 ; store rows with rep stosd, even steps one dword at a time with mov.
+; One more byte scrolls the whole screen up by SCROLL rows ("scrolled").
 bits 32
 org 0x100000
 MB_MAGIC equ 0x1badb002
@@ -18,6 +19,7 @@ BG equ 0x00204060
 RW equ 64                       ; rectangle width and height
 RH equ 48
 STEPS equ 12
+SCROLL equ 64                   ; rows the last step scrolls by
 
 _start:
     jmp start
@@ -139,6 +141,20 @@ start:
     inc ebp
     cmp ebp, STEPS
     jbe .step
+    ; then, on one more byte, the screen scrolls up by SCROLL rows (rep
+    ; movsd within the framebuffer) and the rows that come free are BG
+    call getc
+    mov esi, [lfb]
+    add esi, SCROLL * WIDTH * 4
+    mov edi, [lfb]
+    mov ecx, (HEIGHT - SCROLL) * WIDTH
+    cld
+    rep movsd
+    mov ecx, SCROLL * WIDTH
+    mov eax, BG
+    rep stosd
+    mov esi, s_scrolled
+    call puts
     jmp .halt
 
 getc:
@@ -205,6 +221,7 @@ putdec:
 s_novga: db "no VGA", 10, 0
 s_ready: db "ready", 10, 0
 s_step: db "step ", 0
+s_scrolled: db "scrolled", 10, 0
 data_end:
 absolute data_end
 lfb: resd 1

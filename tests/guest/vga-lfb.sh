@@ -53,6 +53,8 @@ for _ in range(100):                 # the monitor and VNC come up once it runs
 hmp = connect(out + "/hmp.sock")
 load = subprocess.Popen([sys.executable, top + "/bench/vnc-load.py", "unix:" + out + "/vnc.sock", "raw", "120"],
                         stdout=open(out + "/vnc.txt", "w"), stderr=subprocess.STDOUT)
+import atexit
+atexit.register(load.terminate)      # a failing check exits through sys.exit
 sbuf = b""
 
 def wait_line(text):
@@ -110,10 +112,42 @@ for k in range(1, STEPS + 1):
     for r in range(y, y + RH):
         model[(r * W + x) * 3:(r * W + x + RW) * 3] = rgb * RW
     check(k)
+# the scroll: a client that has the whole frame gets the moved rows as
+# CopyRect (rfbclient.py decodes it) and ends with the guest's picture
+sys.path.insert(0, top + "/tests/guest")
+import rfbclient
+c = rfbclient.RFBClient("unix:" + out + "/vnc.sock")
+c.handshake()
+c.set_pixel_format(rfbclient.PixelFormat())
+c.set_encodings([rfbclient.ENC_RAW, rfbclient.ENC_COPYRECT, rfbclient.ENC_DESKTOP_SIZE])
+c.request(incremental=False)
+c.read_update()
+if bytes(c.fb) != bytes(model):
+    print("not ok - the VNC client's first frame is not the guest's picture")
+    sys.exit(1)
+c.encodings_seen.clear()
+ser.sendall(b"g")
+wait_line("scrolled")
+SCROLL = 64
+model[0:(H - SCROLL) * W * 3] = model[SCROLL * W * 3:]
+model[(H - SCROLL) * W * 3:] = bytes([(BG >> 16) & 255, (BG >> 8) & 255, BG & 255]) * (SCROLL * W)
+check(STEPS + 1)
+deadline = time.time() + 20
+while bytes(c.fb) != bytes(model) and time.time() < deadline:
+    c.request(incremental=True)
+    c.read_update()
+if bytes(c.fb) != bytes(model):
+    print("not ok - after the scroll the VNC client's frame is not the guest's picture")
+    sys.exit(1)
+if rfbclient.ENC_COPYRECT not in c.encodings_seen:
+    print("not ok - the scroll did not come as CopyRect (encodings %s)" % sorted(c.encodings_seen))
+    sys.exit(1)
+print("ok - the scroll by %d rows reached a VNC client as CopyRect; its frame is the guest's picture" % SCROLL)
+c.close()
 load.terminate()
 load.wait()
 print("ok - %d screendumps of 1024x768x32 agree pixel for pixel with what the guest drew "
-      "(rep stosd and mov stores, a VNC client refreshing meanwhile)" % (STEPS + 1))
+      "(rep stosd and mov stores, a scroll, a VNC client refreshing meanwhile)" % (STEPS + 2))
 PY
 rc=$?
 if [ $rc = 0 ]; then
