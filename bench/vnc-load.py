@@ -52,7 +52,9 @@ def main():
     while not stop and time.monotonic() < end:
         try:
             t = c.u8()
-        except (OSError, rfbclient.RFBError):
+        except rfbclient.RFBError:
+            break               # the server went away
+        except OSError:
             if stop:
                 break
             continue            # socket timeout: the screen did not change
