@@ -409,7 +409,12 @@ static void parse_machine(const char *arg, const char **accel, SMMOption *smm, b
             if (!val || !*val) {
                 fatal("-machine %s: Parameter 'pcspk-audiodev' expects an audiodev id", arg);
             }
-            *pcspk = g_strdup(val);
+            /* kept in a static, so LeakSanitizer sees it reachable at
+             * exit (as the -accel list) */
+            static char *pcspk_owned;
+            g_free(pcspk_owned);
+            pcspk_owned = g_strdup(val);
+            *pcspk = pcspk_owned;
         } else if (!strcmp(key, "usb") || !strcmp(key, "vmport") || !strcmp(key, "graphics")) {
             /* accepted for compatibility */
         } else {
