@@ -19,7 +19,8 @@ kill_s=5
 # three "runs" cases of eight outlive SIGTERM by over 30 s while eight
 # LeakSanitizer scans shared its two cores; never reproduced idle)
 par=8
-grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && wait_s=6 && kill_s=60 && par=4
+sanitized=no
+grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && wait_s=6 && kill_s=30 && par=4 && sanitized=yes
 res=$(mktemp -d)
 trap 'rm -rf "$res"' EXIT
 
@@ -38,6 +39,11 @@ case_() {
         st=$?
         got=$st
         [ $st -eq 124 ] && got=runs
+        # a sanitizer build still running after SIGTERM + kill_s (its exit
+        # leak scan never finished; seen in CI only, twice, on two or three
+        # cases of ~40): it was running, which is what "runs" asks
+        [ $st -eq 137 ] && [ $sanitized = yes ] && got=runs &&
+            echo "# $desc: SIGKILLed $kill_s s after SIGTERM (sanitizer exit)" >"$res/$id.note"
         matched=yes
         case $re in
         '') ;;
@@ -59,8 +65,9 @@ case_flush() {
     local f
     for f in $(ls "$res" | grep '\.res$' | sort -n); do
         cat "$res/$f"
+        cat "$res/${f%.res}.note" 2>/dev/null
         grep -q '^not ok' "$res/$f" && fail=1
-        rm -f "$res/$f" "$res/${f%.res}.out"
+        rm -f "$res/$f" "$res/${f%.res}.out" "$res/${f%.res}.note"
     done
 }
 
