@@ -30,52 +30,7 @@ mbhdr:
 
 start:
     mov esp, stack_top
-    ; find 1234:1111 on bus 0
-    xor ebx, ebx                ; device number
-.scan:
-    mov eax, ebx
-    shl eax, 11
-    or eax, 0x80000000
-    mov dx, 0xcf8
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    cmp eax, 0x11111234
-    je .found
-    inc ebx
-    cmp ebx, 32
-    jb .scan
-    mov esi, s_novga
-    call puts
-.halt:
-    hlt
-    jmp .halt
-.found:
-    mov eax, ebx
-    shl eax, 11
-    or eax, 0x80000010          ; BAR0
-    mov dx, 0xcf8
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    and eax, 0xfffffff0
-    mov [lfb], eax
-    ; DISPI: disable, set 1024x768x32, enable with the linear framebuffer
-    mov ax, 4
-    mov bx, 0
-    call dispi
-    mov ax, 1
-    mov bx, WIDTH
-    call dispi
-    mov ax, 2
-    mov bx, HEIGHT
-    call dispi
-    mov ax, 3
-    mov bx, 32
-    call dispi
-    mov ax, 4
-    mov bx, 0x41
-    call dispi
+    call vbe_start
     xor ebp, ebp                ; frame counter
 .frame:
     ; a colour that changes every frame in all three channels
@@ -97,58 +52,7 @@ start:
     call putc
     jmp .frame
 
-; DISPI register ax := bx
-dispi:
-    mov dx, 0x1ce
-    out dx, ax
-    mov dx, 0x1cf
-    mov ax, bx
-    out dx, ax
-    ret
-
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
-
-; eax in decimal
-putdec:
-    mov ecx, 10
-    xor ebx, ebx
-.div:
-    xor edx, edx
-    div ecx
-    push edx
-    inc ebx
-    test eax, eax
-    jnz .div
-.out:
-    pop eax
-    add al, '0'
-    call putc
-    dec ebx
-    jnz .out
-    ret
-
-s_novga: db "no VGA", 10, 0
+%include "vbe-guest.inc"
 s_frames: db "frames ", 0
 data_end:
 absolute data_end

@@ -36,50 +36,7 @@ mbhdr:
 
 start:
     mov esp, stack_top
-    xor ebx, ebx
-.scan:
-    mov eax, ebx
-    shl eax, 11
-    or eax, 0x80000000
-    mov dx, 0xcf8
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    cmp eax, 0x11111234
-    je .found
-    inc ebx
-    cmp ebx, 32
-    jb .scan
-    mov esi, s_novga
-    call puts
-.halt:
-    hlt
-    jmp .halt
-.found:
-    mov eax, ebx
-    shl eax, 11
-    or eax, 0x80000010
-    mov dx, 0xcf8
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    and eax, 0xfffffff0
-    mov [lfb], eax
-    mov ax, 4
-    mov bx, 0
-    call dispi
-    mov ax, 1
-    mov bx, WIDTH
-    call dispi
-    mov ax, 2
-    mov bx, HEIGHT
-    call dispi
-    mov ax, 3
-    mov bx, 32
-    call dispi
-    mov ax, 4
-    mov bx, 0x41
-    call dispi
+    call vbe_start
     mov edi, [lfb]
     mov ecx, WIDTH * HEIGHT
     mov eax, BG
@@ -155,7 +112,7 @@ start:
     rep stosd
     mov esi, s_scrolled
     call puts
-    jmp .halt
+    jmp vbe_halt
 
 getc:
     mov dx, COM1 + 5
@@ -167,58 +124,7 @@ getc:
     in al, dx
     ret
 
-; DISPI register ax := bx
-dispi:
-    mov dx, 0x1ce
-    out dx, ax
-    mov dx, 0x1cf
-    mov ax, bx
-    out dx, ax
-    ret
-
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
-
-; eax in decimal
-putdec:
-    mov ecx, 10
-    xor ebx, ebx
-.div:
-    xor edx, edx
-    div ecx
-    push edx
-    inc ebx
-    test eax, eax
-    jnz .div
-.out:
-    pop eax
-    add al, '0'
-    call putc
-    dec ebx
-    jnz .out
-    ret
-
-s_novga: db "no VGA", 10, 0
+%include "vbe-guest.inc"
 s_ready: db "ready", 10, 0
 s_step: db "step ", 0
 s_scrolled: db "scrolled", 10, 0
