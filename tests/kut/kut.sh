@@ -11,6 +11,9 @@
 #
 #   tests/kut/kut.sh [-j N] [--no-reference] [--must-pass] [TEST...]
 #
+# KUT_ACCEL=tcg,tier=1 (for example) adds that -accel to Vireo's command
+# line (the suite's runner passes -machine accel=tcg to both).
+#
 # TEST names come from the suite's x86/unittests.cfg (default: all).
 # Exit status: 1 if a test passes on the reference but not on Vireo (a
 # regression); with --must-pass, 1 if any named test does not pass on
@@ -75,7 +78,13 @@ run() {
     mv "$src/logs" "$BUILD/kut/logs-$label" 2>/dev/null
 }
 
-run "$vireo" vireo
+if [ -n "${KUT_ACCEL:-}" ]; then
+    wrap=$(cd "$BUILD" && pwd)/kut/vireo-accel
+    printf '#!/bin/sh\nexec "%s" "$@" -accel "%s"\n' "$vireo" "$KUT_ACCEL" > "$wrap" && chmod +x "$wrap"
+    run "$wrap" vireo
+else
+    run "$vireo" vireo
+fi
 ref=
 if [ $reference = yes ] && command -v qemu-system-x86_64 > /dev/null; then
     ref=$(command -v qemu-system-x86_64)
