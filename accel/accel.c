@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "accel/tcg/jit.h"
 
 static const AccelOps *accels[8];
 static unsigned nr_accels;
@@ -54,6 +55,27 @@ bool accel_parse_opts(const char *opts, GError **errp)
                 vireo_set_error(errp, "Invalid 'thread' setting %s", v);
                 return false;
             }
+        } else if (g_str_has_prefix(*o, "tier=")) {
+            const char *v = *o + 5;
+            if (!strcmp(v, "0")) {
+                jit_set_tier(JIT_TIER_0);
+            } else if (!strcmp(v, "1")) {
+                jit_set_tier(JIT_TIER_1);
+            } else if (!strcmp(v, "auto")) {
+                jit_set_tier(JIT_TIER_AUTO);
+            } else {
+                vireo_set_error(errp, "Invalid 'tier' setting %s (0, 1 or auto)", v);
+                return false;
+            }
+        } else if (g_str_has_prefix(*o, "tb-size=")) {
+            const char *v = *o + 8;
+            char *end;
+            guint64 mb = g_ascii_strtoull(v, &end, 10);
+            if (!*v || *end || mb < 1 || mb > 65536) {
+                vireo_set_error(errp, "Invalid 'tb-size' setting %s (MiB of translated code, 1..65536)", v);
+                return false;
+            }
+            jit_set_tb_size_mb(mb);
         }
     }
     return true;

@@ -5,6 +5,7 @@
  * The prompt is "(qemu) " as QEMU's, because scripts wait for it; the
  * banner says Vireo.  Output uses "\r\n" line ends (sockets and raw ttys).
  */
+#include "accel/tcg/jit.h"
 #include "monitor/monitor-int.h"
 
 #include <ctype.h>
@@ -588,6 +589,11 @@ static void info_qtree(const char *args, GString *out)
     device_foreach(qtree_one, out);
 }
 
+static void info_jit(const char *args, GString *out)
+{
+    jit_info(out);
+}
+
 static void info_vnc(const char *args, GString *out)
 {
     vnc_hmp_info(out);
@@ -608,6 +614,7 @@ static const HmpCommand info_commands[] = {
     { "qtree", NULL, "", "show device tree", info_qtree },
     { "network", NULL, "", "show the network state", info_network },
     { "vnc", NULL, "", "show the vnc server status", info_vnc },
+    { "jit", NULL, "", "show the translator's blocks, tiers, code cache and chaining", info_jit },
     { "iostats", NULL, "[device]", "show what each device's I/O cost (exits, kicks, interrupts, copies)", info_iostats },
     { NULL },
 };

@@ -12,6 +12,7 @@
 #include "audio/audio.h"
 #include "config-host.h"
 #include "accel/accel.h"
+#include "accel/tcg/jit.h"
 #include "accel/qtest/qtest.h"
 #include "block/blockdev.h"
 #include "block/node.h"
@@ -64,7 +65,8 @@ static const Option options[] = {
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
     { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto][,pcspk-audiodev=ID]  select the machine" },
     { "M", true, NULL },
-    { "accel", true, "tcg|kvm[:tcg]|qtest  select the accelerator" },
+    { "accel", true, "tcg[,tier=0|1|auto][,tb-size=MB][,thread=single|multi]|kvm[:tcg]|qtest  select the accelerator" },
+    { "perfmap", false, "write /tmp/perf-PID.map naming translated blocks for perf" },
     { "enable-kvm", false, "same as -accel kvm" },
     { "cpu", true, "model[,+feat][,-feat]  select the CPU model ('-cpu help' lists them)" },
     { "smp", true, "[cpus=]n[,sockets=,cores=,threads=,maxcpus=]  number of CPUs (up to 255)" },
@@ -691,6 +693,8 @@ int main(int argc, char **argv)
             if (arg[strlen(name)] == ',' && !accel_parse_opts(arg + strlen(name) + 1, &err)) {
                 fatal("-accel %s: %s", arg, err->message);
             }
+        } else if (!strcmp(n, "perfmap")) {
+            jit_set_perfmap(true);
         } else if (!strcmp(n, "enable-kvm")) {
             accel = accel_append(accel, "kvm");
         } else if (!strcmp(n, "cpu")) {

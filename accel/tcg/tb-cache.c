@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "accel/tcg/jit.h"
 #include "hw/core/memory.h"
 #include "target/x86/helper.h"
 #include "system/cpus.h"
@@ -223,6 +224,7 @@ static void page_remove_tb(uint64_t page, TranslationBlock *tb)
 static void tb_retire(TranslationBlock *tb)
 {
     tb->invalid = true;
+    jit_tb_retire(tb);
     FreeEntry fe = { tb, __atomic_fetch_add(&tb_global_epoch, 1, __ATOMIC_SEQ_CST) };
     g_array_append_val(tb_free_list, fe);
 }
@@ -428,8 +430,40 @@ void tb_jmp_set(CPUX86State *env, uint64_t lin, TranslationBlock *tb)
     }
 }
 
+static uint64_t tb_decoded;
+
+uint64_t tb_stat_decoded(void)
+{
+    return tb_decoded;
+}
+
+uint64_t tb_epoch_current(void)
+{
+    return __atomic_load_n(&tb_global_epoch, __ATOMIC_SEQ_CST);
+}
+
+bool tb_epoch_passed(uint64_t epoch)
+{
+    for (guint c = 0; c < tb_cpus->len; c++) {
+        CPUX86State *cenv = g_ptr_array_index(tb_cpus, c);
+        uint64_t e = __atomic_load_n(&cenv->tb_epoch, __ATOMIC_SEQ_CST);
+        if (e && e < epoch) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void tb_foreach_cpu(void (*fn)(CPUX86State *env, void *opaque), void *opaque)
+{
+    for (guint c = 0; tb_cpus && c < tb_cpus->len; c++) {
+        fn(g_ptr_array_index(tb_cpus, c), opaque);
+    }
+}
+
 void tb_insert(TranslationBlock *tb)
 {
+    tb_decoded++;
     unsigned h = tb_hash_fn(tb->phys, tb->cs_base, tb->flags);
     tb->hash_next = tb_hash[h];
     __atomic_store_n(&tb_hash[h], tb, __ATOMIC_RELEASE);   /* complete before it is seen */

@@ -24,6 +24,17 @@
 
 #define TB_PAGE_BITS 12
 #define TB_PAGE_SIZE (1u << TB_PAGE_BITS)
+#define TB_MAX_INSNS 64         /* instructions in a block at most */
+
+/* A direct successor of a tier-1 block (jit.c): the block's code
+ * compares the next EIP with target_eip and jumps through a patchable
+ * rel32, which leaves to the loop until jit_chain points it at the
+ * successor's code. */
+typedef struct JitSlot {
+    struct TranslationBlock *src;
+    uint8_t *patch;             /* the rel32, in the executable view */
+    uint64_t target_eip;
+} JitSlot;
 
 typedef struct TranslationBlock {
     uint64_t pc_lin;            /* CS base + EIP of the first instruction */
@@ -32,9 +43,14 @@ typedef struct TranslationBlock {
     uint64_t page2;             /* physical page the last insn spills into, or -1 */
     uint32_t flags;
     uint64_t eip_mask;          /* 0xffff for 16-bit code: IP wraps */
+    uint64_t eip0;              /* EIP of the first instruction */
     uint32_t n_insns;
     uint32_t size;              /* bytes of guest code covered */
     bool invalid;
+    uint32_t exec_count;        /* runs in tier 0 (tier=auto's hotness) */
+    uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */
+    uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
+    JitSlot jit_slot[2];
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];
 } TranslationBlock;
@@ -78,5 +94,14 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len);
 bool tb_page_has_code(uint64_t phys_page);
 /* Drop every block (memory map changes, CR0/CR4 paging switches). */
 void tb_flush_all(CPUX86State *env);
+
+/* The epoch a block dropped now is freed after (BQL), and whether every
+ * vCPU has passed a block boundary since: then none can hold or run
+ * anything dropped before (jit.c reuses its code cache then). */
+uint64_t tb_epoch_current(void);
+bool tb_epoch_passed(uint64_t epoch);
+/* Blocks decoded so far, and every vCPU that ran (HMP info jit). */
+uint64_t tb_stat_decoded(void);
+void tb_foreach_cpu(void (*fn)(CPUX86State *env, void *opaque), void *opaque);
 
 #endif

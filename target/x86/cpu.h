@@ -303,6 +303,13 @@ typedef struct CPUX86State {
     /* the TCG accelerator's per-vCPU state (accel/tcg/tb-cache.c) */
     void *tb_jmp_cache;       /* last block run at a linear PC, by hash */
     uint64_t tb_epoch;        /* quiescent-state epoch published between blocks, 0 outside x86_cpu_exec */
+    /* tier 1 (accel/tcg/jit.c): chained code leaves when instr_count
+     * reaches this (the slice's budget); statistics for HMP info jit */
+    uint64_t jit_end_count;
+    uint64_t jit_chained;     /* direct jumps taken at block ends (including to the exit stub) */
+    uint64_t jit_slot_exits;  /* ... of which left to the loop unchained */
+    uint64_t jit_runs;        /* tier-1 code entered from the loop */
+    uint64_t tb_runs;         /* tier-0 blocks run */
 } CPUX86State;
 
 typedef CPUX86State X86CPU;

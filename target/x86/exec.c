@@ -20,15 +20,16 @@
 #include "hw/core/memory.h"
 #include "util/log.h"
 #include "accel/tcg/tb-cache.h"
+#include "accel/tcg/jit.h"
 #include "system/cpus.h"
 
-#define TB_MAX_INSNS 64
 #define PAGE_BITS TB_PAGE_BITS
 #define PAGE_SZ TB_PAGE_SIZE
 
-/* hflags bits that change how bytes decode, and SMM: a CPU in SMM may
- * see other bytes (SMRAM) at the same physical address */
-#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA | HF_SMM)
+/* hflags bits that change how bytes decode, SMM (a CPU in SMM may see
+ * other bytes, SMRAM, at the same physical address) and the CPL (tier 1's
+ * inline memory accesses pick the TLB of the block's privilege level) */
+#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA | HF_SMM | HF_CPL_MASK)
 
 /* ---- block creation ---- */
 
@@ -128,6 +129,10 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->page2 = page2;
     tb->flags = flags;
     tb->eip_mask = mask;
+    tb->eip0 = env->eip;
+    tb->exec_count = 0;
+    tb->jit_entry = NULL;
+    tb->jit_dead = NULL;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
     tb->invalid = false;
@@ -139,6 +144,23 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     return tb;
 }
 
+/* The block at CS:EIP from the jump cache, if it is there and its page
+ * is still mapped where it was decoded from (CR3/A20/paging changes). */
+static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
+                                               uint64_t cs_base, uint64_t lin)
+{
+    TranslationBlock *tb = tb_jmp_get(env, lin);
+
+    if (tb && tb->pc_lin == lin && tb->cs_base == cs_base && tb->flags == flags) {
+        const TLBEntry *te = &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+        if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1)) &&
+            (te->paddr >> PAGE_BITS) == (tb->phys >> PAGE_BITS)) {
+            return tb;
+        }
+    }
+    return NULL;
+}
+
 static TranslationBlock *tb_find(CPUX86State *env)
 {
     uint32_t flags = env->hflags & TB_HFLAGS_MASK;
@@ -147,15 +169,9 @@ static TranslationBlock *tb_find(CPUX86State *env)
     if (!(flags & HF_LMA)) {
         lin = (uint32_t)lin;
     }
-    TranslationBlock *tb = tb_jmp_get(env, lin);
-
-    if (tb && tb->pc_lin == lin && tb->cs_base == cs_base && tb->flags == flags) {
-        /* still mapped to the same physical page? (CR3/A20/paging changes) */
-        const TLBEntry *te = &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
-        if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1)) &&
-            (te->paddr >> PAGE_BITS) == (tb->phys >> PAGE_BITS)) {
-            return tb;
-        }
+    TranslationBlock *tb = tb_find_cached(env, flags, cs_base, lin);
+    if (tb) {
+        return tb;
     }
     /* Looking up needs no lock; decoding a new block takes the BQL (the
      * cache's tables, the memory map, the other CPUs' TLBs whose fast
@@ -277,7 +293,8 @@ static bool exec_check_interrupts(CPUX86State *env)
  * from the state it started with; handlers change registers and flags
  * only after their store, but the state is restored all the same.
  */
-static void exec_atomic(CPUX86State *env, const DecodedInsn *d)
+void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
+void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d)
 {
     if (!cpus_threaded()) {
         d->handler(env, d);
@@ -311,7 +328,7 @@ static void exec_atomic(CPUX86State *env, const DecodedInsn *d)
 static inline void exec_insn(CPUX86State *env, const DecodedInsn *d)
 {
     if (unlikely(d->flags & DF_ATOMIC)) {
-        exec_atomic(env, d);
+        x86_exec_atomic(env, d);
     } else {
         d->handler(env, d);
     }
@@ -396,6 +413,9 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
      * thread for all vCPUs) with it */
     bool bql_entry = bql_locked();
     volatile uint64_t end_count = env->instr_count + (max_insns > 0 ? max_insns : 1);
+    /* tier 1 runs blocks whole and chains them: not while -d logs every
+     * block */
+    const bool jit_ok = jit_threshold && !log_enabled(LOG_CPU | LOG_EXEC);
 
     if (sigsetjmp(env->jmp_env, 0) != 0) {
         /* a fault raised under the BQL (TLB fill, decoding, a device's
@@ -513,7 +533,30 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
                      env->dr_exec_en || env->dr_data_en)) {
             tb_run_one(env, tb);
         } else {
-            tb_run(env, tb);
+            if (jit_ok && !tb->jit_entry && ++tb->exec_count >= jit_threshold) {
+                bool locked = bql_lock_if_needed();
+                jit_translate(tb);
+                bql_unlock_if(locked);
+            }
+            if (jit_ok && tb->jit_entry) {
+                /* tier 1: the block's code, and the blocks it is chained
+                 * to, until one leaves; an exit to a successor not chained
+                 * yet chains it if the jump cache knows it already */
+                env->jit_end_count = end_count;
+                JitSlot *slot = jit_run(env, tb);
+                if (slot) {
+                    uint32_t flags = env->hflags & TB_HFLAGS_MASK;
+                    uint64_t cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base;
+                    uint64_t lin = cs_base + env->eip;
+                    if (!(flags & HF_LMA)) {
+                        lin = (uint32_t)lin;
+                    }
+                    jit_chain(env, slot, tb_find_cached(env, flags, cs_base, lin));
+                }
+            } else {
+                env->tb_runs++;
+                tb_run(env, tb);
+            }
         }
     }
 }

@@ -317,4 +317,16 @@ H(op_sse); H(op_popcnt);
  * specialised to its form, when there is one; true if it did. */
 bool x86_specialize(DecodedInsn *d);
 
+/* The form a specialised handler implements, for tier 1 (accel/tcg/jit.c)
+ * to emit the same thing inline: ALU op (DecodedInsn.aux numbering: 0 ADD
+ * 1 OR 4 AND 5 SUB 6 XOR 7 CMP), MOV or TEST; E <- E op G, G <- G op E or
+ * E <- E op imm; E in memory or a register; ot 2 or 3. */
+enum { X86_FAST_ALU = 1, X86_FAST_MOV, X86_FAST_TEST };
+enum { X86_FAST_EG = 0, X86_FAST_GE = 1, X86_FAST_EI = 2 };
+typedef struct X86FastForm {
+    uint8_t kind, alu, form, ot;
+    bool mem;
+} X86FastForm;
+bool x86_fast_form(const DecodedInsn *d, X86FastForm *f);
+
 #endif

@@ -204,3 +204,37 @@ bool x86_specialize(DecodedInsn *d)
     d->handler = h;
     return true;
 }
+
+bool x86_fast_form(const DecodedInsn *d, X86FastForm *f)
+{
+    InsnHandler h = d->handler;
+    for (int op = 0; op < 8; op++) {
+        for (int w = 0; w < 2; w++) {
+            const AluForms *a = &alu_forms[op][w];
+            const InsnHandler hs[6] = { a->eg_r, a->eg_m, a->ge_r, a->ge_m, a->ei_r, a->ei_m };
+            for (int i = 0; i < 6; i++) {
+                if (hs[i] && hs[i] == h) {
+                    *f = (X86FastForm){ .kind = X86_FAST_ALU, .alu = op, .form = i >> 1,
+                                        .mem = i & 1, .ot = w + 2 };
+                    return true;
+                }
+            }
+        }
+    }
+    static const struct { InsnHandler h; uint8_t kind, form, mem, ot; } other[] = {
+        { mov_EG_r2, X86_FAST_MOV, X86_FAST_EG, 0, 2 }, { mov_EG_m2, X86_FAST_MOV, X86_FAST_EG, 1, 2 },
+        { mov_GE_r2, X86_FAST_MOV, X86_FAST_GE, 0, 2 }, { mov_GE_m2, X86_FAST_MOV, X86_FAST_GE, 1, 2 },
+        { mov_EG_r3, X86_FAST_MOV, X86_FAST_EG, 0, 3 }, { mov_EG_m3, X86_FAST_MOV, X86_FAST_EG, 1, 3 },
+        { mov_GE_r3, X86_FAST_MOV, X86_FAST_GE, 0, 3 }, { mov_GE_m3, X86_FAST_MOV, X86_FAST_GE, 1, 3 },
+        { test_EG_r2, X86_FAST_TEST, X86_FAST_EG, 0, 2 }, { test_EG_m2, X86_FAST_TEST, X86_FAST_EG, 1, 2 },
+        { test_EG_r3, X86_FAST_TEST, X86_FAST_EG, 0, 3 }, { test_EG_m3, X86_FAST_TEST, X86_FAST_EG, 1, 3 },
+    };
+    for (unsigned i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        if (other[i].h == h) {
+            *f = (X86FastForm){ .kind = other[i].kind, .form = other[i].form,
+                                .mem = other[i].mem, .ot = other[i].ot };
+            return true;
+        }
+    }
+    return false;
+}

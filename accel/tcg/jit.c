@@ -1,0 +1,815 @@
+/*
+ * Tier 1: translation blocks as x86-64 host code (see jit.h).
+ *
+ * Register use in translated code: RBX holds env (callee-saved, so every
+ * handler keeps it); RAX, RDI and RSI are scratch.  The code is entered
+ * through a trampoline at the start of the cache (push rbx; mov rbx, rdi;
+ * jmp rsi) and leaves through its epilogue (pop rbx; ret) with RAX = the
+ * JitSlot of an unchained exit or 0.  A guest fault longjmps out of a
+ * handler to x86_cpu_exec's landing pad, which restores RBX with the rest.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1       /* memfd_create */
+#endif
+#include "accel/tcg/jit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "system/cpus.h"
+#include "target/x86/debug.h"
+#include "target/x86/ops.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#if defined(__x86_64__) && defined(__linux__)
+#define JIT_HOST_OK 1
+#else
+#define JIT_HOST_OK 0
+#endif
+
+/* translated after this many runs in tier 0 with tier=auto: code that runs
+ * once (firmware, init) is not worth the emission */
+#define JIT_AUTO_THRESHOLD 4
+
+static int jit_tier = JIT_TIER_AUTO;
+static uint64_t jit_cache_size = 256ull << 20;
+static bool jit_perfmap;
+static bool jit_inline = true;          /* VIREO_JIT_NOINLINE=1: calls only (debugging) */
+unsigned jit_threshold;
+
+static uint8_t *code_rw, *code_rx;      /* two views of one memfd */
+static size_t code_used;
+static uint8_t *epilogue_rx;
+static uintptr_t (*jit_enter)(CPUX86State *env, const uint8_t *code);
+static bool flush_pending;              /* cache full: dropped, waiting for the vCPUs */
+static uint64_t flush_epoch;
+static FILE *perfmap_file;
+
+/* statistics (BQL) */
+static uint64_t stat_translated, stat_bytes, stat_ns, stat_flushes, stat_patched;
+
+void jit_set_tier(int tier)
+{
+    jit_tier = tier;
+}
+
+void jit_set_tb_size_mb(uint64_t mb)
+{
+    jit_cache_size = mb << 20;
+}
+
+void jit_set_perfmap(bool on)
+{
+    jit_perfmap = on;
+}
+
+/* ---- emitter ---- */
+
+typedef struct Emit {
+    uint8_t *p;         /* writable view */
+    ptrdiff_t rx_off;   /* executable address = p + rx_off */
+} Emit;
+
+static inline uint8_t *rx(const Emit *e, const uint8_t *p)
+{
+    return (uint8_t *)p + e->rx_off;
+}
+
+static void e8(Emit *e, uint8_t b)
+{
+    *e->p++ = b;
+}
+
+static void e32(Emit *e, uint32_t v)
+{
+    memcpy(e->p, &v, 4);
+    e->p += 4;
+}
+
+static void e64(Emit *e, uint64_t v)
+{
+    memcpy(e->p, &v, 8);
+    e->p += 8;
+}
+
+static bool fits32(int64_t v)
+{
+    return v == (int32_t)v;
+}
+
+/* modrm [rbx + disp32] with reg field r */
+static void m_rbx(Emit *e, int r, size_t off)
+{
+    e8(e, 0x83 | (r << 3));
+    e32(e, (uint32_t)off);
+}
+
+/* mov qword [rbx+off], imm */
+static void st_q(Emit *e, size_t off, uint64_t v)
+{
+    if (fits32((int64_t)v)) {
+        e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, off); e32(e, (uint32_t)v);
+    } else {
+        e8(e, 0x48); e8(e, 0xb8); e64(e, v);            /* mov rax, imm64 */
+        e8(e, 0x48); e8(e, 0x89); m_rbx(e, 0, off);     /* mov [rbx+off], rax */
+    }
+}
+
+/* mov byte [rbx+off], imm8 */
+static void st_b(Emit *e, size_t off, uint8_t v)
+{
+    e8(e, 0xc6); m_rbx(e, 0, off); e8(e, v);
+}
+
+/* inc qword [rbx+off] */
+static void inc_q(Emit *e, size_t off)
+{
+    e8(e, 0x48); e8(e, 0xff); m_rbx(e, 0, off);
+}
+
+/* call a C function: rel32 when the cache is within reach, else via RAX */
+static void call_fn(Emit *e, const void *fn)
+{
+    int64_t rel = (int64_t)((uintptr_t)fn - (uintptr_t)(rx(e, e->p) + 5));
+    if (fits32(rel)) {
+        e8(e, 0xe8); e32(e, (uint32_t)rel);
+    } else {
+        e8(e, 0x48); e8(e, 0xb8); e64(e, (uint64_t)(uintptr_t)fn);
+        e8(e, 0xff); e8(e, 0xd0);
+    }
+}
+
+/* a rel32 branch to a later label: returns where to patch */
+static uint8_t *jcc_fwd(Emit *e, uint8_t cc)
+{
+    e8(e, 0x0f); e8(e, 0x80 | cc);
+    uint8_t *at = e->p;
+    e32(e, 0);
+    return at;
+}
+
+static void bind(Emit *e, uint8_t *at, const uint8_t *target_rw)
+{
+    int32_t rel = (int32_t)(target_rw - (at + 4));
+    memcpy(at, &rel, 4);
+}
+
+static void jmp_rx(Emit *e, const uint8_t *target_rx)
+{
+    e8(e, 0xe9);
+    e32(e, (uint32_t)(int32_t)(target_rx - (rx(e, e->p) + 4)));
+}
+
+#define CC_NE 0x5
+#define CC_NS 0x9
+
+/* cmp byte [rip+dead], 0; jne exit */
+static uint8_t *check_dead(Emit *e, const uint8_t *dead_rw)
+{
+    e8(e, 0x80); e8(e, 0x3d);
+    e32(e, (uint32_t)(int32_t)(dead_rw - (e->p + 5)));
+    e8(e, 0);
+    return jcc_fwd(e, CC_NE);
+}
+
+/* ---- code cache ---- */
+
+bool jit_init(GError **errp)
+{
+    if (jit_tier == JIT_TIER_0) {
+        jit_threshold = 0;
+        return true;
+    }
+    if (!JIT_HOST_OK) {
+        if (jit_tier == JIT_TIER_1) {
+            vireo_set_error(errp, "-accel tcg,tier=1: tier 1 translates to x86-64 Linux hosts only");
+            return false;
+        }
+        jit_threshold = 0;
+        return true;
+    }
+    int fd = memfd_create("vireo-jit", MFD_CLOEXEC);
+    const char *what = "memfd_create";
+    if (fd >= 0 && ftruncate(fd, (off_t)jit_cache_size) < 0) {
+        what = "ftruncate";
+        close(fd);
+        fd = -1;
+    }
+    void *w = MAP_FAILED, *x = MAP_FAILED;
+    if (fd >= 0) {
+        w = mmap(NULL, jit_cache_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        what = "mmap (writable view)";
+    }
+    if (w != MAP_FAILED) {
+        /* near the binary's text when possible, so handlers are a rel32
+         * call away; anywhere else works too (calls go through RAX) */
+        uintptr_t hint = ((uintptr_t)&jit_init & ~(uintptr_t)0xfffff) - jit_cache_size - (64u << 20);
+        x = mmap((void *)hint, jit_cache_size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+        what = "mmap (executable view)";
+    }
+    int err = errno;
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (x == MAP_FAILED) {
+        if (w != MAP_FAILED) {
+            munmap(w, jit_cache_size);
+        }
+        if (jit_tier == JIT_TIER_1) {
+            vireo_set_error(errp, "-accel tcg,tier=1: the host refuses executable memory for "
+                            "translated code (%s: %s)", what, g_strerror(err));
+            return false;
+        }
+        warn_report("tier 1 is off: the host refuses executable memory for translated code "
+                    "(%s: %s); running tier 0", what, g_strerror(err));
+        jit_threshold = 0;
+        return true;
+    }
+    code_rw = w;
+    code_rx = x;
+    jit_inline = !g_getenv("VIREO_JIT_NOINLINE");
+    /* trampoline: push rbx; mov rbx, rdi; jmp rsi;  epilogue: pop rbx; ret */
+    Emit e = { .p = code_rw, .rx_off = code_rx - code_rw };
+    e8(&e, 0x53);
+    e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xfb);
+    e8(&e, 0xff); e8(&e, 0xe6);
+    epilogue_rx = rx(&e, e.p);
+    e8(&e, 0x5b);
+    e8(&e, 0xc3);
+    code_used = 64;
+    jit_enter = (void *)code_rx;
+    jit_threshold = jit_tier == JIT_TIER_1 ? 1 : JIT_AUTO_THRESHOLD;
+    if (jit_perfmap) {
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+        perfmap_file = fopen(path, "w");
+        if (!perfmap_file) {
+            warn_report("-perfmap: cannot write %s: %s", path, g_strerror(errno));
+        } else {
+            setvbuf(perfmap_file, NULL, _IOLBF, 0);
+        }
+    }
+    return true;
+}
+
+/* Room for len bytes at the end of what is used (jit_translate then
+ * keeps what it wrote), or NULL: the cache is full (everything is dropped
+ * and the memory reused once no vCPU can still run the old code). */
+static uint8_t *cache_alloc(size_t len)
+{
+    if (flush_pending) {
+        if (!tb_epoch_passed(flush_epoch)) {
+            return NULL;
+        }
+        flush_pending = false;
+        code_used = 64;
+    }
+    if (code_used + len > jit_cache_size) {
+        tb_flush_all(NULL);
+        flush_epoch = tb_epoch_current();
+        flush_pending = true;
+        stat_flushes++;
+        return NULL;
+    }
+    return code_rw + code_used;
+}
+
+/* ---- translation ---- */
+
+static bool is_rel_branch(uint16_t op, bool *cond)
+{
+    *cond = (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) ||
+            (op >= 0xe0 && op <= 0xe3);
+    return *cond || op == 0xe8 || op == 0xe9 || op == 0xeb;
+}
+
+static uint64_t branch_target(const DecodedInsn *d, uint64_t next)
+{
+    uint64_t t = next + d->imm;
+    return d->opsize == 1 ? (t & 0xffff) : d->opsize == 2 ? (uint32_t)t : t;
+}
+
+/* ---- inline forms ----
+ *
+ * The specialised tier-0 forms (ops_fast.c: 32/64-bit ALU without carry,
+ * MOV and TEST) are emitted as host instructions on env->regs, with the
+ * same lazy-flag record (cc_op, cc_dst, cc_src, cc_src2 = 0).  Memory
+ * operands are inline only in 64-bit code: the EA, the canonical and
+ * page-crossing checks and the TLB compare as mem_fast_ptr() does them,
+ * with the mmu index known from the block's CPL (AC=1 below CPL 3 takes the
+ * slow path); the slow path stores EIP and calls cpu_ld/cpu_st, which
+ * fault with exactly tier 0's state.  Read-modify-write memory forms still
+ * call their handler.
+ */
+enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7 };
+
+#define REGOFF(r) (offsetof(CPUX86State, regs) + 8 * (size_t)(r))
+
+/* op r, [rbx+off] (w: REX.W) */
+static void op_rm(Emit *e, uint8_t opc, int r, size_t off, bool w)
+{
+    if (w) {
+        e8(e, 0x48);
+    }
+    e8(e, opc);
+    m_rbx(e, r, off);
+}
+
+/* host ALU opcode "op r/m, r" for ALU op a (0 ADD 1 OR 4 AND 5 SUB 6 XOR 7 CMP->SUB) */
+static uint8_t alu_opc(int a)
+{
+    static const uint8_t opc[8] = { 0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x29 };
+    return opc[a];
+}
+
+/* rdx = the instruction's effective address (offset in its segment) */
+static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
+{
+    if (d->base == EA_RIP) {
+        uint64_t a = next + (uint64_t)d->disp;
+        if (fits32((int64_t)a)) {
+            e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc2); e32(e, (uint32_t)a);     /* mov rdx, simm32 */
+        } else {
+            e8(e, 0x48); e8(e, 0xba); e64(e, a);                             /* mov rdx, imm64 */
+        }
+    } else {
+        if (d->base != EA_NOREG) {
+            op_rm(e, 0x8b, H_RDX, REGOFF(d->base), true);
+        } else {
+            e8(e, 0x31); e8(e, 0xd2);                                        /* xor edx, edx */
+        }
+        if (d->index != EA_NOREG) {
+            op_rm(e, 0x8b, H_RCX, REGOFF(d->index), true);
+            if (d->scale) {
+                e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe1); e8(e, d->scale);     /* shl rcx, n */
+            }
+            e8(e, 0x48); e8(e, 0x01); e8(e, 0xca);                           /* add rdx, rcx */
+        }
+        if (d->disp) {
+            if (fits32(d->disp)) {
+                e8(e, 0x48); e8(e, 0x81); e8(e, 0xc2); e32(e, (uint32_t)d->disp);
+            } else {
+                e8(e, 0x48); e8(e, 0xb9); e64(e, (uint64_t)d->disp);        /* mov rcx, imm64 */
+                e8(e, 0x48); e8(e, 0x01); e8(e, 0xca);
+            }
+        }
+    }
+    if (d->adsize == 2) {
+        e8(e, 0x89); e8(e, 0xd2);                                            /* mov edx, edx */
+    } else if (d->adsize == 1) {
+        e8(e, 0x0f); e8(e, 0xb7); e8(e, 0xd2);                               /* movzx edx, dx */
+    }
+}
+
+/*
+ * The access at offset RDX in d->seg, size 1 << ot (2 or 3): a load into
+ * RAX (zero-extended), or a store of guest register sreg.  RDX survives.
+ */
+static void emit_mem(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, int ot,
+                     bool store, int sreg, uint64_t eip, uint64_t next)
+{
+    unsigned size = 1u << ot;
+    int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
+    size_t tlb = offsetof(CPUX86State, tlb) + (size_t)idx * TLB_SIZE * sizeof(TLBEntry);
+    G_STATIC_ASSERT(sizeof(TLBEntry) == 40);
+    uint8_t *slow[4];
+    unsigned ns = 0;
+
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
+    if (d->seg == R_FS || d->seg == R_GS) {
+        op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + d->seg * sizeof(SegmentCache) +
+              offsetof(SegmentCache, base), true);                           /* add rax, base */
+    }
+    /* canonical: sign-extending bit 47 gives the address back */
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe1); e8(e, 16);                       /* shl rcx, 16 */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xf9); e8(e, 16);                       /* sar rcx, 16 */
+    e8(e, 0x48); e8(e, 0x39); e8(e, 0xc1);                                   /* cmp rcx, rax */
+    slow[ns++] = jcc_fwd(e, CC_NE);
+    /* within one page */
+    e8(e, 0x89); e8(e, 0xc1);                                                /* mov ecx, eax */
+    e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfff);                                 /* and ecx, 0xfff */
+    e8(e, 0x81); e8(e, 0xf9); e32(e, 0x1000 - size);                         /* cmp ecx, imm */
+    slow[ns++] = jcc_fwd(e, 0x7);                                            /* ja */
+    if (idx == 0) {
+        /* EFLAGS.AC below CPL 3 may select the SMAP mmu index */
+        e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
+        slow[ns++] = jcc_fwd(e, CC_NE);
+    }
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xee); e8(e, 12);                       /* shr rsi, 12 */
+    e8(e, 0x81); e8(e, 0xe6); e32(e, TLB_SIZE - 1);                          /* and esi, mask */
+    e8(e, 0x48); e8(e, 0x8d); e8(e, 0x34); e8(e, 0xb6);                     /* lea rsi, [rsi+rsi*4] */
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
+    e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
+    size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
+    e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0xf3); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi*8+tag] */
+    slow[ns++] = jcc_fwd(e, CC_NE);
+    e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0xf3);
+    e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
+    if (store) {
+        op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);                           /* mov rcx, reg */
+        if (ot == 3) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x89); e8(e, 0x08);                                            /* mov [rax], ecx/rcx */
+    } else {
+        if (ot == 3) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
+    }
+    e8(e, 0xe9);
+    uint8_t *done = e->p;
+    e32(e, 0);
+    for (unsigned i = 0; i < ns; i++) {
+        bind(e, slow[i], e->p);
+    }
+    /* slow path: tier 0's state for a fault, then mmu.c */
+    st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
+    st_q(e, offsetof(CPUX86State, eip), next);
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    e8(e, 0xbe); e32(e, d->seg);                                             /* mov esi, seg */
+    if (store) {
+        op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);
+        call_fn(e, ot == 3 ? (const void *)cpu_stq : (const void *)cpu_stl);
+    } else {
+        call_fn(e, ot == 3 ? (const void *)cpu_ldq : (const void *)cpu_ldl);
+        if (ot == 2) {
+            e8(e, 0x89); e8(e, 0xc0);                                        /* mov eax, eax */
+        }
+    }
+    bind(e, done, e->p);
+}
+
+static bool is_jcc(const DecodedInsn *d)
+{
+    return (d->op >= 0x70 && d->op <= 0x7f) || (d->op >= 0x180 && d->op <= 0x18f);
+}
+
+/* Can the form be emitted inline in this block?  Memory only in 64-bit
+ * code, and no read-modify-write of memory. */
+static bool inline_ok(const TranslationBlock *tb, const DecodedInsn *d, const X86FastForm *f)
+{
+    if (!f->mem) {
+        return f->form != X86_FAST_EI || fits32((int64_t)d->imm);
+    }
+    if (!(tb->flags & HF_CS64)) {
+        return false;
+    }
+    if (f->kind == X86_FAST_ALU && f->form != X86_FAST_GE && f->alu != 7) {
+        return false;       /* E <- E op x in memory: the handler */
+    }
+    return f->form != X86_FAST_EI || fits32((int64_t)d->imm);
+}
+
+/*
+ * Emit one inline form.  setcc >= 0: also set R8B to that condition from
+ * the host flags of the operation (a Jcc that follows is fused).  keep_cc:
+ * store the lazy-flag record (false when the next instruction rewrites it
+ * and nothing in between can look).
+ */
+static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *d,
+                        const X86FastForm *f, uint64_t eip, uint64_t next, int setcc, bool keep_cc)
+{
+    bool w = f->ot == 3;
+    if (f->kind == X86_FAST_MOV) {
+        if (!f->mem) {
+            int src = f->form == X86_FAST_EG ? d->reg : d->rm;
+            int dst = f->form == X86_FAST_EG ? d->rm : d->reg;
+            op_rm(e, 0x8b, H_RAX, REGOFF(src), w);
+            op_rm(e, 0x89, H_RAX, REGOFF(dst), true);
+        } else if (f->form == X86_FAST_GE) {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d, f->ot, false, 0, eip, next);
+            op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        } else {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d, f->ot, true, d->reg, eip, next);
+        }
+        return;
+    }
+    /* ALU / TEST: a in RAX, b in RCX, result in RAX */
+    int alu = f->kind == X86_FAST_TEST ? 4 : f->alu;
+    bool writes = f->kind == X86_FAST_ALU && alu != 7;
+    int dst = -1;
+    if (f->mem) {
+        emit_ea(e, d, next);
+        emit_mem(e, tb, d, f->ot, false, 0, eip, next);
+        if (f->form == X86_FAST_GE) {
+            /* G <- G op mem */
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
+            op_rm(e, 0x8b, H_RAX, REGOFF(d->reg), w);
+            dst = d->reg;
+        } else if (f->form == X86_FAST_EI) {
+            /* CMP mem, imm */
+            if (w) {
+                e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);
+            } else {
+                e8(e, 0xb9); e32(e, (uint32_t)d->imm);
+            }
+        } else {
+            /* CMP/TEST mem, G */
+            op_rm(e, 0x8b, H_RCX, REGOFF(d->reg), w);
+        }
+    } else {
+        int a = f->form == X86_FAST_GE ? d->reg : d->rm;
+        dst = a;
+        op_rm(e, 0x8b, H_RAX, REGOFF(a), w);
+        if (f->form == X86_FAST_EI) {
+            if (w) {
+                e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);
+            } else {
+                e8(e, 0xb9); e32(e, (uint32_t)d->imm);
+            }
+        } else {
+            op_rm(e, 0x8b, H_RCX, REGOFF(f->form == X86_FAST_GE ? d->rm : d->reg), w);
+        }
+    }
+    if (w) {
+        e8(e, 0x48);
+    }
+    e8(e, alu_opc(alu)); e8(e, 0xc8);                                        /* op rax, rcx */
+    if (setcc >= 0) {
+        e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | setcc); e8(e, 0xc0);          /* setcc r8b */
+    }
+    if (writes && dst >= 0) {
+        op_rm(e, 0x89, H_RAX, REGOFF(dst), true);
+    }
+    if (keep_cc) {
+        bool logic = alu == 1 || alu == 4 || alu == 6;
+        int cc_base = alu == 0 ? CC_OP_ADDB : logic ? CC_OP_LOGICB : CC_OP_SUBB;
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, cc_base + f->ot);
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        if (logic) {
+            st_q(e, offsetof(CPUX86State, cc_src), 0);
+        } else {
+            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+        }
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+    }
+}
+
+/* add qword [rbx+instr_count], n */
+static void flush_count(Emit *e, unsigned *pending)
+{
+    if (*pending == 1) {
+        inc_q(e, offsetof(CPUX86State, instr_count));
+    } else if (*pending) {
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 0, offsetof(CPUX86State, instr_count)); e8(e, *pending);
+    }
+    *pending = 0;
+}
+
+/* exec.c: a locked instruction (compare-and-swap with retry) */
+void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
+
+bool jit_translate(TranslationBlock *tb)
+{
+    if (!code_rx || tb->jit_entry || tb->invalid) {
+        return tb->jit_entry != NULL;
+    }
+    gint64 t0 = g_get_monotonic_time();
+    /* worst case: an inline memory ALU form with its slow path is about
+     * 300 bytes; plus the exits.  Only what is used is kept. */
+    size_t need = 512 + (size_t)tb->n_insns * 400;
+    uint8_t *start = cache_alloc(need);
+    if (!start) {
+        return false;
+    }
+    Emit e = { .p = start, .rx_off = code_rx - code_rw };
+    uint8_t *dead = e.p;
+    e8(&e, 0);                              /* the dead byte */
+    while ((uintptr_t)e.p & 15) {
+        e8(&e, 0xcc);
+    }
+    uint8_t *entry = e.p;
+    uint8_t *exits[TB_MAX_INSNS + 16];
+    unsigned nexit = 0;
+    exits[nexit++] = check_dead(&e, dead);
+
+    uint64_t eip = tb->eip0;
+    unsigned pending = 0;           /* retired, not yet added to instr_count */
+    bool eip_synced = true;         /* env->eip is up to date */
+    bool fused = false;             /* R8B holds the Jcc's condition */
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        const DecodedInsn *d = &tb->insns[i];
+        uint64_t next = (eip + d->len) & tb->eip_mask;
+        const DecodedInsn *dn = i + 1 < tb->n_insns ? &tb->insns[i + 1] : NULL;
+        X86FastForm f, fn;
+        if (jit_inline && x86_fast_form(d, &f) && inline_ok(tb, d, &f)) {
+            /* a Jcc right after an ALU/TEST of 64-bit code takes its
+             * condition from the host flags */
+            int setcc = -1;
+            if (dn && f.kind != X86_FAST_MOV && is_jcc(dn) && (tb->flags & HF_CS64) &&
+                dn->opsize == 3 && is_canonical_addr(branch_target(dn, (next + dn->len)))) {
+                setcc = dn->op & 0xf;
+            }
+            /* the flags record is dead when the next instruction is an
+             * ALU/TEST on registers (it cannot fault and rewrites it all) */
+            bool keep_cc = setcc >= 0 || !(dn && x86_fast_form(dn, &fn) && !fn.mem &&
+                                           fn.kind != X86_FAST_MOV && inline_ok(tb, dn, &fn));
+            if (f.mem) {
+                flush_count(&e, &pending);
+            }
+            emit_inline(&e, tb, d, &f, eip, next, setcc, keep_cc);
+            pending++;
+            eip_synced = false;
+            fused = setcc >= 0;
+            if (f.mem && f.kind == X86_FAST_MOV && f.form == X86_FAST_EG) {
+                /* a store: it may have hit this very block */
+                st_q(&e, offsetof(CPUX86State, eip), next);
+                eip_synced = true;
+                flush_count(&e, &pending);
+                exits[nexit++] = check_dead(&e, dead);
+            }
+            eip = next;
+            continue;
+        }
+        flush_count(&e, &pending);
+        if (fused && is_jcc(d)) {
+            /* Jcc fused with the ALU/TEST before it */
+            st_q(&e, offsetof(CPUX86State, eip), next);
+            e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                       /* test r8b, r8b */
+            uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
+            st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+            bind(&e, nt, e.p);
+            pending++;
+            eip_synced = true;
+            fused = false;
+            eip = next;
+            continue;
+        }
+        fused = false;
+        st_q(&e, offsetof(CPUX86State, insn_start_eip), eip);
+        st_q(&e, offsetof(CPUX86State, eip), next);
+        st_b(&e, offsetof(CPUX86State, insn_rex), d->rex);
+        e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);               /* mov rdi, rbx */
+        e8(&e, 0x48); e8(&e, 0xbe); e64(&e, (uint64_t)(uintptr_t)d);  /* mov rsi, d */
+        call_fn(&e, (d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
+                                           : (const void *)d->handler);
+        inc_q(&e, offsetof(CPUX86State, instr_count));
+        exits[nexit++] = check_dead(&e, dead);
+        eip_synced = true;      /* the handler's EIP stands (jumps) */
+        eip = next;
+    }
+    flush_count(&e, &pending);
+    if (!eip_synced) {
+        st_q(&e, offsetof(CPUX86State, eip), eip);
+    }
+
+    /* the block's direct successors */
+    const DecodedInsn *last = &tb->insns[tb->n_insns - 1];
+    uint64_t cand[2];
+    unsigned ncand = 0;
+    bool cond;
+    if (is_rel_branch(last->op, &cond)) {
+        cand[ncand++] = branch_target(last, eip);
+        if (cond) {
+            cand[ncand++] = eip;
+        }
+    } else if (!(last->flags & DF_END_TB)) {
+        cand[ncand++] = eip;
+    }
+    uint8_t *slot_jmp[2];
+    if (ncand) {
+        /* leave when the loop has something to do: an interrupt or kick,
+         * the slice's budget, single-stepping, an interrupt shadow,
+         * hardware breakpoints, a debugger */
+        e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, interrupt_request));  /* mov eax, [] */
+        e8(&e, 0x85); e8(&e, 0xc0);                                          /* test eax, eax */
+        exits[nexit++] = jcc_fwd(&e, CC_NE);
+        e8(&e, 0x48); e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, instr_count));
+        e8(&e, 0x48); e8(&e, 0x2b); m_rbx(&e, 0, offsetof(CPUX86State, jit_end_count));
+        exits[nexit++] = jcc_fwd(&e, CC_NS);
+        e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, eflags)); e32(&e, TF_MASK | RF_MASK);
+        exits[nexit++] = jcc_fwd(&e, CC_NE);
+        e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, hflags));
+        e32(&e, HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED);
+        exits[nexit++] = jcc_fwd(&e, CC_NE);
+        G_STATIC_ASSERT(offsetof(CPUX86State, dr_data_en) == offsetof(CPUX86State, dr_exec_en) + 1);
+        e8(&e, 0x0f); e8(&e, 0xb7); m_rbx(&e, 0, offsetof(CPUX86State, dr_exec_en));  /* movzx eax, word */
+        e8(&e, 0x85); e8(&e, 0xc0);
+        exits[nexit++] = jcc_fwd(&e, CC_NE);
+        e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)&x86_debug_mode);
+        e8(&e, 0x8b); e8(&e, 0x00);                                          /* mov eax, [rax] */
+        e8(&e, 0x85); e8(&e, 0xc0);
+        exits[nexit++] = jcc_fwd(&e, CC_NE);
+        for (unsigned k = 0; k < ncand; k++) {
+            if (fits32((int64_t)cand[k])) {
+                e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 7, offsetof(CPUX86State, eip));
+                e32(&e, (uint32_t)cand[k]);
+            } else {
+                e8(&e, 0x48); e8(&e, 0xb8); e64(&e, cand[k]);
+                e8(&e, 0x48); e8(&e, 0x39); m_rbx(&e, 0, offsetof(CPUX86State, eip));
+            }
+            uint8_t *miss = jcc_fwd(&e, CC_NE);
+            inc_q(&e, offsetof(CPUX86State, jit_chained));
+            while (((uintptr_t)e.p + 1) & 3) {
+                e8(&e, 0x90);               /* the rel32 4-aligned: patched atomically */
+            }
+            e8(&e, 0xe9);
+            slot_jmp[k] = e.p;
+            e32(&e, 0);
+            bind(&e, miss, e.p);
+        }
+    }
+    /* exit 0: back to the loop, which finds the next block */
+    uint8_t *exit0 = e.p;
+    e8(&e, 0x31); e8(&e, 0xc0);                         /* xor eax, eax */
+    jmp_rx(&e, epilogue_rx);
+    for (unsigned i = 0; i < nexit; i++) {
+        bind(&e, exits[i], exit0);
+    }
+    for (unsigned k = 0; k < ncand; k++) {
+        JitSlot *s = &tb->jit_slot[k];
+        s->src = tb;
+        s->target_eip = cand[k];
+        s->patch = rx(&e, slot_jmp[k]);
+        bind(&e, slot_jmp[k], e.p);
+        e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
+        jmp_rx(&e, epilogue_rx);
+    }
+    g_assert((size_t)(e.p - start) <= need);
+    code_used = ((size_t)(e.p - code_rw) + 15) & ~(size_t)15;
+    tb->jit_dead = dead;
+    __atomic_store_n(&tb->jit_entry, rx(&e, entry), __ATOMIC_RELEASE);
+    stat_translated++;
+    stat_bytes += e.p - start;
+    stat_ns += (g_get_monotonic_time() - t0) * 1000;
+    if (perfmap_file) {
+        fprintf(perfmap_file, "%lx %lx vireo-tb-%llx\n", (unsigned long)(uintptr_t)rx(&e, entry),
+                (unsigned long)(e.p - entry), (unsigned long long)tb->pc_lin);
+    }
+    return true;
+}
+
+JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb)
+{
+    env->jit_runs++;
+    return (JitSlot *)jit_enter(env, tb->jit_entry);
+}
+
+void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
+{
+    TranslationBlock *src = slot->src;
+    env->jit_slot_exits++;
+    const uint8_t *entry = next ? __atomic_load_n(&next->jit_entry, __ATOMIC_ACQUIRE) : NULL;
+    /* same guest page, same mode: the mapping the loop checked for the
+     * source holds for the successor too */
+    if (!entry || next->flags != src->flags || next->cs_base != src->cs_base ||
+        (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS) ||
+        __atomic_load_n(&src->invalid, __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    int32_t rel = (int32_t)(entry - (slot->patch + 4));
+    __atomic_store_n((int32_t *)(slot->patch - code_rx + code_rw), rel, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
+}
+
+void jit_tb_retire(TranslationBlock *tb)
+{
+    if (tb->jit_dead) {
+        __atomic_store_n(tb->jit_dead, 1, __ATOMIC_RELEASE);
+    }
+}
+
+static void info_cpu(CPUX86State *env, void *opaque)
+{
+    uint64_t *s = opaque;
+    s[0] += env->jit_chained - env->jit_slot_exits;
+    s[1] += env->jit_runs + env->tb_runs;
+    s[2] += env->tb_runs;
+    s[3] += env->jit_runs;
+}
+
+void jit_info(GString *out)
+{
+    const char *tier = jit_tier == JIT_TIER_0 ? "0" : jit_tier == JIT_TIER_1 ? "1" : "auto";
+    g_string_append_printf(out, "tier: %s", tier);
+    if (!jit_threshold) {
+        g_string_append(out, jit_tier == JIT_TIER_0 ? "\n" : " (tier 1 unavailable: tier 0 only)\n");
+    } else {
+        g_string_append_printf(out, " (blocks translated after %u run%s in tier 0)\n",
+                               jit_threshold, jit_threshold == 1 ? "" : "s");
+    }
+    g_string_append_printf(out, "blocks decoded: %llu, translated (tier 1): %llu in %.1f ms\n",
+                           (unsigned long long)tb_stat_decoded(),
+                           (unsigned long long)stat_translated, stat_ns / 1e6);
+    g_string_append_printf(out, "code cache: %.1f of %llu MiB used, %llu flush%s when full\n",
+                           code_used / 1048576.0, (unsigned long long)(jit_cache_size >> 20),
+                           (unsigned long long)stat_flushes, stat_flushes == 1 ? "" : "es");
+    uint64_t s[4] = { 0 };
+    tb_foreach_cpu(info_cpu, s);
+    uint64_t all = s[0] + s[1];
+    g_string_append_printf(out, "block runs: %llu (tier 0: %llu, tier 1 from the loop: %llu, "
+                           "tier 1 chained: %llu)\n",
+                           (unsigned long long)all, (unsigned long long)s[2],
+                           (unsigned long long)s[3], (unsigned long long)s[0]);
+    g_string_append_printf(out, "chain hit rate: %.1f%% of block transitions, %llu jumps patched\n",
+                           all ? 100.0 * s[0] / all : 0.0, (unsigned long long)stat_patched);
+}

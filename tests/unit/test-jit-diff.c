@@ -1,0 +1,407 @@
+/*
+ * Tier 1 (accel/tcg/jit.c) against tier 0, differentially: random blocks
+ * of instructions -- the forms tier 1 emits inline (ALU, MOV, TEST, LEA,
+ * MOV imm, MOVZX, MOVSXD, PUSH/POP, a Jcc after a compare) mixed with forms
+ * it calls handlers for -- run from the same random CPU state and memory
+ * by x86_cpu_exec with tier 0 and with every block translated on first
+ * use, in 64-bit and in 32-bit protected mode (paging maps only the code
+ * and the data area, so nothing else can be written).  Registers, EIP, the flags,
+ * the lazy-flag record, CR2, the retired-instruction count and the data
+ * memory must agree.  Random register values point into the data area
+ * often enough that memory operands hit RAM, miss it, cross pages and
+ * fault; a fault ends the run (no IDT: the triple fault stops the CPU)
+ * in the same state for both tiers.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "accel/tcg/jit.h"
+#include "accel/tcg/tb-cache.h"
+#include "hw/core/memory.h"
+#include "target/x86/cpu.h"
+#include "target/x86/flags.h"
+#include "target/x86/helper.h"
+#include "util/log.h"
+
+#define RAM_SIZE (4u << 20)
+#define CODE_BASE 0x10000u
+#define DATA_BASE 0x100000u
+#define DATA_SIZE 0x10000u      /* 64 KiB, compared after each run */
+#define LOOPS 400
+
+static MemoryRegion ram;
+static X86CPU *cpu;
+static GRand *rng;
+
+static uint8_t *mem(uint64_t a)
+{
+    return (uint8_t *)ram.ram + a;
+}
+
+static void wq(uint64_t a, uint64_t v)
+{
+    memcpy(mem(a), &v, 8);
+}
+
+static void setup(bool long_mode)
+{
+    if (!cpu) {
+        memory_region_init_ram(&ram, "ram", RAM_SIZE);
+        memory_region_add_subregion(address_space_memory.root, 0, &ram);
+        char *err = NULL;
+        cpu = x86_cpu_new("max", &err);
+        g_assert_null(err);
+    }
+    CPUX86State *env = cpu;
+    x86_cpu_reset(env);
+    env->cr[0] = CR0_PE | CR0_ET | CR0_NE;
+    for (int i = 0; i < 6; i++) {
+        env->segs[i].selector = i == R_CS ? 0x08 : 0x10;
+        env->segs[i].base = 0;
+        env->segs[i].limit = 0xffffffff;
+        env->segs[i].flags = DESC_P_MASK | DESC_S_MASK | DESC_B_MASK | DESC_W_MASK |
+                             DESC_G_MASK | DESC_A_MASK | (i == R_CS ? DESC_CS_MASK : 0);
+    }
+    /* 4 KiB pages: only the code (two pages) and the data area are
+     * mapped, so the data area is all a block can write */
+    uint64_t pages[2 + DATA_SIZE / 4096];
+    unsigned np = 0;
+    pages[np++] = CODE_BASE;
+    pages[np++] = CODE_BASE + 0x1000;
+    for (uint32_t a = DATA_BASE; a < DATA_BASE + DATA_SIZE; a += 0x1000) {
+        pages[np++] = a;
+    }
+    if (long_mode) {
+        wq(0x1000, 0x4000 | 3);
+        wq(0x4000, 0x5000 | 3);
+        wq(0x5000, 0x6000 | 3);
+        for (unsigned i = 0; i < np; i++) {
+            wq(0x6000 + (pages[i] >> 12) * 8, pages[i] | 3);
+        }
+        env->cr[4] = CR4_PAE;
+        env->efer = EFER_LME | EFER_LMA;
+        env->segs[R_CS].flags = (env->segs[R_CS].flags & ~DESC_B_MASK) | DESC_L_MASK;
+    } else {
+        uint32_t pde = 0x2000 | 3;
+        memcpy(mem(0x1000), &pde, 4);
+        for (unsigned i = 0; i < np; i++) {
+            uint32_t pte = (uint32_t)pages[i] | 3;
+            memcpy(mem(0x2000 + (pages[i] >> 12) * 4), &pte, 4);
+        }
+    }
+    env->cr[3] = 0x1000;
+    env->cr[0] |= CR0_PG;
+    env->idt.base = 0;
+    env->idt.limit = 0;         /* a fault ends the run (triple fault) */
+    cpu_update_hflags(env);
+    tlb_flush(env);
+}
+
+static uint64_t rnd64(void)
+{
+    return ((uint64_t)g_rand_int(rng) << 32) | g_rand_int(rng);
+}
+
+static int rnd(int lo, int hi)
+{
+    return g_rand_int_range(rng, lo, hi);
+}
+
+static uint64_t rnd_reg(void)
+{
+    switch (rnd(0, 8)) {
+    case 0: case 1: case 2: case 3: case 4: case 5: return DATA_BASE + rnd(0, DATA_SIZE / 2);
+    case 6: return rnd(0, 4) ? (uint64_t)rnd(-3, 4) : 1ull << 63;
+    default: return rnd(0, 2) ? rnd64() : (uint32_t)rnd64();
+    }
+}
+
+typedef struct Code {
+    uint8_t b[4096];
+    size_t n;
+    int jcc_fix[64];            /* offsets of rel8 Jcc displacements to aim at the end */
+    int njcc;
+} Code;
+
+static void put(Code *c, uint8_t b)
+{
+    c->b[c->n++] = b;
+}
+
+/* ModRM (+SIB, displacement) for an operand, register or memory */
+static void modrm(Code *c, int reg, bool allow_mem)
+{
+    uint8_t m = rnd(0, 256);
+    if (!allow_mem) {
+        m |= 0xc0;
+    }
+    m = (m & ~0x38) | ((reg & 7) << 3);
+    put(c, m);
+    int mod = m >> 6, rm = m & 7;
+    if (mod == 3) {
+        return;
+    }
+    if (rm == 4) {
+        put(c, rnd(0, 256));
+    }
+    int disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
+    if (mod == 0 && rm == 4 && (c->b[c->n - 1] & 7) == 5) {
+        disp = 4;
+    }
+    for (int i = 0; i < disp; i++) {
+        put(c, i == 0 ? rnd(0, 256) : (rnd(0, 8) ? 0 : 0xff));
+    }
+}
+
+static void gen_insn(Code *c, bool long_mode)
+{
+    static const uint8_t alu_ops[] = { 0, 1, 4, 5, 6, 7 };
+    int pfx = rnd(0, 12);
+    if (pfx == 0) {
+        put(c, 0x64);
+    } else if (pfx == 1) {
+        put(c, 0x65);
+    }
+    bool rexw = false;
+    if (long_mode && rnd(0, 4)) {
+        uint8_t rex = 0x40 | rnd(0, 16);
+        rexw = rex & 8;
+        put(c, rex);
+    }
+    int kind = rnd(0, 16);
+    switch (kind) {
+    case 0: case 1:         /* ALU Ev,Gv / Gv,Ev */
+        put(c, (alu_ops[rnd(0, 6)] << 3) | (kind ? 3 : 1));
+        modrm(c, rnd(0, 8), true);
+        break;
+    case 2: case 3:         /* ALU Ev,Iz / Ev,Ib */
+        put(c, kind == 2 ? 0x81 : 0x83);
+        modrm(c, alu_ops[rnd(0, 6)], true);
+        for (int i = 0; i < (kind == 2 ? 4 : 1); i++) {
+            put(c, rnd(0, 256));
+        }
+        break;
+    case 4: put(c, 0x89); modrm(c, rnd(0, 8), true); break;
+    case 5: put(c, 0x8b); modrm(c, rnd(0, 8), true); break;
+    case 6: put(c, 0x85); modrm(c, rnd(0, 8), true); break;
+    case 7: put(c, 0x8d); modrm(c, rnd(0, 8), true); break;      /* LEA (mod 3: #UD) */
+    case 8:                 /* MOV r, imm */
+        put(c, 0xb8 | rnd(0, 8));
+        for (int i = 0; i < (rexw ? 8 : 4); i++) {
+            put(c, rnd(0, 256));
+        }
+        break;
+    case 9:                 /* MOVZX / MOVSX */
+        put(c, 0x0f);
+        put(c, (rnd(0, 2) ? 0xb6 : 0xbe) | rnd(0, 2));
+        modrm(c, rnd(0, 8), true);
+        break;
+    case 10:                /* MOVSXD (64-bit) / ARPL (32-bit: not in this set) */
+        if (long_mode) {
+            put(c, 0x63);
+            modrm(c, rnd(0, 8), true);
+        } else {
+            put(c, 0x90);
+        }
+        break;
+    case 11:                /* PUSH / POP r */
+        put(c, (rnd(0, 2) ? 0x50 : 0x58) | rnd(0, 8));
+        break;
+    case 12:                /* generic: INC/DEC, shifts, IMUL, 8/16-bit ALU */
+        switch (rnd(0, 4)) {
+        case 0: put(c, 0xff); modrm(c, rnd(0, 2), true); break;
+        case 1: put(c, 0xc1); modrm(c, rnd(0, 8), true); put(c, rnd(0, 64)); break;
+        case 2: put(c, 0x0f); put(c, 0xaf); modrm(c, rnd(0, 8), true); break;
+        default: put(c, (alu_ops[rnd(0, 6)] << 3) | rnd(0, 4)); modrm(c, rnd(0, 8), true); break;
+        }
+        break;
+    default:                /* CMP/TEST then Jcc to the end of the block */
+        if (rnd(0, 2)) {
+            put(c, 0x39 | (rnd(0, 2) ? 2 : 0));
+            modrm(c, rnd(0, 8), rnd(0, 2));
+        } else {
+            put(c, 0x85);
+            modrm(c, rnd(0, 8), false);
+        }
+        put(c, 0x70 | rnd(0, 16));
+        g_assert(c->njcc < 64);
+        c->jcc_fix[c->njcc++] = c->n;
+        put(c, 0);
+        break;
+    }
+}
+
+typedef struct State {
+    uint64_t regs[16];
+    uint64_t eip, cc_dst, cc_src, cc_src2, cr2, count;
+    int cc_op;
+    uint32_t flags;
+    uint32_t hflags;
+} State;
+
+static void capture(CPUX86State *env, State *s)
+{
+    memcpy(s->regs, env->regs, sizeof(s->regs));
+    s->eip = env->eip;
+    s->cc_op = env->cc_op;
+    s->cc_dst = env->cc_dst;
+    s->cc_src = env->cc_src;
+    s->cc_src2 = env->cc_src2;
+    s->flags = cc_compute_all(env) | (env->eflags & ~CC_MASK);
+    s->cr2 = env->cr2;
+    s->count = env->instr_count;
+    s->hflags = env->hflags & HF_HALTED;
+}
+
+static void check_mode(bool long_mode, int iters)
+{
+    setup(long_mode);
+    CPUX86State *env = cpu;
+    static uint8_t data0[DATA_SIZE], data_a[DATA_SIZE];
+    unsigned halted = 0;
+    uint64_t insns = 0;
+
+    for (int it = 0; it < iters; it++) {
+        Code c = { .n = 0 };
+        int n = rnd(1, 40);
+        for (int i = 0; i < n && c.n < sizeof(c.b) - 64; i++) {
+            gen_insn(&c, long_mode);
+        }
+        /* the block runs LOOPS times: dec dword [counter]; jnz start
+         * (a backward jump within the page, which tier 1 chains) */
+        size_t end = c.n;
+        uint32_t counter = CODE_BASE + 0x1ff0;
+        put(&c, 0xff);
+        put(&c, 0x0d);
+        uint32_t at = long_mode ? counter - (uint32_t)(CODE_BASE + c.n + 4) : counter;
+        for (int i = 0; i < 4; i++) {
+            put(&c, at >> (8 * i));
+        }
+        int32_t back = -(int32_t)(c.n + 6);
+        put(&c, 0x0f);
+        put(&c, 0x85);
+        for (int i = 0; i < 4; i++) {
+            put(&c, (uint32_t)back >> (8 * i));
+        }
+        for (int j = 0; j < c.njcc; j++) {
+            int rel = (int)end - (c.jcc_fix[j] + 1);
+            c.b[c.jcc_fix[j]] = rel <= 127 ? rel : 0;
+        }
+        put(&c, 0xf4);          /* hlt */
+
+        uint64_t regs[16];
+        for (int i = 0; i < 16; i++) {
+            regs[i] = long_mode ? rnd_reg() : (uint32_t)rnd_reg();
+        }
+        if (rnd(0, 2)) {
+            regs[R_ESP] = DATA_BASE + DATA_SIZE / 2 + rnd(0, 64) * 8;
+        }
+        uint64_t fsbase = rnd(0, 2) ? 0 : DATA_BASE + rnd(0, 0x1000);
+        for (uint32_t i = 0; i < DATA_SIZE; i += 8) {
+            uint64_t v = rnd(0, 4) ? rnd64() : (uint64_t)rnd(0, 3);
+            memcpy(data0 + i, &v, 8);
+        }
+        uint32_t eflags0 = 0x2 | (g_rand_int(rng) & 0x8d5);
+
+        State a, b;
+        for (int pass = 0; pass < 2; pass++) {
+            setup(long_mode);
+            memset(mem(CODE_BASE), 0xcc, 0x2000);     /* the code pages are writable too */
+            memcpy(mem(CODE_BASE), c.b, c.n);
+            uint32_t loops = LOOPS;
+            memcpy(mem(counter), &loops, 4);
+            memcpy(mem(DATA_BASE), data0, DATA_SIZE);
+            tb_flush_all(env);
+            memcpy(env->regs, regs, sizeof(regs));
+            env->segs[R_FS].base = env->segs[R_GS].base = long_mode ? fsbase : 0;
+            env->eip = CODE_BASE;
+            env->eflags = eflags0;
+            env->cc_op = CC_OP_EFLAGS;
+            env->instr_count = 0;
+            jit_threshold = pass;   /* 0: tier 0; 1: every block translated */
+            int why = x86_cpu_exec(env, 10000000);
+            capture(env, pass ? &b : &a);
+            if (g_getenv("JIT_DIFF_DEBUG")) {
+                g_test_message("pass %d: exit %d count %llu eip %llx", pass, why,
+                               (unsigned long long)env->instr_count, (unsigned long long)env->eip);
+            }
+            if (!pass) {
+                memcpy(data_a, mem(DATA_BASE), DATA_SIZE);
+            }
+        }
+        halted += a.hflags != 0;
+        insns += a.count;
+        if (memcmp(a.regs, b.regs, sizeof(a.regs)) || a.eip != b.eip || a.cc_op != b.cc_op ||
+            a.cc_dst != b.cc_dst || a.cc_src != b.cc_src || a.cc_src2 != b.cc_src2 ||
+            a.flags != b.flags || a.cr2 != b.cr2 || a.count != b.count || a.hflags != b.hflags ||
+            memcmp(data_a, mem(DATA_BASE), DATA_SIZE)) {
+            GString *hex = g_string_new(NULL);
+            for (size_t i = 0; i < c.n; i++) {
+                g_string_append_printf(hex, "%02x", c.b[i]);
+            }
+            g_test_message("divergence (%s mode), code %s", long_mode ? "64-bit" : "32-bit", hex->str);
+            g_test_message("  eip %llx/%llx count %llu/%llu cc_op %d/%d dst %llx/%llx src %llx/%llx "
+                           "flags %x/%x halted %u/%u",
+                           (unsigned long long)a.eip, (unsigned long long)b.eip,
+                           (unsigned long long)a.count, (unsigned long long)b.count, a.cc_op,
+                           b.cc_op, (unsigned long long)a.cc_dst, (unsigned long long)b.cc_dst,
+                           (unsigned long long)a.cc_src, (unsigned long long)b.cc_src, a.flags,
+                           b.flags, a.hflags, b.hflags);
+            for (int i = 0; i < 16; i++) {
+                g_test_message("  start r%d %llx", i, (unsigned long long)regs[i]);
+            }
+            for (int i = 0; i < 16; i++) {
+                if (a.regs[i] != b.regs[i]) {
+                    g_test_message("  r%d %llx / %llx", i, (unsigned long long)a.regs[i],
+                                   (unsigned long long)b.regs[i]);
+                }
+            }
+            for (uint32_t i = 0; i < DATA_SIZE; i++) {
+                if (data_a[i] != *mem(DATA_BASE + i)) {
+                    g_test_message("  memory differs first at %#x", DATA_BASE + i);
+                    break;
+                }
+            }
+            g_string_free(hex, true);
+            g_test_fail();
+            return;
+        }
+    }
+    g_test_message("%s mode: %d blocks, %llu instructions, %u ran to their HLT",
+                   long_mode ? "64-bit" : "32-bit", iters, (unsigned long long)insns, halted);
+    /* the generator must reach both ends: whole blocks and faults */
+    g_assert_cmpuint(halted, >, iters / 20);
+    g_assert_cmpuint(halted, <, iters);
+}
+
+static void test_diff_64(void)
+{
+    check_mode(true, 14000);
+}
+
+static void test_diff_32(void)
+{
+    check_mode(false, 6000);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    jit_set_tier(JIT_TIER_1);
+    GError *err = NULL;
+    if (!jit_init(&err)) {
+        g_test_skip(err->message);
+        return 77;
+    }
+    if (!jit_threshold) {
+        /* not an x86-64 Linux host, or no executable memory: nothing to compare */
+        return 77;
+    }
+    rng = g_rand_new_with_seed(0x71e12345);
+    if (g_getenv("JIT_DIFF_DEBUG")) {
+        log_mask = LOG_IN_ASM | LOG_INT;
+    }
+    g_test_add_func("/jit/diff-64", test_diff_64);
+    g_test_add_func("/jit/diff-32", test_diff_32);
+    return g_test_run();
+}
