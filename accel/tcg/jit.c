@@ -369,7 +369,7 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
  * The access at offset RDX in d->seg, size 1 << ot (2 or 3): a load into
  * RAX (zero-extended), or a store of guest register sreg.  RDX survives.
  */
-static void emit_mem(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, int ot,
+static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
                      bool store, int sreg, uint64_t eip, uint64_t next)
 {
     unsigned size = 1u << ot;
@@ -380,8 +380,8 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
     unsigned ns = 0;
 
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
-    if (d->seg == R_FS || d->seg == R_GS) {
-        op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + d->seg * sizeof(SegmentCache) +
+    if (seg == R_FS || seg == R_GS) {
+        op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + seg * sizeof(SegmentCache) +
               offsetof(SegmentCache, base), true);                           /* add rax, base */
     }
     /* canonical: sign-extending bit 47 gives the address back */
@@ -417,6 +417,8 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
             e8(e, 0x48);
         }
         e8(e, 0x89); e8(e, 0x08);                                            /* mov [rax], ecx/rcx */
+    } else if (ot < 2) {
+        e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, 0x00);                   /* movzx eax, [rax] */
     } else {
         if (ot == 3) {
             e8(e, 0x48);
@@ -433,14 +435,18 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
-    e8(e, 0xbe); e32(e, d->seg);                                             /* mov esi, seg */
+    e8(e, 0xbe); e32(e, seg);                                                /* mov esi, seg */
     if (store) {
         op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);
         call_fn(e, ot == 3 ? (const void *)cpu_stq : (const void *)cpu_stl);
     } else {
-        call_fn(e, ot == 3 ? (const void *)cpu_ldq : (const void *)cpu_ldl);
+        static const void *const ld[4] = { (const void *)cpu_ldub, (const void *)cpu_lduw,
+                                           (const void *)cpu_ldl, (const void *)cpu_ldq };
+        call_fn(e, ld[ot]);
         if (ot == 2) {
             e8(e, 0x89); e8(e, 0xc0);                                        /* mov eax, eax */
+        } else if (ot < 2) {
+            e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, 0xc0);               /* movzx eax, al/ax */
         }
     }
     bind(e, done, e->p);
@@ -485,11 +491,11 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
             op_rm(e, 0x89, H_RAX, REGOFF(dst), true);
         } else if (f->form == X86_FAST_GE) {
             emit_ea(e, d, next);
-            emit_mem(e, tb, d, f->ot, false, 0, eip, next);
+            emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
             op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
         } else {
             emit_ea(e, d, next);
-            emit_mem(e, tb, d, f->ot, true, d->reg, eip, next);
+            emit_mem(e, tb, d->seg, f->ot, true, d->reg, eip, next);
         }
         return;
     }
@@ -499,7 +505,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     int dst = -1;
     if (f->mem) {
         emit_ea(e, d, next);
-        emit_mem(e, tb, d, f->ot, false, 0, eip, next);
+        emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
         if (f->form == X86_FAST_GE) {
             /* G <- G op mem */
             e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
@@ -552,6 +558,105 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         }
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
     }
+}
+
+
+/*
+ * More forms tier 1 emits inline, recognised by their generic handler:
+ * LEA, MOV r, imm, MOVZX/MOVSX/MOVSXD into 32/64-bit registers, and in
+ * 64-bit code PUSH/POP of a 64-bit register.  Returns what the form does:
+ * 0 not inline, 1 registers only, 2 a load (may fault), 3 a store (may
+ * fault, may hit translated code).
+ */
+enum { XF_NONE, XF_REG, XF_LOAD, XF_STORE };
+
+static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
+{
+    bool cs64 = tb->flags & HF_CS64;
+    if (d->flags & DF_ATOMIC) {
+        return XF_NONE;
+    }
+    if (d->handler == op_lea) {
+        return d->mod != 3 && d->ot >= 2 ? XF_REG : XF_NONE;
+    }
+    if (d->handler == op_mov_RI) {
+        return d->ot >= 2 ? XF_REG : XF_NONE;
+    }
+    if (d->handler == op_movzx || d->handler == op_movsx || d->handler == op_movsxd) {
+        if (d->ot < 2 || (d->handler == op_movsxd && d->ot != 3)) {
+            return XF_NONE;
+        }
+        return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
+    if ((d->handler == op_push_r || d->handler == op_pop_r) && cs64 && d->ot == 3) {
+        return d->handler == op_push_r ? XF_STORE : XF_LOAD;
+    }
+    return XF_NONE;
+}
+
+/* byte register r as reg_get reads it: its offset in env */
+static size_t byte_reg_off(const DecodedInsn *d, int r)
+{
+    return (r < 4 || d->rex) ? REGOFF(r) : REGOFF(r - 4) + 1;
+}
+
+static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d,
+                       uint64_t eip, uint64_t next)
+{
+    bool w = d->ot == 3;
+    if (d->handler == op_lea) {
+        emit_ea(e, d, next);
+        if (!w && d->adsize == 3) {
+            e8(e, 0x89); e8(e, 0xd2);                                        /* mov edx, edx */
+        }
+        op_rm(e, 0x89, H_RDX, REGOFF(d->reg), true);
+        return;
+    }
+    if (d->handler == op_mov_RI) {
+        st_q(e, REGOFF(d->rm), w ? d->imm : (uint32_t)d->imm);
+        return;
+    }
+    if (d->handler == op_movzx || d->handler == op_movsx || d->handler == op_movsxd) {
+        int sot = d->handler == op_movsxd ? 2 : (d->op & 1) ? 1 : 0;
+        bool sx = d->handler != op_movzx;
+        if (d->mod == 3) {
+            size_t off = sot == 0 ? byte_reg_off(d, d->rm) : REGOFF(d->rm);
+            if (sot == 2) {
+                op_rm(e, 0x63, H_RAX, off, true);                            /* movsxd rax, [] */
+            } else {
+                if (sx && w) {
+                    e8(e, 0x48);
+                }
+                e8(e, 0x0f); e8(e, (sx ? 0xbe : 0xb6) | sot); m_rbx(e, H_RAX, off);
+            }
+        } else {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, sot, false, 0, eip, next);
+            if (sot == 2) {
+                e8(e, 0x48); e8(e, 0x63); e8(e, 0xc0);                       /* movsxd rax, eax */
+            } else if (sx) {
+                if (w) {
+                    e8(e, 0x48);
+                }
+                e8(e, 0x0f); e8(e, 0xbe | sot); e8(e, 0xc0);                 /* movsx rax/eax, al/ax */
+            }
+        }
+        op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        return;
+    }
+    if (d->handler == op_push_r) {
+        /* store first, then commit RSP (push_v) */
+        op_rm(e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+        e8(e, 0x48); e8(e, 0x83); e8(e, 0xea); e8(e, 8);                     /* sub rdx, 8 */
+        emit_mem(e, tb, R_SS, 3, true, d->rm, eip, next);
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 5, REGOFF(R_ESP)); e8(e, 8);      /* sub qword [rsp], 8 */
+        return;
+    }
+    /* pop: load, RSP += 8, then the register (POP RSP takes the value) */
+    op_rm(e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+    emit_mem(e, tb, R_SS, 3, false, 0, eip, next);
+    e8(e, 0x48); e8(e, 0x83); m_rbx(e, 0, REGOFF(R_ESP)); e8(e, 8);          /* add qword [rsp], 8 */
+    op_rm(e, 0x89, H_RAX, REGOFF(d->rm), true);
 }
 
 /* add qword [rbx+instr_count], n */
@@ -622,6 +727,24 @@ bool jit_translate(TranslationBlock *tb)
             fused = setcc >= 0;
             if (f.mem && f.kind == X86_FAST_MOV && f.form == X86_FAST_EG) {
                 /* a store: it may have hit this very block */
+                st_q(&e, offsetof(CPUX86State, eip), next);
+                eip_synced = true;
+                flush_count(&e, &pending);
+                exits[nexit++] = check_dead(&e, dead);
+            }
+            eip = next;
+            continue;
+        }
+        int xk = jit_inline ? extra_kind(tb, d) : XF_NONE;
+        if (xk != XF_NONE) {
+            if (xk != XF_REG) {
+                flush_count(&e, &pending);
+            }
+            emit_extra(&e, tb, d, eip, next);
+            pending++;
+            eip_synced = false;
+            fused = false;
+            if (xk == XF_STORE) {
                 st_q(&e, offsetof(CPUX86State, eip), next);
                 eip_synced = true;
                 flush_count(&e, &pending);
