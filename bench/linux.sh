@@ -7,7 +7,9 @@
 # Times come from the host clock as each marker line arrives on the serial
 # console:  boot = start .. "vireo-guest: init ok";  NAME = begin .. end.
 #   bench/linux.sh [RUNS]        (default 1)
-# Prints a table of seconds and the ratios vireo/native and vireo/qemu.
+# Columns: native, vireo (tier auto, the default), vireo-t0 (-accel
+# tcg,tier=0) and qemu; prints the median seconds and the ratios
+# vireo/native, vireo/qemu and t0/qemu.
 # A system whose workload results differ from native is reported WRONG.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,11 +69,15 @@ run_qemu() {
 
 run_vireo() {
     local t0=$(now)
-    timeout 600 "$vireo" -m 512 -nographic -no-reboot \
+    timeout 600 "$vireo" -m 512 -nographic -no-reboot -accel "tcg,tier=${1:-auto}" \
         -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>&1 | timestamp "$t0"
 }
 
-systems=(native vireo)
+run_vireo-t0() { run_vireo 0; }
+
+# vireo: the default (tier auto); vireo-t0: tier 0 alone (the fallback on
+# hosts tier 1 does not support)
+systems=(native vireo vireo-t0)
 command -v qemu-system-x86_64 >/dev/null && systems+=(qemu)
 tmp=$(mktemp -d)
 for sys in "${systems[@]}"; do
@@ -85,7 +91,8 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print ""}'; }
 
 printf '%-12s' "seconds"; for s in "${systems[@]}"; do printf ' %11s' "$s"; done
-printf '%14s' "vireo/native"; [[ " ${systems[*]} " == *" qemu "* ]] && printf '%14s' "vireo/qemu"; echo
+printf '%14s' "vireo/native"
+[[ " ${systems[*]} " == *" qemu "* ]] && printf '%14s%14s' "vireo/qemu" "t0/qemu"; echo
 for n in "${names[@]}"; do
     printf '%-12s' "$n"
     declare -A med=()
@@ -106,7 +113,7 @@ for n in "${names[@]}"; do
     done
     ratio() { [ -n "${med[$1]:-}" ] && [ -n "${med[$2]:-}" ] && echo "scale=2; ${med[$1]} / ${med[$2]}" | bc -l || echo "-"; }
     printf '%14s' "$(ratio vireo native)"
-    [[ " ${systems[*]} " == *" qemu "* ]] && printf '%14s' "$(ratio vireo qemu)"
+    [[ " ${systems[*]} " == *" qemu "* ]] && printf '%14s%14s' "$(ratio vireo qemu)" "$(ratio vireo-t0 qemu)"
     echo
 done
 rm -rf "$tmp"
