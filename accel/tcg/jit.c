@@ -588,6 +588,10 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         }
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
+    if (d->handler == op_shift && (d->op == 0xc1 || d->op == 0xd1) && d->mod == 3 && d->ot >= 2 &&
+        (d->aux == 4 || d->aux == 5 || d->aux == 6 || d->aux == 7)) {
+        return XF_REG;
+    }
     if ((d->handler == op_push_r || d->handler == op_pop_r) && cs64 && d->ot == 3) {
         return d->handler == op_push_r ? XF_STORE : XF_LOAD;
     }
@@ -644,6 +648,35 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
         return;
     }
+    if (d->handler == op_shift) {
+        /* SHL/SAL, SHR, SAR by a constant: the lazy record of
+         * shift_compute (dst = result, src = the operand shifted by one
+         * less, SHL or SAR op); a zero count changes nothing */
+        unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (w ? 0x3f : 0x1f);
+        if (!cnt) {
+            return;
+        }
+        uint8_t ext = d->aux == 6 ? 4 : d->aux;     /* SAL is SHL */
+        op_rm(e, 0x8b, H_RAX, REGOFF(d->rm), w);
+        if (cnt > 1) {
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0xc1); e8(e, 0xc0 | (ext << 3)); e8(e, cnt - 1);           /* op eax, cnt-1 */
+        }
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                               /* mov rcx, rax */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xd1); e8(e, 0xc0 | (ext << 3));                               /* op eax, 1 */
+        op_rm(e, 0x89, H_RAX, REGOFF(d->rm), true);
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
+        e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        return;
+    }
     if (d->handler == op_push_r) {
         /* store first, then commit RSP (push_v) */
         op_rm(e, 0x8b, H_RDX, REGOFF(R_ESP), true);
@@ -672,6 +705,9 @@ static void flush_count(Emit *e, unsigned *pending)
 
 /* exec.c: a locked instruction (compare-and-swap with retry) */
 void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
+/* exec.c: the tier-1 code of the block at CS:EIP from the jump cache
+ * (its page still mapped as when it was decoded), or NULL */
+const uint8_t *x86_jit_lookup(CPUX86State *env);
 
 bool jit_translate(TranslationBlock *tb)
 {
@@ -798,8 +834,14 @@ bool jit_translate(TranslationBlock *tb)
     } else if (!(last->flags & DF_END_TB)) {
         cand[ncand++] = eip;
     }
+    /* returns and indirect near jumps/calls look their target up in the
+     * jump cache from the code (x86_jit_lookup), as do direct exits to
+     * another page once jit_chain finds they cannot be patched */
+    bool indirect = last->op == 0xc3 || last->op == 0xc2 ||
+                    (last->op == 0xff && (last->aux == 2 || last->aux == 4));
     uint8_t *slot_jmp[2];
-    if (ncand) {
+    uint8_t *lookup = NULL;
+    if (ncand || indirect) {
         /* leave when the loop has something to do: an interrupt or kick,
          * the slice's budget, single-stepping, an interrupt shadow,
          * hardware breakpoints, a debugger */
@@ -840,6 +882,12 @@ bool jit_translate(TranslationBlock *tb)
             e32(&e, 0);
             bind(&e, miss, e.p);
         }
+        lookup = e.p;
+        e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                           /* mov rdi, rbx */
+        call_fn(&e, (const void *)x86_jit_lookup);
+        e8(&e, 0x48); e8(&e, 0x85); e8(&e, 0xc0);                           /* test rax, rax */
+        exits[nexit++] = jcc_fwd(&e, 0x4);                                  /* jz exit */
+        e8(&e, 0xff); e8(&e, 0xe0);                                         /* jmp rax */
     }
     /* exit 0: back to the loop, which finds the next block */
     uint8_t *exit0 = e.p;
@@ -860,6 +908,7 @@ bool jit_translate(TranslationBlock *tb)
     g_assert((size_t)(e.p - start) <= need);
     code_used = ((size_t)(e.p - code_rw) + 15) & ~(size_t)15;
     tb->jit_dead = dead;
+    tb->jit_lookup = lookup ? rx(&e, lookup) : NULL;
     __atomic_store_n(&tb->jit_entry, rx(&e, entry), __ATOMIC_RELEASE);
     stat_translated++;
     stat_bytes += e.p - start;
@@ -884,10 +933,17 @@ void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
     const uint8_t *entry = next ? __atomic_load_n(&next->jit_entry, __ATOMIC_ACQUIRE) : NULL;
     /* same guest page, same mode: the mapping the loop checked for the
      * source holds for the successor too */
-    if (!entry || next->flags != src->flags || next->cs_base != src->cs_base ||
-        (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS) ||
-        __atomic_load_n(&src->invalid, __ATOMIC_ACQUIRE)) {
+    if (!entry || __atomic_load_n(&src->invalid, __ATOMIC_ACQUIRE)) {
         return;
+    }
+    if (next->flags != src->flags || next->cs_base != src->cs_base ||
+        (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
+        /* another page: its mapping must be checked every time, so the
+         * jump goes to the block's lookup instead */
+        entry = src->jit_lookup;
+        if (!entry) {
+            return;
+        }
     }
     int32_t rel = (int32_t)(entry - (slot->patch + 4));
     __atomic_store_n((int32_t *)(slot->patch - code_rx + code_rw), rel, __ATOMIC_RELEASE);

@@ -50,6 +50,7 @@ typedef struct TranslationBlock {
     uint32_t exec_count;        /* runs in tier 0 (tier=auto's hotness) */
     uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */
     uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
+    uint8_t *jit_lookup;        /* its jump-cache lookup exit (executable view) */
     JitSlot jit_slot[2];
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];

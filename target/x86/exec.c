@@ -133,6 +133,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->exec_count = 0;
     tb->jit_entry = NULL;
     tb->jit_dead = NULL;
+    tb->jit_lookup = NULL;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
     tb->invalid = false;
@@ -159,6 +160,23 @@ static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
         }
     }
     return NULL;
+}
+
+const uint8_t *x86_jit_lookup(CPUX86State *env);
+const uint8_t *x86_jit_lookup(CPUX86State *env)
+{
+    uint32_t flags = env->hflags & TB_HFLAGS_MASK;
+    uint64_t cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base;
+    uint64_t lin = cs_base + env->eip;
+    if (!(flags & HF_LMA)) {
+        lin = (uint32_t)lin;
+    }
+    TranslationBlock *tb = tb_find_cached(env, flags, cs_base, lin);
+    const uint8_t *code = tb ? __atomic_load_n(&tb->jit_entry, __ATOMIC_ACQUIRE) : NULL;
+    if (code) {
+        env->jit_chained++;
+    }
+    return code;
 }
 
 static TranslationBlock *tb_find(CPUX86State *env)

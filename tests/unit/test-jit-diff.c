@@ -210,7 +210,13 @@ static void gen_insn(Code *c, bool long_mode)
     case 12:                /* generic: INC/DEC, shifts, IMUL, 8/16-bit ALU */
         switch (rnd(0, 4)) {
         case 0: put(c, 0xff); modrm(c, rnd(0, 2), true); break;
-        case 1: put(c, 0xc1); modrm(c, rnd(0, 8), true); put(c, rnd(0, 64)); break;
+        case 1:
+            if (rnd(0, 2)) {
+                put(c, 0xc1); modrm(c, rnd(0, 8), true); put(c, rnd(0, 64));
+            } else {
+                put(c, 0xd1); modrm(c, rnd(0, 8), true);
+            }
+            break;
         case 2: put(c, 0x0f); put(c, 0xaf); modrm(c, rnd(0, 8), true); break;
         default: put(c, (alu_ops[rnd(0, 6)] << 3) | rnd(0, 4)); modrm(c, rnd(0, 8), true); break;
         }
