@@ -19,6 +19,8 @@ static const struct {
     { "cpu", LOG_CPU, "show CPU registers before entering a translation block" },
     { "int", LOG_INT, "show interrupts/exceptions" },
     { "in_asm", LOG_IN_ASM, "show target assembly code for each compiled block" },
+    { "out_asm", LOG_OUT_ASM, "show generated host assembly code for each compiled block" },
+    { "jit", LOG_JIT, "show a line for each block tier 1 translates (instructions, inline, host bytes)" },
     { "guest_errors", LOG_GUEST_ERRORS, "log when the guest does something invalid" },
     { "unimp", LOG_UNIMP, "log unimplemented functionality" },
     { "exec", LOG_EXEC, "show trace before each executed block" },

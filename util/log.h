@@ -20,6 +20,8 @@ enum {
     LOG_IOPORT       = 1 << 8,   /* unassigned I/O port accesses */
     LOG_MMU          = 1 << 9,
     LOG_IOSTATS      = 1 << 10,  /* I/O accounting summary at exit (hw/core/iostats.h) */
+    LOG_OUT_ASM      = 1 << 11,  /* host code of each block tier 1 translates */
+    LOG_JIT          = 1 << 12,  /* one line per block tier 1 translates */
 };
 
 extern uint32_t log_mask;

@@ -21,6 +21,7 @@
 
 #include "system/cpus.h"
 #include "target/x86/debug.h"
+#include "target/x86/disas.h"
 #include "target/x86/ops.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -734,6 +735,7 @@ bool jit_translate(TranslationBlock *tb)
     exits[nexit++] = check_dead(&e, dead);
 
     uint64_t eip = tb->eip0;
+    unsigned ninline = 0;
     unsigned pending = 0;           /* retired, not yet added to instr_count */
     bool eip_synced = true;         /* env->eip is up to date */
     bool fused = false;             /* R8B holds the Jcc's condition */
@@ -758,6 +760,7 @@ bool jit_translate(TranslationBlock *tb)
                 flush_count(&e, &pending);
             }
             emit_inline(&e, tb, d, &f, eip, next, setcc, keep_cc);
+            ninline++;
             pending++;
             eip_synced = false;
             fused = setcc >= 0;
@@ -777,6 +780,7 @@ bool jit_translate(TranslationBlock *tb)
                 flush_count(&e, &pending);
             }
             emit_extra(&e, tb, d, eip, next);
+            ninline++;
             pending++;
             eip_synced = false;
             fused = false;
@@ -792,6 +796,7 @@ bool jit_translate(TranslationBlock *tb)
         flush_count(&e, &pending);
         if (fused && is_jcc(d)) {
             /* Jcc fused with the ALU/TEST before it */
+            ninline++;
             st_q(&e, offsetof(CPUX86State, eip), next);
             e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                       /* test r8b, r8b */
             uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
@@ -913,6 +918,23 @@ bool jit_translate(TranslationBlock *tb)
     stat_translated++;
     stat_bytes += e.p - start;
     stat_ns += (g_get_monotonic_time() - t0) * 1000;
+    if (log_enabled(LOG_JIT)) {
+        log_printf("jit: block %#llx: %u instructions (%u inline), %u bytes of host code at %p\n",
+                   (unsigned long long)tb->pc_lin, tb->n_insns, ninline,
+                   (unsigned)(e.p - entry), (void *)rx(&e, entry));
+    }
+    if (log_enabled(LOG_OUT_ASM)) {
+        /* the host code, disassembled by the guest disassembler (the same
+         * ISA): the block body, its exits and exit stubs */
+        log_printf("OUT: [size=%u]\n", (unsigned)(e.p - entry));
+        for (const uint8_t *p = entry; p < e.p; ) {
+            char buf[128];
+            int n = x86_disas_buf_mode(p, e.p - p, (uint64_t)(uintptr_t)rx(&e, p), 64, buf, sizeof(buf));
+            log_printf("0x%016llx:  %s\n", (unsigned long long)(uintptr_t)rx(&e, p), buf);
+            p += n > 0 ? n : 1;
+        }
+        log_printf("\n");
+    }
     if (perfmap_file) {
         fprintf(perfmap_file, "%lx %lx vireo-tb-%llx\n", (unsigned long)(uintptr_t)rx(&e, entry),
                 (unsigned long)(e.p - entry), (unsigned long long)tb->pc_lin);
