@@ -385,27 +385,19 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
         op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + seg * sizeof(SegmentCache) +
               offsetof(SegmentCache, base), true);                           /* add rax, base */
     }
-    /* canonical: sign-extending bit 47 gives the address back */
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
-    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe1); e8(e, 16);                       /* shl rcx, 16 */
-    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xf9); e8(e, 16);                       /* sar rcx, 16 */
-    e8(e, 0x48); e8(e, 0x39); e8(e, 0xc1);                                   /* cmp rcx, rax */
-    slow[ns++] = jcc_fwd(e, CC_NE);
-    /* within one page */
-    e8(e, 0x89); e8(e, 0xc1);                                                /* mov ecx, eax */
-    e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfff);                                 /* and ecx, 0xfff */
-    e8(e, 0x81); e8(e, 0xf9); e32(e, 0x1000 - size);                         /* cmp ecx, imm */
-    slow[ns++] = jcc_fwd(e, 0x7);                                            /* ja */
     if (idx == 0) {
         /* EFLAGS.AC below CPL 3 may select the SMAP mmu index */
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
         slow[ns++] = jcc_fwd(e, CC_NE);
     }
+    /* the tag compared is the page of the access's last byte: an access
+     * that crosses a page never matches, nor does a non-canonical address
+     * (the TLB holds canonical pages only); both take the slow path */
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
     e8(e, 0x48); e8(e, 0xc1); e8(e, 0xee); e8(e, 12);                       /* shr rsi, 12 */
     e8(e, 0x81); e8(e, 0xe6); e32(e, TLB_SIZE - 1);                          /* and esi, mask */
     e8(e, 0x48); e8(e, 0x8d); e8(e, 0x34); e8(e, 0xb6);                     /* lea rsi, [rsi+rsi*4] */
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
+    e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
     size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
     e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0xf3); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi*8+tag] */
