@@ -986,9 +986,10 @@ void jit_info(GString *out)
     g_string_append_printf(out, "tier: %s", tier);
     if (!jit_threshold) {
         g_string_append(out, jit_tier == JIT_TIER_0 ? "\n" : " (tier 1 unavailable: tier 0 only)\n");
+    } else if (jit_threshold == 1) {
+        g_string_append(out, " (every block translated on first use)\n");
     } else {
-        g_string_append_printf(out, " (blocks translated after %u run%s in tier 0)\n",
-                               jit_threshold, jit_threshold == 1 ? "" : "s");
+        g_string_append_printf(out, " (blocks translated after %u runs in tier 0)\n", jit_threshold);
     }
     g_string_append_printf(out, "blocks decoded: %llu, translated (tier 1): %llu in %.1f ms\n",
                            (unsigned long long)tb_stat_decoded(),

@@ -75,6 +75,10 @@ case_ '-cpu "" is an error, not a crash' 1 '^vireo: -cpu option cannot be empty$
 case_ '-chardev "" names the missing id' 1 'id' -- -chardev ""
 case_ '-accel "" lists the accelerators (as QEMU)' 0 '^tcg$' -- -accel ""
 case_ '-accel tcg,thread=foo is refused' 1 "^vireo: -accel tcg,thread=foo: Invalid 'thread' setting foo$" -- -accel tcg,thread=foo
+case_ '-accel tcg,tier=2 is refused' 1 "^vireo: -accel tcg,tier=2: Invalid 'tier' setting 2 \(0, 1 or auto\)$" -- -accel tcg,tier=2
+case_ '-accel tcg,tb-size=0 is refused' 1 "^vireo: -accel tcg,tb-size=0: Invalid 'tb-size' setting 0" -- -accel tcg,tb-size=0
+case_ '-accel tcg,tier=0 runs' runs '' -- -accel tcg,tier=0
+case_ '-accel tcg,tier=1,tb-size=16 -perfmap runs' runs '' -- -accel tcg,tier=1,tb-size=16 -perfmap
 case_ '-hda of a missing file names it' 1 "^vireo: -hda /nonexistent/disk.img: could not open '/nonexistent/disk.img': No such file or directory$" -- -hda /nonexistent/disk.img
 case_ '-drive with an unknown key names it' 1 "^vireo: -drive file=/dev/null,cyls=3: Invalid parameter 'cyls'$" -- -drive file=/dev/null,cyls=3
 case_ '-drive if=scsi is refused' 1 "unsupported bus type 'scsi'" -- -drive file=/dev/null,if=scsi

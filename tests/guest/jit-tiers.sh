@@ -1,0 +1,94 @@
+#!/bin/bash
+# Guest test for the translator's tiers (issue #9): Debian's Linux guest
+# (scripts/make-linux-guest.sh) boots with vireo.bench under
+# -accel tcg,tier=1 (every block translated on first use) and runs
+# bench/workloads.sh (seq, sha256sum, gzip, a shell loop); each result must
+# equal what the same busybox-static binary prints natively.  Then HMP
+# "info jit" must report translated blocks and chained block runs, and the
+# -perfmap file must name translated blocks.  The CPU test kernels run
+# under tier=0 and tier=1 (tier auto, the default, is what every other test
+# runs).
+#   exit 0 pass, 1 fail, 77 skip.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+VIREO=${VIREO:-$BUILD/vireo}
+TIMEOUT=${BOOT_TIMEOUT:-240}
+grep -qs '^CONFIG_SANITIZERS=yes' "$BUILD/config.mak" && TIMEOUT=${BOOT_TIMEOUT_ASAN:-900}
+out=$BUILD/tests/guest/jit-tiers
+rm -rf "$out" && mkdir -p "$out" || exit 1
+
+mapfile -t guest < <("$top/scripts/make-linux-guest.sh" 2>"$out/guest.err")
+if [ "${#guest[@]}" -lt 2 ]; then
+    echo "SKIP: Linux guest not available: $(tail -n1 "$out/guest.err")"
+    exit 77
+fi
+busybox=${VIREO_CACHE:-$BUILD/cache}/root/busybox-static/bin/busybox
+fail=0 n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
+
+# the native answers
+bin=$out/bin
+mkdir -p "$bin"
+for a in $("$busybox" --list); do ln -sf "$busybox" "$bin/$a"; done
+TMPDIR=$out PATH=$bin "$busybox" sh "$top/bench/workloads.sh" > "$out/native.txt"
+grep '^vireo-bench: end ' "$out/native.txt" | sort > "$out/native.res"
+[ -s "$out/native.res" ] || { notok "native workloads printed no results"; exit 1; }
+
+# the guest under tier 1, with the monitor on stdin: "info jit" once the
+# workloads are done (the guest powers off; -no-shutdown keeps Vireo), then quit
+serial=$out/serial.log
+(
+    for _ in $(seq 1 $((TIMEOUT * 2))); do
+        grep -q 'vireo-bench: all done' "$serial" 2>/dev/null && break
+        sleep 0.5
+    done
+    echo "info jit"
+    sleep 1
+    echo quit
+) | "$VIREO" -m 512 -display none -no-reboot -no-shutdown -perfmap \
+        -accel tcg,tier=1 -serial "file:$serial" -monitor stdio \
+        -kernel "${guest[0]}" -initrd "${guest[1]}" -append "console=ttyS0 quiet vireo.bench" \
+        > "$out/monitor.txt" 2>&1 &
+pid=$!      # the pipeline's last process: Vireo itself
+( sleep "$TIMEOUT"; kill $pid 2>/dev/null ) &
+watchdog=$!
+wait $pid
+st=$?
+kill $watchdog 2>/dev/null
+wait $watchdog 2>/dev/null
+tr -d '\r' < "$serial" | grep '^vireo-bench: end ' | sort > "$out/tier1.res"
+if [ -s "$out/tier1.res" ] && cmp -s "$out/native.res" "$out/tier1.res"; then
+    ok "tier=1: Linux ran the workloads and their results equal native ($(wc -l < "$out/tier1.res") results)"
+else
+    notok "tier=1: workload results differ from native (exit $st): $(diff "$out/native.res" "$out/tier1.res" | tr '\n' ' ' | head -c 400)"
+fi
+tr -d '\r' < "$out/monitor.txt" > "$out/monitor.clean"
+translated=$(sed -n 's/.*translated (tier 1): \([0-9]*\).*/\1/p' "$out/monitor.clean" | head -1)
+chained=$(sed -n 's/.*tier 1 chained: \([0-9]*\)).*/\1/p' "$out/monitor.clean" | head -1)
+if [ "${translated:-0}" -gt 1000 ] && [ "${chained:-0}" -gt 0 ]; then
+    ok "info jit: $translated blocks translated, $chained chained block runs: $(grep 'chain hit rate' "$out/monitor.clean")"
+else
+    notok "info jit: translated '${translated:-}' chained '${chained:-}': $(head -c 600 "$out/monitor.clean")"
+fi
+map=/tmp/perf-$pid.map
+if [ -f "$map" ] && grep -qE '^[0-9a-f]+ [0-9a-f]+ vireo-tb-[0-9a-f]+$' "$map"; then
+    ok "-perfmap: $(wc -l < "$map") blocks named in $map"
+    rm -f "$map"
+else
+    notok "-perfmap: no /tmp/perf-PID.map naming vireo-tb- blocks"
+fi
+
+# the CPU test kernels under each tier
+for t in 0 1; do
+    if VIREO=$VIREO VIREO_ARGS="-accel tcg,tier=$t" BUILD=$BUILD sh "$top/tests/cpu/run-cpu-tests.sh" \
+            > "$out/cpu-tier$t.txt" 2>&1; then
+        ok "CPU test kernels under tier=$t: $(grep -c '^PASS' "$out/cpu-tier$t.txt") passed"
+    else
+        notok "CPU test kernels under tier=$t: $(grep -v '^PASS' "$out/cpu-tier$t.txt" | head -5 | tr '\n' ' ')"
+    fi
+done
+echo "1..$n"
+exit $fail
