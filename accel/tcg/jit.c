@@ -22,6 +22,7 @@
 #include "system/cpus.h"
 #include "target/x86/debug.h"
 #include "target/x86/disas.h"
+#include "target/x86/flags.h"
 #include "target/x86/ops.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -801,6 +802,24 @@ bool jit_translate(TranslationBlock *tb)
             continue;
         }
         fused = false;
+        if (jit_inline && is_jcc(d) && (tb->flags & HF_CS64) && d->opsize == 3 &&
+            is_canonical_addr(branch_target(d, next))) {
+            /* a Jcc on the lazy flags: cc_test, then EIP set here (the
+             * canonical target needs no check) */
+            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                       /* mov rdi, rbx */
+            e8(&e, 0xbe); e32(&e, d->op & 0xf);                             /* mov esi, cond */
+            call_fn(&e, (const void *)cc_test);
+            e8(&e, 0x84); e8(&e, 0xc0);                                     /* test al, al */
+            st_q(&e, offsetof(CPUX86State, eip), next);     /* MOVs: the flags stay */
+            uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
+            st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+            bind(&e, nt, e.p);
+            ninline++;
+            pending++;
+            eip_synced = true;
+            eip = next;
+            continue;
+        }
         st_q(&e, offsetof(CPUX86State, insn_start_eip), eip);
         st_q(&e, offsetof(CPUX86State, eip), next);
         st_b(&e, offsetof(CPUX86State, insn_rex), d->rex);

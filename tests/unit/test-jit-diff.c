@@ -25,6 +25,9 @@
 
 #define RAM_SIZE (4u << 20)
 #define CODE_BASE 0x10000u
+/* in 64-bit mode the code is also mapped high, where EIPs and branch
+ * targets do not fit a sign-extended imm32 */
+#define CODE_HIGH 0x00007ffffffe0000ull
 #define DATA_BASE 0x100000u
 #define DATA_SIZE 0x10000u      /* 64 KiB, compared after each run */
 #define LOOPS 400
@@ -81,6 +84,11 @@ static void setup(bool long_mode)
         env->cr[4] = CR4_PAE;
         env->efer = EFER_LME | EFER_LMA;
         env->segs[R_CS].flags = (env->segs[R_CS].flags & ~DESC_B_MASK) | DESC_L_MASK;
+        wq(0x1000 + 255 * 8, 0x7000 | 3);       /* CODE_HIGH: PML4 255, PDPT 511, PD 511 */
+        wq(0x7000 + 511 * 8, 0x8000 | 3);
+        wq(0x8000 + 511 * 8, 0x9000 | 3);
+        wq(0x9000 + ((CODE_HIGH >> 12) & 511) * 8, CODE_BASE | 3);
+        wq(0x9000 + (((CODE_HIGH >> 12) + 1) & 511) * 8, (CODE_BASE + 0x1000) | 3);
     } else {
         uint32_t pde = 0x2000 | 3;
         memcpy(mem(0x1000), &pde, 4);
@@ -222,12 +230,24 @@ static void gen_insn(Code *c, bool long_mode)
         }
         break;
     default:                /* CMP/TEST then Jcc to the end of the block */
-        if (rnd(0, 2)) {
+        switch (rnd(0, 4)) {
+        case 0:
             put(c, 0x39 | (rnd(0, 2) ? 2 : 0));
             modrm(c, rnd(0, 8), rnd(0, 2));
-        } else {
+            break;
+        case 1:
             put(c, 0x85);
             modrm(c, rnd(0, 8), false);
+            break;
+        case 2:             /* INC/DEC: the Jcc reads lazy flags of a handler */
+            put(c, 0xff);
+            modrm(c, rnd(0, 2), false);
+            break;
+        default:            /* a shift by a constant (inline, not fused) */
+            put(c, 0xc1);
+            modrm(c, rnd(4, 8), false);
+            put(c, rnd(0, 40));
+            break;
         }
         put(c, 0x70 | rnd(0, 16));
         g_assert(c->njcc < 64);
@@ -276,7 +296,8 @@ static void check_mode(bool long_mode, int iters)
         /* the block runs LOOPS times: dec dword [counter]; jnz start
          * (a backward jump within the page, which tier 1 chains) */
         size_t end = c.n;
-        uint32_t counter = CODE_BASE + 0x1ff0;
+        uint32_t counter = CODE_BASE + 0x1ff0;      /* physical = low virtual */
+        uint64_t code_va = long_mode && (it & 1) ? CODE_HIGH : CODE_BASE;
         put(&c, 0xff);
         put(&c, 0x0d);
         uint32_t at = long_mode ? counter - (uint32_t)(CODE_BASE + c.n + 4) : counter;
@@ -320,7 +341,7 @@ static void check_mode(bool long_mode, int iters)
             tb_flush_all(env);
             memcpy(env->regs, regs, sizeof(regs));
             env->segs[R_FS].base = env->segs[R_GS].base = long_mode ? fsbase : 0;
-            env->eip = CODE_BASE;
+            env->eip = code_va;
             env->eflags = eflags0;
             env->cc_op = CC_OP_EFLAGS;
             env->instr_count = 0;
