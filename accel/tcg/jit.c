@@ -368,8 +368,9 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
 }
 
 /*
- * The access at offset RDX in d->seg, size 1 << ot (2 or 3): a load into
- * RAX (zero-extended), or a store of guest register sreg.  RDX survives.
+ * The access at offset RDX in seg, size 1 << ot: a load into RAX
+ * (zero-extended), or a store (ot 2 or 3) of guest register sreg, or of
+ * host R9 when sreg < 0.  RDX survives the fast path.
  */
 static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
                      bool store, int sreg, uint64_t eip, uint64_t next)
@@ -405,7 +406,9 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     slow[ns++] = jcc_fwd(e, CC_NE);
     e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0xf3);
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
-    if (store) {
+    if (store && sreg < 0) {
+        e8(e, ot == 3 ? 0x4c : 0x44); e8(e, 0x89); e8(e, 0x08);              /* mov [rax], r9d/r9 */
+    } else if (store) {
         op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);                           /* mov rcx, reg */
         if (ot == 3) {
             e8(e, 0x48);
@@ -431,7 +434,11 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
     e8(e, 0xbe); e32(e, seg);                                                /* mov esi, seg */
     if (store) {
-        op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);
+        if (sreg < 0) {
+            e8(e, 0x4c); e8(e, 0x89); e8(e, 0xc9);                           /* mov rcx, r9 */
+        } else {
+            op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);
+        }
         call_fn(e, ot == 3 ? (const void *)cpu_stq : (const void *)cpu_stl);
     } else {
         static const void *const ld[4] = { (const void *)cpu_ldub, (const void *)cpu_lduw,
@@ -802,6 +809,58 @@ bool jit_translate(TranslationBlock *tb)
             continue;
         }
         fused = false;
+        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
+            ((d->op == 0xe9 || d->op == 0xeb || d->op == 0xe8) &&
+             is_canonical_addr(branch_target(d, next)))) {
+            /* JMP/CALL rel in 64-bit code to a canonical target: EIP set
+             * here; CALL pushes the return address first (push_v) */
+            if (d->op == 0xe8) {
+                e8(&e, 0x49); e8(&e, 0xb9); e64(&e, next);                  /* mov r9, next */
+                op_rm(&e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+                e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xea); e8(&e, 8);         /* sub rdx, 8 */
+                emit_mem(&e, tb, R_SS, 3, true, -1, eip, next);
+                e8(&e, 0x48); e8(&e, 0x83); m_rbx(&e, 5, REGOFF(R_ESP)); e8(&e, 8);
+            }
+            st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+            inc_q(&e, offsetof(CPUX86State, instr_count));
+            if (d->op == 0xe8) {
+                exits[nexit++] = check_dead(&e, dead);
+            }
+            ninline++;
+            eip_synced = true;
+            eip = next;
+            continue;
+        }
+        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && (d->op == 0xc3 || d->op == 0xc2)) {
+            /* RET: load [RSP]; a non-canonical target goes to op_ret,
+             * which raises #GP with nothing changed */
+            op_rm(&e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+            emit_mem(&e, tb, R_SS, 3, false, 0, eip, next);
+            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xc1);                       /* mov rcx, rax */
+            e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xe1); e8(&e, 16);           /* shl rcx, 16 */
+            e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xf9); e8(&e, 16);           /* sar rcx, 16 */
+            e8(&e, 0x48); e8(&e, 0x39); e8(&e, 0xc1);                       /* cmp rcx, rax */
+            uint8_t *bad = jcc_fwd(&e, CC_NE);
+            op_rm(&e, 0x89, H_RAX, offsetof(CPUX86State, eip), true);
+            e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 0, REGOFF(R_ESP));
+            e32(&e, 8 + (d->op == 0xc2 ? (uint32_t)(d->imm & 0xffff) : 0)); /* add [rsp], n */
+            e8(&e, 0xe9);
+            uint8_t *done = e.p;
+            e32(&e, 0);
+            bind(&e, bad, e.p);
+            st_q(&e, offsetof(CPUX86State, insn_start_eip), eip);
+            st_q(&e, offsetof(CPUX86State, eip), next);
+            st_b(&e, offsetof(CPUX86State, insn_rex), d->rex);
+            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                       /* mov rdi, rbx */
+            e8(&e, 0x48); e8(&e, 0xbe); e64(&e, (uint64_t)(uintptr_t)d);    /* mov rsi, d */
+            call_fn(&e, (const void *)d->handler);
+            bind(&e, done, e.p);
+            inc_q(&e, offsetof(CPUX86State, instr_count));
+            ninline++;
+            eip_synced = true;
+            eip = next;
+            continue;
+        }
         if (jit_inline && is_jcc(d) && (tb->flags & HF_CS64) && d->opsize == 3 &&
             is_canonical_addr(branch_target(d, next))) {
             /* a Jcc on the lazy flags: cc_test, then EIP set here (the

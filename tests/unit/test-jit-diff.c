@@ -161,9 +161,40 @@ static void modrm(Code *c, int reg, bool allow_mem)
     }
 }
 
+static void gen_insn(Code *c, bool long_mode);
+
+/* CALL to a subroutine of a few random instructions and RET, jumped over:
+ *   call L; jmp over; L: ...; ret; over: */
+static void gen_call(Code *c, bool long_mode)
+{
+    put(c, 0xe8);
+    put(c, 2); put(c, 0); put(c, 0); put(c, 0);
+    put(c, 0xeb);
+    size_t rel = c->n;
+    put(c, 0);
+    int n = rnd(0, 4);
+    for (int i = 0; i < n; i++) {
+        gen_insn(c, long_mode);
+    }
+    if (rnd(0, 4) == 0) {
+        put(c, 0xc2); put(c, 8); put(c, 0);     /* ret 8 */
+    } else {
+        put(c, 0xc3);
+    }
+    c->b[rel] = c->n - (rel + 1) <= 127 ? c->n - (rel + 1) : 0;
+}
+
+static int depth;
+
 static void gen_insn(Code *c, bool long_mode)
 {
     static const uint8_t alu_ops[] = { 0, 1, 4, 5, 6, 7 };
+    if (depth == 0 && rnd(0, 24) == 0) {
+        depth++;
+        gen_call(c, long_mode);
+        depth--;
+        return;
+    }
     int pfx = rnd(0, 12);
     if (pfx == 0) {
         put(c, 0x64);
