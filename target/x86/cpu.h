@@ -182,7 +182,7 @@ typedef struct X86FPUState {
     uint32_t mxcsr;
 } X86FPUState;
 
-#define TLB_BITS 8
+#define TLB_BITS 10
 #define TLB_SIZE (1 << TLB_BITS)
 /* 0: supervisor (CPL<3, and implicit supervisor accesses), 1: user (CPL 3),
  * 2: explicit supervisor access with EFLAGS.AC=1 under CR4.SMAP, which may
