@@ -704,6 +704,64 @@ static void flush_count(Emit *e, unsigned *pending)
     *pending = 0;
 }
 
+
+/*
+ * 64-bit code: x86_jit_lookup's jump-cache probe inline (CS base 0, so the
+ * linear PC is RIP): the block cached for RIP, with this block's mode and
+ * CPL, whose page the TLB still maps where it was decoded from, and which
+ * has code.  A miss falls through to the call.
+ */
+static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **exits,
+                               unsigned *nexit)
+{
+    int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
+    size_t tlb = offsetof(CPUX86State, tlb) + (size_t)idx * TLB_SIZE * sizeof(TLBEntry);
+    uint8_t *miss[8];
+    unsigned nm = 0;
+    G_STATIC_ASSERT(TB_JMP_SIZE - 1 <= 0x7fffffff);
+    op_rm(e, 0x8b, H_RAX, offsetof(CPUX86State, eip), true);                 /* mov rax, rip */
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, TB_JMP_BITS);               /* shr rcx, bits */
+    e8(e, 0x48); e8(e, 0x31); e8(e, 0xc1);                                   /* xor rcx, rax */
+    e8(e, 0x81); e8(e, 0xe1); e32(e, TB_JMP_SIZE - 1);                       /* and ecx, mask */
+    op_rm(e, 0x8b, H_RDX, offsetof(CPUX86State, tb_jmp_cache), true);        /* mov rdx, jc */
+    e8(e, 0x48); e8(e, 0x8b); e8(e, 0x14); e8(e, 0xca);                     /* mov rdx, [rdx+rcx*8] */
+    e8(e, 0x48); e8(e, 0x85); e8(e, 0xd2);                                   /* test rdx, rdx */
+    miss[nm++] = jcc_fwd(e, 0x4);
+    e8(e, 0x48); e8(e, 0x3b); e8(e, 0x82); e32(e, offsetof(TranslationBlock, pc_lin));
+    miss[nm++] = jcc_fwd(e, CC_NE);
+    e8(e, 0x48); e8(e, 0x83); e8(e, 0xba); e32(e, offsetof(TranslationBlock, cs_base)); e8(e, 0);
+    miss[nm++] = jcc_fwd(e, CC_NE);
+    e8(e, 0x81); e8(e, 0xba); e32(e, offsetof(TranslationBlock, flags)); e32(e, tb->flags);
+    miss[nm++] = jcc_fwd(e, CC_NE);
+    if (idx == 0) {
+        e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
+        miss[nm++] = jcc_fwd(e, CC_NE);
+    }
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, 12);                       /* shr rcx, 12 */
+    e8(e, 0x81); e8(e, 0xe1); e32(e, TLB_SIZE - 1);                          /* and ecx, mask */
+    e8(e, 0x48); e8(e, 0x8d); e8(e, 0x0c); e8(e, 0x89);                     /* lea rcx, [rcx+rcx*4] */
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
+    e8(e, 0x48); e8(e, 0x81); e8(e, 0xe6); e32(e, 0xfffff000);              /* and rsi, ~0xfff */
+    e8(e, 0x48); e8(e, 0x3b); e8(e, 0xb4); e8(e, 0xcb);
+    e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addr_code)));                 /* cmp rsi, addr_code */
+    miss[nm++] = jcc_fwd(e, CC_NE);
+    e8(e, 0x48); e8(e, 0x8b); e8(e, 0xb4); e8(e, 0xcb);
+    e32(e, (uint32_t)(tlb + offsetof(TLBEntry, paddr)));                     /* mov rsi, paddr */
+    e8(e, 0x48); e8(e, 0x33); e8(e, 0xb2); e32(e, offsetof(TranslationBlock, phys)); /* xor rsi, phys */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xee); e8(e, 12);                       /* shr rsi, 12 */
+    miss[nm++] = jcc_fwd(e, CC_NE);
+    e8(e, 0x48); e8(e, 0x8b); e8(e, 0x82); e32(e, offsetof(TranslationBlock, jit_entry));
+    e8(e, 0x48); e8(e, 0x85); e8(e, 0xc0);                                   /* test rax, rax */
+    miss[nm++] = jcc_fwd(e, 0x4);
+    inc_q(e, offsetof(CPUX86State, jit_chained));
+    e8(e, 0xff); e8(e, 0xe0);                                                /* jmp rax */
+    for (unsigned i = 0; i < nm; i++) {
+        bind(e, miss[i], e->p);
+    }
+}
+
 /* exec.c: a locked instruction (compare-and-swap with retry) */
 void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
 /* exec.c: the tier-1 code of the block at CS:EIP from the jump cache
@@ -958,6 +1016,9 @@ bool jit_translate(TranslationBlock *tb)
             bind(&e, miss, e.p);
         }
         lookup = e.p;
+        if (tb->flags & HF_CS64) {
+            emit_lookup_inline(&e, tb, exits, &nexit);
+        }
         e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                           /* mov rdi, rbx */
         call_fn(&e, (const void *)x86_jit_lookup);
         e8(&e, 0x48); e8(&e, 0x85); e8(&e, 0xc0);                           /* test rax, rax */
