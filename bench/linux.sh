@@ -9,7 +9,8 @@
 #   bench/linux.sh [RUNS]        (default 1)
 # Columns: native, vireo (tier auto, the default), vireo-t0 (-accel
 # tcg,tier=0) and qemu; prints the median seconds and the ratios
-# vireo/native, vireo/qemu and t0/qemu.
+# vireo/native, vireo/qemu and t0/qemu; the last row is each emulator's
+# peak RSS in MiB (GNU time), with the same ratios.
 # A system whose workload results differ from native is reported WRONG.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,7 +37,8 @@ timestamp() {
 }
 
 # summarize FILE PREFIX: fills times[PREFIX.NAME] and results[PREFIX.NAME]
-declare -A times results
+declare -A times results rss
+rssfile=/dev/null
 summarize() {
     local f=$1 p=$2 t rest kind name res
     declare -A begin
@@ -63,13 +65,13 @@ run_native() {
 
 run_qemu() {
     local t0=$(now)
-    timeout 600 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot -nic none \
+    /usr/bin/time -f %M -o "$rssfile" timeout 600 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot -nic none \
         -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>&1 | timestamp "$t0"
 }
 
 run_vireo() {
     local t0=$(now)
-    timeout 600 "$vireo" -m 512 -nographic -no-reboot -accel "tcg,tier=${1:-auto}" \
+    /usr/bin/time -f %M -o "$rssfile" timeout 600 "$vireo" -m 512 -nographic -no-reboot -accel "tcg,tier=${1:-auto}" \
         -kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null 2>&1 | timestamp "$t0"
 }
 
@@ -82,7 +84,9 @@ command -v qemu-system-x86_64 >/dev/null && systems+=(qemu)
 tmp=$(mktemp -d)
 for sys in "${systems[@]}"; do
     for r in $(seq 1 "$runs"); do
+        rssfile=$tmp/$sys.$r.rss
         "run_$sys" > "$tmp/$sys.$r"
+        [ -s "$rssfile" ] && rss[$sys.$r]=$(( $(tail -n1 "$rssfile") / 1024 ))
         summarize "$tmp/$sys.$r" "$sys.$r"
     done
 done
@@ -116,4 +120,19 @@ for n in "${names[@]}"; do
     [[ " ${systems[*]} " == *" qemu "* ]] && printf '%14s%14s' "$(ratio vireo qemu)" "$(ratio vireo-t0 qemu)"
     echo
 done
+# peak resident memory of the emulator process (GNU time's %M), median
+printf '%-12s' "rss-MiB"
+declare -A medr=()
+for s in "${systems[@]}"; do
+    vals=()
+    for r in $(seq 1 "$runs"); do [ -n "${rss[$s.$r]:-}" ] && vals+=("${rss[$s.$r]}"); done
+    medr[$s]=$(median "${vals[@]}")
+    printf ' %11s' "${medr[$s]:--}"
+done
+printf '%14s' "-"
+if [[ " ${systems[*]} " == *" qemu "* ]] && [ -n "${medr[vireo]:-}" ] && [ -n "${medr[qemu]:-}" ]; then
+    printf '%14s%14s' "$(echo "scale=2; ${medr[vireo]} / ${medr[qemu]}" | bc -l)" \
+        "$(echo "scale=2; ${medr[vireo-t0]} / ${medr[qemu]}" | bc -l)"
+fi
+echo
 rm -rf "$tmp"

@@ -26,6 +26,7 @@ TEST_DEPS=(
     e2fsprogs              # mkfs.ext4 -d, e2fsck, debugfs: the disk images of the storage guest tests
     xvfb x11-apps xdotool  # tests/guest/sdl.sh: a virtual X server, xwd, window control
     tigervnc-viewer        # tests/guest/vnc-viewer.sh: a real VNC viewer
+    time bc                # bench/: GNU time (peak RSS) and ratios
 )
 
 if [ "${1:-}" = --print ]; then
