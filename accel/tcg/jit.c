@@ -35,7 +35,7 @@
 
 /* translated after this many runs in tier 0 with tier=auto: code that runs
  * once (firmware, init) is not worth the emission */
-#define JIT_AUTO_THRESHOLD 4
+#define JIT_AUTO_THRESHOLD 32
 
 static int jit_tier = JIT_TIER_AUTO;
 static uint64_t jit_cache_size = 256ull << 20;
