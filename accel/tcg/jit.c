@@ -369,8 +369,8 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
 
 /*
  * The access at offset RDX in seg, size 1 << ot: a load into RAX
- * (zero-extended), or a store (ot 2 or 3) of guest register sreg, or of
- * host R9 when sreg < 0.  RDX survives the fast path.
+ * (zero-extended), or a store of guest register sreg (ot 2 or 3), or of
+ * host R9 when sreg < 0 (any size).  RDX survives the fast path.
  */
 static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
                      bool store, int sreg, uint64_t eip, uint64_t next)
@@ -407,7 +407,14 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0xf3);
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
     if (store && sreg < 0) {
-        e8(e, ot == 3 ? 0x4c : 0x44); e8(e, 0x89); e8(e, 0x08);              /* mov [rax], r9d/r9 */
+        if (ot == 0) {
+            e8(e, 0x44); e8(e, 0x88); e8(e, 0x08);                           /* mov [rax], r9b */
+        } else {
+            if (ot == 1) {
+                e8(e, 0x66);
+            }
+            e8(e, ot == 3 ? 0x4c : 0x44); e8(e, 0x89); e8(e, 0x08);          /* mov [rax], r9w/d/q */
+        }
     } else if (store) {
         op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);                           /* mov rcx, reg */
         if (ot == 3) {
@@ -439,7 +446,9 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
         } else {
             op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);
         }
-        call_fn(e, ot == 3 ? (const void *)cpu_stq : (const void *)cpu_stl);
+        static const void *const st[4] = { (const void *)cpu_stb, (const void *)cpu_stw,
+                                           (const void *)cpu_stl, (const void *)cpu_stq };
+        call_fn(e, st[ot]);
     } else {
         static const void *const ld[4] = { (const void *)cpu_ldub, (const void *)cpu_lduw,
                                            (const void *)cpu_ldl, (const void *)cpu_ldq };
@@ -589,6 +598,17 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         }
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
+    if (d->handler == op_mov_EI) {
+        /* MOV r/m, imm: registers of 32/64 bits; memory of any size */
+        return d->mod == 3 ? (d->ot >= 2 ? XF_REG : XF_NONE) : cs64 ? XF_STORE : XF_NONE;
+    }
+    if ((d->handler == op_mov_EG || d->handler == op_mov_GE) && d->ot < 2) {
+        /* 8/16-bit MOV (the 32/64-bit ones are fast forms) */
+        if (d->mod == 3) {
+            return XF_REG;
+        }
+        return !cs64 ? XF_NONE : d->handler == op_mov_EG ? XF_STORE : XF_LOAD;
+    }
     if (d->handler == op_shift && (d->op == 0xc1 || d->op == 0xd1) && d->mod == 3 && d->ot >= 2 &&
         (d->aux == 4 || d->aux == 5 || d->aux == 6 || d->aux == 7)) {
         return XF_REG;
@@ -647,6 +667,41 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        return;
+    }
+    if (d->handler == op_mov_EI) {
+        if (d->mod == 3) {
+            st_q(e, REGOFF(d->rm), w ? d->imm : (uint32_t)d->imm);
+            return;
+        }
+        emit_ea(e, d, next);
+        e8(e, 0x49); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);   /* mov r9, simm32 */
+        emit_mem(e, tb, d->seg, d->ot, true, -1, eip, next);
+        return;
+    }
+    if (d->handler == op_mov_EG || d->handler == op_mov_GE) {
+        /* 8/16 bits: the source zero-extended into R9D, then a partial
+         * write of the destination (a byte register as reg_set writes it) */
+        bool to_mem = d->handler == op_mov_EG;
+        int src = to_mem ? d->reg : d->rm, dst = to_mem ? d->rm : d->reg;
+        if (d->mod == 3 || to_mem) {
+            size_t off = d->ot == 0 ? byte_reg_off(d, src) : REGOFF(src);
+            e8(e, 0x44); e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); m_rbx(e, 1, off);  /* movzx r9d, [] */
+        }
+        if (d->mod != 3) {
+            emit_ea(e, d, next);
+            if (to_mem) {
+                emit_mem(e, tb, d->seg, d->ot, true, -1, eip, next);
+                return;
+            }
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
+            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc1);                           /* mov r9d, eax */
+        }
+        size_t off = d->ot == 0 ? byte_reg_off(d, dst) : REGOFF(dst);
+        if (d->ot == 1) {
+            e8(e, 0x66);
+        }
+        e8(e, 0x44); e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, 1, off);          /* mov [], r9b/r9w */
         return;
     }
     if (d->handler == op_shift) {

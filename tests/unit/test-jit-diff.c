@@ -202,6 +202,10 @@ static void gen_insn(Code *c, bool long_mode)
         put(c, 0x65);
     }
     bool rexw = false;
+    bool o16 = rnd(0, 10) == 0;
+    if (o16) {
+        put(c, 0x66);           /* 16-bit operands */
+    }
     if (long_mode && rnd(0, 4)) {
         uint8_t rex = 0x40 | rnd(0, 16);
         rexw = rex & 8;
@@ -216,18 +220,27 @@ static void gen_insn(Code *c, bool long_mode)
     case 2: case 3:         /* ALU Ev,Iz / Ev,Ib */
         put(c, kind == 2 ? 0x81 : 0x83);
         modrm(c, alu_ops[rnd(0, 6)], true);
-        for (int i = 0; i < (kind == 2 ? 4 : 1); i++) {
+        for (int i = 0; i < (kind == 2 ? (o16 ? 2 : 4) : 1); i++) {
             put(c, rnd(0, 256));
         }
         break;
-    case 4: put(c, 0x89); modrm(c, rnd(0, 8), true); break;
-    case 5: put(c, 0x8b); modrm(c, rnd(0, 8), true); break;
+    case 4: put(c, rnd(0, 3) ? 0x89 : 0x88); modrm(c, rnd(0, 8), true); break;
+    case 5: put(c, rnd(0, 3) ? 0x8b : 0x8a); modrm(c, rnd(0, 8), true); break;
     case 6: put(c, 0x85); modrm(c, rnd(0, 8), true); break;
     case 7: put(c, 0x8d); modrm(c, rnd(0, 8), true); break;      /* LEA (mod 3: #UD) */
-    case 8:                 /* MOV r, imm */
-        put(c, 0xb8 | rnd(0, 8));
-        for (int i = 0; i < (rexw ? 8 : 4); i++) {
-            put(c, rnd(0, 256));
+    case 8:                 /* MOV r, imm / MOV r/m, imm */
+        if (rnd(0, 2)) {
+            put(c, 0xb8 | rnd(0, 8));
+            for (int i = 0; i < (o16 ? 2 : rexw ? 8 : 4); i++) {
+                put(c, rnd(0, 256));
+            }
+        } else {
+            bool b = rnd(0, 3) == 0;
+            put(c, b ? 0xc6 : 0xc7);
+            modrm(c, 0, true);
+            for (int i = 0; i < (b ? 1 : o16 ? 2 : 4); i++) {
+                put(c, rnd(0, 256));
+            }
         }
         break;
     case 9:                 /* MOVZX / MOVSX */
