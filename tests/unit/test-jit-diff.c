@@ -10,9 +10,11 @@
  * memory must agree.  Random register values point into the data area
  * often enough that memory operands hit RAM, miss it, cross pages and
  * fault; a fault ends the run (no IDT: the triple fault stops the CPU)
- * in the same state for both tiers.
+ * in the same state for both tiers.  The code cache is 1 MiB, so it is
+ * dropped and reused many times along the way.
  */
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accel/tcg/jit.h"
@@ -455,10 +457,25 @@ static void test_diff_32(void)
     check_mode(false, 6000);
 }
 
+/* the small cache was recycled many times meanwhile */
+static void test_recycled(void)
+{
+    g_autoptr(GString) info = g_string_new(NULL);
+    jit_info(info);
+    const char *p = strstr(info->str, "MiB used, ");
+    g_assert_nonnull(p);
+    unsigned long flushes = strtoul(p + strlen("MiB used, "), NULL, 10);
+    g_test_message("%s", info->str);
+    g_assert_cmpuint(flushes, >, 10);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     jit_set_tier(JIT_TIER_1);
+    /* a 1 MiB code cache fills every few dozen blocks: the runs go
+     * through the drop-everything-and-reuse path over and over */
+    jit_set_tb_size_mb(1);
     GError *err = NULL;
     if (!jit_init(&err)) {
         g_test_skip(err->message);
@@ -474,5 +491,6 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/jit/diff-64", test_diff_64);
     g_test_add_func("/jit/diff-32", test_diff_32);
+    g_test_add_func("/jit/recycled", test_recycled);
     return g_test_run();
 }
