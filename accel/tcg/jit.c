@@ -194,6 +194,7 @@ bool jit_init(GError **errp)
         jit_threshold = 0;
         return true;
     }
+#if JIT_HOST_OK
     int fd = memfd_create("vireo-jit", MFD_CLOEXEC);
     const char *what = "memfd_create";
     if (fd >= 0 && ftruncate(fd, (off_t)jit_cache_size) < 0) {
@@ -255,6 +256,7 @@ bool jit_init(GError **errp)
             setvbuf(perfmap_file, NULL, _IOLBF, 0);
         }
     }
+#endif
     return true;
 }
 
