@@ -600,6 +600,11 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         }
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
+    if (d->ot < 2 && ((d->aux == 7 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
+                                       d->handler == op_alu_GE)) || d->handler == op_test_EG)) {
+        /* 8/16-bit CMP and TEST: nothing written but the flags record */
+        return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
     if (d->handler == op_mov_EI) {
         /* MOV r/m, imm: registers of 32/64 bits; memory of any size */
         return d->mod == 3 ? (d->ot >= 2 ? XF_REG : XF_NONE) : cs64 ? XF_STORE : XF_NONE;
@@ -669,6 +674,45 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        return;
+    }
+    if (d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
+                      d->handler == op_alu_GE || d->handler == op_test_EG)) {
+        /* a in EAX, b in ECX, zero-extended; alu_compute's record */
+        bool test = d->handler == op_test_EG;
+        uint8_t movzx = d->ot ? 0xb7 : 0xb6;
+        if (d->mod != 3) {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);            /* EAX = E */
+        } else {
+            e8(e, 0x0f); e8(e, movzx);
+            m_rbx(e, H_RAX, d->ot ? REGOFF(d->rm) : byte_reg_off(d, d->rm));
+        }
+        if (d->handler == op_alu_EI) {
+            e8(e, 0xb9); e32(e, (uint32_t)d->imm & (d->ot ? 0xffff : 0xff));  /* mov ecx, imm */
+        } else {
+            size_t goff = d->ot ? REGOFF(d->reg) : byte_reg_off(d, d->reg);
+            if (d->handler == op_alu_GE) {
+                e8(e, 0x89); e8(e, 0xc1);                                    /* mov ecx, eax */
+                e8(e, 0x0f); e8(e, movzx); m_rbx(e, H_RAX, goff);            /* EAX = G */
+            } else {
+                e8(e, 0x0f); e8(e, movzx); m_rbx(e, H_RCX, goff);            /* ECX = G */
+            }
+        }
+        if (d->ot) {
+            e8(e, 0x66);
+        }
+        e8(e, test ? (d->ot ? 0x21 : 0x20) : (d->ot ? 0x29 : 0x28)); e8(e, 0xc8);  /* sub/and al/ax, cl/cx */
+        e8(e, 0x0f); e8(e, movzx); e8(e, 0xc0);                              /* movzx eax, al/ax */
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
+        e32(e, (test ? CC_OP_LOGICB : CC_OP_SUBB) + d->ot);
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        if (test) {
+            st_q(e, offsetof(CPUX86State, cc_src), 0);
+        } else {
+            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+        }
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
         return;
     }
     if (d->handler == op_mov_EI) {

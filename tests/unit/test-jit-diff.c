@@ -272,7 +272,13 @@ static void gen_insn(Code *c, bool long_mode)
             }
             break;
         case 2: put(c, 0x0f); put(c, 0xaf); modrm(c, rnd(0, 8), true); break;
-        default: put(c, (alu_ops[rnd(0, 6)] << 3) | rnd(0, 4)); modrm(c, rnd(0, 8), true); break;
+        default:
+            switch (rnd(0, 3)) {
+            case 0: put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], true); put(c, rnd(0, 256)); break;
+            case 1: put(c, 0x84); modrm(c, rnd(0, 8), true); break;
+            default: put(c, (alu_ops[rnd(0, 6)] << 3) | rnd(0, 4)); modrm(c, rnd(0, 8), true); break;
+            }
+            break;
         }
         break;
     default:                /* CMP/TEST then Jcc to the end of the block */
