@@ -2,9 +2,10 @@
  * Tier 1: translation blocks as x86-64 host code (see jit.h).
  *
  * Register use in translated code: RBX holds env (callee-saved, so every
- * handler keeps it); RAX, RDI and RSI are scratch.  The code is entered
- * through a trampoline at the start of the cache (push rbx; mov rbx, rdi;
- * jmp rsi) and leaves through its epilogue (pop rbx; ret) with RAX = the
+ * handler keeps it); R12 holds a value across a call (a condition);
+ * RAX, RCX, RDX, RSI, RDI, R8 and R9 are scratch.  The code is entered
+ * through a trampoline at the start of the cache, which saves RBX and R12
+ * and jumps to the block, and leaves through its epilogue with RAX = the
  * JitSlot of an unchained exit or 0.  A guest fault longjmps out of a
  * handler to x86_cpu_exec's landing pad, which restores RBX with the rest.
  */
@@ -235,12 +236,18 @@ bool jit_init(GError **errp)
     code_rw = w;
     code_rx = x;
     jit_inline = !g_getenv("VIREO_JIT_NOINLINE");
-    /* trampoline: push rbx; mov rbx, rdi; jmp rsi;  epilogue: pop rbx; ret */
+    /* trampoline: push rbx; push r12; sub rsp, 8 (calls from the code
+     * see an aligned stack); mov rbx, rdi; jmp rsi.  epilogue: add rsp, 8;
+     * pop r12; pop rbx; ret */
     Emit e = { .p = code_rw, .rx_off = code_rx - code_rw };
     e8(&e, 0x53);
+    e8(&e, 0x41); e8(&e, 0x54);
+    e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xec); e8(&e, 8);
     e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xfb);
     e8(&e, 0xff); e8(&e, 0xe6);
     epilogue_rx = rx(&e, e.p);
+    e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xc4); e8(&e, 8);
+    e8(&e, 0x41); e8(&e, 0x5c);
     e8(&e, 0x5b);
     e8(&e, 0xc3);
     code_used = 64;
@@ -605,6 +612,13 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         /* 8/16-bit CMP and TEST: nothing written but the flags record */
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
+    if (d->handler == op_cmovcc && d->ot >= 2) {
+        return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
+    if (d->ot >= 2 && (d->handler == op_inc_r || d->handler == op_dec_r ||
+                       (d->handler == op_grp_incdec && d->mod == 3 && d->aux < 2))) {
+        return XF_REG;
+    }
     if (d->handler == op_mov_EI) {
         /* MOV r/m, imm: registers of 32/64 bits; memory of any size */
         return d->mod == 3 ? (d->ot >= 2 ? XF_REG : XF_NONE) : cs64 ? XF_STORE : XF_NONE;
@@ -712,6 +726,57 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         } else {
             op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
         }
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        return;
+    }
+    if (d->handler == op_cmovcc) {
+        /* the condition first (cc_test has no side effects), kept in R12
+         * while the source is read (a fault then changes nothing) */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
+        e8(e, 0xbe); e32(e, d->op & 0xf);                                    /* mov esi, cond */
+        call_fn(e, (const void *)cc_test);
+        e8(e, 0x44); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);                  /* movzx r12d, al */
+        if (d->mod == 3) {
+            op_rm(e, 0x8b, H_RAX, REGOFF(d->rm), w);
+        } else {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
+        }
+        e8(e, 0x45); e8(e, 0x84); e8(e, 0xe4);                               /* test r12b, r12b */
+        uint8_t *no = jcc_fwd(e, 0x4);
+        op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        if (!w) {
+            /* false: a 32-bit destination still loses its upper half */
+            e8(e, 0xe9);
+            uint8_t *done = e->p;
+            e32(e, 0);
+            bind(e, no, e->p);
+            op_rm(e, 0x8b, H_RAX, REGOFF(d->reg), false);                    /* mov eax, [] */
+            op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+            bind(e, done, e->p);
+        } else {
+            bind(e, no, e->p);
+        }
+        return;
+    }
+    if (d->handler == op_inc_r || d->handler == op_dec_r || d->handler == op_grp_incdec) {
+        /* incdec: the carry before (kept as cc_src), the result */
+        bool dec = d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
+        call_fn(e, (const void *)cc_compute_c);
+        e8(e, 0x85); e8(e, 0xc0);                                            /* test eax, eax */
+        e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);                  /* setnz r12b */
+        e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);                  /* movzx r12d, r12b */
+        op_rm(e, 0x8b, H_RAX, REGOFF(d->rm), w);
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xff); e8(e, dec ? 0xc8 : 0xc0);                               /* inc/dec eax/rax */
+        op_rm(e, 0x89, H_RAX, REGOFF(d->rm), true);
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
+        e32(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot);
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        e8(e, 0x4c); e8(e, 0x89); m_rbx(e, 4, offsetof(CPUX86State, cc_src));  /* mov [], r12 */
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
         return;
     }

@@ -265,13 +265,21 @@ static void gen_insn(Code *c, bool long_mode)
         switch (rnd(0, 4)) {
         case 0: put(c, 0xff); modrm(c, rnd(0, 2), true); break;
         case 1:
-            if (rnd(0, 2)) {
+            if (!long_mode && rnd(0, 3) == 0) {
+                put(c, 0x40 | rnd(0, 16));      /* INC/DEC r (REX in 64-bit mode) */
+            } else if (rnd(0, 2)) {
                 put(c, 0xc1); modrm(c, rnd(0, 8), true); put(c, rnd(0, 64));
             } else {
                 put(c, 0xd1); modrm(c, rnd(0, 8), true);
             }
             break;
-        case 2: put(c, 0x0f); put(c, 0xaf); modrm(c, rnd(0, 8), true); break;
+        case 2:
+            if (rnd(0, 2)) {
+                put(c, 0x0f); put(c, 0xaf); modrm(c, rnd(0, 8), true);     /* IMUL */
+            } else {
+                put(c, 0x0f); put(c, 0x40 | rnd(0, 16)); modrm(c, rnd(0, 8), true);  /* CMOVcc */
+            }
+            break;
         default:
             switch (rnd(0, 3)) {
             case 0: put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], true); put(c, rnd(0, 256)); break;
