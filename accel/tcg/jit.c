@@ -612,6 +612,10 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         /* 8/16-bit CMP and TEST: nothing written but the flags record */
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
+    if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->ot >= 2 &&
+        fits32((int64_t)d->imm)) {
+        return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
     if (d->handler == op_cmovcc && d->ot >= 2) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
@@ -727,6 +731,38 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
         }
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        return;
+    }
+    if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
+        /* imul2: the host IMUL's OF is the overflow the record keeps
+         * (cc_src; cc_src2 is left alone, as set_cc does) */
+        if (d->mod == 3) {
+            op_rm(e, 0x8b, H_RCX, REGOFF(d->rm), w);                         /* ECX = E */
+        } else {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
+        }
+        if (d->handler == op_imul_GE) {
+            op_rm(e, 0x8b, H_RAX, REGOFF(d->reg), w);                        /* a = G, b = E */
+        } else {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc8);                           /* mov rax, rcx: a = E */
+            if (w) {
+                e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);  /* b = imm */
+            } else {
+                e8(e, 0xb9); e32(e, (uint32_t)d->imm);
+            }
+        }
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x0f); e8(e, 0xaf); e8(e, 0xc1);                               /* imul eax/rax, ecx/rcx */
+        e8(e, 0x0f); e8(e, 0x90); e8(e, 0xc1);                               /* seto cl */
+        e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);                               /* movzx ecx, cl */
+        op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_MULB + d->ot);
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
         return;
     }
     if (d->handler == op_cmovcc) {

@@ -274,7 +274,13 @@ static void gen_insn(Code *c, bool long_mode)
             }
             break;
         case 2:
-            if (rnd(0, 2)) {
+            if (rnd(0, 3) == 0) {
+                bool b = rnd(0, 2);
+                put(c, b ? 0x6b : 0x69); modrm(c, rnd(0, 8), true);        /* IMUL r, r/m, imm */
+                for (int i = 0; i < (b ? 1 : o16 ? 2 : 4); i++) {
+                    put(c, rnd(0, 256));
+                }
+            } else if (rnd(0, 2)) {
                 put(c, 0x0f); put(c, 0xaf); modrm(c, rnd(0, 8), true);     /* IMUL */
             } else {
                 put(c, 0x0f); put(c, 0x40 | rnd(0, 16)); modrm(c, rnd(0, 8), true);  /* CMOVcc */
