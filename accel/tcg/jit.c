@@ -337,6 +337,29 @@ static uint8_t alu_opc(int a)
     return opc[a];
 }
 
+/* reg = the TLB slot of the address in RAX, times 5 (an entry is 40
+ * bytes: [rbx + reg*8 + field] addresses it) */
+static void emit_tlb_slot(Emit *e, int reg)
+{
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc0 | reg);                             /* mov reg, rax */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe8 | reg); e8(e, 12);                 /* shr reg, 12 */
+    e8(e, 0x81); e8(e, 0xe0 | reg); e32(e, TLB_SIZE - 1);                    /* and reg32, mask */
+    e8(e, 0x48); e8(e, 0x8d); e8(e, (reg << 3) | 4); e8(e, 0x80 | (reg << 3) | reg);  /* lea reg, [reg+reg*4] */
+}
+
+/* The call of a handler with tier 0's per-instruction state: EIP of the
+ * instruction, next EIP, REX; rdi = env, rsi = the DecodedInsn. */
+static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uint64_t eip,
+                              uint64_t next)
+{
+    st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
+    st_q(e, offsetof(CPUX86State, eip), next);
+    st_b(e, offsetof(CPUX86State, insn_rex), d->rex);
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    e8(e, 0x48); e8(e, 0xbe); e64(e, (uint64_t)(uintptr_t)d);                /* mov rsi, d */
+    call_fn(e, fn);
+}
+
 /* rdx = the instruction's effective address (offset in its segment) */
 static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
 {
@@ -404,10 +427,7 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     /* the tag compared is the page of the access's last byte: an access
      * that crosses a page never matches, nor does a non-canonical address
      * (the TLB holds canonical pages only); both take the slow path */
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
-    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xee); e8(e, 12);                       /* shr rsi, 12 */
-    e8(e, 0x81); e8(e, 0xe6); e32(e, TLB_SIZE - 1);                          /* and esi, mask */
-    e8(e, 0x48); e8(e, 0x8d); e8(e, 0x34); e8(e, 0xb6);                     /* lea rsi, [rsi+rsi*4] */
+    emit_tlb_slot(e, H_RSI);
     e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
     size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
@@ -940,10 +960,7 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
         miss[nm++] = jcc_fwd(e, CC_NE);
     }
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
-    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, 12);                       /* shr rcx, 12 */
-    e8(e, 0x81); e8(e, 0xe1); e32(e, TLB_SIZE - 1);                          /* and ecx, mask */
-    e8(e, 0x48); e8(e, 0x8d); e8(e, 0x0c); e8(e, 0x89);                     /* lea rcx, [rcx+rcx*4] */
+    emit_tlb_slot(e, H_RCX);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe6); e32(e, 0xfffff000);              /* and rsi, ~0xfff */
     e8(e, 0x48); e8(e, 0x3b); e8(e, 0xb4); e8(e, 0xcb);
@@ -990,7 +1007,10 @@ bool jit_translate(TranslationBlock *tb)
         e8(&e, 0xcc);
     }
     uint8_t *entry = e.p;
-    uint8_t *exits[TB_MAX_INSNS + 16];
+    /* branches to the exit: the entry check, one per instruction at most
+     * (after a handler or a store), the chaining gate's six and the
+     * lookup's miss */
+    uint8_t *exits[1 + TB_MAX_INSNS + 6 + 1];
     unsigned nexit = 0;
     exits[nexit++] = check_dead(&e, dead);
 
@@ -1108,12 +1128,7 @@ bool jit_translate(TranslationBlock *tb)
             uint8_t *done = e.p;
             e32(&e, 0);
             bind(&e, bad, e.p);
-            st_q(&e, offsetof(CPUX86State, insn_start_eip), eip);
-            st_q(&e, offsetof(CPUX86State, eip), next);
-            st_b(&e, offsetof(CPUX86State, insn_rex), d->rex);
-            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                       /* mov rdi, rbx */
-            e8(&e, 0x48); e8(&e, 0xbe); e64(&e, (uint64_t)(uintptr_t)d);    /* mov rsi, d */
-            call_fn(&e, (const void *)d->handler);
+            emit_handler_call(&e, d, (const void *)d->handler, eip, next);
             bind(&e, done, e.p);
             inc_q(&e, offsetof(CPUX86State, instr_count));
             ninline++;
@@ -1139,13 +1154,8 @@ bool jit_translate(TranslationBlock *tb)
             eip = next;
             continue;
         }
-        st_q(&e, offsetof(CPUX86State, insn_start_eip), eip);
-        st_q(&e, offsetof(CPUX86State, eip), next);
-        st_b(&e, offsetof(CPUX86State, insn_rex), d->rex);
-        e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);               /* mov rdi, rbx */
-        e8(&e, 0x48); e8(&e, 0xbe); e64(&e, (uint64_t)(uintptr_t)d);  /* mov rsi, d */
-        call_fn(&e, (d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
-                                           : (const void *)d->handler);
+        emit_handler_call(&e, d, (d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
+                                                        : (const void *)d->handler, eip, next);
         inc_q(&e, offsetof(CPUX86State, instr_count));
         exits[nexit++] = check_dead(&e, dead);
         eip_synced = true;      /* the handler's EIP stands (jumps) */
@@ -1227,6 +1237,7 @@ bool jit_translate(TranslationBlock *tb)
         exits[nexit++] = jcc_fwd(&e, 0x4);                                  /* jz exit */
         e8(&e, 0xff); e8(&e, 0xe0);                                         /* jmp rax */
     }
+    g_assert(nexit <= G_N_ELEMENTS(exits));
     /* exit 0: back to the loop, which finds the next block */
     uint8_t *exit0 = e.p;
     e8(&e, 0x31); e8(&e, 0xc0);                         /* xor eax, eax */

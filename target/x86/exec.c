@@ -145,6 +145,15 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     return tb;
 }
 
+/* The block key of CS:EIP now: decode-relevant hflags, CS base, linear PC. */
+static inline uint64_t tb_cur_key(const CPUX86State *env, uint32_t *flags, uint64_t *cs_base)
+{
+    *flags = env->hflags & TB_HFLAGS_MASK;
+    *cs_base = (*flags & HF_CS64) ? 0 : env->segs[R_CS].base;
+    uint64_t lin = *cs_base + env->eip;
+    return (*flags & HF_LMA) ? lin : (uint32_t)lin;
+}
+
 /* The block at CS:EIP from the jump cache, if it is there and its page
  * is still mapped where it was decoded from (CR3/A20/paging changes). */
 static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
@@ -165,12 +174,9 @@ static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
 const uint8_t *x86_jit_lookup(CPUX86State *env);
 const uint8_t *x86_jit_lookup(CPUX86State *env)
 {
-    uint32_t flags = env->hflags & TB_HFLAGS_MASK;
-    uint64_t cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base;
-    uint64_t lin = cs_base + env->eip;
-    if (!(flags & HF_LMA)) {
-        lin = (uint32_t)lin;
-    }
+    uint32_t flags;
+    uint64_t cs_base;
+    uint64_t lin = tb_cur_key(env, &flags, &cs_base);
     TranslationBlock *tb = tb_find_cached(env, flags, cs_base, lin);
     const uint8_t *code = tb ? __atomic_load_n(&tb->jit_entry, __ATOMIC_ACQUIRE) : NULL;
     if (code) {
@@ -181,12 +187,9 @@ const uint8_t *x86_jit_lookup(CPUX86State *env)
 
 static TranslationBlock *tb_find(CPUX86State *env)
 {
-    uint32_t flags = env->hflags & TB_HFLAGS_MASK;
-    uint64_t cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base;
-    uint64_t lin = cs_base + env->eip;
-    if (!(flags & HF_LMA)) {
-        lin = (uint32_t)lin;
-    }
+    uint32_t flags;
+    uint64_t cs_base;
+    uint64_t lin = tb_cur_key(env, &flags, &cs_base);
     TranslationBlock *tb = tb_find_cached(env, flags, cs_base, lin);
     if (tb) {
         return tb;
@@ -563,12 +566,9 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
                 env->jit_end_count = end_count;
                 JitSlot *slot = jit_run(env, tb);
                 if (slot) {
-                    uint32_t flags = env->hflags & TB_HFLAGS_MASK;
-                    uint64_t cs_base = (flags & HF_CS64) ? 0 : env->segs[R_CS].base;
-                    uint64_t lin = cs_base + env->eip;
-                    if (!(flags & HF_LMA)) {
-                        lin = (uint32_t)lin;
-                    }
+                    uint32_t flags;
+                    uint64_t cs_base;
+                    uint64_t lin = tb_cur_key(env, &flags, &cs_base);
                     jit_chain(env, slot, tb_find_cached(env, flags, cs_base, lin));
                 }
             } else {

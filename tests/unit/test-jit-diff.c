@@ -21,6 +21,7 @@
 #include "accel/tcg/tb-cache.h"
 #include "hw/core/memory.h"
 #include "target/x86/cpu.h"
+#include "tests/unit/x86-flat-segs.h"
 #include "target/x86/flags.h"
 #include "target/x86/helper.h"
 #include "util/log.h"
@@ -60,13 +61,7 @@ static void setup(bool long_mode)
     CPUX86State *env = cpu;
     x86_cpu_reset(env);
     env->cr[0] = CR0_PE | CR0_ET | CR0_NE;
-    for (int i = 0; i < 6; i++) {
-        env->segs[i].selector = i == R_CS ? 0x08 : 0x10;
-        env->segs[i].base = 0;
-        env->segs[i].limit = 0xffffffff;
-        env->segs[i].flags = DESC_P_MASK | DESC_S_MASK | DESC_B_MASK | DESC_W_MASK |
-                             DESC_G_MASK | DESC_A_MASK | (i == R_CS ? DESC_CS_MASK : 0);
-    }
+    x86_test_flat_segs(env);
     /* 4 KiB pages: only the code (two pages) and the data area are
      * mapped, so the data area is all a block can write */
     uint64_t pages[2 + DATA_SIZE / 4096];

@@ -14,6 +14,7 @@
 
 #include "hw/core/memory.h"
 #include "target/x86/cpu.h"
+#include "tests/unit/x86-flat-segs.h"
 #include "target/x86/decode.h"
 #include "target/x86/helper.h"
 
@@ -49,13 +50,7 @@ static X86CPU *xt_setup(const char *model)
     x86_cpu_reset(env);
     env->cr[0] = CR0_PE | CR0_ET | CR0_NE | CR0_MP;
     env->cr[4] = CR4_OSFXSR | CR4_OSXMMEXCPT;
-    for (int i = 0; i < 6; i++) {
-        env->segs[i].selector = i == R_CS ? 0x08 : 0x10;
-        env->segs[i].base = 0;
-        env->segs[i].limit = 0xffffffff;
-        env->segs[i].flags = DESC_P_MASK | DESC_S_MASK | DESC_B_MASK | DESC_W_MASK |
-                             DESC_G_MASK | DESC_A_MASK | (i == R_CS ? DESC_CS_MASK : 0);
-    }
+    x86_test_flat_segs(env);
     cpu_update_hflags(env);
     tlb_flush(env);
     return env;
