@@ -72,9 +72,26 @@ void jit_set_perfmap(bool on)
 
 /* ---- emitter ---- */
 
+/* A memory access's slow path, emitted after the block body (the fast
+ * path stays a straight line): what to call and where to resume. */
+typedef struct SlowPath {
+    uint8_t *from[2];   /* rel32 branches into it */
+    unsigned nfrom;
+    uint8_t *resume;
+    uint64_t eip, next;
+    uint64_t done_eip;  /* EIP once the instruction completes (CALL: its target) */
+    bool push;          /* the instruction then takes 8 from RSP (PUSH, CALL) */
+    int seg, ot, sreg;
+    bool store;
+    unsigned pending;   /* retired instructions not yet in instr_count */
+} SlowPath;
+
 typedef struct Emit {
     uint8_t *p;         /* writable view */
     ptrdiff_t rx_off;   /* executable address = p + rx_off */
+    unsigned pending;   /* retired instructions not yet added to instr_count */
+    SlowPath *slow;     /* the block's slow paths, emitted after its body */
+    unsigned nslow;
 } Emit;
 
 static inline uint8_t *rx(const Emit *e, const uint8_t *p)
@@ -411,7 +428,7 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
     size_t tlb = offsetof(CPUX86State, tlb) + (size_t)idx * TLB_SIZE * sizeof(TLBEntry);
     G_STATIC_ASSERT(sizeof(TLBEntry) == 40);
-    uint8_t *slow[4];
+    uint8_t *slow[2];
     unsigned ns = 0;
 
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
@@ -458,26 +475,64 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
         }
         e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
     }
-    e8(e, 0xe9);
-    uint8_t *done = e->p;
-    e32(e, 0);
-    for (unsigned i = 0; i < ns; i++) {
-        bind(e, slow[i], e->p);
+    g_assert(e->nslow < TB_MAX_INSNS);
+    SlowPath *sp = &e->slow[e->nslow++];
+    *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .eip = eip, .next = next, .done_eip = next, .seg = seg,
+                      .ot = ot, .sreg = sreg, .store = store, .pending = e->pending };
+    memcpy(sp->from, slow, sizeof(sp->from));
+}
+
+/* add (or, sub: subtract) n to instr_count */
+static void add_count(Emit *e, unsigned n, bool sub)
+{
+    if (n) {
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, sub ? 5 : 0, offsetof(CPUX86State, instr_count));
+        e8(e, n);
     }
-    /* slow path: tier 0's state for a fault, then mmu.c */
-    st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
-    st_q(e, offsetof(CPUX86State, eip), next);
+}
+
+/*
+ * A slow path: tier 0's state for a fault (EIP, the count of what retired
+ * before), then mmu.c.  A store through it may have hit translated code:
+ * when this block is dead it leaves, the store retired (*dead_exit is the
+ * branch to the exit).
+ */
+static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uint8_t **dead_exit)
+{
+    int ot = sp->ot;
+    for (unsigned i = 0; i < sp->nfrom; i++) {
+        bind(e, sp->from[i], e->p);
+    }
+    add_count(e, sp->pending, false);
+    st_q(e, offsetof(CPUX86State, insn_start_eip), sp->eip);
+    st_q(e, offsetof(CPUX86State, eip), sp->next);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
-    e8(e, 0xbe); e32(e, seg);                                                /* mov esi, seg */
-    if (store) {
-        if (sreg < 0) {
+    e8(e, 0xbe); e32(e, sp->seg);                                            /* mov esi, seg */
+    if (sp->store) {
+        if (sp->sreg < 0) {
             e8(e, 0x4c); e8(e, 0x89); e8(e, 0xc9);                           /* mov rcx, r9 */
         } else {
-            op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);
+            op_rm(e, 0x8b, H_RCX, REGOFF(sp->sreg), true);
         }
         static const void *const st[4] = { (const void *)cpu_stb, (const void *)cpu_stw,
                                            (const void *)cpu_stl, (const void *)cpu_stq };
         call_fn(e, st[ot]);
+        *dead_exit = NULL;
+        e8(e, 0x80); e8(e, 0x3d);
+        e32(e, (uint32_t)(int32_t)(dead - (e->p + 5)));
+        e8(e, 0);                                                            /* cmp byte [dead], 0 */
+        uint8_t *live = jcc_fwd(e, 0x4);
+        if (sp->done_eip != sp->next) {
+            st_q(e, offsetof(CPUX86State, eip), sp->done_eip);
+        }
+        if (sp->push) {
+            e8(e, 0x48); e8(e, 0x83); m_rbx(e, 5, REGOFF(R_ESP)); e8(e, 8);  /* sub qword [rsp], 8 */
+        }
+        add_count(e, 1, false);                                      /* the store retired */
+        e8(e, 0xe9);
+        *dead_exit = e->p;
+        e32(e, 0);
+        bind(e, live, e->p);
     } else {
         static const void *const ld[4] = { (const void *)cpu_ldub, (const void *)cpu_lduw,
                                            (const void *)cpu_ldl, (const void *)cpu_ldq };
@@ -487,8 +542,12 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
         } else if (ot < 2) {
             e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, 0xc0);               /* movzx eax, al/ax */
         }
+        *dead_exit = NULL;
     }
-    bind(e, done, e->p);
+    add_count(e, sp->pending, true);
+    e8(e, 0xe9);
+    e32(e, 0);
+    bind(e, e->p - 4, sp->resume);
 }
 
 static bool is_jcc(const DecodedInsn *d)
@@ -905,6 +964,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         op_rm(e, 0x8b, H_RDX, REGOFF(R_ESP), true);
         e8(e, 0x48); e8(e, 0x83); e8(e, 0xea); e8(e, 8);                     /* sub rdx, 8 */
         emit_mem(e, tb, R_SS, 3, true, d->rm, eip, next);
+        e->slow[e->nslow - 1].push = true;
         e8(e, 0x48); e8(e, 0x83); m_rbx(e, 5, REGOFF(R_ESP)); e8(e, 8);      /* sub qword [rsp], 8 */
         return;
     }
@@ -916,14 +976,14 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
 }
 
 /* add qword [rbx+instr_count], n */
-static void flush_count(Emit *e, unsigned *pending)
+static void flush_count(Emit *e)
 {
-    if (*pending == 1) {
+    if (e->pending == 1) {
         inc_q(e, offsetof(CPUX86State, instr_count));
-    } else if (*pending) {
-        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 0, offsetof(CPUX86State, instr_count)); e8(e, *pending);
+    } else {
+        add_count(e, e->pending, false);
     }
-    *pending = 0;
+    e->pending = 0;
 }
 
 
@@ -1000,7 +1060,8 @@ bool jit_translate(TranslationBlock *tb)
     if (!start) {
         return false;
     }
-    Emit e = { .p = start, .rx_off = code_rx - code_rw };
+    SlowPath slow[TB_MAX_INSNS];    /* one memory access per instruction at most */
+    Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow };
     uint8_t *dead = e.p;
     e8(&e, 0);                              /* the dead byte */
     while ((uintptr_t)e.p & 15) {
@@ -1008,15 +1069,13 @@ bool jit_translate(TranslationBlock *tb)
     }
     uint8_t *entry = e.p;
     /* branches to the exit: the entry check, one per instruction at most
-     * (after a handler or a store), the chaining gate's six and the
-     * lookup's miss */
+     * (after a handler), the chaining gate's six and the lookup's miss */
     uint8_t *exits[1 + TB_MAX_INSNS + 6 + 1];
     unsigned nexit = 0;
     exits[nexit++] = check_dead(&e, dead);
 
     uint64_t eip = tb->eip0;
     unsigned ninline = 0;
-    unsigned pending = 0;           /* retired, not yet added to instr_count */
     bool eip_synced = true;         /* env->eip is up to date */
     bool fused = false;             /* R8B holds the Jcc's condition */
     for (uint32_t i = 0; i < tb->n_insns; i++) {
@@ -1036,44 +1095,28 @@ bool jit_translate(TranslationBlock *tb)
              * ALU/TEST on registers (it cannot fault and rewrites it all) */
             bool keep_cc = setcc >= 0 || !(dn && x86_fast_form(dn, &fn) && !fn.mem &&
                                            fn.kind != X86_FAST_MOV && inline_ok(tb, dn, &fn));
-            if (f.mem) {
-                flush_count(&e, &pending);
-            }
+            /* a store can hit translated code only through its slow
+             * path (the TLB maps code pages for writing slowly), which
+             * checks whether this block died */
             emit_inline(&e, tb, d, &f, eip, next, setcc, keep_cc);
             ninline++;
-            pending++;
+            e.pending++;
             eip_synced = false;
             fused = setcc >= 0;
-            if (f.mem && f.kind == X86_FAST_MOV && f.form == X86_FAST_EG) {
-                /* a store: it may have hit this very block */
-                st_q(&e, offsetof(CPUX86State, eip), next);
-                eip_synced = true;
-                flush_count(&e, &pending);
-                exits[nexit++] = check_dead(&e, dead);
-            }
             eip = next;
             continue;
         }
         int xk = jit_inline ? extra_kind(tb, d) : XF_NONE;
         if (xk != XF_NONE) {
-            if (xk != XF_REG) {
-                flush_count(&e, &pending);
-            }
             emit_extra(&e, tb, d, eip, next);
             ninline++;
-            pending++;
+            e.pending++;
             eip_synced = false;
             fused = false;
-            if (xk == XF_STORE) {
-                st_q(&e, offsetof(CPUX86State, eip), next);
-                eip_synced = true;
-                flush_count(&e, &pending);
-                exits[nexit++] = check_dead(&e, dead);
-            }
             eip = next;
             continue;
         }
-        flush_count(&e, &pending);
+        flush_count(&e);
         if (fused && is_jcc(d)) {
             /* Jcc fused with the ALU/TEST before it */
             ninline++;
@@ -1082,7 +1125,7 @@ bool jit_translate(TranslationBlock *tb)
             uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
             st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
             bind(&e, nt, e.p);
-            pending++;
+            e.pending++;
             eip_synced = true;
             fused = false;
             eip = next;
@@ -1099,13 +1142,14 @@ bool jit_translate(TranslationBlock *tb)
                 op_rm(&e, 0x8b, H_RDX, REGOFF(R_ESP), true);
                 e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xea); e8(&e, 8);         /* sub rdx, 8 */
                 emit_mem(&e, tb, R_SS, 3, true, -1, eip, next);
+                /* the store's slow path leaves with the CALL complete
+                 * when the store killed this block */
+                e.slow[e.nslow - 1].done_eip = branch_target(d, next);
+                e.slow[e.nslow - 1].push = true;
                 e8(&e, 0x48); e8(&e, 0x83); m_rbx(&e, 5, REGOFF(R_ESP)); e8(&e, 8);
             }
             st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
             inc_q(&e, offsetof(CPUX86State, instr_count));
-            if (d->op == 0xe8) {
-                exits[nexit++] = check_dead(&e, dead);
-            }
             ninline++;
             eip_synced = true;
             eip = next;
@@ -1149,7 +1193,7 @@ bool jit_translate(TranslationBlock *tb)
             st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
             bind(&e, nt, e.p);
             ninline++;
-            pending++;
+            e.pending++;
             eip_synced = true;
             eip = next;
             continue;
@@ -1161,7 +1205,7 @@ bool jit_translate(TranslationBlock *tb)
         eip_synced = true;      /* the handler's EIP stands (jumps) */
         eip = next;
     }
-    flush_count(&e, &pending);
+    flush_count(&e);
     if (!eip_synced) {
         st_q(&e, offsetof(CPUX86State, eip), eip);
     }
@@ -1244,6 +1288,15 @@ bool jit_translate(TranslationBlock *tb)
     jmp_rx(&e, epilogue_rx);
     for (unsigned i = 0; i < nexit; i++) {
         bind(&e, exits[i], exit0);
+    }
+    /* the slow paths of the memory accesses, out of the straight line
+     * (after an unconditional jump: nothing falls into them) */
+    for (unsigned i = 0; i < e.nslow; i++) {
+        uint8_t *dead_exit;
+        emit_slow_path(&e, &slow[i], dead, &dead_exit);
+        if (dead_exit) {
+            bind(&e, dead_exit, exit0);
+        }
     }
     for (unsigned k = 0; k < ncand; k++) {
         JitSlot *s = &tb->jit_slot[k];
