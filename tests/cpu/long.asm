@@ -206,6 +206,48 @@ long64:
         movzx eax, word [rel scratch16 + 10]
         CHECK64 rax, 0xffff, "SIDT writes exactly 10 bytes"
 
+        ; ---- self-modifying code inside one block: a store that rewrites
+        ; a later instruction of its own block takes effect at once (SDM
+        ; vol.3 11.6); in tier 1 only a store's slow path can hit code, and
+        ; it leaves the dead block with the instruction complete
+        xor r8d, r8d
+        mov ecx, 40                 ; past tier auto's threshold
+.smc1:  mov byte [rel .smc1i + 1], cl
+.smc1i: mov eax, 0x100
+        add r8, rax
+        dec ecx
+        jnz .smc1
+        CHECK64 r8, 40 * 0x100 + 40 * 41 / 2, "SMC: MOV r/m8 patches the immediate of the next instruction"
+        mov r9, rsp
+        mov edx, 7
+        mov rax, 0x9090909090909090
+        lea rsp, [rel .smc2p + 8]
+        push rax                    ; eight NOPs over the next eight bytes
+.smc2p: mov edx, 1
+        inc edx
+        nop
+        mov r10, rsp
+        mov rsp, r9
+        CHECK64 rdx, 7, "SMC: PUSH over the next instructions of its block"
+        lea rax, [rel .smc2p]
+        CHECK64 r10, rax, "SMC: PUSH over its block: RSP"
+        lea rsp, [rel .smc3p + 8]
+.smc3p: times 8 nop                 ; the CALL's return address lands here
+        call .smc3t
+.smc3r: mov rsp, r9
+        CHECK64 r10, 0, "SMC: CALL whose push rewrites its block goes to the target"
+        jmp .smc3d
+.smc3t: mov r10, rsp
+        mov r11, [rsp]
+        mov rsp, r9
+        lea rax, [rel .smc3p]
+        CHECK64 r10, rax, "SMC: CALL whose push rewrites its block: RSP"
+        lea rax, [rel .smc3r]
+        CHECK64 r11, rax, "SMC: CALL whose push rewrites its block: return address"
+        xor r10d, r10d
+        jmp .smc3r
+.smc3d:
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
