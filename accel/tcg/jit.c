@@ -3,9 +3,11 @@
  *
  * Register use in translated code: RBX holds env (callee-saved, so every
  * handler keeps it); R12 holds a value across a call (a condition);
- * RAX, RCX, RDX, RSI, RDI, R8 and R9 are scratch.  The code is entered
- * through a trampoline at the start of the cache, which saves RBX and R12
- * and jumps to the block, and leaves through its epilogue with RAX = the
+ * RBP, R13, R14, R15, R10 and R11 cache guest registers (see "register
+ * cache" below); RAX, RCX, RDX, RSI, RDI, R8 and R9 are scratch.  The
+ * code is entered through a trampoline at the start of the cache, which
+ * saves the callee-saved ones and jumps to the block, and leaves through
+ * its epilogue with RAX = the
  * JitSlot of an unchained exit or 0.  A guest fault longjmps out of a
  * handler to x86_cpu_exec's landing pad, which restores RBX with the rest.
  */
@@ -84,6 +86,7 @@ typedef struct SlowPath {
     int seg, ot, sreg;
     bool store;
     unsigned pending;   /* retired instructions not yet in instr_count */
+    uint16_t reload;    /* cached guest registers in caller-saved hosts to reload */
 } SlowPath;
 
 typedef struct Emit {
@@ -92,6 +95,9 @@ typedef struct Emit {
     unsigned pending;   /* retired instructions not yet added to instr_count */
     SlowPath *slow;     /* the block's slow paths, emitted after its body */
     unsigned nslow;
+    bool fdead;         /* the flags the current instruction leaves are dead */
+    int8_t gcache[16];  /* guest register -> the host register caching it, or -1 */
+    uint16_t gloaded;   /* bit g: gcache[g] holds regs[g] here */
 } Emit;
 
 static inline uint8_t *rx(const Emit *e, const uint8_t *p)
@@ -151,6 +157,122 @@ static void inc_q(Emit *e, size_t off)
     e8(e, 0x48); e8(e, 0xff); m_rbx(e, 0, off);
 }
 
+/*
+ * The register cache.  Within a block, up to six guest registers live in
+ * host registers (RBP, R13-R15, which calls keep, and R10/R11, which they
+ * do not) as a read cache: env->regs stays the truth, every write goes
+ * to both, so a fault, a handler or an exit sees the state without any
+ * write-back.  A host register is loaded on first use (never on a path
+ * that can be skipped) and forgotten when something else may have changed
+ * the guest register: a handler, a partial (8/16-bit) write through env,
+ * a call (R10/R11 only).
+ */
+#define H_R10 10
+#define H_R11 11
+static const int8_t cache_hosts[] = { 13, 14, 15, 5, H_R10, H_R11 };
+
+/* mov dst, src between host registers (w: 64 bits, else 32, zero-extending) */
+static void mov_rr(Emit *e, int dst, int src, bool w)
+{
+    uint8_t rex = (w ? 8 : 0) | (src >= 8 ? 4 : 0) | (dst >= 8 ? 1 : 0);
+    if (rex) {
+        e8(e, 0x40 | rex);
+    }
+    e8(e, 0x89); e8(e, 0xc0 | ((src & 7) << 3) | (dst & 7));
+}
+
+/* op r, [rbx+off] for any host register r */
+static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
+{
+    uint8_t rex = (w ? 8 : 0) | (r >= 8 ? 4 : 0);
+    if (rex) {
+        e8(e, 0x40 | rex);
+    }
+    e8(e, opc);
+    m_rbx(e, r & 7, off);
+}
+
+#define REGOFF(r) (offsetof(CPUX86State, regs) + 8 * (size_t)(r))
+
+static void greg_forget_scratch(Emit *e)
+{
+    for (int g = 0; g < 16; g++) {
+        if (e->gcache[g] == H_R10 || e->gcache[g] == H_R11) {
+            e->gloaded &= ~(1u << g);
+        }
+    }
+}
+
+/* regs[g] changed in env behind the cache */
+static void greg_dirty(Emit *e, int g)
+{
+    e->gloaded &= ~(1u << g);
+}
+
+/* the cache of g loaded, if g is cached */
+static void greg_ensure(Emit *e, int g)
+{
+    int h = e->gcache[g];
+    if (h >= 0 && !(e->gloaded & (1u << g))) {
+        op_rmx(e, 0x8b, h, REGOFF(g), true);
+        e->gloaded |= 1u << g;
+    }
+}
+
+/* host dst = guest g (w: 64 bits, else the low 32 zero-extended) */
+static void greg_load(Emit *e, int dst, int g, bool w)
+{
+    if (e->gcache[g] >= 0) {
+        greg_ensure(e, g);
+        mov_rr(e, dst, e->gcache[g], w);
+    } else {
+        op_rmx(e, 0x8b, dst, REGOFF(g), w);
+    }
+}
+
+/* guest g = host src (all 64 bits) */
+static void greg_store(Emit *e, int src, int g)
+{
+    op_rmx(e, 0x89, src, REGOFF(g), true);
+    if (e->gcache[g] >= 0) {
+        mov_rr(e, e->gcache[g], src, true);
+        e->gloaded |= 1u << g;
+    }
+}
+
+/* add (imm > 0) or subtract a small constant to/from guest g */
+static void greg_add8(Emit *e, int g, int imm)
+{
+    int ext = imm < 0 ? 5 : 0;
+    uint8_t n = (uint8_t)(imm < 0 ? -imm : imm);
+    e8(e, 0x48); e8(e, 0x83); m_rbx(e, ext, REGOFF(g)); e8(e, n);
+    int h = e->gcache[g];
+    if (h >= 0 && (e->gloaded & (1u << g))) {
+        e8(e, 0x48 | (h >= 8 ? 1 : 0)); e8(e, 0x83); e8(e, 0xc0 | (ext << 3) | (h & 7)); e8(e, n);
+    }
+}
+
+/* guest g = a constant */
+static void greg_store_imm(Emit *e, int g, uint64_t v)
+{
+    st_q(e, REGOFF(g), v);
+    int h = e->gcache[g];
+    if (h < 0) {
+        return;
+    }
+    if (v <= 0xffffffffu) {
+        if (h >= 8) {
+            e8(e, 0x41);
+        }
+        e8(e, 0xb8 | (h & 7)); e32(e, (uint32_t)v);                          /* mov r32, imm32 */
+    } else if (fits32((int64_t)v)) {
+        e8(e, 0x48 | (h >= 8 ? 1 : 0)); e8(e, 0xc7); e8(e, 0xc0 | (h & 7)); e32(e, (uint32_t)v);
+    } else {
+        e8(e, 0x48 | (h >= 8 ? 1 : 0)); e8(e, 0xb8 | (h & 7)); e64(e, v);   /* movabs */
+    }
+    e->gloaded |= 1u << g;
+}
+
 /* call a C function: rel32 when the cache is within reach, else via RAX */
 static void call_fn(Emit *e, const void *fn)
 {
@@ -161,6 +283,7 @@ static void call_fn(Emit *e, const void *fn)
         e8(e, 0x48); e8(e, 0xb8); e64(e, (uint64_t)(uintptr_t)fn);
         e8(e, 0xff); e8(e, 0xd0);
     }
+    greg_forget_scratch(e);
 }
 
 /* a rel32 branch to a later label: returns where to patch */
@@ -253,17 +376,25 @@ bool jit_init(GError **errp)
     code_rw = w;
     code_rx = x;
     jit_inline = !g_getenv("VIREO_JIT_NOINLINE");
-    /* trampoline: push rbx; push r12; sub rsp, 8 (calls from the code
-     * see an aligned stack); mov rbx, rdi; jmp rsi.  epilogue: add rsp, 8;
-     * pop r12; pop rbx; ret */
+    /* trampoline: push rbx, r12, r13, r14, r15, rbp; sub rsp, 8 (calls
+     * from the code see an aligned stack); mov rbx, rdi; jmp rsi.
+     * epilogue: add rsp, 8; the pops; ret */
     Emit e = { .p = code_rw, .rx_off = code_rx - code_rw };
     e8(&e, 0x53);
     e8(&e, 0x41); e8(&e, 0x54);
+    e8(&e, 0x41); e8(&e, 0x55);
+    e8(&e, 0x41); e8(&e, 0x56);
+    e8(&e, 0x41); e8(&e, 0x57);
+    e8(&e, 0x55);
     e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xec); e8(&e, 8);
     e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xfb);
     e8(&e, 0xff); e8(&e, 0xe6);
     epilogue_rx = rx(&e, e.p);
     e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xc4); e8(&e, 8);
+    e8(&e, 0x5d);
+    e8(&e, 0x41); e8(&e, 0x5f);
+    e8(&e, 0x41); e8(&e, 0x5e);
+    e8(&e, 0x41); e8(&e, 0x5d);
     e8(&e, 0x41); e8(&e, 0x5c);
     e8(&e, 0x5b);
     e8(&e, 0xc3);
@@ -335,7 +466,6 @@ static uint64_t branch_target(const DecodedInsn *d, uint64_t next)
  */
 enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7 };
 
-#define REGOFF(r) (offsetof(CPUX86State, regs) + 8 * (size_t)(r))
 
 /* op r, [rbx+off] (w: REX.W) */
 static void op_rm(Emit *e, uint8_t opc, int r, size_t off, bool w)
@@ -375,6 +505,7 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
     e8(e, 0x48); e8(e, 0xbe); e64(e, (uint64_t)(uintptr_t)d);                /* mov rsi, d */
     call_fn(e, fn);
+    e->gloaded = 0;     /* a handler may change any register */
 }
 
 /* rdx = the instruction's effective address (offset in its segment) */
@@ -389,12 +520,12 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
         }
     } else {
         if (d->base != EA_NOREG) {
-            op_rm(e, 0x8b, H_RDX, REGOFF(d->base), true);
+            greg_load(e, H_RDX, d->base, true);
         } else {
             e8(e, 0x31); e8(e, 0xd2);                                        /* xor edx, edx */
         }
         if (d->index != EA_NOREG) {
-            op_rm(e, 0x8b, H_RCX, REGOFF(d->index), true);
+            greg_load(e, H_RCX, d->index, true);
             if (d->scale) {
                 e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe1); e8(e, d->scale);     /* shl rcx, n */
             }
@@ -430,6 +561,9 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     G_STATIC_ASSERT(sizeof(TLBEntry) == 40);
     uint8_t *slow[2];
     unsigned ns = 0;
+    if (store && sreg >= 0) {
+        greg_ensure(e, sreg);       /* not on the fast path only */
+    }
 
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
     if (seg == R_FS || seg == R_GS) {
@@ -462,7 +596,7 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
             e8(e, ot == 3 ? 0x4c : 0x44); e8(e, 0x89); e8(e, 0x08);          /* mov [rax], r9w/d/q */
         }
     } else if (store) {
-        op_rm(e, 0x8b, H_RCX, REGOFF(sreg), true);                           /* mov rcx, reg */
+        greg_load(e, H_RCX, sreg, true);                                     /* mov rcx, reg */
         if (ot == 3) {
             e8(e, 0x48);
         }
@@ -479,6 +613,11 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     SlowPath *sp = &e->slow[e->nslow++];
     *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .eip = eip, .next = next, .done_eip = next, .seg = seg,
                       .ot = ot, .sreg = sreg, .store = store, .pending = e->pending };
+    for (int g = 0; g < 16; g++) {
+        if ((e->gloaded & (1u << g)) && (e->gcache[g] == H_R10 || e->gcache[g] == H_R11)) {
+            sp->reload |= 1u << g;
+        }
+    }
     memcpy(sp->from, slow, sizeof(sp->from));
 }
 
@@ -545,6 +684,11 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         *dead_exit = NULL;
     }
     add_count(e, sp->pending, true);
+    for (int g = 0; g < 16; g++) {
+        if (sp->reload & (1u << g)) {
+            op_rmx(e, 0x8b, e->gcache[g], REGOFF(g), true);                 /* the call clobbered it */
+        }
+    }
     e8(e, 0xe9);
     e32(e, 0);
     bind(e, e->p - 4, sp->resume);
@@ -572,6 +716,38 @@ static bool inline_ok(const TranslationBlock *tb, const DecodedInsn *d, const X8
 }
 
 /*
+ * The fast forms tier 1 emits inline, plus forms that are one of them on a
+ * fixed register: ALU eAX, imm (opcodes 05h..3Dh) and TEST eAX/r, imm (A9h,
+ * F7h /0) of 32/64 bits as ALU/TEST r, imm.  *use is what to emit from: d,
+ * or *alias with the register filled in.
+ */
+static bool jit_fast_form(const DecodedInsn *d, X86FastForm *f, DecodedInsn *alias,
+                          const DecodedInsn **use)
+{
+    *use = d;
+    if (x86_fast_form(d, f)) {
+        return true;
+    }
+    if (d->ot < 2 || (d->flags & DF_ATOMIC)) {
+        return false;
+    }
+    bool ai = d->handler == op_alu_AI && d->aux != 2 && d->aux != 3;
+    bool test = d->handler == op_test_AI || (d->handler == op_grp3 && d->mod == 3 && d->aux < 2);
+    if (!ai && !test) {
+        return false;
+    }
+    *alias = *d;
+    if (d->handler != op_grp3) {
+        alias->rm = R_EAX;
+        alias->mod = 3;
+    }
+    *f = (X86FastForm){ .kind = ai ? X86_FAST_ALU : X86_FAST_TEST, .alu = ai ? d->aux : 4,
+                        .form = X86_FAST_EI, .mem = 0, .ot = d->ot };
+    *use = alias;
+    return true;
+}
+
+/*
  * Emit one inline form.  setcc >= 0: also set R8B to that condition from
  * the host flags of the operation (a Jcc that follows is fused).  keep_cc:
  * store the lazy-flag record (false when the next instruction rewrites it
@@ -585,12 +761,12 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         if (!f->mem) {
             int src = f->form == X86_FAST_EG ? d->reg : d->rm;
             int dst = f->form == X86_FAST_EG ? d->rm : d->reg;
-            op_rm(e, 0x8b, H_RAX, REGOFF(src), w);
-            op_rm(e, 0x89, H_RAX, REGOFF(dst), true);
+            greg_load(e, H_RAX, src, w);
+            greg_store(e, H_RAX, dst);
         } else if (f->form == X86_FAST_GE) {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
-            op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+            greg_store(e, H_RAX, d->reg);
         } else {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, f->ot, true, d->reg, eip, next);
@@ -607,7 +783,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         if (f->form == X86_FAST_GE) {
             /* G <- G op mem */
             e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
-            op_rm(e, 0x8b, H_RAX, REGOFF(d->reg), w);
+            greg_load(e, H_RAX, d->reg, w);
             dst = d->reg;
         } else if (f->form == X86_FAST_EI) {
             /* CMP mem, imm */
@@ -618,12 +794,12 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
             }
         } else {
             /* CMP/TEST mem, G */
-            op_rm(e, 0x8b, H_RCX, REGOFF(d->reg), w);
+            greg_load(e, H_RCX, d->reg, w);
         }
     } else {
         int a = f->form == X86_FAST_GE ? d->reg : d->rm;
         dst = a;
-        op_rm(e, 0x8b, H_RAX, REGOFF(a), w);
+        greg_load(e, H_RAX, a, w);
         if (f->form == X86_FAST_EI) {
             if (w) {
                 e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);
@@ -631,7 +807,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
                 e8(e, 0xb9); e32(e, (uint32_t)d->imm);
             }
         } else {
-            op_rm(e, 0x8b, H_RCX, REGOFF(f->form == X86_FAST_GE ? d->rm : d->reg), w);
+            greg_load(e, H_RCX, f->form == X86_FAST_GE ? d->rm : d->reg, w);
         }
     }
     if (w) {
@@ -642,7 +818,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | setcc); e8(e, 0xc0);          /* setcc r8b */
     }
     if (writes && dst >= 0) {
-        op_rm(e, 0x89, H_RAX, REGOFF(dst), true);
+        greg_store(e, H_RAX, dst);
     }
     if (keep_cc) {
         bool logic = alu == 1 || alu == 4 || alu == 6;
@@ -714,8 +890,11 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         return !cs64 ? XF_NONE : d->handler == op_mov_EG ? XF_STORE : XF_LOAD;
     }
     if (d->handler == op_shift && (d->op == 0xc1 || d->op == 0xd1) && d->mod == 3 && d->ot >= 2 &&
-        (d->aux == 4 || d->aux == 5 || d->aux == 6 || d->aux == 7)) {
-        return XF_REG;
+        d->aux != 2 && d->aux != 3) {
+        return XF_REG;      /* SHL/SHR/SAR, ROL/ROR by a constant */
+    }
+    if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && (d->aux == 2 || d->aux == 3)) {
+        return XF_REG;      /* NOT, NEG */
     }
     if ((d->handler == op_push_r || d->handler == op_pop_r) && cs64 && d->ot == 3) {
         return d->handler == op_push_r ? XF_STORE : XF_LOAD;
@@ -738,11 +917,11 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (!w && d->adsize == 3) {
             e8(e, 0x89); e8(e, 0xd2);                                        /* mov edx, edx */
         }
-        op_rm(e, 0x89, H_RDX, REGOFF(d->reg), true);
+        greg_store(e, H_RDX, d->reg);
         return;
     }
     if (d->handler == op_mov_RI) {
-        st_q(e, REGOFF(d->rm), w ? d->imm : (uint32_t)d->imm);
+        greg_store_imm(e, d->rm, w ? d->imm : (uint32_t)d->imm);
         return;
     }
     if (d->handler == op_movzx || d->handler == op_movsx || d->handler == op_movsxd) {
@@ -770,7 +949,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
                 e8(e, 0x0f); e8(e, 0xbe | sot); e8(e, 0xc0);                 /* movsx rax/eax, al/ax */
             }
         }
-        op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        greg_store(e, H_RAX, d->reg);
         return;
     }
     if (d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
@@ -781,6 +960,8 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (d->mod != 3) {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);            /* EAX = E */
+        } else if (e->fdead) {
+            return;             /* it only writes the flags */
         } else {
             e8(e, 0x0f); e8(e, movzx);
             m_rbx(e, H_RAX, d->ot ? REGOFF(d->rm) : byte_reg_off(d, d->rm));
@@ -816,14 +997,14 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         /* imul2: the host IMUL's OF is the overflow the record keeps
          * (cc_src; cc_src2 is left alone, as set_cc does) */
         if (d->mod == 3) {
-            op_rm(e, 0x8b, H_RCX, REGOFF(d->rm), w);                         /* ECX = E */
+            greg_load(e, H_RCX, d->rm, w);                                   /* ECX = E */
         } else {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
             e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
         }
         if (d->handler == op_imul_GE) {
-            op_rm(e, 0x8b, H_RAX, REGOFF(d->reg), w);                        /* a = G, b = E */
+            greg_load(e, H_RAX, d->reg, w);                                  /* a = G, b = E */
         } else {
             e8(e, 0x48); e8(e, 0x89); e8(e, 0xc8);                           /* mov rax, rcx: a = E */
             if (w) {
@@ -836,9 +1017,13 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x48);
         }
         e8(e, 0x0f); e8(e, 0xaf); e8(e, 0xc1);                               /* imul eax/rax, ecx/rcx */
+        if (e->fdead) {
+            greg_store(e, H_RAX, d->reg);
+            return;
+        }
         e8(e, 0x0f); e8(e, 0x90); e8(e, 0xc1);                               /* seto cl */
         e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);                               /* movzx ecx, cl */
-        op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
+        greg_store(e, H_RAX, d->reg);
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_MULB + d->ot);
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
         op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
@@ -852,11 +1037,13 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         call_fn(e, (const void *)cc_test);
         e8(e, 0x44); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);                  /* movzx r12d, al */
         if (d->mod == 3) {
-            op_rm(e, 0x8b, H_RAX, REGOFF(d->rm), w);
+            greg_load(e, H_RAX, d->rm, w);
         } else {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
         }
+        /* the destination written through env on one path: its cache
+         * is forgotten */
         e8(e, 0x45); e8(e, 0x84); e8(e, 0xe4);                               /* test r12b, r12b */
         uint8_t *no = jcc_fwd(e, 0x4);
         op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
@@ -872,22 +1059,32 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         } else {
             bind(e, no, e->p);
         }
+        greg_dirty(e, d->reg);
         return;
     }
     if (d->handler == op_inc_r || d->handler == op_dec_r || d->handler == op_grp_incdec) {
         /* incdec: the carry before (kept as cc_src), the result */
         bool dec = d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
+        if (e->fdead) {
+            greg_load(e, H_RAX, d->rm, w);
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0xff); e8(e, dec ? 0xc8 : 0xc0);                           /* inc/dec eax/rax */
+            greg_store(e, H_RAX, d->rm);
+            return;
+        }
         e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
         call_fn(e, (const void *)cc_compute_c);
         e8(e, 0x85); e8(e, 0xc0);                                            /* test eax, eax */
         e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);                  /* setnz r12b */
         e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);                  /* movzx r12d, r12b */
-        op_rm(e, 0x8b, H_RAX, REGOFF(d->rm), w);
+        greg_load(e, H_RAX, d->rm, w);
         if (w) {
             e8(e, 0x48);
         }
         e8(e, 0xff); e8(e, dec ? 0xc8 : 0xc0);                               /* inc/dec eax/rax */
-        op_rm(e, 0x89, H_RAX, REGOFF(d->rm), true);
+        greg_store(e, H_RAX, d->rm);
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
         e32(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot);
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
@@ -897,7 +1094,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     }
     if (d->handler == op_mov_EI) {
         if (d->mod == 3) {
-            st_q(e, REGOFF(d->rm), w ? d->imm : (uint32_t)d->imm);
+            greg_store_imm(e, d->rm, w ? d->imm : (uint32_t)d->imm);
             return;
         }
         emit_ea(e, d, next);
@@ -928,6 +1125,57 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x66);
         }
         e8(e, 0x44); e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, 1, off);          /* mov [], r9b/r9w */
+        greg_dirty(e, (d->ot == 0 && dst >= 4 && !d->rex) ? dst - 4 : dst);   /* AH..BH: in 0..3 */
+        return;
+    }
+    if (d->handler == op_shift && d->aux < 2) {
+        /* ROL/ROR by a constant: flags eager (CC_OP_EFLAGS) as
+         * shift_compute leaves them, CF and OF from the result, the rest
+         * as they were; nothing when they are dead */
+        unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (w ? 0x3f : 0x1f);
+        unsigned bits = w ? 64 : 32;
+        if (!cnt) {
+            return;
+        }
+        if (!e->fdead) {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            call_fn(e, (const void *)cc_compute_all);
+            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                           /* mov r12d, eax */
+        }
+        greg_load(e, H_RAX, d->rm, w);
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xc1); e8(e, 0xc0 | (d->aux << 3)); e8(e, cnt);                /* rol/ror eax, cnt */
+        greg_store(e, H_RAX, d->rm);
+        if (e->fdead) {
+            return;
+        }
+        e8(e, 0x41); e8(e, 0x81); e8(e, 0xe4); e32(e, ~(uint32_t)(CC_C | CC_O));   /* and r12d, ~(C|O) */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                               /* mov rcx, rax */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc2);                               /* mov rdx, rax */
+        if (d->aux == 0) {
+            /* ROL: CF = bit 0, OF = MSB ^ CF */
+            e8(e, 0x83); e8(e, 0xe1); e8(e, 1);                              /* and ecx, 1 */
+            e8(e, 0x48); e8(e, 0xc1); e8(e, 0xea); e8(e, bits - 1);          /* shr rdx, bits-1 */
+            e8(e, 0x31); e8(e, 0xca);                                        /* xor edx, ecx */
+        } else {
+            /* ROR: CF = MSB, OF = MSB ^ the bit below it */
+            e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, bits - 1);          /* shr rcx, bits-1 */
+            e8(e, 0x48); e8(e, 0xc1); e8(e, 0xea); e8(e, bits - 2);          /* shr rdx, bits-2 */
+            e8(e, 0x89); e8(e, 0xd6);                                        /* mov esi, edx */
+            e8(e, 0xd1); e8(e, 0xee);                                        /* shr esi, 1 */
+            e8(e, 0x31); e8(e, 0xf2);                                        /* xor edx, esi */
+        }
+        e8(e, 0x83); e8(e, 0xe2); e8(e, 1);                                  /* and edx, 1 */
+        e8(e, 0xc1); e8(e, 0xe2); e8(e, 11);                                 /* shl edx, 11: OF */
+        e8(e, 0x41); e8(e, 0x09); e8(e, 0xcc);                               /* or r12d, ecx */
+        e8(e, 0x41); e8(e, 0x09); e8(e, 0xd4);                               /* or r12d, edx */
+        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));        /* mov eax, eflags */
+        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
+        e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
+        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
         return;
     }
     if (d->handler == op_shift) {
@@ -939,7 +1187,15 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;
         }
         uint8_t ext = d->aux == 6 ? 4 : d->aux;     /* SAL is SHL */
-        op_rm(e, 0x8b, H_RAX, REGOFF(d->rm), w);
+        greg_load(e, H_RAX, d->rm, w);
+        if (e->fdead) {
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0xc1); e8(e, 0xc0 | (ext << 3)); e8(e, cnt);               /* op eax, cnt */
+            greg_store(e, H_RAX, d->rm);
+            return;
+        }
         if (cnt > 1) {
             if (w) {
                 e8(e, 0x48);
@@ -951,7 +1207,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x48);
         }
         e8(e, 0xd1); e8(e, 0xc0 | (ext << 3));                               /* op eax, 1 */
-        op_rm(e, 0x89, H_RAX, REGOFF(d->rm), true);
+        greg_store(e, H_RAX, d->rm);
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
         e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
@@ -959,20 +1215,46 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
         return;
     }
+    if (d->handler == op_grp3) {
+        /* NOT (no flags), NEG (SUB's record of 0 - a) */
+        if (d->aux == 2) {
+            greg_load(e, H_RAX, d->rm, w);
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0xf7); e8(e, 0xd0);                                        /* not eax/rax */
+            greg_store(e, H_RAX, d->rm);
+            return;
+        }
+        greg_load(e, H_RCX, d->rm, w);
+        e8(e, 0x31); e8(e, 0xc0);                                            /* xor eax, eax */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x29); e8(e, 0xc8);                                            /* sub eax/rax, ecx/rcx */
+        greg_store(e, H_RAX, d->rm);
+        if (!e->fdead) {
+            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_SUBB + d->ot);
+            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+            st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        }
+        return;
+    }
     if (d->handler == op_push_r) {
         /* store first, then commit RSP (push_v) */
-        op_rm(e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+        greg_load(e, H_RDX, R_ESP, true);
         e8(e, 0x48); e8(e, 0x83); e8(e, 0xea); e8(e, 8);                     /* sub rdx, 8 */
         emit_mem(e, tb, R_SS, 3, true, d->rm, eip, next);
         e->slow[e->nslow - 1].push = true;
-        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 5, REGOFF(R_ESP)); e8(e, 8);      /* sub qword [rsp], 8 */
+        greg_add8(e, R_ESP, -8);
         return;
     }
     /* pop: load, RSP += 8, then the register (POP RSP takes the value) */
-    op_rm(e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+    greg_load(e, H_RDX, R_ESP, true);
     emit_mem(e, tb, R_SS, 3, false, 0, eip, next);
-    e8(e, 0x48); e8(e, 0x83); m_rbx(e, 0, REGOFF(R_ESP)); e8(e, 8);          /* add qword [rsp], 8 */
-    op_rm(e, 0x89, H_RAX, REGOFF(d->rm), true);
+    greg_add8(e, R_ESP, 8);
+    greg_store(e, H_RAX, d->rm);
 }
 
 /* add qword [rbx+instr_count], n */
@@ -1041,6 +1323,115 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
     }
 }
 
+/*
+ * Which guest registers the block caches: those its inline forms name
+ * most (operands, addresses, RSP of PUSH/POP/CALL/RET), at least twice.
+ * A cached register that ends up unused costs nothing (loads are lazy).
+ */
+static void choose_cached_regs(Emit *e, const TranslationBlock *tb)
+{
+    unsigned cnt[16] = { 0 };
+    memset(e->gcache, -1, sizeof(e->gcache));
+    e->gloaded = 0;
+    if (!jit_inline) {
+        return;
+    }
+    bool cs64 = tb->flags & HF_CS64;
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        const DecodedInsn *d = &tb->insns[i];
+        X86FastForm f;
+        if (cs64 && d->opsize == 3 && (d->op == 0xe8 || d->op == 0xc3 || d->op == 0xc2)) {
+            cnt[R_ESP] += 2;
+            continue;
+        }
+        if (!((x86_fast_form(d, &f) && inline_ok(tb, d, &f)) || extra_kind(tb, d) != XF_NONE)) {
+            continue;
+        }
+        if (d->handler == op_push_r || d->handler == op_pop_r) {
+            cnt[R_ESP] += 2;
+        }
+        if (d->reg < 16) {
+            cnt[d->reg]++;
+        }
+        if (d->mod == 3) {
+            if (d->rm < 16) {
+                cnt[d->rm] += 2;
+            }
+        } else {
+            if (d->base < 16) {
+                cnt[d->base]++;
+            }
+            if (d->index < 16) {
+                cnt[d->index]++;
+            }
+        }
+    }
+    for (unsigned k = 0; k < G_N_ELEMENTS(cache_hosts); k++) {
+        int best = -1;
+        for (int g = 0; g < 16; g++) {
+            if (e->gcache[g] < 0 && cnt[g] >= 2 && (best < 0 || cnt[g] > cnt[best])) {
+                best = g;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        e->gcache[best] = cache_hosts[k];
+    }
+}
+
+/*
+ * Dead flags.  What an instruction tier 1 emits inline does to the flag
+ * state: FL_WRITE rewrites the whole lazy record (cc_op, cc_dst, cc_src,
+ * cc_src2) and cannot fault; FL_KEEP neither reads nor writes it and
+ * cannot fault (a ROL/ROR whose own flags are dead is one too); anything
+ * else (a reader, a handler, a possible fault, which would expose
+ * EFLAGS) is FL_STOP.
+ */
+enum { FL_STOP, FL_KEEP, FL_WRITE };
+
+static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
+{
+    X86FastForm f;
+    DecodedInsn alias;
+    const DecodedInsn *da;
+    if (jit_fast_form(d, &f, &alias, &da) && inline_ok(tb, da, &f)) {
+        return f.mem ? FL_STOP : f.kind == X86_FAST_MOV ? FL_KEEP : FL_WRITE;
+    }
+    if (extra_kind(tb, d) != XF_REG) {
+        return FL_STOP;
+    }
+    if (d->handler == op_shift) {
+        unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
+        return d->aux < 2 || !cnt ? FL_KEEP : FL_WRITE;
+    }
+    if (d->handler == op_grp3) {
+        return d->aux == 2 ? FL_KEEP : FL_WRITE;
+    }
+    if (d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
+                      d->handler == op_alu_GE || d->handler == op_test_EG)) {
+        return FL_WRITE;
+    }
+    if (d->handler == op_lea || d->handler == op_mov_RI || d->handler == op_movzx ||
+        d->handler == op_movsx || d->handler == op_movsxd || d->handler == op_mov_EI ||
+        d->handler == op_mov_EG || d->handler == op_mov_GE) {
+        return FL_KEEP;
+    }
+    return FL_STOP;         /* INC/DEC and CMOVcc read, IMUL leaves cc_src2 */
+}
+
+/* fdead[i]: the flags instruction i leaves are rewritten later in the
+ * block before anything can see them */
+static void dead_flags(const TranslationBlock *tb, bool *fdead)
+{
+    bool dead = false;
+    for (int i = (int)tb->n_insns - 1; i >= 0; i--) {
+        fdead[i] = jit_inline && dead;
+        int u = flag_use(tb, &tb->insns[i]);
+        dead = u == FL_WRITE || (u == FL_KEEP && dead);
+    }
+}
+
 /* exec.c: a locked instruction (compare-and-swap with retry) */
 void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
 /* exec.c: the tier-1 code of the block at CS:EIP from the jump cache
@@ -1062,6 +1453,9 @@ bool jit_translate(TranslationBlock *tb)
     }
     SlowPath slow[TB_MAX_INSNS];    /* one memory access per instruction at most */
     Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow };
+    choose_cached_regs(&e, tb);
+    bool fdead[TB_MAX_INSNS];
+    dead_flags(tb, fdead);
     uint8_t *dead = e.p;
     e8(&e, 0);                              /* the dead byte */
     while ((uintptr_t)e.p & 15) {
@@ -1082,8 +1476,12 @@ bool jit_translate(TranslationBlock *tb)
         const DecodedInsn *d = &tb->insns[i];
         uint64_t next = (eip + d->len) & tb->eip_mask;
         const DecodedInsn *dn = i + 1 < tb->n_insns ? &tb->insns[i + 1] : NULL;
-        X86FastForm f, fn;
-        if (jit_inline && x86_fast_form(d, &f) && inline_ok(tb, d, &f)) {
+        X86FastForm f;
+        DecodedInsn alias;
+        const DecodedInsn *da;
+        e.fdead = fdead[i];
+        if (jit_inline && jit_fast_form(d, &f, &alias, &da) && inline_ok(tb, da, &f)) {
+            d = da;
             /* a Jcc right after an ALU/TEST of 64-bit code takes its
              * condition from the host flags */
             int setcc = -1;
@@ -1091,10 +1489,7 @@ bool jit_translate(TranslationBlock *tb)
                 dn->opsize == 3 && is_canonical_addr(branch_target(dn, (next + dn->len)))) {
                 setcc = dn->op & 0xf;
             }
-            /* the flags record is dead when the next instruction is an
-             * ALU/TEST on registers (it cannot fault and rewrites it all) */
-            bool keep_cc = setcc >= 0 || !(dn && x86_fast_form(dn, &fn) && !fn.mem &&
-                                           fn.kind != X86_FAST_MOV && inline_ok(tb, dn, &fn));
+            bool keep_cc = setcc >= 0 || !fdead[i];
             /* a store can hit translated code only through its slow
              * path (the TLB maps code pages for writing slowly), which
              * checks whether this block died */
@@ -1139,14 +1534,14 @@ bool jit_translate(TranslationBlock *tb)
              * here; CALL pushes the return address first (push_v) */
             if (d->op == 0xe8) {
                 e8(&e, 0x49); e8(&e, 0xb9); e64(&e, next);                  /* mov r9, next */
-                op_rm(&e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+                greg_load(&e, H_RDX, R_ESP, true);
                 e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xea); e8(&e, 8);         /* sub rdx, 8 */
                 emit_mem(&e, tb, R_SS, 3, true, -1, eip, next);
                 /* the store's slow path leaves with the CALL complete
                  * when the store killed this block */
                 e.slow[e.nslow - 1].done_eip = branch_target(d, next);
                 e.slow[e.nslow - 1].push = true;
-                e8(&e, 0x48); e8(&e, 0x83); m_rbx(&e, 5, REGOFF(R_ESP)); e8(&e, 8);
+                greg_add8(&e, R_ESP, -8);
             }
             st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
             inc_q(&e, offsetof(CPUX86State, instr_count));
@@ -1158,7 +1553,7 @@ bool jit_translate(TranslationBlock *tb)
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && (d->op == 0xc3 || d->op == 0xc2)) {
             /* RET: load [RSP]; a non-canonical target goes to op_ret,
              * which raises #GP with nothing changed */
-            op_rm(&e, 0x8b, H_RDX, REGOFF(R_ESP), true);
+            greg_load(&e, H_RDX, R_ESP, true);
             emit_mem(&e, tb, R_SS, 3, false, 0, eip, next);
             e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xc1);                       /* mov rcx, rax */
             e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xe1); e8(&e, 16);           /* shl rcx, 16 */
@@ -1174,6 +1569,7 @@ bool jit_translate(TranslationBlock *tb)
             bind(&e, bad, e.p);
             emit_handler_call(&e, d, (const void *)d->handler, eip, next);
             bind(&e, done, e.p);
+            greg_dirty(&e, R_ESP);      /* RSP += n through env on one path */
             inc_q(&e, offsetof(CPUX86State, instr_count));
             ninline++;
             eip_synced = true;

@@ -208,7 +208,7 @@ static void gen_insn(Code *c, bool long_mode)
         rexw = rex & 8;
         put(c, rex);
     }
-    int kind = rnd(0, 16);
+    int kind = rnd(0, 17);
     switch (kind) {
     case 0: case 1:         /* ALU Ev,Gv / Gv,Ev */
         put(c, (alu_ops[rnd(0, 6)] << 3) | (kind ? 3 : 1));
@@ -290,6 +290,33 @@ static void gen_insn(Code *c, bool long_mode)
             break;
         }
         break;
+    case 13:                /* forms on a fixed register, NOT/NEG, rotates */
+        switch (rnd(0, 2)) {
+        case 0:         /* ALU eAX, Iz / TEST eAX, Iz / TEST, NOT, NEG r/m */
+            if (rnd(0, 3)) {
+                put(c, rnd(0, 4) ? (alu_ops[rnd(0, 6)] << 3) | 5 : 0xa9);
+            } else {
+                int op = (int[]){ 0, 2, 3 }[rnd(0, 3)];
+                put(c, 0xf7); modrm(c, op, true);
+                if (op) {
+                    break;
+                }
+            }
+            for (int i = 0; i < (o16 ? 2 : 4); i++) {
+                put(c, rnd(0, 256));
+            }
+            break;
+        default: {      /* ROL/ROR by a constant */
+            bool imm = rnd(0, 2);
+            put(c, imm ? 0xc1 : 0xd1);
+            modrm(c, rnd(0, 2), rnd(0, 4) == 0);
+            if (imm) {
+                put(c, rnd(0, 70));
+            }
+            break;
+        }
+        }
+        break;
     default:                /* CMP/TEST then Jcc to the end of the block */
         switch (rnd(0, 4)) {
         case 0:
@@ -304,9 +331,9 @@ static void gen_insn(Code *c, bool long_mode)
             put(c, 0xff);
             modrm(c, rnd(0, 2), false);
             break;
-        default:            /* a shift by a constant (inline, not fused) */
+        default:            /* a shift or rotate by a constant (inline, not fused) */
             put(c, 0xc1);
-            modrm(c, rnd(4, 8), false);
+            modrm(c, rnd(0, 8), false);
             put(c, rnd(0, 40));
             break;
         }
