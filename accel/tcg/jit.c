@@ -96,6 +96,8 @@ typedef struct Emit {
     SlowPath *slow;     /* the block's slow paths, emitted after its body */
     unsigned nslow;
     bool fdead;         /* the flags the current instruction leaves are dead */
+    int setcc;          /* emit_extra: also set R8B to this condition, or -1 */
+    bool fused;         /* emit_extra: R8B holds the condition of this CMOVcc */
     int8_t gcache[16];  /* guest register -> the host register caching it, or -1 */
     uint16_t gloaded;   /* bit g: gcache[g] holds regs[g] here */
 } Emit;
@@ -981,6 +983,9 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x66);
         }
         e8(e, test ? (d->ot ? 0x21 : 0x20) : (d->ot ? 0x29 : 0x28)); e8(e, 0xc8);  /* sub/and al/ax, cl/cx */
+        if (e->setcc >= 0) {
+            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | e->setcc); e8(e, 0xc0);   /* setcc r8b */
+        }
         e8(e, 0x0f); e8(e, movzx); e8(e, 0xc0);                              /* movzx eax, al/ax */
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
         e32(e, (test ? CC_OP_LOGICB : CC_OP_SUBB) + d->ot);
@@ -1030,12 +1035,17 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         return;
     }
     if (d->handler == op_cmovcc) {
-        /* the condition first (cc_test has no side effects), kept in R12
-         * while the source is read (a fault then changes nothing) */
-        e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
-        e8(e, 0xbe); e32(e, d->op & 0xf);                                    /* mov esi, cond */
-        call_fn(e, (const void *)cc_test);
-        e8(e, 0x44); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);                  /* movzx r12d, al */
+        /* the condition first (cc_test has no side effects, or R8B from
+         * the instruction before), kept in R12 while the source is read
+         * (a fault then changes nothing) */
+        if (e->fused) {
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);              /* movzx r12d, r8b */
+        } else {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            e8(e, 0xbe); e32(e, d->op & 0xf);                                /* mov esi, cond */
+            call_fn(e, (const void *)cc_test);
+            e8(e, 0x44); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);              /* movzx r12d, al */
+        }
         if (d->mod == 3) {
             greg_load(e, H_RAX, d->rm, w);
         } else {
@@ -1074,6 +1084,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             greg_store(e, H_RAX, d->rm);
             return;
         }
+        g_assert(e->setcc < 0 || !e->fdead);
         e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
         call_fn(e, (const void *)cc_compute_c);
         e8(e, 0x85); e8(e, 0xc0);                                            /* test eax, eax */
@@ -1084,6 +1095,9 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x48);
         }
         e8(e, 0xff); e8(e, dec ? 0xc8 : 0xc0);                               /* inc/dec eax/rax */
+        if (e->setcc >= 0) {
+            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | e->setcc); e8(e, 0xc0);   /* setcc r8b */
+        }
         greg_store(e, H_RAX, d->rm);
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
         e32(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot);
@@ -1432,6 +1446,26 @@ static void dead_flags(const TranslationBlock *tb, bool *fdead)
     }
 }
 
+/*
+ * The condition the instruction after this one (dn, at next) takes from
+ * the host flags of this one when it can: a Jcc of 64-bit code to a
+ * canonical target, or a CMOVcc tier 1 emits inline.  -1: none.
+ */
+static int fusable_cc(const TranslationBlock *tb, const DecodedInsn *dn, uint64_t next)
+{
+    if (!dn || !jit_inline) {
+        return -1;
+    }
+    if (is_jcc(dn) && (tb->flags & HF_CS64) && dn->opsize == 3 &&
+        is_canonical_addr(branch_target(dn, next + dn->len))) {
+        return dn->op & 0xf;
+    }
+    if (dn->handler == op_cmovcc && extra_kind(tb, dn) != XF_NONE) {
+        return dn->op & 0xf;
+    }
+    return -1;
+}
+
 /* exec.c: a locked instruction (compare-and-swap with retry) */
 void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
 /* exec.c: the tier-1 code of the block at CS:EIP from the jump cache
@@ -1484,11 +1518,7 @@ bool jit_translate(TranslationBlock *tb)
             d = da;
             /* a Jcc right after an ALU/TEST of 64-bit code takes its
              * condition from the host flags */
-            int setcc = -1;
-            if (dn && f.kind != X86_FAST_MOV && is_jcc(dn) && (tb->flags & HF_CS64) &&
-                dn->opsize == 3 && is_canonical_addr(branch_target(dn, (next + dn->len)))) {
-                setcc = dn->op & 0xf;
-            }
+            int setcc = f.kind != X86_FAST_MOV ? fusable_cc(tb, dn, next) : -1;
             bool keep_cc = setcc >= 0 || !fdead[i];
             /* a store can hit translated code only through its slow
              * path (the TLB maps code pages for writing slowly), which
@@ -1503,11 +1533,21 @@ bool jit_translate(TranslationBlock *tb)
         }
         int xk = jit_inline ? extra_kind(tb, d) : XF_NONE;
         if (xk != XF_NONE) {
+            /* 8/16-bit CMP/TEST set every flag as the host computes them,
+             * INC/DEC all but CF: a Jcc or CMOVcc next on them is fused */
+            int cc = fusable_cc(tb, dn, next);
+            bool cmp816 = d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
+                                        d->handler == op_alu_GE || d->handler == op_test_EG);
+            bool incdec = d->handler == op_inc_r || d->handler == op_dec_r ||
+                          d->handler == op_grp_incdec;
+            bool uses_cf = cc == 2 || cc == 3 || cc == 6 || cc == 7;
+            e.setcc = cc >= 0 && (cmp816 || (incdec && !uses_cf)) ? cc : -1;
+            e.fused = fused;
             emit_extra(&e, tb, d, eip, next);
             ninline++;
             e.pending++;
             eip_synced = false;
-            fused = false;
+            fused = e.setcc >= 0;
             eip = next;
             continue;
         }

@@ -319,12 +319,12 @@ static void gen_insn(Code *c, bool long_mode)
         break;
     default:                /* CMP/TEST then Jcc to the end of the block */
         switch (rnd(0, 4)) {
-        case 0:
-            put(c, 0x39 | (rnd(0, 2) ? 2 : 0));
+        case 0:             /* CMP of 8 bits too: fused from the host flags */
+            put(c, (rnd(0, 3) ? 0x39 : 0x38) | (rnd(0, 2) ? 2 : 0));
             modrm(c, rnd(0, 8), rnd(0, 2));
             break;
         case 1:
-            put(c, 0x85);
+            put(c, rnd(0, 3) ? 0x85 : 0x84);
             modrm(c, rnd(0, 8), false);
             break;
         case 2:             /* INC/DEC: the Jcc reads lazy flags of a handler */
