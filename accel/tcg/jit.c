@@ -76,8 +76,10 @@ void jit_set_perfmap(bool on)
 
 /* A memory access's slow path, emitted after the block body (the fast
  * path stays a straight line): what to call and where to resume. */
+#define SLOW_FROM 6
 typedef struct SlowPath {
-    uint8_t *from[2];   /* rel32 branches into it */
+    uint8_t *from[SLOW_FROM];   /* rel32 branches into it */
+    const DecodedInsn *d;       /* run the whole instruction through its handler */
     unsigned nfrom;
     uint8_t *resume;
     uint64_t eip, next;
@@ -86,7 +88,7 @@ typedef struct SlowPath {
     int seg, ot, sreg;
     bool store;
     unsigned pending;   /* retired instructions not yet in instr_count */
-    uint16_t reload;    /* cached guest registers in caller-saved hosts to reload */
+    uint16_t reload;    /* cached guest registers to reload before resuming */
 } SlowPath;
 
 typedef struct Emit {
@@ -550,23 +552,20 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
 }
 
 /*
- * The access at offset RDX in seg, size 1 << ot: a load into RAX
- * (zero-extended), or a store of guest register sreg (ot 2 or 3), or of
- * host R9 when sreg < 0 (any size).  RDX survives the fast path.
+ * The TLB check of an access of size bytes at offset RDX in seg: RAX = its
+ * host address when the TLB of the block's CPL maps it for this kind of
+ * access, else a branch to the slow path, appended to slow[] (*ns).  The
+ * tag compared is the page of the access's last byte, so an access that
+ * crosses a page never matches, nor does a non-canonical address (the TLB
+ * holds canonical pages only).  align16: also slow unless the linear
+ * address is 16-byte aligned.  RDX survives.
  */
-static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
-                     bool store, int sreg, uint64_t eip, uint64_t next)
+static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigned size,
+                           bool store, bool align16, uint8_t **slow, unsigned *ns)
 {
-    unsigned size = 1u << ot;
     int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
     size_t tlb = offsetof(CPUX86State, tlb) + (size_t)idx * TLB_SIZE * sizeof(TLBEntry);
     G_STATIC_ASSERT(sizeof(TLBEntry) == 40);
-    uint8_t *slow[2];
-    unsigned ns = 0;
-    if (store && sreg >= 0) {
-        greg_ensure(e, sreg);       /* not on the fast path only */
-    }
-
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
     if (seg == R_FS || seg == R_GS) {
         op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + seg * sizeof(SegmentCache) +
@@ -575,19 +574,36 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     if (idx == 0) {
         /* EFLAGS.AC below CPL 3 may select the SMAP mmu index */
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
-        slow[ns++] = jcc_fwd(e, CC_NE);
+        slow[(*ns)++] = jcc_fwd(e, CC_NE);
     }
-    /* the tag compared is the page of the access's last byte: an access
-     * that crosses a page never matches, nor does a non-canonical address
-     * (the TLB holds canonical pages only); both take the slow path */
+    if (align16) {
+        e8(e, 0xa8); e8(e, 15);                                              /* test al, 15 */
+        slow[(*ns)++] = jcc_fwd(e, CC_NE);
+    }
     emit_tlb_slot(e, H_RSI);
     e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
     size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
     e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0xf3); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi*8+tag] */
-    slow[ns++] = jcc_fwd(e, CC_NE);
+    slow[(*ns)++] = jcc_fwd(e, CC_NE);
     e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0xf3);
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
+}
+
+/*
+ * The access at offset RDX in seg, size 1 << ot: a load into RAX
+ * (zero-extended), or a store of guest register sreg (ot 2 or 3), or of
+ * host R9 when sreg < 0 (any size).  RDX survives the fast path.
+ */
+static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
+                     bool store, int sreg, uint64_t eip, uint64_t next)
+{
+    uint8_t *slow[SLOW_FROM];
+    unsigned ns = 0;
+    if (store && sreg >= 0) {
+        greg_ensure(e, sreg);       /* not on the fast path only */
+    }
+    emit_tlb_check(e, tb, seg, 1u << ot, store, false, slow, &ns);
     if (store && sreg < 0) {
         if (ot == 0) {
             e8(e, 0x44); e8(e, 0x88); e8(e, 0x08);                           /* mov [rax], r9b */
@@ -645,6 +661,22 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         bind(e, sp->from[i], e->p);
     }
     add_count(e, sp->pending, false);
+    if (sp->d) {
+        /* the instruction through its handler, as tier 0 runs it: it may
+         * fault, store into translated code or write guest registers
+         * (every cached one is reloaded) */
+        emit_handler_call(e, sp->d, (const void *)sp->d->handler, sp->eip, sp->next);
+        e8(e, 0x80); e8(e, 0x3d);
+        e32(e, (uint32_t)(int32_t)(dead - (e->p + 5)));
+        e8(e, 0);                                                            /* cmp byte [dead], 0 */
+        uint8_t *live = jcc_fwd(e, 0x4);
+        add_count(e, 1, false);                                      /* it retired */
+        e8(e, 0xe9);
+        *dead_exit = e->p;
+        e32(e, 0);
+        bind(e, live, e->p);
+        goto resume;
+    }
     st_q(e, offsetof(CPUX86State, insn_start_eip), sp->eip);
     st_q(e, offsetof(CPUX86State, eip), sp->next);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
@@ -685,6 +717,7 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         }
         *dead_exit = NULL;
     }
+resume:
     add_count(e, sp->pending, true);
     for (int g = 0; g < 16; g++) {
         if (sp->reload & (1u << g)) {
@@ -1271,6 +1304,104 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     greg_store(e, H_RAX, d->rm);
 }
 
+/*
+ * SSE in 64-bit code: the 128-bit moves (MOVDQA/MOVDQU, MOVAPS/MOVAPD,
+ * MOVUPS/MOVUPD) and the bitwise and integer operations whose host
+ * encoding is the guest's (66 0F xx, and 0F 54h-57h, 14h/15h with or
+ * without 66): none reads or writes MXCSR, so the host instruction on
+ * XMM0/XMM1 is the guest's.  The vCPU must have SSE2 when the block is
+ * translated (CPUID.1:EDX.SSE2).  Anything unusual (CR0.EM/TS, no CR4.OSFXSR, a misaligned
+ * or unmapped operand) takes the handler from a slow path.
+ */
+enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE };
+
+static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const DecodedInsn *d,
+                    bool *align)
+{
+    if (d->handler != op_sse || !(tb->flags & HF_CS64) || d->op < 0x100 || d->op > 0x1ff ||
+        !((env->cpuid_features >> 26) & 1)) {
+        return SSE_NONE;
+    }
+    int op = d->op & 0xff;
+    int pc = (d->prefixes & PFX_REPNE) ? 3 : (d->prefixes & PFX_REP) ? 2 :
+             (d->prefixes & PFX_OPSIZE) ? 1 : 0;
+    *align = true;
+    if ((op == 0x6f || op == 0x7f) && (pc == 1 || pc == 2)) {
+        *align = pc == 1;                   /* MOVDQA; MOVDQU */
+        return op == 0x6f ? SSE_LOAD : SSE_STORE;
+    }
+    if ((op == 0x28 || op == 0x29 || op == 0x10 || op == 0x11) && pc < 2) {
+        *align = op >= 0x28;                /* MOVAPS/PD; MOVUPS/PD */
+        return (op & 1) ? SSE_STORE : SSE_LOAD;
+    }
+    if (pc < 2 && ((op >= 0x54 && op <= 0x57) || op == 0x14 || op == 0x15)) {
+        return SSE_OP;
+    }
+    if (pc == 1 && ((op >= 0x60 && op <= 0x6d) || (op >= 0x74 && op <= 0x76) ||
+                    (op >= 0xd1 && op <= 0xd5) || (op >= 0xd8 && op <= 0xdf) ||
+                    (op >= 0xe0 && op <= 0xe5) || (op >= 0xe8 && op <= 0xef) ||
+                    (op >= 0xf1 && op <= 0xf6) || (op >= 0xf8 && op <= 0xfe))) {
+        return SSE_OP;
+    }
+    return SSE_NONE;
+}
+
+#define XMMOFF(r) (offsetof(CPUX86State, fpu.xmm) + 16 * (size_t)(r))
+
+/* movdqu xmmN, [rbx+off] (store: movdqu [rbx+off], xmmN), N 0 or 1 */
+static void xmm_env(Emit *e, int n, size_t off, bool store)
+{
+    e8(e, 0xf3); e8(e, 0x0f); e8(e, store ? 0x7f : 0x6f); m_rbx(e, n, off);
+}
+
+static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, int kind,
+                     bool align, uint64_t eip, uint64_t next)
+{
+    g_assert(e->nslow < TB_MAX_INSNS);
+    SlowPath *sp = &e->slow[e->nslow++];
+    *sp = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next, .pending = e->pending };
+    /* #UD/#NM conditions: the handler raises them */
+    e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[0])); e32(e, CR0_EM | CR0_TS);
+    sp->from[sp->nfrom++] = jcc_fwd(e, CC_NE);
+    e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[4])); e32(e, CR4_OSFXSR);
+    sp->from[sp->nfrom++] = jcc_fwd(e, 0x4);
+    if (d->mod != 3) {
+        emit_ea(e, d, next);
+        uint8_t *slow[SLOW_FROM];
+        unsigned ns = 0;
+        emit_tlb_check(e, tb, d->seg, 16, kind == SSE_STORE, align, slow, &ns);
+        g_assert(sp->nfrom + ns <= SLOW_FROM);
+        for (unsigned i = 0; i < ns; i++) {
+            sp->from[sp->nfrom++] = slow[i];
+        }
+    }
+    if (kind == SSE_STORE) {
+        xmm_env(e, 0, XMMOFF(d->reg), false);
+        if (d->mod == 3) {
+            xmm_env(e, 0, XMMOFF(d->rm), true);
+        } else {
+            e8(e, 0xf3); e8(e, 0x0f); e8(e, 0x7f); e8(e, 0x00);              /* movdqu [rax], xmm0 */
+        }
+    } else {
+        int n = kind == SSE_OP ? 1 : 0;     /* the source in XMM1 (an op) or XMM0 (a load) */
+        if (d->mod == 3) {
+            xmm_env(e, n, XMMOFF(d->rm), false);
+        } else {
+            e8(e, 0xf3); e8(e, 0x0f); e8(e, 0x6f); e8(e, n << 3);           /* movdqu xmmN, [rax] */
+        }
+        if (kind == SSE_OP) {
+            xmm_env(e, 0, XMMOFF(d->reg), false);
+            if (d->prefixes & PFX_OPSIZE) {
+                e8(e, 0x66);
+            }
+            e8(e, 0x0f); e8(e, d->op & 0xff); e8(e, 0xc1);                   /* op xmm0, xmm1 */
+        }
+        xmm_env(e, 0, XMMOFF(d->reg), true);
+    }
+    sp->resume = e->p;
+    sp->reload = e->gloaded;
+}
+
 /* add qword [rbx+instr_count], n */
 static void flush_count(Emit *e)
 {
@@ -1472,7 +1603,7 @@ void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
  * (its page still mapped as when it was decoded), or NULL */
 const uint8_t *x86_jit_lookup(CPUX86State *env);
 
-bool jit_translate(TranslationBlock *tb)
+bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
 {
     if (!code_rx || tb->jit_entry || tb->invalid) {
         return tb->jit_entry != NULL;
@@ -1528,6 +1659,17 @@ bool jit_translate(TranslationBlock *tb)
             e.pending++;
             eip_synced = false;
             fused = setcc >= 0;
+            eip = next;
+            continue;
+        }
+        bool align;
+        int sk = jit_inline ? sse_kind(env, tb, d, &align) : SSE_NONE;
+        if (sk != SSE_NONE) {
+            emit_sse(&e, tb, d, sk, align, eip, next);
+            ninline++;
+            e.pending++;
+            eip_synced = false;
+            fused = false;
             eip = next;
             continue;
         }

@@ -46,7 +46,7 @@ bool jit_init(GError **errp);
 extern unsigned jit_threshold;
 
 /* Translate a block (BQL held).  False: not now (cache being recycled). */
-bool jit_translate(TranslationBlock *tb);
+bool jit_translate(const CPUX86State *env, TranslationBlock *tb);
 /* Run a translated block and whatever it chains to.  Returns the exit slot
  * the code left through (a direct successor not yet chained), or NULL. */
 struct JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb);

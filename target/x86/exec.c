@@ -556,7 +556,7 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
         } else {
             if (jit_ok && !tb->jit_entry && ++tb->exec_count >= jit_threshold) {
                 bool locked = bql_lock_if_needed();
-                jit_translate(tb);
+                jit_translate(env, tb);
                 bql_unlock_if(locked);
             }
             if (jit_ok && tb->jit_entry) {

@@ -96,6 +96,7 @@ static void setup(bool long_mode)
     }
     env->cr[3] = 0x1000;
     env->cr[0] |= CR0_PG;
+    env->cr[4] |= CR4_OSFXSR;   /* SSE on */
     env->idt.base = 0;
     env->idt.limit = 0;         /* a fault ends the run (triple fault) */
     cpu_update_hflags(env);
@@ -190,6 +191,31 @@ static void gen_insn(Code *c, bool long_mode)
         depth++;
         gen_call(c, long_mode);
         depth--;
+        return;
+    }
+    if (long_mode && rnd(0, 14) == 0) {
+        /* SSE: moves and integer/bitwise operations tier 1 emits inline,
+         * and others it does not, on registers and memory (aligned or not) */
+        static const uint8_t ops66[] = { 0x6f, 0x7f, 0x28, 0x29, 0x10, 0x11, 0x54, 0x57, 0x14,
+                                         0x60, 0x62, 0x67, 0x6c, 0x74, 0x76, 0xd4, 0xd2, 0xda,
+                                         0xdb, 0xdf, 0xe0, 0xe2, 0xef, 0xf2, 0xf4, 0xfa, 0xfe,
+                                         0xd7, 0x58, 0x70 };
+        uint8_t op = ops66[rnd(0, sizeof(ops66))];
+        int p = rnd(0, 4);
+        if (p == 1 || op >= 0x60) {
+            put(c, 0x66);
+        } else if (p == 2 && (op == 0x6f || op == 0x7f)) {
+            put(c, 0xf3);
+        }
+        if (rnd(0, 2)) {
+            put(c, 0x40 | rnd(0, 16));
+        }
+        put(c, 0x0f);
+        put(c, op);
+        modrm(c, rnd(0, 8), op != 0xd7 && rnd(0, 3) != 0);
+        if (op == 0x70) {
+            put(c, rnd(0, 256));        /* PSHUFD's immediate */
+        }
         return;
     }
     int pfx = rnd(0, 12);
@@ -346,6 +372,7 @@ static void gen_insn(Code *c, bool long_mode)
 }
 
 typedef struct State {
+    uint8_t xmm[16][16];
     uint64_t regs[16];
     uint64_t eip, cc_dst, cc_src, cc_src2, cr2, count;
     int cc_op;
@@ -356,6 +383,7 @@ typedef struct State {
 static void capture(CPUX86State *env, State *s)
 {
     memcpy(s->regs, env->regs, sizeof(s->regs));
+    memcpy(s->xmm, env->fpu.xmm, sizeof(s->xmm));
     s->eip = env->eip;
     s->cc_op = env->cc_op;
     s->cc_dst = env->cc_dst;
@@ -417,6 +445,10 @@ static void check_mode(bool long_mode, int iters)
             memcpy(data0 + i, &v, 8);
         }
         uint32_t eflags0 = 0x2 | (g_rand_int(rng) & 0x8d5);
+        uint8_t xmm0[16][16];
+        for (unsigned i = 0; i < sizeof(xmm0); i++) {
+            xmm0[i / 16][i % 16] = rnd(0, 256);
+        }
 
         State a, b;
         for (int pass = 0; pass < 2; pass++) {
@@ -428,6 +460,7 @@ static void check_mode(bool long_mode, int iters)
             memcpy(mem(DATA_BASE), data0, DATA_SIZE);
             tb_flush_all(env);
             memcpy(env->regs, regs, sizeof(regs));
+            memcpy(env->fpu.xmm, xmm0, sizeof(xmm0));
             env->segs[R_FS].base = env->segs[R_GS].base = long_mode ? fsbase : 0;
             env->eip = code_va;
             env->eflags = eflags0;
@@ -446,7 +479,8 @@ static void check_mode(bool long_mode, int iters)
         }
         halted += a.hflags != 0;
         insns += a.count;
-        if (memcmp(a.regs, b.regs, sizeof(a.regs)) || a.eip != b.eip || a.cc_op != b.cc_op ||
+        if (memcmp(a.regs, b.regs, sizeof(a.regs)) || memcmp(a.xmm, b.xmm, sizeof(a.xmm)) ||
+            a.eip != b.eip || a.cc_op != b.cc_op ||
             a.cc_dst != b.cc_dst || a.cc_src != b.cc_src || a.cc_src2 != b.cc_src2 ||
             a.flags != b.flags || a.cr2 != b.cr2 || a.count != b.count || a.hflags != b.hflags ||
             memcmp(data_a, mem(DATA_BASE), DATA_SIZE)) {
