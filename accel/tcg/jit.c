@@ -1313,7 +1313,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
  * translated (CPUID.1:EDX.SSE2).  Anything unusual (CR0.EM/TS, no CR4.OSFXSR, a misaligned
  * or unmapped operand) takes the handler from a slow path.
  */
-enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE };
+enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR };
 
 static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const DecodedInsn *d,
                     bool *align)
@@ -1336,6 +1336,12 @@ static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const De
     }
     if (pc < 2 && ((op >= 0x54 && op <= 0x57) || op == 0x14 || op == 0x15)) {
         return SSE_OP;
+    }
+    if (pc == 1 && d->mod == 3 && (op == 0xd7 || op == 0x7e)) {
+        return SSE_TO_GPR;                  /* PMOVMSKB r, xmm; MOVD/MOVQ r, xmm */
+    }
+    if (pc == 1 && d->mod == 3 && op == 0x6e) {
+        return SSE_FROM_GPR;                /* MOVD/MOVQ xmm, r */
     }
     if (pc == 1 && ((op >= 0x60 && op <= 0x6d) || (op >= 0x74 && op <= 0x76) ||
                     (op >= 0xd1 && op <= 0xd5) || (op >= 0xd8 && op <= 0xdf) ||
@@ -1375,7 +1381,26 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
             sp->from[sp->nfrom++] = slow[i];
         }
     }
-    if (kind == SSE_STORE) {
+    bool w = d->rex & 8;
+    if (kind == SSE_TO_GPR) {
+        /* PMOVMSKB: GPR reg <- XMM rm; MOVD/MOVQ: GPR rm <- XMM reg */
+        bool mask = (d->op & 0xff) == 0xd7;
+        xmm_env(e, 0, XMMOFF(mask ? d->rm : d->reg), false);
+        e8(e, 0x66);
+        if (w && !mask) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x0f); e8(e, d->op & 0xff); e8(e, 0xc0);                       /* pmovmskb/movd eax, xmm0 */
+        greg_store(e, H_RAX, mask ? d->reg : d->rm);
+    } else if (kind == SSE_FROM_GPR) {
+        greg_load(e, H_RAX, d->rm, w);
+        e8(e, 0x66);
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x0f); e8(e, 0x6e); e8(e, 0xc0);                               /* movd/movq xmm0, eax/rax */
+        xmm_env(e, 0, XMMOFF(d->reg), true);
+    } else if (kind == SSE_STORE) {
         xmm_env(e, 0, XMMOFF(d->reg), false);
         if (d->mod == 3) {
             xmm_env(e, 0, XMMOFF(d->rm), true);
