@@ -1033,7 +1033,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     }
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
         /* imul2: the host IMUL's OF is the overflow the record keeps
-         * (cc_src; cc_src2 is left alone, as set_cc does) */
+         * (cc_src; cc_src2 = 0, as set_cc does) */
         if (d->mod == 3) {
             greg_load(e, H_RCX, d->rm, w);                                   /* ECX = E */
         } else {
@@ -1065,6 +1065,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_MULB + d->ot);
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
         op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
         return;
     }
     if (d->handler == op_cmovcc) {
@@ -1587,7 +1588,10 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
         d->handler == op_mov_EG || d->handler == op_mov_GE) {
         return FL_KEEP;
     }
-    return FL_STOP;         /* INC/DEC and CMOVcc read, IMUL leaves cc_src2 */
+    if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->mod == 3) {
+        return FL_WRITE;
+    }
+    return FL_STOP;         /* INC/DEC and CMOVcc read */
 }
 
 /* fdead[i]: the flags instruction i leaves are rewritten later in the

@@ -195,11 +195,14 @@ static inline void rmw_store(CPUX86State *env, const DecodedInsn *d, int ot, uin
     }
 }
 
+/* A whole lazy-flag record: cc_src2 (ADC/SBB's carry-in) is 0, so every
+ * flag-writing instruction leaves the same record in tier 0 and tier 1 */
 static inline void set_cc(CPUX86State *env, int op, uint64_t dst, uint64_t src)
 {
     env->cc_op = op;
     env->cc_dst = dst;
     env->cc_src = src;
+    env->cc_src2 = 0;
 }
 
 /* ---- stack ---- */
