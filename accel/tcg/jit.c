@@ -80,6 +80,7 @@ void jit_set_perfmap(bool on)
 typedef struct SlowPath {
     uint8_t *from[SLOW_FROM];   /* rel32 branches into it */
     const DecodedInsn *d;       /* run the whole instruction through its handler */
+    int setcc;                  /* with d: then set R8B to this condition (a fused Jcc), or -1 */
     unsigned nfrom;
     uint8_t *resume;
     uint64_t eip, next;
@@ -675,6 +676,12 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         *dead_exit = e->p;
         e32(e, 0);
         bind(e, live, e->p);
+        if (sp->setcc >= 0) {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            e8(e, 0xbe); e32(e, sp->setcc);                                  /* mov esi, cond */
+            call_fn(e, (const void *)cc_test);
+            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc0);                           /* mov r8d, eax */
+        }
         goto resume;
     }
     st_q(e, offsetof(CPUX86State, insn_start_eip), sp->eip);
@@ -744,8 +751,8 @@ static bool inline_ok(const TranslationBlock *tb, const DecodedInsn *d, const X8
     if (!(tb->flags & HF_CS64)) {
         return false;
     }
-    if (f->kind == X86_FAST_ALU && f->form != X86_FAST_GE && f->alu != 7) {
-        return false;       /* E <- E op x in memory: the handler */
+    if (d->flags & DF_ATOMIC) {
+        return false;       /* LOCK: x86_exec_atomic */
     }
     return f->form != X86_FAST_EI || fits32((int64_t)d->imm);
 }
@@ -812,7 +819,36 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     int alu = f->kind == X86_FAST_TEST ? 4 : f->alu;
     bool writes = f->kind == X86_FAST_ALU && alu != 7;
     int dst = -1;
-    if (f->mem) {
+    SlowPath *rmw = NULL;
+    if (f->mem && writes && f->form != X86_FAST_GE) {
+        /* E <- E op x in memory: through the write mapping (a writable
+         * RAM page is readable), else the handler from a slow path */
+        g_assert(e->nslow < TB_MAX_INSNS);
+        rmw = &e->slow[e->nslow++];
+        *rmw = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next,
+                           .pending = e->pending, .setcc = setcc };
+        emit_ea(e, d, next);
+        uint8_t *slow[SLOW_FROM];
+        unsigned ns = 0;
+        emit_tlb_check(e, tb, d->seg, 1u << f->ot, true, false, slow, &ns);
+        for (unsigned i = 0; i < ns; i++) {
+            rmw->from[rmw->nfrom++] = slow[i];
+        }
+        e8(e, 0x49); e8(e, 0x89); e8(e, 0xc1);                               /* mov r9, rax */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
+        if (f->form == X86_FAST_EI) {
+            if (w) {
+                e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);
+            } else {
+                e8(e, 0xb9); e32(e, (uint32_t)d->imm);
+            }
+        } else {
+            greg_load(e, H_RCX, d->reg, w);
+        }
+    } else if (f->mem) {
         emit_ea(e, d, next);
         emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
         if (f->form == X86_FAST_GE) {
@@ -855,6 +891,13 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     if (writes && dst >= 0) {
         greg_store(e, H_RAX, dst);
     }
+    if (rmw) {
+        if (w) {
+            e8(e, 0x49); e8(e, 0x89); e8(e, 0x01);                           /* mov [r9], rax */
+        } else {
+            e8(e, 0x41); e8(e, 0x89); e8(e, 0x01);                           /* mov [r9], eax */
+        }
+    }
     if (keep_cc) {
         bool logic = alu == 1 || alu == 4 || alu == 6;
         int cc_base = alu == 0 ? CC_OP_ADDB : logic ? CC_OP_LOGICB : CC_OP_SUBB;
@@ -866,6 +909,10 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
             op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
         }
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
+    }
+    if (rmw) {
+        rmw->resume = e->p;
+        rmw->reload = e->gloaded;
     }
 }
 
@@ -1366,7 +1413,8 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
 {
     g_assert(e->nslow < TB_MAX_INSNS);
     SlowPath *sp = &e->slow[e->nslow++];
-    *sp = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next, .pending = e->pending };
+    *sp = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next, .pending = e->pending,
+                      .setcc = -1 };
     /* #UD/#NM conditions: the handler raises them */
     e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[0])); e32(e, CR0_EM | CR0_TS);
     sp->from[sp->nfrom++] = jcc_fwd(e, CC_NE);
