@@ -975,6 +975,9 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         d->aux != 2 && d->aux != 3) {
         return XF_REG;      /* SHL/SHR/SAR, ROL/ROR by a constant */
     }
+    if (d->handler == op_shift && d->op == 0xd3 && d->mod == 3 && d->ot >= 2 && d->aux >= 4) {
+        return XF_REG;      /* SHL/SHR/SAR by CL */
+    }
     if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && (d->aux == 2 || d->aux == 3)) {
         return XF_REG;      /* NOT, NEG */
     }
@@ -1271,6 +1274,35 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
         e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
+        return;
+    }
+    if (d->handler == op_shift && d->op == 0xd3) {
+        /* SHL/SAL, SHR, SAR by CL: as by a constant, but a zero count
+         * (known only now) leaves the register and the flags alone */
+        uint8_t ext = d->aux == 6 ? 4 : d->aux;
+        greg_load(e, H_RAX, d->rm, w);          /* both loads before the branch */
+        greg_load(e, H_RCX, R_ECX, false);
+        e8(e, 0x83); e8(e, 0xe1); e8(e, w ? 0x3f : 0x1f);                    /* and ecx, mask */
+        uint8_t *zero = jcc_fwd(e, 0x4);                                     /* jz */
+        e8(e, 0xff); e8(e, 0xc9);                                            /* dec ecx */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xd3); e8(e, 0xc0 | (ext << 3));                               /* op eax, cl (cnt-1) */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc2);                               /* mov rdx, rax */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xd1); e8(e, 0xc0 | (ext << 3));                               /* op eax, 1 */
+        greg_store(e, H_RAX, d->rm);
+        if (!e->fdead) {
+            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
+            e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
+            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+            op_rm(e, 0x89, H_RDX, offsetof(CPUX86State, cc_src), true);
+            st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        }
+        bind(e, zero, e->p);
         return;
     }
     if (d->handler == op_shift) {
@@ -1622,7 +1654,8 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
     }
     if (d->handler == op_shift) {
         unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
-        return d->aux < 2 || !cnt ? FL_KEEP : FL_WRITE;
+        /* ROL/ROR and shifts by CL (which may be 0) read no flags */
+        return d->aux < 2 || d->op == 0xd3 || !cnt ? FL_KEEP : FL_WRITE;
     }
     if (d->handler == op_grp3) {
         return d->aux == 2 ? FL_KEEP : FL_WRITE;

@@ -317,7 +317,11 @@ static void gen_insn(Code *c, bool long_mode)
         }
         break;
     case 13:                /* forms on a fixed register, NOT/NEG, rotates */
-        switch (rnd(0, 2)) {
+        switch (rnd(0, 3)) {
+        case 2:         /* shifts and rotates by CL (a zero count changes nothing) */
+            put(c, 0xd3);
+            modrm(c, rnd(0, 8), rnd(0, 4) == 0);
+            break;
         case 0:         /* ALU eAX, Iz / TEST eAX, Iz / TEST, NOT, NEG r/m */
             if (rnd(0, 3)) {
                 put(c, rnd(0, 4) ? (alu_ops[rnd(0, 6)] << 3) | 5 : 0xa9);
