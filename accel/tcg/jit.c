@@ -978,8 +978,11 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_shift && d->op == 0xd3 && d->mod == 3 && d->ot >= 2 && d->aux >= 4) {
         return XF_REG;      /* SHL/SHR/SAR by CL */
     }
-    if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && (d->aux == 2 || d->aux == 3)) {
-        return XF_REG;      /* NOT, NEG */
+    if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && d->aux >= 2 && d->aux <= 5) {
+        return XF_REG;      /* NOT, NEG, MUL, IMUL */
+    }
+    if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && d->aux == 6) {
+        return XF_LOAD;     /* DIV: may fault (#DE) */
     }
     if ((d->handler == op_push_r || d->handler == op_pop_r) && cs64 && d->ot == 3) {
         return d->handler == op_push_r ? XF_STORE : XF_LOAD;
@@ -1342,6 +1345,55 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
         return;
     }
+    if (d->handler == op_grp3 && d->aux >= 4) {
+        /* MUL/IMUL r: RDX:RAX = RAX * r, CF = OF = the host's (the high
+         * half is not the low one extended), do_mul's record; DIV r
+         * (unsigned): the host's, unless the divisor is 0 or the quotient
+         * does not fit (high half >= divisor), when the handler raises #DE */
+        greg_load(e, H_RCX, d->rm, w);
+        SlowPath *sp = NULL;
+        if (d->aux == 6) {
+            g_assert(e->nslow < TB_MAX_INSNS);
+            sp = &e->slow[e->nslow++];
+            *sp = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next,
+                              .pending = e->pending, .setcc = -1 };
+        }
+        greg_load(e, H_RAX, R_EAX, w);
+        if (sp) {
+            greg_load(e, H_RDX, R_EDX, w);
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x85); e8(e, 0xc9);                                        /* test ecx/rcx */
+            sp->from[sp->nfrom++] = jcc_fwd(e, 0x4);
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x39); e8(e, 0xca);                                        /* cmp edx/rdx, ecx/rcx */
+            sp->from[sp->nfrom++] = jcc_fwd(e, 0x3);                         /* jae */
+        }
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xf7); e8(e, 0xc1 | (d->aux << 3));                            /* mul/imul/div ecx/rcx */
+        if (!sp && !e->fdead) {
+            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90); e8(e, 0xc1);              /* seto r9b */
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);              /* movzx r9d, r9b */
+        }
+        greg_store(e, H_RAX, R_EAX);
+        greg_store(e, H_RDX, R_EDX);
+        if (!sp && !e->fdead) {
+            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_MULB + d->ot);
+            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+            e8(e, 0x4c); e8(e, 0x89); m_rbx(e, 1, offsetof(CPUX86State, cc_src));  /* mov [], r9 */
+            st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        }
+        if (sp) {
+            sp->resume = e->p;
+            sp->reload = e->gloaded;
+        }
+        return;
+    }
     if (d->handler == op_grp3) {
         /* NOT (no flags), NEG (SUB's record of 0 - a) */
         if (d->aux == 2) {
@@ -1658,7 +1710,7 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
         return d->aux < 2 || d->op == 0xd3 || !cnt ? FL_KEEP : FL_WRITE;
     }
     if (d->handler == op_grp3) {
-        return d->aux == 2 ? FL_KEEP : FL_WRITE;
+        return d->aux == 2 ? FL_KEEP : FL_WRITE;        /* NOT; NEG, MUL, IMUL */
     }
     if (d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
                       d->handler == op_alu_GE || d->handler == op_test_EG)) {

@@ -322,11 +322,11 @@ static void gen_insn(Code *c, bool long_mode)
             put(c, 0xd3);
             modrm(c, rnd(0, 8), rnd(0, 4) == 0);
             break;
-        case 0:         /* ALU eAX, Iz / TEST eAX, Iz / TEST, NOT, NEG r/m */
+        case 0:         /* ALU eAX, Iz / TEST eAX, Iz / F7h: TEST NOT NEG MUL IMUL DIV IDIV */
             if (rnd(0, 3)) {
                 put(c, rnd(0, 4) ? (alu_ops[rnd(0, 6)] << 3) | 5 : 0xa9);
             } else {
-                int op = (int[]){ 0, 2, 3 }[rnd(0, 3)];
+                int op = (int[]){ 0, 2, 3, 4, 5, 0, 2, 3, 4, 5, 6, 7 }[rnd(0, 12)];
                 put(c, 0xf7); modrm(c, op, true);
                 if (op) {
                     break;
