@@ -31,7 +31,7 @@ sock=$out/hmp.sock
 fail=0
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; fail=1; }
-hmp() { printf '%s\n' "$@" | socat -t 5 - unix-connect:"$sock"; }
+hmp() { python3 "$top/tests/guest/hmp.py" "$sock" "$@"; }
 
 "$VIREO" -m 256 -display none -serial null -kernel "$bin" \
     -monitor unix:"$sock",server=on,wait=off </dev/null >"$out/stdout" 2>"$out/stderr" &

@@ -28,7 +28,7 @@ truncate -s 8M "$out/disk.img"
 fail=0
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; fail=1; }
-hmp() { printf '%s\n' "$@" | socat -t 5 - unix-connect:"$sock"; }
+hmp() { python3 "$top/tests/guest/hmp.py" "$sock" "$@"; }
 
 "$VIREO" -m 128 -display none -serial null -drive file="$iso",media=cdrom,format=raw -boot d \
     -drive file="$out/disk.img",format=raw \

@@ -35,7 +35,7 @@ sock=$out/hmp.sock
 fail=0
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; fail=1; }
-hmp() { printf '%s\n' "$@" | socat -t 5 - unix-connect:"$sock"; }
+hmp() { python3 "$top/tests/guest/hmp.py" "$sock" "$@"; }
 
 # Both markers use only characters the text marker shows, so that their
 # glyphs can be taken from the text screen.  (No double quotes in the

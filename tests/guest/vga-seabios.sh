@@ -46,9 +46,8 @@ run() {
         t=$((t + 1))
     done
     sleep 0.5
-    printf 'screendump %s\nscreendump %s -f png\nxp /2000hx 0xb8000\n' \
-        "$out/$name.ppm" "$out/$name.png" |
-        socat -t 5 - unix-connect:"$sock" >"$out/$name.hmp" 2>&1
+    python3 "$top/tests/guest/hmp.py" "$sock" "screendump $out/$name.ppm" \
+        "screendump $out/$name.png -f png" "xp /2000hx 0xb8000" >"$out/$name.hmp" 2>&1
     kill $pid 2>/dev/null
     wait $pid 2>/dev/null
 }
