@@ -81,10 +81,16 @@ else
     notok "-perfmap: no /tmp/perf-PID.map naming vireo-tb- blocks"
 fi
 
-# the CPU test kernels under each tier
+# the CPU test kernels under each tier; apic's real-time checks (a timer
+# within 1 ms while the CPU spins) run under tier auto in the CPU test run
+# and here under tier 1 (translated code must be kicked out), not a third
+# time under tier 0, where they add only exposure to host load
+all=$(cd "$top/tests/cpu" && ls *.asm | sed 's/\.asm$//' | tr '\n' ' ')
 for t in 0 1; do
-    if VIREO=$VIREO VIREO_ARGS="-accel tcg,tier=$t" BUILD=$BUILD sh "$top/tests/cpu/run-cpu-tests.sh" \
-            > "$out/cpu-tier$t.txt" 2>&1; then
+    list=$all
+    [ $t = 0 ] && list=$(echo "$all" | sed 's/\bapic\b//')
+    if VIREO=$VIREO VIREO_ARGS="-accel tcg,tier=$t" BUILD=$BUILD CPU_TESTS="$list" \
+            sh "$top/tests/cpu/run-cpu-tests.sh" > "$out/cpu-tier$t.txt" 2>&1; then
         ok "CPU test kernels under tier=$t: $(grep -c '^PASS' "$out/cpu-tier$t.txt") passed"
     else
         notok "CPU test kernels under tier=$t: $(grep -v '^PASS' "$out/cpu-tier$t.txt" | head -5 | tr '\n' ' ')"
