@@ -97,9 +97,9 @@ bool accel_parse_opts(const char *opts, GError **errp)
         /* every block under both tiers, compared: tier 1 must be there,
          * and nothing may touch RAM or the CPU between the two runs, so
          * the vCPUs share one thread */
-        if (tier && strcmp(tier, "1")) {
+        if (tier && !strcmp(tier, "0")) {
             vireo_set_error(errp, "lockstep=on compares tier 0 with tier 1 and cannot be used "
-                            "with tier=%s", tier);
+                            "with tier=0");
             return false;
         }
         if (thread && !strcmp(thread, "multi")) {
