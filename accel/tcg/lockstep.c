@@ -451,7 +451,7 @@ static void __attribute__((noreturn)) report(CPUX86State *env, TranslationBlock 
         const LsField *f = &fields[i];
         bool diff = field_differs(s0, s1, f);
         /* the registers, flags and exception always; the rest if they differ */
-        if (!diff && i > 24 && !f->tail) {
+        if (!diff && i >= 22 && !f->tail) {
             continue;
         }
         char b[48], t0[48], t1[48];
@@ -591,6 +591,9 @@ static void summary(GString *out)
 
 static void ls_atexit(void)
 {
+    if (!ls.compared && !ls.skipped && !ls.divergences) {
+        return;     /* no guest code ran (e.g. an error in the options) */
+    }
     GString *s = g_string_new(NULL);
     summary(s);
     fputs(s->str, stderr);
