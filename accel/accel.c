@@ -6,6 +6,7 @@
 
 #include "util/error.h"
 #include "accel/tcg/jit.h"
+#include "accel/tcg/lockstep.h"
 
 static const AccelOps *accels[8];
 static unsigned nr_accels;
@@ -44,9 +45,12 @@ const AccelOps *accel_find(const char *name)
 bool accel_parse_opts(const char *opts, GError **errp)
 {
     g_auto(GStrv) kv = g_strsplit(opts, ",", -1);
+    int lockstep = -1;
+    const char *tier = NULL, *thread = NULL;
     for (char **o = kv; *o; o++) {
         if (g_str_has_prefix(*o, "thread=")) {
             const char *v = *o + 7;
+            thread = v;
             if (!strcmp(v, "single")) {
                 single_thread = true;
             } else if (!strcmp(v, "multi")) {
@@ -57,6 +61,7 @@ bool accel_parse_opts(const char *opts, GError **errp)
             }
         } else if (g_str_has_prefix(*o, "tier=")) {
             const char *v = *o + 5;
+            tier = v;
             if (!strcmp(v, "0")) {
                 jit_set_tier(JIT_TIER_0);
             } else if (!strcmp(v, "1")) {
@@ -76,7 +81,35 @@ bool accel_parse_opts(const char *opts, GError **errp)
                 return false;
             }
             jit_set_tb_size_mb(mb);
+        } else if (g_str_has_prefix(*o, "lockstep=")) {
+            const char *v = *o + 9;
+            if (!strcmp(v, "on")) {
+                lockstep = 1;
+            } else if (!strcmp(v, "off")) {
+                lockstep = 0;
+            } else {
+                vireo_set_error(errp, "Invalid 'lockstep' setting %s (on or off)", v);
+                return false;
+            }
         }
+    }
+    if (lockstep == 1) {
+        /* every block under both tiers, compared: tier 1 must be there,
+         * and nothing may touch RAM or the CPU between the two runs, so
+         * the vCPUs share one thread */
+        if (tier && !strcmp(tier, "0")) {
+            vireo_set_error(errp, "lockstep=on compares tier 0 with tier 1 and cannot be used "
+                            "with tier=0");
+            return false;
+        }
+        if (thread && !strcmp(thread, "multi")) {
+            vireo_set_error(errp, "lockstep=on runs the vCPUs on one thread and cannot be used "
+                            "with thread=multi");
+            return false;
+        }
+        jit_set_tier(JIT_TIER_1);
+        single_thread = true;
+        lockstep_enable();
     }
     return true;
 }

@@ -65,7 +65,7 @@ static const Option options[] = {
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
     { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto][,pcspk-audiodev=ID]  select the machine" },
     { "M", true, NULL },
-    { "accel", true, "tcg[,tier=0|1|auto][,tb-size=MB][,thread=single|multi]|kvm[:tcg]|qtest  select the accelerator" },
+    { "accel", true, "tcg[,tier=0|1|auto][,tb-size=MB][,thread=single|multi][,lockstep=on|off]|kvm[:tcg]|qtest  select the accelerator" },
     { "perfmap", false, "write /tmp/perf-PID.map naming translated blocks for perf" },
     { "enable-kvm", false, "same as -accel kvm" },
     { "cpu", true, "model[,+feat][,-feat]  select the CPU model ('-cpu help' lists them)" },

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE 1       /* memfd_create */
 #endif
 #include "accel/tcg/jit.h"
+#include "accel/tcg/lockstep.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +45,11 @@ static int jit_tier = JIT_TIER_AUTO;
 static uint64_t jit_cache_size = 256ull << 20;
 static bool jit_perfmap;
 static bool jit_inline = true;          /* VIREO_JIT_NOINLINE=1: calls only (debugging) */
+/* VIREO_JIT_INJECT=add: a deliberate miscompile, for testing the lockstep
+ * checker (accel/tcg/lockstep.c): the inline 32/64-bit ADD flips bit 0 of
+ * its result.  A debugging and test aid; never set otherwise. */
+enum { INJECT_NONE, INJECT_ADD };
+static int jit_inject;
 unsigned jit_threshold;
 
 static uint8_t *code_rw, *code_rx;      /* two views of one memfd */
@@ -326,6 +332,11 @@ static uint8_t *check_dead(Emit *e, const uint8_t *dead_rw)
 
 /* ---- code cache ---- */
 
+static void log_line(void *opaque, const char *line)
+{
+    log_printf("%s\n", line);
+}
+
 bool jit_init(GError **errp)
 {
     if (jit_tier == JIT_TIER_0) {
@@ -381,6 +392,18 @@ bool jit_init(GError **errp)
     code_rw = w;
     code_rx = x;
     jit_inline = !g_getenv("VIREO_JIT_NOINLINE");
+    const char *inject = g_getenv("VIREO_JIT_INJECT");
+    if (inject && *inject) {
+        if (strcmp(inject, "add")) {
+            vireo_set_error(errp, "VIREO_JIT_INJECT=%s: unknown miscompile (add)", inject);
+            munmap(w, jit_cache_size);
+            munmap(x, jit_cache_size);
+            code_rw = code_rx = NULL;
+            return false;
+        }
+        jit_inject = INJECT_ADD;
+        warn_report("VIREO_JIT_INJECT=add: tier 1 miscompiles ADD on purpose (a test aid)");
+    }
     /* trampoline: push rbx, r12, r13, r14, r15, rbp; sub rsp, 8 (calls
      * from the code see an aligned stack); mov rbx, rdi; jmp rsi.
      * epilogue: add rsp, 8; the pops; ret */
@@ -887,6 +910,12 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     e8(e, alu_opc(alu)); e8(e, 0xc8);                                        /* op rax, rcx */
     if (setcc >= 0) {
         e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | setcc); e8(e, 0xc0);          /* setcc r8b */
+    }
+    if (__builtin_expect(jit_inject == INJECT_ADD, 0) && alu == 0) {
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x83); e8(e, 0xf0); e8(e, 0x01);                              /* xor eax, 1 (wrong!) */
     }
     if (writes && dst >= 0) {
         greg_store(e, H_RAX, dst);
@@ -2051,6 +2080,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     code_used = ((size_t)(e.p - code_rw) + 15) & ~(size_t)15;
     tb->jit_dead = dead;
     tb->jit_lookup = lookup ? rx(&e, lookup) : NULL;
+    tb->jit_size = (uint32_t)(e.p - entry);
     __atomic_store_n(&tb->jit_entry, rx(&e, entry), __ATOMIC_RELEASE);
     stat_translated++;
     stat_bytes += e.p - start;
@@ -2061,15 +2091,8 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
                    (unsigned)(e.p - entry), (void *)rx(&e, entry));
     }
     if (log_enabled(LOG_OUT_ASM)) {
-        /* the host code, disassembled by the guest disassembler (the same
-         * ISA): the block body, its exits and exit stubs */
         log_printf("OUT: [size=%u]\n", (unsigned)(e.p - entry));
-        for (const uint8_t *p = entry; p < e.p; ) {
-            char buf[128];
-            int n = x86_disas_buf_mode(p, e.p - p, (uint64_t)(uintptr_t)rx(&e, p), 64, buf, sizeof(buf));
-            log_printf("0x%016llx:  %s\n", (unsigned long long)(uintptr_t)rx(&e, p), buf);
-            p += n > 0 ? n : 1;
-        }
+        jit_disas(tb, log_line, NULL);
         log_printf("\n");
     }
     if (perfmap_file) {
@@ -2077,6 +2100,26 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
                 (unsigned long)(e.p - entry), (unsigned long long)tb->pc_lin);
     }
     return true;
+}
+
+/* the host code, disassembled by the guest disassembler (the same ISA):
+ * the block body, its exits and exit stubs */
+void jit_disas(const TranslationBlock *tb, void (*print)(void *opaque, const char *line),
+               void *opaque)
+{
+    const uint8_t *entry = tb->jit_entry;
+    if (!entry || !code_rx) {
+        return;
+    }
+    const uint8_t *p = entry - code_rx + code_rw, *end = p + tb->jit_size;
+    while (p < end) {
+        char buf[128], line[160];
+        const uint8_t *px = p - code_rw + code_rx;
+        int n = x86_disas_buf_mode(p, end - p, (uint64_t)(uintptr_t)px, 64, buf, sizeof(buf));
+        snprintf(line, sizeof(line), "0x%016llx:  %s", (unsigned long long)(uintptr_t)px, buf);
+        print(opaque, line);
+        p += n > 0 ? n : 1;
+    }
 }
 
 JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb)
@@ -2151,4 +2194,5 @@ void jit_info(GString *out)
                            (unsigned long long)s[3], (unsigned long long)s[0]);
     g_string_append_printf(out, "chain hit rate: %.1f%% of block transitions, %llu jumps patched\n",
                            all ? 100.0 * s[0] / all : 0.0, (unsigned long long)stat_patched);
+    lockstep_info(out);
 }

@@ -31,8 +31,8 @@
 
 enum { JIT_TIER_AUTO = -1, JIT_TIER_0 = 0, JIT_TIER_1 = 1 };
 
-/* -accel tcg options: tier=0|1|auto, tb-size=MB, lockstep=on|off;
- * -perfmap.  Called while options are parsed. */
+/* -accel tcg options: tier=0|1|auto, tb-size=MB (lockstep=on is
+ * accel/tcg/lockstep.h); -perfmap.  Called while options are parsed. */
 void jit_set_tier(int tier);
 void jit_set_tb_size_mb(uint64_t mb);
 void jit_set_perfmap(bool on);
@@ -54,6 +54,11 @@ struct JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb);
 void jit_chain(CPUX86State *env, struct JitSlot *slot, TranslationBlock *next);
 /* tb-cache.c: the block is being dropped. */
 void jit_tb_retire(TranslationBlock *tb);
+
+/* The block's host code, disassembled, one line per instruction
+ * (-d out_asm, lockstep's report). */
+void jit_disas(const TranslationBlock *tb, void (*print)(void *opaque, const char *line),
+               void *opaque);
 
 /* HMP info jit */
 void jit_info(GString *out);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "accel/tcg/jit.h"
+#include "accel/tcg/lockstep.h"
 #include "hw/core/memory.h"
 #include "target/x86/helper.h"
 #include "system/cpus.h"
@@ -292,6 +293,10 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
                 i++;
                 continue;
             }
+            if (current_cpu) {
+                /* lockstep compares blocks only while the code stays */
+                lockstep_check(current_cpu, "code invalidated");
+            }
             g_ptr_array_remove_index_fast(a, i);
             uint64_t p1 = tb->phys >> PAGE_BITS;
             if (p1 != page) {
@@ -313,6 +318,9 @@ void tb_flush_all(CPUX86State *env)
 {
     if (!tb_inited) {
         return;
+    }
+    if (current_cpu) {
+        lockstep_check(current_cpu, "code invalidated");
     }
     for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
         TranslationBlock *tb = tb_hash[i];

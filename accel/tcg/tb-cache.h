@@ -51,6 +51,7 @@ typedef struct TranslationBlock {
     uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */
     uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
     uint8_t *jit_lookup;        /* its jump-cache lookup exit (executable view) */
+    uint32_t jit_size;          /* bytes of that code from jit_entry */
     JitSlot jit_slot[2];
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];

@@ -614,8 +614,13 @@ static inline void count_access(MemoryRegion *mr, hwaddr addr)
 static uint64_t dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size);
 static void dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size);
 
+void (*memory_dispatch_guard)(MemoryRegion *mr, bool write);
+
 uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size)
 {
+    if (__builtin_expect(memory_dispatch_guard != NULL, 0)) {
+        memory_dispatch_guard(mr, false);
+    }
     count_access(mr, addr);
     if (!memory_time_dispatch) {
         return dispatch_read(mr, addr, size);
@@ -628,6 +633,9 @@ uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned siz
 
 void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size)
 {
+    if (__builtin_expect(memory_dispatch_guard != NULL, 0)) {
+        memory_dispatch_guard(mr, true);
+    }
     count_access(mr, addr);
     if (!memory_time_dispatch) {
         dispatch_write(mr, addr, val, size);

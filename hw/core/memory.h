@@ -247,6 +247,10 @@ void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, u
  * code).  The CPU sets it; NULL means nobody cares.
  */
 extern void (*memory_ram_write_hook)(AddressSpace *as, hwaddr addr, uint64_t len);
+/* Called before every MMIO or port access reaches a device (NULL: none):
+ * the translator's lockstep mode gives up comparing a block there, before
+ * the device sees anything. */
+extern void (*memory_dispatch_guard)(MemoryRegion *mr, bool write);
 
 /*
  * Dirty logging of a RAM region: the display's VRAM today, KVM's and

@@ -204,6 +204,9 @@ typedef struct TLBEntry {
 /* a RAM page whose region logs dirty pages and that is clean: the first
  * store goes slow (and marks it), then the entry is refilled fast */
 #define TLB_NOTDIRTY (1u << 3)
+/* -accel tcg,lockstep=on: a plain RAM page whose stores go slow anyway, so
+ * that accel/tcg/lockstep.c sees (and can undo) every one of them */
+#define TLB_LOCKSTEP (1u << 4)
 
 /* Machine-check banks offered in IA32_MCG_CAP (QEMU's pc offers 10 too). */
 #define MCE_BANKS 10
@@ -310,6 +313,9 @@ typedef struct CPUX86State {
     uint64_t jit_slot_exits;  /* ... of which left to the loop unchained */
     uint64_t jit_runs;        /* tier-1 code entered from the loop */
     uint64_t tb_runs;         /* tier-0 blocks run */
+    /* accel/tcg/lockstep.c: a block is being compared under both tiers:
+     * stores are logged, side effects beyond CPU and RAM abort it */
+    uint8_t lockstep_rec;
 } CPUX86State;
 
 typedef CPUX86State X86CPU;

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "accel/tcg/tb-cache.h"
 #include "accel/tcg/jit.h"
+#include "accel/tcg/lockstep.h"
 #include "system/cpus.h"
 
 #define PAGE_BITS TB_PAGE_BITS
@@ -67,20 +68,34 @@ static uint8_t tb_fetch(void *opaque, uint64_t la)
     return cpu_ldub_code(c->env, la);
 }
 
-static void tb_log_in_asm(TranslationBlock *tb, uint64_t eip)
+/* The block's guest code, one line per instruction (-d in_asm, lockstep) */
+void x86_tb_disas(const TranslationBlock *tb, void (*print)(void *opaque, const char *line),
+                  void *opaque)
 {
-    char buf[128];
-    log_printf("----------------\nIN:\n");
+    char buf[128], line[160];
+    uint64_t eip = tb->eip0;
     for (uint32_t i = 0; i < tb->n_insns; i++) {
-        DecodedInsn *d = &tb->insns[i];
+        const DecodedInsn *d = &tb->insns[i];
         x86_disas_insn(d, eip, buf, sizeof(buf));
         if (tb->flags & HF_LMA) {
-            log_printf("0x%016llx:  %s\n", (unsigned long long)(tb->cs_base + eip), buf);
+            snprintf(line, sizeof(line), "0x%016llx:  %s", (unsigned long long)(tb->cs_base + eip), buf);
         } else {
-            log_printf("0x%08x:  %s\n", (uint32_t)(tb->cs_base + eip), buf);
+            snprintf(line, sizeof(line), "0x%08x:  %s", (uint32_t)(tb->cs_base + eip), buf);
         }
+        print(opaque, line);
         eip = (eip + d->len) & tb->eip_mask;
     }
+}
+
+static void log_print_line(void *opaque, const char *line)
+{
+    log_printf("%s\n", line);
+}
+
+static void tb_log_in_asm(TranslationBlock *tb)
+{
+    log_printf("----------------\nIN:\n");
+    x86_tb_disas(tb, log_print_line, NULL);
     log_printf("\n");
 }
 
@@ -134,13 +149,14 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->jit_entry = NULL;
     tb->jit_dead = NULL;
     tb->jit_lookup = NULL;
+    tb->jit_size = 0;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
     tb->invalid = false;
     memcpy(tb->insns, scratch, n * sizeof(DecodedInsn));
     tb_insert(tb);
     if (log_enabled(LOG_IN_ASM)) {
-        tb_log_in_asm(tb, env->eip);
+        tb_log_in_asm(tb);
     }
     return tb;
 }
@@ -215,11 +231,6 @@ static TranslationBlock *tb_find(CPUX86State *env)
 }
 
 /* ---- execution ---- */
-
-static void log_print_line(void *opaque, const char *line)
-{
-    log_printf("%s\n", line);
-}
 
 /* Deliver a pending SMI, NMI or external interrupt if the CPU can take it. */
 static bool exec_check_interrupts(CPUX86State *env)
@@ -369,6 +380,14 @@ static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
             break;      /* the block changed under us: refetch at EIP */
         }
     }
+}
+
+/* Tier 0 for accel/tcg/lockstep.c: the block once, as the loop runs it */
+void x86_tb_run0(CPUX86State *env, TranslationBlock *tb);
+void x86_tb_run0(CPUX86State *env, TranslationBlock *tb)
+{
+    env->tb_runs++;
+    tb_run(env, tb);
 }
 
 /* One instruction with single-step / interrupt-shadow semantics. */
@@ -553,6 +572,9 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
         if (unlikely((env->eflags & (TF_MASK | RF_MASK)) || (env->hflags & HF_INHIBIT_IRQ) ||
                      env->dr_exec_en || env->dr_data_en)) {
             tb_run_one(env, tb);
+        } else if (unlikely(lockstep_on)) {
+            /* -accel tcg,lockstep=on: both tiers, compared */
+            lockstep_block(env, tb);
         } else {
             if (jit_ok && !tb->jit_entry && ++tb->exec_count >= jit_threshold) {
                 bool locked = bql_lock_if_needed();

@@ -10,6 +10,7 @@
 #include "hw/core/timer.h"
 #include "hw/intc/apic.h"
 #include "target/x86/helper.h"
+#include "accel/tcg/lockstep.h"
 #include "target/x86/seg.h"
 #include "util/log.h"
 
@@ -289,6 +290,7 @@ void helper_clts(CPUX86State *env)
 
 static uint64_t tsc_now(CPUX86State *env)
 {
+    lockstep_check(env, "TSC read");
     return (uint64_t)clock_get_ns(CLOCK_VIRTUAL) + env->tsc_offset;
 }
 
@@ -509,6 +511,7 @@ static void rdmsr_locked(CPUX86State *env)
         break;
     case MSR_TSC_DEADLINE:
     case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+        lockstep_check(env, "APIC MSR");
         if (!env->apic || !apic_msr_read(env->apic, msr, &v)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
@@ -591,6 +594,7 @@ static void wrmsr_locked(CPUX86State *env)
     int fx;
     switch (msr) {
     case MSR_TSC:
+        lockstep_check(env, "TSC write");
         env->tsc_offset = v - (uint64_t)clock_get_ns(CLOCK_VIRTUAL);
         break;
     case MSR_BIOS_SIGN:
@@ -657,12 +661,14 @@ static void wrmsr_locked(CPUX86State *env)
         break;
     case MSR_APIC_BASE:
         if (!env->apic) msr_fault(env, msr, true);
+        lockstep_check(env, "APIC MSR");
         if (!apic_set_base(env->apic, v)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
         break;
     case MSR_TSC_DEADLINE:
     case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+        lockstep_check(env, "APIC MSR");
         if (!env->apic || !apic_msr_write(env->apic, msr, v)) {
             raise_exception_err(env, EXCP_GP, 0);
         }
@@ -762,6 +768,7 @@ void cpu_set_cr8(CPUX86State *env, uint64_t val)
         raise_exception_err(env, EXCP_GP, 0);
     }
     if (env->apic) {
+        lockstep_check(env, "CR8 write (APIC TPR)");
         bool locked = bql_lock_if_needed();
         apic_set_tpr_cr8(env->apic, (uint8_t)val);
         bql_unlock_if(locked);
@@ -796,6 +803,7 @@ void helper_invlpg(CPUX86State *env, target_ulong la)
 /* port I/O reaches the device models: under the BQL */
 uint32_t cpu_io_read(CPUX86State *env, uint16_t port, int size)
 {
+    lockstep_check(env, "port I/O");
     bool locked = bql_lock_if_needed();
     uint32_t v = (uint32_t)address_space_ld(&address_space_io, port, size);
     bql_unlock_if(locked);
@@ -804,6 +812,7 @@ uint32_t cpu_io_read(CPUX86State *env, uint16_t port, int size)
 
 void cpu_io_write(CPUX86State *env, uint16_t port, uint32_t val, int size)
 {
+    lockstep_check(env, "port I/O");
     bool locked = bql_lock_if_needed();
     address_space_st(&address_space_io, port, val, size);
     bql_unlock_if(locked);

@@ -19,6 +19,7 @@
 #include "hw/core/memory.h"
 #include "system/cpus.h"
 #include "target/x86/helper.h"
+#include "accel/tcg/lockstep.h"
 #include "util/log.h"
 
 #define PAGE_SIZE 4096u
@@ -62,6 +63,9 @@ static GPtrArray *tlb_cpus;
 
 void tlb_flush(CPUX86State *env)
 {
+    if (__builtin_expect(env->lockstep_rec, 0)) {
+        lockstep_tlb_save(env, NULL);
+    }
     memset(env->tlb, 0xff, sizeof(env->tlb));
 }
 
@@ -77,6 +81,9 @@ void tlb_flush_page(CPUX86State *env, target_ulong la)
         TLBEntry *e = &env->tlb[m][(page >> 12) & (TLB_SIZE - 1)];
         if ((e->addr_read & PAGE_MASK) == page || (e->addr_write & PAGE_MASK) == page ||
             (e->addr_code & PAGE_MASK) == page) {
+            if (__builtin_expect(env->lockstep_rec, 0)) {
+                lockstep_tlb_save(env, e);
+            }
             memset(e, 0xff, sizeof(*e));
         }
     }
@@ -152,8 +159,14 @@ static void phys_set_ad(CPUX86State *env, uint64_t pa, uint32_t old, uint32_t v)
     uint64_t len = 4;
     uint8_t *h = (pa & 3) ? NULL : address_space_map(cpu_as(env), pa, &len, true);
     if (h && len >= 4 && !tb_page_has_code(pa)) {
+        if (__builtin_expect(env->lockstep_rec, 0)) {
+            uint32_t cur;
+            memcpy(&cur, h, 4);
+            lockstep_log_store(env, h, pa, 4, cur | (v & ~old), true);
+        }
         __atomic_fetch_or((uint32_t *)h, v & ~old, __ATOMIC_SEQ_CST);
     } else {
+        lockstep_check(env, "A/D bit update outside plain RAM");
         address_space_st(cpu_as(env), pa, v, 4);
     }
 }
@@ -411,6 +424,9 @@ static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int 
     uint64_t vpage = la & PAGE_MASK;
     uint64_t ppage = a20(env, phys & PAGE_MASK);
     TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
+    if (__builtin_expect(env->lockstep_rec, 0)) {
+        lockstep_tlb_save(env, e);
+    }
     e->paddr = ppage;
 
     const FlatRange *r = address_space_lookup(cpu_as(env), ppage);
@@ -435,7 +451,8 @@ static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int 
             e->addr_write = vpage | TLB_SLOW | TLB_NOTDIRTY;
             return e;
         }
-        e->addr_write = vpage | (fast ? 0 : slow);
+        /* lockstep: plain RAM too takes the slow path, where stores are logged */
+        e->addr_write = vpage | (fast ? (lockstep_on ? TLB_SLOW | TLB_LOCKSTEP : 0) : slow);
     } else {
         e->addr_write = (uint64_t)-1;
     }
@@ -486,6 +503,7 @@ static uint64_t ld_linear(CPUX86State *env, uint64_t la, unsigned size, int mmu_
     if (!(e->addr_read & TLB_MMIO)) {
         v = ram_ld((uint8_t *)(uintptr_t)(la + e->addend), size);
     } else {
+        lockstep_check(env, "MMIO load");
         bool locked = bql_lock_if_needed();
         v = address_space_ld(cpu_as(env), e->paddr | (la & 0xfff), size);
         bql_unlock_if(locked);
@@ -520,6 +538,21 @@ static void st_linear(CPUX86State *env, uint64_t la, uint64_t val, unsigned size
     if (e->addr_write == (la & PAGE_MASK)) {
         ram_st((uint8_t *)(uintptr_t)(la + e->addend), val, size);
         return;
+    }
+    if (e->addr_write == ((la & PAGE_MASK) | TLB_SLOW | TLB_LOCKSTEP)) {
+        /* plain RAM under -accel tcg,lockstep=on: logged while a block is
+         * compared (accel/tcg/lockstep.c) */
+        uint8_t *h = (uint8_t *)(uintptr_t)(la + e->addend);
+        if (env->lockstep_rec) {
+            lockstep_log_store(env, h, la, size, val, false);
+        }
+        ram_st(h, val, size);
+        return;
+    }
+    if (__builtin_expect(env->lockstep_rec, 0)) {
+        lockstep_abort(env, (e->addr_write & TLB_MMIO) ? "MMIO store"
+                            : (e->addr_write & TLB_NOTDIRTY) ? "store to a dirty-logged page"
+                            : "store to code, ROM or a watched page");
     }
     /* slow: MMIO, ROM, RAM holding translated code (the write hook
      * drops the blocks it overlaps), or a page a debugger watches */
@@ -810,12 +843,13 @@ void tlb_protect_host_range(const uint8_t *host, uint64_t len)
             for (int i = 0; i < TLB_SIZE; i++) {
                 TLBEntry *t = &cenv->tlb[m][i];
                 uint64_t w = __atomic_load_n(&t->addr_write, __ATOMIC_RELAXED);
-                if (w == (uint64_t)-1 || (w & TLB_SLOW)) {
+                if (w == (uint64_t)-1 || ((w & TLB_SLOW) && !(w & TLB_LOCKSTEP))) {
                     continue;
                 }
                 uintptr_t h = (uintptr_t)((w & PAGE_MASK) + __atomic_load_n(&t->addend, __ATOMIC_RELAXED));
                 if (h >= lo && h < hi) {
-                    __atomic_compare_exchange_n(&t->addr_write, &w, w | TLB_SLOW | TLB_NOTDIRTY,
+                    __atomic_compare_exchange_n(&t->addr_write, &w,
+                                                (w & ~(uint64_t)TLB_LOCKSTEP) | TLB_SLOW | TLB_NOTDIRTY,
                                                 false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
                 }
             }
@@ -844,7 +878,9 @@ uint64_t cpu_get_phys_code(CPUX86State *env, target_ulong la32, const uint8_t **
                      * tag changes, and only if nothing else did */
                     uint64_t w = __atomic_load_n(&t->addr_write, __ATOMIC_RELAXED);
                     if (w != (uint64_t)-1 && t->paddr == e->paddr) {
-                        __atomic_compare_exchange_n(&t->addr_write, &w, w | TLB_SLOW, false,
+                        /* (a lockstep entry becomes a plain slow one) */
+                        __atomic_compare_exchange_n(&t->addr_write, &w,
+                                                    (w & ~(uint64_t)TLB_LOCKSTEP) | TLB_SLOW, false,
                                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED);
                     }
                 }

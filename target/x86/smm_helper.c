@@ -32,6 +32,7 @@
 #include "system/cpus.h"
 #include "target/x86/debug.h"
 #include "target/x86/helper.h"
+#include "accel/tcg/lockstep.h"
 #include "util/log.h"
 
 #define SMM_REV_AMD64   0x00020064u
@@ -344,6 +345,7 @@ static const char *smm_invalid(CPUX86State *env, const SMMSave *st)
 void helper_rsm(CPUX86State *env)
 {
     SMMSave st;
+    lockstep_check(env, "RSM");
     bool locked = bql_lock_if_needed();
     smm_load(env, &st);
     bql_unlock_if(locked);

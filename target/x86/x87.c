@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "target/x86/helper.h"
+#include "accel/tcg/lockstep.h"
 #include "target/x86/x87.h"
 
 #if !defined(__x86_64__) && !defined(__i386__)
@@ -481,6 +482,7 @@ static void x87_update_es(CPUX86State *env)
     if (env->fpu.fsw & ~env->fpu.fcw & FSW_EXC) {
         env->fpu.fsw |= X87_FSW_ES | X87_FSW_B;
         if (!was && !(env->cr[0] & CR0_NE) && x87_ferr_hook) {
+            lockstep_check(env, "FERR# (IRQ 13)");
             x87_ferr_hook(env);
         }
     } else {

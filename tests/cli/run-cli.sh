@@ -78,6 +78,10 @@ case_ '-accel tcg,thread=foo is refused' 1 "^vireo: -accel tcg,thread=foo: Inval
 case_ '-accel tcg,tier=2 is refused' 1 "^vireo: -accel tcg,tier=2: Invalid 'tier' setting 2 \(0, 1 or auto\)$" -- -accel tcg,tier=2
 case_ '-accel tcg,tb-size=0 is refused' 1 "^vireo: -accel tcg,tb-size=0: Invalid 'tb-size' setting 0" -- -accel tcg,tb-size=0
 case_ '-accel tcg,tier=0 runs' runs '' -- -accel tcg,tier=0
+case_ '-accel tcg,lockstep=maybe is refused' 1 "^vireo: -accel tcg,lockstep=maybe: Invalid 'lockstep' setting maybe \(on or off\)$" -- -accel tcg,lockstep=maybe
+case_ '-accel tcg,tier=0,lockstep=on is refused' 1 "^vireo: -accel tcg,tier=0,lockstep=on: lockstep=on compares tier 0 with tier 1 and cannot be used with tier=0$" -- -accel tcg,tier=0,lockstep=on
+case_ '-accel tcg,lockstep=on,thread=multi is refused' 1 "^vireo: -accel tcg,lockstep=on,thread=multi: lockstep=on runs the vCPUs on one thread and cannot be used with thread=multi$" -- -accel tcg,lockstep=on,thread=multi
+case_ '-accel tcg,lockstep=on runs' runs '' -- -accel tcg,lockstep=on
 case_ '-accel tcg,tier=1,tb-size=16 -perfmap runs' runs '' -- -accel tcg,tier=1,tb-size=16 -perfmap
 case_ '-hda of a missing file names it' 1 "^vireo: -hda /nonexistent/disk.img: could not open '/nonexistent/disk.img': No such file or directory$" -- -hda /nonexistent/disk.img
 case_ '-drive with an unknown key names it' 1 "^vireo: -drive file=/dev/null,cyls=3: Invalid parameter 'cyls'$" -- -drive file=/dev/null,cyls=3
