@@ -491,9 +491,12 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     bind(e, done, e->p);
 }
 
+/* Inline branches are chosen by handler, not opcode: a form the decoder
+ * rejected (LOCK prefix, more than 15 bytes) keeps its opcode but has
+ * op_invalid/op_too_long, which must run to raise #UD/#GP. */
 static bool is_jcc(const DecodedInsn *d)
 {
-    return (d->op >= 0x70 && d->op <= 0x7f) || (d->op >= 0x180 && d->op <= 0x18f);
+    return d->handler == op_jcc;
 }
 
 /* Can the form be emitted inline in this block?  Memory only in 64-bit
@@ -1090,8 +1093,8 @@ bool jit_translate(TranslationBlock *tb)
         }
         fused = false;
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
-            ((d->op == 0xe9 || d->op == 0xeb || d->op == 0xe8) &&
-             is_canonical_addr(branch_target(d, next)))) {
+            (d->handler == op_jmp_rel || d->handler == op_call_rel) &&
+            is_canonical_addr(branch_target(d, next))) {
             /* JMP/CALL rel in 64-bit code to a canonical target: EIP set
              * here; CALL pushes the return address first (push_v) */
             if (d->op == 0xe8) {
@@ -1111,7 +1114,7 @@ bool jit_translate(TranslationBlock *tb)
             eip = next;
             continue;
         }
-        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && (d->op == 0xc3 || d->op == 0xc2)) {
+        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_ret) {
             /* RET: load [RSP]; a non-canonical target goes to op_ret,
              * which raises #GP with nothing changed */
             op_rm(&e, 0x8b, H_RDX, REGOFF(R_ESP), true);
