@@ -749,11 +749,13 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e32(e, (test ? CC_OP_LOGICB : CC_OP_SUBB) + d->ot);
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
         if (test) {
+            /* op_test_EG's set_cc leaves cc_src2 alone (an ADC/SBB
+             * carry-in stays there; LOGIC flags never read it) */
             st_q(e, offsetof(CPUX86State, cc_src), 0);
         } else {
             op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+            st_q(e, offsetof(CPUX86State, cc_src2), 0);
         }
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
         return;
     }
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
