@@ -225,7 +225,10 @@ static void gen_insn(Code *c, bool long_mode)
             switch (rnd(0, 3)) {
             case 0: put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], true); put(c, rnd(0, 256)); break;
             case 1: put(c, 0x84); modrm(c, rnd(0, 8), true); break;
-            default: put(c, (alu_ops[rnd(0, 6)] << 3) | rnd(0, 4)); modrm(c, rnd(0, 8), true); break;
+            default:    /* any of the eight, ADC/SBB too: they leave cc_src2 = carry-in */
+                put(c, (rnd(0, 8) << 3) | rnd(0, 4));
+                modrm(c, rnd(0, 8), true);
+                break;
             }
             break;
         }
