@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "accel/tcg/jit.h"
 #include "hw/core/memory.h"
 #include "target/x86/cpu.h"
 #include "target/x86/flags.h"
