@@ -392,6 +392,36 @@ static void test_recycled(void)
     g_assert_cmpuint(flushes, >, 10);
 }
 
+/* MOV to/from DR8-DR15 (REX.R) is #UD under both tiers; tier 0 used to
+ * index env->dr[8..15], past the array into EFER, hflags and the A20 mask
+ * (found by fuzz-jit under UBSan).  No IDT: the #UD ends the run. */
+static void test_mov_dr_rex(void)
+{
+    static const uint8_t code[][5] = {
+        { 0x44, 0x0f, 0x23, 0xc8, 0xf4 },       /* mov dr9, rax */
+        { 0x44, 0x0f, 0x21, 0xd0, 0xf4 },       /* mov rax, dr10 */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(code); i++) {
+        for (int pass = 0; pass < 2; pass++) {
+            setup(true);
+            CPUX86State *env = cpu;
+            memcpy(mem(CODE_BASE), code[i], sizeof(code[i]));
+            tb_flush_all(env);
+            env->regs[R_EAX] = 0x123456789ull;
+            env->eip = CODE_BASE;
+            env->instr_count = 0;
+            jit_threshold = pass;
+            int why = x86_cpu_exec(env, 1000);
+            g_assert_cmpint(why, ==, CPU_EXIT_RESET);
+            g_assert_cmpuint(env->instr_count, ==, 0);
+            g_assert_cmphex(env->regs[R_EAX], ==, 0x123456789ull);
+            g_assert_cmphex(env->efer, ==, EFER_LME | EFER_LMA);
+            g_assert_cmphex(env->a20_mask, ==, 0xffffffffu);
+        }
+    }
+    jit_threshold = 1;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -415,5 +445,6 @@ int main(int argc, char **argv)
     g_test_add_func("/jit/diff-64", test_diff_64);
     g_test_add_func("/jit/diff-32", test_diff_32);
     g_test_add_func("/jit/recycled", test_recycled);
+    g_test_add_func("/jit/mov-dr-rex", test_mov_dr_rex);
     return g_test_run();
 }
