@@ -69,6 +69,7 @@ static inline X86CPU *jd_init(uint64_t ram_size)
 static inline void jd_setup(CPUX86State *env, JitDiffMode mode)
 {
     x86_cpu_reset(env);
+    env->a20_mask = ~0u;        /* the A20 line survives a reset: every run starts with it on */
     env->cr[0] = CR0_PE | CR0_ET | CR0_NE;
     x86_test_flat_segs(env);
     uint64_t pages[2 + JD_DATA_SIZE / 4096];
