@@ -127,6 +127,11 @@ static void fuzz_one(const uint8_t *data, size_t size)
     }
     g_rand_free(r);
 
+    /* FUZZ_JIT_BUDGET: another budget, to see where a divergence starts */
+    static int64_t budget;
+    if (!budget) {
+        budget = g_getenv("FUZZ_JIT_BUDGET") ? atoll(g_getenv("FUZZ_JIT_BUDGET")) : BUDGET;
+    }
     JitDiffState st[2];
     for (int pass = 0; pass < 2; pass++) {
         memset(jd_mem(0), 0, RAM_SIZE);
@@ -148,7 +153,7 @@ static void fuzz_one(const uint8_t *data, size_t size)
         env->cc_op = CC_OP_EFLAGS;
         env->instr_count = 0;
         jit_threshold = pass ? tier1_threshold : 0;  /* 0: tier 0; 1: every block translated */
-        int why = x86_cpu_exec(env, BUDGET);
+        int why = x86_cpu_exec(env, budget);
         jd_capture(env, why, &st[pass]);
         if (!pass) {
             memcpy(ram_a, jd_mem(0), RAM_SIZE);
