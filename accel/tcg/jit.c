@@ -759,9 +759,12 @@ resume:
     bind(e, e->p - 4, sp->resume);
 }
 
+/* Inline branches are chosen by handler, not opcode: a form the decoder
+ * rejected (LOCK prefix, more than 15 bytes) keeps its opcode but has
+ * op_invalid/op_too_long, which must run to raise #UD/#GP. */
 static bool is_jcc(const DecodedInsn *d)
 {
-    return (d->op >= 0x70 && d->op <= 0x7f) || (d->op >= 0x180 && d->op <= 0x18f);
+    return d->handler == op_jcc;
 }
 
 /* Can the form be emitted inline in this block?  Memory only in 64-bit
@@ -1110,7 +1113,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         } else {
             op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
         }
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);                         /* as set_cc */
         return;
     }
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
@@ -1901,8 +1904,8 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         }
         fused = false;
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
-            ((d->op == 0xe9 || d->op == 0xeb || d->op == 0xe8) &&
-             is_canonical_addr(branch_target(d, next)))) {
+            (d->handler == op_jmp_rel || d->handler == op_call_rel) &&
+            is_canonical_addr(branch_target(d, next))) {
             /* JMP/CALL rel in 64-bit code to a canonical target: EIP set
              * here; CALL pushes the return address first (push_v) */
             if (d->op == 0xe8) {
@@ -1923,7 +1926,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             eip = next;
             continue;
         }
-        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && (d->op == 0xc3 || d->op == 0xc2)) {
+        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_ret) {
             /* RET: load [RSP]; a non-canonical target goes to op_ret,
              * which raises #GP with nothing changed */
             greg_load(&e, H_RDX, R_ESP, true);

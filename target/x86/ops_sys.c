@@ -88,6 +88,11 @@ void op_mov_cr(CPUX86State *env, const DecodedInsn *d)
 void op_mov_dr(CPUX86State *env, const DecodedInsn *d)
 {
     int dr = d->reg;
+    if (dr > 7) {
+        /* REX.R: there is no DR8-DR15 (SDM vol. 2, MOV--Move to/from
+         * Debug Registers); env->dr has 8 entries */
+        raise_exception(env, EXCP_UD);
+    }
     if (dr == 4 || dr == 5) {
         if (env->cr[4] & CR4_DE) {
             raise_exception(env, EXCP_UD);

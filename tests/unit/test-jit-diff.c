@@ -5,9 +5,12 @@
  * it calls handlers for -- run from the same random CPU state and memory
  * by x86_cpu_exec with tier 0 and with every block translated on first
  * use, in 64-bit and in 32-bit protected mode (paging maps only the code
- * and the data area, so nothing else can be written).  Registers, EIP, the flags,
- * the lazy-flag record, CR2, the retired-instruction count and the data
- * memory must agree.  Random register values point into the data area
+ * and the data area, so nothing else can be written).  The whole
+ * architectural state (JitDiffState of tests/unit/x86-jit-diff.h:
+ * registers, EIP, the flags, the lazy-flag record, segments, control and
+ * debug registers, x87/SSE, MSRs, the retired-instruction count) and the
+ * data memory must agree; the set-up and the comparison are shared with
+ * tests/fuzz/fuzz-jit.c.  Random register values point into the data area
  * often enough that memory operands hit RAM, miss it, cross pages and
  * fault; a fault ends the run (no IDT: the triple fault stops the CPU)
  * in the same state for both tiers.  The code cache is 1 MiB, so it is
@@ -19,88 +22,28 @@
 
 #include "accel/tcg/jit.h"
 #include "accel/tcg/tb-cache.h"
-#include "hw/core/memory.h"
-#include "target/x86/cpu.h"
-#include "tests/unit/x86-flat-segs.h"
-#include "target/x86/flags.h"
-#include "target/x86/helper.h"
+#include "tests/unit/x86-jit-diff.h"
 #include "util/log.h"
 
 #define RAM_SIZE (4u << 20)
-#define CODE_BASE 0x10000u
-/* in 64-bit mode the code is also mapped high, where EIPs and branch
- * targets do not fit a sign-extended imm32 */
-#define CODE_HIGH 0x00007ffffffe0000ull
-#define DATA_BASE 0x100000u
-#define DATA_SIZE 0x10000u      /* 64 KiB, compared after each run */
+#define CODE_BASE JD_CODE_BASE
+#define CODE_HIGH JD_CODE_HIGH
+#define DATA_BASE JD_DATA_BASE
+#define DATA_SIZE JD_DATA_SIZE  /* compared after each run */
 #define LOOPS 400
 
-static MemoryRegion ram;
 static X86CPU *cpu;
 static GRand *rng;
 
 static uint8_t *mem(uint64_t a)
 {
-    return (uint8_t *)ram.ram + a;
-}
-
-static void wq(uint64_t a, uint64_t v)
-{
-    memcpy(mem(a), &v, 8);
+    return jd_mem(a);
 }
 
 static void setup(bool long_mode)
 {
-    if (!cpu) {
-        memory_region_init_ram(&ram, "ram", RAM_SIZE);
-        memory_region_add_subregion(address_space_memory.root, 0, &ram);
-        char *err = NULL;
-        cpu = x86_cpu_new("max", &err);
-        g_assert_null(err);
-    }
-    CPUX86State *env = cpu;
-    x86_cpu_reset(env);
-    env->cr[0] = CR0_PE | CR0_ET | CR0_NE;
-    x86_test_flat_segs(env);
-    /* 4 KiB pages: only the code (two pages) and the data area are
-     * mapped, so the data area is all a block can write */
-    uint64_t pages[2 + DATA_SIZE / 4096];
-    unsigned np = 0;
-    pages[np++] = CODE_BASE;
-    pages[np++] = CODE_BASE + 0x1000;
-    for (uint32_t a = DATA_BASE; a < DATA_BASE + DATA_SIZE; a += 0x1000) {
-        pages[np++] = a;
-    }
-    if (long_mode) {
-        wq(0x1000, 0x4000 | 3);
-        wq(0x4000, 0x5000 | 3);
-        wq(0x5000, 0x6000 | 3);
-        for (unsigned i = 0; i < np; i++) {
-            wq(0x6000 + (pages[i] >> 12) * 8, pages[i] | 3);
-        }
-        env->cr[4] = CR4_PAE;
-        env->efer = EFER_LME | EFER_LMA;
-        env->segs[R_CS].flags = (env->segs[R_CS].flags & ~DESC_B_MASK) | DESC_L_MASK;
-        wq(0x1000 + 255 * 8, 0x7000 | 3);       /* CODE_HIGH: PML4 255, PDPT 511, PD 511 */
-        wq(0x7000 + 511 * 8, 0x8000 | 3);
-        wq(0x8000 + 511 * 8, 0x9000 | 3);
-        wq(0x9000 + ((CODE_HIGH >> 12) & 511) * 8, CODE_BASE | 3);
-        wq(0x9000 + (((CODE_HIGH >> 12) + 1) & 511) * 8, (CODE_BASE + 0x1000) | 3);
-    } else {
-        uint32_t pde = 0x2000 | 3;
-        memcpy(mem(0x1000), &pde, 4);
-        for (unsigned i = 0; i < np; i++) {
-            uint32_t pte = (uint32_t)pages[i] | 3;
-            memcpy(mem(0x2000 + (pages[i] >> 12) * 4), &pte, 4);
-        }
-    }
-    env->cr[3] = 0x1000;
-    env->cr[0] |= CR0_PG;
-    env->cr[4] |= CR4_OSFXSR;   /* SSE on */
-    env->idt.base = 0;
-    env->idt.limit = 0;         /* a fault ends the run (triple fault) */
-    cpu_update_hflags(env);
-    tlb_flush(env);
+    cpu = jd_init(RAM_SIZE);
+    jd_setup(cpu, long_mode ? JD_MODE_64 : JD_MODE_32);
 }
 
 static uint64_t rnd64(void)
@@ -115,11 +58,7 @@ static int rnd(int lo, int hi)
 
 static uint64_t rnd_reg(void)
 {
-    switch (rnd(0, 8)) {
-    case 0: case 1: case 2: case 3: case 4: case 5: return DATA_BASE + rnd(0, DATA_SIZE / 2);
-    case 6: return rnd(0, 4) ? (uint64_t)rnd(-3, 4) : 1ull << 63;
-    default: return rnd(0, 2) ? rnd64() : (uint32_t)rnd64();
-    }
+    return jd_rnd_reg(rng);
 }
 
 typedef struct Code {
@@ -311,7 +250,10 @@ static void gen_insn(Code *c, bool long_mode)
             switch (rnd(0, 3)) {
             case 0: put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], true); put(c, rnd(0, 256)); break;
             case 1: put(c, 0x84); modrm(c, rnd(0, 8), true); break;
-            default: put(c, (alu_ops[rnd(0, 6)] << 3) | rnd(0, 4)); modrm(c, rnd(0, 8), true); break;
+            default:    /* any of the eight, ADC/SBB too: they leave cc_src2 = carry-in */
+                put(c, (rnd(0, 8) << 3) | rnd(0, 4));
+                modrm(c, rnd(0, 8), true);
+                break;
             }
             break;
         }
@@ -375,30 +317,6 @@ static void gen_insn(Code *c, bool long_mode)
     }
 }
 
-typedef struct State {
-    uint8_t xmm[16][16];
-    uint64_t regs[16];
-    uint64_t eip, cc_dst, cc_src, cc_src2, cr2, count;
-    int cc_op;
-    uint32_t flags;
-    uint32_t hflags;
-} State;
-
-static void capture(CPUX86State *env, State *s)
-{
-    memcpy(s->regs, env->regs, sizeof(s->regs));
-    memcpy(s->xmm, env->fpu.xmm, sizeof(s->xmm));
-    s->eip = env->eip;
-    s->cc_op = env->cc_op;
-    s->cc_dst = env->cc_dst;
-    s->cc_src = env->cc_src;
-    s->cc_src2 = env->cc_src2;
-    s->flags = cc_compute_all(env) | (env->eflags & ~CC_MASK);
-    s->cr2 = env->cr2;
-    s->count = env->instr_count;
-    s->hflags = env->hflags & HF_HALTED;
-}
-
 static void check_mode(bool long_mode, int iters)
 {
     setup(long_mode);
@@ -454,7 +372,7 @@ static void check_mode(bool long_mode, int iters)
             xmm0[i / 16][i % 16] = rnd(0, 256);
         }
 
-        State a, b;
+        JitDiffState a, b;
         for (int pass = 0; pass < 2; pass++) {
             setup(long_mode);
             memset(mem(CODE_BASE), 0xcc, 0x2000);     /* the code pages are writable too */
@@ -472,7 +390,7 @@ static void check_mode(bool long_mode, int iters)
             env->instr_count = 0;
             jit_threshold = pass;   /* 0: tier 0; 1: every block translated */
             int why = x86_cpu_exec(env, 10000000);
-            capture(env, pass ? &b : &a);
+            jd_capture(env, why, pass ? &b : &a);
             if (g_getenv("JIT_DIFF_DEBUG")) {
                 g_test_message("pass %d: exit %d count %llu eip %llx", pass, why,
                                (unsigned long long)env->instr_count, (unsigned long long)env->eip);
@@ -481,34 +399,20 @@ static void check_mode(bool long_mode, int iters)
                 memcpy(data_a, mem(DATA_BASE), DATA_SIZE);
             }
         }
-        halted += a.hflags != 0;
-        insns += a.count;
-        if (memcmp(a.regs, b.regs, sizeof(a.regs)) || memcmp(a.xmm, b.xmm, sizeof(a.xmm)) ||
-            a.eip != b.eip || a.cc_op != b.cc_op ||
-            a.cc_dst != b.cc_dst || a.cc_src != b.cc_src || a.cc_src2 != b.cc_src2 ||
-            a.flags != b.flags || a.cr2 != b.cr2 || a.count != b.count || a.hflags != b.hflags ||
-            memcmp(data_a, mem(DATA_BASE), DATA_SIZE)) {
+        halted += (a.hflags[0] & HF_HALTED) != 0;
+        insns += a.instr_count[0];
+        if (!jd_equal(&a, &b) || memcmp(data_a, mem(DATA_BASE), DATA_SIZE)) {
             GString *hex = g_string_new(NULL);
             for (size_t i = 0; i < c.n; i++) {
                 g_string_append_printf(hex, "%02x", c.b[i]);
             }
             g_test_message("divergence (%s mode), code %s", long_mode ? "64-bit" : "32-bit", hex->str);
-            g_test_message("  eip %llx/%llx count %llu/%llu cc_op %d/%d dst %llx/%llx src %llx/%llx "
-                           "flags %x/%x halted %u/%u",
-                           (unsigned long long)a.eip, (unsigned long long)b.eip,
-                           (unsigned long long)a.count, (unsigned long long)b.count, a.cc_op,
-                           b.cc_op, (unsigned long long)a.cc_dst, (unsigned long long)b.cc_dst,
-                           (unsigned long long)a.cc_src, (unsigned long long)b.cc_src, a.flags,
-                           b.flags, a.hflags, b.hflags);
             for (int i = 0; i < 16; i++) {
                 g_test_message("  start r%d %llx", i, (unsigned long long)regs[i]);
             }
-            for (int i = 0; i < 16; i++) {
-                if (a.regs[i] != b.regs[i]) {
-                    g_test_message("  r%d %llx / %llx", i, (unsigned long long)a.regs[i],
-                                   (unsigned long long)b.regs[i]);
-                }
-            }
+            g_autoptr(GString) diff = g_string_new(NULL);
+            jd_describe(diff, &a, &b);
+            g_test_message("tier 0 / tier 1:\n%s", diff->str);
             for (uint32_t i = 0; i < DATA_SIZE; i++) {
                 if (data_a[i] != *mem(DATA_BASE + i)) {
                     g_test_message("  memory differs first at %#x", DATA_BASE + i);
@@ -549,6 +453,36 @@ static void test_recycled(void)
     g_assert_cmpuint(flushes, >, 10);
 }
 
+/* MOV to/from DR8-DR15 (REX.R) is #UD under both tiers; tier 0 used to
+ * index env->dr[8..15], past the array into EFER, hflags and the A20 mask
+ * (found by fuzz-jit under UBSan).  No IDT: the #UD ends the run. */
+static void test_mov_dr_rex(void)
+{
+    static const uint8_t code[][5] = {
+        { 0x44, 0x0f, 0x23, 0xc8, 0xf4 },       /* mov dr9, rax */
+        { 0x44, 0x0f, 0x21, 0xd0, 0xf4 },       /* mov rax, dr10 */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(code); i++) {
+        for (int pass = 0; pass < 2; pass++) {
+            setup(true);
+            CPUX86State *env = cpu;
+            memcpy(mem(CODE_BASE), code[i], sizeof(code[i]));
+            tb_flush_all(env);
+            env->regs[R_EAX] = 0x123456789ull;
+            env->eip = CODE_BASE;
+            env->instr_count = 0;
+            jit_threshold = pass;
+            int why = x86_cpu_exec(env, 1000);
+            g_assert_cmpint(why, ==, CPU_EXIT_RESET);
+            g_assert_cmpuint(env->instr_count, ==, 0);
+            g_assert_cmphex(env->regs[R_EAX], ==, 0x123456789ull);
+            g_assert_cmphex(env->efer, ==, EFER_LME | EFER_LMA);
+            g_assert_cmphex(env->a20_mask, ==, 0xffffffffu);
+        }
+    }
+    jit_threshold = 1;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -572,5 +506,6 @@ int main(int argc, char **argv)
     g_test_add_func("/jit/diff-64", test_diff_64);
     g_test_add_func("/jit/diff-32", test_diff_32);
     g_test_add_func("/jit/recycled", test_recycled);
+    g_test_add_func("/jit/mov-dr-rex", test_mov_dr_rex);
     return g_test_run();
 }
