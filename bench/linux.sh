@@ -21,7 +21,7 @@ mapfile -t guest < <("$top/scripts/make-linux-guest.sh") || exit 1
 kernel=${guest[0]} initrd=${guest[1]}
 busybox=${VIREO_CACHE:-$BUILD/cache}/root/busybox-static/bin/busybox
 append="console=ttyS0 quiet vireo.bench"
-names=(boot gen sha256sum gzip shell-loop)
+names=(boot gen sha256sum gzip bzip2 shell-loop)
 
 now() { date +%s.%N; }
 

@@ -21,6 +21,10 @@ bench gzip
 r=$(gzip -c "$T/vb-data" | wc -c)
 done_ gzip "$r"
 
+bench bzip2
+r=$(bzip2 -c "$T/vb-data" | wc -c)
+done_ bzip2 "$r"
+
 bench shell-loop
 i=0; s=0
 while [ $i -lt 20000 ]; do i=$((i + 1)); s=$((s + i % 7)); done

@@ -2094,7 +2094,8 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
                    (unsigned)(e.p - entry), (void *)rx(&e, entry));
     }
     if (log_enabled(LOG_OUT_ASM)) {
-        log_printf("OUT: [size=%u]\n", (unsigned)(e.p - entry));
+        log_printf("OUT: [guest=%#llx size=%u]\n", (unsigned long long)tb->pc_lin,
+                   (unsigned)(e.p - entry));
         jit_disas(tb, log_line, NULL);
         log_printf("\n");
     }

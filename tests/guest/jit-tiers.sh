@@ -2,7 +2,7 @@
 # Guest test for the translator's tiers (issue #9): Debian's Linux guest
 # (scripts/make-linux-guest.sh) boots with vireo.bench under
 # -accel tcg,tier=1 (every block translated on first use) and runs
-# bench/workloads.sh (seq, sha256sum, gzip, a shell loop); each result must
+# bench/workloads.sh (seq, sha256sum, gzip, bzip2, a shell loop); each result must
 # equal what the same busybox-static binary prints natively.  Then HMP
 # "info jit" must report translated blocks and chained block runs, and the
 # -perfmap file must name translated blocks.  The CPU test kernels run
