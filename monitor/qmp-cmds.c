@@ -459,7 +459,26 @@ static JsonNode *cmd_screendump(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
-static void iostats_json(const char *name, const char *kind, const IOStats *st, void *opaque)
+static JsonArray *hist_json(const uint64_t *h, const char *bound, bool size)
+{
+    JsonArray *a = json_array_new();
+    for (unsigned b = 0; b < IOSTATS_HIST; b++) {
+        if (!h[b]) {
+            continue;
+        }
+        JsonObject *o = json_object_new();
+        if (b < IOSTATS_HIST - 1) {
+            /* latency: below 2^b us; size: at most 2^(b+6) bytes */
+            json_object_set_int_member(o, bound, (gint64)1 << (size ? b + IOSTATS_SIZE_SHIFT : b));
+        }
+        json_object_set_int_member(o, "count", (gint64)h[b]);
+        json_array_add_object_element(a, o);
+    }
+    return a;
+}
+
+static void iostats_json(const char *name, const char *kind, const IOStats *st,
+                         const IOReqStats req[IOREQ__MAX], void *opaque)
 {
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "device", name);
@@ -467,13 +486,34 @@ static void iostats_json(const char *name, const char *kind, const IOStats *st, 
     static const char *const fields[] = {
         "exits", "kicks", "kicks-suppressed", "interrupts", "interrupts-coalesced",
         "copy-bytes", "copy-buffers", "bh-runs", "tx-requests", "rx-requests",
-        "tx-bytes", "rx-bytes", "device-ns",
+        "tx-bytes", "rx-bytes", "device-ns", "device-cpu-ns",
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(fields) == IOSTATS_NFIELDS);
     const uint64_t *v = (const uint64_t *)st;
     for (size_t i = 0; i < IOSTATS_NFIELDS; i++) {
         json_object_set_int_member(o, fields[i], (gint64)v[i]);
     }
+    /* per request kind: count, bytes, mean latency and the histograms
+     * (non-empty buckets; the last one has no bound) */
+    JsonArray *reqs = json_array_new();
+    for (unsigned k = 0; k < IOREQ__MAX; k++) {
+        const IOReqStats *r = &req[k];
+        if (!r->count) {
+            continue;
+        }
+        JsonObject *ro = json_object_new();
+        json_object_set_string_member(ro, "kind", iostats_req_kind_name(k));
+        json_object_set_int_member(ro, "count", (gint64)r->count);
+        json_object_set_int_member(ro, "bytes", (gint64)r->bytes);
+        json_object_set_int_member(ro, "latency-ns", (gint64)r->latency_ns);
+        json_object_set_int_member(ro, "latency-ns-mean", (gint64)(r->latency_ns / r->count));
+        json_object_set_array_member(ro, "latency-histogram",
+                                     hist_json(r->latency_hist, "below-us", false));
+        json_object_set_array_member(ro, "size-histogram",
+                                     hist_json(r->size_hist, "max-bytes", true));
+        json_array_add_object_element(reqs, ro);
+    }
+    json_object_set_array_member(o, "requests", reqs);
     json_array_add_object_element(opaque, o);
 }
 

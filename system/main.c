@@ -73,6 +73,7 @@ static const Option options[] = {
     { "boot", true, "[order=drives][,once=drives][,menu=on|off][,splash-time=ms][,reboot-timeout=ms][,strict=on|off]  drives: a floppy, c disk, d CD-ROM, n network" },
     { "d", true, "item1,...  enable logging of the given items ('-d help' lists them)" },
     { "D", true, "logfile  output log to logfile (default stderr)" },
+    { "iostats-trace", true, "file  write every completed device request to file as Chrome trace events" },
     { "name", true, "string  set the name of the guest" },
     { "S", false, "freeze the CPU at start-up" },
     { "no-hpet", false, "do not create an HPET" },
@@ -722,6 +723,10 @@ int main(int argc, char **argv)
             if (log_enabled(LOG_IOSTATS) && !memory_time_dispatch) {
                 memory_time_dispatch = true;
                 atexit(iostats_print_at_exit);
+            }
+        } else if (!strcmp(n, "iostats-trace")) {
+            if (!iostats_trace_open(arg, &err)) {
+                fatal("%s", err->message);
             }
         } else if (!strcmp(n, "D")) {
             if (!log_set_file(arg)) {

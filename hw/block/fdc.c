@@ -28,6 +28,7 @@
 #include "hw/block/fdc.h"
 #include "hw/core/bootdevice.h"
 #include "hw/core/device.h"
+#include "hw/core/iostats.h"
 #include "hw/dma/i8257.h"
 #include "hw/isa/isa.h"
 #include "util/log.h"
@@ -121,6 +122,9 @@ struct FDCtrl {
     FDrive drives[FD_NDRIVES];
     void (*notify)(void *opaque);
     void *notify_opaque;
+    IOStatsSource *ios;
+    uint64_t st_reqs[2], st_bytes[2];   /* sectors read [0] and written [1] */
+    uint64_t st_irqs;
 
     uint8_t dor, tdr, rate;
     bool irq_level;
@@ -252,29 +256,45 @@ static int64_t fd_lba(FDrive *drv, int c, int h, int r)
     return ((int64_t)c * f->heads + h) * f->sects + r - 1;
 }
 
+/* one sector read or written: a request for iostats */
+static void fd_account(FDrive *drv, bool write, int64_t t0)
+{
+    FDCtrl *s = drv->fdc;
+    s->st_reqs[write]++;
+    s->st_bytes[write] += FD_SECTOR_LEN;
+    iostats_req_done(s->ios, write ? IOREQ_WRITE : IOREQ_READ, t0, FD_SECTOR_LEN);
+}
+
 static bool fd_read_sector(FDrive *drv, int64_t lba, uint8_t *buf)
 {
+    int64_t t0 = iostats_now();
     int64_t off = lba * FD_SECTOR_LEN;
+    bool ok = true;
     if (off >= drv->img_bytes) {
         memset(buf, 0, FD_SECTOR_LEN);      /* truncated image: the tail is blank */
-        return true;
+    } else {
+        int64_t n = MIN((int64_t)FD_SECTOR_LEN, drv->img_bytes - off);
+        if (n < FD_SECTOR_LEN) {
+            memset(buf + n, 0, FD_SECTOR_LEN - n);
+        }
+        ok = blk_pread(drv->blk, off, buf, n) >= 0;
     }
-    int64_t n = MIN((int64_t)FD_SECTOR_LEN, drv->img_bytes - off);
-    if (n < FD_SECTOR_LEN) {
-        memset(buf + n, 0, FD_SECTOR_LEN - n);
-    }
-    return blk_pread(drv->blk, off, buf, n) >= 0;
+    fd_account(drv, false, t0);
+    return ok;
 }
 
 static bool fd_write_sector(FDrive *drv, int64_t lba, const uint8_t *buf)
 {
+    int64_t t0 = iostats_now();
     int64_t off = lba * FD_SECTOR_LEN;
     if (off + FD_SECTOR_LEN > drv->img_bytes) {
         vlog(LOG_GUEST_ERRORS, "fdc: write beyond the end of a truncated image (sector %lld)\n",
              (long long)lba);
         return false;
     }
-    return blk_pwrite(drv->blk, off, buf, FD_SECTOR_LEN) >= 0;
+    bool ok = blk_pwrite(drv->blk, off, buf, FD_SECTOR_LEN) >= 0;
+    fd_account(drv, true, t0);
+    return ok;
 }
 
 /* A step pulse reaches the drive: the head moves, and with a diskette
@@ -304,6 +324,7 @@ static void fdc_raise_irq(FDCtrl *s)
     if (!s->irq_level) {
         s->irq_level = true;
         irq_raise(s->irq);
+        s->st_irqs++;
     }
 }
 
@@ -1156,6 +1177,20 @@ void fdc_set_drive_notify(Device *dev, void (*fn)(void *opaque), void *opaque)
     s->notify_opaque = opaque;
 }
 
+static void fdc_iostats(void *opaque, IOStats *st)
+{
+    FDCtrl *s = opaque;
+    st->rx_requests = s->st_reqs[0];
+    st->rx_bytes = s->st_bytes[0];
+    st->tx_requests = s->st_reqs[1];
+    st->tx_bytes = s->st_bytes[1];
+    /* every sector goes through the controller's buffer, to or from
+     * guest memory by the 8237 (or by the CPU, a byte per port access) */
+    st->copy_bytes = s->st_bytes[0] + s->st_bytes[1];
+    st->copy_buffers = s->st_reqs[0] + s->st_reqs[1];
+    st->irqs = s->st_irqs;
+}
+
 static bool fdc_realize(Device *dev, GError **errp)
 {
     FDCtrl *s = DEVICE_CAST(FDCtrl, dev);
@@ -1183,6 +1218,10 @@ static bool fdc_realize(Device *dev, GError **errp)
     }
     isa_register_ioport(&s->io, &fdc_io_ops, s, "fdc", s->iobase, 6);
     isa_register_ioport(&s->io_dir, &fdc_dir_ops, s, "fdc-dir", s->iobase + 7, 1);
+    const char *name = dev->id ? dev->id : "isa-fdc";
+    s->ios = iostats_register(name, "block", fdc_iostats, s);
+    iostats_add_region(name, &s->io);
+    iostats_add_region(name, &s->io_dir);
     return true;
 }
 

@@ -1,20 +1,40 @@
 /* I/O-overhead accounting: see iostats.h. */
 #include "hw/core/iostats.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-typedef struct Source {
+#include "util/error.h"
+
+typedef struct IOStatsSource Source;
+struct IOStatsSource {
     char *name, *kind;
     IOStatsFn *fn;
     void *opaque;
     GPtrArray *regions;          /* MemoryRegion * */
     IOStats base;                /* subtracted from what the device reports */
-    GHashTable *reg_base;        /* per-register baselines: not kept, reset clears per_reg */
-} Source;
+    IOReqStats req[IOREQ__MAX];  /* pushed by the device: reset zeroes them */
+    unsigned tid;                /* its row in the trace */
+    bool traced;                 /* its row's name is in the trace */
+};
 
 static GPtrArray *sources;
+static FILE *trace_file;
+static int64_t trace_t0;
+static bool trace_first = true;
+
+static const char *const kind_names[IOREQ__MAX] = {
+    [IOREQ_READ] = "read", [IOREQ_WRITE] = "write", [IOREQ_FLUSH] = "flush",
+    [IOREQ_OTHER] = "other", [IOREQ_TX] = "tx", [IOREQ_RX] = "rx",
+};
+
+const char *iostats_req_kind_name(IOReqKind k)
+{
+    return (unsigned)k < IOREQ__MAX ? kind_names[k] : "?";
+}
 
 static Source *find(const char *name)
 {
@@ -27,7 +47,7 @@ static Source *find(const char *name)
     return NULL;
 }
 
-void iostats_register(const char *name, const char *kind, IOStatsFn *fn, void *opaque)
+IOStatsSource *iostats_register(const char *name, const char *kind, IOStatsFn *fn, void *opaque)
 {
     if (!sources) {
         sources = g_ptr_array_new();
@@ -38,7 +58,110 @@ void iostats_register(const char *name, const char *kind, IOStatsFn *fn, void *o
     s->fn = fn;
     s->opaque = opaque;
     s->regions = g_ptr_array_new();
+    s->tid = sources->len + 1;
     g_ptr_array_add(sources, s);
+    return s;
+}
+
+int64_t iostats_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* the bucket of v: the smallest b with v < 2^b (v <= 2^b for sizes), capped */
+static unsigned bucket(uint64_t v, bool size)
+{
+    if (size) {
+        v = v > (1ull << IOSTATS_SIZE_SHIFT) ? (v - 1) >> IOSTATS_SIZE_SHIFT : 0;
+        unsigned b = v ? 64 - __builtin_clzll(v) : 0;
+        return MIN(b, IOSTATS_HIST - 1);
+    }
+    unsigned b = v ? 64 - __builtin_clzll(v) : 0;
+    return MIN(b, IOSTATS_HIST - 1);
+}
+
+static void json_str(FILE *f, const char *str)
+{
+    fputc('"', f);
+    for (const char *p = str; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            fputc('\\', f);
+            fputc(*p, f);
+        } else if ((unsigned char)*p < 0x20) {
+            fprintf(f, "\\u%04x", (unsigned char)*p);
+        } else {
+            fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void trace_sep(void)
+{
+    fputs(trace_first ? "\n" : ",\n", trace_file);
+    trace_first = false;
+}
+
+void iostats_req_done(IOStatsSource *s, IOReqKind kind, int64_t start_ns, uint64_t bytes)
+{
+    if (!s || (unsigned)kind >= IOREQ__MAX) {
+        return;
+    }
+    int64_t now = iostats_now();
+    uint64_t ns = now > start_ns ? (uint64_t)(now - start_ns) : 0;
+    IOReqStats *r = &s->req[kind];
+    r->count++;
+    r->bytes += bytes;
+    r->latency_ns += ns;
+    r->latency_hist[bucket(ns / 1000, false)]++;
+    r->size_hist[bucket(bytes, true)]++;
+    if (trace_file) {
+        if (!s->traced) {
+            /* the row's name (metadata event) */
+            trace_sep();
+            fprintf(trace_file, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,"
+                    "\"args\":{\"name\":", s->tid);
+            json_str(trace_file, s->name);
+            fputs("}}", trace_file);
+            s->traced = true;
+        }
+        trace_sep();
+        int64_t t = start_ns - trace_t0;
+        fprintf(trace_file, "{\"name\":\"%s\",\"cat\":", kind_names[kind]);
+        json_str(trace_file, s->kind);
+        fprintf(trace_file, ",\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%" PRId64 ".%03d,"
+                "\"dur\":%" PRIu64 ".%03d,\"args\":{\"device\":",
+                s->tid, t / 1000, (int)(t % 1000 + 1000) % 1000, ns / 1000, (int)(ns % 1000));
+        json_str(trace_file, s->name);
+        fprintf(trace_file, ",\"bytes\":%" PRIu64 "}}", bytes);
+    }
+}
+
+static void trace_close(void)
+{
+    if (trace_file) {
+        fputs("\n]\n", trace_file);
+        fclose(trace_file);
+        trace_file = NULL;
+    }
+}
+
+bool iostats_trace_open(const char *path, GError **errp)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        vireo_set_error(errp, "-iostats-trace %s: %s", path, g_strerror(errno));
+        return false;
+    }
+    /* the JSON array form of the Trace Event Format: a trace cut short
+     * (Vireo killed) still loads, the closing bracket being optional */
+    fputc('[', f);
+    trace_file = f;
+    trace_t0 = iostats_now();
+    atexit(trace_close);
+    return true;
 }
 
 void iostats_add_region(const char *name, MemoryRegion *mr)
@@ -61,6 +184,7 @@ static void raw(Source *s, IOStats *st)
         MemoryRegion *mr = g_ptr_array_index(s->regions, i);
         st->exits += mr->accesses;
         st->device_ns += mr->dispatch_ns;
+        st->device_cpu_ns += mr->dispatch_cpu_ns;
     }
 }
 
@@ -83,18 +207,46 @@ void iostats_reset(void)
             MemoryRegion *mr = g_ptr_array_index(s->regions, k);
             memset(mr->per_reg, 0, (mr->size + 3) / 4 * sizeof(uint64_t));
         }
+        memset(s->req, 0, sizeof(s->req));
     }
 }
 
 void iostats_foreach(void (*fn)(const char *name, const char *kind, const IOStats *st,
-                                void *opaque), void *opaque)
+                                const IOReqStats req[IOREQ__MAX], void *opaque),
+                     void *opaque)
 {
     for (guint i = 0; sources && i < sources->len; i++) {
         Source *s = g_ptr_array_index(sources, i);
         IOStats st;
         current(s, &st);
-        fn(s->name, s->kind, &st, opaque);
+        fn(s->name, s->kind, &st, s->req, opaque);
     }
+}
+
+/* "<1us:3 <2us:5 ..." (non-empty buckets) */
+static void hist_line(GString *out, const char *what, const uint64_t *h, bool size)
+{
+    g_string_append_printf(out, "    %-8s", what);
+    for (unsigned b = 0; b < IOSTATS_HIST; b++) {
+        if (!h[b]) {
+            continue;
+        }
+        if (size) {
+            uint64_t lim = 1ull << (b + IOSTATS_SIZE_SHIFT);
+            if (b == IOSTATS_HIST - 1) {
+                g_string_append_printf(out, " >%" PRIu64 "K:%" PRIu64, lim / 2048, h[b]);
+            } else if (lim >= 1024) {
+                g_string_append_printf(out, " <=%" PRIu64 "K:%" PRIu64, lim / 1024, h[b]);
+            } else {
+                g_string_append_printf(out, " <=%" PRIu64 ":%" PRIu64, lim, h[b]);
+            }
+        } else if (b == IOSTATS_HIST - 1) {
+            g_string_append_printf(out, " >=%llums:%" PRIu64, (1ull << (b - 1)) / 1000, h[b]);
+        } else {
+            g_string_append_printf(out, " <%lluus:%" PRIu64, 1ull << b, h[b]);
+        }
+    }
+    g_string_append_c(out, '\n');
 }
 
 static void per_req(GString *out, const char *what, uint64_t n, uint64_t reqs)
@@ -140,6 +292,18 @@ void iostats_report(const char *name, GString *out)
         per_req(out, "bottom-half runs", st.bh_runs, reqs);
         if (st.device_ns) {
             per_req(out, "device time (ns)", st.device_ns, reqs);
+            per_req(out, "device CPU time (ns)", st.device_cpu_ns, reqs);
+        }
+        for (unsigned k = 0; k < IOREQ__MAX; k++) {
+            const IOReqStats *r = &s->req[k];
+            if (!r->count) {
+                continue;
+            }
+            g_string_append_printf(out, "  %s: %" PRIu64 " requests, %" PRIu64
+                                   " bytes, mean latency %.1f us\n", kind_names[k], r->count,
+                                   r->bytes, r->latency_ns / 1000.0 / r->count);
+            hist_line(out, "latency", r->latency_hist, false);
+            hist_line(out, "size", r->size_hist, true);
         }
         /* the busiest registers */
         GArray *regs = g_array_new(FALSE, FALSE, sizeof(RegCount));

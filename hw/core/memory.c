@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #include "util/log.h"
@@ -611,6 +612,29 @@ static inline void count_access(MemoryRegion *mr, hwaddr addr)
     }
 }
 
+/* -d iostats: wall and thread CPU time of a handler, in ns */
+typedef struct DispatchTime { struct timespec wall, cpu; } DispatchTime;
+
+static inline uint64_t ts_ns(const struct timespec *t)
+{
+    return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+static void time_start(DispatchTime *t)
+{
+    clock_gettime(CLOCK_MONOTONIC, &t->wall);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t->cpu);
+}
+
+static void time_end(MemoryRegion *mr, const DispatchTime *t)
+{
+    struct timespec wall, cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    clock_gettime(CLOCK_MONOTONIC, &wall);
+    mr->dispatch_ns += ts_ns(&wall) - ts_ns(&t->wall);
+    mr->dispatch_cpu_ns += ts_ns(&cpu) - ts_ns(&t->cpu);
+}
+
 static uint64_t dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size);
 static void dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, unsigned size);
 
@@ -625,9 +649,10 @@ uint64_t memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned siz
     if (!memory_time_dispatch) {
         return dispatch_read(mr, addr, size);
     }
-    gint64 t0 = g_get_monotonic_time();
+    DispatchTime t;
+    time_start(&t);
     uint64_t v = dispatch_read(mr, addr, size);
-    mr->dispatch_ns += (g_get_monotonic_time() - t0) * 1000;
+    time_end(mr, &t);
     return v;
 }
 
@@ -641,9 +666,10 @@ void memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t val, u
         dispatch_write(mr, addr, val, size);
         return;
     }
-    gint64 t0 = g_get_monotonic_time();
+    DispatchTime t;
+    time_start(&t);
     dispatch_write(mr, addr, val, size);
-    mr->dispatch_ns += (g_get_monotonic_time() - t0) * 1000;
+    time_end(mr, &t);
 }
 
 static uint64_t dispatch_read(MemoryRegion *mr, hwaddr addr, unsigned size)

@@ -68,7 +68,8 @@ struct MemoryRegion {
      * per_reg, when allocated by iostats, counts them per 4-byte register */
     uint64_t accesses;
     uint64_t *per_reg;
-    uint64_t dispatch_ns;
+    uint64_t dispatch_ns;        /* wall and host CPU time in handlers (-d iostats) */
+    uint64_t dispatch_cpu_ns;
     /* dirty log (memory_region_set_log): one bit per 4 KiB page, or NULL */
     uint64_t *dirty;
 };

@@ -10,6 +10,7 @@
  * generation first so its completion is dropped).
  */
 #include "hw/ide/ide.h"
+#include "hw/core/iostats.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -65,6 +66,7 @@ static void ide_set_irq(IDEBus *bus)
     bus->bm.status |= BM_STATUS_INT;
     if (!(bus->devctl & IDE_CTRL_NIEN)) {
         irq_raise(bus->irq);
+        bus->irqs++;
     }
 }
 
@@ -397,12 +399,25 @@ typedef struct IDEReq {
     unsigned gen;
     IDEIOFunc *done;
     struct iovec iov;
+    IOReqKind kind;              /* for iostats */
+    int64_t start_ns;
 } IDEReq;
+
+static IDEReq *ide_req_new(IDEState *s, IOReqKind kind)
+{
+    IDEReq *r = g_new0(IDEReq, 1);
+    r->s = s;
+    r->gen = s->gen;
+    r->kind = kind;
+    r->start_ns = iostats_now();
+    return r;
+}
 
 static void ide_io_cb(void *opaque, int ret)
 {
     IDEReq *r = opaque;
     IDEState *s = r->s;
+    iostats_req_done(s->bus->ios, r->kind, r->start_ns, r->iov.iov_len);
     if (r->gen == s->gen) {
         s->aio_busy = false;
         r->done(s, ret);
@@ -412,16 +427,14 @@ static void ide_io_cb(void *opaque, int ret)
 
 static void ide_io(IDEState *s, bool write, uint64_t offset, uint32_t len, IDEIOFunc *done)
 {
-    IDEReq *r = g_new0(IDEReq, 1);
-    r->s = s;
-    r->gen = s->gen;
+    IDEReq *r = ide_req_new(s, write ? IOREQ_WRITE : IOREQ_READ);
     r->done = done;
     r->iov.iov_base = s->buf;
     r->iov.iov_len = len;
     s->aio_busy = true;
     s->status |= BUSY_STAT;
-    s->bus->requests++;
-    s->bus->bytes += len;
+    s->bus->requests[write]++;
+    s->bus->bytes[write] += len;
     if (write) {
         blk_aio_pwritev(s->blk, offset, &r->iov, 1, ide_io_cb, r);
     } else {
@@ -433,6 +446,7 @@ static void ide_flush_cb(void *opaque, int ret)
 {
     IDEReq *r = opaque;
     IDEState *s = r->s;
+    iostats_req_done(s->bus->ios, IOREQ_FLUSH, r->start_ns, 0);
     if (r->gen == s->gen) {
         s->aio_busy = false;
         if (ret < 0) {
@@ -611,9 +625,7 @@ static void ide_trim_next(IDEState *s)
             ide_cmd_error(s, ABRT_ERR);
             return;
         }
-        IDEReq *r = g_new0(IDEReq, 1);
-        r->s = s;
-        r->gen = s->gen;
+        IDEReq *r = ide_req_new(s, IOREQ_OTHER);
         r->done = ide_trim_done;
         s->aio_busy = true;
         blk_aio_pdiscard(s->blk, lba * 512, (uint64_t)count * 512, ide_io_cb, r);
@@ -1470,9 +1482,7 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
         }
         break;
     case 0xe7: case 0xea: {               /* FLUSH CACHE (EXT) */
-        IDEReq *r = g_new0(IDEReq, 1);
-        r->s = s;
-        r->gen = s->gen;
+        IDEReq *r = ide_req_new(s, IOREQ_FLUSH);
         s->aio_busy = true;
         s->status = READY_STAT | SEEK_STAT | BUSY_STAT;
         blk_aio_flush(s->blk, ide_flush_cb, r);

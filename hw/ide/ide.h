@@ -111,7 +111,9 @@ struct IDEBus {
     bool prd_eot;                /* the current entry was the last */
     unsigned prd_count;
     MemoryRegion cmd_io, ctl_io;
-    uint64_t requests, bytes;    /* accounting */
+    uint64_t requests[2], bytes[2];  /* accounting: reads [0], writes [1] */
+    uint64_t irqs;               /* interrupts raised */
+    struct IOStatsSource *ios;   /* the controller's, for per-request figures */
 };
 
 /* core.c */

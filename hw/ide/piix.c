@@ -129,9 +129,12 @@ static void piix_ide_iostats(void *opaque, IOStats *st)
 {
     PIIXIDEState *d = opaque;
     for (int i = 0; i < 2; i++) {
-        st->tx_requests += d->bus[i].requests;
-        st->tx_bytes += d->bus[i].bytes;
-        st->copy_bytes += d->bus[i].bytes;
+        st->rx_requests += d->bus[i].requests[0];
+        st->rx_bytes += d->bus[i].bytes[0];
+        st->tx_requests += d->bus[i].requests[1];
+        st->tx_bytes += d->bus[i].bytes[1];
+        st->copy_bytes += d->bus[i].bytes[0] + d->bus[i].bytes[1];
+        st->irqs += d->bus[i].irqs;
     }
 }
 
@@ -173,7 +176,8 @@ static bool piix_ide_realize(Device *dev, GError **errp)
         isa_register_ioport(&bus->cmd_io, &ide_cmd_ops, bus, "ide-cmd", cmd_base[i], 8);
         isa_register_ioport(&bus->ctl_io, &ide_ctl_ops, bus, "ide-ctl", ctl_base[i], 1);
     }
-    iostats_register("piix3-ide", "block", piix_ide_iostats, d);
+    IOStatsSource *ios = iostats_register("piix3-ide", "block", piix_ide_iostats, d);
+    d->bus[0].ios = d->bus[1].ios = ios;
     iostats_add_region("piix3-ide", &d->bmdma);
     iostats_add_region("piix3-ide", &d->bus[0].cmd_io);
     iostats_add_region("piix3-ide", &d->bus[1].cmd_io);

@@ -86,6 +86,8 @@ typedef struct E1000State {
     uint64_t irq_raised, irq_coalesced;
     /* I/O accounting */
     uint64_t st_tx_frames, st_rx_frames, st_tx_bytes, st_rx_bytes;
+    int64_t tx_kick_ns;          /* the TDT write being served (request latency) */
+    IOStatsSource *ios;
     uint64_t st_copy_bytes, st_copy_bufs, st_doorbells;
 } E1000State;
 
@@ -226,6 +228,7 @@ static void e1000_tx_frame(E1000State *s, uint8_t *buf, size_t len)
     }
     s->st_tx_frames++;
     s->st_tx_bytes += len;
+    iostats_req_done(s->ios, IOREQ_TX, s->tx_kick_ns, len);
     stat_inc(s, E1000_TPT, 1);
     stat_inc(s, E1000_GPTC, 1);
     stat_add64(s, E1000_TOTL, len + 4);
@@ -376,6 +379,7 @@ static void e1000_start_xmit(E1000State *s)
     if (!(REG(s, E1000_TCTL) & TCTL_EN)) {
         return;
     }
+    s->tx_kick_ns = iostats_now();
     uint64_t base = ((uint64_t)REG(s, E1000_TDBAH) << 32 | REG(s, E1000_TDBAL)) & ~0xfull;
     uint32_t ndesc = (REG(s, E1000_TDLEN) & 0xfff80) / 16;
     uint32_t causes = 0;
@@ -484,6 +488,7 @@ static ssize_t e1000_receive(NetClientState *nc, const struct iovec *iov, int io
     E1000State *s = nc->opaque_dev;
     static uint8_t frame[RX_MAX_FRAME + 64];
     size_t len = 0;
+    int64_t t0 = iostats_now();
     for (int i = 0; i < iovcnt; i++) {
         len += iov[i].iov_len;
     }
@@ -545,6 +550,7 @@ static ssize_t e1000_receive(NetClientState *nc, const struct iovec *iov, int io
     }
     s->st_rx_frames++;
     s->st_rx_bytes += len;
+    iostats_req_done(s->ios, IOREQ_RX, t0, len);
     stat_inc(s, E1000_TPR, 1);
     stat_inc(s, E1000_GPRC, 1);
     stat_add64(s, E1000_TORL, total);
@@ -1000,7 +1006,7 @@ static bool e1000_realize(Device *dev, GError **errp)
     e1000_build_eeprom(s);
     s->nc = net_nic_new(&e1000_net_info, &s->conf, "e1000", dev->id);
     s->nc->opaque_dev = s;
-    iostats_register(s->nc->name, "net", e1000_iostats, s);
+    s->ios = iostats_register(s->nc->name, "net", e1000_iostats, s);
     iostats_add_region(s->nc->name, &s->mmio);
     iostats_add_region(s->nc->name, &s->io);
     e1000_reset_regs(s);

@@ -67,6 +67,9 @@ typedef struct VirtIONet {
     BH *tx_bh;
     bool tx_waiting;             /* backend full: wait for the sent callback */
     VirtQueueElement *tx_elem;   /* the frame the backend queued */
+    int64_t tx_start;            /* when it was popped, and its length (iostats) */
+    size_t tx_len;
+    IOStatsSource *ios;
     size_t hdr_len;
     bool mergeable;
     bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
@@ -162,6 +165,7 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
 {
     static uint8_t frame[NET_BUFSIZE];
     uint8_t hdr[12] = { 0 };
+    int64_t t0 = iostats_now();
     if (e->out_bytes < n->hdr_len || e->out_bytes - n->hdr_len > NET_BUFSIZE) {
         virtio_error(&n->vdev, "transmit element of %" G_GUINT64_FORMAT " bytes", e->out_bytes);
         virtqueue_push(n->tx, e, 0);
@@ -186,11 +190,14 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
     n->copy_bufs += e->out_num;
     if (net_send(n->nc, frame, len, vnet_tx_done) == 0) {
         n->tx_elem = e;             /* completed in vnet_tx_done */
+        n->tx_start = t0;
+        n->tx_len = len;
         n->tx_waiting = true;
         return false;
     }
     virtqueue_push(n->tx, e, 0);
     virtqueue_elem_free(e);
+    iostats_req_done(n->ios, IOREQ_TX, t0, len);
     return true;
 }
 
@@ -236,6 +243,7 @@ static void vnet_tx_done(NetClientState *nc, ssize_t len)
         virtqueue_push(n->tx, n->tx_elem, 0);
         virtqueue_elem_free(n->tx_elem);
         n->tx_elem = NULL;
+        iostats_req_done(n->ios, IOREQ_TX, n->tx_start, n->tx_len);
         virtio_notify(&n->vdev, n->tx);
     }
     n->tx_waiting = false;
@@ -303,6 +311,7 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
     VirtIONet *n = nc->opaque_dev;
     static uint8_t frame[RX_FRAME_MAX];
     size_t len = 0;
+    int64_t t0 = iostats_now();
     for (int i = 0; i < iovcnt; i++) {
         if (len + iov[i].iov_len > sizeof(frame)) {
             return -1;
@@ -378,6 +387,7 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
     virtio_notify(&n->vdev, n->rx);
     n->rx_frames++;
     n->rx_bytes += len;
+    iostats_req_done(n->ios, IOREQ_RX, t0, len);
     return len;
 }
 
@@ -526,7 +536,7 @@ static bool vnet_realize(Device *dev, GError **errp)
     }
     n->nc = net_nic_new(&vnet_net_info, &n->conf, "virtio-net-pci", dev->id);
     n->nc->opaque_dev = n;
-    iostats_register(n->nc->name, "net", vnet_iostats, n);
+    n->ios = iostats_register(n->nc->name, "net", vnet_iostats, n);
     iostats_add_region(n->nc->name, &n->proxy.common);
     iostats_add_region(n->nc->name, &n->proxy.isr);
     iostats_add_region(n->nc->name, &n->proxy.device);

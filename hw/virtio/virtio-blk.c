@@ -99,6 +99,7 @@ typedef struct VBlkReq {
     uint64_t bytes;              /* data bytes (read/write) */
     unsigned pending;            /* drive requests still running (discard segments) */
     int ret;                     /* first error of those */
+    int64_t start_ns;            /* popped (iostats latency) */
     struct VBlkReq *next;        /* merged requests after the first */
 } VBlkReq;
 
@@ -126,6 +127,7 @@ struct VirtIOBlock {
     uint32_t max_write_zeroes_sectors;
     /* state */
     char *name;                  /* for iostats and logs */
+    IOStatsSource *ios;
     uint64_t capacity;           /* in 512-byte sectors */
     uint32_t blk_size;
     bool read_only;
@@ -244,6 +246,11 @@ static void vblk_complete(VBlkReq *r, uint8_t status, uint32_t data_len)
 {
     VirtIOBlock *s = r->s;
     s->in_flight--;
+    IOReqKind kind = r->type == VIRTIO_BLK_T_IN ? IOREQ_READ :
+                     r->type == VIRTIO_BLK_T_OUT ? IOREQ_WRITE :
+                     r->type == VIRTIO_BLK_T_FLUSH ? IOREQ_FLUSH : IOREQ_OTHER;
+    iostats_req_done(s->ios, kind, r->start_ns,
+                     r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT ? r->bytes : 0);
     if (r->gen != s->gen) {
         vblk_req_free(r);            /* the device was reset meanwhile */
         return;
@@ -491,6 +498,7 @@ static bool vblk_handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueElement 
     r->vq = vq;
     r->elem = e;
     r->gen = s->gen;
+    r->start_ns = iostats_now();
     r->type = (hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24) & ~VIRTIO_BLK_T_BARRIER;
     for (int k = 15; k >= 8; k--) {
         r->sector = r->sector << 8 | hdr[k];
@@ -677,7 +685,7 @@ static bool vblk_realize(Device *dev, GError **errp)
      * SeaBIOS matches the PCI slot and function */
     bootdevice_add_pci(s->bootindex, "scsi", s->proxy.pci.devfn, "/disk@0,0", NULL);
     s->notify_bh = bh_new(vblk_notify_bh, s);
-    iostats_register(s->name, "block", vblk_iostats, s);
+    s->ios = iostats_register(s->name, "block", vblk_iostats, s);
     iostats_add_region(s->name, &s->proxy.common);
     iostats_add_region(s->name, &s->proxy.isr);
     iostats_add_region(s->name, &s->proxy.device);

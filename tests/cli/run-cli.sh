@@ -180,6 +180,7 @@ case_ '-bios with a 3 GB file: refused by size' 1 'more than the 16777216 that f
 case_ '-kernel with a 3 GB file: refused by size' 1 "could not load kernel .*more than" -- -kernel "$huge"
 case_ '-bios that does not exist says why' 1 "could not load BIOS '/nonexistent/bios.bin': No such file or directory" -- -bios /nonexistent/bios.bin
 case_ '-D in a missing directory says why' 1 "cannot open log file '/nonexistent/d/log': No such file or directory" -- -D /nonexistent/d/log
+case_ '-iostats-trace in a missing directory says why' 1 "iostats-trace /nonexistent/d/t.json: No such file or directory" -- -iostats-trace /nonexistent/d/t.json
 case_ '-kernel naming a directory' 1 "could not load kernel '/tmp': not a regular file" -- -kernel /tmp
 case_flush
 rm -f "$huge"

@@ -300,6 +300,11 @@ static void test_dma_read(void)
     g_assert_cmpint(res[5], ==, 7);     /* the sector after the last one read */
     g_assert_cmpint(res[6], ==, 2);
     check_sectors(s, 0x12340, lba_of(2, 1, 5), 2);
+    /* I/O accounting: exactly those two sector reads */
+    g_autofree char *io = qtest_qmp(s, "{\"execute\":\"query-iostats\"}");
+    g_assert_nonnull(strstr(io, "\"device\":\"isa-fdc\""));
+    g_assert_nonnull(strstr(io, "{\"kind\":\"read\",\"count\":2,\"bytes\":1024,"));
+    g_assert_nonnull(strstr(io, "\"rx-requests\":2"));
     /* the 8237 reached terminal count on channel 2 and masked it */
     g_assert_cmphex(qtest_inb(s, 0x08) & 0x04, ==, 0x04);
     g_assert_cmphex(qtest_inb(s, 0x0f) & 0x04, ==, 0x04);

@@ -314,6 +314,12 @@ static void test_pio(void)
     }
     g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR | ST_DRDY), ==, ST_DRDY);
     check_disk("READ SECTORS", 100, buf, 1024);
+    /* I/O accounting: one block-layer read per sector, as the PIO
+     * transfer goes, and the two interrupts */
+    g_autofree char *io = qtest_qmp(s, "{\"execute\":\"query-iostats\"}");
+    g_assert_nonnull(strstr(io, "{\"kind\":\"read\",\"count\":2,\"bytes\":1024,"));
+    g_assert_nonnull(strstr(io, "\"rx-requests\":2"));
+    g_assert_nonnull(strstr(io, "\"interrupts\":2,"));
     /* the task file moved past the sectors read, as QEMU's does */
     g_assert_cmpuint(qtest_inb(s, 0x1f3), ==, 102);
 

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-glib/json-glib.h>
+
 #include "tests/qtest/libqtest.h"
 
 #define DEVFN       (4 << 3)
@@ -334,6 +336,145 @@ static void test_rw_flush_id_discard(void)
     stop(c);
 }
 
+/* the "requests" entry of kind for the device in a query-iostats reply */
+static JsonObject *iostats_req(JsonNode *root, const char *device, const char *kind)
+{
+    JsonArray *ret = json_object_get_array_member(json_node_get_object(root), "return");
+    for (guint i = 0; i < json_array_get_length(ret); i++) {
+        JsonObject *d = json_array_get_object_element(ret, i);
+        if (strcmp(json_object_get_string_member(d, "device"), device)) {
+            continue;
+        }
+        JsonArray *reqs = json_object_get_array_member(d, "requests");
+        for (guint k = 0; k < json_array_get_length(reqs); k++) {
+            JsonObject *r = json_array_get_object_element(reqs, k);
+            if (!strcmp(json_object_get_string_member(r, "kind"), kind)) {
+                return r;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* the sum of a histogram's counts, and the count of the bucket bounded by
+ * bound (member name, value) */
+static gint64 hist_sum(JsonObject *r, const char *hist, const char *member, gint64 bound,
+                       gint64 *at_bound)
+{
+    JsonArray *h = json_object_get_array_member(r, hist);
+    gint64 sum = 0;
+    *at_bound = 0;
+    for (guint i = 0; i < json_array_get_length(h); i++) {
+        JsonObject *b = json_array_get_object_element(h, i);
+        sum += json_object_get_int_member(b, "count");
+        if (json_object_has_member(b, member) && json_object_get_int_member(b, member) == bound) {
+            *at_bound = json_object_get_int_member(b, "count");
+        }
+    }
+    return sum;
+}
+
+/* Exactly 7 reads of 512 bytes, 3 writes of 4 KiB and a flush: iostats
+ * reports those counts, bytes, histograms holding every request; after a
+ * reset, 2 more reads are all HMP shows; the -iostats-trace file has one
+ * Chrome trace event per request (9 reads in all). */
+static void test_iostats_requests(void)
+{
+    g_autofree char *trace = g_strdup_printf("%s/vireo-vblk-trace-%d.json", g_get_tmp_dir(),
+                                             getpid());
+    g_autofree char *opt = g_strdup_printf(" -iostats-trace %s", trace);
+    Ctx *c = start(opt);
+    negotiate(c, 1);
+    uint8_t buf[4096];
+    memset(buf, 0xa5, sizeof(buf));
+    for (int i = 0; i < 7; i++) {
+        g_assert_cmpint(do_req(c, T_IN, i * 8, NULL, 512, buf), ==, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        g_assert_cmpint(do_req(c, T_OUT, 64 + i * 8, buf, 4096, NULL), ==, 0);
+    }
+    g_assert_cmpint(do_req(c, T_FLUSH, 0, NULL, 0, NULL), ==, 0);
+    g_autofree char *io = qtest_qmp(c->s, "{\"execute\":\"query-iostats\"}");
+    JsonParser *p = json_parser_new();
+    g_assert_true(json_parser_load_from_data(p, io, -1, NULL));
+    JsonNode *root = json_parser_get_root(p);
+    JsonObject *rd = iostats_req(root, "virtio-blk-pci.0", "read");
+    JsonObject *wr = iostats_req(root, "virtio-blk-pci.0", "write");
+    JsonObject *fl = iostats_req(root, "virtio-blk-pci.0", "flush");
+    g_assert_nonnull(rd);
+    g_assert_nonnull(wr);
+    g_assert_nonnull(fl);
+    g_assert_cmpint(json_object_get_int_member(rd, "count"), ==, 7);
+    g_assert_cmpint(json_object_get_int_member(rd, "bytes"), ==, 7 * 512);
+    g_assert_cmpint(json_object_get_int_member(wr, "count"), ==, 3);
+    g_assert_cmpint(json_object_get_int_member(wr, "bytes"), ==, 3 * 4096);
+    g_assert_cmpint(json_object_get_int_member(fl, "count"), ==, 1);
+    gint64 n;
+    g_assert_cmpint(hist_sum(rd, "size-histogram", "max-bytes", 512, &n), ==, 7);
+    g_assert_cmpint(n, ==, 7);
+    g_assert_cmpint(hist_sum(wr, "size-histogram", "max-bytes", 4096, &n), ==, 3);
+    g_assert_cmpint(n, ==, 3);
+    g_assert_cmpint(hist_sum(rd, "latency-histogram", "below-us", 0, &n), ==, 7);
+    g_assert_cmpint(hist_sum(wr, "latency-histogram", "below-us", 0, &n), ==, 3);
+    g_assert_cmpint(json_object_get_int_member(rd, "latency-ns"), >, 0);
+    g_object_unref(p);
+    /* a reset clears them */
+    g_free(qtest_qmp(c->s, "{\"execute\":\"query-iostats\",\"arguments\":{\"reset\":true}}"));
+    g_autofree char *io2 = qtest_qmp(c->s, "{\"execute\":\"query-iostats\"}");
+    p = json_parser_new();
+    g_assert_true(json_parser_load_from_data(p, io2, -1, NULL));
+    g_assert_null(iostats_req(json_parser_get_root(p), "virtio-blk-pci.0", "read"));
+    g_object_unref(p);
+    /* HMP shows the kinds and their histograms */
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpint(do_req(c, T_IN, i * 8, NULL, 512, buf), ==, 0);
+    }
+    g_autofree char *hmp = qtest_qmp(c->s, "{\"execute\":\"human-monitor-command\","
+                                     "\"arguments\":{\"command-line\":\"info iostats\"}}");
+    g_assert_nonnull(strstr(hmp, "read: 2 requests, 1024 bytes, mean latency"));
+    g_assert_nonnull(strstr(hmp, "size     <=512:2"));
+    stop(c);
+
+    /* the trace: a JSON array of events, one complete ("X") event per
+     * request, on the device's row */
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(trace, &text, NULL, NULL));
+    unlink(trace);
+    p = json_parser_new();
+    GError *err = NULL;
+    g_assert_true(json_parser_load_from_data(p, text, -1, &err));
+    JsonArray *ev = json_node_get_array(json_parser_get_root(p));
+    int reads = 0, writes = 0, flushes = 0, rows = 0;
+    for (guint i = 0; i < json_array_get_length(ev); i++) {
+        JsonObject *e = json_array_get_object_element(ev, i);
+        const char *ph = json_object_get_string_member(e, "ph");
+        const char *name = json_object_get_string_member(e, "name");
+        if (!strcmp(ph, "M")) {
+            rows++;
+            continue;
+        }
+        g_assert_cmpstr(ph, ==, "X");
+        g_assert_cmpstr(json_object_get_string_member(e, "cat"), ==, "block");
+        g_assert_cmpfloat(json_object_get_double_member(e, "dur"), >=, 0);
+        JsonObject *a = json_object_get_object_member(e, "args");
+        g_assert_cmpstr(json_object_get_string_member(a, "device"), ==, "virtio-blk-pci.0");
+        if (!strcmp(name, "read")) {
+            reads++;
+            g_assert_cmpint(json_object_get_int_member(a, "bytes"), ==, 512);
+        } else if (!strcmp(name, "write")) {
+            writes++;
+            g_assert_cmpint(json_object_get_int_member(a, "bytes"), ==, 4096);
+        } else if (!strcmp(name, "flush")) {
+            flushes++;
+        }
+    }
+    g_assert_cmpint(reads, ==, 9);
+    g_assert_cmpint(writes, ==, 3);
+    g_assert_cmpint(flushes, ==, 1);
+    g_assert_cmpint(rows, ==, 1);
+    g_object_unref(p);
+}
+
 static void test_bad_requests(void)
 {
     Ctx *c = start("");
@@ -551,6 +692,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qtest/virtio-blk/identity-config", test_identity_and_config);
     g_test_add_func("/qtest/virtio-blk/rw-flush-id-discard", test_rw_flush_id_discard);
+    g_test_add_func("/qtest/virtio-blk/iostats-requests", test_iostats_requests);
     g_test_add_func("/qtest/virtio-blk/bad-requests", test_bad_requests);
     g_test_add_func("/qtest/virtio-blk/readonly", test_readonly);
     g_test_add_func("/qtest/virtio-blk/hostile-chains", test_hostile_chains);

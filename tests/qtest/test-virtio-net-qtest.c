@@ -280,6 +280,9 @@ static void test_tx_rx(void)
     g_assert_nonnull(strstr(st, "\"kicks\":3"));
     g_assert_nonnull(strstr(st, "\"tx-bytes\":120"));
     g_assert_nonnull(strstr(st, "\"rx-bytes\":64"));
+    /* and per request: two frames sent (120 bytes), one received */
+    g_assert_nonnull(strstr(st, "{\"kind\":\"tx\",\"count\":2,\"bytes\":120,"));
+    g_assert_nonnull(strstr(st, "{\"kind\":\"rx\",\"count\":1,\"bytes\":64,"));
     /* the NIC's own register accesses were counted (other devices may have none) */
     const char *exits = strstr(strstr(st, "\"device\":\"virtio-net-pci.0\""), "\"exits\":");
     g_assert_nonnull(exits);
