@@ -27,6 +27,7 @@ TEST_DEPS=(
     xvfb x11-apps xdotool  # tests/guest/sdl.sh: a virtual X server, xwd, window control
     tigervnc-viewer        # tests/guest/vnc-viewer.sh: a real VNC viewer
     time bc                # bench/: GNU time (peak RSS) and ratios
+    linux-perf             # tests/guest/jit-tiers.sh: host perf names translated blocks (-perfmap)
 )
 
 if [ "${1:-}" = --print ]; then

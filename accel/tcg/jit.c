@@ -12,7 +12,7 @@
  * handler to x86_cpu_exec's landing pad, which restores RBX with the rest.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1       /* memfd_create */
+#define _GNU_SOURCE 1       /* mremap */
 #endif
 #include "accel/tcg/jit.h"
 #include "accel/tcg/lockstep.h"
@@ -52,7 +52,7 @@ enum { INJECT_NONE, INJECT_ADD };
 static int jit_inject;
 unsigned jit_threshold;
 
-static uint8_t *code_rw, *code_rx;      /* two views of one memfd */
+static uint8_t *code_rw, *code_rx;      /* two views of the same memory */
 static size_t code_used;
 static uint8_t *epilogue_rx;
 static uintptr_t (*jit_enter)(CPUX86State *env, const uint8_t *code);
@@ -352,29 +352,36 @@ bool jit_init(GError **errp)
         return true;
     }
 #if JIT_HOST_OK
-    int fd = memfd_create("vireo-jit", MFD_CLOEXEC);
-    const char *what = "memfd_create";
-    if (fd >= 0 && ftruncate(fd, (off_t)jit_cache_size) < 0) {
-        what = "ftruncate";
-        close(fd);
-        fd = -1;
-    }
-    void *w = MAP_FAILED, *x = MAP_FAILED;
-    if (fd >= 0) {
-        w = mmap(NULL, jit_cache_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        what = "mmap (writable view)";
-    }
+    /* two views of the same shared anonymous memory: mremap with
+     * old_size 0 maps the pages of a shared mapping a second time.  (Not
+     * a memfd: perf takes a mapping named "memfd:..." for a file and
+     * ignores -perfmap's /tmp/perf-PID.map for it; it reads the map for
+     * shared anonymous memory, which the kernel names /dev/zero.) */
+    const char *what = "mmap (writable view)";
+    void *x = MAP_FAILED;
+    void *w = mmap(NULL, jit_cache_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (w != MAP_FAILED) {
         /* near the binary's text when possible, so handlers are a rel32
-         * call away; anywhere else works too (calls go through RAX) */
+         * call away (a reservation there, replaced by the second view);
+         * anywhere else works too (calls go through RAX) */
         uintptr_t hint = ((uintptr_t)&jit_init & ~(uintptr_t)0xfffff) - jit_cache_size - (64u << 20);
-        x = mmap((void *)hint, jit_cache_size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
-        what = "mmap (executable view)";
+        void *r = mmap((void *)hint, jit_cache_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+        what = "mremap (executable view)";
+        x = r == MAP_FAILED ? mremap(w, 0, jit_cache_size, MREMAP_MAYMOVE)
+                            : mremap(w, 0, jit_cache_size, MREMAP_MAYMOVE | MREMAP_FIXED, r);
+        if (x == MAP_FAILED && r != MAP_FAILED) {
+            munmap(r, jit_cache_size);
+        }
+        if (x != MAP_FAILED && mprotect(x, jit_cache_size, PROT_READ | PROT_EXEC) < 0) {
+            what = "mprotect (executable view)";
+            int e = errno;
+            munmap(x, jit_cache_size);
+            errno = e;
+            x = MAP_FAILED;
+        }
     }
     int err = errno;
-    if (fd >= 0) {
-        close(fd);
-    }
     if (x == MAP_FAILED) {
         if (w != MAP_FAILED) {
             munmap(w, jit_cache_size);

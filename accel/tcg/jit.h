@@ -12,7 +12,7 @@
  * DecodedInsn, the per-instruction loop bookkeeping and, through direct
  * chaining, the block lookup between blocks of the same guest page.
  *
- * Code cache: one memfd mapped twice, writable and executable (W^X), a
+ * Code cache: shared anonymous memory mapped twice (mremap), writable and executable (W^X), a
  * bump allocator; when full every block is dropped (tb_flush_all) and the
  * memory is reused once no vCPU can be in the old code (the block cache's
  * epochs).  A block's code starts with a "dead" byte that tb-cache.c sets
