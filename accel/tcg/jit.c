@@ -602,8 +602,9 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + seg * sizeof(SegmentCache) +
               offsetof(SegmentCache, base), true);                           /* add rax, base */
     }
-    if (idx == 0) {
-        /* EFLAGS.AC below CPL 3 may select the SMAP mmu index */
+    if (idx == 0 && (tb->flags & HF_SMAP)) {
+        /* EFLAGS.AC below CPL 3 selects the SMAP mmu index when CR4.SMAP
+         * is set (part of the block's key) */
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
         slow[(*ns)++] = jcc_fwd(e, CC_NE);
     }
@@ -1017,6 +1018,10 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_shift && d->op == 0xd3 && d->mod == 3 && d->ot >= 2 && d->aux >= 4) {
         return XF_REG;      /* SHL/SHR/SAR by CL */
     }
+    if (d->handler == op_shift && (d->op == 0xc0 || d->op == 0xc1 || d->op == 0xd0 ||
+                                   d->op == 0xd1) && d->mod == 3 && d->ot < 2 && d->aux >= 4) {
+        return XF_REG;      /* 8/16-bit SHL/SHR/SAR by a constant */
+    }
     if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && d->aux >= 2 && d->aux <= 5) {
         return XF_REG;      /* NOT, NEG, MUL, IMUL */
     }
@@ -1347,6 +1352,49 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         bind(e, zero, e->p);
         return;
     }
+    if (d->handler == op_shift && d->ot < 2) {
+        /* 8/16-bit SHL/SAL, SHR, SAR by a constant: the host's 8/16-bit
+         * shifts on the register's low byte/word (count masked to 5 bits
+         * as the guest's), written back in place; shift_compute's record
+         * (the operand shifted by one less, zero-extended, in cc_src) */
+        unsigned cnt = ((d->op & 0xfe) == 0xd0 ? 1 : (unsigned)d->imm) & 0x1f;
+        if (!cnt) {
+            return;
+        }
+        uint8_t ext = d->aux == 6 ? 4 : d->aux;
+        size_t off = d->ot == 0 ? byte_reg_off(d, d->rm) : REGOFF(d->rm);
+        e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); m_rbx(e, H_RAX, off);     /* movzx eax, [] */
+        bool dead = e->fdead;
+        if (dead || cnt > 1) {
+            if (d->ot) {
+                e8(e, 0x66);
+            }
+            e8(e, d->ot ? 0xc1 : 0xc0); e8(e, 0xc0 | (ext << 3));
+            e8(e, dead ? cnt : cnt - 1);                                     /* op al/ax, n */
+        }
+        if (!dead) {
+            e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); e8(e, 0xc8);            /* movzx ecx, al/ax */
+            if (d->ot) {
+                e8(e, 0x66);
+            }
+            e8(e, d->ot ? 0xd1 : 0xd0); e8(e, 0xc0 | (ext << 3));            /* op al/ax, 1 */
+        }
+        if (d->ot) {
+            e8(e, 0x66);
+        }
+        e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, H_RAX, off);                    /* mov [], al/ax */
+        greg_dirty(e, (d->ot == 0 && d->rm >= 4 && !d->rex) ? d->rm - 4 : d->rm);
+        if (dead) {
+            return;
+        }
+        e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); e8(e, 0xc0);                /* movzx eax, al/ax */
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
+        e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        return;
+    }
     if (d->handler == op_shift) {
         /* SHL/SAL, SHR, SAR by a constant: the lazy record of
          * shift_compute (dst = result, src = the operand shifted by one
@@ -1640,7 +1688,7 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
     miss[nm++] = jcc_fwd(e, CC_NE);
     e8(e, 0x81); e8(e, 0xba); e32(e, offsetof(TranslationBlock, flags)); e32(e, tb->flags);
     miss[nm++] = jcc_fwd(e, CC_NE);
-    if (idx == 0) {
+    if (idx == 0 && (tb->flags & HF_SMAP)) {
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
         miss[nm++] = jcc_fwd(e, CC_NE);
     }
@@ -1744,7 +1792,7 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
         return FL_STOP;
     }
     if (d->handler == op_shift) {
-        unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
+        unsigned cnt = ((d->op & 0xfe) == 0xd0 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
         /* ROL/ROR and shifts by CL (which may be 0) read no flags */
         return d->aux < 2 || d->op == 0xd3 || !cnt ? FL_KEEP : FL_WRITE;
     }

@@ -147,6 +147,7 @@ static inline bool is_canonical_addr(uint64_t a)
 #define HF_HALTED       (1u << 12)
 #define HF_NMI_MASK     (1u << 13) /* an NMI handler runs: further NMIs wait for IRET */
 #define HF_MOVSS        (1u << 14) /* MOV SS/POP SS shadow: #DB traps wait one insn too */
+#define HF_SMAP         (1u << 15) /* CR4.SMAP: EFLAGS.AC may pick the SMAP mmu index */
 
 /* Exception vectors */
 enum {

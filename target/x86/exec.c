@@ -30,7 +30,7 @@
 /* hflags bits that change how bytes decode, SMM (a CPU in SMM may see
  * other bytes, SMRAM, at the same physical address) and the CPL (tier 1's
  * inline memory accesses pick the TLB of the block's privilege level) */
-#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA | HF_SMM | HF_CPL_MASK)
+#define TB_HFLAGS_MASK (HF_CS32 | HF_CS64 | HF_LMA | HF_SMM | HF_CPL_MASK | HF_SMAP)
 
 /* ---- block creation ---- */
 

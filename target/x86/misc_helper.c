@@ -45,6 +45,9 @@ void cpu_update_hflags(CPUX86State *env)
     if (env->eflags & TF_MASK) {
         h |= HF_TF;
     }
+    if (env->cr[4] & CR4_SMAP) {
+        h |= HF_SMAP;
+    }
     env->hflags = h;
 }
 
@@ -154,6 +157,7 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
             tlb_flush(env);
         }
         env->cr[4] = val;
+        cpu_update_hflags(env);     /* HF_SMAP */
         break;
     }
     default:

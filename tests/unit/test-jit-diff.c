@@ -227,10 +227,10 @@ static void gen_insn(Code *c, bool long_mode)
         case 1:
             if (!long_mode && rnd(0, 3) == 0) {
                 put(c, 0x40 | rnd(0, 16));      /* INC/DEC r (REX in 64-bit mode) */
-            } else if (rnd(0, 2)) {
-                put(c, 0xc1); modrm(c, rnd(0, 8), true); put(c, rnd(0, 64));
+            } else if (rnd(0, 2)) {     /* by a constant; 8-bit (C0h) too */
+                put(c, rnd(0, 3) ? 0xc1 : 0xc0); modrm(c, rnd(0, 8), true); put(c, rnd(0, 64));
             } else {
-                put(c, 0xd1); modrm(c, rnd(0, 8), true);
+                put(c, rnd(0, 3) ? 0xd1 : 0xd0); modrm(c, rnd(0, 8), true);
             }
             break;
         case 2:
