@@ -319,8 +319,20 @@ void iostats_report(const char *name, GString *out)
         g_array_sort(regs, regcount_cmp);
         for (guint k = 0; k < regs->len && k < 8; k++) {
             RegCount *rc = &g_array_index(regs, RegCount, k);
-            g_string_append_printf(out, "    exits at %s+0x%" PRIx64 ": %" PRIu64 "\n",
-                                   rc->mr->name, rc->off, rc->n);
+            /* regions of the same name (an IDE channel's each) told apart
+             * by where they sit */
+            bool same = false;
+            for (guint j = 0; j < s->regions->len; j++) {
+                MemoryRegion *o = g_ptr_array_index(s->regions, j);
+                same |= o != rc->mr && !g_strcmp0(o->name, rc->mr->name);
+            }
+            if (same) {
+                g_string_append_printf(out, "    exits at %s@0x%" PRIx64 "+0x%" PRIx64 ": %" PRIu64 "\n",
+                                       rc->mr->name, (uint64_t)rc->mr->addr, rc->off, rc->n);
+            } else {
+                g_string_append_printf(out, "    exits at %s+0x%" PRIx64 ": %" PRIu64 "\n",
+                                       rc->mr->name, rc->off, rc->n);
+            }
         }
         g_array_free(regs, TRUE);
     }
