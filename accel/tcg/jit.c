@@ -966,6 +966,12 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
  */
 enum { XF_NONE, XF_REG, XF_LOAD, XF_STORE };
 
+static bool is_adc_sbb(const DecodedInsn *d)
+{
+    return (d->handler == op_alu_EI || d->handler == op_alu_EG || d->handler == op_alu_GE) &&
+           (d->aux == 2 || d->aux == 3);
+}
+
 static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
 {
     bool cs64 = tb->flags & HF_CS64;
@@ -992,6 +998,9 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->ot >= 2 &&
         fits32((int64_t)d->imm)) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
+    if (is_adc_sbb(d) && d->ot >= 2 && d->mod == 3) {
+        return XF_REG;      /* ADC/SBB of 32/64-bit registers (and an immediate) */
     }
     if (d->handler == op_cmovcc && d->ot >= 2) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
@@ -1163,6 +1172,46 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
         op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
         st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        return;
+    }
+    if (is_adc_sbb(d)) {
+        /* ADC/SBB: the carry-in into R9D, from R8B when the instruction
+         * before left CF there (fused), else from cc_compute_c; then the
+         * host's ADC/SBB with CF = its bit 0, and alu_compute's record
+         * (cc_src2 = the carry-in) */
+        if (e->fused) {
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc8);              /* movzx r9d, r8b */
+        } else {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            call_fn(e, (const void *)cc_compute_c);
+            e8(e, 0x85); e8(e, 0xc0);                                        /* test eax, eax */
+            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc1);              /* setnz r9b */
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);              /* movzx r9d, r9b */
+        }
+        int dst = d->handler == op_alu_GE ? d->reg : d->rm;
+        greg_load(e, H_RAX, dst, w);
+        if (d->handler == op_alu_EI) {
+            if (w) {
+                e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);   /* mov rcx, simm32 */
+            } else {
+                e8(e, 0xb9); e32(e, (uint32_t)d->imm);                       /* mov ecx, imm32 */
+            }
+        } else {
+            greg_load(e, H_RCX, d->handler == op_alu_GE ? d->rm : d->reg, w);
+        }
+        e8(e, 0x41); e8(e, 0x0f); e8(e, 0xba); e8(e, 0xe1); e8(e, 0);        /* bt r9d, 0 */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, d->aux == 2 ? 0x11 : 0x19); e8(e, 0xc8);                       /* adc/sbb eax, ecx */
+        greg_store(e, H_RAX, dst);
+        if (!e->fdead) {
+            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
+            e32(e, (d->aux == 2 ? CC_OP_ADCB : CC_OP_SBBB) + d->ot);
+            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
+            e8(e, 0x4c); e8(e, 0x89); m_rbx(e, 1, offsetof(CPUX86State, cc_src2));  /* mov [], r9 */
+        }
         return;
     }
     if (d->handler == op_cmovcc) {
@@ -1842,6 +1891,9 @@ static int fusable_cc(const TranslationBlock *tb, const DecodedInsn *dn, uint64_
     }
     if (dn->handler == op_cmovcc && extra_kind(tb, dn) != XF_NONE) {
         return dn->op & 0xf;
+    }
+    if (is_adc_sbb(dn) && extra_kind(tb, dn) == XF_REG) {
+        return 2;           /* B: the carry ADC/SBB takes in */
     }
     return -1;
 }

@@ -248,7 +248,13 @@ static void gen_insn(Code *c, bool long_mode)
             break;
         default:
             switch (rnd(0, 3)) {
-            case 0: put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], true); put(c, rnd(0, 256)); break;
+            case 0:
+                if (rnd(0, 2)) {
+                    put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], true); put(c, rnd(0, 256));
+                } else {        /* ADC/SBB r/m, imm8: 32/64-bit ones inline */
+                    put(c, 0x83); modrm(c, rnd(2, 4), true); put(c, rnd(0, 256));
+                }
+                break;
             case 1: put(c, 0x84); modrm(c, rnd(0, 8), true); break;
             default:    /* any of the eight, ADC/SBB too: they leave cc_src2 = carry-in */
                 put(c, (rnd(0, 8) << 3) | rnd(0, 4));
