@@ -6,7 +6,7 @@
 # equal what the same busybox-static binary prints natively.  Then HMP
 # "info jit" must report translated blocks and chained block runs, and the
 # -perfmap file must name translated blocks (and host perf, when there,
-# must use it).  The CPU test kernels run
+# must use it).  Linux boots once under tier=0 too.  The CPU test kernels run
 # under tier=0 and tier=1 (tier auto, the default, is what every other test
 # runs).
 #   exit 0 pass, 1 fail, 77 skip.
@@ -97,6 +97,20 @@ if command -v perf >/dev/null 2>&1 && perf record -q -o /dev/null -- true >/dev/
     fi
 else
     ok "# SKIP perf is not installed (or not allowed): perf naming of translated blocks not checked"
+fi
+
+# one Linux boot under tier 0 alone (tier=1 and auto boot everywhere
+# else): the guest hashes its busybox binary, which must hash as on the host
+want=$(sha256sum < "$busybox" | cut -d' ' -f1)
+timeout "$TIMEOUT" "$VIREO" -m 512 -display none -no-reboot -accel tcg,tier=0 \
+    -serial "file:$out/tier0.log" -kernel "${guest[0]}" -initrd "${guest[1]}" \
+    -append "console=ttyS0 quiet vireo.cmd=\"sha256sum /bin/busybox | sed s/^/t0-sha=/\" vireo.end" \
+    > "$out/tier0.out" 2>&1
+st=$?
+if tr -d '\r' < "$out/tier0.log" | grep -q "^t0-sha=$want "; then
+    ok "tier=0: Linux booted and hashed its busybox as the host does (exit $st)"
+else
+    notok "tier=0: no matching sha256 of busybox (exit $st): $(tail -c 300 "$out/tier0.log")"
 fi
 
 # the CPU test kernels under each tier; apic's real-time checks (a timer
