@@ -178,6 +178,7 @@ static void inc_q(Emit *e, size_t off)
  * the guest register: a handler, a partial (8/16-bit) write through env,
  * a call (R10/R11 only).
  */
+enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7, H_R9 = 9, H_R12 = 12 };
 #define H_R10 10
 #define H_R11 11
 static const int8_t cache_hosts[] = { 13, 14, 15, 5, H_R10, H_R11 };
@@ -204,6 +205,24 @@ static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
 }
 
 #define REGOFF(r) (offsetof(CPUX86State, regs) + 8 * (size_t)(r))
+
+/* The lazy-flag record as set_cc writes it, whole: cc_op = op, cc_dst =
+ * RAX, cc_src and cc_src2 = the host registers src and src2 (-1: 0). */
+static void emit_cc_record(Emit *e, int op, int src, int src2)
+{
+    e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, op);
+    op_rmx(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+    if (src < 0) {
+        st_q(e, offsetof(CPUX86State, cc_src), 0);
+    } else {
+        op_rmx(e, 0x89, src, offsetof(CPUX86State, cc_src), true);
+    }
+    if (src2 < 0) {
+        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+    } else {
+        op_rmx(e, 0x89, src2, offsetof(CPUX86State, cc_src2), true);
+    }
+}
 
 static void greg_forget_scratch(Emit *e)
 {
@@ -499,7 +518,6 @@ static uint64_t branch_target(const DecodedInsn *d, uint64_t next)
  * fault with exactly tier 0's state.  Read-modify-write memory forms still
  * call their handler.
  */
-enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7 };
 
 
 /* op r, [rbx+off] (w: REX.W) */
@@ -941,14 +959,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     if (keep_cc) {
         bool logic = alu == 1 || alu == 4 || alu == 6;
         int cc_base = alu == 0 ? CC_OP_ADDB : logic ? CC_OP_LOGICB : CC_OP_SUBB;
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, cc_base + f->ot);
-        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-        if (logic) {
-            st_q(e, offsetof(CPUX86State, cc_src), 0);
-        } else {
-            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-        }
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        emit_cc_record(e, cc_base + f->ot, logic ? -1 : H_RCX, -1);
     }
     if (rmw) {
         rmw->resume = e->p;
@@ -1043,10 +1054,23 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     return XF_NONE;
 }
 
-/* byte register r as reg_get reads it: its offset in env */
-static size_t byte_reg_off(const DecodedInsn *d, int r)
+/* register r of size ot as reg_get reads it (bytes 4-7 without REX are
+ * AH..BH): its offset in env, and the guest register holding it */
+static size_t sized_reg_off(const DecodedInsn *d, int r, int ot)
 {
-    return (r < 4 || d->rex) ? REGOFF(r) : REGOFF(r - 4) + 1;
+    return (ot != 0 || r < 4 || d->rex) ? REGOFF(r) : REGOFF(r - 4) + 1;
+}
+
+/* the count of a shift or rotate by a constant (C0h/C1h ib; D0h/D1h: 1),
+ * masked as the CPU masks it */
+static unsigned shift_imm_count(const DecodedInsn *d)
+{
+    return ((d->op & 0xfe) == 0xd0 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
+}
+
+static int sized_reg(const DecodedInsn *d, int r, int ot)
+{
+    return (ot != 0 || r < 4 || d->rex) ? r : r - 4;
 }
 
 static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d,
@@ -1069,7 +1093,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         int sot = d->handler == op_movsxd ? 2 : (d->op & 1) ? 1 : 0;
         bool sx = d->handler != op_movzx;
         if (d->mod == 3) {
-            size_t off = sot == 0 ? byte_reg_off(d, d->rm) : REGOFF(d->rm);
+            size_t off = sized_reg_off(d, d->rm, sot);
             if (sot == 2) {
                 op_rm(e, 0x63, H_RAX, off, true);                            /* movsxd rax, [] */
             } else {
@@ -1105,12 +1129,12 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;             /* it only writes the flags */
         } else {
             e8(e, 0x0f); e8(e, movzx);
-            m_rbx(e, H_RAX, d->ot ? REGOFF(d->rm) : byte_reg_off(d, d->rm));
+            m_rbx(e, H_RAX, sized_reg_off(d, d->rm, d->ot));
         }
         if (d->handler == op_alu_EI) {
             e8(e, 0xb9); e32(e, (uint32_t)d->imm & (d->ot ? 0xffff : 0xff));  /* mov ecx, imm */
         } else {
-            size_t goff = d->ot ? REGOFF(d->reg) : byte_reg_off(d, d->reg);
+            size_t goff = sized_reg_off(d, d->reg, d->ot);
             if (d->handler == op_alu_GE) {
                 e8(e, 0x89); e8(e, 0xc1);                                    /* mov ecx, eax */
                 e8(e, 0x0f); e8(e, movzx); m_rbx(e, H_RAX, goff);            /* EAX = G */
@@ -1126,15 +1150,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | e->setcc); e8(e, 0xc0);   /* setcc r8b */
         }
         e8(e, 0x0f); e8(e, movzx); e8(e, 0xc0);                              /* movzx eax, al/ax */
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
-        e32(e, (test ? CC_OP_LOGICB : CC_OP_SUBB) + d->ot);
-        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-        if (test) {
-            st_q(e, offsetof(CPUX86State, cc_src), 0);
-        } else {
-            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-        }
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);                         /* as set_cc */
+        emit_cc_record(e, (test ? CC_OP_LOGICB : CC_OP_SUBB) + d->ot, test ? -1 : H_RCX, -1);
         return;
     }
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
@@ -1168,10 +1184,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x0f); e8(e, 0x90); e8(e, 0xc1);                               /* seto cl */
         e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);                               /* movzx ecx, cl */
         greg_store(e, H_RAX, d->reg);
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_MULB + d->ot);
-        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-        op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        emit_cc_record(e, CC_OP_MULB + d->ot, H_RCX, -1);
         return;
     }
     if (is_adc_sbb(d)) {
@@ -1206,11 +1219,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, d->aux == 2 ? 0x11 : 0x19); e8(e, 0xc8);                       /* adc/sbb eax, ecx */
         greg_store(e, H_RAX, dst);
         if (!e->fdead) {
-            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
-            e32(e, (d->aux == 2 ? CC_OP_ADCB : CC_OP_SBBB) + d->ot);
-            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-            e8(e, 0x4c); e8(e, 0x89); m_rbx(e, 1, offsetof(CPUX86State, cc_src2));  /* mov [], r9 */
+            emit_cc_record(e, (d->aux == 2 ? CC_OP_ADCB : CC_OP_SBBB) + d->ot, H_RCX, H_R9);
         }
         return;
     }
@@ -1279,11 +1288,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | e->setcc); e8(e, 0xc0);   /* setcc r8b */
         }
         greg_store(e, H_RAX, d->rm);
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
-        e32(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot);
-        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-        e8(e, 0x4c); e8(e, 0x89); m_rbx(e, 4, offsetof(CPUX86State, cc_src));  /* mov [], r12 */
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        emit_cc_record(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot, H_R12, -1);
         return;
     }
     if (d->handler == op_mov_EI) {
@@ -1302,7 +1307,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         bool to_mem = d->handler == op_mov_EG;
         int src = to_mem ? d->reg : d->rm, dst = to_mem ? d->rm : d->reg;
         if (d->mod == 3 || to_mem) {
-            size_t off = d->ot == 0 ? byte_reg_off(d, src) : REGOFF(src);
+            size_t off = sized_reg_off(d, src, d->ot);
             e8(e, 0x44); e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); m_rbx(e, 1, off);  /* movzx r9d, [] */
         }
         if (d->mod != 3) {
@@ -1314,19 +1319,19 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
             e8(e, 0x41); e8(e, 0x89); e8(e, 0xc1);                           /* mov r9d, eax */
         }
-        size_t off = d->ot == 0 ? byte_reg_off(d, dst) : REGOFF(dst);
+        size_t off = sized_reg_off(d, dst, d->ot);
         if (d->ot == 1) {
             e8(e, 0x66);
         }
         e8(e, 0x44); e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, 1, off);          /* mov [], r9b/r9w */
-        greg_dirty(e, (d->ot == 0 && dst >= 4 && !d->rex) ? dst - 4 : dst);   /* AH..BH: in 0..3 */
+        greg_dirty(e, sized_reg(d, dst, d->ot));
         return;
     }
     if (d->handler == op_shift && d->aux < 2) {
         /* ROL/ROR by a constant: flags eager (CC_OP_EFLAGS) as
          * shift_compute leaves them, CF and OF from the result, the rest
          * as they were; nothing when they are dead */
-        unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (w ? 0x3f : 0x1f);
+        unsigned cnt = shift_imm_count(d);
         unsigned bits = w ? 64 : 32;
         if (!cnt) {
             return;
@@ -1392,11 +1397,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0xd1); e8(e, 0xc0 | (ext << 3));                               /* op eax, 1 */
         greg_store(e, H_RAX, d->rm);
         if (!e->fdead) {
-            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
-            e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
-            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-            op_rm(e, 0x89, H_RDX, offsetof(CPUX86State, cc_src), true);
-            st_q(e, offsetof(CPUX86State, cc_src2), 0);
+            emit_cc_record(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot, H_RDX, -1);
         }
         bind(e, zero, e->p);
         return;
@@ -1406,12 +1407,12 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
          * shifts on the register's low byte/word (count masked to 5 bits
          * as the guest's), written back in place; shift_compute's record
          * (the operand shifted by one less, zero-extended, in cc_src) */
-        unsigned cnt = ((d->op & 0xfe) == 0xd0 ? 1 : (unsigned)d->imm) & 0x1f;
+        unsigned cnt = shift_imm_count(d);
         if (!cnt) {
             return;
         }
         uint8_t ext = d->aux == 6 ? 4 : d->aux;
-        size_t off = d->ot == 0 ? byte_reg_off(d, d->rm) : REGOFF(d->rm);
+        size_t off = sized_reg_off(d, d->rm, d->ot);
         e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); m_rbx(e, H_RAX, off);     /* movzx eax, [] */
         bool dead = e->fdead;
         if (dead || cnt > 1) {
@@ -1432,23 +1433,19 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             e8(e, 0x66);
         }
         e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, H_RAX, off);                    /* mov [], al/ax */
-        greg_dirty(e, (d->ot == 0 && d->rm >= 4 && !d->rex) ? d->rm - 4 : d->rm);
+        greg_dirty(e, sized_reg(d, d->rm, d->ot));
         if (dead) {
             return;
         }
         e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); e8(e, 0xc0);                /* movzx eax, al/ax */
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
-        e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
-        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-        op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        emit_cc_record(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot, H_RCX, -1);
         return;
     }
     if (d->handler == op_shift) {
         /* SHL/SAL, SHR, SAR by a constant: the lazy record of
          * shift_compute (dst = result, src = the operand shifted by one
          * less, SHL or SAR op); a zero count changes nothing */
-        unsigned cnt = (d->op == 0xd1 ? 1 : (unsigned)d->imm) & (w ? 0x3f : 0x1f);
+        unsigned cnt = shift_imm_count(d);
         if (!cnt) {
             return;
         }
@@ -1474,11 +1471,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         }
         e8(e, 0xd1); e8(e, 0xc0 | (ext << 3));                               /* op eax, 1 */
         greg_store(e, H_RAX, d->rm);
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op));
-        e32(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot);
-        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-        op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
+        emit_cc_record(e, (ext == 4 ? CC_OP_SHLB : CC_OP_SARB) + d->ot, H_RCX, -1);
         return;
     }
     if (d->handler == op_grp3 && d->aux >= 4) {
@@ -1519,10 +1512,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         greg_store(e, H_RAX, R_EAX);
         greg_store(e, H_RDX, R_EDX);
         if (!sp && !e->fdead) {
-            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_MULB + d->ot);
-            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-            e8(e, 0x4c); e8(e, 0x89); m_rbx(e, 1, offsetof(CPUX86State, cc_src));  /* mov [], r9 */
-            st_q(e, offsetof(CPUX86State, cc_src2), 0);
+            emit_cc_record(e, CC_OP_MULB + d->ot, H_R9, -1);
         }
         if (sp) {
             sp->resume = e->p;
@@ -1549,10 +1539,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x29); e8(e, 0xc8);                                            /* sub eax/rax, ecx/rcx */
         greg_store(e, H_RAX, d->rm);
         if (!e->fdead) {
-            e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_SUBB + d->ot);
-            op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
-            op_rm(e, 0x89, H_RCX, offsetof(CPUX86State, cc_src), true);
-            st_q(e, offsetof(CPUX86State, cc_src2), 0);
+            emit_cc_record(e, CC_OP_SUBB + d->ot, H_RCX, -1);
         }
         return;
     }
@@ -1841,7 +1828,7 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
         return FL_STOP;
     }
     if (d->handler == op_shift) {
-        unsigned cnt = ((d->op & 0xfe) == 0xd0 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
+        unsigned cnt = shift_imm_count(d);
         /* ROL/ROR and shifts by CL (which may be 0) read no flags */
         return d->aux < 2 || d->op == 0xd3 || !cnt ? FL_KEEP : FL_WRITE;
     }
