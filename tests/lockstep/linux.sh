@@ -18,22 +18,7 @@ TIMEOUT=${LOCKSTEP_TIMEOUT:-3600}
 out=$BUILD/tests/lockstep
 rm -rf "$out" && mkdir -p "$out" || exit 1
 
-mapfile -t guest < <("$top/scripts/make-linux-guest.sh" 2>"$out/guest.err")
-if [ "${#guest[@]}" -lt 2 ]; then
-    echo "SKIP: Linux guest not available: $(tail -n1 "$out/guest.err")"
-    exit 77
-fi
-busybox=${VIREO_CACHE:-$BUILD/cache}/root/busybox-static/bin/busybox
-fail=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-
-bin=$out/bin
-mkdir -p "$bin"
-for a in $("$busybox" --list); do ln -sf "$busybox" "$bin/$a"; done
-TMPDIR=$out PATH=$bin "$busybox" sh "$top/bench/workloads.sh" > "$out/native.txt"
-grep '^vireo-bench: end ' "$out/native.txt" | sort > "$out/native.res"
-[ -s "$out/native.res" ] || { notok "native workloads printed no results"; exit 1; }
+. "$top/tests/guest/bench-guest.inc"
 
 # the guest under lockstep, the monitor on stdin: "info jit" (with
 # lockstep's counts) once the workloads are done, then quit
