@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-glib/json-glib.h>
+
 #include "util/error.h"
 
 typedef struct IOStatsSource Source;
@@ -70,38 +72,43 @@ int64_t iostats_now(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* the bucket of v: the smallest b with v < 2^b (v <= 2^b for sizes), capped */
+/* the bucket of v: the smallest b with v < 2^b (sizes: v <= 2^(b + 6)),
+ * the last one holding the rest */
 static unsigned bucket(uint64_t v, bool size)
 {
     if (size) {
         v = v > (1ull << IOSTATS_SIZE_SHIFT) ? (v - 1) >> IOSTATS_SIZE_SHIFT : 0;
-        unsigned b = v ? 64 - __builtin_clzll(v) : 0;
-        return MIN(b, IOSTATS_HIST - 1);
     }
     unsigned b = v ? 64 - __builtin_clzll(v) : 0;
     return MIN(b, IOSTATS_HIST - 1);
 }
 
-static void json_str(FILE *f, const char *str)
+/* one event of the trace, in the JSON array (json-glib writes it) */
+static void trace_event(JsonBuilder *b)
 {
-    fputc('"', f);
-    for (const char *p = str; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            fputc('\\', f);
-            fputc(*p, f);
-        } else if ((unsigned char)*p < 0x20) {
-            fprintf(f, "\\u%04x", (unsigned char)*p);
-        } else {
-            fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
-static void trace_sep(void)
-{
+    JsonNode *n = json_builder_get_root(b);
+    char *text = json_to_string(n, FALSE);
     fputs(trace_first ? "\n" : ",\n", trace_file);
     trace_first = false;
+    fputs(text, trace_file);
+    g_free(text);
+    json_node_unref(n);
+    g_object_unref(b);
+}
+
+static JsonBuilder *trace_begin(const char *name, const char *ph, unsigned tid)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, name);
+    json_builder_set_member_name(b, "ph");
+    json_builder_add_string_value(b, ph);
+    json_builder_set_member_name(b, "pid");
+    json_builder_add_int_value(b, 1);
+    json_builder_set_member_name(b, "tid");
+    json_builder_add_int_value(b, tid);
+    return b;
 }
 
 void iostats_req_done(IOStatsSource *s, IOReqKind kind, int64_t start_ns, uint64_t bytes)
@@ -119,23 +126,34 @@ void iostats_req_done(IOStatsSource *s, IOReqKind kind, int64_t start_ns, uint64
     r->size_hist[bucket(bytes, true)]++;
     if (trace_file) {
         if (!s->traced) {
-            /* the row's name (metadata event) */
-            trace_sep();
-            fprintf(trace_file, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,"
-                    "\"args\":{\"name\":", s->tid);
-            json_str(trace_file, s->name);
-            fputs("}}", trace_file);
+            /* the row's name (a metadata event) */
+            JsonBuilder *b = trace_begin("thread_name", "M", s->tid);
+            json_builder_set_member_name(b, "args");
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "name");
+            json_builder_add_string_value(b, s->name);
+            json_builder_end_object(b);
+            json_builder_end_object(b);
+            trace_event(b);
             s->traced = true;
         }
-        trace_sep();
-        int64_t t = start_ns - trace_t0;
-        fprintf(trace_file, "{\"name\":\"%s\",\"cat\":", kind_names[kind]);
-        json_str(trace_file, s->kind);
-        fprintf(trace_file, ",\"ph\":\"X\",\"pid\":1,\"tid\":%u,\"ts\":%" PRId64 ".%03d,"
-                "\"dur\":%" PRIu64 ".%03d,\"args\":{\"device\":",
-                s->tid, t / 1000, (int)(t % 1000 + 1000) % 1000, ns / 1000, (int)(ns % 1000));
-        json_str(trace_file, s->name);
-        fprintf(trace_file, ",\"bytes\":%" PRIu64 "}}", bytes);
+        /* a complete event; times in microseconds */
+        JsonBuilder *b = trace_begin(kind_names[kind], "X", s->tid);
+        json_builder_set_member_name(b, "cat");
+        json_builder_add_string_value(b, s->kind);
+        json_builder_set_member_name(b, "ts");
+        json_builder_add_double_value(b, (start_ns - trace_t0) / 1000.0);
+        json_builder_set_member_name(b, "dur");
+        json_builder_add_double_value(b, ns / 1000.0);
+        json_builder_set_member_name(b, "args");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "device");
+        json_builder_add_string_value(b, s->name);
+        json_builder_set_member_name(b, "bytes");
+        json_builder_add_int_value(b, (gint64)bytes);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        trace_event(b);
     }
 }
 
