@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "monitor/monitor.h"
+#include "system/runstate.h"
 #include "util/bh.h"
 #include "util/error.h"
 #include "util/iov.h"
@@ -37,6 +39,9 @@ struct BlockBackend {
     void *dev_opaque;
     unsigned in_flight;
     BlockAcctStats stats;
+    BlockdevOnError on_read_error, on_write_error;
+    int iostatus_errno;           /* the error that stopped the VM, 0 = "ok" */
+    GQueue held;                  /* BlkReq * a stop policy holds until "cont" */
 };
 
 typedef struct BlkReq {
@@ -49,6 +54,7 @@ typedef struct BlkReq {
     BlockCompletionFunc *cb;
     void *opaque;
     int ret;
+    bool refused;                 /* failed blk_check_request: no medium, read-only, out of range */
     gint64 start_ns;
 } BlkReq;
 
@@ -74,7 +80,129 @@ static BlockAcctType blk_acct_type(BlkReqType t)
     }
 }
 
+static const char *const on_error_names[] = {
+    [BLOCKDEV_ON_ERROR_REPORT] = "report", [BLOCKDEV_ON_ERROR_IGNORE] = "ignore",
+    [BLOCKDEV_ON_ERROR_ENOSPC] = "enospc", [BLOCKDEV_ON_ERROR_STOP] = "stop",
+};
+
+bool blockdev_on_error_parse(const char *s, bool is_read, BlockdevOnError *out, GError **errp)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(on_error_names); i++) {
+        if (!strcmp(s, on_error_names[i]) && !(is_read && i == BLOCKDEV_ON_ERROR_ENOSPC)) {
+            *out = i;
+            return true;
+        }
+    }
+    vireo_set_error(errp, "'%s' invalid %s error action", s, is_read ? "read" : "write");
+    return false;
+}
+
+void blk_set_on_error(BlockBackend *blk, BlockdevOnError on_read, BlockdevOnError on_write)
+{
+    blk->on_read_error = on_read;
+    blk->on_write_error = on_write;
+}
+
+BlockdevOnError blk_get_on_error(BlockBackend *blk, bool is_read)
+{
+    return is_read ? blk->on_read_error : blk->on_write_error;
+}
+
+const char *blk_iostatus_name(BlockBackend *blk)
+{
+    return !blk->iostatus_errno ? "ok" : blk->iostatus_errno == ENOSPC ? "nospace" : "failed";
+}
+
+static void blk_submit_req(BlkReq *req);
+
+/* A request failed: what its drive's policy does with it, as QEMU's
+ * blk_error_action.  Returns true when the request is held (stop): it
+ * completes only after "cont" runs it again. */
+static bool blk_error_action(BlkReq *req)
+{
+    BlockBackend *blk = req->blk;
+    if (req->refused) {
+        /* no medium, a read-only drive or a range past the end: the
+         * guest's mistake, reported to it, never a reason to stop */
+        return false;
+    }
+    bool is_read = req->type == BLK_REQ_READ;
+    int err = -req->ret;
+    BlockdevOnError p = is_read ? blk->on_read_error : blk->on_write_error;
+    const char *action = "report";
+    if (p == BLOCKDEV_ON_ERROR_IGNORE) {
+        action = "ignore";
+    } else if (p == BLOCKDEV_ON_ERROR_STOP || (p == BLOCKDEV_ON_ERROR_ENOSPC && err == ENOSPC)) {
+        action = "stop";
+    }
+    JsonObject *ev = json_object_new();
+    json_object_set_string_member(ev, "device", blk->name);
+    json_object_set_string_member(ev, "node-name", req->bs ? req->bs->node_name : "");
+    json_object_set_string_member(ev, "operation", is_read ? "read" : "write");
+    json_object_set_string_member(ev, "action", action);
+    if (err == ENOSPC) {
+        json_object_set_boolean_member(ev, "nospace", true);
+    }
+    json_object_set_string_member(ev, "reason", g_strerror(err));
+    qmp_event_send("BLOCK_IO_ERROR", ev);
+    if (!strcmp(action, "ignore")) {
+        req->ret = 0;
+        return false;
+    }
+    if (!strcmp(action, "report")) {
+        return false;
+    }
+    if (!blk->iostatus_errno) {
+        blk->iostatus_errno = err;
+    }
+    blk->in_flight--;
+    total_in_flight--;
+    g_queue_push_tail(&blk->held, req);
+    vm_stop_state(RUN_STATE_IO_ERROR);
+    return true;
+}
+
+/* "cont": run the held requests again, in their order. */
+static void blk_resume_held(void *opaque, bool running)
+{
+    if (!running) {
+        return;
+    }
+    for (GList *l = backends; l; l = l->next) {
+        BlockBackend *blk = l->data;
+        blk->iostatus_errno = 0;
+        BlkReq *req;
+        while ((req = g_queue_pop_head(&blk->held))) {
+            blk->in_flight++;
+            total_in_flight++;
+            blk_submit_req(req);
+        }
+    }
+}
+
+static void blk_complete_now(BlkReq *req);
+
+/* The medium goes away (eject, change, quit): a held request completes
+ * with the error it had, since it cannot be retried on another medium. */
+static void blk_fail_held(BlockBackend *blk)
+{
+    BlkReq *req;
+    while ((req = g_queue_pop_head(&blk->held))) {
+        blk->in_flight++;
+        total_in_flight++;
+        blk_complete_now(req);
+    }
+}
+
 static void blk_complete(BlkReq *req)
+{
+    if (req->ret < 0 && blk_error_action(req)) {
+        return;
+    }
+    blk_complete_now(req);
+}
+
+static void blk_complete_now(BlkReq *req)
 {
     BlockBackend *blk = req->blk;
     BlockAcctType t = blk_acct_type(req->type);
@@ -152,6 +280,7 @@ static void blk_init_once(void)
     if (!pool) {
         pool = g_thread_pool_new(blk_worker, NULL, BLK_WORKERS, FALSE, NULL);
         done_bh = bh_new(blk_done_bh, NULL);
+        vm_change_state_handler_add(blk_resume_held, NULL);
     }
 }
 
@@ -198,11 +327,21 @@ static void blk_submit(BlockBackend *blk, BlkReqType type, uint64_t offset, uint
     }
     req->cb = cb;
     req->opaque = opaque;
-    req->start_ns = g_get_monotonic_time() * 1000;
-    req->ret = blk_check_request(blk, type != BLK_REQ_READ && type != BLK_REQ_FLUSH,
-                                 type != BLK_REQ_FLUSH, offset, req->bytes);
     blk->in_flight++;
     total_in_flight++;
+    blk_submit_req(req);
+}
+
+/* Check a request (new, or held by a stop policy and now run again) and
+ * hand it to a worker. */
+static void blk_submit_req(BlkReq *req)
+{
+    BlockBackend *blk = req->blk;
+    BlkReqType type = req->type;
+    req->start_ns = g_get_monotonic_time() * 1000;
+    req->ret = blk_check_request(blk, type != BLK_REQ_READ && type != BLK_REQ_FLUSH,
+                                 type != BLK_REQ_FLUSH, req->offset, req->bytes);
+    req->refused = req->ret < 0;
     if (req->ret < 0) {
         blk_worker(req, NULL);    /* queues the failure for the bottom half */
         return;
@@ -258,6 +397,9 @@ void blk_drain_all(void)
 
 void blk_close_all(void)
 {
+    for (GList *l = backends; l; l = l->next) {
+        blk_fail_held(l->data);
+    }
     blk_drain_all();
     for (GList *l = backends; l; l = l->next) {
         BlockBackend *blk = l->data;
@@ -310,6 +452,8 @@ BlockBackend *blk_new_open(const char *name, const char *filename, const char *f
     blk->name = g_strdup(name ? name : "");
     blk->bs = bs;
     blk->flags = flags;
+    blk->on_write_error = BLOCKDEV_ON_ERROR_ENOSPC;    /* QEMU's defaults */
+    g_queue_init(&blk->held);
     backends = g_list_append(backends, blk);
     return blk;
 }
@@ -320,6 +464,8 @@ BlockBackend *blk_new_with_bs(const char *name, BlockDriverState *bs, int flags)
     blk->name = g_strdup(name ? name : "");
     blk->bs = bdrv_ref(bs);
     blk->flags = flags;
+    blk->on_write_error = BLOCKDEV_ON_ERROR_ENOSPC;
+    g_queue_init(&blk->held);
     backends = g_list_append(backends, blk);
     return blk;
 }
@@ -329,6 +475,7 @@ void blk_unref(BlockBackend *blk)
     if (!blk) {
         return;
     }
+    blk_fail_held(blk);
     while (blk->in_flight) {
         blk_drain_all();
     }
@@ -560,6 +707,7 @@ static void blk_remove_medium(BlockBackend *blk)
     if (!blk->bs) {
         return;
     }
+    blk_fail_held(blk);
     while (blk->in_flight) {
         blk_drain_all();
     }

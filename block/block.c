@@ -158,6 +158,14 @@ static BlockDriverState *bdrv_open_format(const char *filename, const char *form
     }
     const BlockDriver *proto = bdrv_find_format("file");
     g_assert(proto);
+    /* "blkdebug:cfg:image" and the like: a protocol named by a prefix */
+    const char *colon = strchr(filename, ':');
+    for (unsigned i = 0; colon && i < n_drivers; i++) {
+        const char *pre = drivers[i]->protocol_prefix;
+        if (pre && strlen(pre) == (size_t)(colon - filename) && !strncmp(filename, pre, strlen(pre))) {
+            proto = drivers[i];
+        }
+    }
     /* the format flushes after a writethrough write; its own metadata
      * writes to the file need no flush each */
     int file_flags = flags & ~BDRV_O_WRITETHROUGH;
@@ -298,12 +306,30 @@ static int bdrv_check_request(BlockDriverState *bs, uint64_t offset, uint64_t by
     return 0;
 }
 
+const char *const blkdebug_event_names[BLKDBG__MAX] = {
+    [BLKDBG_READ_AIO] = "read_aio", [BLKDBG_WRITE_AIO] = "write_aio",
+    [BLKDBG_FLUSH_TO_OS] = "flush_to_os", [BLKDBG_FLUSH_TO_DISK] = "flush_to_disk",
+};
+
+void bdrv_debug_event(BlockDriverState *bs, BlkdebugEvent ev)
+{
+    while (bs && !bs->drv->debug_event) {
+        bs = bs->file;
+    }
+    if (bs) {
+        bs->drv->debug_event(bs, ev);
+    }
+}
+
 int bdrv_preadv(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov)
 {
     uint64_t bytes = iov_size(iov, niov);
     int ret = bdrv_check_request(bs, offset, bytes);
     if (ret < 0 || bytes == 0) {
         return ret;
+    }
+    if (bs->file) {
+        bdrv_debug_event(bs->file, BLKDBG_READ_AIO);    /* a format reads guest data */
     }
     return bs->drv->preadv(bs, offset, bytes, iov, niov);
 }
@@ -317,6 +343,9 @@ int bdrv_pwritev(BlockDriverState *bs, uint64_t offset, const struct iovec *iov,
     int ret = bdrv_check_request(bs, offset, bytes);
     if (ret < 0 || bytes == 0) {
         return ret;
+    }
+    if (bs->file) {
+        bdrv_debug_event(bs->file, BLKDBG_WRITE_AIO);
     }
     ret = bs->drv->pwritev(bs, offset, bytes, iov, niov);
     if (ret >= 0 && (bs->open_flags & BDRV_O_WRITETHROUGH)) {
@@ -341,6 +370,11 @@ int bdrv_flush(BlockDriverState *bs)
 {
     if (!bs || (bs->open_flags & BDRV_O_NO_FLUSH) || bs->read_only) {
         return 0;
+    }
+    if (bs->file) {
+        /* QEMU's two steps, which Vireo's drivers do as one */
+        bdrv_debug_event(bs->file, BLKDBG_FLUSH_TO_OS);
+        bdrv_debug_event(bs->file, BLKDBG_FLUSH_TO_DISK);
     }
     int ret = bs->drv->flush ? bs->drv->flush(bs) : 0;
     /* a format's metadata is written to its file: make that stable too */

@@ -165,6 +165,23 @@ int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf, uint64_t byt
 const BlockAcctStats *blk_stats(BlockBackend *blk);
 void blk_acct_merged(BlockBackend *blk, BlockAcctType type, unsigned n);
 
+/* What a failed asynchronous request does (-drive werror=/rerror=, QEMU's
+ * BlockdevOnError): report it to the device (and so the guest), complete it
+ * as if it had succeeded, stop the VM (state "io-error") and retry it on
+ * "cont", or stop only for ENOSPC and report the rest (werror's default).
+ * Every failure emits QMP BLOCK_IO_ERROR with the action taken. */
+typedef enum BlockdevOnError {
+    BLOCKDEV_ON_ERROR_REPORT, BLOCKDEV_ON_ERROR_IGNORE, BLOCKDEV_ON_ERROR_ENOSPC,
+    BLOCKDEV_ON_ERROR_STOP,
+} BlockdevOnError;
+/* Parse "report", "ignore", "enospc" (werror only), "stop". */
+bool blockdev_on_error_parse(const char *s, bool is_read, BlockdevOnError *out, GError **errp);
+void blk_set_on_error(BlockBackend *blk, BlockdevOnError on_read, BlockdevOnError on_write);
+BlockdevOnError blk_get_on_error(BlockBackend *blk, bool is_read);
+/* query-block's io-status: "ok", "failed" or "nospace" (the error that
+ * stopped the VM; "cont" makes it "ok" again). */
+const char *blk_iostatus_name(BlockBackend *blk);
+
 /* Removable media (eject, change, blockdev-change-medium).  The device
  * registers how it hears about it: tray opened/closed, medium changed. */
 typedef struct BlockDevOps {

@@ -18,6 +18,16 @@
 
 typedef struct BlockDriver BlockDriver;
 
+/* Points in a request's life a "blkdebug" node below can act on (QEMU's
+ * BlkdebugEvent names, for those Vireo's block layer raises). */
+typedef enum BlkdebugEvent {
+    BLKDBG_READ_AIO, BLKDBG_WRITE_AIO, BLKDBG_FLUSH_TO_OS, BLKDBG_FLUSH_TO_DISK, BLKDBG__MAX
+} BlkdebugEvent;
+extern const char *const blkdebug_event_names[BLKDBG__MAX];
+/* Raise ev at bs: the first node at or below it (through ->file) whose
+ * driver listens gets it.  Called from the worker threads. */
+void bdrv_debug_event(BlockDriverState *bs, BlkdebugEvent ev);
+
 typedef struct BdrvCheckResult {
     int corruptions, leaks, check_errors;
     int corruptions_fixed, leaks_fixed;
@@ -39,6 +49,10 @@ typedef struct BdrvSnapshotInfo {
 struct BlockDriver {
     const char *format_name;
     bool is_protocol;                /* "file": opens a host path itself */
+    /* A protocol named in the file name ("blkdebug:..."): its open()
+     * gets the whole name and opens what is below it itself. */
+    const char *protocol_prefix;
+    void (*debug_event)(BlockDriverState *bs, BlkdebugEvent ev);    /* optional */
     size_t instance_size;            /* bs->opaque, zeroed */
     /* Score how likely buf (the first bytes of the file) is this format;
      * 0 = not it.  Formats only. */

@@ -174,10 +174,14 @@ bool drive_add(const char *opts, GError **errp)
         vireo_set_error(errp, "Invalid discard option '%s'", discard);
         goto out;
     }
-    /* Vireo reports errors to the guest (QEMU's "report"); the default
-     * enospc policy needs a stop-on-error machinery it lacks. */
-    if ((werror && strcmp(werror, "report")) || (rerror && strcmp(rerror, "report"))) {
-        vireo_set_error(errp, "werror/rerror: only 'report' is supported");
+    BlockdevOnError on_read = BLOCKDEV_ON_ERROR_REPORT, on_write = BLOCKDEV_ON_ERROR_ENOSPC;
+    if ((werror && !blockdev_on_error_parse(werror, false, &on_write, errp)) ||
+        (rerror && !blockdev_on_error_parse(rerror, true, &on_read, errp))) {
+        goto out;
+    }
+    /* the floppy reads and writes synchronously, as QEMU's, without a policy */
+    if (d->type == IF_FLOPPY && (werror || rerror)) {
+        vireo_set_error(errp, "%s is not supported by this bus type", werror ? "werror" : "rerror");
         goto out;
     }
     if (cache && !bdrv_parse_cache(cache, &flags, errp)) {
@@ -281,6 +285,7 @@ bool drive_add(const char *opts, GError **errp)
         if (d->is_cdrom || d->type == IF_FLOPPY) {
             blk_set_removable(d->blk, true);
         }
+        blk_set_on_error(d->blk, on_read, on_write);
         blk_set_discard_ignore(d->blk, !discard || !strcmp(discard, "ignore") ||
                                        !strcmp(discard, "off"));
     }

@@ -64,6 +64,9 @@ static void query_block_one(BlockBackend *blk, void *opaque)
         json_object_set_boolean_member(o, "tray_open", blk_dev_is_tray_open(blk));
     }
     json_object_set_string_member(o, "type", "unknown");
+    if (blk_attached_dev_name(blk)) {
+        json_object_set_string_member(o, "io-status", blk_iostatus_name(blk));
+    }
     BlockDriverState *bs = blk_bs(blk);
     if (bs) {
         int flags = blk_open_flags(blk);
@@ -245,6 +248,9 @@ static void info_block_one(BlockBackend *blk, void *opaque)
         g_string_append_printf(out, "    Removable device: %slocked, tray %s\n",
                                blk_dev_is_medium_locked(blk) ? "" : "not ",
                                blk_dev_is_tray_open(blk) ? "open" : "closed");
+    }
+    if (strcmp(blk_iostatus_name(blk), "ok")) {
+        g_string_append_printf(out, "    I/O status:       %s\n", blk_iostatus_name(blk));
     }
     if (bs) {
         g_string_append_printf(out, "    Cache mode:       %s%s%s\n",

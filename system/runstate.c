@@ -81,6 +81,7 @@ const char *runstate_name(RunState s)
         [RUN_STATE_DEBUG] = "debug",
         [RUN_STATE_GUEST_PANICKED] = "guest-panicked",
         [RUN_STATE_INTERNAL_ERROR] = "internal-error",
+        [RUN_STATE_IO_ERROR] = "io-error",
     };
     return (unsigned)s < G_N_ELEMENTS(names) && names[s] ? names[s] : "unknown";
 }
@@ -105,6 +106,29 @@ bool shutdown_cause_is_guest(ShutdownCause c)
            c == SHUTDOWN_CAUSE_GUEST_PANIC;
 }
 
+typedef struct VMChangeStateHandler {
+    void (*fn)(void *opaque, bool running);
+    void *opaque;
+} VMChangeStateHandler;
+static GArray *change_handlers;
+
+void vm_change_state_handler_add(void (*fn)(void *opaque, bool running), void *opaque)
+{
+    if (!change_handlers) {
+        change_handlers = g_array_new(FALSE, FALSE, sizeof(VMChangeStateHandler));
+    }
+    VMChangeStateHandler h = { fn, opaque };
+    g_array_append_val(change_handlers, h);
+}
+
+static void vm_state_notify(bool running)
+{
+    for (guint i = 0; change_handlers && i < change_handlers->len; i++) {
+        VMChangeStateHandler *h = &g_array_index(change_handlers, VMChangeStateHandler, i);
+        h->fn(h->opaque, running);
+    }
+}
+
 void vm_stop_state(RunState s)
 {
     if (s == RUN_STATE_RUNNING) {
@@ -119,6 +143,7 @@ void vm_stop_state(RunState s)
         clock_virtual_pause();
         cpus_runstate_changed(false);
         qmp_event_send("STOP", NULL);
+        vm_state_notify(false);
     } else {
         state = s;
     }
@@ -136,5 +161,6 @@ void vm_start(void)
         clock_virtual_resume();
         cpus_runstate_changed(true);
         qmp_event_send("RESUME", NULL);
+        vm_state_notify(true);
     }
 }

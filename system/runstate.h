@@ -28,6 +28,7 @@ typedef enum RunState {
     RUN_STATE_DEBUG,           /* stopped by the gdbstub */
     RUN_STATE_GUEST_PANICKED,
     RUN_STATE_INTERNAL_ERROR,
+    RUN_STATE_IO_ERROR,        /* a drive with werror/rerror=stop failed a request */
 } RunState;
 
 RunState runstate_get(void);
@@ -52,6 +53,10 @@ void vm_stop(void);
 void vm_stop_state(RunState state);
 /* Resume; emits QMP RESUME. */
 void vm_start(void);
+/* fn(opaque, running) after each change between running and stopped, in
+ * the main loop or under the big lock (the block layer resubmits the
+ * requests a stop-on-error policy held back). */
+void vm_change_state_handler_add(void (*fn)(void *opaque, bool running), void *opaque);
 
 /* -no-reboot / -no-shutdown */
 extern bool opt_no_reboot;

@@ -21,6 +21,7 @@
  *     medium inserted over QMP (UNIT ATTENTION 06/28 once, then ready),
  *     PREVENT ALLOW MEDIUM REMOVAL refusing a QMP eject, START STOP UNIT.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -1216,6 +1217,125 @@ static void test_blockdev(void)
     qtest_quit(s);
 }
 
+/* ---- -drive werror=/rerror= and blkdebug ---- */
+
+/* A blkdebug rule file failing the first request after event with err
+ * (the first touching sector 12, for reads: the drive's geometry guess
+ * reads sector 0 at start-up). */
+static char *blkdebug_rules(const char *event, int err)
+{
+    char *path = g_strdup_printf("%s/vireo-ide-blkdebug-%d.cfg", g_get_tmp_dir(), getpid());
+    g_autofree char *text = g_strdup_printf(
+        "# fail the first request after %s\n[inject-error]\nevent = \"%s\"\n"
+        "errno = \"%d\"\nonce = \"on\"\n%s", event, event, err,
+        strcmp(event, "read_aio") ? "" : "sector = 12\n");
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+/* The next QMP event line, replies skipped; NULL-free. */
+static char *next_event(QTestState *s)
+{
+    for (;;) {
+        char *line = qtest_qmp_recv(s);
+        if (strstr(line, "\"event\"")) {
+            return line;
+        }
+        g_free(line);
+    }
+}
+
+static QTestState *start_policy(const char *rules, const char *opts)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive file=blkdebug:%s:%s,if=ide,format=raw%s", rules, disk2_path, opts);
+    QTestState *s = qtest_start(args);
+    qtest_irq_intercept_in(s, "ioapic");
+    return s;
+}
+
+static void write_sector(QTestState *s, uint32_t lba, const uint8_t *buf)
+{
+    ata_cmd28(s, &pri, 0, 0x30, lba, 1, 0);                /* WRITE SECTORS */
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, ST_DRQ);
+    pio_write(s, &pri, buf, 512, false);
+}
+
+static void test_error_policy(void)
+{
+    uint8_t w[512], f[512];
+    for (int i = 0; i < 512; i++) {
+        w[i] = i * 11 + 3;
+    }
+    /* The default werror=enospc: a full host disk stops the VM with the
+     * request held; "cont" runs it again and it lands. */
+    g_autofree char *nospc = blkdebug_rules("write_aio", ENOSPC);
+    QTestState *s = start_policy(nospc, "");
+    write_sector(s, 10, w);
+    g_autofree char *ev1 = next_event(s);
+    g_assert_nonnull(strstr(ev1, "BLOCK_IO_ERROR"));
+    g_assert_nonnull(strstr(ev1, "\"action\":\"stop\""));
+    g_assert_nonnull(strstr(ev1, "\"operation\":\"write\""));
+    g_assert_nonnull(strstr(ev1, "\"nospace\":true"));
+    g_assert_nonnull(strstr(ev1, "\"device\":\"ide0-hd0\""));
+    g_autofree char *ev2 = next_event(s);
+    g_assert_nonnull(strstr(ev2, "\"STOP\""));
+    g_autofree char *st = qtest_qmp(s, "{'execute':'query-status'}");
+    g_assert_nonnull(strstr(st, "\"status\":\"io-error\""));
+    g_autofree char *blk = qtest_qmp(s, "{'execute':'query-block'}");
+    g_assert_nonnull(strstr(blk, "\"io-status\":\"nospace\""));
+    g_assert_cmphex(alt_status(s, &pri) & ST_BSY, ==, ST_BSY);   /* the command is not over */
+    g_autofree char *c = qtest_qmp(s, "{'execute':'cont'}");
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_ERR | ST_DRQ | ST_DRDY), ==, ST_DRDY);
+    g_autofree char *st2 = qtest_qmp(s, "{'execute':'query-status'}");
+    g_assert_nonnull(strstr(st2, "\"status\":\"running\""));
+    g_autofree char *blk2 = qtest_qmp(s, "{'execute':'query-block'}");
+    g_assert_nonnull(strstr(blk2, "\"io-status\":\"ok\""));
+    file_read(disk2_path, 10 * 512, f, 512);
+    g_assert_cmpmem(f, 512, w, 512);
+    qtest_quit(s);
+
+    /* ...while any other error is reported to the guest: ERR and ABRT */
+    g_autofree char *eio = blkdebug_rules("write_aio", EIO);
+    s = start_policy(eio, "");
+    write_sector(s, 11, w);
+    g_assert_cmphex(wait_ready(s, &pri) & ST_ERR, ==, ST_ERR);
+    g_assert_cmphex(qtest_inb(s, pri.cmd + 1) & 0x04, ==, 0x04);
+    g_autofree char *ev3 = next_event(s);
+    g_assert_nonnull(strstr(ev3, "\"action\":\"report\""));
+    g_autofree char *st3 = qtest_qmp(s, "{'execute':'query-status'}");
+    g_assert_nonnull(strstr(st3, "\"status\":\"running\""));
+    qtest_quit(s);
+
+    /* rerror=ignore: a failed read completes as if it had worked */
+    g_autofree char *rd = blkdebug_rules("read_aio", EIO);
+    s = start_policy(rd, ",rerror=ignore");
+    ata_cmd28(s, &pri, 0, 0x20, 12, 1, 0);                 /* READ SECTORS */
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, ST_DRQ);
+    g_autofree char *ev4 = next_event(s);
+    g_assert_nonnull(strstr(ev4, "\"action\":\"ignore\""));
+    g_assert_nonnull(strstr(ev4, "\"operation\":\"read\""));
+    qtest_quit(s);
+
+    /* werror=stop on a flush (the rule arms at flush_to_disk) */
+    g_autofree char *fl = blkdebug_rules("flush_to_disk", EIO);
+    s = start_policy(fl, ",werror=stop");
+    ata_cmd28(s, &pri, 0, 0xe7, 0, 0, 0);                  /* FLUSH CACHE */
+    g_autofree char *ev5 = next_event(s);
+    g_assert_nonnull(strstr(ev5, "\"action\":\"stop\""));
+    g_autofree char *ev6 = next_event(s);
+    g_assert_nonnull(strstr(ev6, "\"STOP\""));
+    g_autofree char *blk3 = qtest_qmp(s, "{'execute':'query-block'}");
+    g_assert_nonnull(strstr(blk3, "\"io-status\":\"failed\""));
+    g_autofree char *c2 = qtest_qmp(s, "{'execute':'cont'}");
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_ERR | ST_DRDY), ==, ST_DRDY);
+    qtest_quit(s);
+    unlink(nospc);
+    unlink(eio);
+    unlink(rd);
+    unlink(fl);
+}
+
 static void expect_user_error(const char *args, const char *msg)
 {
     const char *bin = g_getenv("VIREO_BINARY");
@@ -1256,6 +1376,15 @@ static void test_user_errors(void)
         "-blockdev driver=file,node-name=f0,filename=%s,read-only=on "
         "-device ide-hd,drive=f0,bus=ide.0 -device ide-hd,drive=f0,bus=ide.1", disk2_path);
     expect_user_error(twice, "in use");
+    g_autofree char *werr = g_strdup_printf("-drive file=%s,if=ide,format=raw,werror=bogus", disk2_path);
+    expect_user_error(werr, "'bogus' invalid write error action");
+    g_autofree char *rerr = g_strdup_printf("-drive file=%s,if=ide,format=raw,rerror=enospc", disk2_path);
+    expect_user_error(rerr, "'enospc' invalid read error action");
+    g_autofree char *fd = g_strdup_printf("-drive file=%s,if=floppy,format=raw,werror=stop", disk2_path);
+    expect_user_error(fd, "werror is not supported by this bus type");
+    g_autofree char *bd = g_strdup_printf("-drive file=blkdebug:/nonexistent.cfg:%s,if=ide,format=raw",
+                                          disk2_path);
+    expect_user_error(bd, "could not read blkdebug config '/nonexistent.cfg'");
 }
 
 int main(int argc, char **argv)
@@ -1276,6 +1405,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ide/mbr-geometry", test_mbr_geometry);
     g_test_add_func("/qtest/ide/blockdev", test_blockdev);
     g_test_add_func("/qtest/ide/user-errors", test_user_errors);
+    g_test_add_func("/qtest/ide/error-policy", test_error_policy);
     int ret = g_test_run();
     unlink(disk_path);
     unlink(disk2_path);
