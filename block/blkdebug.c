@@ -22,6 +22,10 @@
  * Events are those the block layer raises (bdrv_debug_event): read_aio,
  * write_aio, flush_to_os, flush_to_disk.  The node's requests run in the
  * block worker threads, so its state is under a mutex.
+ *
+ * HMP "qemu-io DRIVE 'break EVENT TAG'" makes the next request reaching
+ * EVENT wait (its worker thread blocks) until "resume TAG", so a test can
+ * look at a device while a request is in flight.
  */
 #include "block/block_int.h"
 
@@ -48,12 +52,38 @@ typedef struct Rule {
     bool removed;                /* a once rule that fired */
 } Rule;
 
+typedef struct Break {
+    BlkdebugEvent event;
+    char *tag;
+} Break;
+
 typedef struct BDRVBlkdebugState {
     GMutex lock;
+    GCond resumed;
     int state;
     GPtrArray *rules;            /* Rule *, owned */
     GPtrArray *active;           /* Rule *: injected errors armed by the last event */
+    GPtrArray *breaks;           /* Break *, owned: qemu-io "break EVENT TAG" */
+    GPtrArray *suspended;        /* char * tags a request waits at, owned */
 } BDRVBlkdebugState;
+
+static void break_free(gpointer p)
+{
+    Break *b = p;
+    g_free(b->tag);
+    g_free(b);
+}
+
+static int find_tag(GPtrArray *a, const char *tag, bool breaks)
+{
+    for (guint i = 0; i < a->len; i++) {
+        const char *t = breaks ? ((Break *)g_ptr_array_index(a, i))->tag : g_ptr_array_index(a, i);
+        if (!strcmp(t, tag)) {
+            return i;
+        }
+    }
+    return -1;
+}
 
 static bool parse_int(const char *file, const char *key, const char *v, int64_t min, int64_t max,
                       int64_t *out, GError **errp)
@@ -216,8 +246,11 @@ static int blkdebug_open(BlockDriverState *bs, int flags, GError **errp)
     BDRVBlkdebugState *s = bs->opaque;
     g_mutex_init(&s->lock);
     s->state = 1;
+    g_cond_init(&s->resumed);
     s->rules = g_ptr_array_new_with_free_func(g_free);
     s->active = g_ptr_array_new();
+    s->breaks = g_ptr_array_new_with_free_func(break_free);
+    s->suspended = g_ptr_array_new_with_free_func(g_free);
     const char *spec = bs->filename + strlen("blkdebug:");
     const char *colon = strchr(spec, ':');
     if (!colon || !colon[1]) {
@@ -239,6 +272,9 @@ static void blkdebug_close(BlockDriverState *bs)
     BDRVBlkdebugState *s = bs->opaque;
     g_ptr_array_free(s->active, TRUE);
     g_ptr_array_free(s->rules, TRUE);
+    g_ptr_array_free(s->breaks, TRUE);
+    g_ptr_array_free(s->suspended, TRUE);
+    g_cond_clear(&s->resumed);
     g_mutex_clear(&s->lock);
 }
 
@@ -264,7 +300,81 @@ static void blkdebug_event(BlockDriverState *bs, BlkdebugEvent ev)
         }
     }
     s->state = new_state;
+    /* a breakpoint fires once: the request waits here, in its worker
+     * thread, until "resume TAG" takes the tag off the suspended list */
+    for (guint i = 0; i < s->breaks->len; i++) {
+        Break *b = g_ptr_array_index(s->breaks, i);
+        if (b->event == ev) {
+            char *tag = g_strdup(b->tag);
+            g_ptr_array_remove_index(s->breaks, i);
+            g_ptr_array_add(s->suspended, g_strdup(tag));
+            while (find_tag(s->suspended, tag, false) >= 0) {
+                g_cond_wait(&s->resumed, &s->lock);
+            }
+            g_free(tag);
+            break;
+        }
+    }
     g_mutex_unlock(&s->lock);
+}
+
+static bool blkdebug_op(BlockDriverState *bs, BdrvDebugOp op, const char *event, const char *tag,
+                        GError **errp)
+{
+    BDRVBlkdebugState *s = bs->opaque;
+    bool ok = true;
+    g_mutex_lock(&s->lock);
+    switch (op) {
+    case BDRV_DEBUG_BREAK: {
+        int e;
+        for (e = 0; e < BLKDBG__MAX && strcmp(event, blkdebug_event_names[e]); e++) {
+        }
+        if (e == BLKDBG__MAX) {
+            vireo_set_error(errp, "event '%s' is not one Vireo raises "
+                            "(read_aio, write_aio, flush_to_os, flush_to_disk)", event);
+            ok = false;
+            break;
+        }
+        Break *b = g_new0(Break, 1);
+        b->event = e;
+        b->tag = g_strdup(tag);
+        g_ptr_array_add(s->breaks, b);
+        break;
+    }
+    case BDRV_DEBUG_REMOVE_BREAK: {
+        int i = find_tag(s->breaks, tag, true);
+        if (i < 0) {
+            vireo_set_error(errp, "no breakpoint with tag '%s'", tag);
+            ok = false;
+        }
+        while (i >= 0) {
+            g_ptr_array_remove_index(s->breaks, i);
+            i = find_tag(s->breaks, tag, true);
+        }
+        break;
+    }
+    case BDRV_DEBUG_RESUME: {
+        int i = find_tag(s->suspended, tag, false);
+        if (i < 0) {
+            vireo_set_error(errp, "no request suspended at tag '%s'", tag);
+            ok = false;
+        } else {
+            g_ptr_array_remove_index(s->suspended, i);
+            g_cond_broadcast(&s->resumed);
+        }
+        break;
+    }
+    case BDRV_DEBUG_IS_SUSPENDED:
+        ok = find_tag(s->suspended, tag, false) >= 0;
+        break;
+    case BDRV_DEBUG_RELEASE_ALL:
+        g_ptr_array_set_size(s->breaks, 0);
+        g_ptr_array_set_size(s->suspended, 0);
+        g_cond_broadcast(&s->resumed);
+        break;
+    }
+    g_mutex_unlock(&s->lock);
+    return ok;
 }
 
 /* 0, or the -errno an armed rule fails this request with. */
@@ -344,5 +454,6 @@ static const BlockDriver bdrv_blkdebug = {
     .pdiscard = blkdebug_pdiscard,
     .pwrite_zeroes = blkdebug_pwrite_zeroes,
     .debug_event = blkdebug_event,
+    .debug_op = blkdebug_op,
 };
 BLOCK_DRIVER_REGISTER(bdrv_blkdebug)

@@ -398,7 +398,11 @@ void blk_drain_all(void)
 void blk_close_all(void)
 {
     for (GList *l = backends; l; l = l->next) {
-        blk_fail_held(l->data);
+        BlockBackend *blk = l->data;
+        blk_fail_held(blk);
+        if (blk->bs) {
+            bdrv_debug_op(blk->bs, BDRV_DEBUG_RELEASE_ALL, NULL, NULL, NULL);  /* qemu-io breaks */
+        }
     }
     blk_drain_all();
     for (GList *l = backends; l; l = l->next) {

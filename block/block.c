@@ -321,6 +321,21 @@ void bdrv_debug_event(BlockDriverState *bs, BlkdebugEvent ev)
     }
 }
 
+bool bdrv_debug_op(BlockDriverState *bs, BdrvDebugOp op, const char *event, const char *tag,
+                   GError **errp)
+{
+    while (bs && !bs->drv->debug_op) {
+        bs = bs->file;
+    }
+    if (!bs) {
+        if (op != BDRV_DEBUG_RELEASE_ALL) {
+            vireo_set_error(errp, "no blkdebug node on this drive (file=blkdebug:RULES:IMAGE)");
+        }
+        return op == BDRV_DEBUG_RELEASE_ALL;
+    }
+    return bs->drv->debug_op(bs, op, event, tag, errp);
+}
+
 int bdrv_preadv(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov)
 {
     uint64_t bytes = iov_size(iov, niov);

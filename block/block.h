@@ -165,6 +165,17 @@ int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf, uint64_t byt
 const BlockAcctStats *blk_stats(BlockBackend *blk);
 void blk_acct_merged(BlockBackend *blk, BlockAcctType type, unsigned n);
 
+/* qemu-io's breakpoints (HMP "qemu-io DRIVE 'break EVENT TAG'"), on the
+ * first blkdebug node at or below bs: a request reaching EVENT waits in
+ * its worker thread until "resume TAG".  false with *errp where there is
+ * no blkdebug node or no such tag. */
+typedef enum BdrvDebugOp {
+    BDRV_DEBUG_BREAK, BDRV_DEBUG_REMOVE_BREAK, BDRV_DEBUG_RESUME, BDRV_DEBUG_IS_SUSPENDED,
+    BDRV_DEBUG_RELEASE_ALL,
+} BdrvDebugOp;
+bool bdrv_debug_op(BlockDriverState *bs, BdrvDebugOp op, const char *event, const char *tag,
+                   GError **errp);
+
 /* What a failed asynchronous request does (-drive werror=/rerror=, QEMU's
  * BlockdevOnError): report it to the device (and so the guest), complete it
  * as if it had succeeded, stop the VM (state "io-error") and retry it on

@@ -53,6 +53,8 @@ struct BlockDriver {
      * gets the whole name and opens what is below it itself. */
     const char *protocol_prefix;
     void (*debug_event)(BlockDriverState *bs, BlkdebugEvent ev);    /* optional */
+    bool (*debug_op)(BlockDriverState *bs, BdrvDebugOp op, const char *event, const char *tag,
+                     GError **errp);                                 /* optional */
     size_t instance_size;            /* bs->opaque, zeroed */
     /* Score how likely buf (the first bytes of the file) is this format;
      * 0 = not it.  Formats only. */

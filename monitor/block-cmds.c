@@ -11,6 +11,7 @@
 #include "block/block_int.h"
 #include "block/blockdev.h"
 #include "block/node.h"
+#include "util/error.h"
 #include <inttypes.h>
 
 /* "device" names a drive (its id), "id" the device it is attached to. */
@@ -227,6 +228,64 @@ void hmp_commit(const char *device, GString *out)
         g_string_append_printf(out, "Error: %s\n", err->message);
         g_error_free(err);
     }
+}
+
+/* HMP qemu-io DEVICE "COMMAND": the blkdebug breakpoint commands of
+ * QEMU's qemu-io (break EVENT TAG, remove_break TAG, resume TAG,
+ * wait_break TAG), which its qtests use to hold a request in flight. */
+void hmp_qemu_io(const char *args, GString *out)
+{
+    gchar **argv = NULL, **cmd = NULL;
+    GError *err = NULL;
+    int argc = 0, n = 0;
+    if (!g_shell_parse_argv(args, &argc, &argv, NULL) || argc < 2 ||
+        (argc == 3 && strcmp(argv[0], "-d")) || argc > 3 ||
+        !g_shell_parse_argv(argv[argc - 1], &n, &cmd, NULL)) {
+        g_string_append(out, "qemu-io: usage: qemu-io [-d] device \"command\"\n");
+        goto out;
+    }
+    const char *dev = argv[argc - 2];
+    BlockBackend *blk = blk_by_name(dev);
+    if (!blk) {
+        blk = blk_by_dev_name(dev);
+    }
+    if (!blk || !blk_bs(blk)) {
+        g_string_append_printf(out, "Error: %s '%s'\n", blk ? "No medium in" : "Device not found:", dev);
+        goto out;
+    }
+    BlockDriverState *bs = blk_bs(blk);
+    bool ok;
+    if (!strcmp(cmd[0], "break") && n == 3) {
+        ok = bdrv_debug_op(bs, BDRV_DEBUG_BREAK, cmd[1], cmd[2], &err);
+    } else if (!strcmp(cmd[0], "remove_break") && n == 2) {
+        ok = bdrv_debug_op(bs, BDRV_DEBUG_REMOVE_BREAK, NULL, cmd[1], &err);
+    } else if (!strcmp(cmd[0], "resume") && n == 2) {
+        ok = bdrv_debug_op(bs, BDRV_DEBUG_RESUME, NULL, cmd[1], &err);
+    } else if (!strcmp(cmd[0], "wait_break") && n == 2) {
+        /* the request reaches the breakpoint in a worker thread: no main
+         * loop needed; give up after 10 s rather than hang the monitor */
+        ok = false;
+        for (int i = 0; i < 10000 && !ok; i++) {
+            ok = bdrv_debug_op(bs, BDRV_DEBUG_IS_SUSPENDED, NULL, cmd[1], NULL);
+            if (!ok) {
+                g_usleep(1000);
+            }
+        }
+        if (!ok) {
+            vireo_set_error(&err, "no request reached tag '%s' in 10 s", cmd[1]);
+        }
+    } else {
+        g_string_append_printf(out, "qemu-io: '%s': Vireo's qemu-io has break EVENT TAG, "
+                               "remove_break TAG, resume TAG and wait_break TAG\n", argv[argc - 1]);
+        goto out;
+    }
+    if (!ok) {
+        g_string_append_printf(out, "qemu-io: %s\n", err->message);
+        g_error_free(err);
+    }
+out:
+    g_strfreev(argv);
+    g_strfreev(cmd);
 }
 
 /* ---- HMP text ---- */

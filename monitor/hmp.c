@@ -925,6 +925,8 @@ static const HmpCommand hmp_commands[] = {
       "change a removable medium ('change vnc password PW': the VNC password)", cmd_change },
     { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is used) "
       "or backing files", cmd_commit },
+    { "qemu-io", NULL, "[-d] device \"command\"", "run a qemu-io command on a drive "
+      "(blkdebug breakpoints: break, remove_break, resume, wait_break)", hmp_qemu_io },
     { NULL },
 };
 

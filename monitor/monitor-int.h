@@ -85,6 +85,7 @@ JsonNode *monitor_query_named_block_nodes(void);
 void hmp_info_block(GString *out);
 void hmp_info_blockstats(GString *out);
 void hmp_commit(const char *device, GString *out);
+void hmp_qemu_io(const char *args, GString *out);
 /* DEVICE: a display device's id (NULL: the first console); FORMAT "ppm"
  * (NULL) or "png" */
 bool monitor_do_screendump(const char *filename, const char *device, const char *format,
