@@ -91,7 +91,7 @@ static const Feature features[] = {
     { "sse4.2", W_1_ECX, 20, HOST }, { "x2apic", W_1_ECX, 21, YES }, { "movbe", W_1_ECX, 22, NO },
     { "popcnt", W_1_ECX, 23, YES }, { "tsc-deadline", W_1_ECX, 24, YES },
     { "aes", W_1_ECX, 25, NO }, { "xsave", W_1_ECX, 26, NO }, { "avx", W_1_ECX, 28, NO },
-    { "f16c", W_1_ECX, 29, NO }, { "rdrand", W_1_ECX, 30, NO },
+    { "f16c", W_1_ECX, 29, NO }, { "rdrand", W_1_ECX, 30, YES },
     { "hypervisor", W_1_ECX, 31, NO },
 
     { "fsgsbase", W_7_EBX, 0, NO }, { "tsc-adjust", W_7_EBX, 1, NO }, { "sgx", W_7_EBX, 2, NO },
@@ -100,7 +100,7 @@ static const Feature features[] = {
     { "bmi2", W_7_EBX, 8, NO }, { "erms", W_7_EBX, 9, NO }, { "invpcid", W_7_EBX, 10, NO },
     { "rtm", W_7_EBX, 11, NO }, { "zero-fcs-fds", W_7_EBX, 13, NO }, { "mpx", W_7_EBX, 14, NO },
     { "avx512f", W_7_EBX, 16, NO }, { "avx512dq", W_7_EBX, 17, NO },
-    { "rdseed", W_7_EBX, 18, NO }, { "adx", W_7_EBX, 19, NO }, { "smap", W_7_EBX, 20, YES },
+    { "rdseed", W_7_EBX, 18, YES }, { "adx", W_7_EBX, 19, NO }, { "smap", W_7_EBX, 20, YES },
     { "avx512ifma", W_7_EBX, 21, NO }, { "pcommit", W_7_EBX, 22, NO },
     { "clflushopt", W_7_EBX, 23, NO }, { "clwb", W_7_EBX, 24, NO },
     { "intel-pt", W_7_EBX, 25, NO }, { "avx512pf", W_7_EBX, 26, NO },

@@ -87,7 +87,10 @@ static const OpEntry grp15_0fae[8] = {
     { NULL, NULL, NULL, 0 }, { "lfence", "", op_grp15, 0 },
     { "mfence", "", op_grp15, 0 }, { "clflush", "Eb", op_grp15, 0 },
 };
-static const OpEntry grp9_0fc7[8] = { [1] = { "cmpxchg8b", "Mq", op_cmpxchg8b, L } };
+static const OpEntry grp9_0fc7[8] = {
+    [1] = { "cmpxchg8b", "Mq", op_cmpxchg8b, L },
+    [6] = { "rdrand", "Ev", op_rdrand, 0 }, [7] = { "rdseed", "Ev", op_rdrand, 0 },
+};
 
 #define R8(base, name, opnd, h, f)                                                   \
     [base + 0] = { name, opnd, h, f }, [base + 1] = { name, opnd, h, f },              \

@@ -287,7 +287,7 @@ static inline void require_cpl0(CPUX86State *env)
 H(op_alu_EG); H(op_alu_GE); H(op_alu_AI); H(op_alu_EI);
 H(op_inc_r); H(op_dec_r); H(op_grp_incdec); H(op_grp3); H(op_test_EG); H(op_test_AI);
 H(op_imul_GE); H(op_imul_GEI); H(op_shift); H(op_shld); H(op_shrd);
-H(op_bt); H(op_bsf); H(op_bsr); H(op_bswap); H(op_cmpxchg); H(op_cmpxchg8b); H(op_xadd);
+H(op_bt); H(op_bsf); H(op_bsr); H(op_bswap); H(op_cmpxchg); H(op_cmpxchg8b); H(op_rdrand); H(op_xadd);
 H(op_daa); H(op_das); H(op_aaa); H(op_aas); H(op_aam); H(op_aad);
 H(op_cbw); H(op_cwd); H(op_setcc); H(op_cmovcc); H(op_lahf); H(op_sahf);
 H(op_flagop); H(op_salc);

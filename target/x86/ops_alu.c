@@ -6,6 +6,9 @@
  * the (possibly faulting) store, and only then commits flags and registers,
  * so a fault leaves the architectural state of the instruction untouched.
  */
+#include <sys/random.h>
+
+#include "accel/tcg/lockstep.h"
 #include "target/x86/ops.h"
 
 typedef struct CCRec {
@@ -672,6 +675,26 @@ void op_cmpxchg8b(CPUX86State *env, const DecodedInsn *d)
     }
     cc_materialize(env);
     env->eflags = set_flag(env->eflags, CC_Z, eq);
+}
+
+/* 0F C7 /6 RDRAND, /7 RDSEED (register forms, no F2/F3: SDM vol. 2,
+ * RDRAND/RDSEED).  The value comes from the host's random source; a
+ * host that has none leaves the register zero with CF=0, the
+ * architected "no random number available" the guest must retry on.
+ * CF=1 on success; OF, SF, ZF, AF, PF are cleared. */
+void op_rdrand(CPUX86State *env, const DecodedInsn *d)
+{
+    bool seed = d->reg == 7;
+    uint32_t feat = seed ? (env->cpuid_7_0_ebx & (1u << 18)) : (env->cpuid_ext_features & (1u << 30));
+    if (d->mod != 3 || (d->prefixes & (PFX_REP | PFX_REPNE)) || !feat) {
+        raise_exception(env, EXCP_UD);
+    }
+    lockstep_check(env, "RDRAND/RDSEED");    /* a second run would read another value */
+    uint64_t v = 0;
+    bool ok = getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v);
+    reg_set(env, d->ot, d->rm, ok ? v : 0);
+    cc_materialize(env);
+    env->eflags = (env->eflags & ~CC_MASK) | (ok ? CC_C : 0);
 }
 
 void op_xadd(CPUX86State *env, const DecodedInsn *d)

@@ -1363,6 +1363,40 @@ static void test_regs64(void)
     g_assert_cmpint(guest_run64(invalid, 1), ==, EXCP_UD);
 }
 
+/* RDRAND/RDSEED (SDM vol. 2): #UD without the CPUID bit, in the memory
+ * form and with F3; else a random register value, CF=1 and OF, SF, ZF,
+ * AF, PF cleared, a 16-bit form leaving the register's upper half. */
+static void test_rdrand(void)
+{
+    static const uint8_t rdrand_eax[] = { 0x0f, 0xc7, 0xf0 };
+    static const uint8_t rdseed_eax[] = { 0x0f, 0xc7, 0xf8 };
+    static const uint8_t rdrand_cx[] = { 0x66, 0x0f, 0xc7, 0xf1 };
+    static const uint8_t rdrand_mem[] = { 0x0f, 0xc7, 0x30 };
+    static const uint8_t rep_rdrand[] = { 0xf3, 0x0f, 0xc7, 0xf0 };
+    env_init32();
+    g_assert_cmpint(guest_run(rdrand_eax, 3), ==, EXCP_UD);
+    g_assert_cmpint(guest_run(rdseed_eax, 3), ==, EXCP_UD);
+    env.cpuid_ext_features |= 1u << 30;
+    env.cpuid_7_0_ebx |= 1u << 18;
+    g_assert_cmpint(guest_run(rdrand_mem, 3), ==, EXCP_UD);
+    g_assert_cmpint(guest_run(rep_rdrand, 4), ==, EXCP_UD);
+    uint32_t seen[8];
+    for (int i = 0; i < 8; i++) {
+        guest_set_flags(CC_O | CC_S | CC_Z | CC_A | CC_P);
+        g_assert_cmpint(guest_run(i & 1 ? rdseed_eax : rdrand_eax, 3), ==, -1);
+        g_assert_cmphex(guest_flags(), ==, CC_C);
+        seen[i] = env.regs[R_EAX];
+    }
+    bool differ = false;
+    for (int i = 1; i < 8; i++) {
+        differ |= seen[i] != seen[0];
+    }
+    g_assert_true(differ);
+    env.regs[R_ECX] = 0xdead0000;
+    g_assert_cmpint(guest_run(rdrand_cx, 4), ==, -1);
+    g_assert_cmphex(env.regs[R_ECX] >> 16, ==, 0xdead);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1401,6 +1435,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/x86/alu64/muldiv", test_muldiv64);
     g_test_add_func("/x86/alu64/regs", test_regs64);
+    g_test_add_func("/x86/alu/rdrand", test_rdrand);
 #ifdef CPU_A_STANDALONE
     g_test_add_func("/x86/exec/program", test_exec_program);
     g_test_add_func("/x86/exec/smc", test_exec_smc);

@@ -319,8 +319,10 @@ static void test_named_models(void)
     cpuid(cpu, 1, r);
     g_assert_cmphex(r[0], ==, 0x000506e3);               /* family 6, model 94, stepping 3 */
     g_assert_cmphex(r[2] & (1u << 12), ==, 0);           /* fma: filtered */
+    g_assert_cmphex(r[2] & (1u << 30), ==, 1u << 30);    /* rdrand kept */
     cpuid(cpu, 7, r);
-    g_assert_cmphex(r[1], ==, (1u << 7) | (1u << 20));   /* smep smap kept; avx2...: filtered */
+    /* smep, rdseed, smap kept; avx2...: filtered */
+    g_assert_cmphex(r[1], ==, (1u << 7) | (1u << 18) | (1u << 20));
     cpuid(cpu, 0x80000001, r);
     g_assert_cmphex(r[3] & 0x0183f3ff, ==, 0);           /* Intel: no AMD copies */
     brand_of(cpu, brand);
