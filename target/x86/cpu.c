@@ -113,7 +113,7 @@ static const Feature features[] = {
     { "vaes", W_7_ECX, 9, NO }, { "vpclmulqdq", W_7_ECX, 10, NO },
     { "avx512vnni", W_7_ECX, 11, NO }, { "avx512bitalg", W_7_ECX, 12, NO },
     { "avx512-vpopcntdq", W_7_ECX, 14, NO }, { "la57", W_7_ECX, 16, NO },
-    { "rdpid", W_7_ECX, 22, NO }, { "bus-lock-detect", W_7_ECX, 24, NO },
+    { "rdpid", W_7_ECX, 22, YES }, { "bus-lock-detect", W_7_ECX, 24, NO },
     { "cldemote", W_7_ECX, 25, NO }, { "movdiri", W_7_ECX, 27, NO },
     { "movdir64b", W_7_ECX, 28, NO }, { "sgxlc", W_7_ECX, 30, NO }, { "pks", W_7_ECX, 31, YES },
 

@@ -677,14 +677,29 @@ void op_cmpxchg8b(CPUX86State *env, const DecodedInsn *d)
     env->eflags = set_flag(env->eflags, CC_Z, eq);
 }
 
+/* F3 0F C7 /7 RDPID (SDM vol. 2, RDPID): IA32_TSC_AUX into a register,
+ * 64 bits wide in 64-bit mode (the MSR's 32 bits, zero-extended) and 32
+ * elsewhere, whatever the operand-size prefix; no flags. */
+static void op_rdpid(CPUX86State *env, const DecodedInsn *d)
+{
+    if (!(env->cpuid_7_0_ecx & (1u << 22))) {
+        raise_exception(env, EXCP_UD);
+    }
+    reg_set(env, (env->hflags & HF_CS64) ? 3 : 2, d->rm, (uint32_t)env->tsc_aux);
+}
+
 /* 0F C7 /6 RDRAND, /7 RDSEED (register forms, no F2/F3: SDM vol. 2,
- * RDRAND/RDSEED).  The value comes from the host's random source; a
- * host that has none leaves the register zero with CF=0, the
- * architected "no random number available" the guest must retry on.
- * CF=1 on success; OF, SF, ZF, AF, PF are cleared. */
+ * RDRAND/RDSEED; F3 with /7 is RDPID).  The value comes from the host's
+ * random source; a host that has none leaves the register zero with
+ * CF=0, the architected "no random number available" the guest must
+ * retry on.  CF=1 on success; OF, SF, ZF, AF, PF are cleared. */
 void op_rdrand(CPUX86State *env, const DecodedInsn *d)
 {
     bool seed = d->reg == 7;
+    if (seed && d->mod == 3 && (d->prefixes & (PFX_REP | PFX_REPNE)) == PFX_REP) {
+        op_rdpid(env, d);
+        return;
+    }
     uint32_t feat = seed ? (env->cpuid_7_0_ebx & (1u << 18)) : (env->cpuid_ext_features & (1u << 30));
     if (d->mod != 3 || (d->prefixes & (PFX_REP | PFX_REPNE)) || !feat) {
         raise_exception(env, EXCP_UD);

@@ -1363,7 +1363,7 @@ static void test_regs64(void)
     g_assert_cmpint(guest_run64(invalid, 1), ==, EXCP_UD);
 }
 
-/* RDRAND/RDSEED (SDM vol. 2): #UD without the CPUID bit, in the memory
+/* RDRAND/RDSEED/RDPID (SDM vol. 2): #UD without the CPUID bit, in the memory
  * form and with F3; else a random register value, CF=1 and OF, SF, ZF,
  * AF, PF cleared, a 16-bit form leaving the register's upper half. */
 static void test_rdrand(void)
@@ -1395,6 +1395,21 @@ static void test_rdrand(void)
     env.regs[R_ECX] = 0xdead0000;
     g_assert_cmpint(guest_run(rdrand_cx, 4), ==, -1);
     g_assert_cmphex(env.regs[R_ECX] >> 16, ==, 0xdead);
+    /* F3 0F C7 /7 is RDPID: IA32_TSC_AUX, 32 bits outside 64-bit mode,
+     * the operand-size prefix ignored, flags untouched */
+    static const uint8_t rdpid_eax[] = { 0xf3, 0x0f, 0xc7, 0xf8 };
+    static const uint8_t rdpid_ax[] = { 0x66, 0xf3, 0x0f, 0xc7, 0xf8 };
+    env.tsc_aux = 0x12345678;
+    g_assert_cmpint(guest_run(rdpid_eax, 4), ==, EXCP_UD);
+    env.cpuid_7_0_ecx |= 1u << 22;
+    guest_set_flags(CC_Z);
+    env.regs[R_EAX] = 0xffffffff;
+    g_assert_cmpint(guest_run(rdpid_eax, 4), ==, -1);
+    g_assert_cmphex(env.regs[R_EAX], ==, 0x12345678);
+    g_assert_cmphex(guest_flags(), ==, CC_Z);
+    env.regs[R_EAX] = 0;
+    g_assert_cmpint(guest_run(rdpid_ax, 5), ==, -1);
+    g_assert_cmphex(env.regs[R_EAX], ==, 0x12345678);
 }
 
 int main(int argc, char **argv)
