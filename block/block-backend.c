@@ -103,11 +103,6 @@ void blk_set_on_error(BlockBackend *blk, BlockdevOnError on_read, BlockdevOnErro
     blk->on_write_error = on_write;
 }
 
-BlockdevOnError blk_get_on_error(BlockBackend *blk, bool is_read)
-{
-    return is_read ? blk->on_read_error : blk->on_write_error;
-}
-
 const char *blk_iostatus_name(BlockBackend *blk)
 {
     return !blk->iostatus_errno ? "ok" : blk->iostatus_errno == ENOSPC ? "nospace" : "failed";
@@ -129,27 +124,22 @@ static bool blk_error_action(BlkReq *req)
     bool is_read = req->type == BLK_REQ_READ;
     int err = -req->ret;
     BlockdevOnError p = is_read ? blk->on_read_error : blk->on_write_error;
-    const char *action = "report";
-    if (p == BLOCKDEV_ON_ERROR_IGNORE) {
-        action = "ignore";
-    } else if (p == BLOCKDEV_ON_ERROR_STOP || (p == BLOCKDEV_ON_ERROR_ENOSPC && err == ENOSPC)) {
-        action = "stop";
-    }
+    bool stop = p == BLOCKDEV_ON_ERROR_STOP || (p == BLOCKDEV_ON_ERROR_ENOSPC && err == ENOSPC);
+    bool ignore = p == BLOCKDEV_ON_ERROR_IGNORE;
     JsonObject *ev = json_object_new();
     json_object_set_string_member(ev, "device", blk->name);
     json_object_set_string_member(ev, "node-name", req->bs ? req->bs->node_name : "");
     json_object_set_string_member(ev, "operation", is_read ? "read" : "write");
-    json_object_set_string_member(ev, "action", action);
+    json_object_set_string_member(ev, "action", stop ? "stop" : ignore ? "ignore" : "report");
     if (err == ENOSPC) {
         json_object_set_boolean_member(ev, "nospace", true);
     }
     json_object_set_string_member(ev, "reason", g_strerror(err));
     qmp_event_send("BLOCK_IO_ERROR", ev);
-    if (!strcmp(action, "ignore")) {
-        req->ret = 0;
-        return false;
-    }
-    if (!strcmp(action, "report")) {
+    if (!stop) {
+        if (ignore) {
+            req->ret = 0;
+        }
         return false;
     }
     if (!blk->iostatus_errno) {

@@ -188,7 +188,6 @@ typedef enum BlockdevOnError {
 /* Parse "report", "ignore", "enospc" (werror only), "stop". */
 bool blockdev_on_error_parse(const char *s, bool is_read, BlockdevOnError *out, GError **errp);
 void blk_set_on_error(BlockBackend *blk, BlockdevOnError on_read, BlockdevOnError on_write);
-BlockdevOnError blk_get_on_error(BlockBackend *blk, bool is_read);
 /* query-block's io-status: "ok", "failed" or "nospace" (the error that
  * stopped the VM; "cont" makes it "ok" again). */
 const char *blk_iostatus_name(BlockBackend *blk);

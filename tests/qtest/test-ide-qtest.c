@@ -1245,6 +1245,14 @@ static char *next_event(QTestState *s)
     }
 }
 
+/* An HMP command through QMP; its reply line. */
+static char *hmp(QTestState *s, const char *cmd)
+{
+    g_autofree char *q = g_strdup_printf("{'execute':'human-monitor-command','arguments':"
+                                         "{'command-line':'%s'}}", cmd);
+    return qtest_qmp(s, q);
+}
+
 static QTestState *start_policy(const char *rules, const char *opts)
 {
     g_autofree char *args = g_strdup_printf(
@@ -1334,21 +1342,17 @@ static void test_error_policy(void)
     /* qemu-io breakpoints hold a flush in flight: BSY stays set until
      * "resume", however long the test looks */
     s = start_policy("", "");
-    g_autofree char *b = qtest_qmp(s, "{'execute':'human-monitor-command','arguments':"
-                                      "{'command-line':'qemu-io ide0-hd0 \"break flush_to_os A\"'}}");
+    g_autofree char *b = hmp(s, "qemu-io ide0-hd0 \"break flush_to_os A\"");
     g_assert_cmpstr(b, ==, "{\"return\":\"\"}");
     ata_cmd28(s, &pri, 0, 0xe7, 0, 0, 0);                  /* FLUSH CACHE */
-    g_autofree char *wb = qtest_qmp(s, "{'execute':'human-monitor-command','arguments':"
-                                       "{'command-line':'qemu-io ide0-hd0 \"wait_break A\"'}}");
+    g_autofree char *wb = hmp(s, "qemu-io ide0-hd0 \"wait_break A\"");
     g_assert_cmpstr(wb, ==, "{\"return\":\"\"}");
     g_usleep(100 * 1000);
     g_assert_cmphex(alt_status(s, &pri) & ST_BSY, ==, ST_BSY);
-    g_autofree char *r = qtest_qmp(s, "{'execute':'human-monitor-command','arguments':"
-                                      "{'command-line':'qemu-io ide0-hd0 \"resume A\"'}}");
+    g_autofree char *r = hmp(s, "qemu-io ide0-hd0 \"resume A\"");
     g_assert_cmpstr(r, ==, "{\"return\":\"\"}");
     g_assert_cmphex(wait_ready(s, &pri) & (ST_ERR | ST_DRDY), ==, ST_DRDY);
-    g_autofree char *r2 = qtest_qmp(s, "{'execute':'human-monitor-command','arguments':"
-                                       "{'command-line':'qemu-io ide0-hd0 \"resume A\"'}}");
+    g_autofree char *r2 = hmp(s, "qemu-io ide0-hd0 \"resume A\"");
     g_assert_nonnull(strstr(r2, "no request suspended at tag 'A'"));
     qtest_quit(s);
     unlink(nospc);
