@@ -377,6 +377,7 @@ void x86_disas_insn(const DecodedInsn *d, uint64_t eip, char *buf, size_t size)
     if (d->op == 0x90 && (d->prefixes & PFX_REP)) {
         snprintf(mn, sizeof(mn), "pause");
     }
+
     if (d->op == 0x1ae && (d->reg & 7) == 7 && d->mod == 3) {
         put(&o, "sfence");      /* the register form of clflush's slot */
         return;
@@ -391,6 +392,11 @@ void x86_disas_insn(const DecodedInsn *d, uint64_t eip, char *buf, size_t size)
     }
     if (d->op == 0x101 && d->mod == 3 && (d->reg & 7) == 7) {
         put(&o, "%s", (d->modrm & 7) == 0 ? "swapgs" : (d->modrm & 7) == 1 ? "rdtscp" : "(bad)");
+        return;
+    }
+    if (d->op == 0x1c7 && d->mod == 3 && (d->reg & 7) == 7 && (d->prefixes & PFX_REP)) {
+        /* F3 0F C7 /7 shares rdseed's slot; its register is 64-bit in 64-bit mode */
+        put(&o, "%-6s %s", "rdpid", d->rex || d->adsize == 3 ? reg64[d->rm & 15] : reg32[d->rm & 7]);
         return;
     }
     if (d->op == 0x1c7 && (d->rex & REX_W) && d->mod != 3) {
