@@ -108,7 +108,7 @@ static const Feature features[] = {
     { "sha-ni", W_7_EBX, 29, NO }, { "avx512bw", W_7_EBX, 30, NO },
     { "avx512vl", W_7_EBX, 31, NO },
 
-    { "avx512vbmi", W_7_ECX, 1, NO }, { "umip", W_7_ECX, 2, NO }, { "pku", W_7_ECX, 3, YES },
+    { "avx512vbmi", W_7_ECX, 1, NO }, { "umip", W_7_ECX, 2, YES }, { "pku", W_7_ECX, 3, YES },
     { "waitpkg", W_7_ECX, 5, NO }, { "avx512vbmi2", W_7_ECX, 6, NO }, { "gfni", W_7_ECX, 8, NO },
     { "vaes", W_7_ECX, 9, NO }, { "vpclmulqdq", W_7_ECX, 10, NO },
     { "avx512vnni", W_7_ECX, 11, NO }, { "avx512bitalg", W_7_ECX, 12, NO },

@@ -99,6 +99,7 @@ typedef struct DescTable {
 #define CR4_PCE (1u << 8)
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP (1u << 11)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
 #define CR4_PKE  (1u << 22)
@@ -106,6 +107,7 @@ typedef struct DescTable {
 /* CPUID 7.0 bits for the access-rights features (SDM vol. 3, 4.6) */
 #define CPUID_7_EBX_SMEP (1u << 7)
 #define CPUID_7_EBX_SMAP (1u << 20)
+#define CPUID_7_ECX_UMIP (1u << 2)
 #define CPUID_7_ECX_PKU  (1u << 3)
 #define CPUID_7_ECX_OSPKE (1u << 4)
 #define CPUID_7_ECX_PKS  (1u << 31)

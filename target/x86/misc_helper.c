@@ -83,6 +83,7 @@ uint32_t cpu_cr4_allowed(CPUX86State *env)
     if (has_feature(env, 1u << 25)) allowed |= CR4_OSXMMEXCPT;   /* SSE */
     if (env->cpuid_7_0_ebx & CPUID_7_EBX_SMEP) allowed |= CR4_SMEP;
     if (env->cpuid_7_0_ebx & CPUID_7_EBX_SMAP) allowed |= CR4_SMAP;
+    if (env->cpuid_7_0_ecx & CPUID_7_ECX_UMIP) allowed |= CR4_UMIP;
     /* protection keys exist only with IA-32e paging, but the bits may be
      * set earlier; they take effect when long mode is active */
     if (env->cpuid_7_0_ecx & CPUID_7_ECX_PKU) allowed |= CR4_PKE;

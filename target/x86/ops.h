@@ -281,6 +281,18 @@ static inline void require_cpl0(CPUX86State *env)
     }
 }
 
+/*
+ * CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR raise #GP(0) outside ring 0
+ * (virtual-8086 mode included, where CPL is 3).  SDM vol. 3, 2.5.
+ */
+static inline void check_umip(CPUX86State *env)
+{
+    if ((env->cr[4] & CR4_UMIP) && (env->hflags & HF_PE) &&
+        ((env->hflags & HF_VM86) || cpu_cpl(env) != 0)) {
+        raise_exception_err(env, EXCP_GP, 0);
+    }
+}
+
 #define H(name) void name(CPUX86State *env, const DecodedInsn *d)
 
 /* ops_alu.c */

@@ -137,8 +137,8 @@ void op_grp6(CPUX86State *env, const DecodedInsn *d)
         raise_exception(env, EXCP_UD);
     }
     switch (d->aux) {
-    case 0: store_sel(env, d, env->ldt.selector); break;
-    case 1: store_sel(env, d, env->tr.selector); break;
+    case 0: check_umip(env); store_sel(env, d, env->ldt.selector); break;
+    case 1: check_umip(env); store_sel(env, d, env->tr.selector); break;
     case 2: {
         require_cpl0(env);
         helper_lldt(env, load_sel(env, d));
@@ -228,6 +228,7 @@ void op_grp7(CPUX86State *env, const DecodedInsn *d)
     switch (d->aux) {
     case 0: case 1: {
         /* 64-bit mode stores a 10-byte pseudo-descriptor (8-byte base) */
+        check_umip(env);
         DescTable *t = d->aux ? &env->idt : &env->gdt;
         uint64_t ea = insn_ea(env, d);
         uint64_t base = t->base;
@@ -268,6 +269,7 @@ void op_grp7(CPUX86State *env, const DecodedInsn *d)
         break;
     }
     case 4:
+        check_umip(env);
         if (d->mod == 3) {
             reg_set(env, d->opsize, d->rm, (uint32_t)env->cr[0]);
         } else {

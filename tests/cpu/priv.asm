@@ -1,6 +1,7 @@
 ; priv.asm - privilege levels: ring 3 via IRET, call gate with stack switch,
 ; INT n DPL checks, IOPL and the I/O permission bitmap (SDM vol.3 ch.5, 6.12,
-; vol.1 19.5).
+; vol.1 19.5), and CR4.UMIP (vol.3 2.5: SGDT/SIDT/SLDT/SMSW/STR at CPL>0).
+; RUN-ARGS: -cpu qemu64,+umip
 %include "lib.inc"
 kernel_name: db "priv (ring 3, call gate, DPL checks, IOPL, I/O bitmap)", 0
 
@@ -106,6 +107,42 @@ main:
         CHECK [r2_in81], -1, "IOPL=3: IN port 0x81 allowed without the bitmap"
         CHECK [r2_cli], -1, "IOPL=3: CLI/STI allowed at CPL3"
         CHECK [r2_hlt], 13, "IOPL=3: HLT still #GP at CPL3"
+
+        ; CR4.UMIP clear: ring 3 may store GDTR, IDTR, LDTR, TR and the MSW
+        mov eax, user3
+        mov ebx, USER_STACK
+        mov ecx, 0x0002
+        call run_user
+        CHECK [r3_sgdt], -1, "UMIP=0: SGDT at CPL3 allowed"
+        CHECK [r3_sidt], -1, "UMIP=0: SIDT at CPL3 allowed"
+        CHECK [r3_sldt], -1, "UMIP=0: SLDT at CPL3 allowed"
+        CHECK [r3_str], -1, "UMIP=0: STR at CPL3 allowed"
+        CHECK [r3_smsw], -1, "UMIP=0: SMSW at CPL3 allowed"
+        CHECK [r3_smsw + 32], 0x11, "UMIP=0: SMSW at CPL3 reads CR0's low bits (PE, ET)"
+        EXPECT .u0
+        mov eax, cr4
+        or eax, 1 << 11                 ; CR4.UMIP
+        mov cr4, eax
+.u0:    CHECK [exc_vec], -1, "+umip: CR4.UMIP can be set"
+        EXPECT .u1
+        sgdt [u_desc]
+        smsw ax
+        str ax
+.u1:    CHECK [exc_vec], -1, "UMIP=1: SGDT, SMSW and STR at CPL0 allowed"
+        mov eax, user3
+        mov ebx, USER_STACK
+        mov ecx, 0x0002
+        call run_user
+        CHECK [r3_sgdt], 13, "UMIP=1: SGDT at CPL3 is #GP"
+        CHECK [r3_sgdt + 4], 0, "UMIP=1: SGDT #GP error code 0"
+        CHECK [r3_sgdt + 8], user3.i_sgdt, "UMIP=1: #GP saved EIP = the SGDT"
+        CHECK [r3_sidt], 13, "UMIP=1: SIDT at CPL3 is #GP"
+        CHECK [r3_sldt], 13, "UMIP=1: SLDT at CPL3 is #GP"
+        CHECK [r3_str], 13, "UMIP=1: STR at CPL3 is #GP"
+        CHECK [r3_smsw], 13, "UMIP=1: SMSW at CPL3 is #GP"
+        mov eax, cr4
+        and eax, ~(1 << 11)
+        mov cr4, eax
         ret
 
 ; ring-0 target of the call gate
@@ -222,7 +259,36 @@ user2:
         mov dword [exc_resume], 0
         int 0x30
 
+; stores the descriptor-table registers and the MSW; r3_smsw + 32 gets AX
+user3:
+        EXPECT .r1
+.i_sgdt: sgdt [u_desc]
+.r1:    SAVE r3_sgdt
+        EXPECT .r2
+        sidt [u_desc]
+.r2:    SAVE r3_sidt
+        EXPECT .r3
+        sldt ax
+.r3:    SAVE r3_sldt
+        EXPECT .r4
+        str ax
+.r4:    SAVE r3_str
+        xor eax, eax
+        EXPECT .r5
+        smsw ax
+.r5:    SAVE r3_smsw
+        and eax, 0x11
+        mov [r3_smsw + 32], eax
+        mov dword [exc_resume], 0
+        int 0x30
+
         align 4
+u_desc: times 16 db 0
+r3_sgdt: times 8 dd 0
+r3_sidt: times 8 dd 0
+r3_sldt: times 8 dd 0
+r3_str: times 8 dd 0
+r3_smsw: times 9 dd 0
 u_cs: dd 0
 u_ss: dd 0
 u_esp0: dd 0
