@@ -48,6 +48,8 @@ typedef struct NetClientInfo {
     void (*link_status_changed)(NetClientState *nc);   /* optional */
     /* optional, one line for "info network" */
     void (*info_str)(NetClientState *nc, GString *out);
+    /* takes TCP frames larger than the MTU (a NIC's TSO need not cut them) */
+    bool large_segments;
 } NetClientInfo;
 
 typedef struct NetPacket NetPacket;

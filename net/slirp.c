@@ -288,6 +288,7 @@ static const NetClientInfo slirp_info_ops = {
     .receive = slirp_receive,
     .cleanup = slirp_backend_cleanup,
     .info_str = slirp_info,
+    .large_segments = true,     /* libslirp's TCP takes any IP length */
 };
 
 /* ---- guestfwd: a guest connection to SERVER:PORT goes to a chardev ---- */

@@ -6,6 +6,13 @@
  * reaches the backend; frames for the guest are full and marked valid),
  * and the control queue's receive modes and MAC filter tables.
  *
+ * TCP segmentation offload (HOST_TSO4, HOST_TSO6, HOST_ECN): the driver
+ * sends TCP frames of up to 64 KiB with a segment size.  A backend that
+ * takes large segments (libslirp, whose TCP does not care about the MTU)
+ * gets the frame whole, with its lengths and checksums made right;
+ * anything else (socket, tap, a hub) gets it cut into MTU-sized segments
+ * (net/gso.c), as a NIC would put them on the wire.
+ *
  * Transmit notification mitigation, in the manner of vhost-net: a kick
  * turns further kicks off and schedules a bottom half; the BH drains the
  * queue in batches of TX_BURST frames, rescheduling itself while work
@@ -20,6 +27,7 @@
 #include "hw/pci/msix.h"
 #include "hw/virtio/virtio-pci.h"
 #include "net/checksum.h"
+#include "net/gso.h"
 #include "hw/core/bootdevice.h"
 #include "net/net.h"
 #include "util/bh.h"
@@ -29,6 +37,9 @@
 #define VIRTIO_NET_F_CSUM           0
 #define VIRTIO_NET_F_GUEST_CSUM     1
 #define VIRTIO_NET_F_MAC            5
+#define VIRTIO_NET_F_HOST_TSO4      11
+#define VIRTIO_NET_F_HOST_TSO6      12
+#define VIRTIO_NET_F_HOST_ECN       13
 #define VIRTIO_NET_F_MRG_RXBUF      15
 #define VIRTIO_NET_F_STATUS         16
 #define VIRTIO_NET_F_CTRL_VQ        17
@@ -37,6 +48,9 @@
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE     0
+#define VIRTIO_NET_HDR_GSO_TCPV4    1
+#define VIRTIO_NET_HDR_GSO_TCPV6    4
+#define VIRTIO_NET_HDR_GSO_ECN      0x80
 
 #define VIRTIO_NET_CTRL_RX          0
 #define  VIRTIO_NET_CTRL_RX_PROMISC   0
@@ -160,6 +174,57 @@ static void complete_csum(uint8_t *frame, size_t len, uint16_t start, uint16_t o
 
 static void vnet_tx_done(NetClientState *nc, ssize_t len);
 
+/* Drop a transmit element the device cannot send (guest error) */
+static void vnet_tx_drop(VirtIONet *n, VirtQueueElement *e, const char *why)
+{
+    vlog(LOG_GUEST_ERRORS, "virtio-net: %s, frame dropped\n", why);
+    virtqueue_push(n->tx, e, 0);
+    virtqueue_elem_free(e);
+}
+
+/* segments before the last need a sent callback only so that a full
+ * receiver queues them instead of dropping them; the last one's tells */
+static void vnet_tx_seg_sent(NetClientState *nc, ssize_t len)
+{
+}
+
+typedef struct VnetSegCtx {
+    VirtIONet *n;
+    ssize_t last_ret;
+} VnetSegCtx;
+
+static void vnet_tx_seg(void *opaque, const uint8_t *seg, size_t len, bool last)
+{
+    VnetSegCtx *c = opaque;
+    c->last_ret = net_send(c->n->nc, seg, len, last ? vnet_tx_done : vnet_tx_seg_sent);
+}
+
+/*
+ * A GSO frame: whole to a backend that takes large segments, otherwise cut
+ * to gso_size.  Returns what net_send returned for the last frame sent, or
+ * -1 when the frame is not what its header says (dropped).
+ */
+static ssize_t vnet_tx_gso(VirtIONet *n, uint8_t *frame, size_t len, const uint8_t *hdr)
+{
+    static uint8_t seg[NET_BUFSIZE];
+    uint8_t type = hdr[1] & ~VIRTIO_NET_HDR_GSO_ECN;
+    uint16_t gso_size = hdr[4] | hdr[5] << 8;
+    bool v6 = type == VIRTIO_NET_HDR_GSO_TCPV6;
+    NetTcpFrame t;
+    if ((type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6) ||
+        !virtio_has_feature(&n->vdev, v6 ? VIRTIO_NET_F_HOST_TSO6 : VIRTIO_NET_F_HOST_TSO4) ||
+        ((hdr[1] & VIRTIO_NET_HDR_GSO_ECN) && !virtio_has_feature(&n->vdev, VIRTIO_NET_F_HOST_ECN)) ||
+        gso_size == 0 || !net_tcp_parse(frame, len, v6, &t)) {
+        return -1;
+    }
+    NetClientState *peer = n->nc->peer;
+    /* whole only while the IP length field can still hold it */
+    bool whole = peer && peer->info->large_segments && len - t.l3 <= 65535;
+    VnetSegCtx c = { n, 0 };
+    net_tcp_segment(frame, len, &t, whole ? 0 : gso_size, seg, vnet_tx_seg, &c);
+    return c.last_ret;
+}
+
 /* Send one popped element; false when the backend queued it (wait). */
 static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
 {
@@ -174,21 +239,25 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
     }
     iov_to_buf(e->out_sg, e->out_num, 0, hdr, n->hdr_len);
     size_t len = iov_to_buf(e->out_sg, e->out_num, n->hdr_len, frame, e->out_bytes - n->hdr_len);
-    if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        complete_csum(frame, len, hdr[6] | hdr[7] << 8, hdr[8] | hdr[9] << 8);
-    }
+    n->copy_bytes += e->out_bytes;
+    n->copy_bufs += e->out_num;
+    ssize_t r;
     if (hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
-        /* we offer no TSO/UFO: a driver that sends GSO ignored negotiation */
-        vlog(LOG_GUEST_ERRORS, "virtio-net: GSO frame without the feature, dropped\n");
-        virtqueue_push(n->tx, e, 0);
-        virtqueue_elem_free(e);
-        return true;
+        /* the TCP checksum is computed whole here; NEEDS_CSUM adds nothing */
+        r = vnet_tx_gso(n, frame, len, hdr);
+        if (r < 0) {
+            vnet_tx_drop(n, e, "GSO frame not negotiated or not TCP as its header says");
+            return true;
+        }
+    } else {
+        if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+            complete_csum(frame, len, hdr[6] | hdr[7] << 8, hdr[8] | hdr[9] << 8);
+        }
+        r = net_send(n->nc, frame, len, vnet_tx_done);
     }
     n->tx_frames++;
     n->tx_bytes += len;
-    n->copy_bytes += e->out_bytes;
-    n->copy_bufs += e->out_num;
-    if (net_send(n->nc, frame, len, vnet_tx_done) == 0) {
+    if (r == 0) {
         n->tx_elem = e;             /* completed in vnet_tx_done */
         n->tx_start = t0;
         n->tx_len = len;
@@ -520,6 +589,8 @@ static bool vnet_realize(Device *dev, GError **errp)
     virtio_init(vdev, "virtio-net", VIRTIO_ID_NET, 10, &vnet_ops, n);
     vdev->host_features |= 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
                            1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |
+                           1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO6 |
+                           1ull << VIRTIO_NET_F_HOST_ECN |
                            1ull << VIRTIO_NET_F_GUEST_CSUM | 1ull << VIRTIO_NET_F_CTRL_VQ |
                            1ull << VIRTIO_NET_F_CTRL_RX;
     n->rx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_rx);

@@ -5,7 +5,8 @@
  * as a driver would leave them (rings in RAM, interfaces enabled, queues
  * live); the input then scribbles on the rings and buffers, moves tail
  * pointers, kicks queues, writes registers and injects frames from the
- * backend side.  Nothing may crash, hang or touch memory outside the guest.
+ * backend side; transmitted GSO frames go through the TSO segmenter
+ * (net/gso.c).  Nothing may crash, hang or touch memory outside the guest.
  * Each record: op(1) a(4) v(4).
  */
 #include <string.h>

@@ -85,12 +85,13 @@ for model in $models; do
     token=tok$RANDOM$RANDOM
     cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O /tmp/b http://10.0.2.2:$hport/blob; sha256sum /tmp/b; dd if=/dev/urandom of=/tmp/up bs=65536 count=64 2>/dev/null; nc 10.0.2.2 $sport < /tmp/up; sha256sum /tmp/up | sed s/^/up-sha=/; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
     timeout 300 "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
-        -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23 \
+        -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23 -monitor "unix:$out/$model.mon,server,nowait" \
         -append "console=ttyS0 quiet vireo.cmd=\"$cmds\" vireo.end" </dev/null >"$log" 2>&1 &
     vpid=$!
     got=""
     for _ in $(seq 600); do
         if grep -qa '^nc-listening' "$log"; then
+            python3 tests/guest/hmp.py "$out/$model.mon" "info iostats" > "$out/$model.iostats" 2>&1
             sleep 1
             got=$(python3 - "$fport" <<'PY'
 import socket, sys
@@ -118,6 +119,14 @@ PY
         # bit 32 (VIRTIO_F_VERSION_1): the modern transport was used; 28/29:
         # indirect descriptors and event idx negotiated
         expect "$log" '^virtio-features=.{28}11.{2}1' "$model: virtio 1.0 with indirect descriptors and event idx"
+        expect "$log" '^virtio-features=.{11}111' "$model: TSO4, TSO6 and ECN negotiated"
+        # the transmit size histogram: frames above 2 KiB are TSO frames slirp took whole
+        expect "$out/$model.iostats" '^  tx: .*' "$model: info iostats has transmit requests"
+        if awk '/^  tx: /{t=1; next} t && /size/{print; exit}' "$out/$model.iostats" | grep -qE '<=(4K|8K|16K|32K|64K):'; then
+            ok "$model: TSO frames over 2 KiB reached slirp whole"
+        else
+            notok "$model: no transmit request over 2 KiB in $out/$model.iostats"
+        fi
     fi
     expect "$log" 'lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2' "$model: DHCP lease from slirp"
     expect "$log" "^$want  /tmp/b" "$model: 8 MiB over HTTP from the host, sha256 matches"

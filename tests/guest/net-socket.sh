@@ -3,7 +3,10 @@
 # first and -netdev socket,connect= on the second (127.0.0.1 only), each
 # with a virtio-net-pci NIC and Debian's kernel.  The guests give
 # themselves addresses on a private link and ping each other; we assert on
-# both guests' ping statistics.
+# both guests' ping statistics.  Then guest b sends 2 MiB of random data
+# over TCP to busybox nc listening in guest a: b's driver uses TSO, so
+# Vireo cuts its large frames into MTU-sized segments for the socket
+# backend (net/gso.c), and a's sha256 of what arrived must equal b's.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -18,17 +21,23 @@ mapfile -t guest < <(GUEST_MODULES="virtio_pci virtio_net" scripts/make-linux-gu
     { echo "cannot build the guest"; exit 1; }
 kernel=${guest[0]} initrd=${guest[1]}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cmd() {   # cmd MYADDR PEERADDR
+cmd() {   # cmd MYADDR PEERADDR ROLE
     # the two guests boot at their own pace: wait (up to 90 s) until the
-    # peer answers, then count 3 pings
-    echo "ifconfig eth0 $1 netmask 255.255.255.0 up; for t in \$(seq 90); do ping -c 1 -W 1 $2 >/dev/null 2>&1 && break; done; ping -c 3 -w 30 $2; echo ping-done; sleep 8"
+    # peer answers, then count 3 pings; then the TCP transfer, b to a
+    local tcp
+    if [ "$3" = recv ]; then
+        tcp="r0=\$(cat /sys/class/net/eth0/statistics/rx_packets); timeout 120 nc -l -p 5000 > /tmp/r; sha256sum /tmp/r | sed s/^/recv-sha=/; echo recv-frames=\$((\$(cat /sys/class/net/eth0/statistics/rx_packets) - r0))"
+    else
+        tcp="dd if=/dev/urandom of=/tmp/s bs=65536 count=32 2>/dev/null; sha256sum /tmp/s | sed s/^/send-sha=/; t0=\$(cat /sys/class/net/eth0/statistics/tx_packets); for t in \$(seq 60); do nc $2 5000 < /tmp/s && break; sleep 1; done; echo send-frames=\$((\$(cat /sys/class/net/eth0/statistics/tx_packets) - t0))"
+    fi
+    echo "ifconfig eth0 $1 netmask 255.255.255.0 up; for t in \$(seq 90); do ping -c 1 -W 1 $2 >/dev/null 2>&1 && break; done; ping -c 3 -w 30 $2; echo ping-done; $tcp; echo tcp-done; sleep 4"
 }
-run() {   # run NAME MAC NETDEV-OPTS MY PEER
+run() {   # run NAME MAC NETDEV-OPTS MY PEER ROLE
     timeout "$vm_timeout" "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
         -netdev socket,id=n0,$3 -device virtio-net-pci,netdev=n0,mac=$2 \
-        -append "console=ttyS0 quiet vireo.cmd=\"$(cmd $4 $5)\" vireo.end" </dev/null >"$out/$1.log" 2>&1
+        -append "console=ttyS0 quiet vireo.cmd=\"$(cmd $4 $5 $6)\" vireo.end" </dev/null >"$out/$1.log" 2>&1
 }
-run a 52:54:00:00:77:01 listen=127.0.0.1:$port 192.168.77.1 192.168.77.2 &
+run a 52:54:00:00:77:01 listen=127.0.0.1:$port 192.168.77.1 192.168.77.2 recv &
 pa=$!
 for _ in $(seq 100); do
     python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
@@ -37,7 +46,7 @@ done
 # (that probe connection took the listener's one peer slot and closed: the
 # listener accepts again)
 sleep 0.5
-run b 52:54:00:00:77:02 connect=127.0.0.1:$port 192.168.77.2 192.168.77.1 &
+run b 52:54:00:00:77:02 connect=127.0.0.1:$port 192.168.77.2 192.168.77.1 send &
 pb=$!
 wait $pa; sa=$?
 wait $pb; sb=$?
@@ -53,4 +62,23 @@ for x in a:$sa b:$sb; do
         fail=1
     fi
 done
+sent=$(sed -n 's/^send-sha=\([0-9a-f]*\) .*/\1/p' "$out/b.log" | head -n1)
+got=$(sed -n 's/^recv-sha=\([0-9a-f]*\) .*/\1/p' "$out/a.log" | head -n1)
+if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+    echo "ok - 2 MiB over TCP from guest b to guest a, sha256 $sent"
+else
+    echo "not ok - TCP from b to a: b sent ${sent:-nothing}, a got ${got:-nothing}"
+    fail=1
+fi
+# a's driver counts the wire frames it got, b's the (TSO) frames it sent:
+# 2 MiB at a 1500-byte MTU is at least 1400 frames on the wire, and TSO
+# needs far fewer from b's driver
+sf=$(sed -n 's/^send-frames=\([0-9]*\).*/\1/p' "$out/b.log" | head -n1)
+rf=$(sed -n 's/^recv-frames=\([0-9]*\).*/\1/p' "$out/a.log" | head -n1)
+if [ -n "$sf" ] && [ -n "$rf" ] && [ "$rf" -ge 1400 ] && [ $((sf * 4)) -lt "$rf" ]; then
+    echo "ok - TSO: guest b's driver sent $sf frames, Vireo put $rf MTU-sized ones on the wire"
+else
+    echo "not ok - TSO: b's driver sent ${sf:-?} frames, a received ${rf:-?} (want >= 1400, and 4 times b's)"
+    fail=1
+fi
 exit $fail

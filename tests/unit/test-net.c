@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "net/backends.h"
+#include "net/checksum.h"
+#include "net/gso.h"
 #include "net/net.h"
 #include "util/keyval.h"
 
@@ -306,10 +308,118 @@ static void test_keyval(void)
     g_clear_error(&err);
 }
 
+
+/* ---- software TSO (net/gso.c) ---- */
+
+typedef struct GsoOut {
+    GByteArray *payload;        /* the segments' payloads, in order */
+    unsigned n, last_seen;
+    uint32_t seq0;
+    bool v6;
+} GsoOut;
+
+/* Each segment must stand alone: IP length, header checksum, TCP checksum
+ * over its pseudo-header, sequence number, and the flags of its place. */
+static void gso_check_seg(void *opaque, const uint8_t *s, size_t len, bool last)
+{
+    GsoOut *o = opaque;
+    size_t l3 = 14, l4 = o->v6 ? l3 + 40 : l3 + 20, hl = l4 + 20;
+    g_assert_cmpuint(len, <=, hl + 1000);
+    uint32_t sum;
+    if (!o->v6) {
+        g_assert_cmpuint(s[l3 + 2] << 8 | s[l3 + 3], ==, len - l3);
+        g_assert_cmpuint(s[l3 + 4] << 8 | s[l3 + 5], ==, (0x1234 + o->n) & 0xffff);
+        g_assert_cmpuint(net_checksum_finish(net_checksum_add(0, s + l3, 20)), ==, 0);
+        sum = net_checksum_add(0, s + l3 + 12, 8);
+    } else {
+        g_assert_cmpuint(s[l3 + 4] << 8 | s[l3 + 5], ==, len - l4);
+        sum = net_checksum_add(0, s + l3 + 8, 32);
+    }
+    sum += 6 + (uint32_t)(len - l4);
+    g_assert_cmpuint(net_checksum_finish(net_checksum_add(sum, s + l4, len - l4)), ==, 0);
+    uint32_t seq = (uint32_t)s[l4 + 4] << 24 | s[l4 + 5] << 16 | s[l4 + 6] << 8 | s[l4 + 7];
+    g_assert_cmpuint(seq, ==, o->seq0 + o->payload->len);
+    uint8_t fl = s[l4 + 13];
+    g_assert_cmpuint(!!(fl & 0x01), ==, last);             /* FIN on the last only */
+    g_assert_cmpuint(!!(fl & 0x08), ==, last);             /* PSH on the last only */
+    g_assert_cmpuint(!!(fl & 0x80), ==, o->n == 0);        /* CWR on the first only */
+    g_assert_true(fl & 0x10);                              /* ACK everywhere */
+    g_byte_array_append(o->payload, s + hl, len - hl);
+    o->last_seen += last;
+    o->n++;
+}
+
+static size_t gso_frame(uint8_t *f, bool v6, size_t payload)
+{
+    memset(f, 0, 14 + 60);
+    f[12] = v6 ? 0x86 : 0x08;
+    f[13] = v6 ? 0xdd : 0x00;
+    size_t l4;
+    if (!v6) {
+        f[14] = 0x45;
+        f[18] = 0x12, f[19] = 0x34;             /* ID */
+        f[22] = 64, f[23] = 6;                  /* TTL, TCP */
+        memcpy(f + 26, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+        l4 = 34;
+    } else {
+        f[14] = 0x60;
+        f[20] = 6, f[21] = 64;                  /* next header TCP, hop limit */
+        for (int i = 0; i < 32; i++) {
+            f[22 + i] = i * 7;
+        }
+        l4 = 54;
+    }
+    f[l4] = 0x80, f[l4 + 1] = 0x01, f[l4 + 2] = 0x00, f[l4 + 3] = 0x17;
+    f[l4 + 4] = 0xff, f[l4 + 5] = 0xff, f[l4 + 6] = 0xff, f[l4 + 7] = 0x00;  /* wraps */
+    f[l4 + 12] = 5 << 4;
+    f[l4 + 13] = 0x80 | 0x10 | 0x08 | 0x01;    /* CWR ACK PSH FIN */
+    for (size_t i = 0; i < payload; i++) {
+        f[l4 + 20 + i] = (uint8_t)(i * 31 + 7);
+    }
+    return l4 + 20 + payload;
+}
+
+static void test_gso(void)
+{
+    static uint8_t f[NET_BUFSIZE], buf[NET_BUFSIZE];
+    for (int v6 = 0; v6 < 2; v6++) {
+        size_t len = gso_frame(f, v6, 4500);
+        NetTcpFrame t;
+        g_assert_true(net_tcp_parse(f, len, v6, &t));
+        g_assert_cmpuint(t.hlen, ==, len - 4500);
+        g_assert_false(net_tcp_parse(f, len, !v6, &t));
+        g_assert_true(net_tcp_parse(f, len, v6, &t));
+        GsoOut o = { g_byte_array_new(), 0, 0, 0xffffff00, v6 };
+        g_assert_cmpuint(net_tcp_segment(f, len, &t, 1000, buf, gso_check_seg, &o), ==, 5);
+        g_assert_cmpuint(o.n, ==, 5);
+        g_assert_cmpuint(o.last_seen, ==, 1);
+        g_assert_cmpuint(o.payload->len, ==, 4500);
+        g_assert_cmpmem(o.payload->data, 4500, f + t.hlen, 4500);
+        g_byte_array_free(o.payload, TRUE);
+    }
+    /* hostile frames: cut short anywhere, a bad data offset, not TCP */
+    size_t len = gso_frame(f, false, 100);
+    NetTcpFrame t;
+    for (size_t cut = 0; cut < 54; cut++) {
+        g_assert_false(net_tcp_parse(f, cut, false, &t));
+    }
+    f[34 + 12] = 4 << 4;
+    g_assert_false(net_tcp_parse(f, len, false, &t));
+    f[34 + 12] = 15 << 4;                       /* 60-byte header: still inside */
+    g_assert_true(net_tcp_parse(f, len, false, &t));
+    g_assert_false(net_tcp_parse(f, 34 + 59, false, &t));
+    f[23] = 17;
+    g_assert_false(net_tcp_parse(f, len, false, &t));
+    f[23] = 6;
+    f[14] = 0x4f;                               /* IHL 15: TCP header beyond the frame */
+    g_assert_false(net_tcp_parse(f, 14 + 60 + 19, false, &t));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/keyval", test_keyval);
+    g_test_add_func("/net/gso", test_gso);
     g_test_add_func("/net/flow-control", test_flow_control);
     g_test_add_func("/net/link-down", test_link_down);
     g_test_add_func("/net/hub", test_hub);
