@@ -77,6 +77,7 @@ typedef struct VirtIONet {
     NICConf conf;
     NetClientState *nc;
     char *romfile;               /* "romfile" property */
+    bool host_tso4, host_tso6, host_ecn;    /* offloads offered (QEMU's property names) */
     VirtQueue *rx, *tx, *ctrl;
     BH *tx_bh;
     bool tx_waiting;             /* backend full: wait for the sent callback */
@@ -589,10 +590,12 @@ static bool vnet_realize(Device *dev, GError **errp)
     virtio_init(vdev, "virtio-net", VIRTIO_ID_NET, 10, &vnet_ops, n);
     vdev->host_features |= 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
                            1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CSUM |
-                           1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO6 |
-                           1ull << VIRTIO_NET_F_HOST_ECN |
                            1ull << VIRTIO_NET_F_GUEST_CSUM | 1ull << VIRTIO_NET_F_CTRL_VQ |
                            1ull << VIRTIO_NET_F_CTRL_RX;
+    /* TSO needs checksum offload, which is always offered (virtio 1.1, 5.1.3.1) */
+    vdev->host_features |= (uint64_t)n->host_tso4 << VIRTIO_NET_F_HOST_TSO4 |
+                           (uint64_t)n->host_tso6 << VIRTIO_NET_F_HOST_TSO6 |
+                           (uint64_t)(n->host_ecn && (n->host_tso4 || n->host_tso6)) << VIRTIO_NET_F_HOST_ECN;
     n->rx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_rx);
     n->tx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_tx);
     n->ctrl = virtio_add_queue(vdev, 64, vnet_handle_ctrl);
@@ -633,6 +636,9 @@ static const Property vnet_props[] = {
     DEFINE_VIRTIO_PCI_PROPERTIES(VirtIONet, proxy),
     DEFINE_NIC_PROPERTIES(VirtIONet, conf),
     DEFINE_PROP("romfile", PROP_STRING, VirtIONet, romfile, NULL),
+    DEFINE_PROP("host_tso4", PROP_BOOL, VirtIONet, host_tso4, "on"),
+    DEFINE_PROP("host_tso6", PROP_BOOL, VirtIONet, host_tso6, "on"),
+    DEFINE_PROP("host_ecn", PROP_BOOL, VirtIONet, host_ecn, "on"),
     DEFINE_PROP_END,
 };
 

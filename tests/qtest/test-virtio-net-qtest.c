@@ -12,6 +12,10 @@
  *   - a frame sent into the socket lands in a receive buffer after a
  *     12-byte header with num_buffers = 1;
  *   - MSI-X: with the vector masked, completion sets its pending bit;
+ *   - TSO: a 3000-byte TCP payload sent as one GSO frame with a segment
+ *     size of 1000 comes out of the socket (a backend that needs MTU-sized
+ *     frames) as three segments with their own lengths, sequence numbers
+ *     and checksums; not negotiated, or with host_tso4=off, it is dropped;
  *   - hostile chains (a descriptor that points to itself, a buffer outside
  *     RAM) set DEVICE_NEEDS_RESET and Vireo keeps answering; a reset
  *     (status 0) makes the device usable again.
@@ -106,7 +110,7 @@ static void set_status(QTestState *s, uint8_t st)
     qtest_writeb(s, COMMON + 20, st);
 }
 
-static Ctx *start(void)
+static Ctx *start_with(const char *props)
 {
     Ctx *c = g_new0(Ctx, 1);
     int l = socket(AF_INET, SOCK_STREAM, 0);
@@ -116,8 +120,8 @@ static Ctx *start(void)
     g_assert_cmpint(listen(l, 1), ==, 0);
     getsockname(l, (struct sockaddr *)&a, &alen);
     char *args = g_strdup_printf("-netdev socket,id=n0,connect=127.0.0.1:%d "
-                                 "-device virtio-net-pci,netdev=n0,addr=4,mac=52:54:00:aa:bb:cc",
-                                 ntohs(a.sin_port));
+                                 "-device virtio-net-pci,netdev=n0,addr=4,mac=52:54:00:aa:bb:cc%s",
+                                 ntohs(a.sin_port), props);
     c->s = qtest_start(args);
     g_free(args);
     c->sock = accept(l, NULL, NULL);
@@ -131,6 +135,11 @@ static Ctx *start(void)
     pci_writel(c->s, 0x24, 0);
     pci_writew(c->s, 0x04, 0x0006);
     return c;
+}
+
+static Ctx *start(void)
+{
+    return start_with("");
 }
 
 static void negotiate(Ctx *c, uint64_t features)
@@ -294,6 +303,117 @@ static void test_tx_rx(void)
     stop(c);
 }
 
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~sum & 0xffff;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        sum += b[i] << 8 | b[i + 1];
+    }
+    if (n & 1) {
+        sum += b[n - 1] << 8;
+    }
+    return sum;
+}
+
+/* Ethernet + IPv4 + TCP (20-byte headers each), 3000 bytes of payload */
+static size_t tso_frame(uint8_t *f)
+{
+    static const uint8_t head[54] = {
+        0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc, 0x08, 0x00,
+        0x45, 0, 0x0b, 0xe8, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 10, 0, 2, 15, 10, 0, 2, 2,
+        0x80, 0x01, 0x00, 0x17, 0x00, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0,
+    };
+    memcpy(f, head, sizeof(head));
+    for (int i = 0; i < 3000; i++) {
+        f[54 + i] = (uint8_t)(i * 13 + 5);
+    }
+    return 54 + 3000;
+}
+
+static void send_gso(Ctx *c, uint16_t head, const uint8_t *f, size_t len)
+{
+    QTestState *s = c->s;
+    /* header: NEEDS_CSUM, GSO_TCPV4, hdr_len 54, gso_size 1000, csum at 34+16 */
+    uint8_t hdr[12] = { 1, 1, 54, 0, 0xe8, 0x03, 34, 0, 16, 0, 0, 0 };
+    qtest_memwrite(s, BUFS + head * 0x2000, hdr, 12);
+    qtest_memwrite(s, BUFS + head * 0x2000 + 0x100, f, len);
+    desc(s, TXQ_BASE, head, BUFS + head * 0x2000, 12, 1, head + 1);
+    desc(s, TXQ_BASE, head + 1, BUFS + head * 0x2000 + 0x100, len, 0, 0);
+    avail_add(c, TXQ_BASE, &c->tx_avail, head);
+    qtest_writel(s, NOTIFY + 4, 1);
+}
+
+static void send_plain(Ctx *c, uint16_t head)
+{
+    QTestState *s = c->s;
+    uint8_t hdr[12] = { 0 }, f[60];
+    memset(f, 0x5a, sizeof(f));
+    qtest_memwrite(s, BUFS + 0x10000, hdr, 12);
+    qtest_memwrite(s, BUFS + 0x10100, f, 60);
+    desc(s, TXQ_BASE, head, BUFS + 0x10000, 12, 1, head + 1);
+    desc(s, TXQ_BASE, head + 1, BUFS + 0x10100, 60, 0, 0);
+    avail_add(c, TXQ_BASE, &c->tx_avail, head);
+    qtest_writel(s, NOTIFY + 4, 1);
+}
+
+static void test_tso(void)
+{
+    Ctx *c = start();
+    QTestState *s = c->s;
+    qtest_writel(s, COMMON + 0, 0);
+    uint32_t offered = qtest_readl(s, COMMON + 4);
+    g_assert_cmphex(offered & (7u << 11), ==, 7u << 11);      /* HOST_TSO4, TSO6, ECN */
+    negotiate(c, FEATURES | 1ull << 0 | 1ull << 11);           /* CSUM, HOST_TSO4 */
+    uint8_t f[3100], got[2048];
+    size_t len = tso_frame(f);
+    send_gso(c, 0, f, len);
+    uint32_t glen;
+    for (int i = 0; i < 3; i++) {
+        read_frame(c, got, &glen);
+        g_assert_cmpuint(glen, ==, 54 + 1000);
+        g_assert_cmpuint(got[16] << 8 | got[17], ==, 20 + 20 + 1000);            /* IP length */
+        g_assert_cmpuint(got[18] << 8 | got[19], ==, 0x1234 + i);                 /* IP ID */
+        g_assert_cmpuint(csum_fold(csum_add(0, got + 14, 20)), ==, 0);
+        uint32_t seq = (uint32_t)got[38] << 24 | got[39] << 16 | got[40] << 8 | got[41];
+        g_assert_cmpuint(seq, ==, 0x1000 + 1000 * i);
+        g_assert_cmpuint(got[47] & 0x08, ==, i == 2 ? 0x08 : 0);                  /* PSH last */
+        uint32_t ps = csum_add(0, got + 26, 8) + 6 + 1020;
+        g_assert_cmpuint(csum_fold(csum_add(ps, got + 34, 1020)), ==, 0);         /* TCP */
+        g_assert_cmpmem(got + 54, 1000, f + 54 + 1000 * i, 1000);
+    }
+    g_assert_true(wait_used(c, TXQ_BASE, 1));
+
+    /* not negotiated: the GSO frame is dropped (the plain one after it is
+     * the next thing on the wire) and still completed */
+    negotiate(c, FEATURES | 1ull << 0);
+    send_gso(c, 0, f, len);
+    send_plain(c, 2);
+    read_frame(c, got, &glen);
+    g_assert_cmpuint(glen, ==, 60);
+    g_assert_true(wait_used(c, TXQ_BASE, 2));
+    /* a GSO header on a frame that is not TCP: dropped too */
+    negotiate(c, FEATURES | 1ull << 0 | 1ull << 11);
+    f[23] = 17;
+    send_gso(c, 0, f, len);
+    send_plain(c, 2);
+    read_frame(c, got, &glen);
+    g_assert_cmpuint(glen, ==, 60);
+    stop(c);
+
+    c = start_with(",host_tso4=off,host_tso6=off");
+    qtest_writel(c->s, COMMON + 0, 0);
+    g_assert_cmphex(qtest_readl(c->s, COMMON + 4) & (7u << 11), ==, 0);  /* ECN needs a TSO */
+    stop(c);
+}
+
 static void test_msix_pending(void)
 {
     Ctx *c = start();
@@ -364,6 +484,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qtest/virtio-net/identity-config", test_identity_and_config);
     g_test_add_func("/qtest/virtio-net/tx-rx", test_tx_rx);
+    g_test_add_func("/qtest/virtio-net/tso", test_tso);
     g_test_add_func("/qtest/virtio-net/msix-pending", test_msix_pending);
     g_test_add_func("/qtest/virtio-net/hostile-chains", test_hostile_chains);
     return g_test_run();
