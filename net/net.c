@@ -40,6 +40,7 @@ NetClientState *net_client_new(const NetClientInfo *info, NetClientState *peer,
     nc->model = g_strdup(model);
     nc->name = g_strdup(name ? name : model);
     nc->incoming_limit = NET_QUEUE_LIMIT;
+    nc->queues = 1;
     g_queue_init(&nc->incoming);
     if (peer) {
         g_assert(!peer->peer);
@@ -312,10 +313,24 @@ static NetClientState *netdev_create(KeyVal *kv, const char *type, const char *i
         vireo_set_error(errp, "Duplicate ID '%s' for netdev", id);
         return NULL;
     }
+    /*
+     * queues=N: as QEMU's tap (and, in Vireo, user and socket too): how
+     * many queue pairs a virtio-net-pci with mq=on offers.  The backend
+     * itself is one queue that the pairs share.
+     */
+    uint64_t queues = 1;
+    if (strcmp(type, "hubport") && !keyval_take_u64(kv, "queues", 1, &queues, errp)) {
+        return NULL;
+    }
+    if (queues < 1 || queues > NET_MAX_QUEUES) {
+        vireo_set_error(errp, "Parameter 'queues' expects a value between 1 and %d", NET_MAX_QUEUES);
+        return NULL;
+    }
     NetClientState *nc = t->init(kv, id, errp);
     if (!nc) {
         return NULL;
     }
+    nc->queues = queues;
     const char *bad = keyval_unused(kv);
     if (bad) {
         vireo_set_error(errp, "Invalid parameter '%s'", bad);

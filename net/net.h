@@ -25,6 +25,7 @@
 #include <sys/uio.h>
 
 #define NET_BUFSIZE (4096 + 65536)   /* largest frame a backend hands over (GSO) */
+#define NET_MAX_QUEUES 16            /* queues= on a backend */
 
 typedef struct NetClientState NetClientState;
 typedef void NetPacketSent(NetClientState *sender, ssize_t len);
@@ -73,6 +74,7 @@ struct NetClientState {
     NetStats stats;
     void *hub;                   /* hub ports: their hub */
     void *opaque_dev;            /* NICs: the device model */
+    unsigned queues;             /* backends: queues=N, the queue pairs a multiqueue NIC offers */
 };
 
 NetClientState *net_client_new(const NetClientInfo *info, NetClientState *peer,

@@ -1,6 +1,9 @@
 /*
  * virtio-net (virtio 1.1 spec, section 5.1) on virtio-pci: "virtio-net-pci".
- * Queues: receive 0, transmit 1, control 2.  Offers the MAC, link status,
+ * Queues: receive 0, transmit 1, control 2; with mq=on and a backend of
+ * queues=N (N > 1), N receive/transmit pairs (2i, 2i+1) and control at 2N
+ * once the driver takes VIRTIO_NET_F_MQ (at 2 while it has not).  Offers
+ * the MAC, link status,
  * mergeable receive buffers, checksum offload in both directions (a
  * partially checksummed frame from the driver is completed here before it
  * reaches the backend; frames for the guest are full and marked valid),
@@ -12,6 +15,15 @@
  * gets the frame whole, with its lengths and checksums made right;
  * anything else (socket, tap, a hub) gets it cut into MTU-sized segments
  * (net/gso.c), as a NIC would put them on the wire.
+ *
+ * Multiqueue (virtio 1.1, 5.1.6.5.5): until the driver sets a number of
+ * pairs with VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET only the first pair is used.
+ * Then each transmit queue is drained by its own bottom half, and receive
+ * steering is automatic: a frame goes to the receive queue of the pair
+ * that last sent on its flow (TCP/UDP over IPv4/IPv6, by a hash of
+ * addresses and ports), a flow not seen yet to a pair chosen by the hash.
+ * The backend is one queue the pairs share; while it is full every
+ * transmit queue waits.
  *
  * Transmit notification mitigation, in the manner of vhost-net: a kick
  * turns further kicks off and schedules a bottom half; the BH drains the
@@ -44,6 +56,7 @@
 #define VIRTIO_NET_F_STATUS         16
 #define VIRTIO_NET_F_CTRL_VQ        17
 #define VIRTIO_NET_F_CTRL_RX        18
+#define VIRTIO_NET_F_MQ             22
 #define VIRTIO_NET_S_LINK_UP        1
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
@@ -63,6 +76,8 @@
 #define  VIRTIO_NET_CTRL_MAC_TABLE_SET 0
 #define  VIRTIO_NET_CTRL_MAC_ADDR_SET  1
 #define VIRTIO_NET_CTRL_ANNOUNCE    3
+#define VIRTIO_NET_CTRL_MQ          4
+#define  VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
 #define VIRTIO_NET_OK               0
 #define VIRTIO_NET_ERR              1
 
@@ -70,6 +85,14 @@
 #define TX_BURST        256
 #define MAC_TABLE_MAX   64
 #define RX_FRAME_MAX    (65536 + 14)
+#define FLOW_SLOTS      256
+
+struct VirtIONet;
+typedef struct VnetTxQueue {
+    struct VirtIONet *n;
+    VirtQueue *vq;
+    BH *bh;
+} VnetTxQueue;
 
 typedef struct VirtIONet {
     VirtIOPCIProxy proxy;
@@ -78,10 +101,14 @@ typedef struct VirtIONet {
     NetClientState *nc;
     char *romfile;               /* "romfile" property */
     bool host_tso4, host_tso6, host_ecn;    /* offloads offered (QEMU's property names) */
-    VirtQueue *rx, *tx, *ctrl;
-    BH *tx_bh;
-    bool tx_waiting;             /* backend full: wait for the sent callback */
+    bool mq;                     /* "mq" property */
+    unsigned max_pairs;          /* queue pairs offered (the backend's queues= with mq=on) */
+    unsigned curr_pairs;         /* in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET) */
+    VnetTxQueue txq[NET_MAX_QUEUES];
+    uint8_t flow_pair[FLOW_SLOTS];   /* pair + 1 that last sent on the flow, 0: none */
+    bool tx_waiting;             /* backend full: every transmit queue waits for the sent callback */
     VirtQueueElement *tx_elem;   /* the frame the backend queued */
+    VnetTxQueue *tx_elem_q;      /* and its queue */
     int64_t tx_start;            /* when it was popped, and its length (iostats) */
     size_t tx_len;
     IOStatsSource *ios;
@@ -103,7 +130,7 @@ static void vnet_get_config(VirtIODevice *vdev, uint8_t *cfg)
     uint16_t status = n->nc && n->nc->link_down ? 0 : VIRTIO_NET_S_LINK_UP;
     cfg[6] = status;
     cfg[7] = status >> 8;
-    cfg[8] = 1;                 /* max_virtqueue_pairs */
+    cfg[8] = n->max_pairs;      /* max_virtqueue_pairs */
     cfg[9] = 0;
 }
 
@@ -132,7 +159,11 @@ static void vnet_reset(VirtIODevice *vdev)
     n->uni_entries = n->multi_entries = 0;
     n->mergeable = false;
     n->hdr_len = 10;
-    bh_cancel(n->tx_bh);
+    for (unsigned i = 0; i < n->max_pairs; i++) {
+        bh_cancel(n->txq[i].bh);
+    }
+    n->curr_pairs = 1;
+    memset(n->flow_pair, 0, sizeof(n->flow_pair));
     if (n->tx_elem) {
         virtqueue_elem_free(n->tx_elem);
         n->tx_elem = NULL;
@@ -159,6 +190,71 @@ static const VirtIODeviceOps vnet_ops = {
     .reset = vnet_reset,
 };
 
+static VirtQueue *vnet_rxq(VirtIONet *n, unsigned pair)
+{
+    return &n->vdev.vq[2 * pair];
+}
+
+/* The control queue follows the pairs the driver knows of */
+static unsigned vnet_ctrl_index(VirtIONet *n)
+{
+    return virtio_has_feature(&n->vdev, VIRTIO_NET_F_MQ) ? 2 * n->max_pairs : 2;
+}
+
+/*
+ * Automatic receive steering: a hash of a TCP or UDP flow over IPv4 or
+ * IPv6, the guest's end first (the source of what it sends, the
+ * destination of what it gets), so both directions meet in one slot.
+ */
+static bool vnet_flow_hash(const uint8_t *f, size_t len, bool from_guest, unsigned *slot)
+{
+    size_t l3 = 14, l4, alen;
+    if (len < l3) {
+        return false;
+    }
+    unsigned type = f[12] << 8 | f[13];
+    if (type == 0x8100) {
+        l3 = 18;
+        if (len < l3) {
+            return false;
+        }
+        type = f[16] << 8 | f[17];
+    }
+    const uint8_t *src, *dst;
+    uint8_t proto;
+    if (type == 0x0800 && len >= l3 + 20 && (f[l3] & 15) >= 5) {
+        proto = f[l3 + 9];
+        src = f + l3 + 12;
+        dst = f + l3 + 16;
+        alen = 4;
+        l4 = l3 + (f[l3] & 15) * 4;
+    } else if (type == 0x86dd && len >= l3 + 40) {
+        proto = f[l3 + 6];
+        src = f + l3 + 8;
+        dst = f + l3 + 24;
+        alen = 16;
+        l4 = l3 + 40;
+    } else {
+        return false;
+    }
+    if ((proto != 6 && proto != 17) || len < l4 + 4) {
+        return false;
+    }
+    const uint8_t *mine = from_guest ? src : dst, *theirs = from_guest ? dst : src;
+    const uint8_t *myport = f + l4 + (from_guest ? 0 : 2), *theirport = f + l4 + (from_guest ? 2 : 0);
+    uint32_t h = 2166136261u ^ proto;                      /* FNV-1a */
+    for (size_t i = 0; i < alen; i++) {
+        h = (h ^ mine[i]) * 16777619u;
+        h = (h ^ theirs[i]) * 16777619u;
+    }
+    for (int i = 0; i < 2; i++) {
+        h = (h ^ myport[i]) * 16777619u;
+        h = (h ^ theirport[i]) * 16777619u;
+    }
+    *slot = h % FLOW_SLOTS;
+    return true;
+}
+
 /* ---- transmit ---- */
 
 /* NEEDS_CSUM: sum from csum_start to the end, store at csum_start+offset
@@ -176,10 +272,10 @@ static void complete_csum(uint8_t *frame, size_t len, uint16_t start, uint16_t o
 static void vnet_tx_done(NetClientState *nc, ssize_t len);
 
 /* Drop a transmit element the device cannot send (guest error) */
-static void vnet_tx_drop(VirtIONet *n, VirtQueueElement *e, const char *why)
+static void vnet_tx_drop(VnetTxQueue *q, VirtQueueElement *e, const char *why)
 {
     vlog(LOG_GUEST_ERRORS, "virtio-net: %s, frame dropped\n", why);
-    virtqueue_push(n->tx, e, 0);
+    virtqueue_push(q->vq, e, 0);
     virtqueue_elem_free(e);
 }
 
@@ -227,14 +323,15 @@ static ssize_t vnet_tx_gso(VirtIONet *n, uint8_t *frame, size_t len, const uint8
 }
 
 /* Send one popped element; false when the backend queued it (wait). */
-static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
+static bool vnet_tx_one(VnetTxQueue *q, VirtQueueElement *e)
 {
+    VirtIONet *n = q->n;
     static uint8_t frame[NET_BUFSIZE];
     uint8_t hdr[12] = { 0 };
     int64_t t0 = iostats_now();
     if (e->out_bytes < n->hdr_len || e->out_bytes - n->hdr_len > NET_BUFSIZE) {
         virtio_error(&n->vdev, "transmit element of %" G_GUINT64_FORMAT " bytes", e->out_bytes);
-        virtqueue_push(n->tx, e, 0);
+        virtqueue_push(q->vq, e, 0);
         virtqueue_elem_free(e);
         return true;
     }
@@ -242,12 +339,16 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
     size_t len = iov_to_buf(e->out_sg, e->out_num, n->hdr_len, frame, e->out_bytes - n->hdr_len);
     n->copy_bytes += e->out_bytes;
     n->copy_bufs += e->out_num;
+    unsigned slot;
+    if (n->max_pairs > 1 && vnet_flow_hash(frame, len, true, &slot)) {
+        n->flow_pair[slot] = q - n->txq + 1;
+    }
     ssize_t r;
     if (hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
         /* the TCP checksum is computed whole here; NEEDS_CSUM adds nothing */
         r = vnet_tx_gso(n, frame, len, hdr);
         if (r < 0) {
-            vnet_tx_drop(n, e, "GSO frame not negotiated or not TCP as its header says");
+            vnet_tx_drop(q, e, "GSO frame not negotiated or not TCP as its header says");
             return true;
         }
     } else {
@@ -260,12 +361,13 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
     n->tx_bytes += len;
     if (r == 0) {
         n->tx_elem = e;             /* completed in vnet_tx_done */
+        n->tx_elem_q = q;
         n->tx_start = t0;
         n->tx_len = len;
         n->tx_waiting = true;
         return false;
     }
-    virtqueue_push(n->tx, e, 0);
+    virtqueue_push(q->vq, e, 0);
     virtqueue_elem_free(e);
     iostats_req_done(n->ios, IOREQ_TX, t0, len);
     return true;
@@ -273,36 +375,37 @@ static bool vnet_tx_one(VirtIONet *n, VirtQueueElement *e)
 
 static void vnet_tx_bh(void *opaque)
 {
-    VirtIONet *n = opaque;
+    VnetTxQueue *q = opaque;
+    VirtIONet *n = q->n;
     VirtIODevice *vdev = &n->vdev;
-    if (n->tx_waiting || !virtio_queue_ready(n->tx)) {
+    if (n->tx_waiting || !virtio_queue_ready(q->vq)) {
         return;
     }
     n->tx_batches++;
     unsigned sent = 0;
     VirtQueueElement *e;
-    while (sent < TX_BURST && (e = virtqueue_pop(n->tx))) {
+    while (sent < TX_BURST && (e = virtqueue_pop(q->vq))) {
         sent++;
-        if (!vnet_tx_one(n, e)) {
+        if (!vnet_tx_one(q, e)) {
             break;
         }
     }
     if (sent) {
-        virtio_notify(vdev, n->tx);
+        virtio_notify(vdev, q->vq);
     }
     if (n->tx_waiting || virtio_is_broken(vdev)) {
         return;
     }
     if (sent == TX_BURST) {
-        bh_schedule(n->tx_bh);      /* more to do: let the loop breathe first */
+        bh_schedule(q->bh);         /* more to do: let the loop breathe first */
         return;
     }
     /* empty: ask for kicks again, then look once more for a frame the
      * driver queued while kicks were off */
-    virtio_queue_set_notification(n->tx, true);
-    if (!virtio_queue_empty(n->tx)) {
-        virtio_queue_set_notification(n->tx, false);
-        bh_schedule(n->tx_bh);
+    virtio_queue_set_notification(q->vq, true);
+    if (!virtio_queue_empty(q->vq)) {
+        virtio_queue_set_notification(q->vq, false);
+        bh_schedule(q->bh);
     }
 }
 
@@ -310,33 +413,60 @@ static void vnet_tx_done(NetClientState *nc, ssize_t len)
 {
     VirtIONet *n = nc->opaque_dev;
     if (n->tx_elem) {
-        virtqueue_push(n->tx, n->tx_elem, 0);
+        VirtQueue *vq = n->tx_elem_q->vq;
+        virtqueue_push(vq, n->tx_elem, 0);
         virtqueue_elem_free(n->tx_elem);
         n->tx_elem = NULL;
         iostats_req_done(n->ios, IOREQ_TX, n->tx_start, n->tx_len);
-        virtio_notify(&n->vdev, n->tx);
+        virtio_notify(&n->vdev, vq);
     }
     n->tx_waiting = false;
-    bh_schedule(n->tx_bh);
+    /* every queue may have been kicked while the backend was full */
+    for (unsigned i = 0; i < n->max_pairs; i++) {
+        bh_schedule(n->txq[i].bh);
+    }
 }
 
 static void vnet_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = vdev->opaque;
+    VnetTxQueue *q = &n->txq[(vq - vdev->vq) / 2];
     if (n->tx_waiting) {
         vq->kicks_suppressed++;
         return;
     }
     virtio_queue_set_notification(vq, false);
-    bh_schedule(n->tx_bh);
+    bh_schedule(q->bh);
 }
 
 /* ---- receive ---- */
 
+static bool vnet_rxq_can_receive(VirtQueue *vq)
+{
+    return virtio_queue_ready(vq) && !virtio_queue_empty(vq);
+}
+
+/* some receive queue in use has a buffer (vnet_receive picks the queue) */
 static bool vnet_can_receive(NetClientState *nc)
 {
     VirtIONet *n = nc->opaque_dev;
-    return virtio_queue_ready(n->rx) && !virtio_queue_empty(n->rx);
+    for (unsigned i = 0; i < n->curr_pairs; i++) {
+        if (vnet_rxq_can_receive(vnet_rxq(n, i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The pair a frame for the guest goes to: its flow's, see vnet_flow_hash */
+static unsigned vnet_rx_pair(VirtIONet *n, const uint8_t *frame, size_t len)
+{
+    unsigned slot;
+    if (n->curr_pairs == 1 || !vnet_flow_hash(frame, len, false, &slot)) {
+        return 0;
+    }
+    unsigned p = n->flow_pair[slot];
+    return p && p <= n->curr_pairs ? p - 1 : slot % n->curr_pairs;
 }
 
 static bool vnet_filter(VirtIONet *n, const uint8_t *buf)
@@ -389,7 +519,8 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
         memcpy(frame + len, iov[i].iov_base, iov[i].iov_len);
         len += iov[i].iov_len;
     }
-    if (!vnet_can_receive(nc)) {
+    VirtQueue *rx = vnet_rxq(n, vnet_rx_pair(n, frame, len));
+    if (!vnet_rxq_can_receive(rx)) {
         return 0;
     }
     if (len < 14 || !vnet_filter(n, frame)) {
@@ -407,7 +538,7 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
         if (used == G_N_ELEMENTS(elems) || (used && !n->mergeable)) {
             break;
         }
-        VirtQueueElement *e = virtqueue_pop(n->rx);
+        VirtQueueElement *e = virtqueue_pop(rx);
         if (!e) {
             break;
         }
@@ -433,7 +564,7 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
     if (done < total) {
         /* not enough buffers: give them back and wait (flow control) */
         for (unsigned i = used; i-- > 0;) {
-            virtqueue_unpop(n->rx, elems[i]);
+            virtqueue_unpop(rx, elems[i]);
             virtqueue_elem_free(elems[i]);
         }
         if (virtio_is_broken(&n->vdev)) {
@@ -450,11 +581,11 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
         iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 10, nb, 2);
     }
     for (unsigned i = 0; i < used; i++) {
-        virtqueue_fill(n->rx, elems[i], lens[i], i);
+        virtqueue_fill(rx, elems[i], lens[i], i);
         virtqueue_elem_free(elems[i]);
     }
-    virtqueue_flush(n->rx, used);
-    virtio_notify(&n->vdev, n->rx);
+    virtqueue_flush(rx, used);
+    virtio_notify(&n->vdev, rx);
     n->rx_frames++;
     n->rx_bytes += len;
     iostats_req_done(n->ios, IOREQ_RX, t0, len);
@@ -528,12 +659,38 @@ static void vnet_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
             status = vnet_ctrl_mac_table(n, e, 2);
         } else if (cmd[0] == VIRTIO_NET_CTRL_ANNOUNCE) {
             status = VIRTIO_NET_OK;
+        } else if (cmd[0] == VIRTIO_NET_CTRL_MQ && cmd[1] == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET &&
+                   virtio_has_feature(vdev, VIRTIO_NET_F_MQ)) {
+            uint8_t v[2];
+            if (iov_to_buf(e->out_sg, e->out_num, 2, v, 2) == 2) {
+                unsigned pairs = v[0] | v[1] << 8;
+                if (pairs >= 1 && pairs <= n->max_pairs) {
+                    n->curr_pairs = pairs;
+                    status = VIRTIO_NET_OK;
+                }
+            }
         }
         iov_from_buf(e->in_sg, e->in_num, 0, &status, 1);
         virtqueue_push(vq, e, 1);
         virtqueue_elem_free(e);
     }
     virtio_notify(vdev, vq);
+}
+
+/* Every queue's notification: its role depends on whether the driver took MQ */
+static void vnet_handle_queue(VirtIODevice *vdev, VirtQueue *vq)
+{
+    VirtIONet *n = vdev->opaque;
+    unsigned idx = vq - vdev->vq;
+    if (idx == vnet_ctrl_index(n)) {
+        vnet_handle_ctrl(vdev, vq);
+    } else if (idx < 2 * n->max_pairs) {
+        if (idx & 1) {
+            vnet_handle_tx(vdev, vq);
+        } else {
+            vnet_handle_rx(vdev, vq);
+        }
+    }
 }
 
 /* ---- NIC and device ---- */
@@ -573,7 +730,10 @@ static void vnet_iostats(void *opaque, IOStats *st)
     }
     st->copy_bytes = n->copy_bytes;
     st->copy_buffers = n->copy_bufs;
-    st->bh_runs = bh_run_count(n->tx_bh);
+    st->bh_runs = 0;
+    for (unsigned i = 0; i < n->max_pairs; i++) {
+        st->bh_runs += bh_run_count(n->txq[i].bh);
+    }
     st->tx_requests = n->tx_frames;
     st->rx_requests = n->rx_frames;
     st->tx_bytes = n->tx_bytes;
@@ -596,10 +756,16 @@ static bool vnet_realize(Device *dev, GError **errp)
     vdev->host_features |= (uint64_t)n->host_tso4 << VIRTIO_NET_F_HOST_TSO4 |
                            (uint64_t)n->host_tso6 << VIRTIO_NET_F_HOST_TSO6 |
                            (uint64_t)(n->host_ecn && (n->host_tso4 || n->host_tso6)) << VIRTIO_NET_F_HOST_ECN;
-    n->rx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_rx);
-    n->tx = virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_tx);
-    n->ctrl = virtio_add_queue(vdev, 64, vnet_handle_ctrl);
-    n->tx_bh = bh_new(vnet_tx_bh, n);
+    n->max_pairs = n->mq && n->conf.peer ? n->conf.peer->queues : 1;
+    if (n->max_pairs > 1) {
+        vdev->host_features |= 1ull << VIRTIO_NET_F_MQ;
+    }
+    for (unsigned i = 0; i < n->max_pairs; i++) {
+        virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_queue);
+        n->txq[i] = (VnetTxQueue){ n, virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_queue), NULL };
+        n->txq[i].bh = bh_new(vnet_tx_bh, &n->txq[i]);
+    }
+    virtio_add_queue(vdev, 64, vnet_handle_queue);          /* control */
     net_nic_default_mac(&n->conf);
     if (!virtio_pci_realize(&n->proxy, vdev, 0x0200, errp)) {
         return false;
@@ -639,6 +805,7 @@ static const Property vnet_props[] = {
     DEFINE_PROP("host_tso4", PROP_BOOL, VirtIONet, host_tso4, "on"),
     DEFINE_PROP("host_tso6", PROP_BOOL, VirtIONet, host_tso6, "on"),
     DEFINE_PROP("host_ecn", PROP_BOOL, VirtIONet, host_ecn, "on"),
+    DEFINE_PROP("mq", PROP_BOOL, VirtIONet, mq, "off"),
     DEFINE_PROP_END,
 };
 
