@@ -161,6 +161,8 @@ case_ '-machine pcspk-audiodev with no such audiodev' 1 "no -audiodev with id 'z
 case_ '-machine pcspk-audiodev=ID with -audiodev none runs' runs '' -- -audiodev none,id=a -machine pcspk-audiodev=a
 case_ '-netdev with an unknown key' 1 "Invalid parameter 'bogus'" -- -netdev user,id=n0,bogus=1
 case_ '-netdev without id' 1 "Parameter 'id' is missing" -- -netdev user
+case_ '-netdev queues out of range' 1 "Parameter 'queues' expects a value between 1 and 16" -- -netdev user,id=n0,queues=17
+case_ '-netdev hubport takes no queues' 1 "Invalid parameter 'queues'" -- -netdev hubport,id=h0,hubid=0,queues=2
 case_ '-netdev hostfwd with a port out of range' 1 'invalid host forwarding rule' -- -netdev user,id=n0,hostfwd=tcp::70000-:22
 case_ '-nic with an unknown model' 1 'Unsupported NIC model: ne3000' -- -nic user,model=ne3000
 case_ '-device e1000 with a missing netdev' 1 "can't find value 'nope'" -- -device e1000,netdev=nope
