@@ -112,7 +112,7 @@ warn="^vireo: warning: TCG doesn't support requested feature: "
 case_ '-cpu qemu64,+fma,+avx: fma filtered with a warning' runs "${warn}CPUID.01H:ECX.fma \[bit 12\]$" -- -cpu qemu64,+fma,+avx
 case_ '-cpu qemu64,+fma,+avx: avx too' runs "${warn}CPUID.01H:ECX.avx \[bit 28\]$" -- -cpu qemu64,+fma,+avx
 case_ '-cpu qemu64,+x2apic,+tsc-deadline (kvm-unit-tests): implemented, no warning' runs '!warning' -- -cpu qemu64,+x2apic,+tsc-deadline
-case_ '-cpu qemu64,+umip: a leaf-7 flag' runs "${warn}CPUID.07H:ECX.umip \[bit 2\]$" -- -cpu qemu64,+umip
+case_ '-cpu qemu64,+avx512vbmi: a leaf-7 flag' runs "${warn}CPUID.07H:ECX.avx512vbmi \[bit 1\]$" -- -cpu qemu64,+avx512vbmi
 case_ '-cpu qemu64,+pcid,+invpcid runs' runs "${warn}CPUID.07H:EBX.invpcid \[bit 10\]$" -- -cpu qemu64,+pcid,+invpcid
 case_ '-cpu max,+svm,-rdtscp,-xsave,-invpcid,-skinit,-npt runs' runs "${warn}CPUID.80000001H:ECX.svm \[bit 2\]$" -- -cpu max,+svm,-rdtscp,-xsave,-invpcid,-skinit,-npt
 case_ '-cpu qemu64,+fma,check=off: filtered silently' runs '!warning' -- -cpu qemu64,+fma,check=off
