@@ -323,6 +323,8 @@ static void tlb_restore(CPUX86State *env)
         n--;
         *ls.tlb[n].e = ls.tlb[n].old;
     }
+    /* restored entries are not in the fill list: the next flush clears all */
+    env->tlb_nused = TLB_USED_MAX + 1;
     tlb_log_reset();
 }
 

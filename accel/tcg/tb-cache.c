@@ -12,7 +12,7 @@
 #include "target/x86/helper.h"
 #include "system/cpus.h"
 
-#define TB_HASH_BITS 15
+#define TB_HASH_BITS 17
 #define TB_HASH_SIZE (1u << TB_HASH_BITS)
 #define PAGE_BITS TB_PAGE_BITS
 #define PAGE_SZ TB_PAGE_SIZE

@@ -187,6 +187,7 @@ typedef struct X86FPUState {
 
 #define TLB_BITS 10
 #define TLB_SIZE (1 << TLB_BITS)
+#define TLB_USED_MAX 512
 /* 0: supervisor (CPL<3, and implicit supervisor accesses), 1: user (CPL 3),
  * 2: explicit supervisor access with EFLAGS.AC=1 under CR4.SMAP, which may
  * touch user pages; a mode of its own so that STAC/CLAC/POPF need no flush. */
@@ -319,6 +320,16 @@ typedef struct CPUX86State {
     /* accel/tcg/lockstep.c: a block is being compared under both tiers:
      * stores are logged, side effects beyond CPU and RAM abort it */
     uint8_t lockstep_rec;
+    /*
+     * The TLB entries filled since the last flush ((mode << TLB_BITS) |
+     * index; more than TLB_USED_MAX: untracked, the next flush clears all),
+     * so a MOV to CR3 clears only those and keeps the global ones (SDM
+     * vol. 3, 4.10.4.1): Linux's PTI writes CR3 on every kernel entry and
+     * exit.  Last in the struct: the JIT's hot fields keep their offsets.
+     */
+    unsigned tlb_nused;
+    uint16_t tlb_used[TLB_USED_MAX];
+    uint8_t tlb_global[NB_MMU_MODES][TLB_SIZE];   /* the entry maps a global page (CR4.PGE) */
 } CPUX86State;
 
 typedef CPUX86State X86CPU;

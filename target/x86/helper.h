@@ -93,8 +93,9 @@ uint8_t cpu_ldub_code(CPUX86State *env, target_ulong la);
 /* Page walk for debuggers/monitor: -1 if unmapped.  No side effects. */
 int64_t cpu_get_phys_page_debug(CPUX86State *env, target_ulong la);
 
-void tlb_flush(CPUX86State *env);                 /* CR3 write (non-global), mode changes */
-void tlb_flush_all(CPUX86State *env);             /* including global pages */
+void tlb_flush(CPUX86State *env);                 /* everything: mode and rights changes */
+void tlb_flush_all(CPUX86State *env);             /* the same */
+void tlb_flush_nonglobal(CPUX86State *env);       /* MOV to CR3, task switch: global pages stay */
 void tlb_flush_page(CPUX86State *env, target_ulong la);   /* INVLPG */
 /* memory_dirty_protect for TCG (hw/core/memory.h) */
 void tlb_protect_host_range(const uint8_t *host, uint64_t len);

@@ -142,7 +142,7 @@ void helper_write_crN(CPUX86State *env, int reg, uint64_t val64)
         } else {
             env->cr[3] = val;
         }
-        tlb_flush(env);
+        tlb_flush_nonglobal(env);
         break;
     case 4: {
         uint32_t allowed = cpu_cr4_allowed(env);

@@ -33,6 +33,7 @@
 #define PG_A   0x020
 #define PG_D   0x040
 #define PG_PS  0x080
+#define PG_G   0x100
 #define PG_NX  (1ULL << 63)
 
 #define PF_P    0x01
@@ -67,6 +68,32 @@ void tlb_flush(CPUX86State *env)
         lockstep_tlb_save(env, NULL);
     }
     memset(env->tlb, 0xff, sizeof(env->tlb));
+    env->tlb_nused = 0;
+}
+
+/*
+ * Clear what was filled since the last flush except global pages (with
+ * CR4.PGE); the cost follows the use, not the TLB's size.  Untracked
+ * entries (the list overflowed) or a lockstep recording: clear all, which
+ * the architecture allows too.
+ */
+void tlb_flush_nonglobal(CPUX86State *env)
+{
+    if (env->tlb_nused > TLB_USED_MAX || !(env->cr[4] & CR4_PGE) ||
+        __builtin_expect(env->lockstep_rec, 0)) {
+        tlb_flush(env);
+        return;
+    }
+    unsigned keep = 0;
+    for (unsigned i = 0; i < env->tlb_nused; i++) {
+        unsigned code = env->tlb_used[i], m = code >> TLB_BITS, idx = code & (TLB_SIZE - 1);
+        if (env->tlb_global[m][idx]) {
+            env->tlb_used[keep++] = code;
+        } else {
+            memset(&env->tlb[m][idx], 0xff, sizeof(TLBEntry));
+        }
+    }
+    env->tlb_nused = keep;
 }
 
 void tlb_flush_all(CPUX86State *env)
@@ -391,6 +418,9 @@ static int64_t mmu_translate(CPUX86State *env, uint64_t la, Access acc, bool use
     if (!(pte & PG_D)) {
         p &= ~2;
     }
+    if ((pte & PG_G) && (cr4 & CR4_PGE)) {
+        p |= 8;                        /* global: kept across MOV to CR3 */
+    }
     *prot = p;
     return phys;
 
@@ -423,9 +453,17 @@ static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int 
     uint64_t phys = (uint64_t)mmu_translate(env, la, acc, mmu_idx == 1, mmu_idx == 2, &prot, false);
     uint64_t vpage = la & PAGE_MASK;
     uint64_t ppage = a20(env, phys & PAGE_MASK);
-    TLBEntry *e = &env->tlb[mmu_idx][(la >> 12) & (TLB_SIZE - 1)];
+    unsigned idx = (la >> 12) & (TLB_SIZE - 1);
+    TLBEntry *e = &env->tlb[mmu_idx][idx];
     if (__builtin_expect(env->lockstep_rec, 0)) {
         lockstep_tlb_save(env, e);
+    }
+    env->tlb_global[mmu_idx][idx] = (prot & 8) != 0;
+    if (env->tlb_nused < TLB_USED_MAX) {
+        env->tlb_used[env->tlb_nused] = mmu_idx << TLB_BITS | idx;
+    }
+    if (env->tlb_nused <= TLB_USED_MAX) {
+        env->tlb_nused++;           /* TLB_USED_MAX + 1: untracked from now on */
     }
     e->paddr = ppage;
 

@@ -770,7 +770,7 @@ void seg_task_switch(CPUX86State *env, uint16_t tss_sel, uint32_t e1, uint32_t e
     env->tr.flags = desc_flags(e2);
     if (new32 && (env->cr[0] & CR0_PG)) {
         env->cr[3] = ncr3;
-        tlb_flush(env);
+        tlb_flush_nonglobal(env);
     }
     for (int i = 0; i < 8; i++) {
         env->regs[i] = new32 ? nregs[i] : ((env->regs[i] & 0xffff0000u) | (nregs[i] & 0xffff));

@@ -339,6 +339,55 @@ static void test_pse36(void)
     cpu = saved;
 }
 
+
+/*
+ * MOV to CR3 drops every translation of a non-global page (SDM vol. 3,
+ * 4.10.4.1): a PTE changed without INVLPG takes effect after it.  Vireo
+ * keeps global ones (G with CR4.PGE), as hardware may; clearing CR4.PGE
+ * drops them too.  The fill list overflowing falls back to a full flush.
+ */
+static void test_cr3_global(void)
+{
+    setup();
+    wl(0x10000 + 1 * 4, 0x11000 | P | RW);
+    wl(0x11000 + 0 * 4, 0x200000 | P | RW | 0x100);          /* 0x400000: global */
+    wl(0x11000 + 1 * 4, 0x201000 | P | RW);                  /* 0x401000: not */
+    wl(0x200000, 0xaaaa);
+    wl(0x201000, 0xbbbb);
+    wl(0x202000, 0xcccc);
+    paging_on(CR4_PGE, 0x10000);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x400000), ==, 0xaaaa);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x401000), ==, 0xbbbb);
+    /* both PTEs now point at 0x202000, without INVLPG */
+    wl(0x11000 + 0 * 4, 0x202000 | P | RW | 0x100);
+    wl(0x11000 + 1 * 4, 0x202000 | P | RW);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x401000), ==, 0xbbbb);  /* still cached */
+    helper_write_crN(cpu, 3, 0x10000);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x401000), ==, 0xcccc);  /* non-global: walked again */
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x400000), ==, 0xaaaa);  /* global: kept */
+    /* CR4.PGE off flushes globals too */
+    helper_write_crN(cpu, 4, 0);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x400000), ==, 0xcccc);
+
+    /* more fills than the list tracks: MOV to CR3 clears everything */
+    helper_write_crN(cpu, 4, CR4_PGE);
+    wl(0x11000 + 0 * 4, 0x200000 | P | RW | 0x100);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x400000), ==, 0xaaaa);
+    for (unsigned i = 2; i < 1024; i++) {
+        wl(0x11000 + i * 4, 0x300000 | P | RW);
+    }
+    for (unsigned i = 2; i < 1024; i++) {
+        (void)cpu_ldl_linear(cpu, 0x400000 + i * 0x1000);
+    }
+    g_assert_cmpuint(cpu->tlb_nused, >, TLB_USED_MAX);
+    wl(0x11000 + 0 * 4, 0x202000 | P | RW | 0x100);
+    wl(0x11000 + 2 * 4, 0x201000 | P | RW);
+    helper_write_crN(cpu, 3, 0x10000);
+    g_assert_cmpuint(cpu->tlb_nused, ==, 0);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x402000), ==, 0xbbbb);
+    g_assert_cmphex(cpu_ldl_linear(cpu, 0x400000), ==, 0xcccc);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -349,5 +398,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/longmode-activation", test_longmode_activation);
     g_test_add_func("/mmu/maxphyaddr", test_maxphyaddr);
     g_test_add_func("/mmu/pse36", test_pse36);
+    g_test_add_func("/mmu/cr3-global", test_cr3_global);
     return g_test_run();
 }
