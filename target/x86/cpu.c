@@ -743,6 +743,9 @@ void x86_cpu_reset(X86CPU *env)
     int index = env->cpu_index;
     uint64_t count = env->instr_count;
     uint32_t intr_line = env->interrupt_request & CPU_INTERRUPT_HARD;
+    /* the accelerator's line next to the TLB (see CPUX86State) survives */
+    void *jmp_cache = env->tb_jmp_cache;
+    uint64_t end_count = env->jit_end_count, chained = env->jit_chained;
 
     memset(env, 0, offsetof(CPUX86State, jmp_env));
     memcpy((uint8_t *)env + keep_from, saved + keep_from, keep_to - keep_from);
@@ -751,6 +754,9 @@ void x86_cpu_reset(X86CPU *env)
     env->apic = apic;
     env->cpu_index = index;
     env->instr_count = count;
+    env->tb_jmp_cache = jmp_cache;
+    env->jit_end_count = end_count;
+    env->jit_chained = chained;
     env->a20_mask = a20;
 
     env->cr[0] = 0x60000010;                     /* CD, NW, ET */
