@@ -71,14 +71,16 @@ else
     fail=1
 fi
 # a's driver counts the wire frames it got, b's the (TSO) frames it sent:
-# 2 MiB at a 1500-byte MTU is at least 1400 frames on the wire, and TSO
-# needs far fewer from b's driver
+# 2 MiB at a 1500-byte MTU is at least 1400 frames on the wire; only
+# Vireo cutting b's TSO frames makes a get more frames than b sent (how
+# many segments Linux puts in a TSO frame follows its pacing, so the
+# margin asked for is small: 10%)
 sf=$(sed -n 's/^send-frames=\([0-9]*\).*/\1/p' "$out/b.log" | head -n1)
 rf=$(sed -n 's/^recv-frames=\([0-9]*\).*/\1/p' "$out/a.log" | head -n1)
-if [ -n "$sf" ] && [ -n "$rf" ] && [ "$rf" -ge 1400 ] && [ $((sf * 4)) -lt "$rf" ]; then
+if [ -n "$sf" ] && [ -n "$rf" ] && [ "$rf" -ge 1400 ] && [ $((sf * 10)) -lt $((rf * 9)) ]; then
     echo "ok - TSO: guest b's driver sent $sf frames, Vireo put $rf MTU-sized ones on the wire"
 else
-    echo "not ok - TSO: b's driver sent ${sf:-?} frames, a received ${rf:-?} (want >= 1400, and 4 times b's)"
+    echo "not ok - TSO: b's driver sent ${sf:-?} frames, a received ${rf:-?} (want >= 1400, and over 10% more than b's)"
     fail=1
 fi
 exit $fail
