@@ -205,7 +205,7 @@ const OpEntry x86_optab2[256] = {
     [0x22] = { "mov", "Cd,Rd", op_mov_cr, END }, [0x23] = { "mov", "Dd,Rd", op_mov_dr, END },
     SSE8(0x28),
     [0x30] = { "wrmsr", "", op_wrmsr, END }, [0x31] = { "rdtsc", "", op_rdtsc, 0 },
-    [0x32] = { "rdmsr", "", op_rdmsr, 0 },
+    [0x32] = { "rdmsr", "", op_rdmsr, 0 }, [0x33] = { "rdpmc", "", op_rdpmc, 0 },
     [0x34] = { "sysenter", "", op_sysenter, END }, [0x35] = { "sysexit", "", op_sysexit, END },
     CC16(0x40, "cmov", "Gv,Ev", op_cmovcc, 0),
     SSE8(0x50), SSE8(0x58), SSE8(0x60), SSE8(0x68),

@@ -317,7 +317,7 @@ H(op_hlt); H(op_ud2);
 /* ops_string.c */
 H(op_movs); H(op_stos); H(op_lods); H(op_cmps); H(op_scas); H(op_ins); H(op_outs);
 /* ops_sys.c */
-H(op_in); H(op_out); H(op_cpuid); H(op_rdtsc); H(op_rdmsr); H(op_wrmsr);
+H(op_in); H(op_out); H(op_cpuid); H(op_rdtsc); H(op_rdpmc); H(op_rdmsr); H(op_wrmsr);
 H(op_mov_cr); H(op_mov_dr); H(op_grp6); H(op_grp7); H(op_lar); H(op_lsl);
 H(op_clts); H(op_invd); H(op_arpl); H(op_cli); H(op_sti); H(op_rsm);
 H(op_syscall); H(op_sysret); H(op_sysenter); H(op_sysexit);

@@ -1,6 +1,7 @@
 ; priv.asm - privilege levels: ring 3 via IRET, call gate with stack switch,
 ; INT n DPL checks, IOPL and the I/O permission bitmap (SDM vol.3 ch.5, 6.12,
-; vol.1 19.5), and CR4.UMIP (vol.3 2.5: SGDT/SIDT/SLDT/SMSW/STR at CPL>0).
+; vol.1 19.5), CR4.UMIP (vol.3 2.5: SGDT/SIDT/SLDT/SMSW/STR at CPL>0), and
+; RDPMC on a CPU with no counters (CPUID 0AH version 0: every ECX invalid).
 ; RUN-ARGS: -cpu qemu64,+umip
 %include "lib.inc"
 kernel_name: db "priv (ring 3, call gate, DPL checks, IOPL, I/O bitmap)", 0
@@ -143,6 +144,15 @@ main:
         mov eax, cr4
         and eax, ~(1 << 11)
         mov cr4, eax
+
+        ; RDPMC: CPL3 without CR4.PCE is #GP(0) (user3 above); at CPL0
+        ; ECX=0 names no counter on this CPU: #GP(0) too
+        CHECK [r3_rdpmc], 13, "RDPMC at CPL3 with CR4.PCE=0: #GP"
+        CHECK [r3_rdpmc + 4], 0, "RDPMC #GP error code 0"
+        EXPECT .p0
+        xor ecx, ecx
+        rdpmc
+.p0:    CHECK_TODO [exc_vec], 13, "RDPMC of counter 0 with no counters (CPUID 0AH version 0): #GP", "QEMU 7.2 TCG raises #UD for every RDPMC it lets through"
         ret
 
 ; ring-0 target of the call gate
@@ -279,6 +289,10 @@ user3:
 .r5:    SAVE r3_smsw
         and eax, 0x11
         mov [r3_smsw + 32], eax
+        EXPECT .r6
+        xor ecx, ecx
+        rdpmc
+.r6:    SAVE r3_rdpmc
         mov dword [exc_resume], 0
         int 0x30
 
@@ -289,6 +303,7 @@ r3_sidt: times 8 dd 0
 r3_sldt: times 8 dd 0
 r3_str: times 8 dd 0
 r3_smsw: times 9 dd 0
+r3_rdpmc: times 8 dd 0
 u_cs: dd 0
 u_ss: dd 0
 u_esp0: dd 0

@@ -105,6 +105,7 @@ static const DecCase cases[] = {
     C32("\x9c", 1, "pushfd"),
     C32("\xcf", 1, "iretd"),
     C32("\xf3\x90", 2, "pause"),
+    C32("\x0f\x33", 2, "rdpmc"),
     C32("\x0f\xa0", 2, "push   fs"),
     /* GS is a segment register, not a ModRM G operand (Linux setup code) */
     C32("\x0f\xa8", 2, "push   gs"),
