@@ -729,6 +729,10 @@ void x86_cpu_free(X86CPU *cpu)
     }
 }
 
+_Static_assert(offsetof(CPUX86State, instr_count) < offsetof(CPUX86State, interrupt_request) &&
+               offsetof(CPUX86State, interrupt_request) < offsetof(CPUX86State, jmp_env),
+               "x86_cpu_reset keeps [instr_count, interrupt_request) and clears the rest before jmp_env");
+
 void x86_cpu_reset(X86CPU *env)
 {
     /* keep the model and the machine hooks; everything architectural resets */
@@ -741,22 +745,18 @@ void x86_cpu_reset(X86CPU *env)
     void *apic = env->apic;
     uint32_t a20 = env->a20_mask ? env->a20_mask : ~0u;
     int index = env->cpu_index;
-    uint64_t count = env->instr_count;
     uint32_t intr_line = env->interrupt_request & CPU_INTERRUPT_HARD;
-    /* the accelerator's line next to the TLB (see CPUX86State) survives */
-    void *jmp_cache = env->tb_jmp_cache;
-    uint64_t end_count = env->jit_end_count, chained = env->jit_chained;
 
-    memset(env, 0, offsetof(CPUX86State, jmp_env));
+    /* the accelerator's line after the TLB (instruction count, jump
+     * cache, ...; see CPUX86State) survives, up to interrupt_request */
+    memset(env, 0, offsetof(CPUX86State, instr_count));
+    memset((uint8_t *)env + offsetof(CPUX86State, interrupt_request), 0,
+           offsetof(CPUX86State, jmp_env) - offsetof(CPUX86State, interrupt_request));
     memcpy((uint8_t *)env + keep_from, saved + keep_from, keep_to - keep_from);
     env->intr_ack = ack;
     env->intr_opaque = ack_opaque;
     env->apic = apic;
     env->cpu_index = index;
-    env->instr_count = count;
-    env->tb_jmp_cache = jmp_cache;
-    env->jit_end_count = end_count;
-    env->jit_chained = chained;
     env->a20_mask = a20;
 
     env->cr[0] = 0x60000010;                     /* CD, NW, ET */

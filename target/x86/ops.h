@@ -287,9 +287,8 @@ static inline void require_cpl0(CPUX86State *env)
  */
 static inline void check_umip(CPUX86State *env)
 {
-    if ((env->cr[4] & CR4_UMIP) && (env->hflags & HF_PE) &&
-        ((env->hflags & HF_VM86) || cpu_cpl(env) != 0)) {
-        raise_exception_err(env, EXCP_GP, 0);
+    if (env->cr[4] & CR4_UMIP) {
+        require_cpl0(env);
     }
 }
 

@@ -45,17 +45,13 @@ void op_rdtsc(CPUX86State *env, const DecodedInsn *d)
 }
 
 /*
- * RDPMC: outside ring 0 (and in virtual-8086 mode) it needs CR4.PCE, else
- * #GP(0); then ECX must name a counter.  Vireo's CPUs have none (CPUID
- * leaf 0AH reports architectural performance monitoring version 0), so
- * every index is invalid: #GP(0) (SDM vol. 2, RDPMC).
+ * RDPMC: #GP(0) outside ring 0 (and in virtual-8086 mode) without
+ * CR4.PCE, and #GP(0) when ECX names no counter.  Vireo's CPUs have none
+ * (CPUID leaf 0AH reports architectural performance monitoring version 0),
+ * so every RDPMC ends in #GP(0) (SDM vol. 2, RDPMC).
  */
 void op_rdpmc(CPUX86State *env, const DecodedInsn *d)
 {
-    if (!(env->cr[4] & CR4_PCE) && (env->hflags & HF_PE) &&
-        ((env->hflags & HF_VM86) || cpu_cpl(env) != 0)) {
-        raise_exception_err(env, EXCP_GP, 0);
-    }
     raise_exception_err(env, EXCP_GP, 0);
 }
 
