@@ -37,7 +37,7 @@ static void st32(uint8_t *p, uint32_t v)
     st16(p + 2, v);
 }
 
-bool net_tcp_parse(const uint8_t *f, size_t len, bool v6, NetTcpFrame *t)
+bool net_ip_parse(const uint8_t *f, size_t len, NetIpFrame *ip)
 {
     size_t l3 = 14;
     if (len < l3) {
@@ -51,26 +51,34 @@ bool net_tcp_parse(const uint8_t *f, size_t len, bool v6, NetTcpFrame *t)
         }
         type = ld16(f + 16);
     }
-    size_t l4;
-    if (!v6) {
-        if (type != ETH_P_IP || len < l3 + 20 || (f[l3] >> 4) != 4 || (f[l3] & 15) < 5 ||
-            f[l3 + 9] != IPPROTO_TCP_) {
-            return false;
-        }
-        l4 = l3 + (f[l3] & 15) * 4;
-    } else {
+    if (type == ETH_P_IP && len >= l3 + 20 && (f[l3] >> 4) == 4 && (f[l3] & 15) >= 5) {
+        ip->v6 = false;
+        ip->proto = f[l3 + 9];
+        ip->l4 = l3 + (f[l3] & 15) * 4;
+    } else if (type == ETH_P_IPV6 && len >= l3 + 40 && (f[l3] >> 4) == 6) {
         /* extension headers are not followed: Linux sends TSO6 without them */
-        if (type != ETH_P_IPV6 || len < l3 + 40 || (f[l3] >> 4) != 6 ||
-            f[l3 + 6] != IPPROTO_TCP_) {
-            return false;
-        }
-        l4 = l3 + 40;
+        ip->v6 = true;
+        ip->proto = f[l3 + 6];
+        ip->l4 = l3 + 40;
+    } else {
+        return false;
     }
+    ip->l3 = l3;
+    return len >= ip->l4;
+}
+
+bool net_tcp_parse(const uint8_t *f, size_t len, bool v6, NetTcpFrame *t)
+{
+    NetIpFrame ip;
+    if (!net_ip_parse(f, len, &ip) || ip.v6 != v6 || ip.proto != IPPROTO_TCP_) {
+        return false;
+    }
+    size_t l4 = ip.l4;
     if (len < l4 + 20 || (f[l4 + 12] >> 4) < 5 || len < l4 + (f[l4 + 12] >> 4) * 4) {
         return false;
     }
     t->v6 = v6;
-    t->l3 = l3;
+    t->l3 = ip.l3;
     t->l4 = l4;
     t->hlen = l4 + (f[l4 + 12] >> 4) * 4;
     return true;

@@ -12,6 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef struct NetIpFrame {
+    bool v6;
+    uint8_t proto;               /* IPv4 protocol, IPv6 next header */
+    size_t l3, l4;               /* offsets of the IP header and of what follows it */
+} NetIpFrame;
+
+/* Parse Ethernet (one 802.1Q tag allowed) then IPv4 or IPv6 (no extension
+ * headers followed); false unless the whole IP header is in the frame. */
+bool net_ip_parse(const uint8_t *f, size_t len, NetIpFrame *ip);
+
 typedef struct NetTcpFrame {
     bool v6;
     size_t l3, l4, hlen;         /* offsets of IP and TCP headers, end of headers */

@@ -208,41 +208,15 @@ static unsigned vnet_ctrl_index(VirtIONet *n)
  */
 static bool vnet_flow_hash(const uint8_t *f, size_t len, bool from_guest, unsigned *slot)
 {
-    size_t l3 = 14, l4, alen;
-    if (len < l3) {
+    NetIpFrame ip;
+    if (!net_ip_parse(f, len, &ip) || (ip.proto != 6 && ip.proto != 17) || len < ip.l4 + 4) {
         return false;
     }
-    unsigned type = f[12] << 8 | f[13];
-    if (type == 0x8100) {
-        l3 = 18;
-        if (len < l3) {
-            return false;
-        }
-        type = f[16] << 8 | f[17];
-    }
-    const uint8_t *src, *dst;
-    uint8_t proto;
-    if (type == 0x0800 && len >= l3 + 20 && (f[l3] & 15) >= 5) {
-        proto = f[l3 + 9];
-        src = f + l3 + 12;
-        dst = f + l3 + 16;
-        alen = 4;
-        l4 = l3 + (f[l3] & 15) * 4;
-    } else if (type == 0x86dd && len >= l3 + 40) {
-        proto = f[l3 + 6];
-        src = f + l3 + 8;
-        dst = f + l3 + 24;
-        alen = 16;
-        l4 = l3 + 40;
-    } else {
-        return false;
-    }
-    if ((proto != 6 && proto != 17) || len < l4 + 4) {
-        return false;
-    }
+    size_t alen = ip.v6 ? 16 : 4, l4 = ip.l4;
+    const uint8_t *src = f + ip.l3 + (ip.v6 ? 8 : 12), *dst = src + alen;
     const uint8_t *mine = from_guest ? src : dst, *theirs = from_guest ? dst : src;
     const uint8_t *myport = f + l4 + (from_guest ? 0 : 2), *theirport = f + l4 + (from_guest ? 2 : 0);
-    uint32_t h = 2166136261u ^ proto;                      /* FNV-1a */
+    uint32_t h = 2166136261u ^ ip.proto;                   /* FNV-1a */
     for (size_t i = 0; i < alen; i++) {
         h = (h ^ mine[i]) * 16777619u;
         h = (h ^ theirs[i]) * 16777619u;
