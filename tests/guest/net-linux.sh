@@ -39,19 +39,9 @@ mapfile -t guest < <(GUEST_MODULES="$mods" scripts/make-linux-guest.sh) || { ech
 kernel=${guest[0]} initrd=${guest[1]}
 
 # the host side: random data served on 127.0.0.1
-srv=$out/www
-mkdir -p "$srv"
-head -c $((8 << 20)) /dev/urandom > "$srv/blob"
-want=$(sha256sum < "$srv/blob" | cut -d' ' -f1)
-python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$srv" > "$out/http.log" 2>&1 &
-http_pid=$!
+. tests/guest/http-blob.inc
+http_blob 8
 trap 'kill $http_pid 2>/dev/null' EXIT
-for _ in $(seq 50); do
-    hport=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$out/http.log" | head -n1)
-    [ -n "$hport" ] && break
-    sleep 0.1
-done
-[ -n "$hport" ] || { echo "cannot start the host HTTP server"; exit 1; }
 # a TCP sink: each connection's bytes go to $out/sink-N
 python3 -u - "$out" > "$out/sink.log" 2>&1 <<'PY' &
 import socket, sys, os

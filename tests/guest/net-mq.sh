@@ -28,19 +28,9 @@ mapfile -t guest < <(GUEST_MODULES="virtio_pci virtio_net" scripts/make-linux-gu
     { echo "cannot build the guest"; exit 1; }
 kernel=${guest[0]} initrd=${guest[1]}
 
-srv=$out/www
-mkdir -p "$srv"
-head -c $((4 << 20)) /dev/urandom > "$srv/blob"
-want=$(sha256sum < "$srv/blob" | cut -d' ' -f1)
-python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$srv" > "$out/http.log" 2>&1 &
-http_pid=$!
+. tests/guest/http-blob.inc
+http_blob 4
 trap 'kill $http_pid 2>/dev/null' EXIT
-for _ in $(seq 50); do
-    hport=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$out/http.log" | head -n1)
-    [ -n "$hport" ] && break
-    sleep 0.1
-done
-[ -n "$hport" ] || { echo "cannot start the host HTTP server"; exit 1; }
 
 url=http://10.0.2.2:$hport/blob
 cmds="echo queues=\$(ls /sys/class/net/eth0/queues | tr '\n' ' '); ip link set eth0 up; sleep 1; timeout 60 udhcpc -i eth0 -n -q -t 10 >/dev/null; taskset 1 wget -q -O /tmp/a $url; taskset 2 wget -q -O /tmp/b $url; sha256sum /tmp/a /tmp/b | sed s/^/sha=/; grep virtio0- /proc/interrupts | sed s/^/irq=/"
