@@ -124,7 +124,7 @@ static const Feature features[] = {
     { "amx-bf16", W_7_EDX, 22, NO }, { "avx512-fp16", W_7_EDX, 23, NO },
     { "amx-tile", W_7_EDX, 24, NO }, { "amx-int8", W_7_EDX, 25, NO },
     { "spec-ctrl", W_7_EDX, 26, NO }, { "stibp", W_7_EDX, 27, NO },
-    { "flush-l1d", W_7_EDX, 28, NO }, { "arch-capabilities", W_7_EDX, 29, NO },
+    { "flush-l1d", W_7_EDX, 28, NO }, { "arch-capabilities", W_7_EDX, 29, YES },
     { "core-capability", W_7_EDX, 30, NO }, { "ssbd", W_7_EDX, 31, NO },
 
     { "syscall", W_81_EDX, 11, YES }, { "nx", W_81_EDX, 20, YES },
@@ -421,9 +421,12 @@ typedef struct CPUModel {
 static const CPUModel models[] = {
     /* Vireo's own: they advertise only what Vireo implements.  qemu64 says
      * family 6 model 15 (a Core 2): Linux turns PAT off on Intel family-6
-     * models below 15 for an erratum of those parts. */
+     * models below 15 for an erratum of those parts.  It reports
+     * IA32_ARCH_CAPABILITIES, whose "not affected" bits keep Linux from
+     * page-table isolation and buffer clearing, which it would otherwise
+     * apply to an Intel CPU (QEMU's qemu64 avoids them by saying AMD). */
     { "qemu64", INTEL, 6, 15, 11, 0xd, 0x80000008, VIREO_BRAND,
-      CORE_FEATURES " pni cx16 lahf-lm" LM_FEATURES,
+      CORE_FEATURES " pni cx16 lahf-lm" LM_FEATURES " arch-capabilities",
       .desc = "default: x86-64 with SSE..SSE3" },
     { "qemu32", INTEL, 6, 6, 3, 1, 0x80000004, VIREO_BRAND,
       PPRO_FEATURES " mtrr mca clflush pni nx", .desc = "32-bit, SSE..SSE3" },

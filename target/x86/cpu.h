@@ -111,6 +111,7 @@ typedef struct DescTable {
 #define CPUID_7_ECX_PKU  (1u << 3)
 #define CPUID_7_ECX_OSPKE (1u << 4)
 #define CPUID_7_ECX_PKS  (1u << 31)
+#define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
 #define EFER_SCE (1u << 0)
 #define EFER_LME (1u << 8)
 #define EFER_LMA (1u << 10)

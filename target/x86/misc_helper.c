@@ -425,12 +425,27 @@ enum {
     MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
     MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
-    MSR_PKRS = 0x6e1,
+    MSR_PKRS = 0x6e1, MSR_ARCH_CAPABILITIES = 0x10a,
     MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b, MSR_MC0_CTL = 0x400,
     MSR_AMD_FIRST = 0xc0010000, MSR_AMD_LAST = 0xc0011fff,
 };
 
 #define MCG_CTL_P (1u << 8)         /* IA32_MCG_CTL is present */
+
+/*
+ * IA32_ARCH_CAPABILITIES (SDM vol. 4, table 2-2): Vireo's CPUs do not
+ * speculate, so they report "not affected" for every speculative-execution
+ * and buffer-sampling issue the MSR has a bit for: RDCL_NO (0, Meltdown),
+ * SKIP_L1DFL_VMENTRY (3), SSB_NO (4), MDS_NO (5), IF_PSCHANGE_MC_NO (6),
+ * TAA_NO (8), SBDR_SSDP_NO (13), FBSDP_NO (14), PSDP_NO (15), BHI_NO (20),
+ * PBRSB_NO (24), GDS_NO (26), RFDS_NO (27).  Bits that promise an MSR or
+ * a control Vireo lacks (IBRS_ALL, TSX_CTRL, FB_CLEAR, ...) stay clear.
+ * Without it a guest kernel takes an Intel CPU for vulnerable and pays for
+ * page-table isolation and buffer clearing on every kernel entry.
+ */
+#define ARCH_CAP_NOT_AFFECTED \
+    ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | \
+     (1u << 14) | (1u << 15) | (1u << 20) | (1u << 24) | (1u << 26) | (1u << 27))
 
 /* Machine-check MSRs exist when CPUID has both MCE and MCA. */
 static bool has_mca(CPUX86State *env)
@@ -550,6 +565,10 @@ static void rdmsr_locked(CPUX86State *env)
         if (!(env->cpuid_7_0_ecx & CPUID_7_ECX_PKS)) msr_fault(env, msr, false);
         v = env->pkrs;
         break;
+    case MSR_ARCH_CAPABILITIES:
+        if (!(env->cpuid_7_0_edx & CPUID_7_EDX_ARCH_CAPABILITIES)) msr_fault(env, msr, false);
+        v = ARCH_CAP_NOT_AFFECTED;
+        break;
     case MSR_MTRRCAP:
         if (!mtrr) msr_fault(env, msr, false);
         v = 0x500 | 8;                           /* fixed ranges, WC, 8 variable */
@@ -605,6 +624,8 @@ static void wrmsr_locked(CPUX86State *env)
     case MSR_BIOS_SIGN:
     case MSR_PLATFORM_ID:
         break;
+    case MSR_ARCH_CAPABILITIES:                  /* read-only */
+        raise_exception_err(env, EXCP_GP, 0);
     case MSR_SYSENTER_CS: env->sysenter_cs = (uint32_t)v; break;
     case MSR_SYSENTER_ESP:
     case MSR_SYSENTER_EIP:

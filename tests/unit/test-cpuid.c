@@ -221,7 +221,8 @@ static void test_leaf7(void)
     cpuid(cpu, 7, r);
     /* smep is implemented and kept; avx2 is not and is filtered out */
     g_assert_cmphex(r[1], ==, 1u << 7);
-    g_assert_cmphex(r[0] | r[2] | r[3], ==, 0);
+    g_assert_cmphex(r[0] | r[2], ==, 0);
+    g_assert_cmphex(r[3], ==, 1u << 29);               /* qemu64's arch-capabilities */
     cpu->regs[R_EAX] = 7;
     cpu->regs[R_ECX] = 1;
     helper_cpuid(cpu);
@@ -391,6 +392,36 @@ static void test_amd_config_msrs(void)
     x86_cpu_free(cpu);
 }
 
+/* IA32_ARCH_CAPABILITIES (0x10a) exists when CPUID.7.0:EDX[29] says so:
+ * Vireo's CPUs do not speculate, so it reports RDCL_NO (Meltdown), MDS_NO,
+ * TAA_NO, SSB_NO ... and Linux applies no page-table isolation.  It is
+ * read-only; a model without the CPUID bit has no such MSR. */
+static void test_arch_capabilities(void)
+{
+    uint32_t r[4];
+    uint64_t v = 0;
+    X86CPU *cpu = make("qemu64");
+    cpuid(cpu, 7, r);
+    g_assert_cmphex(r[3] & (1u << 29), !=, 0);
+    g_assert_cmpint(msr_access(cpu, 0x10a, false, &v), ==, -1);
+    g_assert_cmphex(v & 1, ==, 1);                     /* RDCL_NO */
+    g_assert_cmphex(v & (1u << 5), !=, 0);             /* MDS_NO */
+    g_assert_cmphex(v & (1u << 8), !=, 0);             /* TAA_NO */
+    g_assert_cmphex(v & (1u << 1), ==, 0);             /* no IBRS_ALL: no SPEC_CTRL */
+    g_assert_cmphex(v & (1u << 7), ==, 0);             /* no TSX_CTRL MSR */
+    g_assert_cmpint(msr_access(cpu, 0x10a, true, &v), ==, EXCP_GP);
+    x86_cpu_free(cpu);
+
+    cpu = make("qemu64,-arch-capabilities");
+    cpuid(cpu, 7, r);
+    g_assert_cmphex(r[3] & (1u << 29), ==, 0);
+    g_assert_cmpint(msr_access(cpu, 0x10a, false, &v), ==, EXCP_GP);
+    x86_cpu_free(cpu);
+    cpu = make("Nehalem");
+    g_assert_cmpint(msr_access(cpu, 0x10a, false, &v), ==, EXCP_GP);
+    x86_cpu_free(cpu);
+}
+
 /* SYSCALL from 32-bit code at CPL 3 (compatibility mode with LONG, else
  * legacy protected mode): -1 when it was taken, else the vector */
 static int syscall_from_32bit(X86CPU *cpu, bool lng)
@@ -483,6 +514,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/named-models", test_named_models);
     g_test_add_func("/cpuid/amd-config-msrs", test_amd_config_msrs);
     g_test_add_func("/cpuid/syscall-vendor", test_syscall_vendor);
+    g_test_add_func("/cpuid/arch-capabilities", test_arch_capabilities);
     g_test_add_func("/cpuid/topology-leaf", test_topology_leaf);
     return g_test_run();
 }
