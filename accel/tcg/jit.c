@@ -1925,6 +1925,11 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     unsigned ninline = 0;
     bool eip_synced = true;         /* env->eip is up to date */
     bool fused = false;             /* R8B holds the Jcc's condition */
+    /* no instruction runs through its handler: nothing in the block can
+     * set TF or RF, an interrupt shadow, HLT or debug registers, so its
+     * exits need not look at them (the loop enters tier 1 without them) */
+    bool pure = true;
+    bool cond_r8 = false;           /* the block ends in a Jcc whose condition is in R8B */
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         const DecodedInsn *d = &tb->insns[i];
         uint64_t next = (eip + d->len) & tb->eip_mask;
@@ -1981,10 +1986,10 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             eip = next;
             continue;
         }
-        flush_count(&e);
         if (fused && is_jcc(d)) {
             /* Jcc fused with the ALU/TEST before it */
             ninline++;
+            cond_r8 = i + 1 == tb->n_insns;
             st_q(&e, offsetof(CPUX86State, eip), next);
             e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                       /* test r8b, r8b */
             uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
@@ -1996,6 +2001,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             eip = next;
             continue;
         }
+        flush_count(&e);
         fused = false;
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
             (d->handler == op_jmp_rel || d->handler == op_call_rel) &&
@@ -2053,6 +2059,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                       /* mov rdi, rbx */
             e8(&e, 0xbe); e32(&e, d->op & 0xf);                             /* mov esi, cond */
             call_fn(&e, (const void *)cc_test);
+            e8(&e, 0x41); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov r8d, eax */
             e8(&e, 0x84); e8(&e, 0xc0);                                     /* test al, al */
             st_q(&e, offsetof(CPUX86State, eip), next);     /* MOVs: the flags stay */
             uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
@@ -2061,9 +2068,11 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             ninline++;
             e.pending++;
             eip_synced = true;
+            cond_r8 = i + 1 == tb->n_insns;
             eip = next;
             continue;
         }
+        pure = false;
         emit_handler_call(&e, d, (d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
                                                         : (const void *)d->handler, eip, next);
         inc_q(&e, offsetof(CPUX86State, instr_count));
@@ -2098,28 +2107,50 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     uint8_t *lookup = NULL;
     if (ncand || indirect) {
         /* leave when the loop has something to do: an interrupt or kick,
-         * the slice's budget, single-stepping, an interrupt shadow,
-         * hardware breakpoints, a debugger */
+         * the slice's budget (which a debugger's breakpoints make one
+         * block: the loop checks them before each), and after an
+         * instruction run by its handler, single-stepping, an interrupt
+         * shadow, HLT or hardware breakpoints */
         e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, interrupt_request));  /* mov eax, [] */
         e8(&e, 0x85); e8(&e, 0xc0);                                          /* test eax, eax */
         exits[nexit++] = jcc_fwd(&e, CC_NE);
         e8(&e, 0x48); e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, instr_count));
         e8(&e, 0x48); e8(&e, 0x2b); m_rbx(&e, 0, offsetof(CPUX86State, jit_end_count));
         exits[nexit++] = jcc_fwd(&e, CC_NS);
-        e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, eflags)); e32(&e, TF_MASK | RF_MASK);
-        exits[nexit++] = jcc_fwd(&e, CC_NE);
-        e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, hflags));
-        e32(&e, HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED);
-        exits[nexit++] = jcc_fwd(&e, CC_NE);
-        G_STATIC_ASSERT(offsetof(CPUX86State, dr_data_en) == offsetof(CPUX86State, dr_exec_en) + 1);
-        e8(&e, 0x0f); e8(&e, 0xb7); m_rbx(&e, 0, offsetof(CPUX86State, dr_exec_en));  /* movzx eax, word */
-        e8(&e, 0x85); e8(&e, 0xc0);
-        exits[nexit++] = jcc_fwd(&e, CC_NE);
-        e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)&x86_debug_mode);
-        e8(&e, 0x8b); e8(&e, 0x00);                                          /* mov eax, [rax] */
-        e8(&e, 0x85); e8(&e, 0xc0);
-        exits[nexit++] = jcc_fwd(&e, CC_NE);
+        if (!pure) {
+            e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, eflags)); e32(&e, TF_MASK | RF_MASK);
+            exits[nexit++] = jcc_fwd(&e, CC_NE);
+            e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, hflags));
+            e32(&e, HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED);
+            exits[nexit++] = jcc_fwd(&e, CC_NE);
+            G_STATIC_ASSERT(offsetof(CPUX86State, dr_data_en) ==
+                            offsetof(CPUX86State, dr_exec_en) + 1);
+            e8(&e, 0x0f); e8(&e, 0xb7); m_rbx(&e, 0, offsetof(CPUX86State, dr_exec_en));
+            e8(&e, 0x85); e8(&e, 0xc0);                                      /* movzx eax, word; test */
+            exits[nexit++] = jcc_fwd(&e, CC_NE);
+        }
+        /* a conditional branch whose condition R8B still holds picks its
+         * successor by it (cand[0] is the taken one) */
+        bool by_r8 = cond_r8 && ncand == 2;
         for (unsigned k = 0; k < ncand; k++) {
+            if (by_r8) {
+                uint8_t *miss = NULL;
+                if (k == 0) {
+                    e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                   /* test r8b, r8b */
+                    miss = jcc_fwd(&e, 0x4);                                    /* jz */
+                }
+                inc_q(&e, offsetof(CPUX86State, jit_chained));
+                while (((uintptr_t)e.p + 1) & 3) {
+                    e8(&e, 0x90);
+                }
+                e8(&e, 0xe9);
+                slot_jmp[k] = e.p;
+                e32(&e, 0);
+                if (miss) {
+                    bind(&e, miss, e.p);
+                }
+                continue;
+            }
             if (fits32((int64_t)cand[k])) {
                 e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 7, offsetof(CPUX86State, eip));
                 e32(&e, (uint32_t)cand[k]);

@@ -585,7 +585,10 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
                 /* tier 1: the block's code, and the blocks it is chained
                  * to, until one leaves; an exit to a successor not chained
                  * yet chains it if the jump cache knows it already */
-                env->jit_end_count = end_count;
+                /* with breakpoints set, one block at a time: the loop
+                 * checks them before each (the debugger stops the VM to
+                 * change them, so no block is running then) */
+                env->jit_end_count = unlikely(x86_debug_mode) ? 0 : end_count;
                 JitSlot *slot = jit_run(env, tb);
                 if (slot) {
                     uint32_t flags;
