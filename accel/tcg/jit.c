@@ -96,6 +96,7 @@ typedef struct SlowPath {
     bool store;
     unsigned pending;   /* retired instructions not yet in instr_count */
     uint16_t reload;    /* cached guest registers to reload before resuming */
+    uint16_t dirty;     /* cached guest registers newer than env where it branches off */
 } SlowPath;
 
 typedef struct Emit {
@@ -109,6 +110,8 @@ typedef struct Emit {
     bool fused;         /* emit_extra: R8B holds the condition of this CMOVcc */
     int8_t gcache[16];  /* guest register -> the host register caching it, or -1 */
     uint16_t gloaded;   /* bit g: gcache[g] holds regs[g] here */
+    uint16_t gdirty;    /* bit g: ... and env->regs[g] is older (not written back yet) */
+    bool out_of_line;   /* emitting slow paths: the cache state above is not theirs */
 } Emit;
 
 static inline uint8_t *rx(const Emit *e, const uint8_t *p)
@@ -171,12 +174,15 @@ static void inc_q(Emit *e, size_t off)
 /*
  * The register cache.  Within a block, up to six guest registers live in
  * host registers (RBP, R13-R15, which calls keep, and R10/R11, which they
- * do not) as a read cache: env->regs stays the truth, every write goes
- * to both, so a fault, a handler or an exit sees the state without any
- * write-back.  A host register is loaded on first use (never on a path
- * that can be skipped) and forgotten when something else may have changed
- * the guest register: a handler, a partial (8/16-bit) write through env,
- * a call (R10/R11 only).
+ * do not).  A host register is loaded on first use (never on a path that
+ * can be skipped); a write goes to the host register only and marks it
+ * dirty, and dirty registers are written back to env->regs before
+ * anything reads them there: a handler call (every dirty one), a slow
+ * path's call (those dirty where it branched off: a fault must see the
+ * state), a call that clobbers R10/R11 (theirs), an 8/16-bit access
+ * through env (that register's), and the block's exit (all).  A register
+ * is forgotten when something else may have changed it: a handler, a
+ * partial write through env, a call (R10/R11 only).
  */
 enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7, H_R9 = 9, H_R12 = 12 };
 #define H_R10 10
@@ -206,8 +212,9 @@ static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
 
 #define REGOFF(r) (offsetof(CPUX86State, regs) + 8 * (size_t)(r))
 
-/* The lazy-flag record as set_cc writes it, whole: cc_op = op, cc_dst =
- * RAX, cc_src and cc_src2 = the host registers src and src2 (-1: 0). */
+/* The lazy-flag record: cc_op = op, cc_dst = RAX, cc_src and cc_src2 =
+ * the host registers src and src2 (src -1: 0).  cc_src2 is only read for
+ * ADC/SBB (their carry-in): other ops (src2 -1) leave it as it was. */
 static void emit_cc_record(Emit *e, int op, int src, int src2)
 {
     e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, op);
@@ -217,11 +224,37 @@ static void emit_cc_record(Emit *e, int op, int src, int src2)
     } else {
         op_rmx(e, 0x89, src, offsetof(CPUX86State, cc_src), true);
     }
-    if (src2 < 0) {
-        st_q(e, offsetof(CPUX86State, cc_src2), 0);
-    } else {
+    if (src2 >= 0) {
         op_rmx(e, 0x89, src2, offsetof(CPUX86State, cc_src2), true);
     }
+}
+
+/* mov [rbx+regs[g]], host register caching g, for each g in mask */
+static void greg_write_back(Emit *e, uint16_t mask)
+{
+    for (int g = 0; g < 16; g++) {
+        if (mask & (1u << g)) {
+            op_rmx(e, 0x89, e->gcache[g], REGOFF(g), true);
+        }
+    }
+}
+
+/* env->regs up to date for the registers in mask (straight-line code) */
+static void greg_flush(Emit *e, uint16_t mask)
+{
+    greg_write_back(e, e->gdirty & mask);
+    e->gdirty &= ~mask;
+}
+
+static uint16_t scratch_mask(const Emit *e)
+{
+    uint16_t m = 0;
+    for (int g = 0; g < 16; g++) {
+        if (e->gcache[g] == H_R10 || e->gcache[g] == H_R11) {
+            m |= 1u << g;
+        }
+    }
+    return m;
 }
 
 static void greg_forget_scratch(Emit *e)
@@ -233,10 +266,12 @@ static void greg_forget_scratch(Emit *e)
     }
 }
 
-/* regs[g] changed in env behind the cache */
+/* regs[g] changed in env behind the cache (written back before, when a
+ * partial write) */
 static void greg_dirty(Emit *e, int g)
 {
     e->gloaded &= ~(1u << g);
+    e->gdirty &= ~(1u << g);
 }
 
 /* the cache of g loaded, if g is cached */
@@ -263,10 +298,12 @@ static void greg_load(Emit *e, int dst, int g, bool w)
 /* guest g = host src (all 64 bits) */
 static void greg_store(Emit *e, int src, int g)
 {
-    op_rmx(e, 0x89, src, REGOFF(g), true);
     if (e->gcache[g] >= 0) {
         mov_rr(e, e->gcache[g], src, true);
         e->gloaded |= 1u << g;
+        e->gdirty |= 1u << g;
+    } else {
+        op_rmx(e, 0x89, src, REGOFF(g), true);
     }
 }
 
@@ -275,21 +312,25 @@ static void greg_add8(Emit *e, int g, int imm)
 {
     int ext = imm < 0 ? 5 : 0;
     uint8_t n = (uint8_t)(imm < 0 ? -imm : imm);
-    e8(e, 0x48); e8(e, 0x83); m_rbx(e, ext, REGOFF(g)); e8(e, n);
     int h = e->gcache[g];
-    if (h >= 0 && (e->gloaded & (1u << g))) {
-        e8(e, 0x48 | (h >= 8 ? 1 : 0)); e8(e, 0x83); e8(e, 0xc0 | (ext << 3) | (h & 7)); e8(e, n);
+    if (h < 0) {
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, ext, REGOFF(g)); e8(e, n);
+        return;
     }
+    greg_ensure(e, g);
+    e8(e, 0x48 | (h >= 8 ? 1 : 0)); e8(e, 0x83); e8(e, 0xc0 | (ext << 3) | (h & 7)); e8(e, n);
+    e->gdirty |= 1u << g;
 }
 
 /* guest g = a constant */
 static void greg_store_imm(Emit *e, int g, uint64_t v)
 {
-    st_q(e, REGOFF(g), v);
     int h = e->gcache[g];
     if (h < 0) {
+        st_q(e, REGOFF(g), v);
         return;
     }
+    e->gdirty |= 1u << g;
     if (v <= 0xffffffffu) {
         if (h >= 8) {
             e8(e, 0x41);
@@ -303,9 +344,14 @@ static void greg_store_imm(Emit *e, int g, uint64_t v)
     e->gloaded |= 1u << g;
 }
 
-/* call a C function: rel32 when the cache is within reach, else via RAX */
+/* call a C function: rel32 when the cache is within reach, else via RAX.
+ * In the block body, dirty R10/R11 are written back first (the call
+ * clobbers them). */
 static void call_fn(Emit *e, const void *fn)
 {
+    if (!e->out_of_line) {
+        greg_flush(e, scratch_mask(e));
+    }
     int64_t rel = (int64_t)((uintptr_t)fn - (uintptr_t)(rx(e, e->p) + 5));
     if (fits32(rel)) {
         e8(e, 0xe8); e32(e, (uint32_t)rel);
@@ -510,7 +556,7 @@ static uint64_t branch_target(const DecodedInsn *d, uint64_t next)
  *
  * The specialised tier-0 forms (ops_fast.c: 32/64-bit ALU without carry,
  * MOV and TEST) are emitted as host instructions on env->regs, with the
- * same lazy-flag record (cc_op, cc_dst, cc_src, cc_src2 = 0).  Memory
+ * same lazy-flag record (cc_op, cc_dst, cc_src; cc_src2 is not read).  Memory
  * operands are inline only in 64-bit code: the EA, the canonical and
  * page-crossing checks and the TLB compare as mem_fast_ptr() does them,
  * with the mmu index known from the block's CPL (AC=1 below CPL 3 takes the
@@ -552,6 +598,9 @@ static void emit_tlb_slot(Emit *e, int reg)
 static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uint64_t eip,
                               uint64_t next)
 {
+    if (!e->out_of_line) {
+        greg_flush(e, 0xffff);
+    }
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
     st_b(e, offsetof(CPUX86State, insn_rex), d->rex);
@@ -570,6 +619,47 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
             e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc2); e32(e, (uint32_t)a);     /* mov rdx, simm32 */
         } else {
             e8(e, 0x48); e8(e, 0xba); e64(e, a);                             /* mov rdx, imm64 */
+        }
+    } else if (fits32(d->disp) && (d->base != EA_NOREG || d->index != EA_NOREG)) {
+        /* one LEA from the registers caching base and index (or RDX and
+         * RCX loaded from env) */
+        int hb = -1, hi = -1;
+        if (d->base != EA_NOREG) {
+            hb = e->gcache[d->base];
+            if (hb >= 0) {
+                greg_ensure(e, d->base);
+            } else {
+                greg_load(e, H_RDX, d->base, true);
+                hb = H_RDX;
+            }
+        }
+        if (d->index != EA_NOREG) {
+            hi = e->gcache[d->index];
+            if (hi >= 0) {
+                greg_ensure(e, d->index);
+            } else {
+                greg_load(e, H_RCX, d->index, true);
+                hi = H_RCX;
+            }
+        }
+        int32_t disp = (int32_t)d->disp;
+        if (hi < 0 && disp == 0) {
+            if (hb != H_RDX) {
+                mov_rr(e, H_RDX, hb, true);
+            }
+        } else {
+            /* lea rdx, [hb + hi << scale + disp] with a SIB byte */
+            e8(e, 0x48 | (hi >= 8 ? 2 : 0) | (hb >= 8 ? 1 : 0));
+            e8(e, 0x8d);
+            int mod = hb < 0 ? 0 : (disp == 0 && (hb & 7) != 5) ? 0 : disp == (int8_t)disp ? 1 : 2;
+            e8(e, (mod << 6) | (H_RDX << 3) | 4);
+            e8(e, (hi >= 0 ? d->scale << 6 : 0) | ((hi >= 0 ? hi : 4) & 7) << 3 |
+                  (hb >= 0 ? hb & 7 : 5));
+            if (hb < 0 || mod == 2) {
+                e32(e, (uint32_t)disp);
+            } else if (mod == 1) {
+                e8(e, (uint8_t)disp);
+            }
         }
     } else {
         if (d->base != EA_NOREG) {
@@ -679,7 +769,8 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     }
     g_assert(e->nslow < TB_MAX_INSNS);
     SlowPath *sp = &e->slow[e->nslow++];
-    *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .eip = eip, .next = next, .done_eip = next, .seg = seg,
+    *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .dirty = e->gdirty, .eip = eip, .next = next,
+                      .done_eip = next, .seg = seg,
                       .ot = ot, .sreg = sreg, .store = store, .pending = e->pending };
     for (int g = 0; g < 16; g++) {
         if ((e->gloaded & (1u << g)) && (e->gcache[g] == H_R10 || e->gcache[g] == H_R11)) {
@@ -710,6 +801,7 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
     for (unsigned i = 0; i < sp->nfrom; i++) {
         bind(e, sp->from[i], e->p);
     }
+    greg_write_back(e, sp->dirty);  /* a fault or the handler sees the state */
     add_count(e, sp->pending, false);
     if (sp->d) {
         /* the instruction through its handler, as tier 0 runs it: it may
@@ -877,7 +969,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
          * RAM page is readable), else the handler from a slow path */
         g_assert(e->nslow < TB_MAX_INSNS);
         rmw = &e->slow[e->nslow++];
-        *rmw = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next,
+        *rmw = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next, .done_eip = next,
                            .pending = e->pending, .setcc = setcc };
         emit_ea(e, d, next);
         uint8_t *slow[SLOW_FROM];
@@ -1068,6 +1160,41 @@ static unsigned shift_imm_count(const DecodedInsn *d)
     return ((d->op & 0xfe) == 0xd0 ? 1 : (unsigned)d->imm) & (d->ot == 3 ? 0x3f : 0x1f);
 }
 
+static int sized_reg(const DecodedInsn *d, int r, int ot);
+
+/* sized_reg_off, with the register written back first: an 8/16-bit read
+ * or write through env */
+static size_t sized_env(Emit *e, const DecodedInsn *d, int r, int ot)
+{
+    greg_flush(e, 1u << sized_reg(d, r, ot));
+    return sized_reg_off(d, r, ot);
+}
+
+/*
+ * dst = register r of size ot (1 << ot bytes) extended by the two-byte
+ * opcode 0F op2 (B6/B7 zero, BE/BF sign; rexw: to 64 bits): from the host
+ * register caching it when it is loaded (not AH..BH), else from env.
+ */
+static void sized_read(Emit *e, const DecodedInsn *d, int r, int ot, uint8_t op2, bool rexw,
+                       int dst)
+{
+    int g = sized_reg(d, r, ot);
+    int h = e->gcache[g];
+    bool high = ot == 0 && r >= 4 && !d->rex;
+    if (h >= 0 && (e->gloaded & (1u << g)) && !high) {
+        /* a REX byte also makes 4-7 SPL..DIL (BPL: R13..R15, RBP) */
+        e8(e, 0x40 | (rexw ? 8 : 0) | (dst >= 8 ? 4 : 0) | (h >= 8 ? 1 : 0));
+        e8(e, 0x0f); e8(e, op2); e8(e, 0xc0 | ((dst & 7) << 3) | (h & 7));
+        return;
+    }
+    size_t off = sized_env(e, d, r, ot);
+    uint8_t rex = (rexw ? 8 : 0) | (dst >= 8 ? 4 : 0);
+    if (rex) {
+        e8(e, 0x40 | rex);
+    }
+    e8(e, 0x0f); e8(e, op2); m_rbx(e, dst & 7, off);
+}
+
 static int sized_reg(const DecodedInsn *d, int r, int ot)
 {
     return (ot != 0 || r < 4 || d->rex) ? r : r - 4;
@@ -1093,14 +1220,11 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         int sot = d->handler == op_movsxd ? 2 : (d->op & 1) ? 1 : 0;
         bool sx = d->handler != op_movzx;
         if (d->mod == 3) {
-            size_t off = sized_reg_off(d, d->rm, sot);
             if (sot == 2) {
+                size_t off = sized_env(e, d, d->rm, sot);
                 op_rm(e, 0x63, H_RAX, off, true);                            /* movsxd rax, [] */
             } else {
-                if (sx && w) {
-                    e8(e, 0x48);
-                }
-                e8(e, 0x0f); e8(e, (sx ? 0xbe : 0xb6) | sot); m_rbx(e, H_RAX, off);
+                sized_read(e, d, d->rm, sot, (sx ? 0xbe : 0xb6) | sot, sx && w, H_RAX);
             }
         } else {
             emit_ea(e, d, next);
@@ -1128,19 +1252,15 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         } else if (e->fdead) {
             return;             /* it only writes the flags */
         } else {
-            e8(e, 0x0f); e8(e, movzx);
-            m_rbx(e, H_RAX, sized_reg_off(d, d->rm, d->ot));
+            sized_read(e, d, d->rm, d->ot, movzx, false, H_RAX);
         }
         if (d->handler == op_alu_EI) {
             e8(e, 0xb9); e32(e, (uint32_t)d->imm & (d->ot ? 0xffff : 0xff));  /* mov ecx, imm */
+        } else if (d->handler == op_alu_GE) {
+            e8(e, 0x89); e8(e, 0xc1);                                        /* mov ecx, eax */
+            sized_read(e, d, d->reg, d->ot, movzx, false, H_RAX);            /* EAX = G */
         } else {
-            size_t goff = sized_reg_off(d, d->reg, d->ot);
-            if (d->handler == op_alu_GE) {
-                e8(e, 0x89); e8(e, 0xc1);                                    /* mov ecx, eax */
-                e8(e, 0x0f); e8(e, movzx); m_rbx(e, H_RAX, goff);            /* EAX = G */
-            } else {
-                e8(e, 0x0f); e8(e, movzx); m_rbx(e, H_RCX, goff);            /* ECX = G */
-            }
+            sized_read(e, d, d->reg, d->ot, movzx, false, H_RCX);            /* ECX = G */
         }
         if (d->ot) {
             e8(e, 0x66);
@@ -1155,7 +1275,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     }
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
         /* imul2: the host IMUL's OF is the overflow the record keeps
-         * (cc_src; cc_src2 = 0, as set_cc does) */
+         * (cc_src) */
         if (d->mod == 3) {
             greg_load(e, H_RCX, d->rm, w);                                   /* ECX = E */
         } else {
@@ -1241,24 +1361,15 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
         }
-        /* the destination written through env on one path: its cache
-         * is forgotten */
+        /* the host's CMOVcc: a 32-bit one zero-extends its destination
+         * whether or not it moves, as the guest's does */
+        greg_load(e, H_RCX, d->reg, true);
         e8(e, 0x45); e8(e, 0x84); e8(e, 0xe4);                               /* test r12b, r12b */
-        uint8_t *no = jcc_fwd(e, 0x4);
-        op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
-        if (!w) {
-            /* false: a 32-bit destination still loses its upper half */
-            e8(e, 0xe9);
-            uint8_t *done = e->p;
-            e32(e, 0);
-            bind(e, no, e->p);
-            op_rm(e, 0x8b, H_RAX, REGOFF(d->reg), false);                    /* mov eax, [] */
-            op_rm(e, 0x89, H_RAX, REGOFF(d->reg), true);
-            bind(e, done, e->p);
-        } else {
-            bind(e, no, e->p);
+        if (w) {
+            e8(e, 0x48);
         }
-        greg_dirty(e, d->reg);
+        e8(e, 0x0f); e8(e, 0x45); e8(e, 0xc8);                               /* cmovnz ecx/rcx, eax/rax */
+        greg_store(e, H_RCX, d->reg);
         return;
     }
     if (d->handler == op_inc_r || d->handler == op_dec_r || d->handler == op_grp_incdec) {
@@ -1307,8 +1418,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         bool to_mem = d->handler == op_mov_EG;
         int src = to_mem ? d->reg : d->rm, dst = to_mem ? d->rm : d->reg;
         if (d->mod == 3 || to_mem) {
-            size_t off = sized_reg_off(d, src, d->ot);
-            e8(e, 0x44); e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); m_rbx(e, 1, off);  /* movzx r9d, [] */
+            sized_read(e, d, src, d->ot, d->ot ? 0xb7 : 0xb6, false, H_R9);  /* movzx r9d, src */
         }
         if (d->mod != 3) {
             emit_ea(e, d, next);
@@ -1319,7 +1429,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
             e8(e, 0x41); e8(e, 0x89); e8(e, 0xc1);                           /* mov r9d, eax */
         }
-        size_t off = sized_reg_off(d, dst, d->ot);
+        size_t off = sized_env(e, d, dst, d->ot);
         if (d->ot == 1) {
             e8(e, 0x66);
         }
@@ -1412,7 +1522,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;
         }
         uint8_t ext = d->aux == 6 ? 4 : d->aux;
-        size_t off = sized_reg_off(d, d->rm, d->ot);
+        size_t off = sized_env(e, d, d->rm, d->ot);
         e8(e, 0x0f); e8(e, d->ot ? 0xb7 : 0xb6); m_rbx(e, H_RAX, off);     /* movzx eax, [] */
         bool dead = e->fdead;
         if (dead || cnt > 1) {
@@ -1484,7 +1594,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (d->aux == 6) {
             g_assert(e->nslow < TB_MAX_INSNS);
             sp = &e->slow[e->nslow++];
-            *sp = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next,
+            *sp = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next, .done_eip = next,
                               .pending = e->pending, .setcc = -1 };
         }
         greg_load(e, H_RAX, R_EAX, w);
@@ -1620,7 +1730,8 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
 {
     g_assert(e->nslow < TB_MAX_INSNS);
     SlowPath *sp = &e->slow[e->nslow++];
-    *sp = (SlowPath){ .d = d, .eip = eip, .next = next, .done_eip = next, .pending = e->pending,
+    *sp = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next, .done_eip = next,
+                      .pending = e->pending,
                       .setcc = -1 };
     /* #UD/#NM conditions: the handler raises them */
     e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[0])); e32(e, CR0_EM | CR0_TS);
@@ -2028,7 +2139,9 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         }
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_ret) {
             /* RET: load [RSP]; a non-canonical target goes to op_ret,
-             * which raises #GP with nothing changed */
+             * which raises #GP with nothing changed (the handler is on
+             * one path only: everything written back before) */
+            greg_flush(&e, 0xffff);
             greg_load(&e, H_RDX, R_ESP, true);
             emit_mem(&e, tb, R_SS, 3, false, 0, eip, next);
             e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xc1);                       /* mov rcx, rax */
@@ -2084,6 +2197,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     if (!eip_synced) {
         st_q(&e, offsetof(CPUX86State, eip), eip);
     }
+    greg_flush(&e, 0xffff);         /* every exit below sees env->regs */
 
     /* the block's direct successors */
     const DecodedInsn *last = &tb->insns[tb->n_insns - 1];
@@ -2188,6 +2302,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     }
     /* the slow paths of the memory accesses, out of the straight line
      * (after an unconditional jump: nothing falls into them) */
+    e.out_of_line = true;
     for (unsigned i = 0; i < e.nslow; i++) {
         uint8_t *dead_exit;
         emit_slow_path(&e, &slow[i], dead, &dead_exit);

@@ -179,7 +179,10 @@ static inline void jd_capture(CPUX86State *env, int exit_reason, JitDiffState *s
     s->cc_op[0] = env->cc_op;
     s->cc_dst[0] = env->cc_dst;
     s->cc_src[0] = env->cc_src;
-    s->cc_src2[0] = env->cc_src2;
+    /* read only as ADC/SBB's carry-in: tier 1 leaves it stale otherwise */
+    bool carry_in = (env->cc_op >= CC_OP_ADCB && env->cc_op <= CC_OP_ADCQ) ||
+                    (env->cc_op >= CC_OP_SBBB && env->cc_op <= CC_OP_SBBQ);
+    s->cc_src2[0] = carry_in ? env->cc_src2 : 0;
     s->instr_count[0] = env->instr_count;
     s->hflags[0] = env->hflags;
     for (int i = 0; i < 6; i++) {
