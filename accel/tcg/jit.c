@@ -2028,9 +2028,11 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     uint8_t *entry = e.p;
     /* branches to the exit: the entry check, one per instruction at most
      * (after a handler), the chaining gate's six and the lookup's miss */
-    uint8_t *exits[1 + TB_MAX_INSNS + 6 + 1];
+    uint8_t *exits[TB_MAX_INSNS + 6 + 1];
     unsigned nexit = 0;
-    exits[nexit++] = check_dead(&e, dead);
+    /* entered dead (a chained jump need not have stored EIP): leave for
+     * the loop with EIP = this block's */
+    uint8_t *entry_dead = check_dead(&e, dead);
 
     uint64_t eip = tb->eip0;
     unsigned ninline = 0;
@@ -2041,6 +2043,10 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
      * exits need not look at them (the loop enters tier 1 without them) */
     bool pure = true;
     bool cond_r8 = false;           /* the block ends in a Jcc whose condition is in R8B */
+    /* EIP at the end is the one direct successor (JMP/CALL rel, falling
+     * through) or, with cond_r8, one of two: not stored in the body but
+     * on the way out, where it is known, so a chained jump stores none */
+    bool eip_deferred = false;
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         const DecodedInsn *d = &tb->insns[i];
         uint64_t next = (eip + d->len) & tb->eip_mask;
@@ -2101,11 +2107,15 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             /* Jcc fused with the ALU/TEST before it */
             ninline++;
             cond_r8 = i + 1 == tb->n_insns;
-            st_q(&e, offsetof(CPUX86State, eip), next);
-            e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                       /* test r8b, r8b */
-            uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
-            st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
-            bind(&e, nt, e.p);
+            if (!cond_r8) {
+                st_q(&e, offsetof(CPUX86State, eip), next);
+                e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                   /* test r8b, r8b */
+                uint8_t *nt = jcc_fwd(&e, 0x4);                             /* jz */
+                st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+                bind(&e, nt, e.p);
+            } else {
+                eip_deferred = true;    /* stored on the way out, by R8B */
+            }
             e.pending++;
             eip_synced = true;
             fused = false;
@@ -2130,7 +2140,11 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
                 e.slow[e.nslow - 1].push = true;
                 greg_add8(&e, R_ESP, -8);
             }
-            st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+            if (i + 1 < tb->n_insns) {
+                st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+            } else {
+                eip_deferred = true;    /* stored on the way out */
+            }
             inc_q(&e, offsetof(CPUX86State, instr_count));
             ninline++;
             eip_synced = true;
@@ -2173,15 +2187,19 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             e8(&e, 0xbe); e32(&e, d->op & 0xf);                             /* mov esi, cond */
             call_fn(&e, (const void *)cc_test);
             e8(&e, 0x41); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov r8d, eax */
-            e8(&e, 0x84); e8(&e, 0xc0);                                     /* test al, al */
-            st_q(&e, offsetof(CPUX86State, eip), next);     /* MOVs: the flags stay */
-            uint8_t *nt = jcc_fwd(&e, 0x4);                                 /* jz */
-            st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
-            bind(&e, nt, e.p);
+            cond_r8 = i + 1 == tb->n_insns;
+            if (!cond_r8) {
+                e8(&e, 0x84); e8(&e, 0xc0);                                 /* test al, al */
+                st_q(&e, offsetof(CPUX86State, eip), next);  /* MOVs: the flags stay */
+                uint8_t *nt = jcc_fwd(&e, 0x4);                             /* jz */
+                st_q(&e, offsetof(CPUX86State, eip), branch_target(d, next));
+                bind(&e, nt, e.p);
+            } else {
+                eip_deferred = true;
+            }
             ninline++;
             e.pending++;
             eip_synced = true;
-            cond_r8 = i + 1 == tb->n_insns;
             eip = next;
             continue;
         }
@@ -2195,7 +2213,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     }
     flush_count(&e);
     if (!eip_synced) {
-        st_q(&e, offsetof(CPUX86State, eip), eip);
+        eip_deferred = true;
     }
     greg_flush(&e, 0xffff);         /* every exit below sees env->regs */
 
@@ -2219,6 +2237,21 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
                     (last->op == 0xff && (last->aux == 2 || last->aux == 4));
     uint8_t *slot_jmp[2];
     uint8_t *lookup = NULL;
+    bool by_r8 = cond_r8 && ncand == 2;
+    if (eip_deferred && (indirect || !(ncand == 1 || by_r8))) {
+        /* not a case the exits below store EIP for: now */
+        if (by_r8) {
+            st_q(&e, offsetof(CPUX86State, eip), cand[1]);
+            e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                       /* test r8b, r8b */
+            uint8_t *nt = jcc_fwd(&e, 0x4);
+            st_q(&e, offsetof(CPUX86State, eip), cand[0]);
+            bind(&e, nt, e.p);
+        } else {
+            st_q(&e, offsetof(CPUX86State, eip), eip);
+        }
+        eip_deferred = false;
+    }
+    unsigned checks_from = nexit, checks_to = nexit;
     if (ncand || indirect) {
         /* leave when the loop has something to do: an interrupt or kick,
          * the slice's budget (which a debugger's breakpoints make one
@@ -2243,13 +2276,14 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             e8(&e, 0x85); e8(&e, 0xc0);                                      /* movzx eax, word; test */
             exits[nexit++] = jcc_fwd(&e, CC_NE);
         }
+        checks_to = nexit;
         /* a conditional branch whose condition R8B still holds picks its
-         * successor by it (cand[0] is the taken one) */
-        bool by_r8 = cond_r8 && ncand == 2;
+         * successor by it (cand[0] is the taken one); with EIP deferred
+         * the one successor is the only way on */
         for (unsigned k = 0; k < ncand; k++) {
-            if (by_r8) {
+            if (by_r8 || eip_deferred) {
                 uint8_t *miss = NULL;
-                if (k == 0) {
+                if (k == 0 && by_r8) {
                     e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                   /* test r8b, r8b */
                     miss = jcc_fwd(&e, 0x4);                                    /* jz */
                 }
@@ -2298,8 +2332,31 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     e8(&e, 0x31); e8(&e, 0xc0);                         /* xor eax, eax */
     jmp_rx(&e, epilogue_rx);
     for (unsigned i = 0; i < nexit; i++) {
-        bind(&e, exits[i], exit0);
+        if (i < checks_from || i >= checks_to || !eip_deferred) {
+            bind(&e, exits[i], exit0);
+        }
     }
+    if (eip_deferred) {
+        /* the checks' exits: EIP = the successor, by R8B of two */
+        uint8_t *exit_eip = e.p;
+        if (by_r8) {
+            e8(&e, 0x45); e8(&e, 0x84); e8(&e, 0xc0);                       /* test r8b, r8b */
+            uint8_t *nt = jcc_fwd(&e, 0x4);
+            st_q(&e, offsetof(CPUX86State, eip), cand[0]);
+            jmp_rx(&e, rx(&e, exit0));
+            bind(&e, nt, e.p);
+            st_q(&e, offsetof(CPUX86State, eip), cand[1]);
+        } else {
+            st_q(&e, offsetof(CPUX86State, eip), cand[0]);
+        }
+        jmp_rx(&e, rx(&e, exit0));
+        for (unsigned i = checks_from; i < checks_to; i++) {
+            bind(&e, exits[i], exit_eip);
+        }
+    }
+    bind(&e, entry_dead, e.p);
+    st_q(&e, offsetof(CPUX86State, eip), tb->eip0);
+    jmp_rx(&e, rx(&e, exit0));
     /* the slow paths of the memory accesses, out of the straight line
      * (after an unconditional jump: nothing falls into them) */
     e.out_of_line = true;
@@ -2315,14 +2372,22 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         s->src = tb;
         s->target_eip = cand[k];
         s->patch = rx(&e, slot_jmp[k]);
+        /* the exit stub (EIP stored: a chained jump stores none), and the
+         * way into the lookup jit_chain patches to for another page */
         bind(&e, slot_jmp[k], e.p);
+        st_q(&e, offsetof(CPUX86State, eip), cand[k]);
         e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
         jmp_rx(&e, epilogue_rx);
+        s->lookup = NULL;
+        if (lookup) {
+            s->lookup = rx(&e, e.p);
+            st_q(&e, offsetof(CPUX86State, eip), cand[k]);
+            jmp_rx(&e, rx(&e, lookup));
+        }
     }
     g_assert((size_t)(e.p - start) <= need);
     code_used = ((size_t)(e.p - code_rw) + 15) & ~(size_t)15;
     tb->jit_dead = dead;
-    tb->jit_lookup = lookup ? rx(&e, lookup) : NULL;
     tb->jit_size = (uint32_t)(e.p - entry);
     __atomic_store_n(&tb->jit_entry, rx(&e, entry), __ATOMIC_RELEASE);
     stat_translated++;
@@ -2386,7 +2451,7 @@ void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
         (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
         /* another page: its mapping must be checked every time, so the
          * jump goes to the block's lookup instead */
-        entry = src->jit_lookup;
+        entry = slot->lookup;
         if (!entry) {
             return;
         }

@@ -34,6 +34,7 @@ typedef struct JitSlot {
     struct TranslationBlock *src;
     uint8_t *patch;             /* the rel32, in the executable view */
     uint64_t target_eip;
+    uint8_t *lookup;            /* EIP = target_eip, then the block's lookup (executable view) */
 } JitSlot;
 
 typedef struct TranslationBlock {
@@ -50,7 +51,6 @@ typedef struct TranslationBlock {
     uint32_t exec_count;        /* runs in tier 0 (tier=auto's hotness) */
     uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */
     uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
-    uint8_t *jit_lookup;        /* its jump-cache lookup exit (executable view) */
     uint32_t jit_size;          /* bytes of that code from jit_entry */
     JitSlot jit_slot[2];
     struct TranslationBlock *hash_next;

@@ -148,7 +148,6 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->exec_count = 0;
     tb->jit_entry = NULL;
     tb->jit_dead = NULL;
-    tb->jit_lookup = NULL;
     tb->jit_size = 0;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
