@@ -579,6 +579,12 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
                 bool locked = bql_lock_if_needed();
                 jit_translate(env, tb);
                 bql_unlock_if(locked);
+                if (__atomic_load_n(&tb->invalid, __ATOMIC_ACQUIRE)) {
+                    /* the code cache was full: every block, this one
+                     * too, was dropped; find it again rather than run
+                     * one instruction of it under tier 0 */
+                    continue;
+                }
             }
             if (jit_ok && tb->jit_entry) {
                 /* tier 1: the block's code, and the blocks it is chained
