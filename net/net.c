@@ -5,6 +5,7 @@
  */
 #include "net/net.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,7 @@ static ssize_t deliver(NetClientState *to, const struct iovec *iov, int iovcnt, 
     if (r > 0) {
         to->stats.rx_packets++;
         to->stats.rx_bytes += len;
+        to->stats.rx_max = MAX(to->stats.rx_max, len);
     }
     return r;
 }
@@ -124,6 +126,7 @@ ssize_t net_send_iov(NetClientState *nc, const struct iovec *iov, int iovcnt,
     NetClientState *to = nc->peer;
     nc->stats.tx_packets++;
     nc->stats.tx_bytes += len;
+    nc->stats.tx_max = MAX(nc->stats.tx_max, len);
     /* No cable, or a link set down (set_link): the frame is lost on the
      * wire, as on real hardware, and the sender goes on. */
     if (!to || nc->link_down || to->link_down) {
@@ -516,6 +519,17 @@ bool net_init_nics(GError **errp)
     return true;
 }
 
+/* "    frames: ..." under a client's line: what it sent and was given */
+static void info_stats(const NetClientState *nc, GString *out)
+{
+    const NetStats *st = &nc->stats;
+    g_string_append_printf(out, "    frames: sent %" PRIu64 " (%" PRIu64 " bytes, largest %" PRIu64
+                           "), received %" PRIu64 " (%" PRIu64 " bytes, largest %" PRIu64
+                           "), queued %" PRIu64 ", dropped %" PRIu64 "\n",
+                           st->tx_packets, st->tx_bytes, st->tx_max, st->rx_packets,
+                           st->rx_bytes, st->rx_max, st->rx_queued, st->rx_dropped);
+}
+
 void net_info_network(GString *out)
 {
     for (guint i = 0; net_clients && i < net_clients->len; i++) {
@@ -526,7 +540,8 @@ void net_info_network(GString *out)
              nc->peer->info->type == NET_CLIENT_DRIVER_NIC)) {
             continue;
         }
-        g_string_append_printf(out, "%s: index=0,type=%s", nc->name, nc->model);
+        g_string_append_printf(out, "%s: index=0,type=%s", nc->name,
+                               nc->info->type == NET_CLIENT_DRIVER_NIC ? "nic" : nc->model);
         if (nc->info->info_str) {
             g_string_append(out, ",");
             nc->info->info_str(nc, out);
@@ -535,6 +550,7 @@ void net_info_network(GString *out)
             g_string_append(out, " (link down)");
         }
         g_string_append_c(out, '\n');
+        info_stats(nc, out);
         if (nc->peer && nc->info->type == NET_CLIENT_DRIVER_NIC) {
             NetClientState *pr = nc->peer;
             g_string_append_printf(out, " \\ %s: index=0,type=%s", pr->name, pr->model);
@@ -543,6 +559,7 @@ void net_info_network(GString *out)
                 pr->info->info_str(pr, out);
             }
             g_string_append_c(out, '\n');
+            info_stats(pr, out);
         }
     }
 }

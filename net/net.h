@@ -58,6 +58,7 @@ typedef struct NetPacket NetPacket;
 typedef struct NetStats {
     uint64_t tx_packets, tx_bytes;     /* sent by this client */
     uint64_t rx_packets, rx_bytes;     /* delivered to this client */
+    uint64_t tx_max, rx_max;           /* the largest frame sent, delivered */
     uint64_t rx_queued;                /* delivered after waiting on the queue */
     uint64_t rx_dropped;               /* refused, or queue full for a sender without flow control */
 } NetStats;

@@ -536,7 +536,7 @@ NetClientState *net_init_slirp(KeyVal *kv, const char *id, GError **errp)
     s->next = g_array_new(FALSE, TRUE, sizeof(GPollFD));
     s->guestfwd = g_ptr_array_new_with_free_func(g_free);
     char nbuf[INET_ADDRSTRLEN];
-    s->desc = g_strdup_printf("net=%s, restrict=%s", inet_ntop(AF_INET, &net, nbuf, sizeof(nbuf)),
+    s->desc = g_strdup_printf("net=%s,restrict=%s", inet_ntop(AF_INET, &net, nbuf, sizeof(nbuf)),
                               restrict_on ? "on" : "off");
     s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
     g_ptr_array_free(search, TRUE);

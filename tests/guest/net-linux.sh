@@ -82,6 +82,7 @@ for model in $models; do
     for _ in $(seq 600); do
         if grep -qa '^nc-listening' "$log"; then
             python3 tests/guest/hmp.py "$out/$model.mon" "info iostats" > "$out/$model.iostats" 2>&1
+            python3 tests/guest/hmp.py "$out/$model.mon" "info network" > "$out/$model.network" 2>&1
             sleep 1
             got=$(python3 - "$fport" <<'PY'
 import socket, sys
@@ -105,6 +106,10 @@ PY
     echo "# $model: exit status $st, log $log"
     [ $st -eq 0 ] && ok "$model: guest powered off, status 0" || notok "$model: exit status $st"
     expect "$log" "^eth0-driver=${driver[$model]}[[:space:]]*\$" "$model: Linux's ${driver[$model]} driver drives eth0"
+    expect "$out/$model.network" "^$model.0: index=0,type=nic,model=$model,macaddr=52:54:00:12:34:56" \
+        "$model: info network shows the NIC as QEMU does"
+    expect "$out/$model.network" '^ \\ [^:]*: index=0,type=user,net=10\.0\.2\.0,restrict=off' \
+        "$model: info network shows its slirp backend as QEMU does"
     if [ "$model" = virtio-net-pci ]; then
         # bit 32 (VIRTIO_F_VERSION_1): the modern transport was used; 28/29:
         # indirect descriptors and event idx negotiated
@@ -113,9 +118,17 @@ PY
         # the transmit size histogram: frames above 2 KiB are TSO frames slirp took whole
         expect "$out/$model.iostats" '^  tx: .*' "$model: info iostats has transmit requests"
         if awk '/^  tx: /{t=1; next} t && /size/{print; exit}' "$out/$model.iostats" | grep -qE '<=(4K|8K|16K|32K|64K):'; then
-            ok "$model: TSO frames over 2 KiB reached slirp whole"
+            ok "$model: the guest sent TSO frames over 2 KiB"
         else
             notok "$model: no transmit request over 2 KiB in $out/$model.iostats"
+        fi
+        # the backend's line in "info network": the largest frame slirp was given
+        big=$(awk '/^ \\ /{b=1; next} b && /frames:/{print; exit}' "$out/$model.network" |
+              sed -n 's/.*received [0-9]* ([0-9]* bytes, largest \([0-9]*\)).*/\1/p')
+        if [ -n "$big" ] && [ "$big" -gt 1514 ]; then
+            ok "$model: slirp was handed whole TSO frames (largest $big bytes)"
+        else
+            notok "$model: largest frame given to slirp '${big}' (want > 1514; $out/$model.network)"
         fi
     fi
     expect "$log" 'lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2' "$model: DHCP lease from slirp"
