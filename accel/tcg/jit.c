@@ -111,6 +111,7 @@ typedef struct Emit {
     int8_t gcache[16];  /* guest register -> the host register caching it, or -1 */
     uint16_t gloaded;   /* bit g: gcache[g] holds regs[g] here */
     uint16_t gdirty;    /* bit g: ... and env->regs[g] is older (not written back yet) */
+    int cc_known;       /* the cc_op env holds here on every path, or -1 */
     bool out_of_line;   /* emitting slow paths: the cache state above is not theirs */
 } Emit;
 
@@ -217,6 +218,7 @@ static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
  * ADC/SBB (their carry-in): other ops (src2 -1) leave it as it was. */
 static void emit_cc_record(Emit *e, int op, int src, int src2)
 {
+    e->cc_known = op;
     e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, op);
     op_rmx(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
     if (src < 0) {
@@ -593,6 +595,50 @@ static void emit_tlb_slot(Emit *e, int reg)
     e8(e, 0x48); e8(e, 0x8d); e8(e, (reg << 3) | 4); e8(e, 0x80 | (reg << 3) | reg);  /* lea reg, [reg+reg*4] */
 }
 
+/*
+ * Condition cond (a Jcc's low nibble) of the lazy record into the byte
+ * register r8 (setcc r/m8 with REX.B: R8..R15), inline, when the block
+ * knows env holds an ADD, SUB or LOGIC record: the host operation that
+ * made it is redone on its operands (SUB: a = dst + src, then CMP a, src;
+ * ADD: a = dst - src, then ADD a, src; LOGIC: TEST dst, dst) at its size,
+ * which gives the same CF, PF, ZF, SF and OF, and SETcc reads them.
+ * Clobbers RAX and RCX.  false: the caller calls cc_test.
+ */
+static bool emit_cc_inline(Emit *e, int cond, int r8)
+{
+    int op = e->cc_known;
+    int fam = op >= CC_OP_ADDB && op <= CC_OP_ADDQ ? CC_OP_ADDB :
+              op >= CC_OP_SUBB && op <= CC_OP_SUBQ ? CC_OP_SUBB :
+              op >= CC_OP_LOGICB && op <= CC_OP_LOGICQ ? CC_OP_LOGICB : -1;
+    if (fam < 0) {
+        return false;
+    }
+    int sz = op - fam;
+    /* the prefix of an "op eax, ecx"-form instruction of this size, and
+     * its opcode (8-bit form, else +1) */
+    #define SIZED(opc8) do {                                                 \
+        if (sz == 1) e8(e, 0x66);                                            \
+        if (sz == 3) e8(e, 0x48);                                            \
+        e8(e, (opc8) + (sz ? 1 : 0));                                        \
+    } while (0)
+    op_rmx(e, 0x8b, H_RAX, offsetof(CPUX86State, cc_dst), true);            /* mov rax, dst */
+    if (fam == CC_OP_LOGICB) {
+        SIZED(0x84); e8(e, 0xc0);                                            /* test eax, eax */
+    } else {
+        op_rmx(e, 0x8b, H_RCX, offsetof(CPUX86State, cc_src), true);        /* mov rcx, src */
+        if (fam == CC_OP_SUBB) {
+            SIZED(0x00); e8(e, 0xc8);                                        /* add eax, ecx */
+            SIZED(0x38); e8(e, 0xc8);                                        /* cmp eax, ecx */
+        } else {
+            SIZED(0x28); e8(e, 0xc8);                                        /* sub eax, ecx */
+            SIZED(0x00); e8(e, 0xc8);                                        /* add eax, ecx */
+        }
+    }
+    #undef SIZED
+    e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | cond); e8(e, 0xc0 | (r8 & 7));  /* setcc r8b */
+    return true;
+}
+
 /* The call of a handler with tier 0's per-instruction state: EIP of the
  * instruction, next EIP, REX; rdi = env, rsi = the DecodedInsn. */
 static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uint64_t eip,
@@ -600,6 +646,7 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
 {
     if (!e->out_of_line) {
         greg_flush(e, 0xffff);
+        e->cc_known = -1;   /* a handler may leave any record */
     }
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
@@ -1056,6 +1103,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     if (rmw) {
         rmw->resume = e->p;
         rmw->reload = e->gloaded;
+        e->cc_known = -1;   /* the slow path's handler writes its own record */
     }
 }
 
@@ -1314,6 +1362,8 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
          * (cc_src2 = the carry-in) */
         if (e->fused) {
             e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc8);              /* movzx r9d, r8b */
+        } else if (emit_cc_inline(e, 2, H_R9)) {                             /* setb r9b */
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);              /* movzx r9d, r9b */
         } else {
             e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
             call_fn(e, (const void *)cc_compute_c);
@@ -1349,6 +1399,8 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
          * (a fault then changes nothing) */
         if (e->fused) {
             e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);              /* movzx r12d, r8b */
+        } else if (emit_cc_inline(e, d->op & 0xf, H_R12)) {
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);              /* movzx r12d, r12b */
         } else {
             e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
             e8(e, 0xbe); e32(e, d->op & 0xf);                                /* mov esi, cond */
@@ -1385,10 +1437,12 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;
         }
         g_assert(e->setcc < 0 || !e->fdead);
-        e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
-        call_fn(e, (const void *)cc_compute_c);
-        e8(e, 0x85); e8(e, 0xc0);                                            /* test eax, eax */
-        e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);                  /* setnz r12b */
+        if (!emit_cc_inline(e, 2, H_R12)) {                                  /* setb r12b */
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            call_fn(e, (const void *)cc_compute_c);
+            e8(e, 0x85); e8(e, 0xc0);                                        /* test eax, eax */
+            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);              /* setnz r12b */
+        }
         e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);                  /* movzx r12d, r12b */
         greg_load(e, H_RAX, d->rm, w);
         if (w) {
@@ -1485,6 +1539,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
         e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
+        e->cc_known = -1;
         return;
     }
     if (d->handler == op_shift && d->op == 0xd3) {
@@ -1627,6 +1682,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (sp) {
             sp->resume = e->p;
             sp->reload = e->gloaded;
+            e->cc_known = -1;
         }
         return;
     }
@@ -2016,7 +2072,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         return false;
     }
     SlowPath slow[TB_MAX_INSNS];    /* one memory access per instruction at most */
-    Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow };
+    Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1 };
     choose_cached_regs(&e, tb);
     bool fdead[TB_MAX_INSNS];
     dead_flags(tb, fdead);
@@ -2183,10 +2239,15 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             is_canonical_addr(branch_target(d, next))) {
             /* a Jcc on the lazy flags: cc_test, then EIP set here (the
              * canonical target needs no check) */
-            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                       /* mov rdi, rbx */
-            e8(&e, 0xbe); e32(&e, d->op & 0xf);                             /* mov esi, cond */
-            call_fn(&e, (const void *)cc_test);
-            e8(&e, 0x41); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov r8d, eax */
+            if (emit_cc_inline(&e, d->op & 0xf, 8)) {
+                e8(&e, 0x45); e8(&e, 0x0f); e8(&e, 0xb6); e8(&e, 0xc0);     /* movzx r8d, r8b */
+                e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                   /* mov eax, r8d */
+            } else {
+                e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                   /* mov rdi, rbx */
+                e8(&e, 0xbe); e32(&e, d->op & 0xf);                         /* mov esi, cond */
+                call_fn(&e, (const void *)cc_test);
+                e8(&e, 0x41); e8(&e, 0x89); e8(&e, 0xc0);                   /* mov r8d, eax */
+            }
             cond_r8 = i + 1 == tb->n_insns;
             if (!cond_r8) {
                 e8(&e, 0x84); e8(&e, 0xc0);                                 /* test al, al */
