@@ -595,6 +595,19 @@ static void emit_tlb_slot(Emit *e, int reg)
     e8(e, 0x48); e8(e, 0x8d); e8(e, (reg << 3) | 4); e8(e, 0x80 | (reg << 3) | reg);  /* lea reg, [reg+reg*4] */
 }
 
+/* a two-operand ALU instruction of 1 << sz bytes: the 66h or REX.W
+ * prefix, the opcode (its 8-bit form opc8, else opc8 + 1) and modrm */
+static void alu_sized(Emit *e, int sz, uint8_t opc8, uint8_t modrm)
+{
+    if (sz == 1) {
+        e8(e, 0x66);
+    } else if (sz == 3) {
+        e8(e, 0x48);
+    }
+    e8(e, opc8 + (sz ? 1 : 0));
+    e8(e, modrm);
+}
+
 /*
  * Condition cond (a Jcc's low nibble) of the lazy record into the byte
  * register r8 (setcc r/m8 with REX.B: R8..R15), inline, when the block
@@ -614,27 +627,19 @@ static bool emit_cc_inline(Emit *e, int cond, int r8)
         return false;
     }
     int sz = op - fam;
-    /* the prefix of an "op eax, ecx"-form instruction of this size, and
-     * its opcode (8-bit form, else +1) */
-    #define SIZED(opc8) do {                                                 \
-        if (sz == 1) e8(e, 0x66);                                            \
-        if (sz == 3) e8(e, 0x48);                                            \
-        e8(e, (opc8) + (sz ? 1 : 0));                                        \
-    } while (0)
     op_rmx(e, 0x8b, H_RAX, offsetof(CPUX86State, cc_dst), true);            /* mov rax, dst */
     if (fam == CC_OP_LOGICB) {
-        SIZED(0x84); e8(e, 0xc0);                                            /* test eax, eax */
+        alu_sized(e, sz, 0x84, 0xc0);                                        /* test eax, eax */
     } else {
         op_rmx(e, 0x8b, H_RCX, offsetof(CPUX86State, cc_src), true);        /* mov rcx, src */
         if (fam == CC_OP_SUBB) {
-            SIZED(0x00); e8(e, 0xc8);                                        /* add eax, ecx */
-            SIZED(0x38); e8(e, 0xc8);                                        /* cmp eax, ecx */
+            alu_sized(e, sz, 0x00, 0xc8);                                    /* add eax, ecx */
+            alu_sized(e, sz, 0x38, 0xc8);                                    /* cmp eax, ecx */
         } else {
-            SIZED(0x28); e8(e, 0xc8);                                        /* sub eax, ecx */
-            SIZED(0x00); e8(e, 0xc8);                                        /* add eax, ecx */
+            alu_sized(e, sz, 0x28, 0xc8);                                    /* sub eax, ecx */
+            alu_sized(e, sz, 0x00, 0xc8);                                    /* add eax, ecx */
         }
     }
-    #undef SIZED
     e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | cond); e8(e, 0xc0 | (r8 & 7));  /* setcc r8b */
     return true;
 }
@@ -657,6 +662,19 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
     e->gloaded = 0;     /* a handler may change any register */
 }
 
+/* the host register holding guest g: the one caching it (loaded now),
+ * else fallback, loaded from env */
+static int greg_in_host(Emit *e, int g, int fallback)
+{
+    int h = e->gcache[g];
+    if (h >= 0) {
+        greg_ensure(e, g);
+        return h;
+    }
+    greg_load(e, fallback, g, true);
+    return fallback;
+}
+
 /* rdx = the instruction's effective address (offset in its segment) */
 static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
 {
@@ -670,25 +688,8 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
     } else if (fits32(d->disp) && (d->base != EA_NOREG || d->index != EA_NOREG)) {
         /* one LEA from the registers caching base and index (or RDX and
          * RCX loaded from env) */
-        int hb = -1, hi = -1;
-        if (d->base != EA_NOREG) {
-            hb = e->gcache[d->base];
-            if (hb >= 0) {
-                greg_ensure(e, d->base);
-            } else {
-                greg_load(e, H_RDX, d->base, true);
-                hb = H_RDX;
-            }
-        }
-        if (d->index != EA_NOREG) {
-            hi = e->gcache[d->index];
-            if (hi >= 0) {
-                greg_ensure(e, d->index);
-            } else {
-                greg_load(e, H_RCX, d->index, true);
-                hi = H_RCX;
-            }
-        }
+        int hb = d->base != EA_NOREG ? greg_in_host(e, d->base, H_RDX) : -1;
+        int hi = d->index != EA_NOREG ? greg_in_host(e, d->index, H_RCX) : -1;
         int32_t disp = (int32_t)d->disp;
         if (hi < 0 && disp == 0) {
             if (hb != H_RDX) {
