@@ -808,6 +808,7 @@ void x86_cpu_reset(X86CPU *env)
     if (env->wait_sipi) {
         env->hflags |= HF_HALTED;
     }
+    env->tlb_nused = TLB_USED_MAX + 1;      /* cleared above, not empty: all of it */
     tlb_flush(env);
 }
 

@@ -186,9 +186,9 @@ typedef struct X86FPUState {
     uint32_t mxcsr;
 } X86FPUState;
 
-#define TLB_BITS 10
+#define TLB_BITS 12
 #define TLB_SIZE (1 << TLB_BITS)
-#define TLB_USED_MAX 512
+#define TLB_USED_MAX 2048
 /* 0: supervisor (CPL<3, and implicit supervisor accesses), 1: user (CPL 3),
  * 2: explicit supervisor access with EFLAGS.AC=1 under CR4.SMAP, which may
  * touch user pages; a mode of its own so that STAC/CLAC/POPF need no flush. */

@@ -67,7 +67,16 @@ void tlb_flush(CPUX86State *env)
     if (__builtin_expect(env->lockstep_rec, 0)) {
         lockstep_tlb_save(env, NULL);
     }
-    memset(env->tlb, 0xff, sizeof(env->tlb));
+    if (env->tlb_nused > TLB_USED_MAX) {
+        memset(env->tlb, 0xff, sizeof(env->tlb));
+    } else {
+        /* what was filled since the last flush: a full flush (CR4, CR0,
+         * a remap) costs what the TLB holds, not its size */
+        for (unsigned i = 0; i < env->tlb_nused; i++) {
+            unsigned code = env->tlb_used[i];
+            memset(&env->tlb[code >> TLB_BITS][code & (TLB_SIZE - 1)], 0xff, sizeof(TLBEntry));
+        }
+    }
     env->tlb_nused = 0;
 }
 
@@ -459,11 +468,16 @@ static TLBEntry *tlb_fill_locked(CPUX86State *env, uint64_t la, Access acc, int 
         lockstep_tlb_save(env, e);
     }
     env->tlb_global[mmu_idx][idx] = (prot & 8) != 0;
-    if (env->tlb_nused < TLB_USED_MAX) {
-        env->tlb_used[env->tlb_nused] = mmu_idx << TLB_BITS | idx;
-    }
-    if (env->tlb_nused <= TLB_USED_MAX) {
-        env->tlb_nused++;           /* TLB_USED_MAX + 1: untracked from now on */
+    /* an entry in use is on the list already (since the last flush); one
+     * a flush or INVLPG emptied may be on it twice, which is harmless */
+    if (e->addr_read == (uint64_t)-1 && e->addr_write == (uint64_t)-1 &&
+        e->addr_code == (uint64_t)-1) {
+        if (env->tlb_nused < TLB_USED_MAX) {
+            env->tlb_used[env->tlb_nused] = mmu_idx << TLB_BITS | idx;
+        }
+        if (env->tlb_nused <= TLB_USED_MAX) {
+            env->tlb_nused++;       /* TLB_USED_MAX + 1: untracked from now on */
+        }
     }
     e->paddr = ppage;
 

@@ -373,10 +373,17 @@ static void test_cr3_global(void)
     helper_write_crN(cpu, 4, CR4_PGE);
     wl(0x11000 + 0 * 4, 0x200000 | P | RW | 0x100);
     g_assert_cmphex(cpu_ldl_linear(cpu, 0x400000), ==, 0xaaaa);
-    for (unsigned i = 2; i < 1024; i++) {
+    /* (the list holds each entry once: TLB_USED_MAX + 8 pages, through
+     * page tables at 0x11000, 0x12000, ... one after the other) */
+    unsigned npages = TLB_USED_MAX + 8;
+    g_assert_cmpuint(npages, <=, 4 * 1024);
+    for (unsigned t = 1; t < (npages + 1023) / 1024; t++) {
+        wl(0x10000 + (1 + t) * 4, (0x11000 + t * 0x1000) | P | RW);
+    }
+    for (unsigned i = 2; i < npages; i++) {
         wl(0x11000 + i * 4, 0x300000 | P | RW);
     }
-    for (unsigned i = 2; i < 1024; i++) {
+    for (unsigned i = 2; i < npages; i++) {
         (void)cpu_ldl_linear(cpu, 0x400000 + i * 0x1000);
     }
     g_assert_cmpuint(cpu->tlb_nused, >, TLB_USED_MAX);
