@@ -2437,6 +2437,9 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         /* the exit stub (EIP stored: a chained jump stores none), and the
          * way into the lookup jit_chain patches to for another page */
         bind(&e, slot_jmp[k], e.p);
+        s->stub = rx(&e, e.p);
+        s->linked = NULL;
+        s->link_next = NULL;
         st_q(&e, offsetof(CPUX86State, eip), cand[k]);
         e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
         jmp_rx(&e, epilogue_rx);
@@ -2499,35 +2502,85 @@ JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb)
     return (JitSlot *)jit_enter(env, tb->jit_entry);
 }
 
+/* Chaining and unchaining (vCPU threads chain without the BQL): the
+ * slots' rel32s and the jit_in lists. */
+static GMutex chain_lock;
+
+static void slot_patch(JitSlot *slot, const uint8_t *target_rx)
+{
+    int32_t rel = (int32_t)(target_rx - (slot->patch + 4));
+    __atomic_store_n((int32_t *)(slot->patch - code_rx + code_rw), rel, __ATOMIC_RELEASE);
+}
+
 void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
 {
     TranslationBlock *src = slot->src;
     env->jit_slot_exits++;
     const uint8_t *entry = next ? __atomic_load_n(&next->jit_entry, __ATOMIC_ACQUIRE) : NULL;
-    /* same guest page, same mode: the mapping the loop checked for the
-     * source holds for the successor too */
-    if (!entry || __atomic_load_n(&src->invalid, __ATOMIC_ACQUIRE)) {
+    if (!entry) {
+        return;
+    }
+    g_mutex_lock(&chain_lock);
+    /* a block being dropped has its invalid flag set before its slots and
+     * jit_in list are undone under the lock: either this sees it, or
+     * the undoing sees the link made here */
+    if (__atomic_load_n(&src->invalid, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&next->invalid, __ATOMIC_ACQUIRE) || slot->linked) {
+        g_mutex_unlock(&chain_lock);
         return;
     }
     if (next->flags != src->flags || next->cs_base != src->cs_base ||
         (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
         /* another page: its mapping must be checked every time, so the
          * jump goes to the block's lookup instead */
-        entry = slot->lookup;
-        if (!entry) {
-            return;
+        if (slot->lookup) {
+            slot_patch(slot, slot->lookup);
+            __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
         }
+    } else {
+        /* same guest page, same mode: the mapping the loop checked for
+         * the source holds for the successor too */
+        slot_patch(slot, entry);
+        slot->linked = next;
+        slot->link_next = next->jit_in;
+        next->jit_in = slot;
+        __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
     }
-    int32_t rel = (int32_t)(entry - (slot->patch + 4));
-    __atomic_store_n((int32_t *)(slot->patch - code_rx + code_rw), rel, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
+    g_mutex_unlock(&chain_lock);
 }
 
+/*
+ * The block is dropped: its code leaves at once (the dead byte), and
+ * the blocks chained to it go back to their exit stubs, so that their
+ * next run leaves to the loop with the slot and is chained to the new
+ * translation.  Without this they kept jumping into the dead code and
+ * out to the loop every time (after the kernel patched its text at
+ * boot, a quarter of a disk request's block transitions).
+ */
 void jit_tb_retire(TranslationBlock *tb)
 {
-    if (tb->jit_dead) {
-        __atomic_store_n(tb->jit_dead, 1, __ATOMIC_RELEASE);
+    if (!tb->jit_dead) {
+        return;
     }
+    __atomic_store_n(tb->jit_dead, 1, __ATOMIC_RELEASE);
+    g_mutex_lock(&chain_lock);
+    for (JitSlot *s = tb->jit_in; s; s = s->link_next) {
+        slot_patch(s, s->stub);
+        s->linked = NULL;
+    }
+    tb->jit_in = NULL;
+    for (unsigned k = 0; k < G_N_ELEMENTS(tb->jit_slot); k++) {
+        JitSlot *s = &tb->jit_slot[k];
+        if (s->linked) {
+            JitSlot **p = &s->linked->jit_in;
+            while (*p != s) {
+                p = &(*p)->link_next;
+            }
+            *p = s->link_next;
+            s->linked = NULL;
+        }
+    }
+    g_mutex_unlock(&chain_lock);
 }
 
 static void info_cpu(CPUX86State *env, void *opaque)

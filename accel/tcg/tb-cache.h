@@ -29,12 +29,17 @@
 /* A direct successor of a tier-1 block (jit.c): the block's code
  * compares the next EIP with target_eip and jumps through a patchable
  * rel32, which leaves to the loop until jit_chain points it at the
- * successor's code. */
+ * successor's code.  A slot chained to a block on the same page is on
+ * that block's jit_in list, so that dropping the block points the rel32
+ * back at the exit stub (jit_tb_retire). */
 typedef struct JitSlot {
     struct TranslationBlock *src;
     uint8_t *patch;             /* the rel32, in the executable view */
     uint64_t target_eip;
     uint8_t *lookup;            /* EIP = target_eip, then the block's lookup (executable view) */
+    uint8_t *stub;              /* the exit stub the rel32 points at unchained (executable view) */
+    struct TranslationBlock *linked;    /* the block whose code it jumps to, or NULL */
+    struct JitSlot *link_next;          /* the next slot on linked->jit_in */
 } JitSlot;
 
 typedef struct TranslationBlock {
@@ -53,6 +58,7 @@ typedef struct TranslationBlock {
     uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
     uint32_t jit_size;          /* bytes of that code from jit_entry */
     JitSlot jit_slot[2];
+    JitSlot *jit_in;            /* the slots chained to jit_entry (jit.c's chain lock) */
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];
 } TranslationBlock;

@@ -149,6 +149,8 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->jit_entry = NULL;
     tb->jit_dead = NULL;
     tb->jit_size = 0;
+    memset(tb->jit_slot, 0, sizeof(tb->jit_slot));
+    tb->jit_in = NULL;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
     tb->invalid = false;
