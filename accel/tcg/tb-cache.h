@@ -68,7 +68,7 @@ typedef struct TranslationBlock {
 void tb_cache_init(void);
 /* The block for this key, or NULL (no lock needed: see tb-cache.c). */
 TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uint64_t lin);
-#define TB_JMP_BITS 12
+#define TB_JMP_BITS 14
 #define TB_JMP_SIZE (1u << TB_JMP_BITS)
 
 static inline unsigned tb_jmp_fn(uint64_t lin)

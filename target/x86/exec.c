@@ -195,6 +195,22 @@ const uint8_t *x86_jit_lookup(CPUX86State *env)
     uint64_t cs_base;
     uint64_t lin = tb_cur_key(env, &flags, &cs_base);
     TranslationBlock *tb = tb_find_cached(env, flags, cs_base, lin);
+    if (!tb) {
+        /* Not in the jump cache (another block took its slot): while the
+         * TLB still maps the page for code, the block table finds it by
+         * physical address without going back to the loop, which would
+         * walk the page tables again.  A busy kernel path (a disk request
+         * through the block layer, the scheduler and the driver) runs
+         * more blocks than the jump cache has slots. */
+        const TLBEntry *te = &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+        if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1))) {
+            tb = tb_lookup((te->paddr & ~(uint64_t)(PAGE_SZ - 1)) | (lin & (PAGE_SZ - 1)),
+                           cs_base, flags, lin);
+            if (tb) {
+                tb_jmp_set(env, lin, tb);
+            }
+        }
+    }
     const uint8_t *code = tb ? __atomic_load_n(&tb->jit_entry, __ATOMIC_ACQUIRE) : NULL;
     if (code) {
         env->jit_chained++;
