@@ -1869,6 +1869,21 @@ static void flush_count(Emit *e)
  * CPL, whose page the TLB still maps where it was decoded from, and which
  * has code.  A miss falls through to the call.
  */
+/*
+ * After STI, on the way into the next block only: no interrupt was
+ * pending at the block's checks, and one that comes now is seen at the
+ * end of that block, after the instruction the shadow covers; so the
+ * shadow ends here instead of the loop running that instruction alone
+ * (local_irq_enable).  A way back to the loop keeps it.
+ */
+static void emit_end_shadow(Emit *e, const TranslationBlock *tb)
+{
+    if (tb->insns[tb->n_insns - 1].op == 0xfb) {
+        e8(e, 0x81); m_rbx(e, 4, offsetof(CPUX86State, hflags));
+        e32(e, ~(uint32_t)HF_INHIBIT_IRQ);                                   /* and [], ~INHIBIT */
+    }
+}
+
 static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **exits,
                                unsigned *nexit)
 {
@@ -1911,6 +1926,7 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
     e8(e, 0x48); e8(e, 0x85); e8(e, 0xc0);                                   /* test rax, rax */
     miss[nm++] = jcc_fwd(e, 0x4);
     inc_q(e, offsetof(CPUX86State, jit_chained));
+    emit_end_shadow(e, tb);
     e8(e, 0xff); e8(e, 0xe0);                                                /* jmp rax */
     for (unsigned i = 0; i < nm; i++) {
         bind(e, miss[i], e->p);
@@ -2085,7 +2101,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     uint8_t *entry = e.p;
     /* branches to the exit: the entry check, one per instruction at most
      * (after a handler), the chaining gate's six and the lookup's miss */
-    uint8_t *exits[TB_MAX_INSNS + 6 + 1];
+    uint8_t *exits[TB_MAX_INSNS + 7 + 1];
     unsigned nexit = 0;
     /* entered dead (a chained jump need not have stored EIP): leave for
      * the loop with EIP = this block's */
@@ -2294,9 +2310,16 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     }
     /* returns and indirect near jumps/calls look their target up in the
      * jump cache from the code (x86_jit_lookup), as do direct exits to
-     * another page once jit_chain finds they cannot be patched */
-    bool indirect = last->op == 0xc3 || last->op == 0xc2 ||
-                    (last->op == 0xff && (last->aux == 2 || last->aux == 4));
+     * another page once jit_chain finds they cannot be patched, and the
+     * other instructions that end a block (REP string instructions,
+     * STI, MOV SS, WRMSR, SWAPGS, IRET, SYSRET, ...): their handler left
+     * EIP where execution goes on, and what the loop must see after
+     * them (an interrupt shadow, HLT, TF, a new mode or mapping) makes
+     * the checks below leave or the lookup miss.  Going back to the loop
+     * after each of them was a fifth of a disk request's loop trips. */
+    bool near_indirect = last->op == 0xc3 || last->op == 0xc2 ||
+                         (last->op == 0xff && (last->aux == 2 || last->aux == 4));
+    bool indirect = near_indirect || (ncand == 0 && (last->flags & DF_END_TB));
     uint8_t *slot_jmp[2];
     uint8_t *lookup = NULL;
     bool by_r8 = cond_r8 && ncand == 2;
@@ -2320,17 +2343,35 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
          * block: the loop checks them before each), and after an
          * instruction run by its handler, single-stepping, an interrupt
          * shadow, HLT or hardware breakpoints */
+        /* An external interrupt the guest holds off (IF=0, as in a
+         * spin_lock_irqsave section) is not a reason: the loop could not
+         * take it, and going back for nothing at every block while it
+         * waits made a disk request's kernel path several times slower.
+         * The block that sets IF (STI, POPF, IRET) leaves through here
+         * with IF=1 and the loop delivers it. */
         e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, interrupt_request));  /* mov eax, [] */
         e8(&e, 0x85); e8(&e, 0xc0);                                          /* test eax, eax */
+        uint8_t *no_req = jcc_fwd(&e, 0x4);                                  /* jz */
+        e8(&e, 0x83); e8(&e, 0xf8); e8(&e, CPU_INTERRUPT_HARD);              /* cmp eax, HARD */
         exits[nexit++] = jcc_fwd(&e, CC_NE);
+        G_STATIC_ASSERT(IF_MASK == 0x200);
+        e8(&e, 0xf6); m_rbx(&e, 0, offsetof(CPUX86State, eflags) + 1); e8(&e, IF_MASK >> 8);
+        exits[nexit++] = jcc_fwd(&e, CC_NE);                                 /* test byte, IF */
+        bind(&e, no_req, e.p);
         e8(&e, 0x48); e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, instr_count));
         e8(&e, 0x48); e8(&e, 0x2b); m_rbx(&e, 0, offsetof(CPUX86State, jit_end_count));
         exits[nexit++] = jcc_fwd(&e, CC_NS);
         if (!pure) {
             e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, eflags)); e32(&e, TF_MASK | RF_MASK);
             exits[nexit++] = jcc_fwd(&e, CC_NE);
+            uint32_t hf = HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED;
+            if (last->op == 0xfb) {
+                /* STI's interrupt shadow: the lookup below ends it as it
+                 * jumps to the next block (emit_end_shadow) */
+                hf = HF_MOVSS | HF_HALTED;
+            }
             e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, hflags));
-            e32(&e, HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED);
+            e32(&e, hf);
             exits[nexit++] = jcc_fwd(&e, CC_NE);
             G_STATIC_ASSERT(offsetof(CPUX86State, dr_data_en) ==
                             offsetof(CPUX86State, dr_exec_en) + 1);
@@ -2379,13 +2420,17 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             bind(&e, miss, e.p);
         }
         lookup = e.p;
-        if (tb->flags & HF_CS64) {
+        /* the inline probe wants this block's mode; after IRET, SYSRET,
+         * MOV to CR0/CR4 and the like the mode may be another, which only
+         * x86_jit_lookup's key from env sees */
+        if ((tb->flags & HF_CS64) && (near_indirect || ncand)) {
             emit_lookup_inline(&e, tb, exits, &nexit);
         }
         e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                           /* mov rdi, rbx */
         call_fn(&e, (const void *)x86_jit_lookup);
         e8(&e, 0x48); e8(&e, 0x85); e8(&e, 0xc0);                           /* test rax, rax */
         exits[nexit++] = jcc_fwd(&e, 0x4);                                  /* jz exit */
+        emit_end_shadow(&e, tb);
         e8(&e, 0xff); e8(&e, 0xe0);                                         /* jmp rax */
     }
     g_assert(nexit <= G_N_ELEMENTS(exits));
