@@ -1864,12 +1864,6 @@ static void flush_count(Emit *e)
 
 
 /*
- * 64-bit code: x86_jit_lookup's jump-cache probe inline (CS base 0, so the
- * linear PC is RIP): the block cached for RIP, with this block's mode and
- * CPL, whose page the TLB still maps where it was decoded from, and which
- * has code.  A miss falls through to the call.
- */
-/*
  * After STI, on the way into the next block only: no interrupt was
  * pending at the block's checks, and one that comes now is seen at the
  * end of that block, after the instruction the shadow covers; so the
@@ -1884,6 +1878,12 @@ static void emit_end_shadow(Emit *e, const TranslationBlock *tb)
     }
 }
 
+/*
+ * 64-bit code: x86_jit_lookup's jump-cache probe inline (CS base 0, so the
+ * linear PC is RIP): the block cached for RIP, with this block's mode and
+ * CPL, whose page the TLB still maps where it was decoded from, and which
+ * has code.  A miss falls through to the call.
+ */
 static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **exits,
                                unsigned *nexit)
 {
@@ -2100,7 +2100,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     }
     uint8_t *entry = e.p;
     /* branches to the exit: the entry check, one per instruction at most
-     * (after a handler), the chaining gate's six and the lookup's miss */
+     * (after a handler), the chaining gate's seven and the lookup's miss */
     uint8_t *exits[TB_MAX_INSNS + 7 + 1];
     unsigned nexit = 0;
     /* entered dead (a chained jump need not have stored EIP): leave for
@@ -2338,17 +2338,16 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     }
     unsigned checks_from = nexit, checks_to = nexit;
     if (ncand || indirect) {
-        /* leave when the loop has something to do: an interrupt or kick,
-         * the slice's budget (which a debugger's breakpoints make one
+        /* leave when the loop has something to do: a request it can act
+         * on, the slice's budget (which a debugger's breakpoints make one
          * block: the loop checks them before each), and after an
          * instruction run by its handler, single-stepping, an interrupt
-         * shadow, HLT or hardware breakpoints */
-        /* An external interrupt the guest holds off (IF=0, as in a
-         * spin_lock_irqsave section) is not a reason: the loop could not
-         * take it, and going back for nothing at every block while it
-         * waits made a disk request's kernel path several times slower.
-         * The block that sets IF (STI, POPF, IRET) leaves through here
-         * with IF=1 and the loop delivers it. */
+         * shadow, HLT or hardware breakpoints.  An external interrupt the
+         * guest holds off (IF=0, as in a spin_lock_irqsave section) is no
+         * reason: the loop could not take it, and going back for nothing
+         * at every block while it waits made a disk request's kernel path
+         * several times slower.  The block that sets IF (STI, POPF, IRET)
+         * leaves through here with IF=1 and the loop delivers it. */
         e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, interrupt_request));  /* mov eax, [] */
         e8(&e, 0x85); e8(&e, 0xc0);                                          /* test eax, eax */
         uint8_t *no_req = jcc_fwd(&e, 0x4);                                  /* jz */
@@ -2482,9 +2481,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         /* the exit stub (EIP stored: a chained jump stores none), and the
          * way into the lookup jit_chain patches to for another page */
         bind(&e, slot_jmp[k], e.p);
-        s->stub = rx(&e, e.p);
-        s->linked = NULL;
-        s->link_next = NULL;
+        s->stub = rx(&e, e.p);      /* linked, link_next: NULL since tb_gen */
         st_q(&e, offsetof(CPUX86State, eip), cand[k]);
         e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
         jmp_rx(&e, epilogue_rx);

@@ -171,6 +171,12 @@ static inline uint64_t tb_cur_key(const CPUX86State *env, uint32_t *flags, uint6
     return (*flags & HF_LMA) ? lin : (uint32_t)lin;
 }
 
+/* The TLB entry of the page of lin in the CPU's mode now */
+static inline const TLBEntry *code_tlb(const CPUX86State *env, uint64_t lin)
+{
+    return &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+}
+
 /* The block at CS:EIP from the jump cache, if it is there and its page
  * is still mapped where it was decoded from (CR3/A20/paging changes). */
 static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
@@ -179,7 +185,7 @@ static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
     TranslationBlock *tb = tb_jmp_get(env, lin);
 
     if (tb && tb->pc_lin == lin && tb->cs_base == cs_base && tb->flags == flags) {
-        const TLBEntry *te = &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+        const TLBEntry *te = code_tlb(env, lin);
         if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1)) &&
             (te->paddr >> PAGE_BITS) == (tb->phys >> PAGE_BITS)) {
             return tb;
@@ -202,7 +208,7 @@ const uint8_t *x86_jit_lookup(CPUX86State *env)
          * walk the page tables again.  A busy kernel path (a disk request
          * through the block layer, the scheduler and the driver) runs
          * more blocks than the jump cache has slots. */
-        const TLBEntry *te = &env->tlb[cpu_mmu_index(env)][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+        const TLBEntry *te = code_tlb(env, lin);
         if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1))) {
             tb = tb_lookup((te->paddr & ~(uint64_t)(PAGE_SZ - 1)) | (lin & (PAGE_SZ - 1)),
                            cs_base, flags, lin);
