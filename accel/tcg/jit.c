@@ -112,6 +112,9 @@ typedef struct Emit {
     uint16_t gloaded;   /* bit g: gcache[g] holds regs[g] here */
     uint16_t gdirty;    /* bit g: ... and env->regs[g] is older (not written back yet) */
     int cc_known;       /* the cc_op env holds here on every path, or -1 */
+    int cc_spec;        /* the cc_op env held when the block was entered to be
+                         * translated, while nothing in it has written the
+                         * record yet (emit_cond bets on it), or -1 */
     bool out_of_line;   /* emitting slow paths: the cache state above is not theirs */
 } Emit;
 
@@ -219,6 +222,7 @@ static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
 static void emit_cc_record(Emit *e, int op, int src, int src2)
 {
     e->cc_known = op;
+    e->cc_spec = -1;
     e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, op);
     op_rmx(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
     if (src < 0) {
@@ -644,6 +648,44 @@ static bool emit_cc_inline(Emit *e, int cond, int r8)
     return true;
 }
 
+/*
+ * Condition cond of the lazy record into the byte register r8 (R8..R15):
+ * inline when the block knows the record's operation; else, when it has
+ * not written the record yet and the record was one emit_cc_inline reads
+ * as the block was entered for translation, inline behind a check that
+ * env->cc_op is still that one (a block mostly follows the same
+ * compare), with cc_test on the other path; else cc_test.  Clobbers RAX,
+ * RCX and, on the call's path, what a call does.
+ */
+static void emit_cond(Emit *e, int cond, int r8)
+{
+    if (emit_cc_inline(e, cond, r8)) {
+        return;
+    }
+    uint8_t *other = NULL, *done = NULL;
+    if (e->cc_spec >= 0) {
+        /* the call is on one path only: the registers it clobbers are
+         * written back before, forgotten after */
+        greg_flush(e, scratch_mask(e));
+        e8(e, 0x81); m_rbx(e, 7, offsetof(CPUX86State, cc_op)); e32(e, e->cc_spec);
+        other = jcc_fwd(e, CC_NE);                                           /* cmp cc_op, spec */
+        e->cc_known = e->cc_spec;
+        emit_cc_inline(e, cond, r8);
+        e->cc_known = -1;
+        e8(e, 0xe9);
+        done = e->p;
+        e32(e, 0);
+        bind(e, other, e->p);
+    }
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    e8(e, 0xbe); e32(e, cond);                                               /* mov esi, cond */
+    call_fn(e, (const void *)cc_test);
+    e8(e, 0x41); e8(e, 0x89); e8(e, 0xc0 | (r8 & 7));                       /* mov r8d, eax */
+    if (done) {
+        bind(e, done, e->p);
+    }
+}
+
 /* The call of a handler with tier 0's per-instruction state: EIP of the
  * instruction, next EIP, REX; rdi = env, rsi = the DecodedInsn. */
 static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uint64_t eip,
@@ -652,6 +694,7 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
     if (!e->out_of_line) {
         greg_flush(e, 0xffff);
         e->cc_known = -1;   /* a handler may leave any record */
+        e->cc_spec = -1;
     }
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
@@ -933,12 +976,20 @@ static bool is_jcc(const DecodedInsn *d)
     return d->handler == op_jcc;
 }
 
+/* an immediate tier 1 loads with MOV ECX, imm32 (32 bits: the decoder
+ * keeps them zero-extended, AND EAX, -16 as 0xfffffff0) or MOV RCX,
+ * simm32 (64 bits: sign-extended) */
+static bool imm_ok(const DecodedInsn *d)
+{
+    return d->ot < 3 || fits32((int64_t)d->imm);
+}
+
 /* Can the form be emitted inline in this block?  Memory only in 64-bit
  * code, and no read-modify-write of memory. */
 static bool inline_ok(const TranslationBlock *tb, const DecodedInsn *d, const X86FastForm *f)
 {
     if (!f->mem) {
-        return f->form != X86_FAST_EI || fits32((int64_t)d->imm);
+        return f->form != X86_FAST_EI || imm_ok(d);
     }
     if (!(tb->flags & HF_CS64)) {
         return false;
@@ -946,7 +997,7 @@ static bool inline_ok(const TranslationBlock *tb, const DecodedInsn *d, const X8
     if (d->flags & DF_ATOMIC) {
         return false;       /* LOCK: x86_exec_atomic */
     }
-    return f->form != X86_FAST_EI || fits32((int64_t)d->imm);
+    return f->form != X86_FAST_EI || imm_ok(d);
 }
 
 /*
@@ -1105,6 +1156,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         rmw->resume = e->p;
         rmw->reload = e->gloaded;
         e->cc_known = -1;   /* the slow path's handler writes its own record */
+        e->cc_spec = -1;
     }
 }
 
@@ -1122,6 +1174,21 @@ static bool is_adc_sbb(const DecodedInsn *d)
 {
     return (d->handler == op_alu_EI || d->handler == op_alu_EG || d->handler == op_alu_GE) &&
            (d->aux == 2 || d->aux == 3);
+}
+
+/* 8/16-bit CMP and TEST (of E and G, E and an immediate, AL/AX and an
+ * immediate): nothing written but the flags record */
+static bool is_cmp816(const DecodedInsn *d)
+{
+    if (d->ot >= 2) {
+        return false;
+    }
+    if (d->handler == op_alu_EI || d->handler == op_alu_EG || d->handler == op_alu_GE ||
+        d->handler == op_alu_AI) {
+        return d->aux == 7;
+    }
+    return d->handler == op_test_EG || d->handler == op_test_AI ||
+           (d->handler == op_grp3 && d->aux < 2);
 }
 
 static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
@@ -1142,13 +1209,14 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         }
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
-    if (d->ot < 2 && ((d->aux == 7 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
-                                       d->handler == op_alu_GE)) || d->handler == op_test_EG)) {
-        /* 8/16-bit CMP and TEST: nothing written but the flags record */
-        return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    if (is_cmp816(d)) {
+        bool ai = d->handler == op_alu_AI || d->handler == op_test_AI;
+        return ai || d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
-    if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->ot >= 2 &&
-        fits32((int64_t)d->imm)) {
+    if (d->handler == op_setcc && d->mod == 3) {
+        return XF_REG;
+    }
+    if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->ot >= 2 && imm_ok(d)) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
     if (is_adc_sbb(d) && d->ot >= 2 && d->mod == 3) {
@@ -1290,20 +1358,35 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         greg_store(e, H_RAX, d->reg);
         return;
     }
-    if (d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
-                      d->handler == op_alu_GE || d->handler == op_test_EG)) {
-        /* a in EAX, b in ECX, zero-extended; alu_compute's record */
-        bool test = d->handler == op_test_EG;
+    if (d->handler == op_setcc) {
+        /* the condition (R8B when fused) into the byte register */
+        int r8 = 8;
+        if (!e->fused) {
+            emit_cond(e, d->op & 0xf, H_R9);
+            r8 = H_R9;
+        }
+        size_t off = sized_env(e, d, d->rm, 0);
+        e8(e, 0x44); e8(e, 0x88); m_rbx(e, r8 & 7, off);                     /* mov [], r8b/r9b */
+        greg_dirty(e, sized_reg(d, d->rm, 0));
+        return;
+    }
+    if (is_cmp816(d)) {
+        /* a in EAX, b in ECX, zero-extended; alu_compute's record (E of
+         * the AL/AX forms is register 0) */
+        bool test = d->handler == op_test_EG || d->handler == op_test_AI ||
+                    d->handler == op_grp3;
+        bool ai = d->handler == op_alu_AI || d->handler == op_test_AI;
+        bool imm = ai || d->handler == op_alu_EI || d->handler == op_grp3;
         uint8_t movzx = d->ot ? 0xb7 : 0xb6;
-        if (d->mod != 3) {
+        if (!ai && d->mod != 3) {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);            /* EAX = E */
         } else if (e->fdead) {
             return;             /* it only writes the flags */
         } else {
-            sized_read(e, d, d->rm, d->ot, movzx, false, H_RAX);
+            sized_read(e, d, ai ? R_EAX : d->rm, d->ot, movzx, false, H_RAX);
         }
-        if (d->handler == op_alu_EI) {
+        if (imm) {
             e8(e, 0xb9); e32(e, (uint32_t)d->imm & (d->ot ? 0xffff : 0xff));  /* mov ecx, imm */
         } else if (d->handler == op_alu_GE) {
             e8(e, 0x89); e8(e, 0xc1);                                        /* mov ecx, eax */
@@ -1400,13 +1483,9 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
          * (a fault then changes nothing) */
         if (e->fused) {
             e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);              /* movzx r12d, r8b */
-        } else if (emit_cc_inline(e, d->op & 0xf, H_R12)) {
-            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);              /* movzx r12d, r12b */
         } else {
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
-            e8(e, 0xbe); e32(e, d->op & 0xf);                                /* mov esi, cond */
-            call_fn(e, (const void *)cc_test);
-            e8(e, 0x44); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);              /* movzx r12d, al */
+            emit_cond(e, d->op & 0xf, H_R12);
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);              /* movzx r12d, r12b */
         }
         if (d->mod == 3) {
             greg_load(e, H_RAX, d->rm, w);
@@ -1541,6 +1620,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
         e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
         e->cc_known = -1;
+        e->cc_spec = -1;
         return;
     }
     if (d->handler == op_shift && d->op == 0xd3) {
@@ -1684,6 +1764,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             sp->resume = e->p;
             sp->reload = e->gloaded;
             e->cc_known = -1;
+            e->cc_spec = -1;
         }
         return;
     }
@@ -2019,8 +2100,7 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_grp3) {
         return d->aux == 2 ? FL_KEEP : FL_WRITE;        /* NOT; NEG, MUL, IMUL */
     }
-    if (d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
-                      d->handler == op_alu_GE || d->handler == op_test_EG)) {
+    if (is_cmp816(d)) {
         return FL_WRITE;
     }
     if (d->handler == op_lea || d->handler == op_mov_RI || d->handler == op_movzx ||
@@ -2060,7 +2140,7 @@ static int fusable_cc(const TranslationBlock *tb, const DecodedInsn *dn, uint64_
         is_canonical_addr(branch_target(dn, next + dn->len))) {
         return dn->op & 0xf;
     }
-    if (dn->handler == op_cmovcc && extra_kind(tb, dn) != XF_NONE) {
+    if ((dn->handler == op_cmovcc || dn->handler == op_setcc) && extra_kind(tb, dn) != XF_NONE) {
         return dn->op & 0xf;
     }
     if (is_adc_sbb(dn) && extra_kind(tb, dn) == XF_REG) {
@@ -2089,7 +2169,12 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         return false;
     }
     SlowPath slow[TB_MAX_INSNS];    /* one memory access per instruction at most */
-    Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1 };
+    int op0 = env->cc_op;
+    bool inline_op0 = (op0 >= CC_OP_ADDB && op0 <= CC_OP_ADDQ) ||
+                      (op0 >= CC_OP_SUBB && op0 <= CC_OP_SUBQ) ||
+                      (op0 >= CC_OP_LOGICB && op0 <= CC_OP_LOGICQ);
+    Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1,
+               .cc_spec = jit_inline && inline_op0 ? op0 : -1 };
     choose_cached_regs(&e, tb);
     bool fdead[TB_MAX_INSNS];
     dead_flags(tb, fdead);
@@ -2156,13 +2241,23 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             eip = next;
             continue;
         }
+        if (jit_inline && d->handler == op_nop) {
+            /* NOP, XCHG eAX, eAX and the hint space (0F 18h-1Fh, the
+             * multi-byte NOPs of a kernel's ftrace and alternatives
+             * sites): nothing to do, but they retire */
+            ninline++;
+            e.pending++;
+            eip_synced = false;
+            fused = false;
+            eip = next;
+            continue;
+        }
         int xk = jit_inline ? extra_kind(tb, d) : XF_NONE;
         if (xk != XF_NONE) {
             /* 8/16-bit CMP/TEST set every flag as the host computes them,
              * INC/DEC all but CF: a Jcc or CMOVcc next on them is fused */
             int cc = fusable_cc(tb, dn, next);
-            bool cmp816 = d->ot < 2 && (d->handler == op_alu_EI || d->handler == op_alu_EG ||
-                                        d->handler == op_alu_GE || d->handler == op_test_EG);
+            bool cmp816 = is_cmp816(d);
             bool incdec = d->handler == op_inc_r || d->handler == op_dec_r ||
                           d->handler == op_grp_incdec;
             bool uses_cf = cc == 2 || cc == 3 || cc == 6 || cc == 7;
@@ -2254,17 +2349,11 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         }
         if (jit_inline && is_jcc(d) && (tb->flags & HF_CS64) && d->opsize == 3 &&
             is_canonical_addr(branch_target(d, next))) {
-            /* a Jcc on the lazy flags: cc_test, then EIP set here (the
+            /* a Jcc on the lazy flags (emit_cond), then EIP set here (the
              * canonical target needs no check) */
-            if (emit_cc_inline(&e, d->op & 0xf, 8)) {
-                e8(&e, 0x45); e8(&e, 0x0f); e8(&e, 0xb6); e8(&e, 0xc0);     /* movzx r8d, r8b */
-                e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                   /* mov eax, r8d */
-            } else {
-                e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                   /* mov rdi, rbx */
-                e8(&e, 0xbe); e32(&e, d->op & 0xf);                         /* mov esi, cond */
-                call_fn(&e, (const void *)cc_test);
-                e8(&e, 0x41); e8(&e, 0x89); e8(&e, 0xc0);                   /* mov r8d, eax */
-            }
+            emit_cond(&e, d->op & 0xf, 8);
+            e8(&e, 0x45); e8(&e, 0x0f); e8(&e, 0xb6); e8(&e, 0xc0);         /* movzx r8d, r8b */
+            e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov eax, r8d */
             cond_r8 = i + 1 == tb->n_insns;
             if (!cond_r8) {
                 e8(&e, 0x84); e8(&e, 0xc0);                                 /* test al, al */

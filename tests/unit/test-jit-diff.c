@@ -1,8 +1,10 @@
 /*
  * Tier 1 (accel/tcg/jit.c) against tier 0, differentially: random blocks
  * of instructions -- the forms tier 1 emits inline (ALU, MOV, TEST, LEA,
- * MOV imm, MOVZX, MOVSXD, PUSH/POP, a Jcc after a compare) mixed with forms
- * it calls handlers for -- run from the same random CPU state and memory
+ * MOV imm, MOVZX, MOVSXD, PUSH/POP, a Jcc after a compare, SETcc, 8-bit
+ * TEST/CMP with an immediate, NOPs, a block that starts by reading the
+ * flags record it was entered with) mixed with forms it calls handlers
+ * for -- run from the same random CPU state and memory
  * by x86_cpu_exec with tier 0 and with every block translated on first
  * use, in 64-bit and in 32-bit protected mode (paging maps only the code
  * and the data area, so nothing else can be written).  The whole
@@ -123,6 +125,26 @@ static void gen_call(Code *c, bool long_mode)
 
 static int depth;
 
+/* an instruction that reads the lazy flags before anything writes them:
+ * SETcc r8, CMOVcc or a Jcc to the end of the block */
+static void gen_cc_reader(Code *c)
+{
+    switch (rnd(0, 3)) {
+    case 0:
+        put(c, 0x0f); put(c, 0x90 | rnd(0, 16)); modrm(c, 0, false);
+        break;
+    case 1:
+        put(c, 0x0f); put(c, 0x40 | rnd(0, 16)); modrm(c, rnd(0, 8), false);
+        break;
+    default:
+        put(c, 0x70 | rnd(0, 16));
+        g_assert(c->njcc < 64);
+        c->jcc_fix[c->njcc++] = c->n;
+        put(c, 0);
+        break;
+    }
+}
+
 static void gen_insn(Code *c, bool long_mode)
 {
     static const uint8_t alu_ops[] = { 0, 1, 4, 5, 6, 7 };
@@ -173,8 +195,31 @@ static void gen_insn(Code *c, bool long_mode)
         rexw = rex & 8;
         put(c, rex);
     }
-    int kind = rnd(0, 17);
+    int kind = rnd(0, 18);
     switch (kind) {
+    case 17:                /* forms tier 1 now emits instead of calling their handler */
+        switch (rnd(0, 5)) {
+        case 0:             /* SETcc r/m8: AH..BH without REX, SPL..DIL with */
+            put(c, 0x0f); put(c, 0x90 | rnd(0, 16)); modrm(c, 0, rnd(0, 4) == 0);
+            break;
+        case 1:             /* TEST r/m8, imm8 (F6h /0 and its alias /1) */
+            put(c, 0xf6); modrm(c, rnd(0, 2), true); put(c, rnd(0, 256));
+            break;
+        case 2:             /* TEST AL, imm8 / CMP AL, imm8 */
+            put(c, rnd(0, 2) ? 0xa8 : 0x3c); put(c, rnd(0, 256));
+            break;
+        case 3:             /* NOP, 0F 1Fh /0 and the hint space with memory operands */
+            if (rnd(0, 2)) {
+                put(c, 0x90);
+            } else {
+                put(c, 0x0f); put(c, rnd(0, 2) ? 0x1f : 0x18 | rnd(0, 8)); modrm(c, 0, true);
+            }
+            break;
+        default:            /* a condition read at once: SETcc, CMOVcc, Jcc */
+            gen_cc_reader(c);
+            break;
+        }
+        break;
     case 0: case 1:         /* ALU Ev,Gv / Gv,Ev */
         put(c, (alu_ops[rnd(0, 6)] << 3) | (kind ? 3 : 1));
         modrm(c, rnd(0, 8), true);
@@ -333,6 +378,13 @@ static void check_mode(bool long_mode, int iters)
 
     for (int it = 0; it < iters; it++) {
         Code c = { .n = 0 };
+        if (rnd(0, 2)) {
+            /* the block starts reading the flags record it was entered
+             * with: tier 1 bets it is the one it saw when translating
+             * (the random record below), and it is not on the next
+             * loops (DEC's) */
+            gen_cc_reader(&c);
+        }
         int n = rnd(1, 40);
         for (int i = 0; i < n && c.n < sizeof(c.b) - 64; i++) {
             gen_insn(&c, long_mode);
@@ -373,6 +425,19 @@ static void check_mode(bool long_mode, int iters)
             memcpy(data0 + i, &v, 8);
         }
         uint32_t eflags0 = 0x2 | (g_rand_int(rng) & 0x8d5);
+        /* the flags as EFLAGS, or as the lazy record of an ADD, SUB or
+         * logic operation of some size (the arithmetic flags of eflags0
+         * are then ignored) */
+        int cc_op0 = CC_OP_EFLAGS;
+        uint64_t cc_dst0 = 0, cc_src0 = 0;
+        if (rnd(0, 2)) {
+            static const int base[] = { CC_OP_ADDB, CC_OP_SUBB, CC_OP_LOGICB };
+            int ot = rnd(0, long_mode ? 4 : 3);
+            uint64_t m = ot == 3 ? ~0ull : (1ull << (8 << ot)) - 1;
+            cc_op0 = base[rnd(0, 3)] + ot;
+            cc_dst0 = rnd(0, 4) ? rnd64() & m : 0;
+            cc_src0 = cc_op0 < CC_OP_LOGICB || cc_op0 > CC_OP_LOGICQ ? rnd64() & m : 0;
+        }
         uint8_t xmm0[16][16];
         for (unsigned i = 0; i < sizeof(xmm0); i++) {
             xmm0[i / 16][i % 16] = rnd(0, 256);
@@ -392,7 +457,9 @@ static void check_mode(bool long_mode, int iters)
             env->segs[R_FS].base = env->segs[R_GS].base = long_mode ? fsbase : 0;
             env->eip = code_va;
             env->eflags = eflags0;
-            env->cc_op = CC_OP_EFLAGS;
+            env->cc_op = cc_op0;
+            env->cc_dst = cc_dst0;
+            env->cc_src = cc_src0;
             env->instr_count = 0;
             jit_threshold = pass;   /* 0: tier 0; 1: every block translated */
             int why = x86_cpu_exec(env, 10000000);
