@@ -1974,10 +1974,9 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
     unsigned nm = 0;
     G_STATIC_ASSERT(TB_JMP_SIZE - 1 <= 0x7fffffff);
     op_rm(e, 0x8b, H_RAX, offsetof(CPUX86State, eip), true);                 /* mov rax, rip */
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
-    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, TB_JMP_BITS);               /* shr rcx, bits */
-    e8(e, 0x48); e8(e, 0x31); e8(e, 0xc1);                                   /* xor rcx, rax */
-    e8(e, 0x81); e8(e, 0xe1); e32(e, TB_JMP_SIZE - 1);                       /* and ecx, mask */
+    e8(e, 0x48); e8(e, 0xb9); e64(e, TB_JMP_MUL);                            /* mov rcx, mul */
+    e8(e, 0x48); e8(e, 0x0f); e8(e, 0xaf); e8(e, 0xc8);                     /* imul rcx, rax */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, 64 - TB_JMP_BITS);          /* shr rcx, 64-bits */
     op_rm(e, 0x8b, H_RDX, offsetof(CPUX86State, tb_jmp_cache), true);        /* mov rdx, jc */
     e8(e, 0x48); e8(e, 0x8b); e8(e, 0x14); e8(e, 0xca);                     /* mov rdx, [rdx+rcx*8] */
     e8(e, 0x48); e8(e, 0x85); e8(e, 0xd2);                                   /* test rdx, rdx */

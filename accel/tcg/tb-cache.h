@@ -71,9 +71,15 @@ TranslationBlock *tb_lookup(uint64_t phys, uint64_t cs_base, uint32_t flags, uin
 #define TB_JMP_BITS 14
 #define TB_JMP_SIZE (1u << TB_JMP_BITS)
 
+/* Fibonacci hashing: the top bits of lin times 2^64/phi.  Folding the
+ * address onto itself (lin ^ lin >> 14) put three blocks of one disk
+ * request's kernel path in one slot; a multiply spreads every bit of the
+ * address over the index.  tier 1's inline lookup computes the same. */
+#define TB_JMP_MUL 0x9e3779b97f4a7c15ull
+
 static inline unsigned tb_jmp_fn(uint64_t lin)
 {
-    return (unsigned)((lin ^ (lin >> TB_JMP_BITS)) & (TB_JMP_SIZE - 1));
+    return (unsigned)((lin * TB_JMP_MUL) >> (64 - TB_JMP_BITS));
 }
 
 /* The vCPU's jump cache: the last block it ran at a linear PC (check the

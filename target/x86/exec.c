@@ -194,20 +194,17 @@ static inline TranslationBlock *tb_find_cached(CPUX86State *env, uint32_t flags,
     return NULL;
 }
 
-const uint8_t *x86_jit_lookup(CPUX86State *env);
-const uint8_t *x86_jit_lookup(CPUX86State *env)
+/*
+ * The block at this key from the jump cache or, when another block took
+ * its slot there, from the block table by physical address while the TLB
+ * still maps the page for code (then back in the jump cache): no page
+ * walk, no trip through the loop's tb_find.  NULL when neither has it.
+ */
+static TranslationBlock *tb_find_mapped(CPUX86State *env, uint32_t flags, uint64_t cs_base,
+                                        uint64_t lin)
 {
-    uint32_t flags;
-    uint64_t cs_base;
-    uint64_t lin = tb_cur_key(env, &flags, &cs_base);
     TranslationBlock *tb = tb_find_cached(env, flags, cs_base, lin);
     if (!tb) {
-        /* Not in the jump cache (another block took its slot): while the
-         * TLB still maps the page for code, the block table finds it by
-         * physical address without going back to the loop, which would
-         * walk the page tables again.  A busy kernel path (a disk request
-         * through the block layer, the scheduler and the driver) runs
-         * more blocks than the jump cache has slots. */
         const TLBEntry *te = code_tlb(env, lin);
         if (te->addr_code == (lin & ~(uint64_t)(PAGE_SZ - 1))) {
             tb = tb_lookup((te->paddr & ~(uint64_t)(PAGE_SZ - 1)) | (lin & (PAGE_SZ - 1)),
@@ -217,6 +214,16 @@ const uint8_t *x86_jit_lookup(CPUX86State *env)
             }
         }
     }
+    return tb;
+}
+
+const uint8_t *x86_jit_lookup(CPUX86State *env);
+const uint8_t *x86_jit_lookup(CPUX86State *env)
+{
+    uint32_t flags;
+    uint64_t cs_base;
+    uint64_t lin = tb_cur_key(env, &flags, &cs_base);
+    TranslationBlock *tb = tb_find_mapped(env, flags, cs_base, lin);
     const uint8_t *code = tb ? __atomic_load_n(&tb->jit_entry, __ATOMIC_ACQUIRE) : NULL;
     if (code) {
         env->jit_chained++;
@@ -613,7 +620,10 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
             if (jit_ok && tb->jit_entry) {
                 /* tier 1: the block's code, and the blocks it is chained
                  * to, until one leaves; an exit to a successor not chained
-                 * yet chains it if the jump cache knows it already */
+                 * yet chains it if the block exists already (tb_find_mapped:
+                 * with the jump cache alone, a successor whose slot another
+                 * block kept taking was never chained, and left to the loop
+                 * at every run) */
                 /* with breakpoints set, one block at a time: the loop
                  * checks them before each (the debugger stops the VM to
                  * change them, so no block is running then) */
@@ -623,7 +633,7 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
                     uint32_t flags;
                     uint64_t cs_base;
                     uint64_t lin = tb_cur_key(env, &flags, &cs_base);
-                    jit_chain(env, slot, tb_find_cached(env, flags, cs_base, lin));
+                    jit_chain(env, slot, tb_find_mapped(env, flags, cs_base, lin));
                 }
             } else {
                 env->tb_runs++;
