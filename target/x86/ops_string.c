@@ -57,11 +57,27 @@ static uint64_t rep_bulk(CPUX86State *env, const DecodedInsn *d, bool movs, uint
         memcpy(dst, src, n * size);
     } else {
         uint64_t v = reg_get(env, d->ot, R_EAX);
-        if (size == 1) {
-            memset(dst, v, n);
+        uint64_t bytes = v & 0xff;
+        bytes *= 0x0101010101010101ull;
+        if (size == 1 || v == (bytes & ot_mask[d->ot])) {
+            /* one byte repeated (a kernel's clear_page and clear_user:
+             * REP STOSQ of zero): memset.  A memcpy of a variable size per
+             * element was a libc call per 8 bytes, a quarter of a disk
+             * write's time */
+            memset(dst, (int)(v & 0xff), n * size);
+        } else if (size == 2) {
+            for (uint64_t i = 0; i < n; i++) {
+                uint16_t w = (uint16_t)v;
+                memcpy(dst + i * 2, &w, 2);         /* little-endian host */
+            }
+        } else if (size == 4) {
+            for (uint64_t i = 0; i < n; i++) {
+                uint32_t w = (uint32_t)v;
+                memcpy(dst + i * 4, &w, 4);
+            }
         } else {
             for (uint64_t i = 0; i < n; i++) {
-                memcpy(dst + i * size, &v, size);   /* little-endian host */
+                memcpy(dst + i * 8, &v, 8);
             }
         }
     }

@@ -181,6 +181,29 @@ part2:
         cld
         CHECK edi, SCRATCH + 0x418, "REP STOSW DF=1: EDI -= 6"
         CHECK [SCRATCH + 0x41c], 0xbeefbeef, "REP STOSW stored words"
+        ; forward REP STOS in bulk: a value of one repeated byte (a memset)
+        ; and values that are not, each exactly ECX elements
+        mov dword [SCRATCH + 0x6fe], 0xeeeeeeee
+        mov dword [SCRATCH + 0x900], 0xeeeeeeee
+        mov edi, SCRATCH + 0x700
+        mov ax, 0x00ff
+        mov ecx, 0x100
+        rep stosw
+        CHECK edi, SCRATCH + 0x900, "REP STOSW: EDI += 2 * ECX"
+        CHECK [SCRATCH + 0x6fe], 0x00ffeeee, "REP STOSW 00FFh: the word before untouched, the first stored"
+        CHECK [SCRATCH + 0x8fe], 0xeeee00ff, "REP STOSW 00FFh: the last word stored, the next untouched"
+        mov edi, SCRATCH + 0x700
+        mov eax, 0x5a5a5a5a
+        mov ecx, 0x80
+        rep stosd
+        CHECK [SCRATCH + 0x6fe], 0x5a5aeeee, "REP STOSD 5A5A5A5Ah: the first dword stored"
+        CHECK [SCRATCH + 0x8fe], 0xeeee5a5a, "REP STOSD 5A5A5A5Ah: the last stored, the next untouched"
+        mov edi, SCRATCH + 0x700
+        mov eax, 0x000000ff
+        mov ecx, 0x80
+        rep stosd
+        CHECK [SCRATCH + 0x800], 0x000000ff, "REP STOSD 000000FFh: not a repeated byte"
+        CHECK [SCRATCH + 0x8fe], 0xeeee0000, "REP STOSD 000000FFh: the last stored, the next untouched"
         mov ecx, 0
         mov edi, SCRATCH + 0x500
         mov dword [SCRATCH + 0x500], 0x12345678
