@@ -20,6 +20,7 @@
 #include "hw/core/bootdevice.h"
 #include "hw/pci/pci.h"
 #include "util/error.h"
+#include "util/iov.h"
 #include "util/log.h"
 
 #define CD_SECTOR 2048
@@ -398,7 +399,9 @@ typedef struct IDEReq {
     IDEState *s;
     unsigned gen;
     IDEIOFunc *done;
-    struct iovec iov;
+    struct iovec iov;            /* s->buf, or the first of iovs */
+    GArray *iovs, *addrs;        /* a direct DMA: guest RAM and its guest addresses */
+    bool to_guest;
     IOReqKind kind;              /* for iostats */
     int64_t start_ns;
 } IDEReq;
@@ -417,7 +420,19 @@ static void ide_io_cb(void *opaque, int ret)
 {
     IDEReq *r = opaque;
     IDEState *s = r->s;
-    iostats_req_done(s->bus->ios, r->kind, r->start_ns, r->iov.iov_len);
+    uint64_t len = r->iov.iov_len;
+    if (r->iovs) {
+        /* a direct read landed in guest RAM (even when a reset
+         * overtook it, as a bus master's transfer in flight would) */
+        len = iov_size((struct iovec *)r->iovs->data, r->iovs->len);
+        for (guint i = 0; r->to_guest && i < r->iovs->len; i++) {
+            pci_dma_written(s->bus->pci, g_array_index(r->addrs, uint64_t, i),
+                            g_array_index(r->iovs, struct iovec, i).iov_len);
+        }
+        g_array_free(r->iovs, TRUE);
+        g_array_free(r->addrs, TRUE);
+    }
+    iostats_req_done(s->bus->ios, r->kind, r->start_ns, len);
     if (r->gen == s->gen) {
         s->aio_busy = false;
         r->done(s, ret);
@@ -507,6 +522,94 @@ static IDEDMAResult ide_dma_rw(IDEBus *bus, uint8_t *buf, uint32_t len, bool to_
         len -= n;
     }
     return DMA_OK;
+}
+
+/*
+ * The next len bytes of the PRD table as guest RAM the block layer can
+ * read into (to_guest) or write from: each entry's range mapped for
+ * bus-master DMA, without copying, as QEMU's IDE does.  false when part
+ * of it is not plain RAM (MMIO, a hole), the table ends first or cannot
+ * be read: the caller then puts the table back where it was and takes
+ * the bounce-buffer path, which moves what it can and reports it as the
+ * controller does.
+ */
+static bool ide_dma_map(IDEBus *bus, uint32_t len, bool to_guest, GArray *iovs, GArray *addrs)
+{
+    PCIDevice *pci = bus->pci;
+    while (len > 0) {
+        if (!bus->prd_left) {
+            if (bus->prd_eot || ++bus->prd_count > 65536 / 8) {
+                return false;
+            }
+            uint8_t prd[8];
+            if (!pci_dma_read(pci, bus->prd_next, prd, sizeof(prd))) {
+                return false;
+            }
+            bus->prd_next += 8;
+            bus->prd_addr = (prd[0] | (prd[1] << 8) | (prd[2] << 16) | ((uint32_t)prd[3] << 24)) & ~1u;
+            uint32_t n = prd[4] | (prd[5] << 8);
+            bus->prd_left = n ? (n & ~1u) : 0x10000;
+            bus->prd_eot = prd[7] & 0x80;
+            if (!bus->prd_left) {
+                continue;
+            }
+        }
+        uint64_t n = MIN(len, bus->prd_left);
+        uint8_t *p = pci_dma_map(pci, bus->prd_addr, &n, to_guest);
+        if (!p || !n) {
+            return false;
+        }
+        struct iovec v = { .iov_base = p, .iov_len = n };
+        uint64_t a = bus->prd_addr;
+        g_array_append_val(iovs, v);
+        g_array_append_val(addrs, a);
+        bus->prd_addr += n;
+        bus->prd_left -= n;
+        len -= n;
+    }
+    return true;
+}
+
+/* The rest of a disk's DMA command in one request straight between the
+ * image and guest RAM; false (nothing changed) when ide_dma_map says no. */
+static bool ide_dma_direct(IDEState *s, bool write, IDEIOFunc *done)
+{
+    IDEBus *bus = s->bus;
+    uint32_t bytes = s->req_remaining * sector_size(s);
+    uint32_t next = bus->prd_next, addr = bus->prd_addr, left = bus->prd_left;
+    bool eot = bus->prd_eot;
+    unsigned count = bus->prd_count;
+    GArray *iovs = g_array_new(FALSE, FALSE, sizeof(struct iovec));
+    GArray *addrs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    if (!ide_dma_map(bus, bytes, !write, iovs, addrs)) {
+        bus->prd_next = next;
+        bus->prd_addr = addr;
+        bus->prd_left = left;
+        bus->prd_eot = eot;
+        bus->prd_count = count;
+        g_array_free(iovs, TRUE);
+        g_array_free(addrs, TRUE);
+        return false;
+    }
+    IDEReq *r = ide_req_new(s, write ? IOREQ_WRITE : IOREQ_READ);
+    r->done = done;
+    r->iovs = iovs;
+    r->addrs = addrs;
+    r->to_guest = !write;
+    r->iov = g_array_index(iovs, struct iovec, 0);
+    s->req_chunk = s->req_remaining;
+    s->dma_direct = true;
+    s->aio_busy = true;
+    s->status |= BUSY_STAT;
+    bus->requests[write]++;
+    bus->bytes[write] += bytes;
+    uint64_t offset = s->req_sector * sector_size(s);
+    if (write) {
+        blk_aio_pwritev(s->blk, offset, (struct iovec *)iovs->data, iovs->len, ide_io_cb, r);
+    } else {
+        blk_aio_preadv(s->blk, offset, (struct iovec *)iovs->data, iovs->len, ide_io_cb, r);
+    }
+    return true;
 }
 
 /* The device finished its transfer: Active stays set only where the PRD
@@ -663,7 +766,7 @@ static void ide_dma_io_done(IDEState *s, int ret)
         return;
     }
     uint32_t bytes = s->req_chunk * sector_size(s);
-    if (!ide_dma_is_write(s)) {
+    if (!ide_dma_is_write(s) && !s->dma_direct) {
         IDEDMAResult r = ide_dma_rw(bus, s->buf, bytes, true);
         if (r != DMA_OK) {
             ide_dma_stopped(s, r);
@@ -691,9 +794,13 @@ static void ide_dma_step(IDEState *s)
         return;
     }
     unsigned ss = sector_size(s);
+    bool write = ide_dma_is_write(s);
+    s->dma_direct = false;
+    if (!s->is_cd && s->cmd != 0x06 && ide_dma_direct(s, write, ide_dma_io_done)) {
+        return;
+    }
     s->req_chunk = MIN(s->req_remaining, IDE_BUF_SIZE / ss);
     uint32_t bytes = s->req_chunk * ss;
-    bool write = ide_dma_is_write(s);
     if (write) {
         IDEDMAResult r = ide_dma_rw(bus, s->buf, bytes, false);
         if (r != DMA_OK) {

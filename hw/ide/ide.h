@@ -75,6 +75,7 @@ struct IDEState {
     uint64_t req_sector;         /* next sector (ATA: 512 B; ATAPI: 2048 B) */
     uint32_t req_remaining;      /* sectors still to move */
     uint32_t req_chunk;          /* sectors in the current PIO block / DMA chunk */
+    bool dma_direct;             /* that DMA chunk moves straight between image and guest RAM */
     uint8_t cmd;                 /* the ATA command in progress */
     uint32_t trim_entry;         /* DATA SET MANAGEMENT: next range entry of the chunk */
 

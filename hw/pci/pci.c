@@ -180,6 +180,21 @@ bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf, uint64_t len)
     return address_space_write(&address_space_memory, addr, buf, len);
 }
 
+uint8_t *pci_dma_map(PCIDevice *d, uint64_t addr, uint64_t *plen, bool written)
+{
+    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+        return NULL;
+    }
+    return address_space_map(&address_space_memory, addr, plen, written);
+}
+
+void pci_dma_written(PCIDevice *d, uint64_t addr, uint64_t len)
+{
+    if (memory_ram_write_hook) {
+        memory_ram_write_hook(&address_space_memory, addr, len);
+    }
+}
+
 static PCIBus *default_bus;
 
 PCIBus *pci_bus_new(const char *name, MemoryRegion *mem, MemoryRegion *io)

@@ -207,6 +207,14 @@ void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data);
  * device touches goes through these or through the memory API. */
 bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len);
 bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf, uint64_t len);
+/* Bus-master DMA straight to or from guest RAM (the block layer reading
+ * into it, as virtqueues do): a host pointer for addr with *plen clipped
+ * to the contiguous run of RAM (written: writable RAM), or NULL when bus
+ * mastering is off or addr is not RAM.  After the device wrote through
+ * it, pci_dma_written tells the memory layer (dirty logging, translated
+ * code on those pages). */
+uint8_t *pci_dma_map(PCIDevice *d, uint64_t addr, uint64_t *plen, bool written);
+void pci_dma_written(PCIDevice *d, uint64_t addr, uint64_t len);
 
 uint32_t pci_default_config_read(PCIDevice *d, uint32_t addr, int len);
 void pci_default_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int len);

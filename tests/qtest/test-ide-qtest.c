@@ -611,6 +611,18 @@ static void test_dma(void)
     bst = run_dma(s, &pri, true, issue_read_dma);
     g_assert_cmphex(bst & 0x07, ==, 0x04);
     g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, 0);
+    /* RAM, then the hole: the RAM part still gets its sectors (the
+     * transfer cannot go straight into guest RAM and takes the bounce
+     * buffer) */
+    memset(buf, 0, sizeof(buf));
+    qtest_memwrite(s, BUF_ADDR, buf, 4096);
+    prd(s, 0, BUF_ADDR, 4096, false);
+    prd(s, 1, 0xd0000000u, 8192, true);
+    bst = run_dma(s, &pri, true, issue_read_dma);
+    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(wait_ready(s, &pri) & (ST_DRQ | ST_ERR), ==, 0);
+    qtest_memread(s, BUF_ADDR, buf, 4096);
+    check_disk("READ DMA into RAM and the hole", 1000, buf, 4096);
     /* bus mastering disabled in PCI COMMAND: the controller cannot move
      * the data: Error, Active clear, no interrupt */
     pci_writew(s, IDE_DEVFN, 0x04, 0x0001);
