@@ -1191,6 +1191,19 @@ static bool is_cmp816(const DecodedInsn *d)
            (d->handler == op_grp3 && d->aux < 2);
 }
 
+/* ADD, OR, AND, SUB, XOR of 8/16 bits into a register: E (mod 3) op G or
+ * imm, G op E (a register or memory), AL/AX op imm */
+static bool is_alu816(const DecodedInsn *d)
+{
+    if (d->ot >= 2 || d->aux == 2 || d->aux == 3 || d->aux == 7) {
+        return false;
+    }
+    if (d->handler == op_alu_EG || d->handler == op_alu_EI) {
+        return d->mod == 3;
+    }
+    return d->handler == op_alu_GE || d->handler == op_alu_AI;
+}
+
 static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
 {
     bool cs64 = tb->flags & HF_CS64;
@@ -1209,7 +1222,7 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
         }
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
-    if (is_cmp816(d)) {
+    if (is_cmp816(d) || is_alu816(d)) {
         bool ai = d->handler == op_alu_AI || d->handler == op_test_AI;
         return ai || d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
@@ -1370,18 +1383,20 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         greg_dirty(e, sized_reg(d, d->rm, 0));
         return;
     }
-    if (is_cmp816(d)) {
+    if (is_cmp816(d) || is_alu816(d)) {
         /* a in EAX, b in ECX, zero-extended; alu_compute's record (E of
-         * the AL/AX forms is register 0) */
+         * the AL/AX forms is register 0); the ALU forms then write the
+         * low byte or word of their destination register */
         bool test = d->handler == op_test_EG || d->handler == op_test_AI ||
                     d->handler == op_grp3;
         bool ai = d->handler == op_alu_AI || d->handler == op_test_AI;
         bool imm = ai || d->handler == op_alu_EI || d->handler == op_grp3;
+        bool alu = is_alu816(d);
         uint8_t movzx = d->ot ? 0xb7 : 0xb6;
         if (!ai && d->mod != 3) {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);            /* EAX = E */
-        } else if (e->fdead) {
+        } else if (e->fdead && !alu) {
             return;             /* it only writes the flags */
         } else {
             sized_read(e, d, ai ? R_EAX : d->rm, d->ot, movzx, false, H_RAX);
@@ -1397,12 +1412,27 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (d->ot) {
             e8(e, 0x66);
         }
-        e8(e, test ? (d->ot ? 0x21 : 0x20) : (d->ot ? 0x29 : 0x28)); e8(e, 0xc8);  /* sub/and al/ax, cl/cx */
+        int a = alu ? d->aux : test ? 4 : 5;
+        e8(e, alu_opc(a) - (d->ot ? 0 : 1)); e8(e, 0xc8);                   /* op al/ax, cl/cx */
         if (e->setcc >= 0) {
             e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | e->setcc); e8(e, 0xc0);   /* setcc r8b */
         }
         e8(e, 0x0f); e8(e, movzx); e8(e, 0xc0);                              /* movzx eax, al/ax */
-        emit_cc_record(e, (test ? CC_OP_LOGICB : CC_OP_SUBB) + d->ot, test ? -1 : H_RCX, -1);
+        if (alu) {
+            int dst = d->handler == op_alu_GE ? d->reg : ai ? R_EAX : d->rm;
+            size_t off = sized_env(e, d, dst, d->ot);
+            if (d->ot) {
+                e8(e, 0x66);
+            }
+            e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, H_RAX, off);               /* mov [], al/ax */
+            greg_dirty(e, sized_reg(d, dst, d->ot));
+            if (e->fdead) {
+                return;
+            }
+        }
+        bool logic = a == 1 || a == 4 || a == 6;
+        emit_cc_record(e, (logic ? CC_OP_LOGICB : a == 0 ? CC_OP_ADDB : CC_OP_SUBB) + d->ot,
+                       logic ? -1 : H_RCX, -1);
         return;
     }
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
@@ -2099,7 +2129,7 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_grp3) {
         return d->aux == 2 ? FL_KEEP : FL_WRITE;        /* NOT; NEG, MUL, IMUL */
     }
-    if (is_cmp816(d)) {
+    if (is_cmp816(d) || is_alu816(d)) {
         return FL_WRITE;
     }
     if (d->handler == op_lea || d->handler == op_mov_RI || d->handler == op_movzx ||
@@ -2256,7 +2286,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             /* 8/16-bit CMP/TEST set every flag as the host computes them,
              * INC/DEC all but CF: a Jcc or CMOVcc next on them is fused */
             int cc = fusable_cc(tb, dn, next);
-            bool cmp816 = is_cmp816(d);
+            bool cmp816 = is_cmp816(d) || is_alu816(d);
             bool incdec = d->handler == op_inc_r || d->handler == op_dec_r ||
                           d->handler == op_grp_incdec;
             bool uses_cf = cc == 2 || cc == 3 || cc == 6 || cc == 7;

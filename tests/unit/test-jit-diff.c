@@ -205,8 +205,9 @@ static void gen_insn(Code *c, bool long_mode)
         case 1:             /* TEST r/m8, imm8 (F6h /0 and its alias /1) */
             put(c, 0xf6); modrm(c, rnd(0, 2), true); put(c, rnd(0, 256));
             break;
-        case 2:             /* TEST AL, imm8 / CMP AL, imm8 */
-            put(c, rnd(0, 2) ? 0xa8 : 0x3c); put(c, rnd(0, 256));
+        case 2:             /* TEST AL, imm8 / CMP, ADD, OR, AND, SUB, XOR AL, imm8 */
+            put(c, (const uint8_t[]){ 0xa8, 0x3c, 0x04, 0x0c, 0x24, 0x2c, 0x34 }[rnd(0, 7)]);
+            put(c, rnd(0, 256));
             break;
         case 3:             /* NOP, 0F 1Fh /0 and the hint space with memory operands */
             if (rnd(0, 2)) {
