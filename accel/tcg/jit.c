@@ -1213,8 +1213,8 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_lea) {
         return d->mod != 3 && d->ot >= 2 ? XF_REG : XF_NONE;
     }
-    if (d->handler == op_mov_RI) {
-        return d->ot >= 2 ? XF_REG : XF_NONE;
+    if (d->handler == op_mov_RI && d->ot >= 2) {
+        return XF_REG;
     }
     if (d->handler == op_movzx || d->handler == op_movsx || d->handler == op_movsxd) {
         if (d->ot < 2 || (d->handler == op_movsxd && d->ot != 3)) {
@@ -1241,6 +1241,15 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->ot >= 2 && (d->handler == op_inc_r || d->handler == op_dec_r ||
                        (d->handler == op_grp_incdec && d->mod == 3 && d->aux < 2))) {
         return XF_REG;
+    }
+    if (d->handler == op_grp_incdec && d->mod != 3 && d->aux < 2 && d->ot >= 2) {
+        return cs64 ? XF_STORE : XF_NONE;   /* INC/DEC of memory (read-modify-write) */
+    }
+    if (d->handler == op_cbw && d->opsize >= 2) {
+        return XF_REG;                      /* CWDE, CDQE */
+    }
+    if (d->handler == op_mov_RI && d->ot == 0) {
+        return XF_REG;                      /* MOV r8, imm8 */
     }
     if (d->handler == op_mov_EI) {
         /* MOV r/m, imm: registers of 32/64 bits; memory of any size */
@@ -1342,8 +1351,72 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         greg_store(e, H_RDX, d->reg);
         return;
     }
+    if (d->handler == op_mov_RI && d->ot == 0) {
+        size_t off = sized_env(e, d, d->rm, 0);
+        e8(e, 0xc6); m_rbx(e, 0, off); e8(e, (uint8_t)d->imm);              /* mov byte [], imm8 */
+        greg_dirty(e, sized_reg(d, d->rm, 0));
+        return;
+    }
     if (d->handler == op_mov_RI) {
         greg_store_imm(e, d->rm, w ? d->imm : (uint32_t)d->imm);
+        return;
+    }
+    if (d->handler == op_cbw) {
+        /* CDQE: RAX = sign-extended EAX; CWDE: EAX = sign-extended AX */
+        greg_load(e, H_RAX, R_EAX, true);
+        if (d->opsize == 3) {
+            e8(e, 0x48); e8(e, 0x63); e8(e, 0xc0);                           /* movsxd rax, eax */
+        } else {
+            e8(e, 0x0f); e8(e, 0xbf); e8(e, 0xc0);                           /* movsx eax, ax */
+        }
+        greg_store(e, H_RAX, R_EAX);
+        return;
+    }
+    if (d->handler == op_grp_incdec && d->mod != 3) {
+        /* INC/DEC of memory, as the ALU forms' read-modify-write: the
+         * carry before (kept as cc_src) first, then through the write
+         * mapping, else the handler from a slow path */
+        bool dec = d->aux & 1;
+        if (!e->fdead) {
+            if (!emit_cc_inline(e, 2, H_R12)) {                              /* setb r12b */
+                e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                       /* mov rdi, rbx */
+                call_fn(e, (const void *)cc_compute_c);
+                e8(e, 0x85); e8(e, 0xc0);                                    /* test eax, eax */
+                e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);          /* setnz r12b */
+            }
+            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);              /* movzx r12d, r12b */
+        }
+        g_assert(e->nslow < TB_MAX_INSNS);
+        SlowPath *rmw = &e->slow[e->nslow++];
+        *rmw = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next,
+                           .done_eip = next, .pending = e->pending, .setcc = e->setcc };
+        emit_ea(e, d, next);
+        uint8_t *slow[SLOW_FROM];
+        unsigned ns = 0;
+        emit_tlb_check(e, tb, d->seg, 1u << d->ot, true, false, slow, &ns);
+        for (unsigned i = 0; i < ns; i++) {
+            rmw->from[rmw->nfrom++] = slow[i];
+        }
+        e8(e, 0x49); e8(e, 0x89); e8(e, 0xc1);                               /* mov r9, rax */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0xff); e8(e, dec ? 0xc8 : 0xc0);                               /* inc/dec eax/rax */
+        if (e->setcc >= 0) {
+            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | e->setcc); e8(e, 0xc0);   /* setcc r8b */
+        }
+        e8(e, w ? 0x49 : 0x41); e8(e, 0x89); e8(e, 0x01);                    /* mov [r9], eax/rax */
+        if (!e->fdead) {
+            emit_cc_record(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot, H_R12, -1);
+        }
+        rmw->resume = e->p;
+        rmw->reload = e->gloaded;
+        e->cc_known = -1;   /* the slow path's handler writes its own record */
+        e->cc_spec = -1;
         return;
     }
     if (d->handler == op_movzx || d->handler == op_movsx || d->handler == op_movsxd) {
@@ -2112,6 +2185,9 @@ enum { FL_STOP, FL_KEEP, FL_WRITE };
 
 static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
 {
+    if (jit_inline && d->handler == op_nop) {
+        return FL_KEEP;
+    }
     X86FastForm f;
     DecodedInsn alias;
     const DecodedInsn *da;
@@ -2132,7 +2208,8 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
     if (is_cmp816(d) || is_alu816(d)) {
         return FL_WRITE;
     }
-    if (d->handler == op_lea || d->handler == op_mov_RI || d->handler == op_movzx ||
+    if (d->handler == op_lea || d->handler == op_mov_RI || d->handler == op_cbw ||
+        d->handler == op_movzx ||
         d->handler == op_movsx || d->handler == op_movsxd || d->handler == op_mov_EI ||
         d->handler == op_mov_EG || d->handler == op_mov_GE) {
         return FL_KEEP;

@@ -198,7 +198,14 @@ static void gen_insn(Code *c, bool long_mode)
     int kind = rnd(0, 18);
     switch (kind) {
     case 17:                /* forms tier 1 now emits instead of calling their handler */
-        switch (rnd(0, 5)) {
+        switch (rnd(0, 6)) {
+        case 5:             /* CBW/CWDE/CDQE; MOV r8, imm8 */
+            if (rnd(0, 2)) {
+                put(c, 0x98);
+            } else {
+                put(c, 0xb0 | rnd(0, 8)); put(c, rnd(0, 256));
+            }
+            break;
         case 0:             /* SETcc r/m8: AH..BH without REX, SPL..DIL with */
             put(c, 0x0f); put(c, 0x90 | rnd(0, 16)); modrm(c, 0, rnd(0, 4) == 0);
             break;
