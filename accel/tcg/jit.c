@@ -686,6 +686,14 @@ static void emit_cond(Emit *e, int cond, int r8)
     }
 }
 
+/* emit_cond, zero-extended to the 32-bit register (condition 2, B: the
+ * carry ADC/SBB take in and INC/DEC keep) */
+static void emit_cond_zx(Emit *e, int cond, int r8)
+{
+    emit_cond(e, cond, r8);
+    e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc0 | ((r8 & 7) << 3) | (r8 & 7));  /* movzx */
+}
+
 /* The call of a handler with tier 0's per-instruction state: EIP of the
  * instruction, next EIP, REX; rdi = env, rsi = the DecodedInsn. */
 static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uint64_t eip,
@@ -1033,6 +1041,44 @@ static bool jit_fast_form(const DecodedInsn *d, X86FastForm *f, DecodedInsn *ali
 }
 
 /*
+ * The first half of a read-modify-write of d's memory operand (1 << ot
+ * bytes, 64-bit code): through the TLB's write mapping (a writable RAM
+ * page is readable), R9 = the host address, RAX = the value; anything
+ * else goes to the slow path returned, which runs d's handler and
+ * resumes after emit_rmw_done.  setcc: what that slow path sets R8B to.
+ */
+static SlowPath *emit_rmw_load(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, int ot,
+                               uint64_t eip, uint64_t next, int setcc)
+{
+    g_assert(e->nslow < TB_MAX_INSNS);
+    SlowPath *rmw = &e->slow[e->nslow++];
+    *rmw = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next, .done_eip = next,
+                       .pending = e->pending, .setcc = setcc };
+    emit_ea(e, d, next);
+    uint8_t *slow[SLOW_FROM];
+    unsigned ns = 0;
+    emit_tlb_check(e, tb, d->seg, 1u << ot, true, false, slow, &ns);
+    for (unsigned i = 0; i < ns; i++) {
+        rmw->from[rmw->nfrom++] = slow[i];
+    }
+    e8(e, 0x49); e8(e, 0x89); e8(e, 0xc1);                                   /* mov r9, rax */
+    if (ot == 3) {
+        e8(e, 0x48);
+    }
+    e8(e, 0x8b); e8(e, 0x00);                                                /* mov eax/rax, [rax] */
+    return rmw;
+}
+
+/* after the store to [R9]: where the slow path resumes */
+static void emit_rmw_done(Emit *e, SlowPath *rmw)
+{
+    rmw->resume = e->p;
+    rmw->reload = e->gloaded;
+    e->cc_known = -1;   /* the slow path's handler writes its own record */
+    e->cc_spec = -1;
+}
+
+/*
  * Emit one inline form.  setcc >= 0: also set R8B to that condition from
  * the host flags of the operation (a Jcc that follows is fused).  keep_cc:
  * store the lazy-flag record (false when the next instruction rewrites it
@@ -1064,24 +1110,8 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     int dst = -1;
     SlowPath *rmw = NULL;
     if (f->mem && writes && f->form != X86_FAST_GE) {
-        /* E <- E op x in memory: through the write mapping (a writable
-         * RAM page is readable), else the handler from a slow path */
-        g_assert(e->nslow < TB_MAX_INSNS);
-        rmw = &e->slow[e->nslow++];
-        *rmw = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next, .done_eip = next,
-                           .pending = e->pending, .setcc = setcc };
-        emit_ea(e, d, next);
-        uint8_t *slow[SLOW_FROM];
-        unsigned ns = 0;
-        emit_tlb_check(e, tb, d->seg, 1u << f->ot, true, false, slow, &ns);
-        for (unsigned i = 0; i < ns; i++) {
-            rmw->from[rmw->nfrom++] = slow[i];
-        }
-        e8(e, 0x49); e8(e, 0x89); e8(e, 0xc1);                               /* mov r9, rax */
-        if (w) {
-            e8(e, 0x48);
-        }
-        e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
+        /* E <- E op x in memory */
+        rmw = emit_rmw_load(e, tb, d, f->ot, eip, next, setcc);
         if (f->form == X86_FAST_EI) {
             if (w) {
                 e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);
@@ -1153,10 +1183,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         emit_cc_record(e, cc_base + f->ot, logic ? -1 : H_RCX, -1);
     }
     if (rmw) {
-        rmw->resume = e->p;
-        rmw->reload = e->gloaded;
-        e->cc_known = -1;   /* the slow path's handler writes its own record */
-        e->cc_spec = -1;
+        emit_rmw_done(e, rmw);
     }
 }
 
@@ -1373,35 +1400,13 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         return;
     }
     if (d->handler == op_grp_incdec && d->mod != 3) {
-        /* INC/DEC of memory, as the ALU forms' read-modify-write: the
-         * carry before (kept as cc_src) first, then through the write
-         * mapping, else the handler from a slow path */
+        /* INC/DEC of memory, as the ALU forms' read-modify-write, with
+         * the carry before (kept as cc_src) first */
         bool dec = d->aux & 1;
         if (!e->fdead) {
-            if (!emit_cc_inline(e, 2, H_R12)) {                              /* setb r12b */
-                e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                       /* mov rdi, rbx */
-                call_fn(e, (const void *)cc_compute_c);
-                e8(e, 0x85); e8(e, 0xc0);                                    /* test eax, eax */
-                e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);          /* setnz r12b */
-            }
-            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);              /* movzx r12d, r12b */
+            emit_cond_zx(e, 2, H_R12);                                       /* CF */
         }
-        g_assert(e->nslow < TB_MAX_INSNS);
-        SlowPath *rmw = &e->slow[e->nslow++];
-        *rmw = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next,
-                           .done_eip = next, .pending = e->pending, .setcc = e->setcc };
-        emit_ea(e, d, next);
-        uint8_t *slow[SLOW_FROM];
-        unsigned ns = 0;
-        emit_tlb_check(e, tb, d->seg, 1u << d->ot, true, false, slow, &ns);
-        for (unsigned i = 0; i < ns; i++) {
-            rmw->from[rmw->nfrom++] = slow[i];
-        }
-        e8(e, 0x49); e8(e, 0x89); e8(e, 0xc1);                               /* mov r9, rax */
-        if (w) {
-            e8(e, 0x48);
-        }
-        e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
+        SlowPath *rmw = emit_rmw_load(e, tb, d, d->ot, eip, next, e->setcc);
         if (w) {
             e8(e, 0x48);
         }
@@ -1413,10 +1418,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (!e->fdead) {
             emit_cc_record(e, (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot, H_R12, -1);
         }
-        rmw->resume = e->p;
-        rmw->reload = e->gloaded;
-        e->cc_known = -1;   /* the slow path's handler writes its own record */
-        e->cc_spec = -1;
+        emit_rmw_done(e, rmw);
         return;
     }
     if (d->handler == op_movzx || d->handler == op_movsx || d->handler == op_movsxd) {
@@ -1544,19 +1546,13 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     }
     if (is_adc_sbb(d)) {
         /* ADC/SBB: the carry-in into R9D, from R8B when the instruction
-         * before left CF there (fused), else from cc_compute_c; then the
+         * before left CF there (fused), else from the record (emit_cond_zx); then the
          * host's ADC/SBB with CF = its bit 0, and alu_compute's record
          * (cc_src2 = the carry-in) */
         if (e->fused) {
             e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc8);              /* movzx r9d, r8b */
-        } else if (emit_cc_inline(e, 2, H_R9)) {                             /* setb r9b */
-            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);              /* movzx r9d, r9b */
         } else {
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
-            call_fn(e, (const void *)cc_compute_c);
-            e8(e, 0x85); e8(e, 0xc0);                                        /* test eax, eax */
-            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc1);              /* setnz r9b */
-            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);              /* movzx r9d, r9b */
+            emit_cond_zx(e, 2, H_R9);                                        /* CF */
         }
         int dst = d->handler == op_alu_GE ? d->reg : d->rm;
         greg_load(e, H_RAX, dst, w);
@@ -1587,8 +1583,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (e->fused) {
             e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe0);              /* movzx r12d, r8b */
         } else {
-            emit_cond(e, d->op & 0xf, H_R12);
-            e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);              /* movzx r12d, r12b */
+            emit_cond_zx(e, d->op & 0xf, H_R12);
         }
         if (d->mod == 3) {
             greg_load(e, H_RAX, d->rm, w);
@@ -1620,13 +1615,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;
         }
         g_assert(e->setcc < 0 || !e->fdead);
-        if (!emit_cc_inline(e, 2, H_R12)) {                                  /* setb r12b */
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
-            call_fn(e, (const void *)cc_compute_c);
-            e8(e, 0x85); e8(e, 0xc0);                                        /* test eax, eax */
-            e8(e, 0x41); e8(e, 0x0f); e8(e, 0x95); e8(e, 0xc4);              /* setnz r12b */
-        }
-        e8(e, 0x45); e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xe4);                  /* movzx r12d, r12b */
+        emit_cond_zx(e, 2, H_R12);                                           /* CF */
         greg_load(e, H_RAX, d->rm, w);
         if (w) {
             e8(e, 0x48);
@@ -2457,8 +2446,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             is_canonical_addr(branch_target(d, next))) {
             /* a Jcc on the lazy flags (emit_cond), then EIP set here (the
              * canonical target needs no check) */
-            emit_cond(&e, d->op & 0xf, 8);
-            e8(&e, 0x45); e8(&e, 0x0f); e8(&e, 0xb6); e8(&e, 0xc0);         /* movzx r8d, r8b */
+            emit_cond_zx(&e, d->op & 0xf, 8);
             e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov eax, r8d */
             cond_r8 = i + 1 == tb->n_insns;
             if (!cond_r8) {
