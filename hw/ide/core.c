@@ -20,7 +20,6 @@
 #include "hw/core/bootdevice.h"
 #include "hw/pci/pci.h"
 #include "util/error.h"
-#include "util/iov.h"
 #include "util/log.h"
 
 #define CD_SECTOR 2048
@@ -399,9 +398,10 @@ typedef struct IDEReq {
     IDEState *s;
     unsigned gen;
     IDEIOFunc *done;
-    struct iovec iov;            /* s->buf, or the first of iovs */
+    struct iovec iov;            /* s->buf */
     GArray *iovs, *addrs;        /* a direct DMA: guest RAM and its guest addresses */
     bool to_guest;
+    uint64_t len;
     IOReqKind kind;              /* for iostats */
     int64_t start_ns;
 } IDEReq;
@@ -420,11 +420,9 @@ static void ide_io_cb(void *opaque, int ret)
 {
     IDEReq *r = opaque;
     IDEState *s = r->s;
-    uint64_t len = r->iov.iov_len;
     if (r->iovs) {
         /* a direct read landed in guest RAM (even when a reset
          * overtook it, as a bus master's transfer in flight would) */
-        len = iov_size((struct iovec *)r->iovs->data, r->iovs->len);
         for (guint i = 0; r->to_guest && i < r->iovs->len; i++) {
             pci_dma_written(s->bus->pci, g_array_index(r->addrs, uint64_t, i),
                             g_array_index(r->iovs, struct iovec, i).iov_len);
@@ -432,7 +430,7 @@ static void ide_io_cb(void *opaque, int ret)
         g_array_free(r->iovs, TRUE);
         g_array_free(r->addrs, TRUE);
     }
-    iostats_req_done(s->bus->ios, r->kind, r->start_ns, len);
+    iostats_req_done(s->bus->ios, r->kind, r->start_ns, r->len);
     if (r->gen == s->gen) {
         s->aio_busy = false;
         r->done(s, ret);
@@ -440,21 +438,30 @@ static void ide_io_cb(void *opaque, int ret)
     g_free(r);
 }
 
+/* r's transfer of len bytes at offset to the block layer, the device busy */
+static void ide_io_submit(IDEState *s, IDEReq *r, bool write, uint64_t offset,
+                          const struct iovec *iov, unsigned niov, uint64_t len)
+{
+    r->len = len;
+    s->aio_busy = true;
+    s->status |= BUSY_STAT;
+    s->bus->requests[write]++;
+    s->bus->bytes[write] += len;
+    if (write) {
+        blk_aio_pwritev(s->blk, offset, iov, niov, ide_io_cb, r);
+    } else {
+        blk_aio_preadv(s->blk, offset, iov, niov, ide_io_cb, r);
+    }
+}
+
+/* len bytes at offset through the device's buffer */
 static void ide_io(IDEState *s, bool write, uint64_t offset, uint32_t len, IDEIOFunc *done)
 {
     IDEReq *r = ide_req_new(s, write ? IOREQ_WRITE : IOREQ_READ);
     r->done = done;
     r->iov.iov_base = s->buf;
     r->iov.iov_len = len;
-    s->aio_busy = true;
-    s->status |= BUSY_STAT;
-    s->bus->requests[write]++;
-    s->bus->bytes[write] += len;
-    if (write) {
-        blk_aio_pwritev(s->blk, offset, &r->iov, 1, ide_io_cb, r);
-    } else {
-        blk_aio_preadv(s->blk, offset, &r->iov, 1, ide_io_cb, r);
-    }
+    ide_io_submit(s, r, write, offset, &r->iov, 1, len);
 }
 
 static void ide_flush_cb(void *opaque, int ret)
@@ -484,40 +491,52 @@ static void ide_flush_cb(void *opaque, int ret)
 typedef enum IDEDMAResult { DMA_OK, DMA_SHORT, DMA_ABORT } IDEDMAResult;
 
 /* Move len bytes between buf and the guest memory the PRD table names. */
+/* The next PRD entry into the cursor (a zero-length one is left for the
+ * caller to step over): DMA_SHORT past the table's end (a table may not
+ * cross 64 KiB: 8192 entries at most), DMA_ABORT when it is not in
+ * memory. */
+static IDEDMAResult ide_prd_fetch(IDEBus *bus)
+{
+    if (bus->prd.eot || ++bus->prd.count > 65536 / 8) {
+        return DMA_SHORT;
+    }
+    uint8_t prd[8];
+    if (!pci_dma_read(bus->pci, bus->prd.next, prd, sizeof(prd))) {
+        return DMA_ABORT;
+    }
+    bus->prd.next += 8;
+    bus->prd.addr = (prd[0] | (prd[1] << 8) | (prd[2] << 16) | ((uint32_t)prd[3] << 24)) & ~1u;
+    uint32_t n = prd[4] | (prd[5] << 8);
+    bus->prd.left = n ? (n & ~1u) : 0x10000;
+    bus->prd.eot = prd[7] & 0x80;
+    return DMA_OK;
+}
+
 static IDEDMAResult ide_dma_rw(IDEBus *bus, uint8_t *buf, uint32_t len, bool to_guest)
 {
     PCIDevice *pci = bus->pci;
     while (len > 0) {
-        if (!bus->prd_left) {
-            /* a table may not cross 64 KiB: 8192 entries at most */
-            if (bus->prd_eot || ++bus->prd_count > 65536 / 8) {
-                return DMA_SHORT;
+        if (!bus->prd.left) {
+            IDEDMAResult r = ide_prd_fetch(bus);
+            if (r != DMA_OK) {
+                if (r == DMA_ABORT) {
+                    vlog(LOG_GUEST_ERRORS, "ide: %s PRD at 0x%08x is not in memory\n",
+                         bus->name, bus->prd.next);
+                }
+                return r;
             }
-            uint8_t prd[8];
-            if (!pci_dma_read(pci, bus->prd_next, prd, sizeof(prd))) {
-                vlog(LOG_GUEST_ERRORS, "ide: %s PRD at 0x%08x is not in memory\n",
-                     bus->name, bus->prd_next);
-                return DMA_ABORT;
-            }
-            bus->prd_next += 8;
-            bus->prd_addr = (prd[0] | (prd[1] << 8) | (prd[2] << 16) | ((uint32_t)prd[3] << 24)) & ~1u;
-            uint32_t n = prd[4] | (prd[5] << 8);
-            bus->prd_left = n ? (n & ~1u) : 0x10000;
-            bus->prd_eot = prd[7] & 0x80;
-            if (!bus->prd_left) {
-                continue;
-            }
+            continue;
         }
-        uint32_t n = MIN(len, bus->prd_left);
-        bool ok = to_guest ? pci_dma_write(pci, bus->prd_addr, buf, n)
-                           : pci_dma_read(pci, bus->prd_addr, buf, n);
+        uint32_t n = MIN(len, bus->prd.left);
+        bool ok = to_guest ? pci_dma_write(pci, bus->prd.addr, buf, n)
+                           : pci_dma_read(pci, bus->prd.addr, buf, n);
         if (!ok) {
             vlog(LOG_GUEST_ERRORS, "ide: %s DMA to 0x%08x+%u is not in memory\n",
-                 bus->name, bus->prd_addr, n);
+                 bus->name, bus->prd.addr, n);
             return DMA_ABORT;
         }
-        bus->prd_addr += n;
-        bus->prd_left -= n;
+        bus->prd.addr += n;
+        bus->prd.left -= n;
         buf += n;
         len -= n;
     }
@@ -537,34 +556,23 @@ static bool ide_dma_map(IDEBus *bus, uint32_t len, bool to_guest, GArray *iovs, 
 {
     PCIDevice *pci = bus->pci;
     while (len > 0) {
-        if (!bus->prd_left) {
-            if (bus->prd_eot || ++bus->prd_count > 65536 / 8) {
+        if (!bus->prd.left) {
+            if (ide_prd_fetch(bus) != DMA_OK) {
                 return false;
             }
-            uint8_t prd[8];
-            if (!pci_dma_read(pci, bus->prd_next, prd, sizeof(prd))) {
-                return false;
-            }
-            bus->prd_next += 8;
-            bus->prd_addr = (prd[0] | (prd[1] << 8) | (prd[2] << 16) | ((uint32_t)prd[3] << 24)) & ~1u;
-            uint32_t n = prd[4] | (prd[5] << 8);
-            bus->prd_left = n ? (n & ~1u) : 0x10000;
-            bus->prd_eot = prd[7] & 0x80;
-            if (!bus->prd_left) {
-                continue;
-            }
+            continue;
         }
-        uint64_t n = MIN(len, bus->prd_left);
-        uint8_t *p = pci_dma_map(pci, bus->prd_addr, &n, to_guest);
+        uint64_t n = MIN(len, bus->prd.left);
+        uint8_t *p = pci_dma_map(pci, bus->prd.addr, &n, to_guest);
         if (!p || !n) {
             return false;
         }
         struct iovec v = { .iov_base = p, .iov_len = n };
-        uint64_t a = bus->prd_addr;
+        uint64_t a = bus->prd.addr;
         g_array_append_val(iovs, v);
         g_array_append_val(addrs, a);
-        bus->prd_addr += n;
-        bus->prd_left -= n;
+        bus->prd.addr += n;
+        bus->prd.left -= n;
         len -= n;
     }
     return true;
@@ -576,17 +584,11 @@ static bool ide_dma_direct(IDEState *s, bool write, IDEIOFunc *done)
 {
     IDEBus *bus = s->bus;
     uint32_t bytes = s->req_remaining * sector_size(s);
-    uint32_t next = bus->prd_next, addr = bus->prd_addr, left = bus->prd_left;
-    bool eot = bus->prd_eot;
-    unsigned count = bus->prd_count;
+    IDEPrd saved = bus->prd;
     GArray *iovs = g_array_new(FALSE, FALSE, sizeof(struct iovec));
     GArray *addrs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     if (!ide_dma_map(bus, bytes, !write, iovs, addrs)) {
-        bus->prd_next = next;
-        bus->prd_addr = addr;
-        bus->prd_left = left;
-        bus->prd_eot = eot;
-        bus->prd_count = count;
+        bus->prd = saved;
         g_array_free(iovs, TRUE);
         g_array_free(addrs, TRUE);
         return false;
@@ -596,19 +598,10 @@ static bool ide_dma_direct(IDEState *s, bool write, IDEIOFunc *done)
     r->iovs = iovs;
     r->addrs = addrs;
     r->to_guest = !write;
-    r->iov = g_array_index(iovs, struct iovec, 0);
     s->req_chunk = s->req_remaining;
     s->dma_direct = true;
-    s->aio_busy = true;
-    s->status |= BUSY_STAT;
-    bus->requests[write]++;
-    bus->bytes[write] += bytes;
-    uint64_t offset = s->req_sector * sector_size(s);
-    if (write) {
-        blk_aio_pwritev(s->blk, offset, (struct iovec *)iovs->data, iovs->len, ide_io_cb, r);
-    } else {
-        blk_aio_preadv(s->blk, offset, (struct iovec *)iovs->data, iovs->len, ide_io_cb, r);
-    }
+    ide_io_submit(s, r, write, s->req_sector * sector_size(s), (struct iovec *)iovs->data,
+                  iovs->len, bytes);
     return true;
 }
 
@@ -617,7 +610,7 @@ static bool ide_dma_direct(IDEState *s, bool write, IDEIOFunc *done)
 static void ide_dma_end(IDEState *s)
 {
     IDEBus *bus = s->bus;
-    if (bus->prd_eot && !bus->prd_left) {
+    if (bus->prd.eot && !bus->prd.left) {
         bus->bm.status &= ~BM_STATUS_ACTIVE;
     }
     bus->dma_s = NULL;
@@ -825,10 +818,10 @@ void ide_dma_start(IDEBus *bus)
     }
     bus->dma_pending = false;
     bus->bm.status |= BM_STATUS_ACTIVE;
-    bus->prd_next = bus->bm.addr;
-    bus->prd_left = 0;
-    bus->prd_eot = false;
-    bus->prd_count = 0;
+    bus->prd.next = bus->bm.addr;
+    bus->prd.left = 0;
+    bus->prd.eot = false;
+    bus->prd.count = 0;
     if (s->is_cd && !s->atapi_read) {
         /* a reply already in the buffer */
         IDEDMAResult r = ide_dma_rw(bus, s->buf, s->atapi_total, true);

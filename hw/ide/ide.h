@@ -95,6 +95,14 @@ typedef struct BMDMAState {
     uint32_t addr;               /* PRD table */
 } BMDMAState;
 
+/* where a bus-master transfer is in its PRD table */
+typedef struct IDEPrd {
+    uint32_t next;               /* guest address of the next PRD entry */
+    uint32_t addr, left;         /* current entry: where and how much is left */
+    bool eot;                    /* the current entry was the last */
+    unsigned count;              /* entries read */
+} IDEPrd;
+
 struct IDEBus {
     char name[8];                /* "ide.0" */
     int bus_id;                  /* 0 primary, 1 secondary channel */
@@ -107,10 +115,7 @@ struct IDEBus {
     /* the DMA command in progress and where it is in the PRD table */
     IDEState *dma_s;
     bool dma_pending;            /* command issued, waiting for the start bit (or vice versa) */
-    uint32_t prd_next;           /* guest address of the next PRD entry */
-    uint32_t prd_addr, prd_left; /* current entry: where and how much is left */
-    bool prd_eot;                /* the current entry was the last */
-    unsigned prd_count;
+    IDEPrd prd;
     MemoryRegion cmd_io, ctl_io;
     uint64_t requests[2], bytes[2];  /* accounting: reads [0], writes [1] */
     uint64_t irqs;               /* interrupts raised */
