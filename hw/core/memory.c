@@ -846,13 +846,29 @@ static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool w
         }
         hwaddr off = r->offset + (addr - r->start);
         if (r->mr->type == MR_MMIO || (write && r->mr->type == MR_ROM && !rom)) {
-            /* device or ROM-with-ops: byte by byte keeps sizes legal */
-            for (uint64_t i = 0; i < chunk; i++) {
-                if (write) {
-                    address_space_st(as, addr + i, p[i], 1);
-                } else {
-                    p[i] = address_space_ld(as, addr + i, 1);
+            /* device or ROM-with-ops: the widest naturally aligned
+             * accesses (up to 8 bytes) that fit, as QEMU's
+             * memory_access_size does, so a 2-byte read of a 16-bit
+             * register is one access; the dispatch splits what a device
+             * cannot take in one piece */
+            for (uint64_t i = 0; i < chunk;) {
+                unsigned l = 8;
+                while (l > 1 && (l > chunk - i || ((addr + i) & (l - 1)))) {
+                    l >>= 1;
                 }
+                if (write) {
+                    uint64_t v = 0;
+                    for (unsigned k = 0; k < l; k++) {
+                        v |= (uint64_t)p[i + k] << (k * 8);
+                    }
+                    address_space_st(as, addr + i, v, l);
+                } else {
+                    uint64_t v = address_space_ld(as, addr + i, l);
+                    for (unsigned k = 0; k < l; k++) {
+                        p[i + k] = v >> (k * 8);
+                    }
+                }
+                i += l;
             }
         } else if (write) {
             if (!r->readonly || rom) {
