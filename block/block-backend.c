@@ -676,6 +676,37 @@ void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *dev)
     blk->dev_opaque = dev;
 }
 
+bool blk_truncate(BlockBackend *blk, uint64_t size, GError **errp)
+{
+    if (!blk->bs) {
+        vireo_set_error(errp, "Device '%s' has no medium", blk->name);
+        return false;
+    }
+    if (!(blk->flags & BDRV_O_RDWR)) {
+        vireo_set_error(errp, "Device '%s' is read only", blk->name);
+        return false;
+    }
+    blk_drain_all();
+    if (bdrv_truncate(blk->bs, size, errp) < 0) {
+        return false;
+    }
+    if (blk->dev_ops && blk->dev_ops->resize_cb) {
+        blk->dev_ops->resize_cb(blk->dev_opaque);
+    }
+    return true;
+}
+
+BlockBackend *blk_by_root_node(BlockDriverState *bs)
+{
+    for (GList *l = backends; l; l = l->next) {
+        BlockBackend *blk = l->data;
+        if (blk->bs == bs) {
+            return blk;
+        }
+    }
+    return NULL;
+}
+
 bool blk_dev_is_tray_open(BlockBackend *blk)
 {
     return blk->dev_ops && blk->dev_ops->is_tray_open && blk->dev_ops->is_tray_open(blk->dev_opaque);

@@ -200,11 +200,18 @@ typedef struct BlockDevOps {
     bool (*is_tray_open)(void *dev);
     bool (*is_medium_locked)(void *dev);   /* PREVENT MEDIUM REMOVAL */
     void (*eject_request_cb)(void *dev, bool force);
+    /* the image's size changed (block_resize) */
+    void (*resize_cb)(void *dev);
 } BlockDevOps;
 void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *dev);
 /* HMP commit: write what the guest changed in the top image (a -snapshot
  * overlay, or a qcow2 with a backing file) into its backing image. */
 bool blk_commit(BlockBackend *blk, GError **errp);
+/* block_resize: let requests in flight finish, set the image's size and
+ * tell the device (its resize_cb). */
+bool blk_truncate(BlockBackend *blk, uint64_t size, GError **errp);
+/* The backend whose top node is bs, or NULL. */
+BlockBackend *blk_by_root_node(BlockDriverState *bs);
 bool blk_dev_is_tray_open(BlockBackend *blk);
 bool blk_dev_is_medium_locked(BlockBackend *blk);
 bool blk_eject(BlockBackend *blk, bool force, GError **errp);

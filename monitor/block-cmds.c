@@ -163,6 +163,44 @@ JsonNode *monitor_query_blockstats(void)
     return n;
 }
 
+/* ---- block_resize ---- */
+
+bool monitor_do_block_resize(const char *device, const char *node_name, int64_t size,
+                             GError **errp)
+{
+    BlockBackend *blk = NULL;
+    if (!!device == !!node_name) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
+                    "Need exactly one of 'device' and 'node-name'");
+        return false;
+    }
+    if (device) {
+        blk = find_blk(device, NULL, errp);
+        if (!blk) {
+            return false;
+        }
+    } else {
+        BlockDriverState *bs = bdrv_find_node(node_name);
+        blk = bs ? blk_by_root_node(bs) : NULL;
+        if (!blk) {
+            g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
+                        bs ? "Node '%s' is not the top node of a drive"
+                           : "Cannot find device='' nor node-name='%s'", node_name);
+            return false;
+        }
+    }
+    if (size < 0) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "Parameter 'size' must not be negative");
+        return false;
+    }
+    GError *err = NULL;
+    if (!blk_truncate(blk, size, &err)) {
+        monitor_generic_error(errp, err);
+        return false;
+    }
+    return true;
+}
+
 /* ---- media ---- */
 
 bool monitor_do_eject(const char *device, const char *id, bool force, GError **errp)

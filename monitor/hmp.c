@@ -820,6 +820,34 @@ static void cmd_eject(const char *args, GString *out)
     g_strfreev(a);
 }
 
+/* block_resize DEVICE SIZE: bytes, or with a k/M/G/T suffix, as QEMU's */
+static void cmd_block_resize(const char *args, GString *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(args));
+    g_auto(GStrv) a = g_strsplit_set(copy, " \t", -1);
+    char *end = NULL;
+    uint64_t size = 0;
+    int shift = 0;
+    if (a[0] && a[1] && *a[1] && !a[2]) {
+        size = g_ascii_strtoull(a[1], &end, 0);
+        switch (*end) {
+        case 'k': case 'K': shift = 10; end++; break;
+        case 'm': case 'M': shift = 20; end++; break;
+        case 'g': case 'G': shift = 30; end++; break;
+        case 't': case 'T': shift = 40; end++; break;
+        }
+    }
+    if (!end || *end || end == a[1] || *a[1] == '-' || size > (INT64_MAX >> shift)) {
+        g_string_append(out, "block_resize: usage: block_resize device size (bytes, or with k/M/G/T)\n");
+        return;
+    }
+    GError *err = NULL;
+    if (!monitor_do_block_resize(a[0], NULL, (int64_t)(size << shift), &err)) {
+        g_string_append_printf(out, "Error: %s\n", err->message);
+        g_error_free(err);
+    }
+}
+
 static void cmd_commit(const char *args, GString *out)
 {
     g_autofree char *dev = g_strstrip(g_strdup(args));
@@ -921,6 +949,7 @@ static const HmpCommand hmp_commands[] = {
       cmd_log },
     { "screendump", NULL, "filename [-f format] [device]", "save screen as an image (ppm or png)", cmd_screendump },
     { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
+    { "block_resize", NULL, "device size", "resize a drive's image (the guest is told)", cmd_block_resize },
     { "change", NULL, "device filename [format [read-only-mode]]",
       "change a removable medium ('change vnc password PW': the VNC password)", cmd_change },
     { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is used) "

@@ -74,6 +74,8 @@ void monitor_generic_error(GError **errp, GError *local);
 void monitor_do_system_powerdown(GError **errp);
 bool monitor_do_cont(GError **errp);
 /* block-cmds.c */
+bool monitor_do_block_resize(const char *device, const char *node_name, int64_t size,
+                             GError **errp);
 bool monitor_do_eject(const char *device, const char *id, bool force, GError **errp);
 bool monitor_do_change_medium(const char *device, const char *id, const char *filename,
                               const char *format, const char *ro_mode, GError **errp);

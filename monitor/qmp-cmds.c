@@ -106,7 +106,7 @@ static JsonNode *cmd_query_name(Monitor *mon, JsonObject *args, GError **errp)
 static JsonNode *cmd_query_machines(Monitor *mon, JsonObject *args, GError **errp)
 {
     static const struct { const char *name, *alias, *desc; bool def; int cpu_max; } m[] = {
-        { "pc-i440fx-7.2", "pc", "Standard PC (i440FX + PIIX, 1996)", true, 1 },
+        { "pc-i440fx-7.2", "pc", "Standard PC (i440FX + PIIX, 1996)", true, PC_MAX_CPUS },
         { "none", NULL, "empty machine", false, 1 },
     };
     JsonArray *a = json_array_new();
@@ -123,7 +123,10 @@ static JsonNode *cmd_query_machines(Monitor *mon, JsonObject *args, GError **err
         json_object_set_boolean_member(o, "hotpluggable-cpus", FALSE);
         json_object_set_boolean_member(o, "numa-mem-supported", FALSE);
         json_object_set_boolean_member(o, "deprecated", FALSE);
-        json_object_set_boolean_member(o, "acpi", !strcmp(m[i].name, "pc-i440fx-7.2"));
+        if (m[i].def) {
+            json_object_set_string_member(o, "default-cpu-type", "qemu64-x86_64-cpu");
+            json_object_set_string_member(o, "default-ram-id", "pc.ram");
+        }
         json_array_add_object_element(a, o);
     }
     return node_arr(a);
@@ -406,6 +409,13 @@ static JsonNode *cmd_eject(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static JsonNode *cmd_block_resize(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_do_block_resize(opt_str(args, "device"), opt_str(args, "node-name"),
+                            json_object_get_int_member(args, "size"), errp);
+    return NULL;
+}
+
 static JsonNode *cmd_blockdev_add(Monitor *mon, JsonObject *args, GError **errp)
 {
     monitor_blockdev_add(args, errp);
@@ -573,6 +583,7 @@ static const QmpCommand commands[] = {
     { "query-chardev", cmd_query_chardev, NULL },
     { "human-monitor-command", cmd_human_monitor_command, "command-line:s ?cpu-index:i" },
     { "eject", cmd_eject, "?device:s ?id:s ?force:b" },
+    { "block_resize", cmd_block_resize, "?device:s ?node-name:s size:i" },
     { "blockdev-change-medium", cmd_blockdev_change_medium,
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
     /* blockdev-add's members are BlockdevOptions, checked by block/node.c */

@@ -214,6 +214,19 @@ static void vblk_reset(VirtIODevice *vdev)
     vblk_update_wce(s);
 }
 
+/* block_resize: the new capacity, and a configuration change interrupt
+ * so the driver reads it */
+static void vblk_resize(void *opaque)
+{
+    VirtIOBlock *s = opaque;
+    s->capacity = (uint64_t)blk_getlength(s->blk) / SECTOR;
+    virtio_notify_config(&s->vdev);
+}
+
+static const BlockDevOps vblk_dev_ops = {
+    .resize_cb = vblk_resize,
+};
+
 static const VirtIODeviceOps vblk_ops = {
     .get_config = vblk_get_config,
     .set_config = vblk_set_config,
@@ -681,6 +694,7 @@ static bool vblk_realize(Device *dev, GError **errp)
     s->proxy.pci.name = "virtio-blk-pci";
     s->name = dev->id ? g_strdup(dev->id) : g_strdup_printf("virtio-blk-pci.%u", instances++);
     blk_attach_dev(s->blk, s, s->name, NULL);
+    blk_set_dev_ops(s->blk, &vblk_dev_ops, s);
     /* QEMU's path: the function named by its (SCSI) class, then the disk;
      * SeaBIOS matches the PCI slot and function */
     bootdevice_add_pci(s->bootindex, "scsi", s->proxy.pci.devfn, "/disk@0,0", NULL);

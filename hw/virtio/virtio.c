@@ -163,7 +163,9 @@ void virtio_notify_config(VirtIODevice *vdev)
     if (!(vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
         return;
     }
-    vdev->isr |= 2;
+    /* the configuration bit and the queue bit, as QEMU's: a driver that
+     * polls the queue bit (libqos's resize test) sees the interrupt too */
+    vdev->isr |= 3;
     vdev->generation++;
     vdev->transport_notify(vdev->transport, vdev->config_vector);
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <json-glib/json-glib.h>
 
@@ -503,6 +504,55 @@ static void test_bad_requests(void)
     stop(c);
 }
 
+/* block_resize (QMP and HMP): the image's new size reaches the driver as a
+ * new capacity and a configuration interrupt (ISR bits 1 and 0, as QEMU's);
+ * requests past the new end fail.  The register reads here go through
+ * qtest's "read ADDR LEN", which must reach a 16-bit register as one
+ * access (QEMU's libqos reads queue_size that way). */
+static void test_resize(void)
+{
+    Ctx *c = start("");
+    QTestState *s = c->s;
+    negotiate(c, 1);
+    common_writew(s, 22, 0);
+    g_assert_cmpuint(r16(s, COMMON + 24), ==, QSIZE);
+    g_assert_cmpuint(qtest_readb(s, BAR4_ADDR + 0x1000), ==, 0);        /* ISR clear */
+    g_autofree char *r = qtest_qmp(s, "{\"execute\":\"block_resize\",\"arguments\":"
+                                      "{\"device\":\"d0\",\"size\":2097152}}");
+    g_assert_nonnull(strstr(r, "\"return\""));
+    g_assert_cmphex(qtest_readl(s, DEVCFG + 0), ==, 2097152 / 512);
+    g_assert_cmpuint(qtest_readb(s, BAR4_ADDR + 0x1000), ==, 3);        /* config + queue */
+    g_assert_cmpuint(qtest_readb(s, BAR4_ADDR + 0x1000), ==, 0);        /* read clears it */
+    struct stat st;
+    g_assert_cmpint(stat(c->img, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, 2097152);
+    uint8_t buf[512];
+    g_assert_cmpint(do_req(c, T_IN, 2097152 / 512 - 1, NULL, 512, buf), ==, 0);
+    g_assert_cmpint(do_req(c, T_IN, 2097152 / 512, NULL, 512, buf), ==, 1);    /* IOERR */
+    /* HMP, with a suffix, by node-name, and the errors a user can make */
+    g_autofree char *h = qtest_qmp(s, "{\"execute\":\"human-monitor-command\",\"arguments\":"
+                                      "{\"command-line\":\"block_resize d0 3M\"}}");
+    g_assert_nonnull(strstr(h, "\"return\":\"\""));
+    g_assert_cmphex(qtest_readl(s, DEVCFG + 0), ==, (3 << 20) / 512);
+    g_autofree char *e1 = qtest_qmp(s, "{\"execute\":\"block_resize\",\"arguments\":"
+                                       "{\"device\":\"nope\",\"size\":4096}}");
+    g_assert_nonnull(strstr(e1, "DeviceNotFound"));
+    g_autofree char *e2 = qtest_qmp(s, "{\"execute\":\"block_resize\",\"arguments\":"
+                                       "{\"device\":\"d0\",\"size\":-1}}");
+    g_assert_nonnull(strstr(e2, "must not be negative"));
+    g_autofree char *e3 = qtest_qmp(s, "{\"execute\":\"block_resize\",\"arguments\":{\"size\":4096}}");
+    g_assert_nonnull(strstr(e3, "exactly one of"));
+    g_assert_cmphex(qtest_readl(s, DEVCFG + 0), ==, (3 << 20) / 512);
+    stop(c);
+    /* a read-only drive is not resized */
+    c = start_with("", ",readonly=on", true);
+    g_autofree char *e4 = qtest_qmp(c->s, "{\"execute\":\"block_resize\",\"arguments\":"
+                                          "{\"device\":\"d0\",\"size\":4096}}");
+    g_assert_nonnull(strstr(e4, "read only"));
+    g_assert_cmphex(qtest_readl(c->s, DEVCFG + 0), ==, IMG_SIZE / 512);
+    stop(c);
+}
+
 static void test_readonly(void)
 {
     Ctx *c = start_with("", ",readonly=on", true);
@@ -695,6 +745,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-blk/iostats-requests", test_iostats_requests);
     g_test_add_func("/qtest/virtio-blk/bad-requests", test_bad_requests);
     g_test_add_func("/qtest/virtio-blk/readonly", test_readonly);
+    g_test_add_func("/qtest/virtio-blk/resize", test_resize);
     g_test_add_func("/qtest/virtio-blk/hostile-chains", test_hostile_chains);
     g_test_add_func("/qtest/virtio-blk/merge", test_merge);
     g_test_add_func("/qtest/virtio-blk/multiqueue", test_multiqueue);
