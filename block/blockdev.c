@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/error.h"
 #include "util/keyval.h"
@@ -129,12 +130,17 @@ bool drive_add(const char *opts, GError **errp)
     const char *discard = keyval_take(kv, "discard");
     const char *werror = keyval_take(kv, "werror");
     const char *rerror = keyval_take(kv, "rerror");
-    bool readonly, snapshot;
+    /* the null-co protocol's options (block/null.c) */
+    const char *null_size = keyval_take(kv, "file.size");
+    const char *null_zeroes = keyval_take(kv, "file.read-zeroes");
+    g_autoptr(GString) null_name = NULL;
+    bool readonly, snapshot, auto_read_only;
     int flags = BDRV_O_RDWR;
     int index = -1, bus = 0, unit = -1;
 
     if (!keyval_take_bool(kv, "readonly", false, &readonly, errp) ||
-        !keyval_take_bool(kv, "snapshot", default_snapshot, &snapshot, errp)) {
+        !keyval_take_bool(kv, "snapshot", default_snapshot, &snapshot, errp) ||
+        !keyval_take_bool(kv, "auto-read-only", false, &auto_read_only, errp)) {
         goto out;
     }
     const char *unused = keyval_unused(kv);
@@ -246,6 +252,23 @@ bool drive_add(const char *opts, GError **errp)
     if (file && !*file) {
         file = NULL;         /* QEMU: file= empty is an empty drive */
     }
+    if (null_size || null_zeroes) {
+        if (!file || !g_str_has_prefix(file, "null-co:")) {
+            vireo_set_error(errp, "Invalid parameter '%s' (only for file=null-co://)",
+                            null_size ? "file.size" : "file.read-zeroes");
+            goto out;
+        }
+        null_name = g_string_new("null-co://");
+        if (null_size) {
+            g_string_append(null_name, "size=");
+            keyval_append_escaped(null_name, null_size);
+        }
+        if (null_zeroes) {
+            g_string_append(null_name, null_size ? ",read-zeroes=" : "read-zeroes=");
+            keyval_append_escaped(null_name, null_zeroes);
+        }
+        file = null_name->str;
+    }
     d->filename = g_strdup(file);
 
     if (d->type == IF_PFLASH) {
@@ -269,6 +292,12 @@ bool drive_add(const char *opts, GError **errp)
             }
         }
         if (d->is_cdrom || readonly) {
+            flags &= ~BDRV_O_RDWR;
+        }
+        /* auto-read-only=on: a file the user may not write opens read-only
+         * instead of failing (as -blockdev's) */
+        if (auto_read_only && file && (flags & BDRV_O_RDWR) && access(file, W_OK) < 0 &&
+            access(file, R_OK) == 0) {
             flags &= ~BDRV_O_RDWR;
         }
         if (snapshot && file) {

@@ -362,7 +362,27 @@ static BlockDriverState *node_open(JsonObject *o, const char *prefix, const char
         flags |= BDRV_O_NO_LOCK;
     }
 
-    if (drv->is_protocol) {
+    if (drv->is_protocol && !strcmp(driver, "null-co")) {
+        /* its options travel in the file name (block/null.c) */
+        JsonNode *size = opts_take(&op, "size");
+        bool zeroes;
+        if (!opts_bool(&op, "read-zeroes", false, &zeroes, errp) || !opts_check_unused(&op, errp)) {
+            goto out;
+        }
+        g_autoptr(GString) fname = g_string_new("null-co://");
+        g_string_append_printf(fname, "read-zeroes=%s", zeroes ? "on" : "off");
+        if (size && JSON_NODE_HOLDS_VALUE(size) && json_node_get_value_type(size) == G_TYPE_INT64) {
+            g_string_append_printf(fname, ",size=%" G_GINT64_FORMAT, json_node_get_int(size));
+        } else if (size && JSON_NODE_HOLDS_VALUE(size) &&
+                   json_node_get_value_type(size) == G_TYPE_STRING) {
+            g_string_append(fname, ",size=");
+            keyval_append_escaped(fname, json_node_get_string(size));
+        } else if (size) {
+            vireo_set_error(errp, "Invalid parameter type for '%ssize', expected: integer", prefix);
+            goto out;
+        }
+        bs = bdrv_open_node(drv, fname->str, NULL, flags, errp);
+    } else if (drv->is_protocol) {
         const char *filename, *locking, *aio;
         if (!opts_str(&op, "filename", &filename, errp) ||
             !opts_enum(&op, "locking", locking_vals, &locking, errp) ||

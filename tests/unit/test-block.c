@@ -330,6 +330,42 @@ static void test_snapshot_commit(void)
     g_free(path);
 }
 
+/* null-co: QEMU's sizeable nothing (libqos's virtio-blk tests use it) */
+static void test_null_co(void)
+{
+    GError *err = NULL;
+    g_assert_true(drive_add("if=none,id=nz,file=null-co://,file.size=1048576,"
+                            "file.read-zeroes=on,format=raw,auto-read-only=off", &err));
+    g_assert_no_error(err);
+    BlockBackend *blk = blk_by_name("nz");
+    g_assert_cmpint(blk_getlength(blk), ==, 1048576);
+    uint8_t buf[4096];
+    memset(buf, 0xaa, sizeof(buf));
+    g_assert_cmpint(blk_pwrite(blk, 0, buf, sizeof(buf)), >=, 0);     /* dropped */
+    g_assert_cmpint(blk_pread(blk, 0, buf, sizeof(buf)), >=, 0);
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        g_assert_cmpint(buf[i], ==, 0);
+    }
+    /* without read-zeroes the buffer is left as it was; 1 GiB by default */
+    g_assert_true(drive_add("if=none,id=nn,file=null-co://,format=raw", &err));
+    blk = blk_by_name("nn");
+    g_assert_cmpint(blk_getlength(blk), ==, 1ll << 30);
+    memset(buf, 0xaa, sizeof(buf));
+    g_assert_cmpint(blk_pread(blk, 4096, buf, sizeof(buf)), >=, 0);
+    g_assert_cmpint(buf[0], ==, 0xaa);
+    g_assert_cmpint(buf[4095], ==, 0xaa);
+    /* the file. options belong to null-co only; auto-read-only is a boolean */
+    g_assert_false(drive_add("if=none,id=nx,file=x.img,file.size=4096", &err));
+    g_assert_cmpstr(err->message, ==, "Invalid parameter 'file.size' (only for file=null-co://)");
+    g_clear_error(&err);
+    g_assert_false(drive_add("if=none,id=ny,file=null-co://,file.size=big", &err));
+    g_assert_nonnull(strstr(err->message, "size"));
+    g_clear_error(&err);
+    g_assert_false(drive_add("if=none,id=nw,file=null-co://,auto-read-only=maybe", &err));
+    g_assert_nonnull(err);
+    g_clear_error(&err);
+}
+
 static void test_drive_options(void)
 {
     char *hd = make_image("hd.img", 65536, 3);
@@ -408,6 +444,7 @@ int main(int argc, char **argv)
     tmpdir = g_dir_make_tmp("vireo-test-block-XXXXXX", NULL);
     g_assert_nonnull(tmpdir);
     g_test_add_func("/block/raw-aio", test_raw_aio);
+    g_test_add_func("/block/null-co", test_null_co);
     g_test_add_func("/block/read-only-and-empty", test_read_only_and_empty);
     g_test_add_func("/block/change-medium", test_change_medium);
     g_test_add_func("/block/nocache-unaligned", test_nocache_unaligned);
