@@ -11,6 +11,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <glib-unix.h>
 #include <netdb.h>
 #include <arpa/inet.h>
@@ -253,6 +256,52 @@ static struct addrinfo *resolve(const char *spec, bool passive, int socktype, GE
     return ai;
 }
 
+/* fd=N: a socket the parent process opened and passed down (libqtest's
+ * socketpair, libvirt): a stream socket carries QEMU's length-prefixed
+ * frames; a datagram socket must be connected, one frame a datagram. */
+static NetClientState *socket_from_fd(const char *fd_s, const char *id, GError **errp)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(fd_s, &end, 10);
+    int type = 0;
+    socklen_t len = sizeof(type);
+    if (errno || end == fd_s || *end || n < 0 || n > INT_MAX) {
+        vireo_set_error(errp, "fd=%s: not a file descriptor number", fd_s);
+        return NULL;
+    }
+    int fd = n;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+        (type != SOCK_STREAM && type != SOCK_DGRAM)) {
+        vireo_set_error(errp, "fd=%s: not a stream or datagram socket (%s)", fd_s,
+                        type ? "other socket type" : g_strerror(errno));
+        return NULL;
+    }
+    SocketState *s = (SocketState *)net_client_new(&socket_info_ops, NULL, "socket", id);
+    s->fp.fd = -1;
+    s->listen_fd = -1;
+    s->out = g_byte_array_new();
+    s->desc = g_strdup_printf("fd=%d", fd);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (type == SOCK_STREAM) {
+        s->mode = SOCK_MODE_STREAM;
+        sock_attach(s, fd);
+        return &s->fp.nc;
+    }
+    s->mode = SOCK_MODE_DGRAM;
+    s->dgram_dst_len = sizeof(s->dgram_dst);
+    if (getpeername(fd, (struct sockaddr *)&s->dgram_dst, &s->dgram_dst_len) < 0) {
+        vireo_set_error(errp, "fd=%s: a datagram socket must be connected", fd_s);
+        net_client_free(&s->fp.nc);
+        return NULL;
+    }
+    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+    s->fp.fd = fd;
+    s->fp.read_frame = dgram_read_frame;
+    fdpeer_start_reading(&s->fp);
+    return &s->fp.nc;
+}
+
 NetClientState *net_init_socket(KeyVal *kv, const char *id, GError **errp)
 {
     const char *listen_s = keyval_take(kv, "listen");
@@ -260,10 +309,14 @@ NetClientState *net_init_socket(KeyVal *kv, const char *id, GError **errp)
     const char *mcast_s = keyval_take(kv, "mcast");
     const char *udp_s = keyval_take(kv, "udp");
     const char *local_s = keyval_take(kv, "localaddr");
-    int modes = !!listen_s + !!connect_s + !!mcast_s + !!udp_s;
+    const char *fd_s = keyval_take(kv, "fd");
+    int modes = !!listen_s + !!connect_s + !!mcast_s + !!udp_s + !!fd_s;
     if (modes != 1) {
-        vireo_set_error(errp, "exactly one of listen=, connect=, mcast= or udp= is required");
+        vireo_set_error(errp, "exactly one of fd=, listen=, connect=, mcast= or udp= is required");
         return NULL;
+    }
+    if (fd_s) {
+        return socket_from_fd(fd_s, id, errp);
     }
     if (udp_s && !local_s) {
         vireo_set_error(errp, "localaddr= is mandatory with udp=");

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <glib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include "net/backends.h"
 #include "net/checksum.h"
@@ -223,6 +225,64 @@ static void test_slirp_arp_dhcp(void)
     net_client_free(net_netdev_find("u0"));
 }
 
+/* -netdev socket,fd=N: a stream socket from the parent (libqtest's
+ * socketpair) carries length-prefixed frames both ways */
+static void test_socket_fd(void)
+{
+    GError *err = NULL;
+    int sv[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    char *o = g_strdup_printf("socket,id=sfd,fd=%d", sv[1]);
+    g_assert_true(net_netdev_add(o, &err));
+    g_assert_no_error(err);
+    FakeNIC *a = fake_new(net_netdev_find("sfd"), "nic-sfd");
+    uint8_t in[4 + 5] = { 0, 0, 0, 5, 'T', 'E', 'S', 'T', 0 };
+    g_assert_cmpint(write(sv[0], in, sizeof(in)), ==, sizeof(in));
+    g_assert_true(wait_frames(a, 1, 5000));
+    gsize len;
+    const uint8_t *d = g_bytes_get_data(g_ptr_array_index(a->got, 0), &len);
+    g_assert_cmpuint(len, ==, 5);
+    g_assert_cmpmem(d, 5, "TEST", 5);
+    uint8_t frame[60] = { 1, 2, 3 };
+    net_send(&a->nc, frame, sizeof(frame), NULL);
+    uint8_t out[4 + 60];
+    size_t got = 0;
+    for (int i = 0; i < 500 && got < sizeof(out); i++) {
+        g_main_context_iteration(NULL, FALSE);
+        ssize_t n = recv(sv[0], out + got, sizeof(out) - got, MSG_DONTWAIT);
+        if (n > 0) {
+            got += n;
+        } else {
+            g_usleep(1000);
+        }
+    }
+    g_assert_cmpuint(got, ==, sizeof(out));
+    g_assert_cmpuint(out[3], ==, 60);
+    g_assert_cmpmem(out + 4, 60, frame, 60);
+    g_free(o);
+    /* not a socket, not a number, an unconnected datagram socket */
+    g_assert_false(net_netdev_add("socket,id=sbad,fd=0x", &err));
+    g_assert_nonnull(strstr(err->message, "not a file descriptor number"));
+    g_clear_error(&err);
+    int pfd[2];
+    g_assert_cmpint(pipe(pfd), ==, 0);
+    o = g_strdup_printf("socket,id=sbad,fd=%d", pfd[0]);
+    g_assert_false(net_netdev_add(o, &err));
+    g_assert_nonnull(strstr(err->message, "not a stream or datagram socket"));
+    g_clear_error(&err);
+    g_free(o);
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    o = g_strdup_printf("socket,id=sbad,fd=%d", u);
+    g_assert_false(net_netdev_add(o, &err));
+    g_assert_nonnull(strstr(err->message, "must be connected"));
+    g_clear_error(&err);
+    g_free(o);
+    close(u);
+    close(pfd[0]);
+    close(pfd[1]);
+    close(sv[0]);
+}
+
 static void test_socket_pair(void)
 {
     GError *err = NULL;
@@ -419,6 +479,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/keyval", test_keyval);
+    g_test_add_func("/net/socket-fd", test_socket_fd);
     g_test_add_func("/net/gso", test_gso);
     g_test_add_func("/net/flow-control", test_flow_control);
     g_test_add_func("/net/link-down", test_link_down);
