@@ -92,14 +92,14 @@ typedef struct PCMachine {
 /* MSI/MSI-X messages from PCI functions are writes to 0xfeexxxxx: the
  * address carries the destination, the data the vector and delivery mode
  * (Intel SDM vol. 3, 11.11). */
-static void pc_msi_deliver(void *opaque, uint64_t addr, uint32_t data)
+static bool pc_msi_deliver(void *opaque, uint64_t addr, uint32_t data)
 {
     if ((addr & 0xfff00000) != 0xfee00000) {
-        vlog(LOG_GUEST_ERRORS, "msi: message to 0x%" PRIx64 " is not an APIC address\n", addr);
-        return;
+        return false;
     }
     apic_bus_deliver((addr >> 12) & 0xff, addr & (1u << 2), (data >> 8) & 7, data & 0xff,
                      data & (1u << 15));
+    return true;
 }
 
 static PCMachine pc;

@@ -443,11 +443,16 @@ static unsigned vnet_rx_pair(VirtIONet *n, const uint8_t *frame, size_t len)
     return p && p <= n->curr_pairs ? p - 1 : slot % n->curr_pairs;
 }
 
-static bool vnet_filter(VirtIONet *n, const uint8_t *buf)
+static bool vnet_filter(VirtIONet *n, const uint8_t *buf, size_t len)
 {
     static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    /* promiscuous: every frame, even one too short for an Ethernet
+     * header (QEMU's receive_filter does the same) */
     if (n->promisc) {
         return true;
+    }
+    if (len < 14) {
+        return false;
     }
     if (!memcmp(buf, bcast, 6)) {
         return !n->nobcast;
@@ -497,7 +502,7 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
     if (!vnet_rxq_can_receive(rx)) {
         return 0;
     }
-    if (len < 14 || !vnet_filter(n, frame)) {
+    if (!vnet_filter(n, frame, len)) {
         return len;
     }
     uint8_t hdr[12] = { 0 };

@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -38,9 +39,22 @@ void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data)
     if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
         return;
     }
-    if (d->bus && d->bus->msi_deliver) {
-        d->bus->msi_deliver(d->bus->msi_opaque, addr, data);
+    if (d->bus && d->bus->msi_deliver && d->bus->msi_deliver(d->bus->msi_opaque, addr, data)) {
+        return;
     }
+    /* elsewhere a message is a DWORD write like any other (libqos's MSI-X
+     * tests point vectors at RAM and poll it); only RAM takes it here, so a
+     * message can never start a device access from inside another */
+    uint64_t len = 4;
+    uint8_t *p = pci_dma_map(d, addr, &len, true);
+    if (!p || len < 4) {
+        vlog(LOG_GUEST_ERRORS, "%s: MSI message to 0x%" PRIx64 " (not RAM, not an interrupt "
+             "address) dropped\n", d->name ? d->name : "pci", addr);
+        return;
+    }
+    uint8_t le[4] = { data, data >> 8, data >> 16, data >> 24 };
+    memcpy(p, le, 4);
+    pci_dma_written(d, addr, 4);
 }
 
 /* ---- capabilities ---- */

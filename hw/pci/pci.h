@@ -126,8 +126,10 @@ struct PCIDevice {
  * the wired-OR of every device driving that line.
  */
 typedef int (*PCIMapIRQFn)(PCIDevice *d, int pin /* 0 = INTA */);
-/* An MSI/MSI-X message: the address/data pair the function writes. */
-typedef void (*PCIMSIFn)(void *opaque, uint64_t addr, uint32_t data);
+/* An MSI/MSI-X message: the address/data pair the function writes.  Returns
+ * false when addr is not an interrupt address: the message is then an
+ * ordinary memory write (pci_msi_send does it). */
+typedef bool (*PCIMSIFn)(void *opaque, uint64_t addr, uint32_t data);
 typedef void (*PCISetIRQFn)(void *opaque, int line, int level);
 
 /* mem/io: containers BARs are mapped into (NULL = the system address
