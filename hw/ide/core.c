@@ -1818,6 +1818,18 @@ static void ide_cd_eject_request(void *opaque, bool force)
     s->gesn_event = 1;                    /* the guest hears "eject request" */
 }
 
+/* block_resize: IDENTIFY reports the new size from now on (its LBA words;
+ * the CHS geometry the BIOS took stays, as in QEMU) */
+static void ide_hd_resize(void *opaque)
+{
+    IDEState *s = opaque;
+    s->nb_sectors = blk_nb_sectors(s->blk);
+}
+
+static const BlockDevOps ide_hd_ops = {
+    .resize_cb = ide_hd_resize,
+};
+
 static const BlockDevOps ide_cd_ops = {
     .change_media_cb = ide_cd_change_media,
     .is_tray_open = ide_cd_is_tray_open,
@@ -1996,6 +2008,7 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
     } else {
         s->nb_sectors = blk_nb_sectors(d->blk);
         ide_guess_geometry(s);
+        blk_set_dev_ops(d->blk, &ide_hd_ops, s);
     }
     ide_reset_state(s);
     return true;

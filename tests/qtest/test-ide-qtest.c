@@ -286,6 +286,18 @@ static void test_identify(void)
     /* IDENTIFY PACKET DEVICE to a disk aborts */
     ata_cmd28(s, &pri, 0, 0xa1, 0, 0, 0);
     g_assert_cmphex(wait_ready(s, &pri) & (ST_ERR | ST_DRQ), ==, ST_ERR);
+
+    /* block_resize: the LBA sizes follow, the BIOS's CHS geometry stays */
+    g_free(qtest_qmp(s, "{\"execute\":\"human-monitor-command\",\"arguments\":"
+                        "{\"command-line\":\"block_resize ide0-hd0 8M\"}}"));
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmpuint(id[60] | (uint32_t)id[61] << 16, ==, 2 * DISK_SECTORS);
+    g_assert_cmpuint(id[100] | (uint64_t)id[101] << 16 | (uint64_t)id[102] << 32, ==, 2 * DISK_SECTORS);
+    g_assert_cmpuint(id[1], ==, DISK_SECTORS / (16 * 63));
+    g_free(qtest_qmp(s, "{\"execute\":\"block_resize\",\"arguments\":"
+                        "{\"device\":\"ide0-hd0\",\"size\":4194304}}"));
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmpuint(id[60] | (uint32_t)id[61] << 16, ==, DISK_SECTORS);
     qtest_quit(s);
 }
 
