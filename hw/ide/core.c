@@ -1846,11 +1846,13 @@ typedef struct IDEDrive {
     uint32_t unit;
     char *serial, *model, *ver;
     int32_t bootindex;
+    uint32_t cyls, heads, secs;      /* the user's geometry, 0: guessed */
+    char *bios_chs_trans;            /* none|lba|large|rechs|auto */
     bool is_cd;
 } IDEDrive;
 
 /* BIOS CHS translation, as CMOS 0x39 and SeaBIOS number them */
-enum { IDE_TRANS_NONE, IDE_TRANS_LBA, IDE_TRANS_LARGE };
+enum { IDE_TRANS_NONE, IDE_TRANS_LBA, IDE_TRANS_LARGE, IDE_TRANS_RECHS, IDE_TRANS_AUTO };
 
 /* The logical geometry an MBR's partition table was made with (its first
  * partition that ends on a cylinder boundary), as QEMU guesses it; false
@@ -1933,10 +1935,47 @@ bool ide_get_geometry(int bus_id, int unit, unsigned *cyls, unsigned *heads, uns
 
 static unsigned ide_drive_count;
 
+/* cyls=, heads=, secs= and bios-chs-trans=, checked as QEMU's blkconf_geometry
+ * does for IDE (up to 65535 cylinders, 16 heads, 255 sectors) */
+static bool ide_user_geometry(IDEDrive *d, int *trans, GError **errp)
+{
+    static const char *const names[] = { "none", "lba", "large", "rechs", "auto" };
+    *trans = IDE_TRANS_AUTO;
+    if (d->bios_chs_trans) {
+        for (*trans = 0; *trans < (int)G_N_ELEMENTS(names); (*trans)++) {
+            if (!strcmp(d->bios_chs_trans, names[*trans])) {
+                break;
+            }
+        }
+        if (*trans == (int)G_N_ELEMENTS(names)) {
+            vireo_set_error(errp, "Property 'bios-chs-trans' does not accept value '%s' "
+                            "(none, lba, large, rechs or auto)", d->bios_chs_trans);
+            return false;
+        }
+    }
+    if (!d->cyls && !d->heads && !d->secs) {
+        return true;
+    }
+    if (d->cyls < 1 || d->cyls > 65535) {
+        vireo_set_error(errp, "cyls must be between 1 and 65535");
+    } else if (d->heads < 1 || d->heads > 16) {
+        vireo_set_error(errp, "heads must be between 1 and 16");
+    } else if (d->secs < 1 || d->secs > 255) {
+        vireo_set_error(errp, "secs must be between 1 and 255");
+    } else {
+        return true;
+    }
+    return false;
+}
+
 static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
 {
     IDEDrive *d = (IDEDrive *)dev;
     d->is_cd = is_cd;
+    int user_trans;
+    if (!ide_user_geometry(d, &user_trans, errp)) {
+        return false;
+    }
     const char *busname = d->bus ? d->bus : "ide.0";
     IDEBus *bus = ide_bus_find(busname);
     if (!bus) {
@@ -2008,6 +2047,17 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
     } else {
         s->nb_sectors = blk_nb_sectors(d->blk);
         ide_guess_geometry(s);
+        if (d->cyls) {
+            /* the user's geometry; with translation auto, none while it
+             * fits the BIOS's 1024 cylinders, else LBA (QEMU's rule) */
+            s->cyls = s->phys_cyls = d->cyls;
+            s->heads = s->phys_heads = d->heads;
+            s->secs = s->phys_secs = d->secs;
+            s->bios_trans = d->cyls <= 1024 && d->secs <= 63 ? IDE_TRANS_NONE : IDE_TRANS_LBA;
+        }
+        if (user_trans != IDE_TRANS_AUTO) {
+            s->bios_trans = user_trans;
+        }
         blk_set_dev_ops(d->blk, &ide_hd_ops, s);
     }
     ide_reset_state(s);
@@ -2024,14 +2074,27 @@ static bool ide_cd_realize(Device *dev, GError **errp)
     return ide_drive_realize_common(dev, true, errp);
 }
 
+/* what ide-hd and ide-cd share; ide-hd adds its geometry */
+#define IDE_DRIVE_COMMON_PROPS \
+    DEFINE_PROP("drive", PROP_DRIVE, IDEDrive, blk, NULL), \
+    DEFINE_PROP("bus", PROP_STRING, IDEDrive, bus, NULL), \
+    DEFINE_PROP("unit", PROP_U32, IDEDrive, unit, "0"), \
+    DEFINE_PROP("serial", PROP_STRING, IDEDrive, serial, NULL), \
+    DEFINE_PROP("model", PROP_STRING, IDEDrive, model, NULL), \
+    DEFINE_PROP("ver", PROP_STRING, IDEDrive, ver, NULL), \
+    DEFINE_PROP("bootindex", PROP_I32, IDEDrive, bootindex, "-1")
+
+static const Property ide_cd_props[] = {
+    IDE_DRIVE_COMMON_PROPS,
+    DEFINE_PROP_END,
+};
+
 static const Property ide_drive_props[] = {
-    DEFINE_PROP("drive", PROP_DRIVE, IDEDrive, blk, NULL),
-    DEFINE_PROP("bus", PROP_STRING, IDEDrive, bus, NULL),
-    DEFINE_PROP("unit", PROP_U32, IDEDrive, unit, "0"),
-    DEFINE_PROP("serial", PROP_STRING, IDEDrive, serial, NULL),
-    DEFINE_PROP("model", PROP_STRING, IDEDrive, model, NULL),
-    DEFINE_PROP("ver", PROP_STRING, IDEDrive, ver, NULL),
-    DEFINE_PROP("bootindex", PROP_I32, IDEDrive, bootindex, "-1"),
+    IDE_DRIVE_COMMON_PROPS,
+    DEFINE_PROP("cyls", PROP_U32, IDEDrive, cyls, "0"),
+    DEFINE_PROP("heads", PROP_U32, IDEDrive, heads, "0"),
+    DEFINE_PROP("secs", PROP_U32, IDEDrive, secs, "0"),
+    DEFINE_PROP("bios-chs-trans", PROP_STRING, IDEDrive, bios_chs_trans, NULL),
     DEFINE_PROP_END,
 };
 
@@ -2051,7 +2114,7 @@ static const DeviceClass ide_cd_class = {
     .desc = "virtual IDE CD-ROM",
     .bus = BUS_NONE,
     .instance_size = sizeof(IDEDrive),
-    .props = ide_drive_props,
+    .props = ide_cd_props,
     .user_creatable = true,
     .realize = ide_cd_realize,
 };

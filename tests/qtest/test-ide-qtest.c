@@ -1436,6 +1436,40 @@ static void test_user_errors(void)
     expect_user_error(bd, "could not read blkdebug config '/nonexistent.cfg'");
 }
 
+/* ---- geometry the user gives ---- */
+
+/* -device ide-hd,cyls=,heads=,secs=,bios-chs-trans= reach IDENTIFY and the
+ * CMOS the BIOS reads (type 47 entry at 0x1b, translation at 0x39) */
+static void test_user_geometry(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-drive if=none,id=d0,file=%s,format=raw "
+        "-device ide-hd,drive=d0,bus=ide.0,unit=0,cyls=64,heads=4,secs=32,bios-chs-trans=lba",
+        disk_path);
+    QTestState *s = qtest_start(args);
+    qtest_irq_intercept_in(s, "ioapic");
+    uint16_t id[256];
+    identify(s, &pri, 0, 0xec, id);
+    g_assert_cmpuint(id[1], ==, 64);
+    g_assert_cmpuint(id[3], ==, 4);
+    g_assert_cmpuint(id[6], ==, 32);
+    g_assert_cmpuint(id[60] | (uint32_t)id[61] << 16, ==, DISK_SECTORS);    /* LBA size stays */
+    g_assert_cmphex(cmos(s, 0x19), ==, 47);
+    g_assert_cmphex(cmos(s, 0x1b) | cmos(s, 0x1c) << 8, ==, 64);
+    g_assert_cmphex(cmos(s, 0x1d), ==, 4);
+    g_assert_cmphex(cmos(s, 0x23), ==, 32);
+    g_assert_cmphex(cmos(s, 0x39) & 3, ==, 1);                              /* LBA */
+    qtest_quit(s);
+    /* without bios-chs-trans: none, since 64 cylinders fit the BIOS's 1024 */
+    g_free(args);
+    args = g_strdup_printf("-drive if=none,id=d0,file=%s,format=raw "
+                           "-device ide-hd,drive=d0,bus=ide.0,unit=0,cyls=64,heads=4,secs=32",
+                           disk_path);
+    s = qtest_start(args);
+    g_assert_cmphex(cmos(s, 0x39) & 3, ==, 0);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1445,6 +1479,7 @@ int main(int argc, char **argv)
     iso2_path = make_image("cd2", 16 * 2048ull, cd_byte);
     g_test_add_func("/qtest/ide/pci-id", test_pci_id);
     g_test_add_func("/qtest/ide/ata-identify", test_identify);
+    g_test_add_func("/qtest/ide/user-geometry", test_user_geometry);
     g_test_add_func("/qtest/ide/ata-pio", test_pio);
     g_test_add_func("/qtest/ide/ata-errors-reset", test_errors);
     g_test_add_func("/qtest/ide/ata-dma", test_dma);
