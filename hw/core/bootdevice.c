@@ -69,6 +69,26 @@ char *bootdevice_list(bool halt, size_t *len)
     return g_string_free(s, FALSE);
 }
 
+static GString *lchs_entries;
+
+void bootdevice_add_lchs(const char *path, uint32_t cyls, uint32_t heads, uint32_t secs)
+{
+    if (!lchs_entries) {
+        lchs_entries = g_string_new(NULL);
+    }
+    g_string_append_printf(lchs_entries, "%s %u %u %u\n", path, cyls, heads, secs);
+}
+
+char *bootdevice_lchs_list(size_t *len)
+{
+    if (!lchs_entries) {
+        *len = 0;
+        return NULL;
+    }
+    *len = lchs_entries->len + 1;
+    return g_memdup2(lchs_entries->str, *len);
+}
+
 char *bootdevice_pci_path(const char *name, int devfn)
 {
     int slot = (devfn >> 3) & 0x1f, fn = devfn & 7;

@@ -31,4 +31,12 @@ char *bootdevice_pci_path(const char *name, int devfn);
 bool bootdevice_add_pci(int32_t bootindex, const char *name, int devfn, const char *suffix,
                         GError **errp);
 
+/* The logical CHS geometry a disk asks the BIOS to use (lcyls=, lheads=,
+ * lsecs= of ide-hd and virtio-blk-pci), under its firmware path; the
+ * machine hands the list to SeaBIOS as fw_cfg "bios-geometry", one
+ * "PATH C H S" line each, in the order of registration, NUL-terminated.
+ * NULL and *len = 0 when no disk asked. g_free it. */
+void bootdevice_add_lchs(const char *path, uint32_t cyls, uint32_t heads, uint32_t secs);
+char *bootdevice_lchs_list(size_t *len);
+
 #endif

@@ -773,6 +773,9 @@ void pc_machine_done(void)
     char *order = bootdevice_list(pc.boot_strict, &len);
     fw_cfg_modify_file(pc.fw_cfg, "bootorder", order, len);
     g_free(order);
+    char *lchs = bootdevice_lchs_list(&len);
+    fw_cfg_modify_file(pc.fw_cfg, "bios-geometry", lchs, len);
+    g_free(lchs);
 }
 
 void pc_machine_reset(void)

@@ -1847,6 +1847,7 @@ typedef struct IDEDrive {
     char *serial, *model, *ver;
     int32_t bootindex;
     uint32_t cyls, heads, secs;      /* the user's geometry, 0: guessed */
+    uint32_t lcyls, lheads, lsecs;   /* the BIOS's (fw_cfg bios-geometry), 0: its own */
     char *bios_chs_trans;            /* none|lba|large|rechs|auto */
     bool is_cd;
 } IDEDrive;
@@ -2001,17 +2002,15 @@ static bool ide_drive_realize_common(Device *dev, bool is_cd, GError **errp)
         /* let blk_attach_dev say who has it, before anything is recorded */
         return blk_attach_dev(d->blk, dev, dev->id ? dev->id : busname, errp);
     }
-    if (d->bootindex >= 0) {
-        /* QEMU's (Open Firmware) path, which SeaBIOS matches against the
-         * ATA channel and unit it found the drive on */
-        char *pci = bootdevice_pci_path("ide", bus->pci ? bus->pci->devfn : 0);
-        char *path = g_strdup_printf("%s/drive@%x/disk@%x", pci, bus->bus_id, d->unit);
-        bool ok = bootdevice_add(d->bootindex, path, errp);
-        g_free(path);
-        g_free(pci);
-        if (!ok) {
-            return false;
-        }
+    /* QEMU's (Open Firmware) path, which SeaBIOS matches against the ATA
+     * channel and unit it found the drive on */
+    g_autofree char *pci = bootdevice_pci_path("ide", bus->pci ? bus->pci->devfn : 0);
+    g_autofree char *path = g_strdup_printf("%s/drive@%x/disk@%x", pci, bus->bus_id, d->unit);
+    if (!bootdevice_add(d->bootindex, path, errp)) {
+        return false;
+    }
+    if (d->lcyls || d->lheads || d->lsecs) {
+        bootdevice_add_lchs(path, d->lcyls, d->lheads, d->lsecs);
     }
     if (!d->blk) {
         /* an empty CD-ROM drive has a drive of its own */
@@ -2095,6 +2094,9 @@ static const Property ide_drive_props[] = {
     DEFINE_PROP("heads", PROP_U32, IDEDrive, heads, "0"),
     DEFINE_PROP("secs", PROP_U32, IDEDrive, secs, "0"),
     DEFINE_PROP("bios-chs-trans", PROP_STRING, IDEDrive, bios_chs_trans, NULL),
+    DEFINE_PROP("lcyls", PROP_U32, IDEDrive, lcyls, "0"),
+    DEFINE_PROP("lheads", PROP_U32, IDEDrive, lheads, "0"),
+    DEFINE_PROP("lsecs", PROP_U32, IDEDrive, lsecs, "0"),
     DEFINE_PROP_END,
 };
 

@@ -523,6 +523,11 @@ bool pci_device_init(PCIDevice *d, PCIBus *bus, uint16_t vendor, uint16_t device
         vireo_set_error(errp, "%s: no PCI bus", d->qdev.cls->name);
         return false;
     }
+    /* bus=: the pc machine has one PCI bus, "pci.0" as QEMU names it */
+    if (d->bus_name && strcmp(d->bus_name, bus->name)) {
+        vireo_set_error(errp, "Bus '%s' not found", d->bus_name);
+        return false;
+    }
     int devfn = d->devfn;
     if (devfn < 0) {
         /* Auto-placement takes the first slot whose function 0 is free. */

@@ -90,6 +90,7 @@ typedef struct PCIBar {
 struct PCIDevice {
     Device qdev;
     int32_t devfn;           /* "addr" property; -1 = first free slot */
+    char *bus_name;          /* "bus" property: the bus by name, NULL = the default */
     PCIBus *bus;
     const char *name;        /* for logs and "info pci" */
 
@@ -118,7 +119,8 @@ struct PCIDevice {
 };
 
 #define DEFINE_PROP_PCI_DEVFN(_struct, _field) \
-    DEFINE_PROP("addr", PROP_PCI_ADDR, _struct, _field.devfn, "-1")
+    DEFINE_PROP("addr", PROP_PCI_ADDR, _struct, _field.devfn, "-1"), \
+    DEFINE_PROP("bus", PROP_STRING, _struct, _field.bus_name, NULL)
 
 /*
  * Interrupt routing: the bus asks map_irq which of its nirq lines a device

@@ -118,6 +118,7 @@ struct VirtIOBlock {
     BlockBackend *blk;
     char *serial;
     int32_t bootindex;
+    uint32_t lcyls, lheads, lsecs;   /* the BIOS's geometry (fw_cfg bios-geometry) */
     uint16_t num_queues;
     uint16_t queue_size;
     bool config_wce;
@@ -698,6 +699,11 @@ static bool vblk_realize(Device *dev, GError **errp)
     /* QEMU's path: the function named by its (SCSI) class, then the disk;
      * SeaBIOS matches the PCI slot and function */
     bootdevice_add_pci(s->bootindex, "scsi", s->proxy.pci.devfn, "/disk@0,0", NULL);
+    if (s->lcyls || s->lheads || s->lsecs) {
+        g_autofree char *pci = bootdevice_pci_path("scsi", s->proxy.pci.devfn);
+        g_autofree char *path = g_strconcat(pci, "/disk@0,0", NULL);
+        bootdevice_add_lchs(path, s->lcyls, s->lheads, s->lsecs);
+    }
     s->notify_bh = bh_new(vblk_notify_bh, s);
     s->ios = iostats_register(s->name, "block", vblk_iostats, s);
     iostats_add_region(s->name, &s->proxy.common);
@@ -725,6 +731,9 @@ static const Property vblk_props[] = {
     DEFINE_PROP("drive", PROP_DRIVE, VirtIOBlock, blk, NULL),
     DEFINE_PROP("serial", PROP_STRING, VirtIOBlock, serial, NULL),
     DEFINE_PROP("bootindex", PROP_I32, VirtIOBlock, bootindex, "-1"),
+    DEFINE_PROP("lcyls", PROP_U32, VirtIOBlock, lcyls, "0"),
+    DEFINE_PROP("lheads", PROP_U32, VirtIOBlock, lheads, "0"),
+    DEFINE_PROP("lsecs", PROP_U32, VirtIOBlock, lsecs, "0"),
     DEFINE_PROP("num-queues", PROP_U16, VirtIOBlock, num_queues, "1"),
     DEFINE_PROP("queue-size", PROP_U16, VirtIOBlock, queue_size, "256"),
     DEFINE_PROP("config-wce", PROP_BOOL, VirtIOBlock, config_wce, "on"),

@@ -1467,6 +1467,27 @@ static void test_user_geometry(void)
                            disk_path);
     s = qtest_start(args);
     g_assert_cmphex(cmos(s, 0x39) & 3, ==, 0);
+    size_t len = 0;
+    g_autofree char *none = fw_cfg_file(s, "bios-geometry", &len);
+    g_assert_cmpuint(len, ==, 0);              /* there, empty: nobody asked */
+    qtest_quit(s);
+
+    /* lcyls/lheads/lsecs: the geometry SeaBIOS uses, through fw_cfg
+     * "bios-geometry" lines under each disk's boot path; all zero: none */
+    g_free(args);
+    args = g_strdup_printf(
+        "-drive if=none,id=d0,file=%s,format=raw -drive if=none,id=d1,file=%s,format=raw "
+        "-drive if=none,id=v0,file=null-co://,format=raw "
+        "-device ide-hd,drive=d0,bus=ide.0,unit=1,lcyls=1000,lheads=120,lsecs=30 "
+        "-device ide-hd,drive=d1,bus=ide.1,unit=1,lcyls=0,lheads=0,lsecs=0 "
+        "-device virtio-blk-pci,drive=v0,bus=pci.0,addr=5,lcyls=9000,lheads=16,lsecs=63",
+        disk_path, disk2_path);
+    s = qtest_start(args);
+    g_autofree char *geo = fw_cfg_file(s, "bios-geometry", &len);
+    g_assert_nonnull(geo);
+    g_assert_cmpstr(geo, ==, "/pci@i0cf8/ide@1,1/drive@0/disk@1 1000 120 30\n"
+                             "/pci@i0cf8/scsi@5/disk@0,0 9000 16 63\n");
+    g_assert_cmpuint(len, ==, strlen(geo) + 1);
     qtest_quit(s);
 }
 
