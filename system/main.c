@@ -63,6 +63,7 @@ static const Option options[] = {
     { "no-reboot", false, "exit instead of rebooting" },
     { "no-fd-bootchk", false, "disable the boot signature check for floppy disks" },
     { "no-shutdown", false, "stop before shutdown instead of exiting" },
+    { "action", true, "reboot=reset|shutdown,shutdown=poweroff|pause,panic=pause|shutdown|exit-failure|none  what guest events do" },
     { "machine", true, "pc[,accel=tcg][,smm=on|off|auto][,pit=on|off|auto][,pcspk-audiodev=ID]  select the machine" },
     { "M", true, NULL },
     { "accel", true, "tcg[,tier=0|1|auto][,tb-size=MB][,thread=single|multi][,lockstep=on|off]|kvm[:tcg]|qtest  select the accelerator" },
@@ -570,6 +571,47 @@ static void display_start(DisplayKind kind)
     }
 }
 
+/* -action reboot=,shutdown=,panic=,watchdog= (QEMU's): reboot=shutdown is
+ * -no-reboot, shutdown=pause is -no-shutdown; Vireo has no watchdog
+ * device, so watchdog= is only checked. */
+static void parse_action(const char *arg)
+{
+    GError *err = NULL;
+    KeyVal *kv = keyval_parse(arg, NULL, &err);
+    if (!kv) {
+        fatal("-action %s: %s", arg, err->message);
+    }
+    const char *reboot = keyval_take(kv, "reboot");
+    const char *shutdown = keyval_take(kv, "shutdown");
+    const char *panic = keyval_take(kv, "panic");
+    const char *watchdog = keyval_take(kv, "watchdog");
+    const char *unused = keyval_unused(kv);
+    static const char *const wd[] = { "reset", "shutdown", "poweroff", "pause", "debug", "none",
+                                      "inject-nmi" };
+    bool wd_ok = !watchdog;
+    for (unsigned i = 0; watchdog && i < G_N_ELEMENTS(wd); i++) {
+        wd_ok |= !strcmp(watchdog, wd[i]);
+    }
+    if (unused) {
+        fatal("-action %s: Invalid parameter '%s'", arg, unused);
+    } else if (reboot && strcmp(reboot, "reset") && strcmp(reboot, "shutdown")) {
+        fatal("-action %s: Parameter 'reboot' does not accept value '%s'", arg, reboot);
+    } else if (shutdown && strcmp(shutdown, "poweroff") && strcmp(shutdown, "pause")) {
+        fatal("-action %s: Parameter 'shutdown' does not accept value '%s'", arg, shutdown);
+    } else if (panic && !runstate_set_panic_action(panic)) {
+        fatal("-action %s: Parameter 'panic' does not accept value '%s'", arg, panic);
+    } else if (!wd_ok) {
+        fatal("-action %s: Parameter 'watchdog' does not accept value '%s'", arg, watchdog);
+    }
+    if (reboot) {
+        opt_no_reboot = !strcmp(reboot, "shutdown");
+    }
+    if (shutdown) {
+        opt_no_shutdown = !strcmp(shutdown, "pause");
+    }
+    keyval_free(kv);
+}
+
 int main(int argc, char **argv)
 {
     bql_lock();     /* the main thread's, but while it sleeps in poll() */
@@ -675,6 +717,8 @@ int main(int argc, char **argv)
             opt_no_reboot = true;
         } else if (!strcmp(n, "no-shutdown")) {
             opt_no_shutdown = true;
+        } else if (!strcmp(n, "action")) {
+            parse_action(arg);
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
             parse_machine(arg, &accel, &smm, &cfg.no_pit, &cfg.pcspk_audiodev);
         } else if (!strcmp(n, "accel")) {

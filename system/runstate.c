@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chardev/chardev.h"
 #include "hw/core/timer.h"
@@ -53,6 +54,46 @@ void system_exit_now(int status)
     blk_close_all();
     chardev_cleanup_all();
     exit(status);
+}
+
+typedef enum { PANIC_SHUTDOWN, PANIC_PAUSE, PANIC_EXIT_FAILURE, PANIC_NONE } PanicAction;
+static PanicAction panic_action = PANIC_SHUTDOWN;     /* QEMU's default */
+
+bool runstate_set_panic_action(const char *value)
+{
+    static const char *const names[] = { "shutdown", "pause", "exit-failure", "none" };
+    for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (!strcmp(value, names[i])) {
+            panic_action = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void panic_event(const char *action)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "action", action);
+    qmp_event_send("GUEST_PANICKED", o);
+}
+
+/* as QEMU's qemu_system_guest_panicked */
+void system_guest_panicked(void)
+{
+    if (panic_action == PANIC_PAUSE || (panic_action == PANIC_SHUTDOWN && opt_no_shutdown)) {
+        panic_event("pause");
+        vm_stop_state(RUN_STATE_GUEST_PANICKED);
+    } else if (panic_action == PANIC_SHUTDOWN) {
+        panic_event("poweroff");
+        vm_stop_state(RUN_STATE_GUEST_PANICKED);
+        system_shutdown_request(SHUTDOWN_CAUSE_GUEST_PANIC);
+    } else if (panic_action == PANIC_EXIT_FAILURE) {
+        panic_event("poweroff");
+        system_exit_now(1);
+    } else {
+        panic_event("run");
+    }
 }
 
 bool runstate_request_pending(void)

@@ -58,6 +58,13 @@ void vm_start(void);
  * requests a stop-on-error policy held back). */
 void vm_change_state_handler_add(void (*fn)(void *opaque, bool running), void *opaque);
 
+/* The guest says it panicked (pvpanic): QMP GUEST_PANICKED, then what
+ * -action panic= asks: pause (state guest-panicked), shutdown (a shutdown
+ * request, or a pause with -no-shutdown), exit-failure (exit status 1) or
+ * none (keep running). */
+void system_guest_panicked(void);
+/* -action panic=VALUE; false for a value QEMU does not have. */
+bool runstate_set_panic_action(const char *value);
 /* -no-reboot / -no-shutdown */
 extern bool opt_no_reboot;
 extern bool opt_no_shutdown;

@@ -259,6 +259,17 @@ static Aml *build_isa_bridge(const AcpiBuildConfig *cfg)
         aml_res_dma(r, 1u << 2);
         aml_append(isa, build_isa_dev("FDC0", "PNP0700", -1, r));
     }
+    if (cfg->pvpanic_port) {
+        /* QEMU's PEVT: Linux's pvpanic driver matches QEMU0001 and takes
+         * the port from _CRS */
+        Aml *dev = aml_device("PEVT");
+        aml_append(dev, aml_name_decl("_HID", aml_string("QEMU0001")));
+        r = aml_res_new();
+        aml_res_io(r, cfg->pvpanic_port, 1, 1);
+        aml_append(dev, aml_name_decl("_CRS", aml_resource_template(r)));
+        add_name_int(dev, "_STA", 0xf);
+        aml_append(isa, dev);
+    }
     return isa;
 }
 

@@ -22,6 +22,7 @@ typedef struct AcpiBuildConfig {
     bool serial[4];                /* COM1..COM4 present */
     bool parallel;                 /* LPT1 present */
     bool fdc;                      /* the floppy controller (0x3f0, IRQ 6, DMA 2) */
+    uint16_t pvpanic_port;         /* the pvpanic device's port, 0: none */
 } AcpiBuildConfig;
 
 typedef struct AcpiBuildTables {

@@ -33,6 +33,7 @@
 #include "hw/block/fdc.h"
 #include "hw/acpi/acpi.h"
 #include "hw/i386/acpi-build.h"
+#include "hw/misc/pvpanic.h"
 #include "hw/i386/x86-load.h"
 #include "hw/core/device.h"
 #include "hw/core/memory.h"
@@ -103,6 +104,9 @@ static bool pc_msi_deliver(void *opaque, uint64_t addr, uint32_t data)
 }
 
 static PCMachine pc;
+/* ACPI is built when every device exists (pc_machine_done): the -device
+ * ones (pvpanic) are described too */
+static AcpiBuildConfig pc_acfg;
 
 X86CPU *pc_first_cpu(void)
 {
@@ -594,7 +598,7 @@ static void pc_fw_cfg_init(const MachineConfig *cfg)
  * the DSDT mentions exists. */
 static void pc_acpi_init(const MachineConfig *cfg)
 {
-    AcpiBuildConfig acfg = {
+    pc_acfg = (AcpiBuildConfig){
         .below_4g = pc.below_4g,
         .above_4g = pc.above_4g,
         .cpus = cfg->smp > 0 ? cfg->smp : 1,
@@ -603,11 +607,10 @@ static void pc_acpi_init(const MachineConfig *cfg)
     for (int i = 0; i < 4; i++) {
         char id[16];
         g_snprintf(id, sizeof(id), "serial%d", i);
-        acfg.serial[i] = chardev_find(id) != NULL;
+        pc_acfg.serial[i] = chardev_find(id) != NULL;
     }
-    acfg.parallel = chardev_find("parallel0") != NULL;
-    acfg.fdc = pc.fdc != NULL;
-    acpi_setup(pc.fw_cfg, &acfg);
+    pc_acfg.parallel = chardev_find("parallel0") != NULL;
+    pc_acfg.fdc = pc.fdc != NULL;
 }
 
 void pc_system_powerdown(void)
@@ -769,6 +772,8 @@ void pc_machine_init(const MachineConfig *cfg)
 void pc_machine_done(void)
 {
     pc_cmos_init_disks();
+    pc_acfg.pvpanic_port = pvpanic_port();
+    acpi_setup(pc.fw_cfg, &pc_acfg);
     size_t len;
     char *order = bootdevice_list(pc.boot_strict, &len);
     fw_cfg_modify_file(pc.fw_cfg, "bootorder", order, len);

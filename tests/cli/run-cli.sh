@@ -91,6 +91,9 @@ case_ '-drive format=vmdk is refused' 1 "unknown image format 'vmdk'" -- -drive 
 case_ '-drive if=none without a device runs' runs '' -- -drive if=none,id=d0,file=/dev/null,format=raw
 case_ 'ide-hd heads=17 is refused' 1 'heads must be between 1 and 16' -- -drive if=none,id=d0,file=null-co://,format=raw -device ide-hd,drive=d0,cyls=10,heads=17,secs=63
 case_ 'ide-hd bios-chs-trans=odd is refused' 1 "Property 'bios-chs-trans' does not accept value 'odd'" -- -drive if=none,id=d0,file=null-co://,format=raw -device ide-hd,drive=d0,bios-chs-trans=odd
+case_ '-action panic=later is refused' 1 "^vireo: -action panic=later: Parameter 'panic' does not accept value 'later'$" -- -action panic=later
+case_ '-action with an unknown key names it' 1 "Invalid parameter 'crash'" -- -action crash=none
+case_ '-action reboot=shutdown,panic=pause runs' runs '' -- -action reboot=shutdown,shutdown=pause,panic=pause,watchdog=none -device pvpanic
 case_ 'ide-cd has no geometry' 1 "has no property 'cyls'" -- -drive if=none,id=d0,media=cdrom -device ide-cd,drive=d0,cyls=10
 case_ '-boot order=e is not a PC boot device' 1 "^vireo: -boot order=e: Invalid boot device for PC: 'e'$" -- -boot order=e
 case_ '-boot order=dd names the repeated device' 1 "Boot device 'd' was given twice" -- -boot order=dd
