@@ -548,6 +548,25 @@ static JsonNode *cmd_set_link(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+/* QEMU's defaults: 50 ms, at most 550, 5 rounds, 100 ms more each */
+static JsonNode *cmd_announce_self(Monitor *mon, JsonObject *args, GError **errp)
+{
+    GError *err = NULL;
+#define ARG(k, d) (json_object_has_member(args, k) ? json_object_get_int_member(args, k) : (d))
+    if (json_object_has_member(args, "interfaces")) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
+                    "announce-self: 'interfaces' is not supported (every NIC announces)");
+        return NULL;
+    }
+    if (!net_announce_self(ARG("initial", 50), ARG("max", 550), ARG("rounds", 5), ARG("step", 100),
+                           opt_str(args, "id"), &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
+        g_error_free(err);
+    }
+#undef ARG
+    return NULL;
+}
+
 static JsonNode *cmd_query_vnc(Monitor *mon, JsonObject *args, GError **errp)
 {
     return vnc_query_json();
@@ -591,6 +610,7 @@ static const QmpCommand commands[] = {
     { "blockdev-del", cmd_blockdev_del, "node-name:s" },
     { "query-named-block-nodes", cmd_query_named_block_nodes, "?flat:b" },
     { "set_link", cmd_set_link, "name:s up:b" },
+    { "announce-self", cmd_announce_self, "?initial:i ?max:i ?rounds:i ?step:i ?id:s ?interfaces:a" },
     { "send-key", qmp_cmd_send_key, "keys:a ?hold-time:i" },
     { "input-send-event", qmp_cmd_input_send_event, "events:a ?device:s ?head:i" },
     { "query-iostats", cmd_query_iostats, "?reset:b" },

@@ -4,6 +4,7 @@
  * NIC models in hw/net/.
  */
 #include "net/net.h"
+#include "hw/core/timer.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -225,6 +226,74 @@ void net_nic_default_mac(NICConf *conf)
     conf->macaddr.a[5] += index++;
 }
 
+/* ---- announce-self ---- */
+
+typedef struct Announce {
+    Timer *timer;
+    int64_t initial, max, rounds, step, done;
+} Announce;
+static GHashTable *announces;      /* id -> Announce * */
+
+static void announce_once(void *opaque)
+{
+    Announce *a = opaque;
+    /* RARP "reverse request" (RFC 903) from each NIC's MAC, padded to 60 */
+    for (guint i = 0; net_clients && i < net_clients->len; i++) {
+        NetClientState *nc = g_ptr_array_index(net_clients, i);
+        if (nc->info->type != NET_CLIENT_DRIVER_NIC || !nc->mac) {
+            continue;
+        }
+        uint8_t f[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+        memcpy(f + 6, nc->mac->a, 6);
+        static const uint8_t rarp[10] = { 0x80, 0x35, 0, 1, 0x08, 0x00, 6, 4, 0, 3 };
+        memcpy(f + 12, rarp, sizeof(rarp));
+        memcpy(f + 22, nc->mac->a, 6);          /* sender hardware address */
+        memcpy(f + 32, nc->mac->a, 6);          /* target hardware address */
+        net_send(nc, f, sizeof(f), NULL);
+    }
+    if (++a->done < a->rounds) {
+        int64_t delay = MIN(a->initial + (a->done - 1) * a->step, a->max);
+        timer_mod(a->timer, clock_get_ns(CLOCK_RT) + delay * 1000000);
+    }
+}
+
+static void announce_free(gpointer p)
+{
+    Announce *a = p;
+    timer_free(a->timer);
+    g_free(a);
+}
+
+bool net_announce_self(int64_t initial_ms, int64_t max_ms, int64_t rounds, int64_t step_ms,
+                       const char *id, GError **errp)
+{
+    if (initial_ms < 1 || max_ms < 1 || rounds < 0 || step_ms < 0 || initial_ms > 100000 ||
+        max_ms > 100000 || rounds > 1000 || step_ms > 100000) {
+        vireo_set_error(errp, "announce-self: initial and max are 1..100000 ms, rounds 0..1000, "
+                        "step 0..100000 ms");
+        return false;
+    }
+    if (!announces) {
+        announces = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, announce_free);
+    }
+    const char *key = id ? id : "";
+    if (!rounds) {
+        g_hash_table_remove(announces, key);
+        return true;
+    }
+    Announce *a = g_hash_table_lookup(announces, key);
+    if (!a) {
+        a = g_new0(Announce, 1);
+        a->timer = timer_new(CLOCK_RT, announce_once, a);
+        g_hash_table_insert(announces, g_strdup(key), a);
+    }
+    *a = (Announce){ .timer = a->timer, .initial = initial_ms, .max = max_ms, .rounds = rounds,
+                     .step = step_ms };
+    timer_del(a->timer);
+    announce_once(a);
+    return true;
+}
+
 NetClientState *net_nic_new(const NetClientInfo *info, NICConf *conf, const char *model,
                             const char *id)
 {
@@ -233,6 +302,7 @@ NetClientState *net_nic_new(const NetClientInfo *info, NICConf *conf, const char
     static unsigned n;
     char *name = id ? g_strdup(id) : g_strdup_printf("%s.%u", model, n++);
     NetClientState *nc = net_client_new(info, conf->peer, model, name);
+    nc->mac = &conf->macaddr;
     g_free(name);
     return nc;
 }

@@ -76,6 +76,7 @@ struct NetClientState {
     void *hub;                   /* hub ports: their hub */
     void *opaque_dev;            /* NICs: the device model */
     unsigned queues;             /* backends: queues=N, the queue pairs a multiqueue NIC offers */
+    const struct MACAddr *mac;   /* NICs: the device's MAC (announce-self) */
 };
 
 NetClientState *net_client_new(const NetClientInfo *info, NetClientState *peer,
@@ -106,6 +107,12 @@ NetClientState *net_netdev_find(const char *id);
  * check that every backend found a NIC (a warning, as QEMU). */
 bool net_init_nics(GError **errp);
 void net_info_network(GString *out);
+/* QMP announce-self: every NIC sends a gratuitous RARP with its MAC (so
+ * switches relearn where it is), rounds times, the first now, then after
+ * initial, initial + step, ... ms (at most max).  A call with the id of
+ * a running announcement replaces it; rounds 0 stops it. */
+bool net_announce_self(int64_t initial_ms, int64_t max_ms, int64_t rounds, int64_t step_ms,
+                       const char *id, GError **errp);
 /* HMP/QMP set_link NAME on|off */
 bool net_set_link(const char *name, bool up, GError **errp);
 void net_cleanup(void);

@@ -470,6 +470,50 @@ static void test_msix_pending(void)
     stop(c);
 }
 
+/* announce-self: a gratuitous RARP (EtherType 0x8035, opcode 3) from the
+ * NIC's MAC per round, the first at once; rounds 0 under the same id stops
+ * the rest */
+static void test_announce_self(void)
+{
+    Ctx *c = start();
+    static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+    g_autofree char *r = qtest_qmp(c->s, "{\"execute\":\"announce-self\",\"arguments\":"
+                                         "{\"initial\":1,\"max\":5,\"rounds\":3,\"step\":1,\"id\":\"a\"}}");
+    g_assert_nonnull(strstr(r, "\"return\""));
+    for (int i = 0; i < 3; i++) {
+        uint8_t f[2048];
+        uint32_t len;
+        read_frame(c, f, &len);
+        g_assert_cmpuint(len, ==, 60);
+        g_assert_cmphex(f[0] & f[1] & f[2] & f[3] & f[4] & f[5], ==, 0xff);
+        g_assert_cmpmem(f + 6, 6, mac, 6);
+        g_assert_cmphex(f[12] << 8 | f[13], ==, 0x8035);
+        g_assert_cmphex(f[20] << 8 | f[21], ==, 3);
+        g_assert_cmpmem(f + 22, 6, mac, 6);
+        g_assert_cmpmem(f + 32, 6, mac, 6);
+    }
+    /* three rounds and no more */
+    g_usleep(50 * 1000);
+    g_free(qtest_qmp(c->s, "{\"execute\":\"query-status\"}"));
+    uint8_t extra;
+    g_assert_cmpint(recv(c->sock, &extra, 1, MSG_DONTWAIT), ==, -1);
+    /* a long announcement, stopped by rounds 0 after its first frame */
+    g_free(qtest_qmp(c->s, "{\"execute\":\"announce-self\",\"arguments\":"
+                           "{\"initial\":20,\"max\":20,\"rounds\":100,\"step\":0,\"id\":\"b\"}}"));
+    uint8_t f[2048];
+    uint32_t len;
+    read_frame(c, f, &len);
+    g_free(qtest_qmp(c->s, "{\"execute\":\"announce-self\",\"arguments\":"
+                           "{\"rounds\":0,\"id\":\"b\"}}"));
+    g_usleep(100 * 1000);
+    g_free(qtest_qmp(c->s, "{\"execute\":\"query-status\"}"));
+    g_assert_cmpint(recv(c->sock, &extra, 1, MSG_DONTWAIT), ==, -1);
+    g_autofree char *e = qtest_qmp(c->s, "{\"execute\":\"announce-self\",\"arguments\":"
+                                         "{\"rounds\":-1}}");
+    g_assert_nonnull(strstr(e, "rounds 0..1000"));
+    stop(c);
+}
+
 static void test_hostile_chains(void)
 {
     Ctx *c = start();
@@ -512,6 +556,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-net/tx-rx", test_tx_rx);
     g_test_add_func("/qtest/virtio-net/tso", test_tso);
     g_test_add_func("/qtest/virtio-net/msix-pending", test_msix_pending);
+    g_test_add_func("/qtest/virtio-net/announce-self", test_announce_self);
     g_test_add_func("/qtest/virtio-net/hostile-chains", test_hostile_chains);
     return g_test_run();
 }
