@@ -28,6 +28,7 @@ TEST_DEPS=(
     tigervnc-viewer        # tests/guest/vnc-viewer.sh: a real VNC viewer
     time bc                # bench/: GNU time (peak RSS) and ratios
     linux-perf             # tests/guest/jit-tiers.sh: host perf names translated blocks (-perfmap)
+    meson ninja-build dpkg-dev libfdt-dev genisoimage   # tests/qemu-qtests: build QEMU's qtests
 )
 
 if [ "${1:-}" = --print ]; then

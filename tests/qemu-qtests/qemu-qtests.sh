@@ -68,7 +68,9 @@ if [ ${#need[@]} -gt 0 ]; then
         exit 1
     fi
     log "installing ${need[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" > "$work/apt-install.log" 2>&1 || {
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" ||
+      { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; }
+    } > "$work/apt-install.log" 2>&1 || {
         echo "qemu-qtests.sh: apt-get install ${need[*]} failed; see $work/apt-install.log" >&2
         exit 1
     }
