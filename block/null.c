@@ -36,7 +36,7 @@ static int null_open(BlockDriverState *bs, int flags, GError **errp)
         return -1;
     }
     int ret = -1;
-    if (!keyval_take_u64(kv, "size", NULL_DEFAULT_SIZE, &s->size, errp) ||
+    if (!keyval_take_size(kv, "size", NULL_DEFAULT_SIZE, &s->size, errp) ||
         !keyval_take_bool(kv, "read-zeroes", false, &s->read_zeroes, errp)) {
         goto out;
     }

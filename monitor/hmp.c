@@ -7,6 +7,7 @@
  */
 #include "accel/tcg/jit.h"
 #include "monitor/monitor-int.h"
+#include "util/keyval.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -825,24 +826,13 @@ static void cmd_block_resize(const char *args, GString *out)
 {
     g_autofree char *copy = g_strstrip(g_strdup(args));
     g_auto(GStrv) a = g_strsplit_set(copy, " \t", -1);
-    char *end = NULL;
-    uint64_t size = 0;
-    int shift = 0;
-    if (a[0] && a[1] && *a[1] && !a[2]) {
-        size = g_ascii_strtoull(a[1], &end, 0);
-        switch (*end) {
-        case 'k': case 'K': shift = 10; end++; break;
-        case 'm': case 'M': shift = 20; end++; break;
-        case 'g': case 'G': shift = 30; end++; break;
-        case 't': case 'T': shift = 40; end++; break;
-        }
-    }
-    if (!end || *end || end == a[1] || *a[1] == '-' || size > (INT64_MAX >> shift)) {
+    uint64_t size;
+    if (!a[0] || !a[1] || a[2] || !parse_size(a[1], &size) || size > INT64_MAX) {
         g_string_append(out, "block_resize: usage: block_resize device size (bytes, or with k/M/G/T)\n");
         return;
     }
     GError *err = NULL;
-    if (!monitor_do_block_resize(a[0], NULL, (int64_t)(size << shift), &err)) {
+    if (!monitor_do_block_resize(a[0], NULL, (int64_t)size, &err)) {
         g_string_append_printf(out, "Error: %s\n", err->message);
         g_error_free(err);
     }

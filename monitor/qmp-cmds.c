@@ -399,6 +399,11 @@ static const char *opt_str(JsonObject *args, const char *key)
     return json_object_has_member(args, key) ? json_object_get_string_member(args, key) : NULL;
 }
 
+static int64_t opt_int(JsonObject *args, const char *key, int64_t def)
+{
+    return json_object_has_member(args, key) ? json_object_get_int_member(args, key) : def;
+}
+
 static JsonNode *cmd_eject(Monitor *mon, JsonObject *args, GError **errp)
 {
     if (device_or_id(args, errp)) {
@@ -552,18 +557,17 @@ static JsonNode *cmd_set_link(Monitor *mon, JsonObject *args, GError **errp)
 static JsonNode *cmd_announce_self(Monitor *mon, JsonObject *args, GError **errp)
 {
     GError *err = NULL;
-#define ARG(k, d) (json_object_has_member(args, k) ? json_object_get_int_member(args, k) : (d))
     if (json_object_has_member(args, "interfaces")) {
         g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC,
                     "announce-self: 'interfaces' is not supported (every NIC announces)");
         return NULL;
     }
-    if (!net_announce_self(ARG("initial", 50), ARG("max", 550), ARG("rounds", 5), ARG("step", 100),
+    if (!net_announce_self(opt_int(args, "initial", 50), opt_int(args, "max", 550),
+                           opt_int(args, "rounds", 5), opt_int(args, "step", 100),
                            opt_str(args, "id"), &err)) {
         g_set_error(errp, QMP_ERROR, QMP_ERR_GENERIC, "%s", err->message);
         g_error_free(err);
     }
-#undef ARG
     return NULL;
 }
 

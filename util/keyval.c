@@ -2,6 +2,7 @@
 #include "util/keyval.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,48 @@ bool keyval_take_u64(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, G
         return false;
     }
     *out = n;
+    return true;
+}
+
+bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-') {
+        return false;
+    }
+    uint64_t v = strtoull(s, &end, 0);
+    if (errno) {
+        return false;
+    }
+    int shift = 0;
+    switch (*end) {
+    case 0: break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    case 'b': case 'B': end++; break;
+    default: return false;
+    }
+    if (*end || (shift && v > (UINT64_MAX >> shift))) {
+        return false;
+    }
+    *out = v << shift;
+    return true;
+}
+
+bool keyval_take_size(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, GError **errp)
+{
+    const char *v = keyval_take(kv, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (!parse_size(v, out)) {
+        vireo_set_error(errp, "Parameter '%s' expects a size (bytes, or with k/M/G/T)", key);
+        return false;
+    }
     return true;
 }
 

@@ -29,6 +29,11 @@ GPtrArray *keyval_take_all(KeyVal *kv, const char *key);
 /* on/off/yes/no/true/false; absent -> def; anything else is an error. */
 bool keyval_take_bool(KeyVal *kv, const char *key, bool def, bool *out, GError **errp);
 bool keyval_take_u64(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, GError **errp);
+/* A byte count: a number (0x hex too) with an optional k/M/G/T (binary) or
+ * B suffix, as QEMU's size options; false if malformed or over 2^64-1. */
+bool parse_size(const char *s, uint64_t *out);
+/* keyval_take_u64 with parse_size's suffixes. */
+bool keyval_take_size(KeyVal *kv, const char *key, uint64_t def, uint64_t *out, GError **errp);
 /* Append value to an option string, doubling each ',' (the syntax's
  * escape), so a file name with commas stays one value. */
 void keyval_append_escaped(GString *opts, const char *value);

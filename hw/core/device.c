@@ -2,6 +2,7 @@
  * Device registry and typed properties: see device.h.
  */
 #include "hw/core/device.h"
+#include "util/keyval.h"
 #include "block/block.h"
 #include "block/node.h"
 
@@ -165,32 +166,16 @@ Device *device_new(const char *type, GError **errp)
 
 static bool parse_u64(const char *s, uint64_t *out, bool size_suffix)
 {
+    if (size_suffix) {
+        return parse_size(s, out);
+    }
     char *end;
     errno = 0;
     if (!*s || *s == '-') {
         return false;
     }
     uint64_t v = strtoull(s, &end, 0);
-    if (errno) {
-        return false;
-    }
-    if (size_suffix && *end) {
-        int shift = 0;
-        switch (*end) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
-        case 'b': case 'B': shift = 0; break;
-        default: return false;
-        }
-        end++;
-        if (shift && v > (UINT64_MAX >> shift)) {
-            return false;
-        }
-        v <<= shift;
-    }
-    if (*end) {
+    if (errno || *end) {
         return false;
     }
     *out = v;

@@ -857,16 +857,9 @@ static bool as_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t len, bool w
                     l >>= 1;
                 }
                 if (write) {
-                    uint64_t v = 0;
-                    for (unsigned k = 0; k < l; k++) {
-                        v |= (uint64_t)p[i + k] << (k * 8);
-                    }
-                    address_space_st(as, addr + i, v, l);
+                    address_space_st(as, addr + i, ram_ld(p + i, l), l);
                 } else {
-                    uint64_t v = address_space_ld(as, addr + i, l);
-                    for (unsigned k = 0; k < l; k++) {
-                        p[i + k] = v >> (k * 8);
-                    }
+                    ram_st(p + i, address_space_ld(as, addr + i, l), l);
                 }
                 i += l;
             }

@@ -52,8 +52,7 @@ void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data)
              "address) dropped\n", d->name ? d->name : "pci", addr);
         return;
     }
-    uint8_t le[4] = { data, data >> 8, data >> 16, data >> 24 };
-    memcpy(p, le, 4);
+    ram_st(p, data, 4);
     pci_dma_written(d, addr, 4);
 }
 

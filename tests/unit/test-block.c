@@ -354,6 +354,10 @@ static void test_null_co(void)
     g_assert_cmpint(blk_pread(blk, 4096, buf, sizeof(buf)), >=, 0);
     g_assert_cmpint(buf[0], ==, 0xaa);
     g_assert_cmpint(buf[4095], ==, 0xaa);
+    /* sizes take QEMU's suffixes */
+    g_assert_true(drive_add("if=none,id=nm,file=null-co://,file.size=2M,format=raw", &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(blk_getlength(blk_by_name("nm")), ==, 2 << 20);
     /* the file. options belong to null-co only; auto-read-only is a boolean */
     g_assert_false(drive_add("if=none,id=nx,file=x.img,file.size=4096", &err));
     g_assert_cmpstr(err->message, ==, "Invalid parameter 'file.size' (only for file=null-co://)");
