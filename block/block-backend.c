@@ -474,6 +474,12 @@ void blk_unref(BlockBackend *blk)
         blk_drain_all();
     }
     backends = g_list_remove(backends, blk);
+    if (blk->bs && blk->bs->node_name && blk->bs->refcnt > 1) {
+        /* an anonymous drive over a -blockdev node: the node stays, free
+         * for another device (blockdev_backend_for_node claimed it) */
+        g_free(blk->bs->user);
+        blk->bs->user = NULL;
+    }
     bdrv_close(blk->bs);
     g_free(blk->name);
     g_free(blk->dev_name);
@@ -514,6 +520,24 @@ bool blk_attach_dev(BlockBackend *blk, void *dev, const char *dev_name, GError *
     g_free(blk->dev_name);
     blk->dev_name = g_strdup(dev_name);
     return true;
+}
+
+void blk_detach_dev(BlockBackend *blk, void *dev)
+{
+    if (blk->dev != dev) {
+        return;
+    }
+    blk->dev = NULL;
+    blk->dev_ops = NULL;
+    blk->dev_opaque = NULL;
+    g_free(blk->dev_name);
+    blk->dev_name = NULL;
+}
+
+void blk_remove_name(BlockBackend *blk)
+{
+    g_free(blk->name);
+    blk->name = g_strdup("");
 }
 
 BlockBackend *blk_by_dev_name(const char *dev_name)
@@ -738,6 +762,17 @@ static void blk_remove_medium(BlockBackend *blk)
     }
     bdrv_close(blk->bs);
     blk->bs = NULL;
+}
+
+void blk_drop_medium(BlockBackend *blk)
+{
+    if (!blk->bs) {
+        return;
+    }
+    blk_remove_medium(blk);
+    if (blk->dev_ops && blk->dev_ops->change_media_cb) {
+        blk->dev_ops->change_media_cb(blk->dev_opaque, false);
+    }
 }
 
 bool blk_eject(BlockBackend *blk, bool force, GError **errp)

@@ -118,6 +118,12 @@ void blk_foreach(void (*fn)(BlockBackend *blk, void *opaque), void *opaque);
 /* A device claims the drive (one device per drive); dev_name is the
  * device's id or QOM-like path for query-block's "qdev". */
 bool blk_attach_dev(BlockBackend *blk, void *dev, const char *dev_name, GError **errp);
+/* The device is gone (hot-unplug): the drive is free again and no longer
+ * calls the device's BlockDevOps.  No-op if dev is not the one attached. */
+void blk_detach_dev(BlockBackend *blk, void *dev);
+/* drive_del of a drive a device still uses: it loses its name (leaves
+ * query-block's named drives) and lives on, anonymous, until the device goes. */
+void blk_remove_name(BlockBackend *blk);
 void *blk_get_attached_dev(BlockBackend *blk);
 const char *blk_attached_dev_name(BlockBackend *blk);
 BlockBackend *blk_by_dev_name(const char *dev_name);
@@ -215,6 +221,9 @@ BlockBackend *blk_by_root_node(BlockDriverState *bs);
 bool blk_dev_is_tray_open(BlockBackend *blk);
 bool blk_dev_is_medium_locked(BlockBackend *blk);
 bool blk_eject(BlockBackend *blk, bool force, GError **errp);
+/* Remove the medium whatever the device's tray and lock say (drive_del):
+ * later requests fail with -ENOMEDIUM; a removable device hears of it. */
+void blk_drop_medium(BlockBackend *blk);
 bool blk_change_medium(BlockBackend *blk, const char *filename, const char *format,
                        bool read_only, GError **errp);
 

@@ -48,6 +48,14 @@ DriveInfo *drive_get(BlockInterfaceType type, int bus, int unit)
     return NULL;
 }
 
+static void drive_info_free(DriveInfo *d)
+{
+    g_free(d->id);
+    g_free(d->serial);
+    g_free(d->filename);
+    g_free(d);
+}
+
 DriveInfo *drive_get_by_blk(BlockBackend *blk)
 {
     for (guint i = 0; drives && i < drives->len; i++) {
@@ -108,13 +116,13 @@ static bool parse_int_opt(const char *name, const char *v, int max, int *out, GE
     return true;
 }
 
-bool drive_add(const char *opts, GError **errp)
+DriveInfo *drive_add(const char *opts, GError **errp)
 {
     KeyVal *kv = keyval_parse(opts, NULL, errp);
     if (!kv) {
-        return false;
+        return NULL;
     }
-    bool ok = false;
+    DriveInfo *ret = NULL;
     DriveInfo *d = g_new0(DriveInfo, 1);
     const char *file = keyval_take(kv, "file");
     const char *iface = keyval_take(kv, "if");
@@ -322,15 +330,56 @@ bool drive_add(const char *opts, GError **errp)
         drives = g_ptr_array_new();
     }
     g_ptr_array_add(drives, d);
+    ret = d;
     d = NULL;
-    ok = true;
 out:
     if (d) {
-        g_free(d->id);
-        g_free(d->serial);
-        g_free(d->filename);
-        g_free(d);
+        drive_info_free(d);
     }
     keyval_free(kv);
-    return ok;
+    return ret;
+}
+
+/* Forget the drive: its DriveInfo and, unless a device still holds it,
+ * its BlockBackend. */
+static void drive_forget(DriveInfo *d)
+{
+    g_ptr_array_remove(drives, d);
+    if (!blk_get_attached_dev(d->blk)) {
+        blk_unref(d->blk);
+    }
+    drive_info_free(d);
+}
+
+bool drive_del(const char *id, GError **errp)
+{
+    BlockBackend *blk = blk_by_name(id);
+    DriveInfo *d = blk ? drive_get_by_blk(blk) : NULL;
+    if (!d) {
+        vireo_set_error(errp, "Device '%s' not found", id);
+        return false;
+    }
+    blk_drain_all();
+    if (blk_get_attached_dev(blk)) {
+        /* the device keeps an anonymous, empty drive until it goes away */
+        blk_remove_name(blk);
+        blk_drop_medium(blk);
+    }
+    drive_forget(d);
+    return true;
+}
+
+void drive_release(BlockBackend *blk, void *dev)
+{
+    if (!blk) {
+        return;
+    }
+    blk_drain_all();
+    blk_detach_dev(blk, dev);
+    DriveInfo *d = drive_get_by_blk(blk);
+    if (d) {
+        drive_forget(d);        /* a -drive goes with its device, as in QEMU */
+    } else if (!*blk_name(blk)) {
+        blk_unref(blk);         /* anonymous: a -blockdev node's, or drive_del'ed */
+    }
 }

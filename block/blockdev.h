@@ -31,7 +31,15 @@ typedef struct DriveInfo {
 
 /* -drive OPTS (the shortcuts -hda F etc. are spelled as -drive options by
  * the command line: file=F,if=ide,index=0). */
-bool drive_add(const char *opts, GError **errp);
+DriveInfo *drive_add(const char *opts, GError **errp);
+/* HMP drive_del ID: the drive goes.  A device still using it keeps an
+ * empty, anonymous drive (its I/O fails with no medium) until it goes too. */
+bool drive_del(const char *id, GError **errp);
+/* The device that used blk is gone (hot-unplug, or a failed device_add
+ * that had taken it): detach it, and delete the drive if it came from
+ * -drive/drive_add (QEMU's auto-delete) or is anonymous (a -blockdev
+ * node's drive; the node itself stays). */
+void drive_release(BlockBackend *blk, void *dev);
 /* -snapshot: every drive opened later gets snapshot=on by default. */
 void drive_set_default_snapshot(bool on);
 
