@@ -69,14 +69,12 @@ char *bootdevice_list(bool halt, size_t *len)
     return g_string_free(s, FALSE);
 }
 
-static GString *lchs_entries;
+static GList *lchs_entries;       /* "PATH C H S" lines, creation order */
 
 void bootdevice_add_lchs(const char *path, uint32_t cyls, uint32_t heads, uint32_t secs)
 {
-    if (!lchs_entries) {
-        lchs_entries = g_string_new(NULL);
-    }
-    g_string_append_printf(lchs_entries, "%s %u %u %u\n", path, cyls, heads, secs);
+    lchs_entries = g_list_append(lchs_entries,
+                                 g_strdup_printf("%s %u %u %u", path, cyls, heads, secs));
 }
 
 char *bootdevice_lchs_list(size_t *len)
@@ -85,8 +83,41 @@ char *bootdevice_lchs_list(size_t *len)
         *len = 0;
         return NULL;
     }
-    *len = lchs_entries->len + 1;
-    return g_memdup2(lchs_entries->str, *len);
+    GString *s = g_string_new(NULL);
+    for (GList *l = lchs_entries; l; l = l->next) {
+        g_string_append_printf(s, "%s\n", (const char *)l->data);
+    }
+    *len = s->len + 1;
+    return g_string_free(s, FALSE);
+}
+
+/* path is prefix itself or below it ("PREFIX/..."); a geometry line
+ * continues with a space */
+static bool under(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return !strncmp(path, prefix, n) && (!path[n] || path[n] == '/' || path[n] == ' ');
+}
+
+void bootdevice_del_pci(const char *name, int devfn)
+{
+    g_autofree char *prefix = bootdevice_pci_path(name, devfn);
+    for (GList *l = boot_entries, *next; l; l = next) {
+        BootEntry *e = l->data;
+        next = l->next;
+        if (under(e->path, prefix)) {
+            g_free(e->path);
+            g_free(e);
+            boot_entries = g_list_delete_link(boot_entries, l);
+        }
+    }
+    for (GList *l = lchs_entries, *next; l; l = next) {
+        next = l->next;
+        if (under(l->data, prefix)) {
+            g_free(l->data);
+            lchs_entries = g_list_delete_link(lchs_entries, l);
+        }
+    }
 }
 
 char *bootdevice_pci_path(const char *name, int devfn)

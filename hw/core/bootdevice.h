@@ -38,5 +38,8 @@ bool bootdevice_add_pci(int32_t bootindex, const char *name, int devfn, const ch
  * NULL and *len = 0 when no disk asked. g_free it. */
 void bootdevice_add_lchs(const char *path, uint32_t cyls, uint32_t heads, uint32_t secs);
 char *bootdevice_lchs_list(size_t *len);
+/* A PCI device went away (hot-unplug): forget its boot entries and
+ * geometries (everything under bootdevice_pci_path(name, devfn)). */
+void bootdevice_del_pci(const char *name, int devfn);
 
 #endif

@@ -5,6 +5,8 @@
 #include "util/keyval.h"
 #include "block/block.h"
 #include "block/node.h"
+#include "block/blockdev.h"
+#include "monitor/monitor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -390,8 +392,16 @@ void device_free_unrealized(Device *dev)
         return;
     }
     for (const Property *p = dev->cls->props; p && p->name; p++) {
+        void *field = (uint8_t *)dev + p->offset;
         if (p->type == PROP_STRING) {
-            g_free(*(char **)((uint8_t *)dev + p->offset));
+            g_free(*(char **)field);
+        } else if (p->type == PROP_DRIVE) {
+            /* the anonymous drive device_set_prop made over a -blockdev
+             * node for this device: the node is free again */
+            BlockBackend *blk = *(BlockBackend **)field;
+            if (blk && !*blk_name(blk) && !blk_get_attached_dev(blk)) {
+                blk_unref(blk);
+            }
         }
     }
     g_free(dev->id);
@@ -408,6 +418,10 @@ bool device_realize(Device *dev, GError **errp)
         return false;
     }
     dev->realized = true;
+    if (!dev->id && dev->cls->user_creatable) {
+        static unsigned anon;
+        dev->anon_index = anon++;
+    }
     if (!devices) {
         devices = g_ptr_array_new();
     }
@@ -425,6 +439,89 @@ Device *device_create(const char *type, const char *opts)
     return dev;
 }
 
+/* ---- hot-plug ---- */
+
+char *device_qom_path(const Device *dev)
+{
+    return dev->id ? g_strdup_printf("/machine/peripheral/%s", dev->id)
+                   : g_strdup_printf("/machine/peripheral-anon/device[%u]", dev->anon_index);
+}
+
+static bool can_hotplug(const DeviceClass *cls, GError **errp)
+{
+    if (!cls->hotpluggable || !cls->unrealize) {
+        vireo_set_error(errp, "Device '%s' does not support hotplugging", cls->name);
+        return false;
+    }
+    return true;
+}
+
+bool device_hotplug(Device *dev, GError **errp)
+{
+    if (!can_hotplug(dev->cls, errp)) {
+        device_free_unrealized(dev);
+        return false;
+    }
+    if (!device_realize(dev, errp)) {
+        device_free_unrealized(dev);
+        return false;
+    }
+    if (!dev->hotplug) {
+        vireo_set_error(errp, "Bus of device '%s' does not support hotplugging", dev->cls->name);
+        g_ptr_array_remove(devices, dev);
+        dev->cls->unrealize(dev);
+        device_free_unrealized(dev);
+        return false;
+    }
+    dev->hotplugged = true;
+    if (dev->cls->reset) {
+        dev->cls->reset(dev);
+    }
+    dev->hotplug->plug(dev->hotplug->opaque, dev);
+    return true;
+}
+
+bool device_unplug_request(Device *dev, GError **errp)
+{
+    if (!can_hotplug(dev->cls, errp)) {
+        return false;
+    }
+    if (!dev->hotplug) {
+        vireo_set_error(errp, "Bus of device '%s' does not support hotplugging",
+                        dev->id ? dev->id : dev->cls->name);
+        return false;
+    }
+    if (!dev->hotplug->unplug_request(dev->hotplug->opaque, dev, errp)) {
+        return false;
+    }
+    dev->pending_delete = true;
+    return true;
+}
+
+void device_unplug(Device *dev)
+{
+    g_ptr_array_remove(devices, dev);
+    dev->cls->unrealize(dev);
+    /* a -drive goes with its device, a -blockdev node's drive is dropped */
+    for (const Property *p = dev->cls->props; p && p->name; p++) {
+        if (p->type == PROP_DRIVE) {
+            BlockBackend **blk = (BlockBackend **)((uint8_t *)dev + p->offset);
+            drive_release(*blk, dev);
+            *blk = NULL;
+        }
+    }
+    JsonObject *o = json_object_new();
+    if (dev->id) {
+        json_object_set_string_member(o, "device", dev->id);
+    }
+    g_autofree char *path = device_qom_path(dev);
+    json_object_set_string_member(o, "path", path);
+    g_free(dev->gpio_in);
+    g_free(dev->gpio_out);
+    device_free_unrealized(dev);
+    qmp_event_send("DEVICE_DELETED", o);
+}
+
 void device_foreach(void (*fn)(Device *dev, void *opaque), void *opaque)
 {
     if (!devices) {
@@ -440,12 +537,16 @@ void devices_reset_all(void)
     if (!devices) {
         return;
     }
-    for (unsigned i = 0; i < devices->len; i++) {
-        Device *dev = g_ptr_array_index(devices, i);
-        if (dev->cls->reset) {
+    /* a reset may complete a hot-unplug (PIIX4's ACPI PCI hot-plug), so
+     * walk a copy and skip what has gone */
+    GPtrArray *snap = g_ptr_array_copy(devices, NULL, NULL);
+    for (unsigned i = 0; i < snap->len; i++) {
+        Device *dev = g_ptr_array_index(snap, i);
+        if (g_ptr_array_find(devices, dev, NULL) && dev->cls->reset) {
             dev->cls->reset(dev);
         }
     }
+    g_ptr_array_free(snap, TRUE);
 }
 
 Device *device_find_by_id(const char *id)

@@ -56,6 +56,21 @@ typedef struct Property {
 
 typedef enum DeviceBus { BUS_NONE, BUS_ISA, BUS_PCI, BUS_SYSTEM } DeviceBus;
 
+/*
+ * Hot-plug, as QEMU's device_add/device_del: the bus a device sits on
+ * points dev->hotplug at its controller's handler when it realizes the
+ * device (the PCI bus: the ACPI PCI hot-plug registers of the PIIX4 PM).
+ * device_del asks the controller to tell the guest (unplug_request); the
+ * guest's eject, or a machine reset, completes it with device_unplug().
+ */
+typedef struct HotplugHandler {
+    /* dev was realized while the machine runs: tell the guest. */
+    void (*plug)(void *opaque, Device *dev);
+    /* Ask the guest to release dev. */
+    bool (*unplug_request)(void *opaque, Device *dev, GError **errp);
+    void *opaque;
+} HotplugHandler;
+
 struct DeviceClass {
     const char *name;             /* "-device" name */
     const char *desc;
@@ -65,6 +80,12 @@ struct DeviceClass {
     bool user_creatable;          /* may appear in -device */
     /* Called once after properties are set; report failure in *errp. */
     bool (*realize)(Device *dev, GError **errp);
+    /* Undo realize (hot-unplug): give back every resource the bus and
+     * the device took (ports, BARs, slot, drive, NIC, timers, bottom
+     * halves).  Classes that have it and set hotpluggable may be
+     * device_add'ed and device_del'ed. */
+    void (*unrealize)(Device *dev);
+    bool hotpluggable;
     /* Cold reset to power-on state (machine reset, system_reset). */
     void (*reset)(Device *dev);
     /* One-line state summary for "info qtree" (optional). */
@@ -82,6 +103,10 @@ struct Device {
     int n_gpio_in;
     IRQ **gpio_out;               /* pointers to the device's IRQ fields */
     int n_gpio_out;
+    const HotplugHandler *hotplug; /* set by the bus at realize; NULL: no hot-plug there */
+    bool hotplugged;              /* added by device_add */
+    bool pending_delete;          /* device_del asked the guest, no answer yet */
+    unsigned anon_index;          /* without id=: N in /machine/peripheral-anon/device[N] */
 };
 
 /* Inputs 0..n-1 call handler(dev, n, level). */
@@ -114,6 +139,19 @@ bool device_realize(Device *dev, GError **errp);
 void device_free_unrealized(Device *dev);
 /* new + props + realize; on error prints one line naming the problem and exits 1. */
 Device *device_create(const char *type, const char *opts);
+
+/* device_add: realize a device of a hotpluggable class while the machine
+ * runs and tell the guest through its bus's hot-plug controller.  On
+ * failure the device is freed and *errp says why. */
+bool device_hotplug(Device *dev, GError **errp);
+/* device_del: ask the guest to release the device (completion, possibly
+ * much later, emits DEVICE_DELETED). */
+bool device_unplug_request(Device *dev, GError **errp);
+/* Complete a hot-unplug: unrealize, forget, free, emit QMP DEVICE_DELETED. */
+void device_unplug(Device *dev);
+/* QOM-style path QEMU gives a -device/device_add device:
+ * /machine/peripheral/ID or /machine/peripheral-anon/device[N] (g_free it). */
+char *device_qom_path(const Device *dev);
 
 /* All realized devices in creation order; reset walks them. */
 void device_foreach(void (*fn)(Device *dev, void *opaque), void *opaque);

@@ -60,9 +60,22 @@ IOStatsSource *iostats_register(const char *name, const char *kind, IOStatsFn *f
     s->fn = fn;
     s->opaque = opaque;
     s->regions = g_ptr_array_new();
-    s->tid = sources->len + 1;
+    static unsigned next_tid;
+    s->tid = ++next_tid;
     g_ptr_array_add(sources, s);
     return s;
+}
+
+void iostats_unregister(IOStatsSource *s)
+{
+    if (!s) {
+        return;
+    }
+    g_ptr_array_remove(sources, s);
+    g_ptr_array_free(s->regions, TRUE);
+    g_free(s->name);
+    g_free(s->kind);
+    g_free(s);
 }
 
 int64_t iostats_now(void)

@@ -68,6 +68,8 @@ typedef struct IOStatsSource IOStatsSource;
 
 /* name: the device's id or model ("e1000.0"); kind: "net", "block". */
 IOStatsSource *iostats_register(const char *name, const char *kind, IOStatsFn *fn, void *opaque);
+/* The device is gone (hot-unplug): forget the source and its regions. */
+void iostats_unregister(IOStatsSource *src);
 const char *iostats_req_kind_name(IOReqKind k);
 /* Monotonic nanoseconds: when a request starts. */
 int64_t iostats_now(void);

@@ -535,6 +535,8 @@ void memory_region_destroy(MemoryRegion *mr)
     mr->ram = NULL;
     g_free(mr->dirty);
     mr->dirty = NULL;
+    g_free(mr->per_reg);
+    mr->per_reg = NULL;
 }
 
 void memory_listener_register(MemoryListenerFn fn, void *opaque)

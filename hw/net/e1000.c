@@ -1000,6 +1000,9 @@ static bool e1000_realize(Device *dev, GError **errp)
     pci_set_interrupt_pin(pd, 1);
     pd->reset = e1000_pci_reset;
     if (!pci_load_option_rom(pd, s->romfile, "efi-e1000.rom", errp)) {
+        pci_device_unregister(pd);
+        timer_free(s->itr_timer);
+        g_free(s->txbuf);
         return false;
     }
     pd->name = "e1000";
@@ -1022,6 +1025,20 @@ static void e1000_reset(Device *dev)
     e1000_reset_regs(s);
 }
 
+static void e1000_unrealize(Device *dev)
+{
+    E1000State *s = (E1000State *)dev;
+    iostats_unregister(s->ios);
+    net_client_free(s->nc);          /* the -netdev backend stays, free for another NIC */
+    s->nc = NULL;
+    bootdevice_del_pci("ethernet", s->pci.devfn);
+    pci_device_unregister(&s->pci);
+    timer_free(s->itr_timer);
+    memory_region_destroy(&s->mmio);
+    memory_region_destroy(&s->io);
+    g_free(s->txbuf);
+}
+
 static const Property e1000_props[] = {
     DEFINE_PROP_PCI_DEVFN(E1000State, pci),
     DEFINE_NIC_PROPERTIES(E1000State, conf),
@@ -1037,6 +1054,8 @@ static const DeviceClass e1000_class = {
     .props = e1000_props,
     .user_creatable = true,
     .realize = e1000_realize,
+    .unrealize = e1000_unrealize,
+    .hotpluggable = true,
     .reset = e1000_reset,
 };
 DEVICE_REGISTER(e1000_class)

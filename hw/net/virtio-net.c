@@ -751,6 +751,10 @@ static bool vnet_realize(Device *dev, GError **errp)
     }
     n->proxy.pci.name = "virtio-net-pci";
     if (!pci_load_option_rom(&n->proxy.pci, n->romfile, "efi-virtio.rom", errp)) {
+        virtio_pci_unrealize(&n->proxy);
+        for (unsigned i = 0; i < n->max_pairs; i++) {
+            bh_delete(n->txq[i].bh);
+        }
         return false;
     }
     n->nc = net_nic_new(&vnet_net_info, &n->conf, "virtio-net-pci", dev->id);
@@ -777,6 +781,20 @@ static void vnet_device_reset(Device *dev)
     virtio_pci_reset(&n->proxy);
 }
 
+static void vnet_unrealize(Device *dev)
+{
+    VirtIONet *n = (VirtIONet *)dev;
+    virtio_reset(&n->vdev);
+    for (unsigned i = 0; i < n->max_pairs; i++) {
+        bh_delete(n->txq[i].bh);
+    }
+    iostats_unregister(n->ios);
+    net_client_free(n->nc);          /* the -netdev backend stays, free for another NIC */
+    n->nc = NULL;
+    bootdevice_del_pci("ethernet", n->proxy.pci.devfn);
+    virtio_pci_unrealize(&n->proxy);
+}
+
 static const Property vnet_props[] = {
     DEFINE_VIRTIO_PCI_PROPERTIES(VirtIONet, proxy),
     DEFINE_NIC_PROPERTIES(VirtIONet, conf),
@@ -796,6 +814,8 @@ static const DeviceClass vnet_class = {
     .props = vnet_props,
     .user_creatable = true,
     .realize = vnet_realize,
+    .unrealize = vnet_unrealize,
+    .hotpluggable = true,
     .reset = vnet_device_reset,
 };
 DEVICE_REGISTER(vnet_class)

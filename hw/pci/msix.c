@@ -138,6 +138,20 @@ void msix_init(PCIDevice *d, unsigned nvec, int table_bar, uint32_t table_off,
     msix_reset(d);
 }
 
+void msix_uninit(PCIDevice *d)
+{
+    MSIXState *m = d->msix;
+    if (!m) {
+        return;
+    }
+    memory_region_destroy(&m->table_mr);
+    memory_region_destroy(&m->pba_mr);
+    g_free(m->table);
+    g_free(m->pba);
+    g_free(m);
+    d->msix = NULL;
+}
+
 MemoryRegion *msix_table_region(PCIDevice *d)
 {
     return &d->msix->table_mr;

@@ -27,6 +27,8 @@ typedef struct MSIXState {
  * pba_bar at pba_off (both 8-byte aligned). */
 void msix_init(PCIDevice *d, unsigned nvec, int table_bar, uint32_t table_off,
                int pba_bar, uint32_t pba_off);
+/* Free the state (pci_device_unregister); the capability stays in config[]. */
+void msix_uninit(PCIDevice *d);
 MemoryRegion *msix_table_region(PCIDevice *d);
 MemoryRegion *msix_pba_region(PCIDevice *d);
 bool msix_enabled(PCIDevice *d);

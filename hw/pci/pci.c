@@ -25,7 +25,13 @@ struct PCIBus {
     int *irq_count;                 /* devices asserting each routed line */
     PCIMSIFn msi_deliver;           /* where MSI/MSI-X messages go (the APIC bus) */
     void *msi_opaque;
+    const HotplugHandler *hotplug;  /* the ACPI PCI hot-plug controller, if any */
 };
+
+void pci_bus_set_hotplug_handler(PCIBus *bus, const HotplugHandler *h)
+{
+    bus->hotplug = h;
+}
 
 void pci_bus_set_msi_handler(PCIBus *bus, PCIMSIFn fn, void *opaque)
 {
@@ -550,6 +556,7 @@ bool pci_device_init(PCIDevice *d, PCIBus *bus, uint16_t vendor, uint16_t device
     }
     d->devfn = devfn;
     d->bus = bus;
+    d->qdev.hotplug = bus->hotplug;
     if (!d->name) {
         d->name = d->qdev.cls->name;
     }
@@ -581,6 +588,34 @@ bool pci_device_init(PCIDevice *d, PCIBus *bus, uint16_t vendor, uint16_t device
     }
     memcpy(d->reset_config, d->config, sizeof(d->config));
     return true;
+}
+
+void pci_device_unregister(PCIDevice *d)
+{
+    PCIBus *bus = d->bus;
+    if (!bus || bus->devices[d->devfn] != d) {
+        return;
+    }
+    pci_set_irq(d, 0);
+    memory_transaction_begin();
+    for (int i = 0; i < PCI_NUM_REGIONS; i++) {
+        PCIBar *b = &d->bars[i];
+        if (b->mr && b->mapped) {
+            memory_region_del_subregion((b->type & PCI_BAR_IO) ? pci_bus_io(bus) : pci_bus_mem(bus),
+                                        b->mr);
+        }
+        b->mr = NULL;
+        b->mapped = false;
+    }
+    memory_transaction_commit();
+    if (d->rom) {
+        memory_region_destroy(d->rom);
+        g_free(d->rom);
+        d->rom = NULL;
+    }
+    msix_uninit(d);
+    bus->devices[d->devfn] = NULL;
+    d->bus = NULL;
 }
 
 void pci_device_reset(PCIDevice *d)

@@ -181,6 +181,13 @@ void pci_register_bar(PCIDevice *d, int bar, uint8_t type, MemoryRegion *mr);
 void pci_set_interrupt_pin(PCIDevice *d, int pin);
 /* Drive this function's INTx pin (honours COMMAND.INTX_DISABLE). */
 void pci_set_irq(PCIDevice *d, int level);
+/* Undo pci_device_init and what followed it: drop INTx, unmap the BARs,
+ * free the option ROM and MSI-X state, give the slot back.  For hot-unplug
+ * and for a realize that fails after pci_device_init.  The BAR regions
+ * themselves belong to the device. */
+void pci_device_unregister(PCIDevice *d);
+/* Devices realized on bus from now on hot-plug through h (PIIX4 ACPI). */
+void pci_bus_set_hotplug_handler(PCIBus *bus, const HotplugHandler *h);
 /* Restore the power-on header, unmap BARs, drop INTx.  Devices call it
  * from their reset (pci_device_reset is also called on bus reset). */
 void pci_device_reset(PCIDevice *d);

@@ -726,6 +726,18 @@ static void vblk_device_reset(Device *dev)
     virtio_pci_reset(&s->proxy);
 }
 
+static void vblk_unrealize(Device *dev)
+{
+    VirtIOBlock *s = (VirtIOBlock *)dev;
+    /* the drive was released first (device_unplug): nothing is in flight */
+    virtio_reset(&s->vdev);
+    bh_delete(s->notify_bh);
+    iostats_unregister(s->ios);
+    bootdevice_del_pci("scsi", s->proxy.pci.devfn);
+    virtio_pci_unrealize(&s->proxy);
+    g_free(s->name);
+}
+
 static const Property vblk_props[] = {
     DEFINE_VIRTIO_PCI_PROPERTIES(VirtIOBlock, proxy),
     DEFINE_PROP("drive", PROP_DRIVE, VirtIOBlock, blk, NULL),
@@ -753,6 +765,8 @@ static const DeviceClass vblk_class = {
     .props = vblk_props,
     .user_creatable = true,
     .realize = vblk_realize,
+    .unrealize = vblk_unrealize,
+    .hotpluggable = true,
     .reset = vblk_device_reset,
     .print_info = vblk_print_info,
 };

@@ -372,6 +372,7 @@ bool virtio_pci_realize(VirtIOPCIProxy *p, VirtIODevice *vdev, uint16_t class_co
     }
     if (p->nvectors > 256) {
         vireo_set_error(errp, "%s: vectors=%u is more than 256", vdev->name, p->nvectors);
+        pci_device_unregister(&p->pci);
         return false;
     }
 
@@ -417,6 +418,18 @@ bool virtio_pci_realize(VirtIOPCIProxy *p, VirtIODevice *vdev, uint16_t class_co
     pci_set_interrupt_pin(&p->pci, 1);
     memcpy(p->pci.reset_config, p->pci.config, sizeof(p->pci.config));
     return true;
+}
+
+void virtio_pci_unrealize(VirtIOPCIProxy *p)
+{
+    pci_device_unregister(&p->pci);
+    MemoryRegion *mrs[] = { &p->common, &p->isr, &p->device, &p->notify, &p->modern_bar,
+                            &p->msix_bar, &p->legacy_io };
+    for (unsigned i = 0; i < G_N_ELEMENTS(mrs); i++) {
+        memory_region_destroy(mrs[i]);
+    }
+    g_free(p->vdev->config);
+    p->vdev->config = NULL;
 }
 
 void virtio_pci_reset(VirtIOPCIProxy *p)

@@ -42,5 +42,8 @@ typedef struct VirtIOPCIProxy {
 bool virtio_pci_realize(VirtIOPCIProxy *p, VirtIODevice *vdev, uint16_t class_code,
                         GError **errp);
 void virtio_pci_reset(VirtIOPCIProxy *p);
+/* Hot-unplug: the PCI function goes (pci_device_unregister), with the
+ * transport's regions and the device's config buffer. */
+void virtio_pci_unrealize(VirtIOPCIProxy *p);
 
 #endif
