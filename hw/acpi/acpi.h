@@ -54,6 +54,21 @@
 #define ACPI_GPE0_BASE          0xafe0
 #define ACPI_GPE0_LEN           4
 
+/* ACPI PCI hot-plug registers of the pc machine, where QEMU's PIIX4 has
+ * them (dword registers, slot bitmaps of bus 0): UP, slots with a device
+ * added; DOWN, slots whose device the host wants removed; EJ, write a
+ * slot's bit to eject it; RMV, slots whose device may be removed; SEL, the
+ * bus (0 only).  An event sets GPE0 status bit 1; the DSDT's \_GPE._E01
+ * notifies the slot devices (hw/i386/acpi-build.c). */
+#define ACPI_PCIHP_BASE         0xae00
+#define ACPI_PCIHP_LEN          0x14
+#define ACPI_PCIHP_UP           0x00
+#define ACPI_PCIHP_DOWN         0x04
+#define ACPI_PCIHP_EJ           0x08
+#define ACPI_PCIHP_RMV          0x0c
+#define ACPI_PCIHP_SEL          0x10
+#define ACPI_GPE_PCI_HOTPLUG    1
+
 /* APM control/status ports; the FADT's SMI_CMD and its enable values. */
 #define ACPI_APM_CNT_PORT       0xb2
 #define ACPI_APM_STS_PORT       0xb3

@@ -54,6 +54,8 @@ struct Aml {
 #define IF_OP           0xa0
 #define ELSE_OP         0xa1
 #define RETURN_OP       0xa4
+#define SHIFT_LEFT_OP   0x79
+#define NOTIFY_OP       0x86
 
 static Aml *aml_alloc(AmlKind kind)
 {
@@ -448,6 +450,35 @@ Aml *aml_and(Aml *x, Aml *y, Aml *target)
 Aml *aml_or(Aml *x, Aml *y, Aml *target)
 {
     return aml_binop(OR_OP, x, y, target);
+}
+
+Aml *aml_shiftleft(Aml *x, Aml *count)
+{
+    return aml_binop(SHIFT_LEFT_OP, x, count, NULL);
+}
+
+Aml *aml_notify(Aml *object, Aml *value)
+{
+    Aml *a = aml_new();
+    put8(a->body, NOTIFY_OP);
+    aml_emit(a->body, object);
+    aml_emit(a->body, value);
+    return a;
+}
+
+Aml *aml_call1(const char *method, Aml *arg)
+{
+    Aml *a = aml_new();
+    put_namestring(a->body, method);
+    aml_emit(a->body, arg);
+    return a;
+}
+
+Aml *aml_call0(const char *method)
+{
+    Aml *a = aml_new();
+    put_namestring(a->body, method);
+    return a;
 }
 
 Aml *aml_lless(Aml *x, Aml *y)

@@ -58,6 +58,12 @@ Aml *aml_store(Aml *src, Aml *dst);
 Aml *aml_and(Aml *a, Aml *b, Aml *target);  /* target NULL: none */
 Aml *aml_or(Aml *a, Aml *b, Aml *target);
 Aml *aml_lless(Aml *a, Aml *b);
+Aml *aml_shiftleft(Aml *a, Aml *count);      /* no target: the value */
+Aml *aml_notify(Aml *object, Aml *value);
+/* Method invocation: the method must be declared earlier in the table,
+ * so a parser knows its argument count. */
+Aml *aml_call0(const char *method);
+Aml *aml_call1(const char *method, Aml *arg);
 
 /* Resource templates (ACPI 6.x section 6.4): append descriptors, then
  * aml_resource_template() ends the list and wraps it in a Buffer. */

@@ -59,6 +59,10 @@ typedef struct PIIX4PMState {
     Timer *tmr_timer;
     int64_t tmr_next_ns;     /* when bit 23 next changes */
     bool sci_level;
+    /* ACPI PCI hot-plug (bus 0): slot bitmaps */
+    MemoryRegion hp_io;
+    uint32_t hp_up, hp_down;
+    HotplugHandler hotplug;
 } PIIX4PMState;
 
 static uint64_t pm_timer_ticks(int64_t ns)
@@ -307,6 +311,98 @@ static void piix4_pm_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int
     }
 }
 
+/* ---- ACPI PCI hot-plug ---- */
+
+static void pcihp_event(PIIX4PMState *s)
+{
+    s->gpe_sts |= 1u << ACPI_GPE_PCI_HOTPLUG;
+    pm_update_sci(s);
+}
+
+static void pcihp_plug(void *opaque, Device *dev)
+{
+    PIIX4PMState *s = opaque;
+    s->hp_up |= 1u << PCI_SLOT(DEVICE_CAST(PCIDevice, dev)->devfn);
+    pcihp_event(s);
+}
+
+static bool pcihp_unplug_request(void *opaque, Device *dev, GError **errp)
+{
+    PIIX4PMState *s = opaque;
+    s->hp_down |= 1u << PCI_SLOT(DEVICE_CAST(PCIDevice, dev)->devfn);
+    pcihp_event(s);
+    return true;
+}
+
+typedef struct SlotWalk {
+    int slot;
+    GPtrArray *found;
+    uint32_t fixed;          /* slots holding a device that cannot go */
+} SlotWalk;
+
+static void slot_walk(PCIDevice *d, void *opaque)
+{
+    SlotWalk *w = opaque;
+    if (!d->qdev.cls->hotpluggable) {
+        w->fixed |= 1u << PCI_SLOT(d->devfn);
+    } else if (PCI_SLOT(d->devfn) == w->slot) {
+        g_ptr_array_add(w->found, d);
+    }
+}
+
+/* EJ: the guest (its _EJ0) gave the slot up: its functions go. */
+static void pcihp_eject(PIIX4PMState *s, int slot)
+{
+    SlotWalk w = { .slot = slot, .found = g_ptr_array_new() };
+    s->hp_up &= ~(1u << slot);
+    s->hp_down &= ~(1u << slot);
+    pci_bus_foreach(s->pci.bus, slot_walk, &w);
+    for (guint i = 0; i < w.found->len; i++) {
+        device_unplug(w.found->pdata[i]);
+    }
+    g_ptr_array_free(w.found, TRUE);
+}
+
+static uint64_t pcihp_read(void *opaque, hwaddr addr, unsigned size)
+{
+    PIIX4PMState *s = opaque;
+    uint32_t v = 0;
+    switch (addr & ~3) {
+    case ACPI_PCIHP_UP:
+        v = s->hp_up;
+        break;
+    case ACPI_PCIHP_DOWN:
+        v = s->hp_down;
+        break;
+    case ACPI_PCIHP_RMV: {
+        SlotWalk w = { .slot = -1, .found = g_ptr_array_new() };
+        pci_bus_foreach(s->pci.bus, slot_walk, &w);
+        g_ptr_array_free(w.found, TRUE);
+        v = ~w.fixed;
+        break;
+    }
+    default:                 /* EJ reads 0; SEL: bus 0 */
+        break;
+    }
+    return (v >> (8 * (addr & 3))) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+}
+
+static void pcihp_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    PIIX4PMState *s = opaque;
+    if (addr == ACPI_PCIHP_EJ && size == 4 && (uint32_t)val) {
+        pcihp_eject(s, __builtin_ctz((uint32_t)val));
+    }
+    /* UP, DOWN and RMV are read-only; SEL selects bus 0, the only one */
+}
+
+static const MemoryRegionOps pcihp_ops = {
+    .read = pcihp_read,
+    .write = pcihp_write,
+    .min_access = 1,
+    .max_access = 4,
+};
+
 /* ---- life cycle ---- */
 
 static void piix4_pm_pci_reset(PCIDevice *d)
@@ -323,7 +419,13 @@ static void piix4_pm_pci_reset(PCIDevice *d)
 
 static void piix4_pm_reset(Device *dev)
 {
-    pci_device_reset(DEVICE_CAST(PCIDevice, dev));
+    PIIX4PMState *s = DEVICE_CAST(PIIX4PMState, dev);
+    pci_device_reset(&s->pci);
+    /* as QEMU: a removal the guest never acknowledged completes at reset */
+    while (s->hp_down) {
+        pcihp_eject(s, __builtin_ctz(s->hp_down));
+    }
+    s->hp_up = 0;
 }
 
 static bool piix4_pm_realize(Device *dev, GError **errp)
@@ -364,6 +466,10 @@ static bool piix4_pm_realize(Device *dev, GError **errp)
     memory_region_init_io(&s->io, &pm_io_ops, s, "piix4-pm", ACPI_PM_IO_SIZE);
     isa_register_ioport(&s->gpe_io, &gpe_ops, s, "acpi-gpe0", ACPI_GPE0_BASE, ACPI_GPE0_LEN);
     isa_register_ioport(&s->apm_io, &apm_ops, s, "apm", ACPI_APM_CNT_PORT, 2);
+    isa_register_ioport(&s->hp_io, &pcihp_ops, s, "acpi-pci-hotplug", ACPI_PCIHP_BASE,
+                        ACPI_PCIHP_LEN);
+    s->hotplug = (HotplugHandler){ pcihp_plug, pcihp_unplug_request, s };
+    pci_bus_set_hotplug_handler(d->bus, &s->hotplug);
     s->tmr_next_ns = pm_timer_next_toggle(clock_get_ns(CLOCK_VIRTUAL));
     return true;
 }

@@ -273,6 +273,55 @@ static Aml *build_isa_bridge(const AcpiBuildConfig *cfg)
     return isa;
 }
 
+/*
+ * ACPI PCI hot-plug (the PIIX4 registers of hw/acpi/acpi.h): a device per
+ * hot-pluggable slot with _ADR, _SUN and _EJ0 (which writes the slot's bit
+ * to EJ), and PCNT, which the GPE handler runs: Notify(Sxx, 1) "device
+ * check" for each slot in UP, Notify(Sxx, 3) "eject request" for each in
+ * DOWN (ACPI 6.4 section 5.6.6).  The OS then scans the slot, or releases
+ * the device and calls _EJ0.
+ */
+static void build_pci_hotplug(Aml *pci, uint32_t slots)
+{
+    aml_append(pci, aml_operation_region("PCST", AML_SYSTEM_IO, ACPI_PCIHP_BASE + ACPI_PCIHP_UP, 8));
+    Aml *f = aml_field("PCST", AML_DWORD_ACC | AML_WRITE_AS_ZEROS);
+    aml_field_unit(f, "PCIU", 32);
+    aml_field_unit(f, "PCID", 32);
+    aml_append(pci, f);
+    aml_append(pci, aml_operation_region("SEJ", AML_SYSTEM_IO, ACPI_PCIHP_BASE + ACPI_PCIHP_EJ, 4));
+    f = aml_field("SEJ", AML_DWORD_ACC | AML_WRITE_AS_ZEROS);
+    aml_field_unit(f, "B0EJ", 32);
+    aml_append(pci, f);
+
+    Aml *pcej = aml_method("PCEJ", 1, false);
+    aml_append(pcej, aml_store(aml_shiftleft(aml_int(1), aml_arg(0)), aml_name("B0EJ")));
+    aml_append(pci, pcej);
+
+    Aml *pcnt = aml_method("PCNT", 0, false);
+    for (int slot = 0; slot < 32; slot++) {
+        if (!(slots & (1u << slot))) {
+            continue;
+        }
+        char name[5];
+        g_snprintf(name, sizeof(name), "S%02X", slot);
+        Aml *dev = aml_device(name);
+        add_name_int(dev, "_ADR", (uint32_t)slot << 16);
+        add_name_int(dev, "_SUN", slot);
+        Aml *ej0 = aml_method("_EJ0", 1, false);
+        aml_append(ej0, aml_call1("PCEJ", aml_name("_SUN")));
+        aml_append(dev, ej0);
+        aml_append(pci, dev);
+
+        Aml *up = aml_if(aml_and(aml_name("PCIU"), aml_int(1u << slot), NULL));
+        aml_append(up, aml_notify(aml_name(name), aml_int(1)));
+        aml_append(pcnt, up);
+        Aml *down = aml_if(aml_and(aml_name("PCID"), aml_int(1u << slot), NULL));
+        aml_append(down, aml_notify(aml_name(name), aml_int(3)));
+        aml_append(pcnt, down);
+    }
+    aml_append(pci, pcnt);
+}
+
 static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildConfig *cfg)
 {
     /* Revision 1: integers are 32 bits, as in QEMU's pc DSDT. */
@@ -291,6 +340,9 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
         aml_res_memory32_fixed(r, ACPI_HPET_BASE, 0x400, false);
         aml_append(pci, build_isa_dev("HPET", "PNP0103", 0, r));
     }
+    if (cfg->pci_hotplug_slots) {
+        build_pci_hotplug(pci, cfg->pci_hotplug_slots);
+    }
     aml_append(sb, pci);
     for (int i = 0; i < 4; i++) {
         aml_append(sb, build_link(i));
@@ -305,6 +357,15 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
         aml_append(sb, cpu);
     }
     aml_append(body, sb);
+
+    if (cfg->pci_hotplug_slots) {
+        /* GPE0 bit 1: a PCI hot-plug event (edge: the OS clears the status) */
+        Aml *gpe = aml_scope("\\_GPE");
+        Aml *e01 = aml_method("_E01", 0, false);
+        aml_append(e01, aml_call0("\\_SB.PCI0.PCNT"));
+        aml_append(gpe, e01);
+        aml_append(body, gpe);
+    }
 
     /* \_S5: SLP_TYPa, SLP_TYPb and two reserved values; PM1_CNT decodes
      * this SLP_TYP as soft off (hw/acpi/piix4_pm.c). */

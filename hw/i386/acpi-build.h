@@ -23,6 +23,7 @@ typedef struct AcpiBuildConfig {
     bool parallel;                 /* LPT1 present */
     bool fdc;                      /* the floppy controller (0x3f0, IRQ 6, DMA 2) */
     uint16_t pvpanic_port;         /* the pvpanic device's port, 0: none */
+    uint32_t pci_hotplug_slots;    /* bus 0 slots with ACPI hot-plug (bit n: slot n), 0: none */
 } AcpiBuildConfig;
 
 typedef struct AcpiBuildTables {

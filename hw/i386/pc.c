@@ -75,6 +75,7 @@ typedef struct PCMachine {
     uint16_t isa_dev_levels;   /* levels ISA devices drive, by IRQ */
     const char *boot_order_after_once;   /* -boot once=: order= for later boots */
     bool booted_once;          /* the power-on reset is done */
+    bool machine_done;         /* pc_machine_done ran: fw_cfg's boot files exist */
     bool boot_strict;          /* -boot strict=on */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
@@ -769,11 +770,10 @@ void pc_machine_init(const MachineConfig *cfg)
     pc.booted_once = false;
 }
 
-void pc_machine_done(void)
+/* bootorder and bios-geometry as the devices now are: at machine done,
+ * and at every reset after it, as QEMU, since hot-plug changes them. */
+static void pc_fw_cfg_boot_devices(void)
 {
-    pc_cmos_init_disks();
-    pc_acfg.pvpanic_port = pvpanic_port();
-    acpi_setup(pc.fw_cfg, &pc_acfg);
     size_t len;
     char *order = bootdevice_list(pc.boot_strict, &len);
     fw_cfg_modify_file(pc.fw_cfg, "bootorder", order, len);
@@ -781,6 +781,27 @@ void pc_machine_done(void)
     char *lchs = bootdevice_lchs_list(&len);
     fw_cfg_modify_file(pc.fw_cfg, "bios-geometry", lchs, len);
     g_free(lchs);
+}
+
+/* A slot holding a device that cannot be unplugged (host bridge, PIIX,
+ * VGA) gets no hot-plug object in the DSDT. */
+static void pc_fixed_slot(PCIDevice *d, void *opaque)
+{
+    if (!d->qdev.cls->hotpluggable) {
+        *(uint32_t *)opaque &= ~(1u << PCI_SLOT(d->devfn));
+    }
+}
+
+void pc_machine_done(void)
+{
+    pc_cmos_init_disks();
+    pc_acfg.pvpanic_port = pvpanic_port();
+    uint32_t slots = ~1u;                /* slot 0: the host bridge */
+    pci_bus_foreach(pc.pci_bus, pc_fixed_slot, &slots);
+    pc_acfg.pci_hotplug_slots = slots;
+    acpi_setup(pc.fw_cfg, &pc_acfg);
+    pc.machine_done = true;
+    pc_fw_cfg_boot_devices();
 }
 
 void pc_machine_reset(void)
@@ -800,6 +821,9 @@ void pc_machine_reset(void)
         pc.boot_order_after_once = NULL;
     }
     pc.booted_once = true;
+    if (pc.machine_done) {
+        pc_fw_cfg_boot_devices();    /* a reset completes pending hot-unplugs */
+    }
     for (int i = 0; i < pc.ncpus; i++) {
         x86_cpu_reset(pc.cpus[i]);
     }
