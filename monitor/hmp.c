@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config-host.h"
+#include "block/blockdev.h"
 #include "gdbstub/gdbstub.h"
 #include "hw/core/device.h"
 #include "hw/core/iostats.h"
@@ -821,6 +822,62 @@ static void cmd_eject(const char *args, GString *out)
     g_strfreev(a);
 }
 
+static void hmp_error(GString *out, GError *err)
+{
+    g_string_append_printf(out, "Error: %s\n", err->message);
+    g_error_free(err);
+}
+
+/* device_add DRIVER[,prop=value][,...] */
+static void cmd_device_add(const char *args, GString *out)
+{
+    g_autofree char *spec = g_strstrip(g_strdup(args));
+    GError *err = NULL;
+    if (!*spec) {
+        g_string_append(out, "device_add: usage: device_add driver[,prop=value][,...]\n");
+    } else if (!monitor_device_add_str(spec, &err)) {
+        hmp_error(out, err);
+    }
+}
+
+static void cmd_device_del(const char *args, GString *out)
+{
+    g_autofree char *id = g_strstrip(g_strdup(args));
+    GError *err = NULL;
+    if (!*id) {
+        g_string_append(out, "device_del: usage: device_del id\n");
+    } else if (!monitor_device_del(id, &err)) {
+        hmp_error(out, err);
+    }
+}
+
+/* drive_add [[DOMAIN:]BUS:]SLOT OPTS */
+static void cmd_drive_add(const char *args, GString *out)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(args));
+    char *sp = strpbrk(copy, " \t");
+    GError *err = NULL;
+    if (!sp) {
+        g_string_append(out, "drive_add: usage: drive_add [[<domain>:]<bus>:]<slot> "
+                             "if=none,id=ID[,file=F][,format=F]...\n");
+    } else if (!monitor_drive_add(g_strchug(sp + 1), &err)) {
+        hmp_error(out, err);
+    } else {
+        g_string_append(out, "OK\n");
+    }
+}
+
+static void cmd_drive_del(const char *args, GString *out)
+{
+    g_autofree char *id = g_strstrip(g_strdup(args));
+    GError *err = NULL;
+    if (!*id) {
+        g_string_append(out, "drive_del: usage: drive_del id\n");
+    } else if (!drive_del(id, &err)) {
+        hmp_error(out, err);
+    }
+}
+
 /* block_resize DEVICE SIZE: bytes, or with a k/M/G/T suffix, as QEMU's */
 static void cmd_block_resize(const char *args, GString *out)
 {
@@ -940,6 +997,14 @@ static const HmpCommand hmp_commands[] = {
     { "screendump", NULL, "filename [-f format] [device]", "save screen as an image (ppm or png)", cmd_screendump },
     { "eject", NULL, "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
     { "block_resize", NULL, "device size", "resize a drive's image (the guest is told)", cmd_block_resize },
+    { "device_add", NULL, "driver[,prop=value][,...]", "add a device (hot-plug; 'device_add help' "
+      "is -device help)", cmd_device_add },
+    { "device_del", NULL, "device", "remove a device (the guest is asked to release it)",
+      cmd_device_del },
+    { "drive_add", NULL, "[[<domain>:]<bus>:]<slot> if=none,id=ID[,file=F][,...]",
+      "add a drive (for device_add ...,drive=ID)", cmd_drive_add },
+    { "drive_del", NULL, "device", "remove a drive (a device using it sees no medium)",
+      cmd_drive_del },
     { "change", NULL, "device filename [format [read-only-mode]]",
       "change a removable medium ('change vnc password PW': the VNC password)", cmd_change },
     { "commit", NULL, "device|all", "commit changes to the disk images (if -snapshot is used) "

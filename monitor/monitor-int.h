@@ -94,6 +94,12 @@ bool monitor_do_screendump(const char *filename, const char *device, const char 
                            GError **errp);
 void monitor_version(int *major, int *minor, int *micro);
 
+/* device-cmds.c: hot-plug */
+bool monitor_device_add_json(JsonObject *args, GError **errp);
+bool monitor_device_add_str(const char *spec, GError **errp);
+bool monitor_device_del(const char *id, GError **errp);
+bool monitor_drive_add(const char *opts, GError **errp);
+
 /* input-cmds.c */
 JsonNode *qmp_cmd_send_key(Monitor *mon, JsonObject *args, GError **errp);
 JsonNode *qmp_cmd_input_send_event(Monitor *mon, JsonObject *args, GError **errp);

@@ -433,6 +433,18 @@ static JsonNode *cmd_blockdev_del(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+static JsonNode *cmd_device_add(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_device_add_json(args, errp);
+    return NULL;
+}
+
+static JsonNode *cmd_device_del(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_device_del(json_object_get_string_member(args, "id"), errp);
+    return NULL;
+}
+
 static JsonNode *cmd_query_named_block_nodes(Monitor *mon, JsonObject *args, GError **errp)
 {
     return monitor_query_named_block_nodes();
@@ -611,6 +623,9 @@ static const QmpCommand commands[] = {
       "?device:s ?id:s filename:s ?format:s ?force:b ?read-only-mode:s" },
     /* blockdev-add's members are BlockdevOptions, checked by block/node.c */
     { "blockdev-add", cmd_blockdev_add, "*" },
+    /* device_add's members are the device's properties, checked by it */
+    { "device_add", cmd_device_add, "*" },
+    { "device_del", cmd_device_del, "id:s" },
     { "blockdev-del", cmd_blockdev_del, "node-name:s" },
     { "query-named-block-nodes", cmd_query_named_block_nodes, "?flat:b" },
     { "set_link", cmd_set_link, "name:s up:b" },

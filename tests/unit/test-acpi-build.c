@@ -335,7 +335,9 @@ static void check_acpiexec(const char *dir)
         "evaluate \\_SB.LNKA._SRS (89 06 00 09 01 0b 00 00 00 79 00); "
         "evaluate \\_SB.LNKA._CRS; evaluate \\_SB.LNKA._STA; "
         "evaluate \\_SB.LNKA._DIS; evaluate \\_SB.LNKA._STA; "
-        "evaluate \\_SB.PCI0.ISA.PRQA; evaluate \\_S5",
+        "evaluate \\_SB.PCI0.ISA.PRQA; evaluate \\_S5; "
+        /* hot-plug: an eject writes B0EJ (simulated I/O); the GPE handler runs */
+        "evaluate \\_SB.PCI0.S05._EJ0 1; evaluate \\_SB.PCI0.B0EJ; evaluate \\_GPE._E01",
         "DSDT.dat", NULL
     };
     char *out = run(dir, argv, &status);
@@ -349,6 +351,7 @@ static void check_acpiexec(const char *dir)
         "[Integer] = 0000000000000009",     /* after _DIS */
         "[Integer] = 000000000000008B",     /* PIRQ register: disabled, IRQ 11 */
         "[Package] Contains 4 Elements:",
+        "[Integer] = 0000000000000020",     /* B0EJ after S05._EJ0: bit 5 */
     };
     const char *p = out;
     for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
@@ -377,6 +380,7 @@ static void test_iasl(void)
     cfg.cpus = 2;
     cfg.above_4g = 2ull << 30;
     cfg.serial[1] = true;
+    cfg.pci_hotplug_slots = ~7u;          /* slots 0-2 hold fixed devices */
     Built b;
     build_and_load(&cfg, &b);
 
@@ -416,6 +420,13 @@ static void test_iasl(void)
             g_assert_nonnull(strstr(text, "Interrupt (ResourceConsumer, Level, ActiveHigh, Shared"));
             g_assert_nonnull(strstr(text, "OperationRegion (PIRQ, PCI_Config, 0x60, 0x04)"));
             g_assert_nonnull(strstr(text, "0xFEBFFFFF,         // Range Maximum"));
+            /* ACPI PCI hot-plug: slots 3..31, none for 0..2 */
+            g_assert_nonnull(strstr(text, "OperationRegion (PCST, SystemIO, 0xAE00, 0x08)"));
+            g_assert_nonnull(strstr(text, "Device (S03)"));
+            g_assert_nonnull(strstr(text, "Device (S1F)"));
+            g_assert_null(strstr(text, "Device (S02)"));
+            g_assert_nonnull(strstr(text, "Notify (S1F, 0x03)"));
+            g_assert_nonnull(strstr(text, "Method (_E01, 0, NotSerialized)"));
             /* and the ASL must compile back cleanly (semantic checks) */
             char *cargv[] = { "iasl", "-p", "recompiled", "DSDT.dsl", NULL };
             out = run(dir, cargv, &status);
