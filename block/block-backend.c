@@ -233,6 +233,15 @@ static void blk_done_bh(void *opaque)
     blk_run_completions();
 }
 
+static bool (*completion_trylock)(void);
+static void (*completion_unlock)(void);
+
+void blk_set_completion_lock(bool (*trylock)(void), void (*unlock)(void))
+{
+    completion_trylock = trylock;
+    completion_unlock = unlock;
+}
+
 static void blk_worker(gpointer data, gpointer user_data)
 {
     BlkReq *req = data;
@@ -257,6 +266,19 @@ static void blk_worker(gpointer data, gpointer user_data)
         if (req->ret > 0) {
             req->ret = 0;
         }
+    }
+    /* A worker that finds the big lock free completes a request that
+     * succeeded itself: the device answers the guest without a trip through
+     * the main loop.  Failures (whose policy may stop the VM) still go
+     * through the main loop, and a refused request is queued by a thread
+     * that holds the lock already. */
+    if (!req->refused && req->ret >= 0 && completion_trylock && completion_trylock()) {
+        blk_complete(req);
+        completion_unlock();
+        g_mutex_lock(&done_lock);
+        g_cond_broadcast(&done_cond);        /* for a drain waiting without the lock */
+        g_mutex_unlock(&done_lock);
+        return;
     }
     g_mutex_lock(&done_lock);
     g_queue_push_tail(&done_queue, req);
@@ -377,7 +399,7 @@ void blk_drain_all(void)
 {
     while (total_in_flight > 0) {
         g_mutex_lock(&done_lock);
-        while (g_queue_is_empty(&done_queue)) {
+        while (g_queue_is_empty(&done_queue) && total_in_flight > 0) {
             g_cond_wait(&done_cond, &done_lock);
         }
         g_mutex_unlock(&done_lock);

@@ -152,6 +152,11 @@ void blk_aio_pdiscard(BlockBackend *blk, uint64_t offset, uint64_t bytes,
                       BlockCompletionFunc *cb, void *opaque);
 void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
                            BlockCompletionFunc *cb, void *opaque);
+/* The lock device code runs under (the BQL): a worker that can take it
+ * without waiting completes its request itself instead of through the
+ * main loop's bottom half.  Without it (vireo-img) every completion goes
+ * through the bottom half. */
+void blk_set_completion_lock(bool (*trylock)(void), void (*unlock)(void));
 /* Requests issued and not yet completed. */
 unsigned blk_in_flight(BlockBackend *blk);
 /* Wait (main loop thread) until every request of every drive completed

@@ -22,6 +22,15 @@ void bql_unlock(void)
     g_mutex_unlock(&bql);
 }
 
+bool bql_trylock(void)
+{
+    if (!g_mutex_trylock(&bql)) {
+        return false;
+    }
+    bql_held = true;
+    return true;
+}
+
 bool bql_locked(void)
 {
     return bql_held;

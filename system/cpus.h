@@ -23,6 +23,8 @@
 
 void bql_lock(void);
 void bql_unlock(void);
+/* Take the BQL if no thread holds it (never call it holding it). */
+bool bql_trylock(void);
 /* This thread holds the BQL. */
 bool bql_locked(void);
 /* Take the BQL unless this thread holds it; true if it was taken (pass

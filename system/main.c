@@ -615,6 +615,7 @@ static void parse_action(const char *arg)
 int main(int argc, char **argv)
 {
     bql_lock();     /* the main thread's, but while it sleeps in poll() */
+    blk_set_completion_lock(bql_trylock, bql_unlock);
     /* an error exit still restores the terminal and removes socket files */
     fatal_set_cleanup(chardev_cleanup_all);
     MachineConfig cfg = {

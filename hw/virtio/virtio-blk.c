@@ -275,7 +275,13 @@ static void vblk_complete(VBlkReq *r, uint8_t status, uint32_t data_len)
     iov_from_buf(r->elem->in_sg, r->elem->in_num, r->elem->in_bytes - 1, &status, 1);
     virtqueue_push(r->vq, r->elem, data_len + 1);
     s->notify_pending |= 1ull << r->vq->index;
-    bh_schedule(s->notify_bh);
+    if (s->in_flight == 0) {
+        /* nothing else to batch with: interrupt now */
+        bh_cancel(s->notify_bh);
+        vblk_notify_bh(s);
+    } else {
+        bh_schedule(s->notify_bh);
+    }
     vblk_req_free(r);
 }
 
