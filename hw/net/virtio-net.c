@@ -401,6 +401,17 @@ static void vnet_tx_done(NetClientState *nc, ssize_t len)
     }
 }
 
+/*
+ * A kick.  Small frames at the head of the ring (the ACKs a guest sends
+ * while it receives a stream) go out at once, from the kick: each one
+ * saved a wake-up of the main loop, and a TCP sender on the host waits for
+ * them (host-to-guest throughput rose from about 0.8 of QEMU's to par).
+ * The rest waits for the bottom half, with kicks off meanwhile, so the
+ * guest's TCP keeps merging data into large (TSO) frames while earlier
+ * ones are in flight, as it does against QEMU.
+ */
+#define TX_INLINE_MAX 128        /* frame bytes sent from the kick */
+
 static void vnet_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = vdev->opaque;
@@ -410,7 +421,33 @@ static void vnet_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
         return;
     }
     virtio_queue_set_notification(vq, false);
-    bh_schedule(q->bh);
+    unsigned sent = 0;
+    VirtQueueElement *e;
+    while (sent < TX_BURST && !n->tx_waiting && (e = virtqueue_pop(vq))) {
+        if (e->out_bytes > n->hdr_len + TX_INLINE_MAX) {
+            virtqueue_unpop(vq, e);
+            virtqueue_elem_free(e);
+            break;
+        }
+        sent++;
+        vnet_tx_one(q, e);
+    }
+    if (sent) {
+        n->tx_batches++;
+        virtio_notify(vdev, vq);
+    }
+    if (n->tx_waiting || virtio_is_broken(vdev)) {
+        return;
+    }
+    if (!virtio_queue_empty(vq)) {
+        bh_schedule(q->bh);
+        return;
+    }
+    virtio_queue_set_notification(vq, true);
+    if (!virtio_queue_empty(vq)) {
+        virtio_queue_set_notification(vq, false);
+        bh_schedule(q->bh);
+    }
 }
 
 /* ---- receive ---- */
