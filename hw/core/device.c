@@ -501,8 +501,9 @@ bool device_unplug_request(Device *dev, GError **errp)
 void device_unplug(Device *dev)
 {
     g_ptr_array_remove(devices, dev);
-    dev->cls->unrealize(dev);
-    /* a -drive goes with its device, a -blockdev node's drive is dropped */
+    /* First the drives: their requests complete (drive_release drains)
+     * while the device is whole; then a -drive goes with its device and a
+     * -blockdev node's drive is dropped. */
     for (const Property *p = dev->cls->props; p && p->name; p++) {
         if (p->type == PROP_DRIVE) {
             BlockBackend **blk = (BlockBackend **)((uint8_t *)dev + p->offset);
@@ -510,6 +511,7 @@ void device_unplug(Device *dev)
             *blk = NULL;
         }
     }
+    dev->cls->unrealize(dev);
     JsonObject *o = json_object_new();
     if (dev->id) {
         json_object_set_string_member(o, "device", dev->id);
