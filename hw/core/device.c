@@ -469,6 +469,14 @@ bool device_hotplug(Device *dev, GError **errp)
     if (!dev->hotplug) {
         vireo_set_error(errp, "Bus of device '%s' does not support hotplugging", dev->cls->name);
         g_ptr_array_remove(devices, dev);
+        /* the drives stay as they were (a failed device_add deletes none) */
+        for (const Property *p = dev->cls->props; p && p->name; p++) {
+            BlockBackend *blk = *(BlockBackend **)((uint8_t *)dev + p->offset);
+            if (p->type == PROP_DRIVE && blk) {
+                blk_drain_all();
+                blk_detach_dev(blk, dev);
+            }
+        }
         dev->cls->unrealize(dev);
         device_free_unrealized(dev);
         return false;
