@@ -308,6 +308,7 @@ static void blkdebug_event(BlockDriverState *bs, BlkdebugEvent ev)
             char *tag = g_strdup(b->tag);
             g_ptr_array_remove_index(s->breaks, i);
             g_ptr_array_add(s->suspended, g_strdup(tag));
+            g_cond_broadcast(&s->resumed);          /* a "resume" may wait for it */
             while (find_tag(s->suspended, tag, false) >= 0) {
                 g_cond_wait(&s->resumed, &s->lock);
             }
@@ -354,7 +355,16 @@ static bool blkdebug_op(BlockDriverState *bs, BdrvDebugOp op, const char *event,
         break;
     }
     case BDRV_DEBUG_RESUME: {
+        /* In QEMU a request reaches its breakpoint before the command that
+         * issued it returns; here a worker thread takes it there, so it may
+         * still be on its way: while the breakpoint is armed, wait (a
+         * bounded time) for it to arrive. */
         int i = find_tag(s->suspended, tag, false);
+        gint64 deadline = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+        while (i < 0 && find_tag(s->breaks, tag, true) >= 0 &&
+               g_cond_wait_until(&s->resumed, &s->lock, deadline)) {
+            i = find_tag(s->suspended, tag, false);
+        }
         if (i < 0) {
             vireo_set_error(errp, "no request suspended at tag '%s'", tag);
             ok = false;
