@@ -117,7 +117,7 @@ typedef struct VirtIONet {
     bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
     uint8_t mac_table[MAC_TABLE_MAX][6];
     unsigned uni_entries, multi_entries;
-    uint64_t tx_batches, tx_frames, rx_frames;
+    uint64_t tx_frames, rx_frames;
     uint64_t tx_bytes, rx_bytes, copy_bytes, copy_bufs;
 } VirtIONet;
 
@@ -347,18 +347,27 @@ static bool vnet_tx_one(VnetTxQueue *q, VirtQueueElement *e)
     return true;
 }
 
-static void vnet_tx_bh(void *opaque)
+/*
+ * Send up to TX_BURST frames, stopping before the first one of more than
+ * limit bytes (it stays in the ring).  Then, unless the backend is full:
+ * frames left, the bottom half runs (again); none, kicks come back on, and
+ * a frame the driver queued while they were off is looked for once more.
+ */
+static void vnet_tx_run(VnetTxQueue *q, uint64_t limit)
 {
-    VnetTxQueue *q = opaque;
     VirtIONet *n = q->n;
     VirtIODevice *vdev = &n->vdev;
     if (n->tx_waiting || !virtio_queue_ready(q->vq)) {
         return;
     }
-    n->tx_batches++;
     unsigned sent = 0;
     VirtQueueElement *e;
     while (sent < TX_BURST && (e = virtqueue_pop(q->vq))) {
+        if (e->out_bytes - MIN(e->out_bytes, n->hdr_len) > limit) {      /* frame bytes */
+            virtqueue_unpop(q->vq, e);
+            virtqueue_elem_free(e);
+            break;
+        }
         sent++;
         if (!vnet_tx_one(q, e)) {
             break;
@@ -370,17 +379,20 @@ static void vnet_tx_bh(void *opaque)
     if (n->tx_waiting || virtio_is_broken(vdev)) {
         return;
     }
-    if (sent == TX_BURST) {
+    if (!virtio_queue_empty(q->vq)) {
         bh_schedule(q->bh);         /* more to do: let the loop breathe first */
         return;
     }
-    /* empty: ask for kicks again, then look once more for a frame the
-     * driver queued while kicks were off */
     virtio_queue_set_notification(q->vq, true);
     if (!virtio_queue_empty(q->vq)) {
         virtio_queue_set_notification(q->vq, false);
         bh_schedule(q->bh);
     }
+}
+
+static void vnet_tx_bh(void *opaque)
+{
+    vnet_tx_run(opaque, UINT64_MAX);
 }
 
 static void vnet_tx_done(NetClientState *nc, ssize_t len)
@@ -415,39 +427,12 @@ static void vnet_tx_done(NetClientState *nc, ssize_t len)
 static void vnet_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = vdev->opaque;
-    VnetTxQueue *q = &n->txq[(vq - vdev->vq) / 2];
     if (n->tx_waiting) {
         vq->kicks_suppressed++;
         return;
     }
     virtio_queue_set_notification(vq, false);
-    unsigned sent = 0;
-    VirtQueueElement *e;
-    while (sent < TX_BURST && !n->tx_waiting && (e = virtqueue_pop(vq))) {
-        if (e->out_bytes > n->hdr_len + TX_INLINE_MAX) {
-            virtqueue_unpop(vq, e);
-            virtqueue_elem_free(e);
-            break;
-        }
-        sent++;
-        vnet_tx_one(q, e);
-    }
-    if (sent) {
-        n->tx_batches++;
-        virtio_notify(vdev, vq);
-    }
-    if (n->tx_waiting || virtio_is_broken(vdev)) {
-        return;
-    }
-    if (!virtio_queue_empty(vq)) {
-        bh_schedule(q->bh);
-        return;
-    }
-    virtio_queue_set_notification(vq, true);
-    if (!virtio_queue_empty(vq)) {
-        virtio_queue_set_notification(vq, false);
-        bh_schedule(q->bh);
-    }
+    vnet_tx_run(&n->txq[(vq - vdev->vq) / 2], TX_INLINE_MAX);
 }
 
 /* ---- receive ---- */
