@@ -334,33 +334,17 @@ static bool pcihp_unplug_request(void *opaque, Device *dev, GError **errp)
     return true;
 }
 
-typedef struct SlotWalk {
-    int slot;
-    GPtrArray *found;
-    uint32_t fixed;          /* slots holding a device that cannot go */
-} SlotWalk;
-
-static void slot_walk(PCIDevice *d, void *opaque)
-{
-    SlotWalk *w = opaque;
-    if (!d->qdev.cls->hotpluggable) {
-        w->fixed |= 1u << PCI_SLOT(d->devfn);
-    } else if (PCI_SLOT(d->devfn) == w->slot) {
-        g_ptr_array_add(w->found, d);
-    }
-}
-
 /* EJ: the guest (its _EJ0) gave the slot up: its functions go. */
 static void pcihp_eject(PIIX4PMState *s, int slot)
 {
-    SlotWalk w = { .slot = slot, .found = g_ptr_array_new() };
     s->hp_up &= ~(1u << slot);
     s->hp_down &= ~(1u << slot);
-    pci_bus_foreach(s->pci.bus, slot_walk, &w);
-    for (guint i = 0; i < w.found->len; i++) {
-        device_unplug(w.found->pdata[i]);
+    for (int fn = 7; fn >= 0; fn--) {
+        PCIDevice *d = pci_bus_find(s->pci.bus, PCI_DEVFN(slot, fn));
+        if (d && d->qdev.cls->hotpluggable) {
+            device_unplug(&d->qdev);
+        }
     }
-    g_ptr_array_free(w.found, TRUE);
 }
 
 static uint64_t pcihp_read(void *opaque, hwaddr addr, unsigned size)
@@ -374,13 +358,9 @@ static uint64_t pcihp_read(void *opaque, hwaddr addr, unsigned size)
     case ACPI_PCIHP_DOWN:
         v = s->hp_down;
         break;
-    case ACPI_PCIHP_RMV: {
-        SlotWalk w = { .slot = -1, .found = g_ptr_array_new() };
-        pci_bus_foreach(s->pci.bus, slot_walk, &w);
-        g_ptr_array_free(w.found, TRUE);
-        v = ~w.fixed;
+    case ACPI_PCIHP_RMV:
+        v = ~pci_bus_fixed_slots(s->pci.bus);
         break;
-    }
     default:                 /* EJ reads 0; SEL: bus 0 */
         break;
     }

@@ -481,7 +481,6 @@ bool device_hotplug(Device *dev, GError **errp)
         device_free_unrealized(dev);
         return false;
     }
-    dev->hotplugged = true;
     if (dev->cls->reset) {
         dev->cls->reset(dev);
     }
@@ -499,11 +498,7 @@ bool device_unplug_request(Device *dev, GError **errp)
                         dev->id ? dev->id : dev->cls->name);
         return false;
     }
-    if (!dev->hotplug->unplug_request(dev->hotplug->opaque, dev, errp)) {
-        return false;
-    }
-    dev->pending_delete = true;
-    return true;
+    return dev->hotplug->unplug_request(dev->hotplug->opaque, dev, errp);
 }
 
 void device_unplug(Device *dev)

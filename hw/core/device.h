@@ -104,8 +104,6 @@ struct Device {
     IRQ **gpio_out;               /* pointers to the device's IRQ fields */
     int n_gpio_out;
     const HotplugHandler *hotplug; /* set by the bus at realize; NULL: no hot-plug there */
-    bool hotplugged;              /* added by device_add */
-    bool pending_delete;          /* device_del asked the guest, no answer yet */
     unsigned anon_index;          /* without id=: N in /machine/peripheral-anon/device[N] */
 };
 

@@ -783,22 +783,13 @@ static void pc_fw_cfg_boot_devices(void)
     g_free(lchs);
 }
 
-/* A slot holding a device that cannot be unplugged (host bridge, PIIX,
- * VGA) gets no hot-plug object in the DSDT. */
-static void pc_fixed_slot(PCIDevice *d, void *opaque)
-{
-    if (!d->qdev.cls->hotpluggable) {
-        *(uint32_t *)opaque &= ~(1u << PCI_SLOT(d->devfn));
-    }
-}
-
 void pc_machine_done(void)
 {
     pc_cmos_init_disks();
     pc_acfg.pvpanic_port = pvpanic_port();
-    uint32_t slots = ~1u;                /* slot 0: the host bridge */
-    pci_bus_foreach(pc.pci_bus, pc_fixed_slot, &slots);
-    pc_acfg.pci_hotplug_slots = slots;
+    /* no slot objects where a device cannot be unplugged (host bridge,
+     * PIIX, VGA) */
+    pc_acfg.pci_hotplug_slots = ~(pci_bus_fixed_slots(pc.pci_bus) | 1u);
     acpi_setup(pc.fw_cfg, &pc_acfg);
     pc.machine_done = true;
     pc_fw_cfg_boot_devices();

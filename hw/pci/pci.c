@@ -590,6 +590,18 @@ bool pci_device_init(PCIDevice *d, PCIBus *bus, uint16_t vendor, uint16_t device
     return true;
 }
 
+uint32_t pci_bus_fixed_slots(PCIBus *bus)
+{
+    uint32_t fixed = 0;
+    for (int devfn = 0; devfn < 256; devfn++) {
+        PCIDevice *d = bus->devices[devfn];
+        if (d && !d->qdev.cls->hotpluggable) {
+            fixed |= 1u << PCI_SLOT(devfn);
+        }
+    }
+    return fixed;
+}
+
 void pci_device_unregister(PCIDevice *d)
 {
     PCIBus *bus = d->bus;

@@ -186,6 +186,8 @@ void pci_set_irq(PCIDevice *d, int level);
  * and for a realize that fails after pci_device_init.  The BAR regions
  * themselves belong to the device. */
 void pci_device_unregister(PCIDevice *d);
+/* Slots holding a device that cannot be hot-unplugged (bit n: slot n). */
+uint32_t pci_bus_fixed_slots(PCIBus *bus);
 /* Devices realized on bus from now on hot-plug through h (PIIX4 ACPI). */
 void pci_bus_set_hotplug_handler(PCIBus *bus, const HotplugHandler *h);
 /* Restore the power-on header, unmap BARs, drop INTx.  Devices call it
