@@ -36,6 +36,8 @@ typedef struct SlirpState {
     GArray *next;                /* GPollFD, the set slirp asks for now */
     GPtrArray *guestfwd;         /* GuestFwd * */
     char *desc;
+    bool input;                  /* slirp_input since the last poll */
+    gint64 deadline;             /* slirp's timeout, monotonic us; -1: none */
 } SlirpState;
 
 typedef struct SlirpGSource {
@@ -204,12 +206,29 @@ static gboolean slirp_src_prepare(GSource *src, gint *timeout)
         }
     }
     *timeout = t == UINT32_MAX ? -1 : (gint)MIN(t, (uint32_t)G_MAXINT);
+    s->deadline = t == UINT32_MAX ? -1 : g_get_monotonic_time() + (gint64)t * 1000;
+    if (s->input) {
+        /* dispatch in this iteration, after a poll without waiting */
+        *timeout = 0;
+        return TRUE;
+    }
     return FALSE;
 }
 
+/*
+ * Ready when a socket has events, when slirp's own timeout (TCP's delayed
+ * ACK and retransmission clocks) is due, or after guest frames: slirp
+ * holds a reply whose destination it had to resolve first (ARP, NDP) until
+ * its next poll, and drops it when that comes a second late.  The guest's
+ * answer to the resolution is an input, so the poll right after it sends
+ * the reply; QEMU's main loop polls slirp at every iteration.
+ */
 static gboolean slirp_src_check(GSource *src)
 {
     SlirpState *s = ((SlirpGSource *)src)->s;
+    if (s->input || (s->deadline >= 0 && g_get_monotonic_time() >= s->deadline)) {
+        return TRUE;
+    }
     for (guint i = 0; i < s->pollfds->len; i++) {
         if (g_array_index(s->pollfds, GPollFD, i).revents) {
             return TRUE;
@@ -221,6 +240,7 @@ static gboolean slirp_src_check(GSource *src)
 static gboolean slirp_src_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
     SlirpState *s = ((SlirpGSource *)src)->s;
+    s->input = false;
     slirp_pollfds_poll(s->slirp, 0, get_revents_cb, s);
     return G_SOURCE_CONTINUE;
 }
@@ -246,6 +266,7 @@ static ssize_t slirp_receive(NetClientState *nc, const struct iovec *iov, int io
     }
     iov_to_buf(iov, iovcnt, 0, buf, len);
     slirp_input(s->slirp, buf, (int)len);
+    s->input = true;
     if (cpus_in_vcpu_thread()) {
         /*
          * A vCPU thread (thread=multi) delivered the frame while the main
@@ -533,6 +554,7 @@ NetClientState *net_init_slirp(KeyVal *kv, const char *id, GError **errp)
 
     SlirpState *s = (SlirpState *)net_client_new(&slirp_info_ops, NULL, "user", id);
     s->pollfds = g_array_new(FALSE, TRUE, sizeof(GPollFD));
+    s->deadline = -1;
     s->next = g_array_new(FALSE, TRUE, sizeof(GPollFD));
     s->guestfwd = g_ptr_array_new_with_free_func(g_free);
     char nbuf[INET_ADDRSTRLEN];
