@@ -451,6 +451,30 @@ static bool e1000_can_receive(NetClientState *nc)
            rx_free_descs(s) > 0;
 }
 
+/* one of the 16 receive address registers (valid bit set) holds addr */
+static bool e1000_ra_match(E1000State *s, const uint8_t *addr)
+{
+    for (int i = 0; i < 16; i++) {
+        uint32_t ral = s->mac[(E1000_RA >> 2) + 2 * i], rah = s->mac[(E1000_RA >> 2) + 2 * i + 1];
+        if (!(rah & (1u << 31))) {
+            continue;
+        }
+        uint8_t ra[6] = { ral, ral >> 8, ral >> 16, ral >> 24, rah, rah >> 8 };
+        if (!memcmp(addr, ra, 6)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The destination filter (8254x manual, receive address filtering):
+ * broadcast by RCTL.BAM; multicast by RCTL.MPE, an exact receive address
+ * or the 4096-bit multicast table (12 address bits chosen by RCTL.MO);
+ * unicast by RCTL.UPE or an exact receive address.  Linux's driver puts
+ * its first multicast groups (IPv6 all-nodes, solicited-node) into the
+ * exact registers and only the rest into the table.
+ */
 static bool e1000_rx_filter(E1000State *s, const uint8_t *buf)
 {
     uint32_t rctl = REG(s, E1000_RCTL);
@@ -459,7 +483,7 @@ static bool e1000_rx_filter(E1000State *s, const uint8_t *buf)
         return rctl & RCTL_BAM;
     }
     if (buf[0] & 1) {
-        if (rctl & RCTL_MPE) {
+        if ((rctl & RCTL_MPE) || e1000_ra_match(s, buf)) {
             return true;
         }
         static const unsigned shift[4] = { 4, 3, 2, 0 };
@@ -467,20 +491,7 @@ static bool e1000_rx_filter(E1000State *s, const uint8_t *buf)
         uint32_t hash = ((buf[4] >> shift[mo]) | ((uint16_t)buf[5] << (8 - shift[mo]))) & 0xfff;
         return (s->mac[(E1000_MTA >> 2) + (hash >> 5)] >> (hash & 31)) & 1;
     }
-    if (rctl & RCTL_UPE) {
-        return true;
-    }
-    for (int i = 0; i < 16; i++) {
-        uint32_t ral = s->mac[(E1000_RA >> 2) + 2 * i], rah = s->mac[(E1000_RA >> 2) + 2 * i + 1];
-        if (!(rah & (1u << 31))) {
-            continue;
-        }
-        uint8_t ra[6] = { ral, ral >> 8, ral >> 16, ral >> 24, rah, rah >> 8 };
-        if (!memcmp(buf, ra, 6)) {
-            return true;
-        }
-    }
-    return false;
+    return (rctl & RCTL_UPE) || e1000_ra_match(s, buf);
 }
 
 static ssize_t e1000_receive(NetClientState *nc, const struct iovec *iov, int iovcnt)
