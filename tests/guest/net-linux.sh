@@ -9,7 +9,11 @@
 #     the host's 127.0.0.1 (large segments: checksum offload and TSO in the
 #     NIC models), and the host's sha256 equals the guest's;
 #   - hostfwd=tcp:127.0.0.1:PORT-:23 reaches busybox nc listening in the
-#     guest: the host reads the token the guest serves.
+#     guest: the host reads the token the guest serves;
+#   - guestfwd=tcp:10.0.2.100:4321-tcp:127.0.0.1:PORT: a line the guest
+#     sends to 10.0.2.100:4321 reaches a server on the host;
+#   - IPv6: the guest's SLAAC address from slirp's router advertisement,
+#     and three ICMPv6 echoes to slirp's fec0::2, none lost.
 # NET_MODELS="e1000" limits the models (default: every model -nic model=help lists
 # among e1000 and virtio-net-pci).
 set -u
@@ -73,9 +77,33 @@ for model in $models; do
     log=$out/$model.log
     fport=$(free_port)
     token=tok$RANDOM$RANDOM
-    cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O - http://10.0.2.2:$hport/blob | sha256sum | sed s/^/down-sha=/; dd if=/dev/urandom of=/tmp/up bs=65536 count=64 2>/dev/null; nc 10.0.2.2 $sport < /tmp/up; sha256sum /tmp/up | sed s/^/up-sha=/; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
+    # guestfwd's host end: one connection, its first line to $out/$model.gfwd
+    rm -f "$out/$model.gfwd" "$out/$model.gfwd-port"
+    python3 - "$out/$model.gfwd" > "$out/$model.gfwd-port" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+s.settimeout(300)
+c, _ = s.accept()
+c.settimeout(300)
+data = b""
+while b"\n" not in data:
+    b = c.recv(4096)
+    if not b:
+        break
+    data += b
+open(sys.argv[1], "wb").write(data)
+PY
+    gfwd_pid=$!
+    gport=
+    for _ in $(seq 50); do
+        gport=$(head -n1 "$out/$model.gfwd-port")
+        [ -n "$gport" ] && break
+        sleep 0.1
+    done
+    cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O - http://10.0.2.2:$hport/blob | sha256sum | sed s/^/down-sha=/; dd if=/dev/urandom of=/tmp/up bs=65536 count=64 2>/dev/null; nc 10.0.2.2 $sport < /tmp/up; sha256sum /tmp/up | sed s/^/up-sha=/; echo gfwd-$token | timeout 5 nc 10.0.2.100 4321; ip -6 addr show dev eth0 scope site | sed -n 's/.*inet6 \\([^ ]*\\) .*/ipv6-addr=\\1/p'; ping -6 -c 3 -w 20 fec0::2 | sed -n 's/^\\(.*packets transmitted.*\\)/ping6: \\1/p'; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
     timeout 300 "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
-        -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23 -monitor "unix:$out/$model.mon,server,nowait" \
+        -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23,guestfwd=tcp:10.0.2.100:4321-tcp:127.0.0.1:$gport -monitor "unix:$out/$model.mon,server,nowait" \
         -append "console=ttyS0 quiet vireo.cmd=\"$cmds\" vireo.end" </dev/null >"$log" 2>&1 &
     vpid=$!
     got=""
@@ -136,6 +164,15 @@ PY
     [ "$got" = "$token" ] && ok "$model: hostfwd reaches nc in the guest" ||
         notok "$model: hostfwd read '$got', want '$token'"
     expect "$log" '^nc-done' "$model: guest nc finished"
+    kill $gfwd_pid 2>/dev/null; wait $gfwd_pid 2>/dev/null
+    if grep -qx "gfwd-$token" "$out/$model.gfwd" 2>/dev/null; then
+        ok "$model: guestfwd carried the guest's line to the host"
+    else
+        notok "$model: guestfwd: the host got '$(cat "$out/$model.gfwd" 2>/dev/null)', want 'gfwd-$token'"
+    fi
+    expect "$log" '^ipv6-addr=fec0::5054:ff:fe12:3456/64' "$model: IPv6 address from slirp's router advertisement"
+    expect "$log" '^ping6: 3 packets transmitted, 3 packets received, 0% packet loss' \
+        "$model: three ICMPv6 echoes to fec0::2, none lost"
     up=$(ls -t "$out"/sink-* 2>/dev/null | head -n1)
     if [ -n "$up" ] && [ "$(stat -c %s "$up")" = 4194304 ] &&
        grep -qa "^up-sha=$(sha256sum < "$up" | cut -d' ' -f1)" "$log"; then
