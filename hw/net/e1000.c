@@ -129,12 +129,15 @@ static void e1000_itr_expired(void *opaque)
     e1000_update_irq(s);
 }
 
+/*
+ * ICR holds causes only: on the 8254x its bits 31:17 are reserved and read
+ * 0 (manual, 13.4.17).  The "interrupt asserted" bit 31 belongs to the
+ * 82571 and later (e1000e), whose drivers test it; the 8254x drivers do
+ * not, and QEMU's e1000 never sets it.
+ */
 static void set_ics(E1000State *s, uint32_t causes)
 {
     REG(s, E1000_ICR) |= causes;
-    if (REG(s, E1000_ICR) & REG(s, E1000_IMS)) {
-        REG(s, E1000_ICR) |= ICR_INT_ASSERTED;
-    }
     e1000_update_irq(s);
 }
 

@@ -128,7 +128,6 @@
 #define ICR_RXO         (1u << 6)
 #define ICR_RXT0        (1u << 7)
 #define ICR_MDAC        (1u << 9)
-#define ICR_INT_ASSERTED (1u << 31)
 
 #define RCTL_EN         (1u << 1)
 #define RCTL_SBP        (1u << 2)
