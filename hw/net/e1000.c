@@ -482,9 +482,13 @@ static bool e1000_rx_filter(E1000State *s, const uint8_t *buf)
 {
     uint32_t rctl = REG(s, E1000_RCTL);
     static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    if (!memcmp(buf, bcast, 6)) {
-        return rctl & RCTL_BAM;
+    if ((rctl & RCTL_BAM) && !memcmp(buf, bcast, 6)) {
+        return true;
     }
+    /* Without BAM a broadcast is not refused outright: like any multicast
+     * address it still passes by MPE, an exact address or the table
+     * (RCTL.BAM clear ignores broadcasts that match no filter), as QEMU's
+     * e1000 does. */
     if (buf[0] & 1) {
         if ((rctl & RCTL_MPE) || e1000_ra_match(s, buf)) {
             return true;
