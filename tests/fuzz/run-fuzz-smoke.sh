@@ -2,9 +2,9 @@
 # Deterministic run of every fuzz harness (corpus replay + fixed-seed
 # random inputs) under the normal build: it must not crash or hang.
 # BUILD=build-asan runs the sanitizer tree's binaries.  FUZZ_RUNS sets the
-# number of random inputs for every harness; by default the text parsers,
-# cheap per input, get many and fuzz-code (guest code runs) few, so the
-# whole run stays around a minute on two cores.
+# number of random inputs for every harness; by default the text parsers
+# and fuzz-slirp, cheap per input, get many and fuzz-code (guest code runs)
+# few, so the whole run stays around a minute on two cores.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -13,7 +13,7 @@ status=0
 runs_for() {
     case $1 in
     fuzz-code) echo 1500 ;;
-    fuzz-hmp|fuzz-gdb|fuzz-qtest|fuzz-cmdline) echo 20000 ;;
+    fuzz-hmp|fuzz-gdb|fuzz-qtest|fuzz-cmdline|fuzz-slirp) echo 20000 ;;
     *) echo 3000 ;;
     esac
 }
