@@ -28,8 +28,26 @@
 #include "util/iov.h"
 #include "util/log.h"
 
+/*
+ * What the guest's IPv4 fragments have given slirp (frag_admit()): a
+ * datagram (id, source, destination, protocol, as on the wire) whose first
+ * piece slirp took, and where its next piece must start.
+ */
+typedef struct FragQueue {
+    uint8_t key[11];
+    bool used;
+    bool open;          /* slirp holds its queue and takes the piece at next */
+    unsigned next;
+    int64_t since;      /* CLOCK_HOST ns: the first piece */
+} FragQueue;
+
+#define FRAG_QUEUES   64
+#define FRAG_OPEN_NS  (15 * 1000000000ll)   /* then the datagram is given up */
+#define FRAG_HOLD_NS  (45 * 1000000000ll)   /* slirp has dropped its queue by then */
+
 typedef struct SlirpState {
     NetClientState nc;
+    FragQueue frags[FRAG_QUEUES];
     Slirp *slirp;
     GSource *src;
     GArray *pollfds;             /* GPollFD, registered with src */
@@ -253,6 +271,91 @@ static GSourceFuncs slirp_src_funcs = {
 
 /* ---- guest side ---- */
 
+/*
+ * Debian's libslirp 4.7.0 (libslirp0 4.7.0-1, built with LTO) crashes on
+ * IPv4 reassembly input no IP stack sends but any guest can: a last
+ * fragment that starts a queue, or pieces that overlap.  Its ip_input.c
+ * links queues and fragments through pointers of two struct types, and
+ * the compiler's aliasing assumptions let ip_reass() follow a wild pointer
+ * (tests/fuzz/README.md, "Bugs found").  So fragments reach slirp only as
+ * a guest's stack sends them: each datagram's pieces in order, from offset
+ * 0, without gaps or overlaps, each but the last a multiple of 8 bytes;
+ * anything else is dropped here (IP loses a datagram, an architected
+ * outcome).  Frames slirp's ip_input() drops before reassembly pass
+ * untracked.  A datagram not finished within FRAG_OPEN_NS is given up and
+ * its key refused until slirp's own timeout (IPFRAGTTL, 30 s) has dropped
+ * the queue.
+ */
+static bool frag_admit(SlirpState *s, const uint8_t *f, size_t len)
+{
+    if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00) {
+        return true;
+    }
+    const uint8_t *ip = f + 14;
+    size_t avail = len - 14, hlen = (ip[0] & 15) * 4;
+    unsigned tot = ip[2] << 8 | ip[3], off = ip[6] << 8 | ip[7];
+    if (ip[0] >> 4 != 4 || hlen < 20 || hlen > avail || tot < hlen || tot > avail || !ip[8]) {
+        return true;                            /* slirp drops it first */
+    }
+    uint32_t sum = 0;
+    for (size_t i = 0; i < hlen; i += 2) {
+        sum += ip[i] << 8 | ip[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    if (sum != 0xffff || !(off & ~0x4000u)) {
+        return true;                            /* a bad checksum, or no fragment */
+    }
+    uint8_t key[11];
+    memcpy(key, ip + 4, 2);
+    memcpy(key + 2, ip + 12, 8);
+    key[10] = ip[9];
+    int64_t now = clock_get_ns(CLOCK_HOST);
+    FragQueue *q = NULL, *unused = NULL;
+    for (unsigned i = 0; i < FRAG_QUEUES; i++) {
+        FragQueue *c = &s->frags[i];
+        if (c->used && now - c->since > (c->open ? FRAG_OPEN_NS : FRAG_HOLD_NS)) {
+            if (c->open) {
+                c->open = false;                /* given up: held until slirp's is gone */
+            } else {
+                c->used = false;
+            }
+        }
+        if (c->used && !memcmp(c->key, key, sizeof(key))) {
+            q = c;
+        } else if (!c->used && !unused) {
+            unused = c;
+        }
+    }
+    bool mf = off & 0x2000;
+    unsigned at = (off & 0x1fff) * 8, flen = tot - hlen;
+    if (!mf && !at) {
+        return !q;          /* only the reserved bit: slirp would free a queue */
+    }
+    if (!at) {
+        /* a first piece starts a queue: not over one slirp may hold */
+        if (q || !unused || !flen || (flen & 7)) {
+            return false;
+        }
+        *unused = (FragQueue){ .used = true, .open = true, .next = flen, .since = now };
+        memcpy(unused->key, key, sizeof(key));
+        return true;
+    }
+    if (!q || !q->open) {
+        return false;
+    }
+    if (at != q->next || !flen || (mf && (flen & 7)) || at + flen > 65535 - hlen) {
+        q->open = false;    /* slirp keeps the queue until its timeout */
+        return false;
+    }
+    q->next += flen;
+    if (!mf) {
+        q->used = false;    /* complete: slirp reassembles it and frees the queue */
+    }
+    return true;
+}
+
 static ssize_t slirp_receive(NetClientState *nc, const struct iovec *iov, int iovcnt)
 {
     SlirpState *s = (SlirpState *)nc;
@@ -265,6 +368,10 @@ static ssize_t slirp_receive(NetClientState *nc, const struct iovec *iov, int io
         return -1;
     }
     iov_to_buf(iov, iovcnt, 0, buf, len);
+    if (!frag_admit(s, buf, len)) {
+        vlog(LOG_GUEST_ERRORS, "slirp: IPv4 fragment out of order, dropped\n");
+        return len;
+    }
     slirp_input(s->slirp, buf, (int)len);
     s->input = true;
     if (cpus_in_vcpu_thread()) {
