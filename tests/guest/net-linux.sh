@@ -13,7 +13,9 @@
 #   - guestfwd=tcp:10.0.2.100:4321-tcp:127.0.0.1:PORT: a line the guest
 #     sends to 10.0.2.100:4321 reaches a server on the host;
 #   - IPv6: the guest's SLAAC address from slirp's router advertisement,
-#     and three ICMPv6 echoes to slirp's fec0::2, none lost.
+#     and three ICMPv6 echoes to slirp's fec0::2, none lost;
+#   - 8000-byte pings to 10.0.2.2: fragments slirp reassembles (through
+#     net/slirp.c's fragment guard) and a fragmented reply.
 # NET_MODELS="e1000" limits the models (default: every model -nic model=help lists
 # among e1000 and virtio-net-pci).
 set -u
@@ -101,7 +103,7 @@ PY
         [ -n "$gport" ] && break
         sleep 0.1
     done
-    cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O - http://10.0.2.2:$hport/blob | sha256sum | sed s/^/down-sha=/; dd if=/dev/urandom of=/tmp/up bs=65536 count=64 2>/dev/null; nc 10.0.2.2 $sport < /tmp/up; sha256sum /tmp/up | sed s/^/up-sha=/; echo gfwd-$token | timeout 5 nc 10.0.2.100 4321; ip -6 addr show dev eth0 scope site | sed -n 's/.*inet6 \\([^ ]*\\) .*/ipv6-addr=\\1/p'; ping -6 -c 3 -w 20 fec0::2 | sed -n 's/^\\(.*packets transmitted.*\\)/ping6: \\1/p'; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
+    cmds="echo eth0-driver=\$(basename \$(readlink /sys/class/net/eth0/device/driver)); cat /sys/class/net/eth0/device/features 2>/dev/null | sed 's/^/virtio-features=/'; ip link set eth0 up; sleep 2; timeout 60 udhcpc -i eth0 -n -q -t 10; wget -q -O - http://10.0.2.2:$hport/blob | sha256sum | sed s/^/down-sha=/; dd if=/dev/urandom of=/tmp/up bs=65536 count=64 2>/dev/null; nc 10.0.2.2 $sport < /tmp/up; sha256sum /tmp/up | sed s/^/up-sha=/; echo gfwd-$token | timeout 5 nc 10.0.2.100 4321; ip -6 addr show dev eth0 scope site | sed -n 's/.*inet6 \\([^ ]*\\) .*/ipv6-addr=\\1/p'; ping -6 -c 3 -w 20 fec0::2 | sed -n 's/^\\(.*packets transmitted.*\\)/ping6: \\1/p'; ping -c 3 -s 8000 -w 20 10.0.2.2 | sed -n 's/^\\(.*packets transmitted.*\\)/bigping: \\1/p'; echo nc-listening; echo $token | nc -l -p 23; echo nc-done"
     timeout 300 "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
         -nic user,model=$model,hostfwd=tcp:127.0.0.1:$fport-:23,guestfwd=tcp:10.0.2.100:4321-tcp:127.0.0.1:$gport -monitor "unix:$out/$model.mon,server,nowait" \
         -append "console=ttyS0 quiet vireo.cmd=\"$cmds\" vireo.end" </dev/null >"$log" 2>&1 &
@@ -173,6 +175,8 @@ PY
     expect "$log" '^ipv6-addr=fec0::5054:ff:fe12:3456/64' "$model: IPv6 address from slirp's router advertisement"
     expect "$log" '^ping6: 3 packets transmitted, 3 packets received, 0% packet loss' \
         "$model: three ICMPv6 echoes to fec0::2, none lost"
+    expect "$log" '^bigping: 3 packets transmitted, 3 packets received, 0% packet loss' \
+        "$model: 8000-byte pings to the gateway, fragmented both ways, none lost"
     up=$(ls -t "$out"/sink-* 2>/dev/null | head -n1)
     if [ -n "$up" ] && [ "$(stat -c %s "$up")" = 4194304 ] &&
        grep -qa "^up-sha=$(sha256sum < "$up" | cut -d' ' -f1)" "$log"; then
