@@ -6,8 +6,9 @@
  * the MAC, link status,
  * mergeable receive buffers, checksum offload in both directions (a
  * partially checksummed frame from the driver is completed here before it
- * reaches the backend; frames for the guest are full and marked valid),
- * and the control queue's receive modes and MAC filter tables.
+ * reaches the backend; frames for the guest are full and marked valid, or
+ * coalesced into GSO frames: see vnet_agg_*), and the control queue's
+ * receive modes and MAC filter tables.
  *
  * TCP segmentation offload (HOST_TSO4, HOST_TSO6, HOST_ECN): the driver
  * sends TCP frames of up to 64 KiB with a segment size.  A backend that
@@ -49,6 +50,8 @@
 #define VIRTIO_NET_F_CSUM           0
 #define VIRTIO_NET_F_GUEST_CSUM     1
 #define VIRTIO_NET_F_MAC            5
+#define VIRTIO_NET_F_GUEST_TSO4     7
+#define VIRTIO_NET_F_GUEST_TSO6     8
 #define VIRTIO_NET_F_HOST_TSO4      11
 #define VIRTIO_NET_F_HOST_TSO6      12
 #define VIRTIO_NET_F_HOST_ECN       13
@@ -86,6 +89,7 @@
 #define MAC_TABLE_MAX   64
 #define RX_FRAME_MAX    (65536 + 14)
 #define FLOW_SLOTS      256
+#define RX_AGG_MAX      (32 * 1024)     /* payload of a coalesced frame */
 
 struct VirtIONet;
 typedef struct VnetTxQueue {
@@ -101,6 +105,7 @@ typedef struct VirtIONet {
     NetClientState *nc;
     char *romfile;               /* "romfile" property */
     bool host_tso4, host_tso6, host_ecn;    /* offloads offered (QEMU's property names) */
+    bool guest_tso4, guest_tso6;
     bool mq;                     /* "mq" property */
     unsigned max_pairs;          /* queue pairs offered (the backend's queues= with mq=on) */
     unsigned curr_pairs;         /* in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET) */
@@ -119,6 +124,12 @@ typedef struct VirtIONet {
     unsigned uni_entries, multi_entries;
     uint64_t tx_frames, rx_frames;
     uint64_t tx_bytes, rx_bytes, copy_bytes, copy_bufs;
+    /* receive coalescing (vnet_agg_*): the frame being built, 0: none */
+    size_t agg_len;
+    unsigned agg_pair, agg_segs, agg_mss, agg_hlen;
+    uint32_t agg_seq;            /* the sequence number the next segment must have */
+    BH *agg_bh;
+    uint8_t agg[RX_FRAME_MAX];
 } VirtIONet;
 
 /* ---- configuration ---- */
@@ -169,6 +180,10 @@ static void vnet_reset(VirtIODevice *vdev)
         n->tx_elem = NULL;
     }
     n->tx_waiting = false;
+    n->agg_len = 0;
+    if (n->agg_bh) {
+        bh_cancel(n->agg_bh);
+    }
     if (n->nc) {
         net_purge_queued_packets(n->nc);
     }
@@ -507,30 +522,14 @@ static bool vnet_filter(VirtIONet *n, const uint8_t *buf, size_t len)
     return false;
 }
 
-static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iovcnt)
+/*
+ * The frame, with its virtio-net header hdr, into the buffers of rx: len
+ * when it is delivered (or dropped: a single buffer too small), 0 when the
+ * queue lacks buffers (it waits), -1 when the device is broken.
+ */
+static ssize_t vnet_rx_deliver(VirtIONet *n, VirtQueue *rx, const uint8_t *frame, size_t len,
+                               const uint8_t *hdr, int64_t t0)
 {
-    VirtIONet *n = nc->opaque_dev;
-    static uint8_t frame[RX_FRAME_MAX];
-    size_t len = 0;
-    int64_t t0 = iostats_now();
-    for (int i = 0; i < iovcnt; i++) {
-        if (len + iov[i].iov_len > sizeof(frame)) {
-            return -1;
-        }
-        memcpy(frame + len, iov[i].iov_base, iov[i].iov_len);
-        len += iov[i].iov_len;
-    }
-    VirtQueue *rx = vnet_rxq(n, vnet_rx_pair(n, frame, len));
-    if (!vnet_rxq_can_receive(rx)) {
-        return 0;
-    }
-    if (!vnet_filter(n, frame, len)) {
-        return len;
-    }
-    uint8_t hdr[12] = { 0 };
-    if (virtio_has_feature(&n->vdev, VIRTIO_NET_F_GUEST_CSUM)) {
-        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
-    }
     size_t total = n->hdr_len + len, done = 0;
     unsigned used = 0;
     VirtQueueElement *elems[64];
@@ -593,10 +592,179 @@ static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iov
     return len;
 }
 
+/*
+ * Receive coalescing, the host side of GUEST_TSO4 (virtio 1.1, 5.1.6.4):
+ * consecutive in-order segments of one TCP/IPv4 flow (ACK, PSH only, no IP
+ * options) become one frame of up to RX_AGG_MAX bytes of payload with a
+ * GSO header, so the guest's stack takes one packet, one interrupt and one
+ * ACK decision where it took twenty (slirp sends MTU-sized segments).  The
+ * frame keeps the first segment's headers with the last one's ACK number
+ * and window; its IP length and header checksum are made right, and its
+ * TCP checksum is left partial (NEEDS_CSUM, the pseudo-header sum), as
+ * Linux's own GRO hands packets on.  A segment that does not continue the
+ * frame, a short or PSH segment, the size limit, or the end of the burst
+ * (agg_bh, after the backend's current run) sends it.
+ */
+
+/* the TCP/IPv4 segment's header length (Ethernet + IP + TCP) when it can
+ * be coalesced, else 0 */
+static unsigned vnet_agg_hlen(const uint8_t *f, size_t len)
+{
+    if (len < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00) {
+        return 0;
+    }
+    const uint8_t *ip = f + 14, *tcp = ip + 20;
+    unsigned tot = ip[2] << 8 | ip[3];
+    if (ip[0] != 0x45 || ip[9] != 6 || ((ip[6] << 8 | ip[7]) & 0x3fff) || tot + 14 != len ||
+        net_checksum_finish(net_checksum_add(0, ip, 20))) {
+        return 0;               /* options, not TCP, a fragment, padding, a bad header */
+    }
+    unsigned thl = (tcp[12] >> 4) * 4;
+    if (thl < 20 || 20 + thl >= tot || (tcp[13] & ~0x18) || !(tcp[13] & 0x10)) {
+        return 0;               /* no payload, or flags other than ACK/PSH */
+    }
+    return 14 + 20 + thl;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* send the coalesced frame: false when its queue lacks buffers (it stays) */
+static bool vnet_agg_flush(VirtIONet *n)
+{
+    if (!n->agg_len) {
+        return true;
+    }
+    uint8_t *ip = n->agg + 14, *tcp = ip + 20;
+    uint8_t hdr[12] = { 0 };
+    if (n->agg_segs > 1) {
+        unsigned tot = n->agg_len - 14;
+        ip[2] = tot >> 8;
+        ip[3] = tot;
+        ip[10] = ip[11] = 0;
+        uint16_t c = net_checksum_finish(net_checksum_add(0, ip, 20));
+        ip[10] = c >> 8;
+        ip[11] = c;
+        /* partial: the pseudo-header sum, not inverted */
+        uint8_t ph[12] = { 0 };
+        memcpy(ph, ip + 12, 8);
+        ph[9] = 6;
+        ph[10] = (tot - 20) >> 8;
+        ph[11] = tot - 20;
+        uint16_t p = ~net_checksum_finish(net_checksum_add(0, ph, 12));
+        tcp[16] = p >> 8;
+        tcp[17] = p;
+        hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+        hdr[2] = n->agg_hlen;
+        hdr[3] = n->agg_hlen >> 8;
+        hdr[4] = n->agg_mss;
+        hdr[5] = n->agg_mss >> 8;
+        hdr[6] = 14 + 20;                       /* csum_start */
+        hdr[8] = 16;                            /* csum_offset: TCP's checksum */
+    } else {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;   /* one segment: the frame as it came */
+    }
+    ssize_t r = vnet_rx_deliver(n, vnet_rxq(n, n->agg_pair), n->agg, n->agg_len, hdr,
+                                iostats_now());
+    if (r == 0) {
+        return false;
+    }
+    n->agg_len = 0;
+    return true;
+}
+
+static void vnet_agg_bh(void *opaque)
+{
+    vnet_agg_flush(opaque);     /* no buffers: vnet_handle_rx tries again */
+}
+
+/* append the segment to the frame being built: false if it does not
+ * continue it */
+static bool vnet_agg_append(VirtIONet *n, unsigned pair, const uint8_t *f, size_t len,
+                            unsigned hlen)
+{
+    const uint8_t *a = n->agg, *tcp = f + 34, *atcp = a + 34;
+    size_t pl = len - hlen;
+    if (pair != n->agg_pair || hlen != n->agg_hlen || memcmp(f + 26, a + 26, 12) ||
+        rd32(tcp + 4) != n->agg_seq || pl > n->agg_mss ||
+        n->agg_len - hlen + pl > RX_AGG_MAX || memcmp(tcp + 20, atcp + 20, hlen - 54)) {
+        return false;           /* another flow or queue, a gap, other options, too big */
+    }
+    memcpy(n->agg + n->agg_len, f + hlen, pl);
+    n->agg_len += pl;
+    n->agg_segs++;
+    n->agg_seq += pl;
+    memcpy(n->agg + 34 + 8, tcp + 8, 4);        /* the newest ACK number */
+    memcpy(n->agg + 34 + 14, tcp + 14, 2);      /* and window */
+    n->agg[34 + 13] |= tcp[13] & 0x08;          /* PSH */
+    return true;
+}
+
+static ssize_t vnet_receive(NetClientState *nc, const struct iovec *iov, int iovcnt)
+{
+    VirtIONet *n = nc->opaque_dev;
+    static uint8_t frame[RX_FRAME_MAX];
+    size_t len = 0;
+    int64_t t0 = iostats_now();
+    for (int i = 0; i < iovcnt; i++) {
+        if (len + iov[i].iov_len > sizeof(frame)) {
+            return -1;
+        }
+        memcpy(frame + len, iov[i].iov_base, iov[i].iov_len);
+        len += iov[i].iov_len;
+    }
+    unsigned pair = vnet_rx_pair(n, frame, len);
+    VirtQueue *rx = vnet_rxq(n, pair);
+    bool coalesce = virtio_has_feature(&n->vdev, VIRTIO_NET_F_GUEST_TSO4) &&
+                    virtio_has_feature(&n->vdev, VIRTIO_NET_F_GUEST_CSUM);
+    unsigned hlen = coalesce ? vnet_agg_hlen(frame, len) : 0;
+    if (n->agg_len) {
+        if (hlen && vnet_filter(n, frame, len) && vnet_agg_append(n, pair, frame, len, hlen)) {
+            if (len - hlen < n->agg_mss || (frame[34 + 13] & 0x08) ||
+                n->agg_len - hlen + n->agg_mss > RX_AGG_MAX) {
+                vnet_agg_flush(n);      /* the end of a burst: no buffers, agg_bh retries */
+            }
+            return len;
+        }
+        if (!vnet_agg_flush(n)) {
+            return 0;                   /* the frame waits behind it */
+        }
+    }
+    if (!vnet_rxq_can_receive(rx)) {
+        return 0;
+    }
+    if (!vnet_filter(n, frame, len)) {
+        return len;
+    }
+    if (hlen && len - hlen >= 536 && !(frame[34 + 13] & 0x08)) {
+        /* a full-sized segment: the start of a coalesced frame */
+        memcpy(n->agg, frame, len);
+        n->agg_len = len;
+        n->agg_pair = pair;
+        n->agg_segs = 1;
+        n->agg_hlen = hlen;
+        n->agg_mss = len - hlen;
+        n->agg_seq = rd32(frame + 34 + 4) + n->agg_mss;
+        bh_schedule(n->agg_bh);
+        return len;
+    }
+    uint8_t hdr[12] = { 0 };
+    if (virtio_has_feature(&n->vdev, VIRTIO_NET_F_GUEST_CSUM)) {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
+    return vnet_rx_deliver(n, rx, frame, len, hdr, t0);
+}
+
 static void vnet_handle_rx(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = vdev->opaque;
-    net_flush_queued_packets(n->nc);   /* buffers arrived: frames may flow */
+    /* buffers arrived: the coalesced frame, then the frames behind it */
+    if (vnet_agg_flush(n)) {
+        net_flush_queued_packets(n->nc);
+    }
 }
 
 /* ---- control queue ---- */
@@ -756,7 +924,9 @@ static bool vnet_realize(Device *dev, GError **errp)
     /* TSO needs checksum offload, which is always offered (virtio 1.1, 5.1.3.1) */
     vdev->host_features |= (uint64_t)n->host_tso4 << VIRTIO_NET_F_HOST_TSO4 |
                            (uint64_t)n->host_tso6 << VIRTIO_NET_F_HOST_TSO6 |
-                           (uint64_t)(n->host_ecn && (n->host_tso4 || n->host_tso6)) << VIRTIO_NET_F_HOST_ECN;
+                           (uint64_t)(n->host_ecn && (n->host_tso4 || n->host_tso6)) << VIRTIO_NET_F_HOST_ECN |
+                           (uint64_t)n->guest_tso4 << VIRTIO_NET_F_GUEST_TSO4 |
+                           (uint64_t)n->guest_tso6 << VIRTIO_NET_F_GUEST_TSO6;
     n->max_pairs = n->mq && n->conf.peer ? n->conf.peer->queues : 1;
     if (n->max_pairs > 1) {
         vdev->host_features |= 1ull << VIRTIO_NET_F_MQ;
@@ -766,6 +936,7 @@ static bool vnet_realize(Device *dev, GError **errp)
         n->txq[i] = (VnetTxQueue){ n, virtio_add_queue(vdev, QUEUE_SIZE, vnet_handle_queue), NULL };
         n->txq[i].bh = bh_new(vnet_tx_bh, &n->txq[i]);
     }
+    n->agg_bh = bh_new(vnet_agg_bh, n);
     virtio_add_queue(vdev, 64, vnet_handle_queue);          /* control */
     net_nic_default_mac(&n->conf);
     if (!virtio_pci_realize(&n->proxy, vdev, 0x0200, errp)) {
@@ -777,6 +948,8 @@ static bool vnet_realize(Device *dev, GError **errp)
         for (unsigned i = 0; i < n->max_pairs; i++) {
             bh_delete(n->txq[i].bh);
         }
+        bh_delete(n->agg_bh);
+        n->agg_bh = NULL;
         return false;
     }
     n->nc = net_nic_new(&vnet_net_info, &n->conf, "virtio-net-pci", dev->id);
@@ -810,6 +983,8 @@ static void vnet_unrealize(Device *dev)
     for (unsigned i = 0; i < n->max_pairs; i++) {
         bh_delete(n->txq[i].bh);
     }
+    bh_delete(n->agg_bh);
+    n->agg_bh = NULL;
     iostats_unregister(n->ios);
     net_client_free(n->nc);          /* the -netdev backend stays, free for another NIC */
     n->nc = NULL;
@@ -824,6 +999,8 @@ static const Property vnet_props[] = {
     DEFINE_PROP("host_tso4", PROP_BOOL, VirtIONet, host_tso4, "on"),
     DEFINE_PROP("host_tso6", PROP_BOOL, VirtIONet, host_tso6, "on"),
     DEFINE_PROP("host_ecn", PROP_BOOL, VirtIONet, host_ecn, "on"),
+    DEFINE_PROP("guest_tso4", PROP_BOOL, VirtIONet, guest_tso4, "on"),
+    DEFINE_PROP("guest_tso6", PROP_BOOL, VirtIONet, guest_tso6, "on"),
     DEFINE_PROP("mq", PROP_BOOL, VirtIONet, mq, "off"),
     DEFINE_PROP_END,
 };

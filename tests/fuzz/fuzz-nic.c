@@ -118,6 +118,70 @@ static void drivers_up(void)
     vnet_queue(1, RINGS + 0x20000);
     vnet_queue(2, RINGS + 0x30000);
     mmio_w(VNET_BAR4 + 20, 0xf, 1);
+    /* the receive queue full of 4 KiB buffers, as the driver posts them
+     * (frames from the backend land at once; the input can spoil them) */
+    for (uint32_t i = 0; i < 16; i++) {
+        uint32_t d = RINGS + 0x10000 + 16 * i;
+        mmio_w(d, BUFS + 0x10000 + i * 4096, 4);
+        mmio_w(d + 4, 0, 4);
+        mmio_w(d + 8, 4096, 4);
+        mmio_w(d + 12, 2, 4);                   /* VIRTQ_DESC_F_WRITE, next 0 */
+        mmio_w(RINGS + 0x11000 + 4 + 2 * i, i, 2);
+    }
+    mmio_w(RINGS + 0x11000, 0, 2);
+    mmio_w(RINGS + 0x11002, 16, 2);
+}
+
+/*
+ * A TCP/IPv4 segment with a valid IP header: the flow (ports) and flags
+ * from a, the payload length from v; consecutive segments of a flow
+ * follow each other in sequence unless v says otherwise, so virtio-net's
+ * receive coalescing (GUEST_TSO4) builds, appends to and sends frames.
+ */
+static size_t tcp_segment(uint8_t *f, uint32_t a, uint32_t v)
+{
+    static uint32_t seq[4];
+    unsigned flow = a & 3, pl = (v & 0x8000) ? v % 1461 : 1460 - (v % 3) * 462;
+    size_t len = 14 + 20 + 20 + pl;
+    memset(f, 0x52, 12);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    memset(ip, 0, 40);
+    ip[0] = 0x45;
+    ip[2] = (len - 14) >> 8;
+    ip[3] = len - 14;
+    ip[8] = 64;
+    ip[9] = 6;
+    ip[12] = 10; ip[15] = 2;                   /* 10.0.0.2 -> 10.0.2.15 */
+    ip[16] = 10; ip[18] = 2; ip[19] = 15;
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += ip[i] << 8 | ip[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    if (!(v & 0x10000)) {
+        ip[10] = ~sum >> 8;
+        ip[11] = ~sum;
+    }
+    tcp[1] = 80;
+    tcp[3] = 100 + flow;
+    if (v & 0x20000) {
+        seq[flow] += v >> 20;                  /* a gap */
+    }
+    tcp[4] = seq[flow] >> 24; tcp[5] = seq[flow] >> 16; tcp[6] = seq[flow] >> 8; tcp[7] = seq[flow];
+    seq[flow] += pl;
+    tcp[12] = (a & 0x100) ? 0x60 : 0x50;       /* sometimes 4 bytes of options */
+    tcp[13] = (a >> 9) & 0x3f;                 /* ACK, PSH, and now and then others */
+    if (!(a & 0x8000)) {
+        tcp[13] = 0x10 | (a & 0x10000 ? 0x08 : 0);
+    }
+    for (unsigned k = 0; k < pl; k++) {
+        tcp[20 + k] = (uint8_t)(k + a);
+    }
+    return len;
 }
 
 static void fuzz_one(const uint8_t *data, size_t size)
@@ -156,6 +220,9 @@ static void fuzz_one(const uint8_t *data, size_t size)
             }
             if (len >= 6 && (op & 8)) {
                 memset(frame, 0xff, 6);          /* broadcast passes every filter */
+            }
+            if (op & 16) {
+                len = tcp_segment(frame, a, v);  /* one of a stream: virtio-net coalesces */
             }
             net_send(peer_e1000, frame, len, NULL);
             net_send(peer_vnet, frame, len, NULL);

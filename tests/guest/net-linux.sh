@@ -4,7 +4,8 @@
 #   - the driver binds (its dmesg line) and udhcpc gets 10.0.2.15 from slirp;
 #   - wget fetches 64 MiB of random data from an HTTP server on the host's
 #     127.0.0.1 through the gateway 10.0.2.2 into sha256sum (a pipe: no
-#     copy in the guest's RAM), and the guest's sha256 equals the host's;
+#     copy in the guest's RAM), and the guest's sha256 equals the host's
+#     (virtio-net: through frames Vireo coalesced, GUEST_TSO4);
 #   - the guest sends 4 MiB of random data with busybox nc to a TCP sink on
 #     the host's 127.0.0.1 (large segments: checksum offload and TSO in the
 #     NIC models), and the host's sha256 equals the guest's;
@@ -145,6 +146,14 @@ PY
         # indirect descriptors and event idx negotiated
         expect "$log" '^virtio-features=.{28}11.{2}1' "$model: virtio 1.0 with indirect descriptors and event idx"
         expect "$log" '^virtio-features=.{11}111' "$model: TSO4, TSO6 and ECN negotiated"
+        expect "$log" '^virtio-features=.{7}11' "$model: GUEST_TSO4 and GUEST_TSO6 negotiated"
+        # the receive size histogram: frames over 2 KiB are segments Vireo
+        # coalesced for the guest (slirp sends MTU-sized ones)
+        if awk '/^  rx: /{r=1; next} r && /size/{print; exit}' "$out/$model.iostats" | grep -qE '<=(4K|8K|16K|32K|64K):'; then
+            ok "$model: the guest received coalesced TCP frames over 2 KiB"
+        else
+            notok "$model: no receive request over 2 KiB in $out/$model.iostats"
+        fi
         # the transmit size histogram: frames above 2 KiB are TSO frames slirp took whole
         expect "$out/$model.iostats" '^  tx: .*' "$model: info iostats has transmit requests"
         if awk '/^  tx: /{t=1; next} t && /size/{print; exit}' "$out/$model.iostats" | grep -qE '<=(4K|8K|16K|32K|64K):'; then
