@@ -513,7 +513,7 @@ static void iostats_json(const char *name, const char *kind, const IOStats *st,
     static const char *const fields[] = {
         "exits", "kicks", "kicks-suppressed", "interrupts", "interrupts-coalesced",
         "copy-bytes", "copy-buffers", "bh-runs", "tx-requests", "rx-requests",
-        "tx-bytes", "rx-bytes", "device-ns", "device-cpu-ns",
+        "tx-bytes", "rx-bytes", "rx-coalesced", "device-ns", "device-cpu-ns",
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(fields) == IOSTATS_NFIELDS);
     const uint64_t *v = (const uint64_t *)st;

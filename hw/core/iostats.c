@@ -321,6 +321,9 @@ void iostats_report(const char *name, GString *out)
         per_req(out, "bytes copied", st.copy_bytes, reqs);
         per_req(out, "buffers copied", st.copy_buffers, reqs);
         per_req(out, "bottom-half runs", st.bh_runs, reqs);
+        if (st.rx_coalesced) {
+            per_req(out, "rx frames coalesced", st.rx_coalesced, reqs);
+        }
         if (st.device_ns) {
             per_req(out, "device time (ns)", st.device_ns, reqs);
             per_req(out, "device CPU time (ns)", st.device_cpu_ns, reqs);

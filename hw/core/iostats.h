@@ -37,6 +37,7 @@ typedef struct IOStats {
     uint64_t bh_runs;            /* bottom-half runs on the device's behalf */
     uint64_t tx_requests, rx_requests;   /* packets (NICs) or block requests */
     uint64_t tx_bytes, rx_bytes;
+    uint64_t rx_coalesced;       /* frames joined into another receive request (NICs) */
     uint64_t device_ns;          /* time in the device's register handlers (timing on) */
     uint64_t device_cpu_ns;      /* host CPU time in them (timing on) */
 } IOStats;

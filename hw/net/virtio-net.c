@@ -123,7 +123,7 @@ typedef struct VirtIONet {
     uint8_t mac_table[MAC_TABLE_MAX][6];
     unsigned uni_entries, multi_entries;
     uint64_t tx_frames, rx_frames;
-    uint64_t tx_bytes, rx_bytes, copy_bytes, copy_bufs;
+    uint64_t tx_bytes, rx_bytes, copy_bytes, copy_bufs, rx_coalesced;
     /* receive coalescing (vnet_agg_*): the frame being built, 0: none */
     size_t agg_len;
     unsigned agg_pair, agg_segs, agg_mss, agg_hlen;
@@ -697,6 +697,7 @@ static bool vnet_agg_append(VirtIONet *n, unsigned pair, const uint8_t *f, size_
     n->agg_len += pl;
     n->agg_segs++;
     n->agg_seq += pl;
+    n->rx_coalesced++;
     memcpy(n->agg + 34 + 8, tcp + 8, 4);        /* the newest ACK number */
     memcpy(n->agg + 34 + 14, tcp + 14, 2);      /* and window */
     n->agg[34 + 13] |= tcp[13] & 0x08;          /* PSH */
@@ -907,6 +908,7 @@ static void vnet_iostats(void *opaque, IOStats *st)
     st->rx_requests = n->rx_frames;
     st->tx_bytes = n->tx_bytes;
     st->rx_bytes = n->rx_bytes;
+    st->rx_coalesced = n->rx_coalesced;
 }
 
 static bool vnet_realize(Device *dev, GError **errp)
