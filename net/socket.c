@@ -362,8 +362,17 @@ NetClientState *net_init_socket(KeyVal *kv, const char *id, GError **errp)
             }
             bind_addr.sin_port = m->sin_port;
             struct ip_mreq mreq = { .imr_multiaddr = m->sin_addr };
-            if (local_s) {
-                inet_pton(AF_INET, local_s, &mreq.imr_interface);
+            if (local_s && inet_pton(AF_INET, local_s, &mreq.imr_interface) != 1) {
+                vireo_set_error(errp, "localaddr=%s: not an IPv4 address", local_s);
+                goto fail;
+            }
+            /* send from the interface the group is joined on, or the
+             * frames leave by the default route and miss the members
+             * there (localaddr=127.0.0.1 for instances on one host) */
+            if (local_s && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq.imr_interface,
+                                      sizeof(mreq.imr_interface)) < 0) {
+                vireo_set_error(errp, "localaddr=%s: %s", local_s, g_strerror(errno));
+                goto fail;
             }
             setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one));
             if (bind(fd, (struct sockaddr *)&bind_addr, sizeof(bind_addr)) < 0 ||

@@ -7,6 +7,8 @@
 # over TCP to busybox nc listening in guest a: b's driver uses TSO, so
 # Vireo cuts its large frames into MTU-sized segments for the socket
 # backend (net/gso.c), and a's sha256 of what arrived must equal b's.
+# Then two more instances on one multicast group (mcast=, localaddr=
+# 127.0.0.1) ping each other.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -84,4 +86,50 @@ else
     echo "not ok - TSO: b's driver sent ${sf:-?} frames, a received ${rf:-?} (want >= 1400, and over 10% more than b's)"
     fail=1
 fi
+
+# -netdev socket,mcast=: two more instances on one multicast group (on the
+# loopback interface, localaddr=127.0.0.1) ping each other
+mport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mrun() {   # mrun NAME MAC MY PEER
+    timeout "$vm_timeout" "$VIREO" -nographic -no-reboot -m 256 -kernel "$kernel" -initrd "$initrd" \
+        -netdev socket,id=n0,mcast=230.0.0.1:$mport,localaddr=127.0.0.1 \
+        -device virtio-net-pci,netdev=n0,mac=$2 \
+        -append "console=ttyS0 quiet vireo.cmd=\"ifconfig eth0 $3 netmask 255.255.255.0 up; for t in \$(seq 90); do ping -c 1 -W 1 $4 >/dev/null 2>&1 \&\& break; done; ping -c 3 -w 30 $4; sleep 4\" vireo.end" \
+        </dev/null >"$out/$1.log" 2>&1
+}
+# does this host carry multicast on its loopback interface at all?
+if ! python3 - "$mport" <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+r.bind(("", port))
+lo = socket.inet_aton("127.0.0.1")
+r.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("230.0.0.1") + lo)
+w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+w.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, lo)
+w.sendto(b"probe", ("230.0.0.1", port))
+r.settimeout(2)
+sys.exit(0 if r.recv(16) == b"probe" else 1)
+PY
+then
+    echo "ok - mcast # SKIP no multicast on this host's loopback interface"
+    exit $fail
+fi
+mrun c 52:54:00:00:78:01 192.168.78.1 192.168.78.2 &
+pc=$!
+mrun d 52:54:00:00:78:02 192.168.78.2 192.168.78.1 &
+pd=$!
+wait $pc; sc=$?
+wait $pd; sd=$?
+for x in c:$sc d:$sd; do
+    n=${x%%:*} st=${x#*:}
+    log=$out/$n.log
+    if [ "$st" -eq 0 ] && grep -qa '3 packets transmitted, 3 packets received, 0% packet loss' "$log"; then
+        echo "ok - mcast guest $n: $(grep -a 'packets transmitted' "$log" | head -n1 | tr -d '\r')"
+    else
+        echo "not ok - mcast guest $n: status $st, $(grep -a 'packets transmitted' "$log" | tr -d '\r')"
+        fail=1
+    fi
+done
 exit $fail
