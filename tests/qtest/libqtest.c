@@ -367,3 +367,15 @@ void qtest_pci_writeb(QTestState *s, int devfn, int reg, uint8_t v)
     pci_addr(s, devfn, reg);
     qtest_outb(s, 0xcfc + (reg & 3), v);
 }
+
+void qtest_pci_writew(QTestState *s, int devfn, int reg, uint16_t v)
+{
+    pci_addr(s, devfn, reg);
+    qtest_outw(s, 0xcfc + (reg & 2), v);
+}
+
+void qtest_pci_writel(QTestState *s, int devfn, int reg, uint32_t v)
+{
+    pci_addr(s, devfn, reg);
+    qtest_outl(s, 0xcfc, v);
+}

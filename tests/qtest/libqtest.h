@@ -57,5 +57,7 @@ int qtest_cmd_expect_exit(QTestState *s, const char *cmd);
 uint32_t qtest_pci_readl(QTestState *s, int devfn, int reg);
 uint8_t qtest_pci_readb(QTestState *s, int devfn, int reg);
 void qtest_pci_writeb(QTestState *s, int devfn, int reg, uint8_t v);
+void qtest_pci_writew(QTestState *s, int devfn, int reg, uint16_t v);
+void qtest_pci_writel(QTestState *s, int devfn, int reg, uint32_t v);
 
 #endif

@@ -105,18 +105,6 @@ typedef struct Ctx {
     unsigned seq;                /* makes every injected frame distinct */
 } Ctx;
 
-static void pci_writel(QTestState *s, int reg, uint32_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | DEVFN << 8 | reg);
-    qtest_outl(s, 0xcfc, v);
-}
-
-static void pci_writew(QTestState *s, int reg, uint16_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | DEVFN << 8 | (reg & ~3));
-    qtest_outw(s, 0xcfc + (reg & 2), v);
-}
-
 static uint32_t reg_read(Ctx *c, uint32_t off)
 {
     return qtest_readl(c->s, MMIO + off);
@@ -162,9 +150,9 @@ static Ctx *start(void)
     struct timeval tv = { .tv_sec = 10 };
     setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     /* BARs, I/O and memory decoding, bus mastering (the NIC's DMA needs it) */
-    pci_writel(c->s, 0x10, (uint32_t)MMIO);
-    pci_writel(c->s, 0x14, IOBASE);
-    pci_writew(c->s, 0x04, 0x0007);
+    qtest_pci_writel(c->s, DEVFN, 0x10, (uint32_t)MMIO);
+    qtest_pci_writel(c->s, DEVFN, 0x14, IOBASE);
+    qtest_pci_writew(c->s, DEVFN, 0x04, 0x0007);
     return c;
 }
 
@@ -195,17 +183,17 @@ static void test_pci_identity(void)
     g_assert_cmphex(qtest_pci_readl(s, DEVFN, 0x08), ==, 0x02000003);
 
     /* BAR sizing: all-ones in, the size mask out */
-    pci_writel(s, 0x10, 0xffffffff);
+    qtest_pci_writel(s, DEVFN, 0x10, 0xffffffff);
     uint32_t bar0 = qtest_pci_readl(s, DEVFN, 0x10);
     g_assert_cmphex(bar0 & 0x7, ==, 0);                    /* memory, 32-bit, anywhere */
     g_assert_cmphex(~(bar0 & ~0xfu) + 1, ==, 128 * 1024);
-    pci_writel(s, 0x14, 0xffffffff);
+    qtest_pci_writel(s, DEVFN, 0x14, 0xffffffff);
     uint32_t bar1 = qtest_pci_readl(s, DEVFN, 0x14);
     g_assert_cmphex(bar1 & 0x3, ==, 1);                    /* I/O */
     /* the upper 16 bits of an I/O BAR may be hardwired to 0 */
     g_assert_cmphex((~(bar1 & ~0x3u) & 0xffff) + 1, ==, 64);
-    pci_writel(s, 0x10, (uint32_t)MMIO);
-    pci_writel(s, 0x14, IOBASE);
+    qtest_pci_writel(s, DEVFN, 0x10, (uint32_t)MMIO);
+    qtest_pci_writel(s, DEVFN, 0x14, IOBASE);
     g_assert_cmphex(qtest_pci_readl(s, DEVFN, 0x10), ==, (uint32_t)MMIO);
 
     /* IOADDR (offset 0) selects a register, IODATA (offset 4) accesses it:

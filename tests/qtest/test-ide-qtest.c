@@ -102,22 +102,10 @@ static QTestState *start(void)
 
 /* ---- PCI and BMDMA ---- */
 
-static void pci_writel(QTestState *s, int devfn, int reg, uint32_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | devfn << 8 | reg);
-    qtest_outl(s, 0xcfc, v);
-}
-
-static void pci_writew(QTestState *s, int devfn, int reg, uint16_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | devfn << 8 | (reg & ~3));
-    qtest_outw(s, 0xcfc + (reg & 2), v);
-}
-
 static void bm_setup(QTestState *s)
 {
-    pci_writel(s, IDE_DEVFN, 0x20, BM_BASE | 1);      /* BAR4 */
-    pci_writew(s, IDE_DEVFN, 0x04, 0x0005);           /* I/O space, bus master */
+    qtest_pci_writel(s, IDE_DEVFN, 0x20, BM_BASE | 1);      /* BAR4 */
+    qtest_pci_writew(s, IDE_DEVFN, 0x04, 0x0005);           /* I/O space, bus master */
 }
 
 static void prd(QTestState *s, int i, uint32_t addr, uint32_t len, bool eot)
@@ -237,7 +225,7 @@ static void test_pci_id(void)
     g_assert_cmphex(qtest_pci_readl(s, IDE_DEVFN, 0x00), ==, 0x70108086);
     g_assert_cmphex(qtest_pci_readl(s, IDE_DEVFN, 0x08) >> 8, ==, 0x010180);
     /* BAR4 is a 16-byte I/O BAR */
-    pci_writel(s, IDE_DEVFN, 0x20, 0xffffffff);
+    qtest_pci_writel(s, IDE_DEVFN, 0x20, 0xffffffff);
     g_assert_cmphex(qtest_pci_readl(s, IDE_DEVFN, 0x20), ==, 0xfffffff1);
     /* the legacy ports answer without any BAR: device 0 is ready */
     g_assert_cmphex(qtest_inb(s, 0x1f7) & (ST_DRDY | ST_BSY), ==, ST_DRDY);
@@ -637,7 +625,7 @@ static void test_dma(void)
     check_disk("READ DMA into RAM and the hole", 1000, buf, 4096);
     /* bus mastering disabled in PCI COMMAND: the controller cannot move
      * the data: Error, Active clear, no interrupt */
-    pci_writew(s, IDE_DEVFN, 0x04, 0x0001);
+    qtest_pci_writew(s, IDE_DEVFN, 0x04, 0x0001);
     irqs = qtest_irq_raises(s, 14);
     prd(s, 0, BUF_ADDR, 12288, true);
     bst = run_dma(s, &pri, true, issue_read_dma);
@@ -648,7 +636,7 @@ static void test_dma(void)
     g_assert_cmphex(bst & 0x07, ==, 0x02);
     g_assert_cmphex(wait_ready(s, &pri) & ST_DRQ, ==, 0);
     g_assert_cmpuint(qtest_irq_raises(s, 14), ==, irqs);
-    pci_writew(s, IDE_DEVFN, 0x04, 0x0005);
+    qtest_pci_writew(s, IDE_DEVFN, 0x04, 0x0005);
     /* still works afterwards */
     prd(s, 0, BUF_ADDR, 12288, true);
     bst = run_dma(s, &pri, true, issue_read_dma);

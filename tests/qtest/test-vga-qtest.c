@@ -30,19 +30,13 @@
 #define LFB   0xe0000000u
 #define MMIO  0xe1000000u
 
-static void pci_writel(QTestState *s, int devfn, int reg, uint32_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | devfn << 8 | reg);
-    qtest_outl(s, 0xcfc, v);
-}
-
 static QTestState *start(const char *extra)
 {
     QTestState *s = qtest_start(extra);
     /* map the BARs as a BIOS would and enable memory decoding */
-    pci_writel(s, VGA_DEVFN, 0x10, LFB);
-    pci_writel(s, VGA_DEVFN, 0x18, MMIO);
-    pci_writel(s, VGA_DEVFN, 0x04, 0x0003);
+    qtest_pci_writel(s, VGA_DEVFN, 0x10, LFB);
+    qtest_pci_writel(s, VGA_DEVFN, 0x18, MMIO);
+    qtest_pci_writel(s, VGA_DEVFN, 0x04, 0x0003);
     return s;
 }
 
@@ -87,9 +81,9 @@ static void test_pci(void)
     g_assert_cmphex(qtest_pci_readl(s, VGA_DEVFN, 0x00), ==, 0x11111234);
     g_assert_cmphex(qtest_pci_readl(s, VGA_DEVFN, 0x08) >> 8, ==, 0x030000);
     g_assert_cmphex(qtest_pci_readl(s, VGA_DEVFN, 0x10), ==, LFB | 0x08);     /* prefetchable */
-    pci_writel(s, VGA_DEVFN, 0x10, 0xffffffff);
+    qtest_pci_writel(s, VGA_DEVFN, 0x10, 0xffffffff);
     g_assert_cmphex(qtest_pci_readl(s, VGA_DEVFN, 0x10), ==, 0xff000008);    /* 16 MiB */
-    pci_writel(s, VGA_DEVFN, 0x10, LFB);
+    qtest_pci_writel(s, VGA_DEVFN, 0x10, LFB);
     g_assert_cmphex(qtest_pci_readl(s, VGA_DEVFN, 0x18), ==, MMIO);
     g_assert_cmphex(qtest_pci_readl(s, VGA_DEVFN, 0x30) & 1, ==, 0);          /* ROM BAR, off */
     qtest_quit(s);
@@ -101,7 +95,7 @@ static void test_pci(void)
     qtest_quit(s);
 
     s = qtest_start("-vga none -device VGA,vgamem_mb=32,addr=5");
-    pci_writel(s, 5 << 3, 0x10, 0xffffffff);
+    qtest_pci_writel(s, 5 << 3, 0x10, 0xffffffff);
     g_assert_cmphex(qtest_pci_readl(s, 5 << 3, 0x10), ==, 0xfe000008);       /* 32 MiB */
     qtest_outw(s, 0x1ce, 0x0a);
     g_assert_cmpuint(qtest_inw(s, 0x1cf), ==, 32 * 16);                     /* 64 KiB units */
@@ -479,14 +473,14 @@ static void test_edid(void)
     qtest_quit(s);
 
     s = qtest_start("-vga none -device VGA,addr=5,xres=1280,yres=800");
-    pci_writel(s, 5 << 3, 0x18, MMIO);
-    pci_writel(s, 5 << 3, 0x04, 0x0003);
+    qtest_pci_writel(s, 5 << 3, 0x18, MMIO);
+    qtest_pci_writel(s, 5 << 3, 0x04, 0x0003);
     check_edid(s, MMIO, 1280, 800);
     qtest_quit(s);
 
     s = qtest_start("-vga none -device VGA,addr=5,edid=off");
-    pci_writel(s, 5 << 3, 0x18, MMIO);
-    pci_writel(s, 5 << 3, 0x04, 0x0003);
+    qtest_pci_writel(s, 5 << 3, 0x18, MMIO);
+    qtest_pci_writel(s, 5 << 3, 0x04, 0x0003);
     g_assert_cmphex(qtest_readl(s, MMIO), ==, 0);   /* no header: bochs-drm uses its defaults */
     g_assert_cmphex(qtest_readl(s, MMIO + 4), ==, 0);
     qtest_quit(s);

@@ -55,12 +55,6 @@ typedef struct Ctx {
     uint64_t next_buf;
 } Ctx;
 
-static void pci_writel(QTestState *s, int devfn, int reg, uint32_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | devfn << 8 | reg);
-    qtest_outl(s, 0xcfc, v);
-}
-
 static void w16(QTestState *s, uint64_t a, uint16_t v) { uint8_t b[2] = { v, v >> 8 }; qtest_memwrite(s, a, b, 2); }
 static uint16_t r16(QTestState *s, uint64_t a) { uint8_t b[2]; qtest_memread(s, a, b, 2); return b[0] | b[1] << 8; }
 static uint32_t r32(QTestState *s, uint64_t a) { uint8_t b[4]; qtest_memread(s, a, b, 4); return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
@@ -143,10 +137,10 @@ static Ctx *start_with(const char *dev_opts, const char *drive_opts, bool create
                                  c->img, drive_opts, dev_opts);
     c->s = qtest_start(args);
     g_free(args);
-    pci_writel(c->s, DEVFN, 0x14, BAR1_ADDR);
-    pci_writel(c->s, DEVFN, 0x20, BAR4_ADDR);
-    pci_writel(c->s, DEVFN, 0x24, 0);
-    pci_writel(c->s, DEVFN, 0x04, 0x0006);
+    qtest_pci_writel(c->s, DEVFN, 0x14, BAR1_ADDR);
+    qtest_pci_writel(c->s, DEVFN, 0x20, BAR4_ADDR);
+    qtest_pci_writel(c->s, DEVFN, 0x24, 0);
+    qtest_pci_writel(c->s, DEVFN, 0x04, 0x0006);
     return c;
 }
 
@@ -689,8 +683,8 @@ static void test_legacy(void)
     Ctx *c = start(",serial=LEG");
     QTestState *s = c->s;
     const uint16_t io = 0xc000;
-    pci_writel(s, DEVFN, 0x10, io);
-    pci_writel(s, DEVFN, 0x04, 0x0005);                 /* I/O, bus master */
+    qtest_pci_writel(s, DEVFN, 0x10, io);
+    qtest_pci_writel(s, DEVFN, 0x04, 0x0005);                 /* I/O, bus master */
     g_assert_cmpuint(qtest_inl(s, io + 20), ==, IMG_SIZE / 512);   /* capacity */
     qtest_outb(s, io + 18, 0);
     qtest_outb(s, io + 18, 1 | 2);

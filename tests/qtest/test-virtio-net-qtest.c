@@ -47,18 +47,6 @@ typedef struct Ctx {
     uint16_t tx_avail, rx_avail;
 } Ctx;
 
-static void pci_writel(QTestState *s, int reg, uint32_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | DEVFN << 8 | reg);
-    qtest_outl(s, 0xcfc, v);
-}
-
-static void pci_writew(QTestState *s, int reg, uint16_t v)
-{
-    qtest_outl(s, 0xcf8, 0x80000000u | DEVFN << 8 | (reg & ~3));
-    qtest_outw(s, 0xcfc + (reg & 2), v);
-}
-
 static void w16(QTestState *s, uint64_t a, uint16_t v) { uint8_t b[2] = { v, v >> 8 }; qtest_memwrite(s, a, b, 2); }
 static uint16_t r16(QTestState *s, uint64_t a) { uint8_t b[2]; qtest_memread(s, a, b, 2); return b[0] | b[1] << 8; }
 static uint32_t r32(QTestState *s, uint64_t a) { uint8_t b[4]; qtest_memread(s, a, b, 4); return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
@@ -130,10 +118,10 @@ static Ctx *start_with(const char *props)
     struct timeval tv = { .tv_sec = 10 };
     setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     /* BARs, memory decoding, bus mastering */
-    pci_writel(c->s, 0x14, BAR1_ADDR);
-    pci_writel(c->s, 0x20, BAR4_ADDR);
-    pci_writel(c->s, 0x24, 0);
-    pci_writew(c->s, 0x04, 0x0006);
+    qtest_pci_writel(c->s, DEVFN, 0x14, BAR1_ADDR);
+    qtest_pci_writel(c->s, DEVFN, 0x20, BAR4_ADDR);
+    qtest_pci_writel(c->s, DEVFN, 0x24, 0);
+    qtest_pci_writew(c->s, DEVFN, 0x04, 0x0006);
     return c;
 }
 
@@ -214,9 +202,9 @@ static void test_identity_and_config(void)
             win = p;
         }
     }
-    pci_writel(s, win + 4, 4);
-    pci_writel(s, win + 8, 18);
-    pci_writel(s, win + 12, 2);
+    qtest_pci_writel(s, DEVFN, win + 4, 4);
+    qtest_pci_writel(s, DEVFN, win + 8, 18);
+    qtest_pci_writel(s, DEVFN, win + 12, 2);
     g_assert_cmpuint(qtest_pci_readl(s, DEVFN, win + 16) & 0xffff, ==, 3);
     g_assert_true(msix);
     qtest_writel(s, COMMON + 4, 0);       /* device_feature_select = 1 */
@@ -437,7 +425,7 @@ static void test_msix_pending(void)
         if (qtest_pci_readb(s, DEVFN, p) == 0x11) cap = p;
     }
     g_assert_cmpint(cap, !=, 0);
-    pci_writew(s, cap + 2, 0x8000);
+    qtest_pci_writew(s, DEVFN, cap + 2, 0x8000);
     qtest_writel(s, BAR1_ADDR + 16 + 0, 0xfee00000);
     qtest_writel(s, BAR1_ADDR + 16 + 8, 0x41);
     qtest_writel(s, BAR1_ADDR + 16 + 12, 1);                        /* masked */
