@@ -25,6 +25,7 @@
 #include "hw/core/timer.h"
 #include "system/cpus.h"
 #include "net/backends.h"
+#include "net/checksum.h"
 #include "util/iov.h"
 #include "util/log.h"
 
@@ -297,14 +298,7 @@ static bool frag_admit(SlirpState *s, const uint8_t *f, size_t len)
     if (ip[0] >> 4 != 4 || hlen < 20 || hlen > avail || tot < hlen || tot > avail || !ip[8]) {
         return true;                            /* slirp drops it first */
     }
-    uint32_t sum = 0;
-    for (size_t i = 0; i < hlen; i += 2) {
-        sum += ip[i] << 8 | ip[i + 1];
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    if (sum != 0xffff || !(off & ~0x4000u)) {
+    if (net_checksum_finish(net_checksum_add(0, ip, hlen)) || !(off & ~0x4000u)) {
         return true;                            /* a bad checksum, or no fragment */
     }
     uint8_t key[11];

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "hw/core/timer.h"
+#include "net/checksum.h"
 #include "net/net.h"
 #include "util/iov.h"
 #include "fuzz-driver.h"
@@ -149,25 +150,6 @@ static void put16(uint8_t *p, unsigned v)
     p[1] = v;
 }
 
-static uint32_t sum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        sum += p[i] << 8 | p[i + 1];
-    }
-    if (len & 1) {
-        sum += p[len - 1] << 8;
-    }
-    return sum;
-}
-
-static uint16_t sum_fold(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum;
-}
-
 static void guest_send(const uint8_t *f, size_t len)
 {
     if (trace) {
@@ -270,11 +252,11 @@ static void send_ipv4(uint8_t op, const uint8_t *b, size_t n)
         }
         put16(data + cs, 0);
         if (proto != 1) {                       /* UDP and TCP: pseudo-header */
-            sum = sum_add(sum, src, 4);
-            sum = sum_add(sum, dst, 4);
+            sum = net_checksum_add(sum, src, 4);
+            sum = net_checksum_add(sum, dst, 4);
             sum += proto + plen;
         }
-        uint16_t c = sum_fold(sum_add(sum, data, plen));
+        uint16_t c = net_checksum_finish(net_checksum_add(sum, data, plen));
         put16(data + cs, proto == 17 && !c ? 0xffff : c);
     }
 
@@ -289,7 +271,7 @@ static void send_ipv4(uint8_t op, const uint8_t *b, size_t n)
             put16(h + 6, 0);
         }
         put16(h + 10, 0);
-        put16(h + 10, sum_fold(sum_add(0, h, hlen)));
+        put16(h + 10, net_checksum_finish(net_checksum_add(0, h, hlen)));
         send_frame(ETH_HLEN + hlen + plen);
         return;
     }
@@ -304,7 +286,7 @@ static void send_ipv4(uint8_t op, const uint8_t *b, size_t n)
         put16(h + 2, hlen + len);
         put16(h + 6, (off / 8) | (i + 1 < count ? 0x2000 : 0));
         put16(h + 10, 0);
-        put16(h + 10, sum_fold(sum_add(0, h, hlen)));
+        put16(h + 10, net_checksum_finish(net_checksum_add(0, h, hlen)));
         send_frame(ETH_HLEN + hlen + len);
     }
 }
@@ -391,10 +373,10 @@ static void send_ipv6(uint8_t op, const uint8_t *b, size_t n)
             put16(data + 4, plen);
         }
         put16(data + cs, 0);
-        uint32_t sum = sum_add(0, src, 16);
-        sum = sum_add(sum, dst, 16);
+        uint32_t sum = net_checksum_add(0, src, 16);
+        sum = net_checksum_add(sum, dst, 16);
         sum += plen + nh;
-        uint16_t c = sum_fold(sum_add(sum, data, plen));
+        uint16_t c = net_checksum_finish(net_checksum_add(sum, data, plen));
         put16(data + cs, nh == 17 && !c ? 0xffff : c);
     }
     send_frame(ETH_HLEN + 40 + plen);
