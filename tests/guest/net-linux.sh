@@ -115,18 +115,7 @@ PY
             python3 tests/guest/hmp.py "$out/$model.mon" "info iostats" > "$out/$model.iostats" 2>&1
             python3 tests/guest/hmp.py "$out/$model.mon" "info network" > "$out/$model.network" 2>&1
             sleep 1
-            got=$(python3 - "$fport" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-data = b""
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    data += b
-print(data.decode(errors="replace").strip())
-PY
-)
+            got=$(python3 tests/guest/tcp-read.py 127.0.0.1 "$fport")
             break
         fi
         kill -0 $vpid 2>/dev/null || break

@@ -93,18 +93,7 @@ for seq in range(3):
 print("echo replies %d/3" % got)
 PY
 )
-        got=$(python3 - <<'PY'
-import socket
-s = socket.create_connection(("192.168.79.2", 5000), timeout=20)
-data = b""
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    data += b
-print(data.decode(errors="replace").strip())
-PY
-)
+        got=$(python3 tests/guest/tcp-read.py 192.168.79.2 5000)
         break
     fi
     kill -0 $vpid 2>/dev/null || break
