@@ -82,6 +82,42 @@
 
 typedef struct PCIBus PCIBus;
 typedef struct PCIDevice PCIDevice;
+typedef struct Timer Timer;
+
+/*
+ * The ACPI fixed hardware both chipsets share (hw/acpi/acpi-pm.c): PM1
+ * event and control registers, the PM timer and a GPE0 block, with the
+ * SCI they raise.  The PIIX4 PM function and the ICH9 LPC bridge embed
+ * one and map its registers where their datasheets put them.
+ */
+#define ACPI_GPE0_MAX_LEN       16      /* ICH9: 8 bytes of status, 8 of enable */
+typedef struct AcpiPM {
+    IRQ sci;
+    const char *owner;          /* for logs */
+    uint16_t pm1_sts, pm1_en, pm1_cnt;
+    unsigned gpe_len;           /* GPE0 block length: status half, then enable half */
+    uint8_t gpe_sts[ACPI_GPE0_MAX_LEN / 2], gpe_en[ACPI_GPE0_MAX_LEN / 2];
+    Timer *tmr_timer;
+    int64_t tmr_next_ns;        /* when bit 23 of the timer next changes */
+    bool sci_level;
+} AcpiPM;
+
+void acpi_pm_init(AcpiPM *pm, IRQ sci, unsigned gpe_len, const char *owner);
+void acpi_pm_reset(AcpiPM *pm);
+/* Re-evaluate SCI (and the timer's wake-up) after a state change. */
+void acpi_pm_update_sci(AcpiPM *pm);
+/* PM1_STS .. PM_TMR (offsets 0 .. 0x0b of a PM I/O block), byte-wise:
+ * the owner maps the block and handles its other registers. */
+bool acpi_pm1_owns(unsigned off);
+uint64_t acpi_pm1_read(AcpiPM *pm, unsigned off, unsigned size);
+void acpi_pm1_write(AcpiPM *pm, unsigned off, uint64_t val, unsigned size);
+/* The GPE0 block: off within it. */
+uint64_t acpi_gpe_read(AcpiPM *pm, unsigned off, unsigned size);
+void acpi_gpe_write(AcpiPM *pm, unsigned off, uint64_t val, unsigned size);
+/* Raise GPE0 status bit n (an event: SCI when enabled). */
+void acpi_gpe_event(AcpiPM *pm, unsigned n);
+void acpi_pm_power_button(AcpiPM *pm);
+void acpi_pm_set_sci_en(AcpiPM *pm, bool on);
 
 /* Create the PIIX4 PM function at 00:01.3 driving sci (normally ISA IRQ 9).
  * smi is the SMI# line (pulsed by APM commands to port 0xb2 while

@@ -36,124 +36,33 @@
 #define PIIX4_SMBBA         0x90
 #define PIIX4_SMBHSTCFG     0xd2
 
-#define PM1_STS_MASK    (ACPI_BITMASK_TIMER | ACPI_BITMASK_BM | ACPI_BITMASK_GBL | \
-                         ACPI_BITMASK_PWRBTN | ACPI_BITMASK_RTC | ACPI_BITMASK_WAK)
-#define PM1_EN_MASK     (ACPI_BITMASK_TIMER | ACPI_BITMASK_GBL | ACPI_BITMASK_PWRBTN | \
-                         ACPI_BITMASK_RTC)
-#define PM1_CNT_MASK    (ACPI_PM1_CNT_SCI_EN | ACPI_PM1_CNT_BM_RLD | ACPI_PM1_CNT_SLP_TYP)
-
-/* Bit 23 of the timer changes every 2^23 ticks. */
-#define PM_TMR_HALF     (1ull << (ACPI_PM_TIMER_BITS - 1))
-
 typedef struct PIIX4PMState {
     PCIDevice pci;
     IRQ sci;
     IRQ smi;                /* SMI#, NULL without SMM */
+    AcpiPM pm;              /* PM1, timer, GPE0 (hw/acpi/acpi-pm.c) */
     MemoryRegion io, gpe_io, apm_io;
     bool io_mapped;
-    uint16_t pm1_sts, pm1_en, pm1_cnt;
-    uint16_t gpe_sts, gpe_en;
     uint8_t apm_cnt, apm_sts;
     /* The rest of the PM block (GPSTS..GPOREG) is held as data. */
     uint8_t misc[ACPI_PM_IO_SIZE];
-    Timer *tmr_timer;
-    int64_t tmr_next_ns;     /* when bit 23 next changes */
-    bool sci_level;
     /* ACPI PCI hot-plug (bus 0): slot bitmaps */
     MemoryRegion hp_io;
     uint32_t hp_up, hp_down;
     HotplugHandler hotplug;
 } PIIX4PMState;
 
-static uint64_t pm_timer_ticks(int64_t ns)
-{
-    return muldiv64(ns, ACPI_PM_TIMER_FREQ, NANOSECONDS_PER_SECOND);
-}
-
-/* First time strictly after now at which bit 23 of the timer changes. */
-static int64_t pm_timer_next_toggle(int64_t now)
-{
-    uint64_t next = (pm_timer_ticks(now) / PM_TMR_HALF + 1) * PM_TMR_HALF;
-    /* ceil(next * 1e9 / freq): the first ns whose tick count reaches next */
-    return (int64_t)(((unsigned __int128)next * NANOSECONDS_PER_SECOND + ACPI_PM_TIMER_FREQ - 1)
-                     / ACPI_PM_TIMER_FREQ);
-}
-
-/* Latch TMR_STS if bit 23 changed since we last looked. */
-static void pm_timer_update_status(PIIX4PMState *s, int64_t now)
-{
-    if (now >= s->tmr_next_ns) {
-        s->pm1_sts |= ACPI_BITMASK_TIMER;
-        s->tmr_next_ns = pm_timer_next_toggle(now);
-    }
-}
-
-static void pm_update_sci(PIIX4PMState *s)
-{
-    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-    pm_timer_update_status(s, now);
-
-    /* With SCI_EN clear the events would go to SMI; as on QEMU's PIIX4,
-     * they raise nothing then. */
-    bool level = (s->pm1_cnt & ACPI_PM1_CNT_SCI_EN) &&
-                 ((s->pm1_sts & s->pm1_en & PM1_EN_MASK) || (s->gpe_sts & s->gpe_en));
-    if (level != s->sci_level) {
-        s->sci_level = level;
-        irq_set(s->sci, level);
-    }
-
-    /* Only an enabled timer event needs a wake-up; otherwise TMR_STS is
-     * computed when read. */
-    if ((s->pm1_en & ACPI_BITMASK_TIMER) && !(s->pm1_sts & ACPI_BITMASK_TIMER)) {
-        timer_mod(s->tmr_timer, s->tmr_next_ns);
-    } else {
-        timer_del(s->tmr_timer);
-    }
-}
-
-static void pm_timer_cb(void *opaque)
-{
-    pm_update_sci(opaque);
-}
-
-static void pm_sleep(PIIX4PMState *s, unsigned typ)
-{
-    if (typ == ACPI_SLP_TYP_S5) {
-        /* Soft off: the main loop exits (or stops with -no-shutdown). */
-        system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
-    } else {
-        vlog(LOG_UNIMP, "piix4-pm: sleep type %u not supported, ignored\n", typ);
-    }
-}
-
 /* ---- PM I/O block ---- */
-
-static uint8_t pm_io_read_byte(PIIX4PMState *s, unsigned off, uint32_t tmr)
-{
-    switch (off) {
-    case ACPI_PM1_STS:      return s->pm1_sts;
-    case ACPI_PM1_STS + 1:  return s->pm1_sts >> 8;
-    case ACPI_PM1_EN:       return s->pm1_en;
-    case ACPI_PM1_EN + 1:   return s->pm1_en >> 8;
-    case ACPI_PM1_CNT:      return s->pm1_cnt;
-    case ACPI_PM1_CNT + 1:  return s->pm1_cnt >> 8;
-    case ACPI_PM_TMR ... ACPI_PM_TMR + 3:
-        return tmr >> (8 * (off - ACPI_PM_TMR));
-    default:
-        return off < ACPI_PM_IO_SIZE ? s->misc[off] : 0xff;
-    }
-}
 
 static uint64_t pm_io_read(void *opaque, hwaddr addr, unsigned size)
 {
     PIIX4PMState *s = opaque;
-    int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-    uint32_t tmr = pm_timer_ticks(now) & ((1u << ACPI_PM_TIMER_BITS) - 1);
-    uint64_t val = 0;
-
-    pm_timer_update_status(s, now);
+    uint64_t val = acpi_pm1_read(&s->pm, addr, size);
     for (unsigned i = 0; i < size; i++) {
-        val |= (uint64_t)pm_io_read_byte(s, addr + i, tmr) << (8 * i);
+        unsigned off = addr + i;
+        if (!acpi_pm1_owns(off)) {
+            val |= (uint64_t)(off < ACPI_PM_IO_SIZE ? s->misc[off] : 0xff) << (8 * i);
+        }
     }
     return val;
 }
@@ -161,44 +70,13 @@ static uint64_t pm_io_read(void *opaque, hwaddr addr, unsigned size)
 static void pm_io_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     PIIX4PMState *s = opaque;
-    uint16_t sts_clear = 0, en = s->pm1_en, cnt = s->pm1_cnt;
-    bool cnt_written = false;
-
-    pm_timer_update_status(s, clock_get_ns(CLOCK_VIRTUAL));
     for (unsigned i = 0; i < size; i++) {
         unsigned off = addr + i;
-        uint8_t b = val >> (8 * i);
-        unsigned sh = 8 * (off & 1);
-        switch (off) {
-        case ACPI_PM1_STS ... ACPI_PM1_STS + 1:
-            sts_clear |= b << sh;
-            break;
-        case ACPI_PM1_EN ... ACPI_PM1_EN + 1:
-            en = (en & ~(0xff << sh)) | (b << sh);
-            break;
-        case ACPI_PM1_CNT ... ACPI_PM1_CNT + 1:
-            cnt = (cnt & ~(0xff << sh)) | (b << sh);
-            cnt_written = true;
-            break;
-        case ACPI_PM_TMR ... ACPI_PM_TMR + 3:
-            vlog(LOG_GUEST_ERRORS, "piix4-pm: write to the read-only PM timer\n");
-            break;
-        default:
-            if (off < ACPI_PM_IO_SIZE) {
-                s->misc[off] = b;
-            }
-            break;
+        if (!acpi_pm1_owns(off) && off < ACPI_PM_IO_SIZE) {
+            s->misc[off] = val >> (8 * i);
         }
     }
-    s->pm1_sts &= ~(sts_clear & PM1_STS_MASK);
-    s->pm1_en = en & PM1_EN_MASK;
-    if (cnt_written) {
-        s->pm1_cnt = cnt & PM1_CNT_MASK;
-        if (cnt & ACPI_PM1_CNT_SLP_EN) {
-            pm_sleep(s, (cnt & ACPI_PM1_CNT_SLP_TYP) >> ACPI_PM1_CNT_SLP_TYP_SHIFT);
-        }
-    }
-    pm_update_sci(s);
+    acpi_pm1_write(&s->pm, addr, val, size);
 }
 
 static const MemoryRegionOps pm_io_ops = {
@@ -213,28 +91,13 @@ static const MemoryRegionOps pm_io_ops = {
 static uint64_t gpe_read(void *opaque, hwaddr addr, unsigned size)
 {
     PIIX4PMState *s = opaque;
-    uint32_t regs = s->gpe_sts | ((uint32_t)s->gpe_en << 16);
-    uint64_t val = 0;
-    for (unsigned i = 0; i < size && addr + i < ACPI_GPE0_LEN; i++) {
-        val |= (uint64_t)((regs >> (8 * (addr + i))) & 0xff) << (8 * i);
-    }
-    return val;
+    return acpi_gpe_read(&s->pm, addr, size);
 }
 
 static void gpe_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     PIIX4PMState *s = opaque;
-    for (unsigned i = 0; i < size && addr + i < ACPI_GPE0_LEN; i++) {
-        unsigned off = addr + i;
-        uint16_t b = (val >> (8 * i)) & 0xff;
-        unsigned sh = 8 * (off & 1);
-        if (off < 2) {
-            s->gpe_sts &= ~(b << sh);
-        } else {
-            s->gpe_en = (s->gpe_en & ~(0xff << sh)) | (b << sh);
-        }
-    }
-    pm_update_sci(s);
+    acpi_gpe_write(&s->pm, addr, val, size);
 }
 
 static const MemoryRegionOps gpe_ops = {
@@ -261,9 +124,9 @@ static void apm_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     }
     s->apm_cnt = val;
     if (val == ACPI_ENABLE_VALUE) {
-        s->pm1_cnt |= ACPI_PM1_CNT_SCI_EN;
+        acpi_pm_set_sci_en(&s->pm, true);
     } else if (val == ACPI_DISABLE_VALUE) {
-        s->pm1_cnt &= ~ACPI_PM1_CNT_SCI_EN;
+        acpi_pm_set_sci_en(&s->pm, false);
     } else if (pci_get_long(s->pci.config + PIIX4_DEVACTB) & PIIX4_DEVACTB_APMC_EN) {
         if (s->smi) {
             irq_pulse(s->smi);
@@ -271,7 +134,6 @@ static void apm_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
             vlog(LOG_UNIMP, "piix4-pm: APM command 0x%02x needs SMM, ignored\n", (unsigned)val);
         }
     }
-    pm_update_sci(s);
 }
 
 static const MemoryRegionOps apm_ops = {
@@ -315,8 +177,7 @@ static void piix4_pm_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int
 
 static void pcihp_event(PIIX4PMState *s)
 {
-    s->gpe_sts |= 1u << ACPI_GPE_PCI_HOTPLUG;
-    pm_update_sci(s);
+    acpi_gpe_event(&s->pm, ACPI_GPE_PCI_HOTPLUG);
 }
 
 static void pcihp_plug(void *opaque, Device *dev)
@@ -388,13 +249,10 @@ static const MemoryRegionOps pcihp_ops = {
 static void piix4_pm_pci_reset(PCIDevice *d)
 {
     PIIX4PMState *s = DEVICE_CAST(PIIX4PMState, d);
-    s->pm1_sts = s->pm1_en = s->pm1_cnt = 0;
-    s->gpe_sts = s->gpe_en = 0;
     s->apm_cnt = s->apm_sts = 0;
     memset(s->misc, 0, sizeof(s->misc));
-    s->tmr_next_ns = pm_timer_next_toggle(clock_get_ns(CLOCK_VIRTUAL));
     pm_io_space_update(s);
-    pm_update_sci(s);
+    acpi_pm_reset(&s->pm);
 }
 
 static void piix4_pm_reset(Device *dev)
@@ -442,7 +300,7 @@ static bool piix4_pm_realize(Device *dev, GError **errp)
     if (!s->sci) {
         s->sci = isa_get_irq(ACPI_SCI_IRQ);
     }
-    s->tmr_timer = timer_new(CLOCK_VIRTUAL, pm_timer_cb, s);
+    acpi_pm_init(&s->pm, s->sci, ACPI_GPE0_LEN, "piix4-pm");
     memory_region_init_io(&s->io, &pm_io_ops, s, "piix4-pm", ACPI_PM_IO_SIZE);
     isa_register_ioport(&s->gpe_io, &gpe_ops, s, "acpi-gpe0", ACPI_GPE0_BASE, ACPI_GPE0_LEN);
     isa_register_ioport(&s->apm_io, &apm_ops, s, "apm", ACPI_APM_CNT_PORT, 2);
@@ -450,7 +308,6 @@ static bool piix4_pm_realize(Device *dev, GError **errp)
                         ACPI_PCIHP_LEN);
     s->hotplug = (HotplugHandler){ pcihp_plug, pcihp_unplug_request, s };
     pci_bus_set_hotplug_handler(d->bus, &s->hotplug);
-    s->tmr_next_ns = pm_timer_next_toggle(clock_get_ns(CLOCK_VIRTUAL));
     return true;
 }
 
@@ -483,6 +340,5 @@ PCIDevice *piix4_pm_init(PCIBus *bus, IRQ sci, IRQ smi)
 void piix4_pm_power_button(PCIDevice *pm)
 {
     PIIX4PMState *s = DEVICE_CAST(PIIX4PMState, pm);
-    s->pm1_sts |= ACPI_BITMASK_PWRBTN;
-    pm_update_sci(s);
+    acpi_pm_power_button(&s->pm);
 }
