@@ -13,9 +13,6 @@
 #define I440FX_PAM_REGS     7
 #define I440FX_SMRAM        0x72
 
-/* PAM nibble modes (bit 0 = read enable, bit 1 = write enable to DRAM). */
-enum { PAM_PCI = 0, PAM_READ_RAM = 1, PAM_WRITE_RAM = 2, PAM_RAM = 3 };
-
 /*
  * Create the PCI bus (config mechanism #1 on 0xcf8/0xcfc) and the host
  * bridge at 00.0.
