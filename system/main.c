@@ -337,21 +337,25 @@ static void parse_boot(const char *arg, MachineConfig *cfg)
     keyval_free(kv);
 }
 
-/* The versioned names QEMU 7.2 knows for this board (pc-i440fx-1.4 ..
- * 7.2): Vireo builds one machine, the newest, for each of them, as
- * scripts written for a given QEMU release name it. */
-static bool pc_i440fx_version_known(const char *name)
+/* The versioned names QEMU 7.2 knows for the two boards (pc-i440fx-1.4 ..
+ * 7.2, pc-q35-2.4 .. 7.2): Vireo builds one machine, the newest, for each
+ * of them, as scripts written for a given QEMU release name it. */
+static bool machine_version_known(const char *name, const char *prefix, const char *first)
 {
     static const char *const versions[] = {
         "1.4", "1.5", "1.6", "1.7", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7",
-        "2.8", "2.9", "2.10", "2.11", "2.12", "3.0", "3.1", "4.0", "4.1", "4.2", "5.0",
-        "5.1", "5.2", "6.0", "6.1", "6.2", "7.0", "7.1", "7.2",
+        "2.8", "2.9", "2.10", "2.11", "2.12", "3.0", "3.1", "4.0", "4.0.1", "4.1", "4.2",
+        "5.0", "5.1", "5.2", "6.0", "6.1", "6.2", "7.0", "7.1", "7.2",
     };
-    if (!g_str_has_prefix(name, "pc-i440fx-")) {
+    if (!g_str_has_prefix(name, prefix)) {
         return false;
     }
+    bool known = false;
     for (size_t i = 0; i < G_N_ELEMENTS(versions); i++) {
-        if (!strcmp(name + 10, versions[i])) {
+        known |= !strcmp(versions[i], first);
+        /* 4.0.1 is a q35 release only */
+        if (known && !strcmp(name + strlen(prefix), versions[i]) &&
+            (strcmp(versions[i], "4.0.1") || !strcmp(prefix, "pc-q35-"))) {
             return true;
         }
     }
@@ -366,7 +370,7 @@ static bool machine_none;
  * accelerator can run SMM code, i.e. TCG, and for qtest as QEMU) */
 typedef enum { SMM_AUTO, SMM_ON, SMM_OFF } SMMOption;
 
-static void parse_machine(const char *arg, const char **accel, SMMOption *smm, bool *no_pit,
+static void parse_machine(const char *arg, const char **accel, SMMOption *smm, bool *no_pit, bool *q35,
                           const char **pcspk)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
@@ -382,11 +386,16 @@ static void parse_machine(const char *arg, const char **accel, SMMOption *smm, b
         }
         if (!strcmp(key, "type")) {
             if (is_help_option(val)) {
-                printf("Supported machines are:\npc                   Standard PC (i440FX + PIIX, 1996) (default)\n");
+                printf("Supported machines are:\n"
+                       "pc                   Standard PC (i440FX + PIIX, 1996) (default)\n"
+                       "q35                  Standard PC (Q35 + ICH9, 2009)\n"
+                       "none                 empty machine\n");
                 exit(0);
             }
             machine_none = !strcmp(val, "none");
-            if (strcmp(val, "pc") && !machine_none && !pc_i440fx_version_known(val)) {
+            *q35 = !strcmp(val, "q35") || machine_version_known(val, "pc-q35-", "2.4");
+            if (strcmp(val, "pc") && !machine_none && !*q35 &&
+                !machine_version_known(val, "pc-i440fx-", "1.4")) {
                 fatal("unsupported machine type '%s' (use -machine help)", val);
             }
         } else if (!strcmp(key, "accel")) {
@@ -419,6 +428,12 @@ static void parse_machine(const char *arg, const char **accel, SMMOption *smm, b
             g_free(pcspk_owned);
             pcspk_owned = g_strdup(val);
             *pcspk = pcspk_owned;
+        } else if (!strcmp(key, "kernel-irqchip")) {
+            /* QEMU's KVM option; under TCG (and here) the interrupt
+             * controllers are always emulated in user space */
+            if (!val || (strcmp(val, "on") && strcmp(val, "off") && strcmp(val, "split"))) {
+                fatal("Parameter 'kernel-irqchip' does not accept value '%s'", val ? val : "");
+            }
         } else if (!strcmp(key, "usb") || !strcmp(key, "vmport") || !strcmp(key, "graphics")) {
             /* accepted for compatibility */
         } else {
@@ -721,7 +736,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "action")) {
             parse_action(arg);
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
-            parse_machine(arg, &accel, &smm, &cfg.no_pit, &cfg.pcspk_audiodev);
+            parse_machine(arg, &accel, &smm, &cfg.no_pit, &cfg.q35, &cfg.pcspk_audiodev);
         } else if (!strcmp(n, "accel")) {
             if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\n");

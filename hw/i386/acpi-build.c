@@ -17,7 +17,9 @@
 #include "hw/acpi/acpi.h"
 #include "hw/acpi/aml.h"
 #include "hw/acpi/table-loader.h"
+#include "hw/isa/ich9-lpc.h"
 #include "hw/nvram/fw_cfg.h"
+#include "hw/pci/q35.h"
 
 #define KiB 1024ull
 #define GiB (1024ull * 1024 * 1024)
@@ -31,6 +33,8 @@
  * the 64-bit one starts above RAM (gigabyte aligned) and covers 32G. */
 #define PCI_HOLE_END        (ACPI_IOAPIC_BASE - 1)
 #define PCI_HOLE64_SIZE     (32 * GiB)
+/* q35: what SeaBIOS's MMCONFIG takes below the 32-bit window */
+#define Q35_MMCONFIG_END    ((uint64_t)Q35_PCIEXBAR_DEFAULT + Q35_PCIEXBAR_SIZE)
 
 #define ACPI_BUILD_TABLE_ALIGN  (128 * KiB)
 
@@ -119,23 +123,30 @@ static Aml *build_pci_crs(const AcpiBuildConfig *cfg)
     aml_res_word_io(r, 0x0000, 0x0cf7);
     aml_res_word_io(r, 0x0d00, 0xffff);
     aml_res_dword_memory(r, 0xa0000, 0xbffff, true);     /* VGA window */
-    aml_res_dword_memory(r, cfg->below_4g, PCI_HOLE_END, false);
+    /* q35: the 32-bit window starts above MMCONFIG, where SeaBIOS puts
+     * the BARs (QEMU's pci-hole start) */
+    uint64_t start32 = cfg->q35 ? MAX(cfg->below_4g, Q35_MMCONFIG_END) : cfg->below_4g;
+    aml_res_dword_memory(r, start32, PCI_HOLE_END, false);
     uint64_t start64 = ((4 * GiB + cfg->above_4g) + GiB - 1) & ~(GiB - 1);
     aml_res_qword_memory(r, start64, start64 + PCI_HOLE64_SIZE - 1, true);
     return aml_resource_template(r);
 }
 
-/* PCI slot S pin P reaches PIRQ[(S - 1 + P) & 3] (hw/isa/piix3.c). */
-static Aml *build_prt(void)
+/* pc: PCI slot S pin P reaches PIRQ[(S - 1 + P) & 3] (hw/isa/piix3.c);
+ * q35: slots 25-31 PIRQ[P], the others PIRQ[4 + ((S + P) & 3)]
+ * (hw/isa/ich9-lpc.c). */
+static Aml *build_prt(bool q35)
 {
-    static const char *const links[4] = { "LNKA", "LNKB", "LNKC", "LNKD" };
+    static const char *const links[8] = { "LNKA", "LNKB", "LNKC", "LNKD",
+                                          "LNKE", "LNKF", "LNKG", "LNKH" };
     Aml *prt = aml_package();
     for (int slot = 0; slot < 32; slot++) {
         for (int pin = 0; pin < 4; pin++) {
             Aml *e = aml_package();
+            int pirq = !q35 ? (slot - 1 + pin) & 3 : slot >= 25 ? pin : 4 + ((slot + pin) & 3);
             aml_append(e, aml_int(((uint32_t)slot << 16) | 0xffff));
             aml_append(e, aml_int(pin));
-            aml_append(e, aml_name(links[(slot - 1 + pin) & 3]));
+            aml_append(e, aml_name(links[pirq]));
             aml_append(e, aml_int(0));
             aml_append(prt, e);
         }
@@ -143,8 +154,8 @@ static Aml *build_prt(void)
     return prt;
 }
 
-/* One PCI interrupt link: reads and writes the PIIX3 PIRQ route register
- * (bit 7 = disabled, bits 3:0 = ISA IRQ). */
+/* One PCI interrupt link: reads and writes the PIIX3 or ICH9 PIRQ route
+ * register (bit 7 = disabled, bits 3:0 = ISA IRQ). */
 static Aml *build_link(int n)
 {
     static const uint32_t irqs[] = { 5, 10, 11 };
@@ -209,13 +220,22 @@ static Aml *build_isa_bridge(const AcpiBuildConfig *cfg)
     AmlResources *r;
 
     Aml *isa = aml_device("ISA");
-    add_name_int(isa, "_ADR", 0x00010000);      /* 00:01.0, the PIIX3 */
-    aml_append(isa, aml_operation_region("PIRQ", AML_PCI_CONFIG, 0x60, 4));
+    /* 00:01.0, the PIIX3, with PIRQA-D at 0x60; or 00:1f.0, the ICH9 LPC
+     * bridge, with PIRQE-H at 0x68 too */
+    add_name_int(isa, "_ADR", cfg->q35 ? 0x001f0000 : 0x00010000);
+    aml_append(isa, aml_operation_region("PIRQ", AML_PCI_CONFIG, 0x60, cfg->q35 ? 12 : 4));
     Aml *f = aml_field("PIRQ", AML_BYTE_ACC | AML_PRESERVE);
     aml_field_unit(f, "PRQA", 8);
     aml_field_unit(f, "PRQB", 8);
     aml_field_unit(f, "PRQC", 8);
     aml_field_unit(f, "PRQD", 8);
+    if (cfg->q35) {
+        aml_field_unit(f, NULL, 32);            /* 0x64-0x67 */
+        aml_field_unit(f, "PRQE", 8);
+        aml_field_unit(f, "PRQF", 8);
+        aml_field_unit(f, "PRQG", 8);
+        aml_field_unit(f, "PRQH", 8);
+    }
     aml_append(isa, f);
 
     r = aml_res_new();
@@ -330,10 +350,15 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
 
     Aml *sb = aml_scope("\\_SB");
     Aml *pci = aml_device("PCI0");
-    add_name_eisaid(pci, "_HID", "PNP0A03");
+    if (cfg->q35) {
+        add_name_eisaid(pci, "_HID", "PNP0A08");     /* PCI Express root */
+        add_name_eisaid(pci, "_CID", "PNP0A03");
+    } else {
+        add_name_eisaid(pci, "_HID", "PNP0A03");
+    }
     add_name_int(pci, "_UID", 0);
     aml_append(pci, aml_name_decl("_CRS", build_pci_crs(cfg)));
-    aml_append(pci, aml_name_decl("_PRT", build_prt()));
+    aml_append(pci, aml_name_decl("_PRT", build_prt(cfg->q35)));
     aml_append(pci, build_isa_bridge(cfg));
     if (cfg->hpet) {
         AmlResources *r = aml_res_new();
@@ -344,7 +369,7 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
         build_pci_hotplug(pci, cfg->pci_hotplug_slots);
     }
     aml_append(sb, pci);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < (cfg->q35 ? 8 : 4); i++) {
         aml_append(sb, build_link(i));
     }
     /* Processor devices; _UID matches the MADT's ACPI processor id. */
@@ -392,7 +417,8 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
 #define FADT_F_RTC_S4               (1u << 7)
 #define FADT_F_USE_PLATFORM_CLOCK   (1u << 15)
 
-static size_t build_fadt(GByteArray *blob, GByteArray *loader, size_t facs, size_t dsdt)
+static size_t build_fadt(GByteArray *blob, GByteArray *loader, size_t facs, size_t dsdt,
+                         const AcpiBuildConfig *cfg)
 {
     size_t at = table_begin(blob, "FACP", 1);
     put_le(blob, 0, 4);                         /* 36 FIRMWARE_CTRL (FACS) */
@@ -401,8 +427,8 @@ static size_t build_fadt(GByteArray *blob, GByteArray *loader, size_t facs, size
     put_le(blob, 0, 1);                         /* 45 reserved / PM profile */
     put_le(blob, ACPI_SCI_IRQ, 2);              /* 46 SCI_INT */
     put_le(blob, ACPI_APM_CNT_PORT, 4);         /* 48 SMI_CMD */
-    put_le(blob, ACPI_ENABLE_VALUE, 1);         /* 52 */
-    put_le(blob, ACPI_DISABLE_VALUE, 1);        /* 53 */
+    put_le(blob, cfg->q35 ? ICH9_APM_ACPI_ENABLE : ACPI_ENABLE_VALUE, 1);     /* 52 */
+    put_le(blob, cfg->q35 ? ICH9_APM_ACPI_DISABLE : ACPI_DISABLE_VALUE, 1);   /* 53 */
     put_le(blob, 0, 1);                         /* 54 S4BIOS_REQ */
     put_le(blob, 0, 1);                         /* 55 PSTATE_CNT */
     put_le(blob, ACPI_PM_BASE + ACPI_PM1_STS, 4);   /* 56 PM1a_EVT_BLK */
@@ -411,13 +437,13 @@ static size_t build_fadt(GByteArray *blob, GByteArray *loader, size_t facs, size
     put_le(blob, 0, 4);                         /* 68 PM1b_CNT_BLK */
     put_le(blob, 0, 4);                         /* 72 PM2_CNT_BLK */
     put_le(blob, ACPI_PM_BASE + ACPI_PM_TMR, 4);    /* 76 PM_TMR_BLK */
-    put_le(blob, ACPI_GPE0_BASE, 4);            /* 80 GPE0_BLK */
+    put_le(blob, cfg->q35 ? ACPI_PM_BASE + ICH9_PMIO_GPE0 : ACPI_GPE0_BASE, 4);  /* 80 GPE0_BLK */
     put_le(blob, 0, 4);                         /* 84 GPE1_BLK */
     put_le(blob, ACPI_PM1_EVT_LEN, 1);          /* 88 */
     put_le(blob, ACPI_PM1_CNT_LEN, 1);          /* 89 */
     put_le(blob, 0, 1);                         /* 90 PM2_CNT_LEN */
     put_le(blob, ACPI_PM_TMR_LEN, 1);           /* 91 */
-    put_le(blob, ACPI_GPE0_LEN, 1);             /* 92 */
+    put_le(blob, cfg->q35 ? ICH9_PMIO_GPE0_LEN : ACPI_GPE0_LEN, 1);   /* 92 */
     put_le(blob, 0, 1);                         /* 93 GPE1_BLK_LEN */
     put_le(blob, 0, 1);                         /* 94 GPE1_BASE */
     put_le(blob, 0, 1);                         /* 95 CST_CNT */
@@ -506,6 +532,21 @@ static size_t build_hpet(GByteArray *blob, GByteArray *loader)
 
 /* ---- RSDT and RSDP ---- */
 
+/* ---- MCFG (PCI Firmware specification 3.0, 4.1.2): where MMCONFIG is ---- */
+
+static size_t build_mcfg(GByteArray *blob, GByteArray *loader)
+{
+    size_t at = table_begin(blob, "MCFG", 1);
+    put_le(blob, 0, 8);                         /* reserved */
+    put_le(blob, Q35_PCIEXBAR_DEFAULT, 8);      /* base address */
+    put_le(blob, 0, 2);                         /* PCI segment group */
+    put_le(blob, 0, 1);                         /* first bus */
+    put_le(blob, Q35_PCIEXBAR_SIZE / (1u << 20) - 1, 1);   /* last bus */
+    put_le(blob, 0, 4);                         /* reserved */
+    table_end(blob, loader, at);
+    return at;
+}
+
 static size_t build_rsdt(GByteArray *blob, GByteArray *loader, const size_t *tables, int n)
 {
     size_t at = table_begin(blob, "RSDT", 1);
@@ -534,7 +575,7 @@ void acpi_build(const AcpiBuildConfig *cfg, AcpiBuildTables *out)
 {
     GByteArray *blob = g_byte_array_new();
     GByteArray *loader = g_byte_array_new();
-    size_t tables[3];
+    size_t tables[4];
     int n = 0;
 
     out->tables = blob;
@@ -548,10 +589,13 @@ void acpi_build(const AcpiBuildConfig *cfg, AcpiBuildTables *out)
 
     size_t facs = build_facs(blob);
     size_t dsdt = build_dsdt(blob, loader, cfg);
-    tables[n++] = build_fadt(blob, loader, facs, dsdt);
+    tables[n++] = build_fadt(blob, loader, facs, dsdt, cfg);
     tables[n++] = build_madt(blob, loader, cfg);
     if (cfg->hpet) {
         tables[n++] = build_hpet(blob, loader);
+    }
+    if (cfg->q35) {
+        tables[n++] = build_mcfg(blob, loader);
     }
     size_t rsdt = build_rsdt(blob, loader, tables, n);
     build_rsdp(out->rsdp, loader, rsdt);

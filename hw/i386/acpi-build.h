@@ -1,7 +1,7 @@
 /*
  * ACPI tables of the pc machine, built in C at machine creation and handed
  * to the firmware through fw_cfg as QEMU does: etc/acpi/tables (FACS, DSDT,
- * FADT, MADT, HPET, RSDT in one blob), etc/acpi/rsdp, and etc/table-loader
+ * FADT, MADT, HPET, MCFG (q35), RSDT in one blob), etc/acpi/rsdp, and etc/table-loader
  * which tells the firmware where to put them and how to link them.
  */
 #ifndef HW_I386_ACPI_BUILD_H
@@ -24,6 +24,7 @@ typedef struct AcpiBuildConfig {
     bool fdc;                      /* the floppy controller (0x3f0, IRQ 6, DMA 2) */
     uint16_t pvpanic_port;         /* the pvpanic device's port, 0: none */
     uint32_t pci_hotplug_slots;    /* bus 0 slots with ACPI hot-plug (bit n: slot n), 0: none */
+    bool q35;                      /* Q35 + ICH9: PCIe root (MCFG), LPC at 1f.0, PIRQA-H */
 } AcpiBuildConfig;
 
 typedef struct AcpiBuildTables {

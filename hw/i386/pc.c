@@ -44,6 +44,8 @@
 #include "hw/isa/piix3.h"
 #include "hw/nvram/fw_cfg.h"
 #include "hw/pci/i440fx.h"
+#include "hw/pci/q35.h"
+#include "hw/isa/ich9-lpc.h"
 #include "hw/pci/pci.h"
 #include "hw/timer/hpet.h"
 #include "hw/timer/mc146818rtc.h"
@@ -76,6 +78,7 @@ typedef struct PCMachine {
     const char *boot_order_after_once;   /* -boot once=: order= for later boots */
     bool booted_once;          /* the power-on reset is done */
     bool machine_done;         /* pc_machine_done ran: fw_cfg's boot files exist */
+    bool q35;                  /* Q35 + ICH9 (pm is the LPC bridge) */
     bool boot_strict;          /* -boot strict=on */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
@@ -308,10 +311,13 @@ static const MemoryRegionOps pc_ferr_ops = {
 
 /* QEMU's pc split: all RAM below 4G up to 3.5G; beyond that, 3G below
  * and the rest above 4G (gigabyte aligned). */
-static void pc_split_ram(uint64_t ram_size)
+static void pc_split_ram(uint64_t ram_size, bool q35)
 {
     uint64_t lowmem = 0xe0000000ull;
-    if (ram_size >= lowmem) {
+    if (q35) {
+        /* QEMU's q35: below MMCONFIG (0xb0000000); from 2.75G, 2G below */
+        lowmem = ram_size >= Q35_PCIEXBAR_DEFAULT ? 0x80000000ull : Q35_PCIEXBAR_DEFAULT;
+    } else if (ram_size >= lowmem) {
         lowmem = 0xc0000000ull;
     }
     pc.below_4g = MIN(ram_size, lowmem);
@@ -325,7 +331,7 @@ static void pc_memory_init(const MachineConfig *cfg)
     if (cfg->ram_size < 1 * MiB) {
         fatal("RAM size too small (minimum 1M)");
     }
-    pc_split_ram(cfg->ram_size);
+    pc_split_ram(cfg->ram_size, cfg->q35);
     if (4 * GiB + pc.above_4g > PC_PCI_MEM_SIZE) {
         fatal("RAM size too large");
     }
@@ -604,6 +610,7 @@ static void pc_acpi_init(const MachineConfig *cfg)
         .above_4g = pc.above_4g,
         .cpus = cfg->smp > 0 ? cfg->smp : 1,
         .hpet = !cfg->no_hpet,
+        .q35 = cfg->q35,
     };
     for (int i = 0; i < 4; i++) {
         char id[16];
@@ -616,7 +623,9 @@ static void pc_acpi_init(const MachineConfig *cfg)
 
 void pc_system_powerdown(void)
 {
-    if (pc.pm) {
+    if (pc.pm && pc.q35) {
+        ich9_lpc_power_button(pc.pm);
+    } else if (pc.pm) {
         piix4_pm_power_button(pc.pm);
     }
 }
@@ -657,20 +666,25 @@ static void pc_isa_devices_init(const MachineConfig *cfg)
 
     device_create("i8257", "");
 
-    /* The floppy controller is there even without drives, as on QEMU's
-     * pc; -fda/-fdb/-drive if=floppy become its drives A: and B:. */
+    /* The floppy controller is there even without drives on pc, and on
+     * q35 only with one, as on QEMU; -fda/-fdb/-drive if=floppy become its
+     * drives A: and B:. */
     GString *fdc_opts = g_string_new("");
+    bool fdc = !cfg->q35;
     for (int unit = 0; unit < 2; unit++) {
         DriveInfo *dinfo = drive_get(IF_FLOPPY, 0, unit);
         if (dinfo && dinfo->blk) {
             g_string_append_printf(fdc_opts, "%sdrive%c=%s", fdc_opts->len ? "," : "",
                                    'A' + unit, blk_name(dinfo->blk));
             dinfo->claimed = true;
+            fdc = true;
         }
     }
-    pc.fdc = device_create("isa-fdc", fdc_opts->str);
+    if (fdc) {
+        pc.fdc = device_create("isa-fdc", fdc_opts->str);
+        fdc_set_drive_notify(pc.fdc, pc_cmos_floppy, NULL);
+    }
     g_string_free(fdc_opts, TRUE);
-    fdc_set_drive_notify(pc.fdc, pc_cmos_floppy, NULL);
 
     for (int i = 0; i < 4; i++) {
         char id[16];
@@ -738,22 +752,40 @@ void pc_machine_init(const MachineConfig *cfg)
             pc.cpus[i]->smm_as = &pc.smm_as;
         }
     }
-    pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL,
-                             cfg->smm ? &pc.smram : NULL);
-    pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
-    PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
-    for (int p = 0; p < 4; p++) {
-        /* PIRQA-D also reach IOAPIC pins 16-19 */
-        device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
+    IRQ smi = cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL;
+    pc.q35 = cfg->q35;
+    if (cfg->q35) {
+        pc.pci_bus = q35_host_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL,
+                                   cfg->smm ? &pc.smram : NULL);
+        pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
+        /* 00:1f.0; PIRQA-H also reach IOAPIC pins 16-23 */
+        pc.pm = ich9_lpc_init(pc.pci_bus, pc.pic, smi);
+        for (int p = 0; p < ICH9_NUM_PIRQS; p++) {
+            device_connect_gpio_out(&pc.pm->qdev, p, pc.ioapic_in[16 + p]);
+        }
+        /* QEMU's q35 puts if=ide drives on the ICH9 AHCI controller,
+         * which Vireo does not have */
+        if (drive_get_max_bus(IF_IDE) >= 0) {
+            fatal("machine type 'q35' has no IDE/AHCI controller in Vireo: "
+                  "use if=virtio (or -machine pc) for disks and CD-ROMs");
+        }
+    } else {
+        pc.pci_bus = i440fx_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL,
+                                 cfg->smm ? &pc.smram : NULL);
+        pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
+        PCIDevice *piix3 = piix3_init(pc.pci_bus, pc.pic);
+        for (int p = 0; p < 4; p++) {
+            /* PIRQA-D also reach IOAPIC pins 16-19 */
+            device_connect_gpio_out(&piix3->qdev, p, pc.ioapic_in[16 + p]);
+        }
+        /* PIIX3 function 1: the IDE controller with the if=ide drives */
+        device_create("piix3-ide", "addr=1.1");
+        piix_ide_attach_drives();
+        pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ), smi);
     }
-    /* PIIX3 function 1: the IDE controller with the if=ide drives */
-    device_create("piix3-ide", "addr=1.1");
-    piix_ide_attach_drives();
-    pc.pm = piix4_pm_init(pc.pci_bus, isa_get_irq(ACPI_SCI_IRQ),
-                          cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL);
 
     if (cfg->vga) {
-        device_create("VGA", "");        /* slot 2, as on QEMU's pc */
+        device_create("VGA", "");        /* slot 2 on pc, 1 on q35, as on QEMU */
     }
     pc_isa_devices_init(cfg);
     pc_virtio_drives_init();
@@ -789,7 +821,8 @@ void pc_machine_done(void)
     pc_acfg.pvpanic_port = pvpanic_port();
     /* no slot objects where a device cannot be unplugged (host bridge,
      * PIIX, VGA) */
-    pc_acfg.pci_hotplug_slots = ~(pci_bus_fixed_slots(pc.pci_bus) | 1u);
+    /* ACPI hot-plug is the PIIX4's; q35 has none (QEMU's uses PCIe ports) */
+    pc_acfg.pci_hotplug_slots = pc.q35 ? 0 : ~(pci_bus_fixed_slots(pc.pci_bus) | 1u);
     acpi_setup(pc.fw_cfg, &pc_acfg);
     pc.machine_done = true;
     pc_fw_cfg_boot_devices();

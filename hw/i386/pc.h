@@ -29,6 +29,7 @@ typedef struct MachineConfig {
     bool no_pit;                 /* -machine pit=off: no 8254 and no port 0x61, as QEMU */
     const char *pcspk_audiodev;  /* -machine pcspk-audiodev=ID: the speaker's -audiodev */
     bool smm;                    /* System Management Mode: SMRAM, SMI# (-machine smm=) */
+    bool q35;                    /* -machine q35: Q35 MCH + ICH9 instead of i440FX + PIIX3 */
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (x86-load.h) */
     /* Serial ports: main creates chardevs with ids "serial0".."serial3" for
      * each -serial; pc_machine_init creates an isa-serial (COM1..COM4) for

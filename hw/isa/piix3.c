@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "hw/intc/i8259.h"
+#include "hw/isa/elcr.h"
 #include "hw/isa/isa.h"
 #include "system/runstate.h"
 #include "util/log.h"
@@ -24,9 +24,8 @@
 typedef struct PIIX3State {
     PCIDevice pci;
     Device *pic;
-    uint8_t elcr[2];
+    ELCRState elcr;
     uint8_t rc;
-    MemoryRegion elcr_io;
     uint16_t isa_levels;        /* ISA IRQ levels we drive, by IRQ number */
     IRQ pirq_out[PIIX_NUM_PIRQS];   /* gpio out 0..3: PIRQA-D as they are, for IOAPIC pins 16-19 */
     uint8_t pirq_levels;
@@ -88,32 +87,6 @@ static void piix3_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int le
     }
 }
 
-/* ---- ELCR ---- */
-
-static const uint8_t elcr_mask[2] = { 0xf8, 0xde };
-
-static uint64_t piix3_elcr_read(void *opaque, hwaddr addr, unsigned size)
-{
-    PIIX3State *s = opaque;
-    return s->elcr[addr & 1];
-}
-
-static void piix3_elcr_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
-{
-    PIIX3State *s = opaque;
-    s->elcr[addr & 1] = val & elcr_mask[addr & 1];
-    if (s->pic) {
-        i8259_set_elcr(s->pic, s->elcr[0] | (s->elcr[1] << 8));
-    }
-}
-
-static const MemoryRegionOps piix3_elcr_ops = {
-    .read = piix3_elcr_read,
-    .write = piix3_elcr_write,
-    .min_access = 1,
-    .max_access = 1,
-};
-
 /* ---- reset control (0xcf9) ---- */
 
 static uint8_t piix3_rc_read(void *opaque)
@@ -140,10 +113,7 @@ static void piix3_pci_reset(PCIDevice *d)
 {
     PIIX3State *s = DEVICE_CAST(PIIX3State, d);
     s->rc = 0;
-    s->elcr[0] = s->elcr[1] = 0;
-    if (s->pic) {
-        i8259_set_elcr(s->pic, 0);
-    }
+    elcr_reset(&s->elcr);
     piix3_update_irqs(s);
 }
 
@@ -197,7 +167,7 @@ static bool piix3_realize(Device *dev, GError **errp)
     d->reset = piix3_pci_reset;
     pci_bus_set_irq_route(d->bus, piix3_map_irq, piix3_set_pirq, s, PIIX_NUM_PIRQS);
     pci_host_set_cf9_handler(piix3_rc_read, piix3_rc_write, s);
-    isa_register_ioport(&s->elcr_io, &piix3_elcr_ops, s, "elcr", 0x4d0, 2);
+    elcr_init(&s->elcr, s->pic);
     return true;
 }
 

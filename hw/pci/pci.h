@@ -239,10 +239,19 @@ static inline void pci_set_long(uint8_t *p, uint32_t v)
 {
     p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
 }
+static inline void pci_set_quad(uint8_t *p, uint64_t v)
+{
+    pci_set_long(p, (uint32_t)v);
+    pci_set_long(p + 4, (uint32_t)(v >> 32));
+}
 static inline uint16_t pci_get_word(const uint8_t *p) { return p[0] | (p[1] << 8); }
 static inline uint32_t pci_get_long(const uint8_t *p)
 {
     return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t pci_get_quad(const uint8_t *p)
+{
+    return pci_get_long(p) | (uint64_t)pci_get_long(p + 4) << 32;
 }
 
 #endif
