@@ -3,6 +3,7 @@
  * decoding and INTx wired-OR routing.  See pci.h for the device contract.
  */
 #include "hw/pci/pci.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "util/datadir.h"
 
@@ -290,7 +291,9 @@ static void pci_drive_intx(PCIDevice *d)
 {
     PCIBus *bus = d->bus;
     int pin = d->config[PCI_INTERRUPT_PIN];
-    bool level = d->irq_raw && !(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
+    /* PCI 3.0 6.8.1.3: with MSI enabled the function must not use INTx */
+    bool level = d->irq_raw && !(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE) &&
+                 !msi_enabled(d);
 
     if (level == d->irq_level) {
         return;
@@ -497,6 +500,10 @@ void pci_default_config_write(PCIDevice *d, uint32_t addr, uint32_t val, int len
     }
     if (d->msix && range_overlaps(addr, len, d->msix_cap + 2, 2)) {
         msix_config_changed(d);
+    }
+    if (d->msi_cap && range_overlaps(addr, len, d->msi_cap, d->cap_size[d->msi_cap])) {
+        msi_config_write(d, addr, val, len);
+        pci_drive_intx(d);     /* MSI Enable may have changed */
     }
 }
 

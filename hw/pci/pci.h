@@ -116,6 +116,7 @@ struct PCIDevice {
     struct MSIXState *msix;                    /* msix.h, when the function has MSI-X */
     MemoryRegion *rom;                         /* option ROM (BAR 6), if loaded */
     uint8_t msix_cap;
+    uint8_t msi_cap;                           /* msi.h: MSI capability offset, 0 = none */
 };
 
 #define DEFINE_PROP_PCI_DEVFN(_struct, _field) \
@@ -179,7 +180,8 @@ bool pci_device_init(PCIDevice *d, PCIBus *bus, uint16_t vendor, uint16_t device
 void pci_register_bar(PCIDevice *d, int bar, uint8_t type, MemoryRegion *mr);
 /* pin: 1 = INTA .. 4 = INTD, 0 = none. */
 void pci_set_interrupt_pin(PCIDevice *d, int pin);
-/* Drive this function's INTx pin (honours COMMAND.INTX_DISABLE). */
+/* Drive this function's INTx pin (honours COMMAND.INTX_DISABLE, and MSI
+ * Enable: an MSI-enabled function keeps INTx deasserted). */
 void pci_set_irq(PCIDevice *d, int level);
 /* Undo pci_device_init and what followed it: drop INTx, unmap the BARs,
  * free the option ROM and MSI-X state, give the slot back.  For hot-unplug

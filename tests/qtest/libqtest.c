@@ -280,6 +280,7 @@ uint32_t qtest_readl(QTestState *s, uint64_t a) { return qtest_ok(s, "readl 0x%"
 uint64_t qtest_readq(QTestState *s, uint64_t a) { return qtest_ok(s, "readq 0x%" PRIx64, a); }
 void qtest_writeb(QTestState *s, uint64_t a, uint8_t v) { qtest_ok(s, "writeb 0x%" PRIx64 " 0x%x", a, v); }
 void qtest_writel(QTestState *s, uint64_t a, uint32_t v) { qtest_ok(s, "writel 0x%" PRIx64 " 0x%x", a, v); }
+void qtest_writeq(QTestState *s, uint64_t a, uint64_t v) { qtest_ok(s, "writeq 0x%" PRIx64 " 0x%" PRIx64, a, v); }
 
 void qtest_memread(QTestState *s, uint64_t addr, void *buf, size_t len)
 {

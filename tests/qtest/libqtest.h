@@ -41,6 +41,7 @@ uint32_t qtest_readl(QTestState *s, uint64_t addr);
 uint64_t qtest_readq(QTestState *s, uint64_t addr);
 void qtest_writeb(QTestState *s, uint64_t addr, uint8_t v);
 void qtest_writel(QTestState *s, uint64_t addr, uint32_t v);
+void qtest_writeq(QTestState *s, uint64_t addr, uint64_t v);
 void qtest_memread(QTestState *s, uint64_t addr, void *buf, size_t len);
 void qtest_memwrite(QTestState *s, uint64_t addr, const void *buf, size_t len);
 int64_t qtest_clock_step(QTestState *s, int64_t ns);     /* ns < 0: to the next deadline */

@@ -1,12 +1,14 @@
 /*
  * PCI: configuration mechanism #1, the chipset's ids, master aborts and
- * BAR sizing/mapping, driven through the 0xcf8/0xcfc ports.
+ * BAR sizing/mapping, driven through the 0xcf8/0xcfc ports; the MSI
+ * capability (msi.c) of a function with four maskable vectors.
  */
 #include <glib.h>
 
 #include "hw/isa/isa.h"
 #include "hw/isa/piix3.h"
 #include "hw/pci/i440fx.h"
+#include "hw/pci/msi.h"
 #include "hw/pci/pci.h"
 #include "pc-test-util.h"
 
@@ -58,9 +60,33 @@ static const DeviceClass testdev_class = {
 };
 DEVICE_REGISTER(testdev_class)
 
+/* A function with MSI only: four vectors, 32-bit address, per-vector
+ * masking. */
+static bool msidev_realize(Device *dev, GError **errp)
+{
+    TestDev *s = DEVICE_CAST(TestDev, dev);
+    if (!pci_device_init(&s->pci, NULL, 0x1234, 0xabce, 0x0200, 0x01, errp)) {
+        return false;
+    }
+    pci_set_interrupt_pin(&s->pci, 1);
+    msi_init(&s->pci, 4, false, true);
+    return true;
+}
+
+static const DeviceClass msidev_class = {
+    .name = "test-pci-msi",
+    .bus = BUS_PCI,
+    .instance_size = sizeof(TestDev),
+    .props = testdev_props,
+    .realize = msidev_realize,
+};
+DEVICE_REGISTER(msidev_class)
+
 static MemoryRegion ram, pci_mem, pci_hole;
-static TestDev *testdev;
+static TestDev *testdev, *msidev;
+static PCIBus *pci_bus;
 #define TESTDEV_DEVFN PCI_DEVFN(3, 0)
+#define MSIDEV_DEVFN PCI_DEVFN(4, 0)
 
 static void machine_init(void)
 {
@@ -73,6 +99,7 @@ static void machine_init(void)
 
     PCIBus *bus = i440fx_init(address_space_memory.root, &ram, &pci_mem, NULL, NULL);
     piix3_init(bus, NULL);
+    pci_bus = bus;
 
     GError *err = NULL;
     Device *d = device_new("test-pci-dev", &err);
@@ -81,6 +108,13 @@ static void machine_init(void)
     g_assert_true(device_realize(d, &err));
     g_assert_no_error(err);
     testdev = DEVICE_CAST(TestDev, d);
+
+    d = device_new("test-pci-msi", &err);
+    g_assert_no_error(err);
+    DEVICE_CAST(TestDev, d)->pci.devfn = MSIDEV_DEVFN;
+    g_assert_true(device_realize(d, &err));
+    g_assert_no_error(err);
+    msidev = DEVICE_CAST(TestDev, d);
 }
 
 static void test_ids(void)
@@ -195,6 +229,148 @@ static void test_intx_routing(void)
     isa_set_irqs(NULL);
 }
 
+/* ---- MSI ---- */
+
+static unsigned msi_count;
+static uint64_t msi_addr;
+static uint32_t msi_data;
+
+static bool test_msi_deliver(void *opaque, uint64_t addr, uint32_t data)
+{
+    msi_count++;
+    msi_addr = addr;
+    msi_data = data;
+    return true;
+}
+
+/* msi_notify(v) and whether a message went out; -1 if none, else its data */
+static int64_t notify(unsigned v)
+{
+    unsigned before = msi_count;
+    msi_notify(&msidev->pci, v);
+    g_assert_cmpuint(msi_count - before, <=, 1);
+    return msi_count == before ? -1 : (int64_t)msi_data;
+}
+
+static void test_msi(void)
+{
+    int df = MSIDEV_DEVFN;
+    uint8_t cap = pci_cfg_readb(df, PCI_CAPABILITY_LIST);
+    pci_bus_set_msi_handler(pci_bus, test_msi_deliver, NULL);
+
+    /* layout: id 05h, four vectors requested (MMC 2), 32-bit, maskable;
+     * data at +8, mask bits at +0xc, pending bits at +0x10 */
+    g_assert_cmphex(pci_cfg_readw(df, PCI_STATUS) & PCI_STATUS_CAP_LIST, ==, PCI_STATUS_CAP_LIST);
+    g_assert_cmphex(pci_cfg_readb(df, cap), ==, PCI_CAP_ID_MSI);
+    g_assert_cmphex(pci_cfg_readb(df, cap + 1), ==, 0);
+    g_assert_cmphex(pci_cfg_readw(df, cap + 2), ==, 0x0104);
+    pci_cfg_writew(df, cap + 2, 0xffff);
+    g_assert_cmphex(pci_cfg_readw(df, cap + 2), ==, 0x0175);
+    pci_cfg_writew(df, cap + 2, 0);
+    pci_cfg_writel(df, cap + 8, 0xffffffff);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 8), ==, 0x0000ffff);
+    /* mask bits for the four vectors only; pending bits are read-only */
+    pci_cfg_writel(df, cap + 0xc, 0xffffffff);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 0xc), ==, 0xf);
+    pci_cfg_writel(df, cap + 0xc, 0);
+    pci_cfg_writel(df, cap + 0x10, 0xffffffff);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 0x10), ==, 0);
+    g_assert_false(msi_enabled(&msidev->pci));
+    g_assert_cmpuint(msi_nr_vectors_allocated(&msidev->pci), ==, 0);
+
+    /* disabled: nothing goes out */
+    pci_cfg_writew(df, PCI_COMMAND, PCI_COMMAND_MASTER);
+    pci_cfg_writel(df, cap + 4, 0xfee01003);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 4), ==, 0xfee01000);
+    pci_cfg_writew(df, cap + 8, 0x004f);
+    g_assert_cmpint(notify(0), ==, -1);
+
+    /* four allocated (MME 2): the vector replaces the data's low two bits */
+    pci_cfg_writew(df, cap + 2, 0x0021);
+    g_assert_true(msi_enabled(&msidev->pci));
+    g_assert_cmpuint(msi_nr_vectors_allocated(&msidev->pci), ==, 4);
+    g_assert_cmphex(notify(1), ==, 0x4d);
+    g_assert_cmphex(msi_addr, ==, 0xfee01000);
+    g_assert_cmphex(notify(3), ==, 0x4f);
+    g_assert_cmphex(notify(0), ==, 0x4c);
+    /* two allocated: one data bit, vectors fold onto 0 and 1 */
+    pci_cfg_writew(df, cap + 2, 0x0011);
+    pci_cfg_writew(df, cap + 8, 0x0040);
+    g_assert_cmphex(notify(2), ==, 0x40);
+    g_assert_cmphex(notify(3), ==, 0x41);
+    pci_cfg_writew(df, cap + 8, 0x004f);
+    /* more than requested (MME 5): the function uses its four */
+    pci_cfg_writew(df, cap + 2, 0x0051);
+    g_assert_cmpuint(msi_nr_vectors_allocated(&msidev->pci), ==, 4);
+    g_assert_cmphex(notify(2), ==, 0x4e);
+    pci_cfg_writew(df, cap + 2, 0x0021);
+
+    /* a masked vector sets its pending bit; unmasking sends it once */
+    pci_cfg_writel(df, cap + 0xc, 0x2);
+    g_assert_cmpint(notify(1), ==, -1);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 0x10), ==, 0x2);
+    g_assert_cmphex(notify(2), ==, 0x4e);           /* others are not held */
+    unsigned before = msi_count;
+    pci_cfg_writel(df, cap + 0xc, 0x2);            /* still masked: nothing */
+    g_assert_cmpuint(msi_count, ==, before);
+    pci_cfg_writel(df, cap + 0xc, 0);
+    g_assert_cmpuint(msi_count, ==, before + 1);
+    g_assert_cmphex(msi_data, ==, 0x4d);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 0x10), ==, 0);
+    pci_cfg_writel(df, cap + 0xc, 0);
+    g_assert_cmpuint(msi_count, ==, before + 1);
+    /* pending while MSI is off waits for it to come back on */
+    pci_cfg_writel(df, cap + 0xc, 0x8);
+    g_assert_cmpint(notify(3), ==, -1);
+    pci_cfg_writew(df, cap + 2, 0x0020);
+    pci_cfg_writel(df, cap + 0xc, 0);
+    g_assert_cmpuint(msi_count, ==, before + 1);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 0x10), ==, 0x8);
+    pci_cfg_writew(df, cap + 2, 0x0021);
+    g_assert_cmpuint(msi_count, ==, before + 2);
+    g_assert_cmphex(msi_data, ==, 0x4f);
+
+    /* a message is a bus-master write */
+    pci_cfg_writew(df, PCI_COMMAND, 0);
+    g_assert_cmpint(notify(0), ==, -1);
+    pci_cfg_writew(df, PCI_COMMAND, PCI_COMMAND_MASTER);
+
+    /* MSI enabled: INTx stays deasserted; off again, the level shows */
+    static IRQ irqs[16];
+    for (int i = 0; i < 16; i++) {
+        irqs[i] = irq_new(test_irq_handler, NULL, i);
+    }
+    isa_set_irqs(irqs);
+    /* slot 4 INTA -> PIRQD (0x63) */
+    pci_cfg_writeb(PCI_DEVFN(1, 0), 0x63, 9);
+    pci_set_irq(&msidev->pci, 1);
+    g_assert_cmpint(pirq_level[9], ==, 0);
+    pci_cfg_writew(df, cap + 2, 0x0020);
+    g_assert_cmpint(pirq_level[9], ==, 1);
+    pci_cfg_writew(df, cap + 2, 0x0021);
+    g_assert_cmpint(pirq_level[9], ==, 0);
+    pci_set_irq(&msidev->pci, 0);
+    pci_cfg_writeb(PCI_DEVFN(1, 0), 0x63, 0x80);
+    isa_set_irqs(NULL);
+
+    /* msi_reset: off, nothing allocated, address/data/masks/pending 0 */
+    pci_cfg_writel(df, cap + 0xc, 0x1);
+    notify(0);
+    msi_reset(&msidev->pci);
+    g_assert_cmphex(pci_cfg_readw(df, cap + 2), ==, 0x0104);
+    for (int off = 4; off < 0x14; off += 4) {
+        g_assert_cmphex(pci_cfg_readl(df, cap + off), ==, 0);
+    }
+    /* and a function reset brings the capability back as built */
+    pci_cfg_writew(df, cap + 2, 0x0021);
+    pci_cfg_writel(df, cap + 4, 0xfee00000);
+    pci_device_reset(&msidev->pci);
+    g_assert_cmphex(pci_cfg_readb(df, cap), ==, PCI_CAP_ID_MSI);
+    g_assert_cmphex(pci_cfg_readw(df, cap + 2), ==, 0x0104);
+    g_assert_cmphex(pci_cfg_readl(df, cap + 4), ==, 0);
+    pci_bus_set_msi_handler(pci_bus, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -204,5 +380,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/absent", test_absent);
     g_test_add_func("/pci/bar-sizing", test_bar_sizing);
     g_test_add_func("/pci/intx-routing", test_intx_routing);
+    g_test_add_func("/pci/msi", test_msi);
     return g_test_run();
 }
