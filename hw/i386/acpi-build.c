@@ -530,6 +530,36 @@ static size_t build_hpet(GByteArray *blob, GByteArray *loader)
     return at;
 }
 
+/* ---- DMAR (VT-d spec 8.1, 8.3) ---- */
+
+static size_t build_dmar(GByteArray *blob, GByteArray *loader, const AcpiDmarConfig *d)
+{
+    size_t at = table_begin(blob, "DMAR", 1);
+    put_le(blob, d->aw_bits - 1, 1);            /* host address width */
+    put_le(blob, d->intremap ? 1 : 0, 1);       /* flags: INTR_REMAP */
+    for (int i = 0; i < 10; i++) {
+        put_le(blob, 0, 1);                     /* reserved */
+    }
+    /* DRHD: the one unit, for every PCI device of segment 0 (so a
+     * hot-plugged one is covered too) */
+    put_le(blob, 0, 2);                         /* type: DRHD */
+    put_le(blob, 16 + 8, 2);                    /* length, with one device scope */
+    put_le(blob, 1, 1);                         /* flags: INCLUDE_PCI_ALL */
+    put_le(blob, 0, 1);
+    put_le(blob, 0, 2);                         /* segment */
+    put_le(blob, d->base, 8);
+    /* the I/O APIC's scope (8.3.1): its source id for interrupt remapping */
+    put_le(blob, 3, 1);                         /* type: IOAPIC */
+    put_le(blob, 8, 1);                         /* length */
+    put_le(blob, 0, 2);
+    put_le(blob, d->ioapic_id, 1);              /* enumeration id */
+    put_le(blob, d->ioapic_sid >> 8, 1);        /* start bus */
+    put_le(blob, (d->ioapic_sid >> 3) & 0x1f, 1);  /* path: device, function */
+    put_le(blob, d->ioapic_sid & 7, 1);
+    table_end(blob, loader, at);
+    return at;
+}
+
 /* ---- RSDT and RSDP ---- */
 
 /* ---- MCFG (PCI Firmware specification 3.0, 4.1.2): where MMCONFIG is ---- */
@@ -575,7 +605,7 @@ void acpi_build(const AcpiBuildConfig *cfg, AcpiBuildTables *out)
 {
     GByteArray *blob = g_byte_array_new();
     GByteArray *loader = g_byte_array_new();
-    size_t tables[4];
+    size_t tables[5];
     int n = 0;
 
     out->tables = blob;
@@ -596,6 +626,9 @@ void acpi_build(const AcpiBuildConfig *cfg, AcpiBuildTables *out)
     }
     if (cfg->q35) {
         tables[n++] = build_mcfg(blob, loader);
+    }
+    if (cfg->dmar.present) {
+        tables[n++] = build_dmar(blob, loader, &cfg->dmar);
     }
     size_t rsdt = build_rsdt(blob, loader, tables, n);
     build_rsdp(out->rsdp, loader, rsdt);

@@ -15,6 +15,17 @@
 #define ACPI_BUILD_RSDP_FILE    "etc/acpi/rsdp"
 #define ACPI_BUILD_LOADER_FILE  "etc/table-loader"
 
+/* A VT-d remapping unit (VT-d spec ch. 8: DMAR table, one DRHD covering
+ * every PCI device of segment 0, with the I/O APIC in its scope). */
+typedef struct AcpiDmarConfig {
+    bool present;
+    uint64_t base;                 /* register base address */
+    uint8_t aw_bits;               /* host address width + 1 */
+    bool intremap;                 /* DMAR flags: INTR_REMAP */
+    uint8_t ioapic_id;             /* the MADT's I/O APIC id */
+    uint16_t ioapic_sid;           /* its source id (bus << 8 | devfn) */
+} AcpiDmarConfig;
+
 typedef struct AcpiBuildConfig {
     uint64_t below_4g, above_4g;   /* RAM split: the PCI windows follow it */
     int cpus;
@@ -25,6 +36,7 @@ typedef struct AcpiBuildConfig {
     uint16_t pvpanic_port;         /* the pvpanic device's port, 0: none */
     uint32_t pci_hotplug_slots;    /* bus 0 slots with ACPI hot-plug (bit n: slot n), 0: none */
     bool q35;                      /* Q35 + ICH9: PCIe root (MCFG), LPC at 1f.0, PIRQA-H */
+    AcpiDmarConfig dmar;           /* -device intel-iommu */
 } AcpiBuildConfig;
 
 typedef struct AcpiBuildTables {

@@ -82,6 +82,8 @@ typedef struct PCMachine {
     bool boot_strict;          /* -boot strict=on */
     bool hpet_legacy;          /* HPET legacy replacement: PIT/RTC lines cut */
     PCIBus *pci_bus;
+    const PCIIOMMUOps *iommu;   /* -device intel-iommu, when there is one */
+    void *iommu_opaque;
     PCIDevice *pm;
     FWCfgState *fw_cfg;
     uint64_t below_4g, above_4g;
@@ -619,6 +621,43 @@ static void pc_acpi_init(const MachineConfig *cfg)
     }
     pc_acfg.parallel = chardev_find("parallel0") != NULL;
     pc_acfg.fdc = pc.fdc != NULL;
+}
+
+/* ---- IOMMU (-device intel-iommu) ---- */
+
+/* The I/O APIC's messages: through the IOMMU's interrupt remapping, then
+ * to the APIC bus like any MSI. */
+static bool pc_ioapic_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    if (pc.iommu->remap_msi && !pc.iommu->remap_msi(pc.iommu_opaque, PCI_RID_NONE, &addr, &data)) {
+        return true;            /* blocked */
+    }
+    return pc_msi_deliver(NULL, addr, data);
+}
+
+/* All the machine-specific wiring of an IOMMU is here: q35 only, as QEMU
+ * (whose pc machine refuses the device with the message below). */
+PCIBus *pc_iommu_plug(const PCIIOMMUOps *ops, void *opaque, const AcpiDmarConfig *dmar,
+                      GError **errp)
+{
+    if (!pc.pci_bus) {
+        vireo_set_error(errp, "Machine-type 'none' not supported by IOMMU");
+        return NULL;
+    }
+    if (!pc.q35) {
+        vireo_set_error(errp, "Parameter 'driver' expects a dynamic sysbus device type for the machine");
+        return NULL;
+    }
+    if (pc.iommu) {
+        vireo_set_error(errp, "Vireo does not support multiple vIOMMUs for x86 yet.");
+        return NULL;
+    }
+    pc.iommu = ops;
+    pc.iommu_opaque = opaque;
+    pci_bus_set_iommu(pc.pci_bus, ops, opaque);
+    ioapic_set_msi_handler(pc.ioapic, pc_ioapic_msi, NULL);
+    pc_acfg.dmar = *dmar;
+    return pc.pci_bus;
 }
 
 void pc_system_powerdown(void)

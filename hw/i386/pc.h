@@ -52,4 +52,19 @@ X86CPU *pc_cpu(int i);      /* NULL past the last */
 /* ACPI power button (monitor "system_powerdown"): the guest decides. */
 void pc_system_powerdown(void);
 
+/*
+ * An IOMMU plugs into the machine (hw/i386/intel-iommu.c calls this from
+ * its realize): the root PCI bus translates DMA and MSIs through ops, the
+ * I/O APIC sends its interrupts as messages through ops->remap_msi (no
+ * requester id) then to the APIC bus, and the ACPI tables describe the
+ * unit with dmar.  One per machine; false with *errp set otherwise.
+ * Returns the bus, for the unit's own event messages
+ * (pci_bus_deliver_msi).
+ */
+typedef struct PCIBus PCIBus;
+typedef struct PCIIOMMUOps PCIIOMMUOps;
+typedef struct AcpiDmarConfig AcpiDmarConfig;
+PCIBus *pc_iommu_plug(const PCIIOMMUOps *ops, void *opaque, const AcpiDmarConfig *dmar,
+                      GError **errp);
+
 #endif

@@ -28,6 +28,8 @@
 #define RTE_MASKED          (1ull << 16)
 /* guest-writable bits: all but delivery status and remote IRR */
 #define RTE_WRITABLE        (0xff00000000000000ull | 0x1afffull)
+/* with interrupt remapping: the remappable format's index and format bit too */
+#define RTE_WRITABLE_IR     (0xffff000000000000ull | 0x1afffull)
 
 typedef struct IOAPICState {
     Device dev;
@@ -37,7 +39,16 @@ typedef struct IOAPICState {
     uint8_t regsel;
     uint32_t irr;                 /* pin levels (logical) */
     uint64_t rte[IOAPIC_NUM_PINS];
+    IOAPICMSIFn msi_fn;           /* set behind an interrupt-remapping IOMMU */
+    void *msi_opaque;
 } IOAPICState;
+
+void ioapic_set_msi_handler(Device *dev, IOAPICMSIFn fn, void *opaque)
+{
+    IOAPICState *s = DEVICE_CAST(IOAPICState, dev);
+    s->msi_fn = fn;
+    s->msi_opaque = opaque;
+}
 
 static void ioapic_deliver(IOAPICState *s, int pin)
 {
@@ -46,6 +57,15 @@ static void ioapic_deliver(IOAPICState *s, int pin)
     int mode = (e >> 8) & 7;
     if (level) {
         s->rte[pin] |= RTE_REMOTE_IRR;
+    }
+    if (s->msi_fn) {
+        /* bits 63:48 land in address bits 19:4 (the destination of the
+         * compatibility format, or format bit + handle[14:0]), bit 11 in
+         * bit 2 (destination mode, or handle[15]) */
+        uint64_t addr = 0xfee00000ull | ((e >> 48) << 4) | (((e >> 11) & 1) << 2);
+        uint32_t data = (e & RTE_VECTOR_MASK) | (mode << 8) | (level ? 1u << 15 : 0);
+        s->msi_fn(s->msi_opaque, addr, data);
+        return;
     }
     apic_bus_deliver(e >> 56, e & RTE_DEST_LOGICAL, mode, e & RTE_VECTOR_MASK, level);
 }
@@ -140,7 +160,8 @@ static void ioapic_reg_write(IOAPICState *s, uint32_t val)
     uint64_t e = s->rte[pin];
     uint64_t nv = (r & 1) ? ((uint64_t)val << 32) | (uint32_t)e
                           : (e & 0xffffffff00000000ull) | val;
-    s->rte[pin] = (e & ~RTE_WRITABLE) | (nv & RTE_WRITABLE);
+    uint64_t w = s->msi_fn ? RTE_WRITABLE_IR : RTE_WRITABLE;
+    s->rte[pin] = (e & ~w) | (nv & w);
     if (!(s->rte[pin] & RTE_LEVEL)) {
         s->rte[pin] &= ~RTE_REMOTE_IRR;   /* remote IRR is undefined for edge: keep it 0 */
     }

@@ -150,7 +150,7 @@ static bool dma_ok(E1000State *s)
 
 static bool dma_read(E1000State *s, uint64_t addr, void *buf, uint64_t len)
 {
-    if (!dma_ok(s) || !address_space_read(&address_space_memory, addr, buf, len)) {
+    if (!dma_ok(s) || !pci_dma_read(&s->pci, addr, buf, len)) {
         vlog(LOG_GUEST_ERRORS, "e1000: DMA read of %" PRIu64 " bytes at 0x%" PRIx64 " failed\n", len, addr);
         return false;
     }
@@ -159,7 +159,7 @@ static bool dma_read(E1000State *s, uint64_t addr, void *buf, uint64_t len)
 
 static bool dma_write(E1000State *s, uint64_t addr, const void *buf, uint64_t len)
 {
-    if (!dma_ok(s) || !address_space_write(&address_space_memory, addr, buf, len)) {
+    if (!dma_ok(s) || !pci_dma_write(&s->pci, addr, buf, len)) {
         vlog(LOG_GUEST_ERRORS, "e1000: DMA write of %" PRIu64 " bytes at 0x%" PRIx64 " failed\n", len, addr);
         return false;
     }

@@ -26,6 +26,8 @@ struct PCIBus {
     int *irq_count;                 /* devices asserting each routed line */
     PCIMSIFn msi_deliver;           /* where MSI/MSI-X messages go (the APIC bus) */
     void *msi_opaque;
+    const PCIIOMMUOps *iommu;       /* DMA and MSI remapping in front of the bus, or NULL */
+    void *iommu_opaque;
     const HotplugHandler *hotplug;  /* the ACPI PCI hot-plug controller, if any */
 };
 
@@ -40,13 +42,47 @@ void pci_bus_set_msi_handler(PCIBus *bus, PCIMSIFn fn, void *opaque)
     bus->msi_opaque = opaque;
 }
 
+void pci_bus_set_iommu(PCIBus *bus, const PCIIOMMUOps *ops, void *opaque)
+{
+    bus->iommu = ops;
+    bus->iommu_opaque = opaque;
+}
+
+bool pci_bus_has_iommu(PCIBus *bus)
+{
+    return bus && bus->iommu;
+}
+
+uint16_t pci_requester_id(PCIDevice *d)
+{
+    return d->devfn & 0xff;         /* one root bus, number 0 */
+}
+
+bool pci_bus_deliver_msi(PCIBus *bus, uint64_t addr, uint32_t data)
+{
+    return bus && bus->msi_deliver && bus->msi_deliver(bus->msi_opaque, addr, data);
+}
+
+/* The interrupt range: writes there are interrupt requests, which an
+ * IOMMU remaps instead of translating (VT-d 3.15). */
+static bool pci_is_msi_range(uint64_t addr)
+{
+    return (addr & ~0xfffffull) == 0xfee00000ull;
+}
+
 void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data)
 {
     /* a message is a memory write by the function: bus mastering gates it */
     if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
         return;
     }
-    if (d->bus && d->bus->msi_deliver && d->bus->msi_deliver(d->bus->msi_opaque, addr, data)) {
+    PCIBus *bus = d->bus;
+    if (bus && bus->iommu && bus->iommu->remap_msi && pci_is_msi_range(addr)) {
+        if (!bus->iommu->remap_msi(bus->iommu_opaque, pci_requester_id(d), &addr, &data)) {
+            return;                 /* blocked: the IOMMU logged/recorded it */
+        }
+    }
+    if (bus && bus->msi_deliver && bus->msi_deliver(bus->msi_opaque, addr, data)) {
         return;
     }
     /* elsewhere a message is a DWORD write like any other (libqos's MSI-X
@@ -183,35 +219,102 @@ bool pci_load_option_rom(PCIDevice *d, const char *romfile, const char *default_
 
 /* ---- bus-master DMA ---- */
 
+static bool pci_dma_master(PCIDevice *d)
+{
+    return pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER;
+}
+
+/* Translate the start of [addr, addr+len): the physical address and how
+ * much of the range is contiguous there.  Without an IOMMU the bus address
+ * is the physical one. */
+static bool pci_dma_translate(PCIDevice *d, uint64_t addr, uint64_t len, bool write,
+                              uint64_t *pa, uint64_t *run)
+{
+    PCIBus *bus = d->bus;
+    if (!bus || !bus->iommu || !bus->iommu->translate) {
+        *pa = addr;
+        *run = len;
+        return true;
+    }
+    uint64_t n = 0;
+    if (!bus->iommu->translate(bus->iommu_opaque, pci_requester_id(d), addr, write, pa, &n)) {
+        return false;
+    }
+    *run = n ? MIN(n, len) : 1;
+    return true;
+}
+
+/* Page by page through the IOMMU; a blocked piece is a master abort
+ * (reads all-ones, writes dropped) and the rest is still tried, as the
+ * device would go on with its burst. */
+static bool pci_dma_rw(PCIDevice *d, uint64_t addr, uint8_t *buf, uint64_t len, bool write)
+{
+    bool ok = true;
+    while (len) {
+        uint64_t pa, n;
+        if (!pci_dma_translate(d, addr, len, write, &pa, &n)) {
+            /* skip to the next 4 KiB page: the smallest mapping unit */
+            n = MIN(len, 0x1000 - (addr & 0xfff));
+            if (!write) {
+                memset(buf, 0xff, n);
+            }
+            ok = false;
+        } else if (write) {
+            ok &= address_space_write(&address_space_memory, pa, buf, n);
+        } else {
+            ok &= address_space_read(&address_space_memory, pa, buf, n);
+        }
+        addr += n;
+        buf += n;
+        len -= n;
+    }
+    return ok;
+}
+
 bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len)
 {
-    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+    if (!pci_dma_master(d)) {
         memset(buf, 0xff, len);
         return false;
     }
-    return address_space_read(&address_space_memory, addr, buf, len);
+    return pci_dma_rw(d, addr, buf, len, false);
 }
 
 bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf, uint64_t len)
 {
-    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+    if (!pci_dma_master(d)) {
         return false;
     }
-    return address_space_write(&address_space_memory, addr, buf, len);
+    return pci_dma_rw(d, addr, (uint8_t *)buf, len, true);
 }
 
 uint8_t *pci_dma_map(PCIDevice *d, uint64_t addr, uint64_t *plen, bool written)
 {
-    if (!(pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
+    if (!pci_dma_master(d)) {
         return NULL;
     }
-    return address_space_map(&address_space_memory, addr, plen, written);
+    uint64_t pa = addr, n = *plen;
+    if (n && !pci_dma_translate(d, addr, n, written, &pa, &n)) {
+        return NULL;
+    }
+    *plen = n;
+    return address_space_map(&address_space_memory, pa, plen, written);
 }
 
 void pci_dma_written(PCIDevice *d, uint64_t addr, uint64_t len)
 {
-    if (memory_ram_write_hook) {
-        memory_ram_write_hook(&address_space_memory, addr, len);
+    if (!memory_ram_write_hook) {
+        return;
+    }
+    while (len) {
+        uint64_t pa, n;
+        if (!pci_dma_translate(d, addr, len, true, &pa, &n)) {
+            n = MIN(len, 0x1000 - (addr & 0xfff));
+        } else {
+            memory_ram_write_hook(&address_space_memory, pa, n);
+        }
+        addr += n;
+        len -= n;
     }
 }
 

@@ -142,6 +142,37 @@ void pci_bus_set_irq_route(PCIBus *bus, PCIMapIRQFn map_irq, PCISetIRQFn set_irq
                            void *opaque, int nirq);
 /* Where the bus sends MSI messages (the machine points it at the APIC bus). */
 void pci_bus_set_msi_handler(PCIBus *bus, PCIMSIFn fn, void *opaque);
+/* Hand a message straight to the bus's MSI handler, past any IOMMU (a
+ * remapping unit's own fault and invalidation events); false when it is
+ * not an interrupt address or the bus has no handler. */
+bool pci_bus_deliver_msi(PCIBus *bus, uint64_t addr, uint32_t data);
+
+/*
+ * An IOMMU in front of the bus (Intel VT-d: hw/i386/intel-iommu.c).  The
+ * requester id is bus << 8 | devfn.  Both hooks run under the big lock,
+ * from the device's DMA or interrupt path; neither may reach a device.
+ *
+ * translate: the physical address of bus address iova for a read or a
+ * write by rid, and in *len how many bytes from there are contiguous (to
+ * the end of the mapping page; anything >= 1).  false: the access is
+ * blocked (the IOMMU recorded the fault if the guest asked for that) and
+ * the device sees a master abort.
+ *
+ * remap_msi: a message to the interrupt range 0xfee00000-0xfeefffff from
+ * rid (PCI_RID_NONE: a source without one, such as the I/O APIC, whose
+ * messages are not source-checked) rewritten in place into the
+ * compatibility format the APIC bus decodes; false: blocked.
+ */
+#define PCI_RID_NONE    (-1)
+typedef struct PCIIOMMUOps {
+    bool (*translate)(void *opaque, uint16_t rid, uint64_t iova, bool write, uint64_t *pa,
+                      uint64_t *len);
+    bool (*remap_msi)(void *opaque, int32_t rid, uint64_t *addr, uint32_t *data);
+} PCIIOMMUOps;
+void pci_bus_set_iommu(PCIBus *bus, const PCIIOMMUOps *ops, void *opaque);
+bool pci_bus_has_iommu(PCIBus *bus);
+/* bus << 8 | devfn (the root bus is bus 0). */
+uint16_t pci_requester_id(PCIDevice *d);
 /* The containers the bus decodes memory and I/O addresses in: where
  * BARs go, and what a device with fixed legacy decode (a VGA's window
  * and ports) maps itself into. */
@@ -214,20 +245,26 @@ uint8_t pci_find_capability(PCIDevice *d, uint8_t cap_id);
 bool pci_load_option_rom(PCIDevice *d, const char *romfile, const char *default_rom,
                          GError **errp);
 
-/* Send a message signalled interrupt (gated by bus mastering). */
+/* Send a message signalled interrupt (gated by bus mastering; through
+ * the bus's IOMMU, if it has one, when addressed to 0xfeexxxxx). */
 void pci_msi_send(PCIDevice *d, uint64_t addr, uint32_t data);
 
-/* Bus-master DMA: false when bus mastering is off or the range is not
- * memory (reads then return all-ones).  Every guest-supplied address a
- * device touches goes through these or through the memory API. */
+/* Bus-master DMA: false when bus mastering is off, the bus's IOMMU
+ * blocks part of the range, or the range is not memory (reads then return
+ * all-ones where they failed).  addr is a bus address: with an IOMMU it
+ * is translated page by page.  Every guest-supplied address a device
+ * touches goes through these or through the memory API. */
 bool pci_dma_read(PCIDevice *d, uint64_t addr, void *buf, uint64_t len);
 bool pci_dma_write(PCIDevice *d, uint64_t addr, const void *buf, uint64_t len);
 /* Bus-master DMA straight to or from guest RAM (the block layer reading
  * into it, as virtqueues do): a host pointer for addr with *plen clipped
- * to the contiguous run of RAM (written: writable RAM), or NULL when bus
- * mastering is off or addr is not RAM.  After the device wrote through
- * it, pci_dma_written tells the memory layer (dirty logging, translated
- * code on those pages). */
+ * to the contiguous run of RAM (written: writable RAM) and, behind an
+ * IOMMU, to the translated run (the mapping page), or NULL when bus
+ * mastering is off, the IOMMU blocks addr or it is not RAM.  After the
+ * device wrote through it, pci_dma_written (same bus addresses) tells the
+ * memory layer (dirty logging, translated code on those pages); behind
+ * an IOMMU it translates again, so a guest that remaps a buffer while a
+ * transfer is in flight gets the notification at the new place. */
 uint8_t *pci_dma_map(PCIDevice *d, uint64_t addr, uint64_t *plen, bool written);
 void pci_dma_written(PCIDevice *d, uint64_t addr, uint64_t len);
 
