@@ -466,11 +466,103 @@ static void test_iasl(void)
     built_free(&b);
 }
 
+/* q35: every table disassembles and the DSDT recompiles cleanly; what
+ * the ICH9/MMCONFIG parts look like to iasl */
+static void test_q35_iasl(void)
+{
+    if (!have_program("iasl")) {
+        if (g_getenv("CI")) {
+            g_error("iasl not installed (acpica-tools, scripts/install-deps.sh)");
+        }
+        g_test_skip("iasl not installed (acpica-tools)");
+        return;
+    }
+    AcpiBuildConfig cfg = default_cfg();
+    cfg.q35 = true;
+    cfg.cpus = 4;
+    cfg.below_4g = 0x80000000;
+    cfg.above_4g = 1ull << 30;
+    cfg.fdc = false;
+    cfg.pci_hotplug_slots = 0;
+    Built b;
+    build_and_load(&cfg, &b);
+
+    char *dir = g_dir_make_tmp("vireo-acpi-XXXXXX", NULL);
+    g_assert_nonnull(dir);
+    bool seen_mcfg = false;
+    for (guint i = 0; i < b.offs->len; i++) {
+        const uint8_t *t = b.t.tables->data + g_array_index(b.offs, uint32_t, i);
+        char sig[5] = { t[0], t[1], t[2], t[3], 0 };
+        g_autofree char *name = g_strdup_printf("%s.dat", sig);
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_assert_true(g_file_set_contents(path, (const char *)t, rd32(t + 4), NULL));
+        int status = -1;
+        char *argv[] = { "iasl", "-d", name, NULL };
+        g_autofree char *out = run(dir, argv, &status);
+        g_assert_nonnull(out);
+        assert_iasl_clean(name, out, status);
+        g_autofree char *dsl = g_strdup_printf("%s/%s.dsl", dir, sig);
+        g_autofree char *text = NULL;
+        g_assert_true(g_file_get_contents(dsl, &text, NULL, NULL));
+        g_assert_null(strstr(text, "Invalid"));
+        g_assert_null(strstr(text, "Incorrect checksum"));
+        if (!strcmp(sig, "DSDT")) {
+            g_assert_nonnull(strstr(text, "EisaId (\"PNP0A08\")"));
+            g_assert_nonnull(strstr(text, "Name (_CID, EisaId (\"PNP0A03\")"));
+            g_assert_nonnull(strstr(text, "Name (_ADR, 0x001F0000)"));
+            g_assert_nonnull(strstr(text, "OperationRegion (PIRQ, PCI_Config, 0x60, 0x0C)"));
+            g_assert_nonnull(strstr(text, "PRQH,   8"));
+            g_assert_nonnull(strstr(text, "Device (LNKH)"));
+            g_assert_nonnull(strstr(text, "0xC0000000,         // Range Minimum"));
+            g_assert_null(strstr(text, "Device (FDC0)"));
+            g_assert_null(strstr(text, "PCST"));
+            char *cargv[] = { "iasl", "-p", "recompiled", "DSDT.dsl", NULL };
+            g_autofree char *cout = run(dir, cargv, &status);
+            g_assert_nonnull(cout);
+            assert_iasl_clean("DSDT.dsl", cout, status);
+            /* _PRT: slot 4 pin A -> PIRQE + (4 mod 4) = LNKE; slot 31 pin A
+             * -> LNKA; each of LNKE-H serves 25 slots, LNKA-D 7 */
+            const char *e4 = strstr(text, "0x0004FFFF");
+            g_assert_nonnull(e4);
+            g_assert_true(strstr(e4, "LNK") == strstr(e4, "LNKE"));
+            const char *e31 = strstr(text, "0x001FFFFF");
+            g_assert_nonnull(e31);
+            g_assert_true(strstr(e31, "LNK") == strstr(e31, "LNKA"));
+            for (int l = 0; l < 8; l++) {
+                char link[8];
+                g_snprintf(link, sizeof(link), "LNK%c, ", 'A' + l);
+                int count = 0;
+                for (const char *p = strstr(text, link); p; p = strstr(p + 1, link)) {
+                    count++;
+                }
+                g_assert_cmpint(count, ==, l < 4 ? 7 : 25);
+            }
+        } else if (!strcmp(sig, "MCFG")) {
+            seen_mcfg = true;
+            g_assert_nonnull(strstr(text, "Base Address : 00000000B0000000"));
+            g_assert_nonnull(strstr(text, "End Bus Number : FF"));
+        } else if (!strcmp(sig, "FACP")) {
+            g_assert_nonnull(strstr(text, "GPE0 Block Address : 00000620"));
+            g_assert_nonnull(strstr(text, "GPE0 Block Length : 10"));
+            g_assert_nonnull(strstr(text, "ACPI Enable Value : 02"));
+        }
+    }
+    g_assert_true(seen_mcfg);
+    if (!g_getenv("ACPI_KEEP")) {
+        char *argv[] = { "rm", "-rf", dir, NULL };
+        int status;
+        g_free(run("/", argv, &status));
+    }
+    g_free(dir);
+    built_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/acpi-build/chain", test_chain);
     g_test_add_func("/acpi-build/no-hpet", test_no_hpet);
     g_test_add_func("/acpi-build/iasl", test_iasl);
+    g_test_add_func("/acpi-build/q35-iasl", test_q35_iasl);
     return g_test_run();
 }
