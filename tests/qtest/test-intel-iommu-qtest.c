@@ -1,5 +1,6 @@
 /*
- * -device intel-iommu (VT-d) through qtest, programmed as a driver (and
+ * -device intel-iommu (VT-d) through qtest on -machine q35 (the only
+ * machine that takes it, as on QEMU), programmed as a driver (and
  * kvm-unit-tests' intel_iommu test) does:
  *   - register reset values: VER 1.0, CAP/ECAP as QEMU reports them for
  *     aw-bits=39 (and 48), intremap=off without ECAP.IR, FECTL/IECTL
@@ -10,25 +11,31 @@
  *     completion interrupt (IECTL/IEDATA/IEADDR) reaching the local APIC,
  *     an invalid descriptor stopping the queue with FSTS.IQE, a tail
  *     beyond the queue;
- *   - DMA remapping: the PIIX3 IDE controller's bus-master DMA (its PRD
- *     table and the sectors it reads) through root/context/3-level page
- *     tables the test builds, landing in the mapped pages; an unmapped
- *     iova blocked (nothing written there or at the same physical
- *     address), the fault recorded (FRCD, FSTS.PPF) and its fault event
- *     message delivered; fault processing disabled by the context entry;
- *   - interrupt remapping: the I/O APIC's remappable-format entry for the
- *     IDE interrupt delivered as its IRTE's vector, a compatibility-format
- *     entry blocked (fault 0x25) until CFI is set; virtio-net's MSI-X
- *     message in remappable format delivered as its IRTE's vector, and
- *     blocked by the IRTE's source-id check or an index past the table;
- *   - user errors: bad aw-bits, eim=on, two units, an unknown property.
+ *   - DMA remapping: edu's DMA (hw/misc/edu.c, as kvm-unit-tests drives
+ *     it) through root/context/3-level page tables the test builds for
+ *     its requester id: RAM -> device through a read-only mapping and
+ *     device -> RAM across two non-contiguous pages reach the mapped
+ *     pages, never the iova taken as a physical address; an unmapped iova
+ *     (read or written) or a read-only one written is blocked (nothing
+ *     moved), the fault recorded (FRCD, FSTS.PPF) and its fault event
+ *     message delivered; fault processing disabled by the context entry
+ *     records nothing; with TE off the bus address is the physical one;
+ *   - interrupt remapping: edu's INTA, which the ICH9 LPC sends to I/O
+ *     APIC pin 16 + PIRQE-H by slot (and to an ISA IRQ when a PIRQx_ROUT
+ *     register routes it there): a remappable-format entry delivered as
+ *     its IRTE's vector, a compatibility-format entry blocked (fault
+ *     0x25) until CFI is set; virtio-net's MSI-X message in remappable
+ *     format delivered as its IRTE's vector, and blocked by the IRTE's
+ *     source-id check or an index past the table;
+ *   - the DMAR table in the firmware's ACPI tables;
+ *   - user errors: bad aw-bits, eim=on, two units, an unknown property,
+ *     and the pc machine refusing the device.
  * The local APIC's IRR (read at 0xfee00200) shows which vector arrived.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "tests/qtest/libqtest.h"
 
@@ -66,11 +73,28 @@
 #define CAP_39          0x00d2008c22260206ull
 #define ECAP_DEFAULT    0x0000000000f00f4aull
 
-#define IDE_DEVFN       ((1 << 3) | 1)
-#define BM_BASE         0xc000
 #define LAPIC           0xfee00000ull
 #define IOAPIC          0xfec00000ull
-#define DISK_SECTORS    256
+#define LPC_DEVFN       (0x1f << 3)
+
+/* edu in slot 3: requester id 00:03.0; its INTA reaches PIRQ E + (3 + 0)
+ * mod 4 = PIRQH, I/O APIC pin 23 (hw/isa/ich9-lpc.c) */
+#define EDU_SLOT        3
+#define EDU_DEVFN       (EDU_SLOT << 3)
+#define EDU_PIN         (16 + 4 + (EDU_SLOT & 3))
+#define EDU_PIRQ_ROUT   (0x68 + (EDU_SLOT & 3))         /* PIRQH_ROUT */
+#define EDU_MMIO        0xe0000000ull
+#define EDU_IRQ_STATUS  0x24
+#define EDU_IRQ_ACK     0x64
+#define EDU_DMA_SRC     0x80
+#define EDU_DMA_DST     0x88
+#define EDU_DMA_CNT     0x90
+#define EDU_DMA_CMD     0x98
+#define DMA_START       0x1
+#define DMA_TO_RAM      0x2
+#define DMA_IRQ         0x4
+#define EDU_BUF         0x40000ull                      /* device side, 4 KiB */
+#define MS              1000000ll
 
 /* guest RAM layout of the test */
 #define ROOT            0x300000ull
@@ -81,19 +105,12 @@
 #define IRT             0x310000ull
 #define IQ              0x320000ull
 #define STATUS          0x330000ull
-#define PRD_PA          0x500000ull
+#define SRC_PA          0x500000ull
 #define BUF_PA0         0x600000ull
 #define BUF_PA1         0x700000ull
-#define PRD_IOVA        0x10000ull
+#define SRC_IOVA        0x10000ull
 #define BUF_IOVA        0x20000ull
-#define HOLE_IOVA       0x40000ull
-
-static char *disk_path;
-
-static uint8_t disk_byte(uint64_t off)
-{
-    return (off * 7 + (off >> 9) * 13 + 1) & 0xff;
-}
+#define HOLE_IOVA       0x30000ull
 
 /* ---- helpers ---- */
 
@@ -136,11 +153,11 @@ static void lapic_enable(QTestState *s)
     qtest_writel(s, LAPIC + 0xf0, 0x1ff);           /* SVR: software enabled */
 }
 
+/* q35 (a later -machine wins over qtest_start's pc) with the unit and edu */
 static QTestState *start(const char *iommu_opts)
 {
-    g_autofree char *args = g_strdup_printf("-device intel-iommu%s "
-                                            "-drive file=%s,if=ide,format=raw",
-                                            iommu_opts, disk_path);
+    g_autofree char *args = g_strdup_printf("-machine q35 -device intel-iommu%s "
+                                            "-device edu,addr=%d", iommu_opts, EDU_SLOT);
     return qtest_start(args);
 }
 
@@ -274,50 +291,27 @@ static void test_queued_invalidation(void)
     qtest_quit(s);
 }
 
-/* ---- DMA remapping with IDE bus-master DMA ---- */
+/* ---- DMA remapping with edu's DMA ---- */
 
-static void ata_read_dma(QTestState *s, uint32_t lba, uint8_t count)
+/* edu's BAR0 at EDU_MMIO, memory decoding and bus mastering on */
+static void edu_enable(QTestState *s)
 {
-    qtest_outb(s, 0x1f6, 0xe0);
-    qtest_outb(s, 0x1f2, count);
-    qtest_outb(s, 0x1f3, lba);
-    qtest_outb(s, 0x1f4, lba >> 8);
-    qtest_outb(s, 0x1f5, lba >> 16);
-    qtest_outb(s, 0x1f7, 0xc8);
+    qtest_pci_writel(s, EDU_DEVFN, 0x10, (uint32_t)EDU_MMIO);
+    qtest_pci_writew(s, EDU_DEVFN, 0x04, 0x0006);
 }
 
-/* READ DMA with the PRD table at bus address PRD_IOVA; the BMDMA status
- * it ended with (done: interrupt, or stopped) */
-static uint8_t run_read_dma(QTestState *s, uint32_t lba, uint8_t count)
+/* One edu transfer: it runs 100 ms of virtual time after the start
+ * command (the start bit reads 1 until then) and always completes;
+ * whether the IOMMU let it through shows only in memory and FRCD. */
+static void edu_dma(QTestState *s, uint64_t src, uint64_t dst, uint64_t cnt, uint32_t cmd)
 {
-    qtest_outb(s, BM_BASE, 0x08);
-    qtest_outb(s, BM_BASE + 2, 0x06);
-    qtest_outl(s, BM_BASE + 4, PRD_IOVA);
-    ata_read_dma(s, lba, count);
-    qtest_outb(s, BM_BASE, 0x09);
-    uint8_t bst = 0;
-    int i;
-    for (i = 0; i < 20000; i++) {
-        bst = qtest_inb(s, BM_BASE + 2);
-        if ((bst & 0x04) || !(bst & 0x01)) {
-            break;
-        }
-        g_usleep(100);
-    }
-    g_assert_cmpint(i, <, 20000);
-    for (i = 0; i < 20000 && (qtest_inb(s, 0x3f6) & 0x80); i++) {
-        g_usleep(100);
-    }
-    qtest_outb(s, BM_BASE, 0x08);
-    qtest_outb(s, BM_BASE + 2, 0x04);
-    qtest_inb(s, 0x1f7);                                    /* acknowledge the interrupt */
-    return bst;
-}
-
-static void prd_entry(QTestState *s, uint64_t pa, uint32_t addr, uint32_t len)
-{
-    uint8_t e[8] = { addr, addr >> 8, addr >> 16, addr >> 24, len, len >> 8, 0, 0x80 };
-    qtest_memwrite(s, pa, e, 8);
+    qtest_writeq(s, EDU_MMIO + EDU_DMA_SRC, src);
+    qtest_writeq(s, EDU_MMIO + EDU_DMA_DST, dst);
+    qtest_writeq(s, EDU_MMIO + EDU_DMA_CNT, cnt);
+    qtest_writel(s, EDU_MMIO + EDU_DMA_CMD, cmd | DMA_START);
+    g_assert_cmphex(qtest_readl(s, EDU_MMIO + EDU_DMA_CMD) & DMA_START, ==, DMA_START);
+    qtest_clock_step(s, 100 * MS);
+    g_assert_cmphex(qtest_readl(s, EDU_MMIO + EDU_DMA_CMD) & DMA_START, ==, 0);
 }
 
 /* map 4 KiB at iova to pa in the 3-level tables (iova below 2 MiB) */
@@ -326,7 +320,7 @@ static void map_page(QTestState *s, uint64_t iova, uint64_t pa, unsigned perm)
     w64(s, SL1 + ((iova >> 12) & 511) * 8, pa | perm);
 }
 
-/* Root entry for bus 0, context entry for IDE 00:01.1 (AW 39 bits,
+/* Root entry for bus 0, context entry for edu 00:03.0 (AW 39 bits,
  * domain 1, multi-level), SL3 -> SL2 -> SL1 for the first 2 MiB. */
 static void build_tables(QTestState *s, bool fpd)
 {
@@ -337,11 +331,11 @@ static void build_tables(QTestState *s, bool fpd)
     qtest_memwrite(s, SL2, zero, sizeof(zero));
     qtest_memwrite(s, SL1, zero, sizeof(zero));
     w64(s, ROOT, CTX | 1);
-    w64(s, CTX + IDE_DEVFN * 16, SL3 | (fpd ? 2 : 0) | 1);
-    w64(s, CTX + IDE_DEVFN * 16 + 8, 1 | 1 << 8);
+    w64(s, CTX + EDU_DEVFN * 16, SL3 | (fpd ? 2 : 0) | 1);
+    w64(s, CTX + EDU_DEVFN * 16 + 8, 1 | 1 << 8);
     w64(s, SL3, SL2 | 3);
     w64(s, SL2, SL1 | 3);
-    map_page(s, PRD_IOVA, PRD_PA, 1);                       /* read-only: the device reads it */
+    map_page(s, SRC_IOVA, SRC_PA, 1);                       /* read-only: the device reads it */
     map_page(s, BUF_IOVA, BUF_PA0, 3);
     map_page(s, BUF_IOVA + 0x1000, BUF_PA1, 3);             /* not contiguous with the first */
 }
@@ -349,8 +343,7 @@ static void build_tables(QTestState *s, bool fpd)
 static QTestState *start_dma(void)
 {
     QTestState *s = start("");
-    qtest_pci_writel(s, IDE_DEVFN, 0x20, BM_BASE | 1);
-    qtest_pci_writew(s, IDE_DEVFN, 0x04, 0x0005);
+    edu_enable(s);
     lapic_enable(s);
     build_tables(s, false);
     wrq(s, R_RTADDR, ROOT);
@@ -360,47 +353,53 @@ static QTestState *start_dma(void)
     return s;
 }
 
-static void check_disk(const uint8_t *got, uint64_t off, size_t len)
+/* the fault record serviced: F cleared, then FSTS (PFO and the rest) */
+static void fault_clear(QTestState *s)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (got[i] != disk_byte(off + i)) {
-            g_error("byte %zu: 0x%02x, disk has 0x%02x", i, got[i], disk_byte(off + i));
-        }
-    }
+    wr(s, R_FRCD + 12, 0x80000000);
+    wr(s, R_FSTS, 0x7d);
+    g_assert_cmphex(rd(s, R_FSTS), ==, 0);
 }
 
 static void test_dma_remap(void)
 {
     QTestState *s = start_dma();
-    uint8_t fill[8192], got[8192];
+    static uint8_t pat[4096], inv[4096], fill[8192], got[8192], before[4096];
+    for (int i = 0; i < 4096; i++) {
+        pat[i] = i * 7 + (i >> 8) * 13 + 1;
+        inv[i] = ~pat[i];
+    }
     memset(fill, 0x5a, sizeof(fill));
-    qtest_memwrite(s, BUF_IOVA, fill, sizeof(fill));        /* the iova as a physical address */
+    /* the iovas taken as physical addresses hold something else */
+    qtest_memwrite(s, SRC_PA, pat, sizeof(pat));
+    qtest_memwrite(s, SRC_IOVA, fill, 4096);
+    qtest_memwrite(s, BUF_IOVA, fill, sizeof(fill));
     qtest_memwrite(s, BUF_PA0, fill, 4096);
     qtest_memwrite(s, BUF_PA1, fill, 4096);
 
-    /* the PRD table is fetched through the tables; 16 sectors land in
-     * the two mapped pages */
-    prd_entry(s, PRD_PA, BUF_IOVA, 8192);
-    uint8_t bst = run_read_dma(s, 0, 16);
-    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    /* RAM -> device through the read-only mapping, then device -> RAM
+     * across the two mapped pages: the second half of the first page and
+     * the first half of the second get what SRC_PA holds */
+    edu_dma(s, SRC_IOVA, EDU_BUF, 4096, 0);
+    edu_dma(s, EDU_BUF, BUF_IOVA + 0x800, 4096, DMA_TO_RAM);
     qtest_memread(s, BUF_PA0, got, 4096);
-    check_disk(got, 0, 4096);
+    g_assert_cmpmem(got, 0x800, fill, 0x800);
+    g_assert_cmpmem(got + 0x800, 0x800, pat, 0x800);
     qtest_memread(s, BUF_PA1, got, 4096);
-    check_disk(got, 4096, 4096);
-    qtest_memread(s, BUF_IOVA, got, sizeof(got));
-    g_assert_cmpmem(got, sizeof(got), fill, sizeof(fill));  /* untranslated: untouched */
+    g_assert_cmpmem(got, 0x800, pat + 0x800, 0x800);
+    g_assert_cmpmem(got + 0x800, 0x800, fill, 0x800);
+    qtest_memread(s, BUF_IOVA, got, 8192);
+    g_assert_cmpmem(got, 8192, fill, 8192);                 /* untranslated: untouched */
     g_assert_cmphex(rd(s, R_FSTS), ==, 0);
     g_assert_cmphex(rdq(s, R_FRCD + 8), ==, 0);
 
-    /* an unmapped iova: blocked, nothing written, the fault recorded with
-     * its reason (no write permission), source 00:01.1 and page; the
-     * fault event goes out once FECTL is unmasked */
+    /* an unmapped iova written: blocked, nothing written, the fault
+     * recorded with its reason (no write permission), source 00:03.0 and
+     * page; the fault event goes out once FECTL is unmasked */
     wr(s, R_FEDATA, 0x66);
     wr(s, R_FEADDR, 0xfee00000);
     qtest_memwrite(s, HOLE_IOVA, fill, 4096);
-    prd_entry(s, PRD_PA, HOLE_IOVA, 4096);
-    bst = run_read_dma(s, 0, 8);
-    g_assert_cmphex(bst & 0x02, ==, 0x02);                  /* the controller saw an error */
+    edu_dma(s, EDU_BUF, HOLE_IOVA, 4096, DMA_TO_RAM);
     qtest_memread(s, HOLE_IOVA, got, 4096);
     g_assert_cmpmem(got, 4096, fill, 4096);
     g_assert_cmphex(rd(s, R_FSTS) & 0x2, ==, 0x2);          /* PPF */
@@ -408,44 +407,73 @@ static void test_dma_remap(void)
     g_assert_cmphex(hi >> 63, ==, 1);                       /* F */
     g_assert_cmphex((hi >> 62) & 1, ==, 0);                 /* a write request */
     g_assert_cmphex((hi >> 32) & 0xff, ==, 0x05);           /* no write permission */
-    g_assert_cmphex(hi & 0xffff, ==, IDE_DEVFN);
+    g_assert_cmphex(hi & 0xffff, ==, EDU_DEVFN);
     g_assert_cmphex(rdq(s, R_FRCD), ==, HOLE_IOVA);
     g_assert_cmphex(rd(s, R_FECTL), ==, 0xc0000000);        /* masked: pending */
     g_assert_false(irr(s, 0x66));
     wr(s, R_FECTL, 0);
     g_assert_true(irr(s, 0x66));
     g_assert_cmphex(rd(s, R_FECTL), ==, 0);
-    /* serviced: F cleared, PFO (more faults of the same transfer) cleared */
-    wr(s, R_FRCD + 12, 0x80000000);
-    wr(s, R_FSTS, 0x7d);
+    fault_clear(s);
+
+    /* an unmapped iova read: nothing reaches the device (its buffer still
+     * has SRC_PA's bytes, not the iova's), a read fault, the event sent
+     * at once now that FECTL is unmasked */
+    wr(s, R_FEDATA, 0x67);
+    edu_dma(s, HOLE_IOVA, EDU_BUF, 4096, 0);
+    hi = rdq(s, R_FRCD + 8);
+    g_assert_cmphex(hi >> 62, ==, 3);                       /* F, a read request */
+    g_assert_cmphex((hi >> 32) & 0xff, ==, 0x06);           /* no read permission */
+    g_assert_cmphex(hi & 0xffff, ==, EDU_DEVFN);
+    g_assert_cmphex(rdq(s, R_FRCD), ==, HOLE_IOVA);
+    g_assert_true(irr(s, 0x67));
+    fault_clear(s);
+    edu_dma(s, EDU_BUF, BUF_IOVA, 4096, DMA_TO_RAM);
+    qtest_memread(s, BUF_PA0, got, 4096);
+    g_assert_cmpmem(got, 4096, pat, 4096);
     g_assert_cmphex(rd(s, R_FSTS), ==, 0);
 
-    /* a read-only page written by the device: blocked too */
-    prd_entry(s, PRD_PA, PRD_IOVA, 4096);
-    qtest_memwrite(s, PRD_PA + 8, fill, 8);
-    run_read_dma(s, 0, 8);
-    g_assert_cmphex((rdq(s, R_FRCD + 8) >> 32) & 0xff, ==, 0x05);
-    qtest_memread(s, PRD_PA + 8, got, 8);
-    g_assert_cmpmem(got, 8, fill, 8);
-    wr(s, R_FRCD + 12, 0x80000000);
-    wr(s, R_FSTS, 0x7d);
+    /* a read-only page written by the device: blocked too, at the mapped
+     * page and at the iova */
+    edu_dma(s, EDU_BUF + 8, SRC_IOVA + 8, 8, DMA_TO_RAM);
+    hi = rdq(s, R_FRCD + 8);
+    g_assert_cmphex(hi >> 62, ==, 2);                       /* F, a write request */
+    g_assert_cmphex((hi >> 32) & 0xff, ==, 0x05);
+    g_assert_cmphex(rdq(s, R_FRCD), ==, SRC_IOVA);
+    qtest_memread(s, SRC_PA, got, 4096);
+    g_assert_cmpmem(got, 4096, pat, 4096);
+    qtest_memread(s, SRC_IOVA, got, 4096);
+    g_assert_cmpmem(got, 4096, fill, 4096);
+    fault_clear(s);
 
-    /* fault processing disabled in the context entry: blocked, not recorded */
+    /* fault processing disabled in the context entry: blocked, not
+     * recorded, no fault event */
     build_tables(s, true);
-    prd_entry(s, PRD_PA, HOLE_IOVA, 4096);
-    bst = run_read_dma(s, 0, 8);
-    g_assert_cmphex(bst & 0x02, ==, 0x02);
+    wr(s, R_FEDATA, 0x68);
+    edu_dma(s, EDU_BUF, HOLE_IOVA, 4096, DMA_TO_RAM);
     qtest_memread(s, HOLE_IOVA, got, 4096);
     g_assert_cmpmem(got, 4096, fill, 4096);
     g_assert_cmphex(rd(s, R_FSTS), ==, 0);
+    g_assert_cmphex(rdq(s, R_FRCD + 8) >> 63, ==, 0);       /* F still clear */
+    g_assert_false(irr(s, 0x68));
+    /* the mapped pages still work with it */
+    edu_dma(s, EDU_BUF, BUF_IOVA + 0x1000, 16, DMA_TO_RAM);
+    qtest_memread(s, BUF_PA1, got, 16);
+    g_assert_cmpmem(got, 16, pat, 16);
 
-    /* translation off again: the bus address is the physical one */
+    /* translation off again: the bus address is the physical one, both
+     * ways, and the mapped pages are left alone */
     gcmd_clear(s, G_TE);
-    prd_entry(s, PRD_IOVA, BUF_IOVA, 4096);
-    bst = run_read_dma(s, 0, 8);
-    g_assert_cmphex(bst & 0x07, ==, 0x04);
+    g_assert_cmphex(rd(s, R_GSTS) & G_TE, ==, 0);
+    qtest_memwrite(s, SRC_IOVA, inv, sizeof(inv));
+    qtest_memread(s, BUF_PA0, before, sizeof(before));
+    edu_dma(s, SRC_IOVA, EDU_BUF, 4096, 0);
+    edu_dma(s, EDU_BUF, BUF_IOVA, 4096, DMA_TO_RAM);
     qtest_memread(s, BUF_IOVA, got, 4096);
-    check_disk(got, 0, 4096);
+    g_assert_cmpmem(got, 4096, inv, 4096);
+    qtest_memread(s, BUF_PA0, got, 4096);
+    g_assert_cmpmem(got, 4096, before, 4096);
+    g_assert_cmphex(rd(s, R_FSTS), ==, 0);
     qtest_quit(s);
 }
 
@@ -476,52 +504,76 @@ static void ioapic_rte(QTestState *s, int pin, uint32_t lo, uint32_t hi)
     qtest_writel(s, IOAPIC + 0x10, hi);
 }
 
+/* edu's DMA-completion interrupt as INTx (MSI off): a short transfer
+ * with TE off, raising 0x100, then acknowledged so that the line falls
+ * and the next one is a new edge */
+static void edu_intx(QTestState *s)
+{
+    edu_dma(s, SRC_PA, EDU_BUF, 4, DMA_IRQ);
+    g_assert_cmphex(qtest_readl(s, EDU_MMIO + EDU_IRQ_STATUS), ==, 0x100);
+    qtest_writel(s, EDU_MMIO + EDU_IRQ_ACK, 0x100);
+}
+
 static void test_ioapic_remap(void)
 {
     QTestState *s = start("");
-    qtest_pci_writel(s, IDE_DEVFN, 0x20, BM_BASE | 1);
-    qtest_pci_writew(s, IDE_DEVFN, 0x04, 0x0005);
+    edu_enable(s);
     lapic_enable(s);
     ir_enable(s);
     /* the IOAPIC's messages carry no source id (as in QEMU): an IRTE that
      * names another source still takes them */
     irte(s, 5, 0x81, 0, 0x1234, 1);
-    /* pin 14, remappable format, index 5; the entry's own vector (0x71) is
-     * what the IRTE overrides */
-    ioapic_rte(s, 14, 0x71, 1u << 16 | 5u << 17);
-    prd_entry(s, PRD_IOVA, BUF_IOVA, 4096);
-    run_read_dma(s, 0, 8);
+    /* edu's PIRQ pin, edge, remappable format, index 5; the entry's own
+     * vector (0x71) is what the IRTE overrides */
+    ioapic_rte(s, EDU_PIN, 0x71, 1u << 16 | 5u << 17);
+    edu_intx(s);
     g_assert_true(irr(s, 0x81));
     g_assert_false(irr(s, 0x71));
     g_assert_cmphex(rd(s, R_FSTS), ==, 0);
 
     /* index 0x8005 (handle[15] in bit 11): past the 256 entries */
-    ioapic_rte(s, 14, 0x72 | 1u << 11, 1u << 16 | 5u << 17);
-    run_read_dma(s, 0, 8);
+    ioapic_rte(s, EDU_PIN, 0x72 | 1u << 11, 1u << 16 | 5u << 17);
+    edu_intx(s);
     g_assert_false(irr(s, 0x72));
     uint64_t hi = rdq(s, R_FRCD + 8);
+    g_assert_cmphex(hi >> 63, ==, 1);
     g_assert_cmphex((hi >> 32) & 0xff, ==, 0x21);
     g_assert_cmphex(hi & 0xffff, ==, 0xff00);               /* the IOAPIC's source id */
     g_assert_cmphex(rdq(s, R_FRCD) >> 48, ==, 0x8005);
     wr(s, R_FRCD + 12, 0x80000000);
 
     /* a compatibility-format entry is blocked while CFI is clear ... */
-    ioapic_rte(s, 14, 0x73, 0);
-    run_read_dma(s, 0, 8);
+    ioapic_rte(s, EDU_PIN, 0x73, 0);
+    edu_intx(s);
     g_assert_false(irr(s, 0x73));
+    g_assert_cmphex(rdq(s, R_FRCD + 8) >> 63, ==, 1);
     g_assert_cmphex((rdq(s, R_FRCD + 8) >> 32) & 0xff, ==, 0x25);
     wr(s, R_FRCD + 12, 0x80000000);
     /* ... and passes once CFI is set */
     gcmd_or(s, G_CFI);
-    run_read_dma(s, 0, 8);
+    g_assert_cmphex(rd(s, R_GSTS) & G_CFI, ==, G_CFI);
+    edu_intx(s);
     g_assert_true(irr(s, 0x73));
+    g_assert_cmphex(rdq(s, R_FRCD + 8) >> 63, ==, 0);
 
     /* not present */
-    wr(s, R_FRCD + 12, 0x80000000);
-    ioapic_rte(s, 14, 0x74, 1u << 16 | 6u << 17);
-    run_read_dma(s, 0, 8);
+    ioapic_rte(s, EDU_PIN, 0x74, 1u << 16 | 6u << 17);
+    edu_intx(s);
     g_assert_false(irr(s, 0x74));
+    g_assert_cmphex(rdq(s, R_FRCD + 8) >> 63, ==, 1);
     g_assert_cmphex((rdq(s, R_FRCD + 8) >> 32) & 0xff, ==, 0x22);
+    wr(s, R_FRCD + 12, 0x80000000);
+
+    /* PIRQH routed to ISA IRQ 11 as well: that pin's remappable entry
+     * (index 7) is remapped the same way; edu's own pin masked */
+    ioapic_rte(s, EDU_PIN, 0x75 | 1u << 16, 1u << 16 | 5u << 17);
+    irte(s, 7, 0x87, 0, 0, 0);
+    ioapic_rte(s, 11, 0x76, 1u << 16 | 7u << 17);
+    qtest_pci_writeb(s, LPC_DEVFN, EDU_PIRQ_ROUT, 0x0b);
+    edu_intx(s);
+    g_assert_true(irr(s, 0x87));
+    g_assert_false(irr(s, 0x76));
+    g_assert_cmphex(rd(s, R_FSTS), ==, 0);
     qtest_quit(s);
 }
 
@@ -539,7 +591,7 @@ static void w16(QTestState *s, uint64_t a, uint16_t v) { uint8_t b[2] = { v, v >
 
 static QTestState *start_net(void)
 {
-    QTestState *s = qtest_start("-device intel-iommu -netdev user,id=n0 "
+    QTestState *s = qtest_start("-machine q35 -device intel-iommu -netdev user,id=n0 "
                                 "-device virtio-net-pci,netdev=n0,addr=4");
     qtest_pci_writel(s, VN_DEVFN, 0x14, BAR1);
     qtest_pci_writel(s, VN_DEVFN, 0x20, BAR4);
@@ -713,7 +765,7 @@ static void test_dmar_table(void)
     g_assert_cmphex(drhd[22] | drhd[23], ==, 0);
     qtest_quit(s);
 
-    s = qtest_start("");
+    s = qtest_start("-machine q35");
     g_autofree char *t2 = fw_cfg_file(s, "etc/acpi/tables", &len);
     g_assert_null(memmem(t2, len, "DMAR", 4));
     qtest_quit(s);
@@ -748,29 +800,27 @@ static void expect_user_error(const char *args, const char *msg)
     g_assert_cmpint(strchr(err, '\n') - err + 1, ==, (int)strlen(err));
 }
 
+#define Q35 "-machine q35 "
+
 static void test_user_errors(void)
 {
-    expect_user_error("-device intel-iommu,aw-bits=40", "Supported values for aw-bits are: 39, 48");
-    expect_user_error("-device intel-iommu,intremap=off,eim=on",
+    expect_user_error(Q35 "-device intel-iommu,aw-bits=40",
+                      "Supported values for aw-bits are: 39, 48");
+    expect_user_error(Q35 "-device intel-iommu,intremap=off,eim=on",
                       "eim=on cannot be selected without intremap=on");
-    expect_user_error("-device intel-iommu,eim=on", "eim=on requires");
-    expect_user_error("-device intel-iommu,intremap=maybe",
+    expect_user_error(Q35 "-device intel-iommu,eim=on", "eim=on requires");
+    expect_user_error(Q35 "-device intel-iommu,intremap=maybe",
                       "Parameter 'intremap' does not accept value 'maybe'");
-    expect_user_error("-device intel-iommu -device intel-iommu", "multiple vIOMMUs");
-    expect_user_error("-device intel-iommu,bogus=1", "bogus");
+    expect_user_error(Q35 "-device intel-iommu -device intel-iommu", "multiple vIOMMUs");
+    expect_user_error(Q35 "-device intel-iommu,bogus=1", "bogus");
+    /* q35 only, as on QEMU */
+    expect_user_error("-machine pc -device intel-iommu",
+                      "Parameter 'driver' expects a dynamic sysbus device type for the machine");
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    disk_path = g_strdup_printf("%s/vireo-vtd-%d.img", g_get_tmp_dir(), getpid());
-    uint8_t *img = g_malloc(DISK_SECTORS * 512);
-    for (uint64_t i = 0; i < DISK_SECTORS * 512; i++) {
-        img[i] = disk_byte(i);
-    }
-    g_assert_true(g_file_set_contents(disk_path, (char *)img, DISK_SECTORS * 512, NULL));
-    g_free(img);
-
     g_test_add_func("/intel-iommu/reset-values", test_reset_values);
     g_test_add_func("/intel-iommu/handshakes", test_handshakes);
     g_test_add_func("/intel-iommu/queued-invalidation", test_queued_invalidation);
@@ -779,8 +829,5 @@ int main(int argc, char **argv)
     g_test_add_func("/intel-iommu/msi-remap", test_msi_remap);
     g_test_add_func("/intel-iommu/dmar-table", test_dmar_table);
     g_test_add_func("/intel-iommu/user-errors", test_user_errors);
-    int r = g_test_run();
-    unlink(disk_path);
-    g_free(disk_path);
-    return r;
+    return g_test_run();
 }
