@@ -371,6 +371,7 @@ static bool machine_none;
 typedef enum { SMM_AUTO, SMM_ON, SMM_OFF } SMMOption;
 
 static void parse_machine(const char *arg, const char **accel, SMMOption *smm, bool *no_pit, bool *q35,
+                          const char **version,
                           const char **pcspk)
 {
     gchar **parts = g_strsplit(arg, ",", -1);
@@ -398,6 +399,13 @@ static void parse_machine(const char *arg, const char **accel, SMMOption *smm, b
                 !machine_version_known(val, "pc-i440fx-", "1.4")) {
                 fatal("unsupported machine type '%s' (use -machine help)", val);
             }
+            /* pc-q35-X / pc-i440fx-X: that release's compatibility
+             * defaults; the plain names are the newest */
+            static char *version_owned;
+            g_free(version_owned);
+            version_owned = g_str_has_prefix(val, "pc-q35-") ? g_strdup(val + 7) :
+                            g_str_has_prefix(val, "pc-i440fx-") ? g_strdup(val + 10) : NULL;
+            *version = version_owned;
         } else if (!strcmp(key, "accel")) {
             *accel = g_strdup(val);
         } else if (!strcmp(key, "smm")) {
@@ -736,7 +744,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(n, "action")) {
             parse_action(arg);
         } else if (!strcmp(n, "machine") || !strcmp(n, "M")) {
-            parse_machine(arg, &accel, &smm, &cfg.no_pit, &cfg.q35, &cfg.pcspk_audiodev);
+            parse_machine(arg, &accel, &smm, &cfg.no_pit, &cfg.q35, &cfg.machine_version,
+                          &cfg.pcspk_audiodev);
         } else if (!strcmp(n, "accel")) {
             if (is_help_option(arg) || !*arg) {      /* QEMU lists them for "" too */
                 printf("Accelerators supported in Vireo binary:\n");

@@ -126,6 +126,20 @@ bool device_add_global(const char *spec, GError **errp)
     return true;
 }
 
+/* A versioned machine's compatibility property (QEMU's compat props):
+ * applied before every -global, so the user's own globals win. */
+void device_add_compat_global(const char *driver, const char *prop, const char *value)
+{
+    if (!global_props) {
+        global_props = g_ptr_array_new();
+    }
+    GlobalProp *g = g_new(GlobalProp, 1);
+    g->driver = g_strdup(driver);
+    g->prop = g_strdup(prop);
+    g->value = g_strdup(value);
+    g_ptr_array_insert(global_props, 0, g);
+}
+
 static bool apply_globals(Device *dev, GError **errp)
 {
     for (guint i = 0; global_props && i < global_props->len; i++) {

@@ -124,6 +124,9 @@ void device_class_foreach(void (*fn)(const DeviceClass *cls, void *opaque), void
  * warning (as QEMU); a bad property or value fails when such a device is
  * created. */
 bool device_add_global(const char *spec, GError **errp);
+/* A machine version's compatibility default for DRIVER.PROP, below every
+ * -global (QEMU's compat properties). */
+void device_add_compat_global(const char *driver, const char *prop, const char *value);
 /* Allocates instance_size zeroed bytes and applies property defaults, then
  * the -global properties for its driver. */
 Device *device_new(const char *type, GError **errp);

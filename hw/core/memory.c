@@ -248,6 +248,19 @@ void memory_region_set_address(MemoryRegion *mr, hwaddr addr)
     }
 }
 
+/* MMIO and alias regions only: RAM keeps the size it was allocated with,
+ * and iostats' per-register counters (sized at first use) are dropped. */
+void memory_region_set_size(MemoryRegion *mr, uint64_t size)
+{
+    g_assert(mr->type == MR_MMIO || mr->type == MR_ALIAS);
+    if (mr->size != size) {
+        mr->size = size;
+        g_free(mr->per_reg);
+        mr->per_reg = NULL;
+        memory_changed();
+    }
+}
+
 void memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset)
 {
     if (mr->alias_offset != offset) {

@@ -95,6 +95,8 @@ void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
 void memory_region_set_address(MemoryRegion *mr, hwaddr addr);
 void memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset);
+/* Resize an MMIO or alias region (q35's TSEG window follows ESMRAMC). */
+void memory_region_set_size(MemoryRegion *mr, uint64_t size);
 
 /*
  * Batch several changes (e.g. all 13 PAM registers) into one rebuild.

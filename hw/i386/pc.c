@@ -25,6 +25,7 @@
 
 #include <glib.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "block/blockdev.h"
@@ -761,6 +762,16 @@ static void pc_virtio_drives_init(void)
     }
 }
 
+/* "4.1" (a machine version) older than major.minor? */
+static bool pc_version_before(const char *version, int major, int minor)
+{
+    int ma = 0, mi = 0;
+    if (sscanf(version, "%d.%d", &ma, &mi) < 1) {
+        return false;
+    }
+    return ma < major || (ma == major && mi < minor);
+}
+
 void pc_machine_init(const MachineConfig *cfg)
 {
     char *err = NULL;
@@ -794,8 +805,15 @@ void pc_machine_init(const MachineConfig *cfg)
     IRQ smi = cfg->smm ? irq_new(pc_smi, NULL, 0) : NULL;
     pc.q35 = cfg->q35;
     if (cfg->q35) {
-        pc.pci_bus = q35_host_init(address_space_memory.root, &pc.ram, &pc.pci_mem, NULL,
-                                   cfg->smm ? &pc.smram : NULL);
+        /* QEMU's compatibility defaults of older q35 releases */
+        if (cfg->machine_version && pc_version_before(cfg->machine_version, 4, 2)) {
+            device_add_compat_global("mch", "smbase-smram", "off");
+        }
+        if (cfg->machine_version && pc_version_before(cfg->machine_version, 2, 10)) {
+            device_add_compat_global("mch", "extended-tseg-mbytes", "0");
+        }
+        pc.pci_bus = q35_host_init(address_space_memory.root, &pc.ram, pc.below_4g, &pc.pci_mem,
+                                   NULL, cfg->smm ? &pc.smram : NULL);
         pci_bus_set_msi_handler(pc.pci_bus, pc_msi_deliver, NULL);
         /* 00:1f.0; PIRQA-H also reach IOAPIC pins 16-23 */
         pc.pm = ich9_lpc_init(pc.pci_bus, pc.pic, smi);

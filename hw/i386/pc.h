@@ -30,6 +30,7 @@ typedef struct MachineConfig {
     const char *pcspk_audiodev;  /* -machine pcspk-audiodev=ID: the speaker's -audiodev */
     bool smm;                    /* System Management Mode: SMRAM, SMI# (-machine smm=) */
     bool q35;                    /* -machine q35: Q35 MCH + ICH9 instead of i440FX + PIIX3 */
+    const char *machine_version; /* "4.1" for -machine pc-q35-4.1, NULL: the newest */
     const char *kernel, *initrd, *append;   /* -kernel/-initrd/-append (x86-load.h) */
     /* Serial ports: main creates chardevs with ids "serial0".."serial3" for
      * each -serial; pc_machine_init creates an isa-serial (COM1..COM4) for

@@ -45,7 +45,8 @@ done
 # qom-list-types report (virtio-blk-pci, virtio-net-pci, e1000, ...).
 programs=(ide-test cdrom-test fdc-test hd-geo-test rtc-test i440fx-test
           fw_cfg-test boot-order-test endianness-test machine-none-test
-          qmp-test drive_del-test display-vga-test pvpanic-test qos-test)
+          qmp-test drive_del-test display-vga-test pvpanic-test qos-test
+          q35-test lpc-ich9-test)
 # Not run: cases for what Vireo does not have (vhost-user backends); each
 # would wait for its timeout.
 skip_re='/vhost-user/'

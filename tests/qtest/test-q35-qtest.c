@@ -7,6 +7,9 @@
  *     11:0), writes included, extended registers all ones; moved and
  *     shrunk to 64 buses, the old window gone and bus 64 outside;
  *   - PAM0 at 0x90 (0xf0000 shadowing) and SMRAM at 0x9d (D_OPEN, D_LCK);
+ *   - ESMRAMC: TSEG (1/2/8 MiB or the extended size) hidden at the top of
+ *     RAM below 4G once T_EN and G_SMRAME, EXT_TSEG_MBYTES answering its
+ *     query, high SMRAM at 0xfeda0000 with H_SMRAME, D_LCK freezing it;
  *   - PIRQ routing: edu's INTA in slot 4 reaches PIRQE + (4 + 0) mod 4 =
  *     PIRQE: IOAPIC pin 20 always, and ISA IRQ 10 once PIRQE_ROUT says so;
  *   - the PM block: absent until PMBASE and ACPI_EN, then the PM timer
@@ -87,6 +90,53 @@ static void test_pam_smram(void)
     qtest_pci_writeb(s, 0, 0x9d, 0x4a);
     g_assert_cmphex(qtest_pci_readb(s, 0, 0x9d), ==, 0x1a);
     g_assert_cmphex(qtest_readl(s, 0xa8000), !=, 0x5eaf00d);
+    qtest_quit(s);
+}
+
+/* ESMRAMC: TSEG at the top of RAM below 4G and high SMRAM at 0xfeda0000
+ * (what the rest of the system sees: SMM's view is not reachable from
+ * qtest) */
+static void test_tseg_high_smram(void)
+{
+    QTestState *s = start("-m 128 -global mch.extended-tseg-mbytes=4");
+    const uint64_t top = 128ull << 20;
+    g_assert_cmphex(qtest_pci_readb(s, 0, 0x9e), ==, 0x38);
+    qtest_writeb(s, top - (2 << 20), 0x5a);
+    qtest_writeb(s, top - 1, 0x77);
+    /* T_EN alone: nothing until G_SMRAME */
+    qtest_pci_writeb(s, 0, 0x9e, 0x38 | 0x02 | 0x01);           /* 2 MiB, T_EN */
+    g_assert_cmphex(qtest_readb(s, top - 1), ==, 0x77);
+    qtest_pci_writeb(s, 0, 0x9d, 0x0a);                         /* G_SMRAME */
+    g_assert_cmphex(qtest_readb(s, top - 1), ==, 0xff);
+    g_assert_cmphex(qtest_readb(s, top - (2 << 20)), ==, 0xff);
+    g_assert_cmphex(qtest_readb(s, top - (2 << 20) - 1), ==, 0x00);
+    qtest_writeb(s, top - 1, 0x11);                             /* dropped */
+    /* the extended size (3): the property's 4 MiB */
+    qtest_pci_writeb(s, 0, 0x9e, 0x38 | 0x06 | 0x01);
+    g_assert_cmphex(qtest_readb(s, top - (4 << 20)), ==, 0xff);
+    g_assert_cmphex(qtest_readb(s, top - (4 << 20) - 1), ==, 0x00);
+    qtest_pci_writew(s, 0, 0x50, 0xffff);                       /* EXT_TSEG_MBYTES query */
+    g_assert_cmphex(qtest_pci_readl(s, 0, 0x50) & 0xffff, ==, 4);
+    qtest_pci_writeb(s, 0, 0x9e, 0x38);                         /* T_EN off: RAM again */
+    g_assert_cmphex(qtest_readb(s, top - 1), ==, 0x77);
+    g_assert_cmphex(qtest_readb(s, top - (2 << 20)), ==, 0x5a);
+
+    /* H_SMRAME with D_OPEN: SMRAM at 0xfeda0000, the VGA window at 0xa0000 */
+    qtest_pci_writeb(s, 0, 0x9d, 0x4a);                         /* D_OPEN | G_SMRAME */
+    qtest_writel(s, 0xa0010, 0xc0ffee11);
+    g_assert_cmphex(qtest_readl(s, 0xfeda0010), ==, 0xffffffff);
+    qtest_pci_writeb(s, 0, 0x9e, 0x38 | 0x80);
+    g_assert_cmphex(qtest_readl(s, 0xfeda0010), ==, 0xc0ffee11);
+    g_assert_cmphex(qtest_readl(s, 0xa0010), !=, 0xc0ffee11);
+    qtest_pci_writeb(s, 0, 0x9d, 0x0a);                         /* closed: gone */
+    g_assert_cmphex(qtest_readl(s, 0xfeda0010), ==, 0xffffffff);
+
+    /* D_LCK freezes ESMRAMC; TSEG set before stays */
+    qtest_pci_writeb(s, 0, 0x9e, 0x38 | 0x01);                  /* 1 MiB */
+    qtest_pci_writeb(s, 0, 0x9d, 0x1a);                         /* D_LCK */
+    qtest_pci_writeb(s, 0, 0x9e, 0x38);
+    g_assert_cmphex(qtest_pci_readb(s, 0, 0x9e), ==, 0x39);
+    g_assert_cmphex(qtest_readb(s, top - 1), ==, 0xff);
     qtest_quit(s);
 }
 
@@ -175,6 +225,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/q35/ids", test_ids);
     g_test_add_func("/qtest/q35/mmconfig", test_mmconfig);
     g_test_add_func("/qtest/q35/pam-smram", test_pam_smram);
+    g_test_add_func("/qtest/q35/tseg-high-smram", test_tseg_high_smram);
     g_test_add_func("/qtest/q35/pirq", test_pirq);
     g_test_add_func("/qtest/q35/pm", test_pm);
     g_test_add_func("/qtest/q35/smm-off", test_smm_off);
