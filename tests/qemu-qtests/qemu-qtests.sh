@@ -40,7 +40,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# The programs for the pc machine's devices that Vireo has.  qos-test walks
+# The programs for the pc and q35 machines' devices that Vireo has (q35-test:
+# the MCH's SMRAM, TSEG and SMBASE; lpc-ich9-test: PMBASE/ACPI_CTRL).  qos-test walks
 # QEMU's device graph and runs the nodes whose devices query-machines and
 # qom-list-types report (virtio-blk-pci, virtio-net-pci, e1000, ...).
 programs=(ide-test cdrom-test fdc-test hd-geo-test rtc-test i440fx-test
