@@ -107,6 +107,7 @@ static JsonNode *cmd_query_machines(Monitor *mon, JsonObject *args, GError **err
 {
     static const struct { const char *name, *alias, *desc; bool def; int cpu_max; } m[] = {
         { "pc-i440fx-7.2", "pc", "Standard PC (i440FX + PIIX, 1996)", true, PC_MAX_CPUS },
+        { "pc-q35-7.2", "q35", "Standard PC (Q35 + ICH9, 2009)", false, PC_MAX_CPUS },
         { "none", NULL, "empty machine", false, 1 },
     };
     JsonArray *a = json_array_new();
