@@ -135,10 +135,12 @@ static Aml *build_pci_crs(const AcpiBuildConfig *cfg)
 /* pc: PCI slot S pin P reaches PIRQ[(S - 1 + P) & 3] (hw/isa/piix3.c);
  * q35: slots 25-31 PIRQ[P], the others PIRQ[4 + ((S + P) & 3)]
  * (hw/isa/ich9-lpc.c). */
-static Aml *build_prt(bool q35)
+static Aml *build_prt(bool q35, const char *prefix)
 {
-    static const char *const links[8] = { "LNKA", "LNKB", "LNKC", "LNKD",
-                                          "LNKE", "LNKF", "LNKG", "LNKH" };
+    char links[8][5];
+    for (int i = 0; i < 8; i++) {
+        g_snprintf(links[i], sizeof(links[i]), "%s%c", prefix, 'A' + i);
+    }
     Aml *prt = aml_package();
     for (int slot = 0; slot < 32; slot++) {
         for (int pin = 0; pin < 4; pin++) {
@@ -199,6 +201,26 @@ static Aml *build_link(int n)
     aml_append(srs, aml_create_dword_field(aml_arg(0), aml_int(5), "PRRI"));
     aml_append(srs, aml_store(aml_name("PRRI"), aml_name(reg)));
     aml_append(dev, srs);
+    return dev;
+}
+
+/* q35 in APIC mode: PIRQ n hard-wired to IOAPIC pin 16 + n (the ICH9
+ * drives them whatever its route registers say): level, active high */
+static Aml *build_gsi_link(int n)
+{
+    char name[5];
+    g_snprintf(name, sizeof(name), "GSI%c", 'A' + n);
+    Aml *dev = aml_device(name);
+    add_name_eisaid(dev, "_HID", "PNP0C0F");
+    add_name_int(dev, "_UID", 0x10 + n);        /* LNKA-H have 0-7 */
+    uint32_t gsi = 16 + n;
+    AmlResources *prs = aml_res_new();
+    aml_res_interrupt(prs, &gsi, 1);
+    aml_append(dev, aml_name_decl("_PRS", aml_resource_template(prs)));
+    AmlResources *crs = aml_res_new();
+    aml_res_interrupt(crs, &gsi, 1);
+    aml_append(dev, aml_name_decl("_CRS", aml_resource_template(crs)));
+    aml_append(dev, aml_method("_SRS", 1, false));    /* nothing to route */
     return dev;
 }
 
@@ -348,6 +370,13 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
     size_t at = table_begin(blob, "DSDT", 1);
     Aml *body = aml_new();
 
+    if (cfg->q35) {
+        /* the OS's interrupt model (ACPI 5.8.1: _PIC(0) PIC, 1 APIC) */
+        aml_append(body, aml_name_decl("PICF", aml_int(0)));
+        Aml *pic = aml_method("_PIC", 1, false);
+        aml_append(pic, aml_store(aml_arg(0), aml_name("PICF")));
+        aml_append(body, pic);
+    }
     Aml *sb = aml_scope("\\_SB");
     Aml *pci = aml_device("PCI0");
     if (cfg->q35) {
@@ -358,7 +387,21 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
     }
     add_name_int(pci, "_UID", 0);
     aml_append(pci, aml_name_decl("_CRS", build_pci_crs(cfg)));
-    aml_append(pci, aml_name_decl("_PRT", build_prt(cfg->q35)));
+    if (cfg->q35) {
+        /* as QEMU's q35: in PIC mode the PIRQs through LNKA-H (the LPC's
+         * route registers), in APIC mode (_PIC(1)) straight to their own
+         * IOAPIC pins 16-23 through GSIA-H, so no line is shared */
+        aml_append(pci, aml_name_decl("PRTP", build_prt(true, "LNK")));
+        aml_append(pci, aml_name_decl("PRTA", build_prt(true, "GSI")));
+        Aml *prt = aml_method("_PRT", 0, false);
+        Aml *apic = aml_if(aml_name("\\PICF"));
+        aml_append(apic, aml_return(aml_name("PRTA")));
+        aml_append(prt, apic);
+        aml_append(prt, aml_return(aml_name("PRTP")));
+        aml_append(pci, prt);
+    } else {
+        aml_append(pci, aml_name_decl("_PRT", build_prt(false, "LNK")));
+    }
     aml_append(pci, build_isa_bridge(cfg));
     if (cfg->hpet) {
         AmlResources *r = aml_res_new();
@@ -371,6 +414,9 @@ static size_t build_dsdt(GByteArray *blob, GByteArray *loader, const AcpiBuildCo
     aml_append(sb, pci);
     for (int i = 0; i < (cfg->q35 ? 8 : 4); i++) {
         aml_append(sb, build_link(i));
+    }
+    for (int i = 0; cfg->q35 && i < 8; i++) {
+        aml_append(sb, build_gsi_link(i));
     }
     /* Processor devices; _UID matches the MADT's ACPI processor id. */
     for (int i = 0; i < cfg->cpus; i++) {

@@ -9,9 +9,11 @@
 #   - Debian's kernel: MMCONFIG at 0xb0000000 for buses 00-ff, the LPC
 #     bridge 8086:2918 at 00:1f.0, 2 processors activated, the ACPI
 #     interrupt links LNKE-H (the ICH9's PIRQE-H) configured;
-#   - userspace: DHCP leases over e1000 (INTx through PIRQ routing and the
-#     IO-APIC) and virtio-net (MSI-X), and the interrupts counted there.
-# VIREO=qemu-system-x86_64 runs the same checks against the reference.
+#   - userspace: DHCP leases over e1000 (INTx through PIRQ routing to its
+#     own IO-APIC pin, 16-23, as the DSDT's APIC-mode _PRT says, as QEMU's
+#     q35) and virtio-net (MSI-X), and the interrupts counted there.
+# VIREO=qemu-system-x86_64 runs the same checks against the reference (but
+# the MSI-X one: QEMU 7.2 TCG's q35 leaves virtio-net on INTx).
 #   exit 0 pass, 1 fail, 77 skip (no guest).  BOOT_TIMEOUT=300 (s)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,7 +45,7 @@ notok() { echo "not ok - $*"; fails=$((fails + 1)); }
 
 log=$out/serial.log bios=$out/seabios.log
 rm -f "$bios"
-cmd='sleep 1; for i in eth0 eth1; do ip link set $i up; udhcpc -i $i -n -q -s /etc/udhcpc.script >/dev/null 2>&1 && echo lease-$i-$(cat /sys/class/net/$i/device/driver/module/drivers/* 2>/dev/null | head -c0)$(basename $(readlink /sys/class/net/$i/device/driver)); done; grep -E "eth0|virtio0-input" /proc/interrupts'
+cmd='sleep 1; for i in eth0 eth1; do ip link set $i up; udhcpc -i $i -n -q -s /etc/udhcpc.script >/dev/null 2>&1 && echo lease-$i-$(basename $(readlink /sys/class/net/$i/device/driver)); done; grep -E "eth0|virtio" /proc/interrupts'
 timeout -k 5 $((BOOT_TIMEOUT + 10)) "$VIREO" "${extra[@]}" -machine q35 -nographic -smp 2 -m 512 \
     -chardev file,id=dbg,path="$bios" -device isa-debugcon,iobase=0x402,chardev=dbg \
     -nic user,model=e1000 -nic user,model=virtio-net-pci \
@@ -78,9 +80,18 @@ grep -qaE 'Interrupt link LNKH configured for IRQ' "$log" && ok "ACPI links LNKE
     notok "no LNKH: $(grep -a 'Interrupt link' "$log" | head -n 3)"
 grep -qa '^lease-eth0-e1000' "$log" && ok "DHCP over e1000 (INTx)" || notok "no lease on e1000"
 grep -qa '^lease-eth1-virtio_net' "$log" && ok "DHCP over virtio-net (MSI-X)" || notok "no lease on virtio-net"
-grep -qaE 'IO-APIC +[0-9]+-fasteoi +eth0' "$log" && ok "e1000's INTx through the IO-APIC" ||
+grep -qaE 'IO-APIC +(1[6-9]|2[0-3])-fasteoi +eth0' "$log" &&
+    ok "e1000's INTx on its own IO-APIC pin (16-23, the _PRT's APIC-mode GSI links)" ||
     notok "e1000 interrupt line: $(grep -a eth0 "$log" | tail -n 1)"
-grep -qaE 'PCI-MSI.*virtio0-input' "$log" && ok "virtio-net on MSI-X" || notok "no virtio0-input MSI line"
+grep -qaE 'Interrupt link GSI[A-H] configured for IRQ (1[6-9]|2[0-3])' "$log" &&
+    ok "ACPI GSI links" || notok "no GSIA-H link configured"
+if [ ${#extra[@]} -gt 0 ]; then
+    # QEMU 7.2 TCG's q35 leaves this virtio-net on INTx (IO-APIC pin 23)
+    echo "ok - virtio-net interrupt # SKIP the reference gives it INTx"
+else
+    grep -qaE 'PCI-MSI.*virtio[0-9]+-(input|virtqueues)' "$log" && ok "virtio-net on MSI-X" ||
+        notok "no virtio input MSI line"
+fi
 grep -qaE 'Kernel panic|BUG:|soft lockup|stuck|ACPI Error' "$log" &&
     notok "the kernel complained: $(grep -aE 'Kernel panic|BUG:|soft lockup|stuck|ACPI Error' "$log" | head -n 2)"
 [ $fails -eq 0 ] || { echo "serial log: $log"; exit 1; }

@@ -522,21 +522,26 @@ static void test_q35_iasl(void)
             assert_iasl_clean("DSDT.dsl", cout, status);
             /* _PRT: slot 4 pin A -> PIRQE + (4 mod 4) = LNKE; slot 31 pin A
              * -> LNKA; each of LNKE-H serves 25 slots, LNKA-D 7 */
-            const char *e4 = strstr(text, "0x0004FFFF");
+            const char *e4 = strstr(strstr(text, "PRTP"), "0x0004FFFF");
             g_assert_nonnull(e4);
             g_assert_true(strstr(e4, "LNK") == strstr(e4, "LNKE"));
             const char *e31 = strstr(text, "0x001FFFFF");
             g_assert_nonnull(e31);
             g_assert_true(strstr(e31, "LNK") == strstr(e31, "LNKA"));
-            for (int l = 0; l < 8; l++) {
+            for (int l = 0; l < 16; l++) {
                 char link[8];
-                g_snprintf(link, sizeof(link), "LNK%c, ", 'A' + l);
+                g_snprintf(link, sizeof(link), "%s%c, ", l < 8 ? "LNK" : "GSI", 'A' + l % 8);
                 int count = 0;
                 for (const char *p = strstr(text, link); p; p = strstr(p + 1, link)) {
                     count++;
                 }
-                g_assert_cmpint(count, ==, l < 4 ? 7 : 25);
+                g_assert_cmpint(count, ==, l % 8 < 4 ? 7 : 25);
             }
+            /* APIC mode: _PIC(1) picks PRTA, whose GSIA-H are pins 16-23 */
+            g_assert_nonnull(strstr(text, "Method (_PIC, 1, NotSerialized)"));
+            g_assert_nonnull(strstr(text, "Return (PRTA)"));
+            g_assert_nonnull(strstr(text, "Device (GSIH)"));
+            g_assert_nonnull(strstr(text, "0x00000017,"));
         } else if (!strcmp(sig, "MCFG")) {
             seen_mcfg = true;
             g_assert_nonnull(strstr(text, "Base Address : 00000000B0000000"));
