@@ -179,12 +179,11 @@ static bool vtd_ram_read(uint64_t addr, void *buf, uint64_t len)
 
 static bool vtd_ram_ld64(uint64_t addr, uint64_t *v)
 {
-    uint64_t n = 8;
-    const uint8_t *p = address_space_map(&address_space_memory, addr, &n, false);
-    if (!p || n < 8) {
+    uint8_t b[8];
+    if (!vtd_ram_read(addr, b, 8)) {
         return false;
     }
-    *v = ram_ld(p, 8);
+    *v = ram_ld(b, 8);
     return true;
 }
 
