@@ -219,12 +219,12 @@ static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
 /* The lazy-flag record: cc_op = op, cc_dst = RAX, cc_src and cc_src2 =
  * the host registers src and src2 (src -1: 0).  cc_src2 is only read for
  * ADC/SBB (their carry-in): other ops (src2 -1) leave it as it was. */
-static void emit_cc_record(Emit *e, int op, int src, int src2)
+static void emit_cc_record_from(Emit *e, int op, int dst, int src, int src2)
 {
     e->cc_known = op;
     e->cc_spec = -1;
     e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, op);
-    op_rmx(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+    op_rmx(e, 0x89, dst, offsetof(CPUX86State, cc_dst), true);
     if (src < 0) {
         st_q(e, offsetof(CPUX86State, cc_src), 0);
     } else {
@@ -233,6 +233,11 @@ static void emit_cc_record(Emit *e, int op, int src, int src2)
     if (src2 >= 0) {
         op_rmx(e, 0x89, src2, offsetof(CPUX86State, cc_src2), true);
     }
+}
+
+static void emit_cc_record(Emit *e, int op, int src, int src2)
+{
+    emit_cc_record_from(e, op, H_RAX, src, src2);
 }
 
 /* mov [rbx+regs[g]], host register caching g, for each g in mask */
@@ -1079,6 +1084,86 @@ static void emit_rmw_done(Emit *e, SlowPath *rmw)
 }
 
 /*
+ * A register-only ALU/TEST form whose first operand (the destination) is
+ * cached in a host register: the host instruction on that register, with
+ * the second operand from its own host register, RCX or an immediate, so
+ * "add rdi, 1" is one instruction instead of four through RAX.  The flag
+ * record takes the result from the destination's register (a CMP or TEST
+ * whose record is kept has no result register: false, the RAX way).
+ * The second operand goes through RCX when the record needs it (ADD/SUB
+ * family: cc_src) and it is an immediate, the destination itself or a
+ * 32-bit operand (cc_src holds it zero-extended).
+ */
+static bool emit_alu_direct(Emit *e, const DecodedInsn *d, const X86FastForm *f, int alu,
+                            bool writes, int setcc, bool keep_cc)
+{
+    static const uint8_t opc_rr[8] = { 0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x39 };
+    bool w = f->ot == 3;
+    bool test = f->kind == X86_FAST_TEST;
+    bool logic = alu == 1 || alu == 4 || alu == 6;
+    int a = f->form == X86_FAST_GE ? d->reg : d->rm;
+    int hd = e->gcache[a];
+    if (hd < 0 || (!writes && keep_cc)) {
+        return false;
+    }
+    greg_ensure(e, a);
+    int hs = -1;                    /* the second operand's host register */
+    if (f->form != X86_FAST_EI) {
+        int b = f->form == X86_FAST_GE ? d->rm : d->reg;
+        if (keep_cc && !logic && (b == a || !w)) {
+            /* the record's cc_src: b before the operation, at its size */
+            greg_load(e, H_RCX, b, w);
+            hs = H_RCX;
+        } else {
+            hs = greg_in_host(e, b, H_RCX);
+        }
+    } else if (keep_cc && !logic) {
+        if (w) {
+            e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);  /* mov rcx, simm32 */
+        } else {
+            e8(e, 0xb9); e32(e, (uint32_t)d->imm);                           /* mov ecx, imm32 */
+        }
+        hs = H_RCX;
+    }
+    uint8_t rex = (w ? 8 : 0) | (hs >= 8 ? 4 : 0) | (hd >= 8 ? 1 : 0);
+    if (hs >= 0) {
+        if (rex) {
+            e8(e, 0x40 | rex);
+        }
+        e8(e, test ? 0x85 : opc_rr[alu]);
+        e8(e, 0xc0 | ((hs & 7) << 3) | (hd & 7));                           /* op hd, hs */
+    } else {
+        bool imm8 = w ? (int64_t)d->imm == (int8_t)d->imm
+                      : (int32_t)(uint32_t)d->imm == (int8_t)d->imm;
+        if (rex) {
+            e8(e, 0x40 | rex);
+        }
+        if (test) {
+            e8(e, 0xf7); e8(e, 0xc0 | (hd & 7)); e32(e, (uint32_t)d->imm);  /* test hd, imm32 */
+        } else if (imm8) {
+            e8(e, 0x83); e8(e, 0xc0 | (alu << 3) | (hd & 7)); e8(e, (uint8_t)d->imm);
+        } else {
+            e8(e, 0x81); e8(e, 0xc0 | (alu << 3) | (hd & 7)); e32(e, (uint32_t)d->imm);
+        }
+    }
+    if (setcc >= 0) {
+        e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | setcc); e8(e, 0xc0);          /* setcc r8b */
+    }
+    if (__builtin_expect(jit_inject == INJECT_ADD, 0) && alu == 0) {
+        e8(e, 0x40 | (w ? 8 : 0) | (hd >= 8 ? 1 : 0));
+        e8(e, 0x83); e8(e, 0xf0 | (hd & 7)); e8(e, 0x01);                   /* xor hd, 1 (wrong!) */
+    }
+    if (writes) {
+        e->gdirty |= 1u << a;
+    }
+    if (keep_cc) {
+        int cc_base = alu == 0 ? CC_OP_ADDB : logic ? CC_OP_LOGICB : CC_OP_SUBB;
+        emit_cc_record_from(e, cc_base + f->ot, hd, logic ? -1 : hs, -1);
+    }
+    return true;
+}
+
+/*
  * Emit one inline form.  setcc >= 0: also set R8B to that condition from
  * the host flags of the operation (a Jcc that follows is fused).  keep_cc:
  * store the lazy-flag record (false when the next instruction rewrites it
@@ -1107,6 +1192,9 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
     /* ALU / TEST: a in RAX, b in RCX, result in RAX */
     int alu = f->kind == X86_FAST_TEST ? 4 : f->alu;
     bool writes = f->kind == X86_FAST_ALU && alu != 7;
+    if (!f->mem && emit_alu_direct(e, d, f, alu, writes, setcc, keep_cc)) {
+        return;
+    }
     int dst = -1;
     SlowPath *rmw = NULL;
     if (f->mem && writes && f->form != X86_FAST_GE) {

@@ -67,7 +67,7 @@ if [ $st -eq 1 ] && grep -q '^lockstep: divergence$' "$inj.clean" &&
         grep -q '^lockstep: divergence in the block at ' "$inj.clean" &&
         grep -Eq '^\* (R[A-Z0-9]+) ' "$inj.clean" &&
         grep -Eq '^  0x[0-9a-f]+:  add ' "$inj.clean" &&
-        grep -Eq '^  0x[0-9a-f]+:  xor +eax,0x1$' "$inj.clean" &&
+        grep -Eq '^  0x[0-9a-f]+:  xor +[a-z0-9]+,0x1$' "$inj.clean" &&
         grep -q '^lockstep: [0-9]* blocks compared, [0-9]* skipped, 1 divergence' "$inj.clean" &&
         ! grep -q '^1\.\.' "$inj.clean"; then
     ok "VIREO_JIT_INJECT=add: $(grep '^lockstep: divergence in' "$inj.clean" | head -1), exit 1"
