@@ -2338,18 +2338,62 @@ void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
  * (its page still mapped as when it was decoded), or NULL */
 const uint8_t *x86_jit_lookup(CPUX86State *env);
 
+/* The way back to the loop head of a block that is its own successor
+ * (after the exit checks; env is written back, the registers loaded at
+ * the head still hold their values): leave with EIP = the block's if it
+ * died meanwhile (the branch returned), else jump to the head.  The slot
+ * emitted after it is never reached, so never patched. */
+static uint8_t *emit_loop_back(Emit *e, const uint8_t *dead, const uint8_t *loop_head)
+{
+    uint8_t *died = check_dead(e, dead);
+    e8(e, 0xe9);
+    e32(e, 0);
+    bind(e, e->p - 4, loop_head);
+    return died;
+}
+
+/*
+ * A block that branches back to its own start (a loop in one block: a
+ * checksum's, a copy's) is translated twice: the first pass learns which
+ * cached registers are loaded when the block ends (and returns
+ * TRANSLATE_LOOP without keeping anything); the second loads those at the
+ * entry and makes the way back, after the exit checks and the write-back,
+ * a jump past the loads with the registers still in place, instead of
+ * the chained jump in at the entry that reloaded them.
+ */
+enum { TRANSLATE_FAIL, TRANSLATE_OK, TRANSLATE_LOOP };
+enum { LOOP_PROBE, LOOP_EMIT, LOOP_NONE };
+
+static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode,
+                     uint16_t *loop_regs);
+
 bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
 {
     if (!code_rx || tb->jit_entry || tb->invalid) {
         return tb->jit_entry != NULL;
     }
+    uint16_t regs = 0;
+    int r = translate(env, tb, LOOP_PROBE, &regs);
+    if (r == TRANSLATE_LOOP) {
+        r = translate(env, tb, LOOP_EMIT, &regs);
+    }
+    if (r == TRANSLATE_LOOP) {
+        /* the second pass did not end with those registers loaded */
+        r = translate(env, tb, LOOP_NONE, &regs);
+    }
+    return r == TRANSLATE_OK;
+}
+
+static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode,
+                     uint16_t *loop_regs)
+{
     gint64 t0 = g_get_monotonic_time();
     /* worst case: an inline memory ALU form with its slow path is about
      * 300 bytes; plus the exits.  Only what is used is kept. */
     size_t need = 512 + (size_t)tb->n_insns * 400;
     uint8_t *start = cache_alloc(need);
     if (!start) {
-        return false;
+        return TRANSLATE_FAIL;
     }
     SlowPath slow[TB_MAX_INSNS];    /* one memory access per instruction at most */
     int op0 = env->cc_op;
@@ -2374,6 +2418,15 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     /* entered dead (a chained jump need not have stored EIP): leave for
      * the loop with EIP = this block's */
     uint8_t *entry_dead = check_dead(&e, dead);
+    uint8_t *loop_dead = NULL;
+    if (loop_mode == LOOP_EMIT) {
+        for (int g = 0; g < 16; g++) {
+            if (*loop_regs & (1u << g)) {
+                greg_ensure(&e, g);
+            }
+        }
+    }
+    uint8_t *loop_head = e.p;
 
     uint64_t eip = tb->eip0;
     unsigned ninline = 0;
@@ -2579,6 +2632,21 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
     } else if (!(last->flags & DF_END_TB)) {
         cand[ncand++] = eip;
     }
+    /* the successor that is this block again (a loop): only a pure block,
+     * whose registers nothing but its own code changes */
+    int loopk = -1;
+    for (unsigned k = 0; k < ncand && pure && jit_inline && loop_mode != LOOP_NONE; k++) {
+        if (cand[k] == tb->eip0) {
+            loopk = (int)k;
+        }
+    }
+    if (loopk >= 0 && loop_mode == LOOP_PROBE) {
+        *loop_regs = e.gloaded;
+        return TRANSLATE_LOOP;
+    }
+    if (loopk >= 0 && (e.gloaded & *loop_regs) != *loop_regs) {
+        return TRANSLATE_LOOP;
+    }
     /* returns and indirect near jumps/calls look their target up in the
      * jump cache from the code (x86_jit_lookup), as do direct exits to
      * another page once jit_chain finds they cannot be patched, and the
@@ -2661,6 +2729,9 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
                     miss = jcc_fwd(&e, 0x4);                                    /* jz */
                 }
                 inc_q(&e, offsetof(CPUX86State, jit_chained));
+                if ((int)k == loopk) {
+                    loop_dead = emit_loop_back(&e, dead, loop_head);
+                }
                 while (((uintptr_t)e.p + 1) & 3) {
                     e8(&e, 0x90);
                 }
@@ -2681,6 +2752,9 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
             }
             uint8_t *miss = jcc_fwd(&e, CC_NE);
             inc_q(&e, offsetof(CPUX86State, jit_chained));
+            if ((int)k == loopk) {
+                loop_dead = emit_loop_back(&e, dead, loop_head);
+            }
             while (((uintptr_t)e.p + 1) & 3) {
                 e8(&e, 0x90);               /* the rel32 4-aligned: patched atomically */
             }
@@ -2704,6 +2778,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         e8(&e, 0xff); e8(&e, 0xe0);                                         /* jmp rax */
     }
     g_assert(nexit <= G_N_ELEMENTS(exits));
+    g_assert(loopk < 0 || loop_dead);
     /* exit 0: back to the loop, which finds the next block */
     uint8_t *exit0 = e.p;
     e8(&e, 0x31); e8(&e, 0xc0);                         /* xor eax, eax */
@@ -2732,6 +2807,9 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         }
     }
     bind(&e, entry_dead, e.p);
+    if (loop_dead) {
+        bind(&e, loop_dead, e.p);
+    }
     st_q(&e, offsetof(CPUX86State, eip), tb->eip0);
     jmp_rx(&e, rx(&e, exit0));
     /* the slow paths of the memory accesses, out of the straight line
@@ -2786,7 +2864,7 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
         fprintf(perfmap_file, "%lx %lx vireo-tb-%llx\n", (unsigned long)(uintptr_t)rx(&e, entry),
                 (unsigned long)(e.p - entry), (unsigned long long)tb->pc_lin);
     }
-    return true;
+    return TRANSLATE_OK;
 }
 
 /* the host code, disassembled by the guest disassembler (the same ISA):
