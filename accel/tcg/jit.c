@@ -594,14 +594,15 @@ static uint8_t alu_opc(int a)
     return opc[a];
 }
 
-/* reg = the TLB slot of the address in RAX, times 5 (an entry is 40
- * bytes: [rbx + reg*8 + field] addresses it) */
-static void emit_tlb_slot(Emit *e, int reg)
+/* reg = the byte offset of the TLB slot of the address in src (an entry
+ * is 64 bytes: [rbx + reg + field] addresses it; the slot is bits 12..23
+ * of the address, which the 32-bit copy keeps) */
+static void emit_tlb_slot(Emit *e, int reg, int src)
 {
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc0 | reg);                             /* mov reg, rax */
-    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe8 | reg); e8(e, 12);                 /* shr reg, 12 */
-    e8(e, 0x81); e8(e, 0xe0 | reg); e32(e, TLB_SIZE - 1);                    /* and reg32, mask */
-    e8(e, 0x48); e8(e, 0x8d); e8(e, (reg << 3) | 4); e8(e, 0x80 | (reg << 3) | reg);  /* lea reg, [reg+reg*4] */
+    G_STATIC_ASSERT(sizeof(TLBEntry) == 64);
+    e8(e, 0x89); e8(e, 0xc0 | (src << 3) | reg);                             /* mov reg32, src32 */
+    e8(e, 0xc1); e8(e, 0xe8 | reg); e8(e, 6);                               /* shr reg32, 6 */
+    e8(e, 0x81); e8(e, 0xe0 | reg); e32(e, (TLB_SIZE - 1) << 6);             /* and reg32, mask */
 }
 
 /* a two-operand ALU instruction of 1 << sz bytes: the 66h or REX.W
@@ -808,7 +809,6 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
 {
     int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
     size_t tlb = offsetof(CPUX86State, tlb) + (size_t)idx * TLB_SIZE * sizeof(TLBEntry);
-    G_STATIC_ASSERT(sizeof(TLBEntry) == 40);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
     if (seg == R_FS || seg == R_GS) {
         op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + seg * sizeof(SegmentCache) +
@@ -824,13 +824,13 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         e8(e, 0xa8); e8(e, 15);                                              /* test al, 15 */
         slow[(*ns)++] = jcc_fwd(e, CC_NE);
     }
-    emit_tlb_slot(e, H_RSI);
+    emit_tlb_slot(e, H_RSI, H_RAX);
     e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
     size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
-    e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0xf3); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi*8+tag] */
+    e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi+tag] */
     slow[(*ns)++] = jcc_fwd(e, CC_NE);
-    e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0xf3);
+    e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
 }
 
@@ -2171,13 +2171,13 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
         miss[nm++] = jcc_fwd(e, CC_NE);
     }
-    emit_tlb_slot(e, H_RCX);
+    emit_tlb_slot(e, H_RCX, H_RAX);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe6); e32(e, 0xfffff000);              /* and rsi, ~0xfff */
-    e8(e, 0x48); e8(e, 0x3b); e8(e, 0xb4); e8(e, 0xcb);
+    e8(e, 0x48); e8(e, 0x3b); e8(e, 0xb4); e8(e, 0x0b);
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addr_code)));                 /* cmp rsi, addr_code */
     miss[nm++] = jcc_fwd(e, CC_NE);
-    e8(e, 0x48); e8(e, 0x8b); e8(e, 0xb4); e8(e, 0xcb);
+    e8(e, 0x48); e8(e, 0x8b); e8(e, 0xb4); e8(e, 0x0b);
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, paddr)));                     /* mov rsi, paddr */
     e8(e, 0x48); e8(e, 0x33); e8(e, 0xb2); e32(e, offsetof(TranslationBlock, phys)); /* xor rsi, phys */
     e8(e, 0x48); e8(e, 0xc1); e8(e, 0xee); e8(e, 12);                       /* shr rsi, 12 */

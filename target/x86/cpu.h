@@ -203,6 +203,7 @@ typedef struct TLBEntry {
     uint64_t addr_code;
     uintptr_t addend;        /* host = guest_vaddr + addend */
     uint64_t paddr;          /* physical page */
+    uint64_t pad[3];         /* 64 bytes: tier 1 indexes the table with a shift */
 } TLBEntry;
 #define TLB_SLOW  (1u << 1)  /* page-aligned addresses leave low bits free */
 #define TLB_MMIO  (1u << 2)
