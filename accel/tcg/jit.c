@@ -888,7 +888,7 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
 static void add_count(Emit *e, unsigned n, bool sub)
 {
     if (n) {
-        e8(e, 0x48); e8(e, 0x83); m_rbx(e, sub ? 5 : 0, offsetof(CPUX86State, instr_count));
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, sub ? 5 : 0, offsetof(CPUX86State, jit_count));
         e8(e, n);
     }
 }
@@ -2116,7 +2116,7 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
 static void flush_count(Emit *e)
 {
     if (e->pending == 1) {
-        inc_q(e, offsetof(CPUX86State, instr_count));
+        inc_q(e, offsetof(CPUX86State, jit_count));
     } else {
         add_count(e, e->pending, false);
     }
@@ -2549,7 +2549,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             } else {
                 eip_deferred = true;    /* stored on the way out */
             }
-            inc_q(&e, offsetof(CPUX86State, instr_count));
+            inc_q(&e, offsetof(CPUX86State, jit_count));
             ninline++;
             eip_synced = true;
             eip = next;
@@ -2577,7 +2577,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             emit_handler_call(&e, d, (const void *)d->handler, eip, next);
             bind(&e, done, e.p);
             greg_dirty(&e, R_ESP);      /* RSP += n through env on one path */
-            inc_q(&e, offsetof(CPUX86State, instr_count));
+            inc_q(&e, offsetof(CPUX86State, jit_count));
             ninline++;
             eip_synced = true;
             eip = next;
@@ -2608,12 +2608,13 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         pure = false;
         emit_handler_call(&e, d, (d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
                                                         : (const void *)d->handler, eip, next);
-        inc_q(&e, offsetof(CPUX86State, instr_count));
+        inc_q(&e, offsetof(CPUX86State, jit_count));
         exits[nexit++] = check_dead(&e, dead);
         eip_synced = true;      /* the handler's EIP stands (jumps) */
         eip = next;
     }
-    flush_count(&e);
+    /* the instructions still pending are counted at the exits' checks
+     * below (whose budget test reads the flags of that count) */
     if (!eip_synced) {
         eip_deferred = true;
     }
@@ -2676,7 +2677,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         eip_deferred = false;
     }
     unsigned checks_from = nexit, checks_to = nexit;
-    if (ncand || indirect) {
+    if (!(ncand || indirect)) {
+        flush_count(&e);
+    } else {
         /* leave when the loop has something to do: a request it can act
          * on, the slice's budget (which a debugger's breakpoints make one
          * block: the loop checks them before each), and after an
@@ -2687,6 +2690,15 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
          * at every block while it waits made a disk request's kernel path
          * several times slower.  The block that sets IF (STI, POPF, IRET)
          * leaves through here with IF=1 and the loop delivers it. */
+        /* the budget: jit_count (instr_count - jit_end_count while tier
+         * 1 runs) reached 0, read from the flags of the count's ADD */
+        if (e.pending) {
+            flush_count(&e);
+        } else {
+            e8(&e, 0x48); e8(&e, 0x83); m_rbx(&e, 7, offsetof(CPUX86State, jit_count));
+            e8(&e, 0);                                                       /* cmp qword [], 0 */
+        }
+        exits[nexit++] = jcc_fwd(&e, CC_NS);
         e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, interrupt_request));  /* mov eax, [] */
         e8(&e, 0x85); e8(&e, 0xc0);                                          /* test eax, eax */
         uint8_t *no_req = jcc_fwd(&e, 0x4);                                  /* jz */
@@ -2696,9 +2708,6 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         e8(&e, 0xf6); m_rbx(&e, 0, offsetof(CPUX86State, eflags) + 1); e8(&e, IF_MASK >> 8);
         exits[nexit++] = jcc_fwd(&e, CC_NE);                                 /* test byte, IF */
         bind(&e, no_req, e.p);
-        e8(&e, 0x48); e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, instr_count));
-        e8(&e, 0x48); e8(&e, 0x2b); m_rbx(&e, 0, offsetof(CPUX86State, jit_end_count));
-        exits[nexit++] = jcc_fwd(&e, CC_NS);
         if (!pure) {
             e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, eflags)); e32(&e, TF_MASK | RF_MASK);
             exits[nexit++] = jcc_fwd(&e, CC_NE);
@@ -2890,7 +2899,13 @@ void jit_disas(const TranslationBlock *tb, void (*print)(void *opaque, const cha
 JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb)
 {
     env->jit_runs++;
-    return (JitSlot *)jit_enter(env, tb->jit_entry);
+    /* tier 1 counts in jit_count, biased so that its ADD's sign flag is
+     * the budget test; a fault leaves through jit_count_sync too */
+    env->jit_count = (int64_t)(env->instr_count - env->jit_end_count);
+    env->jit_counting = true;
+    JitSlot *slot = (JitSlot *)jit_enter(env, tb->jit_entry);
+    jit_count_sync(env);
+    return slot;
 }
 
 /* Chaining and unchaining (vCPU threads chain without the BQL): the

@@ -50,6 +50,16 @@ bool jit_translate(const CPUX86State *env, TranslationBlock *tb);
 /* Run a translated block and whatever it chains to.  Returns the exit slot
  * the code left through (a direct successor not yet chained), or NULL. */
 struct JitSlot *jit_run(CPUX86State *env, TranslationBlock *tb);
+
+/* instr_count from tier 1's jit_count, after its code returned or a fault
+ * left it by longjmp */
+static inline void jit_count_sync(CPUX86State *env)
+{
+    if (env->jit_counting) {
+        env->instr_count = env->jit_end_count + (uint64_t)env->jit_count;
+        env->jit_counting = false;
+    }
+}
 /* The block that exit slot leads to has been found: patch the jump. */
 void jit_chain(CPUX86State *env, struct JitSlot *slot, TranslationBlock *next);
 /* tb-cache.c: the block is being dropped. */

@@ -384,6 +384,7 @@ static int ls_run(CPUX86State *env, TranslationBlock *tb, int tier)
     env->lockstep_rec = 1;
     if (sigsetjmp(env->jmp_env, 0) != 0) {
         env->lockstep_rec = 0;
+        jit_count_sync(env);        /* a fault in tier 1 code */
         return ls.aborted ? 2 : 1;
     }
     if (tier == 0) {

@@ -287,6 +287,8 @@ typedef struct CPUX86State {
      */
     uint64_t instr_count;             /* retired instructions (statistics, TSC fallback) */
     uint64_t jit_end_count;   /* tier 1: chained code leaves when instr_count reaches this */
+    int64_t jit_count;        /* while tier 1 runs: its count, instr_count - jit_end_count */
+    bool jit_counting;        /* jit_count holds the count (jit_count_sync folds it back) */
     uint64_t jit_chained;     /* direct jumps taken at block ends (including to the exit stub) */
     void *tb_jmp_cache;       /* last block run at a linear PC, by hash (accel/tcg/tb-cache.c) */
     uint64_t insn_start_eip;  /* EIP of the instruction being executed */

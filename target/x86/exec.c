@@ -493,6 +493,7 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
         if (bql_locked() && !bql_entry) {
             bql_unlock();
         }
+        jit_count_sync(env);        /* a fault in tier 1 code */
         env->lock_armed = false;    /* a locked instruction faulted */
         cpu_atomic_release(env);
         /* A delivery uses up budget too: a guest whose handler faults
