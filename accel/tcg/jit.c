@@ -1694,6 +1694,17 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         /* incdec: the carry before (kept as cc_src), the result */
         bool dec = d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
         if (e->fdead) {
+            int h = e->gcache[d->rm];
+            if (h >= 0) {
+                /* on the register caching it (32 bits: zero-extended) */
+                greg_ensure(e, d->rm);
+                if (w || h >= 8) {
+                    e8(e, 0x40 | (w ? 8 : 0) | (h >= 8 ? 1 : 0));
+                }
+                e8(e, 0xff); e8(e, (dec ? 0xc8 : 0xc0) | (h & 7));          /* inc/dec h */
+                e->gdirty |= 1u << d->rm;
+                return;
+            }
             greg_load(e, H_RAX, d->rm, w);
             if (w) {
                 e8(e, 0x48);
@@ -2256,9 +2267,10 @@ static void choose_cached_regs(Emit *e, const TranslationBlock *tb)
  * cc_src2) and cannot fault; FL_KEEP neither reads nor writes it and
  * cannot fault (a ROL/ROR whose own flags are dead is one too); anything
  * else (a reader, a handler, a possible fault, which would expose
- * EFLAGS) is FL_STOP.
+ * EFLAGS) is FL_STOP.  FL_INCDEC, INC/DEC of a register, keeps CF: a
+ * reader only when its own flags are live.
  */
-enum { FL_STOP, FL_KEEP, FL_WRITE };
+enum { FL_STOP, FL_KEEP, FL_WRITE, FL_INCDEC };
 
 static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
 {
@@ -2294,7 +2306,10 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
     if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->mod == 3) {
         return FL_WRITE;
     }
-    return FL_STOP;         /* INC/DEC and CMOVcc read */
+    if (d->handler == op_inc_r || d->handler == op_dec_r || d->handler == op_grp_incdec) {
+        return FL_INCDEC;   /* of a register (XF_REG) */
+    }
+    return FL_STOP;         /* CMOVcc reads */
 }
 
 /* fdead[i]: the flags instruction i leaves are rewritten later in the
@@ -2305,7 +2320,9 @@ static void dead_flags(const TranslationBlock *tb, bool *fdead)
     for (int i = (int)tb->n_insns - 1; i >= 0; i--) {
         fdead[i] = jit_inline && dead;
         int u = flag_use(tb, &tb->insns[i]);
-        dead = u == FL_WRITE || (u == FL_KEEP && dead);
+        /* INC/DEC whose flags are dead read no CF (emit_extra's fdead
+         * form): they end the flags before them as any write */
+        dead = u == FL_WRITE || ((u == FL_KEEP || u == FL_INCDEC) && dead);
     }
 }
 
