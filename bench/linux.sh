@@ -82,8 +82,10 @@ run_vireo-t0() { run_vireo 0; }
 systems=(native vireo vireo-t0)
 command -v qemu-system-x86_64 >/dev/null && systems+=(qemu)
 tmp=$(mktemp -d)
-for sys in "${systems[@]}"; do
-    for r in $(seq 1 "$runs"); do
+# runs interleaved (each system once per round): a host whose speed drifts
+# during the bench skews every system alike rather than the last one
+for r in $(seq 1 "$runs"); do
+    for sys in "${systems[@]}"; do
         rssfile=$tmp/$sys.$r.rss
         "run_$sys" > "$tmp/$sys.$r"
         [ -s "$rssfile" ] && rss[$sys.$r]=$(( $(tail -n1 "$rssfile") / 1024 ))
