@@ -282,10 +282,11 @@ typedef struct CPUX86State {
      * of an entry right after a store here with the same low 12 address
      * bits stalls): packed, that is 2% of the page indices; spread over
      * 0x168 bytes it was 9%, and a busybox loop whose hot code pages fell
-     * there ran 35% slower.  Right after the TLB: the entries it aliases
-     * are those of page indices 0-1 modulo 102.4.
+     * there ran 35% slower.  Right after the TLB (whose 64-byte entries
+     * make 4 KiB of it 64 of them): the entries it aliases are those of
+     * page indices 0 modulo 64.
      */
-    uint64_t instr_count;             /* retired instructions (statistics, TSC fallback) */
+    uint64_t instr_count;             /* retired instructions (statistics, the budget) */
     uint64_t jit_end_count;   /* tier 1: chained code leaves when instr_count reaches this */
     int64_t jit_count;        /* while tier 1 runs: its count, instr_count - jit_end_count */
     bool jit_counting;        /* jit_count holds the count (jit_count_sync folds it back) */
