@@ -594,13 +594,13 @@ static uint8_t alu_opc(int a)
     return opc[a];
 }
 
-/* reg = the byte offset of the TLB slot of the address in src (an entry
+/* reg = the byte offset of the TLB slot of the address in RAX (an entry
  * is 64 bytes: [rbx + reg + field] addresses it; the slot is bits 12..23
  * of the address, which the 32-bit copy keeps) */
-static void emit_tlb_slot(Emit *e, int reg, int src)
+static void emit_tlb_slot(Emit *e, int reg)
 {
     G_STATIC_ASSERT(sizeof(TLBEntry) == 64);
-    e8(e, 0x89); e8(e, 0xc0 | (src << 3) | reg);                             /* mov reg32, src32 */
+    e8(e, 0x89); e8(e, 0xc0 | reg);                                          /* mov reg32, eax */
     e8(e, 0xc1); e8(e, 0xe8 | reg); e8(e, 6);                               /* shr reg32, 6 */
     e8(e, 0x81); e8(e, 0xe0 | reg); e32(e, (TLB_SIZE - 1) << 6);             /* and reg32, mask */
 }
@@ -824,7 +824,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         e8(e, 0xa8); e8(e, 15);                                              /* test al, 15 */
         slow[(*ns)++] = jcc_fwd(e, CC_NE);
     }
-    emit_tlb_slot(e, H_RSI, H_RAX);
+    emit_tlb_slot(e, H_RSI);
     e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
     size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
@@ -1097,7 +1097,6 @@ static void emit_rmw_done(Emit *e, SlowPath *rmw)
 static bool emit_alu_direct(Emit *e, const DecodedInsn *d, const X86FastForm *f, int alu,
                             bool writes, int setcc, bool keep_cc)
 {
-    static const uint8_t opc_rr[8] = { 0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x39 };
     bool w = f->ot == 3;
     bool test = f->kind == X86_FAST_TEST;
     bool logic = alu == 1 || alu == 4 || alu == 6;
@@ -1130,7 +1129,8 @@ static bool emit_alu_direct(Emit *e, const DecodedInsn *d, const X86FastForm *f,
         if (rex) {
             e8(e, 0x40 | rex);
         }
-        e8(e, test ? 0x85 : opc_rr[alu]);
+        /* TEST and CMP leave hd as it was */
+        e8(e, test ? 0x85 : alu == 7 ? 0x39 : alu_opc(alu));
         e8(e, 0xc0 | ((hs & 7) << 3) | (hd & 7));                           /* op hd, hs */
     } else {
         bool imm8 = w ? (int64_t)d->imm == (int8_t)d->imm
@@ -2182,7 +2182,7 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
         e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, AC_MASK);
         miss[nm++] = jcc_fwd(e, CC_NE);
     }
-    emit_tlb_slot(e, H_RCX, H_RAX);
+    emit_tlb_slot(e, H_RCX);
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                                   /* mov rsi, rax */
     e8(e, 0x48); e8(e, 0x81); e8(e, 0xe6); e32(e, 0xfffff000);              /* and rsi, ~0xfff */
     e8(e, 0x48); e8(e, 0x3b); e8(e, 0xb4); e8(e, 0x0b);
@@ -2653,9 +2653,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     /* the successor that is this block again (a loop): only a pure block,
      * whose registers nothing but its own code changes */
     int loopk = -1;
-    for (unsigned k = 0; k < ncand && pure && jit_inline && loop_mode != LOOP_NONE; k++) {
-        if (cand[k] == tb->eip0) {
-            loopk = (int)k;
+    if (pure && jit_inline && loop_mode != LOOP_NONE) {
+        for (unsigned k = 0; k < ncand; k++) {
+            if (cand[k] == tb->eip0) {
+                loopk = (int)k;
+            }
         }
     }
     if (loopk >= 0 && loop_mode == LOOP_PROBE) {
