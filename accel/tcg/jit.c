@@ -2205,6 +2205,53 @@ static void emit_lookup_inline(Emit *e, const TranslationBlock *tb, uint8_t **ex
 }
 
 /*
+ * A direct jump to another page of 64-bit code (CS base 0: the target's
+ * linear address is its RIP) goes through its slot's guard once
+ * jit_chain links it: the jump cache probe of the lookup without the
+ * probe.  The target block and the mode are known; what can change is
+ * the mapping of its page, so the guard compares the TLB entry of the
+ * target's page (its index and tag are constants) with the page the
+ * block was decoded from (an imm64 jit_chain writes) and jumps to the
+ * block's entry (a rel32 jit_chain writes); a miss goes to the slot's
+ * lookup, which stores RIP.  Unlinked, the slot jumps to its stub and
+ * the guard is not reached.
+ */
+static void emit_guard(Emit *e, const TranslationBlock *tb, JitSlot *s, uint64_t target,
+                       uint8_t *lookup_rw)
+{
+    int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
+    size_t te = offsetof(CPUX86State, tlb) +
+                ((size_t)idx * TLB_SIZE + ((target >> 12) & (TLB_SIZE - 1))) * sizeof(TLBEntry);
+    uint64_t page = target & ~(uint64_t)0xfff;
+    s->guard = rx(e, e->p);
+    if (fits32((int64_t)page)) {
+        e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc0); e32(e, (uint32_t)page);      /* mov rax, simm32 */
+    } else {
+        e8(e, 0x48); e8(e, 0xb8); e64(e, page);                             /* mov rax, imm64 */
+    }
+    op_rm(e, 0x3b, H_RAX, te + offsetof(TLBEntry, addr_code), true);        /* cmp rax, addr_code */
+    bind(e, jcc_fwd(e, CC_NE), lookup_rw);
+    op_rm(e, 0x8b, H_RAX, te + offsetof(TLBEntry, paddr), true);            /* mov rax, paddr */
+    while (((uintptr_t)e->p + 2) & 7) {
+        e8(e, 0x90);                /* the imm64 8-aligned: written atomically */
+    }
+    e8(e, 0x48); e8(e, 0xb9);
+    s->guard_phys = rx(e, e->p);
+    e64(e, ~(uint64_t)0);                                                   /* mov rcx, phys */
+    e8(e, 0x48); e8(e, 0x31); e8(e, 0xc8);                                   /* xor rax, rcx */
+    e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe8); e8(e, 12);                       /* shr rax, 12 */
+    bind(e, jcc_fwd(e, CC_NE), lookup_rw);
+    emit_end_shadow(e, tb);
+    while (((uintptr_t)e->p + 1) & 3) {
+        e8(e, 0x90);
+    }
+    e8(e, 0xe9);
+    s->guard_jmp = rx(e, e->p);
+    e32(e, 0);
+    bind(e, e->p - 4, lookup_rw);
+}
+
+/*
  * Which guest registers the block caches: those its inline forms name
  * most (operands, addresses, RSP of PUSH/POP/CALL/RET), at least twice.
  * A cached register that ends up unused costs nothing (loads are lazy).
@@ -2407,7 +2454,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     gint64 t0 = g_get_monotonic_time();
     /* worst case: an inline memory ALU form with its slow path is about
      * 300 bytes; plus the exits.  Only what is used is kept. */
-    size_t need = 512 + (size_t)tb->n_insns * 400;
+    size_t need = 640 + (size_t)tb->n_insns * 400;
     uint8_t *start = cache_alloc(need);
     if (!start) {
         return TRANSLATE_FAIL;
@@ -2863,10 +2910,15 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
         jmp_rx(&e, epilogue_rx);
         s->lookup = NULL;
+        s->guard = NULL;
         if (lookup) {
+            uint8_t *lookup_k = e.p;
             s->lookup = rx(&e, e.p);
             st_q(&e, offsetof(CPUX86State, eip), cand[k]);
             jmp_rx(&e, rx(&e, lookup));
+            if (tb->flags & HF_CS64) {
+                emit_guard(&e, tb, s, cand[k], lookup_k);
+            }
         }
     }
     g_assert((size_t)(e.p - start) <= need);
@@ -2954,8 +3006,24 @@ void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
         g_mutex_unlock(&chain_lock);
         return;
     }
-    if (next->flags != src->flags || next->cs_base != src->cs_base ||
+    bool same_mode = next->flags == src->flags && next->cs_base == src->cs_base;
+    if (same_mode && slot->guard && next->pc_lin == slot->target_eip &&
         (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
+        /* another page of 64-bit code: through the guard, which checks
+         * the page's mapping.  The imm64 first: a vCPU in the guard while
+         * it is rewritten (after the old target was dropped) either
+         * jumps to the old entry, which is dead, or to the new one with
+         * the new page checked */
+        __atomic_store_n((uint64_t *)(slot->guard_phys - code_rx + code_rw), next->phys,
+                         __ATOMIC_RELEASE);
+        int32_t rel = (int32_t)(entry - (slot->guard_jmp + 4));
+        __atomic_store_n((int32_t *)(slot->guard_jmp - code_rx + code_rw), rel, __ATOMIC_RELEASE);
+        slot_patch(slot, slot->guard);
+        slot->linked = next;
+        slot->link_next = next->jit_in;
+        next->jit_in = slot;
+        __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
+    } else if (!same_mode || (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
         /* another page: its mapping must be checked every time, so the
          * jump goes to the block's lookup instead */
         if (slot->lookup) {

@@ -38,6 +38,10 @@ typedef struct JitSlot {
     uint64_t target_eip;
     uint8_t *lookup;            /* EIP = target_eip, then the block's lookup (executable view) */
     uint8_t *stub;              /* the exit stub the rel32 points at unchained (executable view) */
+    /* 64-bit code: the target page's TLB check jit_chain patches to for
+     * another page (executable view), its 8-aligned imm64 (the target
+     * block's physical address) and its 4-aligned rel32 (the entry) */
+    uint8_t *guard, *guard_phys, *guard_jmp;
     struct TranslationBlock *linked;    /* the block whose code it jumps to, or NULL */
     struct JitSlot *link_next;          /* the next slot on linked->jit_in */
 } JitSlot;

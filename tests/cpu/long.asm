@@ -14,6 +14,9 @@ PDPT    equ 0x31000
 PD      equ 0x32000
 PT0     equ 0x33000         ; 0-2M in 4K pages (so one page can be NX)
 NXPAGE  equ 0x22000         ; mapped NX
+RMV     equ 0x50000         ; remapped between RMPA and RMPB (code)
+RMPA    equ 0x51000
+RMPB    equ 0x52000
 TSS64   equ 0x26000
 IST1_TOP equ 0x25000
 USTACK64 equ 0x70000
@@ -247,6 +250,27 @@ long64:
         xor r10d, r10d
         jmp .smc3r
 .smc3d:
+
+        ; ---- a direct CALL to another page, whose mapping changes between
+        ; two loops: the code of the page mapped now runs (SDM vol.3 4.10.4:
+        ; after INVLPG the next fetch walks the tables; in tier 1 a block
+        ; chained to one on another page checks that page's mapping)
+        mov dword [RMPA], 0x000001b8    ; mov eax, 1
+        mov word [RMPA + 4], 0xc300     ; ret
+        mov dword [RMPB], 0x000002b8    ; mov eax, 2
+        mov word [RMPB + 4], 0xc300
+        mov qword [PT0 + (RMV >> 12) * 8], RMPA | 7
+        invlpg [RMV]
+        call rm_loop
+        CHECK64 r8, 40, "direct CALL to another page: the mapped page's code"
+        mov qword [PT0 + (RMV >> 12) * 8], RMPB | 7
+        invlpg [RMV]
+        call rm_loop
+        CHECK64 r8, 80, "the same CALL after the page is remapped: the new page's code"
+        mov qword [PT0 + (RMV >> 12) * 8], RMPA | 7
+        invlpg [RMV]
+        call rm_loop
+        CHECK64 r8, 40, "and back: the first page's code"
 
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
@@ -635,6 +659,17 @@ leave32:
         CHECK eax, 0x11223343, "back in legacy protected mode: 48h is DEC EAX"
         jmp finish
         bits 64
+
+; 40 direct CALLs to RMV (past tier auto's threshold), R8 = the sum of
+; what they return
+rm_loop:
+        xor r8d, r8d
+        mov ecx, 40
+.l:     call RMV
+        add r8, rax
+        dec ecx
+        jnz .l
+        ret
 
 ; ---- ring 3 code
 user64:
