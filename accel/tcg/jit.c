@@ -1454,6 +1454,39 @@ static int sized_reg(const DecodedInsn *d, int r, int ot)
     return (ot != 0 || r < 4 || d->rex) ? r : r - 4;
 }
 
+/*
+ * Register r of size ot (1 << ot bytes, 8 or 16 bits) = the low byte or
+ * word of host register src, the rest of r as it was: in the host
+ * register caching r (loaded first), else (and for AH..BH) in env.
+ * Through env, a byte register written and then read again was a store
+ * and a reload in a row (a string loop's "mov cl, [rax]; test cl, cl").
+ */
+static void sized_write(Emit *e, const DecodedInsn *d, int r, int ot, int src)
+{
+    int g = sized_reg(d, r, ot);
+    int h = e->gcache[g];
+    if (h >= 0 && !(ot == 0 && r >= 4 && !d->rex)) {
+        greg_ensure(e, g);
+        if (ot) {
+            e8(e, 0x66);
+        }
+        /* a REX byte, even empty: SPL..DIL, not AH..BH, and BPL */
+        e8(e, 0x40 | (src >= 8 ? 4 : 0) | (h >= 8 ? 1 : 0));
+        e8(e, ot ? 0x89 : 0x88); e8(e, 0xc0 | ((src & 7) << 3) | (h & 7));  /* mov h8/16, src */
+        e->gdirty |= 1u << g;
+        return;
+    }
+    size_t off = sized_env(e, d, r, ot);
+    if (ot) {
+        e8(e, 0x66);
+    }
+    if (src >= 8) {
+        e8(e, 0x44);
+    }
+    e8(e, ot ? 0x89 : 0x88); m_rbx(e, src & 7, off);                        /* mov [], src8/16 */
+    greg_dirty(e, g);
+}
+
 static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d,
                        uint64_t eip, uint64_t next)
 {
@@ -1467,9 +1500,8 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         return;
     }
     if (d->handler == op_mov_RI && d->ot == 0) {
-        size_t off = sized_env(e, d, d->rm, 0);
-        e8(e, 0xc6); m_rbx(e, 0, off); e8(e, (uint8_t)d->imm);              /* mov byte [], imm8 */
-        greg_dirty(e, sized_reg(d, d->rm, 0));
+        e8(e, 0xb8); e32(e, (uint8_t)d->imm);                                /* mov eax, imm8 */
+        sized_write(e, d, d->rm, 0, H_RAX);
         return;
     }
     if (d->handler == op_mov_RI) {
@@ -1541,9 +1573,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             emit_cond(e, d->op & 0xf, H_R9);
             r8 = H_R9;
         }
-        size_t off = sized_env(e, d, d->rm, 0);
-        e8(e, 0x44); e8(e, 0x88); m_rbx(e, r8 & 7, off);                     /* mov [], r8b/r9b */
-        greg_dirty(e, sized_reg(d, d->rm, 0));
+        sized_write(e, d, d->rm, 0, r8);
         return;
     }
     if (is_cmp816(d) || is_alu816(d)) {
@@ -1583,12 +1613,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x0f); e8(e, movzx); e8(e, 0xc0);                              /* movzx eax, al/ax */
         if (alu) {
             int dst = d->handler == op_alu_GE ? d->reg : ai ? R_EAX : d->rm;
-            size_t off = sized_env(e, d, dst, d->ot);
-            if (d->ot) {
-                e8(e, 0x66);
-            }
-            e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, H_RAX, off);               /* mov [], al/ax */
-            greg_dirty(e, sized_reg(d, dst, d->ot));
+            sized_write(e, d, dst, d->ot, H_RAX);
             if (e->fdead) {
                 return;
             }
@@ -1754,12 +1779,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
             e8(e, 0x41); e8(e, 0x89); e8(e, 0xc1);                           /* mov r9d, eax */
         }
-        size_t off = sized_env(e, d, dst, d->ot);
-        if (d->ot == 1) {
-            e8(e, 0x66);
-        }
-        e8(e, 0x44); e8(e, d->ot ? 0x89 : 0x88); m_rbx(e, 1, off);          /* mov [], r9b/r9w */
-        greg_dirty(e, sized_reg(d, dst, d->ot));
+        sized_write(e, d, dst, d->ot, H_R9);
         return;
     }
     if (d->handler == op_shift && d->aux < 2) {
