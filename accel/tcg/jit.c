@@ -2386,7 +2386,8 @@ static void dead_flags(const TranslationBlock *tb, bool *fdead)
     bool dead = false;
     for (int i = (int)tb->n_insns - 1; i >= 0; i--) {
         fdead[i] = jit_inline && dead;
-        int u = flag_use(tb, &tb->insns[i]);
+        int u = x86_jmp_followed(&tb->insns[i], i + 1 == (int)tb->n_insns) ? FL_KEEP
+                                                                           : flag_use(tb, &tb->insns[i]);
         /* INC/DEC whose flags are dead read no CF (emit_extra's fdead
          * form): they end the flags before them as any write */
         dead = u == FL_WRITE || ((u == FL_KEEP || u == FL_INCDEC) && dead);
@@ -2608,6 +2609,16 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             eip_synced = true;
             fused = false;
             eip = next;
+            continue;
+        }
+        if (x86_jmp_followed(d, i + 1 == tb->n_insns)) {
+            /* a JMP inside a superblock: the next instruction is at its
+             * target (within the page, canonical); nothing to emit */
+            ninline++;
+            e.pending++;
+            eip_synced = false;
+            fused = false;
+            eip = branch_target(d, next);
             continue;
         }
         flush_count(&e);

@@ -84,6 +84,9 @@ void x86_tb_disas(const TranslationBlock *tb, void (*print)(void *opaque, const 
         }
         print(opaque, line);
         eip = (eip + d->len) & tb->eip_mask;
+        if (x86_jmp_followed(d, i + 1 == tb->n_insns)) {
+            eip = (eip + d->imm) & tb->eip_mask;
+        }
     }
 }
 
@@ -125,6 +128,17 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
         uint64_t next = (eip + scratch[n].len) & mask;
         bool end = scratch[n].flags & DF_END_TB;
         n++;
+        if (bits == 64 && scratch[n - 1].handler == op_jmp_rel && scratch[n - 1].opsize == 3 &&
+            n < TB_MAX_INSNS && next + scratch[n - 1].imm > next &&
+            next + scratch[n - 1].imm < c.page_end) {
+            /* a forward JMP rel within the page: the block goes on at its
+             * target (a superblock; x86_jmp_followed), so tier 1 keeps
+             * its registers across it and runs no block exit.  Forward
+             * only: the bytes the block spans, [lin, max_la], hold all
+             * its instructions (self-modifying code, breakpoints) */
+            eip = next + scratch[n - 1].imm;
+            continue;
+        }
         if (end || next < eip || ((c.cs_base + next) & lin_mask) >= c.page_end ||
             ((c.cs_base + next) & lin_mask) < lin) {
             eip = next;

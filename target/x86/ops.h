@@ -313,6 +313,14 @@ H(op_jcc); H(op_jmp_rel); H(op_call_rel); H(op_ret); H(op_jmp_E); H(op_call_E);
 H(op_jmp_far); H(op_call_far); H(op_jmp_far_E); H(op_call_far_E); H(op_lret); H(op_iret);
 H(op_loop); H(op_jcxz); H(op_int); H(op_int3); H(op_into); H(op_int1); H(op_bound);
 H(op_hlt); H(op_ud2);
+
+/* A block of 64-bit code goes on at the target of a forward JMP rel in
+ * its page (exec.c tb_gen: a superblock): such a JMP is an instruction of
+ * the block that is not its last, and the next one is at its target. */
+static inline bool x86_jmp_followed(const DecodedInsn *d, bool last)
+{
+    return !last && d->handler == op_jmp_rel;
+}
 /* ops_string.c */
 H(op_movs); H(op_stos); H(op_lods); H(op_cmps); H(op_scas); H(op_ins); H(op_outs);
 /* ops_sys.c */

@@ -272,6 +272,43 @@ long64:
         call rm_loop
         CHECK64 r8, 40, "and back: the first page's code"
 
+        ; ---- forward JMPs inside a hot loop (in tier 1 one block goes on
+        ; at a forward JMP's target in its page: exec.c tb_gen): the code
+        ; at the targets runs, the code jumped over does not, and a fault
+        ; after such a JMP reports its own RIP and the state before it
+        xor r8d, r8d
+        mov ecx, 40
+.sb1:   add r8, 1
+        jmp .sb2
+        add r8, 100                 ; jumped over
+.sb2:   add r8, 2
+        jmp short .sb3
+        ud2
+.sb3:   dec ecx
+        jnz .sb1
+        CHECK64 r8, 120, "forward JMPs in a loop: the code at their targets runs, not the code between"
+        mov r9, 0x0000800000000000  ; non-canonical
+        lea rsi, [rel scratch16]
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .sbf_done
+.sbf:   mov rdi, rsi
+        add r8, 1
+        cmp ecx, 1
+        cmove rdi, r9
+        jmp .sbf2
+        nop
+.sbf2:  mov rax, [rdi]              ; #GP the 40th time round
+        dec ecx
+        jnz .sbf
+.sbf_done:
+        mov rbx, rcx
+        CHECK64 [rel exc64_vec], 13, "a load after a forward JMP faults: #GP"
+        lea rax, [rel .sbf2]
+        CHECK64 [rel exc64_rip], rax, "the fault's RIP is the load's, at the JMP's target"
+        CHECK64 r8, 40, "the state at the fault: the instructions before it ran"
+        CHECK64 rbx, 1, "the state at the fault: the ones after it did not"
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
@@ -798,6 +835,8 @@ exc64_common:                       ; [rsp] vector, error, RIP, CS, RFLAGS, RSP,
         mov [rel exc64_err], rax
         mov rax, cr2
         mov [rel exc64_cr2], rax
+        mov rax, [rsp + 24]
+        mov [rel exc64_rip], rax
         mov rax, [rel exc64_resume]
         test rax, rax
         jz .fatal
@@ -988,6 +1027,7 @@ chk_note:       dq 0
 exc64_vec:      dq 0
 exc64_err:      dq 0
 exc64_cr2:      dq 0
+exc64_rip:      dq 0
 ist_rsp:        dq 0
 ist_cs:         dq 0
 kernel_rsp:     dq 0
