@@ -4,12 +4,14 @@
 # same kernel, initramfs and a fresh raw image for each run:
 #   seq-write  busybox dd if=/dev/zero of=DEV bs=1M count=MB oflag=direct
 #   seq-read   busybox dd if=DEV of=/dev/null bs=1M count=MB iflag=direct
-#              (three passes of each, write then read; the median is shown)
+#              (BENCH_PASSES passes of each, 5 by default, write then
+#              read; the median is shown)
 #   rand-read  N reads of 4 KiB at random offsets with O_DIRECT, one at a
 #              time (bench/disk-io.c, a static helper added to the initramfs;
 #              it also times the dd runs: busybox's clock has 1 s steps)
 #   bench/disk.sh [IFACE...]     IFACE: virtio (default), ide
-# BENCH_MB (default 256) and BENCH_RAND (default 2000) size the runs.
+# BENCH_MB (default 256), BENCH_RAND (default 2000) and BENCH_PASSES (default
+# 5) size the runs.
 # Prints MB/s and IOPS per interface and system, the ratios vireo/qemu and,
 # with both interfaces, Vireo's virtio/ide.  An interface Vireo does not
 # have yet shows n/a.
@@ -20,6 +22,7 @@ BUILD=${BUILD:-build}
 vireo=$BUILD/vireo
 MB=${BENCH_MB:-256}
 N=${BENCH_RAND:-2000}
+PASSES=${BENCH_PASSES:-5}
 ifaces=("$@")
 [ ${#ifaces[@]} -gt 0 ] || ifaces=(virtio)
 out=$BUILD/bench/disk
@@ -45,11 +48,12 @@ initrd=$out/initramfs.cpio.gz
 
 guest_cmd() {   # DEV
     local d=$1
-    echo "for i in 1 2 3; do t0=\$(disk-io now); dd if=/dev/zero of=$d bs=1M count=$MB oflag=direct 2>/dev/null || echo disk-bench: dd-write-failed; t1=\$(disk-io now); echo disk-bench: seq-write \$t0 \$t1; t0=\$(disk-io now); dd if=$d of=/dev/null bs=1M count=$MB iflag=direct 2>/dev/null || echo disk-bench: dd-read-failed; t1=\$(disk-io now); echo disk-bench: seq-read \$t0 \$t1; done; disk-io randread $d $MB $N | sed 's/^/disk-bench: /'"
+    echo "for i in \$(seq $PASSES); do t0=\$(disk-io now); dd if=/dev/zero of=$d bs=1M count=$MB oflag=direct 2>/dev/null || echo disk-bench: dd-write-failed; t1=\$(disk-io now); echo disk-bench: seq-write \$t0 \$t1; t0=\$(disk-io now); dd if=$d of=/dev/null bs=1M count=$MB iflag=direct 2>/dev/null || echo disk-bench: dd-read-failed; t1=\$(disk-io now); echo disk-bench: seq-read \$t0 \$t1; done; disk-io randread $d $MB $N | sed 's/^/disk-bench: /'"
 }
 
-# the median MB/s of the three passes of KIND in LOG (one pass at 256 MiB
-# lasts about a tenth of a second: a single one is mostly noise)
+# the median MB/s of the passes of KIND in LOG (one pass at 256 MiB lasts
+# about a tenth of a second: a single one is mostly noise; with three the
+# ratios of one run to the next moved by up to a factor of two)
 median() {   # LOG KIND
     tr -d '\r' <"$1" | awk -v mb="$MB" -v k="disk-bench: $2 " 'index($0, k) == 1 && $4 > $3 { print mb / ($4 - $3) }' |
         sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)] }'
