@@ -2650,6 +2650,36 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             eip = next;
             continue;
         }
+        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_jmp_E) {
+            /* JMP r/m64 (a switch's jump table, an interpreter's
+             * dispatch): the target from the register or memory, then
+             * as RET: a non-canonical one goes to op_jmp_E, which raises
+             * #GP with nothing changed */
+            greg_flush(&e, 0xffff);
+            if (d->mod == 3) {
+                greg_load(&e, H_RAX, d->rm, true);
+            } else {
+                emit_ea(&e, d, next);
+                emit_mem(&e, tb, d->seg, 3, false, 0, eip, next);
+            }
+            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xc1);                       /* mov rcx, rax */
+            e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xe1); e8(&e, 16);           /* shl rcx, 16 */
+            e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xf9); e8(&e, 16);           /* sar rcx, 16 */
+            e8(&e, 0x48); e8(&e, 0x39); e8(&e, 0xc1);                       /* cmp rcx, rax */
+            uint8_t *bad = jcc_fwd(&e, CC_NE);
+            op_rm(&e, 0x89, H_RAX, offsetof(CPUX86State, eip), true);
+            e8(&e, 0xe9);
+            uint8_t *done = e.p;
+            e32(&e, 0);
+            bind(&e, bad, e.p);
+            emit_handler_call(&e, d, (const void *)d->handler, eip, next);
+            bind(&e, done, e.p);
+            inc_q(&e, offsetof(CPUX86State, jit_count));
+            ninline++;
+            eip_synced = true;
+            eip = next;
+            continue;
+        }
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_ret) {
             /* RET: load [RSP]; a non-canonical target goes to op_ret,
              * which raises #GP with nothing changed (the handler is on

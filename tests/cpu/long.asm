@@ -309,6 +309,42 @@ long64:
         CHECK64 r8, 40, "the state at the fault: the instructions before it ran"
         CHECK64 rbx, 1, "the state at the fault: the ones after it did not"
 
+        ; ---- JMP r/m64 in a hot loop, through a register and through a
+        ; table in memory; one to a non-canonical address raises #GP at
+        ; the JMP with the state before it (SDM vol.2 JMP: "#GP(0) if the
+        ; target offset is non-canonical")
+        xor r8d, r8d
+        mov ecx, 40
+.ji1:   lea rax, [rel ..@ji_t2]
+        jmp rax
+        ud2
+..@ji_t2:  add r8, 1
+        lea rdx, [rel ji_table]
+        jmp [rdx + 8]               ; to ..@ji_t3
+        ud2
+..@ji_t3:  add r8, 2
+        dec ecx
+        jnz .ji1
+        CHECK64 r8, 120, "JMP r64 and JMP m64 in a loop reach their targets"
+        mov r9, 0x0000800000000000
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .jig_done
+.jig:   lea rax, [rel .jig2]
+        cmp ecx, 1
+        cmove rax, r9
+        add r8, 1
+.jigj:  jmp rax                     ; #GP the 40th time round
+.jig2:  dec ecx
+        jnz .jig
+.jig_done:
+        mov rbx, rcx
+        CHECK64 [rel exc64_vec], 13, "JMP r64 to a non-canonical address: #GP"
+        lea rax, [rel .jigj]
+        CHECK64_TODO [rel exc64_rip], rax, "the #GP's RIP is the JMP's", "qemu-tcg 7.2 reports the target (it faults on the fetch)"
+        CHECK64 r8, 40, "the state at the #GP: the instructions before it ran"
+        CHECK64 rbx, 1, "the state at the #GP: the ones after it did not"
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
@@ -1028,6 +1064,7 @@ exc64_vec:      dq 0
 exc64_err:      dq 0
 exc64_cr2:      dq 0
 exc64_rip:      dq 0
+ji_table:       dq 0, ..@ji_t3
 ist_rsp:        dq 0
 ist_cs:         dq 0
 kernel_rsp:     dq 0
