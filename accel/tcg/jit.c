@@ -2261,7 +2261,6 @@ static void emit_guard(Emit *e, const TranslationBlock *tb, JitSlot *s, uint64_t
     e8(e, 0x48); e8(e, 0x31); e8(e, 0xc8);                                   /* xor rax, rcx */
     e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe8); e8(e, 12);                       /* shr rax, 12 */
     bind(e, jcc_fwd(e, CC_NE), lookup_rw);
-    emit_end_shadow(e, tb);
     while (((uintptr_t)e->p + 1) & 3) {
         e8(e, 0x90);
     }
@@ -2650,13 +2649,19 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             eip = next;
             continue;
         }
-        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_jmp_E) {
+        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
+            (d->handler == op_jmp_E || d->handler == op_ret)) {
             /* JMP r/m64 (a switch's jump table, an interpreter's
-             * dispatch): the target from the register or memory, then
-             * as RET: a non-canonical one goes to op_jmp_E, which raises
-             * #GP with nothing changed */
+             * dispatch): the target from the register or memory; RET:
+             * from [RSP].  A non-canonical one goes to the handler,
+             * which raises #GP with nothing changed (the handler is on
+             * one path only: everything written back before) */
             greg_flush(&e, 0xffff);
-            if (d->mod == 3) {
+            bool ret = d->handler == op_ret;
+            if (ret) {
+                greg_load(&e, H_RDX, R_ESP, true);
+                emit_mem(&e, tb, R_SS, 3, false, 0, eip, next);
+            } else if (d->mod == 3) {
                 greg_load(&e, H_RAX, d->rm, true);
             } else {
                 emit_ea(&e, d, next);
@@ -2668,40 +2673,19 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             e8(&e, 0x48); e8(&e, 0x39); e8(&e, 0xc1);                       /* cmp rcx, rax */
             uint8_t *bad = jcc_fwd(&e, CC_NE);
             op_rm(&e, 0x89, H_RAX, offsetof(CPUX86State, eip), true);
+            if (ret) {
+                e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 0, REGOFF(R_ESP));
+                e32(&e, 8 + (d->op == 0xc2 ? (uint32_t)(d->imm & 0xffff) : 0)); /* add [rsp], n */
+            }
             e8(&e, 0xe9);
             uint8_t *done = e.p;
             e32(&e, 0);
             bind(&e, bad, e.p);
             emit_handler_call(&e, d, (const void *)d->handler, eip, next);
             bind(&e, done, e.p);
-            inc_q(&e, offsetof(CPUX86State, jit_count));
-            ninline++;
-            eip_synced = true;
-            eip = next;
-            continue;
-        }
-        if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 && d->handler == op_ret) {
-            /* RET: load [RSP]; a non-canonical target goes to op_ret,
-             * which raises #GP with nothing changed (the handler is on
-             * one path only: everything written back before) */
-            greg_flush(&e, 0xffff);
-            greg_load(&e, H_RDX, R_ESP, true);
-            emit_mem(&e, tb, R_SS, 3, false, 0, eip, next);
-            e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xc1);                       /* mov rcx, rax */
-            e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xe1); e8(&e, 16);           /* shl rcx, 16 */
-            e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xf9); e8(&e, 16);           /* sar rcx, 16 */
-            e8(&e, 0x48); e8(&e, 0x39); e8(&e, 0xc1);                       /* cmp rcx, rax */
-            uint8_t *bad = jcc_fwd(&e, CC_NE);
-            op_rm(&e, 0x89, H_RAX, offsetof(CPUX86State, eip), true);
-            e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 0, REGOFF(R_ESP));
-            e32(&e, 8 + (d->op == 0xc2 ? (uint32_t)(d->imm & 0xffff) : 0)); /* add [rsp], n */
-            e8(&e, 0xe9);
-            uint8_t *done = e.p;
-            e32(&e, 0);
-            bind(&e, bad, e.p);
-            emit_handler_call(&e, d, (const void *)d->handler, eip, next);
-            bind(&e, done, e.p);
-            greg_dirty(&e, R_ESP);      /* RSP += n through env on one path */
+            if (ret) {
+                greg_dirty(&e, R_ESP);  /* RSP += n through env on one path */
+            }
             inc_q(&e, offsetof(CPUX86State, jit_count));
             ninline++;
             eip_synced = true;
@@ -3068,8 +3052,13 @@ void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
         return;
     }
     bool same_mode = next->flags == src->flags && next->cs_base == src->cs_base;
-    if (same_mode && slot->guard && next->pc_lin == slot->target_eip &&
-        (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
+    bool same_page = (next->pc_lin >> TB_PAGE_BITS) == (src->pc_lin >> TB_PAGE_BITS);
+    const uint8_t *to;
+    if (same_mode && same_page) {
+        /* same guest page, same mode: the mapping the loop checked for
+         * the source holds for the successor too */
+        to = entry;
+    } else if (same_mode && slot->guard && next->pc_lin == slot->target_eip) {
         /* another page of 64-bit code: through the guard, which checks
          * the page's mapping.  The imm64 first: a vCPU in the guard while
          * it is rewritten (after the old target was dropped) either
@@ -3079,27 +3068,22 @@ void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
                          __ATOMIC_RELEASE);
         int32_t rel = (int32_t)(entry - (slot->guard_jmp + 4));
         __atomic_store_n((int32_t *)(slot->guard_jmp - code_rx + code_rw), rel, __ATOMIC_RELEASE);
-        slot_patch(slot, slot->guard);
-        slot->linked = next;
-        slot->link_next = next->jit_in;
-        next->jit_in = slot;
-        __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
-    } else if (!same_mode || (next->pc_lin >> TB_PAGE_BITS) != (src->pc_lin >> TB_PAGE_BITS)) {
-        /* another page: its mapping must be checked every time, so the
-         * jump goes to the block's lookup instead */
+        to = slot->guard;
+    } else {
+        /* another page or mode: its mapping must be checked every time,
+         * so the jump goes to the block's lookup instead */
         if (slot->lookup) {
             slot_patch(slot, slot->lookup);
             __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
         }
-    } else {
-        /* same guest page, same mode: the mapping the loop checked for
-         * the source holds for the successor too */
-        slot_patch(slot, entry);
-        slot->linked = next;
-        slot->link_next = next->jit_in;
-        next->jit_in = slot;
-        __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
+        g_mutex_unlock(&chain_lock);
+        return;
     }
+    slot_patch(slot, to);
+    slot->linked = next;
+    slot->link_next = next->jit_in;
+    next->jit_in = slot;
+    __atomic_fetch_add(&stat_patched, 1, __ATOMIC_RELAXED);
     g_mutex_unlock(&chain_lock);
 }
 

@@ -128,15 +128,15 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
         uint64_t next = (eip + scratch[n].len) & mask;
         bool end = scratch[n].flags & DF_END_TB;
         n++;
+        uint64_t jmp_to = next + scratch[n - 1].imm;
         if (bits == 64 && scratch[n - 1].handler == op_jmp_rel && scratch[n - 1].opsize == 3 &&
-            n < TB_MAX_INSNS && next + scratch[n - 1].imm > next &&
-            next + scratch[n - 1].imm < c.page_end) {
+            n < TB_MAX_INSNS && jmp_to > next && jmp_to < c.page_end) {
             /* a forward JMP rel within the page: the block goes on at its
              * target (a superblock; x86_jmp_followed), so tier 1 keeps
              * its registers across it and runs no block exit.  Forward
              * only: the bytes the block spans, [lin, max_la], hold all
              * its instructions (self-modifying code, breakpoints) */
-            eip = next + scratch[n - 1].imm;
+            eip = jmp_to;
             continue;
         }
         if (end || next < eip || ((c.cs_base + next) & lin_mask) >= c.page_end ||
