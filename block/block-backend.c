@@ -42,6 +42,7 @@ struct BlockBackend {
     BlockdevOnError on_read_error, on_write_error;
     int iostatus_errno;           /* the error that stopped the VM, 0 = "ok" */
     GQueue held;                  /* BlkReq * a stop policy holds until "cont" */
+    bool inline_completion;       /* blk_set_inline_completion */
 };
 
 typedef struct BlkReq {
@@ -242,6 +243,11 @@ void blk_set_completion_lock(bool (*trylock)(void), void (*unlock)(void))
     completion_unlock = unlock;
 }
 
+void blk_set_inline_completion(BlockBackend *blk, bool on)
+{
+    blk->inline_completion = on;
+}
+
 static void blk_worker(gpointer data, gpointer user_data)
 {
     BlkReq *req = data;
@@ -356,6 +362,11 @@ static void blk_submit_req(BlkReq *req)
     req->refused = req->ret < 0;
     if (req->ret < 0) {
         blk_worker(req, NULL);    /* queues the failure for the bottom half */
+        return;
+    }
+    if (type == BLK_REQ_READ && blk->inline_completion &&
+        bdrv_preadv_nowait(req->bs, req->offset, req->iov, req->niov) == 0) {
+        blk_complete(req);
         return;
     }
     g_thread_pool_push(pool, req, NULL);

@@ -349,6 +349,19 @@ int bdrv_preadv(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, 
     return bs->drv->preadv(bs, offset, bytes, iov, niov);
 }
 
+int bdrv_preadv_nowait(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov)
+{
+    if (!bs->drv->preadv_nowait) {
+        return -EAGAIN;
+    }
+    uint64_t bytes = iov_size(iov, niov);
+    int ret = bdrv_check_request(bs, offset, bytes);
+    if (ret < 0 || bytes == 0) {
+        return -EAGAIN;     /* bdrv_preadv gives the answer */
+    }
+    return bs->drv->preadv_nowait(bs, offset, bytes, iov, niov);
+}
+
 int bdrv_pwritev(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov)
 {
     uint64_t bytes = iov_size(iov, niov);

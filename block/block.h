@@ -60,6 +60,9 @@ void bdrv_close(BlockDriverState *bs);
 int64_t bdrv_getlength(BlockDriverState *bs);            /* guest-visible size */
 int bdrv_preadv(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov);
 int bdrv_pwritev(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov);
+/* The read, only if it can be done now without waiting for the disk (the
+ * driver's preadv_nowait); else -EAGAIN, and bdrv_preadv must do it. */
+int bdrv_preadv_nowait(BlockDriverState *bs, uint64_t offset, const struct iovec *iov, int niov);
 int bdrv_pread(BlockDriverState *bs, uint64_t offset, void *buf, uint64_t bytes);
 int bdrv_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf, uint64_t bytes);
 int bdrv_flush(BlockDriverState *bs);
@@ -157,6 +160,12 @@ void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
  * main loop's bottom half.  Without it (vireo-img) every completion goes
  * through the bottom half. */
 void blk_set_completion_lock(bool (*trylock)(void), void (*unlock)(void));
+/* A device whose callbacks may run before blk_aio_preadv returns: a read
+ * the host can serve from its page cache without waiting is then done and
+ * completed on the calling thread, with no hand-off to a worker and back
+ * (virtio-blk: the guest sees the answer as soon as its kick returns).
+ * Off by default, as QEMU's contract says callbacks never run early. */
+void blk_set_inline_completion(BlockBackend *blk, bool on);
 /* Requests issued and not yet completed. */
 unsigned blk_in_flight(BlockBackend *blk);
 /* Wait (main loop thread) until every request of every drive completed

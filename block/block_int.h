@@ -67,6 +67,12 @@ struct BlockDriver {
                   const struct iovec *iov, int niov);
     int (*pwritev)(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
                    const struct iovec *iov, int niov);
+    /* Optional: the whole read if it can be done now without waiting for
+     * the disk (data in the host's page cache), else -EAGAIN and nothing
+     * is promised about the buffers: the caller reads again with preadv.
+     * Called on a vCPU or the main thread, so it must never block. */
+    int (*preadv_nowait)(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                         const struct iovec *iov, int niov);
     int (*flush)(BlockDriverState *bs);                        /* optional */
     int (*pdiscard)(BlockDriverState *bs, uint64_t offset, uint64_t bytes);       /* optional */
     int (*pwrite_zeroes)(BlockDriverState *bs, uint64_t offset, uint64_t bytes);  /* optional */

@@ -296,6 +296,25 @@ static int file_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
     return file_rw(bs, true, offset, bytes, iov, niov);
 }
 
+/* One preadv2 with RWF_NOWAIT: the kernel copies from its page cache and
+ * answers EAGAIN rather than start disk I/O.  O_DIRECT (cache=none) always
+ * goes to the disk, so it never tries; a short read (part cached, or the
+ * end of the file) is left to file_preadv too. */
+static int file_preadv_nowait(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                              const struct iovec *iov, int niov)
+{
+    FileState *s = bs->opaque;
+    if (s->align != 1 || s->is_blockdev || niov > IOV_MAX) {
+        return -EAGAIN;
+    }
+#ifdef RWF_NOWAIT
+    ssize_t n = preadv2(s->fd, iov, niov, offset, RWF_NOWAIT);
+    return n >= 0 && (uint64_t)n == bytes ? 0 : -EAGAIN;
+#else
+    return -EAGAIN;
+#endif
+}
+
 static int file_flush(BlockDriverState *bs)
 {
     FileState *s = bs->opaque;
@@ -422,6 +441,7 @@ static const BlockDriver bdrv_file = {
     .getlength = file_getlength,
     .preadv = file_preadv,
     .pwritev = file_pwritev,
+    .preadv_nowait = file_preadv_nowait,
     .flush = file_flush,
     .pdiscard = file_pdiscard,
     .pwrite_zeroes = file_pwrite_zeroes,

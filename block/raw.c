@@ -32,6 +32,12 @@ static int raw_pwritev(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
     return bdrv_pwritev(bs->file, offset, iov, niov);
 }
 
+static int raw_preadv_nowait(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                             const struct iovec *iov, int niov)
+{
+    return bdrv_preadv_nowait(bs->file, offset, iov, niov);
+}
+
 static int raw_pdiscard(BlockDriverState *bs, uint64_t offset, uint64_t bytes)
 {
     return bdrv_pdiscard(bs->file, offset, bytes);
@@ -66,6 +72,7 @@ static const BlockDriver bdrv_raw = {
     .getlength = raw_getlength,
     .preadv = raw_preadv,
     .pwritev = raw_pwritev,
+    .preadv_nowait = raw_preadv_nowait,
     .pdiscard = raw_pdiscard,
     .pwrite_zeroes = raw_pwrite_zeroes,
     .truncate = raw_truncate,

@@ -137,6 +137,7 @@ struct VirtIOBlock {
     BH *notify_bh;
     uint64_t notify_pending;     /* bitmap of queues with new used entries */
     unsigned in_flight;
+    bool in_output;              /* in vblk_handle_output: it notifies at its end */
     /* accounting */
     uint64_t reqs[VBK__MAX];
     uint64_t ioerrs, merged, read_bytes, write_bytes, copy_bufs;
@@ -275,7 +276,10 @@ static void vblk_complete(VBlkReq *r, uint8_t status, uint32_t data_len)
     iov_from_buf(r->elem->in_sg, r->elem->in_num, r->elem->in_bytes - 1, &status, 1);
     virtqueue_push(r->vq, r->elem, data_len + 1);
     s->notify_pending |= 1ull << r->vq->index;
-    if (s->in_flight == 0) {
+    if (s->in_output) {
+        /* completed inline (blk_set_inline_completion) or refused while the
+         * queue is drained: vblk_handle_output interrupts once at its end */
+    } else if (s->in_flight == 0) {
         /* nothing else to batch with: interrupt now */
         bh_cancel(s->notify_bh);
         vblk_notify_bh(s);
@@ -569,6 +573,7 @@ static void vblk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
     VirtIOBlock *s = vdev->opaque;
     VBlkMerge m = { .iov = g_array_new(FALSE, FALSE, sizeof(struct iovec)) };
     s->drains++;
+    s->in_output = true;
     /* drain with kicks off; look once more after turning them on, for a
      * request the driver added without kicking */
     do {
@@ -583,6 +588,15 @@ static void vblk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
     } while (!virtio_is_broken(vdev) && !virtio_queue_empty(vq));
     vblk_merge_submit(s, &m);
     g_array_free(m.iov, TRUE);
+    s->in_output = false;
+    if (s->notify_pending) {
+        if (s->in_flight == 0) {
+            bh_cancel(s->notify_bh);
+            vblk_notify_bh(s);
+        } else {
+            bh_schedule(s->notify_bh);
+        }
+    }
 }
 
 /* ---- device ---- */
@@ -702,6 +716,7 @@ static bool vblk_realize(Device *dev, GError **errp)
     s->name = dev->id ? g_strdup(dev->id) : g_strdup_printf("virtio-blk-pci.%u", instances++);
     blk_attach_dev(s->blk, s, s->name, NULL);
     blk_set_dev_ops(s->blk, &vblk_dev_ops, s);
+    blk_set_inline_completion(s->blk, true);    /* vblk_complete copes with it */
     /* QEMU's path: the function named by its (SCSI) class, then the disk;
      * SeaBIOS matches the PCI slot and function */
     bootdevice_add_pci(s->bootindex, "scsi", s->proxy.pci.devfn, "/disk@0,0", NULL);

@@ -5,10 +5,12 @@
  * buffers, image locks between two users, and -drive parsing (QEMU's
  * default ids, index/bus/unit, error messages).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "block/block_int.h"
@@ -114,6 +116,74 @@ static void test_raw_aio(void)
 
     blk_unref(blk);
     g_assert_null(blk_by_name("t-raw"));
+    g_free(path);
+}
+
+/* blk_set_inline_completion: a read of data the host has cached completes
+ * before blk_aio_preadv returns, with the file's bytes; writes, reads past
+ * the end and drives without it still complete later, through the bottom
+ * half (QEMU's contract for every other device). */
+static void test_inline_read(void)
+{
+    char *path = make_image("inline.img", 1 << 20, 0);    /* just written: cached */
+    GError *err = NULL;
+    BlockBackend *blk = blk_new_open("t-inline", path, "raw", BDRV_O_RDWR, &err);
+    g_assert_no_error(err);
+    uint8_t a[700], b[3396];
+    struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+
+    Done d = { 0 };
+    blk_aio_preadv(blk, 8192, iov, 2, done_cb, &d);
+    g_assert_false(d.done);                     /* off by default */
+    g_assert_cmpint(wait_done(&d), ==, 0);
+
+    /* a host file system without RWF_NOWAIT reads has no inline path */
+    int fd = open(path, O_RDONLY);
+    g_assert_cmpint(fd, >=, 0);
+    struct iovec probe = { a, sizeof(a) };
+    bool nowait = preadv2(fd, &probe, 1, 0, RWF_NOWAIT) == sizeof(a);
+    close(fd);
+    if (!nowait) {
+        g_test_skip("the file system of $TMPDIR has no RWF_NOWAIT reads");
+        blk_unref(blk);
+        g_free(path);
+        return;
+    }
+
+    blk_set_inline_completion(blk, true);
+    memset(a, 0, sizeof(a));
+    memset(b, 0, sizeof(b));
+    d = (Done){ 0 };
+    blk_aio_preadv(blk, 12288 + 5, iov, 2, done_cb, &d);
+    g_assert_true(d.done);
+    g_assert_cmpint(d.ret, ==, 0);
+    g_assert_cmpint(blk_in_flight(blk), ==, 0);
+    for (size_t i = 0; i < sizeof(a) + sizeof(b); i++) {
+        size_t off = 12288 + 5 + i;
+        g_assert_cmpint(i < sizeof(a) ? a[i] : b[i - sizeof(a)], ==, (uint8_t)(off * 7 + (off >> 9)));
+    }
+    g_assert_cmpuint(blk_stats(blk)->nr_ops[BLOCK_ACCT_READ], ==, 2);
+
+    /* a read that ends past the medium is refused the usual way */
+    d = (Done){ 0 };
+    blk_aio_preadv(blk, (1 << 20) - 100, iov, 1, done_cb, &d);
+    g_assert_false(d.done);
+    g_assert_cmpint(wait_done(&d), ==, -EIO);
+
+    /* writes still go to a worker */
+    memset(a, 0x5a, sizeof(a));
+    d = (Done){ 0 };
+    blk_aio_pwritev(blk, 0, iov, 1, done_cb, &d);
+    g_assert_false(d.done);
+    g_assert_cmpint(wait_done(&d), ==, 0);
+    memset(a, 0, sizeof(a));
+    d = (Done){ 0 };
+    blk_aio_preadv(blk, 0, iov, 1, done_cb, &d);
+    g_assert_true(d.done);
+    g_assert_cmpint(a[0], ==, 0x5a);
+    g_assert_cmpint(a[sizeof(a) - 1], ==, 0x5a);
+
+    blk_unref(blk);
     g_free(path);
 }
 
@@ -449,6 +519,7 @@ int main(int argc, char **argv)
     g_assert_nonnull(tmpdir);
     g_test_add_func("/block/raw-aio", test_raw_aio);
     g_test_add_func("/block/null-co", test_null_co);
+    g_test_add_func("/block/inline-read", test_inline_read);
     g_test_add_func("/block/read-only-and-empty", test_read_only_and_empty);
     g_test_add_func("/block/change-medium", test_change_medium);
     g_test_add_func("/block/nocache-unaligned", test_nocache_unaligned);
