@@ -2620,7 +2620,6 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             eip = branch_target(d, next);
             continue;
         }
-        flush_count(&e);
         fused = false;
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
             (d->handler == op_jmp_rel || d->handler == op_call_rel) &&
@@ -2643,7 +2642,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             } else {
                 eip_deferred = true;    /* stored on the way out */
             }
-            inc_q(&e, offsetof(CPUX86State, jit_count));
+            /* counted with the rest at the exit's budget test (the
+             * push's slow path counts what retired before the CALL) */
+            e.pending++;
             ninline++;
             eip_synced = true;
             eip = next;
@@ -2681,12 +2682,16 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             uint8_t *done = e.p;
             e32(&e, 0);
             bind(&e, bad, e.p);
+            /* the handler (which raises #GP) sees the count of what
+             * retired before it; the exit counts it all again */
+            add_count(&e, e.pending, false);
             emit_handler_call(&e, d, (const void *)d->handler, eip, next);
+            add_count(&e, e.pending, true);
             bind(&e, done, e.p);
             if (ret) {
                 greg_dirty(&e, R_ESP);  /* RSP += n through env on one path */
             }
-            inc_q(&e, offsetof(CPUX86State, jit_count));
+            e.pending++;
             ninline++;
             eip_synced = true;
             eip = next;
@@ -2715,6 +2720,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             continue;
         }
         pure = false;
+        flush_count(&e);
         emit_handler_call(&e, d, (d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
                                                         : (const void *)d->handler, eip, next);
         inc_q(&e, offsetof(CPUX86State, jit_count));
