@@ -116,6 +116,9 @@ typedef struct Emit {
                          * translated, while nothing in it has written the
                          * record yet (emit_cond bets on it), or -1 */
     bool out_of_line;   /* emitting slow paths: the cache state above is not theirs */
+    bool sse_ok;        /* CR0.EM/TS clear and CR4.OSFXSR set, tested on every
+                         * path to here since the last handler call (nothing
+                         * else in a block changes CR0 or CR4) */
 } Emit;
 
 static inline uint8_t *rx(const Emit *e, const uint8_t *p)
@@ -709,6 +712,7 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
         greg_flush(e, 0xffff);
         e->cc_known = -1;   /* a handler may leave any record */
         e->cc_spec = -1;
+        e->sse_ok = false;  /* ... or write CR0 or CR4 */
     }
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
@@ -2082,11 +2086,15 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
     *sp = (SlowPath){ .d = d, .dirty = e->gdirty, .eip = eip, .next = next, .done_eip = next,
                       .pending = e->pending,
                       .setcc = -1 };
-    /* #UD/#NM conditions: the handler raises them */
-    e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[0])); e32(e, CR0_EM | CR0_TS);
-    sp->from[sp->nfrom++] = jcc_fwd(e, CC_NE);
-    e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[4])); e32(e, CR4_OSFXSR);
-    sp->from[sp->nfrom++] = jcc_fwd(e, 0x4);
+    /* #UD/#NM conditions: the handler raises them; tested once until
+     * a handler call */
+    if (!e->sse_ok) {
+        e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[0])); e32(e, CR0_EM | CR0_TS);
+        sp->from[sp->nfrom++] = jcc_fwd(e, CC_NE);
+        e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, cr[4])); e32(e, CR4_OSFXSR);
+        sp->from[sp->nfrom++] = jcc_fwd(e, 0x4);
+        e->sse_ok = true;
+    }
     if (d->mod != 3) {
         emit_ea(e, d, next);
         uint8_t *slow[SLOW_FROM];

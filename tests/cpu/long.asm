@@ -345,6 +345,38 @@ long64:
         CHECK64 r8, 40, "the state at the #GP: the instructions before it ran"
         CHECK64 rbx, 1, "the state at the #GP: the ones after it did not"
 
+        ; ---- SSE in a hot loop while CR0.TS changes between two SSE
+        ; instructions: the second raises #NM the time TS is set (SDM
+        ; vol.3 13.1), whatever the first one found
+        mov rax, cr4
+        or rax, 0x200               ; OSFXSR
+        mov cr4, rax
+        mov r10, cr0
+        and r10, ~0xc               ; EM, TS clear
+        mov cr0, r10
+        mov r11, r10
+        or r11, 8                   ; TS
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .nm_done
+.nm:    movdqu xmm0, [rel scratch16]
+        mov rax, r10
+        cmp ecx, 1
+        cmove rax, r11
+        mov cr0, rax                ; TS the 40th time round
+.nm2:   movdqu xmm1, [rel scratch16]
+        add r8, 1
+        dec ecx
+        jnz .nm
+.nm_done:
+        mov rbx, rcx
+        clts
+        CHECK64 [rel exc64_vec], 7, "SSE after MOV CR0 sets TS in a hot loop: #NM"
+        lea rax, [rel .nm2]
+        CHECK64 [rel exc64_rip], rax, "the #NM's RIP is the second MOVDQU's"
+        CHECK64 r8, 39, "the iterations before TS was set ran"
+        CHECK64 rbx, 1, "the #NM came on the 40th"
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
