@@ -2424,6 +2424,54 @@ static int fusable_cc(const TranslationBlock *tb, const DecodedInsn *dn, uint64_
     return -1;
 }
 
+/*
+ * Tier 1 emits d with nothing that touches R8 or the lazy flags and
+ * nothing that can leave the block: a register MOV, LEA, MOV r, imm (32
+ * or 64 bits).  The condition a flag writer before it sets in R8B for a
+ * Jcc after it survives it (the record in env is stored as ever).
+ */
+static bool r8_transparent(const TranslationBlock *tb, const DecodedInsn *d)
+{
+    if (!jit_inline || (d->flags & DF_ATOMIC) || d->ot < 2) {
+        return false;
+    }
+    X86FastForm f;
+    DecodedInsn alias;
+    const DecodedInsn *da;
+    if (jit_fast_form(d, &f, &alias, &da) && inline_ok(tb, da, &f)) {
+        return f.kind == X86_FAST_MOV && !f.mem;
+    }
+    return (d->handler == op_lea || d->handler == op_mov_RI) && extra_kind(tb, d) == XF_REG;
+}
+
+/* The instruction whose condition instruction i's flags may feed through
+ * R8B: the next one, or a Jcc after register MOVs and LEAs (CMP; LEA;
+ * Jcc, a compiler's usual order); *at is its address. */
+static const DecodedInsn *cc_consumer(const TranslationBlock *tb, uint32_t i, uint64_t next,
+                                      uint64_t *at)
+{
+    *at = next;
+    if (i + 1 >= tb->n_insns) {
+        return NULL;
+    }
+    uint64_t a = next;
+    for (uint32_t j = i + 1; j < tb->n_insns; j++) {
+        const DecodedInsn *dj = &tb->insns[j];
+        if (is_jcc(dj)) {
+            if (j > i + 1) {
+                *at = a;
+                return dj;
+            }
+            break;
+        }
+        if (!r8_transparent(tb, dj)) {
+            break;
+        }
+        a = (a + dj->len) & tb->eip_mask;
+    }
+    return &tb->insns[i + 1];
+}
+
 /* exec.c: a locked instruction (compare-and-swap with retry) */
 void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
 /* exec.c: the tier-1 code of the block at CS:EIP from the jump cache
@@ -2536,16 +2584,20 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         const DecodedInsn *d = &tb->insns[i];
         uint64_t next = (eip + d->len) & tb->eip_mask;
-        const DecodedInsn *dn = i + 1 < tb->n_insns ? &tb->insns[i + 1] : NULL;
         X86FastForm f;
         DecodedInsn alias;
         const DecodedInsn *da;
         e.fdead = fdead[i];
+        uint64_t cc_at;
+        const DecodedInsn *dc = cc_consumer(tb, i, next, &cc_at);
+        /* R8B still holds a fused condition after this one */
+        bool keeps_r8 = fused && r8_transparent(tb, d);
         if (jit_inline && jit_fast_form(d, &f, &alias, &da) && inline_ok(tb, da, &f)) {
             d = da;
-            /* a Jcc right after an ALU/TEST of 64-bit code takes its
-             * condition from the host flags */
-            int setcc = f.kind != X86_FAST_MOV ? fusable_cc(tb, dn, next) : -1;
+            /* a Jcc right after an ALU/TEST of 64-bit code (or after
+             * register MOVs and LEAs that follow it) takes its condition
+             * from the host flags */
+            int setcc = f.kind != X86_FAST_MOV ? fusable_cc(tb, dc, cc_at) : -1;
             bool keep_cc = setcc >= 0 || !fdead[i];
             /* a store can hit translated code only through its slow
              * path (the TLB maps code pages for writing slowly), which
@@ -2554,7 +2606,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             ninline++;
             e.pending++;
             eip_synced = false;
-            fused = setcc >= 0;
+            fused = setcc >= 0 || keeps_r8;
             eip = next;
             continue;
         }
@@ -2584,7 +2636,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         if (xk != XF_NONE) {
             /* 8/16-bit CMP/TEST set every flag as the host computes them,
              * INC/DEC all but CF: a Jcc or CMOVcc next on them is fused */
-            int cc = fusable_cc(tb, dn, next);
+            int cc = fusable_cc(tb, dc, cc_at);
             bool cmp816 = is_cmp816(d) || is_alu816(d);
             bool incdec = d->handler == op_inc_r || d->handler == op_dec_r ||
                           d->handler == op_grp_incdec;
@@ -2595,7 +2647,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             ninline++;
             e.pending++;
             eip_synced = false;
-            fused = e.setcc >= 0;
+            fused = e.setcc >= 0 || keeps_r8;
             eip = next;
             continue;
         }

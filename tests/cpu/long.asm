@@ -377,6 +377,27 @@ long64:
         CHECK64 r8, 39, "the iterations before TS was set ran"
         CHECK64 rbx, 1, "the #NM came on the 40th"
 
+        ; ---- a Jcc after a CMP and register MOVs, LEA, MOV r, imm between
+        ; them (tier 1 carries the condition past those): both ways
+        xor r8d, r8d
+        xor r9d, r9d
+        mov ecx, 40
+.cj:    cmp ecx, 20
+        lea r8, [r8 + 1]
+        mov rax, r8
+        mov edx, 7
+        jae .cj2                    ; 40..20 taken, 19..1 not
+        add r9, rdx
+.cj2:   mov r10, -5
+        cmp r10, rcx
+        mov r11, r10
+        jl .cj3                     ; signed: always taken
+        add r9, 1000
+.cj3:   dec ecx
+        jnz .cj
+        CHECK64 r8, 40, "CMP; LEA; MOV; MOV; JAE in a loop: every round"
+        CHECK64 r9, 19 * 7, "CMP; LEA; MOV; MOV; JAE: taken 21 times, not 19; JL after MOV taken"
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
