@@ -97,6 +97,10 @@ typedef struct SlowPath {
     unsigned pending;   /* retired instructions not yet in instr_count */
     uint16_t reload;    /* cached guest registers to reload before resuming */
     uint16_t dirty;     /* cached guest registers newer than env where it branches off */
+    /* the INC/DEC before this instruction left its record to this path
+     * (dead_flags' fdefer): CC_OP_INCB.. of guest register defer_reg */
+    bool defer;
+    int defer_op, defer_reg;
 } SlowPath;
 
 typedef struct Emit {
@@ -911,6 +915,21 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
     }
     greg_write_back(e, sp->dirty);  /* a fault or the handler sees the state */
     add_count(e, sp->pending, false);
+    if (sp->defer) {
+        /* the flags a fault here shows are the INC/DEC's before it: its
+         * record from the carry of the one env still holds and the
+         * register's new value (written back above) */
+        e8(e, 0x52); e8(e, 0x41); e8(e, 0x51);                               /* push rdx; push r9 */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
+        e8(e, 0xbe); e32(e, 2);                                              /* mov esi, B */
+        call_fn(e, (const void *)cc_test);
+        e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc0);                               /* movzx eax, al */
+        op_rmx(e, 0x89, H_RAX, offsetof(CPUX86State, cc_src), true);
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, sp->defer_op);
+        op_rmx(e, 0x8b, H_RAX, REGOFF(sp->defer_reg), true);
+        op_rmx(e, 0x89, H_RAX, offsetof(CPUX86State, cc_dst), true);
+        e8(e, 0x41); e8(e, 0x59); e8(e, 0x5a);                               /* pop r9; pop rdx */
+    }
     if (sp->d) {
         /* the instruction through its handler, as tier 0 runs it: it may
          * fault, store into translated code or write guest registers
@@ -2386,15 +2405,49 @@ static int flag_use(const TranslationBlock *tb, const DecodedInsn *d)
     return FL_STOP;         /* CMOVcc reads */
 }
 
+/* The slow paths from slow[from] on (those of one flag_write_mem
+ * instruction) write the record of the INC/DEC before it first. */
+static void defer_mark(Emit *e, unsigned from, int op, int reg)
+{
+    g_assert(e->nslow > from);      /* its memory access has one at least */
+    for (unsigned k = from; k < e->nslow; k++) {
+        e->slow[k].defer = true;
+        e->slow[k].defer_op = op;
+        e->slow[k].defer_reg = reg;
+    }
+}
+
+/* An instruction tier 1 emits inline that rewrites every flag and can
+ * fault only in its memory access, before it writes them: CMP, TEST and
+ * ADD/SUB/AND/OR/XOR with a memory operand. */
+static bool flag_write_mem(const TranslationBlock *tb, const DecodedInsn *d)
+{
+    if (!jit_inline || (d->flags & DF_ATOMIC)) {
+        return false;
+    }
+    X86FastForm f;
+    DecodedInsn alias;
+    const DecodedInsn *da;
+    if (jit_fast_form(d, &f, &alias, &da) && inline_ok(tb, da, &f)) {
+        return f.mem && (f.kind == X86_FAST_TEST || (f.kind == X86_FAST_ALU && f.alu != 2 && f.alu != 3));
+    }
+    return (is_cmp816(d) || is_alu816(d)) && extra_kind(tb, d) == XF_LOAD;
+}
+
 /* fdead[i]: the flags instruction i leaves are rewritten later in the
- * block before anything can see them */
-static void dead_flags(const TranslationBlock *tb, bool *fdead)
+ * block before anything can see them.  fdefer[i]: instruction i is an
+ * INC/DEC whose flags only a fault of the memory access of the next
+ * instruction (flag_write_mem) could see: it computes none, and that
+ * access's slow paths write its record (SlowPath.defer). */
+static void dead_flags(const TranslationBlock *tb, bool *fdead, bool *fdefer)
 {
     bool dead = false;
     for (int i = (int)tb->n_insns - 1; i >= 0; i--) {
         fdead[i] = jit_inline && dead;
         int u = x86_jmp_followed(&tb->insns[i], i + 1 == (int)tb->n_insns) ? FL_KEEP
                                                                            : flag_use(tb, &tb->insns[i]);
+        fdefer[i] = jit_inline && !fdead[i] && u == FL_INCDEC && i + 1 < (int)tb->n_insns &&
+                    flag_write_mem(tb, &tb->insns[i + 1]);
         /* INC/DEC whose flags are dead read no CF (emit_extra's fdead
          * form): they end the flags before them as any write */
         dead = u == FL_WRITE || ((u == FL_KEEP || u == FL_INCDEC) && dead);
@@ -2543,8 +2596,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1,
                .cc_spec = jit_inline && inline_op0 ? op0 : -1 };
     choose_cached_regs(&e, tb);
-    bool fdead[TB_MAX_INSNS];
-    dead_flags(tb, fdead);
+    bool fdead[TB_MAX_INSNS], fdefer[TB_MAX_INSNS];
+    dead_flags(tb, fdead, fdefer);
     uint8_t *dead = e.p;
     e8(&e, 0);                              /* the dead byte */
     while ((uintptr_t)e.p & 15) {
@@ -2581,13 +2634,29 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
      * through) or, with cond_r8, one of two: not stored in the body but
      * on the way out, where it is known, so a chained jump stores none */
     bool eip_deferred = false;
+    /* fdefer: instruction defer_j's slow paths (from slow[defer_from])
+     * write the record of the INC/DEC before it */
+    uint32_t defer_j = UINT32_MAX;
+    unsigned defer_from = 0;
+    int defer_op = 0, defer_reg = 0;
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         const DecodedInsn *d = &tb->insns[i];
         uint64_t next = (eip + d->len) & tb->eip_mask;
         X86FastForm f;
         DecodedInsn alias;
         const DecodedInsn *da;
-        e.fdead = fdead[i];
+        if (defer_j != UINT32_MAX && i == defer_j + 1) {
+            defer_mark(&e, defer_from, defer_op, defer_reg);
+            defer_j = UINT32_MAX;
+        }
+        e.fdead = fdead[i] || fdefer[i];
+        if (fdefer[i]) {
+            bool dec = d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
+            defer_j = i + 1;
+            defer_from = e.nslow;
+            defer_op = (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot;
+            defer_reg = d->rm;
+        }
         uint64_t cc_at;
         const DecodedInsn *dc = cc_consumer(tb, i, next, &cc_at);
         /* R8B still holds a fused condition after this one */
@@ -2787,6 +2856,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         exits[nexit++] = check_dead(&e, dead);
         eip_synced = true;      /* the handler's EIP stands (jumps) */
         eip = next;
+    }
+    if (defer_j != UINT32_MAX) {
+        defer_mark(&e, defer_from, defer_op, defer_reg);
     }
     /* the instructions still pending are counted at the exits' checks
      * below (whose budget test reads the flags of that count) */

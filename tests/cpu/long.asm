@@ -398,6 +398,37 @@ long64:
         CHECK64 r8, 40, "CMP; LEA; MOV; MOV; JAE in a loop: every round"
         CHECK64 r9, 19 * 7, "CMP; LEA; MOV; MOV; JAE: taken 21 times, not 19; JL after MOV taken"
 
+        ; ---- INC then a CMP with a memory operand that faults: the fault
+        ; shows the INC's flags (ZF, PF, AF from the INC, CF kept from the
+        ; CMP before it), though nothing else ever reads them
+        mov r9, 0x0000800000000000
+        lea rsi, [rel scratch16]
+        mov byte [rsi], 1
+        mov r12d, 1
+        mov r13d, 2
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .idf_done
+.idf:   mov rdi, rsi
+        cmp ecx, 1
+        cmove rdi, r9
+        mov rdx, -1
+        cmp r12, r13                ; CF = 1
+        inc rdx                     ; 0: ZF PF AF, CF kept
+.idfc:  cmp byte [rdi], 0           ; #GP the 40th time round
+        add r8, 1
+        dec ecx
+        jnz .idf
+.idf_done:
+        mov rbx, rcx
+        CHECK64 [rel exc64_vec], 13, "CMP m8 after INC faults: #GP"
+        lea rax, [rel .idfc]
+        CHECK64 [rel exc64_rip], rax, "the #GP's RIP is the CMP's"
+        mov rax, [rel exc64_rflags]
+        and eax, 0x8d5
+        CHECK64 rax, 0x55, "the flags at the #GP are the INC's: CF kept, ZF PF AF, not SF OF"
+        CHECK64 r8, 39, "the rounds before the #GP ran"
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
@@ -926,6 +957,8 @@ exc64_common:                       ; [rsp] vector, error, RIP, CS, RFLAGS, RSP,
         mov [rel exc64_cr2], rax
         mov rax, [rsp + 24]
         mov [rel exc64_rip], rax
+        mov rax, [rsp + 40]
+        mov [rel exc64_rflags], rax
         mov rax, [rel exc64_resume]
         test rax, rax
         jz .fatal
@@ -1113,6 +1146,7 @@ saved_esp32:    dd 0
         align 8
 exc64_resume:   dq 0
 chk_note:       dq 0
+exc64_rflags:   dq 0
 exc64_vec:      dq 0
 exc64_err:      dq 0
 exc64_cr2:      dq 0
