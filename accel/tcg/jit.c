@@ -628,15 +628,39 @@ static void alu_sized(Emit *e, int sz, uint8_t opc8, uint8_t modrm)
 /*
  * Condition cond (a Jcc's low nibble) of the lazy record into the byte
  * register r8 (setcc r/m8 with REX.B: R8..R15), inline, when the block
- * knows env holds an ADD, SUB or LOGIC record: the host operation that
- * made it is redone on its operands (SUB: a = dst + src, then CMP a, src;
- * ADD: a = dst - src, then ADD a, src; LOGIC: TEST dst, dst) at its size,
- * which gives the same CF, PF, ZF, SF and OF, and SETcc reads them.
+ * knows env holds an ADD, SUB, LOGIC, INC or DEC record: the host
+ * operation that made it is redone on its operands (SUB: a = dst + src,
+ * then CMP a, src; ADD: a = dst - src, then ADD a, src; LOGIC: TEST dst,
+ * dst; INC/DEC: undone and redone on dst, CF from bit 0 of src) at its
+ * size, which gives the same CF, PF, ZF, SF and OF, and SETcc reads them.
  * Clobbers RAX and RCX.  false: the caller calls cc_test.
  */
 static bool emit_cc_inline(Emit *e, int cond, int r8)
 {
     int op = e->cc_known;
+    int incdec = op >= CC_OP_INCB && op <= CC_OP_INCQ ? CC_OP_INCB :
+                 op >= CC_OP_DECB && op <= CC_OP_DECQ ? CC_OP_DECB : -1;
+    if (incdec >= 0) {
+        /* INC/DEC: CF is cc_src, the carry kept from before; the others
+         * come from redoing the INC/DEC on what it started from (dst -/+
+         * 1 at its size).  BE/A want CF and ZF together: cc_test. */
+        int sz = op - incdec;
+        bool dec = incdec == CC_OP_DECB;
+        if (cond == 6 || cond == 7) {
+            return false;
+        }
+        if (cond == 2 || cond == 3) {
+            op_rmx(e, 0x8b, H_RAX, offsetof(CPUX86State, cc_src), true);    /* mov rax, src */
+            e8(e, 0xa8); e8(e, 1);                                           /* test al, 1 */
+            cond = cond == 2 ? 5 : 4;       /* B: CF set, bit 0 of src */
+        } else {
+            op_rmx(e, 0x8b, H_RAX, offsetof(CPUX86State, cc_dst), true);    /* mov rax, dst */
+            alu_sized(e, sz, 0xfe, dec ? 0xc0 : 0xc8);                       /* inc/dec eax: undo */
+            alu_sized(e, sz, 0xfe, dec ? 0xc8 : 0xc0);                       /* dec/inc eax: redo */
+        }
+        e8(e, 0x41); e8(e, 0x0f); e8(e, 0x90 | cond); e8(e, 0xc0 | (r8 & 7));  /* setcc r8b */
+        return true;
+    }
     int fam = op >= CC_OP_ADDB && op <= CC_OP_ADDQ ? CC_OP_ADDB :
               op >= CC_OP_SUBB && op <= CC_OP_SUBQ ? CC_OP_SUBB :
               op >= CC_OP_LOGICB && op <= CC_OP_LOGICQ ? CC_OP_LOGICB : -1;
@@ -676,14 +700,17 @@ static void emit_cond(Emit *e, int cond, int r8)
         return;
     }
     uint8_t *other = NULL, *done = NULL;
-    if (e->cc_spec >= 0) {
+    bool spec_ok = e->cc_spec >= 0 &&
+                   !(e->cc_spec >= CC_OP_INCB && e->cc_spec <= CC_OP_DECQ && (cond == 6 || cond == 7));
+    if (spec_ok) {
         /* the call is on one path only: the registers it clobbers are
          * written back before, forgotten after */
         greg_flush(e, scratch_mask(e));
         e8(e, 0x81); m_rbx(e, 7, offsetof(CPUX86State, cc_op)); e32(e, e->cc_spec);
         other = jcc_fwd(e, CC_NE);                                           /* cmp cc_op, spec */
         e->cc_known = e->cc_spec;
-        emit_cc_inline(e, cond, r8);
+        bool inl = emit_cc_inline(e, cond, r8);
+        g_assert(inl);
         e->cc_known = -1;
         e8(e, 0xe9);
         done = e->p;
@@ -2592,7 +2619,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     int op0 = env->cc_op;
     bool inline_op0 = (op0 >= CC_OP_ADDB && op0 <= CC_OP_ADDQ) ||
                       (op0 >= CC_OP_SUBB && op0 <= CC_OP_SUBQ) ||
-                      (op0 >= CC_OP_LOGICB && op0 <= CC_OP_LOGICQ);
+                      (op0 >= CC_OP_LOGICB && op0 <= CC_OP_LOGICQ) ||
+                      (op0 >= CC_OP_INCB && op0 <= CC_OP_DECQ);
     Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1,
                .cc_spec = jit_inline && inline_op0 ? op0 : -1 };
     choose_cached_regs(&e, tb);
@@ -2647,6 +2675,12 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         const DecodedInsn *da;
         if (defer_j != UINT32_MAX && i == defer_j + 1) {
             defer_mark(&e, defer_from, defer_op, defer_reg);
+            if (fdead[defer_j]) {
+                /* it stored no record: env holds the one from before the
+                 * INC/DEC, or (its slow paths ran) the INC/DEC's */
+                e.cc_known = -1;
+                e.cc_spec = -1;
+            }
             defer_j = UINT32_MAX;
         }
         e.fdead = fdead[i] || fdefer[i];

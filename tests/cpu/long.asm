@@ -429,6 +429,43 @@ long64:
         CHECK64 rax, 0x55, "the flags at the #GP are the INC's: CF kept, ZF PF AF, not SF OF"
         CHECK64 r8, 39, "the rounds before the #GP ran"
 
+        ; ---- the sixteen conditions of an INC and a DEC record, read in
+        ; the next block (a called one): tier 1 computes them inline
+        ; from the record the block bets on, CF from the kept carry
+        mov ecx, 40
+.icc:   push rcx
+        mov rdx, 0x7fffffffffffffff
+        stc
+        inc rdx                     ; OF SF PF, CF kept (1), not ZF
+        call cc_lo
+        call pack8
+        mov ebx, eax
+        mov rdx, 0x7fffffffffffffff
+        stc
+        inc rdx
+        call cc_hi
+        call pack8
+        shl eax, 8
+        or ebx, eax
+        mov rdx, 1
+        clc
+        dec rdx                     ; ZF PF, CF kept (0)
+        call cc_lo
+        call pack8
+        mov esi, eax
+        mov rdx, 1
+        clc
+        dec rdx
+        call cc_hi
+        call pack8
+        shl eax, 8
+        or esi, eax
+        pop rcx
+        dec ecx
+        jnz .icc
+        CHECK64 rbx, 0xa565, "INC record: O NO B AE E NE BE A S NS P NP L GE LE G"
+        CHECK64 rsi, 0x665a, "DEC record: O NO B AE E NE BE A S NS P NP L GE LE G"
+
         ; ---- 64-bit ALU and flags
         mov rax, 0x8000000000000000
         add rax, rax
@@ -928,6 +965,44 @@ set_gate64:                         ; rdi = slot, rax = handler: interrupt gate,
         shr rax, 16
         mov dword [rdi + 8], eax
         mov dword [rdi + 12], 0
+        ret
+
+; the conditions 0-7 (cc_lo) or 8-15 (cc_hi) of the flags it is called
+; with into R8B..R15B
+cc_lo:  seto r8b
+        setno r9b
+        setb r10b
+        setae r11b
+        sete r12b
+        setne r13b
+        setbe r14b
+        seta r15b
+        ret
+cc_hi:  sets r8b
+        setns r9b
+        setp r10b
+        setnp r11b
+        setl r12b
+        setge r13b
+        setle r14b
+        setg r15b
+        ret
+; EAX = R8B..R15B as bits 0..7
+pack8:  movzx eax, r15b
+        shl eax, 1
+        or al, r14b
+        shl eax, 1
+        or al, r13b
+        shl eax, 1
+        or al, r12b
+        shl eax, 1
+        or al, r11b
+        shl eax, 1
+        or al, r10b
+        shl eax, 1
+        or al, r9b
+        shl eax, 1
+        or al, r8b
         ret
 
 STUB64_SIZE equ 16
