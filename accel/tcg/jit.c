@@ -2329,7 +2329,28 @@ static void emit_guard(Emit *e, const TranslationBlock *tb, JitSlot *s, uint64_t
  * most (operands, addresses, RSP of PUSH/POP/CALL/RET), at least twice.
  * A cached register that ends up unused costs nothing (loads are lazy).
  */
-static void choose_cached_regs(Emit *e, const TranslationBlock *tb)
+/* The block ends in a direct branch to its own start: a loop, which
+ * loads its cached registers once, before the loop head. */
+static bool ends_in_self_branch(const TranslationBlock *tb)
+{
+    uint64_t eip = tb->eip0;
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        const DecodedInsn *d = &tb->insns[i];
+        uint64_t next = (eip + d->len) & tb->eip_mask;
+        if (i + 1 == tb->n_insns) {
+            bool cond;
+            return is_rel_branch(d->op, &cond) && branch_target(d, next) == tb->eip0;
+        }
+        eip = x86_jmp_followed(d, false) ? branch_target(d, next) : next;
+    }
+    return false;
+}
+
+/* The guest registers a block names most go to the cache_hosts: in a
+ * loop (loop: translate may emit one) every register it names, since the
+ * loop loads them once; elsewhere those named twice at least (once is a
+ * load from env either way). */
+static void choose_cached_regs(Emit *e, const TranslationBlock *tb, bool loop)
 {
     unsigned cnt[16] = { 0 };
     memset(e->gcache, -1, sizeof(e->gcache));
@@ -2345,13 +2366,23 @@ static void choose_cached_regs(Emit *e, const TranslationBlock *tb)
             cnt[R_ESP] += 2;
             continue;
         }
-        if (!((x86_fast_form(d, &f) && inline_ok(tb, d, &f)) || extra_kind(tb, d) != XF_NONE)) {
+        bool fast = x86_fast_form(d, &f) && inline_ok(tb, d, &f);
+        if (!(fast || extra_kind(tb, d) != XF_NONE)) {
             continue;
         }
         if (d->handler == op_push_r || d->handler == op_pop_r) {
             cnt[R_ESP] += 2;
         }
-        if (d->reg < 16) {
+        /* the ModRM reg field names a register (a group opcode's is an
+         * opcode extension, B8+r's nothing) */
+        bool reg_operand = fast ? f.form != X86_FAST_EI :
+                           d->handler == op_alu_EG || d->handler == op_alu_GE ||
+                           d->handler == op_mov_EG || d->handler == op_mov_GE ||
+                           d->handler == op_test_EG || d->handler == op_lea ||
+                           d->handler == op_movzx || d->handler == op_movsx ||
+                           d->handler == op_movsxd || d->handler == op_imul_GE ||
+                           d->handler == op_imul_GEI || d->handler == op_cmovcc;
+        if (reg_operand && d->reg < 16) {
             cnt[d->reg]++;
         }
         if (d->mod == 3) {
@@ -2370,7 +2401,7 @@ static void choose_cached_regs(Emit *e, const TranslationBlock *tb)
     for (unsigned k = 0; k < G_N_ELEMENTS(cache_hosts); k++) {
         int best = -1;
         for (int g = 0; g < 16; g++) {
-            if (e->gcache[g] < 0 && cnt[g] >= 2 && (best < 0 || cnt[g] > cnt[best])) {
+            if (e->gcache[g] < 0 && cnt[g] >= (loop ? 1u : 2u) && (best < 0 || cnt[g] > cnt[best])) {
                 best = g;
             }
         }
@@ -2623,7 +2654,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                       (op0 >= CC_OP_INCB && op0 <= CC_OP_DECQ);
     Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1,
                .cc_spec = jit_inline && inline_op0 ? op0 : -1 };
-    choose_cached_regs(&e, tb);
+    choose_cached_regs(&e, tb, loop_mode != LOOP_NONE && ends_in_self_branch(tb));
     bool fdead[TB_MAX_INSNS], fdefer[TB_MAX_INSNS];
     dead_flags(tb, fdead, fdefer);
     uint8_t *dead = e.p;
