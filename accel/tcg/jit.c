@@ -625,6 +625,15 @@ static void alu_sized(Emit *e, int sz, uint8_t opc8, uint8_t modrm)
     e8(e, modrm);
 }
 
+/* emit_cc_inline computes condition cond of a record of op (cond -1:
+ * some condition); INC/DEC's BE/A want CF and ZF together: cc_test */
+static bool cc_inline_ok(int op, int cond)
+{
+    bool incdec = op >= CC_OP_INCB && op <= CC_OP_DECQ;
+    return (op >= CC_OP_ADDB && op <= CC_OP_ADDQ) || (op >= CC_OP_SUBB && op <= CC_OP_SUBQ) ||
+           (op >= CC_OP_LOGICB && op <= CC_OP_LOGICQ) || (incdec && cond != 6 && cond != 7);
+}
+
 /*
  * Condition cond (a Jcc's low nibble) of the lazy record into the byte
  * register r8 (setcc r/m8 with REX.B: R8..R15), inline, when the block
@@ -638,17 +647,15 @@ static void alu_sized(Emit *e, int sz, uint8_t opc8, uint8_t modrm)
 static bool emit_cc_inline(Emit *e, int cond, int r8)
 {
     int op = e->cc_known;
-    int incdec = op >= CC_OP_INCB && op <= CC_OP_INCQ ? CC_OP_INCB :
-                 op >= CC_OP_DECB && op <= CC_OP_DECQ ? CC_OP_DECB : -1;
-    if (incdec >= 0) {
+    if (!cc_inline_ok(op, cond)) {
+        return false;
+    }
+    if (op >= CC_OP_INCB && op <= CC_OP_DECQ) {
         /* INC/DEC: CF is cc_src, the carry kept from before; the others
          * come from redoing the INC/DEC on what it started from (dst -/+
-         * 1 at its size).  BE/A want CF and ZF together: cc_test. */
-        int sz = op - incdec;
-        bool dec = incdec == CC_OP_DECB;
-        if (cond == 6 || cond == 7) {
-            return false;
-        }
+         * 1 at its size) */
+        bool dec = op >= CC_OP_DECB;
+        int sz = op - (dec ? CC_OP_DECB : CC_OP_INCB);
         if (cond == 2 || cond == 3) {
             op_rmx(e, 0x8b, H_RAX, offsetof(CPUX86State, cc_src), true);    /* mov rax, src */
             e8(e, 0xa8); e8(e, 1);                                           /* test al, 1 */
@@ -662,11 +669,7 @@ static bool emit_cc_inline(Emit *e, int cond, int r8)
         return true;
     }
     int fam = op >= CC_OP_ADDB && op <= CC_OP_ADDQ ? CC_OP_ADDB :
-              op >= CC_OP_SUBB && op <= CC_OP_SUBQ ? CC_OP_SUBB :
-              op >= CC_OP_LOGICB && op <= CC_OP_LOGICQ ? CC_OP_LOGICB : -1;
-    if (fam < 0) {
-        return false;
-    }
+              op >= CC_OP_SUBB && op <= CC_OP_SUBQ ? CC_OP_SUBB : CC_OP_LOGICB;
     int sz = op - fam;
     op_rmx(e, 0x8b, H_RAX, offsetof(CPUX86State, cc_dst), true);            /* mov rax, dst */
     if (fam == CC_OP_LOGICB) {
@@ -700,9 +703,7 @@ static void emit_cond(Emit *e, int cond, int r8)
         return;
     }
     uint8_t *other = NULL, *done = NULL;
-    bool spec_ok = e->cc_spec >= 0 &&
-                   !(e->cc_spec >= CC_OP_INCB && e->cc_spec <= CC_OP_DECQ && (cond == 6 || cond == 7));
-    if (spec_ok) {
+    if (e->cc_spec >= 0 && cc_inline_ok(e->cc_spec, cond)) {
         /* the call is on one path only: the registers it clobbers are
          * written back before, forgotten after */
         greg_flush(e, scratch_mask(e));
@@ -1369,6 +1370,12 @@ static bool is_alu816(const DecodedInsn *d)
     return d->handler == op_alu_GE || d->handler == op_alu_AI;
 }
 
+/* of an INC/DEC (40+r/48+r, FE/FF /0 and /1): the DEC */
+static bool is_dec(const DecodedInsn *d)
+{
+    return d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
+}
+
 static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
 {
     bool cs64 = tb->flags & HF_CS64;
@@ -1767,7 +1774,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     }
     if (d->handler == op_inc_r || d->handler == op_dec_r || d->handler == op_grp_incdec) {
         /* incdec: the carry before (kept as cc_src), the result */
-        bool dec = d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
+        bool dec = is_dec(d);
         if (e->fdead) {
             int h = e->gcache[d->rm];
             if (h >= 0) {
@@ -2324,11 +2331,6 @@ static void emit_guard(Emit *e, const TranslationBlock *tb, JitSlot *s, uint64_t
     bind(e, e->p - 4, lookup_rw);
 }
 
-/*
- * Which guest registers the block caches: those its inline forms name
- * most (operands, addresses, RSP of PUSH/POP/CALL/RET), at least twice.
- * A cached register that ends up unused costs nothing (loads are lazy).
- */
 /* The block ends in a direct branch to its own start: a loop, which
  * loads its cached registers once, before the loop head. */
 static bool ends_in_self_branch(const TranslationBlock *tb)
@@ -2346,10 +2348,14 @@ static bool ends_in_self_branch(const TranslationBlock *tb)
     return false;
 }
 
-/* The guest registers a block names most go to the cache_hosts: in a
- * loop (loop: translate may emit one) every register it names, since the
- * loop loads them once; elsewhere those named twice at least (once is a
- * load from env either way). */
+/*
+ * Which guest registers the block caches: those its inline forms name
+ * most (operands, addresses, RSP of PUSH/POP/CALL/RET), at least twice,
+ * or in a loop (loop: translate may emit one) at least once, since the
+ * loop loads them once (elsewhere a register named once is one load from
+ * env either way).  A cached register that ends up unused costs nothing
+ * (loads are lazy).
+ */
 static void choose_cached_regs(Emit *e, const TranslationBlock *tb, bool loop)
 {
     unsigned cnt[16] = { 0 };
@@ -2648,12 +2654,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     }
     SlowPath slow[TB_MAX_INSNS];    /* one memory access per instruction at most */
     int op0 = env->cc_op;
-    bool inline_op0 = (op0 >= CC_OP_ADDB && op0 <= CC_OP_ADDQ) ||
-                      (op0 >= CC_OP_SUBB && op0 <= CC_OP_SUBQ) ||
-                      (op0 >= CC_OP_LOGICB && op0 <= CC_OP_LOGICQ) ||
-                      (op0 >= CC_OP_INCB && op0 <= CC_OP_DECQ);
     Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1,
-               .cc_spec = jit_inline && inline_op0 ? op0 : -1 };
+               .cc_spec = jit_inline && cc_inline_ok(op0, -1) ? op0 : -1 };
     choose_cached_regs(&e, tb, loop_mode != LOOP_NONE && ends_in_self_branch(tb));
     bool fdead[TB_MAX_INSNS], fdefer[TB_MAX_INSNS];
     dead_flags(tb, fdead, fdefer);
@@ -2716,7 +2718,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         }
         e.fdead = fdead[i] || fdefer[i];
         if (fdefer[i]) {
-            bool dec = d->handler == op_dec_r || (d->handler == op_grp_incdec && (d->aux & 1));
+            bool dec = is_dec(d);
             defer_j = i + 1;
             defer_from = e.nslow;
             defer_op = (dec ? CC_OP_DECB : CC_OP_INCB) + d->ot;
