@@ -250,6 +250,18 @@ static void vblk_notify_bh(void *opaque)
     }
 }
 
+/* The guest hears of new used entries now when no request is left in
+ * flight to batch with, else from the bottom half. */
+static void vblk_notify_or_batch(VirtIOBlock *s)
+{
+    if (s->in_flight == 0) {
+        bh_cancel(s->notify_bh);
+        vblk_notify_bh(s);
+    } else {
+        bh_schedule(s->notify_bh);
+    }
+}
+
 static void vblk_req_free(VBlkReq *r)
 {
     virtqueue_elem_free(r->elem);
@@ -276,15 +288,10 @@ static void vblk_complete(VBlkReq *r, uint8_t status, uint32_t data_len)
     iov_from_buf(r->elem->in_sg, r->elem->in_num, r->elem->in_bytes - 1, &status, 1);
     virtqueue_push(r->vq, r->elem, data_len + 1);
     s->notify_pending |= 1ull << r->vq->index;
-    if (s->in_output) {
-        /* completed inline (blk_set_inline_completion) or refused while the
-         * queue is drained: vblk_handle_output interrupts once at its end */
-    } else if (s->in_flight == 0) {
-        /* nothing else to batch with: interrupt now */
-        bh_cancel(s->notify_bh);
-        vblk_notify_bh(s);
-    } else {
-        bh_schedule(s->notify_bh);
+    /* completed inline (blk_set_inline_completion) or refused while the
+     * queue is drained: vblk_handle_output interrupts once at its end */
+    if (!s->in_output) {
+        vblk_notify_or_batch(s);
     }
     vblk_req_free(r);
 }
@@ -590,12 +597,7 @@ static void vblk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
     g_array_free(m.iov, TRUE);
     s->in_output = false;
     if (s->notify_pending) {
-        if (s->in_flight == 0) {
-            bh_cancel(s->notify_bh);
-            vblk_notify_bh(s);
-        } else {
-            bh_schedule(s->notify_bh);
-        }
+        vblk_notify_or_batch(s);
     }
 }
 

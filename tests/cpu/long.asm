@@ -60,6 +60,13 @@ MSR_KGSBASE equ 0xc0000102
         pop rax
         CHECK64 %1, %2, %3
 %endmacro
+; CHECK64_FAULT vector, label, "vector message", "RIP message": the last
+; exception had that vector and its RIP was label's; clobbers RAX
+%macro CHECK64_FAULT 4
+        CHECK64 [rel exc64_vec], %1, %3
+        lea rax, [rel %2]
+        CHECK64 [rel exc64_rip], rax, %4
+%endmacro
 ; EXPECT64 label: the next exception resumes at label (vector, error code
 ; and CR2 in exc64_vec/err/cr2); the next CHECK64 disarms it
 %macro EXPECT64 1
@@ -303,9 +310,7 @@ long64:
         jnz .sbf
 .sbf_done:
         mov rbx, rcx
-        CHECK64 [rel exc64_vec], 13, "a load after a forward JMP faults: #GP"
-        lea rax, [rel .sbf2]
-        CHECK64 [rel exc64_rip], rax, "the fault's RIP is the load's, at the JMP's target"
+        CHECK64_FAULT 13, .sbf2, "a load after a forward JMP faults: #GP", "the fault's RIP is the load's, at the JMP's target"
         CHECK64 r8, 40, "the state at the fault: the instructions before it ran"
         CHECK64 rbx, 1, "the state at the fault: the ones after it did not"
 
@@ -371,9 +376,7 @@ long64:
 .nm_done:
         mov rbx, rcx
         clts
-        CHECK64 [rel exc64_vec], 7, "SSE after MOV CR0 sets TS in a hot loop: #NM"
-        lea rax, [rel .nm2]
-        CHECK64 [rel exc64_rip], rax, "the #NM's RIP is the second MOVDQU's"
+        CHECK64_FAULT 7, .nm2, "SSE after MOV CR0 sets TS in a hot loop: #NM", "the #NM's RIP is the second MOVDQU's"
         CHECK64 r8, 39, "the iterations before TS was set ran"
         CHECK64 rbx, 1, "the #NM came on the 40th"
 
@@ -421,9 +424,7 @@ long64:
         jnz .idf
 .idf_done:
         mov rbx, rcx
-        CHECK64 [rel exc64_vec], 13, "CMP m8 after INC faults: #GP"
-        lea rax, [rel .idfc]
-        CHECK64 [rel exc64_rip], rax, "the #GP's RIP is the CMP's"
+        CHECK64_FAULT 13, .idfc, "CMP m8 after INC faults: #GP", "the #GP's RIP is the CMP's"
         mov rax, [rel exc64_rflags]
         and eax, 0x8d5
         CHECK64 rax, 0x55, "the flags at the #GP are the INC's: CF kept, ZF PF AF, not SF OF"
