@@ -404,7 +404,25 @@ static void jmp_rx(Emit *e, const uint8_t *target_rx)
 #define CC_NE 0x5
 #define CC_NS 0x9
 
-/* cmp byte [rip+dead], 0; jne exit */
+/*
+ * A block's entry looks at its dead byte (check_dead): the loop, the
+ * inline probe of the jump cache and a guard jump there (they may hold a
+ * block dropped meanwhile).  A chained jump
+ * within a page and a loop block's way back to its head come in
+ * JIT_ENTRY_CHAINED bytes later, past the look, because on this vCPU they
+ * cannot reach a dropped block: jit_tb_retire sets the byte and unpatches
+ * every slot linked to the block at once, under the chain lock, and a
+ * block that drops itself (a store into its own code, a handler) looks at
+ * its byte right after and leaves.  What remains is a race with another
+ * thread (a vCPU or a DMA writing code) that drops the block while this
+ * vCPU is on its way in: the vCPU runs the old translation once more, as
+ * a CPU may run stale code until it serialises after cross-modifying
+ * code; the code stays allocated until this vCPU is back in the loop (the
+ * epochs), and the loop never runs it again.
+ */
+#define JIT_ENTRY_CHAINED 13
+
+/* cmp byte [rip+dead], 0; jne exit (JIT_ENTRY_CHAINED bytes) */
 static uint8_t *check_dead(Emit *e, const uint8_t *dead_rw)
 {
     e8(e, 0x80); e8(e, 0x3d);
@@ -2597,16 +2615,14 @@ const uint8_t *x86_jit_lookup(CPUX86State *env);
 
 /* The way back to the loop head of a block that is its own successor
  * (after the exit checks; env is written back, the registers loaded at
- * the head still hold their values): leave with EIP = the block's if it
- * died meanwhile (the branch returned), else jump to the head.  The slot
- * emitted after it is never reached, so never patched. */
-static uint8_t *emit_loop_back(Emit *e, const uint8_t *dead, const uint8_t *loop_head)
+ * the head still hold their values): a jump to the head, with no look at
+ * the dead byte, as a chained jump within a page (JIT_ENTRY_CHAINED).  The
+ * slot emitted after it is never reached, so never patched. */
+static void emit_loop_back(Emit *e, const uint8_t *loop_head)
 {
-    uint8_t *died = check_dead(e, dead);
     e8(e, 0xe9);
     e32(e, 0);
     bind(e, e->p - 4, loop_head);
-    return died;
 }
 
 /*
@@ -2672,7 +2688,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     /* entered dead (a chained jump need not have stored EIP): leave for
      * the loop with EIP = this block's */
     uint8_t *entry_dead = check_dead(&e, dead);
-    uint8_t *loop_dead = NULL;
+    g_assert(e.p - entry == JIT_ENTRY_CHAINED);
+    bool loop_back = false;
     if (loop_mode == LOOP_EMIT) {
         for (int g = 0; g < 16; g++) {
             if (*loop_regs & (1u << g)) {
@@ -3055,7 +3072,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                 }
                 inc_q(&e, offsetof(CPUX86State, jit_chained));
                 if ((int)k == loopk) {
-                    loop_dead = emit_loop_back(&e, dead, loop_head);
+                    emit_loop_back(&e, loop_head);
+                    loop_back = true;
                 }
                 while (((uintptr_t)e.p + 1) & 3) {
                     e8(&e, 0x90);
@@ -3078,7 +3096,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             uint8_t *miss = jcc_fwd(&e, CC_NE);
             inc_q(&e, offsetof(CPUX86State, jit_chained));
             if ((int)k == loopk) {
-                loop_dead = emit_loop_back(&e, dead, loop_head);
+                emit_loop_back(&e, loop_head);
+                loop_back = true;
             }
             while (((uintptr_t)e.p + 1) & 3) {
                 e8(&e, 0x90);               /* the rel32 4-aligned: patched atomically */
@@ -3103,7 +3122,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         e8(&e, 0xff); e8(&e, 0xe0);                                         /* jmp rax */
     }
     g_assert(nexit <= G_N_ELEMENTS(exits));
-    g_assert(loopk < 0 || loop_dead);
+    g_assert(loopk < 0 || loop_back);
     /* exit 0: back to the loop, which finds the next block */
     uint8_t *exit0 = e.p;
     e8(&e, 0x31); e8(&e, 0xc0);                         /* xor eax, eax */
@@ -3132,9 +3151,6 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         }
     }
     bind(&e, entry_dead, e.p);
-    if (loop_dead) {
-        bind(&e, loop_dead, e.p);
-    }
     st_q(&e, offsetof(CPUX86State, eip), tb->eip0);
     jmp_rx(&e, rx(&e, exit0));
     /* the slow paths of the memory accesses, out of the straight line
@@ -3261,8 +3277,9 @@ void jit_chain(CPUX86State *env, JitSlot *slot, TranslationBlock *next)
     const uint8_t *to;
     if (same_mode && same_page) {
         /* same guest page, same mode: the mapping the loop checked for
-         * the source holds for the successor too */
-        to = entry;
+         * the source holds for the successor too; past its dead byte's
+         * look, which unpatching makes needless */
+        to = entry + JIT_ENTRY_CHAINED;
     } else if (same_mode && slot->guard && next->pc_lin == slot->target_eip) {
         /* another page of 64-bit code: through the guard, which checks
          * the page's mapping.  The imm64 first: a vCPU in the guard while

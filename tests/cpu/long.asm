@@ -257,6 +257,25 @@ long64:
         xor r10d, r10d
         jmp .smc3r
 .smc3d:
+        ; ---- SMC across blocks: in three rounds of four a loop's first
+        ; block jumps straight to the second (in tier 1 the jump is chained
+        ; within the page and comes in past the second's dead byte); in the
+        ; fourth another block first rewrites the second's immediate: the
+        ; store must undo those chained jumps, and each round runs the
+        ; immediate written last (40 in rounds 40..37, 36 in 36..33, ...)
+        xor r8d, r8d
+        mov ecx, 40
+.smc4:  test cl, 3
+        jnz .smc4i
+        mov byte [rel .smc4i + 1], cl
+        test ecx, ecx
+        jnz .smc4i
+        ud2
+.smc4i: mov eax, 0x100
+        add r8, rax
+        dec ecx
+        jnz .smc4
+        CHECK64 r8, 40 * 0x100 + 16 * 55, "SMC: a store rewrites a block other blocks jump to: its new code runs"
 
         ; ---- a direct CALL to another page, whose mapping changes between
         ; two loops: the code of the page mapped now runs (SDM vol.3 4.10.4:
