@@ -80,6 +80,45 @@ void jit_set_perfmap(bool on)
 
 /* ---- emitter ---- */
 
+/*
+ * TLB groups.  Accesses [g + disp] of one block through one base register
+ * g that nothing between them writes (group_plan) are one group when
+ * their displacements span at most GRP_SPAN bytes.  The first of them
+ * tier 1 emits inline, the leader, checks the TLB once for the whole span
+ * [g + dmin, g + dend) -- one page, mapped for reading, and for writing
+ * too if a member stores -- and keeps the host address of g + dmin in
+ * env->jit_grp[slot]; the others, followers, take theirs from it with no
+ * lookup.  A leader whose check fails writes 0 there and checks its own
+ * access alone; a follower that finds 0 does the same (TlbAlt, out of
+ * the straight line).  A handler call ends every group: the next member
+ * leads again.  The mapping a follower uses is one the TLB held earlier
+ * in the block, as an x86 TLB may keep a translation until INVLPG or a
+ * CR3 write (handlers: they end the groups).
+ */
+#define GRP_SLOTS 4
+#define GRP_SPAN 256
+typedef struct Group {
+    int32_t dmin, dend;     /* the span, from g */
+    bool store;             /* a member writes: the leader checks writing too */
+    int8_t slot;            /* env->jit_grp[slot], or -1: no group */
+    uint32_t first, last;   /* member instructions */
+    unsigned n;
+    bool live;              /* emitting: a leader's check was emitted since the last handler call */
+} Group;
+
+/* the out-of-line way of a group member (the leader's failed check, a
+ * follower's 0): the TLB check of its own access alone, then back to
+ * join with RAX = its host address, or on into the slow path */
+typedef struct TlbAlt {
+    uint8_t *from[2];       /* rel32 branches into it */
+    unsigned nfrom;
+    uint8_t *join;
+    int zero_slot;          /* a leader's: the slot it clears first, else -1 */
+    unsigned size;
+    bool store;
+    size_t tlb;             /* env offset of the TLB of the block's mmu index */
+} TlbAlt;
+
 /* A memory access's slow path, emitted after the block body (the fast
  * path stays a straight line): what to call and where to resume. */
 #define SLOW_FROM 6
@@ -101,6 +140,7 @@ typedef struct SlowPath {
      * (dead_flags' fdefer): CC_OP_INCB.. of guest register defer_reg */
     bool defer;
     int defer_op, defer_reg;
+    TlbAlt alt;         /* a TLB group member's own check, before all that */
 } SlowPath;
 
 typedef struct Emit {
@@ -123,6 +163,12 @@ typedef struct Emit {
     bool sse_ok;        /* CR0.EM/TS clear and CR4.OSFXSR set, tested on every
                          * path to here since the last handler call (nothing
                          * else in a block changes CR0 or CR4) */
+    Group *grps;        /* the block's TLB groups (group_plan) */
+    unsigned ngrps;
+    int grp_cur;        /* the group of the instruction being emitted, or -1 */
+    int64_t grp_disp;   /* its displacement */
+    bool grp_tok;       /* emit_ea computed its address into RDX and no TLB
+                         * check has used it yet */
 } Emit;
 
 static inline uint8_t *rx(const Emit *e, const uint8_t *p)
@@ -763,6 +809,9 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
         e->cc_known = -1;   /* a handler may leave any record */
         e->cc_spec = -1;
         e->sse_ok = false;  /* ... or write CR0 or CR4 */
+        for (unsigned k = 0; k < e->ngrps; k++) {
+            e->grps[k].live = false;    /* ... or flush the TLB */
+        }
     }
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
@@ -847,6 +896,7 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
     } else if (d->adsize == 1) {
         e8(e, 0x0f); e8(e, 0xb7); e8(e, 0xd2);                               /* movzx edx, dx */
     }
+    e->grp_tok = true;
 }
 
 /*
@@ -859,10 +909,36 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
  * address is 16-byte aligned.  RDX survives.
  */
 static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigned size,
-                           bool store, bool align16, uint8_t **slow, unsigned *ns)
+                           bool store, bool align16, uint8_t **slow, unsigned *ns, TlbAlt *alt)
 {
     int idx = (tb->flags & HF_CPL_MASK) == 3 ? 1 : 0;
     size_t tlb = offsetof(CPUX86State, tlb) + (size_t)idx * TLB_SIZE * sizeof(TLBEntry);
+    /* a TLB group's member: the instruction's own address (emit_ea's,
+     * not yet used), inside the group's span, of an access the leader's
+     * check covers */
+    Group *g = NULL;
+    int64_t d = e->grp_disp;
+    if (alt) {
+        *alt = (TlbAlt){ .zero_slot = -1, .size = size, .store = store, .tlb = tlb };
+        if (e->grp_tok && e->grp_cur >= 0 && !align16 && seg != R_FS && seg != R_GS) {
+            Group *c = &e->grps[e->grp_cur];
+            if (d >= c->dmin && d + size <= (int64_t)c->dend && (!store || c->store)) {
+                g = c;
+            }
+        }
+    }
+    e->grp_tok = false;
+    if (g && g->live) {
+        /* a follower: the leader's host address, or 0 */
+        op_rm(e, 0x8b, H_RAX, offsetof(CPUX86State, jit_grp[g->slot]), true);  /* mov rax, [] */
+        e8(e, 0x48); e8(e, 0x85); e8(e, 0xc0);                               /* test rax, rax */
+        alt->from[alt->nfrom++] = jcc_fwd(e, 0x4);                           /* jz alt */
+        if (d != g->dmin) {
+            e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(d - g->dmin));  /* lea rax, [rax+] */
+        }
+        alt->join = e->p;
+        return;
+    }
     e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                                   /* mov rax, rdx */
     if (seg == R_FS || seg == R_GS) {
         op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + seg * sizeof(SegmentCache) +
@@ -877,6 +953,34 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
     if (align16) {
         e8(e, 0xa8); e8(e, 15);                                              /* test al, 15 */
         slow[(*ns)++] = jcc_fwd(e, CC_NE);
+    }
+    if (g) {
+        /* the leader: one check of the group's span, whose first byte's
+         * host address the followers take from env->jit_grp */
+        if (d != g->dmin) {
+            e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(g->dmin - d));  /* lea rax, [rax+] */
+        }
+        emit_tlb_slot(e, H_RSI);
+        e8(e, 0x48); e8(e, 0x8d); e8(e, 0x88); e32(e, (uint32_t)(g->dend - g->dmin - 1));  /* lea rcx, [rax+] */
+        e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);          /* and rcx, ~0xfff */
+        e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33);
+        e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addr_read)));             /* cmp rcx, [read tag] */
+        alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
+        if (g->store) {
+            e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33);
+            e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addr_write)));        /* cmp rcx, [write tag] */
+            alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
+        }
+        e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
+        e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                /* add rax, [..addend] */
+        op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, jit_grp[g->slot]), true);  /* mov [], rax */
+        if (d != g->dmin) {
+            e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(d - g->dmin));  /* lea rax, [rax+] */
+        }
+        alt->join = e->p;
+        alt->zero_slot = g->slot;
+        g->live = true;
+        return;
     }
     emit_tlb_slot(e, H_RSI);
     e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
@@ -901,7 +1005,8 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     if (store && sreg >= 0) {
         greg_ensure(e, sreg);       /* not on the fast path only */
     }
-    emit_tlb_check(e, tb, seg, 1u << ot, store, false, slow, &ns);
+    TlbAlt alt;
+    emit_tlb_check(e, tb, seg, 1u << ot, store, false, slow, &ns, &alt);
     if (store && sreg < 0) {
         if (ot == 0) {
             e8(e, 0x44); e8(e, 0x88); e8(e, 0x08);                           /* mov [rax], r9b */
@@ -929,7 +1034,8 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     SlowPath *sp = &e->slow[e->nslow++];
     *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .dirty = e->gdirty, .eip = eip, .next = next,
                       .done_eip = next, .seg = seg,
-                      .ot = ot, .sreg = sreg, .store = store, .pending = e->pending };
+                      .ot = ot, .sreg = sreg, .store = store, .pending = e->pending,
+                      .alt = alt };
     for (int g = 0; g < 16; g++) {
         if ((e->gloaded & (1u << g)) && (e->gcache[g] == H_R10 || e->gcache[g] == H_R11)) {
             sp->reload |= 1u << g;
@@ -956,8 +1062,37 @@ static void add_count(Emit *e, unsigned n, bool sub)
 static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uint8_t **dead_exit)
 {
     int ot = sp->ot;
+    const TlbAlt *alt = &sp->alt;
+    size_t grp_off = alt->zero_slot >= 0 ? offsetof(CPUX86State, jit_grp[alt->zero_slot]) : 0;
+    if (alt->nfrom) {
+        /* a TLB group member's own check (TlbAlt); a leader's group gets
+         * 0 first, so that its followers do theirs too */
+        for (unsigned i = 0; i < alt->nfrom; i++) {
+            bind(e, alt->from[i], e->p);
+        }
+        if (grp_off) {
+            e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, grp_off); e32(e, 0);       /* mov qword [], 0 */
+        }
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                               /* mov rax, rdx */
+        emit_tlb_slot(e, H_RSI);
+        e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, alt->size - 1);        /* lea rcx, [rax+size-1] */
+        e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);          /* and rcx, ~0xfff */
+        size_t tag = alt->tlb + (alt->store ? offsetof(TLBEntry, addr_write)
+                                            : offsetof(TLBEntry, addr_read));
+        e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33); e32(e, (uint32_t)tag);  /* cmp rcx, [tag] */
+        uint8_t *miss = jcc_fwd(e, CC_NE);
+        e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
+        e32(e, (uint32_t)(alt->tlb + offsetof(TLBEntry, addend)));           /* add rax, [addend] */
+        e8(e, 0xe9); e32(e, 0);
+        bind(e, e->p - 4, alt->join);                                        /* jmp join */
+        bind(e, miss, e->p);
+    }
     for (unsigned i = 0; i < sp->nfrom; i++) {
         bind(e, sp->from[i], e->p);
+    }
+    if (grp_off) {
+        /* a leader's slow path (SMAP's AC test too): its group gets 0 */
+        e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, grp_off); e32(e, 0);           /* mov qword [], 0 */
     }
     greg_write_back(e, sp->dirty);  /* a fault or the handler sees the state */
     add_count(e, sp->pending, false);
@@ -1131,7 +1266,7 @@ static SlowPath *emit_rmw_load(Emit *e, const TranslationBlock *tb, const Decode
     emit_ea(e, d, next);
     uint8_t *slow[SLOW_FROM];
     unsigned ns = 0;
-    emit_tlb_check(e, tb, d->seg, 1u << ot, true, false, slow, &ns);
+    emit_tlb_check(e, tb, d->seg, 1u << ot, true, false, slow, &ns, &rmw->alt);
     for (unsigned i = 0; i < ns; i++) {
         rmw->from[rmw->nfrom++] = slow[i];
     }
@@ -2170,7 +2305,7 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
         emit_ea(e, d, next);
         uint8_t *slow[SLOW_FROM];
         unsigned ns = 0;
-        emit_tlb_check(e, tb, d->seg, 16, kind == SSE_STORE, align, slow, &ns);
+        emit_tlb_check(e, tb, d->seg, 16, kind == SSE_STORE, align, slow, &ns, NULL);
         g_assert(sp->nfrom + ns <= SLOW_FROM);
         for (unsigned i = 0; i < ns; i++) {
             sp->from[sp->nfrom++] = slow[i];
@@ -2499,6 +2634,156 @@ static void defer_mark(Emit *e, unsigned from, int op, int reg)
     }
 }
 
+/*
+ * For group_plan: whether d is one of the common instructions whose
+ * register writes are known here, and then *w, the GPRs it writes, and
+ * *acc, what it does to its ModRM memory operand, which is its only
+ * memory access (0 none, 1 reads, 2 writes).  Anything else, as far as
+ * groups go, may write any register.
+ */
+static bool grp_insn(const DecodedInsn *d, uint16_t *w, int *acc)
+{
+    unsigned op = d->op, lo = op & 7, ext = d->reg & 7;
+    bool m = d->mod != 3;
+    int wr[2] = { -1, -1 };
+    int a = 0;
+    if (op < 0x40 && lo < 6) {
+        /* ADD OR ADC SBB AND SUB XOR CMP */
+        bool cmp = op >> 3 == 7;
+        if (lo < 2) {
+            a = m ? (cmp ? 1 : 2) : 0;
+            wr[0] = m || cmp ? -1 : d->rm;
+        } else if (lo < 4) {
+            a = m;
+            wr[0] = cmp ? -1 : d->reg;
+        } else {
+            wr[0] = cmp ? -1 : R_EAX;
+        }
+    } else if (op == 0x63 || op == 0x69 || op == 0x6b || op == 0x8a || op == 0x8b ||
+               op == 0x140 + (op & 15) || op == 0x1af || op == 0x1b6 || op == 0x1b7 ||
+               op == 0x1bc || op == 0x1bd || op == 0x1be || op == 0x1bf) {
+        /* MOVSXD, IMUL, MOV r, r/m, CMOVcc, MOVZX, BSF/BSR, MOVSX */
+        a = m;
+        wr[0] = d->reg;
+    } else if (op == 0x80 || op == 0x81 || op == 0x83) {
+        a = m ? (ext == 7 ? 1 : 2) : 0;
+        wr[0] = m || ext == 7 ? -1 : d->rm;
+    } else if (op == 0x84 || op == 0x85) {
+        a = m;
+    } else if (op == 0x88 || op == 0x89 || op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3) ||
+               ((op == 0xc6 || op == 0xc7) && ext == 0) || op == 0x190 + (op & 15) ||
+               ((op == 0xfe || op == 0xff) && ext < 2) || ((op == 0xf6 || op == 0xf7) && (ext == 2 || ext == 3))) {
+        /* MOV r/m, r or imm, shifts and rotates, SETcc, INC/DEC, NOT/NEG */
+        a = m ? 2 : 0;
+        wr[0] = m ? -1 : d->rm;
+    } else if (op == 0xf6 || op == 0xf7) {
+        /* TEST; MUL, IMUL, DIV, IDIV: RAX and RDX */
+        a = m;
+        if (ext >= 4) {
+            wr[0] = R_EAX;
+            wr[1] = R_EDX;
+        }
+    } else if (op == 0x8d || op == 0x98 || op == 0x99 || (op >= 0xb0 && op <= 0xbf) ||
+               (op >= 0x1c8 && op <= 0x1cf)) {
+        /* LEA (no access), CBW.., CWD.., MOV r, imm, BSWAP */
+        wr[0] = op == 0x8d ? d->reg : op == 0x98 ? R_EAX : op == 0x99 ? R_EDX
+                                                 : (int)(lo | (d->rex & 1) << 3);
+    } else if (op >= 0x90 && op <= 0x97) {
+        /* XCHG rAX, r (NOP) */
+        int r = lo | (d->rex & 1) << 3;
+        wr[0] = r ? R_EAX : -1;
+        wr[1] = r ? r : -1;
+    } else if (op == 0x11f) {
+        /* NOP r/m: no access */
+    } else {
+        return false;
+    }
+    *w = 0;
+    for (int k = 0; k < 2; k++) {
+        int r = wr[k];
+        if (r >= 0) {
+            /* AH, CH, DH, BH without REX: the second byte of RAX.. */
+            *w |= 1u << (d->ot == 0 && !d->rex && r >= 4 && r < 8 ? r - 4 : r);
+        }
+    }
+    *acc = (d->flags & DF_ATOMIC) ? 0 : a;
+    return true;
+}
+
+/*
+ * The block's TLB groups (see Group): grp_of[i] is instruction i's, or
+ * -1.  Members address [g + disp32] in 64-bit code (no index, no FS/GS
+ * base, 64-bit addressing); a group ends at an instruction that writes g
+ * or that grp_insn does not know, and one of a single member is dropped.
+ * Groups alive at once get different slots (at most GRP_SLOTS, a group
+ * that finds none is dropped too).
+ */
+static unsigned group_plan(const TranslationBlock *tb, Group *grps, int8_t *grp_of)
+{
+    unsigned ng = 0;
+    int open[16];
+    for (int r = 0; r < 16; r++) {
+        open[r] = -1;
+    }
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        const DecodedInsn *d = &tb->insns[i];
+        uint16_t w = 0;
+        int acc = 0;
+        grp_of[i] = -1;
+        if (!jit_inline || !(tb->flags & HF_CS64) || !grp_insn(d, &w, &acc)) {
+            for (int r = 0; r < 16; r++) {
+                open[r] = -1;
+            }
+            continue;
+        }
+        if (acc && d->mod != 3 && d->base < 16 && d->index == EA_NOREG && d->adsize == 3 &&
+            d->seg != R_FS && d->seg != R_GS && fits32(d->disp) && ng < TB_MAX_INSNS) {
+            int64_t lo = d->disp, hi = d->disp + 8;    /* an access of 8 bytes at most */
+            int k = open[d->base];
+            if (k >= 0 && MAX(hi, grps[k].dend) - MIN(lo, grps[k].dmin) <= GRP_SPAN) {
+                grps[k].dmin = (int32_t)MIN(lo, grps[k].dmin);
+                grps[k].dend = (int32_t)MAX(hi, grps[k].dend);
+            } else {
+                k = (int)ng++;
+                grps[k] = (Group){ .dmin = (int32_t)lo, .dend = (int32_t)hi, .slot = -1, .first = i };
+                open[d->base] = k;
+            }
+            grps[k].store |= acc == 2;
+            grps[k].last = i;
+            grps[k].n++;
+            grp_of[i] = (int8_t)k;
+        }
+        for (int r = 0; r < 16; r++) {
+            if (w & (1u << r)) {
+                open[r] = -1;
+            }
+        }
+    }
+    /* slots, in order of first member: a slot is free after the last
+     * member of the group that had it */
+    uint32_t busy[GRP_SLOTS];
+    bool used[GRP_SLOTS] = { false };
+    for (unsigned k = 0; k < ng; k++) {
+        if (grps[k].n < 2) {
+            continue;
+        }
+        for (int sl = 0; sl < GRP_SLOTS; sl++) {
+            if (!used[sl] || busy[sl] < grps[k].first) {
+                used[sl] = true;
+                busy[sl] = grps[k].last;
+                grps[k].slot = (int8_t)sl;
+                break;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < tb->n_insns; i++) {
+        if (grp_of[i] >= 0 && grps[grp_of[i]].slot < 0) {
+            grp_of[i] = -1;
+        }
+    }
+    return ng;
+}
+
 /* An instruction tier 1 emits inline that rewrites every flag and can
  * fault only in its memory access, before it writes them: CMP, TEST and
  * ADD/SUB/AND/OR/XOR with a memory operand. */
@@ -2663,7 +2948,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     gint64 t0 = g_get_monotonic_time();
     /* worst case: an inline memory ALU form with its slow path is about
      * 300 bytes; plus the exits.  Only what is used is kept. */
-    size_t need = 640 + (size_t)tb->n_insns * 400;
+    size_t need = 640 + (size_t)tb->n_insns * 460;
     uint8_t *start = cache_alloc(need);
     if (!start) {
         return TRANSLATE_FAIL;
@@ -2675,6 +2960,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     choose_cached_regs(&e, tb, loop_mode != LOOP_NONE && ends_in_self_branch(tb));
     bool fdead[TB_MAX_INSNS], fdefer[TB_MAX_INSNS];
     dead_flags(tb, fdead, fdefer);
+    Group grps[TB_MAX_INSNS];
+    int8_t grp_of[TB_MAX_INSNS];
+    e.grps = grps;
+    e.ngrps = group_plan(tb, grps, grp_of);
+    e.grp_cur = -1;
     uint8_t *dead = e.p;
     e8(&e, 0);                              /* the dead byte */
     while ((uintptr_t)e.p & 15) {
@@ -2734,6 +3024,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             defer_j = UINT32_MAX;
         }
         e.fdead = fdead[i] || fdefer[i];
+        e.grp_cur = grp_of[i];
+        e.grp_disp = d->disp;
+        e.grp_tok = false;
         if (fdefer[i]) {
             bool dec = is_dec(d);
             defer_j = i + 1;

@@ -291,6 +291,7 @@ typedef struct CPUX86State {
     int64_t jit_count;        /* while tier 1 runs: its count, instr_count - jit_end_count */
     bool jit_counting;        /* jit_count holds the count (jit_count_sync folds it back) */
     uint64_t jit_chained;     /* direct jumps taken at block ends (including to the exit stub) */
+    uint64_t jit_grp[4];      /* tier 1's TLB groups: a host address, or 0 (accel/tcg/jit.c) */
     void *tb_jmp_cache;       /* last block run at a linear PC, by hash (accel/tcg/tb-cache.c) */
     uint64_t insn_start_eip;  /* EIP of the instruction being executed */
     volatile uint32_t interrupt_request;

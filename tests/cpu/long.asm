@@ -17,6 +17,12 @@ NXPAGE  equ 0x22000         ; mapped NX
 RMV     equ 0x50000         ; remapped between RMPA and RMPB (code)
 RMPA    equ 0x51000
 RMPB    equ 0x52000
+GV1     equ 0x58000         ; TLB groups: two virtual pages in a row ...
+GV2     equ 0x59000
+GP1     equ 0x5b000         ; ... mapped to two physical pages the other way round
+GP2     equ 0x5a000
+GRO     equ 0x5c000         ; a read-only page
+GRW     equ 0x5d000
 TSS64   equ 0x26000
 IST1_TOP equ 0x25000
 USTACK64 equ 0x70000
@@ -276,6 +282,77 @@ long64:
         dec ecx
         jnz .smc4
         CHECK64 r8, 40 * 0x100 + 16 * 55, "SMC: a store rewrites a block other blocks jump to: its new code runs"
+
+        ; ---- TLB groups (tier 1 checks the TLB once for a block's accesses
+        ; through one base register that fit one page, jit.c Group): every
+        ; access still reads its own page when they do not (SDM vol.3 4.3),
+        ; after the base changes (an ADD, a write to AH), and a store the
+        ; page does not allow faults at its own RIP
+        mov qword [PT0 + (GV1 >> 12) * 8], GP1 | 3
+        mov qword [PT0 + (GV2 >> 12) * 8], GP2 | 3
+        invlpg [GV1]
+        invlpg [GV2]
+        mov qword [GP1 + 0xfe0], 0x44
+        mov qword [GP1 + 0xff8], 0x11   ; the last qword of GV1
+        mov qword [GP2], 0x22           ; the first two of GV2
+        mov qword [GP2 + 8], 0x33
+        mov qword [GP1 + 0xf00], 0x55
+        mov qword [GP2 + 0xf00], 0x66
+        mov rsi, GV1 + 0xff8
+        xor r8d, r8d
+        mov ecx, 40
+.tg1:   mov rax, [rsi]
+        add rax, [rsi + 8]              ; the next page
+        add rax, [rsi + 16]
+        add rax, [rsi - 0x18]
+        add r8, rax
+        dec ecx
+        jnz .tg1
+        CHECK64 r8, 40 * (0x11 + 0x22 + 0x33 + 0x44), "TLB group across a page boundary: each access reads its page"
+        xor r8d, r8d
+        mov ecx, 40
+.tg2:   mov rax, [rsi]
+        add rsi, 8                      ; GV2
+        add rax, [rsi]
+        sub rsi, 8
+        mov rdi, GV1 + 0xf00
+        add rax, [rdi]
+        add rax, [rdi]
+        mov rdx, rdi
+        add rax, [rdx]
+        mov dh, 0x9f                    ; GV2 + 0xf00
+        add rax, [rdx]
+        add r8, rax
+        dec ecx
+        jnz .tg2
+        CHECK64 r8, 40 * (0x11 + 0x22 + 0x55 * 3 + 0x66), "TLB group: the base register written (ADD, DH) between two accesses"
+        mov qword [GRO + 8], 0x77
+        mov qword [GRW + 8], 0x77
+        mov rax, cr0
+        bts rax, 16                     ; WP: supervisor writes obey R/W
+        mov cr0, rax
+        mov qword [PT0 + (GRO >> 12) * 8], GRO | 1      ; read-only
+        invlpg [GRO]
+        mov rax, [GRO]                  ; in the TLB, for reading
+        mov r9, GRO
+        mov rbx, GRW
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .tg4d
+.tg4:   mov rdi, rbx
+        cmp ecx, 1
+        cmove rdi, r9                   ; the read-only page the 40th time round
+        mov rax, [rdi + 8]
+.tg4s:  mov [rdi + 16], rax
+        add r8, 1
+        dec ecx
+        jnz .tg4
+.tg4d:  mov rax, cr0
+        btr rax, 16
+        mov cr0, rax
+        CHECK64_FAULT 14, .tg4s, "TLB group: a store to a read-only page after a load from it: #PF", "the #PF's RIP is the store's"
+        CHECK64 r8, 39, "TLB group: the rounds before the #PF ran"
+        CHECK64 [GRW + 16], 0x77, "TLB group: the stores before the #PF were done"
 
         ; ---- a direct CALL to another page, whose mapping changes between
         ; two loops: the code of the page mapped now runs (SDM vol.3 4.10.4:
