@@ -2693,8 +2693,13 @@ static bool grp_insn(const DecodedInsn *d, uint16_t *w, int *acc)
         int r = lo | (d->rex & 1) << 3;
         wr[0] = r ? R_EAX : -1;
         wr[1] = r ? r : -1;
-    } else if (op == 0x11f) {
-        /* NOP r/m: no access */
+    } else if ((op >= 0x50 && op <= 0x5f) || op == 0x68 || op == 0x6a || op == 0xe8) {
+        /* PUSH, POP, CALL rel: RSP, and POP's register (their stack
+         * access is not the ModRM operand's) */
+        wr[0] = R_ESP;
+        wr[1] = op >= 0x58 && op <= 0x5f ? (int)(lo | (d->rex & 1) << 3) : -1;
+    } else if (op == 0x11f || op == 0xe9 || op == 0xeb) {
+        /* NOP r/m (no access), JMP rel */
     } else {
         return false;
     }

@@ -322,10 +322,15 @@ long64:
         add rax, [rdx]
         mov dh, 0x9f                    ; GV2 + 0xf00
         add rax, [rdx]
+        mov r10, GV1 + 0xf00
+        add rax, [r10]
+        push rdx                        ; GV2 + 0xf00
+        pop r10
+        add rax, [r10]
         add r8, rax
         dec ecx
         jnz .tg2
-        CHECK64 r8, 40 * (0x11 + 0x22 + 0x55 * 3 + 0x66), "TLB group: the base register written (ADD, DH) between two accesses"
+        CHECK64 r8, 40 * (0x11 + 0x22 + 0x55 * 4 + 0x66 * 2), "TLB group: the base register written (ADD, DH, POP) between two accesses"
         mov qword [GRO + 8], 0x77
         mov qword [GRW + 8], 0x77
         mov rax, cr0
