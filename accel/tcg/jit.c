@@ -95,7 +95,7 @@ void jit_set_perfmap(bool on)
  * in the block, as an x86 TLB may keep a translation until INVLPG or a
  * CR3 write (handlers: they end the groups).
  */
-#define GRP_SLOTS 4
+#define GRP_SLOTS G_N_ELEMENTS(((CPUX86State *)0)->jit_grp)
 #define GRP_SPAN 256
 typedef struct Group {
     int32_t dmin, dend;     /* the span, from g */
@@ -900,6 +900,34 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
 }
 
 /*
+ * The lookup of the TLB entry of the address in RAX (tlb: its mmu index's
+ * table in env) for span bytes from there: the page of the last byte
+ * compared with the entry's read tag and/or write tag (a mismatch branches
+ * off, into miss[]), then RAX += the entry's addend.  The tag of an entry
+ * is a page whose slot it is, so a span that crosses a page never matches.
+ */
+static void emit_tlb_lookup(Emit *e, size_t tlb, unsigned span, bool read, bool write,
+                            uint8_t **miss, unsigned *nmiss)
+{
+    emit_tlb_slot(e, H_RSI);
+    if (span - 1 < 0x80) {
+        e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, span - 1);             /* lea rcx, [rax+span-1] */
+    } else {
+        e8(e, 0x48); e8(e, 0x8d); e8(e, 0x88); e32(e, span - 1);
+    }
+    e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
+    for (int w = 0; w < 2; w++) {
+        if (w ? write : read) {
+            size_t tag = tlb + (w ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
+            e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi+tag] */
+            miss[(*nmiss)++] = jcc_fwd(e, CC_NE);
+        }
+    }
+    e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
+    e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
+}
+
+/*
  * The TLB check of an access of size bytes at offset RDX in seg: RAX = its
  * host address when the TLB of the block's CPL maps it for this kind of
  * access, else a branch to the slow path, appended to slow[] (*ns).  The
@@ -960,19 +988,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         if (d != g->dmin) {
             e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(g->dmin - d));  /* lea rax, [rax+] */
         }
-        emit_tlb_slot(e, H_RSI);
-        e8(e, 0x48); e8(e, 0x8d); e8(e, 0x88); e32(e, (uint32_t)(g->dend - g->dmin - 1));  /* lea rcx, [rax+] */
-        e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);          /* and rcx, ~0xfff */
-        e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33);
-        e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addr_read)));             /* cmp rcx, [read tag] */
-        alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
-        if (g->store) {
-            e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33);
-            e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addr_write)));        /* cmp rcx, [write tag] */
-            alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
-        }
-        e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
-        e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                /* add rax, [..addend] */
+        emit_tlb_lookup(e, tlb, (unsigned)(g->dend - g->dmin), true, g->store, alt->from, &alt->nfrom);
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, jit_grp[g->slot]), true);  /* mov [], rax */
         if (d != g->dmin) {
             e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(d - g->dmin));  /* lea rax, [rax+] */
@@ -982,14 +998,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         g->live = true;
         return;
     }
-    emit_tlb_slot(e, H_RSI);
-    e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, size - 1);                 /* lea rcx, [rax+size-1] */
-    e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);              /* and rcx, ~0xfff */
-    size_t tag = tlb + (store ? offsetof(TLBEntry, addr_write) : offsetof(TLBEntry, addr_read));
-    e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33); e32(e, (uint32_t)tag);  /* cmp rcx, [rbx+rsi+tag] */
-    slow[(*ns)++] = jcc_fwd(e, CC_NE);
-    e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
-    e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
+    emit_tlb_lookup(e, tlb, size, !store, store, slow, ns);
 }
 
 /*
@@ -1074,18 +1083,12 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
             e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, grp_off); e32(e, 0);       /* mov qword [], 0 */
         }
         e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                               /* mov rax, rdx */
-        emit_tlb_slot(e, H_RSI);
-        e8(e, 0x48); e8(e, 0x8d); e8(e, 0x48); e8(e, alt->size - 1);        /* lea rcx, [rax+size-1] */
-        e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000);          /* and rcx, ~0xfff */
-        size_t tag = alt->tlb + (alt->store ? offsetof(TLBEntry, addr_write)
-                                            : offsetof(TLBEntry, addr_read));
-        e8(e, 0x48); e8(e, 0x3b); e8(e, 0x8c); e8(e, 0x33); e32(e, (uint32_t)tag);  /* cmp rcx, [tag] */
-        uint8_t *miss = jcc_fwd(e, CC_NE);
-        e8(e, 0x48); e8(e, 0x03); e8(e, 0x84); e8(e, 0x33);
-        e32(e, (uint32_t)(alt->tlb + offsetof(TLBEntry, addend)));           /* add rax, [addend] */
+        uint8_t *miss[1];
+        unsigned nmiss = 0;
+        emit_tlb_lookup(e, alt->tlb, alt->size, !alt->store, alt->store, miss, &nmiss);
         e8(e, 0xe9); e32(e, 0);
         bind(e, e->p - 4, alt->join);                                        /* jmp join */
-        bind(e, miss, e->p);
+        bind(e, miss[0], e->p);
     }
     for (unsigned i = 0; i < sp->nfrom; i++) {
         bind(e, sp->from[i], e->p);
@@ -2772,7 +2775,7 @@ static unsigned group_plan(const TranslationBlock *tb, Group *grps, int8_t *grp_
         if (grps[k].n < 2) {
             continue;
         }
-        for (int sl = 0; sl < GRP_SLOTS; sl++) {
+        for (unsigned sl = 0; sl < GRP_SLOTS; sl++) {
             if (!used[sl] || busy[sl] < grps[k].first) {
                 used[sl] = true;
                 busy[sl] = grps[k].last;
