@@ -2219,6 +2219,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         /* store first, then commit RSP (push_v) */
         greg_load(e, H_RDX, R_ESP, true);
         e8(e, 0x48); e8(e, 0x83); e8(e, 0xea); e8(e, 8);                     /* sub rdx, 8 */
+        e->grp_tok = true;          /* a TLB group's member maybe (group_plan) */
         emit_mem(e, tb, R_SS, 3, true, d->rm, eip, next);
         e->slow[e->nslow - 1].push = true;
         greg_add8(e, R_ESP, -8);
@@ -2226,6 +2227,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     }
     /* pop: load, RSP += 8, then the register (POP RSP takes the value) */
     greg_load(e, H_RDX, R_ESP, true);
+    e->grp_tok = true;
     emit_mem(e, tb, R_SS, 3, false, 0, eip, next);
     greg_add8(e, R_ESP, 8);
     greg_store(e, H_RAX, d->rm);
@@ -2639,17 +2641,55 @@ static void defer_mark(Emit *e, unsigned from, int op, int reg)
 
 /*
  * For group_plan: whether d is one of the common instructions whose
- * register writes are known here, and then *w, the GPRs it writes, and
- * *acc, what it does to its ModRM memory operand, which is its only
- * memory access (0 none, 1 reads, 2 writes).  Anything else, as far as
- * groups go, may write any register.
+ * register writes are known here, and then what it does:
+ *   *acc  to its ModRM memory operand (0 none, 1 reads, 2 writes);
+ *   *sacc to the stack, for the 64-bit PUSH, POP, CALL rel and RET that
+ *         tier 1 emits inline (0 none, 1 reads [RSP], 2 writes [RSP - 8]);
+ *   *adj_reg, *adj: a register it moves by a constant after that access
+ *         (RSP by PUSH/POP/CALL/RET, ADD/SUB r64, imm, LEA r64, [r64 + d]),
+ *         or -1;
+ *   *w    the GPRs it writes otherwise.
+ * An instruction has one memory access at most.  Anything else, as far
+ * as groups go, may write any register.
  */
-static bool grp_insn(const DecodedInsn *d, uint16_t *w, int *acc)
+static bool grp_insn(const DecodedInsn *d, uint16_t *w, int *acc, int *sacc, int *adj_reg,
+                     int64_t *adj)
 {
     unsigned op = d->op, lo = op & 7, ext = d->reg & 7;
     bool m = d->mod != 3;
     int wr[2] = { -1, -1 };
     int a = 0;
+    *sacc = 0;
+    *adj_reg = -1;
+    *adj = 0;
+    bool q = d->opsize == 3;
+    if (!m && d->ot == 3 && (op == 0x81 || op == 0x83) && (ext == 0 || ext == 5) &&
+        (int64_t)d->imm == (int32_t)d->imm) {
+        /* ADD/SUB r64, imm */
+        *adj_reg = d->rm;
+        *adj = ext == 0 ? (int64_t)d->imm : -(int64_t)d->imm;
+        *w = 0;
+        *acc = 0;
+        return true;
+    }
+    if (op == 0x8d && d->ot == 3 && m && d->base == d->reg && d->index == EA_NOREG &&
+        d->adsize == 3 && fits32(d->disp)) {
+        /* LEA r64, [r64 + disp] */
+        *adj_reg = d->reg;
+        *adj = d->disp;
+        *w = 0;
+        *acc = 0;
+        return true;
+    }
+    if (q && ((op >= 0x50 && op <= 0x5f) || op == 0xe8 || op == 0xc3 || op == 0xc2)) {
+        bool pop = op >= 0x58 && op <= 0x5f;
+        *sacc = pop || op == 0xc3 || op == 0xc2 ? 1 : 2;
+        *adj_reg = R_ESP;
+        *adj = *sacc == 2 ? -8 : op == 0xc2 ? 8 + (int64_t)(d->imm & 0xffff) : 8;
+        *w = pop ? 1u << (lo | (d->rex & 1) << 3) : 0;
+        *acc = 0;
+        return true;
+    }
     if (op < 0x40 && lo < 6) {
         /* ADD OR ADC SBB AND SUB XOR CMP */
         bool cmp = op >> 3 == 7;
@@ -2720,46 +2760,76 @@ static bool grp_insn(const DecodedInsn *d, uint16_t *w, int *acc)
 
 /*
  * The block's TLB groups (see Group): grp_of[i] is instruction i's, or
- * -1.  Members address [g + disp32] in 64-bit code (no index, no FS/GS
- * base, 64-bit addressing); a group ends at an instruction that writes g
- * or that grp_insn does not know, and one of a single member is dropped.
- * Groups alive at once get different slots (at most GRP_SLOTS, a group
- * that finds none is dropped too).
+ * -1, and grp_d[i] its displacement from the group's origin, the value
+ * its base register g had when the group began.  Members address
+ * [g + disp32] in 64-bit code (no index, no FS/GS base, 64-bit
+ * addressing), or the stack by PUSH, POP, CALL and RET (g = RSP).  An
+ * instruction that moves g by a constant (PUSH, POP, ADD RSP, 68h; a
+ * function's prologue and epilogue) keeps the group open: later members'
+ * displacements count it in.  A group ends at an instruction that
+ * writes g otherwise or that grp_insn does not know, and one of a single
+ * member is dropped.  Groups alive at once get different slots (at most
+ * GRP_SLOTS, a group that finds none is dropped too).
  */
-static unsigned group_plan(const TranslationBlock *tb, Group *grps, int8_t *grp_of)
+static unsigned group_plan(const TranslationBlock *tb, Group *grps, int8_t *grp_of,
+                           int32_t *grp_d)
 {
     unsigned ng = 0;
     int open[16];
+    int64_t moved[16];      /* how far g moved since its group began */
     for (int r = 0; r < 16; r++) {
         open[r] = -1;
     }
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         const DecodedInsn *d = &tb->insns[i];
         uint16_t w = 0;
-        int acc = 0;
+        int acc = 0, sacc = 0, adj_reg = -1;
+        int64_t adj = 0;
         grp_of[i] = -1;
-        if (!jit_inline || !(tb->flags & HF_CS64) || !grp_insn(d, &w, &acc)) {
+        grp_d[i] = 0;
+        if (!jit_inline || !(tb->flags & HF_CS64) ||
+            !grp_insn(d, &w, &acc, &sacc, &adj_reg, &adj)) {
             for (int r = 0; r < 16; r++) {
                 open[r] = -1;
             }
             continue;
         }
+        int base = -1;
+        int64_t disp = 0;
         if (acc && d->mod != 3 && d->base < 16 && d->index == EA_NOREG && d->adsize == 3 &&
-            d->seg != R_FS && d->seg != R_GS && fits32(d->disp) && ng < TB_MAX_INSNS) {
-            int64_t lo = d->disp, hi = d->disp + 8;    /* an access of 8 bytes at most */
-            int k = open[d->base];
+            d->seg != R_FS && d->seg != R_GS && fits32(d->disp)) {
+            base = d->base;
+            disp = d->disp;
+        } else if (sacc) {
+            base = R_ESP;
+            disp = sacc == 2 ? -8 : 0;
+        }
+        if (base >= 0 && ng < TB_MAX_INSNS) {
+            int k = open[base];
+            int64_t lo = disp + (k >= 0 ? moved[base] : 0);
+            int64_t hi = lo + 8;    /* an access of 8 bytes at most */
             if (k >= 0 && MAX(hi, grps[k].dend) - MIN(lo, grps[k].dmin) <= GRP_SPAN) {
                 grps[k].dmin = (int32_t)MIN(lo, grps[k].dmin);
                 grps[k].dend = (int32_t)MAX(hi, grps[k].dend);
             } else {
+                lo = disp;
+                hi = lo + 8;
                 k = (int)ng++;
                 grps[k] = (Group){ .dmin = (int32_t)lo, .dend = (int32_t)hi, .slot = -1, .first = i };
-                open[d->base] = k;
+                open[base] = k;
+                moved[base] = 0;
             }
-            grps[k].store |= acc == 2;
+            grps[k].store |= acc == 2 || sacc == 2;
             grps[k].last = i;
             grps[k].n++;
             grp_of[i] = (int8_t)k;
+            grp_d[i] = (int32_t)lo;
+        }
+        if (adj_reg >= 0 && open[adj_reg] >= 0) {
+            moved[adj_reg] += adj;
+            if (moved[adj_reg] < -(1 << 24) || moved[adj_reg] > (1 << 24)) {
+                open[adj_reg] = -1;     /* displacements stay far inside int32 */
+            }
         }
         for (int r = 0; r < 16; r++) {
             if (w & (1u << r)) {
@@ -2970,8 +3040,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     dead_flags(tb, fdead, fdefer);
     Group grps[TB_MAX_INSNS];
     int8_t grp_of[TB_MAX_INSNS];
+    int32_t grp_d[TB_MAX_INSNS];
     e.grps = grps;
-    e.ngrps = group_plan(tb, grps, grp_of);
+    e.ngrps = group_plan(tb, grps, grp_of, grp_d);
     e.grp_cur = -1;
     uint8_t *dead = e.p;
     e8(&e, 0);                              /* the dead byte */
@@ -3033,7 +3104,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         }
         e.fdead = fdead[i] || fdefer[i];
         e.grp_cur = grp_of[i];
-        e.grp_disp = d->disp;
+        e.grp_disp = grp_d[i];
         e.grp_tok = false;
         if (fdefer[i]) {
             bool dec = is_dec(d);
@@ -3144,6 +3215,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                 e8(&e, 0x49); e8(&e, 0xb9); e64(&e, next);                  /* mov r9, next */
                 greg_load(&e, H_RDX, R_ESP, true);
                 e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xea); e8(&e, 8);         /* sub rdx, 8 */
+                e.grp_tok = true;
                 emit_mem(&e, tb, R_SS, 3, true, -1, eip, next);
                 /* the store's slow path leaves with the CALL complete
                  * when the store killed this block */
@@ -3175,6 +3247,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             bool ret = d->handler == op_ret;
             if (ret) {
                 greg_load(&e, H_RDX, R_ESP, true);
+                e.grp_tok = true;
                 emit_mem(&e, tb, R_SS, 3, false, 0, eip, next);
             } else if (d->mod == 3) {
                 greg_load(&e, H_RAX, d->rm, true);

@@ -359,6 +359,90 @@ long64:
         CHECK64 r8, 39, "TLB group: the rounds before the #PF ran"
         CHECK64 [GRW + 16], 0x77, "TLB group: the stores before the #PF were done"
 
+        ; ---- TLB groups on the stack: PUSH, POP, CALL, RET and the ADD,
+        ; SUB and LEA of RSP by a constant keep a group of RSP open, its
+        ; later members' displacements counting the moves in; each access
+        ; still reads and writes its own address (SDM vol.1 6.2)
+        mov r15, rsp
+        xor r8d, r8d
+        mov ecx, 40
+.ts1:   mov rsp, GV2 + 0x10             ; pushes down across into GV1
+        mov eax, 0x101
+        mov edx, 0x202
+        mov edi, 0x303
+        push rax                        ; GV2 + 8
+        push rdx                        ; GV2
+        push rdi                        ; GV1 + 0xff8
+        pop r9
+        pop r10
+        pop r11
+        imul r9, r9, 3
+        add r8, r9
+        add r8, r10
+        add r8, r11
+        dec ecx
+        jnz .ts1
+        mov rsp, r15
+        CHECK64 r8, 40 * (0x303 * 3 + 0x202 + 0x101), "TLB group on the stack across a page boundary: POPs read what PUSHes wrote"
+        CHECK64 [GP1 + 0xff8], 0x303, "TLB group on the stack: the PUSH into the page below went to its physical page"
+        CHECK64 [GP2], 0x202, "TLB group on the stack: the PUSH into the page above went to its physical page"
+        mov r15, rsp                    ; (CHECK64 does not keep R15)
+        xor r8d, r8d
+        mov ecx, 40
+.ts2:   mov rsp, GV1 + 0x800
+        lea rax, [rcx + 0x1000]
+        lea rdx, [rcx + 0x2000]
+        lea rdi, [rcx + 0x3000]
+        push rax                        ; GV1 + 0x7f8
+        sub rsp, 0x18                   ; 0x7e0
+        mov [rsp + 8], rdx              ; 0x7e8
+        lea rsp, [rsp + 0x10]           ; 0x7f0
+        mov [rsp], rdi                  ; 0x7f0
+        add rsp, 8                      ; 0x7f8
+        pop r9                          ; rax
+        mov r10, [GV1 + 0x7e8]
+        mov r11, [GV1 + 0x7f0]
+        mov rsi, GV1 + 0x900
+        mov qword [rsi], rcx
+        push rsi                        ; 0x7f8
+        pop rsp                         ; GV1 + 0x900: the group ends
+        pop rsi                         ; rcx, from GV1 + 0x900
+        shl r9, 8
+        add r8, r9
+        shl r10, 4
+        add r8, r10
+        add r8, r11
+        add r8, rsi
+        dec ecx
+        jnz .ts2
+        mov rsp, r15
+        CHECK64 r8, (0x1000 * 40 + 820) * 256 + (0x2000 * 40 + 820) * 16 + 0x3000 * 40 + 820 + 820, "TLB group on the stack: SUB, LEA, ADD RSP and POP RSP between its accesses"
+        jmp .ts3s
+.tsf:   push rbx                        ; ... its frame across into GV1
+        push rbp
+        sub rsp, 0x10
+        mov [rsp + 8], rax
+        lea rbp, [rax * 2]
+        mov rbx, [rsp + 8]
+        add rsp, 0x10
+        lea rax, [rbp + rbx * 4 + 0x10]
+        add rax, [rsp + 0x10]
+        sub rax, [rsp + 0x10]
+        pop rbp
+        pop rbx
+        ret
+.ts3s:  mov r15, rsp                    ; (CHECK64 does not keep R15)
+        xor r8d, r8d
+        mov ecx, 40
+.ts3:   mov rsp, GV2 + 0x10             ; the CALL's return address in GV2 ...
+        mov eax, ecx
+        call .tsf
+        add r8, rax
+        dec ecx
+        jnz .ts3
+        mov rsp, r15
+        CHECK64 r8, 820 * 6 + 40 * 0x10, "TLB group on the stack: RET after PUSHes and POPs returns where CALL was"
+
         ; ---- a direct CALL to another page, whose mapping changes between
         ; two loops: the code of the page mapped now runs (SDM vol.3 4.10.4:
         ; after INVLPG the next fetch walks the tables; in tier 1 a block
