@@ -2242,7 +2242,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
  * translated (CPUID.1:EDX.SSE2).  Anything unusual (CR0.EM/TS, no CR4.OSFXSR, a misaligned
  * or unmapped operand) takes the handler from a slow path.
  */
-enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR };
+enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR, SSE_MOVS, SSE_FP };
 
 static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const DecodedInsn *d,
                     bool *align)
@@ -2265,6 +2265,19 @@ static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const De
     }
     if (pc < 2 && ((op >= 0x54 && op <= 0x57) || op == 0x14 || op == 0x15)) {
         return SSE_OP;
+    }
+    if (pc >= 2 && (op == 0x10 || op == 0x11)) {
+        *align = false;
+        return SSE_MOVS;                    /* MOVSS, MOVSD */
+    }
+    if ((pc >= 2 && (op == 0x51 || op == 0x58 || op == 0x59 || (op >= 0x5c && op <= 0x5f) ||
+                     op == 0x2a)) ||
+        (pc < 2 && (op == 0x2e || op == 0x2f))) {
+        *align = false;
+        return SSE_FP;                      /* scalar arithmetic, (U)COMISS/SD, CVTSI2SS/SD */
+    }
+    if (pc >= 1 && op == 0x70) {
+        return SSE_OP;                      /* PSHUFD, PSHUFHW, PSHUFLW */
     }
     if (pc == 1 && d->mod == 3 && (op == 0xd7 || op == 0x7e)) {
         return SSE_TO_GPR;                  /* PMOVMSKB r, xmm; MOVD/MOVQ r, xmm */
@@ -2289,6 +2302,76 @@ static void xmm_env(Emit *e, int n, size_t off, bool store)
     e8(e, 0xf3); e8(e, 0x0f); e8(e, store ? 0x7f : 0x6f); m_rbx(e, n, off);
 }
 
+/*
+ * Scalar SSE floating point (SSE_FP), with RAX the host address of a
+ * memory operand: the host instruction itself, run with the guest's
+ * MXCSR when that is the power-on one but for its flags (every exception
+ * masked, round to nearest, no DAZ/FTZ), so that the host computes the
+ * guest's result and raises the guest's flags; those it ORs into the
+ * guest's MXCSR.  Any other MXCSR (an unmasked exception would trap, in
+ * the host) takes the handler (sp).
+ */
+static void emit_sse_fp(Emit *e, const DecodedInsn *d, SlowPath *sp)
+{
+    int op = d->op & 0xff;
+    bool cvt = op == 0x2a, comis = op == 0x2e || op == 0x2f;
+    bool w = d->rex & 8;
+    /* the guest's MXCSR without its flags, 1F80h, loaded into the host's */
+    e8(e, 0x8b); m_rbx(e, H_RCX, offsetof(CPUX86State, fpu.mxcsr));          /* mov ecx, mxcsr */
+    e8(e, 0x81); e8(e, 0xe1); e32(e, ~(uint32_t)MXCSR_FLAGS);                /* and ecx, ~flags */
+    e8(e, 0x81); e8(e, 0xf9); e32(e, MXCSR_MASKS);                           /* cmp ecx, 1f80h */
+    g_assert(sp->nfrom < SLOW_FROM);
+    sp->from[sp->nfrom++] = jcc_fwd(e, CC_NE);
+    e8(e, 0x89); m_rbx(e, H_RCX, offsetof(CPUX86State, jit_csr));           /* mov jit_csr, ecx */
+    e8(e, 0x0f); e8(e, 0xae); m_rbx(e, 2, offsetof(CPUX86State, jit_csr));  /* ldmxcsr */
+    /* the source: XMM1, or RCX for CVTSI2SS/SD */
+    if (d->mod != 3) {
+        if (cvt) {
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x8b); e8(e, 0x08);                                        /* mov ecx/rcx, [rax] */
+        } else if (comis ? (d->prefixes & PFX_OPSIZE) : (d->prefixes & PFX_REPNE)) {
+            e8(e, 0xf3); e8(e, 0x0f); e8(e, 0x7e); e8(e, 0x08);              /* movq xmm1, [rax] */
+        } else {
+            e8(e, 0x66); e8(e, 0x0f); e8(e, 0x6e); e8(e, 0x08);              /* movd xmm1, [rax] */
+        }
+    } else if (cvt) {
+        greg_load(e, H_RCX, d->rm, w);
+    } else {
+        xmm_env(e, 1, XMMOFF(d->rm), false);
+    }
+    xmm_env(e, 0, XMMOFF(d->reg), false);
+    if (comis) {
+        /* ZF PF CF from the host's, OF SF AF clear */
+        if (d->prefixes & PFX_OPSIZE) {
+            e8(e, 0x66);
+        }
+        e8(e, 0x0f); e8(e, op); e8(e, 0xc1);                                 /* (u)comis xmm0, xmm1 */
+        e8(e, 0x9c); e8(e, 0x59);                                            /* pushfq; pop rcx */
+        e8(e, 0x83); e8(e, 0xe1); e8(e, CC_Z | CC_P | CC_C);                 /* and ecx, ZF|PF|CF */
+        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
+        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
+        e8(e, 0x09); e8(e, 0xc8);                                            /* or eax, ecx */
+        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
+        e->cc_known = -1;
+        e->cc_spec = -1;
+    } else {
+        e8(e, (d->prefixes & PFX_REPNE) ? 0xf2 : 0xf3);
+        if (cvt && w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x0f); e8(e, op); e8(e, 0xc1);                                 /* op xmm0, xmm1 (or ecx/rcx) */
+        xmm_env(e, 0, XMMOFF(d->reg), true);
+    }
+    /* the flags it raised, into the guest's */
+    e8(e, 0x0f); e8(e, 0xae); m_rbx(e, 3, offsetof(CPUX86State, jit_csr));  /* stmxcsr */
+    e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, jit_csr));
+    e8(e, 0x83); e8(e, 0xe0); e8(e, MXCSR_FLAGS);                            /* and eax, flags */
+    e8(e, 0x09); m_rbx(e, H_RAX, offsetof(CPUX86State, fpu.mxcsr));          /* or mxcsr, eax */
+}
+
 static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, int kind,
                      bool align, uint64_t eip, uint64_t next)
 {
@@ -2310,14 +2393,48 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
         emit_ea(e, d, next);
         uint8_t *slow[SLOW_FROM];
         unsigned ns = 0;
-        emit_tlb_check(e, tb, d->seg, 16, kind == SSE_STORE, align, slow, &ns, NULL);
+        /* the scalar ones: 4 or 8 bytes (F3 or F2; (U)COMISS or 66
+         * (U)COMISD; CVTSI2SS/SD: the integer's size) */
+        unsigned size = 16;
+        int op = d->op & 0xff;
+        if (kind == SSE_MOVS || kind == SSE_FP) {
+            bool q = op == 0x2a ? (d->rex & 8) : op == 0x2e || op == 0x2f ? (d->prefixes & PFX_OPSIZE)
+                                                                        : (d->prefixes & PFX_REPNE);
+            size = q ? 8 : 4;
+        }
+        bool store = kind == SSE_STORE || (kind == SSE_MOVS && (d->op & 0xff) == 0x11);
+        emit_tlb_check(e, tb, d->seg, size, store, align, slow, &ns, NULL);
         g_assert(sp->nfrom + ns <= SLOW_FROM);
         for (unsigned i = 0; i < ns; i++) {
             sp->from[sp->nfrom++] = slow[i];
         }
     }
     bool w = d->rex & 8;
-    if (kind == SSE_TO_GPR) {
+    if (kind == SSE_FP) {
+        emit_sse_fp(e, d, sp);
+    } else if (kind == SSE_MOVS) {
+        /* the low 4 or 8 bytes: a load from memory zeroes the rest of
+         * the register, a move between registers keeps it */
+        bool q = d->prefixes & PFX_REPNE;
+        bool st = (d->op & 0xff) == 0x11;
+        if (d->mod == 3) {
+            op_rm(e, 0x8b, H_RCX, XMMOFF(st ? d->reg : d->rm), q);           /* mov ecx/rcx, [src] */
+            op_rm(e, 0x89, H_RCX, XMMOFF(st ? d->rm : d->reg), q);           /* mov [dst], ecx/rcx */
+        } else if (st) {
+            op_rm(e, 0x8b, H_RCX, XMMOFF(d->reg), q);
+            if (q) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x89); e8(e, 0x08);                                        /* mov [rax], ecx/rcx */
+        } else {
+            if (q) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x8b); e8(e, 0x08);                                        /* mov ecx/rcx, [rax] */
+            op_rm(e, 0x89, H_RCX, XMMOFF(d->reg), true);                     /* mov [dst], rcx */
+            e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, XMMOFF(d->reg) + 8); e32(e, 0);  /* mov qword [dst+8], 0 */
+        }
+    } else if (kind == SSE_TO_GPR) {
         /* PMOVMSKB: GPR reg <- XMM rm; MOVD/MOVQ: GPR rm <- XMM reg */
         bool mask = (d->op & 0xff) == 0xd7;
         xmm_env(e, 0, XMMOFF(mask ? d->rm : d->reg), false);
@@ -2351,10 +2468,16 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
         }
         if (kind == SSE_OP) {
             xmm_env(e, 0, XMMOFF(d->reg), false);
-            if (d->prefixes & PFX_OPSIZE) {
+            /* the mandatory prefix: F2 and F3 win over 66 */
+            if (d->prefixes & (PFX_REPNE | PFX_REP)) {
+                e8(e, (d->prefixes & PFX_REPNE) ? 0xf2 : 0xf3);
+            } else if (d->prefixes & PFX_OPSIZE) {
                 e8(e, 0x66);
             }
             e8(e, 0x0f); e8(e, d->op & 0xff); e8(e, 0xc1);                   /* op xmm0, xmm1 */
+            if ((d->op & 0xff) == 0x70) {
+                e8(e, (uint8_t)d->imm);                                      /* PSHUF*'s order */
+            }
         }
         xmm_env(e, 0, XMMOFF(d->reg), true);
     }

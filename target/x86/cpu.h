@@ -32,6 +32,8 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, R_NONE_SEG = 6 };
 #define CC_S    0x0080
 #define CC_O    0x0800
 #define CC_MASK (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
+#define MXCSR_FLAGS 0x003f      /* IE DE ZE OE UE PE */
+#define MXCSR_MASKS 0x1f80      /* their masks: all set at power-on */
 #define TF_MASK   0x00000100
 #define IF_MASK   0x00000200
 #define DF_MASK   0x00000400
@@ -292,6 +294,7 @@ typedef struct CPUX86State {
     bool jit_counting;        /* jit_count holds the count (jit_count_sync folds it back) */
     uint64_t jit_chained;     /* direct jumps taken at block ends (including to the exit stub) */
     uint64_t jit_grp[4];      /* tier 1's TLB groups: a host address, or 0 (accel/tcg/jit.c) */
+    uint32_t jit_csr;         /* tier 1's scalar SSE: the host MXCSR on its way in and out */
     void *tb_jmp_cache;       /* last block run at a linear PC, by hash (accel/tcg/tb-cache.c) */
     uint64_t insn_start_eip;  /* EIP of the instruction being executed */
     volatile uint32_t interrupt_request;

@@ -129,8 +129,6 @@ static uint32_t sse_trap_flags(void)
 #include "target/x86/sse-host.inc"
 
 /* MXCSR fields */
-#define MXCSR_FLAGS 0x003f
-#define MXCSR_MASKS 0x1f80
 
 /* ---------------- exception rules ---------------- */
 

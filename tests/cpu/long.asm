@@ -565,6 +565,147 @@ long64:
         CHECK64 r8, 39, "the iterations before TS was set ran"
         CHECK64 rbx, 1, "the #NM came on the 40th"
 
+        ; ---- scalar SSE and shuffles in a hot loop (tier 1 runs MOVSS/
+        ; MOVSD, PSHUFD/LW/HW and, with MXCSR at its power-on value but
+        ; for flags, the scalar arithmetic, (U)COMISS/SD and CVTSI2SS/SD
+        ; as host instructions): results, EFLAGS and MXCSR flags (SDM vol.2
+        ; ADDSD..UCOMISD, vol.1 11.5), an operand across a page boundary,
+        ; and another rounding mode
+        mov dword [GP1 + 0xffc], 0      ; GV1 + 0xffc: the double 3.0, its high
+        mov dword [GP2], 0x40080000     ; half in the next (reversed) page
+        mov dword [GRW + 0x100], 0x1f80
+        ldmxcsr [GRW + 0x100]
+        xor r8d, r8d
+        mov ecx, 40
+.sf1:   mov eax, 1
+        cvtsi2sd xmm0, eax
+        movsd xmm1, [GV1 + 0xffc]
+        divsd xmm0, xmm1
+        mulsd xmm0, xmm1
+        addsd xmm0, xmm1
+        sqrtsd xmm2, xmm0
+        movsd [GRW + 0x108], xmm2
+        mov rax, 0x123456789
+        cvtsi2sd xmm3, rax
+        subsd xmm3, xmm1
+        movq r9, xmm3
+        comisd xmm3, xmm1
+        pushfq
+        pop r10
+        and r10d, 0x8d5
+        add r8, r10
+        dec ecx
+        jnz .sf1
+        stmxcsr [GRW + 0x100]
+        CHECK64 [GRW + 0x108], 0x4000000000000000, "SSE: CVTSI2SD r32, MOVSD across pages, DIVSD, MULSD, ADDSD, SQRTSD, MOVSD m64: sqrt(1/3*3+3) = 2.0"
+        CHECK64 r9, 0x41f2345678600000, "SSE: CVTSI2SD r64, SUBSD"
+        CHECK64 r8, 0, "SSE: COMISD of a greater number: ZF PF CF OF SF AF clear"
+        mov eax, [GRW + 0x100]
+        CHECK64 rax, 0x1f80 | 0x20, "SSE: MXCSR has PE (from 1/3), nothing else"
+        mov dword [GRW + 0x100], 0x1f80
+        ldmxcsr [GRW + 0x100]
+        xor r8d, r8d
+        mov ecx, 40
+.sf2:   ldmxcsr [GRW + 0x100]           ; no flags
+        mov rax, 0x7ff8000000000000     ; a quiet NaN
+        movq xmm4, rax
+        mov eax, 2
+        cvtsi2ss xmm5, eax
+        ucomisd xmm4, xmm4
+        pushfq
+        pop r10
+        and r10d, 0x8d5
+        add r8, r10
+        stmxcsr [GRW + 0x104]
+        mov r11d, [GRW + 0x104]
+        ucomiss xmm5, xmm5
+        pushfq
+        pop r10
+        and r10d, 0x8d5
+        shl r10d, 8
+        add r8, r10
+        comisd xmm4, xmm5
+        dec ecx
+        jnz .sf2
+        stmxcsr [GRW + 0x104]
+        CHECK64 r8, 40 * (0x45 + 0x4000), "SSE: UCOMISD of a NaN: ZF PF CF; UCOMISS of equals: ZF"
+        CHECK64 r11, 0x1f80, "SSE: UCOMISD of a quiet NaN raises no MXCSR flag"
+        mov eax, [GRW + 0x104]
+        CHECK64 rax, 0x1f81, "SSE: COMISD of a quiet NaN raises IE"
+        mov dword [GRW + 0x100], 0x5f80 ; RC: up
+        ldmxcsr [GRW + 0x100]
+        mov ecx, 40
+.sf3:   mov eax, 2
+        cvtsi2sd xmm0, eax
+        mov eax, 3
+        cvtsi2sd xmm1, eax
+        divsd xmm0, xmm1
+        movq r9, xmm0
+        dec ecx
+        jnz .sf3
+        mov dword [GRW + 0x100], 0x1f80
+        ldmxcsr [GRW + 0x100]
+        CHECK64 r9, 0x3fe5555555555556, "SSE: DIVSD with MXCSR.RC up: 2/3 rounded up"
+        mov qword [GP1 + 0xff8], 0
+        mov qword [GP2], 0
+        mov ecx, 40
+.sf4:   mov rax, 0x1111222233334444
+        movq xmm5, rax
+        mov rax, 0x5555666677778888
+        movq xmm8, rax
+        punpcklqdq xmm5, xmm8
+        movdqa xmm7, xmm5
+        pshufd xmm6, xmm5, 0x1b
+        movq r9, xmm6
+        movss xmm6, xmm5
+        movq r10, xmm6
+        movdqu [GRW + 0x110], xmm5
+        movss xmm7, [GRW + 0x118]
+        movdqu [GRW + 0x120], xmm7
+        pshuflw xmm9, xmm5, 0x1b
+        movq rdi, xmm9
+        pshufhw xmm9, xmm5, 0x1b
+        pshufd xmm9, xmm9, 0xee
+        movq rsi, xmm9
+        movsd [GV1 + 0xffe], xmm6       ; across the pages
+        dec ecx
+        jnz .sf4
+        CHECK64 r9, 0x7777888855556666, "SSE: PSHUFD"
+        CHECK64 r10, 0x7777888833334444, "SSE: MOVSS xmm, xmm writes the low dword only"
+        CHECK64 [GRW + 0x120], 0x77778888, "SSE: MOVSS xmm, m32 loads the low dword ..."
+        CHECK64 [GRW + 0x128], 0, "SSE: ... and zeroes the rest"
+        CHECK64 rdi, 0x4444333322221111, "SSE: PSHUFLW"
+        CHECK64 rsi, 0x8888777766665555, "SSE: PSHUFHW"
+        CHECK64 [GP1 + 0xff8], 0x4444000000000000, "SSE: MOVSD m64 across pages: its first bytes to the first page"
+        CHECK64 [GP2], 0x777788883333, "SSE: ... the rest to the second"
+        mov rax, cr4
+        or rax, 0x400                   ; OSXMMEXCPT
+        mov cr4, rax
+        mov dword [GRW + 0x100], 0x1d80 ; ZE unmasked
+        ldmxcsr [GRW + 0x100]
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .sf5d
+.sf5:   mov eax, 1
+        cvtsi2sd xmm0, eax
+        xor edx, edx
+        cmp ecx, 1
+        cmovne edx, eax                 ; 1.0, or 0.0 the 40th time
+        cvtsi2sd xmm1, edx
+.sf5x:  divsd xmm0, xmm1
+        add r8, 1
+        dec ecx
+        jnz .sf5
+.sf5d:  mov dword [GRW + 0x100], 0x1f80
+        ldmxcsr [GRW + 0x100]
+        mov rax, cr4
+        and rax, ~0x400
+        mov cr4, rax
+        CHECK64_TODO [rel exc64_vec], 19, "SSE: DIVSD by 0 with ZE unmasked: #XM", "qemu-tcg 7.2 raises no SIMD floating-point exception"
+        lea rax, [rel .sf5x]
+        CHECK64_TODO [rel exc64_rip], rax, "the #XM's RIP is the DIVSD's", "qemu-tcg 7.2 raises no SIMD floating-point exception"
+        CHECK64_TODO r8, 39, "SSE: the rounds before the #XM ran", "qemu-tcg 7.2 raises no SIMD floating-point exception"
+
         ; ---- a Jcc after a CMP and register MOVs, LEA, MOV r, imm between
         ; them (tier 1 carries the condition past those): both ways
         xor r8d, r8d

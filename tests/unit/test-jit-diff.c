@@ -155,18 +155,40 @@ static void gen_insn(Code *c, bool long_mode)
         return;
     }
     if (long_mode && rnd(0, 14) == 0) {
-        /* SSE: moves and integer/bitwise operations tier 1 emits inline,
+        /* SSE: moves (scalar too), shuffles and integer/bitwise operations tier 1 emits inline,
          * and others it does not, on registers and memory (aligned or not) */
         static const uint8_t ops66[] = { 0x6f, 0x7f, 0x28, 0x29, 0x10, 0x11, 0x54, 0x57, 0x14,
                                          0x60, 0x62, 0x67, 0x6c, 0x74, 0x76, 0xd4, 0xd2, 0xda,
                                          0xdb, 0xdf, 0xe0, 0xe2, 0xef, 0xf2, 0xf4, 0xfa, 0xfe,
                                          0xd7, 0x58, 0x70, 0x6e, 0x7e, 0xd7 };
+        if (rnd(0, 3) == 0) {
+            /* scalar floating point: ADD MUL SUB MIN DIV MAX SQRT SS/SD,
+             * CVTSI2SS/SD, (U)COMISS/SD */
+            static const uint8_t fp[] = { 0x58, 0x59, 0x5c, 0x5d, 0x5e, 0x5f, 0x51, 0x2a, 0x2e, 0x2f };
+            uint8_t op = fp[rnd(0, sizeof(fp))];
+            if (op == 0x2e || op == 0x2f) {
+                if (rnd(0, 2)) {
+                    put(c, 0x66);
+                }
+            } else {
+                put(c, rnd(0, 2) ? 0xf2 : 0xf3);
+            }
+            if (rnd(0, 2)) {
+                put(c, 0x40 | rnd(0, 16));
+            }
+            put(c, 0x0f);
+            put(c, op);
+            modrm(c, rnd(0, 8), rnd(0, 3) != 0);
+            return;
+        }
         uint8_t op = ops66[rnd(0, sizeof(ops66))];
         int p = rnd(0, 4);
-        if (p == 1 || op >= 0x60) {
+        if (p == 2 && (op == 0x6f || op == 0x7f || op == 0x10 || op == 0x11 || op == 0x70)) {
+            put(c, 0xf3);           /* MOVDQU, MOVSS, PSHUFHW */
+        } else if (p == 3 && (op == 0x10 || op == 0x11 || op == 0x70)) {
+            put(c, 0xf2);           /* MOVSD, PSHUFLW */
+        } else if (p == 1 || op >= 0x60) {
             put(c, 0x66);
-        } else if (p == 2 && (op == 0x6f || op == 0x7f)) {
-            put(c, 0xf3);
         }
         if (rnd(0, 2)) {
             put(c, 0x40 | rnd(0, 16));
@@ -450,6 +472,9 @@ static void check_mode(bool long_mode, int iters)
         for (unsigned i = 0; i < sizeof(xmm0); i++) {
             xmm0[i / 16][i % 16] = rnd(0, 256);
         }
+        /* MXCSR: the power-on one, or one with other rounding, DAZ/FTZ,
+         * unmasked exceptions or flags set */
+        uint32_t mxcsr0 = rnd(0, 4) ? 0x1f80 : (uint32_t)rnd(0, 0x10000);
 
         JitDiffState a, b;
         for (int pass = 0; pass < 2; pass++) {
@@ -462,6 +487,7 @@ static void check_mode(bool long_mode, int iters)
             tb_flush_all(env);
             memcpy(env->regs, regs, sizeof(regs));
             memcpy(env->fpu.xmm, xmm0, sizeof(xmm0));
+            env->fpu.mxcsr = mxcsr0;
             env->segs[R_FS].base = env->segs[R_GS].base = long_mode ? fsbase : 0;
             env->eip = code_va;
             env->eflags = eflags0;
