@@ -131,6 +131,7 @@ typedef struct SlowPath {
     uint64_t eip, next;
     uint64_t done_eip;  /* EIP once the instruction completes (CALL: its target) */
     bool push;          /* the instruction then takes 8 from RSP (PUSH, CALL) */
+    bool done_r12;      /* EIP once it completes is in R12 (CALL r/m64) */
     int seg, ot, sreg;
     bool store;
     unsigned pending;   /* retired instructions not yet in instr_count */
@@ -1154,7 +1155,9 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         e32(e, (uint32_t)(int32_t)(dead - (e->p + 5)));
         e8(e, 0);                                                            /* cmp byte [dead], 0 */
         uint8_t *live = jcc_fwd(e, 0x4);
-        if (sp->done_eip != sp->next) {
+        if (sp->done_r12) {
+            op_rmx(e, 0x89, H_R12, offsetof(CPUX86State, eip), true);       /* mov [eip], r12 */
+        } else if (sp->done_eip != sp->next) {
             st_q(e, offsetof(CPUX86State, eip), sp->done_eip);
         }
         if (sp->push) {
@@ -3360,14 +3363,17 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             continue;
         }
         if (jit_inline && (tb->flags & HF_CS64) && d->opsize == 3 &&
-            (d->handler == op_jmp_E || d->handler == op_ret)) {
+            (d->handler == op_jmp_E || d->handler == op_ret || d->handler == op_call_E)) {
             /* JMP r/m64 (a switch's jump table, an interpreter's
-             * dispatch): the target from the register or memory; RET:
-             * from [RSP].  A non-canonical one goes to the handler,
-             * which raises #GP with nothing changed (the handler is on
-             * one path only: everything written back before) */
+             * dispatch) and CALL r/m64 (a function pointer): the target
+             * from the register or memory; RET: from [RSP].  A
+             * non-canonical one goes to the handler, which raises #GP
+             * with nothing changed (the handler is on one path only:
+             * everything written back before).  CALL pushes the return
+             * address after that check (SDM vol.2 CALL), with its target
+             * in R12 for the push's slow path */
             greg_flush(&e, 0xffff);
-            bool ret = d->handler == op_ret;
+            bool ret = d->handler == op_ret, call = d->handler == op_call_E;
             if (ret) {
                 greg_load(&e, H_RDX, R_ESP, true);
                 e.grp_tok = true;
@@ -3383,6 +3389,18 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             e8(&e, 0x48); e8(&e, 0xc1); e8(&e, 0xf9); e8(&e, 16);           /* sar rcx, 16 */
             e8(&e, 0x48); e8(&e, 0x39); e8(&e, 0xc1);                       /* cmp rcx, rax */
             uint8_t *bad = jcc_fwd(&e, CC_NE);
+            if (call) {
+                e8(&e, 0x49); e8(&e, 0x89); e8(&e, 0xc4);                   /* mov r12, rax */
+                e8(&e, 0x49); e8(&e, 0xb9); e64(&e, next);                  /* mov r9, next */
+                greg_load(&e, H_RDX, R_ESP, true);
+                e8(&e, 0x48); e8(&e, 0x83); e8(&e, 0xea); e8(&e, 8);         /* sub rdx, 8 */
+                e.grp_tok = true;
+                emit_mem(&e, tb, R_SS, 3, true, -1, eip, next);
+                e.slow[e.nslow - 1].push = true;
+                e.slow[e.nslow - 1].done_r12 = true;
+                e8(&e, 0x48); e8(&e, 0x83); m_rbx(&e, 5, REGOFF(R_ESP)); e8(&e, 8);  /* sub [rsp], 8 */
+                e8(&e, 0x4c); e8(&e, 0x89); e8(&e, 0xe0);                   /* mov rax, r12 */
+            }
             op_rm(&e, 0x89, H_RAX, offsetof(CPUX86State, eip), true);
             if (ret) {
                 e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 0, REGOFF(R_ESP));
@@ -3398,8 +3416,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             emit_handler_call(&e, d, (const void *)d->handler, eip, next);
             add_count(&e, e.pending, true);
             bind(&e, done, e.p);
-            if (ret) {
-                greg_dirty(&e, R_ESP);  /* RSP += n through env on one path */
+            if (ret || call) {
+                greg_dirty(&e, R_ESP);  /* RSP changed through env on one path */
             }
             e.pending++;
             ninline++;

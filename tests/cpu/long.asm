@@ -263,6 +263,24 @@ long64:
         xor r10d, r10d
         jmp .smc3r
 .smc3d:
+        mov r10d, 1
+        lea rsp, [rel .smc5p + 8]
+        lea rax, [rel .smc5t]
+.smc5p: times 8 nop                 ; CALL RAX's return address lands here
+        call rax
+.smc5r: mov rsp, r9
+        CHECK64 r10, 0, "SMC: CALL r64 whose push rewrites its block goes to the target"
+        jmp .smc5d
+.smc5t: mov r10, rsp
+        mov r11, [rsp]
+        mov rsp, r9
+        lea rax, [rel .smc5p]
+        CHECK64 r10, rax, "SMC: CALL r64 whose push rewrites its block: RSP"
+        lea rax, [rel .smc5r]
+        CHECK64 r11, rax, "SMC: CALL r64 whose push rewrites its block: return address"
+        xor r10d, r10d
+        jmp .smc5r
+.smc5d:
         ; ---- SMC across blocks: in three rounds of four a loop's first
         ; block jumps straight to the second (in tier 1 the jump is chained
         ; within the page and comes in past the second's dead byte); in the
@@ -534,6 +552,45 @@ long64:
         CHECK64_TODO [rel exc64_rip], rax, "the #GP's RIP is the JMP's", "qemu-tcg 7.2 reports the target (it faults on the fetch)"
         CHECK64 r8, 40, "the state at the #GP: the instructions before it ran"
         CHECK64 rbx, 1, "the state at the #GP: the ones after it did not"
+
+        ; ---- CALL r/m64 in a hot loop, through a register and through
+        ; memory; one to a non-canonical address raises #GP before it
+        ; pushes anything (SDM vol.2 CALL: the target is checked, then
+        ; the return address pushed)
+        xor r8d, r8d
+        mov ecx, 40
+        lea rsi, [rel .cft]
+        mov [rel scratch16], rsi
+        mov r10, rsp
+.cf1:   call rsi
+        mov r11, rsp
+        call [rel scratch16]
+        dec ecx
+        jnz .cf1
+        CHECK64 r8, 40 * 2 * 3, "CALL r64 and CALL m64 in a loop reach their targets and return"
+        CHECK64 r11, r10, "CALL r/m64 and RET: RSP as before"
+        mov rax, 0x0000800000000000
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .cfg_done
+.cfg:   mov r11, rsp
+        cmp ecx, 1
+        cmove rsi, rax
+.cfgc:  call rsi                    ; #GP the 40th time round
+        dec ecx
+        jnz .cfg
+.cfg_done:
+        mov rbx, rcx
+        CHECK64 [rel exc64_vec], 13, "CALL r64 to a non-canonical address: #GP"
+        lea rax, [rel .cfgc]
+        CHECK64_TODO [rel exc64_rip], rax, "the #GP's RIP is the CALL's", "qemu-tcg 7.2 pushes and reports the target (it faults on the fetch)"
+        CHECK64 r8, 39 * 3, "the state at the #GP: the calls before it ran"
+        CHECK64 rbx, 1, "the state at the #GP: the ones after it did not"
+        CHECK64_TODO r11, rsp, "the state at the #GP: RSP as before the CALL", "qemu-tcg 7.2 pushes and reports the target (it faults on the fetch)"
+        jmp .cf_done
+.cft:   add r8, 3
+        ret
+.cf_done:
 
         ; ---- SSE in a hot loop while CR0.TS changes between two SSE
         ; instructions: the second raises #NM the time TS is set (SDM
