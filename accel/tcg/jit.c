@@ -1560,6 +1560,9 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_setcc && d->mod == 3) {
         return XF_REG;
     }
+    if ((d->handler == op_bsf || d->handler == op_bsr) && d->ot >= 2) {
+        return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
     if ((d->handler == op_imul_GE || d->handler == op_imul_GEI) && d->ot >= 2 && imm_ok(d)) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
@@ -1780,6 +1783,46 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         greg_store(e, H_RAX, d->reg);
+        return;
+    }
+    if (d->handler == op_bsf || d->handler == op_bsr) {
+        /* as op_bsf/op_bsr: the index of the lowest/highest set bit, or
+         * with a source of 0 the destination unchanged (all 64 bits);
+         * ZF = source == 0, the other flags kept (computed first) */
+        if (!e->fdead) {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            call_fn(e, (const void *)cc_compute_all);
+            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                           /* mov r12d, eax */
+        }
+        if (d->mod == 3) {
+            greg_load(e, H_RCX, d->rm, w);
+        } else {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
+        }
+        greg_load(e, H_RAX, d->reg, true);
+        if (w) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x0f); e8(e, d->handler == op_bsf ? 0xbc : 0xbd); e8(e, 0xd1); /* bsf/bsr edx/rdx, ecx/rcx */
+        e8(e, 0x48); e8(e, 0x0f); e8(e, 0x45); e8(e, 0xc2);                  /* cmovnz rax, rdx */
+        greg_store(e, H_RAX, d->reg);
+        if (e->fdead) {
+            return;
+        }
+        e8(e, 0x0f); e8(e, 0x94); e8(e, 0xc1);                               /* setz cl */
+        e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);                               /* movzx ecx, cl */
+        e8(e, 0xc1); e8(e, 0xe1); e8(e, 6);                                  /* shl ecx, 6: ZF */
+        e8(e, 0x41); e8(e, 0x81); e8(e, 0xe4); e32(e, ~(uint32_t)CC_Z);      /* and r12d, ~ZF */
+        e8(e, 0x41); e8(e, 0x09); e8(e, 0xcc);                               /* or r12d, ecx */
+        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));        /* mov eax, eflags */
+        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
+        e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
+        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
+        e->cc_known = -1;
+        e->cc_spec = -1;
         return;
     }
     if (d->handler == op_setcc) {

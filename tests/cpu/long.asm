@@ -763,6 +763,30 @@ long64:
         CHECK64_TODO [rel exc64_rip], rax, "the #XM's RIP is the DIVSD's", "qemu-tcg 7.2 raises no SIMD floating-point exception"
         CHECK64_TODO r8, 39, "SSE: the rounds before the #XM ran", "qemu-tcg 7.2 raises no SIMD floating-point exception"
 
+        ; ---- BSF/BSR in a hot loop (SDM vol.2 BSF, BSR: the index of the
+        ; lowest/highest set bit, ZF = the source is 0)
+        xor r8d, r8d
+        mov ecx, 40
+.bs1:   xor esi, esi
+        bsf rax, rsi
+        setz r9b
+        mov edi, 0x90
+        bsr rdx, rdi
+        setz r10b
+        bsf edi, edi
+        mov r11, 0x8000000000000000
+        bsr r11, r11
+        add r8, rdx
+        add r8, rdi
+        add r8, r11
+        dec ecx
+        jnz .bs1
+        CHECK64 r8, 40 * (7 + 4 + 63), "BSF/BSR of 32 and 64 bits: the bit's index"
+        movzx eax, r9b
+        CHECK64 rax, 1, "BSF of 0: ZF"
+        movzx eax, r10b
+        CHECK64 rax, 0, "BSR of a number: ZF clear"
+
         ; ---- a Jcc after a CMP and register MOVs, LEA, MOV r, imm between
         ; them (tier 1 carries the condition past those): both ways
         xor r8d, r8d

@@ -220,7 +220,16 @@ static void gen_insn(Code *c, bool long_mode)
     int kind = rnd(0, 18);
     switch (kind) {
     case 17:                /* forms tier 1 now emits instead of calling their handler */
-        switch (rnd(0, 6)) {
+        switch (rnd(0, 7)) {
+        case 6:             /* BSF/BSR r, r/m (a zero source now and then) */
+            if (rnd(0, 3) == 0) {
+                put(c, 0x31); put(c, 0xc0 | rnd(0, 8) * 9);     /* XOR r32, itself */
+                if (long_mode && rnd(0, 2)) {
+                    put(c, 0x40 | rnd(0, 16));
+                }
+            }
+            put(c, 0x0f); put(c, 0xbc | rnd(0, 2)); modrm(c, rnd(0, 8), true);
+            break;
         case 5:             /* CBW/CWDE/CDQE; MOV r8, imm8 */
             if (rnd(0, 2)) {
                 put(c, 0x98);
