@@ -2288,7 +2288,8 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
  * translated (CPUID.1:EDX.SSE2).  Anything unusual (CR0.EM/TS, no CR4.OSFXSR, a misaligned
  * or unmapped operand) takes the handler from a slow path.
  */
-enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR, SSE_MOVS, SSE_FP };
+enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR, SSE_MOVS, SSE_FP,
+       SSE_MOVQ, SSE_SHIFTI };
 
 static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const DecodedInsn *d,
                     bool *align)
@@ -2315,6 +2316,17 @@ static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const De
     if (pc >= 2 && (op == 0x10 || op == 0x11)) {
         *align = false;
         return SSE_MOVS;                    /* MOVSS, MOVSD */
+    }
+    if ((pc == 1 && (op == 0x6e || op == 0x7e) && d->mod != 3) || (pc == 2 && op == 0x7e) ||
+        (pc == 1 && op == 0xd6)) {
+        *align = false;
+        return SSE_MOVQ;                    /* MOVD/MOVQ xmm, m; m, xmm; MOVQ xmm, xmm/m */
+    }
+    if (pc == 1 && d->mod == 3 && op >= 0x71 && op <= 0x73) {
+        int ext = d->reg & 7;
+        if (ext == 2 || ext == 6 || (op != 0x73 && ext == 4) || (op == 0x73 && (ext == 3 || ext == 7))) {
+            return SSE_SHIFTI;              /* PSRL/PSRA/PSLL W/D/Q, PSRLDQ, PSLLDQ by imm8 */
+        }
     }
     if ((pc >= 2 && (op == 0x51 || op == 0x58 || op == 0x59 || (op >= 0x5c && op <= 0x5f) ||
                      op == 0x2a)) ||
@@ -2447,8 +2459,11 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
             bool q = op == 0x2a ? (d->rex & 8) : op == 0x2e || op == 0x2f ? (d->prefixes & PFX_OPSIZE)
                                                                         : (d->prefixes & PFX_REPNE);
             size = q ? 8 : 4;
+        } else if (kind == SSE_MOVQ) {
+            size = op == 0xd6 || (d->prefixes & PFX_REP) || (d->rex & 8) ? 8 : 4;
         }
-        bool store = kind == SSE_STORE || (kind == SSE_MOVS && (d->op & 0xff) == 0x11);
+        bool store = kind == SSE_STORE || (kind == SSE_MOVS && op == 0x11) ||
+                     (kind == SSE_MOVQ && (op == 0xd6 || (op == 0x7e && !(d->prefixes & PFX_REP))));
         emit_tlb_check(e, tb, d->seg, size, store, align, slow, &ns, NULL);
         g_assert(sp->nfrom + ns <= SLOW_FROM);
         for (unsigned i = 0; i < ns; i++) {
@@ -2458,6 +2473,39 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
     bool w = d->rex & 8;
     if (kind == SSE_FP) {
         emit_sse_fp(e, d, sp);
+    } else if (kind == SSE_SHIFTI) {
+        /* on the register in the ModRM rm field, its reg field the operation */
+        xmm_env(e, 0, XMMOFF(d->rm), false);
+        e8(e, 0x66); e8(e, 0x0f); e8(e, d->op & 0xff); e8(e, 0xc0 | (d->reg & 7) << 3);
+        e8(e, (uint8_t)d->imm);                                              /* psxx xmm0, imm8 */
+        xmm_env(e, 0, XMMOFF(d->rm), true);
+    } else if (kind == SSE_MOVQ) {
+        /* 66 0F 6E: MOVD/MOVQ xmm, m32/m64; F3 0F 7E: MOVQ xmm, xmm/m64 --
+         * the low 4 or 8 bytes, the rest zeroed; 66 0F 7E: MOVD/MOVQ
+         * m32/m64, xmm; 66 0F D6: MOVQ xmm/m64, xmm (to a register: the
+         * rest zeroed) */
+        int op = d->op & 0xff;
+        bool to_xmm = op == 0x6e || (d->prefixes & PFX_REP);
+        bool q = op == 0xd6 || (d->prefixes & PFX_REP) || w;
+        int xr = to_xmm ? d->reg : d->rm;   /* the register written (a register form) */
+        if (!to_xmm && d->mod != 3) {
+            op_rm(e, 0x8b, H_RCX, XMMOFF(d->reg), q);
+            if (q) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x89); e8(e, 0x08);                                        /* mov [rax], ecx/rcx */
+        } else {
+            if (d->mod == 3) {
+                op_rm(e, 0x8b, H_RCX, XMMOFF(to_xmm ? d->rm : d->reg), true); /* mov rcx, [src] */
+            } else {
+                if (q) {
+                    e8(e, 0x48);
+                }
+                e8(e, 0x8b); e8(e, 0x08);                                    /* mov ecx/rcx, [rax] */
+            }
+            op_rm(e, 0x89, H_RCX, XMMOFF(xr), true);                         /* mov [dst], rcx */
+            e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, XMMOFF(xr) + 8); e32(e, 0);  /* mov qword [dst+8], 0 */
+        }
     } else if (kind == SSE_MOVS) {
         /* the low 4 or 8 bytes: a load from memory zeroes the rest of
          * the register, a move between registers keeps it */

@@ -735,6 +735,23 @@ long64:
         CHECK64 rsi, 0x8888777766665555, "SSE: PSHUFHW"
         CHECK64 [GP1 + 0xff8], 0x4444000000000000, "SSE: MOVSD m64 across pages: its first bytes to the first page"
         CHECK64 [GP2], 0x777788883333, "SSE: ... the rest to the second"
+        mov qword [GRW + 0x138], 0
+        mov ecx, 40
+.sq1:   mov rax, 0x8000000180000002
+        movq xmm10, rax
+        movq [GRW + 0x130], xmm10       ; 66 0F D6
+        movd xmm11, [GRW + 0x130]       ; 66 0F 6E: the low dword, the rest zeroed
+        movd [GRW + 0x138], xmm11       ; 66 0F 7E: a dword
+        movq xmm12, [GRW + 0x130]       ; F3 0F 7E
+        psrad xmm12, 1
+        psrlq xmm12, 4
+        movq r9, xmm12
+        movdqu [GRW + 0x140], xmm11
+        dec ecx
+        jnz .sq1
+        CHECK64 [GRW + 0x138], 0x80000002, "SSE: MOVQ m64, xmm; MOVD xmm, m32; MOVD m32, xmm"
+        CHECK64 [GRW + 0x148], 0, "SSE: MOVD xmm, m32 zeroes the rest"
+        CHECK64 r9, 0x0c0000000c000000, "SSE: MOVQ xmm, m64; PSRAD, PSRLQ by an immediate"
         mov rax, cr4
         or rax, 0x400                   ; OSXMMEXCPT
         mov cr4, rax

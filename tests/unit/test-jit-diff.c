@@ -160,7 +160,8 @@ static void gen_insn(Code *c, bool long_mode)
         static const uint8_t ops66[] = { 0x6f, 0x7f, 0x28, 0x29, 0x10, 0x11, 0x54, 0x57, 0x14,
                                          0x60, 0x62, 0x67, 0x6c, 0x74, 0x76, 0xd4, 0xd2, 0xda,
                                          0xdb, 0xdf, 0xe0, 0xe2, 0xef, 0xf2, 0xf4, 0xfa, 0xfe,
-                                         0xd7, 0x58, 0x70, 0x6e, 0x7e, 0xd7 };
+                                         0xd7, 0x58, 0x70, 0x6e, 0x7e, 0xd7, 0xd6, 0x71, 0x72,
+                                         0x73 };
         if (rnd(0, 3) == 0) {
             /* scalar floating point: ADD MUL SUB MIN DIV MAX SQRT SS/SD,
              * CVTSI2SS/SD, (U)COMISS/SD */
@@ -183,8 +184,9 @@ static void gen_insn(Code *c, bool long_mode)
         }
         uint8_t op = ops66[rnd(0, sizeof(ops66))];
         int p = rnd(0, 4);
-        if (p == 2 && (op == 0x6f || op == 0x7f || op == 0x10 || op == 0x11 || op == 0x70)) {
-            put(c, 0xf3);           /* MOVDQU, MOVSS, PSHUFHW */
+        if (p == 2 && (op == 0x6f || op == 0x7f || op == 0x10 || op == 0x11 || op == 0x70 ||
+                       op == 0x7e)) {
+            put(c, 0xf3);           /* MOVDQU, MOVSS, PSHUFHW, MOVQ */
         } else if (p == 3 && (op == 0x10 || op == 0x11 || op == 0x70)) {
             put(c, 0xf2);           /* MOVSD, PSHUFLW */
         } else if (p == 1 || op >= 0x60) {
@@ -196,8 +198,8 @@ static void gen_insn(Code *c, bool long_mode)
         put(c, 0x0f);
         put(c, op);
         modrm(c, rnd(0, 8), op != 0xd7 && rnd(0, 3) != 0);
-        if (op == 0x70) {
-            put(c, rnd(0, 256));        /* PSHUFD's immediate */
+        if (op >= 0x70 && op <= 0x73) {
+            put(c, rnd(0, 256));        /* PSHUFD's immediate, the shifts' count */
         }
         return;
     }
