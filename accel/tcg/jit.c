@@ -1225,9 +1225,9 @@ static bool inline_ok(const TranslationBlock *tb, const DecodedInsn *d, const X8
 
 /*
  * The fast forms tier 1 emits inline, plus forms that are one of them on a
- * fixed register: ALU eAX, imm (opcodes 05h..3Dh) and TEST eAX/r, imm (A9h,
- * F7h /0) of 32/64 bits as ALU/TEST r, imm.  *use is what to emit from: d,
- * or *alias with the register filled in.
+ * fixed register: ALU eAX, imm (opcodes 05h..3Dh) and TEST eAX/r/m, imm
+ * (A9h, F7h /0 and its alias /1) of 32/64 bits as ALU/TEST r/m, imm.  *use
+ * is what to emit from: d, or *alias with the register filled in.
  */
 static bool jit_fast_form(const DecodedInsn *d, X86FastForm *f, DecodedInsn *alias,
                           const DecodedInsn **use)
@@ -1240,7 +1240,7 @@ static bool jit_fast_form(const DecodedInsn *d, X86FastForm *f, DecodedInsn *ali
         return false;
     }
     bool ai = d->handler == op_alu_AI && d->aux != 2 && d->aux != 3;
-    bool test = d->handler == op_test_AI || (d->handler == op_grp3 && d->mod == 3 && d->aux < 2);
+    bool test = d->handler == op_test_AI || (d->handler == op_grp3 && d->aux < 2);
     if (!ai && !test) {
         return false;
     }
@@ -1250,7 +1250,8 @@ static bool jit_fast_form(const DecodedInsn *d, X86FastForm *f, DecodedInsn *ali
         alias->mod = 3;
     }
     *f = (X86FastForm){ .kind = ai ? X86_FAST_ALU : X86_FAST_TEST, .alu = ai ? d->aux : 4,
-                        .form = X86_FAST_EI, .mem = 0, .ot = d->ot };
+                        .form = X86_FAST_EI, .mem = d->handler == op_grp3 && d->mod != 3,
+                        .ot = d->ot };
     *use = alias;
     return true;
 }
@@ -1610,8 +1611,8 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && d->aux >= 2 && d->aux <= 5) {
         return XF_REG;      /* NOT, NEG, MUL, IMUL */
     }
-    if (d->handler == op_grp3 && d->mod == 3 && d->ot >= 2 && d->aux == 6) {
-        return XF_LOAD;     /* DIV: may fault (#DE) */
+    if (d->handler == op_grp3 && d->ot >= 2 && d->aux == 6 && (d->mod == 3 || cs64)) {
+        return XF_LOAD;     /* DIV: may fault (#DE), and in its load */
     }
     if ((d->handler == op_push_r || d->handler == op_pop_r) && cs64 && d->ot == 3) {
         return d->handler == op_push_r ? XF_STORE : XF_LOAD;
@@ -2194,8 +2195,15 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         /* MUL/IMUL r: RDX:RAX = RAX * r, CF = OF = the host's (the high
          * half is not the low one extended), do_mul's record; DIV r
          * (unsigned): the host's, unless the divisor is 0 or the quotient
-         * does not fit (high half >= divisor), when the handler raises #DE */
-        greg_load(e, H_RCX, d->rm, w);
+         * does not fit (high half >= divisor), when the handler raises #DE;
+         * DIV's divisor may be in memory */
+        if (d->mod != 3) {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
+        } else {
+            greg_load(e, H_RCX, d->rm, w);
+        }
         SlowPath *sp = NULL;
         if (d->aux == 6) {
             g_assert(e->nslow < TB_MAX_INSNS);

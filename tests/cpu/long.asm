@@ -804,6 +804,44 @@ long64:
         movzx eax, r10b
         CHECK64 rax, 0, "BSR of a number: ZF clear"
 
+        ; ---- DIV with its divisor in memory and TEST m32, imm in a hot
+        ; loop; DIV m64 by 0: #DE at the DIV (SDM vol.2 DIV, TEST)
+        mov qword [GRW + 0x150], 7
+        mov dword [GRW + 0x158], 0x80
+        xor r8d, r8d
+        mov ecx, 40
+.dv1:   imul eax, ecx, 1000
+        xor edx, edx
+        div qword [GRW + 0x150]
+        add r8, rax
+        add r8, rdx
+        test dword [GRW + 0x158], 0x80
+        setnz al
+        movzx eax, al
+        add r8, rax
+        test dword [GRW + 0x158], 0x7f
+        setz al
+        movzx eax, al
+        add r8, rax
+        dec ecx
+        jnz .dv1
+        CHECK64 r8, 117330, "DIV m64 and TEST m32, imm in a loop: quotients, remainders, ZF"
+        mov qword [GRW + 0x160], 3
+        xor r8d, r8d
+        mov ecx, 40
+        EXPECT64 .dv2d
+.dv2:   cmp ecx, 1
+        jne .dv2n
+        mov qword [GRW + 0x160], 0
+.dv2n:  mov eax, 100
+        xor edx, edx
+.dv2x:  div qword [GRW + 0x160]
+        add r8, rax
+        dec ecx
+        jnz .dv2
+.dv2d:  CHECK64_FAULT 0, .dv2x, "DIV m64 by 0: #DE", "the #DE's RIP is the DIV's"
+        CHECK64 r8, 39 * 33, "DIV m64 by 0: the rounds before it ran"
+
         ; ---- a Jcc after a CMP and register MOVs, LEA, MOV r, imm between
         ; them (tier 1 carries the condition past those): both ways
         xor r8d, r8d
