@@ -1119,7 +1119,9 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         /* the instruction through its handler, as tier 0 runs it: it may
          * fault, store into translated code or write guest registers
          * (every cached one is reloaded) */
-        emit_handler_call(e, sp->d, (const void *)sp->d->handler, sp->eip, sp->next);
+        emit_handler_call(e, sp->d, (sp->d->flags & DF_ATOMIC) ? (const void *)x86_exec_atomic
+                                                               : (const void *)sp->d->handler,
+                          sp->eip, sp->next);
         e8(e, 0x80); e8(e, 0x3d);
         e32(e, (uint32_t)(int32_t)(dead - (e->p + 5)));
         e8(e, 0);                                                            /* cmp byte [dead], 0 */
@@ -1539,6 +1541,9 @@ static bool is_dec(const DecodedInsn *d)
 static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
 {
     bool cs64 = tb->flags & HF_CS64;
+    if (d->handler == op_cmpxchg && d->mod != 3 && d->ot >= 2) {
+        return cs64 ? XF_STORE : XF_NONE;   /* [LOCK] CMPXCHG m32/m64, r: the host's LOCK CMPXCHG */
+    }
     if (d->flags & DF_ATOMIC) {
         return XF_NONE;
     }
@@ -1784,6 +1789,31 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         greg_store(e, H_RAX, d->reg);
+        return;
+    }
+    if (d->handler == op_cmpxchg) {
+        /* [LOCK] CMPXCHG m, r as the host's LOCK CMPXCHG on the host
+         * address (atomic with respect to every other vCPU's access, so
+         * without a LOCK prefix too): EAX/RAX gets the old value when it
+         * differs (a 32-bit one zero-extended), else keeps all its bits;
+         * the record of CMP accumulator, old */
+        bool lw = d->ot == 3;
+        SlowPath *rmw = emit_rmw_load(e, tb, d, d->ot, eip, next, -1);
+        greg_load(e, H_RDX, R_EAX, lw);                                      /* expected */
+        greg_load(e, H_RSI, R_EAX, true);
+        greg_load(e, H_RCX, d->reg, lw);                                     /* new */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                               /* mov rax, rdx */
+        e8(e, 0xf0); e8(e, lw ? 0x49 : 0x41); e8(e, 0x0f); e8(e, 0xb1); e8(e, 0x09);  /* lock cmpxchg [r9], ecx/rcx */
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                               /* mov rcx, rax: the old value */
+        e8(e, 0x48); e8(e, 0x0f); e8(e, 0x44); e8(e, 0xc6);                  /* cmovz rax, rsi */
+        greg_store(e, H_RAX, R_EAX);
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                               /* mov rax, rdx */
+        if (lw) {
+            e8(e, 0x48);
+        }
+        e8(e, 0x29); e8(e, 0xc8);                                            /* sub eax/rax, ecx/rcx */
+        emit_cc_record(e, CC_OP_SUBB + d->ot, H_RCX, -1);
+        emit_rmw_done(e, rmw);
         return;
     }
     if (d->handler == op_bsf || d->handler == op_bsr) {
@@ -3195,8 +3225,6 @@ static const DecodedInsn *cc_consumer(const TranslationBlock *tb, uint32_t i, ui
     return &tb->insns[i + 1];
 }
 
-/* exec.c: a locked instruction (compare-and-swap with retry) */
-void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
 /* exec.c: the tier-1 code of the block at CS:EIP from the jump cache
  * (its page still mapped as when it was decoded), or NULL */
 const uint8_t *x86_jit_lookup(CPUX86State *env);

@@ -369,7 +369,6 @@ static bool exec_check_interrupts(CPUX86State *env)
  * from the state it started with; handlers change registers and flags
  * only after their store, but the state is restored all the same.
  */
-void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
 void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d)
 {
     if (!cpus_threaded()) {

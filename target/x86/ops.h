@@ -351,4 +351,8 @@ typedef struct X86FastForm {
 } X86FastForm;
 bool x86_fast_form(const DecodedInsn *d, X86FastForm *f);
 
+/* exec.c: a locked instruction (compare-and-swap with retry when vCPUs
+ * run in threads); tier 0's loop and tier 1's handler calls */
+void x86_exec_atomic(CPUX86State *env, const DecodedInsn *d);
+
 #endif

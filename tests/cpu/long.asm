@@ -842,6 +842,36 @@ long64:
 .dv2d:  CHECK64_FAULT 0, .dv2x, "DIV m64 by 0: #DE", "the #DE's RIP is the DIV's"
         CHECK64 r8, 39 * 33, "DIV m64 by 0: the rounds before it ran"
 
+        ; ---- [LOCK] CMPXCHG m32/m64, r in a hot loop: the store when the
+        ; accumulator matches, else the accumulator loaded (a 32-bit one
+        ; zero-extended; on a match RAX is not written), ZF, and CF of
+        ; the comparison (SDM vol.2 CMPXCHG)
+        mov qword [GRW + 0x170], 5
+        xor r8d, r8d
+        mov ecx, 40
+.cx1:   mov rax, 5
+        mov rdx, 9
+        lock cmpxchg [GRW + 0x170], rdx ; 5 = 5: stores 9
+        setz r9b
+        add r8, [GRW + 0x170]
+        mov rax, 4
+        lock cmpxchg [GRW + 0x170], rdx ; 4 < 9: RAX = 9, CF
+        setc r10b
+        add r8, rax
+        mov rax, 0x7700000009
+        mov edx, 3
+        cmpxchg [GRW + 0x170], edx      ; 9 = 9 (32 bits): stores 3, RAX kept
+        mov r11, rax
+        mov qword [GRW + 0x170], 5
+        dec ecx
+        jnz .cx1
+        CHECK64 r8, 40 * 18, "CMPXCHG m64: a match stores, a mismatch loads the accumulator"
+        movzx eax, r9b
+        CHECK64 rax, 1, "CMPXCHG m64: ZF on a match"
+        movzx eax, r10b
+        CHECK64 rax, 1, "CMPXCHG m64: CF of the comparison (4 below 9)"
+        CHECK64 r11, 0x7700000009, "CMPXCHG m32 that matches leaves RAX's upper half"
+
         ; ---- a Jcc after a CMP and register MOVs, LEA, MOV r, imm between
         ; them (tier 1 carries the condition past those): both ways
         xor r8d, r8d

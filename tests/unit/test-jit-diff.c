@@ -154,6 +154,17 @@ static void gen_insn(Code *c, bool long_mode)
         depth--;
         return;
     }
+    if (long_mode && rnd(0, 40) == 0) {
+        /* [LOCK] CMPXCHG r/m, r (32/64-bit, a memory operand mostly) */
+        if (rnd(0, 2)) {
+            put(c, 0xf0);
+        }
+        put(c, 0x40 | rnd(0, 16));
+        put(c, 0x0f);
+        put(c, 0xb1);
+        modrm(c, rnd(0, 8), rnd(0, 5) != 0);
+        return;
+    }
     if (long_mode && rnd(0, 14) == 0) {
         /* SSE: moves (scalar too), shuffles and integer/bitwise operations tier 1 emits inline,
          * and others it does not, on registers and memory (aligned or not) */
