@@ -1541,8 +1541,10 @@ static bool is_dec(const DecodedInsn *d)
 static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
 {
     bool cs64 = tb->flags & HF_CS64;
-    if (d->handler == op_cmpxchg && d->mod != 3 && d->ot >= 2) {
-        return cs64 ? XF_STORE : XF_NONE;   /* [LOCK] CMPXCHG m32/m64, r: the host's LOCK CMPXCHG */
+    if ((d->handler == op_cmpxchg || d->handler == op_xchg_EG) && d->mod != 3 && d->ot >= 2) {
+        /* [LOCK] CMPXCHG m32/m64, r and XCHG m32/m64, r (locked without
+         * LOCK): the host's LOCK CMPXCHG, XCHG */
+        return cs64 ? XF_STORE : XF_NONE;
     }
     if (d->flags & DF_ATOMIC) {
         return XF_NONE;
@@ -1789,6 +1791,16 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         greg_store(e, H_RAX, d->reg);
+        return;
+    }
+    if (d->handler == op_xchg_EG) {
+        /* XCHG m, r as the host's XCHG on the host address (atomic); a
+         * 32-bit one zero-extends the register; no flags */
+        SlowPath *rmw = emit_rmw_load(e, tb, d, d->ot, eip, next, -1);
+        greg_load(e, H_RCX, d->reg, w);
+        e8(e, w ? 0x49 : 0x41); e8(e, 0x87); e8(e, 0x09);                   /* xchg [r9], ecx/rcx */
+        greg_store(e, H_RCX, d->reg);
+        emit_rmw_done(e, rmw);
         return;
     }
     if (d->handler == op_cmpxchg) {

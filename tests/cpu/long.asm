@@ -871,6 +871,20 @@ long64:
         movzx eax, r10b
         CHECK64 rax, 1, "CMPXCHG m64: CF of the comparison (4 below 9)"
         CHECK64 r11, 0x7700000009, "CMPXCHG m32 that matches leaves RAX's upper half"
+        mov qword [GRW + 0x178], 0x11
+        xor r8d, r8d
+        mov ecx, 40
+.xc1:   mov rdx, 0x1234567800000022
+        xchg [GRW + 0x178], rdx         ; RDX = 0x11 (then 0x33), memory = RDX
+        add r8, rdx
+        mov rsi, 0xffffffff00000033
+        xchg [GRW + 0x178], esi         ; ESI = the low half of 0x1234567800000022, zero-extended
+        add r8, rsi
+        mov r9, [GRW + 0x178]
+        dec ecx
+        jnz .xc1
+        CHECK64 r8, 0x11 + 39 * 0x1234567800000033 + 40 * 0x22, "XCHG m64 and m32, r: each gets the other's value"
+        CHECK64 r9, 0x1234567800000033, "XCHG m32, r32: the low half of memory written"
 
         ; ---- a Jcc after a CMP and register MOVs, LEA, MOV r, imm between
         ; them (tier 1 carries the condition past those): both ways

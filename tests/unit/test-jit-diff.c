@@ -155,13 +155,19 @@ static void gen_insn(Code *c, bool long_mode)
         return;
     }
     if (long_mode && rnd(0, 40) == 0) {
-        /* [LOCK] CMPXCHG r/m, r (32/64-bit, a memory operand mostly) */
-        if (rnd(0, 2)) {
+        /* [LOCK] CMPXCHG r/m, r and XCHG r/m, r (32/64-bit, a memory
+         * operand mostly) */
+        bool xchg = rnd(0, 2);
+        if (rnd(0, 2) && !xchg) {
             put(c, 0xf0);
         }
         put(c, 0x40 | rnd(0, 16));
-        put(c, 0x0f);
-        put(c, 0xb1);
+        if (xchg) {
+            put(c, 0x87);
+        } else {
+            put(c, 0x0f);
+            put(c, 0xb1);
+        }
         modrm(c, rnd(0, 8), rnd(0, 5) != 0);
         return;
     }
