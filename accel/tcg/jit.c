@@ -1568,6 +1568,9 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (d->handler == op_setcc && d->mod == 3) {
         return XF_REG;
     }
+    if ((d->handler == op_shld || d->handler == op_shrd) && d->mod == 3 && d->ot >= 2) {
+        return XF_REG;      /* SHLD/SHRD r32/r64, r, imm8/CL */
+    }
     if ((d->handler == op_bsf || d->handler == op_bsr) && d->ot >= 2) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
@@ -1791,6 +1794,58 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         greg_store(e, H_RAX, d->reg);
+        return;
+    }
+    if (d->handler == op_shld || d->handler == op_shrd) {
+        /* SHLD/SHRD r, r, imm8/CL as shxd: the host's double shift; a
+         * zero count (masked as the guest's) changes nothing; the record
+         * of SHL/SAR with the result and the destination shifted by one
+         * less (the host's double shift by count - 1) */
+        bool right = d->handler == op_shrd;
+        uint8_t opc = (right ? 0xac : 0xa4) | (d->op & 1);
+        unsigned mask = w ? 0x3f : 0x1f;
+        greg_load(e, H_RAX, d->rm, w);
+        greg_load(e, H_RDX, d->reg, w);
+        uint8_t *zero = NULL;
+        if (d->op & 1) {
+            greg_load(e, H_RCX, R_ECX, false);
+            e8(e, 0x83); e8(e, 0xe1); e8(e, mask);                           /* and ecx, mask */
+            zero = jcc_fwd(e, 0x4);                                          /* jz */
+            e8(e, 0xff); e8(e, 0xc9);                                        /* dec ecx */
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                           /* mov rsi, rax */
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x0f); e8(e, opc); e8(e, 0xd6);                            /* shxd esi/rsi, edx/rdx, cl */
+            e8(e, 0xff); e8(e, 0xc1);                                        /* inc ecx */
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x0f); e8(e, opc); e8(e, 0xd0);                            /* shxd eax/rax, edx/rdx, cl */
+        } else {
+            unsigned cnt = d->imm & mask;
+            if (!cnt) {
+                return;
+            }
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc6);                           /* mov rsi, rax */
+            if (cnt > 1) {
+                if (w) {
+                    e8(e, 0x48);
+                }
+                e8(e, 0x0f); e8(e, opc); e8(e, 0xd6); e8(e, cnt - 1);        /* shxd esi/rsi, edx/rdx, n-1 */
+            }
+            if (w) {
+                e8(e, 0x48);
+            }
+            e8(e, 0x0f); e8(e, opc); e8(e, 0xd0); e8(e, cnt);                /* shxd eax/rax, edx/rdx, n */
+        }
+        greg_store(e, H_RAX, d->rm);
+        if (!e->fdead) {
+            emit_cc_record(e, (right ? CC_OP_SARB : CC_OP_SHLB) + d->ot, H_RSI, -1);
+        }
+        if (zero) {
+            bind(e, zero, e->p);
+        }
         return;
     }
     if (d->handler == op_xchg_EG) {

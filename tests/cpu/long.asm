@@ -842,6 +842,29 @@ long64:
 .dv2d:  CHECK64_FAULT 0, .dv2x, "DIV m64 by 0: #DE", "the #DE's RIP is the DIV's"
         CHECK64 r8, 39 * 33, "DIV m64 by 0: the rounds before it ran"
 
+        ; ---- SHRD/SHLD of registers in a hot loop, by an immediate and by
+        ; CL, 64 and 32 bits (SDM vol.2 SHRD, SHLD: CF the last bit out)
+        mov ecx, 40
+.sd1:   mov rax, 0x8000000000000009
+        mov rdx, 3
+        shrd rax, rdx, 4
+        setc r9b
+        mov rsi, 0xffffffff70000001
+        mov edi, 0xabcd0000
+        mov r11, rcx
+        mov ecx, 8
+        shld esi, edi, cl
+        setc r10b
+        mov rcx, r11
+        dec ecx
+        jnz .sd1
+        CHECK64 rax, 0x3800000000000000, "SHRD r64, r64, 4"
+        movzx eax, r9b
+        CHECK64 rax, 1, "SHRD r64, r64, 4: CF = bit 3"
+        CHECK64 rsi, 0x1ab, "SHLD r32, r32, CL: zero-extended"
+        movzx eax, r10b
+        CHECK64 rax, 0, "SHLD r32, r32, 8: CF = bit 24"
+
         ; ---- [LOCK] CMPXCHG m32/m64, r in a hot loop: the store when the
         ; accumulator matches, else the accumulator loaded (a 32-bit one
         ; zero-extended; on a match RAX is not written), ZF, and CF of

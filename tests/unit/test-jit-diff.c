@@ -239,7 +239,15 @@ static void gen_insn(Code *c, bool long_mode)
     int kind = rnd(0, 18);
     switch (kind) {
     case 17:                /* forms tier 1 now emits instead of calling their handler */
-        switch (rnd(0, 7)) {
+        switch (rnd(0, 8)) {
+        case 7: {           /* SHLD/SHRD r/m, r, imm8/CL (counts 0, 1 and any) */
+            uint8_t op = (rnd(0, 2) ? 0xac : 0xa4) | rnd(0, 2);
+            put(c, 0x0f); put(c, op); modrm(c, rnd(0, 8), rnd(0, 4) == 0);
+            if (!(op & 1)) {
+                put(c, (const uint8_t[]){ 0, 1, 0x20, 0x3f, (uint8_t)rnd(0, 256) }[rnd(0, 5)]);
+            }
+            break;
+        }
         case 6:             /* BSF/BSR r, r/m (a zero source now and then) */
             if (rnd(0, 3) == 0) {
                 put(c, 0x31); put(c, 0xc0 | rnd(0, 8) * 9);     /* XOR r32, itself */
