@@ -1571,6 +1571,14 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if ((d->handler == op_shld || d->handler == op_shrd) && d->mod == 3 && d->ot >= 2) {
         return XF_REG;      /* SHLD/SHRD r32/r64, r, imm8/CL */
     }
+    if (d->handler == op_bt && d->ot >= 2) {
+        /* BT/BTS/BTR/BTC of a register, or of memory by an immediate (a
+         * register's offset may address beyond the operand: the handler) */
+        if (d->mod == 3) {
+            return XF_REG;
+        }
+        return !cs64 || d->op != 0x1ba ? XF_NONE : d->aux == 4 ? XF_LOAD : XF_STORE;
+    }
     if ((d->handler == op_bsf || d->handler == op_bsr) && d->ot >= 2) {
         return d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
     }
@@ -1794,6 +1802,67 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         }
         greg_store(e, H_RAX, d->reg);
+        return;
+    }
+    if (d->handler == op_bt) {
+        /* BT/BTS/BTR/BTC as op_bt: the host's on the value (a register's,
+         * or memory's read, or read for writing back); CF the bit, the
+         * other flags kept (computed first, unless dead) */
+        bool imm = d->op == 0x1ba;
+        int kind = imm ? d->aux - 4 : (d->op >> 3) & 3;
+        if (!e->fdead) {
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            call_fn(e, (const void *)cc_compute_all);
+            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                           /* mov r12d, eax */
+        }
+        SlowPath *rmw = NULL;
+        if (d->mod == 3) {
+            greg_load(e, H_RAX, d->rm, w);
+        } else if (kind == 0) {
+            emit_ea(e, d, next);
+            emit_mem(e, tb, d->seg, d->ot, false, 0, eip, next);
+        } else {
+            rmw = emit_rmw_load(e, tb, d, d->ot, eip, next, -1);
+        }
+        if (!imm) {
+            greg_load(e, H_RCX, d->reg, w);
+        }
+        if (w) {
+            e8(e, 0x48);
+        }
+        if (imm) {
+            e8(e, 0x0f); e8(e, 0xba); e8(e, 0xc0 | (4 + kind) << 3);
+            e8(e, (uint8_t)(d->imm & (w ? 63 : 31)));                        /* btx eax/rax, imm8 */
+        } else {
+            e8(e, 0x0f); e8(e, 0xa3 | kind << 3); e8(e, 0xc8);              /* btx eax/rax, ecx/rcx */
+        }
+        if (!e->fdead) {
+            e8(e, 0x0f); e8(e, 0x92); e8(e, 0xc1);                           /* setc cl */
+        }
+        if (kind && d->mod == 3) {
+            greg_store(e, H_RAX, d->rm);
+        } else if (kind) {
+            e8(e, w ? 0x49 : 0x41); e8(e, 0x89); e8(e, 0x01);                /* mov [r9], eax/rax */
+        }
+        if (e->fdead) {
+            if (rmw) {
+                emit_rmw_done(e, rmw);
+            }
+            return;
+        }
+        e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);                               /* movzx ecx, cl */
+        e8(e, 0x41); e8(e, 0x83); e8(e, 0xe4); e8(e, (uint8_t)~CC_C);        /* and r12d, ~CF */
+        e8(e, 0x41); e8(e, 0x09); e8(e, 0xcc);                               /* or r12d, ecx */
+        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));        /* mov eax, eflags */
+        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
+        e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
+        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
+        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
+        e->cc_known = -1;
+        e->cc_spec = -1;
+        if (rmw) {
+            emit_rmw_done(e, rmw);  /* its handler set the flags too */
+        }
         return;
     }
     if (d->handler == op_shld || d->handler == op_shrd) {

@@ -865,6 +865,42 @@ long64:
         movzx eax, r10b
         CHECK64 rax, 0, "SHLD r32, r32, 8: CF = bit 24"
 
+        ; ---- BT/BTS/BTR/BTC in a hot loop: of registers by an immediate
+        ; and by a register, of memory by an immediate; CF the bit
+        ; (SDM vol.2 BT..BTC)
+        mov qword [GRW + 0x180], 0x10
+        xor r8d, r8d
+        mov ecx, 40
+.bt1:   mov rax, 0x8000000000000001
+        bts rax, 4                      ; 0x8000000000000011
+        setnc r9b
+        btr rax, 63                     ; 0x11, CF
+        setc r10b
+        mov edx, 0xf0
+        mov esi, 36
+        btc rdx, rsi                    ; 0x10000000f0
+        bt edx, 4
+        setc r11b
+        bts qword [GRW + 0x180], 8      ; 0x110
+        test ecx, 1
+        jz .bt2
+        invlpg [GRW + 0x180]            ; every other round: through the slow path
+.bt2:   btr qword [GRW + 0x180], 8      ; 0x10, CF
+        adc r8, rax
+        add r8, rdx
+        bt dword [GRW + 0x180], 4
+        adc r8, 0
+        dec ecx
+        jnz .bt1
+        CHECK64 r8, 40 * (1 + 0x11 + 0x10000000f0 + 1), "BT/BTS/BTR/BTC of registers and memory: values and CF"
+        movzx eax, r9b
+        CHECK64 rax, 1, "BTS r64, imm of a clear bit: CF clear"
+        movzx eax, r10b
+        CHECK64 rax, 1, "BTR r64, imm of a set bit: CF set"
+        movzx eax, r11b
+        CHECK64 rax, 1, "BT r32, imm: CF set"
+        CHECK64 [GRW + 0x180], 0x10, "BTS then BTR m64, imm: the bit back"
+
         ; ---- [LOCK] CMPXCHG m32/m64, r in a hot loop: the store when the
         ; accumulator matches, else the accumulator loaded (a 32-bit one
         ; zero-extended; on a match RAX is not written), ZF, and CF of

@@ -239,7 +239,15 @@ static void gen_insn(Code *c, bool long_mode)
     int kind = rnd(0, 18);
     switch (kind) {
     case 17:                /* forms tier 1 now emits instead of calling their handler */
-        switch (rnd(0, 8)) {
+        switch (rnd(0, 9)) {
+        case 8:             /* BT/BTS/BTR/BTC r/m, imm8 and r/m, r */
+            put(c, 0x0f);
+            if (rnd(0, 2)) {
+                put(c, 0xba); modrm(c, 4 + rnd(0, 4), rnd(0, 3) == 0); put(c, rnd(0, 256));
+            } else {
+                put(c, 0xa3 | rnd(0, 4) << 3); modrm(c, rnd(0, 8), rnd(0, 6) == 0);
+            }
+            break;
         case 7: {           /* SHLD/SHRD r/m, r, imm8/CL (counts 0, 1 and any) */
             uint8_t op = (rnd(0, 2) ? 0xac : 0xa4) | rnd(0, 2);
             put(c, 0x0f); put(c, op); modrm(c, rnd(0, 8), rnd(0, 4) == 0);
