@@ -1280,6 +1280,10 @@ static SlowPath *emit_rmw_load(Emit *e, const TranslationBlock *tb, const Decode
         rmw->from[rmw->nfrom++] = slow[i];
     }
     e8(e, 0x49); e8(e, 0x89); e8(e, 0xc1);                                   /* mov r9, rax */
+    if (ot < 2) {
+        e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, 0x00);                   /* movzx eax, [rax] */
+        return rmw;
+    }
     if (ot == 3) {
         e8(e, 0x48);
     }
@@ -1532,6 +1536,14 @@ static bool is_alu816(const DecodedInsn *d)
     return d->handler == op_alu_GE || d->handler == op_alu_AI;
 }
 
+/* ADD, OR, AND, SUB, XOR of 8/16 bits into memory: E op G or imm (a
+ * read-modify-write) */
+static bool is_alu816_mem(const DecodedInsn *d)
+{
+    return (d->handler == op_alu_EG || d->handler == op_alu_EI) && d->mod != 3 && d->ot < 2 &&
+           d->aux != 2 && d->aux != 3 && d->aux != 7;
+}
+
 /* of an INC/DEC (40+r/48+r, FE/FF /0 and /1): the DEC */
 static bool is_dec(const DecodedInsn *d)
 {
@@ -1564,6 +1576,9 @@ static int extra_kind(const TranslationBlock *tb, const DecodedInsn *d)
     if (is_cmp816(d) || is_alu816(d)) {
         bool ai = d->handler == op_alu_AI || d->handler == op_test_AI;
         return ai || d->mod == 3 ? XF_REG : cs64 ? XF_LOAD : XF_NONE;
+    }
+    if (is_alu816_mem(d)) {
+        return cs64 ? XF_STORE : XF_NONE;
     }
     if (d->handler == op_setcc && d->mod == 3) {
         return XF_REG;
@@ -2000,6 +2015,33 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             r8 = H_R9;
         }
         sized_write(e, d, d->rm, 0, r8);
+        return;
+    }
+    if (is_alu816_mem(d)) {
+        /* E <- E op G/imm on 8/16 bits of memory, through the write
+         * mapping as the 32/64-bit forms; alu_compute's record */
+        uint8_t movzx = d->ot ? 0xb7 : 0xb6;
+        SlowPath *rmw = emit_rmw_load(e, tb, d, d->ot, eip, next, -1);      /* EAX = E, R9 */
+        if (d->handler == op_alu_EI) {
+            e8(e, 0xb9); e32(e, (uint32_t)d->imm & (d->ot ? 0xffff : 0xff));  /* mov ecx, imm */
+        } else {
+            sized_read(e, d, d->reg, d->ot, movzx, false, H_RCX);            /* ECX = G */
+        }
+        if (d->ot) {
+            e8(e, 0x66);
+        }
+        e8(e, alu_opc(d->aux) - (d->ot ? 0 : 1)); e8(e, 0xc8);              /* op al/ax, cl/cx */
+        if (d->ot) {
+            e8(e, 0x66);
+        }
+        e8(e, 0x41); e8(e, d->ot ? 0x89 : 0x88); e8(e, 0x01);                /* mov [r9], al/ax */
+        if (!e->fdead) {
+            e8(e, 0x0f); e8(e, movzx); e8(e, 0xc0);                          /* movzx eax, al/ax */
+            bool logic = d->aux == 1 || d->aux == 4 || d->aux == 6;
+            emit_cc_record(e, (logic ? CC_OP_LOGICB : d->aux == 0 ? CC_OP_ADDB : CC_OP_SUBB) + d->ot,
+                           logic ? -1 : H_RCX, -1);
+        }
+        emit_rmw_done(e, rmw);
         return;
     }
     if (is_cmp816(d) || is_alu816(d)) {

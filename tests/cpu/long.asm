@@ -901,6 +901,27 @@ long64:
         CHECK64 rax, 1, "BT r32, imm: CF set"
         CHECK64 [GRW + 0x180], 0x10, "BTS then BTR m64, imm: the bit back"
 
+        ; ---- 8/16-bit ALU on memory in a hot loop: the byte or word
+        ; written, nothing beside it, SF and CF of the operation
+        mov qword [GRW + 0x190], 0
+        mov ecx, 40
+.ab1:   mov byte [GRW + 0x190], 0x0f
+        mov byte [GRW + 0x191], 0x77
+        mov dl, 0xf0
+        or [GRW + 0x190], dl            ; 0xff: SF
+        sets r9b
+        and byte [GRW + 0x190], 0x3c
+        mov word [GRW + 0x192], 5
+        sub word [GRW + 0x192], 6       ; 0xffff: CF
+        setc r10b
+        dec ecx
+        jnz .ab1
+        CHECK64 [GRW + 0x190], 0xffff773c, "OR m8, r8; AND m8, imm8; SUB m16, imm: the bytes written"
+        movzx eax, r9b
+        CHECK64 rax, 1, "OR m8, r8 to 0xff: SF"
+        movzx eax, r10b
+        CHECK64 rax, 1, "SUB m16 of 6 from 5: CF"
+
         ; ---- [LOCK] CMPXCHG m32/m64, r in a hot loop: the store when the
         ; accumulator matches, else the accumulator loaded (a 32-bit one
         ; zero-extended; on a match RAX is not written), ZF, and CF of

@@ -239,7 +239,15 @@ static void gen_insn(Code *c, bool long_mode)
     int kind = rnd(0, 18);
     switch (kind) {
     case 17:                /* forms tier 1 now emits instead of calling their handler */
-        switch (rnd(0, 9)) {
+        switch (rnd(0, 10)) {
+        case 9:             /* 8-bit ALU Eb,Gb / Eb,Ib (16-bit with 66h), on memory mostly */
+            if (rnd(0, 2)) {
+                put(c, alu_ops[rnd(0, 6)] << 3);
+                modrm(c, rnd(0, 8), rnd(0, 4) != 0);
+            } else {
+                put(c, 0x80); modrm(c, alu_ops[rnd(0, 6)], rnd(0, 4) != 0); put(c, rnd(0, 256));
+            }
+            break;
         case 8:             /* BT/BTS/BTR/BTC r/m, imm8 and r/m, r */
             put(c, 0x0f);
             if (rnd(0, 2)) {
