@@ -294,6 +294,24 @@ static void emit_cc_record(Emit *e, int op, int src, int src2)
     emit_cc_record_from(e, op, H_RAX, src, src2);
 }
 
+/* The arithmetic flags from host register h (CC_MASK bits only, R12D
+ * or ECX) into env->eflags, the other bits kept, and the record
+ * CC_OP_EFLAGS: instructions that set some flags and keep the rest
+ * (ROL/ROR, BSF/BSR, BT) or set them all from the host's (COMIS) */
+static void emit_eflags_set(Emit *e, int h)
+{
+    e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));            /* mov eax, eflags */
+    e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                                 /* and eax, ~CC_MASK */
+    if (h >= 8) {
+        e8(e, 0x44);
+    }
+    e8(e, 0x09); e8(e, 0xc0 | (h & 7) << 3);                                 /* or eax, h */
+    e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
+    e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
+    e->cc_known = -1;
+    e->cc_spec = -1;
+}
+
 /* mov [rbx+regs[g]], host register caching g, for each g in mask */
 static void greg_write_back(Emit *e, uint16_t mask)
 {
@@ -1868,13 +1886,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc9);                               /* movzx ecx, cl */
         e8(e, 0x41); e8(e, 0x83); e8(e, 0xe4); e8(e, (uint8_t)~CC_C);        /* and r12d, ~CF */
         e8(e, 0x41); e8(e, 0x09); e8(e, 0xcc);                               /* or r12d, ecx */
-        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));        /* mov eax, eflags */
-        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
-        e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
-        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
-        e->cc_known = -1;
-        e->cc_spec = -1;
+        emit_eflags_set(e, H_R12);
         if (rmw) {
             emit_rmw_done(e, rmw);  /* its handler set the flags too */
         }
@@ -1998,13 +2010,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0xc1); e8(e, 0xe1); e8(e, 6);                                  /* shl ecx, 6: ZF */
         e8(e, 0x41); e8(e, 0x81); e8(e, 0xe4); e32(e, ~(uint32_t)CC_Z);      /* and r12d, ~ZF */
         e8(e, 0x41); e8(e, 0x09); e8(e, 0xcc);                               /* or r12d, ecx */
-        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));        /* mov eax, eflags */
-        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
-        e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
-        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
-        e->cc_known = -1;
-        e->cc_spec = -1;
+        emit_eflags_set(e, H_R12);
         return;
     }
     if (d->handler == op_setcc) {
@@ -2293,13 +2299,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         e8(e, 0xc1); e8(e, 0xe2); e8(e, 11);                                 /* shl edx, 11: OF */
         e8(e, 0x41); e8(e, 0x09); e8(e, 0xcc);                               /* or r12d, ecx */
         e8(e, 0x41); e8(e, 0x09); e8(e, 0xd4);                               /* or r12d, edx */
-        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));        /* mov eax, eflags */
-        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
-        e8(e, 0x44); e8(e, 0x09); e8(e, 0xe0);                               /* or eax, r12d */
-        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
-        e->cc_known = -1;
-        e->cc_spec = -1;
+        emit_eflags_set(e, H_R12);
         return;
     }
     if (d->handler == op_shift && d->op == 0xd3) {
@@ -2624,13 +2624,7 @@ static void emit_sse_fp(Emit *e, const DecodedInsn *d, SlowPath *sp)
         e8(e, 0x0f); e8(e, op); e8(e, 0xc1);                                 /* (u)comis xmm0, xmm1 */
         e8(e, 0x9c); e8(e, 0x59);                                            /* pushfq; pop rcx */
         e8(e, 0x83); e8(e, 0xe1); e8(e, CC_Z | CC_P | CC_C);                 /* and ecx, ZF|PF|CF */
-        e8(e, 0x8b); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
-        e8(e, 0x25); e32(e, ~(uint32_t)CC_MASK);                             /* and eax, ~CC_MASK */
-        e8(e, 0x09); e8(e, 0xc8);                                            /* or eax, ecx */
-        e8(e, 0x89); m_rbx(e, H_RAX, offsetof(CPUX86State, eflags));
-        e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, CC_OP_EFLAGS);
-        e->cc_known = -1;
-        e->cc_spec = -1;
+        emit_eflags_set(e, H_RCX);
     } else {
         e8(e, (d->prefixes & PFX_REPNE) ? 0xf2 : 0xf3);
         if (cvt && w) {
