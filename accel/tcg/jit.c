@@ -445,6 +445,15 @@ static void call_fn(Emit *e, const void *fn)
     greg_forget_scratch(e);
 }
 
+/* R12D = the arithmetic flags as they are (cc_compute_all), for the
+ * instructions that change some and keep the others */
+static void emit_flags_to_r12(Emit *e)
+{
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    call_fn(e, (const void *)cc_compute_all);
+    e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                                   /* mov r12d, eax */
+}
+
 /* a rel32 branch to a later label: returns where to patch */
 static uint8_t *jcc_fwd(Emit *e, uint8_t cc)
 {
@@ -1844,9 +1853,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         bool imm = d->op == 0x1ba;
         int kind = imm ? d->aux - 4 : (d->op >> 3) & 3;
         if (!e->fdead) {
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
-            call_fn(e, (const void *)cc_compute_all);
-            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                           /* mov r12d, eax */
+            emit_flags_to_r12(e);
         }
         SlowPath *rmw = NULL;
         if (d->mod == 3) {
@@ -1984,9 +1991,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
          * with a source of 0 the destination unchanged (all 64 bits);
          * ZF = source == 0, the other flags kept (computed first) */
         if (!e->fdead) {
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
-            call_fn(e, (const void *)cc_compute_all);
-            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                           /* mov r12d, eax */
+            emit_flags_to_r12(e);
         }
         if (d->mod == 3) {
             greg_load(e, H_RCX, d->rm, w);
@@ -2266,9 +2271,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;
         }
         if (!e->fdead) {
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
-            call_fn(e, (const void *)cc_compute_all);
-            e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                           /* mov r12d, eax */
+            emit_flags_to_r12(e);
         }
         greg_load(e, H_RAX, d->rm, w);
         if (w) {
@@ -2504,8 +2507,31 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
  * translated (CPUID.1:EDX.SSE2).  Anything unusual (CR0.EM/TS, no CR4.OSFXSR, a misaligned
  * or unmapped operand) takes the handler from a slow path.
  */
-enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR, SSE_MOVS, SSE_FP,
-       SSE_MOVQ, SSE_SHIFTI };
+enum { SSE_NONE, SSE_OP, SSE_LOAD, SSE_STORE, SSE_TO_GPR, SSE_FROM_GPR, SSE_MOVLOW, SSE_FP,
+       SSE_SHIFTI };
+
+/*
+ * SSE_MOVLOW, the moves of an XMM register's low 4 or 8 bytes: MOVSS/MOVSD
+ * (F3/F2 0F 10/11), MOVD/MOVQ xmm, m and m, xmm (66 0F 6E/7E), MOVQ xmm,
+ * xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6).  *q: 8 bytes;
+ * *to_xmm: the ModRM reg field is the destination; *zero: a move between
+ * registers zeroes the rest of the destination (the MOVQ forms; a load
+ * from memory always does).
+ */
+static void sse_movlow(const DecodedInsn *d, bool *q, bool *to_xmm, bool *zero)
+{
+    int op = d->op & 0xff;
+    if (op == 0x10 || op == 0x11) {
+        *q = d->prefixes & PFX_REPNE;
+        *to_xmm = op == 0x10;
+        *zero = false;
+        return;
+    }
+    bool rep = d->prefixes & PFX_REP;
+    *q = op == 0xd6 || rep || (d->rex & 8);
+    *to_xmm = op == 0x6e || rep;
+    *zero = true;
+}
 
 static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const DecodedInsn *d,
                     bool *align)
@@ -2531,12 +2557,12 @@ static int sse_kind(const CPUX86State *env, const TranslationBlock *tb, const De
     }
     if (pc >= 2 && (op == 0x10 || op == 0x11)) {
         *align = false;
-        return SSE_MOVS;                    /* MOVSS, MOVSD */
+        return SSE_MOVLOW;                  /* MOVSS, MOVSD */
     }
     if ((pc == 1 && (op == 0x6e || op == 0x7e) && d->mod != 3) || (pc == 2 && op == 0x7e) ||
         (pc == 1 && op == 0xd6)) {
         *align = false;
-        return SSE_MOVQ;                    /* MOVD/MOVQ xmm, m; m, xmm; MOVQ xmm, xmm/m */
+        return SSE_MOVLOW;                  /* MOVD/MOVQ xmm, m; m, xmm; MOVQ xmm, xmm/m */
     }
     if (pc == 1 && d->mod == 3 && op >= 0x71 && op <= 0x73) {
         int ext = d->reg & 7;
@@ -2665,15 +2691,17 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
          * (U)COMISD; CVTSI2SS/SD: the integer's size) */
         unsigned size = 16;
         int op = d->op & 0xff;
-        if (kind == SSE_MOVS || kind == SSE_FP) {
+        bool store = kind == SSE_STORE;
+        if (kind == SSE_FP) {
             bool q = op == 0x2a ? (d->rex & 8) : op == 0x2e || op == 0x2f ? (d->prefixes & PFX_OPSIZE)
                                                                         : (d->prefixes & PFX_REPNE);
             size = q ? 8 : 4;
-        } else if (kind == SSE_MOVQ) {
-            size = op == 0xd6 || (d->prefixes & PFX_REP) || (d->rex & 8) ? 8 : 4;
+        } else if (kind == SSE_MOVLOW) {
+            bool q, to_xmm, zero;
+            sse_movlow(d, &q, &to_xmm, &zero);
+            size = q ? 8 : 4;
+            store = !to_xmm;
         }
-        bool store = kind == SSE_STORE || (kind == SSE_MOVS && op == 0x11) ||
-                     (kind == SSE_MOVQ && (op == 0xd6 || (op == 0x7e && !(d->prefixes & PFX_REP))));
         emit_tlb_check(e, tb, d->seg, size, store, align, slow, &ns, NULL);
         g_assert(sp->nfrom + ns <= SLOW_FROM);
         for (unsigned i = 0; i < ns; i++) {
@@ -2689,16 +2717,11 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
         e8(e, 0x66); e8(e, 0x0f); e8(e, d->op & 0xff); e8(e, 0xc0 | (d->reg & 7) << 3);
         e8(e, (uint8_t)d->imm);                                              /* psxx xmm0, imm8 */
         xmm_env(e, 0, XMMOFF(d->rm), true);
-    } else if (kind == SSE_MOVQ) {
-        /* 66 0F 6E: MOVD/MOVQ xmm, m32/m64; F3 0F 7E: MOVQ xmm, xmm/m64 --
-         * the low 4 or 8 bytes, the rest zeroed; 66 0F 7E: MOVD/MOVQ
-         * m32/m64, xmm; 66 0F D6: MOVQ xmm/m64, xmm (to a register: the
-         * rest zeroed) */
-        int op = d->op & 0xff;
-        bool to_xmm = op == 0x6e || (d->prefixes & PFX_REP);
-        bool q = op == 0xd6 || (d->prefixes & PFX_REP) || w;
-        int xr = to_xmm ? d->reg : d->rm;   /* the register written (a register form) */
-        if (!to_xmm && d->mod != 3) {
+    } else if (kind == SSE_MOVLOW) {
+        bool q, to_xmm, zero;
+        sse_movlow(d, &q, &to_xmm, &zero);
+        int dst = to_xmm ? d->reg : d->rm;
+        if (d->mod != 3 && !to_xmm) {
             op_rm(e, 0x8b, H_RCX, XMMOFF(d->reg), q);
             if (q) {
                 e8(e, 0x48);
@@ -2706,37 +2729,19 @@ static void emit_sse(Emit *e, const TranslationBlock *tb, const DecodedInsn *d, 
             e8(e, 0x89); e8(e, 0x08);                                        /* mov [rax], ecx/rcx */
         } else {
             if (d->mod == 3) {
-                op_rm(e, 0x8b, H_RCX, XMMOFF(to_xmm ? d->rm : d->reg), true); /* mov rcx, [src] */
+                op_rm(e, 0x8b, H_RCX, XMMOFF(to_xmm ? d->rm : d->reg), q);   /* mov ecx/rcx, [src] */
+                op_rm(e, 0x89, H_RCX, XMMOFF(dst), q);                       /* mov [dst], ecx/rcx */
             } else {
                 if (q) {
                     e8(e, 0x48);
                 }
                 e8(e, 0x8b); e8(e, 0x08);                                    /* mov ecx/rcx, [rax] */
+                op_rm(e, 0x89, H_RCX, XMMOFF(dst), true);                    /* mov [dst], rcx */
+                zero = true;
             }
-            op_rm(e, 0x89, H_RCX, XMMOFF(xr), true);                         /* mov [dst], rcx */
-            e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, XMMOFF(xr) + 8); e32(e, 0);  /* mov qword [dst+8], 0 */
-        }
-    } else if (kind == SSE_MOVS) {
-        /* the low 4 or 8 bytes: a load from memory zeroes the rest of
-         * the register, a move between registers keeps it */
-        bool q = d->prefixes & PFX_REPNE;
-        bool st = (d->op & 0xff) == 0x11;
-        if (d->mod == 3) {
-            op_rm(e, 0x8b, H_RCX, XMMOFF(st ? d->reg : d->rm), q);           /* mov ecx/rcx, [src] */
-            op_rm(e, 0x89, H_RCX, XMMOFF(st ? d->rm : d->reg), q);           /* mov [dst], ecx/rcx */
-        } else if (st) {
-            op_rm(e, 0x8b, H_RCX, XMMOFF(d->reg), q);
-            if (q) {
-                e8(e, 0x48);
+            if (zero) {
+                e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, XMMOFF(dst) + 8); e32(e, 0);  /* mov qword [dst+8], 0 */
             }
-            e8(e, 0x89); e8(e, 0x08);                                        /* mov [rax], ecx/rcx */
-        } else {
-            if (q) {
-                e8(e, 0x48);
-            }
-            e8(e, 0x8b); e8(e, 0x08);                                        /* mov ecx/rcx, [rax] */
-            op_rm(e, 0x89, H_RCX, XMMOFF(d->reg), true);                     /* mov [dst], rcx */
-            e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, XMMOFF(d->reg) + 8); e32(e, 0);  /* mov qword [dst+8], 0 */
         }
     } else if (kind == SSE_TO_GPR) {
         /* PMOVMSKB: GPR reg <- XMM rm; MOVD/MOVQ: GPR rm <- XMM reg */
