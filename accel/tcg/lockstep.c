@@ -51,7 +51,7 @@ typedef struct LsState {
     uint8_t insn_rex;
     uint64_t instr_count;
     uint32_t interrupt_request;
-    uint64_t jit_chained, jit_slot_exits, jit_runs, tb_runs;
+    uint64_t jit_slot_exits, jit_runs, tb_runs;
 } LsState;
 
 static void ls_save(CPUX86State *env, LsState *s)
@@ -67,7 +67,6 @@ static void ls_save(CPUX86State *env, LsState *s)
     s->insn_rex = env->insn_rex;
     s->instr_count = env->instr_count;
     s->interrupt_request = env->interrupt_request;
-    s->jit_chained = env->jit_chained;
     s->jit_slot_exits = env->jit_slot_exits;
     s->jit_runs = env->jit_runs;
     s->tb_runs = env->tb_runs;
@@ -87,7 +86,6 @@ static void ls_load(CPUX86State *env, const LsState *s)
     /* one thread runs everything: nothing else sets it meanwhile (PAUSE
      * sets EXIT, and REP string loops stop early on any bit) */
     env->interrupt_request = s->interrupt_request;
-    env->jit_chained = s->jit_chained;
     env->jit_slot_exits = s->jit_slot_exits;
     env->jit_runs = s->jit_runs;
     env->tb_runs = s->tb_runs;

@@ -292,7 +292,6 @@ typedef struct CPUX86State {
     uint64_t jit_end_count;   /* tier 1: chained code leaves when instr_count reaches this */
     int64_t jit_count;        /* while tier 1 runs: its count, instr_count - jit_end_count */
     bool jit_counting;        /* jit_count holds the count (jit_count_sync folds it back) */
-    uint64_t jit_chained;     /* direct jumps taken at block ends (including to the exit stub) */
     uint64_t jit_grp[4];      /* tier 1's TLB groups: a host address, or 0 (accel/tcg/jit.c) */
     uint32_t jit_csr;         /* tier 1's scalar SSE: the host MXCSR on its way in and out */
     void *tb_jmp_cache;       /* last block run at a linear PC, by hash (accel/tcg/tb-cache.c) */
@@ -332,7 +331,7 @@ typedef struct CPUX86State {
     /* the TCG accelerator's per-vCPU state (accel/tcg/tb-cache.c) */
     uint64_t tb_epoch;        /* quiescent-state epoch published between blocks, 0 outside x86_cpu_exec */
     /* tier 1 (accel/tcg/jit.c): statistics for HMP info jit */
-    uint64_t jit_slot_exits;  /* ... of which left to the loop unchained */
+    uint64_t jit_slot_exits;  /* block ends left to the loop through an unlinked slot */
     uint64_t jit_runs;        /* tier-1 code entered from the loop */
     uint64_t tb_runs;         /* tier-0 blocks run */
     /* accel/tcg/lockstep.c: a block is being compared under both tiers:

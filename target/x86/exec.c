@@ -238,11 +238,7 @@ const uint8_t *x86_jit_lookup(CPUX86State *env)
     uint64_t cs_base;
     uint64_t lin = tb_cur_key(env, &flags, &cs_base);
     TranslationBlock *tb = tb_find_mapped(env, flags, cs_base, lin);
-    const uint8_t *code = tb ? __atomic_load_n(&tb->jit_entry, __ATOMIC_ACQUIRE) : NULL;
-    if (code) {
-        env->jit_chained++;
-    }
-    return code;
+    return tb ? __atomic_load_n(&tb->jit_entry, __ATOMIC_ACQUIRE) : NULL;
 }
 
 static TranslationBlock *tb_find(CPUX86State *env)
