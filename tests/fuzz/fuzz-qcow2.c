@@ -19,7 +19,16 @@
 #include "block/block_int.h"
 #include "block/qcow2.h"
 
-static char *img_path;
+static char *img_path, *tmp_dir;
+
+/* the harness's directory goes when the process ends (at exit) */
+static void remove_tmp(void)
+{
+    g_autofree char *base = g_build_filename(tmp_dir, "fuzz-base.raw", NULL);
+    unlink(img_path);
+    unlink(base);
+    rmdir(tmp_dir);
+}
 
 static void fuzz_setup(void)
 {
@@ -35,7 +44,8 @@ static void fuzz_setup(void)
     }
     g_assert_true(g_file_set_contents(base, data, sizeof(data), NULL));
     g_free(base);
-    g_free(dir);
+    tmp_dir = dir;
+    atexit(remove_tmp);
 }
 
 static uint64_t pick(const uint8_t *data, size_t size, size_t at, uint64_t range)

@@ -40,11 +40,15 @@ static uint8_t pattern(int lba, int j)
     return (uint8_t)(lba * 7 + j * 13 + (j >> 8));
 }
 
+/* every image made, removed when the tests are done (main) */
+static GPtrArray *images;
+
 static char *make_image(size_t size)
 {
     char *path = NULL;
     int fd = g_file_open_tmp("vireo-fdc-XXXXXX.img", &path, NULL);
     g_assert_cmpint(fd, >=, 0);
+    g_ptr_array_add(images, g_strdup(path));
     uint8_t *buf = g_malloc(size);
     for (size_t i = 0; i < size; i++) {
         buf[i] = pattern(i / 512, i % 512);
@@ -778,5 +782,11 @@ int main(int argc, char **argv)
     g_test_add_func("/fdc/config-lock-dumpreg", test_config_lock_dumpreg);
     g_test_add_func("/fdc/cmos-types", test_cmos_types);
     g_test_add_func("/fdc/bad-size", test_bad_size);
-    return g_test_run();
+    images = g_ptr_array_new_with_free_func(g_free);
+    int r = g_test_run();
+    for (guint i = 0; i < images->len; i++) {
+        unlink(g_ptr_array_index(images, i));
+    }
+    g_ptr_array_free(images, TRUE);
+    return r;
 }

@@ -33,10 +33,12 @@ checks what a user would see:
 Usage: clients.py [CASE...]   (BUILD selects the build dir, default build)
 Prints "ok - CASE" / "not ok - CASE: reason" lines; exit 1 if any failed.
 """
+import atexit
 import json
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -44,6 +46,10 @@ import sys
 import tempfile
 import time
 import traceback
+
+# every test's sockets and logs go under one directory, removed at exit
+TMP_ROOT = tempfile.mkdtemp(prefix="vireo-rel-")
+atexit.register(shutil.rmtree, TMP_ROOT, True)
 
 BUILD = os.environ.get("BUILD", "build")
 VIREO = os.path.abspath(os.path.join(BUILD, "vireo"))
@@ -62,7 +68,7 @@ class Vm:
     """A Vireo process with its stderr captured to a file."""
 
     def __init__(self, args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
-        self.dir = tempfile.mkdtemp(prefix="vireo-rel-")
+        self.dir = tempfile.mkdtemp(dir=TMP_ROOT)
         self.errpath = os.path.join(self.dir, "stderr")
         env = dict(os.environ, G_DEBUG="fatal-criticals")
         self.err = open(self.errpath, "w")
@@ -228,7 +234,7 @@ def stuff_without_reading(sock, payload, max_bytes):
 
 def run_flood(payload, expect_drop):
     """A client writes payload over and over (or once) without reading."""
-    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    d = tempfile.mkdtemp(dir=TMP_ROOT)
     qpath, hpath = os.path.join(d, "q"), os.path.join(d, "h")
     vm = Vm(["-qmp", "unix:%s,server=on,wait=off" % qpath,
              "-monitor", "unix:%s,server=on,wait=off" % hpath])
@@ -342,7 +348,7 @@ def stall_case(drv):
     and says so in its status register, a driver that polls the status waits,
     the monitor answers meanwhile, and once the client reads again every
     byte arrives, in order."""
-    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    d = tempfile.mkdtemp(dir=TMP_ROOT)
     spath, qpath = os.path.join(d, "out"), os.path.join(d, "qmp")
     qt = Qtest(d, ["-chardev", "socket,id=out,path=%s,server=on,wait=off" % spath] + drv.device +
                ["-qmp", "unix:%s,server=on,wait=off" % qpath])
@@ -427,7 +433,7 @@ def case_debugcon_stall():
     """Port 0xe9 has no status: while the client does not read, output is
     dropped (never stalls the guest), Vireo warns once, and says how much was
     lost once the client reads again; later output arrives whole."""
-    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    d = tempfile.mkdtemp(dir=TMP_ROOT)
     spath, qpath = os.path.join(d, "out"), os.path.join(d, "qmp")
     qt = Qtest(d, ["-chardev", "socket,id=out,path=%s,server=on,wait=off" % spath,
                    "-debugcon", "chardev:out", "-qmp", "unix:%s,server=on,wait=off" % qpath])
@@ -495,7 +501,7 @@ def free_port():
 
 
 def case_gdbserver():
-    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    d = tempfile.mkdtemp(dir=TMP_ROOT)
     hpath = os.path.join(d, "h")
     vm = Vm(["-monitor", "unix:%s,server=on,wait=off" % hpath])
     try:
@@ -538,7 +544,7 @@ def case_gdbserver():
 # ---- the fd limit: accept() failing must not spin the main loop ----
 
 def case_fd_limit():
-    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    d = tempfile.mkdtemp(dir=TMP_ROOT)
     gpath = os.path.join(d, "gdb")
     vm = Vm(["-S", "-gdb", "unix:%s,server=on,wait=off" % gpath])
     try:
@@ -578,7 +584,7 @@ def case_fd_limit():
 # ---- peers hanging up while replies are written ----
 
 def case_qmp_hangup():
-    d = tempfile.mkdtemp(prefix="vireo-rel-")
+    d = tempfile.mkdtemp(dir=TMP_ROOT)
     qpath, q2path = os.path.join(d, "q"), os.path.join(d, "q2")
     vm = Vm(["-qmp", "unix:%s,server=on,wait=off" % qpath,
              "-qmp", "unix:%s,server=on,wait=off" % q2path])
