@@ -3418,6 +3418,74 @@ static void emit_loop_back(Emit *e, const uint8_t *loop_head)
 }
 
 /*
+ * The checks at a block's exit after its budget test: leave (through the
+ * branches stored at exits, their number returned) for a request the loop
+ * can act on and, after an instruction run by its handler (!pure),
+ * single-stepping, an interrupt shadow (sti_shadow: STI's, which the way
+ * into the next block ends), HLT or hardware breakpoints.
+ */
+static unsigned emit_exit_checks(Emit *e, bool pure, bool sti_shadow, uint8_t **exits)
+{
+    unsigned n = 0;
+    e8(e, 0x8b); m_rbx(e, 0, offsetof(CPUX86State, interrupt_request));    /* mov eax, [] */
+    e8(e, 0x85); e8(e, 0xc0);                                              /* test eax, eax */
+    uint8_t *no_req = jcc_fwd(e, 0x4);                                     /* jz */
+    e8(e, 0x83); e8(e, 0xf8); e8(e, CPU_INTERRUPT_HARD);                   /* cmp eax, HARD */
+    exits[n++] = jcc_fwd(e, CC_NE);
+    G_STATIC_ASSERT(IF_MASK == 0x200);
+    e8(e, 0xf6); m_rbx(e, 0, offsetof(CPUX86State, eflags) + 1); e8(e, IF_MASK >> 8);
+    exits[n++] = jcc_fwd(e, CC_NE);                                        /* test byte, IF */
+    bind(e, no_req, e->p);
+    if (!pure) {
+        e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, eflags)); e32(e, TF_MASK | RF_MASK);
+        exits[n++] = jcc_fwd(e, CC_NE);
+        uint32_t hf = sti_shadow ? HF_MOVSS | HF_HALTED : HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED;
+        e8(e, 0xf7); m_rbx(e, 0, offsetof(CPUX86State, hflags));
+        e32(e, hf);
+        exits[n++] = jcc_fwd(e, CC_NE);
+        G_STATIC_ASSERT(offsetof(CPUX86State, dr_data_en) ==
+                        offsetof(CPUX86State, dr_exec_en) + 1);
+        e8(e, 0x0f); e8(e, 0xb7); m_rbx(e, 0, offsetof(CPUX86State, dr_exec_en));
+        e8(e, 0x85); e8(e, 0xc0);                                          /* movzx eax, word; test */
+        exits[n++] = jcc_fwd(e, CC_NE);
+    }
+    return n;
+}
+
+/*
+ * A Jcc inside a block (DF_SIDE_EXIT), its condition in R8B and itself
+ * counted in e->pending: taken, the block leaves there as at its end --
+ * every dirty register written back (the fall-through keeps them cached
+ * and dirty), EIP = the target, the budget test on the count so far (the
+ * fall-through counts it again with the rest at the end), the exit
+ * checks -- and jumps through a slot of its own (*slot_jmp: its rel32),
+ * chained like the end's.
+ */
+static void emit_side_exit(Emit *e, bool pure, uint64_t target, uint8_t **exits,
+                           unsigned *nexit, uint8_t **slot_jmp)
+{
+    e8(e, 0x45); e8(e, 0x84); e8(e, 0xc0);                                 /* test r8b, r8b */
+    uint8_t *stay = jcc_fwd(e, 0x4);                                       /* jz */
+    greg_write_back(e, e->gdirty);
+    st_q(e, offsetof(CPUX86State, eip), target);
+    if (e->pending) {
+        add_count(e, e->pending, false);
+    } else {
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 7, offsetof(CPUX86State, jit_count));
+        e8(e, 0);                                                          /* cmp qword [], 0 */
+    }
+    exits[(*nexit)++] = jcc_fwd(e, CC_NS);
+    *nexit += emit_exit_checks(e, pure, false, exits + *nexit);
+    while (((uintptr_t)e->p + 1) & 3) {
+        e8(e, 0x90);                /* the rel32 4-aligned: patched atomically */
+    }
+    e8(e, 0xe9);
+    *slot_jmp = e->p;
+    e32(e, 0);
+    bind(e, stay, e->p);
+}
+
+/*
  * A block that branches back to its own start (a loop in one block: a
  * checksum's, a copy's) is translated twice: the first pass learns which
  * cached registers are loaded when the block ends (and returns
@@ -3455,7 +3523,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     gint64 t0 = g_get_monotonic_time();
     /* worst case: an inline memory ALU form with its slow path is about
      * 300 bytes; plus the exits.  Only what is used is kept. */
-    size_t need = 640 + (size_t)tb->n_insns * 460;
+    size_t need = 640 + (size_t)tb->n_insns * 460 + TB_MAX_SIDE_EXITS * 320;
     uint8_t *start = cache_alloc(need);
     if (!start) {
         return TRANSLATE_FAIL;
@@ -3481,7 +3549,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     uint8_t *entry = e.p;
     /* branches to the exit: the entry check, one per instruction at most
      * (after a handler), the chaining gate's seven and the lookup's miss */
-    uint8_t *exits[TB_MAX_INSNS + 7 + 1];
+    uint8_t *exits[TB_MAX_INSNS + 7 + 1 + TB_MAX_SIDE_EXITS * 7];
     unsigned nexit = 0;
     /* entered dead (a chained jump need not have stored EIP): leave for
      * the loop with EIP = this block's */
@@ -3515,6 +3583,10 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     uint32_t defer_j = UINT32_MAX;
     unsigned defer_from = 0;
     int defer_op = 0, defer_reg = 0;
+    /* the side exits' targets and their slots' rel32s */
+    uint64_t side_target[TB_MAX_SIDE_EXITS];
+    uint8_t *side_jmp[TB_MAX_SIDE_EXITS];
+    unsigned nside = 0;
     for (uint32_t i = 0; i < tb->n_insns; i++) {
         const DecodedInsn *d = &tb->insns[i];
         uint64_t next = (eip + d->len) & tb->eip_mask;
@@ -3608,6 +3680,17 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         if (fused && is_jcc(d)) {
             /* Jcc fused with the ALU/TEST before it */
             ninline++;
+            if (d->flags & DF_SIDE_EXIT) {
+                e.pending++;
+                g_assert(nside < TB_MAX_SIDE_EXITS);
+                side_target[nside] = branch_target(d, next);
+                emit_side_exit(&e, pure, side_target[nside], exits, &nexit, &side_jmp[nside]);
+                nside++;
+                eip_synced = false;
+                fused = false;
+                eip = next;
+                continue;
+            }
             cond_r8 = i + 1 == tb->n_insns;
             if (!cond_r8) {
                 st_q(&e, offsetof(CPUX86State, eip), next);
@@ -3733,6 +3816,17 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             /* a Jcc on the lazy flags (emit_cond), then EIP set here (the
              * canonical target needs no check) */
             emit_cond_zx(&e, d->op & 0xf, 8);
+            if (d->flags & DF_SIDE_EXIT) {
+                ninline++;
+                e.pending++;
+                g_assert(nside < TB_MAX_SIDE_EXITS);
+                side_target[nside] = branch_target(d, next);
+                emit_side_exit(&e, pure, side_target[nside], exits, &nexit, &side_jmp[nside]);
+                nside++;
+                eip_synced = false;
+                eip = next;
+                continue;
+            }
             e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov eax, r8d */
             cond_r8 = i + 1 == tb->n_insns;
             if (!cond_r8) {
@@ -3757,6 +3851,22 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         inc_q(&e, offsetof(CPUX86State, jit_count));
         exits[nexit++] = check_dead(&e, dead);
         eip_synced = true;      /* the handler's EIP stands (jumps) */
+        if (d->flags & DF_SIDE_EXIT) {
+            /* a side exit's Jcc run by its handler (no inline forms):
+             * taken when it moved EIP off the fall-through */
+            if (fits32((int64_t)next)) {
+                e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 7, offsetof(CPUX86State, eip));
+                e32(&e, (uint32_t)next);
+            } else {
+                e8(&e, 0x48); e8(&e, 0xb8); e64(&e, next);
+                e8(&e, 0x48); e8(&e, 0x39); m_rbx(&e, 0, offsetof(CPUX86State, eip));
+            }
+            e8(&e, 0x41); e8(&e, 0x0f); e8(&e, 0x95); e8(&e, 0xc0);         /* setne r8b */
+            g_assert(nside < TB_MAX_SIDE_EXITS);
+            side_target[nside] = branch_target(d, next);
+            emit_side_exit(&e, pure, side_target[nside], exits, &nexit, &side_jmp[nside]);
+            nside++;
+        }
         eip = next;
     }
     if (defer_j != UINT32_MAX) {
@@ -3850,33 +3960,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             e8(&e, 0);                                                       /* cmp qword [], 0 */
         }
         exits[nexit++] = jcc_fwd(&e, CC_NS);
-        e8(&e, 0x8b); m_rbx(&e, 0, offsetof(CPUX86State, interrupt_request));  /* mov eax, [] */
-        e8(&e, 0x85); e8(&e, 0xc0);                                          /* test eax, eax */
-        uint8_t *no_req = jcc_fwd(&e, 0x4);                                  /* jz */
-        e8(&e, 0x83); e8(&e, 0xf8); e8(&e, CPU_INTERRUPT_HARD);              /* cmp eax, HARD */
-        exits[nexit++] = jcc_fwd(&e, CC_NE);
-        G_STATIC_ASSERT(IF_MASK == 0x200);
-        e8(&e, 0xf6); m_rbx(&e, 0, offsetof(CPUX86State, eflags) + 1); e8(&e, IF_MASK >> 8);
-        exits[nexit++] = jcc_fwd(&e, CC_NE);                                 /* test byte, IF */
-        bind(&e, no_req, e.p);
-        if (!pure) {
-            e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, eflags)); e32(&e, TF_MASK | RF_MASK);
-            exits[nexit++] = jcc_fwd(&e, CC_NE);
-            uint32_t hf = HF_INHIBIT_IRQ | HF_MOVSS | HF_HALTED;
-            if (last->op == 0xfb) {
-                /* STI's interrupt shadow: the lookup below ends it as it
-                 * jumps to the next block (emit_end_shadow) */
-                hf = HF_MOVSS | HF_HALTED;
-            }
-            e8(&e, 0xf7); m_rbx(&e, 0, offsetof(CPUX86State, hflags));
-            e32(&e, hf);
-            exits[nexit++] = jcc_fwd(&e, CC_NE);
-            G_STATIC_ASSERT(offsetof(CPUX86State, dr_data_en) ==
-                            offsetof(CPUX86State, dr_exec_en) + 1);
-            e8(&e, 0x0f); e8(&e, 0xb7); m_rbx(&e, 0, offsetof(CPUX86State, dr_exec_en));
-            e8(&e, 0x85); e8(&e, 0xc0);                                      /* movzx eax, word; test */
-            exits[nexit++] = jcc_fwd(&e, CC_NE);
-        }
+        /* STI's interrupt shadow: the lookup below ends it as it jumps to
+         * the next block (emit_end_shadow) */
+        nexit += emit_exit_checks(&e, pure, last->op == 0xfb, exits + nexit);
         checks_to = nexit;
         /* a conditional branch whose condition R8B still holds picks its
          * successor by it (cand[0] is the taken one); with EIP deferred
@@ -4000,6 +4086,27 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             jmp_rx(&e, rx(&e, lookup));
             if (tb->flags & HF_CS64) {
                 emit_guard(&e, tb, s, cand[k], lookup_k);
+            }
+        }
+    }
+    for (unsigned k = 0; k < nside; k++) {
+        JitSlot *s = &tb->jit_slot[2 + k];
+        s->src = tb;
+        s->target_eip = side_target[k];
+        s->patch = rx(&e, side_jmp[k]);
+        bind(&e, side_jmp[k], e.p);
+        s->stub = rx(&e, e.p);      /* EIP is stored before the checks */
+        e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
+        jmp_rx(&e, epilogue_rx);
+        s->lookup = NULL;
+        s->guard = NULL;
+        if (lookup) {
+            uint8_t *lookup_k = e.p;
+            s->lookup = rx(&e, e.p);
+            st_q(&e, offsetof(CPUX86State, eip), side_target[k]);
+            jmp_rx(&e, rx(&e, lookup));
+            if (tb->flags & HF_CS64) {
+                emit_guard(&e, tb, s, side_target[k], lookup_k);
             }
         }
     }

@@ -25,6 +25,7 @@
 #define TB_PAGE_BITS 12
 #define TB_PAGE_SIZE (1u << TB_PAGE_BITS)
 #define TB_MAX_INSNS 64         /* instructions in a block at most */
+#define TB_MAX_SIDE_EXITS 2     /* Jcc inside a block (DF_SIDE_EXIT) at most */
 
 /* A direct successor of a tier-1 block (jit.c): the block's code
  * compares the next EIP with target_eip and jumps through a patchable
@@ -61,7 +62,7 @@ typedef struct TranslationBlock {
     uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */
     uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
     uint32_t jit_size;          /* bytes of that code from jit_entry */
-    JitSlot jit_slot[2];
+    JitSlot jit_slot[2 + TB_MAX_SIDE_EXITS];  /* the end's successors, then the side exits' */
     JitSlot *jit_in;            /* the slots chained to jit_entry (jit.c's chain lock) */
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];

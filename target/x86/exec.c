@@ -114,7 +114,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
         .page_end = (lin & ~(uint64_t)(PAGE_SZ - 1)) + PAGE_SZ,
         .cs_limit = env->segs[R_CS].limit, .max_la = lin,
     };
-    uint32_t n = 0;
+    uint32_t n = 0, nside = 0;
     uint64_t page2 = (uint64_t)-1;
 
     while (n < TB_MAX_INSNS) {
@@ -139,12 +139,29 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
             eip = jmp_to;
             continue;
         }
+        if (bits == 64 && scratch[n - 1].handler == op_jcc && scratch[n - 1].opsize == 3 &&
+            nside < TB_MAX_SIDE_EXITS && n < TB_MAX_INSNS && next > eip &&
+            next < c.page_end && is_canonical_addr(jmp_to) && jmp_to != env->eip) {
+            /* a Jcc whose fall-through is in the page: the block goes on
+             * there (a superblock), and the Jcc taken leaves it (a side
+             * exit: tb_run stops, tier 1 chains it through a slot of its
+             * own).  The bytes stay [lin, max_la], as for a JMP.  Not a
+             * Jcc back to the block's start: it ends the block, a loop
+             * tier 1 runs with its registers kept (jit.c, LOOP_EMIT). */
+            scratch[n - 1].flags |= DF_SIDE_EXIT;
+            nside++;
+            eip = next;
+            continue;
+        }
         if (end || next < eip || ((c.cs_base + next) & lin_mask) >= c.page_end ||
             ((c.cs_base + next) & lin_mask) < lin) {
             eip = next;
             break;
         }
         eip = next;
+    }
+    if (n && (scratch[n - 1].flags & DF_SIDE_EXIT)) {
+        scratch[n - 1].flags &= ~DF_SIDE_EXIT;  /* nothing decoded after it: it ends the block */
     }
     if (c.max_la >= c.page_end) {
         /* the first instruction straddles into the next page */
@@ -410,13 +427,17 @@ static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
     const DecodedInsn *d = tb->insns, *end = d + tb->n_insns;
     uint64_t mask = tb->eip_mask;
     for (; d < end; d++) {
+        uint64_t next = (env->eip + d->len) & mask;
         env->insn_start_eip = env->eip;
-        env->eip = (env->eip + d->len) & mask;
+        env->eip = next;
         env->insn_rex = d->rex;
         exec_insn(env, d);
         env->instr_count++;
         if (unlikely(tb->invalid)) {
             break;      /* the block changed under us: refetch at EIP */
+        }
+        if ((d->flags & DF_SIDE_EXIT) && env->eip != next) {
+            break;      /* a Jcc inside the block, taken */
         }
     }
 }
