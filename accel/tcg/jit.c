@@ -3417,6 +3417,31 @@ static void emit_loop_back(Emit *e, const uint8_t *loop_head)
     bind(e, e->p - 4, loop_head);
 }
 
+/* The budget test at an exit: jit_count plus the instructions pending
+ * (still pending after: a side exit's fall-through counts them again),
+ * its sign flag set when the slice's budget is used up. */
+static void emit_budget_test(Emit *e)
+{
+    if (e->pending) {
+        add_count(e, e->pending, false);
+    } else {
+        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 7, offsetof(CPUX86State, jit_count));
+        e8(e, 0);                                                          /* cmp qword [], 0 */
+    }
+}
+
+/* cmp qword [eip], v (may use RAX) */
+static void cmp_eip(Emit *e, uint64_t v)
+{
+    if (fits32((int64_t)v)) {
+        e8(e, 0x48); e8(e, 0x81); m_rbx(e, 7, offsetof(CPUX86State, eip));
+        e32(e, (uint32_t)v);
+    } else {
+        e8(e, 0x48); e8(e, 0xb8); e64(e, v);
+        e8(e, 0x48); e8(e, 0x39); m_rbx(e, 0, offsetof(CPUX86State, eip));
+    }
+}
+
 /*
  * The checks at a block's exit after its budget test: leave (through the
  * branches stored at exits, their number returned) for a request the loop
@@ -3468,12 +3493,7 @@ static void emit_side_exit(Emit *e, bool pure, uint64_t target, uint8_t **exits,
     uint8_t *stay = jcc_fwd(e, 0x4);                                       /* jz */
     greg_write_back(e, e->gdirty);
     st_q(e, offsetof(CPUX86State, eip), target);
-    if (e->pending) {
-        add_count(e, e->pending, false);
-    } else {
-        e8(e, 0x48); e8(e, 0x83); m_rbx(e, 7, offsetof(CPUX86State, jit_count));
-        e8(e, 0);                                                          /* cmp qword [], 0 */
-    }
+    emit_budget_test(e);
     exits[(*nexit)++] = jcc_fwd(e, CC_NS);
     *nexit += emit_exit_checks(e, pure, false, exits + *nexit);
     while (((uintptr_t)e->p + 1) & 3) {
@@ -3483,6 +3503,37 @@ static void emit_side_exit(Emit *e, bool pure, uint64_t target, uint8_t **exits,
     *slot_jmp = e->p;
     e32(e, 0);
     bind(e, stay, e->p);
+}
+
+/*
+ * A slot's out-of-line code, its rel32 at slot_jmp: the exit stub the
+ * rel32 points at unlinked (EIP stored: a chained jump stores none; a
+ * side exit's was stored before its checks already) and the way into
+ * the block's lookup (and, in 64-bit code, the guard) that jit_chain
+ * patches to for another page.
+ */
+static void emit_slot(Emit *e, TranslationBlock *tb, JitSlot *s, uint64_t target,
+                      uint8_t *slot_jmp, uint8_t *lookup)
+{
+    s->src = tb;
+    s->target_eip = target;
+    s->patch = rx(e, slot_jmp);
+    bind(e, slot_jmp, e->p);
+    s->stub = rx(e, e->p);          /* linked, link_next: NULL since tb_gen */
+    st_q(e, offsetof(CPUX86State, eip), target);
+    e8(e, 0x48); e8(e, 0xb8); e64(e, (uint64_t)(uintptr_t)s);            /* mov rax, slot */
+    jmp_rx(e, epilogue_rx);
+    s->lookup = NULL;
+    s->guard = NULL;
+    if (lookup) {
+        uint8_t *lookup_k = e->p;
+        s->lookup = rx(e, e->p);
+        st_q(e, offsetof(CPUX86State, eip), target);
+        jmp_rx(e, rx(e, lookup));
+        if (tb->flags & HF_CS64) {
+            emit_guard(e, tb, s, target, lookup_k);
+        }
+    }
 }
 
 /*
@@ -3854,13 +3905,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         if (d->flags & DF_SIDE_EXIT) {
             /* a side exit's Jcc run by its handler (no inline forms):
              * taken when it moved EIP off the fall-through */
-            if (fits32((int64_t)next)) {
-                e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 7, offsetof(CPUX86State, eip));
-                e32(&e, (uint32_t)next);
-            } else {
-                e8(&e, 0x48); e8(&e, 0xb8); e64(&e, next);
-                e8(&e, 0x48); e8(&e, 0x39); m_rbx(&e, 0, offsetof(CPUX86State, eip));
-            }
+            cmp_eip(&e, next);
             e8(&e, 0x41); e8(&e, 0x0f); e8(&e, 0x95); e8(&e, 0xc0);         /* setne r8b */
             g_assert(nside < TB_MAX_SIDE_EXITS);
             side_target[nside] = branch_target(d, next);
@@ -3953,12 +3998,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
          * leaves through here with IF=1 and the loop delivers it. */
         /* the budget: jit_count (instr_count - jit_end_count while tier
          * 1 runs) reached 0, read from the flags of the count's ADD */
-        if (e.pending) {
-            flush_count(&e);
-        } else {
-            e8(&e, 0x48); e8(&e, 0x83); m_rbx(&e, 7, offsetof(CPUX86State, jit_count));
-            e8(&e, 0);                                                       /* cmp qword [], 0 */
-        }
+        emit_budget_test(&e);
+        e.pending = 0;
         exits[nexit++] = jcc_fwd(&e, CC_NS);
         /* STI's interrupt shadow: the lookup below ends it as it jumps to
          * the next block (emit_end_shadow) */
@@ -3989,13 +4030,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                 }
                 continue;
             }
-            if (fits32((int64_t)cand[k])) {
-                e8(&e, 0x48); e8(&e, 0x81); m_rbx(&e, 7, offsetof(CPUX86State, eip));
-                e32(&e, (uint32_t)cand[k]);
-            } else {
-                e8(&e, 0x48); e8(&e, 0xb8); e64(&e, cand[k]);
-                e8(&e, 0x48); e8(&e, 0x39); m_rbx(&e, 0, offsetof(CPUX86State, eip));
-            }
+            cmp_eip(&e, cand[k]);
             uint8_t *miss = jcc_fwd(&e, CC_NE);
             if ((int)k == loopk) {
                 emit_loop_back(&e, loop_head);
@@ -4066,49 +4101,10 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         }
     }
     for (unsigned k = 0; k < ncand; k++) {
-        JitSlot *s = &tb->jit_slot[k];
-        s->src = tb;
-        s->target_eip = cand[k];
-        s->patch = rx(&e, slot_jmp[k]);
-        /* the exit stub (EIP stored: a chained jump stores none), and the
-         * way into the lookup jit_chain patches to for another page */
-        bind(&e, slot_jmp[k], e.p);
-        s->stub = rx(&e, e.p);      /* linked, link_next: NULL since tb_gen */
-        st_q(&e, offsetof(CPUX86State, eip), cand[k]);
-        e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
-        jmp_rx(&e, epilogue_rx);
-        s->lookup = NULL;
-        s->guard = NULL;
-        if (lookup) {
-            uint8_t *lookup_k = e.p;
-            s->lookup = rx(&e, e.p);
-            st_q(&e, offsetof(CPUX86State, eip), cand[k]);
-            jmp_rx(&e, rx(&e, lookup));
-            if (tb->flags & HF_CS64) {
-                emit_guard(&e, tb, s, cand[k], lookup_k);
-            }
-        }
+        emit_slot(&e, tb, &tb->jit_slot[k], cand[k], slot_jmp[k], lookup);
     }
     for (unsigned k = 0; k < nside; k++) {
-        JitSlot *s = &tb->jit_slot[2 + k];
-        s->src = tb;
-        s->target_eip = side_target[k];
-        s->patch = rx(&e, side_jmp[k]);
-        bind(&e, side_jmp[k], e.p);
-        s->stub = rx(&e, e.p);      /* EIP is stored before the checks */
-        e8(&e, 0x48); e8(&e, 0xb8); e64(&e, (uint64_t)(uintptr_t)s);  /* mov rax, slot */
-        jmp_rx(&e, epilogue_rx);
-        s->lookup = NULL;
-        s->guard = NULL;
-        if (lookup) {
-            uint8_t *lookup_k = e.p;
-            s->lookup = rx(&e, e.p);
-            st_q(&e, offsetof(CPUX86State, eip), side_target[k]);
-            jmp_rx(&e, rx(&e, lookup));
-            if (tb->flags & HF_CS64) {
-                emit_guard(&e, tb, s, side_target[k], lookup_k);
-            }
-        }
+        emit_slot(&e, tb, &tb->jit_slot[2 + k], side_target[k], side_jmp[k], lookup);
     }
     g_assert((size_t)(e.p - start) <= need);
     code_used = ((size_t)(e.p - code_rw) + 15) & ~(size_t)15;
