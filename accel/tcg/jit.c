@@ -45,6 +45,8 @@ static int jit_tier = JIT_TIER_AUTO;
 static uint64_t jit_cache_size = 256ull << 20;
 static bool jit_perfmap;
 static bool jit_inline = true;          /* VIREO_JIT_NOINLINE=1: calls only (debugging) */
+static bool jit_sites = true;           /* VIREO_JIT_NOSITES=1: loads check the TLB only */
+static unsigned site_next[2];           /* the next JitSite a translated load gets, per mmu index */
 /* VIREO_JIT_INJECT=add: a deliberate miscompile, for testing the lockstep
  * checker (accel/tcg/lockstep.c): the inline 32/64-bit ADD flips bit 0 of
  * its result.  A debugging and test aid; never set otherwise. */
@@ -117,6 +119,8 @@ typedef struct TlbAlt {
     unsigned size;
     bool store;
     size_t tlb;             /* env offset of the TLB of the block's mmu index */
+    size_t site;            /* a load site's entry (env offset) the check fills, or 0 */
+    int seg;                /* R_FS, R_GS: its base is added to RDX first */
 } TlbAlt;
 
 /* A memory access's slow path, emitted after the block body (the fast
@@ -574,6 +578,7 @@ bool jit_init(GError **errp)
     code_rw = w;
     code_rx = x;
     jit_inline = !g_getenv("VIREO_JIT_NOINLINE");
+    jit_sites = !g_getenv("VIREO_JIT_NOSITES");
     const char *inject = g_getenv("VIREO_JIT_INJECT");
     if (inject && *inject) {
         if (strcmp(inject, "add")) {
@@ -1026,6 +1031,29 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         g->live = true;
         return;
     }
+    if (alt && !store && !align16 && jit_sites) {
+        /*
+         * A load site: its own entry first (JitSite).  The page of the
+         * address with its misalignment bits, keyed, is the tag a hit of
+         * this load stored, so a misaligned access never matches; the
+         * addend's load waits for nothing.  A miss is TlbAlt's check of
+         * the TLB (emit_slow_path), which fills the entry on a hit.
+         */
+        unsigned m = (unsigned)idx;
+        size_t site = offsetof(CPUX86State, jit_site) +
+                      ((size_t)m * JIT_SITES + (__atomic_fetch_add(&site_next[m], 1, __ATOMIC_RELAXED) %
+                                               JIT_SITES)) * sizeof(JitSite);
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                               /* mov rcx, rax */
+        e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000u | (size - 1));  /* and rcx, */
+        op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);    /* or rcx, key */
+        op_rm(e, 0x3b, H_RCX, site + offsetof(JitSite, tag), true);          /* cmp rcx, tag */
+        alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
+        op_rm(e, 0x03, H_RAX, site + offsetof(JitSite, addend), true);       /* add rax, addend */
+        alt->join = e->p;
+        alt->site = site;
+        alt->seg = seg;
+        return;
+    }
     emit_tlb_lookup(e, tlb, size, !store, store, slow, ns);
 }
 
@@ -1111,9 +1139,23 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
             e8(e, 0x48); e8(e, 0xc7); m_rbx(e, 0, grp_off); e32(e, 0);       /* mov qword [], 0 */
         }
         e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                               /* mov rax, rdx */
+        if (alt->site && (alt->seg == R_FS || alt->seg == R_GS)) {
+            op_rm(e, 0x03, H_RAX, offsetof(CPUX86State, segs) + alt->seg * sizeof(SegmentCache) +
+                  offsetof(SegmentCache, base), true);                       /* add rax, base */
+        }
         uint8_t *miss[1];
         unsigned nmiss = 0;
         emit_tlb_lookup(e, alt->tlb, alt->size, !alt->store, alt->store, miss, &nmiss);
+        if (alt->site) {
+            /* a load site's entry: this TLB entry's page (RCX: the tag
+             * compared, the access's last byte, on the same page as its
+             * first) and addend (RSI: the entry's offset) */
+            e8(e, 0x48); e8(e, 0x8b); e8(e, 0xb4); e8(e, 0x33);
+            e32(e, (uint32_t)(alt->tlb + offsetof(TLBEntry, addend)));       /* mov rsi, [..addend] */
+            op_rm(e, 0x89, H_RSI, alt->site + offsetof(JitSite, addend), true);
+            op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);  /* or rcx, key */
+            op_rm(e, 0x89, H_RCX, alt->site + offsetof(JitSite, tag), true);
+        }
         e8(e, 0xe9); e32(e, 0);
         bind(e, e->p - 4, alt->join);                                        /* jmp join */
         bind(e, miss[0], e->p);

@@ -26,6 +26,7 @@
 #include "hw/core/memory.h"
 #include "system/cpus.h"
 #include "target/x86/flags.h"
+#include "target/x86/helper.h"
 
 bool lockstep_on;
 
@@ -323,6 +324,7 @@ static void tlb_restore(CPUX86State *env)
     }
     /* restored entries are not in the fill list: the next flush clears all */
     env->tlb_nused = TLB_USED_MAX + 1;
+    tlb_sites_flush(env);           /* filled from entries now undone */
     tlb_log_reset();
 }
 

@@ -207,6 +207,12 @@ typedef struct TLBEntry {
     uint64_t paddr;          /* physical page */
     uint64_t pad[3];         /* 64 bytes: tier 1 indexes the table with a shift */
 } TLBEntry;
+/* tier 1's one-entry TLB of a translated load (CPUX86State.jit_site) */
+typedef struct JitSite {
+    uint64_t tag;
+    uintptr_t addend;
+} JitSite;
+#define JIT_SITES 4096
 #define TLB_SLOW  (1u << 1)  /* page-aligned addresses leave low bits free */
 #define TLB_MMIO  (1u << 2)
 /* a RAM page whose region logs dirty pages and that is clean: the first
@@ -347,6 +353,19 @@ typedef struct CPUX86State {
     unsigned tlb_nused;
     uint16_t tlb_used[TLB_USED_MAX];
     uint8_t tlb_global[NB_MMU_MODES][TLB_SIZE];   /* the entry maps a global page (CR4.PGE) */
+    /*
+     * Tier 1's load sites (accel/tcg/jit.c): a translated load of the
+     * supervisor or the user mmu index first tries a one-entry TLB of its
+     * own, which needs no index computed from the address, so its host
+     * address is ready as soon as the address is.  An entry holds what a
+     * hit of the real TLB gave: tag = page | jit_site_key, and the addend.
+     * Every TLB flush moves jit_site_key on (tlb_sites_flush), which
+     * retires all entries at once; tag 1 never matches.  Loads only: the
+     * fast writes of a page can be taken away by another thread (code
+     * pages, dirty logging), which the TLB's tag alone handles.
+     */
+    uint64_t jit_site_key;
+    JitSite jit_site[2][JIT_SITES];
 } CPUX86State;
 
 typedef CPUX86State X86CPU;

@@ -97,6 +97,7 @@ void tlb_flush(CPUX86State *env);                 /* everything: mode and rights
 void tlb_flush_all(CPUX86State *env);             /* the same */
 void tlb_flush_nonglobal(CPUX86State *env);       /* MOV to CR3, task switch: global pages stay */
 void tlb_flush_page(CPUX86State *env, target_ulong la);   /* INVLPG */
+void tlb_sites_flush(CPUX86State *env);       /* tier 1's load sites only (jit_site) */
 /* memory_dirty_protect for TCG (hw/core/memory.h) */
 void tlb_protect_host_range(const uint8_t *host, uint64_t len);
 

@@ -62,8 +62,25 @@ static inline bool canonical(uint64_t la)
  * mappings in all of them */
 static GPtrArray *tlb_cpus;
 
+/* Retire every load site's entry: a new key (bits 4..11: the low four
+ * bits of a tag are the access's misalignment, which never matches), and
+ * after 255 keys all tags back to 1 so that an old key can come again. */
+void tlb_sites_flush(CPUX86State *env)
+{
+    uint64_t key = env->jit_site_key + 16;
+    if (key < 16 || key > 0xff0) {
+        JitSite *t = &env->jit_site[0][0];
+        for (size_t i = 0; i < sizeof(env->jit_site) / sizeof(*t); i++) {
+            t[i].tag = 1;
+        }
+        key = 16;
+    }
+    env->jit_site_key = key;
+}
+
 void tlb_flush(CPUX86State *env)
 {
+    tlb_sites_flush(env);
     if (__builtin_expect(env->lockstep_rec, 0)) {
         lockstep_tlb_save(env, NULL);
     }
@@ -93,6 +110,7 @@ void tlb_flush_nonglobal(CPUX86State *env)
         tlb_flush(env);
         return;
     }
+    tlb_sites_flush(env);
     unsigned keep = 0;
     for (unsigned i = 0; i < env->tlb_nused; i++) {
         unsigned code = env->tlb_used[i], m = code >> TLB_BITS, idx = code & (TLB_SIZE - 1);
@@ -113,6 +131,7 @@ void tlb_flush_all(CPUX86State *env)
 void tlb_flush_page(CPUX86State *env, target_ulong la)
 {
     uint64_t page = lin(env, la) & PAGE_MASK;
+    tlb_sites_flush(env);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         TLBEntry *e = &env->tlb[m][(page >> 12) & (TLB_SIZE - 1)];
         if ((e->addr_read & PAGE_MASK) == page || (e->addr_write & PAGE_MASK) == page ||

@@ -482,6 +482,52 @@ long64:
         call rm_loop
         CHECK64 r8, 40, "and back: the first page's code"
 
+        ; ---- the same load run again after its page's mapping changes:
+        ; it reads the page mapped now, after INVLPG (SDM vol.3 4.10.4.1)
+        ; and after a MOV to CR3 (a non-global page), and a not-present
+        ; page faults (in tier 1 a load first tries a one-entry TLB of its
+        ; own: jit.c's load sites)
+        mov qword [RMPA + 0x100], 0x1111
+        mov qword [RMPB + 0x100], 0x2222
+        mov qword [PT0 + (RMV >> 12) * 8], RMPA | 3
+        invlpg [RMV]
+        call ld_loop
+        CHECK64 r8, 40 * 0x1111, "a load in a loop: the mapped page's data"
+        mov qword [PT0 + (RMV >> 12) * 8], RMPB | 3
+        invlpg [RMV]
+        call ld_loop
+        CHECK64 r8, 40 * 0x2222, "the same load after INVLPG of a remapped page: the new page's data"
+        mov qword [PT0 + (RMV >> 12) * 8], RMPA | 3
+        mov rax, cr3
+        mov cr3, rax
+        call ld_loop
+        CHECK64 r8, 40 * 0x1111, "the same load after a remap and MOV to CR3: the new page's data"
+        mov qword [PT0 + (RMV >> 12) * 8], 0
+        invlpg [RMV]
+        xor r8d, r8d
+        EXPECT64 .lsf_done
+        call ld_loop
+.lsf_done:
+        CHECK64_FAULT 14, ld_loop.ld, "the same load after its page is unmapped: #PF", "the #PF's RIP is the load's"
+        CHECK64 [rel exc64_cr2], RMV + 0x100, "the #PF's CR2 is the load's address"
+        mov qword [PT0 + (RMV >> 12) * 8], RMPA | 7
+        invlpg [RMV]
+        ; the same FS-relative load after FS.base moves to another page
+        ; (the offset alone is a mapped page with other data)
+        mov ecx, MSR_FSBASE
+        mov eax, (RMV - RMPB) & 0xffffffff
+        mov edx, 0xffffffff
+        wrmsr
+        mov rax, [RMPB + 0x100]         ; the offset's own page in the TLB
+        call ld_fs_loop
+        CHECK64 r8, 40 * 0x1111, "an FS-relative load in a loop: the data at FS.base + offset"
+        mov ecx, MSR_FSBASE
+        xor eax, eax
+        xor edx, edx
+        wrmsr
+        call ld_fs_loop
+        CHECK64 r8, 40 * 0x2222, "the same load after FS.base moves to another page: the data there"
+
         ; ---- forward JMPs inside a hot loop (in tier 1 one block goes on
         ; at a forward JMP's target in its page: exec.c tb_gen): the code
         ; at the targets runs, the code jumped over does not, and a fault
@@ -1450,6 +1496,24 @@ rm_loop:
         add r8, rax
         dec ecx
         jnz .l
+        ret
+
+ld_fs_loop:
+        xor r8d, r8d
+        mov ecx, 40
+.l:     mov rax, [fs:RMPB + 0x100]
+        add r8, rax
+        dec ecx
+        jnz .l
+        ret
+
+ld_loop:
+        xor r8d, r8d
+        mov ecx, 40
+.ld:    mov rax, [RMV + 0x100]
+        add r8, rax
+        dec ecx
+        jnz .ld
         ret
 
 ; ---- ring 3 code
