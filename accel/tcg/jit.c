@@ -121,6 +121,14 @@ typedef struct TlbAlt {
     size_t tlb;             /* env offset of the TLB of the block's mmu index */
     size_t site;            /* a load site's entry (env offset) the check fills, or 0 */
     int seg;                /* R_FS, R_GS: its base is added to RDX first */
+    /* a loads-only group's leader with a load site (lsite != 0): its
+     * site's miss (lsite_from) checks the group's span (lspan bytes from
+     * RDX + loff) in the TLB, fills the site and goes back to lsite_join;
+     * a TLB miss there goes on as a failed leader */
+    size_t lsite;
+    uint8_t *lsite_from, *lsite_join;
+    unsigned lspan;
+    int32_t loff;
 } TlbAlt;
 
 /* A memory access's slow path, emitted after the block body (the fast
@@ -969,6 +977,13 @@ static void emit_tlb_lookup(Emit *e, size_t tlb, unsigned span, bool read, bool 
  * holds canonical pages only).  align16: also slow unless the linear
  * address is 16-byte aligned.  RDX survives.
  */
+/* the env offset of a new load site's JitSite of mmu index idx */
+static size_t site_alloc(int idx)
+{
+    unsigned n = __atomic_fetch_add(&site_next[idx], 1, __ATOMIC_RELAXED) % JIT_SITES;
+    return offsetof(CPUX86State, jit_site) + ((size_t)idx * JIT_SITES + n) * sizeof(JitSite);
+}
+
 static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigned size,
                            bool store, bool align16, uint8_t **slow, unsigned *ns, TlbAlt *alt)
 {
@@ -1021,7 +1036,28 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         if (d != g->dmin) {
             e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(g->dmin - d));  /* lea rax, [rax+] */
         }
-        emit_tlb_lookup(e, tlb, (unsigned)(g->dend - g->dmin), true, g->store, alt->from, &alt->nfrom);
+        unsigned span = (unsigned)(g->dend - g->dmin);
+        if (!g->store && jit_sites) {
+            /* loads only: a load site for the span (JitSite), which must
+             * not cross a page (a crossing fails as a leader) */
+            e8(e, 0x48); e8(e, 0x8d); e8(e, 0x88); e32(e, span - 1);        /* lea rcx, [rax+span-1] */
+            e8(e, 0x48); e8(e, 0x31); e8(e, 0xc1);                           /* xor rcx, rax */
+            e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, 12);                /* shr rcx, 12 */
+            alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
+            size_t site = site_alloc(idx);
+            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
+            e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000u);      /* and rcx, ~0xfff */
+            op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);  /* or rcx, key */
+            op_rm(e, 0x3b, H_RCX, site + offsetof(JitSite, tag), true);      /* cmp rcx, tag */
+            alt->lsite_from = jcc_fwd(e, CC_NE);
+            op_rm(e, 0x03, H_RAX, site + offsetof(JitSite, addend), true);   /* add rax, addend */
+            alt->lsite_join = e->p;
+            alt->lsite = site;
+            alt->lspan = span;
+            alt->loff = (int32_t)(g->dmin - d);
+        } else {
+            emit_tlb_lookup(e, tlb, span, true, g->store, alt->from, &alt->nfrom);
+        }
         op_rm(e, 0x89, H_RAX, offsetof(CPUX86State, jit_grp[g->slot]), true);  /* mov [], rax */
         if (d != g->dmin) {
             e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(d - g->dmin));  /* lea rax, [rax+] */
@@ -1039,10 +1075,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
          * addend's load waits for nothing.  A miss is TlbAlt's check of
          * the TLB (emit_slow_path), which fills the entry on a hit.
          */
-        unsigned m = (unsigned)idx;
-        size_t site = offsetof(CPUX86State, jit_site) +
-                      ((size_t)m * JIT_SITES + (__atomic_fetch_add(&site_next[m], 1, __ATOMIC_RELAXED) %
-                                               JIT_SITES)) * sizeof(JitSite);
+        size_t site = site_alloc(idx);
         e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                               /* mov rcx, rax */
         e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000u | (size - 1));  /* and rcx, */
         op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);    /* or rcx, key */
@@ -1118,6 +1151,18 @@ static void add_count(Emit *e, unsigned n, bool sub)
     }
 }
 
+/* After a TLB hit of emit_tlb_lookup: the load site at env offset site
+ * gets this entry's page (RCX: the tag compared, the page of the access's
+ * last byte, which is its first's) and addend (RSI: the entry's offset) */
+static void emit_site_fill(Emit *e, size_t tlb, size_t site)
+{
+    e8(e, 0x48); e8(e, 0x8b); e8(e, 0xb4); e8(e, 0x33);
+    e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* mov rsi, [..addend] */
+    op_rm(e, 0x89, H_RSI, site + offsetof(JitSite, addend), true);
+    op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);        /* or rcx, key */
+    op_rm(e, 0x89, H_RCX, site + offsetof(JitSite, tag), true);
+}
+
 /*
  * A slow path: tier 0's state for a fault (EIP, the count of what retired
  * before), then mmu.c.  A store through it may have hit translated code:
@@ -1129,6 +1174,22 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
     int ot = sp->ot;
     const TlbAlt *alt = &sp->alt;
     size_t grp_off = alt->zero_slot >= 0 ? offsetof(CPUX86State, jit_grp[alt->zero_slot]) : 0;
+    if (alt->lsite) {
+        /* a loads-only leader's site missed: the span's TLB check, which
+         * fills the site, else the leader failed */
+        bind(e, alt->lsite_from, e->p);
+        e8(e, 0x48); e8(e, 0x89); e8(e, 0xd0);                               /* mov rax, rdx */
+        if (alt->loff) {
+            e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)alt->loff);  /* lea rax, [rax+] */
+        }
+        uint8_t *miss[1];
+        unsigned nmiss = 0;
+        emit_tlb_lookup(e, alt->tlb, alt->lspan, true, false, miss, &nmiss);
+        emit_site_fill(e, alt->tlb, alt->lsite);
+        e8(e, 0xe9); e32(e, 0);
+        bind(e, e->p - 4, alt->lsite_join);                                  /* jmp join */
+        bind(e, miss[0], e->p);     /* on to the failed leader's path */
+    }
     if (alt->nfrom) {
         /* a TLB group member's own check (TlbAlt); a leader's group gets
          * 0 first, so that its followers do theirs too */
@@ -1147,14 +1208,7 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         unsigned nmiss = 0;
         emit_tlb_lookup(e, alt->tlb, alt->size, !alt->store, alt->store, miss, &nmiss);
         if (alt->site) {
-            /* a load site's entry: this TLB entry's page (RCX: the tag
-             * compared, the access's last byte, on the same page as its
-             * first) and addend (RSI: the entry's offset) */
-            e8(e, 0x48); e8(e, 0x8b); e8(e, 0xb4); e8(e, 0x33);
-            e32(e, (uint32_t)(alt->tlb + offsetof(TLBEntry, addend)));       /* mov rsi, [..addend] */
-            op_rm(e, 0x89, H_RSI, alt->site + offsetof(JitSite, addend), true);
-            op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);  /* or rcx, key */
-            op_rm(e, 0x89, H_RCX, alt->site + offsetof(JitSite, tag), true);
+            emit_site_fill(e, alt->tlb, alt->site);
         }
         e8(e, 0xe9); e32(e, 0);
         bind(e, e->p - 4, alt->join);                                        /* jmp join */

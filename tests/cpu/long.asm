@@ -489,19 +489,27 @@ long64:
         ; own: jit.c's load sites)
         mov qword [RMPA + 0x100], 0x1111
         mov qword [RMPB + 0x100], 0x2222
+        mov qword [RMPA + 0x108], 0x10
+        mov qword [RMPB + 0x108], 0x20
         mov qword [PT0 + (RMV >> 12) * 8], RMPA | 3
         invlpg [RMV]
         call ld_loop
         CHECK64 r8, 40 * 0x1111, "a load in a loop: the mapped page's data"
+        call ldg_loop
+        CHECK64 r8, 40 * 0x1121, "two loads through one base in a loop (a TLB group): the mapped page's data"
         mov qword [PT0 + (RMV >> 12) * 8], RMPB | 3
         invlpg [RMV]
         call ld_loop
         CHECK64 r8, 40 * 0x2222, "the same load after INVLPG of a remapped page: the new page's data"
+        call ldg_loop
+        CHECK64 r8, 40 * 0x2242, "the same TLB group after INVLPG of a remapped page: the new page's data"
         mov qword [PT0 + (RMV >> 12) * 8], RMPA | 3
         mov rax, cr3
         mov cr3, rax
         call ld_loop
         CHECK64 r8, 40 * 0x1111, "the same load after a remap and MOV to CR3: the new page's data"
+        call ldg_loop
+        CHECK64 r8, 40 * 0x1121, "the same TLB group after a remap and MOV to CR3: the new page's data"
         mov qword [PT0 + (RMV >> 12) * 8], 0
         invlpg [RMV]
         xor r8d, r8d
@@ -512,6 +520,35 @@ long64:
         CHECK64 [rel exc64_cr2], RMV + 0x100, "the #PF's CR2 is the load's address"
         mov qword [PT0 + (RMV >> 12) * 8], RMPA | 7
         invlpg [RMV]
+        ; a loads-only TLB group whose base walks across a page boundary
+        ; (GV1, GV2: two pages mapped the other way round): its span
+        ; fits one page, then crosses, then fits the next
+        mov qword [PT0 + (GV1 >> 12) * 8], GP1 | 3
+        mov qword [PT0 + (GV2 >> 12) * 8], GP2 | 3
+        invlpg [GV1]
+        invlpg [GV2]
+        mov eax, 1
+        mov rdi, GP1 + 0xfd0
+.wsf:   mov [rdi], rax                  ; GV1 + 0xfd0.. : 1, 2, .. 6
+        add rdi, 8
+        inc eax
+        cmp eax, 7
+        jne .wsf
+        mov qword [GP2], 100
+        mov qword [GP2 + 8], 200
+        mov qword [GP2 + 16], 300
+        xor r8d, r8d
+        mov rsi, GV1 + 0xfd0
+        mov ecx, 8
+.ws:    mov rax, [rsi]
+        mov rdx, [rsi + 8]
+        add r8, rax
+        add r8, rdx
+        add rsi, 8
+        dec ecx
+        jnz .ws
+        CHECK64 r8, 3 + 5 + 7 + 9 + 11 + 106 + 300 + 500, "a TLB group whose base walks across a page boundary: each access reads its page"
+
         ; the same FS-relative load after FS.base moves to another page
         ; (the offset alone is a mapped page with other data)
         mov ecx, MSR_FSBASE
@@ -1503,6 +1540,18 @@ ld_fs_loop:
         mov ecx, 40
 .l:     mov rax, [fs:RMPB + 0x100]
         add r8, rax
+        dec ecx
+        jnz .l
+        ret
+
+ldg_loop:
+        xor r8d, r8d
+        mov ecx, 40
+        mov rsi, RMV
+.l:     mov rax, [rsi + 0x100]
+        mov rdx, [rsi + 0x108]
+        add r8, rax
+        add r8, rdx
         dec ecx
         jnz .l
         ret
