@@ -182,6 +182,7 @@ typedef struct Emit {
     int64_t grp_disp;   /* its displacement */
     bool grp_tok;       /* emit_ea computed its address into RDX and no TLB
                          * check has used it yet */
+    bool sites;         /* loads use load sites (a block that loops on itself) */
 } Emit;
 
 static inline uint8_t *rx(const Emit *e, const uint8_t *p)
@@ -1037,7 +1038,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
             e8(e, 0x48); e8(e, 0x8d); e8(e, 0x80); e32(e, (uint32_t)(g->dmin - d));  /* lea rax, [rax+] */
         }
         unsigned span = (unsigned)(g->dend - g->dmin);
-        if (!g->store && jit_sites) {
+        if (!g->store && e->sites) {
             /* loads only: a load site for the span (JitSite), which must
              * not cross a page (a crossing fails as a leader) */
             e8(e, 0x48); e8(e, 0x8d); e8(e, 0x88); e32(e, span - 1);        /* lea rcx, [rax+span-1] */
@@ -1067,7 +1068,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
         g->live = true;
         return;
     }
-    if (alt && !store && !align16 && jit_sites) {
+    if (alt && !store && !align16 && e->sites) {
         /*
          * A load site: its own entry first (JitSite).  The page of the
          * address with its misalignment bits, keyed, is the tag a hit of
@@ -3679,7 +3680,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     int op0 = env->cc_op;
     Emit e = { .p = start, .rx_off = code_rx - code_rw, .slow = slow, .cc_known = -1,
                .cc_spec = jit_inline && cc_inline_ok(op0, -1) ? op0 : -1 };
-    choose_cached_regs(&e, tb, loop_mode != LOOP_NONE && ends_in_self_branch(tb));
+    bool self_loop = loop_mode != LOOP_NONE && ends_in_self_branch(tb);
+    choose_cached_regs(&e, tb, self_loop);
+    e.sites = jit_sites && self_loop;
     bool fdead[TB_MAX_INSNS], fdefer[TB_MAX_INSNS];
     dead_flags(tb, fdead, fdefer);
     Group grps[TB_MAX_INSNS];

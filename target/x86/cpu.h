@@ -354,8 +354,9 @@ typedef struct CPUX86State {
     uint16_t tlb_used[TLB_USED_MAX];
     uint8_t tlb_global[NB_MMU_MODES][TLB_SIZE];   /* the entry maps a global page (CR4.PGE) */
     /*
-     * Tier 1's load sites (accel/tcg/jit.c): a translated load of the
-     * supervisor or the user mmu index first tries a one-entry TLB of its
+     * Tier 1's load sites (accel/tcg/jit.c): a translated load (in a
+     * block that loops on itself) of the supervisor or the user mmu index
+     * first tries a one-entry TLB of its
      * own, which needs no index computed from the address, so its host
      * address is ready as soon as the address is.  An entry holds what a
      * hit of the real TLB gave: tag = page | jit_site_key, and the addend.
