@@ -969,15 +969,6 @@ static void emit_tlb_lookup(Emit *e, size_t tlb, unsigned span, bool read, bool 
     e32(e, (uint32_t)(tlb + offsetof(TLBEntry, addend)));                    /* add rax, [..addend] */
 }
 
-/*
- * The TLB check of an access of size bytes at offset RDX in seg: RAX = its
- * host address when the TLB of the block's CPL maps it for this kind of
- * access, else a branch to the slow path, appended to slow[] (*ns).  The
- * tag compared is the page of the access's last byte, so an access that
- * crosses a page never matches, nor does a non-canonical address (the TLB
- * holds canonical pages only).  align16: also slow unless the linear
- * address is 16-byte aligned.  RDX survives.
- */
 /* the env offset of a new load site's JitSite of mmu index idx */
 static size_t site_alloc(int idx)
 {
@@ -985,6 +976,16 @@ static size_t site_alloc(int idx)
     return offsetof(CPUX86State, jit_site) + ((size_t)idx * JIT_SITES + n) * sizeof(JitSite);
 }
 
+/*
+ * The TLB check of an access of size bytes at offset RDX in seg: RAX = its
+ * host address when the TLB of the block's CPL maps it for this kind of
+ * access, else a branch to the slow path, appended to slow[] (*ns).  The
+ * tag compared is the page of the access's last byte, so an access that
+ * crosses a page never matches, nor does a non-canonical address (the TLB
+ * holds canonical pages only).  align16: also slow unless the linear
+ * address is 16-byte aligned.  In a block that loops on itself a load
+ * first tries a load site of its own (e->sites).  RDX survives.
+ */
 static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigned size,
                            bool store, bool align16, uint8_t **slow, unsigned *ns, TlbAlt *alt)
 {
