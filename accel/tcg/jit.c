@@ -258,7 +258,14 @@ static void inc_q(Emit *e, size_t off)
 enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7, H_R9 = 9, H_R12 = 12 };
 #define H_R10 10
 #define H_R11 11
-static const int8_t cache_hosts[] = { 13, 14, 15, 5, H_R10, H_R11 };
+static const int8_t cache_hosts[] = { 13, 14, 15, 5, H_R10, H_R11, H_RDI };
+
+/* a host register a C call clobbers: the guest register it caches is
+ * written back before (call_fn, emit_env_arg) and reloaded after */
+static bool host_scratch(int h)
+{
+    return h == H_R10 || h == H_R11 || h == H_RDI;
+}
 
 /* mov dst, src between host registers (w: 64 bits, else 32, zero-extending) */
 static void mov_rr(Emit *e, int dst, int src, bool w)
@@ -346,7 +353,7 @@ static uint16_t scratch_mask(const Emit *e)
 {
     uint16_t m = 0;
     for (int g = 0; g < 16; g++) {
-        if (e->gcache[g] == H_R10 || e->gcache[g] == H_R11) {
+        if (host_scratch(e->gcache[g])) {
             m |= 1u << g;
         }
     }
@@ -356,7 +363,7 @@ static uint16_t scratch_mask(const Emit *e)
 static void greg_forget_scratch(Emit *e)
 {
     for (int g = 0; g < 16; g++) {
-        if (e->gcache[g] == H_R10 || e->gcache[g] == H_R11) {
+        if (host_scratch(e->gcache[g])) {
             e->gloaded &= ~(1u << g);
         }
     }
@@ -458,11 +465,21 @@ static void call_fn(Emit *e, const void *fn)
     greg_forget_scratch(e);
 }
 
+/* RDI = env, a C call's first argument: in the block body the guest
+ * register RDI caches is written back first (call_fn forgets it) */
+static void emit_env_arg(Emit *e)
+{
+    if (!e->out_of_line) {
+        greg_flush(e, scratch_mask(e));
+    }
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+}
+
 /* R12D = the arithmetic flags as they are (cc_compute_all), for the
  * instructions that change some and keep the others */
 static void emit_flags_to_r12(Emit *e)
 {
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    emit_env_arg(e);
     call_fn(e, (const void *)cc_compute_all);
     e8(e, 0x41); e8(e, 0x89); e8(e, 0xc4);                                   /* mov r12d, eax */
 }
@@ -824,7 +841,7 @@ static void emit_cond(Emit *e, int cond, int r8)
         e32(e, 0);
         bind(e, other, e->p);
     }
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    emit_env_arg(e);
     e8(e, 0xbe); e32(e, cond);                                               /* mov esi, cond */
     call_fn(e, (const void *)cc_test);
     e8(e, 0x41); e8(e, 0x89); e8(e, 0xc0 | (r8 & 7));                       /* mov r8d, eax */
@@ -858,7 +875,7 @@ static void emit_handler_call(Emit *e, const DecodedInsn *d, const void *fn, uin
     st_q(e, offsetof(CPUX86State, insn_start_eip), eip);
     st_q(e, offsetof(CPUX86State, eip), next);
     st_b(e, offsetof(CPUX86State, insn_rex), d->rex);
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    emit_env_arg(e);
     e8(e, 0x48); e8(e, 0xbe); e64(e, (uint64_t)(uintptr_t)d);                /* mov rsi, d */
     call_fn(e, fn);
     e->gloaded = 0;     /* a handler may change any register */
@@ -1137,7 +1154,7 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
                       .ot = ot, .sreg = sreg, .store = store, .pending = e->pending,
                       .alt = alt };
     for (int g = 0; g < 16; g++) {
-        if ((e->gloaded & (1u << g)) && (e->gcache[g] == H_R10 || e->gcache[g] == H_R11)) {
+        if ((e->gloaded & (1u << g)) && host_scratch(e->gcache[g])) {
             sp->reload |= 1u << g;
         }
     }
@@ -1230,7 +1247,7 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
          * record from the carry of the one env still holds and the
          * register's new value (written back above) */
         e8(e, 0x52); e8(e, 0x41); e8(e, 0x51);                               /* push rdx; push r9 */
-        e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                               /* mov rdi, rbx */
+        emit_env_arg(e);
         e8(e, 0xbe); e32(e, 2);                                              /* mov esi, B */
         call_fn(e, (const void *)cc_test);
         e8(e, 0x0f); e8(e, 0xb6); e8(e, 0xc0);                               /* movzx eax, al */
@@ -1257,7 +1274,7 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
         e32(e, 0);
         bind(e, live, e->p);
         if (sp->setcc >= 0) {
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                           /* mov rdi, rbx */
+            emit_env_arg(e);
             e8(e, 0xbe); e32(e, sp->setcc);                                  /* mov esi, cond */
             call_fn(e, (const void *)cc_test);
             e8(e, 0x41); e8(e, 0x89); e8(e, 0xc0);                           /* mov r8d, eax */
@@ -1266,7 +1283,7 @@ static void emit_slow_path(Emit *e, const SlowPath *sp, const uint8_t *dead, uin
     }
     st_q(e, offsetof(CPUX86State, insn_start_eip), sp->eip);
     st_q(e, offsetof(CPUX86State, eip), sp->next);
-    e8(e, 0x48); e8(e, 0x89); e8(e, 0xdf);                                   /* mov rdi, rbx */
+    emit_env_arg(e);
     e8(e, 0xbe); e32(e, sp->seg);                                            /* mov esi, seg */
     if (sp->store) {
         if (sp->sreg < 0) {
@@ -4151,7 +4168,7 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         if ((tb->flags & HF_CS64) && (near_indirect || ncand)) {
             emit_lookup_inline(&e, tb, exits, &nexit);
         }
-        e8(&e, 0x48); e8(&e, 0x89); e8(&e, 0xdf);                           /* mov rdi, rbx */
+        emit_env_arg(&e);
         call_fn(&e, (const void *)x86_jit_lookup);
         e8(&e, 0x48); e8(&e, 0x85); e8(&e, 0xc0);                           /* test rax, rax */
         exits[nexit++] = jcc_fwd(&e, 0x4);                                  /* jz exit */
