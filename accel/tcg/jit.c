@@ -993,6 +993,21 @@ static size_t site_alloc(int idx)
     return offsetof(CPUX86State, jit_site) + ((size_t)idx * JIT_SITES + n) * sizeof(JitSite);
 }
 
+/* A load site's check of the address in RAX: (RAX & mask) | key against
+ * the site's tag (a mismatch: the branch returned, to patch), then RAX +=
+ * the site's addend.  mask: the page mask with the access's misalignment
+ * bits (size - 1 < 16, below the key's bits 4..11). */
+static uint8_t *emit_site_check(Emit *e, size_t site, uint32_t mask)
+{
+    e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                                   /* mov rcx, rax */
+    e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, mask);                     /* and rcx, mask */
+    op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);        /* or rcx, key */
+    op_rm(e, 0x3b, H_RCX, site + offsetof(JitSite, tag), true);              /* cmp rcx, tag */
+    uint8_t *miss = jcc_fwd(e, CC_NE);
+    op_rm(e, 0x03, H_RAX, site + offsetof(JitSite, addend), true);           /* add rax, addend */
+    return miss;
+}
+
 /*
  * The TLB check of an access of size bytes at offset RDX in seg: RAX = its
  * host address when the TLB of the block's CPL maps it for this kind of
@@ -1064,12 +1079,7 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
             e8(e, 0x48); e8(e, 0xc1); e8(e, 0xe9); e8(e, 12);                /* shr rcx, 12 */
             alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
             size_t site = site_alloc(idx);
-            e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                           /* mov rcx, rax */
-            e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000u);      /* and rcx, ~0xfff */
-            op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);  /* or rcx, key */
-            op_rm(e, 0x3b, H_RCX, site + offsetof(JitSite, tag), true);      /* cmp rcx, tag */
-            alt->lsite_from = jcc_fwd(e, CC_NE);
-            op_rm(e, 0x03, H_RAX, site + offsetof(JitSite, addend), true);   /* add rax, addend */
+            alt->lsite_from = emit_site_check(e, site, 0xfffff000u);
             alt->lsite_join = e->p;
             alt->lsite = site;
             alt->lspan = span;
@@ -1094,13 +1104,9 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
          * addend's load waits for nothing.  A miss is TlbAlt's check of
          * the TLB (emit_slow_path), which fills the entry on a hit.
          */
+        g_assert(size <= 16);
         size_t site = site_alloc(idx);
-        e8(e, 0x48); e8(e, 0x89); e8(e, 0xc1);                               /* mov rcx, rax */
-        e8(e, 0x48); e8(e, 0x81); e8(e, 0xe1); e32(e, 0xfffff000u | (size - 1));  /* and rcx, */
-        op_rm(e, 0x0b, H_RCX, offsetof(CPUX86State, jit_site_key), true);    /* or rcx, key */
-        op_rm(e, 0x3b, H_RCX, site + offsetof(JitSite, tag), true);          /* cmp rcx, tag */
-        alt->from[alt->nfrom++] = jcc_fwd(e, CC_NE);
-        op_rm(e, 0x03, H_RAX, site + offsetof(JitSite, addend), true);       /* add rax, addend */
+        alt->from[alt->nfrom++] = emit_site_check(e, site, 0xfffff000u | (size - 1));
         alt->join = e->p;
         alt->site = site;
         alt->seg = seg;

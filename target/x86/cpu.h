@@ -356,9 +356,9 @@ typedef struct CPUX86State {
     /*
      * Tier 1's load sites (accel/tcg/jit.c): a translated load (in a
      * block that loops on itself) of the supervisor or the user mmu index
-     * first tries a one-entry TLB of its
-     * own, which needs no index computed from the address, so its host
-     * address is ready as soon as the address is.  An entry holds what a
+     * first tries a one-entry TLB of its own, which needs no index
+     * computed from the address, so its host address is ready as soon as
+     * the address is.  An entry holds what a
      * hit of the real TLB gave: tag = page | jit_site_key, and the addend.
      * Every TLB flush moves jit_site_key on (tlb_sites_flush), which
      * retires all entries at once; tag 1 never matches.  Loads only: the
