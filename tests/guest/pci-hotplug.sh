@@ -27,13 +27,16 @@ command -v python3 >/dev/null || { echo "SKIP: no python3 for the QMP client"; e
 img=$out/disk.img qmp=$out/qmp.sock log=$out/serial.log events=$out/qmp.log
 rm -f "$img" "$qmp" && truncate -s 16M "$img"
 printf 'vireo-hotplug-marker' | dd of="$img" conv=notrunc status=none
-# The guest reports each step and waits (bounded) for the next.
+# The guest reports each step and waits (bounded) for the next.  After
+# the last one it stays up a while: Linux's acpiphp removes the function
+# (its eth goes) before it evaluates _EJ0, the eject that makes the host
+# delete the device, and a guest powering off at once can beat that.
 cmd='w() { i=0; while [ $i -lt 600 ] && ! eval "$1"; do sleep 0.2; i=$((i+1)); done; }
 echo vireo-ready
 w "[ -e /sys/block/vda ]"; echo vda-size=$(cat /sys/block/vda/size) vda-data=$(head -c 20 /dev/vda)
 w "[ ! -e /sys/block/vda ]"; echo vda-gone
 w "ls /sys/class/net | grep -q eth"; echo eth-up=$(ls /sys/class/net | grep eth)
-w "! ls /sys/class/net | grep -q eth"; echo eth-gone'
+w "! ls /sys/class/net | grep -q eth"; echo eth-gone; sleep 3'
 timeout -k 5 $((BOOT_TIMEOUT + 10)) "$VIREO" -nographic -m 256 -nic none \
     -drive if=none,id=hd1,file="$img",format=raw -netdev user,id=n1 \
     -qmp unix:"$qmp",server=on,wait=off -kernel "$kernel" -initrd "$initrd" \
