@@ -3053,7 +3053,7 @@ static bool ends_in_self_branch(const TranslationBlock *tb)
             bool cond;
             return is_rel_branch(d->op, &cond) && branch_target(d, next) == tb->eip0;
         }
-        eip = x86_jmp_followed(d, false) ? branch_target(d, next) : next;
+        eip = x86_goes_on_at_target(d, false) ? branch_target(d, next) : next;
     }
     return false;
 }
@@ -3600,18 +3600,21 @@ static unsigned emit_exit_checks(Emit *e, bool pure, bool sti_shadow, uint8_t **
 
 /*
  * A Jcc inside a block (DF_SIDE_EXIT), its condition in R8B and itself
- * counted in e->pending: taken, the block leaves there as at its end --
+ * counted in e->pending: taken (DF_SIDE_TAKEN: not taken), the block
+ * leaves there as at its end --
  * every dirty register written back (the fall-through keeps them cached
  * and dirty), EIP = the target, the budget test on the count so far (the
  * fall-through counts it again with the rest at the end), the exit
  * checks -- and jumps through a slot of its own (*slot_jmp: its rel32),
  * chained like the end's.
  */
-static void emit_side_exit(Emit *e, bool pure, uint64_t target, uint8_t **exits,
-                           unsigned *nexit, uint8_t **slot_jmp)
+static void emit_side_exit(Emit *e, bool pure, const DecodedInsn *d, uint64_t target,
+                           uint8_t **exits, unsigned *nexit, uint8_t **slot_jmp)
 {
+    /* DF_SIDE_TAKEN: the block goes on when taken, and leaves (target:
+     * the fall-through) when not */
     e8(e, 0x45); e8(e, 0x84); e8(e, 0xc0);                                 /* test r8b, r8b */
-    uint8_t *stay = jcc_fwd(e, 0x4);                                       /* jz */
+    uint8_t *stay = jcc_fwd(e, (d->flags & DF_SIDE_TAKEN) ? CC_NE : 0x4);  /* jz / jnz */
     greg_write_back(e, e->gdirty);
     st_q(e, offsetof(CPUX86State, eip), target);
     emit_budget_test(e);
@@ -3857,12 +3860,12 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             if (d->flags & DF_SIDE_EXIT) {
                 e.pending++;
                 g_assert(nside < TB_MAX_SIDE_EXITS);
-                side_target[nside] = branch_target(d, next);
-                emit_side_exit(&e, pure, side_target[nside], exits, &nexit, &side_jmp[nside]);
+                side_target[nside] = (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+                emit_side_exit(&e, pure, d, side_target[nside], exits, &nexit, &side_jmp[nside]);
                 nside++;
                 eip_synced = false;
                 fused = false;
-                eip = next;
+                eip = (d->flags & DF_SIDE_TAKEN) ? branch_target(d, next) : next;
                 continue;
             }
             cond_r8 = i + 1 == tb->n_insns;
@@ -3994,11 +3997,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                 ninline++;
                 e.pending++;
                 g_assert(nside < TB_MAX_SIDE_EXITS);
-                side_target[nside] = branch_target(d, next);
-                emit_side_exit(&e, pure, side_target[nside], exits, &nexit, &side_jmp[nside]);
+                side_target[nside] = (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+                emit_side_exit(&e, pure, d, side_target[nside], exits, &nexit, &side_jmp[nside]);
                 nside++;
                 eip_synced = false;
-                eip = next;
+                eip = (d->flags & DF_SIDE_TAKEN) ? branch_target(d, next) : next;
                 continue;
             }
             e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov eax, r8d */
@@ -4031,11 +4034,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             cmp_eip(&e, next);
             e8(&e, 0x41); e8(&e, 0x0f); e8(&e, 0x95); e8(&e, 0xc0);         /* setne r8b */
             g_assert(nside < TB_MAX_SIDE_EXITS);
-            side_target[nside] = branch_target(d, next);
-            emit_side_exit(&e, pure, side_target[nside], exits, &nexit, &side_jmp[nside]);
+            side_target[nside] = (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+            emit_side_exit(&e, pure, d, side_target[nside], exits, &nexit, &side_jmp[nside]);
             nside++;
         }
-        eip = next;
+        eip = (d->flags & DF_SIDE_TAKEN) ? branch_target(d, next) : next;
     }
     if (defer_j != UINT32_MAX) {
         defer_mark(&e, defer_from, defer_op, defer_reg);

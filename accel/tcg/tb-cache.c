@@ -282,7 +282,7 @@ void tb_invalidate_phys_range(uint64_t phys, uint64_t len)
         for (guint i = 0; i < a->len; ) {
             TranslationBlock *tb = a->pdata[i];
             uint64_t tb_end = tb->phys + tb->size;
-            bool hit = tb->phys < phys + len && phys < tb_end;
+            bool hit = tb->phys - tb->below < phys + len && phys < tb_end;
             if (!hit && tb->page2 != (uint64_t)-1) {
                 /* the spilled part lives at the start of page2 */
                 uint64_t p2 = tb->page2 << PAGE_BITS;
@@ -477,7 +477,7 @@ void tb_insert(TranslationBlock *tb)
     __atomic_store_n(&tb_hash[h], tb, __ATOMIC_RELEASE);   /* complete before it is seen */
     unsigned lo = tb->phys & (PAGE_SZ - 1);
     unsigned hi = lo + tb->size;
-    page_add_tb(tb->phys >> PAGE_BITS, tb, lo, hi > PAGE_SZ ? PAGE_SZ : hi);
+    page_add_tb(tb->phys >> PAGE_BITS, tb, lo - tb->below, hi > PAGE_SZ ? PAGE_SZ : hi);
     if (tb->page2 != (uint64_t)-1 && tb->page2 != tb->phys >> PAGE_BITS) {
         page_add_tb(tb->page2, tb, 0, hi > PAGE_SZ ? hi - PAGE_SZ : 0);
     }

@@ -56,7 +56,8 @@ typedef struct TranslationBlock {
     uint64_t eip_mask;          /* 0xffff for 16-bit code: IP wraps */
     uint64_t eip0;              /* EIP of the first instruction */
     uint32_t n_insns;
-    uint32_t size;              /* bytes of guest code covered */
+    uint32_t size;              /* bytes of guest code covered from phys */
+    uint32_t below;             /* ... and below phys, in its page (a loop's way back) */
     bool invalid;
     uint32_t exec_count;        /* runs in tier 0 (tier=auto's hotness) */
     uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */

@@ -29,6 +29,8 @@ typedef void (*InsnHandler)(CPUX86State *env, const struct DecodedInsn *d);
 #define DF_LOCKOK   0x04    /* LOCK is legal with a memory destination */
 #define DF_ATOMIC   0x08    /* a locked read-modify-write (LOCK prefix, XCHG with memory) */
 #define DF_SIDE_EXIT 0x10   /* a Jcc inside a block (exec.c tb_gen): taken, it leaves the block */
+#define DF_SIDE_TAKEN 0x20  /* ... with DF_SIDE_EXIT: the block goes on at its target, and
+                             * not taken it leaves (a loop's way back, tb_gen) */
 
 #define EA_NOREG 0xff
 #define EA_RIP   0xfe   /* base: RIP-relative (64-bit mode, mod=00 rm=101) */

@@ -84,7 +84,7 @@ void x86_tb_disas(const TranslationBlock *tb, void (*print)(void *opaque, const 
         }
         print(opaque, line);
         eip = (eip + d->len) & tb->eip_mask;
-        if (x86_jmp_followed(d, i + 1 == tb->n_insns)) {
+        if (x86_goes_on_at_target(d, i + 1 == tb->n_insns)) {
             eip = (eip + d->imm) & tb->eip_mask;
         }
     }
@@ -116,6 +116,10 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     };
     uint32_t n = 0, nside = 0;
     uint64_t page2 = (uint64_t)-1;
+    /* a loop's way back followed (DF_SIDE_TAKEN): the block's bytes
+     * start at lo, below lin, and it ends where it would reach lin */
+    bool rotated = false;
+    uint64_t lo = lin;
 
     while (n < TB_MAX_INSNS) {
         c.first = n == 0;
@@ -130,7 +134,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
         n++;
         uint64_t jmp_to = next + scratch[n - 1].imm;
         if (bits == 64 && scratch[n - 1].handler == op_jmp_rel && scratch[n - 1].opsize == 3 &&
-            n < TB_MAX_INSNS && jmp_to > next && jmp_to < c.page_end) {
+            n < TB_MAX_INSNS && jmp_to > next && jmp_to < (rotated ? lin : c.page_end)) {
             /* a forward JMP rel within the page: the block goes on at its
              * target (a superblock; x86_jmp_followed), so tier 1 keeps
              * its registers across it and runs no block exit.  Forward
@@ -140,8 +144,26 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
             continue;
         }
         if (bits == 64 && scratch[n - 1].handler == op_jcc && scratch[n - 1].opsize == 3 &&
+            nside < TB_MAX_SIDE_EXITS && n < TB_MAX_INSNS && !rotated && next > eip &&
+            next < c.page_end && jmp_to < lin && jmp_to >= c.page_end - PAGE_SZ) {
+            /* a Jcc back to before the block's start in its page, most
+             * likely a loop's way back: the block goes on at its target
+             * (DF_SIDE_TAKEN), and not taken it leaves.  The loop's code
+             * from there on reaches the block's start again, where the
+             * block ends: a loop in one block, which tier 1 runs with its
+             * registers kept (a loop of two blocks, each leaving at the
+             * other's Jcc, was a block exit and a chained jump per turn).
+             * Once per block; the bytes are [lo, max_la]. */
+            scratch[n - 1].flags |= DF_SIDE_EXIT | DF_SIDE_TAKEN;
+            nside++;
+            rotated = true;
+            lo = jmp_to;
+            eip = jmp_to;
+            continue;
+        }
+        if (bits == 64 && scratch[n - 1].handler == op_jcc && scratch[n - 1].opsize == 3 &&
             nside < TB_MAX_SIDE_EXITS && n < TB_MAX_INSNS && next > eip &&
-            next < c.page_end && is_canonical_addr(jmp_to) && jmp_to != env->eip) {
+            next < (rotated ? lin : c.page_end) && is_canonical_addr(jmp_to) && jmp_to != env->eip) {
             /* a Jcc whose fall-through is in the page: the block goes on
              * there (a superblock), and the Jcc taken leaves it (a side
              * exit: tb_run stops, tier 1 chains it through a slot of its
@@ -154,14 +176,15 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
             continue;
         }
         if (end || next < eip || ((c.cs_base + next) & lin_mask) >= c.page_end ||
-            ((c.cs_base + next) & lin_mask) < lin) {
+            ((c.cs_base + next) & lin_mask) < lo || (rotated && next >= env->eip)) {
             eip = next;
             break;
         }
         eip = next;
     }
     if (n && (scratch[n - 1].flags & DF_SIDE_EXIT)) {
-        scratch[n - 1].flags &= ~DF_SIDE_EXIT;  /* nothing decoded after it: it ends the block */
+        /* nothing decoded after it: it ends the block */
+        scratch[n - 1].flags &= ~(DF_SIDE_EXIT | DF_SIDE_TAKEN);
     }
     if (c.max_la >= c.page_end) {
         /* the first instruction straddles into the next page */
@@ -184,6 +207,7 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->jit_in = NULL;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
+    tb->below = (uint32_t)(lin - lo);
     tb->invalid = false;
     memcpy(tb->insns, scratch, n * sizeof(DecodedInsn));
     tb_insert(tb);
@@ -436,8 +460,8 @@ static inline void tb_run(CPUX86State *env, TranslationBlock *tb)
         if (unlikely(tb->invalid)) {
             break;      /* the block changed under us: refetch at EIP */
         }
-        if ((d->flags & DF_SIDE_EXIT) && env->eip != next) {
-            break;      /* a Jcc inside the block, taken */
+        if ((d->flags & DF_SIDE_EXIT) && (env->eip != next) != !!(d->flags & DF_SIDE_TAKEN)) {
+            break;      /* a Jcc inside the block, taken (DF_SIDE_TAKEN: not taken) */
         }
     }
 }
@@ -616,7 +640,9 @@ static CPUExitReason cpu_exec_loop(CPUX86State *env, int64_t max_insns)
                        (tb->n_insns > 1 &&
                         ((tb->eip_mask == 0xffff && env->eip + tb->size > 0x10000) ||
                          (x86_debug_hooks &&
-                          x86_debug_hooks->range_has_break(lin_pc + 1, lin_pc + tb->size))));
+                          (x86_debug_hooks->range_has_break(lin_pc + 1, lin_pc + tb->size) ||
+                           (tb->below &&
+                            x86_debug_hooks->range_has_break(lin_pc - tb->below, lin_pc))))));
             bql_unlock_if(locked);
             if (one) {
                 tb_run_one(env, tb);

@@ -321,6 +321,13 @@ static inline bool x86_jmp_followed(const DecodedInsn *d, bool last)
 {
     return !last && d->handler == op_jmp_rel;
 }
+
+/* The instruction after d in its block is at d's branch target: a
+ * followed JMP, or a Jcc the block goes on at when taken (DF_SIDE_TAKEN) */
+static inline bool x86_goes_on_at_target(const DecodedInsn *d, bool last)
+{
+    return x86_jmp_followed(d, last) || (d->flags & DF_SIDE_TAKEN);
+}
 /* ops_string.c */
 H(op_movs); H(op_stos); H(op_lods); H(op_cmps); H(op_scas); H(op_ins); H(op_outs);
 /* ops_sys.c */

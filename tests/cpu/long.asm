@@ -1070,6 +1070,32 @@ long64:
         CHECK64 r8, 40, "CMP; LEA; MOV; MOV; JAE in a loop: every round"
         CHECK64 r9, 19 * 7, "CMP; LEA; MOV; MOV; JAE: taken 21 times, not 19; JL after MOV taken"
 
+        ; ---- a loop of two blocks, each left at the other's Jcc: the
+        ; blocks that start at .rl2 and at .rli go on at the target of
+        ; their JNZ back to .rl1, below their start (DF_SIDE_TAKEN), and
+        ; leave there when it is not taken.  Then the ADD at .rl1 is
+        ; rewritten: the blocks that hold it below their start go with it.
+        mov ebx, 7
+.rlp:   xor r8d, r8d
+        xor r9d, r9d
+        mov ecx, 50
+.rl1:   add r8d, byte 7             ; its imm8 at .rl1 + 3
+        test ecx, 1
+        jnz .rl2                    ; odd
+.rli:   add r9, 3
+.rl2:   dec ecx
+        jnz .rl1
+        cmp ebx, 9
+        je .rld
+        CHECK64 r8, 50 * 7, "a loop through the JNZ back of blocks below their start: every round"
+        CHECK64 r9, 25 * 3, "a loop through the JNZ back of blocks below their start: even rounds"
+        CHECK64 rcx, 0, "a loop through the JNZ back: left when not taken"
+        mov byte [rel .rl1 + 3], 9
+        mov ebx, 9
+        jmp .rlp
+.rld:   CHECK64 r8, 50 * 9, "a store below a block's start, into the code it goes on at, drops it"
+        CHECK64 r9, 25 * 3, "the loop again after the store: even rounds"
+
         ; ---- INC then a CMP with a memory operand that faults: the fault
         ; shows the INC's flags (ZF, PF, AF from the INC, CF kept from the
         ; CMP before it), though nothing else ever reads them
