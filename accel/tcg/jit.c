@@ -693,6 +693,21 @@ static uint64_t branch_target(const DecodedInsn *d, uint64_t next)
     return d->opsize == 1 ? (t & 0xffff) : d->opsize == 2 ? (uint32_t)t : t;
 }
 
+/* EIP after d (next: its fall-through) in its block: the target of a
+ * followed JMP or of a Jcc the block goes on at when taken
+ * (x86_goes_on_at_target), else next; the last: next */
+static uint64_t block_next_eip(const DecodedInsn *d, uint64_t next, bool last)
+{
+    return x86_goes_on_at_target(d, last) ? branch_target(d, next) : next;
+}
+
+/* where a side exit's Jcc leaves the block to: its target, or with
+ * DF_SIDE_TAKEN its fall-through */
+static uint64_t side_exit_target(const DecodedInsn *d, uint64_t next)
+{
+    return (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+}
+
 /* ---- inline forms ----
  *
  * The specialised tier-0 forms (ops_fast.c: 32/64-bit ALU without carry,
@@ -3053,7 +3068,7 @@ static bool ends_in_self_branch(const TranslationBlock *tb)
             bool cond;
             return is_rel_branch(d->op, &cond) && branch_target(d, next) == tb->eip0;
         }
-        eip = x86_goes_on_at_target(d, false) ? branch_target(d, next) : next;
+        eip = block_next_eip(d, next, false);
     }
     return false;
 }
@@ -3860,12 +3875,12 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             if (d->flags & DF_SIDE_EXIT) {
                 e.pending++;
                 g_assert(nside < TB_MAX_SIDE_EXITS);
-                side_target[nside] = (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+                side_target[nside] = side_exit_target(d, next);
                 emit_side_exit(&e, pure, d, side_target[nside], exits, &nexit, &side_jmp[nside]);
                 nside++;
                 eip_synced = false;
                 fused = false;
-                eip = (d->flags & DF_SIDE_TAKEN) ? branch_target(d, next) : next;
+                eip = block_next_eip(d, next, i + 1 == tb->n_insns);
                 continue;
             }
             cond_r8 = i + 1 == tb->n_insns;
@@ -3997,11 +4012,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                 ninline++;
                 e.pending++;
                 g_assert(nside < TB_MAX_SIDE_EXITS);
-                side_target[nside] = (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+                side_target[nside] = side_exit_target(d, next);
                 emit_side_exit(&e, pure, d, side_target[nside], exits, &nexit, &side_jmp[nside]);
                 nside++;
                 eip_synced = false;
-                eip = (d->flags & DF_SIDE_TAKEN) ? branch_target(d, next) : next;
+                eip = block_next_eip(d, next, i + 1 == tb->n_insns);
                 continue;
             }
             e8(&e, 0x44); e8(&e, 0x89); e8(&e, 0xc0);                       /* mov eax, r8d */
@@ -4034,11 +4049,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             cmp_eip(&e, next);
             e8(&e, 0x41); e8(&e, 0x0f); e8(&e, 0x95); e8(&e, 0xc0);         /* setne r8b */
             g_assert(nside < TB_MAX_SIDE_EXITS);
-            side_target[nside] = (d->flags & DF_SIDE_TAKEN) ? next : branch_target(d, next);
+            side_target[nside] = side_exit_target(d, next);
             emit_side_exit(&e, pure, d, side_target[nside], exits, &nexit, &side_jmp[nside]);
             nside++;
         }
-        eip = (d->flags & DF_SIDE_TAKEN) ? branch_target(d, next) : next;
+        eip = block_next_eip(d, next, i + 1 == tb->n_insns);
     }
     if (defer_j != UINT32_MAX) {
         defer_mark(&e, defer_from, defer_op, defer_reg);
