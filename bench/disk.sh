@@ -36,15 +36,8 @@ mapfile -t guest < <(GUEST_MODULES="virtio_pci virtio_blk ata_piix sd_mod" scrip
     { echo "cannot build the guest" >&2; exit 1; }
 kernel=${guest[0]}
 
-# the helper, in a second initramfs archive appended to the first (the
-# kernel unpacks concatenated archives in order)
-cc -static -O2 -o "$out/disk-io" bench/disk-io.c || exit 1
-rm -rf "$out/extra" && mkdir -p "$out/extra/bin"
-cp "$out/disk-io" "$out/extra/bin/disk-io"
-busybox=${VIREO_CACHE:-$BUILD/cache}/root/busybox-static/bin/busybox
-(cd "$out/extra" && find . | LC_ALL=C sort | "$top/$busybox" cpio -o -H newc 2>/dev/null) | gzip -9n > "$out/extra.cpio.gz"
-cat "${guest[1]}" "$out/extra.cpio.gz" > "$out/initramfs.cpio.gz"
-initrd=$out/initramfs.cpio.gz
+# the helper, in a second initramfs archive appended to the first
+initrd=$(bench/helper-initrd.sh bench/disk-io.c "$out" "${guest[1]}") || exit 1
 
 guest_cmd() {   # DEV
     local d=$1

@@ -19,13 +19,7 @@ out=$BUILD/bench/loop
 mkdir -p "$out"
 mapfile -t guest < <(scripts/make-linux-guest.sh) || { echo "cannot build the guest" >&2; exit 1; }
 kernel=${guest[0]}
-cc -static -O2 -o "$out/scan" bench/scan.c || exit 1
-rm -rf "$out/extra" && mkdir -p "$out/extra/bin"
-cp "$out/scan" "$out/extra/bin/scan"
-busybox=${VIREO_CACHE:-$BUILD/cache}/root/busybox-static/bin/busybox
-(cd "$out/extra" && find . | LC_ALL=C sort | "$top/$busybox" cpio -o -H newc 2>/dev/null) | gzip -9n > "$out/extra.cpio.gz"
-cat "${guest[1]}" "$out/extra.cpio.gz" > "$out/initramfs.cpio.gz"
-initrd=$out/initramfs.cpio.gz
+initrd=$(bench/helper-initrd.sh bench/scan.c "$out" "${guest[1]}") || exit 1
 append="console=ttyS0 quiet vireo.cmd=\"echo loop-bench: begin; scan $reps; echo loop-bench: end\" vireo.end"
 
 now() { date +%s.%N; }
