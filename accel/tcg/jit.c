@@ -4241,6 +4241,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             bind(&e, dead_exit, exit0);
         }
     }
+    if (!tb->jit_slot) {
+        /* a block is translated once (a full cache drops the blocks) */
+        tb->jit_nslot = 2 + nside;
+        tb->jit_slot = g_new0(JitSlot, tb->jit_nslot);
+    }
     for (unsigned k = 0; k < ncand; k++) {
         emit_slot(&e, tb, &tb->jit_slot[k], cand[k], slot_jmp[k], lookup);
     }
@@ -4389,7 +4394,7 @@ void jit_tb_retire(TranslationBlock *tb)
         s->linked = NULL;
     }
     tb->jit_in = NULL;
-    for (unsigned k = 0; k < G_N_ELEMENTS(tb->jit_slot); k++) {
+    for (unsigned k = 0; k < tb->jit_nslot; k++) {
         JitSlot *s = &tb->jit_slot[k];
         if (s->linked) {
             JitSlot **p = &s->linked->jit_in;

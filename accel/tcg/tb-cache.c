@@ -355,7 +355,9 @@ static void tb_free_retired(void)
     }
     guint n = 0;
     while (n < tb_free_list->len && g_array_index(tb_free_list, FreeEntry, n).epoch < min) {
-        g_free(g_array_index(tb_free_list, FreeEntry, n).tb);
+        TranslationBlock *tb = g_array_index(tb_free_list, FreeEntry, n).tb;
+        g_free(tb->jit_slot);
+        g_free(tb);
         n++;
     }
     if (n) {

@@ -63,7 +63,10 @@ typedef struct TranslationBlock {
     uint8_t *jit_entry;         /* tier-1 code (executable view), or NULL */
     uint8_t *jit_dead;          /* its "dropped" byte (writable view) */
     uint32_t jit_size;          /* bytes of that code from jit_entry */
-    JitSlot jit_slot[2 + TB_MAX_SIDE_EXITS];  /* the end's successors, then the side exits' */
+    /* the end's successors, then the side exits': allocated when the block
+     * is translated (most decoded blocks never are), jit_nslot of them */
+    JitSlot *jit_slot;
+    uint32_t jit_nslot;
     JitSlot *jit_in;            /* the slots chained to jit_entry (jit.c's chain lock) */
     struct TranslationBlock *hash_next;
     DecodedInsn insns[];

@@ -203,7 +203,8 @@ static TranslationBlock *tb_gen(CPUX86State *env, uint64_t lin, uint64_t phys, u
     tb->jit_entry = NULL;
     tb->jit_dead = NULL;
     tb->jit_size = 0;
-    memset(tb->jit_slot, 0, sizeof(tb->jit_slot));
+    tb->jit_slot = NULL;
+    tb->jit_nslot = 0;
     tb->jit_in = NULL;
     tb->n_insns = n;
     tb->size = c.max_la + 1 - lin;
