@@ -56,6 +56,13 @@ unsigned jit_threshold;
 
 static uint8_t *code_rw, *code_rx;      /* two views of the same memory */
 static size_t code_used;
+/* The writable view maps only the code still being written: each time
+ * the writing passes another RW_DROP_CHUNK, the view's pages below are
+ * unmapped (MADV_DONTNEED keeps a shared mapping's contents), so that
+ * the resident code is counted once in the RSS, not once per view.
+ * Patching a jump maps its page back until the next time. */
+#define RW_DROP_CHUNK (256u << 10)
+static size_t rw_dropped;
 static uint8_t *epilogue_rx;
 static uintptr_t (*jit_enter)(CPUX86State *env, const uint8_t *code);
 static bool flush_pending;              /* cache full: dropped, waiting for the vCPUs */
@@ -667,6 +674,7 @@ static uint8_t *cache_alloc(size_t len)
         }
         flush_pending = false;
         code_used = 64;
+        rw_dropped = 0;
     }
     if (code_used + len > jit_cache_size) {
         tb_flush_all(NULL);
@@ -4254,6 +4262,11 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     }
     g_assert((size_t)(e.p - start) <= need);
     code_used = ((size_t)(e.p - code_rw) + 15) & ~(size_t)15;
+    size_t written = code_used & ~(size_t)(RW_DROP_CHUNK - 1);
+    if (written > rw_dropped) {
+        madvise(code_rw, written, MADV_DONTNEED);
+        rw_dropped = written;
+    }
     tb->jit_dead = dead;
     tb->jit_size = (uint32_t)(e.p - entry);
     __atomic_store_n(&tb->jit_entry, rx(&e, entry), __ATOMIC_RELEASE);
