@@ -182,7 +182,7 @@ static void fields_init(void)
     FE("mtrr_fixed", mtrr_fixed); FE("mtrr_var", mtrr_var);
     FE("STAR", star); FE("LSTAR", lstar); FE("CSTAR", cstar); FE("FMASK", fmask);
     FE("KernelGSbase", kernelgsbase); FE("TSC_AUX", tsc_aux); FE("PKRU", pkru);
-    FE("PKRS", pkrs); FE("SMBASE", smbase); FE("smm_nmi_blocked", smm_nmi_blocked);
+    FE("PKRS", pkrs); FE("SPEC_CTRL", spec_ctrl); FE("SMBASE", smbase); FE("smm_nmi_blocked", smm_nmi_blocked);
     FE("MCG_STATUS", mcg_status); FE("MCG_CTL", mcg_ctl); FE("misc_enable", misc_enable);
     FE("MC banks", mce_banks);
     FT("exception", exception_index);

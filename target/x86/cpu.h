@@ -113,7 +113,11 @@ typedef struct DescTable {
 #define CPUID_7_ECX_PKU  (1u << 3)
 #define CPUID_7_ECX_OSPKE (1u << 4)
 #define CPUID_7_ECX_PKS  (1u << 31)
+#define CPUID_7_EDX_SPEC_CTRL (1u << 26)         /* IBRS and IBPB: IA32_SPEC_CTRL, IA32_PRED_CMD */
+#define CPUID_7_EDX_STIBP (1u << 27)
 #define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
+#define CPUID_7_EDX_SSBD (1u << 31)
+#define CPUID_7_2_EDX_BHI_CTRL (1u << 4)          /* IA32_SPEC_CTRL.BHI_DIS_S (bit 10) */
 #define EFER_SCE (1u << 0)
 #define EFER_LME (1u << 8)
 #define EFER_LMA (1u << 10)
@@ -260,6 +264,7 @@ typedef struct CPUX86State {
     uint64_t tsc_aux;
     uint32_t pkru;            /* protection-key rights, user pages (RDPKRU/WRPKRU) */
     uint32_t pkrs;            /* IA32_PKRS: the same for supervisor pages */
+    uint64_t spec_ctrl;       /* IA32_SPEC_CTRL: IBRS, STIBP, SSBD (no effect: nothing speculates) */
     uint64_t smbase;          /* SMRAM base (SDM vol. 3, 34.4): 0x30000 after RESET */
     bool smm_nmi_blocked;     /* NMIs were blocked when the SMI came: RSM keeps them so */
     /* machine-check architecture (SDM vol. 3 ch. 15): MCG_STATUS, MCG_CTL
@@ -278,6 +283,7 @@ typedef struct CPUX86State {
     uint32_t cpuid_ext2_features;    /* 0x80000001 EDX */
     uint32_t cpuid_ext3_features;    /* 0x80000001 ECX */
     uint32_t cpuid_7_0_ebx, cpuid_7_0_ecx, cpuid_7_0_edx;   /* leaf 7 subleaf 0 */
+    uint32_t cpuid_7_2_edx;                                 /* leaf 7 subleaf 2 */
     char cpuid_model_id[48];
     uint32_t nr_cpus;                /* CPUs of the machine (CPUID 0xB topology) */
 

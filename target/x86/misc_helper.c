@@ -347,12 +347,16 @@ void helper_cpuid(CPUX86State *env)
         d = env->cpuid_features & ~cpuid_apic_hidden(env);
         break;
     case 7:
-        if ((uint32_t)env->regs[R_ECX] == 0) {     /* EAX 0: no other subleaf */
+        if ((uint32_t)env->regs[R_ECX] == 0) {
+            /* EAX: the last subleaf, 2 when it has a bit (1 is all zeros) */
+            a = env->cpuid_7_2_edx ? 2 : 0;
             b = env->cpuid_7_0_ebx;
             /* OSPKE mirrors CR4.PKE */
             c = (env->cpuid_7_0_ecx & ~CPUID_7_ECX_OSPKE) |
                 ((env->cr[4] & CR4_PKE) ? CPUID_7_ECX_OSPKE : 0);
             d = env->cpuid_7_0_edx;
+        } else if ((uint32_t)env->regs[R_ECX] == 2) {
+            d = env->cpuid_7_2_edx;
         }
         break;
     case 0xb: {
@@ -425,7 +429,7 @@ enum {
     MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
     MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103,
-    MSR_PKRS = 0x6e1, MSR_ARCH_CAPABILITIES = 0x10a,
+    MSR_PKRS = 0x6e1, MSR_ARCH_CAPABILITIES = 0x10a, MSR_SPEC_CTRL = 0x48, MSR_PRED_CMD = 0x49,
     MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a, MSR_MCG_CTL = 0x17b, MSR_MC0_CTL = 0x400,
     MSR_AMD_FIRST = 0xc0010000, MSR_AMD_LAST = 0xc0011fff,
 };
@@ -439,13 +443,33 @@ enum {
  * SKIP_L1DFL_VMENTRY (3), SSB_NO (4), MDS_NO (5), IF_PSCHANGE_MC_NO (6),
  * TAA_NO (8), SBDR_SSDP_NO (13), FBSDP_NO (14), PSDP_NO (15), BHI_NO (20),
  * PBRSB_NO (24), GDS_NO (26), RFDS_NO (27).  Bits that promise an MSR or
- * a control Vireo lacks (IBRS_ALL, TSX_CTRL, FB_CLEAR, ...) stay clear.
+ * a control Vireo lacks (TSX_CTRL, FB_CLEAR, ...) stay clear; IBRS_ALL
+ * (1, enhanced IBRS) is set when CPUID reports IA32_SPEC_CTRL, whose IBRS
+ * bit it promises may stay set.
  * Without it a guest kernel takes an Intel CPU for vulnerable and pays for
- * page-table isolation and buffer clearing on every kernel entry.
+ * page-table isolation and buffer clearing on every kernel entry; without
+ * IBRS_ALL, Linux builds every indirect branch as a retpoline.
  */
 #define ARCH_CAP_NOT_AFFECTED \
     ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 13) | \
      (1u << 14) | (1u << 15) | (1u << 20) | (1u << 24) | (1u << 26) | (1u << 27))
+#define ARCH_CAP_IBRS_ALL (1u << 1)
+
+/*
+ * IA32_SPEC_CTRL (SDM vol. 4, table 2-2) exists when CPUID.7.0:EDX
+ * enumerates any of its bits: IBRS (0) with bit 26, STIBP (1) with bit
+ * 27, SSBD (2) with bit 31, and BHI_DIS_S (10) with CPUID.7.2:EDX bit 4;
+ * the others are reserved (#GP when set).  Its
+ * bits only restrict speculation, which Vireo's CPUs do not do, so they
+ * are kept and read back and change nothing else.
+ */
+static uint64_t spec_ctrl_valid(const CPUX86State *env)
+{
+    return ((env->cpuid_7_0_edx & CPUID_7_EDX_SPEC_CTRL) ? 1u : 0) |
+           ((env->cpuid_7_0_edx & CPUID_7_EDX_STIBP) ? 2u : 0) |
+           ((env->cpuid_7_0_edx & CPUID_7_EDX_SSBD) ? 4u : 0) |
+           ((env->cpuid_7_2_edx & CPUID_7_2_EDX_BHI_CTRL) ? 1u << 10 : 0);
+}
 
 /* Machine-check MSRs exist when CPUID has both MCE and MCA. */
 static bool has_mca(CPUX86State *env)
@@ -567,7 +591,12 @@ static void rdmsr_locked(CPUX86State *env)
         break;
     case MSR_ARCH_CAPABILITIES:
         if (!(env->cpuid_7_0_edx & CPUID_7_EDX_ARCH_CAPABILITIES)) msr_fault(env, msr, false);
-        v = ARCH_CAP_NOT_AFFECTED;
+        v = ARCH_CAP_NOT_AFFECTED |
+            ((env->cpuid_7_0_edx & CPUID_7_EDX_SPEC_CTRL) ? ARCH_CAP_IBRS_ALL : 0);
+        break;
+    case MSR_SPEC_CTRL:
+        if (!spec_ctrl_valid(env)) msr_fault(env, msr, false);
+        v = env->spec_ctrl;
         break;
     case MSR_MTRRCAP:
         if (!mtrr) msr_fault(env, msr, false);
@@ -626,6 +655,20 @@ static void wrmsr_locked(CPUX86State *env)
         break;
     case MSR_ARCH_CAPABILITIES:                  /* read-only */
         raise_exception_err(env, EXCP_GP, 0);
+    case MSR_SPEC_CTRL:
+        if (!spec_ctrl_valid(env)) msr_fault(env, msr, true);
+        if (v & ~spec_ctrl_valid(env)) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        env->spec_ctrl = v;
+        break;
+    case MSR_PRED_CMD:
+        /* write-only: bit 0 IBPB (a barrier with nothing to stop here) */
+        if (!(env->cpuid_7_0_edx & CPUID_7_EDX_SPEC_CTRL)) msr_fault(env, msr, true);
+        if (v & ~1ull) {
+            raise_exception_err(env, EXCP_GP, 0);
+        }
+        break;
     case MSR_SYSENTER_CS: env->sysenter_cs = (uint32_t)v; break;
     case MSR_SYSENTER_ESP:
     case MSR_SYSENTER_EIP:

@@ -422,6 +422,48 @@ static void test_arch_capabilities(void)
     x86_cpu_free(cpu);
 }
 
+/* IA32_SPEC_CTRL (0x48) exists with CPUID.7.0:EDX[26] (IBRS/IBPB) and
+ * keeps the bits CPUID enumerates: IBRS (0), and BHI_DIS_S (10) with
+ * CPUID.7.2:EDX[4], which also makes leaf 7 report subleaf 2; STIBP (1)
+ * without its bit is reserved.  IA32_PRED_CMD (0x49) is write-only, bit
+ * 0 (IBPB).  ARCH_CAPABILITIES then reports IBRS_ALL (enhanced IBRS). */
+static void test_spec_ctrl(void)
+{
+    uint32_t r[4];
+    uint64_t v;
+    X86CPU *cpu = make("qemu64,+spec-ctrl,+bhi-ctrl");
+    cpuid(cpu, 7, r);
+    g_assert_cmphex(r[0], ==, 2);
+    g_assert_cmphex(r[3] & (1u << 26), !=, 0);
+    cpu->regs[R_EAX] = 7;
+    cpu->regs[R_ECX] = 2;
+    helper_cpuid(cpu);
+    g_assert_cmphex(cpu->regs[R_EDX], ==, 1u << 4);
+    g_assert_cmpint(msr_access(cpu, 0x10a, false, &v), ==, -1);
+    g_assert_cmphex(v & (1u << 1), !=, 0);
+    v = 1 | (1u << 10);
+    g_assert_cmpint(msr_access(cpu, 0x48, true, &v), ==, -1);
+    v = 0;
+    g_assert_cmpint(msr_access(cpu, 0x48, false, &v), ==, -1);
+    g_assert_cmphex(v, ==, 1 | (1u << 10));
+    v = 2;                                              /* STIBP: not enumerated */
+    g_assert_cmpint(msr_access(cpu, 0x48, true, &v), ==, EXCP_GP);
+    v = 1;
+    g_assert_cmpint(msr_access(cpu, 0x49, true, &v), ==, -1);
+    v = 2;
+    g_assert_cmpint(msr_access(cpu, 0x49, true, &v), ==, EXCP_GP);
+    g_assert_cmpint(msr_access(cpu, 0x49, false, &v), ==, EXCP_GP);
+    x86_cpu_free(cpu);
+
+    cpu = make("qemu64");
+    cpuid(cpu, 7, r);
+    g_assert_cmphex(r[0], ==, 0);
+    v = 0;
+    g_assert_cmpint(msr_access(cpu, 0x48, false, &v), ==, EXCP_GP);
+    g_assert_cmpint(msr_access(cpu, 0x49, true, &v), ==, EXCP_GP);
+    x86_cpu_free(cpu);
+}
+
 /* SYSCALL from 32-bit code at CPL 3 (compatibility mode with LONG, else
  * legacy protected mode): -1 when it was taken, else the vector */
 static int syscall_from_32bit(X86CPU *cpu, bool lng)
@@ -515,6 +557,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/amd-config-msrs", test_amd_config_msrs);
     g_test_add_func("/cpuid/syscall-vendor", test_syscall_vendor);
     g_test_add_func("/cpuid/arch-capabilities", test_arch_capabilities);
+    g_test_add_func("/cpuid/spec-ctrl", test_spec_ctrl);
     g_test_add_func("/cpuid/topology-leaf", test_topology_leaf);
     return g_test_run();
 }
