@@ -417,6 +417,39 @@ static void greg_store(Emit *e, int src, int g)
     }
 }
 
+/* guest g = guest s (w: 64 bits, else the low 32 zero-extended): one
+ * MOV between their cache registers when g is cached */
+static void greg_mov(Emit *e, int g, int s, bool w)
+{
+    int hd = e->gcache[g];
+    if (hd < 0) {
+        greg_load(e, H_RAX, s, w);
+        greg_store(e, H_RAX, g);
+        return;
+    }
+    int hs = e->gcache[s];
+    if (hs >= 0) {
+        greg_ensure(e, s);
+    } else {
+        op_rmx(e, 0x8b, H_RAX, REGOFF(s), true);
+        hs = H_RAX;
+    }
+    mov_rr(e, hd, hs, w);
+    e->gloaded |= 1u << g;
+    e->gdirty |= 1u << g;
+}
+
+/* the host register caching guest g, loaded (for an operation on it in
+ * place, which the caller marks dirty), or -1 when g is not cached */
+static int greg_inplace(Emit *e, int g)
+{
+    if (e->gcache[g] < 0) {
+        return -1;
+    }
+    greg_ensure(e, g);
+    return e->gcache[g];
+}
+
 /* add (imm > 0) or subtract a small constant to/from guest g */
 static void greg_add8(Emit *e, int g, int imm)
 {
@@ -1565,8 +1598,7 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
         if (!f->mem) {
             int src = f->form == X86_FAST_EG ? d->reg : d->rm;
             int dst = f->form == X86_FAST_EG ? d->rm : d->reg;
-            greg_load(e, H_RAX, src, w);
-            greg_store(e, H_RAX, dst);
+            greg_mov(e, dst, src, w);
         } else if (f->form == X86_FAST_GE) {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
@@ -2249,6 +2281,18 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
     if (d->handler == op_imul_GE || d->handler == op_imul_GEI) {
         /* imul2: the host IMUL's OF is the overflow the record keeps
          * (cc_src) */
+        int h = d->handler == op_imul_GE && d->mod == 3 && e->fdead ? greg_inplace(e, d->reg) : -1;
+        if (h >= 0) {
+            /* flags dead, G cached: imul G, E in place */
+            int hs = greg_in_host(e, d->rm, H_RCX);
+            uint8_t rex = (w ? 8 : 0) | (h >= 8 ? 4 : 0) | (hs >= 8 ? 1 : 0);
+            if (rex) {
+                e8(e, 0x40 | rex);
+            }
+            e8(e, 0x0f); e8(e, 0xaf); e8(e, 0xc0 | ((h & 7) << 3) | (hs & 7)); /* imul h, hs */
+            e->gdirty |= 1u << d->reg;
+            return;
+        }
         if (d->mod == 3) {
             greg_load(e, H_RCX, d->rm, w);                                   /* ECX = E */
         } else {
@@ -2522,6 +2566,18 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             return;
         }
         uint8_t ext = d->aux == 6 ? 4 : d->aux;     /* SAL is SHL */
+        int h = e->fdead ? greg_inplace(e, d->rm) : -1;
+        if (h >= 0) {
+            /* flags dead, register cached: in place (a 32-bit shift
+             * zero-extends, as the guest's) */
+            uint8_t rex = (w ? 8 : 0) | (h >= 8 ? 1 : 0);
+            if (rex) {
+                e8(e, 0x40 | rex);
+            }
+            e8(e, 0xc1); e8(e, 0xc0 | (ext << 3) | (h & 7)); e8(e, cnt);     /* op h, cnt */
+            e->gdirty |= 1u << d->rm;
+            return;
+        }
         greg_load(e, H_RAX, d->rm, w);
         if (e->fdead) {
             if (w) {
