@@ -161,6 +161,7 @@ typedef struct SlowPath {
     bool defer;
     int defer_op, defer_reg;
     TlbAlt alt;         /* a TLB group member's own check, before all that */
+    uint8_t to_reg;     /* a load into a cached register: 1 + its host register, else 0 */
 } SlowPath;
 
 typedef struct Emit {
@@ -1176,8 +1177,19 @@ static void emit_tlb_check(Emit *e, const TranslationBlock *tb, int seg, unsigne
  * (zero-extended), or a store of guest register sreg (ot 2 or 3), or of
  * host R9 when sreg < 0 (any size).  RDX survives the fast path.
  */
+static void emit_mem_to(Emit *e, const TranslationBlock *tb, int seg, int ot,
+                        bool store, int sreg, uint64_t eip, uint64_t next, int hd);
+
 static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
                      bool store, int sreg, uint64_t eip, uint64_t next)
+{
+    emit_mem_to(e, tb, seg, ot, store, sreg, eip, next, H_RAX);
+}
+
+/* emit_mem; a 32/64-bit load goes to host register hd (RAX: as
+ * emit_mem), on the slow path too */
+static void emit_mem_to(Emit *e, const TranslationBlock *tb, int seg, int ot,
+                        bool store, int sreg, uint64_t eip, uint64_t next, int hd)
 {
     uint8_t *slow[SLOW_FROM];
     unsigned ns = 0;
@@ -1204,17 +1216,19 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     } else if (ot < 2) {
         e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, 0x00);                   /* movzx eax, [rax] */
     } else {
-        if (ot == 3) {
-            e8(e, 0x48);
+        uint8_t rex = (ot == 3 ? 8 : 0) | (hd >= 8 ? 4 : 0);
+        if (rex) {
+            e8(e, 0x40 | rex);
         }
-        e8(e, 0x8b); e8(e, 0x00);                                            /* mov eax/rax, [rax] */
+        e8(e, 0x8b); e8(e, (hd & 7) << 3);                                   /* mov hd, [rax] */
     }
     g_assert(e->nslow < TB_MAX_INSNS);
     SlowPath *sp = &e->slow[e->nslow++];
     *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .dirty = e->gdirty, .eip = eip, .next = next,
                       .done_eip = next, .seg = seg,
                       .ot = ot, .sreg = sreg, .store = store, .pending = e->pending,
-                      .alt = alt };
+                      .alt = alt, .to_reg = !store && ot >= 2 && hd != H_RAX ? hd + 1 : 0 };
+    g_assert(store || ot >= 2 || hd == H_RAX);
     for (int g = 0; g < 16; g++) {
         if ((e->gloaded & (1u << g)) && host_scratch(e->gcache[g])) {
             sp->reload |= 1u << g;
@@ -1391,6 +1405,9 @@ resume:
         if (sp->reload & (1u << g)) {
             op_rmx(e, 0x8b, e->gcache[g], REGOFF(g), true);                 /* the call clobbered it */
         }
+    }
+    if (sp->to_reg) {
+        mov_rr(e, sp->to_reg - 1, H_RAX, true);                             /* the load's register */
     }
     e8(e, 0xe9);
     e32(e, 0);
@@ -1601,8 +1618,17 @@ static void emit_inline(Emit *e, const TranslationBlock *tb, const DecodedInsn *
             greg_mov(e, dst, src, w);
         } else if (f->form == X86_FAST_GE) {
             emit_ea(e, d, next);
-            emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
-            greg_store(e, H_RAX, d->reg);
+            int hd = f->ot >= 2 ? e->gcache[d->reg] : -1;
+            if (hd >= 0) {
+                /* straight into the register caching G (the whole of it:
+                 * no load of its old value) */
+                emit_mem_to(e, tb, d->seg, f->ot, false, 0, eip, next, hd);
+                e->gloaded |= 1u << d->reg;
+                e->gdirty |= 1u << d->reg;
+            } else {
+                emit_mem(e, tb, d->seg, f->ot, false, 0, eip, next);
+                greg_store(e, H_RAX, d->reg);
+            }
         } else {
             emit_ea(e, d, next);
             emit_mem(e, tb, d->seg, f->ot, true, d->reg, eip, next);
