@@ -418,6 +418,8 @@ static void greg_store(Emit *e, int src, int g)
     }
 }
 
+static int greg_in_host(Emit *e, int g, int fallback);
+
 /* guest g = guest s (w: 64 bits, else the low 32 zero-extended): one
  * MOV between their cache registers when g is cached */
 static void greg_mov(Emit *e, int g, int s, bool w)
@@ -428,14 +430,7 @@ static void greg_mov(Emit *e, int g, int s, bool w)
         greg_store(e, H_RAX, g);
         return;
     }
-    int hs = e->gcache[s];
-    if (hs >= 0) {
-        greg_ensure(e, s);
-    } else {
-        op_rmx(e, 0x8b, H_RAX, REGOFF(s), true);
-        hs = H_RAX;
-    }
-    mov_rr(e, hd, hs, w);
+    mov_rr(e, hd, greg_in_host(e, s, H_RAX), w);
     e->gloaded |= 1u << g;
     e->gdirty |= 1u << g;
 }
