@@ -1181,8 +1181,8 @@ static void emit_mem(Emit *e, const TranslationBlock *tb, int seg, int ot,
     emit_mem_to(e, tb, seg, ot, store, sreg, eip, next, H_RAX);
 }
 
-/* emit_mem; a 32/64-bit load goes to host register hd (RAX: as
- * emit_mem), on the slow path too */
+/* emit_mem; a load goes to host register hd (RAX: as emit_mem), on the
+ * slow path too: all 64 bits of it, an 8/16-bit load zero-extended */
 static void emit_mem_to(Emit *e, const TranslationBlock *tb, int seg, int ot,
                         bool store, int sreg, uint64_t eip, uint64_t next, int hd)
 {
@@ -1209,7 +1209,10 @@ static void emit_mem_to(Emit *e, const TranslationBlock *tb, int seg, int ot,
         }
         e8(e, 0x89); e8(e, 0x08);                                            /* mov [rax], ecx/rcx */
     } else if (ot < 2) {
-        e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, 0x00);                   /* movzx eax, [rax] */
+        if (hd >= 8) {
+            e8(e, 0x44);
+        }
+        e8(e, 0x0f); e8(e, ot ? 0xb7 : 0xb6); e8(e, (hd & 7) << 3);          /* movzx hd32, [rax] */
     } else {
         uint8_t rex = (ot == 3 ? 8 : 0) | (hd >= 8 ? 4 : 0);
         if (rex) {
@@ -1222,8 +1225,7 @@ static void emit_mem_to(Emit *e, const TranslationBlock *tb, int seg, int ot,
     *sp = (SlowPath){ .nfrom = ns, .resume = e->p, .dirty = e->gdirty, .eip = eip, .next = next,
                       .done_eip = next, .seg = seg,
                       .ot = ot, .sreg = sreg, .store = store, .pending = e->pending,
-                      .alt = alt, .to_reg = !store && ot >= 2 && hd != H_RAX ? hd + 1 : 0 };
-    g_assert(store || ot >= 2 || hd == H_RAX);
+                      .alt = alt, .to_reg = !store && hd != H_RAX ? hd + 1 : 0 };
     for (int g = 0; g < 16; g++) {
         if ((e->gloaded & (1u << g)) && host_scratch(e->gcache[g])) {
             sp->reload |= 1u << g;
@@ -2030,6 +2032,15 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             }
         } else {
             emit_ea(e, d, next);
+            int hd = !sx && d->ot >= 2 ? e->gcache[d->reg] : -1;
+            if (hd >= 0) {
+                /* MOVZX to 32/64 bits: straight into the register
+                 * caching G, as MOV G, [m] */
+                emit_mem_to(e, tb, d->seg, sot, false, 0, eip, next, hd);
+                e->gloaded |= 1u << d->reg;
+                e->gdirty |= 1u << d->reg;
+                return;
+            }
             emit_mem(e, tb, d->seg, sot, false, 0, eip, next);
             if (sot == 2) {
                 e8(e, 0x48); e8(e, 0x63); e8(e, 0xc0);                       /* movsxd rax, eax */
@@ -3764,37 +3775,42 @@ static void emit_slot(Emit *e, TranslationBlock *tb, JitSlot *s, uint64_t target
 /*
  * A block that branches back to its own start (a loop in one block: a
  * checksum's, a copy's) is translated twice: the first pass learns which
- * cached registers are loaded when the block ends (and returns
- * TRANSLATE_LOOP without keeping anything); the second loads those at the
- * entry and makes the way back, after the exit checks and the write-back,
- * a jump past the loads with the registers still in place, instead of
- * the chained jump in at the entry that reloaded them.
+ * cached registers are loaded when the block ends, and which of them are
+ * dirty there (and returns TRANSLATE_LOOP without keeping anything); the
+ * second loads those at the entry and makes the way back, after the exit
+ * checks, a jump past the loads with the registers still in place,
+ * instead of the chained jump in at the entry that reloaded them.  The
+ * registers the first pass found dirty at the end stay dirty on the way
+ * back: the second pass takes them as dirty from the loop head on, so
+ * every way out of the body (slow paths, side exits) writes them back,
+ * and so do the ways out at the end (the checks' exits, the other
+ * successor, the lookup), but the way back stores nothing.
  */
 enum { TRANSLATE_FAIL, TRANSLATE_OK, TRANSLATE_LOOP };
 enum { LOOP_PROBE, LOOP_EMIT, LOOP_NONE };
 
 static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode,
-                     uint16_t *loop_regs);
+                     uint16_t *loop_regs, uint16_t *loop_dirty);
 
 bool jit_translate(const CPUX86State *env, TranslationBlock *tb)
 {
     if (!code_rx || tb->jit_entry || tb->invalid) {
         return tb->jit_entry != NULL;
     }
-    uint16_t regs = 0;
-    int r = translate(env, tb, LOOP_PROBE, &regs);
+    uint16_t regs = 0, dirty = 0;
+    int r = translate(env, tb, LOOP_PROBE, &regs, &dirty);
     if (r == TRANSLATE_LOOP) {
-        r = translate(env, tb, LOOP_EMIT, &regs);
+        r = translate(env, tb, LOOP_EMIT, &regs, &dirty);
     }
     if (r == TRANSLATE_LOOP) {
         /* the second pass did not end with those registers loaded */
-        r = translate(env, tb, LOOP_NONE, &regs);
+        r = translate(env, tb, LOOP_NONE, &regs, &dirty);
     }
     return r == TRANSLATE_OK;
 }
 
 static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode,
-                     uint16_t *loop_regs)
+                     uint16_t *loop_regs, uint16_t *loop_dirty)
 {
     gint64 t0 = g_get_monotonic_time();
     /* worst case: an inline memory ALU form with its slow path is about
@@ -3834,12 +3850,16 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     uint8_t *entry_dead = check_dead(&e, dead);
     g_assert(e.p - entry == JIT_ENTRY_CHAINED);
     bool loop_back = false;
+    /* LOOP_EMIT: the registers dirty from the loop head on (see above) */
+    uint16_t head_dirty = 0;
     if (loop_mode == LOOP_EMIT) {
         for (int g = 0; g < 16; g++) {
             if (*loop_regs & (1u << g)) {
                 greg_ensure(&e, g);
             }
         }
+        head_dirty = *loop_dirty & *loop_regs;
+        e.gdirty = head_dirty;
     }
     uint8_t *loop_head = e.p;
 
@@ -4149,7 +4169,6 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     if (!eip_synced) {
         eip_deferred = true;
     }
-    greg_flush(&e, 0xffff);         /* every exit below sees env->regs */
 
     /* the block's direct successors */
     const DecodedInsn *last = &tb->insns[tb->n_insns - 1];
@@ -4176,11 +4195,17 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     }
     if (loopk >= 0 && loop_mode == LOOP_PROBE) {
         *loop_regs = e.gloaded;
+        *loop_dirty = e.gdirty;
         return TRANSLATE_LOOP;
     }
     if (loopk >= 0 && (e.gloaded & *loop_regs) != *loop_regs) {
         return TRANSLATE_LOOP;
     }
+    /* every way out below sees env->regs: written back here, but for a
+     * loop's registers dirty since its head, which every way out but the
+     * way back writes back itself (end_dirty) */
+    greg_flush(&e, loopk >= 0 ? (uint16_t)~head_dirty : 0xffff);
+    uint16_t end_dirty = e.gdirty;
     /* returns and indirect near jumps/calls look their target up in the
      * jump cache from the code (x86_jit_lookup), as do direct exits to
      * another page once jit_chain finds they cannot be patched, and the
@@ -4245,6 +4270,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
                 if ((int)k == loopk) {
                     emit_loop_back(&e, loop_head);
                     loop_back = true;
+                } else {
+                    greg_write_back(&e, end_dirty);
                 }
                 while (((uintptr_t)e.p + 1) & 3) {
                     e8(&e, 0x90);
@@ -4262,6 +4289,8 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             if ((int)k == loopk) {
                 emit_loop_back(&e, loop_head);
                 loop_back = true;
+            } else {
+                greg_write_back(&e, end_dirty);
             }
             while (((uintptr_t)e.p + 1) & 3) {
                 e8(&e, 0x90);               /* the rel32 4-aligned: patched atomically */
@@ -4272,6 +4301,9 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
             bind(&e, miss, e.p);
         }
         lookup = e.p;
+        /* (a slot's way into the lookup has written them back already:
+         * again does no harm, the registers still hold them) */
+        greg_write_back(&e, end_dirty);
         /* the inline probe wants this block's mode; after IRET, SYSRET,
          * MOV to CR0/CR4 and the like the mode may be another, which only
          * x86_jit_lookup's key from env sees.  Only a return or an
@@ -4291,6 +4323,17 @@ static int translate(const CPUX86State *env, TranslationBlock *tb, int loop_mode
     }
     g_assert(nexit <= G_N_ELEMENTS(exits));
     g_assert(loopk < 0 || loop_back);
+    if (end_dirty) {
+        /* the checks' exits of a loop: its registers first */
+        uint8_t *wb = e.p;
+        greg_write_back(&e, end_dirty);
+        uint8_t *j = e.p;
+        e8(&e, 0xe9); e32(&e, 0);
+        for (unsigned i = checks_from; i < checks_to; i++) {
+            bind(&e, exits[i], wb);
+            exits[i] = j + 1;       /* its jump: bound below as the checks' exits */
+        }
+    }
     /* exit 0: back to the loop, which finds the next block */
     uint8_t *exit0 = e.p;
     e8(&e, 0x31); e8(&e, 0xc0);                         /* xor eax, eax */

@@ -925,6 +925,21 @@ long64:
 .dv2d:  CHECK64_FAULT 0, .dv2x, "DIV m64 by 0: #DE", "the #DE's RIP is the DIV's"
         CHECK64 r8, 39 * 33, "DIV m64 by 0: the rounds before it ran"
 
+        ; ---- a loop in one block that runs past the slice's budget (a
+        ; million instructions): tier 1 keeps the loop's registers in host
+        ; registers on its way back and writes them back only on its ways
+        ; out -- the budget's exit among them, after which the loop
+        ; re-enters from env
+        xor r8d, r8d
+        xor r9d, r9d
+        mov ecx, 3000000
+.lb1:   add r8, rcx
+        lea r9, [r9 + 3]
+        dec ecx
+        jnz .lb1
+        CHECK64 r8, 3000000 * 3000001 / 2, "a loop past the slice's budget: the sum of every round"
+        CHECK64 r9, 3 * 3000000, "a loop past the slice's budget: every round counted"
+
         ; ---- SHRD/SHLD of registers in a hot loop, by an immediate and by
         ; CL, 64 and 32 bits (SDM vol.2 SHRD, SHLD: CF the last bit out)
         mov ecx, 40
