@@ -299,17 +299,22 @@ static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
 #define REGOFF(r) (offsetof(CPUX86State, regs) + 8 * (size_t)(r))
 
 /* The lazy-flag record: cc_op = op, cc_dst = RAX, cc_src and cc_src2 =
- * the host registers src and src2 (src -1: 0).  cc_src2 is only read for
- * ADC/SBB (their carry-in): other ops (src2 -1) leave it as it was. */
+ * the host registers src and src2 (src -1: 0; -2: the caller stores
+ * cc_src).  cc_src2 is only read for
+ * ADC/SBB (their carry-in): other ops (src2 -1) leave it as it was; so is
+ * cc_src for LOGIC, whose flags come from cc_dst alone (flags.h; tier 0
+ * stores 0 there, and lockstep compares the EFLAGS a record gives). */
 static void emit_cc_record_from(Emit *e, int op, int dst, int src, int src2)
 {
     e->cc_known = op;
     e->cc_spec = -1;
     e8(e, 0xc7); m_rbx(e, 0, offsetof(CPUX86State, cc_op)); e32(e, op);
     op_rmx(e, 0x89, dst, offsetof(CPUX86State, cc_dst), true);
-    if (src < 0) {
-        st_q(e, offsetof(CPUX86State, cc_src), 0);
-    } else {
+    if (src == -1) {
+        if (op < CC_OP_LOGICB || op > CC_OP_LOGICQ) {
+            st_q(e, offsetof(CPUX86State, cc_src), 0);
+        }
+    } else if (src >= 0) {
         op_rmx(e, 0x89, src, offsetof(CPUX86State, cc_src), true);
     }
     if (src2 >= 0) {
@@ -1542,6 +1547,7 @@ static bool emit_alu_direct(Emit *e, const DecodedInsn *d, const X86FastForm *f,
     }
     greg_ensure(e, a);
     int hs = -1;                    /* the second operand's host register */
+    uint64_t src_imm = 0;           /* else an immediate, cc_src's value */
     if (f->form != X86_FAST_EI) {
         int b = f->form == X86_FAST_GE ? d->rm : d->reg;
         if (keep_cc && !logic && (b == a || !w)) {
@@ -1552,12 +1558,17 @@ static bool emit_alu_direct(Emit *e, const DecodedInsn *d, const X86FastForm *f,
             hs = greg_in_host(e, b, H_RCX);
         }
     } else if (keep_cc && !logic) {
-        if (w) {
-            e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);  /* mov rcx, simm32 */
-        } else {
-            e8(e, 0xb9); e32(e, (uint32_t)d->imm);                           /* mov ecx, imm32 */
+        /* the record's cc_src: the immediate at the operation's size,
+         * stored as one (a simm32), else through RCX */
+        src_imm = w ? (uint64_t)(int64_t)(int32_t)d->imm : (uint32_t)d->imm;
+        if (!fits32((int64_t)src_imm)) {
+            if (w) {
+                e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc1); e32(e, (uint32_t)d->imm);  /* mov rcx, simm32 */
+            } else {
+                e8(e, 0xb9); e32(e, (uint32_t)d->imm);                       /* mov ecx, imm32 */
+            }
+            hs = H_RCX;
         }
-        hs = H_RCX;
     }
     uint8_t rex = (w ? 8 : 0) | (hs >= 8 ? 4 : 0) | (hd >= 8 ? 1 : 0);
     if (hs >= 0) {
@@ -1593,7 +1604,12 @@ static bool emit_alu_direct(Emit *e, const DecodedInsn *d, const X86FastForm *f,
     }
     if (keep_cc) {
         int cc_base = alu == 0 ? CC_OP_ADDB : logic ? CC_OP_LOGICB : CC_OP_SUBB;
-        emit_cc_record_from(e, cc_base + f->ot, hd, logic ? -1 : hs, -1);
+        if (logic || hs >= 0) {
+            emit_cc_record_from(e, cc_base + f->ot, hd, logic ? -1 : hs, -1);
+        } else {
+            emit_cc_record_from(e, cc_base + f->ot, hd, -2, -1);
+            st_q(e, offsetof(CPUX86State, cc_src), src_imm);                /* fits32 */
+        }
     }
     return true;
 }

@@ -571,7 +571,7 @@ static void check_mode(bool long_mode, int iters)
             }
             g_autoptr(GString) diff = g_string_new(NULL);
             jd_describe(diff, &a, &b);
-            g_test_message("tier 0 / tier 1:\n%s", diff->str);
+            g_test_message("tier 0 / tier 1 (cc_op %#llx):\n%s", (unsigned long long)a.cc_op[0], diff->str);
             for (uint32_t i = 0; i < DATA_SIZE; i++) {
                 if (data_a[i] != *mem(DATA_BASE + i)) {
                     g_test_message("  memory differs first at %#x", DATA_BASE + i);

@@ -178,7 +178,12 @@ static inline void jd_capture(CPUX86State *env, int exit_reason, JitDiffState *s
     s->flags[0] = cc_compute_all(env) | (env->eflags & ~CC_MASK);
     s->cc_op[0] = env->cc_op;
     s->cc_dst[0] = env->cc_dst;
-    s->cc_src[0] = env->cc_src;
+    /* a LOGIC record's flags come from cc_dst alone, and CC_OP_EFLAGS's
+     * from EFLAGS (cc_materialize leaves the record it replaced): tier 1
+     * leaves cc_src stale after a LOGIC op, tier 0 stores 0 */
+    bool no_src = env->cc_op == CC_OP_EFLAGS ||
+                  (env->cc_op >= CC_OP_LOGICB && env->cc_op <= CC_OP_LOGICQ);
+    s->cc_src[0] = no_src ? 0 : env->cc_src;
     /* read only as ADC/SBB's carry-in: tier 1 leaves it stale otherwise */
     bool carry_in = (env->cc_op >= CC_OP_ADCB && env->cc_op <= CC_OP_ADCQ) ||
                     (env->cc_op >= CC_OP_SBBB && env->cc_op <= CC_OP_SBBQ);
