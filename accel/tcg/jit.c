@@ -985,6 +985,9 @@ static void emit_ea(Emit *e, const DecodedInsn *d, uint64_t next)
                 e8(e, (uint8_t)disp);
             }
         }
+    } else if (fits32(d->disp) && d->index == EA_NOREG) {
+        /* a displacement alone ([disp32], FS:[disp32]) */
+        e8(e, 0x48); e8(e, 0xc7); e8(e, 0xc2); e32(e, (uint32_t)d->disp);   /* mov rdx, simm32 */
     } else {
         if (d->base != EA_NOREG) {
             greg_load(e, H_RDX, d->base, true);
