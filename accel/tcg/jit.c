@@ -263,7 +263,7 @@ static void inc_q(Emit *e, size_t off)
  * is forgotten when something else may have changed it: a handler, a
  * partial write through env, a call (R10/R11 only).
  */
-enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7, H_R9 = 9, H_R12 = 12 };
+enum { H_RAX = 0, H_RCX = 1, H_RDX = 2, H_RSI = 6, H_RDI = 7, H_R8 = 8, H_R9 = 9, H_R12 = 12 };
 #define H_R10 10
 #define H_R11 11
 static const int8_t cache_hosts[] = { 13, 14, 15, 5, H_R10, H_R11, H_RDI };
@@ -2408,6 +2408,28 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         return;
     }
     if (d->handler == op_cmovcc) {
+        int hd = e->gcache[d->reg];
+        if (d->mod == 3 && hd >= 0) {
+            /* of registers: the host's CMOVcc on the register caching the
+             * destination (32 bits: zero-extended whether or not it
+             * moves, as the guest's), the condition from R8B (fused) or
+             * R12B (computed first: cc_test's call clobbers registers) */
+            int hc = H_R8;
+            if (!e->fused) {
+                emit_cond_zx(e, d->op & 0xf, H_R12);
+                hc = H_R12;
+            }
+            int hs = greg_in_host(e, d->rm, H_RAX);
+            greg_ensure(e, d->reg);
+            e8(e, 0x45); e8(e, 0x84); e8(e, 0xc0 | ((hc & 7) << 3) | (hc & 7));  /* test hcb, hcb */
+            uint8_t rex = (w ? 8 : 0) | (hd >= 8 ? 4 : 0) | (hs >= 8 ? 1 : 0);
+            if (rex) {
+                e8(e, 0x40 | rex);
+            }
+            e8(e, 0x0f); e8(e, 0x45); e8(e, 0xc0 | ((hd & 7) << 3) | (hs & 7));  /* cmovnz hd, hs */
+            e->gdirty |= 1u << d->reg;
+            return;
+        }
         /* the condition first (cc_test has no side effects, or R8B from
          * the instruction before), kept in R12 while the source is read
          * (a fault then changes nothing) */
