@@ -1211,11 +1211,13 @@ static void emit_mem_to(Emit *e, const TranslationBlock *tb, int seg, int ot,
             e8(e, ot == 3 ? 0x4c : 0x44); e8(e, 0x89); e8(e, 0x08);          /* mov [rax], r9w/d/q */
         }
     } else if (store) {
-        greg_load(e, H_RCX, sreg, true);                                     /* mov rcx, reg */
-        if (ot == 3) {
-            e8(e, 0x48);
+        /* from the register caching it (loaded above), else through RCX */
+        int h = greg_in_host(e, sreg, H_RCX);
+        uint8_t rex = (ot == 3 ? 8 : 0) | (h >= 8 ? 4 : 0);
+        if (rex) {
+            e8(e, 0x40 | rex);
         }
-        e8(e, 0x89); e8(e, 0x08);                                            /* mov [rax], ecx/rcx */
+        e8(e, 0x89); e8(e, (h & 7) << 3);                                    /* mov [rax], h32/h64 */
     } else if (ot < 2) {
         if (hd >= 8) {
             e8(e, 0x44);
