@@ -285,6 +285,17 @@ static void mov_rr(Emit *e, int dst, int src, bool w)
     e8(e, 0x89); e8(e, 0xc0 | ((src & 7) << 3) | (dst & 7));
 }
 
+/* 0F op2 reg, rm between host registers (w: 64 bits, else 32): IMUL,
+ * CMOVcc */
+static void op0f_rr(Emit *e, uint8_t op2, int reg, int rm, bool w)
+{
+    uint8_t rex = (w ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0);
+    if (rex) {
+        e8(e, 0x40 | rex);
+    }
+    e8(e, 0x0f); e8(e, op2); e8(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
 /* op r, [rbx+off] for any host register r */
 static void op_rmx(Emit *e, uint8_t opc, int r, size_t off, bool w)
 {
@@ -2338,11 +2349,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
         if (h >= 0) {
             /* flags dead, G cached: imul G, E in place */
             int hs = greg_in_host(e, d->rm, H_RCX);
-            uint8_t rex = (w ? 8 : 0) | (h >= 8 ? 4 : 0) | (hs >= 8 ? 1 : 0);
-            if (rex) {
-                e8(e, 0x40 | rex);
-            }
-            e8(e, 0x0f); e8(e, 0xaf); e8(e, 0xc0 | ((h & 7) << 3) | (hs & 7)); /* imul h, hs */
+            op0f_rr(e, 0xaf, h, hs, w);                                      /* imul h, hs */
             e->gdirty |= 1u << d->reg;
             return;
         }
@@ -2424,11 +2431,7 @@ static void emit_extra(Emit *e, const TranslationBlock *tb, const DecodedInsn *d
             int hs = greg_in_host(e, d->rm, H_RAX);
             greg_ensure(e, d->reg);
             e8(e, 0x45); e8(e, 0x84); e8(e, 0xc0 | ((hc & 7) << 3) | (hc & 7));  /* test hcb, hcb */
-            uint8_t rex = (w ? 8 : 0) | (hd >= 8 ? 4 : 0) | (hs >= 8 ? 1 : 0);
-            if (rex) {
-                e8(e, 0x40 | rex);
-            }
-            e8(e, 0x0f); e8(e, 0x45); e8(e, 0xc0 | ((hd & 7) << 3) | (hs & 7));  /* cmovnz hd, hs */
+            op0f_rr(e, 0x45, hd, hs, w);                                     /* cmovnz hd, hs */
             e->gdirty |= 1u << d->reg;
             return;
         }
